@@ -1,0 +1,67 @@
+/**
+ * Flow records as users write them (JSON Lines: {"src", "dst", "protocol", "port"}), turned
+ * into model Flows. `src`/`dst` are IPs or `namespace/pod`; a pod resolves to its IP of the
+ * family the other end uses (IPv4 first when both are pods with both families).
+ */
+import { parseIP, type Family, type IPAddress } from '../ip/address.js';
+import type { ClusterIndex } from '../model/cluster-index.js';
+import type { Flow } from '../model/flow.js';
+import { hasPorts, parseProtocol } from '../model/protocol.js';
+
+export type FlowParse = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly error: string };
+
+function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): IPAddress[] | string {
+  if (typeof value !== 'string' || value === '') return `"${field}" must be an IP address or "namespace/pod"`;
+  const ip = parseIP(value);
+  if (ip) return [ip];
+  const slash = value.indexOf('/');
+  if (slash > 0 && !value.includes('/', slash + 1)) {
+    const pod = index.podByName(value.slice(0, slash), value.slice(slash + 1));
+    if (!pod) return `"${field}": no pod ${value} in the input`;
+    if (pod.ips.length === 0) return `"${field}": pod ${value} has no IP (status.podIPs is empty)`;
+    return [...pod.ips];
+  }
+  return `"${field}": ${JSON.stringify(value)} is neither an IP address nor "namespace/pod"`;
+}
+
+function pickFamily(a: IPAddress[], b: IPAddress[]): Family | undefined {
+  for (const f of [4, 6] as const) if (a.some((x) => x.family === f) && b.some((x) => x.family === f)) return f;
+  return undefined;
+}
+
+const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+
+export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
+  const fail = (error: string): FlowParse => ({ ok: false, error });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('a flow must be a JSON object');
+  const rec = input as Record<string, unknown>;
+  const src = candidates('src', rec['src'], index);
+  if (typeof src === 'string') return fail(src);
+  const dst = candidates('dst', rec['dst'], index);
+  if (typeof dst === 'string') return fail(dst);
+  const family = pickFamily(src, dst);
+  if (family === undefined) return fail(`"src" and "dst" have no address family in common (policy matching is family-strict)`);
+  const protocol = rec['protocol'] === undefined ? 6 : parseProtocol(rec['protocol']);
+  if (protocol === undefined) return fail(`"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`);
+  const flow: { -readonly [K in keyof Flow]: Flow[K] } = {
+    src: src.find((x) => x.family === family)!,
+    dst: dst.find((x) => x.family === family)!,
+    protocol,
+  };
+  if (hasPorts(protocol)) {
+    if (!isPort(rec['port'])) return fail(`"port" must be an integer 0-65535 for this protocol`);
+    flow.port = rec['port'];
+  } else if (rec['port'] !== undefined) {
+    return fail(`"port" is only meaningful for TCP, UDP and SCTP`);
+  }
+  if (rec['icmpType'] !== undefined) {
+    const t = rec['icmpType'];
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return fail(`"icmpType" must be an integer 0-255`);
+    flow.icmpType = t;
+  }
+  if (rec['established'] !== undefined) {
+    if (typeof rec['established'] !== 'boolean') return fail(`"established" must be true or false`);
+    flow.established = rec['established'];
+  }
+  return { ok: true, flow };
+}

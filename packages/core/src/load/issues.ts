@@ -1,0 +1,97 @@
+/**
+ * Problems found while loading, as data. The message follows the API server's
+ * `field.Error` format (`<path>: <Type>: <value>: <detail>`) so users can match it to
+ * what `kubectl apply` would have said.
+ */
+export type Severity = 'error' | 'warning';
+
+export type ErrorType =
+  | 'Invalid value'
+  | 'Required value'
+  | 'Unsupported value'
+  | 'Forbidden'
+  | 'Duplicate value'
+  | 'Too long';
+
+export interface Issue {
+  /** Stable machine-readable code, e.g. `invalid-cidr`. */
+  readonly code: string;
+  /** The check in spec/semantics.md §3.2 (M1..T2) when there is one. */
+  readonly check?: string;
+  readonly severity: Severity;
+  readonly file?: string;
+  /** 0-based index of the YAML document in the file. */
+  readonly document?: number;
+  /** 1-based line of the offending field (or its nearest present ancestor). */
+  readonly line?: number;
+  /** `Kind namespace/name` of the object, when known. */
+  readonly object?: string;
+  /** Go field.Path syntax, e.g. `spec.egress[1].to[2].ipBlock.except[1]`. */
+  readonly path: string;
+  readonly type?: ErrorType;
+  readonly message: string;
+}
+
+/** A path as segments, so that it can be both printed Go-style and found in a YAML tree. */
+export type PathSegments = readonly (string | number)[];
+
+export function formatPath(path: PathSegments): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+/** Go's %q-ish rendering of the offending value in the message. */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export interface FieldProblem {
+  readonly code: string;
+  readonly check?: string;
+  readonly severity: Severity;
+  readonly path: PathSegments;
+  readonly type?: ErrorType;
+  readonly value?: unknown;
+  readonly hasValue: boolean;
+  readonly detail: string;
+}
+
+export function fieldMessage(p: FieldProblem): string {
+  const path = formatPath(p.path);
+  if (!p.type) return `${path}: ${p.detail}`;
+  const withValue = p.hasValue && p.type !== 'Required value' && p.type !== 'Forbidden';
+  return withValue ? `${path}: ${p.type}: ${formatValue(p.value)}: ${p.detail}` : `${path}: ${p.type}: ${p.detail}`;
+}
+
+const FOOTPRINT = Symbol.for('netpol/LoadError');
+
+/** Thrown by the `...OrThrow` helpers; carries every issue, errors and warnings. */
+export class LoadError extends Error {
+  readonly issues: readonly Issue[];
+  constructor(issues: readonly Issue[]) {
+    const errors = issues.filter((i) => i.severity === 'error');
+    super(`${errors.length} problem(s) in the input:\n${errors.map(formatIssue).join('\n')}`);
+    this.name = 'LoadError';
+    this.issues = issues;
+    Object.defineProperty(this, FOOTPRINT, { value: true });
+  }
+  /** Works across duplicate copies of the package, unlike instanceof. */
+  static isLoadError(e: unknown): e is LoadError {
+    return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[FOOTPRINT] === true;
+  }
+}
+
+/** `file:line: [doc N] Kind ns/name: message` — the one-line form the CLI prints. */
+export function formatIssue(i: Issue): string {
+  const where = [i.file, i.line].filter((x) => x !== undefined).join(':');
+  const doc = i.document !== undefined ? `doc ${i.document}` : '';
+  const head = [where, doc, i.object].filter(Boolean).join(' ');
+  return `${i.severity}: ${head ? head + ': ' : ''}${i.message}`;
+}

@@ -1,0 +1,185 @@
+/**
+ * Raw objects → validated model. Every problem of every object is reported; any error
+ * means no cluster (fail closed): a policy the API server would reject never yields a verdict.
+ */
+import { ipKey } from '../ip/address.js';
+import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
+import { Problems } from './fields.js';
+import { fieldMessage, formatPath, LoadError, type Issue } from './issues.js';
+import { validatePolicy } from './policy.js';
+import { readFiles, readText, type RawObject } from './read.js';
+import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
+
+export interface LoadOptions {
+  /** Reject legacy CIDR forms as a 1.36 API server does on create (default: warn). */
+  readonly strict?: boolean;
+  /** Namespace for namespaced objects without one, like `kubectl -n` (default `default`). */
+  readonly defaultNamespace?: string;
+  /** Descend into subdirectories (like `kubectl -R`). */
+  readonly recursive?: boolean;
+}
+
+export interface LoadResult {
+  /** Undefined when any error was found. */
+  readonly cluster: Cluster | undefined;
+  /** Errors and warnings, in input order. */
+  readonly issues: readonly Issue[];
+}
+
+const API_VERSIONS: Record<string, string> = {
+  Namespace: 'v1',
+  Pod: 'v1',
+  Node: 'v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+};
+
+interface Collected {
+  namespaces: Namespace[];
+  pods: Pod[];
+  nodes: Node[];
+  policies: NetworkPolicy[];
+  issues: Issue[];
+  /** First object seen under each `Kind ns/name`, to report duplicates. */
+  seen: Map<string, RawObject>;
+}
+
+function objectIssues(raw: RawObject, pr: Problems, object: string | undefined): Issue[] {
+  return pr.list.map((p) => ({
+    code: p.code,
+    ...(p.check && { check: p.check }),
+    severity: p.severity,
+    file: raw.file,
+    document: raw.document,
+    line: raw.locate(p.path),
+    ...(object && { object }),
+    path: formatPath(p.path),
+    ...(p.type && { type: p.type }),
+    message: fieldMessage(p),
+  }));
+}
+
+function collect(raw: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive'>>, out: Collected): void {
+  const pr = new Problems();
+  const kind = raw.value['kind'];
+  const fallbackName = `unnamed-${index}`;
+  if (typeof kind !== 'string' || kind === '') {
+    pr.required('kind-required', undefined, ['kind'], 'every object needs a kind');
+    out.issues.push(...objectIssues(raw, pr, undefined));
+    return;
+  }
+  const expected = API_VERSIONS[kind];
+  if (expected === undefined) {
+    pr.add('warning', 'skipped-kind', undefined, ['kind'], undefined, `kind ${kind} is not used by NetworkPolicy evaluation; skipped`);
+    out.issues.push(...objectIssues(raw, pr, kind));
+    return;
+  }
+  if (raw.value['apiVersion'] !== expected) {
+    pr.unsupported('unsupported-api-version', undefined, ['apiVersion'], raw.value['apiVersion'] ?? '', [expected]);
+  }
+  let object: string;
+  switch (kind) {
+    case 'Namespace': {
+      const ns = validateNamespace(pr, raw.value, fallbackName);
+      object = `Namespace ${ns.name}`;
+      if (!pr.hasErrors) out.namespaces.push(ns);
+      break;
+    }
+    case 'Pod': {
+      const pod = validatePod(pr, raw.value, opts.defaultNamespace, fallbackName);
+      object = `Pod ${pod.namespace}/${pod.name}`;
+      if (!pr.hasErrors) out.pods.push(pod);
+      break;
+    }
+    case 'Node': {
+      const node = validateNode(pr, raw.value, fallbackName);
+      object = `Node ${node.name}`;
+      if (!pr.hasErrors) out.nodes.push(node);
+      break;
+    }
+    default: {
+      const policy = validatePolicy(pr, raw.value, { strict: opts.strict, defaultNamespace: opts.defaultNamespace, fallbackName });
+      object = `NetworkPolicy ${policy.namespace}/${policy.name}`;
+      for (const dir of ['ingress', 'egress'] as const) {
+        if (!policy.affects[dir] && policy[dir].length > 0) {
+          const type = dir === 'ingress' ? 'Ingress' : 'Egress';
+          pr.add('warning', 'rules-ignored', undefined, ['spec', dir], undefined, `has ${policy[dir].length} rule(s) but policyTypes does not include ${type}: they have no effect`);
+        }
+      }
+      if (!pr.hasErrors) out.policies.push(policy);
+    }
+  }
+  const first = out.seen.get(object);
+  if (first) {
+    const firstLine = first.locate(['metadata', 'name']);
+    pr.add('error', 'duplicate-object', undefined, ['metadata', 'name'], 'Duplicate value', `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`, object.split(' ')[1], true);
+  } else out.seen.set(object, raw);
+  out.issues.push(...objectIssues(raw, pr, object));
+}
+
+/** Namespaces that objects refer to but the input does not hold get only their name label. */
+function implicitNamespaces(out: Collected): void {
+  const known = new Set(out.namespaces.map((n) => n.name));
+  const referenced = [...out.pods.map((p) => p.namespace), ...out.policies.map((p) => p.namespace)];
+  for (const name of [...new Set(referenced)].sort()) {
+    if (known.has(name)) continue;
+    known.add(name);
+    out.namespaces.push({ name, labels: { [NAMESPACE_NAME_LABEL]: name } });
+    out.issues.push({
+      code: 'namespace-not-found',
+      severity: 'warning',
+      object: `Namespace ${name}`,
+      path: '',
+      message: `namespace ${name} is used but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${name}`,
+    });
+  }
+}
+
+/** Several live pods with one IP: the evaluators prefer a Running one; say so. */
+function sharedIPs(out: Collected): void {
+  const owners = new Map<string, Pod[]>();
+  for (const pod of out.pods) {
+    if (pod.hostNetwork || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
+    for (const ip of pod.ips) owners.set(ipKey(ip), [...(owners.get(ipKey(ip)) ?? []), pod]);
+  }
+  for (const pods of owners.values()) {
+    if (pods.length < 2) continue;
+    const names = pods.map((p) => `${p.namespace}/${p.name}`).join(', ');
+    out.issues.push({ code: 'shared-pod-ip', severity: 'warning', path: 'status.podIPs', message: `pods ${names} claim the same IP; a Running pod wins` });
+  }
+}
+
+export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {}, readIssues: readonly Issue[] = []): LoadResult {
+  const opts = { strict: options.strict ?? false, defaultNamespace: options.defaultNamespace ?? 'default' };
+  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], issues: [...readIssues], seen: new Map() };
+  raws.forEach((raw, i) => collect(raw, i, opts, out));
+  implicitNamespaces(out);
+  sharedIPs(out);
+  const failed = out.issues.some((i) => i.severity === 'error');
+  const cluster = failed ? undefined : { namespaces: out.namespaces, pods: out.pods, nodes: out.nodes, policies: out.policies };
+  return { cluster, issues: out.issues };
+}
+
+/** Loads files and directories (YAML or JSON, `List` wrappers included). */
+export function loadFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
+  const read = readFiles(paths, options.recursive);
+  return loadObjects(read.objects, options, read.issues);
+}
+
+/** Loads manifests given as text; `file` only names them in issues. */
+export function loadText(text: string, options: LoadOptions & { file?: string } = {}): LoadResult {
+  const read = readText(text, options.file ?? '<input>');
+  return loadObjects(read.objects, options, read.issues);
+}
+
+/** As loadFiles, but throws a LoadError listing every problem. */
+export function loadFilesOrThrow(paths: readonly string[], options: LoadOptions = {}): Cluster {
+  const r = loadFiles(paths, options);
+  if (!r.cluster) throw new LoadError(r.issues);
+  return r.cluster;
+}
+
+export function loadTextOrThrow(text: string, options: LoadOptions & { file?: string } = {}): Cluster {
+  const r = loadText(text, options);
+  if (!r.cluster) throw new LoadError(r.issues);
+  return r.cluster;
+}

@@ -1,0 +1,102 @@
+/** Namespace, Pod and Node objects: only the fields policy evaluation needs, validated. */
+import { parseIPLoose, type IPAddress } from '../ip/address.js';
+import type { ContainerPort, Namespace, Node, Pod, PodPhase, PolicyProtocol } from '../model/types.js';
+import { getArray, getBoolean, getInteger, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
+import type { PathSegments } from './issues.js';
+import { validateMeta } from './meta.js';
+import { portName, portNumber } from './syntax.js';
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export function validateNamespace(pr: Problems, obj: Obj, fallbackName: string): Namespace {
+  const meta = validateMeta(pr, obj, { namespaced: false, defaultNamespace: '', nameIsLabel: true, fallbackName });
+  // The API server always sets this label to the name, whatever the manifest says.
+  return { name: meta.name, labels: { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name } };
+}
+
+function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {
+  const text = getString(pr, v, path);
+  if (text === undefined || text === '') return undefined;
+  const ip = parseIPLoose(text);
+  if (!ip) {
+    pr.invalid('invalid-ip', undefined, path, text, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+    return undefined;
+  }
+  if (ip.leadingZeros) pr.warn('ip-leading-zeros', undefined, path, text, 'must not have leading 0s; accepted as a legacy form');
+  return ip.address;
+}
+
+const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+const PROTOCOLS: readonly PolicyProtocol[] = ['TCP', 'UDP', 'SCTP'];
+
+function containerPorts(pr: Problems, spec: Obj, field: 'containers' | 'initContainers'): ContainerPort[] {
+  const out: ContainerPort[] = [];
+  (getArray(pr, spec[field], ['spec', field]) ?? []).forEach((c, i) => {
+    const container = getObject(pr, c, ['spec', field, i]) ?? {};
+    (getArray(pr, container['ports'], ['spec', field, i, 'ports']) ?? []).forEach((p, j) => {
+      const path = ['spec', field, i, 'ports', j];
+      const port = getObject(pr, p, path) ?? {};
+      const number = getInteger(pr, port['containerPort'], [...path, 'containerPort']);
+      if (number === undefined) pr.required('container-port-required', undefined, [...path, 'containerPort'], '');
+      else for (const msg of portNumber(number)) pr.invalid('invalid-port', undefined, [...path, 'containerPort'], number, msg);
+      const protocol = isAbsent(port['protocol']) ? 'TCP' : getString(pr, port['protocol'], [...path, 'protocol']);
+      if (protocol !== undefined && !PROTOCOLS.includes(protocol as PolicyProtocol)) pr.unsupported('unsupported-protocol', undefined, [...path, 'protocol'], protocol, PROTOCOLS);
+      const name = getString(pr, port['name'], [...path, 'name']);
+      if (name !== undefined && name !== '') for (const msg of portName(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
+      if (number !== undefined && protocol !== undefined) {
+        out.push({ ...(name && { name }), port: number, protocol: protocol as PolicyProtocol, init: field === 'initContainers' });
+      }
+    });
+  });
+  return out;
+}
+
+export function validatePod(pr: Problems, obj: Obj, defaultNamespace: string, fallbackName: string): Pod {
+  const meta = validateMeta(pr, obj, { namespaced: true, defaultNamespace, fallbackName });
+  const spec = getObject(pr, obj['spec'], ['spec']) ?? {};
+  const status = getObject(pr, obj['status'], ['status']) ?? {};
+  const ips: IPAddress[] = [];
+  const addIP = (ip: IPAddress | undefined): void => {
+    if (ip && !ips.some((x) => x.family === ip.family && x.value === ip.value)) ips.push(ip);
+  };
+  addIP(validateIP(pr, status['podIP'], ['status', 'podIP']));
+  (getArray(pr, status['podIPs'], ['status', 'podIPs']) ?? []).forEach((entry, i) => {
+    const e = getObject(pr, entry, ['status', 'podIPs', i]) ?? {};
+    addIP(validateIP(pr, e['ip'], ['status', 'podIPs', i, 'ip']));
+  });
+  if (ips.length === 2 && ips[0]!.family === ips[1]!.family) {
+    pr.invalid('duplicate-family', undefined, ['status', 'podIPs'], undefined, 'must have at most one IP of each family');
+  }
+  const phaseText = getString(pr, status['phase'], ['status', 'phase']);
+  let phase: PodPhase = 'Running';
+  if (phaseText !== undefined) {
+    if (PHASES.includes(phaseText as PodPhase)) phase = phaseText as PodPhase;
+    else pr.unsupported('unsupported-phase', undefined, ['status', 'phase'], phaseText, PHASES);
+  }
+  const nodeName = getString(pr, spec['nodeName'], ['spec', 'nodeName']);
+  return {
+    namespace: meta.namespace!,
+    name: meta.name,
+    labels: meta.labels,
+    ips,
+    ...(nodeName && { nodeName }),
+    hostNetwork: getBoolean(pr, spec['hostNetwork'], ['spec', 'hostNetwork']) ?? false,
+    phase,
+    ports: [...containerPorts(pr, spec, 'containers'), ...containerPorts(pr, spec, 'initContainers')],
+  };
+}
+
+export function validateNode(pr: Problems, obj: Obj, fallbackName: string): Node {
+  const meta = validateMeta(pr, obj, { namespaced: false, defaultNamespace: '', fallbackName });
+  const status = getObject(pr, obj['status'], ['status']) ?? {};
+  const ips: IPAddress[] = [];
+  (getArray(pr, status['addresses'], ['status', 'addresses']) ?? []).forEach((a, i) => {
+    const addr = getObject(pr, a, ['status', 'addresses', i]) ?? {};
+    const type = getString(pr, addr['type'], ['status', 'addresses', i, 'type']);
+    // Hostname and DNS entries carry names, not addresses.
+    if (type !== 'InternalIP' && type !== 'ExternalIP') return;
+    const ip = validateIP(pr, addr['address'], ['status', 'addresses', i, 'address']);
+    if (ip && !ips.some((x) => x.family === ip.family && x.value === ip.value)) ips.push(ip);
+  });
+  return { name: meta.name, ips };
+}

@@ -1,0 +1,78 @@
+/**
+ * Lookups every evaluator needs over a Cluster: which pod owns an IP, namespace labels,
+ * node IPs, policies per namespace. Built once; plain Maps, no evaluation logic.
+ */
+import { ipKey, type IPAddress } from '../ip/address.js';
+import type { Cluster, Labels, NetworkPolicy, Pod } from './types.js';
+
+const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
+
+export class ClusterIndex {
+  readonly cluster: Cluster;
+  private readonly podsByIP = new Map<string, Pod>();
+  private readonly podsByName = new Map<string, Pod>();
+  private readonly nsLabels = new Map<string, Labels>();
+  private readonly nodeIPs = new Map<string, IPAddress[]>();
+  private readonly nodeIPKeys = new Map<string, string>();
+  private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+    for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, ns.labels);
+    for (const pod of cluster.pods) {
+      this.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
+      if (pod.hostNetwork) {
+        // A hostNetwork pod's IPs are its node's IPs: its traffic is node traffic (§2.9).
+        if (pod.nodeName) for (const ip of pod.ips) this.addNodeIP(pod.nodeName, ip);
+        continue;
+      }
+      if (isTerminal(pod)) continue; // its IP may already belong to someone else
+      for (const ip of pod.ips) {
+        const k = ipKey(ip);
+        const current = this.podsByIP.get(k);
+        // Several pods claim one IP: the Running one wins, then the first listed (KNP).
+        if (!current || (current.phase !== 'Running' && pod.phase === 'Running')) this.podsByIP.set(k, pod);
+      }
+    }
+    for (const node of cluster.nodes) for (const ip of node.ips) this.addNodeIP(node.name, ip);
+    for (const p of cluster.policies) {
+      const list = this.policiesByNs.get(p.namespace);
+      if (list) list.push(p);
+      else this.policiesByNs.set(p.namespace, [p]);
+    }
+  }
+
+  private addNodeIP(node: string, ip: IPAddress): void {
+    const list = this.nodeIPs.get(node) ?? [];
+    if (!list.some((x) => ipKey(x) === ipKey(ip))) list.push(ip);
+    this.nodeIPs.set(node, list);
+    this.nodeIPKeys.set(ipKey(ip), node);
+  }
+
+  /** The pod-network pod that owns this IP, if any (hostNetwork and finished pods never do). */
+  podByIP(ip: IPAddress): Pod | undefined {
+    return this.podsByIP.get(ipKey(ip));
+  }
+
+  podByName(namespace: string, name: string): Pod | undefined {
+    return this.podsByName.get(`${namespace}/${name}`);
+  }
+
+  namespaceLabels(name: string): Labels {
+    return this.nsLabels.get(name) ?? { 'kubernetes.io/metadata.name': name };
+  }
+
+  /** Known IPs of a node: Node addresses plus the IPs of hostNetwork pods on it. */
+  ipsOfNode(name: string): readonly IPAddress[] {
+    return this.nodeIPs.get(name) ?? [];
+  }
+
+  /** The node this IP belongs to, if it is a known node IP. */
+  nodeByIP(ip: IPAddress): string | undefined {
+    return this.nodeIPKeys.get(ipKey(ip));
+  }
+
+  policiesIn(namespace: string): readonly NetworkPolicy[] {
+    return this.policiesByNs.get(namespace) ?? [];
+  }
+}
