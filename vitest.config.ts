@@ -10,5 +10,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     setupFiles: ['test/setup.ts'],
+    // The JSON report is what .ci/run counts (it prints the `N passed, M failed` line).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results.json' },
   },
 });

@@ -1,0 +1,200 @@
+/** The validate, verdict, explain and matrix subcommands. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { connectivityMatrix, parsePortSpec, type Matrix } from '../analysis/matrix.js';
+import { formatIP } from '../ip/address.js';
+import { formatIssue } from '../load/issues.js';
+import { loadFiles } from '../load/load.js';
+import { parseFlow } from '../flow/parse.js';
+import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
+import { endpointText, explanationText } from './explain-text.js';
+import { readFlowLines } from './flows-input.js';
+
+export interface IO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** parseArgs, with its errors turned into usage errors (exit 2). */
+export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict] [-o text|json]
+
+Loads Namespaces, Pods, Nodes and NetworkPolicies and checks them as the API server would,
+listing every problem with file, line, object and field path.
+
+${INPUT_HELP}
+  -o, --output <fmt>       text (default) or json
+
+${EXIT_HELP}`;
+
+export function validate(args: string[], io: IO): number {
+  const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, output: { type: 'string', short: 'o' } } });
+  if (values.help) return io.out(VALIDATE_HELP), EXIT.ok;
+  const files = values.file ?? [];
+  if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
+  const r = loadFiles(files, { strict: values.strict === true, defaultNamespace: values.namespace ?? 'default', recursive: values.recursive === true });
+  const errors = r.issues.filter((i) => i.severity === 'error').length;
+  const warnings = r.issues.length - errors;
+  if (values.output === 'json') {
+    const c = r.cluster;
+    const counts = c && { namespaces: c.namespaces.length, pods: c.pods.length, nodes: c.nodes.length, policies: c.policies.length };
+    io.out(JSON.stringify({ schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), issues: r.issues }, null, 2));
+  } else {
+    for (const i of r.issues) io.out(formatIssue(i));
+    if (r.cluster) {
+      const c = r.cluster;
+      io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies (${warnings} warning(s))`);
+    } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);
+  }
+  return r.cluster ? EXIT.ok : EXIT.badInput;
+}
+
+export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <file|->] [--fail-on-deny]
+
+Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
+"port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
+per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable).
+A flow that cannot be evaluated gets an "error" field and no verdict.
+
+${INPUT_HELP}
+      --flows <file|->     flow records (default: stdin)
+      --fail-on-deny       exit 1 when any flow is denied
+${ENGINE_HELP}
+
+${EXIT_HELP}`;
+
+export async function verdict(args: string[], io: IO): Promise<number> {
+  const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } } });
+  if (values.help) return io.out(VERDICT_HELP), EXIT.ok;
+  const cluster = loadInput(values, io.err);
+  if (!cluster) return EXIT.badInput;
+  const engine = createEngine(cluster, values);
+  const source = values.flows ?? '-';
+  let denied = 0;
+  let bad = 0;
+  for await (const { line, record, jsonError } of readFlowLines(source)) {
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    const base = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as object) : { input: record };
+    if (!parsed.ok) {
+      bad++;
+      io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
+      io.out(JSON.stringify({ ...base, error: parsed.error }));
+      continue;
+    }
+    const v = engine.verdict(parsed.flow);
+    if (!v.allowed) denied++;
+    io.out(JSON.stringify({ ...base, allowed: v.allowed, egress: v.egress, ingress: v.ingress }));
+  }
+  if (bad > 0) return EXIT.badInput;
+  return denied > 0 && values['fail-on-deny'] ? EXIT.denied : EXIT.ok;
+}
+
+export const EXPLAIN_HELP = `Usage: netpol explain -f <file|dir>... (--src <ip|ns/pod> --dst <ip|ns/pod> [--protocol P] [--port N] | --flows <file|->) [-o text|json]
+
+For each flow, per direction: the decision, the policies that isolate the pod, the rule that
+allowed it (policy, direction, rule, peer and port index) or, for a deny, every candidate
+rule and why it failed.
+
+${INPUT_HELP}
+      --src, --dst         the two ends: an IP or namespace/pod
+      --protocol <p>       TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number
+      --port <n>           destination port (TCP, UDP, SCTP)
+      --flows <file|->     JSON Lines flows instead of --src/--dst
+  -o, --output <fmt>       text (default) or json (one JSON object per line)
+      --fail-on-deny       exit 1 when any flow is denied
+${ENGINE_HELP}
+
+${EXIT_HELP}`;
+
+export async function explain(args: string[], io: IO): Promise<number> {
+  const { values } = parseCli({ args, strict: true, options: {
+    ...INPUT_OPTIONS,
+    ...ENGINE_OPTIONS,
+    src: { type: 'string' },
+    dst: { type: 'string' },
+    protocol: { type: 'string' },
+    port: { type: 'string' },
+    flows: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'fail-on-deny': { type: 'boolean' },
+  } });
+  if (values.help) return io.out(EXPLAIN_HELP), EXIT.ok;
+  if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
+    throw new UsageError('give a flow with --src and --dst, or flows with --flows');
+  }
+  const cluster = loadInput(values, io.err);
+  if (!cluster) return EXIT.badInput;
+  const engine = createEngine(cluster, values);
+  const records: AsyncIterable<{ line: number; record: unknown; jsonError?: string }> =
+    values.flows !== undefined
+      ? readFlowLines(values.flows)
+      : (async function* () {
+          const port = values.port === undefined ? undefined : /^[0-9]+$/.test(values.port) ? Number(values.port) : values.port;
+          yield { line: 0, record: { src: values.src, dst: values.dst, protocol: values.protocol ?? 'TCP', ...(port !== undefined && { port }) } };
+        })();
+  let denied = 0;
+  let bad = 0;
+  let first = true;
+  for await (const { line, record, jsonError } of records) {
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    if (!parsed.ok) {
+      bad++;
+      io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);
+      continue;
+    }
+    const e = engine.explain(parsed.flow);
+    if (!e.allowed) denied++;
+    if (values.output === 'json') io.out(JSON.stringify(e));
+    else {
+      if (!first) io.out('');
+      first = false;
+      io.out(explanationText(e, { src: endpointText(engine.index, formatIP(parsed.flow.src), parsed.flow.src), dst: endpointText(engine.index, formatIP(parsed.flow.dst), parsed.flow.dst) }));
+    }
+  }
+  if (bad > 0) return EXIT.badInput;
+  return denied > 0 && values['fail-on-deny'] ? EXIT.denied : EXIT.ok;
+}
+
+export const MATRIX_HELP = `Usage: netpol matrix -f <file|dir>... [--port <spec>]... [--in <namespace>]... [-o text|json]
+
+Pod-to-pod connectivity: for each port spec, a grid whose rows are sources and columns are
+destinations ('Y' = a connection may be opened, '.' = denied).
+
+${INPUT_HELP}
+      --port <spec>        80, TCP/80, UDP/53, SCTP/9, ICMP (repeatable; default TCP/80)
+      --in <namespace>     only pods of this namespace (repeatable)
+  -o, --output <fmt>       text (default) or json
+${ENGINE_HELP}
+
+${EXIT_HELP}`;
+
+export function matrixText(m: Matrix): string[] {
+  const width = Math.max(4, ...m.pods.map((p) => p.length));
+  const idx = (i: number): string => String(i + 1).padStart(2);
+  const lines = [`${m.port}  (rows: from, columns: to; Y allowed, . denied)`];
+  lines.push(`${' '.repeat(width + 4)} ${m.pods.map((_, j) => idx(j)).join(' ')}`);
+  m.pods.forEach((p, i) => lines.push(`${idx(i)} ${p.padEnd(width)}  ${m.allowed[i]!.map((a) => (a ? ' Y' : ' .')).join(' ')}`));
+  return lines;
+}
+
+export function matrix(args: string[], io: IO): number {
+  const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, port: { type: 'string', multiple: true }, in: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } } });
+  if (values.help) return io.out(MATRIX_HELP), EXIT.ok;
+  const specs = (values.port ?? ['TCP/80']).map((s) => {
+    const spec = parsePortSpec(s);
+    if (!spec) throw new UsageError(`bad --port ${JSON.stringify(s)}: use 80, TCP/80, UDP/53 or ICMP`);
+    return spec;
+  });
+  const cluster = loadInput(values, io.err);
+  if (!cluster) return EXIT.badInput;
+  const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
+  if (values.output === 'json') io.out(JSON.stringify({ schemaVersion: 1, matrices }, null, 2));
+  else matrices.forEach((m, i) => [...(i > 0 ? [''] : []), ...matrixText(m)].forEach((l) => io.out(l)));
+  return EXIT.ok;
+}
