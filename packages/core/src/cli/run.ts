@@ -1,0 +1,53 @@
+/** `netpol` subcommand dispatch; main.ts binds it to the process. */
+import { demo } from './demo.js';
+import { explain, matrix, validate, verdict, type IO } from './commands.js';
+import { EXIT, UsageError } from './common.js';
+
+const HELP = `Usage: netpol <command> [options]
+
+Kubernetes NetworkPolicy, evaluated offline: load Namespaces, Pods, Nodes and
+NetworkPolicies (YAML or JSON, as kubectl prints them), validate them as the API server
+would, and answer whether flows are allowed, and why.
+
+Commands:
+  validate   check manifests; list every problem with file, line and field path
+  verdict    JSON Lines flows in, one JSON verdict per flow out
+  explain    why a flow is allowed or denied, per direction and rule
+  matrix     pod-to-pod connectivity grid per port
+  demo       run the built-in example stories
+
+Run 'netpol <command> --help' for a command's options.
+Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
+
+export async function run(argv: string[], io: IO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return validate(rest, io);
+      case 'verdict':
+        return await verdict(rest, io);
+      case 'explain':
+        return await explain(rest, io);
+      case 'matrix':
+        return matrix(rest, io);
+      case 'demo':
+        return demo(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(HELP);
+        return command === undefined ? EXIT.badInput : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`netpol: ${e.message}\nRun 'netpol ${command && !command.startsWith('-') ? command + ' ' : ''}--help' for usage.`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+}
+
