@@ -12,3 +12,10 @@ export { LoadError, formatIssue, type Issue, type Severity } from './load/issues
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions } from './reference/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
+export { CompiledDataplane, type ImageStats } from './dataplane/compiled.js';
+export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
+export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
+export { decodeVerdict } from './dataplane/decode.js';
+export { readImage, MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
+export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
+export type { Engine } from './analysis/engine.js';

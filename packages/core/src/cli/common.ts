@@ -5,6 +5,7 @@ import { loadObjects } from '../load/load.js';
 import { readFiles, readText } from '../load/read.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { CompiledDataplane } from '../dataplane/compiled.js';
 import type { EvaluationOptions } from '../reference/options.js';
 import type { Engine } from '../analysis/engine.js';
 
@@ -37,7 +38,7 @@ export const INPUT_HELP = `Input:
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create`;
 
 export const ENGINE_HELP = `Evaluation:
-      --engine <name>      reference (the spec-direct evaluator; the only engine so far)
+      --engine <name>      compiled (default: the flat-table dataplane) or reference (spec-direct)
       --ipblock-excludes-pods        ipBlock never matches pod or node IPs (Cilium)
       --allow-egress-to-local-node   pod -> own node egress bypasses policy
       --ignore-init-container-ports  named ports resolve on regular containers only
@@ -79,7 +80,8 @@ export function evaluationOptions(values: Values): EvaluationOptions {
 }
 
 export function createEngine(cluster: Cluster, values: Values): Engine {
-  const name = (values['engine'] as string | undefined) ?? 'reference';
-  if (name !== 'reference') throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: reference`);
-  return new ReferenceEvaluator(cluster, evaluationOptions(values));
+  const name = (values['engine'] as string | undefined) ?? 'compiled';
+  if (name === 'compiled') return new CompiledDataplane(cluster, evaluationOptions(values));
+  if (name === 'reference') return new ReferenceEvaluator(cluster, evaluationOptions(values));
+  throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: compiled, reference`);
 }

@@ -9,11 +9,11 @@ const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === '
 
 export class ClusterIndex {
   readonly cluster: Cluster;
-  private readonly podsByIP = new Map<string, Pod>();
+  private readonly podsByIP = new Map<string, { readonly ip: IPAddress; readonly pod: Pod }>();
   private readonly podsByName = new Map<string, Pod>();
   private readonly nsLabels = new Map<string, Labels>();
   private readonly nodeIPs = new Map<string, IPAddress[]>();
-  private readonly nodeIPKeys = new Map<string, string>();
+  private readonly nodeIPKeys = new Map<string, { readonly ip: IPAddress; readonly node: string }>();
   private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
 
   constructor(cluster: Cluster) {
@@ -29,9 +29,9 @@ export class ClusterIndex {
       if (isTerminal(pod)) continue; // its IP may already belong to someone else
       for (const ip of pod.ips) {
         const k = ipKey(ip);
-        const current = this.podsByIP.get(k);
+        const current = this.podsByIP.get(k)?.pod;
         // Several pods claim one IP: the Running one wins, then the first listed (KNP).
-        if (!current || (current.phase !== 'Running' && pod.phase === 'Running')) this.podsByIP.set(k, pod);
+        if (!current || (current.phase !== 'Running' && pod.phase === 'Running')) this.podsByIP.set(k, { ip, pod });
       }
     }
     for (const node of cluster.nodes) for (const ip of node.ips) this.addNodeIP(node.name, ip);
@@ -46,12 +46,12 @@ export class ClusterIndex {
     const list = this.nodeIPs.get(node) ?? [];
     if (!list.some((x) => ipKey(x) === ipKey(ip))) list.push(ip);
     this.nodeIPs.set(node, list);
-    this.nodeIPKeys.set(ipKey(ip), node);
+    this.nodeIPKeys.set(ipKey(ip), { ip, node });
   }
 
   /** The pod-network pod that owns this IP, if any (hostNetwork and finished pods never do). */
   podByIP(ip: IPAddress): Pod | undefined {
-    return this.podsByIP.get(ipKey(ip));
+    return this.podsByIP.get(ipKey(ip))?.pod;
   }
 
   podByName(namespace: string, name: string): Pod | undefined {
@@ -69,7 +69,17 @@ export class ClusterIndex {
 
   /** The node this IP belongs to, if it is a known node IP. */
   nodeByIP(ip: IPAddress): string | undefined {
-    return this.nodeIPKeys.get(ipKey(ip));
+    return this.nodeIPKeys.get(ipKey(ip))?.node;
+  }
+
+  /** Every IP owned by a pod-network pod, with its owner (the same choice podByIP makes). */
+  podAddresses(): IterableIterator<{ readonly ip: IPAddress; readonly pod: Pod }> {
+    return this.podsByIP.values();
+  }
+
+  /** Every known node IP with its node name. */
+  nodeAddresses(): IterableIterator<{ readonly ip: IPAddress; readonly node: string }> {
+    return this.nodeIPKeys.values();
   }
 
   policiesIn(namespace: string): readonly NetworkPolicy[] {

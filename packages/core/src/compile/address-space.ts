@@ -1,0 +1,80 @@
+/**
+ * The address space, cut at every ipBlock cidr/except boundary and at every pod and node IP.
+ * Because all these prefixes nest or are disjoint, everything policy can say about an
+ * address is decided by the longest prefix that covers it: that prefix is its "region".
+ */
+import { ipKey, type Family, type IPAddress } from '../ip/address.js';
+import type { CIDR } from '../ip/cidr.js';
+import type { PeerInfo } from './identities.js';
+
+interface Marks {
+  /** ipBlock peers whose cidr is exactly this prefix. */
+  readonly plus: number[];
+  /** ipBlock peers with an except exactly this prefix. */
+  readonly minus: number[];
+}
+
+const maskTo = (value: bigint, bits: number, len: number): bigint => (len === 0 ? 0n : (value >> BigInt(bits - len)) << BigInt(bits - len));
+
+/** Where ipBlock peers start and stop, indexed for "which peers contain this prefix". */
+export class IPBlockIndex {
+  private readonly byLength: Record<Family, Map<number, Map<bigint, Marks>>> = { 4: new Map(), 6: new Map() };
+  private readonly lengths: Record<Family, number[]> = { 4: [], 6: [] };
+  /** Every distinct cidr/except prefix, per family. */
+  readonly prefixes: Record<Family, CIDR[]> = { 4: [], 6: [] };
+
+  constructor(peers: readonly PeerInfo[]) {
+    for (const info of peers) {
+      if (info.peer.kind !== 'ipBlock') continue;
+      this.mark(info.peer.ipBlock.cidr).plus.push(info.id);
+      for (const e of info.peer.ipBlock.except) this.mark(e).minus.push(info.id);
+    }
+    for (const f of [4, 6] as const) this.lengths[f] = [...this.byLength[f].keys()].sort((a, b) => a - b);
+  }
+
+  private mark(c: CIDR): Marks {
+    let level = this.byLength[c.family].get(c.prefix);
+    if (!level) this.byLength[c.family].set(c.prefix, (level = new Map()));
+    let m = level.get(c.base);
+    if (!m) {
+      level.set(c.base, (m = { plus: [], minus: [] }));
+      this.prefixes[c.family].push(c);
+    }
+    return m;
+  }
+
+  /** ipBlock peers containing every address of (value/len): in some cidr, in none of its excepts. */
+  peersContaining(family: Family, value: bigint, len: number): number[] {
+    const bits = family === 4 ? 32 : 128;
+    const plus = new Set<number>();
+    const minus = new Set<number>();
+    for (const l of this.lengths[family]) {
+      if (l > len) break;
+      const m = this.byLength[family].get(l)!.get(maskTo(value, bits, l));
+      if (!m) continue;
+      for (const p of m.plus) plus.add(p);
+      for (const p of m.minus) minus.add(p);
+    }
+    return [...plus].filter((p) => !minus.has(p)).sort((a, b) => a - b);
+  }
+}
+
+/** A host address that is special: a pod's, a node's, or both. */
+export interface HostAddress {
+  readonly ip: IPAddress;
+  podSlot: number;
+  identity: number;
+  podNode: number;
+  addrNode: number;
+}
+
+export function hostAddresses(): Map<string, HostAddress> {
+  return new Map<string, HostAddress>();
+}
+
+export function hostEntry(map: Map<string, HostAddress>, ip: IPAddress): HostAddress {
+  const k = ipKey(ip);
+  let h = map.get(k);
+  if (!h) map.set(k, (h = { ip, podSlot: 0, identity: -1, podNode: 0, addrNode: 0 }));
+  return h;
+}

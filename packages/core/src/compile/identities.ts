@@ -1,0 +1,150 @@
+/**
+ * Identities: pods with the same namespace, labels and named-port profile behave the same
+ * under every policy, so selectors are evaluated once per identity, never per pod or packet.
+ */
+import type { ClusterIndex } from '../model/cluster-index.js';
+import { selectorMatches } from '../model/selector.js';
+import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, PolicyProtocol, Rule } from '../model/types.js';
+import type { ResolvedOptions } from '../reference/options.js';
+
+/** Named ports of an identity: `name/protocol` → container port numbers. */
+export type NamedPorts = ReadonlyMap<string, readonly number[]>;
+
+export interface Identity {
+  readonly id: number;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly namedPorts: NamedPorts;
+  /** Canonical text of namedPorts, restricted to the names rules use. */
+  readonly profileKey: string;
+  /** Selector peers (global peer ids) that match this identity, ascending. */
+  readonly selectorPeers: number[];
+  /** Policies (ids) that select this identity, per direction they affect. */
+  readonly isolatedBy: Record<Direction, number[]>;
+}
+
+/** One rule of a direction its policy affects, with global ids for its peers. */
+export interface RuleInfo {
+  readonly id: number;
+  readonly policy: number;
+  readonly direction: Direction;
+  readonly index: number;
+  readonly rule: Rule;
+  readonly peerIds: readonly number[];
+}
+
+export interface PeerInfo {
+  readonly id: number;
+  readonly rule: number;
+  readonly direction: Direction;
+  readonly peer: Peer;
+}
+
+export interface PolicyTables {
+  readonly policies: readonly NetworkPolicy[];
+  readonly rules: readonly RuleInfo[];
+  readonly peers: readonly PeerInfo[];
+  /** Rule ids per policy and direction (empty when the direction is not affected). */
+  readonly rulesOf: readonly Record<Direction, number[]>[];
+  /** `name/protocol` pairs that some rule uses as a named port. */
+  readonly namedPortKeys: ReadonlySet<string>;
+}
+
+export const namedKey = (name: string, protocol: PolicyProtocol): string => `${name}/${protocol}`;
+
+export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
+  const rules: RuleInfo[] = [];
+  const peers: PeerInfo[] = [];
+  const namedPortKeys = new Set<string>();
+  const rulesOf = policies.map((policy, pi) => {
+    const out: Record<Direction, number[]> = { ingress: [], egress: [] };
+    for (const direction of ['ingress', 'egress'] as const) {
+      if (!policy.affects[direction]) continue; // rules of an unaffected direction are ignored (§2.1)
+      policy[direction].forEach((rule, index) => {
+        const id = rules.length;
+        const peerIds = rule.peers.map((peer) => {
+          peers.push({ id: peers.length, rule: id, direction, peer });
+          return peers.length - 1;
+        });
+        for (const p of rule.ports) if (typeof p.port === 'string') namedPortKeys.add(namedKey(p.port, p.protocol));
+        rules.push({ id, policy: pi, direction, index, rule, peerIds });
+        out[direction].push(id);
+      });
+    }
+    return out;
+  });
+  return { policies, rules, peers, rulesOf, namedPortKeys };
+}
+
+function namedPortsOf(pod: Pod, used: ReadonlySet<string>, options: ResolvedOptions): { ports: NamedPorts; key: string } {
+  const ports = new Map<string, number[]>();
+  for (const cp of pod.ports) {
+    if (!cp.name || (cp.init && !options.initContainerPorts)) continue;
+    const k = namedKey(cp.name, cp.protocol);
+    if (!used.has(k)) continue;
+    const list = ports.get(k) ?? [];
+    if (!list.includes(cp.port)) list.push(cp.port);
+    ports.set(k, list);
+  }
+  const key = [...ports.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
+  return { ports, key };
+}
+
+/** Groups the pods that own addresses into identities and evaluates every selector once each. */
+export function buildIdentities(index: ClusterIndex, tables: PolicyTables, options: ResolvedOptions): { identities: Identity[]; identityOf: Map<Pod, number> } {
+  const identities: Identity[] = [];
+  const byKey = new Map<string, number>();
+  const identityOf = new Map<Pod, number>();
+  const byNamespace = new Map<string, Identity[]>();
+  for (const { pod } of index.podAddresses()) {
+    if (identityOf.has(pod)) continue;
+    const { ports, key: profileKey } = namedPortsOf(pod, tables.namedPortKeys, options);
+    const labelsKey = Object.keys(pod.labels).sort().map((k) => `${k}=${pod.labels[k]}`).join('\u0000');
+    const key = `${pod.namespace}\u0001${labelsKey}\u0001${profileKey}`;
+    let id = byKey.get(key);
+    if (id === undefined) {
+      id = identities.length;
+      const identity: Identity = { id, namespace: pod.namespace, labels: pod.labels, namedPorts: ports, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] } };
+      identities.push(identity);
+      byKey.set(key, id);
+      const list = byNamespace.get(pod.namespace) ?? [];
+      list.push(identity);
+      byNamespace.set(pod.namespace, list);
+    }
+    identityOf.set(pod, id);
+  }
+
+  // Subjects: a policy selects identities of its own namespace only.
+  tables.policies.forEach((policy, pi) => {
+    for (const identity of byNamespace.get(policy.namespace) ?? []) {
+      if (!selectorMatches(policy.podSelector, identity.labels)) continue;
+      if (policy.affects.ingress) identity.isolatedBy.ingress.push(pi);
+      if (policy.affects.egress) identity.isolatedBy.egress.push(pi);
+    }
+  });
+
+  // Selector peers: namespaces first (few), then pods inside the chosen namespaces.
+  const namespaces = [...byNamespace.keys()];
+  for (const info of tables.peers) {
+    const peer = info.peer;
+    if (peer.kind !== 'selector') continue;
+    const policyNs = tables.policies[tables.rules[info.rule]!.policy]!.namespace;
+    const chosen = peer.namespaceSelector
+      ? namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, index.namespaceLabels(ns)))
+      : [policyNs];
+    for (const ns of chosen) {
+      for (const identity of byNamespace.get(ns) ?? []) {
+        if (!peer.podSelector || selectorMatches(peer.podSelector, identity.labels)) identity.selectorPeers.push(info.id);
+      }
+    }
+  }
+  return { identities, identityOf };
+}
+
+/** The ports a rule's port entry admits for an owner with these named ports. */
+export function resolvePort(p: PolicyPort, owner: NamedPorts | undefined): { all: true } | { ranges: [number, number][] } {
+  if (p.port === undefined) return { all: true };
+  if (typeof p.port === 'number') return { ranges: [[p.port, p.endPort ?? p.port]] };
+  const numbers = owner?.get(namedKey(p.port, p.protocol)) ?? [];
+  return { ranges: numbers.map((n) => [n, n]) };
+}

@@ -1,0 +1,123 @@
+/**
+ * The image: every table the kernels read, in one ArrayBuffer (or SharedArrayBuffer), so the
+ * JS kernel, the native kernel and worker threads read the same bytes. All integers are
+ * little-endian. See IMAGE.md beside this file for the full description.
+ */
+export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
+export const VERSION = 1;
+
+/** Header words (u32 indexes). */
+export const H = {
+  magic: 0,
+  version: 1,
+  byteLength: 2,
+  flags: 3,
+  entryCount: 4,
+  entryStride: 5,
+  portClassCount: 6,
+  portSetWords: 7,
+  portSetCount: 8,
+  egressPeerCount: 9,
+  egressRowCount: 10,
+  ingressPeerCount: 11,
+  ingressRowCount: 12,
+  /** Section table: (byte offset, element count) per section, from this word on. */
+  sections: 16,
+} as const;
+export const HEADER_WORDS = 32;
+
+export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+/** Element size in bytes of each section. */
+export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
+  lpm4: 4,
+  lpm6: 4,
+  entries: 4,
+  portMap: 2,
+  portSets: 4,
+  egressMatrix: 4,
+  ingressMatrix: 4,
+};
+
+/** Option flags (header word `flags`). */
+export const F = {
+  allowIngressFromLocalNode: 1,
+  allowEgressToLocalNode: 2,
+  ipv4MappedAsIPv4: 4,
+  allowICMPv6NeighborDiscovery: 8,
+} as const;
+
+/** Fields of one entry (ENTRY_STRIDE u32 words). */
+export const E = { podSlot: 0, podNode: 1, addrNode: 2, egressLocal: 3, ingressLocal: 4, egressPeer: 5, ingressPeer: 6 } as const;
+export const ENTRY_STRIDE = 8;
+
+/** Per-direction decisions as the kernels encode them. */
+export const D = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3 } as const;
+/** Verdict byte: bit 0 allowed, bits 1-2 egress decision, bits 3-4 ingress decision, bit 7 malformed. */
+export const MALFORMED = 0x80;
+export const verdictByte = (egress: number, ingress: number): number =>
+  (egress !== D.denied && ingress !== D.denied ? 1 : 0) | (egress << 1) | (ingress << 3);
+export const ALLOW_BOTH = verdictByte(D.allowed, D.allowed);
+
+const ALIGN = 64;
+
+export interface SectionData {
+  readonly lpm4: Uint32Array;
+  readonly lpm6: Uint32Array;
+  readonly entries: Uint32Array;
+  readonly portMap: Uint16Array;
+  readonly portSets: Uint32Array;
+  readonly egressMatrix: Uint32Array;
+  readonly ingressMatrix: Uint32Array;
+}
+
+export type HeaderValues = Omit<Record<keyof typeof H, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;
+
+/** Lays the sections out after the header, each aligned to 64 bytes. */
+export function writeImage(header: HeaderValues, data: SectionData, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  let offset = HEADER_WORDS * 4;
+  const placed = SECTIONS.map((name) => {
+    offset = Math.ceil(offset / ALIGN) * ALIGN;
+    const at = offset;
+    offset += data[name].byteLength;
+    return { name, at };
+  });
+  const byteLength = Math.ceil(offset / ALIGN) * ALIGN;
+  const buffer = shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
+  const words = new Uint32Array(buffer, 0, HEADER_WORDS);
+  words[H.magic] = MAGIC;
+  words[H.version] = VERSION;
+  words[H.byteLength] = byteLength;
+  words[H.entryStride] = ENTRY_STRIDE;
+  for (const [k, v] of Object.entries(header)) words[H[k as keyof HeaderValues]] = v;
+  placed.forEach(({ name, at }, i) => {
+    const src = data[name];
+    words[H.sections + 2 * i] = at;
+    words[H.sections + 2 * i + 1] = src.length;
+    if (src instanceof Uint16Array) new Uint16Array(buffer, at, src.length).set(src);
+    else new Uint32Array(buffer, at, src.length).set(src);
+  });
+  return buffer;
+}
+
+export interface ImageViews extends SectionData {
+  readonly header: Uint32Array;
+}
+
+/** Typed views over an image, after checking magic, version and that every section fits. */
+export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
+  if (buffer.byteLength < HEADER_WORDS * 4) throw new RangeError('netpol image: too short');
+  const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+  if (header[H.magic] !== MAGIC) throw new RangeError('netpol image: bad magic');
+  if (header[H.version] !== VERSION) throw new RangeError(`netpol image: version ${header[H.version]}, expected ${VERSION}`);
+  if (header[H.byteLength] !== buffer.byteLength) throw new RangeError('netpol image: length mismatch');
+  const views: Record<string, Uint16Array | Uint32Array> = {};
+  SECTIONS.forEach((name, i) => {
+    const at = header[H.sections + 2 * i]!;
+    const n = header[H.sections + 2 * i + 1]!;
+    const size = SECTION_ELEMENT[name];
+    if (at % size !== 0 || at < HEADER_WORDS * 4 || at + n * size > buffer.byteLength) throw new RangeError(`netpol image: section ${name} out of bounds`);
+    views[name] = size === 2 ? new Uint16Array(buffer, at, n) : new Uint32Array(buffer, at, n);
+  });
+  return { header, ...(views as unknown as SectionData) };
+}

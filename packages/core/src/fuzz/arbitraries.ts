@@ -1,0 +1,461 @@
+/**
+ * fast-check generators for differential fuzzing (compiled engine vs ReferenceEvaluator).
+ *
+ * Everything is drawn from tiny pools so that things collide: a handful of namespace names,
+ * label keys a/b/c with values x/y, pod IPs from 10.0.0.0/29, 10.0.1.0/30 and fd00::/125
+ * (shared between pods, hostNetwork pods take node IPs), port names http/dns/metrics whose
+ * numbers differ from pod to pod, and ipBlocks anchored on those pools. Flows are then drawn
+ * from the addresses and ports the cluster actually mentions, plus the edges around them.
+ *
+ * Every generated Cluster satisfies the model's invariants (the loader could have produced
+ * it): CIDR bases are masked, excepts are strict same-family subsets, a pod has at most one
+ * IP per family, names are unique per namespace, a hostNetwork pod's IPs are its node's,
+ * every referenced namespace exists, and a pod's regular-container ports come before its
+ * init-container ports (the order the loader produces).
+ */
+import fc from 'fast-check';
+import { bitsOf, ipKey, parseIP, type Family, type IPAddress } from '../ip/address.js';
+import { cidrContains, type CIDR } from '../ip/cidr.js';
+import type { Flow } from '../model/flow.js';
+import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
+import type {
+  Cluster,
+  ContainerPort,
+  Labels,
+  Namespace,
+  NetworkPolicy,
+  Node,
+  Peer,
+  Pod,
+  PodPhase,
+  PolicyPort,
+  PolicyProtocol,
+  Rule,
+  Selector,
+  SelectorOperator,
+  SelectorRequirement,
+} from '../model/types.js';
+
+// ------------------------------------------------------------------------------------------
+// Pools
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+export const NAMESPACE_POOL = ['default', 'prod', 'dev'] as const;
+export const LABEL_KEYS = ['a', 'b', 'c'] as const;
+export const LABEL_VALUES = ['x', 'y'] as const;
+/** Port names used by containers; policies also use UNKNOWN_PORT_NAME, which no pod has. */
+export const PORT_NAMES = ['http', 'dns', 'metrics'] as const;
+export const UNKNOWN_PORT_NAME = 'grpc';
+/** Container port numbers: a name gets a different one on different pods. */
+export const CONTAINER_PORTS = [80, 8080, 53, 9090, 1, 65535] as const;
+/** Numeric policy ports: boundaries plus the container ports. */
+export const POLICY_PORTS = [1, 2, 65534, 65535, 80, 8080, 53, 9090] as const;
+export const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+function ip(text: string): IPAddress {
+  const a = parseIP(text);
+  if (!a) throw new Error(`bad pool address ${text}`);
+  return a;
+}
+const range = (prefix: string, from: number, to: number, hex = false): IPAddress[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => ip(`${prefix}${hex ? (from + i).toString(16) : from + i}`));
+
+/** Pod IPv4 pool: 10.0.0.0/29 and 10.0.1.0/30 (12 addresses, network addresses included). */
+export const POD_V4: readonly IPAddress[] = [...range('10.0.0.', 0, 7), ...range('10.0.1.', 0, 3)];
+/** Pod IPv6 pool: fd00::/125. */
+export const POD_V6: readonly IPAddress[] = range('fd00::', 0, 7, true);
+/** Node i gets NODE_V4[i] (or, rarely, a pod-pool address), NODE_V6[i], NODE_EXTERNAL_V4[i]. */
+export const NODE_V4: readonly IPAddress[] = range('10.0.2.', 1, 3);
+export const NODE_V6: readonly IPAddress[] = range('fd00::', 8, 10, true);
+export const NODE_EXTERNAL_V4: readonly IPAddress[] = range('192.168.0.', 1, 3);
+/** Addresses outside every pool (never IPv4-mapped IPv6: such a CIDR cannot be written, see to-yaml.ts). */
+export const EXTERNAL_V4: readonly IPAddress[] = ['0.0.0.0', '8.8.8.8', '10.0.3.1', '192.168.1.10', '255.255.255.255'].map(ip);
+export const EXTERNAL_V6: readonly IPAddress[] = ['::', '2001:db8::1', 'fd00::ff', 'fd00:0:0:1::1', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'].map(ip);
+
+const CIDR_ANCHORS: Record<Family, readonly IPAddress[]> = {
+  4: [...POD_V4, ...NODE_V4, ...NODE_EXTERNAL_V4, ...EXTERNAL_V4],
+  6: [...POD_V6, ...NODE_V6, ...EXTERNAL_V6],
+};
+/** Prefix lengths around the pools: /29 and /30 are the pools themselves, /23 covers both. */
+const CIDR_PREFIXES: Record<Family, readonly number[]> = {
+  4: [0, 8, 16, 22, 23, 24, 28, 29, 30, 31, 32],
+  6: [0, 8, 64, 120, 124, 125, 126, 127, 128],
+};
+
+// ------------------------------------------------------------------------------------------
+// Small helpers
+
+const allOnes = (bits: number): bigint => (1n << BigInt(bits)) - 1n;
+const maskOf = (family: Family, prefix: number): bigint => allOnes(bitsOf(family)) ^ allOnes(bitsOf(family) - prefix);
+export const makeCIDR = (family: Family, value: bigint, prefix: number): CIDR => ({ family, prefix, base: value & maskOf(family, prefix) });
+export const lastOf = (c: CIDR): bigint => c.base | allOnes(bitsOf(c.family) - c.prefix);
+
+/** True with probability `percent`%; shrinks towards false. */
+const chance = (percent: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: 99 }).map((n) => n >= 100 - percent);
+
+const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+
+const weighted = <T>(...entries: [number, fc.Arbitrary<T>][]): fc.Arbitrary<T> =>
+  fc.oneof(...entries.filter(([w]) => w > 0).map(([weight, arbitrary]) => ({ weight, arbitrary })));
+
+const protocolArb: fc.Arbitrary<PolicyProtocol> = weighted<PolicyProtocol>([4, fc.constant('TCP')], [2, fc.constant('UDP')], [1, fc.constant('SCTP')]);
+const valueArb = fc.constantFrom(...LABEL_VALUES);
+
+/** Pod (or namespace) labels over the tiny alphabet; any key may be missing. */
+const labelsArb: fc.Arbitrary<Labels> = fc
+  .record({ a: valueArb, b: valueArb, c: valueArb }, { requiredKeys: [] })
+  .map((r) => Object.fromEntries(Object.entries(r)));
+
+// ------------------------------------------------------------------------------------------
+// Selectors
+
+interface KeySpace {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+const POD_KEYS: readonly KeySpace[] = LABEL_KEYS.map((key) => ({ key, values: LABEL_VALUES }));
+const NAMESPACE_KEYS: readonly KeySpace[] = [...POD_KEYS, { key: NAMESPACE_NAME_LABEL, values: NAMESPACE_POOL }];
+
+function requirementArb(keys: readonly KeySpace[]): fc.Arbitrary<SelectorRequirement> {
+  return fc
+    .record({
+      k: fc.nat({ max: keys.length - 1 }),
+      operator: fc.constantFrom(...OPERATORS),
+      values: fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 2 }),
+    })
+    .map(({ k, operator, values }) => {
+      const space = pick(keys, k);
+      const needsValues = operator === 'In' || operator === 'NotIn';
+      return { key: space.key, operator, values: needsValues ? [...new Set(values.map((v) => pick(space.values, v)))] : [] };
+    });
+}
+
+function selectorArb(keys: readonly KeySpace[]): fc.Arbitrary<Selector> {
+  const matchLabels = fc
+    .array(fc.tuple(fc.nat({ max: keys.length - 1 }), fc.nat({ max: 5 })), { minLength: 1, maxLength: 2 })
+    .map((pairs) => Object.fromEntries(pairs.map(([k, v]) => [pick(keys, k).key, pick(pick(keys, k).values, v)])));
+  const expressions = fc.array(requirementArb(keys), { minLength: 1, maxLength: 2 });
+  return weighted<Selector>(
+    [2, fc.constant({ matchLabels: {}, matchExpressions: [] })],
+    [3, matchLabels.map((m) => ({ matchLabels: m, matchExpressions: [] }))],
+    [3, expressions.map((e) => ({ matchLabels: {}, matchExpressions: e }))],
+    [1, fc.tuple(matchLabels, expressions).map(([m, e]) => ({ matchLabels: m, matchExpressions: e }))],
+  );
+}
+
+// ------------------------------------------------------------------------------------------
+// ipBlocks and peers
+
+function ipBlockArb(ipv6: boolean): fc.Arbitrary<Peer> {
+  const exceptShape = fc.record({ prefixChoice: fc.nat({ max: 20 }), anchorChoice: fc.nat({ max: 40 }), offset: fc.bigInt({ min: 0n, max: allOnes(128) }) });
+  return fc
+    .record({
+      v6: ipv6 ? chance(30) : fc.constant(false),
+      anchor: fc.nat({ max: 40 }),
+      prefix: fc.nat({ max: 20 }),
+      excepts: fc.array(exceptShape, { maxLength: 2 }),
+    })
+    .map(({ v6, anchor, prefix, excepts }) => {
+      const family: Family = v6 ? 6 : 4;
+      const bits = bitsOf(family);
+      const anchors = CIDR_ANCHORS[family];
+      const cidr = makeCIDR(family, pick(anchors, anchor).value, pick(CIDR_PREFIXES[family], prefix));
+      const except: CIDR[] = [];
+      if (cidr.prefix < bits) {
+        // Longer prefixes only (strict subset): the pool's ones, one bit longer, or a host.
+        const prefixes = [...new Set([...CIDR_PREFIXES[family].filter((p) => p > cidr.prefix), cidr.prefix + 1, bits])].sort((a, b) => a - b);
+        const inside = anchors.filter((a) => cidrContains(cidr, a));
+        for (const e of excepts) {
+          const i = e.anchorChoice % (inside.length + 1);
+          const value = i < inside.length ? inside[i]!.value : cidr.base | (e.offset & allOnes(bits - cidr.prefix));
+          except.push(makeCIDR(family, value, pick(prefixes, e.prefixChoice)));
+        }
+      }
+      return { kind: 'ipBlock' as const, ipBlock: { cidr, except } };
+    });
+}
+
+function peerArb(ipv6: boolean): fc.Arbitrary<Peer> {
+  const pod = selectorArb(POD_KEYS);
+  const ns = selectorArb(NAMESPACE_KEYS);
+  return weighted<Peer>(
+    [2, pod.map((podSelector) => ({ kind: 'selector' as const, podSelector }))],
+    [2, ns.map((namespaceSelector) => ({ kind: 'selector' as const, namespaceSelector }))],
+    [2, fc.tuple(pod, ns).map(([podSelector, namespaceSelector]) => ({ kind: 'selector' as const, podSelector, namespaceSelector }))],
+    [3, ipBlockArb(ipv6)],
+  );
+}
+
+// ------------------------------------------------------------------------------------------
+// Policy ports and rules
+
+const policyPortArb: fc.Arbitrary<PolicyPort> = weighted<PolicyPort>(
+  [3, fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS) })],
+  [
+    2,
+    fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS), end: fc.nat({ max: 9 }) }).map(({ protocol, port, end }) => {
+      // endPort == port, port+1, a little further, 65535, or another pool port above it.
+      const ends = [...new Set([port, port + 1, port + 10, 65535, ...POLICY_PORTS.filter((p) => p > port)])].filter((p) => p <= 65535);
+      return { protocol, port, endPort: pick(ends, end) };
+    }),
+  ],
+  [2, fc.record({ protocol: protocolArb, port: fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME) })],
+  [1, fc.record({ protocol: protocolArb })],
+);
+
+function ruleArb(ipv6: boolean): fc.Arbitrary<Rule> {
+  return fc.record({ ports: fc.array(policyPortArb, { maxLength: 3 }), peers: fc.array(peerArb(ipv6), { maxLength: 3 }) });
+}
+
+const AFFECTS = [
+  { ingress: true, egress: false },
+  { ingress: false, egress: true },
+  { ingress: true, egress: true },
+] as const;
+
+// ------------------------------------------------------------------------------------------
+// The cluster
+
+export interface ClusterArbitraryOptions {
+  /** 1-3 (the namespace pool has three names). Default 3. */
+  readonly maxNamespaces?: number;
+  /** 0-3. Default 3. */
+  readonly maxNodes?: number;
+  /** At least 1. Default 8. */
+  readonly maxPods?: number;
+  /** Default 5. */
+  readonly maxPolicies?: number;
+  /** Generate IPv6 pod, node and ipBlock addresses. Default true. */
+  readonly ipv6?: boolean;
+}
+
+const phaseArb: fc.Arbitrary<PodPhase> = weighted<PodPhase>(
+  [12, fc.constant('Running')],
+  [2, fc.constant('Pending')],
+  [1, fc.constant('Succeeded')],
+  [1, fc.constant('Failed')],
+  [1, fc.constant('Unknown')],
+);
+
+const containerPortArb: fc.Arbitrary<ContainerPort> = fc
+  .record({ name: fc.option(fc.constantFrom(...PORT_NAMES), { freq: 4, nil: undefined }), port: fc.constantFrom(...CONTAINER_PORTS), protocol: protocolArb, init: chance(25) })
+  .map(({ name, ...rest }) => ({ ...(name !== undefined && { name }), ...rest }));
+
+type Stack = 'v4' | 'v6' | 'dual' | 'none';
+
+export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitrary<Cluster> {
+  const ipv6 = opts.ipv6 ?? true;
+  const maxNamespaces = Math.max(1, Math.min(NAMESPACE_POOL.length, opts.maxNamespaces ?? 3));
+  const maxNodes = Math.max(0, Math.min(NODE_V4.length, opts.maxNodes ?? 3));
+  const maxPods = Math.max(1, opts.maxPods ?? 8);
+  const maxPolicies = Math.max(0, opts.maxPolicies ?? 5);
+
+  const nodeShape = fc.record({ podPoolIP: chance(10), v6: ipv6 ? chance(50) : fc.constant(false), external: chance(20) });
+  const stackArb: fc.Arbitrary<Stack> = ipv6
+    ? weighted<Stack>([6, fc.constant('v4')], [2, fc.constant('v6')], [3, fc.constant('dual')], [1, fc.constant('none')])
+    : weighted<Stack>([10, fc.constant('v4')], [1, fc.constant('none')]);
+  const podShape = fc.record({
+    ns: fc.nat({ max: maxNamespaces - 1 }),
+    labels: labelsArb,
+    node: fc.option(fc.nat({ max: Math.max(0, maxNodes - 1) }), { freq: 5, nil: undefined }),
+    stack: stackArb,
+    v4: fc.nat({ max: POD_V4.length - 1 }),
+    v6: fc.nat({ max: POD_V6.length - 1 }),
+    hostNetwork: chance(15),
+    phase: phaseArb,
+    ports: fc.array(containerPortArb, { maxLength: 3 }),
+  });
+  const policyShape = fc.record({
+    ns: fc.nat({ max: maxNamespaces - 1 }),
+    podSelector: selectorArb(POD_KEYS),
+    affects: fc.constantFrom(...AFFECTS),
+    ingress: fc.array(ruleArb(ipv6), { maxLength: 2 }),
+    egress: fc.array(ruleArb(ipv6), { maxLength: 2 }),
+  });
+
+  return fc
+    .record({
+      namespaces: fc.subarray([...NAMESPACE_POOL], { minLength: 1, maxLength: maxNamespaces }),
+      namespaceLabels: fc.tuple(labelsArb, labelsArb, labelsArb),
+      nodes: fc.array(nodeShape, { maxLength: maxNodes }),
+      pods: fc.array(podShape, { minLength: 1, maxLength: maxPods }),
+      policies: fc.array(policyShape, { maxLength: maxPolicies }),
+    })
+    .map((s): Cluster => {
+      const namespaces: Namespace[] = s.namespaces.map((name, i) => ({ name, labels: { ...s.namespaceLabels[i], [NAMESPACE_NAME_LABEL]: name } }));
+      const nodes: Node[] = s.nodes.map((n, i) => ({
+        name: `node-${i}`,
+        ips: [
+          n.podPoolIP ? POD_V4[POD_V4.length - 1 - i]! : NODE_V4[i]!,
+          ...(n.external ? [NODE_EXTERNAL_V4[i]!] : []),
+          ...(n.v6 ? [NODE_V6[i]!] : []),
+        ],
+      }));
+      const counters = new Map<string, number>();
+      const nextName = (ns: string, prefix: string): string => {
+        const k = `${prefix}/${ns}`;
+        const n = counters.get(k) ?? 0;
+        counters.set(k, n + 1);
+        return `${prefix}-${n}`;
+      };
+      const pods: Pod[] = s.pods.map((p) => {
+        const namespace = pick(namespaces, p.ns).name;
+        const node = p.node !== undefined && nodes.length > 0 ? pick(nodes, p.node) : undefined;
+        const hostNetwork = p.hostNetwork && node !== undefined;
+        let ips: IPAddress[];
+        if (hostNetwork) {
+          // A hostNetwork pod reports its node's addresses (one per family).
+          const v4 = node.ips.find((x) => x.family === 4);
+          const v6 = node.ips.find((x) => x.family === 6);
+          ips = [...(p.stack !== 'v6' || !v6 ? [v4!] : []), ...((p.stack === 'v6' || p.stack === 'dual') && v6 ? [v6] : [])];
+        } else {
+          ips = [...(p.stack === 'v4' || p.stack === 'dual' ? [POD_V4[p.v4]!] : []), ...(p.stack === 'v6' || p.stack === 'dual' ? [POD_V6[p.v6]!] : [])];
+        }
+        // The loader lists regular-container ports first, then init-container ports.
+        const ports = [...p.ports.filter((x) => !x.init), ...p.ports.filter((x) => x.init)];
+        return {
+          namespace,
+          name: nextName(namespace, 'pod'),
+          labels: p.labels,
+          ips,
+          ...(node && { nodeName: node.name }),
+          hostNetwork,
+          phase: p.phase,
+          ports,
+        };
+      });
+      const policies: NetworkPolicy[] = s.policies.map((p) => {
+        const namespace = pick(namespaces, p.ns).name;
+        return { namespace, name: nextName(namespace, 'np'), podSelector: p.podSelector, affects: { ...p.affects }, ingress: p.ingress, egress: p.egress };
+      });
+      return { namespaces, pods, nodes, policies };
+    });
+}
+
+// ------------------------------------------------------------------------------------------
+// Flows
+
+export interface FlowArbitraryOptions {
+  /** Also draw IPv6 flows. Default true. */
+  readonly ipv6?: boolean;
+  /** Percent of flows marked established (replies). Default 8. */
+  readonly establishedPercent?: number;
+}
+
+/** Every CIDR the cluster's policies mention, excepts included. */
+export function clusterCIDRs(cluster: Cluster): CIDR[] {
+  const out: CIDR[] = [];
+  for (const p of cluster.policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const peer of r.peers) if (peer.kind === 'ipBlock') out.push(peer.ipBlock.cidr, ...peer.ipBlock.except);
+    }
+  }
+  return out;
+}
+
+/** Addresses of one family worth probing: pod and node IPs, CIDR edges and just outside them, fixed externals. */
+export function interestingAddresses(cluster: Cluster, family: Family): IPAddress[] {
+  const max = allOnes(bitsOf(family));
+  const values: bigint[] = [];
+  for (const pod of cluster.pods) for (const a of pod.ips) if (a.family === family) values.push(a.value);
+  for (const node of cluster.nodes) for (const a of node.ips) if (a.family === family) values.push(a.value);
+  for (const c of clusterCIDRs(cluster)) {
+    if (c.family !== family) continue;
+    const last = lastOf(c);
+    values.push(c.base, last);
+    if (c.base > 0n) values.push(c.base - 1n);
+    if (last < max) values.push(last + 1n);
+  }
+  values.push(...(family === 4 ? EXTERNAL_V4 : EXTERNAL_V6).map((a) => a.value));
+  const seen = new Map<string, IPAddress>();
+  for (const value of values) {
+    const a: IPAddress = { family, value };
+    if (!seen.has(ipKey(a))) seen.set(ipKey(a), a);
+  }
+  return [...seen.values()];
+}
+
+/** Destination ports worth probing: 0/1/65535, rule ports and endPorts with ±1, container ports. */
+export function interestingPorts(cluster: Cluster): number[] {
+  const ports = new Set<number>([0, 1, 2, 65534, 65535]);
+  for (const p of cluster.policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const port of r.ports) {
+        for (const n of [port.port, port.endPort]) {
+          if (typeof n !== 'number') continue;
+          for (const d of [-1, 0, 1]) if (n + d >= 0 && n + d <= 65535) ports.add(n + d);
+        }
+      }
+    }
+  }
+  for (const pod of cluster.pods) for (const cp of pod.ports) ports.add(cp.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+const flowProtocolArb: fc.Arbitrary<number> = weighted<number>(
+  [6, fc.constant(PROTOCOL_NUMBERS.TCP)],
+  [3, fc.constant(PROTOCOL_NUMBERS.UDP)],
+  [2, fc.constant(PROTOCOL_NUMBERS.SCTP)],
+  [1, fc.constant(PROTOCOL_NUMBERS.ICMP)],
+  [1, fc.constant(PROTOCOL_NUMBERS.ICMPv6)],
+  [1, fc.constant(47)],
+);
+
+export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {}): fc.Arbitrary<Flow> {
+  const families: Family[] = opts.ipv6 === false ? [4] : [4, 6];
+  const established = chance(opts.establishedPercent ?? 8);
+  const ports = interestingPorts(cluster);
+  const portArb = weighted<number>([9, fc.constantFrom(...ports)], [1, fc.integer({ min: 0, max: 65535 })]);
+
+  const perFamily = families.map((family) => {
+    const known = interestingAddresses(cluster, family);
+    const addressArb = weighted<IPAddress>(
+      [9, fc.constantFrom(...known)],
+      [1, fc.bigInt({ min: 0n, max: allOnes(bitsOf(family)) }).map((value) => ({ family, value }))],
+    );
+    const inCluster = known.length - (family === 4 ? EXTERNAL_V4 : EXTERNAL_V6).length;
+    const flow = fc
+      .record({
+        src: addressArb,
+        dst: addressArb,
+        protocol: flowProtocolArb,
+        port: portArb,
+        icmpType: fc.option(fc.integer({ min: 128, max: 137 }), { freq: 3, nil: undefined }),
+        established,
+      })
+      .map(({ src, dst, protocol, port, icmpType, established: reply }): Flow => ({
+        src,
+        dst,
+        protocol,
+        ...(hasPorts(protocol) && { port }),
+        ...(protocol === PROTOCOL_NUMBERS.ICMPv6 && icmpType !== undefined && { icmpType }),
+        ...(reply && { established: true }),
+      }));
+    return { weight: Math.max(1, inCluster), arbitrary: flow };
+  });
+  return fc.oneof(...perFamily);
+}
+
+// ------------------------------------------------------------------------------------------
+// Scenarios
+
+export interface ScenarioArbitraryOptions extends ClusterArbitraryOptions, FlowArbitraryOptions {
+  /** Default 1. */
+  readonly minFlows?: number;
+  /** Default 20. */
+  readonly maxFlows?: number;
+}
+
+export interface Scenario {
+  readonly cluster: Cluster;
+  readonly flows: readonly Flow[];
+}
+
+/** A cluster and 1-20 flows for it. */
+export function scenarioArbitrary(opts: ScenarioArbitraryOptions = {}): fc.Arbitrary<Scenario> {
+  const minLength = Math.max(0, opts.minFlows ?? 1);
+  const maxLength = Math.max(minLength, opts.maxFlows ?? 20);
+  return clusterArbitrary(opts).chain((cluster) =>
+    fc.array(flowArbitrary(cluster, opts), { minLength, maxLength }).map((flows) => ({ cluster, flows })),
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * Model → manifests and flow records, the inverse of the loader and of parseFlow, so that
+ * generated clusters and flows can be fed to anything that reads files (the CLI, other
+ * engines, bug reports).
+ *
+ * `loadText(clusterToYaml(c))` gives back a cluster equal to `c` provided `c` is expressible
+ * in manifests and its pods list regular-container ports before init-container ports (the
+ * loader's order; every generated cluster does). Not expressible, so rejected with a
+ * RangeError: a policy that affects neither direction (policyTypes cannot say that: an
+ * empty list is defaulted to Ingress), a selector peer with neither selector (`{}` is an
+ * invalid peer), and an IPv6 CIDR inside ::ffff:0:0/96 (its text is IPv4-mapped, which the
+ * loader evaluates as IPv4).
+ */
+import { stringify } from 'yaml';
+import { formatIP } from '../ip/address.js';
+import { formatCIDR, type CIDR } from '../ip/cidr.js';
+import type { Flow } from '../model/flow.js';
+import { protocolName } from '../model/protocol.js';
+import { policyKey, type Cluster, type ContainerPort, type Namespace, type NetworkPolicy, type Node, type Peer, type Pod, type PolicyPort, type Rule, type Selector } from '../model/types.js';
+
+type Doc = Record<string, unknown>;
+
+const IMAGE = 'registry.k8s.io/pause:3.10';
+
+function namespaceDoc(ns: Namespace): Doc {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.name, labels: { ...ns.labels } } };
+}
+
+function nodeDoc(node: Node): Doc {
+  // The first address of each family is the InternalIP, others ExternalIP; a Hostname entry is skipped by the loader.
+  const seen = new Set<number>();
+  const addresses = node.ips.map((ip) => {
+    const type = seen.has(ip.family) ? 'ExternalIP' : 'InternalIP';
+    seen.add(ip.family);
+    return { type, address: formatIP(ip) };
+  });
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: node.name }, status: { addresses: [...addresses, { type: 'Hostname', address: node.name }] } };
+}
+
+function containerPort(cp: ContainerPort): Doc {
+  return { ...(cp.name !== undefined && { name: cp.name }), containerPort: cp.port, protocol: cp.protocol };
+}
+
+function podDoc(pod: Pod): Doc {
+  // One container per port: port names are unique only within a container.
+  const regular = pod.ports.filter((p) => !p.init);
+  const init = pod.ports.filter((p) => p.init);
+  const containers = regular.length === 0 ? [{ name: 'main', image: IMAGE }] : regular.map((p, i) => ({ name: `c${i}`, image: IMAGE, ports: [containerPort(p)] }));
+  const initContainers = init.map((p, i) => ({ name: `init${i}`, image: IMAGE, ports: [containerPort(p)] }));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod.name, namespace: pod.namespace, ...(Object.keys(pod.labels).length > 0 && { labels: { ...pod.labels } }) },
+    spec: {
+      ...(pod.nodeName !== undefined && { nodeName: pod.nodeName }),
+      ...(pod.hostNetwork && { hostNetwork: true }),
+      containers,
+      ...(initContainers.length > 0 && { initContainers }),
+    },
+    status: {
+      phase: pod.phase,
+      ...(pod.ips.length > 0 && { podIP: formatIP(pod.ips[0]!), podIPs: pod.ips.map((ip) => ({ ip: formatIP(ip) })) }),
+    },
+  };
+}
+
+function selector(s: Selector): Doc {
+  return {
+    ...(Object.keys(s.matchLabels).length > 0 && { matchLabels: { ...s.matchLabels } }),
+    ...(s.matchExpressions.length > 0 && {
+      matchExpressions: s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values.length > 0 && { values: [...e.values] }) })),
+    }),
+  };
+}
+
+function cidrText(c: CIDR, where: string): string {
+  if (c.family === 6 && c.base >> 32n === 0xffffn) {
+    throw new RangeError(`${where}: IPv6 CIDR ${formatCIDR(c)} is IPv4-mapped; no manifest text loads as this IPv6 CIDR`);
+  }
+  return formatCIDR(c);
+}
+
+function peer(p: Peer, where: string): Doc {
+  if (p.kind === 'ipBlock') {
+    const { cidr, except } = p.ipBlock;
+    return { ipBlock: { cidr: cidrText(cidr, where), ...(except.length > 0 && { except: except.map((e) => cidrText(e, where)) }) } };
+  }
+  if (!p.podSelector && !p.namespaceSelector) throw new RangeError(`${where}: a selector peer with neither podSelector nor namespaceSelector is not a valid NetworkPolicyPeer`);
+  return {
+    ...(p.podSelector && { podSelector: selector(p.podSelector) }),
+    ...(p.namespaceSelector && { namespaceSelector: selector(p.namespaceSelector) }),
+  };
+}
+
+/** TCP is written by omission, so the loader's defaulting is exercised too. */
+function policyPort(p: PolicyPort): Doc {
+  return {
+    ...(p.protocol !== 'TCP' && { protocol: p.protocol }),
+    ...(p.port !== undefined && { port: p.port }),
+    ...(p.endPort !== undefined && { endPort: p.endPort }),
+  };
+}
+
+function rule(r: Rule, peersField: 'from' | 'to', where: string): Doc {
+  return {
+    ...(r.ports.length > 0 && { ports: r.ports.map(policyPort) }),
+    ...(r.peers.length > 0 && { [peersField]: r.peers.map((p) => peer(p, where)) }),
+  };
+}
+
+function policyDoc(p: NetworkPolicy): Doc {
+  const where = `NetworkPolicy ${policyKey(p)}`;
+  const policyTypes = [...(p.affects.ingress ? ['Ingress'] : []), ...(p.affects.egress ? ['Egress'] : [])];
+  if (policyTypes.length === 0) throw new RangeError(`${where} affects neither direction; policyTypes cannot express that (an empty list defaults to Ingress)`);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: p.name, namespace: p.namespace },
+    spec: {
+      podSelector: selector(p.podSelector),
+      policyTypes,
+      ...(p.ingress.length > 0 && { ingress: p.ingress.map((r) => rule(r, 'from', where)) }),
+      ...(p.egress.length > 0 && { egress: p.egress.map((r) => rule(r, 'to', where)) }),
+    },
+  };
+}
+
+/** Multi-document YAML: Namespaces, Nodes, Pods, NetworkPolicies, in the cluster's order. */
+export function clusterToYaml(cluster: Cluster): string {
+  const docs = [...cluster.namespaces.map(namespaceDoc), ...cluster.nodes.map(nodeDoc), ...cluster.pods.map(podDoc), ...cluster.policies.map(policyDoc)];
+  return docs.map((d) => stringify(d)).join('---\n');
+}
+
+/** A flow record as parseFlow reads it (one line of a JSON Lines flow file). */
+export interface FlowRecord {
+  src: string;
+  dst: string;
+  protocol: string;
+  port?: number;
+  icmpType?: number;
+  established?: boolean;
+}
+
+/**
+ * The record parseFlow turns back into `flow`. Not expressible (parseFlow rejects it): a
+ * TCP/UDP/SCTP flow without a port, or a port on any other protocol.
+ */
+export function flowToJson(flow: Flow): FlowRecord {
+  return {
+    src: formatIP(flow.src),
+    dst: formatIP(flow.dst),
+    protocol: protocolName(flow.protocol),
+    ...(flow.port !== undefined && { port: flow.port }),
+    ...(flow.icmpType !== undefined && { icmpType: flow.icmpType }),
+    ...(flow.established !== undefined && { established: flow.established }),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
+ * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
+ */
+import { D, E, ENTRY_STRIDE, F, H, MALFORMED, verdictByte, ALLOW_BOTH, readImage, type ImageViews } from '../compile/layout.js';
+import { lookup4, lookup6 } from '../compile/lpm.js';
+
+const ICMPV6 = 58;
+
+export interface FlowBatch {
+  /** Number of flows. */
+  readonly count: number;
+  /**
+   * Source and destination addresses. Without `family`: one word per flow, all IPv4.
+   * With `family`: four big-endian words per flow (IPv6), IPv4 in the first word.
+   */
+  readonly src: Uint32Array;
+  readonly dst: Uint32Array;
+  /** 4 or 6 per flow; makes the addresses four words each. */
+  readonly family?: Uint8Array;
+  /** IP protocol number per flow. */
+  readonly protocol: Uint8Array;
+  /** Destination port (TCP/UDP/SCTP) or ICMP type (ICMP/ICMPv6) per flow. */
+  readonly port: Uint16Array;
+  /** Per flow, bit 0: a reply on an established connection. */
+  readonly flags?: Uint8Array;
+}
+
+export class Kernel {
+  readonly views: ImageViews;
+  private readonly lpm4: Uint32Array;
+  private readonly lpm6: Uint32Array;
+  private readonly ent: Uint32Array;
+  private readonly portMap: Uint16Array;
+  private readonly portSets: Uint32Array;
+  private readonly egM: Uint32Array;
+  private readonly inM: Uint32Array;
+  private readonly words: number;
+  private readonly egPeers: number;
+  private readonly inPeers: number;
+  private readonly flags: number;
+  private readonly scratch = new Uint32Array(4);
+
+  constructor(image: ArrayBuffer | SharedArrayBuffer) {
+    const v = readImage(image);
+    this.views = v;
+    this.lpm4 = v.lpm4;
+    this.lpm6 = v.lpm6;
+    this.ent = v.entries;
+    this.portMap = v.portMap;
+    this.portSets = v.portSets;
+    this.egM = v.egressMatrix;
+    this.inM = v.ingressMatrix;
+    this.words = v.header[H.portSetWords]!;
+    this.egPeers = v.header[H.egressPeerCount]!;
+    this.inPeers = v.header[H.ingressPeerCount]!;
+    this.flags = v.header[H.flags]!;
+  }
+
+  /** Port class of (protocol, port); class 0 for everything without ports. */
+  portClass(protocol: number, port: number): number {
+    if (port < 0 || port > 65535) return 0; // an L4 flow without a port: only port-less rules
+    if (protocol === 6) return this.portMap[port]!;
+    if (protocol === 17) return this.portMap[65536 + port]!;
+    if (protocol === 132) return this.portMap[131072 + port]!;
+    return 0;
+  }
+
+  entry4(a: number): number {
+    return lookup4(this.lpm4, a);
+  }
+
+  /** IPv6 words at w[o..o+3]; IPv4-mapped addresses go to the IPv4 table when the option says so. */
+  entry6(w: Uint32Array, o: number): number {
+    if (this.flags & F.ipv4MappedAsIPv4 && w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff) return lookup4(this.lpm4, w[o + 3]!);
+    return lookup6(this.lpm6, w, o);
+  }
+
+  /** Ingress from the pod's own node (or egress to it, by option): allowed before any rule. */
+  localNode(direction: 'egress' | 'ingress', s: number, d: number): boolean {
+    const ent = this.ent;
+    const [local, remote, flag] = direction === 'egress' ? [s, d, F.allowEgressToLocalNode] : [d, s, F.allowIngressFromLocalNode];
+    const node = ent[remote * ENTRY_STRIDE + E.addrNode]!;
+    return (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + E.podNode];
+  }
+
+  /** Egress decision for source entry s towards destination entry d. */
+  egress(s: number, d: number, pc: number): number {
+    const ent = this.ent;
+    const es = s * ENTRY_STRIDE;
+    if (ent[es + E.podSlot] === 0) return D.notApplicable;
+    const row = ent[es + E.egressLocal]!;
+    if (row === 0) return D.notIsolated;
+    const ed = d * ENTRY_STRIDE;
+    if (this.flags & F.allowEgressToLocalNode && ent[ed + E.addrNode] !== 0 && ent[ed + E.addrNode] === ent[es + E.podNode]) return D.allowed;
+    const ps = this.egM[row * this.egPeers + ent[ed + E.egressPeer]!]!;
+    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? D.allowed : D.denied;
+  }
+
+  /** Ingress decision for destination entry d from source entry s. */
+  ingress(s: number, d: number, pc: number): number {
+    const ent = this.ent;
+    const ed = d * ENTRY_STRIDE;
+    if (ent[ed + E.podSlot] === 0) return D.notApplicable;
+    const row = ent[ed + E.ingressLocal]!;
+    if (row === 0) return D.notIsolated;
+    const es = s * ENTRY_STRIDE;
+    if (this.flags & F.allowIngressFromLocalNode && ent[es + E.addrNode] !== 0 && ent[es + E.addrNode] === ent[ed + E.podNode]) return D.allowed;
+    const ps = this.inM[row * this.inPeers + ent[es + E.ingressPeer]!]!;
+    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? D.allowed : D.denied;
+  }
+
+  /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
+  special(s: number, d: number, protocol: number, port: number, established: boolean): boolean {
+    if (established) return true;
+    const slot = this.ent[s * ENTRY_STRIDE + E.podSlot]!;
+    if (slot !== 0 && slot === this.ent[d * ENTRY_STRIDE + E.podSlot]) return true;
+    return (this.flags & F.allowICMPv6NeighborDiscovery) !== 0 && protocol === ICMPV6 && port >= 133 && port <= 137;
+  }
+
+  /** The verdict byte for two resolved entries. */
+  decide(s: number, d: number, protocol: number, port: number, established: boolean): number {
+    if (this.special(s, d, protocol, port, established)) return ALLOW_BOTH;
+    const pc = this.portClass(protocol, port);
+    return verdictByte(this.egress(s, d, pc), this.ingress(s, d, pc));
+  }
+
+  /** IPv4 flow as numbers: zero allocation. `port` is the ICMP type for ICMP flows. */
+  verdict4(src: number, dst: number, protocol: number, port: number, established = false): number {
+    return this.decide(lookup4(this.lpm4, src >>> 0), lookup4(this.lpm4, dst >>> 0), protocol, port, established);
+  }
+
+  /** IPv6 flow: four words each for src and dst. */
+  verdict6(src: Uint32Array, so: number, dst: Uint32Array, dO: number, protocol: number, port: number, established = false): number {
+    return this.decide(this.entry6(src, so), this.entry6(dst, dO), protocol, port, established);
+  }
+
+  /** Verdict bytes for a batch, written to `out[0..count)`. Throws on inconsistent lengths. */
+  verdictBatch(b: FlowBatch, out: Uint8Array): void {
+    const n = b.count;
+    const wordsPerAddr = b.family ? 4 : 1;
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('batch count must be a non-negative integer');
+    if (b.src.length < n * wordsPerAddr || b.dst.length < n * wordsPerAddr) throw new RangeError(`src/dst need ${n * wordsPerAddr} words`);
+    if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
+    if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n)) throw new RangeError(`family and flags need ${n} elements`);
+    if (!b.family && !b.flags && (this.flags & F.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
+    for (let i = 0; i < n; i++) {
+      const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
+      const proto = b.protocol[i]!;
+      const port = b.port[i]!;
+      if (!b.family) {
+        out[i] = this.decide(lookup4(this.lpm4, b.src[i]!), lookup4(this.lpm4, b.dst[i]!), proto, port, established);
+        continue;
+      }
+      const f = b.family[i];
+      if (f === 4) out[i] = this.decide(lookup4(this.lpm4, b.src[4 * i]!), lookup4(this.lpm4, b.dst[4 * i]!), proto, port, established);
+      else if (f === 6) out[i] = this.decide(this.entry6(b.src, 4 * i), this.entry6(b.dst, 4 * i), proto, port, established);
+      else out[i] = MALFORMED;
+    }
+  }
+
+  /** The hot loop: IPv4 only, no flags. Everything inlined; same logic as decide(). */
+  private batch4(b: FlowBatch, out: Uint8Array): void {
+    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers } = this;
+    const localIn = (this.flags & F.allowIngressFromLocalNode) !== 0;
+    const localEg = (this.flags & F.allowEgressToLocalNode) !== 0;
+    const src = b.src;
+    const dst = b.dst;
+    const protocol = b.protocol;
+    const port = b.port;
+    const n = b.count;
+    for (let i = 0; i < n; i++) {
+      const a = src[i]!;
+      let s = t[a >>> 16]!;
+      if (s & 0x80000000) {
+        s = t[(s & 0x7fffffff) + ((a >>> 8) & 255)]!;
+        if (s & 0x80000000) s = t[(s & 0x7fffffff) + (a & 255)]!;
+      }
+      const c = dst[i]!;
+      let d = t[c >>> 16]!;
+      if (d & 0x80000000) {
+        d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
+        if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
+      }
+      const es = s * 8;
+      const ed = d * 8;
+      const sSlot = ent[es]!;
+      const dSlot = ent[ed]!;
+      if (sSlot !== 0 && sSlot === dSlot) {
+        out[i] = 1; // ALLOW_BOTH
+        continue;
+      }
+      const p = protocol[i]!;
+      const pc = p === 6 ? portMap[port[i]!]! : p === 17 ? portMap[65536 + port[i]!]! : p === 132 ? portMap[131072 + port[i]!]! : 0;
+      const word = pc >>> 5;
+      const bit = pc & 31;
+      let eg: number;
+      if (sSlot === 0) eg = 3;
+      else {
+        const row = ent[es + 3]!;
+        if (row === 0) eg = 2;
+        else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
+        else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+      }
+      let ing: number;
+      if (dSlot === 0) ing = 3;
+      else {
+        const row = ent[ed + 4]!;
+        if (row === 0) ing = 2;
+        else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
+        else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+      }
+      out[i] = (eg !== 1 && ing !== 1 ? 1 : 0) | (eg << 1) | (ing << 3);
+    }
+  }
+}
