@@ -12,6 +12,7 @@ import { buildIdentities, policyTables, resolvePort, type Identity, type NamedPo
 import { ENTRY_STRIDE, F, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { buildPortClasses, PortSetBuilder, PROTOCOL_SLOTS, type PortClasses } from './ports.js';
+import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
 import type { Family } from '../ip/address.js';
 
 export interface CompileOptions extends EvaluationOptions {
@@ -52,11 +53,13 @@ class Interner<T> {
 interface PeerClass {
   readonly peers: ReadonlySet<number>;
   readonly namedPorts?: NamedPorts;
+  readonly profileKey: string;
 }
 
 interface LocalClass {
   readonly policies: readonly number[];
   readonly namedPorts?: NamedPorts;
+  readonly profileKey: string;
 }
 
 function portCuts(tables: PolicyTables, identities: readonly Identity[]): Set<number>[] {
@@ -113,8 +116,8 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
 
   const ipIndex = new IPBlockIndex(tables.peers);
   const classes = { egressPeer: new Interner<PeerClass>(), ingressPeer: new Interner<PeerClass>(), egressLocal: new Interner<LocalClass>(), ingressLocal: new Interner<LocalClass>() };
-  classes.egressLocal.intern('', () => ({ policies: [] })); // local class 0: not isolated
-  classes.ingressLocal.intern('', () => ({ policies: [] }));
+  classes.egressLocal.intern('', () => ({ policies: [], profileKey: '' })); // local class 0: not isolated
+  classes.ingressLocal.intern('', () => ({ policies: [], profileKey: '' }));
   const entries = new Interner<Provenance['entries'][number]>();
   const entryFields: number[] = [];
 
@@ -124,14 +127,14 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
     const peerClass = (d: Direction, named: NamedPorts | undefined, profile: string): number => {
       const ids = matched.filter((p) => peerDirection[p] === d);
-      return classes[`${d}Peer`].intern(`${ids.join(',')}|${profile}`, () => ({ peers: new Set(ids), ...(named && { namedPorts: named }) }));
+      return classes[`${d}Peer`].intern(`${ids.join(',')}|${profile}`, () => ({ peers: new Set(ids), profileKey: profile, ...(named && { namedPorts: named }) }));
     };
     const localClass = (d: Direction): number => {
       if (!identity || identity.isolatedBy[d].length === 0) return 0;
       const pols = identity.isolatedBy[d];
       // Ingress named ports resolve on the subject: its port profile is part of its class.
       const profile = d === 'ingress' ? identity.profileKey : '';
-      return classes[`${d}Local`].intern(`${pols.join(',')}|${profile}`, () => ({ policies: pols, ...(d === 'ingress' && { namedPorts: identity.namedPorts }) }));
+      return classes[`${d}Local`].intern(`${pols.join(',')}|${profile}`, () => ({ policies: pols, profileKey: profile, ...(d === 'ingress' && { namedPorts: identity.namedPorts }) }));
     };
     const fields = [
       host?.podSlot ?? 0,
@@ -165,14 +168,17 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
 
   // Port classes and the port set each rule admits for an owner's named ports.
   const portClasses = buildPortClasses(portCuts(tables, identities));
-  const portSets = new Interner<Uint32Array>();
-  const empty = new PortSetBuilder(portClasses);
-  portSets.intern(empty.key(), () => empty.bits); // port set 0: nothing
-  const ruleBitsMemo = new Map<string, Uint32Array>();
-  const ruleBits = (ruleId: number, owner: NamedPorts | undefined, ownerKey: string): Uint32Array => {
-    const memoKey = `${ruleId}|${ownerKey}`;
-    let bits = ruleBitsMemo.get(memoKey);
-    if (bits) return bits;
+  const portSets = new PortSetTable(portClasses);
+  if (portSets.sets.length > 0xffff) throw new RangeError('more than 65535 distinct port sets');
+  const ruleSetMemo = new Map<number, number>();
+  const profileIds = new Map<string, number>();
+  /** The port set a rule admits when named ports resolve on `owner` (profile `ownerKey`). */
+  const ruleSet = (ruleId: number, owner: NamedPorts | undefined, ownerKey: string): number => {
+    let profile = profileIds.get(ownerKey);
+    if (profile === undefined) profileIds.set(ownerKey, (profile = profileIds.size));
+    const memoKey = ruleId * 65536 + profile;
+    let id = ruleSetMemo.get(memoKey);
+    if (id !== undefined) return id;
     const b = new PortSetBuilder(portClasses);
     const rule = tables.rules[ruleId]!.rule;
     if (rule.ports.length === 0) b.setAll();
@@ -182,12 +188,11 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       if ('all' in r) b.setRange(slot, 0, 65535);
       else for (const [lo, hi] of r.ranges) b.setRange(slot, lo, hi);
     }
-    ruleBitsMemo.set(memoKey, (bits = b.bits));
-    return bits;
+    ruleSetMemo.set(memoKey, (id = portSets.intern(b.bits)));
+    return id;
   };
 
-  // One matrix per direction: rows are local classes (deduplicated), columns peer classes.
-  const matrix = (d: Direction): { data: Uint32Array; rowOf: number[]; peerCount: number; rowCount: number } => {
+  const matrixFor = (d: Direction): Matrix => {
     const peerList = classes[`${d}Peer`].values;
     const localList = classes[`${d}Local`].values;
     const byPeer = new Map<number, number[]>();
@@ -198,46 +203,44 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
         else byPeer.set(p, [i]);
       }
     });
-    const allPeers = peerList.map((_, i) => i);
-    const rows = new Interner<Uint32Array>();
-    rows.intern('not-isolated', () => new Uint32Array(peerList.length)); // row 0 is never read
-    const rowOf = [0];
-    for (let l = 1; l < localList.length; l++) {
+    // The peer classes each rule matches, computed once per rule.
+    const all = Array.from(peerList, (_, i) => i);
+    const targetsMemo = new Map<number, readonly number[]>();
+    const targets = (ruleId: number): readonly number[] => {
+      let t = targetsMemo.get(ruleId);
+      if (!t) {
+        const ids = tables.rules[ruleId]!.peerIds;
+        t = ids.length === 0 ? all : [...new Set(ids.flatMap((id) => byPeer.get(id) ?? []))];
+        targetsMemo.set(ruleId, t);
+      }
+      return t;
+    };
+    return buildMatrix(localList.length, peerList.length, (l, row) => {
       const local = localList[l]!;
-      const acc = new Map<number, PortSetBuilder>();
       for (const pi of local.policies) {
         for (const ruleId of tables.rulesOf[pi]![d]) {
-          const rule = tables.rules[ruleId]!;
-          const targets = rule.peerIds.length === 0 ? allPeers : [...new Set(rule.peerIds.flatMap((p) => byPeer.get(p) ?? []))];
-          for (const p of targets) {
-            const owner = d === 'ingress' ? local.namedPorts : peerList[p]!.namedPorts;
-            const ownerKey = d === 'ingress' ? `l${l}` : `p${p}`;
-            let b = acc.get(p);
-            if (!b) acc.set(p, (b = new PortSetBuilder(portClasses)));
-            b.or(ruleBits(ruleId, owner, ownerKey));
+          // Named ports resolve on the destination: the subject for ingress, the peer for egress.
+          const fixed = d === 'ingress' ? ruleSet(ruleId, local.namedPorts, local.profileKey) : -1;
+          for (const p of targets(ruleId)) {
+            const ps = fixed >= 0 ? fixed : ruleSet(ruleId, peerList[p]!.namedPorts, peerList[p]!.profileKey);
+            row[p] = portSets.union(row[p]!, ps);
           }
         }
       }
-      const row = new Uint32Array(peerList.length);
-      for (const [p, b] of acc) row[p] = portSets.intern(b.key(), () => b.bits);
-      rowOf.push(rows.intern(row.join(','), () => row));
-    }
-    const data = new Uint32Array(rows.values.length * peerList.length);
-    rows.values.forEach((row, i) => data.set(row, i * peerList.length));
-    return { data, rowOf, peerCount: peerList.length, rowCount: rows.values.length };
+    });
   };
-  const egress = matrix('egress');
-  const ingress = matrix('ingress');
+  const egress = matrixFor('egress');
+  const ingress = matrixFor('ingress');
 
-  // Entries point at deduplicated rows, not at local classes: same row, same behaviour.
+  // Entries point at stored rows and columns: same row or column, same behaviour.
   const entryData = new Uint32Array(entryFields);
   for (let e = 0; e < entries.values.length; e++) {
-    entryData[e * ENTRY_STRIDE + 3] = egress.rowOf[entryData[e * ENTRY_STRIDE + 3]!]!;
-    entryData[e * ENTRY_STRIDE + 4] = ingress.rowOf[entryData[e * ENTRY_STRIDE + 4]!]!;
+    const o = e * ENTRY_STRIDE;
+    entryData[o + 3] = egress.rowOf[entryData[o + 3]!]!;
+    entryData[o + 4] = ingress.rowOf[entryData[o + 4]!]!;
+    entryData[o + 5] = egress.colOf[entryData[o + 5]!]!;
+    entryData[o + 6] = ingress.colOf[entryData[o + 6]!]!;
   }
-  // Row ids 1.. are isolated rows; 0 still means "not isolated" because row 0 is reserved.
-  const portSetData = new Uint32Array(portSets.values.length * portClasses.words);
-  portSets.values.forEach((bits, i) => portSetData.set(bits, i * portClasses.words));
 
   const flags =
     (opts.allowIngressFromLocalNode ? F.allowIngressFromLocalNode : 0) |
@@ -250,20 +253,20 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       entryCount: entries.values.length,
       portClassCount: portClasses.count,
       portSetWords: portClasses.words,
-      portSetCount: portSets.values.length,
-      egressPeerCount: egress.peerCount,
-      egressRowCount: egress.rowCount,
-      ingressPeerCount: ingress.peerCount,
-      ingressRowCount: ingress.rowCount,
+      portSetCount: portSets.sets.length,
+      egressPeerCount: egress.cols,
+      egressRowCount: egress.rows,
+      ingressPeerCount: ingress.cols,
+      ingressRowCount: ingress.rows,
     },
     {
       lpm4: buildLPM(4, prefixes[4], defaultEntry),
       lpm6: buildLPM(6, prefixes[6], defaultEntry),
       entries: entryData,
       portMap: portClasses.map,
-      portSets: portSetData,
-      egressMatrix: egress.data,
-      ingressMatrix: ingress.data,
+      portSets: portSets.data(),
+      egressMatrix: egress.cells,
+      ingressMatrix: ingress.cells,
     },
     options.shared === true,
   );

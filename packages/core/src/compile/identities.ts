@@ -4,7 +4,7 @@
  */
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { selectorMatches } from '../model/selector.js';
-import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, PolicyProtocol, Rule } from '../model/types.js';
+import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, PolicyProtocol, Rule, Selector } from '../model/types.js';
 import type { ResolvedOptions } from '../reference/options.js';
 
 /** Named ports of an identity: `name/protocol` → container port numbers. */
@@ -33,16 +33,22 @@ export interface RuleInfo {
   readonly peerIds: readonly number[];
 }
 
+/**
+ * A distinct peer: identical peers of different rules (the same ipBlock in 100 policies,
+ * the same selector in one namespace) share one id, so membership sets stay small.
+ */
 export interface PeerInfo {
   readonly id: number;
-  readonly rule: number;
   readonly direction: Direction;
   readonly peer: Peer;
+  /** The namespace a podSelector-only peer is scoped to. */
+  readonly namespace: string;
 }
 
 export interface PolicyTables {
   readonly policies: readonly NetworkPolicy[];
   readonly rules: readonly RuleInfo[];
+  /** Distinct peers (see PeerInfo); RuleInfo.peerIds index into this. */
   readonly peers: readonly PeerInfo[];
   /** Rule ids per policy and direction (empty when the direction is not affected). */
   readonly rulesOf: readonly Record<Direction, number[]>[];
@@ -50,24 +56,46 @@ export interface PolicyTables {
   readonly namedPortKeys: ReadonlySet<string>;
 }
 
+/** Canonical text of a peer: equal text, equal matching. */
+function canonical(peer: Peer): string {
+  const sel = (s: Selector | undefined): string =>
+    s === undefined
+      ? '-'
+      : JSON.stringify([Object.entries(s.matchLabels).sort(), s.matchExpressions.map((e) => [e.key, e.operator, [...e.values].sort()]).sort()]);
+  if (peer.kind === 'ipBlock') {
+    const c = (x: { base: bigint; prefix: number; family: number }): string => `${x.family}/${x.base}/${x.prefix}`;
+    return `ip:${c(peer.ipBlock.cidr)}:${peer.ipBlock.except.map(c).sort().join(',')}`;
+  }
+  return `sel:${sel(peer.namespaceSelector)}:${sel(peer.podSelector)}`;
+}
+
 export const namedKey = (name: string, protocol: PolicyProtocol): string => `${name}/${protocol}`;
 
 export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
   const rules: RuleInfo[] = [];
   const peers: PeerInfo[] = [];
+  const peerIds = new Map<string, number>();
   const namedPortKeys = new Set<string>();
+  const peerId = (direction: Direction, peer: Peer, namespace: string): number => {
+    const scope = peer.kind === 'selector' && !peer.namespaceSelector ? namespace : '';
+    const key = `${direction}|${scope}|${canonical(peer)}`;
+    let id = peerIds.get(key);
+    if (id === undefined) {
+      id = peers.length;
+      peers.push({ id, direction, peer, namespace });
+      peerIds.set(key, id);
+    }
+    return id;
+  };
   const rulesOf = policies.map((policy, pi) => {
     const out: Record<Direction, number[]> = { ingress: [], egress: [] };
     for (const direction of ['ingress', 'egress'] as const) {
       if (!policy.affects[direction]) continue; // rules of an unaffected direction are ignored (§2.1)
       policy[direction].forEach((rule, index) => {
         const id = rules.length;
-        const peerIds = rule.peers.map((peer) => {
-          peers.push({ id: peers.length, rule: id, direction, peer });
-          return peers.length - 1;
-        });
+        const ids = rule.peers.map((peer) => peerId(direction, peer, policy.namespace));
         for (const p of rule.ports) if (typeof p.port === 'string') namedPortKeys.add(namedKey(p.port, p.protocol));
-        rules.push({ id, policy: pi, direction, index, rule, peerIds });
+        rules.push({ id, policy: pi, direction, index, rule, peerIds: ids });
         out[direction].push(id);
       });
     }
@@ -128,10 +156,9 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   for (const info of tables.peers) {
     const peer = info.peer;
     if (peer.kind !== 'selector') continue;
-    const policyNs = tables.policies[tables.rules[info.rule]!.policy]!.namespace;
     const chosen = peer.namespaceSelector
       ? namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, index.namespaceLabels(ns)))
-      : [policyNs];
+      : [info.namespace];
     for (const ns of chosen) {
       for (const identity of byNamespace.get(ns) ?? []) {
         if (!peer.podSelector || selectorMatches(peer.podSelector, identity.labels)) identity.selectorPeers.push(info.id);

@@ -35,8 +35,8 @@ export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
   entries: 4,
   portMap: 2,
   portSets: 4,
-  egressMatrix: 4,
-  ingressMatrix: 4,
+  egressMatrix: 2,
+  ingressMatrix: 2,
 };
 
 /** Option flags (header word `flags`). */
@@ -67,8 +67,8 @@ export interface SectionData {
   readonly entries: Uint32Array;
   readonly portMap: Uint16Array;
   readonly portSets: Uint32Array;
-  readonly egressMatrix: Uint32Array;
-  readonly ingressMatrix: Uint32Array;
+  readonly egressMatrix: Uint16Array;
+  readonly ingressMatrix: Uint16Array;
 }
 
 export type HeaderValues = Omit<Record<keyof typeof H, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;

@@ -15,7 +15,8 @@ export interface LegacyForms {
 }
 
 export type CIDRParse =
-  | { readonly ok: true; readonly cidr: CIDR; readonly legacy: LegacyForms }
+  /** `written` is the prefix length as written (Go's Mask.Size(), used by check B7). */
+  | { readonly ok: true; readonly cidr: CIDR; readonly written: number; readonly legacy: LegacyForms }
   | { readonly ok: false };
 
 const maskOf = (bits: number, prefix: number): bigint =>
@@ -24,8 +25,9 @@ const maskOf = (bits: number, prefix: number): bigint =>
 /**
  * Parses `addr/len` the way Go's ParseCIDRSloppy does (the form Kubernetes has always
  * accepted), and reports separately the forms that strict validation (KEP-4858) rejects.
- * An IPv4-mapped IPv6 CIDR evaluates as IPv4, as Go's IPNet.Contains does: the last 32
- * bits of the mask become the IPv4 mask.
+ * Go masks the 16-byte address first; when the result is still IPv4-mapped (prefix >= 96)
+ * IPNet.Contains treats it as IPv4 with the last 32 bits of the mask, otherwise it stays
+ * an IPv6 network. We evaluate it the same way.
  */
 export function parseCIDR(text: string): CIDRParse {
   const slash = text.indexOf('/');
@@ -42,11 +44,11 @@ export function parseCIDR(text: string): CIDRParse {
     ipv4Mapped: ip.ipv4Mapped,
     hostBits,
   };
-  if (ip.ipv4Mapped) {
-    const p4 = Math.max(0, prefix - 96);
-    return { ok: true, legacy, cidr: { family: 4, prefix: p4, base: ip.address.value & 0xffffffffn & maskOf(32, p4) } };
+  if (ip.ipv4Mapped && prefix >= 96) {
+    const p4 = prefix - 96;
+    return { ok: true, legacy, written: prefix, cidr: { family: 4, prefix: p4, base: ip.address.value & 0xffffffffn & maskOf(32, p4) } };
   }
-  return { ok: true, legacy, cidr: { family: ip.address.family, prefix, base: ip.address.value & maskOf(bits, prefix) } };
+  return { ok: true, legacy, written: prefix, cidr: { family: ip.address.family, prefix, base: ip.address.value & maskOf(bits, prefix) } };
 }
 
 export function cidrContains(cidr: CIDR, ip: IPAddress): boolean {
@@ -55,9 +57,13 @@ export function cidrContains(cidr: CIDR, ip: IPAddress): boolean {
   return ip.value >> shift === cidr.base >> shift;
 }
 
-/** `inner` is a strict subset of `outer`: same family, contained, longer prefix (check B7). */
-export function isStrictSubset(inner: CIDR, outer: CIDR): boolean {
-  return cidrContains(outer, { family: inner.family, value: inner.base }) && outer.prefix < inner.prefix;
+/**
+ * Check B7 as Go does it: `outer` contains the network address of `inner`, and the prefix
+ * lengths as written (not as evaluated) are shorter outside. Written lengths default to
+ * the evaluated ones.
+ */
+export function isStrictSubset(inner: CIDR, outer: CIDR, innerWritten = inner.prefix, outerWritten = outer.prefix): boolean {
+  return cidrContains(outer, { family: inner.family, value: inner.base }) && outerWritten < innerWritten;
 }
 
 export const formatCIDR = (c: CIDR): string => `${formatIP({ family: c.family, value: c.base })}/${c.prefix}`;

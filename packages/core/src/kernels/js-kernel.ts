@@ -33,8 +33,8 @@ export class Kernel {
   private readonly ent: Uint32Array;
   private readonly portMap: Uint16Array;
   private readonly portSets: Uint32Array;
-  private readonly egM: Uint32Array;
-  private readonly inM: Uint32Array;
+  private readonly egM: Uint16Array;
+  private readonly inM: Uint16Array;
   private readonly words: number;
   private readonly egPeers: number;
   private readonly inPeers: number;

@@ -14,7 +14,7 @@ const STRICT_CHECKS = [
  * Validates one CIDR of an ipBlock. Legacy forms are errors with `strict` (a 1.36 API
  * server on create) and warnings otherwise (what older servers stored), evaluated masked.
  */
-export function validateCIDRField(pr: Problems, text: string, path: PathSegments, strict: boolean, isExcept: boolean): CIDR | undefined {
+export function validateCIDRField(pr: Problems, text: string, path: PathSegments, strict: boolean, isExcept: boolean): { cidr: CIDR; written: number } | undefined {
   const parsed = parseCIDR(text);
   if (!parsed.ok) {
     pr.invalid('invalid-cidr', isExcept ? 'B6' : 'B2', path, text, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)');
@@ -31,6 +31,6 @@ export function validateCIDRField(pr: Problems, text: string, path: PathSegments
     const canonical = formatCIDR(parsed.cidr);
     if (canonical !== text) pr.warn('cidr-not-canonical', undefined, path, text, `is not in canonical form; the canonical form is ${JSON.stringify(canonical)}`);
   }
-  return parsed.cidr;
+  return { cidr: parsed.cidr, written: parsed.written };
 }
 

@@ -79,8 +79,9 @@ export function getStringMap(pr: Problems, v: unknown, path: PathSegments): Reco
   if (!obj) return undefined;
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) {
-    // YAML turns `enabled: true` into a boolean; the API server would refuse to decode it.
-    const s = getString(pr, val, [...path, k]);
+    // `key:` with no value decodes to "" in Go; YAML's `enabled: true` is a boolean,
+    // which the API server would refuse to decode.
+    const s = val === null ? '' : getString(pr, val, [...path, k]);
     if (s !== undefined) out[k] = s;
   }
   return out;

@@ -55,6 +55,8 @@ export function validateSelector(pr: Problems, v: unknown, path: PathSegments): 
   for (const key of Object.keys(obj)) {
     if (key !== 'matchLabels' && key !== 'matchExpressions') pr.add('error', 'unknown-field', undefined, [...path, key], undefined, `unknown field "${key}"`);
   }
+  const matchLabels = getStringMap(pr, obj['matchLabels'], [...path, 'matchLabels']) ?? {};
+  validateLabels(pr, matchLabels, [...path, 'matchLabels'], { key: 'S1', value: 'S2' });
   const expressions: SelectorRequirement[] = [];
   (getArray(pr, obj['matchExpressions'], [...path, 'matchExpressions']) ?? []).forEach((raw, i) => {
     const p = [...path, 'matchExpressions', i];
@@ -79,7 +81,5 @@ export function validateSelector(pr: Problems, v: unknown, path: PathSegments): 
       expressions.push({ key, operator: operator as SelectorOperator, values });
     }
   });
-  const matchLabels = getStringMap(pr, obj['matchLabels'], [...path, 'matchLabels']) ?? {};
-  validateLabels(pr, matchLabels, [...path, 'matchLabels'], { key: 'S1', value: 'S2' });
   return { matchLabels, matchExpressions: expressions };
 }

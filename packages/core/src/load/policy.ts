@@ -62,19 +62,20 @@ function validateIPBlock(pr: Problems, raw: Obj, path: PathSegments, strict: boo
     pr.required('cidr-required', 'B1', [...path, 'cidr'], '');
     return undefined;
   }
-  const cidr = validateCIDRField(pr, cidrText, [...path, 'cidr'], strict, false);
-  if (!cidr) return undefined; // the API server skips the except checks too
+  const outer = validateCIDRField(pr, cidrText, [...path, 'cidr'], strict, false);
+  if (!outer) return undefined; // the API server skips the except checks too
   const except: CIDR[] = [];
   exceptRaw.forEach((x, m) => {
     const p = [...path, 'except', m];
-    const text = getString(pr, x, p);
+    // A null entry decodes to "" in Go, which then fails to parse.
+    const text = isAbsent(x) ? '' : getString(pr, x, p);
     if (text === undefined) return;
     const e = validateCIDRField(pr, text, p, strict, true);
     if (!e) return;
-    if (!isStrictSubset(e, cidr)) pr.invalid('except-not-subset', 'B7', p, text, 'must be a strict subset of `cidr`');
-    except.push(e);
+    if (!isStrictSubset(e.cidr, outer.cidr, e.written, outer.written)) pr.invalid('except-not-subset', 'B7', p, text, 'must be a strict subset of `cidr`');
+    except.push(e.cidr);
   });
-  return { kind: 'ipBlock', ipBlock: { cidr, except } };
+  return { kind: 'ipBlock', ipBlock: { cidr: outer.cidr, except } };
 }
 
 function validatePeer(pr: Problems, raw: unknown, path: PathSegments, strict: boolean): Peer | undefined {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Issue, PathSegments } from './issues.js';
 
 export interface RawObject {
@@ -49,14 +49,21 @@ export function listManifestFiles(paths: readonly string[], recursive = false): 
   return { files, issues };
 }
 
+/**
+ * Line of the field at `path`: the line of its key in a mapping (a block value starts on
+ * the next line), of the item in a sequence, or else of the nearest ancestor that exists.
+ */
 function nodeLine(doc: Document, lines: LineCounter, path: PathSegments): number | undefined {
-  // Walk down as far as the path exists; report the deepest node found.
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  for (let n = path.length; n > 0; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+    const seg = path[n - 1];
+    let range: [number, number, number] | null | undefined;
+    if (isMap(parent)) range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === seg)?.key as { range?: [number, number, number] } | undefined)?.range;
+    else if (isSeq(parent) && typeof seg === 'number') range = (parent.items[seg] as { range?: [number, number, number] } | undefined)?.range;
     if (range) return lines.linePos(range[0]).line;
   }
-  return undefined;
+  const root = (doc.contents as { range?: [number, number, number] } | null)?.range;
+  return root ? lines.linePos(root[0]).line : undefined;
 }
 
 /** Parses one text (a file's content) into raw objects. */
@@ -64,7 +71,8 @@ export function readText(text: string, file: string): ReadResult {
   const objects: RawObject[] = [];
   const issues: Issue[] = [];
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // merge: kubectl reads YAML 1.1, where `<<: *anchor` merges keys.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
   if (!Array.isArray(docs)) return { objects, issues }; // an empty stream
   docs.forEach((doc, index) => {
     for (const err of doc.errors) {
@@ -73,7 +81,7 @@ export function readText(text: string, file: string): ReadResult {
         severity: 'error',
         file,
         document: index,
-        line: err.linePos?.[0]?.line,
+        line: lines.linePos(err.pos[0]).line,
         path: '',
         message: `cannot parse: ${err.message.split('\n')[0]}`,
       });
@@ -90,7 +98,12 @@ export function readText(text: string, file: string): ReadResult {
       const obj = v as Record<string, unknown>;
       const kind = obj['kind'];
       if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
-        (obj['items'] as unknown[]).forEach((item, i) => add(item, [...prefix, 'items', i]));
+        // Items of a typed list (NetworkPolicyList...) may omit kind and apiVersion, as the API returns them.
+        const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+        (obj['items'] as unknown[]).forEach((item, i) => {
+          const typed = itemKind && typeof item === 'object' && item !== null && !Array.isArray(item) && (item as Record<string, unknown>)['kind'] === undefined;
+          add(typed ? { apiVersion: obj['apiVersion'], kind: itemKind, ...(item as object) } : item, [...prefix, 'items', i]);
+        });
         return;
       }
       objects.push({ file, document: index, value: obj, locate: (path) => nodeLine(doc, lines, [...prefix, ...path]) });

@@ -17,10 +17,12 @@ function requirementMatches(r: SelectorRequirement, labels: Labels): boolean {
 
 /** All matchLabels and all expressions hold; a selector with no terms matches everything. */
 export function selectorMatches(selector: Selector, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  const want = selector.matchLabels;
+  for (const key in want) {
+    if (!Object.hasOwn(labels, key) || labels[key] !== want[key]) return false;
   }
-  return selector.matchExpressions.every((r) => requirementMatches(r, labels));
+  for (const r of selector.matchExpressions) if (!requirementMatches(r, labels)) return false;
+  return true;
 }
 
 export const EMPTY_SELECTOR: Selector = { matchLabels: {}, matchExpressions: [] };

@@ -1,0 +1,117 @@
+/**
+ * Per-direction decision matrices: rows are local classes (what isolates the pod), columns
+ * are peer classes (what the remote address matches), cells are port-set ids. Identical
+ * rows and identical columns are merged, so the stored matrix has one row per distinct
+ * behaviour and one column per distinct way of being treated.
+ */
+import type { PortClasses } from './ports.js';
+
+/** Port sets (bitsets over port classes), interned, with memoized unions. */
+export class PortSetTable {
+  readonly sets: Uint32Array[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly unions = new Map<number, number>();
+  constructor(readonly classes: PortClasses) {
+    this.intern(new Uint32Array(classes.words)); // 0: the empty set
+  }
+  intern(bits: Uint32Array): number {
+    const key = bits.join(',');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.sets.push(bits);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+  union(a: number, b: number): number {
+    if (a === b || b === 0) return a;
+    if (a === 0) return b;
+    const key = a < b ? a * 0x100000 + b : b * 0x100000 + a;
+    let id = this.unions.get(key);
+    if (id === undefined) {
+      const x = this.sets[a]!;
+      const y = this.sets[b]!;
+      const bits = new Uint32Array(x.length);
+      for (let i = 0; i < bits.length; i++) bits[i] = x[i]! | y[i]!;
+      id = this.intern(bits);
+      this.unions.set(key, id);
+    }
+    return id;
+  }
+  data(): Uint32Array {
+    const w = this.classes.words;
+    const out = new Uint32Array(this.sets.length * w);
+    this.sets.forEach((bits, i) => out.set(bits, i * w));
+    return out;
+  }
+}
+
+export interface Matrix {
+  /** rows × cols port-set ids; row 0 is reserved for "not isolated" and never read. */
+  readonly cells: Uint16Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** Local class → stored row (0 for local class 0). */
+  readonly rowOf: Uint32Array;
+  /** Peer class → stored column. */
+  readonly colOf: Uint32Array;
+}
+
+/**
+ * `fill(localClass, row)` writes the port-set id of every peer class into `row` (length
+ * peerCount) for one isolated local class (1..localCount-1).
+ */
+export function buildMatrix(localCount: number, peerCount: number, fill: (local: number, row: Uint32Array) => void): Matrix {
+  // Rows, deduplicated as they are produced (hash, then confirm).
+  const rowBuckets = new Map<number, number[]>();
+  const rows: Uint32Array[] = [new Uint32Array(peerCount)];
+  const rowOf = new Uint32Array(localCount);
+  const sameRow = (a: Uint32Array, b: Uint32Array): boolean => a.every((v, i) => v === b[i]);
+  for (let l = 1; l < localCount; l++) {
+    const row = new Uint32Array(peerCount);
+    fill(l, row);
+    let h = 0;
+    for (let c = 0; c < peerCount; c++) h = (Math.imul(h, 31) + row[c]! + c) | 0;
+    const bucket = rowBuckets.get(h) ?? [];
+    let id = bucket.find((r) => sameRow(rows[r]!, row));
+    if (id === undefined) {
+      id = rows.length;
+      rows.push(row);
+      bucket.push(id);
+      rowBuckets.set(h, bucket);
+    }
+    rowOf[l] = id;
+  }
+  // Columns: hash each column over all rows, then confirm equality within a hash bucket.
+  const h1 = new Uint32Array(peerCount);
+  const h2 = new Uint32Array(peerCount);
+  for (const row of rows) {
+    for (let c = 0; c < peerCount; c++) {
+      h1[c] = (Math.imul(h1[c]!, 31) + row[c]!) >>> 0;
+      h2[c] = (Math.imul(h2[c]! ^ row[c]!, 0x9e3779b1) + 7) >>> 0;
+    }
+  }
+  const buckets = new Map<string, number[]>();
+  const colOf = new Uint32Array(peerCount);
+  const kept: number[] = [];
+  const sameColumn = (a: number, b: number): boolean => rows.every((row) => row[a] === row[b]);
+  for (let c = 0; c < peerCount; c++) {
+    const key = `${h1[c]}:${h2[c]}`;
+    const bucket = buckets.get(key) ?? [];
+    const match = bucket.find((k) => sameColumn(kept[k]!, c));
+    if (match !== undefined) colOf[c] = match;
+    else {
+      colOf[c] = kept.length;
+      bucket.push(kept.length);
+      kept.push(c);
+      buckets.set(key, bucket);
+    }
+  }
+  const cols = kept.length;
+  const cells = new Uint16Array(rows.length * cols);
+  rows.forEach((row, r) => {
+    for (let k = 0; k < cols; k++) cells[r * cols + k] = row[kept[k]!]!;
+  });
+  return { cells, rows: rows.length, cols, rowOf, colOf };
+}

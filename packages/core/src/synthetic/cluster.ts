@@ -1,0 +1,143 @@
+/**
+ * Seeded synthetic clusters with a realistic shape: namespaces per team and environment,
+ * deployments whose replicas share labels, named container ports, a default deny per
+ * namespace plus allow rules (pod and namespace selectors, matchExpressions, ipBlocks with
+ * excepts, endPort ranges), IPv4 with some dual-stack pods. Used by benchmarks and tests.
+ */
+import type { IPAddress } from '../ip/address.js';
+import type { CIDR } from '../ip/cidr.js';
+import type { Cluster, ContainerPort, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, Rule, Selector } from '../model/types.js';
+import { Random } from './random.js';
+
+export interface ClusterShape {
+  readonly pods: number;
+  readonly policies: number;
+  /** Share of pods with an IPv6 address too (default 0.1). */
+  readonly dualStack?: number;
+  readonly seed?: number;
+}
+
+export const SIZES = {
+  S: { pods: 100, policies: 10 },
+  M: { pods: 1_000, policies: 100 },
+  L: { pods: 10_000, policies: 1_000 },
+  XL: { pods: 50_000, policies: 5_000 },
+} as const satisfies Record<string, ClusterShape>;
+
+const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker'] as const;
+const ENVS = ['prod', 'staging', 'dev'] as const;
+const TIER_PORTS: Record<string, ContainerPort[]> = {
+  frontend: [{ name: 'http', port: 8080, protocol: 'TCP', init: false }, { name: 'metrics', port: 9090, protocol: 'TCP', init: false }],
+  backend: [{ name: 'grpc', port: 50051, protocol: 'TCP', init: false }, { name: 'metrics', port: 9100, protocol: 'TCP', init: false }],
+  db: [{ name: 'postgres', port: 5432, protocol: 'TCP', init: false }, { name: 'metrics', port: 9187, protocol: 'TCP', init: false }],
+  cache: [{ name: 'redis', port: 6379, protocol: 'TCP', init: false }],
+  worker: [{ name: 'metrics', port: 9090, protocol: 'TCP', init: false }, { name: 'statsd', port: 8125, protocol: 'UDP', init: false }],
+};
+
+const v4 = (a: number, b: number, c: number, d: number): IPAddress => ({ family: 4, value: BigInt(((a << 24) | (b << 16) | (c << 8) | d) >>> 0) });
+const cidr4 = (a: number, b: number, c: number, d: number, prefix: number): CIDR => ({ family: 4, prefix, base: v4(a, b, c, d).value });
+const sel = (matchLabels: Record<string, string>, matchExpressions: Selector['matchExpressions'] = []): Selector => ({ matchLabels, matchExpressions });
+
+export interface SyntheticCluster extends Cluster {
+  /** Deployment (app label) names per namespace, for flow generation. */
+  readonly apps: readonly { readonly namespace: string; readonly app: string; readonly tier: string }[];
+}
+
+export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
+  const r = new Random(shape.seed ?? 1);
+  const nsCount = Math.max(3, Math.round(shape.pods / 200));
+  const nodeCount = Math.max(1, Math.ceil(shape.pods / 110));
+  const namespaces: Namespace[] = [];
+  for (let i = 0; i < nsCount; i++) {
+    const name = i === 0 ? 'monitoring' : `team-${i}-${ENVS[i % 3]}`;
+    namespaces.push({ name, labels: { 'kubernetes.io/metadata.name': name, env: i === 0 ? 'infra' : ENVS[i % 3]!, team: `t${i % 17}` } });
+  }
+  namespaces.push({ name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } });
+  const nodes: Node[] = [];
+  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, i >> 8, (i & 255) || 1)] });
+
+  // Deployments with replicas; pod IPs come from the node's /24 (node i: 10.(i>>8).(i&255).x).
+  const pods: Pod[] = [];
+  const apps: { namespace: string; app: string; tier: string }[] = [];
+  const nextHost = new Array<number>(nodeCount).fill(2);
+  let d = 0;
+  while (pods.length < shape.pods) {
+    const ns = namespaces[1 + (d % (nsCount - 1))]!;
+    const tier = TIERS[d % TIERS.length]!;
+    const app = `${tier}-${d}`;
+    apps.push({ namespace: ns.name, app, tier });
+    const replicas = Math.min(shape.pods - pods.length, r.int(1, 9));
+    const hash = (d * 2654435761 >>> 0).toString(16).slice(0, 8);
+    for (let k = 0; k < replicas; k++) {
+      let node = r.int(0, nodeCount - 1);
+      for (let tries = 0; nextHost[node]! > 250 && tries < nodeCount; tries++) node = (node + 1) % nodeCount;
+      const host = nextHost[node]!++;
+      const ips: IPAddress[] = [v4(10, 100 + (node >> 8), node & 255, host)];
+      if (r.chance(shape.dualStack ?? 0.1)) ips.push({ family: 6, value: (0xfd00n << 112n) | (BigInt(node) << 16n) | BigInt(host) });
+      pods.push({
+        namespace: ns.name,
+        name: `${app}-${hash}-${k}`,
+        labels: { app, tier, version: `v${d % 3}`, 'pod-template-hash': hash },
+        ips,
+        nodeName: `node-${node}`,
+        hostNetwork: false,
+        phase: 'Running',
+        ports: TIER_PORTS[tier]!,
+      });
+    }
+    d++;
+  }
+  // A monitoring agent per node, in the monitoring namespace, scraping metrics everywhere.
+  for (let i = 0; i < Math.min(nodeCount, 50); i++) {
+    const host = nextHost[i]!++;
+    pods.push({ namespace: 'monitoring', name: `prometheus-${i}`, labels: { app: 'prometheus' }, ips: [v4(10, 100 + (i >> 8), i & 255, host)], nodeName: `node-${i}`, hostNetwork: false, phase: 'Running', ports: [] });
+  }
+
+  for (let i = 0; i < 2; i++) {
+    const host = nextHost[i % nodeCount]!++;
+    pods.push({ namespace: 'kube-system', name: `coredns-${i}`, labels: { 'k8s-app': 'kube-dns' }, ips: [v4(10, 100, i % nodeCount, host)], nodeName: `node-${i % nodeCount}`, hostNetwork: false, phase: 'Running', ports: [{ name: 'dns', port: 53, protocol: 'UDP', init: false }, { name: 'dns-tcp', port: 53, protocol: 'TCP', init: false }] });
+  }
+
+  const policies: NetworkPolicy[] = [];
+  const add = (namespace: string, name: string, podSelector: Selector, ingress: Rule[] | null, egress: Rule[] | null): void => {
+    if (policies.length >= shape.policies) return;
+    policies.push({ namespace, name, podSelector, affects: { ingress: ingress !== null, egress: egress !== null }, ingress: ingress ?? [], egress: egress ?? [] });
+  };
+  const tcp = (port: number | string, endPort?: number): PolicyPort => ({ protocol: 'TCP', port, ...(endPort !== undefined && { endPort }) });
+  const external: Peer = { kind: 'ipBlock', ipBlock: { cidr: cidr4(0, 0, 0, 0, 0), except: [cidr4(10, 0, 0, 0, 8), cidr4(172, 16, 0, 0, 12), cidr4(192, 168, 0, 0, 16)] } };
+  const dnsPeer: Peer = { kind: 'selector', namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'kube-system' }), podSelector: sel({ 'k8s-app': 'kube-dns' }) };
+  // Policies cycle over namespaces so that every namespace gets a default deny first.
+  let round = 0;
+  while (policies.length < shape.policies) {
+    for (let i = 1; i < nsCount && policies.length < shape.policies; i++) {
+      const ns = namespaces[i]!.name;
+      const nsApps = apps.filter((a) => a.namespace === ns);
+      const a = nsApps[round % Math.max(1, nsApps.length)];
+      switch (round) {
+        case 0:
+          add(ns, 'default-deny', sel({}), [], r.chance(0.5) ? [] : null);
+          break;
+        case 1:
+          add(ns, 'allow-dns-and-monitoring', sel({}), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'monitoring' }), podSelector: sel({ app: 'prometheus' }) }], ports: [tcp('metrics')] }], [{ peers: [dnsPeer], ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }]);
+          break;
+        default: {
+          if (!a) break;
+          const peerTier = TIERS[(TIERS.indexOf(a.tier as (typeof TIERS)[number]) + 4) % TIERS.length]!;
+          const kind = (round + i) % 6;
+          const name = `allow-${a.app}-r${round}`;
+          if (kind === 0) add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'selector', podSelector: sel({ tier: peerTier }) }], ports: TIER_PORTS[a.tier]!.map((p) => ({ protocol: p.protocol, port: p.name! })) }], null);
+          else if (kind === 1) add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ env: ENVS[round % 3]! }), podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }]) }], ports: [tcp(8000, 8100)] }], null);
+          else if (kind === 2) add(ns, name, sel({}, [{ key: 'tier', operator: 'In', values: [a.tier] }, { key: 'version', operator: 'NotIn', values: ['v2'] }]), null, [{ peers: [external], ports: [tcp(443), tcp(80)] }, { peers: [{ kind: 'selector', podSelector: sel({}) }], ports: [] }]);
+          else if (kind === 3) {
+            const b = r.int(0, 255) & ~3; // a /22 of the pod network, minus its second /24
+            add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(10, 100, b, 0, 22), except: [cidr4(10, 100, b + 1, 0, 24)] } }], ports: [tcp(5432)] }], null);
+          }
+          else if (kind === 4) add(ns, name, sel({ tier: a.tier }, [{ key: 'canary', operator: 'DoesNotExist', values: [] }]), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ team: `t${r.int(0, 16)}` }) }], ports: [{ protocol: 'UDP', port: 8125 }, tcp(30000, 32767)] }], null);
+          else add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(r.int(1, 220), r.int(0, 255), 0, 0, 16), except: [] } }], ports: [] }], [{ peers: [{ kind: 'selector', podSelector: sel({ tier: 'db' }) }], ports: [tcp(5432), tcp('postgres')] }]);
+        }
+      }
+    }
+    round++;
+  }
+  return { namespaces, nodes, pods, policies, apps };
+}
