@@ -121,9 +121,22 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const entries = new Interner<Provenance['entries'][number]>();
   const entryFields: number[] = [];
 
+  /** Classes depend only on (identity, ipBlock peers): most pods share them with their replicas. */
+  const classMemo = new Map<string, number[]>();
   /** Classifies one region (a host address or an ipBlock prefix) into an entry id. */
   const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[]): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
+    const memoKey = `${identity?.id ?? -1}|${ipPeers.join(',')}`;
+    let memo = classMemo.get(memoKey);
+    if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
+    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, 0];
+    return entries.intern(fields.join(','), () => {
+      entryFields.push(...fields);
+      return { ...(host && host.podSlot && { pod: podOfSlot[host.podSlot]! }), ...(identity && { identity }), ipPeers };
+    });
+  };
+  /** [egress local, ingress local, egress peer, ingress peer] classes. */
+  function classify(identity: Identity | undefined, ipPeers: readonly number[]): number[] {
     const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
     const peerClass = (d: Direction, named: NamedPorts | undefined, profile: string): number => {
       const ids = matched.filter((p) => peerDirection[p] === d);
@@ -136,22 +149,14 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       const profile = d === 'ingress' ? identity.profileKey : '';
       return classes[`${d}Local`].intern(`${pols.join(',')}|${profile}`, () => ({ policies: pols, profileKey: profile, ...(d === 'ingress' && { namedPorts: identity.namedPorts }) }));
     };
-    const fields = [
-      host?.podSlot ?? 0,
-      host?.podNode ?? 0,
-      host?.addrNode ?? 0,
+    return [
       localClass('egress'),
       localClass('ingress'),
       // Egress named ports resolve on the destination: its profile is part of its class.
       peerClass('egress', identity?.namedPorts, identity?.profileKey ?? ''),
       peerClass('ingress', undefined, ''),
-      0,
     ];
-    return entries.intern(fields.join(','), () => {
-      entryFields.push(...fields);
-      return { ...(host && host.podSlot && { pod: podOfSlot[host.podSlot]! }), ...(identity && { identity }), ipPeers };
-    });
-  };
+  }
 
   const prefixes: Record<Family, Prefix[]> = { 4: [], 6: [] };
   const defaultEntry = entryFor(undefined, []);

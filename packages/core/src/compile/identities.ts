@@ -104,7 +104,10 @@ export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
   return { policies, rules, peers, rulesOf, namedPortKeys };
 }
 
+const NO_PORTS: { ports: NamedPorts; key: string } = { ports: new Map(), key: '' };
+
 function namedPortsOf(pod: Pod, used: ReadonlySet<string>, options: ResolvedOptions): { ports: NamedPorts; key: string } {
+  if (used.size === 0) return NO_PORTS;
   const ports = new Map<string, number[]>();
   for (const cp of pod.ports) {
     if (!cp.name || (cp.init && !options.initContainerPorts)) continue;
@@ -114,6 +117,7 @@ function namedPortsOf(pod: Pod, used: ReadonlySet<string>, options: ResolvedOpti
     if (!list.includes(cp.port)) list.push(cp.port);
     ports.set(k, list);
   }
+  if (ports.size === 0) return NO_PORTS;
   const key = [...ports.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
   return { ports, key };
 }
@@ -142,9 +146,31 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
     identityOf.set(pod, id);
   }
 
+  // Index identities by label pair per namespace: a selector with matchLabels only looks
+  // at the identities carrying its rarest pair.
+  const byPair = new Map<string, Identity[]>();
+  for (const identity of identities) {
+    for (const k in identity.labels) {
+      const pair = `${identity.namespace}\u0000${k}\u0000${identity.labels[k]}`;
+      const list = byPair.get(pair);
+      if (list) list.push(identity);
+      else byPair.set(pair, [identity]);
+    }
+  }
+  const candidates = (ns: string, selector: Selector | undefined): readonly Identity[] => {
+    const all = byNamespace.get(ns) ?? [];
+    if (!selector) return all;
+    let best: readonly Identity[] = all;
+    for (const k in selector.matchLabels) {
+      const list = byPair.get(`${ns}\u0000${k}\u0000${selector.matchLabels[k]}`) ?? [];
+      if (list.length < best.length) best = list;
+    }
+    return best;
+  };
+
   // Subjects: a policy selects identities of its own namespace only.
   tables.policies.forEach((policy, pi) => {
-    for (const identity of byNamespace.get(policy.namespace) ?? []) {
+    for (const identity of candidates(policy.namespace, policy.podSelector)) {
       if (!selectorMatches(policy.podSelector, identity.labels)) continue;
       if (policy.affects.ingress) identity.isolatedBy.ingress.push(pi);
       if (policy.affects.egress) identity.isolatedBy.egress.push(pi);
@@ -160,7 +186,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
       ? namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, index.namespaceLabels(ns)))
       : [info.namespace];
     for (const ns of chosen) {
-      for (const identity of byNamespace.get(ns) ?? []) {
+      for (const identity of candidates(ns, peer.podSelector)) {
         if (!peer.podSelector || selectorMatches(peer.podSelector, identity.labels)) identity.selectorPeers.push(info.id);
       }
     }
