@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { bitsOf, ipKey, parseIP, type Family, type IPAddress } from '../ip/address.js';
 import { cidrContains, type CIDR } from '../ip/cidr.js';
 import type { Flow } from '../model/flow.js';
+import { ClusterIndex } from '../model/cluster-index.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type {
   Cluster,
@@ -91,7 +92,7 @@ export const makeCIDR = (family: Family, value: bigint, prefix: number): CIDR =>
 export const lastOf = (c: CIDR): bigint => c.base | allOnes(bitsOf(c.family) - c.prefix);
 
 /** True with probability `percent`%; shrinks towards false. */
-const chance = (percent: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: 99 }).map((n) => n >= 100 - percent);
+const chance = (percent: number): fc.Arbitrary<boolean> => fc.noBias(fc.integer({ min: 0, max: 99 })).map((n) => n >= 100 - percent);
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 
@@ -136,7 +137,7 @@ function selectorArb(keys: readonly KeySpace[]): fc.Arbitrary<Selector> {
     .map((pairs) => Object.fromEntries(pairs.map(([k, v]) => [pick(keys, k).key, pick(pick(keys, k).values, v)])));
   const expressions = fc.array(requirementArb(keys), { minLength: 1, maxLength: 2 });
   return weighted<Selector>(
-    [2, fc.constant({ matchLabels: {}, matchExpressions: [] })],
+    [4, fc.constant({ matchLabels: {}, matchExpressions: [] })],
     [3, matchLabels.map((m) => ({ matchLabels: m, matchExpressions: [] }))],
     [3, expressions.map((e) => ({ matchLabels: {}, matchExpressions: e }))],
     [1, fc.tuple(matchLabels, expressions).map(([m, e]) => ({ matchLabels: m, matchExpressions: e }))],
@@ -189,6 +190,13 @@ function peerArb(ipv6: boolean): fc.Arbitrary<Peer> {
 // ------------------------------------------------------------------------------------------
 // Policy ports and rules
 
+/** The usual number and protocol for each port name; other pods use the other entries. */
+const NAMED_PORT_HABITS: Record<(typeof PORT_NAMES)[number], readonly { port: number; protocol: PolicyProtocol }[]> = {
+  http: [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'TCP' }, { port: 8080, protocol: 'SCTP' }],
+  dns: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }, { port: 9090, protocol: 'UDP' }],
+  metrics: [{ port: 9090, protocol: 'TCP' }, { port: 65535, protocol: 'TCP' }, { port: 1, protocol: 'UDP' }],
+};
+
 const policyPortArb: fc.Arbitrary<PolicyPort> = weighted<PolicyPort>(
   [3, fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS) })],
   [
@@ -199,7 +207,14 @@ const policyPortArb: fc.Arbitrary<PolicyPort> = weighted<PolicyPort>(
       return { protocol, port, endPort: pick(ends, end) };
     }),
   ],
-  [2, fc.record({ protocol: protocolArb, port: fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME) })],
+  [
+    2,
+    // Named ports mostly with the protocol their name usually has, so that they do match.
+    fc.record({ protocol: protocolArb, port: fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME), habitual: chance(70) }).map(({ protocol, port, habitual }) => ({
+      protocol: habitual && port !== UNKNOWN_PORT_NAME ? NAMED_PORT_HABITS[port as (typeof PORT_NAMES)[number]][0]!.protocol : protocol,
+      port,
+    })),
+  ],
   [1, fc.record({ protocol: protocolArb })],
 );
 
@@ -237,9 +252,20 @@ const phaseArb: fc.Arbitrary<PodPhase> = weighted<PodPhase>(
   [1, fc.constant('Unknown')],
 );
 
+/** Named ports mostly follow a habit (so rules naming them match), sometimes anything. */
 const containerPortArb: fc.Arbitrary<ContainerPort> = fc
-  .record({ name: fc.option(fc.constantFrom(...PORT_NAMES), { freq: 4, nil: undefined }), port: fc.constantFrom(...CONTAINER_PORTS), protocol: protocolArb, init: chance(25) })
-  .map(({ name, ...rest }) => ({ ...(name !== undefined && { name }), ...rest }));
+  .record({
+    name: fc.option(fc.constantFrom(...PORT_NAMES), { freq: 4, nil: undefined }),
+    habit: fc.nat({ max: 2 }),
+    random: chance(20),
+    port: fc.constantFrom(...CONTAINER_PORTS),
+    protocol: protocolArb,
+    init: chance(25),
+  })
+  .map(({ name, habit, random, port, protocol, init }) => {
+    if (name === undefined) return { port, protocol, init };
+    return random ? { name, port, protocol, init } : { name, ...NAMED_PORT_HABITS[name][habit]!, init };
+  });
 
 type Stack = 'v4' | 'v6' | 'dual' | 'none';
 
@@ -338,7 +364,7 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
 export interface FlowArbitraryOptions {
   /** Also draw IPv6 flows. Default true. */
   readonly ipv6?: boolean;
-  /** Percent of flows marked established (replies). Default 8. */
+  /** Percent of flows marked established (replies). Default 5. */
   readonly establishedPercent?: number;
 }
 
@@ -353,26 +379,47 @@ export function clusterCIDRs(cluster: Cluster): CIDR[] {
   return out;
 }
 
-/** Addresses of one family worth probing: pod and node IPs, CIDR edges and just outside them, fixed externals. */
-export function interestingAddresses(cluster: Cluster, family: Family): IPAddress[] {
-  const max = allOnes(bitsOf(family));
-  const values: bigint[] = [];
-  for (const pod of cluster.pods) for (const a of pod.ips) if (a.family === family) values.push(a.value);
-  for (const node of cluster.nodes) for (const a of node.ips) if (a.family === family) values.push(a.value);
-  for (const c of clusterCIDRs(cluster)) {
-    if (c.family !== family) continue;
-    const last = lastOf(c);
-    values.push(c.base, last);
-    if (c.base > 0n) values.push(c.base - 1n);
-    if (last < max) values.push(last + 1n);
-  }
-  values.push(...(family === 4 ? EXTERNAL_V4 : EXTERNAL_V6).map((a) => a.value));
+/** Addresses of one family worth probing, by where they come from (each list deduplicated). */
+export interface AddressPools {
+  readonly pods: readonly IPAddress[];
+  readonly nodes: readonly IPAddress[];
+  /** First and last address of every CIDR and except, and the addresses just outside them. */
+  readonly edges: readonly IPAddress[];
+  readonly external: readonly IPAddress[];
+}
+
+const dedupe = (family: Family, values: readonly bigint[]): IPAddress[] => {
   const seen = new Map<string, IPAddress>();
   for (const value of values) {
     const a: IPAddress = { family, value };
     if (!seen.has(ipKey(a))) seen.set(ipKey(a), a);
   }
   return [...seen.values()];
+};
+
+export function addressPools(cluster: Cluster, family: Family): AddressPools {
+  const max = allOnes(bitsOf(family));
+  const of = (ips: readonly IPAddress[]): bigint[] => ips.filter((a) => a.family === family).map((a) => a.value);
+  const edges: bigint[] = [];
+  for (const c of clusterCIDRs(cluster)) {
+    if (c.family !== family) continue;
+    const last = lastOf(c);
+    edges.push(c.base, last);
+    if (c.base > 0n) edges.push(c.base - 1n);
+    if (last < max) edges.push(last + 1n);
+  }
+  return {
+    pods: dedupe(family, cluster.pods.flatMap((p) => of(p.ips))),
+    nodes: dedupe(family, cluster.nodes.flatMap((n) => of(n.ips))),
+    edges: dedupe(family, edges),
+    external: family === 4 ? EXTERNAL_V4 : EXTERNAL_V6,
+  };
+}
+
+/** Every address of addressPools, deduplicated. */
+export function interestingAddresses(cluster: Cluster, family: Family): IPAddress[] {
+  const p = addressPools(cluster, family);
+  return dedupe(family, [...p.pods, ...p.nodes, ...p.edges, ...p.external].map((a) => a.value));
 }
 
 /** Destination ports worth probing: 0/1/65535, rule ports and endPorts with ±1, container ports. */
@@ -392,6 +439,30 @@ export function interestingPorts(cluster: Cluster): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
+/**
+ * (protocol, port) pairs the cluster itself pairs: those of container ports, and those of
+ * rule ports (numbers, endPorts and ±1 around them).
+ */
+export function interestingL4(cluster: Cluster): { containers: { protocol: number; port: number }[]; rules: { protocol: number; port: number }[] } {
+  const collect = (entries: Iterable<[PolicyProtocol, number]>): { protocol: number; port: number }[] => {
+    const out = new Map<string, { protocol: number; port: number }>();
+    for (const [protocol, port] of entries) if (port >= 0 && port <= 65535) out.set(`${protocol}/${port}`, { protocol: PROTOCOL_NUMBERS[protocol], port });
+    return [...out.values()].sort((a, b) => a.protocol - b.protocol || a.port - b.port);
+  };
+  const rulePairs: [PolicyProtocol, number][] = [];
+  for (const p of cluster.policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const port of r.ports) {
+        for (const n of [port.port, port.endPort]) if (typeof n === 'number') for (const d of [-1, 0, 1]) rulePairs.push([port.protocol, n + d]);
+      }
+    }
+  }
+  return {
+    containers: collect(cluster.pods.flatMap((pod) => pod.ports.map((cp): [PolicyProtocol, number] => [cp.protocol, cp.port]))),
+    rules: collect(rulePairs),
+  };
+}
+
 const flowProtocolArb: fc.Arbitrary<number> = weighted<number>(
   [6, fc.constant(PROTOCOL_NUMBERS.TCP)],
   [3, fc.constant(PROTOCOL_NUMBERS.UDP)],
@@ -403,34 +474,61 @@ const flowProtocolArb: fc.Arbitrary<number> = weighted<number>(
 
 export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {}): fc.Arbitrary<Flow> {
   const families: Family[] = opts.ipv6 === false ? [4] : [4, 6];
-  const established = chance(opts.establishedPercent ?? 8);
+  const established = chance(opts.establishedPercent ?? 5);
   const ports = interestingPorts(cluster);
   const portArb = weighted<number>([9, fc.constantFrom(...ports)], [1, fc.integer({ min: 0, max: 65535 })]);
+  // Protocol and port together, as the cluster's container ports and rule ports pair them.
+  const index = new ClusterIndex(cluster);
+  const pairs = interestingL4(cluster);
+  type L4 = { protocol: number; port: number };
+  const l4Arb = weighted<L4>(
+    [2, fc.record({ protocol: flowProtocolArb, port: portArb })],
+    ...(pairs.containers.length > 0 ? [[3, fc.constantFrom(...pairs.containers)] as [number, fc.Arbitrary<L4>]] : []),
+    ...(pairs.rules.length > 0 ? [[3, fc.constantFrom(...pairs.rules)] as [number, fc.Arbitrary<L4>]] : []),
+  );
 
   const perFamily = families.map((family) => {
-    const known = interestingAddresses(cluster, family);
+    // Mostly pod IPs, so that both ends are often pods and isolation decides.
+    const pools = addressPools(cluster, family);
+    const fromPool = (weight: number, list: readonly IPAddress[]): [number, fc.Arbitrary<IPAddress>][] => (list.length > 0 ? [[weight, fc.constantFrom(...list)]] : []);
     const addressArb = weighted<IPAddress>(
-      [9, fc.constantFrom(...known)],
+      ...fromPool(Math.min(16, 4 * pools.pods.length), pools.pods),
+      ...fromPool(2, pools.nodes),
+      ...fromPool(3, pools.edges),
+      ...fromPool(1, pools.external),
       [1, fc.bigInt({ min: 0n, max: allOnes(bitsOf(family)) }).map((value) => ({ family, value }))],
     );
-    const inCluster = known.length - (family === 4 ? EXTERNAL_V4 : EXTERNAL_V6).length;
+    const all = interestingAddresses(cluster, family);
+    const inCluster = pools.pods.length + pools.nodes.length + pools.edges.length;
     const flow = fc
       .record({
         src: addressArb,
         dst: addressArb,
-        protocol: flowProtocolArb,
-        port: portArb,
+        // In small clusters src and dst coincide too often: keep a self flow only sometimes.
+        other: fc.nat({ max: 1000 }),
+        keepSelf: chance(25),
+        l4: l4Arb,
+        // Often aim at a port the destination pod really has (named ports resolve there).
+        useDstPort: chance(35),
+        dstPort: fc.nat({ max: 5 }),
         icmpType: fc.option(fc.integer({ min: 128, max: 137 }), { freq: 3, nil: undefined }),
         established,
       })
-      .map(({ src, dst, protocol, port, icmpType, established: reply }): Flow => ({
-        src,
-        dst,
-        protocol,
-        ...(hasPorts(protocol) && { port }),
-        ...(protocol === PROTOCOL_NUMBERS.ICMPv6 && icmpType !== undefined && { icmpType }),
-        ...(reply && { established: true }),
-      }));
+      .map(({ src, dst: dst0, other, keepSelf, l4, useDstPort, dstPort, icmpType, established: reply }): Flow => {
+        const others = keepSelf || ipKey(src) !== ipKey(dst0) ? [] : all.filter((a) => ipKey(a) !== ipKey(src));
+        const dst = others.length > 0 ? pick(others, other) : dst0;
+        const owned = useDstPort ? (index.podByIP(dst)?.ports ?? []) : [];
+        const cp = owned.length > 0 ? pick(owned, dstPort) : undefined;
+        const { protocol, port } = cp ? { protocol: PROTOCOL_NUMBERS[cp.protocol], port: cp.port } : l4;
+        return {
+          src,
+          dst,
+          protocol,
+          ...(hasPorts(protocol) && { port }),
+          ...(protocol === PROTOCOL_NUMBERS.ICMPv6 && icmpType !== undefined && { icmpType }),
+          ...(reply && { established: true }),
+        };
+      });
     return { weight: Math.max(1, inCluster), arbitrary: flow };
   });
   return fc.oneof(...perFamily);
