@@ -28,3 +28,6 @@ export function evaluator(yaml: string, options: EvaluationOptions = {}): Refere
 export function issuesOf(yaml: string, opts: { strict?: boolean } = {}): readonly Issue[] {
   return loadText(yaml, { file: 'test.yaml', ...opts }).issues;
 }
+
+/** A test's run count, overridden by FC_NUM_RUNS for long fuzzing sessions. */
+export const runs = (n: number): number => Number(process.env['FC_NUM_RUNS'] ?? n);
