@@ -79,9 +79,9 @@ export function evaluationOptions(values: Values): EvaluationOptions {
   };
 }
 
-export function createEngine(cluster: Cluster, values: Values): Engine {
+export function createEngine(cluster: Cluster, values: Values, options: EvaluationOptions = evaluationOptions(values)): Engine {
   const name = (values['engine'] as string | undefined) ?? 'compiled';
-  if (name === 'compiled') return new CompiledDataplane(cluster, evaluationOptions(values));
-  if (name === 'reference') return new ReferenceEvaluator(cluster, evaluationOptions(values));
+  if (name === 'compiled') return new CompiledDataplane(cluster, options);
+  if (name === 'reference') return new ReferenceEvaluator(cluster, options);
   throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: compiled, reference`);
 }

@@ -1,5 +1,6 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
 import { demo } from './demo.js';
+import { fuzz } from './fuzz.js';
 import { explain, matrix, validate, verdict, type IO } from './commands.js';
 import { EXIT, UsageError } from './common.js';
 
@@ -14,6 +15,7 @@ Commands:
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod connectivity grid per port
+  fuzz       check an engine against the reference evaluator on random flows
   demo       run the built-in example stories
 
 Run 'netpol <command> --help' for a command's options.
@@ -31,6 +33,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return await explain(rest, io);
       case 'matrix':
         return matrix(rest, io);
+      case 'fuzz':
+        return fuzz(rest, io);
       case 'demo':
         return demo(rest, io);
       case undefined:
