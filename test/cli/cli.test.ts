@@ -108,6 +108,15 @@ describe('verdict', () => {
     expect(out[1]).toMatchObject({ allowed: true, ingress: 'allowed' });
   });
 
+  test('--engine reference and the default compiled engine print the same lines', async () => {
+    const args = ['verdict', '-f', ex('my-ns/cluster.yaml'), '-f', ex('my-ns/merged'), '--flows', ex('my-ns/merged/flows.jsonl')];
+    const compiled = await cli(...args);
+    const reference = await cli(...args, '--engine', 'reference');
+    expect(compiled.code).toBe(0);
+    expect(compiled.out.split('\n')).toHaveLength(10);
+    expect(compiled.out).toBe(reference.out);
+  });
+
   test('--fail-on-deny exits 1 when something is denied, 0 otherwise', async () => {
     const denied = tmpFile('f.jsonl', '{"src": "production/frontend", "dst": "production/db", "port": 5432}\n');
     const allowed = tmpFile('f.jsonl', '{"src": "production/backend", "dst": "production/db", "port": 5432}\n');
@@ -186,7 +195,7 @@ describe('matrix', () => {
 describe('the built binary', () => {
   test('demo runs every story with no unexpected verdict', () => {
     const out = execFileSync(process.execPath, [bin, 'demo'], { encoding: 'utf8' });
-    expect(out).toMatch(/(\d+) flows in 5 stories: \1 as the stories expect, 0 unexpected/);
+    expect(out).toMatch(/(\d+) flows in 5 stories: \1 as the stories expect, 0 unexpected \(compiled dataplane/);
   });
 
   test('reads flows from stdin and exits 1 with --fail-on-deny', () => {

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadFiles, parseFlow, ReferenceEvaluator } from '@netpol/core';
+import { CompiledDataplane, loadFiles, parseFlow, ReferenceEvaluator } from '@netpol/core';
 
 const root = join(import.meta.dirname, '../../examples');
 const scenarios = readdirSync(root, { withFileTypes: true })
@@ -40,6 +40,10 @@ describe.each(scenarios)('$story/$scenario', ({ story, scenario }) => {
     // explain agrees with verdict, direction by direction
     const e = engine.explain(parsed.flow);
     expect([e.allowed, e.egress, e.ingress]).toEqual([v.allowed, v.egress, v.ingress]);
+    // and the compiled dataplane tells the same story
+    const compiled = new CompiledDataplane(loaded.cluster!);
+    expect(compiled.verdict(parsed.flow)).toEqual(v);
+    expect(compiled.explain(parsed.flow)).toEqual(e);
   });
 });
 

@@ -10,6 +10,7 @@ import { formatIP } from '../ip/address.js';
 import { loadFiles } from '../load/load.js';
 import { parseFlow } from '../flow/parse.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { CompiledDataplane } from '../dataplane/compiled.js';
 import type { IO } from './commands.js';
 import { matrixText, parseCli } from './commands.js';
 import { EXIT, UsageError } from './common.js';
@@ -73,7 +74,9 @@ export function demo(args: string[], io: IO): number {
         continue;
       }
       io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} policies: ${c.policies.map((p) => p.name).join(', ')}`);
-      const engine = new ReferenceEvaluator(c);
+      // The compiled dataplane answers; the reference evaluator checks every answer.
+      const engine = new CompiledDataplane(c);
+      const reference = new ReferenceEvaluator(c);
       const records = readFileSync(join(dir, scenario, 'flows.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FlowRecord);
       const ports = new Map<string, PortSpec>();
       const explained: string[] = [];
@@ -88,6 +91,10 @@ export function demo(args: string[], io: IO): number {
           continue;
         }
         const e = engine.explain(parsed.flow);
+        if (reference.verdict(parsed.flow).allowed !== e.allowed) {
+          unexpected++;
+          io.out(`  ENGINE DISAGREEMENT: compiled and reference differ on ${rec.src} -> ${rec.dst}`);
+        }
         const spec: PortSpec = { protocol: parsed.flow.protocol, ...(parsed.flow.port !== undefined && { port: parsed.flow.port }) };
         ports.set(formatPortSpec(spec), spec);
         const got = e.allowed ? 'allow' : 'deny';
@@ -111,6 +118,6 @@ export function demo(args: string[], io: IO): number {
       for (const m of connectivityMatrix(engine, [...ports.values()])) for (const l of matrixText(m)) io.out(`  ${l}`);
     }
   }
-  io.out(`\n${total} flows in ${stories.length} stories: ${total - unexpected} as the stories expect, ${unexpected} unexpected`);
+  io.out(`\n${total} flows in ${stories.length} stories: ${total - unexpected} as the stories expect, ${unexpected} unexpected (compiled dataplane, checked against the reference evaluator)`);
   return unexpected === 0 ? EXIT.ok : EXIT.denied;
 }

@@ -75,11 +75,11 @@ export interface HostAddress {
   addrNode: number;
 }
 
-export function hostAddresses(): Map<string, HostAddress> {
-  return new Map<string, HostAddress>();
+export function hostAddresses(): Map<number | string, HostAddress> {
+  return new Map<number | string, HostAddress>();
 }
 
-export function hostEntry(map: Map<string, HostAddress>, ip: IPAddress): HostAddress {
+export function hostEntry(map: Map<number | string, HostAddress>, ip: IPAddress): HostAddress {
   const k = ipKey(ip);
   let h = map.get(k);
   if (!h) map.set(k, (h = { ip, podSlot: 0, identity: -1, podNode: 0, addrNode: 0 }));

@@ -26,7 +26,7 @@ export interface Provenance {
   readonly tables: PolicyTables;
   readonly identities: readonly Identity[];
   /** Per entry: the pod owning the address (if any), its identity, the ipBlock peers containing it. */
-  readonly entries: readonly { readonly pod?: Pod; readonly identity?: Identity; readonly ipPeers: readonly number[] }[];
+  readonly entries: readonly { readonly pod: Pod | undefined; readonly identity: Identity | undefined; readonly ipPeers: readonly number[] }[];
   readonly portClasses: PortClasses;
 }
 
@@ -39,6 +39,10 @@ export interface CompileResult {
 class Interner<T> {
   readonly ids = new Map<string, number>();
   readonly values: T[] = [];
+  append(make: () => T): number {
+    this.values.push(make());
+    return this.values.length - 1;
+  }
   intern(key: string, make: () => T): number {
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -130,10 +134,12 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
     const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, 0];
-    return entries.intern(fields.join(','), () => {
-      entryFields.push(...fields);
-      return { ...(host && host.podSlot && { pod: podOfSlot[host.podSlot]! }), ...(identity && { identity }), ipPeers };
-    });
+    const make = (): Provenance['entries'][number] => {
+      for (const f of fields) entryFields.push(f);
+      return { pod: host && host.podSlot ? podOfSlot[host.podSlot] : undefined, identity, ipPeers };
+    };
+    // A pod's addresses never share an entry with another pod's (podSlot differs): no lookup.
+    return host && host.podSlot ? entries.append(make) : entries.intern(fields.join(','), make);
   };
   /** [egress local, ingress local, egress peer, ingress peer] classes. */
   function classify(identity: Identity | undefined, ipPeers: readonly number[]): number[] {

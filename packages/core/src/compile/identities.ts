@@ -128,13 +128,19 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   const byKey = new Map<string, number>();
   const identityOf = new Map<Pod, number>();
   const byNamespace = new Map<string, Identity[]>();
+  const used = tables.namedPortKeys;
   for (const { pod } of index.podAddresses()) {
     if (identityOf.has(pod)) continue;
-    const { ports, key: profileKey } = namedPortsOf(pod, tables.namedPortKeys, options);
-    const labelsKey = Object.keys(pod.labels).sort().map((k) => `${k}=${pod.labels[k]}`).join('\u0000');
-    const key = `${pod.namespace}\u0001${labelsKey}\u0001${profileKey}`;
+    // A cheap raw signature first; the named-port profile is built once per identity.
+    // Label order as given: kubectl prints maps sorted, so replicas' labels stringify alike.
+    let key = pod.namespace + '\u0000' + JSON.stringify(pod.labels);
+    if (used.size > 0) {
+      key += '\u0001';
+      for (const cp of pod.ports) if (cp.name && (!cp.init || options.initContainerPorts) && used.has(namedKey(cp.name, cp.protocol))) key += `${cp.name}/${cp.protocol}/${cp.port},`;
+    }
     let id = byKey.get(key);
     if (id === undefined) {
+      const { ports, key: profileKey } = namedPortsOf(pod, used, options);
       id = identities.length;
       const identity: Identity = { id, namespace: pod.namespace, labels: pod.labels, namedPorts: ports, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] } };
       identities.push(identity);

@@ -41,16 +41,21 @@ export function buildLPM(family: Family, prefixes: readonly Prefix[], defaultEnt
   const width = family === 4 ? 32 : 128;
   const nodes = new Nodes(ROOT_SLOTS + CHUNK * 64);
   nodes.alloc(ROOT_SLOTS, defaultEntry);
-  const bitsAt = (value: bigint, pos: number, n: number): number => Number((value >> BigInt(width - pos - n)) & ((1n << BigInt(n)) - 1n));
+  // IPv4 in plain numbers (10k pod IPs: bigint shifts here were a visible share of compile).
+  const bitsAt =
+    family === 4
+      ? (value: bigint | number, pos: number, n: number): number => ((value as number) >>> (32 - pos - n)) & ((1 << n) - 1)
+      : (value: bigint | number, pos: number, n: number): number => Number(((value as bigint) >> BigInt(width - pos - n)) & ((1n << BigInt(n)) - 1n));
   // Shorter prefixes first: a longer one then overwrites (or pushes into a new chunk) only its own range.
   const sorted = [...prefixes].sort((a, b) => a.length - b.length);
   for (const p of sorted) {
     if (p.entry >= POINTER) throw new RangeError('too many address entries');
+    const value = family === 4 ? Number(p.value) : p.value;
     let base = 0;
     let pos = 0;
     let stride = 16;
     for (;;) {
-      const slot = bitsAt(p.value, pos, stride);
+      const slot = bitsAt(value, pos, stride);
       if (p.length <= pos + stride) {
         const span = 1 << (pos + stride - p.length);
         nodes.data.fill(p.entry, base + slot, base + slot + span);

@@ -389,7 +389,7 @@ export interface AddressPools {
 }
 
 const dedupe = (family: Family, values: readonly bigint[]): IPAddress[] => {
-  const seen = new Map<string, IPAddress>();
+  const seen = new Map<number | string, IPAddress>();
   for (const value of values) {
     const a: IPAddress = { family, value };
     if (!seen.has(ipKey(a))) seen.set(ipKey(a), a);

@@ -48,6 +48,8 @@ export function compareEngines(cluster: Cluster, flows: readonly Flow[], makeEng
     }
     if (refError !== undefined) return { flow, kind: 'error', reference: refError, engine: verdict };
     const want = strip(refExplain);
+    // The reference's own fast path must say what its explanation says.
+    if (!isDeepStrictEqual(reference.verdict(flow), want)) return { flow, kind: 'error', reference: { explain: want, verdict: reference.verdict(flow) }, engine: verdict };
     if (verdict.allowed !== want.allowed || verdict.egress !== want.egress || verdict.ingress !== want.ingress) {
       return { flow, kind: 'verdict', reference: want, engine: verdict };
     }

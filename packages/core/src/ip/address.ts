@@ -128,5 +128,8 @@ export function formatIP(ip: IPAddress): string {
 
 export const ipEquals = (a: IPAddress, b: IPAddress): boolean => a.family === b.family && a.value === b.value;
 
-/** A stable string key for maps. */
-export const ipKey = (ip: IPAddress): string => `${ip.family}:${ip.value.toString(16)}`;
+/**
+ * A key for maps: IPv4 as a plain number (cheap: most keys are pod IPv4s), IPv6 as a
+ * string. The two never collide.
+ */
+export const ipKey = (ip: IPAddress): number | string => (ip.family === 4 ? Number(ip.value) : `6:${ip.value.toString(16)}`);

@@ -136,7 +136,7 @@ function implicitNamespaces(out: Collected): void {
 
 /** Several live pods with one IP: the evaluators prefer a Running one; say so. */
 function sharedIPs(out: Collected): void {
-  const owners = new Map<string, Pod[]>();
+  const owners = new Map<number | string, Pod[]>();
   for (const pod of out.pods) {
     if (pod.hostNetwork || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
     for (const ip of pod.ips) owners.set(ipKey(ip), [...(owners.get(ipKey(ip)) ?? []), pod]);

@@ -9,11 +9,11 @@ const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === '
 
 export class ClusterIndex {
   readonly cluster: Cluster;
-  private readonly podsByIP = new Map<string, { readonly ip: IPAddress; readonly pod: Pod }>();
+  private readonly podsByIP = new Map<number | string, { readonly ip: IPAddress; readonly pod: Pod }>();
   private readonly podsByName = new Map<string, Pod>();
   private readonly nsLabels = new Map<string, Labels>();
   private readonly nodeIPs = new Map<string, IPAddress[]>();
-  private readonly nodeIPKeys = new Map<string, { readonly ip: IPAddress; readonly node: string }>();
+  private readonly nodeIPKeys = new Map<number | string, { readonly ip: IPAddress; readonly node: string }>();
   private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
 
   constructor(cluster: Cluster) {

@@ -35,9 +35,13 @@ export class ReferenceEvaluator {
   }
 
   /** The verdict alone. Throws RangeError for a flow whose two ends are of different families. */
-  verdict(flow: Flow): Verdict {
-    const e = this.explain(flow);
-    return { allowed: e.allowed, egress: e.egress, ingress: e.ingress };
+  verdict(input: Flow): Verdict {
+    const flow = this.normalize(input);
+    const ends: Ends = { flow, srcPod: this.index.podByIP(flow.src), dstPod: this.index.podByIP(flow.dst) };
+    if (this.alwaysAllowed(ends)) return { allowed: true, egress: 'allowed', ingress: 'allowed' };
+    const egress = this.direction('egress', ends, false).decision;
+    const ingress = this.direction('ingress', ends, false).decision;
+    return { allowed: egress !== 'denied' && ingress !== 'denied', egress, ingress };
   }
 
   explain(input: Flow): Explanation {
@@ -50,8 +54,8 @@ export class ReferenceEvaluator {
       egress = always('egress', ends.srcPod, special);
       ingress = always('ingress', ends.dstPod, special);
     } else {
-      egress = this.direction('egress', ends);
-      ingress = this.direction('ingress', ends);
+      egress = this.direction('egress', ends, true);
+      ingress = this.direction('ingress', ends, true);
     }
     const ok = (d: DirectionExplanation): boolean => d.decision !== 'denied';
     return {
@@ -95,8 +99,12 @@ export class ReferenceEvaluator {
     return undefined;
   }
 
-  /** Egress is judged on the source pod, ingress on the destination pod (§2.1). */
-  private direction(direction: Direction, ends: Ends): DirectionExplanation {
+  /**
+   * Egress is judged on the source pod, ingress on the destination pod (§2.1). Without
+   * `detail` it stops at the first matching rule and writes no reasons (the same logic,
+   * minus the words).
+   */
+  private direction(direction: Direction, ends: Ends, detail: boolean): DirectionExplanation {
     const { flow } = ends;
     const subject = direction === 'egress' ? ends.srcPod : ends.dstPod;
     const base = { direction, endpoint: podName(subject), isolatedBy: [] as string[], allowedBy: [] as RuleRef[], rejected: [] as RuleMiss[] };
@@ -118,6 +126,7 @@ export class ReferenceEvaluator {
     const allowedBy: RuleRef[] = [];
     const rejected: RuleMiss[] = [];
     for (const policy of isolating) {
+      if (!detail && allowedBy.length > 0) break;
       const rules = policy[direction];
       if (rules.length === 0) {
         rejected.push({ policy: policyKey(policy), direction, ruleIndex: null, peerMatched: false, portMatched: false, reason: `${policyKey(policy)} has no ${direction} rules: it only isolates` });
@@ -126,7 +135,7 @@ export class ReferenceEvaluator {
         const m = this.ruleMatch(rule, policy, direction, ends);
         if (m.peerIndex !== undefined && m.portIndex !== undefined) {
           allowedBy.push({ policy: policyKey(policy), direction, ruleIndex, peerIndex: m.peerIndex, portIndex: m.portIndex });
-        } else {
+        } else if (detail) {
           rejected.push({ policy: policyKey(policy), direction, ruleIndex, peerMatched: m.peerIndex !== undefined, portMatched: m.portIndex !== undefined, reason: this.missReason(rule, direction, ends, m) });
         }
       });
