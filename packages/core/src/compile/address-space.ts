@@ -49,7 +49,22 @@ export class IPBlockIndex {
   }
 
   /** ipBlock peers containing every address of (value/len): in some cidr, in none of its excepts. */
+  /** Host-length IPv4 answers, by the address masked to the longest ipBlock length: */
+  private readonly hostCache = new Map<number, number[]>();
+
   peersContaining(family: Family, value: bigint, len: number): number[] {
+    // every address of one /L (L = the longest ipBlock prefix) gets the same answer.
+    if (family === 4 && len === 32) {
+      const lengths = this.lengths[4];
+      const k = key4(Number(value), lengths.length ? lengths[lengths.length - 1]! : 0);
+      let cached = this.hostCache.get(k);
+      if (!cached) this.hostCache.set(k, (cached = this.compute(4, value, 32)));
+      return cached;
+    }
+    return this.compute(family, value, len);
+  }
+
+  private compute(family: Family, value: bigint, len: number): number[] {
     const v4 = family === 4 ? Number(value) : 0;
     let plus: number[] | undefined;
     let minus: number[] | undefined;

@@ -126,11 +126,11 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const entryFields: number[] = [];
 
   /** Classes depend only on (identity, ipBlock peers): most pods share them with their replicas. */
-  const classMemo = new Map<string, number[]>();
+  const classMemo = new Map<number | string, number[]>();
   /** Classifies one region (a host address or an ipBlock prefix) into an entry id. */
   const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[]): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
-    const memoKey = `${identity?.id ?? -1}|${ipPeers.join(',')}`;
+    const memoKey = ipPeers.length === 0 ? identity?.id ?? -1 : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
     const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, 0];
