@@ -12,7 +12,7 @@ export { LoadError, formatIssue, type Issue, type Severity } from './load/issues
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions } from './reference/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
-export { CompiledDataplane, type ImageStats } from './dataplane/compiled.js';
+export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { decodeVerdict } from './dataplane/decode.js';
@@ -22,3 +22,5 @@ export type { Engine } from './analysis/engine.js';
 export { syntheticCluster, SIZES, type ClusterShape, type SyntheticCluster } from './synthetic/cluster.js';
 export { syntheticTrace, type Trace, type TraceShape } from './synthetic/trace.js';
 export { Random, Zipf } from './synthetic/random.js';
+export { buildLPM, lookup4, lookup6, type Prefix } from './compile/lpm.js';
+export { nativeStatus, type NativeStatus } from './native/loader.js';

@@ -38,7 +38,8 @@ export const INPUT_HELP = `Input:
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create`;
 
 export const ENGINE_HELP = `Evaluation:
-      --engine <name>      compiled (default: the flat-table dataplane) or reference (spec-direct)
+      --engine <name>      compiled (default: the flat-table dataplane), native (the same tables
+                           in the C++ addon, batches only) or reference (spec-direct)
       --ipblock-excludes-pods        ipBlock never matches pod or node IPs (Cilium)
       --allow-egress-to-local-node   pod -> own node egress bypasses policy
       --ignore-init-container-ports  named ports resolve on regular containers only
@@ -82,6 +83,16 @@ export function evaluationOptions(values: Values): EvaluationOptions {
 export function createEngine(cluster: Cluster, values: Values, options: EvaluationOptions = evaluationOptions(values)): Engine {
   const name = (values['engine'] as string | undefined) ?? 'compiled';
   if (name === 'compiled') return new CompiledDataplane(cluster, options);
+  // Every verdict goes through the C++ kernel (as a batch of one); explain stays in JS.
+  if (name === 'native') {
+    let dp: CompiledDataplane;
+    try {
+      dp = new CompiledDataplane(cluster, { ...options, native: 'require' });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    return { index: dp.index, verdict: (f) => dp.verdictNative(f), explain: (f) => dp.explain(f) };
+  }
   if (name === 'reference') return new ReferenceEvaluator(cluster, options);
-  throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: compiled, reference`);
+  throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: compiled, native, reference`);
 }

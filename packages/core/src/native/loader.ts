@@ -1,0 +1,73 @@
+/**
+ * The optional native kernel (@netpol/native), loaded once, inside try/catch: everything
+ * works without it. NETPOL_NATIVE=0 turns it off. nativeStatus() says whether it is active
+ * and, if not, why and what to do.
+ */
+import { createRequire } from 'node:module';
+
+/** What @netpol/native exports (see packages/native/index.cjs). */
+export interface NativeBinding {
+  readonly version: string;
+  /**
+   * Checks the image (magic, version, every offset, length and index) and keeps a
+   * reference. Takes a Uint8Array view, which works for ArrayBuffer and SharedArrayBuffer.
+   */
+  loadImage(image: Uint8Array): object;
+  /**
+   * Verdict bytes for `count` flows. Without `family`, one u32 per address (IPv4); with it,
+   * four words per address. Throws TypeError/RangeError on wrong types or short arrays.
+   */
+  verdictBatch(
+    handle: object,
+    src: Uint32Array,
+    dst: Uint32Array,
+    protocol: Uint8Array,
+    port: Uint16Array,
+    out: Uint8Array,
+    count: number,
+    family?: Uint8Array | null,
+    flags?: Uint8Array | null,
+  ): void;
+}
+
+export interface NativeStatus {
+  readonly active: boolean;
+  /** Why not, with what to do about it; or where it was loaded from. */
+  readonly reason: string;
+  readonly version?: string;
+}
+
+let binding: NativeBinding | undefined;
+let status: NativeStatus | undefined;
+
+function load(): void {
+  if (status) return;
+  const env = process.env['NETPOL_NATIVE'];
+  if (env === '0' || env === 'false' || env === 'off') {
+    status = { active: false, reason: 'disabled by NETPOL_NATIVE=0' };
+    return;
+  }
+  try {
+    binding = createRequire(import.meta.url)('@netpol/native') as NativeBinding;
+    status = { active: true, reason: 'loaded @netpol/native', version: binding.version };
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0] ?? String(e);
+    status = {
+      active: false,
+      reason:
+        `@netpol/native is not available (${message}). The JS kernel is used instead. ` +
+        'To build it: install a C++ compiler and python3 (apt-get install g++ make python3), then run ' +
+        '`npx pnpm@12.21.0 --filter @netpol/native run build`.',
+    };
+  }
+}
+
+export function nativeStatus(): NativeStatus {
+  load();
+  return status!;
+}
+
+export function nativeBinding(): NativeBinding | undefined {
+  load();
+  return binding;
+}

@@ -1,0 +1,111 @@
+// N-API binding: loadImage(view) validates an image once and keeps a reference to it;
+// verdictBatch(handle, ...) checks every argument's type and length on every call, then
+// runs the kernel. Nothing JS can pass makes it read outside the image or the arrays.
+#include <napi.h>
+
+#include <string>
+
+#include "kernel.h"
+
+namespace {
+
+struct Loaded {
+  netpol::Image image;
+  Napi::Reference<Napi::Uint8Array> view;  // keeps the bytes alive
+  const uint8_t* data;
+  size_t length;
+};
+
+Napi::Value Fail(Napi::Env env, const std::string& message, bool range = false) {
+  if (range) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  else Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value LoadImage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    return Fail(env, "loadImage expects a Uint8Array over the image");
+  }
+  auto view = info[0].As<Napi::Uint8Array>();
+  auto* loaded = new Loaded();
+  std::string error;
+  if (!netpol::validate(view.Data(), view.ByteLength(), &loaded->image, &error)) {
+    delete loaded;
+    return Fail(env, "netpol image rejected: " + error, true);
+  }
+  loaded->view = Napi::Persistent(view);
+  loaded->data = view.Data();
+  loaded->length = view.ByteLength();
+  return Napi::External<Loaded>::New(env, loaded, [](Napi::Env, Loaded* l) {
+    l->view.Reset();
+    delete l;
+  });
+}
+
+// One napi_get_typedarray_info call per array: type, length and the data pointer (already
+// at the view's offset). A call costs tens of nanoseconds, so the checks stay this lean.
+template <typename T>
+bool Array(napi_env env, napi_value v, napi_typedarray_type type, size_t need, T** data, const char* name) {
+  napi_typedarray_type actual;
+  size_t length = 0;
+  void* ptr = nullptr;
+  // napi_invalid_arg when v is not a typed array at all.
+  if (napi_get_typedarray_info(env, v, &actual, &length, &ptr, nullptr, nullptr) != napi_ok || actual != type) {
+    Fail(Napi::Env(env), std::string(name) + " has the wrong type");
+    return false;
+  }
+  if (length < need || (length > 0 && ptr == nullptr)) {
+    Fail(Napi::Env(env), std::string(name) + " is too short for the batch", true);
+    return false;
+  }
+  *data = static_cast<T*>(ptr);
+  return true;
+}
+
+// verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)
+Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[0].IsExternal() || !info[6].IsNumber()) {
+    return Fail(env, "verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)");
+  }
+  Loaded* l = info[0].As<Napi::External<Loaded>>().Data();
+  // The image buffer may have been detached (transferred) since it was loaded.
+  const uint8_t* image = nullptr;
+  if (!Array(env, l->view.Value(), napi_uint8_array, l->length, &image, "image") || image != l->data) {
+    if (!env.IsExceptionPending()) Fail(env, "the image buffer was detached or moved", true);
+    return env.Undefined();
+  }
+  double n = info[6].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0) || n > 4294967295.0 || n != static_cast<double>(static_cast<uint64_t>(n))) return Fail(env, "count must be a non-negative integer", true);
+  const size_t count = static_cast<size_t>(n);
+  const bool has_family = info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull();
+  const bool has_flags = info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull();
+  const size_t words = has_family ? 4 : 1;
+  uint32_t *src, *dst;
+  uint8_t *protocol, *family = nullptr, *flags = nullptr;
+  uint16_t* port;
+  uint8_t* out;
+  if (!Array(env, info[1], napi_uint32_array, count * words, &src, "src") ||
+      !Array(env, info[2], napi_uint32_array, count * words, &dst, "dst") ||
+      !Array(env, info[3], napi_uint8_array, count, &protocol, "protocol") ||
+      !Array(env, info[4], napi_uint16_array, count, &port, "port") ||
+      !Array(env, info[5], napi_uint8_array, count, &out, "out") ||
+      (has_family && !Array(env, info[7], napi_uint8_array, count, &family, "family")) ||
+      (has_flags && !Array(env, info[8], napi_uint8_array, count, &flags, "flags"))) {
+    return env.Undefined();
+  }
+  netpol::verdict_batch(l->image, src, dst, protocol, port, family, flags, out, count);
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("loadImage", Napi::Function::New(env, LoadImage));
+  exports.Set("verdictBatch", Napi::Function::New(env, VerdictBatch));
+  exports.Set("version", Napi::String::New(env, "1"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(netpol_native, Init)

@@ -1,0 +1,40 @@
+// The netpol image kernel: validation and batch verdicts over the image bytes that
+// @netpol/core compiles (layout: packages/core/src/compile/IMAGE.md). No Node here, so
+// it can be built alone under sanitizers and fuzzers.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace netpol {
+
+struct Image {
+  const uint32_t* lpm4 = nullptr;
+  size_t lpm4_len = 0;
+  const uint32_t* lpm6 = nullptr;
+  size_t lpm6_len = 0;
+  const uint32_t* entries = nullptr;
+  uint32_t entry_count = 0;
+  const uint16_t* port_map = nullptr;
+  const uint32_t* port_sets = nullptr;
+  uint32_t port_set_words = 0;
+  const uint16_t* egress = nullptr;
+  uint32_t egress_cols = 0;
+  const uint16_t* ingress = nullptr;
+  uint32_t ingress_cols = 0;
+  uint32_t flags = 0;
+};
+
+// Checks everything a lookup can reach: header, section bounds and alignment, and every
+// stored index (trie pointers and leaves, entry rows and columns, port classes, port-set
+// ids). On success fills `out` so that no verdict can read outside the image.
+bool validate(const uint8_t* data, size_t len, Image* out, std::string* error);
+
+constexpr uint8_t kMalformed = 0x80;
+
+// Verdict bytes for `count` flows. words_per_addr is 1 (IPv4) or 4 (family[i] says 4 or 6;
+// IPv4 in the first word). family and flags may be null.
+void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
+                   const uint16_t* port, const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count);
+
+}  // namespace netpol
