@@ -71,10 +71,11 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
   }
   Loaded* l = info[0].As<Napi::External<Loaded>>().Data();
   // The image buffer may have been detached (transferred) since it was loaded.
-  const uint8_t* image = nullptr;
-  if (!Array(env, l->view.Value(), napi_uint8_array, l->length, &image, "image") || image != l->data) {
-    if (!env.IsExceptionPending()) Fail(env, "the image buffer was detached or moved", true);
-    return env.Undefined();
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* image = nullptr;
+  if (napi_get_typedarray_info(env, l->view.Value(), &type, &length, &image, nullptr, nullptr) != napi_ok || length != l->length || image != l->data) {
+    return Fail(env, "the image buffer was detached or moved since loadImage", true);
   }
   double n = info[6].As<Napi::Number>().DoubleValue();
   if (!(n >= 0) || n > 4294967295.0 || n != static_cast<double>(static_cast<uint64_t>(n))) return Fail(env, "count must be a non-negative integer", true);

@@ -1,0 +1,111 @@
+// Sanitizer harness for the kernel: every image file given is validated and, when accepted,
+// run over random batches; then corrupted copies (random byte flips, hostile header and
+// index values) must be rejected or run without reading out of bounds. Built with
+// -fsanitize=address,undefined by scripts/sanitize.mjs; any bad access aborts the run.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "../src/kernel.h"
+
+namespace {
+
+uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+uint32_t next() {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return uint32_t(rng_state >> 11);
+}
+
+// Runs random IPv4 and mixed-family batches (exact-size arrays, so ASan sees any overrun).
+void run_batches(const netpol::Image& img, int rounds) {
+  for (int r = 0; r < rounds; r++) {
+    const size_t n = 1 + next() % 300;
+    const bool mixed = next() & 1;
+    const size_t words = mixed ? 4 : 1;
+    std::vector<uint32_t> src(n * words), dst(n * words);
+    std::vector<uint8_t> proto(n), fam(n), flags(n), out(n);
+    std::vector<uint16_t> port(n);
+    for (size_t i = 0; i < n * words; i++) {
+      // Bias towards 10.x and fd00:: so that lookups reach deep trie levels.
+      src[i] = (next() & 3) ? (0x0a000000u | (next() & 0x00ffffffu)) : next();
+      dst[i] = (next() & 3) ? (0xfd000000u | (next() & 0xffu)) : next();
+    }
+    static const uint8_t protos[] = {6, 17, 132, 1, 58, 47, 0, 255};
+    for (size_t i = 0; i < n; i++) {
+      proto[i] = protos[next() % 8];
+      port[i] = uint16_t(next());
+      fam[i] = (next() % 10) ? (next() & 1 ? 4 : 6) : uint8_t(next());  // some invalid families
+      flags[i] = uint8_t(next() & 1);
+    }
+    netpol::verdict_batch(img, src.data(), dst.data(), proto.data(), port.data(), mixed ? fam.data() : nullptr,
+                          (next() & 1) ? flags.data() : nullptr, out.data(), n);
+    for (size_t i = 0; i < n; i++) {
+      if (out[i] != netpol::kMalformed && (out[i] & ~0x1fu) != 0) {
+        std::fprintf(stderr, "impossible verdict byte %u\n", out[i]);
+        std::exit(3);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t images = 0, corrupt_accepted = 0, corrupt_rejected = 0, batches = 0;
+  for (int a = 1; a < argc; a++) {
+    std::ifstream f(argv[a], std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<uint32_t> storage((bytes.size() + 3) / 4);
+    std::memcpy(storage.data(), bytes.data(), bytes.size());
+    const auto* data = reinterpret_cast<const uint8_t*>(storage.data());
+    netpol::Image img;
+    std::string error;
+    if (!netpol::validate(data, bytes.size(), &img, &error)) {
+      std::fprintf(stderr, "%s: a compiled image was rejected: %s\n", argv[a], error.c_str());
+      return 2;
+    }
+    images++;
+    run_batches(img, 100);
+    batches += 100;
+    // Corruptions: each copy exactly as large as the image, so ASan bounds are tight.
+    for (int c = 0; c < 120; c++) {
+      std::vector<uint32_t> copy(storage);
+      auto* bytes8 = reinterpret_cast<uint8_t*>(copy.data());
+      const int flips = 1 + next() % 8;
+      for (int k = 0; k < flips; k++) {
+        size_t at;
+        switch (next() % 4) {
+          case 0: at = next() % 128; break;                                  // the header
+          case 1: at = 128 + next() % (bytes.size() > 4096 ? 4096 : bytes.size() - 128); break;  // first sections
+          default: at = next() % bytes.size();
+        }
+        bytes8[at] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
+      }
+      netpol::Image bad;
+      if (netpol::validate(bytes8, bytes.size(), &bad, &error)) {
+        corrupt_accepted++;
+        run_batches(bad, 5);
+        batches += 5;
+      } else {
+        corrupt_rejected++;
+      }
+    }
+    // Truncations are always rejected.
+    for (size_t cut : {size_t(0), size_t(64), bytes.size() / 2, bytes.size() - 4}) {
+      netpol::Image bad;
+      if (netpol::validate(data, cut, &bad, &error)) {
+        std::fprintf(stderr, "%s: truncated image (%zu bytes) accepted\n", argv[a], cut);
+        return 4;
+      }
+    }
+  }
+  std::printf("sanitize: %zu images, %zu batches, corrupted copies: %zu rejected, %zu accepted and run safely\n", images, batches,
+              corrupt_rejected, corrupt_accepted);
+  return images > 0 ? 0 : 1;
+}
