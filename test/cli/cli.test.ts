@@ -207,6 +207,12 @@ describe('the built binary', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ allowed: false, egress: 'denied', ingress: 'not-applicable' });
   });
 
+  test("validate reads manifests from stdin with -f -", () => {
+    const r = spawnSync(process.execPath, [bin, 'validate', '-f', '-'], { input: BAD_POLICY, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('error: <stdin>:15 doc 0 NetworkPolicy prod/Bad_Name: spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP"');
+  });
+
   test('--help on every command exits 0 and shows usage', () => {
     for (const cmd of ['validate', 'verdict', 'explain', 'matrix', 'demo']) {
       const r = spawnSync(process.execPath, [bin, cmd, '--help'], { encoding: 'utf8' });

@@ -3,9 +3,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectivityMatrix, parsePortSpec, type Matrix } from '../analysis/matrix.js';
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
-import { loadFiles } from '../load/load.js';
 import { parseFlow } from '../flow/parse.js';
-import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
+import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, readInput, UsageError } from './common.js';
 import { endpointText, explanationText } from './explain-text.js';
 import { readFlowLines } from './flows-input.js';
 
@@ -36,9 +35,7 @@ ${EXIT_HELP}`;
 export function validate(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, output: { type: 'string', short: 'o' } } });
   if (values.help) return io.out(VALIDATE_HELP), EXIT.ok;
-  const files = values.file ?? [];
-  if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
-  const r = loadFiles(files, { strict: values.strict === true, defaultNamespace: values.namespace ?? 'default', recursive: values.recursive === true });
+  const r = readInput(values);
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   const warnings = r.issues.length - errors;
   if (values.output === 'json') {

@@ -1,7 +1,7 @@
 /** Options shared by the subcommands, and loading with every issue printed to stderr. */
 import { formatIssue } from '../load/issues.js';
 import { readFileSync } from 'node:fs';
-import { loadObjects } from '../load/load.js';
+import { loadObjects, type LoadResult } from '../load/load.js';
 import { readFiles, readText } from '../load/read.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -50,8 +50,8 @@ export const EXIT_HELP = `Exit codes: 0 ok, 1 something was denied (with --fail-
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** Loads the cluster or prints every problem and returns undefined. Warnings go to stderr too. */
-export function loadInput(values: Values, stderr: (s: string) => void): Cluster | undefined {
+/** Reads and validates every -f input ('-' is stdin), with the shared input options. */
+export function readInput(values: Values): LoadResult {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
   const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true };
@@ -61,7 +61,12 @@ export function loadInput(values: Values, stderr: (s: string) => void): Cluster 
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }
-  const r = loadObjects(read.objects, opts, read.issues);
+  return loadObjects(read.objects, opts, read.issues);
+}
+
+/** Loads the cluster or prints every problem and returns undefined. Warnings go to stderr too. */
+export function loadInput(values: Values, stderr: (s: string) => void): Cluster | undefined {
+  const r = readInput(values);
   for (const issue of r.issues) stderr(formatIssue(issue));
   if (!r.cluster) {
     const n = r.issues.filter((i) => i.severity === 'error').length;
