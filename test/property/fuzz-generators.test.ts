@@ -19,7 +19,7 @@ const FLIPPED: EvaluationOptions = {
 };
 
 /** Warnings a generated cluster may legitimately draw; anything else means the YAML is off. */
-const EXPECTED_WARNINGS = new Set(['shared-pod-ip', 'rules-ignored']);
+const EXPECTED_WARNINGS = new Set(['shared-pod-ip', 'shared-node-ip', 'rules-ignored']);
 
 /** The explanation, or the error it throws (ipv4MappedAsIPv4 can make a flow mix families). */
 function outcome(ev: ReferenceEvaluator, f: Flow): unknown {
@@ -171,7 +171,7 @@ describe('round trips', () => {
 
   test('(a) the expected warnings do show up (shared IPs, rules of an unaffected direction)', () => {
     const codes = new Set(fc.sample(clusterArbitrary(), { numRuns: 200, seed: 11 }).flatMap((c) => loadText(clusterToYaml(c)).issues.map((i) => i.code)));
-    expect([...codes].sort()).toEqual(['rules-ignored', 'shared-pod-ip']);
+    expect([...codes].sort()).toEqual(['rules-ignored', 'shared-node-ip', 'shared-pod-ip']);
   });
 
   test('(b) flowToJson → JSON text → parseFlow gives the same flow', () => {

@@ -2,10 +2,10 @@
 // validation suite found, subtle collisions), replayed through every engine comparison.
 // Each runs the compiled dataplane against the reference on all address pairs × ports.
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, type EvaluationOptions, type Flow } from '@netpol/core';
+import { CompiledDataplane, ReferenceEvaluator, type EvaluationOptions, type Flow } from '@netpol/core';
 import { interestingAddresses } from '../../packages/core/src/fuzz/arbitraries.js';
 import { compareEngines } from '../../packages/core/src/fuzz/differential.js';
-import { cluster, flow } from '../helpers.js';
+import { cluster, flow, issuesOf } from '../helpers.js';
 
 const ns = (name: string, labels = '') => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: {${labels}}}\n---\n`;
 const pod = (name: string, ip: string, extra = '') => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: a, labels: {app: ${name}}}\nspec: {nodeName: n1${extra}}\nstatus: {phase: Running, podIPs: [{ip: "${ip}"}]}\n---\n`;
@@ -55,4 +55,17 @@ test('the IPv4-mapped /64 ipBlock admits no IPv4 source (it once admitted all of
   const dp = new CompiledDataplane(c);
   expect(dp.verdict(flow('203.0.113.1', '10.0.0.1', 'TCP', 1))).toEqual({ allowed: false, egress: 'not-applicable', ingress: 'denied' });
   expect(c.policies[0]!.ingress[0]!.peers[0]).toMatchObject({ kind: 'ipBlock', ipBlock: { cidr: { family: 6, prefix: 64 } } });
+});
+
+// Found by the bench: two nodes listed one IP; the reference took it as both nodes', the
+// compiled engine as one node's. Now an address belongs to the first node that lists it.
+test('two nodes sharing an address: the first listed owns it, in every engine', () => {
+  const yaml = `apiVersion: v1\nkind: Node\nmetadata: {name: n0}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.1}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.1}, {type: InternalIP, address: 172.18.0.2}]}\n---\n${pod('p0', '10.0.0.1').replace('nodeName: n1', 'nodeName: n0')}${pod('p1', '10.0.0.2')}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: a}\nspec: {podSelector: {}}\n`;
+  const c = cluster(yaml);
+  for (const engine of [new CompiledDataplane(c), new ReferenceEvaluator(c)]) {
+    expect(engine.verdict(flow('172.18.0.1', '10.0.0.1', 'TCP', 80)).allowed).toBe(true); // n0's own address
+    expect(engine.verdict(flow('172.18.0.1', '10.0.0.2', 'TCP', 80)).allowed).toBe(false); // n0's, not n1's
+    expect(engine.verdict(flow('172.18.0.2', '10.0.0.2', 'TCP', 80)).allowed).toBe(true); // n1's own
+  }
+  expect(issuesOf(yaml).map((i) => i.code)).toContain('shared-node-ip');
 });

@@ -276,7 +276,8 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
   const maxPods = Math.max(1, opts.maxPods ?? 8);
   const maxPolicies = Math.max(0, opts.maxPolicies ?? 5);
 
-  const nodeShape = fc.record({ podPoolIP: chance(10), v6: ipv6 ? chance(50) : fc.constant(false), external: chance(20) });
+  // natShared: nodes behind one NAT list the same ExternalIP (an address with two nodes).
+  const nodeShape = fc.record({ podPoolIP: chance(10), v6: ipv6 ? chance(50) : fc.constant(false), external: chance(20), natShared: chance(50) });
   const stackArb: fc.Arbitrary<Stack> = ipv6
     ? weighted<Stack>([6, fc.constant('v4')], [2, fc.constant('v6')], [3, fc.constant('dual')], [1, fc.constant('none')])
     : weighted<Stack>([10, fc.constant('v4')], [1, fc.constant('none')]);
@@ -313,7 +314,7 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
         name: `node-${i}`,
         ips: [
           n.podPoolIP ? POD_V4[POD_V4.length - 1 - i]! : NODE_V4[i]!,
-          ...(n.external ? [NODE_EXTERNAL_V4[i]!] : []),
+          ...(n.external ? [n.natShared ? NODE_EXTERNAL_V4[0]! : NODE_EXTERNAL_V4[i]!] : []),
           ...(n.v6 ? [NODE_V6[i]!] : []),
         ],
       }));

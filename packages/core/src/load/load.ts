@@ -134,6 +134,16 @@ function implicitNamespaces(out: Collected): void {
   }
 }
 
+/** One IP on several nodes: the first node that lists it owns it (for local-node ingress). */
+function sharedNodeIPs(out: Collected): void {
+  const owners = new Map<number | string, string[]>();
+  for (const node of out.nodes) for (const ip of node.ips) owners.set(ipKey(ip), [...(owners.get(ipKey(ip)) ?? []), node.name]);
+  for (const [, nodes] of owners) {
+    if (nodes.length < 2) continue;
+    out.issues.push({ code: 'shared-node-ip', severity: 'warning', path: 'status.addresses', message: `nodes ${nodes.join(', ')} list the same address; it counts as ${nodes[0]}'s for local-node ingress` });
+  }
+}
+
 /** Several live pods with one IP: the evaluators prefer a Running one; say so. */
 function sharedIPs(out: Collected): void {
   const owners = new Map<number | string, Pod[]>();
@@ -154,6 +164,7 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   implicitNamespaces(out);
   sharedIPs(out);
+  sharedNodeIPs(out);
   const failed = out.issues.some((i) => i.severity === 'error');
   const cluster = failed ? undefined : { namespaces: out.namespaces, pods: out.pods, nodes: out.nodes, policies: out.policies };
   return { cluster, issues: out.issues };

@@ -19,6 +19,9 @@ export class ClusterIndex {
   constructor(cluster: Cluster) {
     this.cluster = cluster;
     for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, ns.labels);
+    // Node addresses first, then hostNetwork pods' IPs: an address belongs to one node, the
+    // first that claims it (two nodes behind one NAT may share an ExternalIP).
+    for (const node of cluster.nodes) for (const ip of node.ips) this.addNodeIP(node.name, ip);
     for (const pod of cluster.pods) {
       this.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
       if (pod.hostNetwork) {
@@ -34,7 +37,6 @@ export class ClusterIndex {
         if (!current || (current.phase !== 'Running' && pod.phase === 'Running')) this.podsByIP.set(k, { ip, pod });
       }
     }
-    for (const node of cluster.nodes) for (const ip of node.ips) this.addNodeIP(node.name, ip);
     for (const p of cluster.policies) {
       const list = this.policiesByNs.get(p.namespace);
       if (list) list.push(p);
@@ -43,10 +45,12 @@ export class ClusterIndex {
   }
 
   private addNodeIP(node: string, ip: IPAddress): void {
-    const list = this.nodeIPs.get(node) ?? [];
-    if (!list.some((x) => ipKey(x) === ipKey(ip))) list.push(ip);
-    this.nodeIPs.set(node, list);
-    this.nodeIPKeys.set(ipKey(ip), { ip, node });
+    const k = ipKey(ip);
+    if (this.nodeIPKeys.has(k)) return; // claimed already (by this node or another)
+    this.nodeIPKeys.set(k, { ip, node });
+    const list = this.nodeIPs.get(node);
+    if (list) list.push(ip);
+    else this.nodeIPs.set(node, [ip]);
   }
 
   /** The pod-network pod that owns this IP, if any (hostNetwork and finished pods never do). */
@@ -62,7 +66,10 @@ export class ClusterIndex {
     return this.nsLabels.get(name) ?? { 'kubernetes.io/metadata.name': name };
   }
 
-  /** Known IPs of a node: Node addresses plus the IPs of hostNetwork pods on it. */
+  /**
+   * Known IPs of a node: its Node addresses plus the IPs of hostNetwork pods on it, less any
+   * that another node claimed first.
+   */
   ipsOfNode(name: string): readonly IPAddress[] {
     return this.nodeIPs.get(name) ?? [];
   }

@@ -54,7 +54,8 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
   }
   namespaces.push({ name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } });
   const nodes: Node[] = [];
-  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, i >> 8, (i & 255) || 1)] });
+  // Node i: 172.18.0.0/16 from .0.1 on, one address each.
+  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, (i + 1) >> 8, (i + 1) & 255)] });
 
   // Deployments with replicas; pod IPs come from the node's /24 (node i: 10.(i>>8).(i&255).x).
   const pods: Pod[] = [];
