@@ -1,0 +1,259 @@
+/**
+ * One scenario: a cluster of a given size and a trace over it. Compile and memory figures
+ * first (in this process, and optionally in a fresh process for a truly cold compile), then
+ * the verdict check, then every engine timed over the same trace buffers.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CompiledDataplane, ReferenceEvaluator, type ClusterShape, type ImageStats, type SyntheticCluster } from '@netpol/core';
+import { scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
+import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
+import { collectGarbage, median, timeBatch, type Spread, type TimeOptions } from './measure.js';
+import type { Progress } from './progress.js';
+
+export interface CompileFigures {
+  /** Fresh `node` process, its first compile (the "cold" figure the target is about): median over the probes; null when not probed. */
+  readonly coldProcessMs: number | null;
+  /** Every cold probe's compile time (ms), in run order. */
+  readonly coldProcessRunsMs: readonly number[];
+  /** First compile of this cluster in the benchmark process (JIT already warm from earlier work). */
+  readonly firstInProcessMs: number;
+  /** Median of further compiles of the same cluster; null when none ran. */
+  readonly warmMs: number | null;
+  /** JS heap retained by the dataplane after a full GC (provenance for explain included). */
+  readonly heapRetainedBytes: number;
+  /** Heap growth measured right after compiling, before GC: a lower bound of what compile allocates. */
+  readonly heapAfterCompileBytes: number;
+  /** ArrayBuffer memory retained (the image). */
+  readonly arrayBuffersRetainedBytes: number;
+  /** heapUsed of the cold probe process after GC: model + dataplane + Node itself; null when not probed. */
+  readonly processHeapUsedBytes: number | null;
+  /** True when the memory figures come from the fresh process. */
+  readonly memoryFromColdProcess: boolean;
+  readonly imageBytes: number;
+  /** Bytes a verdict can touch: every section of the image (the IPv4 path skips lpm6). */
+  readonly hotTablesBytes: number;
+  readonly sections: Readonly<Record<string, number>>;
+  readonly stats: ImageStats;
+}
+
+export interface ClusterSize {
+  readonly name: string;
+  readonly pods: number;
+  readonly policies: number;
+  readonly namespaces: number;
+  readonly nodes: number;
+  readonly dualStackPods: number;
+  readonly seed: number;
+}
+
+export interface EngineResult {
+  readonly id: string;
+  readonly kind: Engine['kind'];
+  readonly label: string;
+  readonly batch: number;
+  readonly verdictsPerSecond: Spread;
+  readonly nsPerVerdict: number;
+  readonly samples: number;
+  readonly rme: number;
+  /** verdictsPerSecond.median ÷ the reference's (null when the reference was not timed). */
+  readonly ratioToReference: number | null;
+  /** verdictsPerSecond.median ÷ the no-op pass's (1 = as fast as reading the buffers). */
+  readonly ratioToNoop: number | null;
+}
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly size: ClusterSize;
+  readonly trace: BenchTrace['shape'] & { readonly allowedShare: number; readonly checksum: string; readonly decisions: Verification['decisions'] };
+  readonly compile: CompileFigures;
+  readonly verification: Pick<Verification, 'referenceSample' | 'fullTraceEngines'> & { readonly ok: true };
+  readonly engines: readonly EngineResult[];
+}
+
+export interface ScenarioSpec {
+  readonly id: string;
+  readonly size: SizeName | (ClusterShape & { readonly name: string });
+  readonly family: 4 | 6;
+  readonly traceCount: number;
+  readonly traceSeed: number;
+  /** Flows checked against the reference before timing. */
+  readonly referenceSample: number;
+  readonly jsBatches: readonly number[];
+  readonly nativeBatches: readonly number[];
+  readonly singleBatch: number;
+  readonly timing: TimeOptions;
+  /** Compiles in fresh processes (cold JIT, clean heap); 0 for none. */
+  readonly coldProbes: number;
+  readonly warmCompiles: number;
+  /** Self-test of the check: the single-flow engine gets one verdict wrong, so the run must abort. */
+  readonly injectMismatch?: boolean;
+}
+
+export interface Prepared {
+  readonly cluster: SyntheticCluster;
+  readonly dp: CompiledDataplane;
+  readonly ref: ReferenceEvaluator;
+  readonly compile: CompileFigures;
+  readonly size: ClusterSize;
+}
+
+const shapeOf = (size: ScenarioSpec['size']): ClusterShape & { name: string } => (typeof size === 'string' ? { ...SIZES[size], name: size, seed: 1 } : size);
+
+/** Generates and compiles a cluster, with its compile and memory figures. */
+export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; warmCompiles: number }, progress: Progress): Prepared {
+  const shape = shapeOf(size);
+  progress.step(`${shape.name}: generating ${shape.pods} pods / ${shape.policies} policies`);
+  const cluster = benchCluster(shape);
+  progress.step(`${shape.name}: compiling`);
+  collectGarbage();
+  const m0 = process.memoryUsage();
+  const t0 = performance.now();
+  const dp = new CompiledDataplane(cluster);
+  const firstInProcessMs = performance.now() - t0;
+  const m1 = process.memoryUsage();
+  collectGarbage();
+  const m2 = process.memoryUsage();
+  const warm: number[] = [];
+  for (let i = 0; i < o.warmCompiles; i++) {
+    const t = performance.now();
+    new CompiledDataplane(cluster);
+    warm.push(performance.now() - t);
+  }
+  const probes: ProbeResult[] = [];
+  for (let i = 0; i < o.coldProbes; i++) {
+    progress.step(`${shape.name}: compiling in a fresh process (cold, ${i + 1}/${o.coldProbes})`);
+    probes.push(coldCompile(shape));
+  }
+  // The probe with the median compile time gives the memory figures too.
+  const probe = probes.length ? [...probes].sort((a, b) => a.compileMs - b.compileMs)[probes.length >> 1]! : null;
+  const v = dp.kernel.views;
+  const sections = Object.fromEntries((['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix'] as const).map((n) => [n, v[n].byteLength]));
+  const compile: CompileFigures = {
+    coldProcessMs: probe ? round(probe.compileMs, 1) : null,
+    coldProcessRunsMs: probes.map((p) => round(p.compileMs, 1)),
+    firstInProcessMs: round(firstInProcessMs, 1),
+    warmMs: warm.length ? round(median(warm), 1) : null,
+    heapRetainedBytes: probe?.heapRetainedBytes ?? m2.heapUsed - m0.heapUsed,
+    heapAfterCompileBytes: probe?.heapAfterCompileBytes ?? m1.heapUsed - m0.heapUsed,
+    arrayBuffersRetainedBytes: probe?.arrayBuffersRetainedBytes ?? m2.arrayBuffers - m0.arrayBuffers,
+    processHeapUsedBytes: probe?.processHeapUsedBytes ?? null,
+    memoryFromColdProcess: probe !== null,
+    imageBytes: dp.image.byteLength,
+    hotTablesBytes: Object.values(sections).reduce((a, b) => a + b, 0),
+    sections,
+    stats: dp.stats(),
+  };
+  const sizeInfo: ClusterSize = {
+    name: shape.name,
+    pods: cluster.pods.length,
+    policies: cluster.policies.length,
+    namespaces: cluster.namespaces.length,
+    nodes: cluster.nodes.length,
+    dualStackPods: cluster.pods.filter((p) => p.ips.some((ip) => ip.family === 6)).length,
+    seed: shape.seed ?? 1,
+  };
+  progress.step(`${shape.name}: reference evaluator`);
+  return { cluster, dp, ref: new ReferenceEvaluator(cluster), compile, size: sizeInfo };
+}
+
+export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Progress): ScenarioResult {
+  const { cluster, dp, ref } = prepared;
+  progress.step(`${spec.id}: trace of ${spec.traceCount} IPv${spec.family} flows`);
+  const trace = benchTrace(cluster, { count: spec.traceCount, seed: spec.traceSeed, family: spec.family });
+  const referenceFlows = sampleIndices(trace.count, 4096).map((i) => flowAt(trace, i));
+  let engines = scenarioEngines(dp, ref, trace, {
+    jsBatches: spec.jsBatches,
+    nativeBatches: spec.nativeBatches,
+    singleBatch: spec.singleBatch,
+    referenceFlows,
+    referenceCallMs: 2,
+  });
+  if (spec.injectMismatch) engines = engines.map((e) => (e.kind === 'js-single' ? withOneWrongVerdict(e, trace) : e));
+  progress.step(`${spec.id}: checking verdicts (${spec.referenceSample} flows against the reference, ${trace.count} across engines)`);
+  const verification = verifyEngines(spec.id, trace, ref, engines, spec.referenceSample);
+  const timed: { e: Engine; t: ReturnType<typeof timeBatch> }[] = [];
+  for (const e of engines) {
+    progress.step(`${spec.id}: timing ${e.label}`);
+    timed.push({ e, t: timeBatch(`${spec.id} ${e.id}`, e.timed, e.batch, spec.timing) });
+  }
+  const refRate = timed.find((x) => x.e.kind === 'reference')?.t.perSecond.median ?? null;
+  const noopRate = timed.find((x) => x.e.kind === 'noop')?.t.perSecond.median ?? null;
+  return {
+    id: spec.id,
+    size: prepared.size,
+    trace: { ...trace.shape, allowedShare: verification.allowedShare, checksum: verification.checksum, decisions: verification.decisions },
+    compile: prepared.compile,
+    verification: { ok: true, referenceSample: verification.referenceSample, fullTraceEngines: verification.fullTraceEngines },
+    engines: timed.map(({ e, t }) => ({
+      id: e.id,
+      kind: e.kind,
+      label: e.label,
+      batch: e.batch,
+      verdictsPerSecond: { median: Math.round(t.perSecond.median), min: Math.round(t.perSecond.min), max: Math.round(t.perSecond.max) },
+      nsPerVerdict: round(t.nsPerOp, 2),
+      samples: t.samples,
+      rme: round(t.rme, 2),
+      ratioToReference: refRate ? round(t.perSecond.median / refRate, 1) : null,
+      ratioToNoop: noopRate ? Number((t.perSecond.median / noopRate).toPrecision(3)) : null,
+    })),
+  };
+}
+
+/** The engine, except that the verdict of the trace's middle flow has its allowed bit flipped. */
+function withOneWrongVerdict(e: Engine, trace: BenchTrace): Engine {
+  const victim = trace.count >> 1;
+  const w = trace.family ? 4 : 1;
+  return {
+    ...e,
+    fill: (b, out) => {
+      e.fill!(b, out);
+      // b is a view into the trace: find the victim by its offset in the shared buffer.
+      const at = (b.src.byteOffset - trace.src.byteOffset) / 4 / w;
+      if (victim >= at && victim < at + b.count) out[victim - at] = out[victim - at]! ^ 1;
+    },
+  };
+}
+
+// ---- cold compile in a fresh process ----
+
+interface ProbeResult {
+  readonly compileMs: number;
+  readonly heapRetainedBytes: number;
+  readonly heapAfterCompileBytes: number;
+  readonly arrayBuffersRetainedBytes: number;
+  readonly processHeapUsedBytes: number;
+}
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+function coldCompile(shape: ClusterShape): ProbeResult {
+  const out = execFileSync(process.execPath, ['--expose-gc', MAIN, '--probe-compile', JSON.stringify({ pods: shape.pods, policies: shape.policies, seed: shape.seed ?? 1 })], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+}
+
+/** The probe's side (main.ts --probe-compile): one cold compile, memory around it. */
+export function probeCompile(shape: ClusterShape): ProbeResult {
+  const cluster = benchCluster(shape);
+  collectGarbage();
+  collectGarbage();
+  const m0 = process.memoryUsage();
+  const t0 = performance.now();
+  const dp = new CompiledDataplane(cluster);
+  const compileMs = performance.now() - t0;
+  const m1 = process.memoryUsage();
+  collectGarbage();
+  collectGarbage();
+  const m2 = process.memoryUsage();
+  if (dp.image.byteLength === 0) throw new Error('empty image');
+  return {
+    compileMs,
+    heapRetainedBytes: m2.heapUsed - m0.heapUsed,
+    heapAfterCompileBytes: m1.heapUsed - m0.heapUsed,
+    arrayBuffersRetainedBytes: m2.arrayBuffers - m0.arrayBuffers,
+    processHeapUsedBytes: m2.heapUsed,
+  };
+}

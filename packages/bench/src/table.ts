@@ -1,0 +1,132 @@
+/** The readable report on stdout: plain aligned text tables, no colours. */
+import type { BenchResults } from './results.js';
+
+const MiB = 2 ** 20;
+
+/** Aligns rows of cells; numeric-looking cells are right-aligned. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const width = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+(×|%| ms| MiB| KiB| ns)?( \[.*\])?$|^[–-]$/.test((r[c] ?? '').trim()) || (r[c] ?? '') === ''));
+  const line = (r: readonly string[]): string =>
+    r
+      .map((cell, c) => (numeric[c] ? cell.padStart(width[c]!) : cell.padEnd(width[c]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), width.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export const fmtRate = (x: number): string => (x >= 1e7 ? (x / 1e6).toFixed(1) : x >= 1e6 ? (x / 1e6).toFixed(2) : x >= 1e4 ? (x / 1e6).toFixed(3) : (x / 1e6).toFixed(5));
+const fmtNs = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
+const fmtX = (x: number | null): string => (x === null ? '–' : x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`);
+const fmtMiB = (b: number): string => (b / MiB).toFixed(2);
+const fmtBytes = (b: number): string => (b >= MiB ? `${(b / MiB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+
+export function renderReport(r: BenchResults): string {
+  const env = r.environment;
+  const out: string[] = [];
+  out.push(
+    `netpol bench (${r.mode}) · Node ${env.node} · ${env.cpuModel} × ${env.cpuCount} · load ${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} · native ${env.nativeLoaded ? `loaded (${env.native.version ?? '?'})` : 'not loaded'} · tinybench ${env.tinybench}`,
+  );
+  if (r.scenarios.length > 0) {
+    out.push('');
+    out.push('Engines: verdicts/s = tinybench calls/s × batch; median [min–max] over samples; every engine checked against the reference first');
+    out.push(
+      formatTable(
+        ['scenario', 'engine', 'batch', 'M verdicts/s [min–max]', 'ns/verdict', '× reference', 'of no-op'],
+        r.scenarios.flatMap((s) =>
+          s.engines.map((e, i) => [
+            i === 0 ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
+            e.label.replace(/ \(batch \d+\)$/, ''),
+            String(e.batch),
+            `${fmtRate(e.verdictsPerSecond.median)} [${fmtRate(e.verdictsPerSecond.min)}–${fmtRate(e.verdictsPerSecond.max)}]`,
+            fmtNs(e.nsPerVerdict),
+            fmtX(e.ratioToReference),
+            e.ratioToNoop === null ? '–' : `${e.ratioToNoop >= 0.01 ? (e.ratioToNoop * 100).toFixed(1) : (e.ratioToNoop * 100).toPrecision(2)}%`,
+          ]),
+        ),
+      ),
+    );
+    out.push('');
+    out.push('Compile and memory (cold = a fresh node process; heap = retained by the dataplane after GC, explain provenance included)');
+    out.push(
+      formatTable(
+        ['scenario', 'pods', 'policies', 'identities', 'cold ms', 'in-process ms', 'warm ms', 'heap MiB', 'image MiB', 'trace flows', 'allowed', 'checked vs ref', 'checksum'],
+        r.scenarios.map((s) => [
+          s.id,
+          String(s.size.pods),
+          String(s.size.policies),
+          String(s.compile.stats.identities),
+          s.compile.coldProcessMs === null ? '–' : s.compile.coldProcessMs.toFixed(1),
+          s.compile.firstInProcessMs.toFixed(1),
+          s.compile.warmMs === null ? '–' : s.compile.warmMs.toFixed(1),
+          fmtMiB(s.compile.heapRetainedBytes + s.compile.arrayBuffersRetainedBytes),
+          fmtMiB(s.compile.imageBytes),
+          String(s.trace.count),
+          `${(s.trace.allowedShare * 100).toFixed(1)}%`,
+          String(s.verification.referenceSample),
+          s.trace.checksum,
+        ]),
+      ),
+    );
+  }
+  for (const c of r.cidr) {
+    out.push('');
+    out.push(`CIDR: ${c.prefixes} IPv4 prefixes, ${c.addresses} addresses (${(c.hitShare * 100).toFixed(0)}% inside the set), netpol trie ${fmtBytes(c.lpmBytes)}; every matcher checked against a plain scan`);
+    out.push(
+      formatTable(
+        ['input', 'matcher', 'batch', 'M lookups/s [min–max]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
+        c.matchers.map((m) => [
+          m.input,
+          m.label,
+          String(m.batch),
+          `${fmtRate(m.lookupsPerSecond.median)} [${fmtRate(m.lookupsPerSecond.min)}–${fmtRate(m.lookupsPerSecond.max)}]`,
+          fmtNs(m.nsPerLookup),
+          fmtX(m.netpolSpeedup),
+          m.buildMs.toFixed(1),
+        ]),
+      ),
+    );
+  }
+  for (const s of r.scaling) {
+    out.push('');
+    out.push(
+      s.vary === 'policies'
+        ? `Scaling: policies at ${s.fixed.pods} pods (compile ms: in the bench process; cold ms and heap: a fresh process)`
+        : `Scaling: pods at ${s.fixed.policies} policies`,
+    );
+    out.push(
+      formatTable(
+        ['pods', 'policies', 'identities', 'rows eg/in', 'port classes', 'compile ms', 'cold ms', 'heap MiB', 'image MiB', 'JS ns/verdict', 'native ns/verdict', 'reference ns/verdict'],
+        s.points.map((p) => [
+          String(p.pods),
+          String(p.policies),
+          String(p.identities),
+          `${p.egressRows}/${p.ingressRows}`,
+          String(p.portClasses),
+          p.compileMs.toFixed(1),
+          p.coldCompileMs === null ? '–' : p.coldCompileMs.toFixed(1),
+          fmtMiB(p.heapRetainedBytes),
+          fmtMiB(p.imageBytes),
+          fmtNs(p.nsPerVerdict.jsBatch),
+          p.nsPerVerdict.native === null ? '–' : fmtNs(p.nsPerVerdict.native),
+          fmtNs(p.nsPerVerdict.reference),
+        ]),
+      ),
+    );
+    if (s.growth) {
+      out.push(
+        `growth ${s.growth.from} → ${s.growth.to} ${s.vary}: JS ${s.growth.jsBatch}×${s.growth.native === null ? '' : `, native ${s.growth.native}×`}, reference ${s.growth.reference}×`,
+      );
+    }
+  }
+  out.push('');
+  out.push(`Targets (DESIGN.md)${r.mode === 'quick' ? ': quick run, short timings and a small L trace: indicative only' : ''}`);
+  out.push(
+    formatTable(
+      ['', 'what', 'target', 'measured', 'note'],
+      r.targets.map((t) => [t.met === null ? '·' : t.met ? 'ok' : 'MISS', t.what, t.target, t.measured === null ? '–' : `${t.measured} ${t.unit}`, t.note]),
+    ),
+  );
+  return out.join('\n');
+}
