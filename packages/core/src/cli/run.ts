@@ -1,6 +1,7 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
+import { replay } from './replay.js';
 import { explain, matrix, validate, verdict, type IO } from './commands.js';
 import { EXIT, UsageError } from './common.js';
 
@@ -16,6 +17,7 @@ Commands:
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod connectivity grid per port
   fuzz       check an engine against the reference evaluator on random flows
+  replay     run a pcap/pcapng capture through conntrack and the policies
   demo       run the built-in example stories
 
 Run 'netpol <command> --help' for a command's options.
@@ -35,6 +37,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return matrix(rest, io);
       case 'fuzz':
         return fuzz(rest, io);
+      case 'replay':
+        return replay(rest, io);
       case 'demo':
         return demo(rest, io);
       case undefined:

@@ -15,6 +15,7 @@ import { describeAddress, describePort } from '../reference/evaluator.js';
 import { Kernel, type FlowBatch } from '../kernels/js-kernel.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
 import { nativeBinding, nativeStatus } from '../native/loader.js';
+import { PacketFilter, type PacketResult } from '../packet/filter.js';
 
 export interface ImageStats {
   readonly bytes: number;
@@ -164,6 +165,27 @@ export class CompiledDataplane {
     const binding = nativeBinding();
     if (!this.nativeHandle || !binding) throw new Error(`the native kernel is not active: ${nativeStatus().reason}`);
     binding.verdictBatch(this.nativeHandle, batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family ?? null, batch.flags ?? null);
+  }
+
+  private packetFilter: PacketFilter | undefined;
+
+  /**
+   * This dataplane's packet filter and its conntrack table, made on first use (packet/filter.ts).
+   * For options (maxEntries, fragmentPolicy) or to carry connections across policy changes,
+   * make a `PacketFilter` yourself and `setDataplane` it.
+   */
+  get packets(): PacketFilter {
+    return (this.packetFilter ??= new PacketFilter(this));
+  }
+
+  /** One raw IP packet seen at `now` (seconds): parse, conntrack, and policy for new connections. */
+  packet(bytes: Uint8Array, now: number): PacketResult {
+    return this.packets.packet(bytes, now);
+  }
+
+  /** Packets in order through the same conntrack; `now` per packet or one for all. */
+  packetBatch(packets: readonly Uint8Array[], now: number | ArrayLike<number>): PacketResult[] {
+    return this.packets.packetBatch(packets, now);
   }
 
   explain(flow: Flow): Explanation {

@@ -1,0 +1,571 @@
+/**
+ * Connection tracking for a userspace dataplane: a bounded table of connections keyed by
+ * their 5-tuple in both directions, with TCP state light enough for a per-packet path.
+ *
+ * Layout: every field lives in a typed array indexed by entry id (no object per connection,
+ * no allocation per packet). Each connection is reachable from two hash slots, one per
+ * direction (node = id*2 + direction), chained per bucket; a doubly linked LRU list orders
+ * entries by last use (to the second: an entry moves to the front at most once per second of
+ * `now`). When the table is full the least recently used entry is evicted;
+ * an expired entry is dropped when a lookup meets it, and `sweep(now)` drops them all.
+ *
+ * What is tracked (as Linux conntrack does, simplified):
+ * - TCP: SYN opens (SYN_SENT), the responder's SYN-ACK moves to SYN_RECV, the initiator's ACK
+ *   to ESTABLISHED; a FIN from one side → FIN_WAIT, from both → TIME_WAIT; RST → CLOSE.
+ *   A pure ACK/data segment without an entry is picked up mid-stream as ESTABLISHED (Linux's
+ *   default `nf_conntrack_tcp_loose=1`; option `tcpLoose`); a lone SYN-ACK, RST or FIN without ACK never opens an
+ *   entry (Linux marks them INVALID). A new SYN on a TIME_WAIT/CLOSE entry reopens: the entry
+ *   is dropped and the SYN is judged by policy again.
+ * - UDP and SCTP: pseudo-connections by 5-tuple, UNREPLIED until the other side answers.
+ * - ICMP/ICMPv6 queries with an identifier (echo, timestamp, information): keyed by
+ *   (addresses, id, request type); the reply type answers. Other ICMP (errors, neighbour
+ *   discovery) is never tracked: each packet is judged by policy.
+ * - Any other protocol without ports (GRE, ESP, ...): a pseudo-connection per address pair
+ *   and protocol, as Linux's generic tracker does.
+ * - Fragment entries (fragmentPolicy 'track'): one direction only, keyed by addresses and
+ *   fragment id (and protocol, for IPv4); they carry the first fragment's verdict for the
+ *   later ones.
+ *
+ * Timeouts are in seconds, like `now` (Linux defaults, see DEFAULT_TIMEOUTS).
+ */
+import { hasIcmpId, type ParsedPacket } from '../packet/parse.js';
+
+export const CT = {
+  // TCP states
+  synSent: 1,
+  synRecv: 2,
+  established: 3,
+  finWait: 4,
+  timeWait: 5,
+  close: 6,
+  // UDP, SCTP, ICMP queries, other protocols
+  unreplied: 7,
+  replied: 8,
+  // a fragment-verdict entry
+  fragment: 9,
+} as const;
+
+export const CT_STATE_NAMES = ['none', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'UNREPLIED', 'REPLIED', 'FRAGMENT'] as const;
+
+export interface ConntrackTimeouts {
+  readonly tcpSynSent: number;
+  readonly tcpSynRecv: number;
+  readonly tcpEstablished: number;
+  readonly tcpFinWait: number;
+  readonly tcpTimeWait: number;
+  readonly tcpClose: number;
+  /** UDP/SCTP before a reply. */
+  readonly udp: number;
+  /** UDP/SCTP once both sides have spoken. */
+  readonly udpReplied: number;
+  readonly icmp: number;
+  /** Other protocols. */
+  readonly generic: number;
+  /** How long a first fragment's verdict waits for the later ones (Linux ipfrag_time). */
+  readonly fragment: number;
+}
+
+/** Linux's defaults (nf_conntrack_* sysctls), in seconds. */
+export const DEFAULT_TIMEOUTS: ConntrackTimeouts = {
+  tcpSynSent: 120,
+  tcpSynRecv: 60,
+  tcpEstablished: 432_000,
+  tcpFinWait: 120,
+  tcpTimeWait: 120,
+  tcpClose: 10,
+  udp: 30,
+  udpReplied: 120,
+  icmp: 30,
+  generic: 600,
+  fragment: 30,
+};
+
+export interface ConntrackOptions {
+  /** Most connections kept at once (default 65536); beyond it the least recently used goes. */
+  readonly maxEntries?: number;
+  readonly timeouts?: Partial<ConntrackTimeouts>;
+  /**
+   * TCP mid-stream pickup (default true, Linux's `nf_conntrack_tcp_loose=1`): an ACK or data
+   * segment without an entry opens one once policy allows it, so a capture or a filter that
+   * starts while connections are open recovers them. false: only a SYN opens a connection,
+   * and other segments without an entry are judged one by one.
+   */
+  readonly tcpLoose?: boolean;
+}
+
+export interface ConntrackStats {
+  readonly size: number;
+  readonly capacity: number;
+  readonly inserted: number;
+  readonly evicted: number;
+  readonly expired: number;
+  readonly bytes: number;
+}
+
+/** A connection as plain data (for inspection and tests; allocates). */
+export interface ConnectionEntry {
+  readonly id: number;
+  readonly family: number;
+  readonly protocol: number;
+  readonly fragment: boolean;
+  /** The original direction's addresses as u32 words (IPv4: word 0). */
+  readonly src: readonly number[];
+  readonly dst: readonly number[];
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly state: (typeof CT_STATE_NAMES)[number];
+  readonly replied: boolean;
+  readonly expires: number;
+  /** The verdict byte the connection was opened with. */
+  readonly verdict: number;
+}
+
+const TCP_FIN = 1;
+const TCP_SYN = 2;
+const TCP_RST = 4;
+const TCP_ACK = 16;
+
+/** Result of `update`: the packet belongs to the connection, or the entry was closed for a reopen. */
+export const HIT = { pass: 0, reopen: 1 } as const;
+
+/** Key kinds of a packet: how its ports are formed. */
+const KIND_NONE = 0;
+const KIND_PORTS = 1;
+const KIND_QUERY = 2;
+const KIND_GENERIC = 3;
+
+const SEEN_REPLY = 1;
+const SEEN_FIN0 = 2;
+const SEEN_FIN1 = 4;
+const FRAG_TAG = 0x100;
+
+/** The reply type of an ICMP query type (echo 8 → 0, timestamp 13 → 14, info 15 → 16; v6 128 → 129). */
+function queryReplyType(family: number, type: number): number {
+  if (family === 4) return type === 8 ? 0 : type === 13 ? 14 : type === 15 ? 16 : -1;
+  return type === 128 ? 129 : -1;
+}
+
+export class Conntrack {
+  readonly capacity: number;
+  readonly timeouts: ConntrackTimeouts;
+  readonly tcpLoose: boolean;
+  private readonly fam: Uint8Array;
+  private readonly tag: Uint16Array;
+  private readonly addr: Uint32Array;
+  private readonly ports: Uint16Array;
+  private readonly st: Uint8Array;
+  private readonly seen: Uint8Array;
+  private readonly verdictByte: Uint8Array;
+  private readonly slots: Uint8Array;
+  private readonly expiry: Float64Array;
+  private readonly touchedAt: Float64Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly buckets: Int32Array;
+  private readonly chain: Int32Array;
+  private readonly mask: number;
+  private head = -1;
+  private tail = -1;
+  private free = -1;
+  private count = 0;
+  private inserted = 0;
+  private evicted = 0;
+  private expired = 0;
+  // The key of the packet being looked up (set by key()).
+  private kS = 0;
+  private kD = 0;
+  private kTag = 0;
+  private kRS = 0;
+  private kRD = 0;
+
+  constructor(options: ConntrackOptions = {}) {
+    const n = options.maxEntries ?? 65536;
+    if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new RangeError(`maxEntries must be an integer 1..${1 << 24}`);
+    this.capacity = n;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.tcpLoose = options.tcpLoose ?? true;
+    this.fam = new Uint8Array(n);
+    this.tag = new Uint16Array(n);
+    this.addr = new Uint32Array(n * 8);
+    this.ports = new Uint16Array(n * 4);
+    this.st = new Uint8Array(n);
+    this.seen = new Uint8Array(n);
+    this.verdictByte = new Uint8Array(n);
+    this.slots = new Uint8Array(n);
+    this.expiry = new Float64Array(n);
+    this.touchedAt = new Float64Array(n);
+    this.prev = new Int32Array(n);
+    this.next = new Int32Array(n);
+    let b = 16;
+    while (b < 2 * n) b *= 2;
+    this.buckets = new Int32Array(b).fill(-1);
+    this.mask = b - 1;
+    this.chain = new Int32Array(2 * n).fill(-1);
+    this.flush();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  stats(): ConntrackStats {
+    const bytes = [this.fam, this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.slots, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain].reduce((s, a) => s + a.byteLength, 0);
+    return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes };
+  }
+
+  /** Forgets every connection. */
+  flush(): void {
+    this.buckets.fill(-1);
+    this.chain.fill(-1);
+    this.head = this.tail = -1;
+    this.count = 0;
+    // Free list threaded through `next`.
+    for (let i = 0; i < this.capacity; i++) this.next[i] = i + 1 < this.capacity ? i + 1 : -1;
+    this.free = 0;
+    this.st.fill(0);
+  }
+
+  /**
+   * Computes the lookup key of a parsed packet; returns its kind (0: not trackable).
+   * `fragment`: the key of the packet's fragment id instead of its connection.
+   */
+  private key(p: ParsedPacket, fragment: boolean): number {
+    if (fragment) {
+      // IPv6 identifies a datagram's fragments by addresses and id alone (RFC 8200 §4.5): a
+      // first fragment's protocol is the L4 one, a later fragment's the header after the
+      // fragment header, which differ when options follow it. IPv4 adds the protocol.
+      this.kTag = (p.family === 4 ? p.protocol : 0) | FRAG_TAG;
+      this.kS = p.fragmentId >>> 16;
+      this.kD = p.fragmentId & 0xffff;
+      return KIND_PORTS;
+    }
+    this.kTag = p.protocol;
+    if (p.hasL4 === 0) {
+      if (p.fragment === 2) return KIND_NONE;
+      this.kS = this.kD = this.kRS = this.kRD = 0;
+      return KIND_GENERIC;
+    }
+    const proto = p.protocol;
+    if (proto === 6 || proto === 17 || proto === 132) {
+      this.kS = this.kRD = p.srcPort;
+      this.kD = this.kRS = p.dstPort;
+      return KIND_PORTS;
+    }
+    if (p.icmpId >= 0) {
+      this.kS = this.kRS = p.icmpId;
+      this.kD = p.icmpType;
+      this.kRD = queryReplyType(p.family, p.icmpType);
+      return KIND_QUERY;
+    }
+    if (p.icmpType >= 0) return KIND_NONE; // ICMP errors, ND, ...: judged per packet
+    this.kS = this.kD = this.kRS = this.kRD = 0;
+    return KIND_GENERIC;
+  }
+
+  private hash(fam: number, tag: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number, sp: number, dp: number): number {
+    let h = Math.imul(fam ^ (tag << 8) ^ ((sp << 16) | dp), 0x9e3779b1);
+    h = Math.imul(h ^ a[ao]!, 0x85ebca6b);
+    h = Math.imul(h ^ b[bo]!, 0xc2b2ae35);
+    if (fam === 6) {
+      for (let i = 1; i < 4; i++) {
+        h = Math.imul(h ^ a[ao + i]!, 0x85ebca6b);
+        h = Math.imul(h ^ b[bo + i]!, 0xc2b2ae35);
+      }
+    }
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    return (h ^ (h >>> 13)) & this.mask;
+  }
+
+  /**
+   * Finds the connection of a packet: returns node = id*2 + direction (0 original, 1 reply)
+   * or -1. An expired entry found on the way is removed (and is a miss).
+   */
+  find(p: ParsedPacket, now: number, fragment = false): number {
+    const kind = this.key(p, fragment);
+    if (kind === KIND_NONE) return -1;
+    const fam = p.family;
+    const tag = this.kTag;
+    const sp = this.kS;
+    const dp = this.kD;
+    const src = p.src;
+    const dst = p.dst;
+    const addr = this.addr;
+    const ports = this.ports;
+    let node = this.buckets[this.hash(fam, tag, src, 0, dst, 0, sp, dp)]!;
+    while (node >= 0) {
+      const id = node >>> 1;
+      const dir = node & 1;
+      if (this.fam[id] === fam && this.tag[id] === tag && ports[id * 4 + dir * 2] === sp && ports[id * 4 + dir * 2 + 1] === dp) {
+        // Direction 0 stores (a, b); the reply direction sees (b, a).
+        const so = id * 8 + dir * 4;
+        const dO = id * 8 + 4 - dir * 4;
+        if (addr[so] === src[0] && addr[dO] === dst[0] && (fam === 4 || (addr[so + 1] === src[1] && addr[so + 2] === src[2] && addr[so + 3] === src[3] && addr[dO + 1] === dst[1] && addr[dO + 2] === dst[2] && addr[dO + 3] === dst[3]))) {
+          if (this.expiry[id]! < now) {
+            this.remove(id);
+            this.expired++;
+            return -1;
+          }
+          return node;
+        }
+      }
+      node = this.chain[node]!;
+    }
+    return -1;
+  }
+
+  /** Whether a packet with no entry may open one (TCP: SYN, or a mid-stream ACK). */
+  opens(p: ParsedPacket): boolean {
+    if (p.hasL4 === 0) return p.fragment !== 2;
+    if (p.protocol === 6) {
+      const f = p.tcpFlags;
+      if (f & TCP_RST) return false;
+      return (f & (TCP_SYN | TCP_ACK)) === TCP_SYN || (this.tcpLoose && (f & (TCP_SYN | TCP_ACK)) === TCP_ACK);
+    }
+    if (p.protocol === 17 || p.protocol === 132) return true;
+    if (p.icmpType >= 0) return p.icmpId >= 0 && queryReplyType(p.family, p.icmpType) >= 0 && hasIcmpId(p.family, p.icmpType);
+    return true;
+  }
+
+  /**
+   * Opens an entry for a packet judged allowed (call `opens` first). `verdict` is kept for
+   * inspection. Evicts the least recently used entry when full. Returns the entry id, or -1
+   * when the packet cannot be tracked.
+   */
+  insert(p: ParsedPacket, now: number, verdict: number, fragment = false): number {
+    const kind = this.key(p, fragment);
+    if (kind === KIND_NONE) return -1;
+    if (this.free < 0) {
+      const victim = this.tail;
+      this.remove(victim);
+      this.evicted++;
+    }
+    const id = this.free;
+    this.free = this.next[id]!;
+    const fam = p.family;
+    this.fam[id] = fam;
+    this.tag[id] = this.kTag;
+    const a = id * 8;
+    this.addr.set(p.src, a);
+    this.addr.set(p.dst, a + 4);
+    const q = id * 4;
+    this.ports[q] = this.kS;
+    this.ports[q + 1] = this.kD;
+    this.ports[q + 2] = this.kRS;
+    this.ports[q + 3] = this.kRD;
+    this.seen[id] = 0;
+    this.verdictByte[id] = verdict;
+    const t = this.timeouts;
+    let state: number;
+    let ttl: number;
+    if (fragment) {
+      state = CT.fragment;
+      ttl = t.fragment;
+    } else if (p.protocol === 6 && p.hasL4 === 1) {
+      state = p.tcpFlags & TCP_SYN ? CT.synSent : CT.established;
+      ttl = state === CT.synSent ? t.tcpSynSent : t.tcpEstablished;
+    } else {
+      state = CT.unreplied;
+      ttl = kind === KIND_QUERY ? t.icmp : kind === KIND_GENERIC ? t.generic : t.udp;
+    }
+    this.st[id] = state;
+    this.expiry[id] = now + ttl;
+    this.touchedAt[id] = now;
+    // Hash slots: both directions, or one for fragment entries.
+    this.slots[id] = fragment ? 1 : 2;
+    const src = p.src;
+    const dst = p.dst;
+    const h0 = this.hash(fam, this.kTag, src, 0, dst, 0, this.kS, this.kD);
+    this.chain[id * 2] = this.buckets[h0]!;
+    this.buckets[h0] = id * 2;
+    if (!fragment) {
+      const h1 = this.hash(fam, this.kTag, dst, 0, src, 0, this.kRS, this.kRD);
+      this.chain[id * 2 + 1] = this.buckets[h1]!;
+      this.buckets[h1] = id * 2 + 1;
+    }
+    // Most recently used at the head.
+    this.prev[id] = -1;
+    this.next[id] = this.head;
+    if (this.head >= 0) this.prev[this.head] = id;
+    this.head = id;
+    if (this.tail < 0) this.tail = id;
+    this.count++;
+    this.inserted++;
+    return id;
+  }
+
+  /**
+   * A packet of a tracked connection (node from `find`): advances TCP state, refreshes the
+   * timeout and LRU position. Returns HIT.reopen when a new SYN meets a closing connection:
+   * the entry is then gone and the SYN is a new connection for policy to judge.
+   */
+  update(node: number, p: ParsedPacket, now: number): number {
+    const id = node >>> 1;
+    const dir = node & 1;
+    const t = this.timeouts;
+    let state = this.st[id]!;
+    let seen = this.seen[id]!;
+    if (dir === 1) seen |= SEEN_REPLY;
+    let ttl: number;
+    if (state <= CT.close) {
+      const f = p.tcpFlags;
+      const syn = (f & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+      if (f & TCP_RST) state = CT.close;
+      else if (syn && (state === CT.timeWait || state === CT.close)) {
+        this.remove(id);
+        return HIT.reopen;
+      } else if (f & TCP_SYN) {
+        if (dir === 1 && f & TCP_ACK && state === CT.synSent) state = CT.synRecv;
+      } else {
+        if (f & TCP_FIN) seen |= dir === 0 ? SEEN_FIN0 : SEEN_FIN1;
+        if ((seen & (SEEN_FIN0 | SEEN_FIN1)) === (SEEN_FIN0 | SEEN_FIN1)) state = CT.timeWait;
+        else if (seen & (SEEN_FIN0 | SEEN_FIN1)) state = CT.finWait;
+        else if (f & TCP_ACK && (state === CT.synRecv || (state === CT.synSent && seen & SEEN_REPLY))) state = CT.established;
+      }
+      ttl =
+        state === CT.synSent ? t.tcpSynSent
+        : state === CT.synRecv ? t.tcpSynRecv
+        : state === CT.established ? t.tcpEstablished
+        : state === CT.finWait ? t.tcpFinWait
+        : state === CT.timeWait ? t.tcpTimeWait
+        : t.tcpClose;
+    } else if (state === CT.fragment) {
+      ttl = t.fragment;
+    } else {
+      if (seen & SEEN_REPLY) state = CT.replied;
+      const proto = this.tag[id]!;
+      ttl = proto === 17 || proto === 132 ? (state === CT.replied ? t.udpReplied : t.udp) : proto === 1 || proto === 58 ? t.icmp : t.generic;
+    }
+    this.st[id] = state;
+    this.seen[id] = seen;
+    // A closed TCP connection keeps its close timeout from the RST on.
+    if (!(state === CT.close && this.expiry[id]! - now <= t.tcpClose)) this.expiry[id] = now + ttl;
+    // LRU order at one-second granularity: moving the entry to the front on every packet
+    // costs a third of a hit (three scattered list writes) for no better eviction choice.
+    if (now - this.touchedAt[id]! >= 1) {
+      this.touchedAt[id] = now;
+      this.touch(id);
+    }
+    return HIT.pass;
+  }
+
+  /** Whether the other side of the connection has sent anything yet. */
+  replied(node: number): boolean {
+    return (this.seen[node >>> 1]! & SEEN_REPLY) !== 0;
+  }
+
+  /** The verdict byte stored with an entry (the first fragment's, for fragment entries). */
+  verdictOf(node: number): number {
+    return this.verdictByte[node >>> 1]!;
+  }
+
+  private touch(id: number): void {
+    if (this.head === id) return;
+    const p = this.prev[id]!;
+    const n = this.next[id]!;
+    if (p >= 0) this.next[p] = n;
+    if (n >= 0) this.prev[n] = p;
+    if (this.tail === id) this.tail = p;
+    this.prev[id] = -1;
+    this.next[id] = this.head;
+    if (this.head >= 0) this.prev[this.head] = id;
+    this.head = id;
+  }
+
+  private unlinkNode(node: number, h: number): void {
+    let cur = this.buckets[h]!;
+    if (cur === node) {
+      this.buckets[h] = this.chain[node]!;
+      return;
+    }
+    while (cur >= 0) {
+      const nx = this.chain[cur]!;
+      if (nx === node) {
+        this.chain[cur] = this.chain[node]!;
+        return;
+      }
+      cur = nx;
+    }
+  }
+
+  /** Drops an entry (id). */
+  remove(id: number): void {
+    if (this.st[id] === 0) return;
+    const fam = this.fam[id]!;
+    const tag = this.tag[id]!;
+    const a = id * 8;
+    const q = id * 4;
+    this.unlinkNode(id * 2, this.hash(fam, tag, this.addr, a, this.addr, a + 4, this.ports[q]!, this.ports[q + 1]!));
+    if (this.slots[id] === 2) this.unlinkNode(id * 2 + 1, this.hash(fam, tag, this.addr, a + 4, this.addr, a, this.ports[q + 2]!, this.ports[q + 3]!));
+    const p = this.prev[id]!;
+    const n = this.next[id]!;
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
+    this.st[id] = 0;
+    this.next[id] = this.free;
+    this.free = id;
+    this.count--;
+  }
+
+  /** Drops every expired entry; returns how many. */
+  sweep(now: number): number {
+    let n = 0;
+    for (let id = 0; id < this.capacity; id++) {
+      if (this.st[id] !== 0 && this.expiry[id]! < now) {
+        this.remove(id);
+        n++;
+      }
+    }
+    this.expired += n;
+    return n;
+  }
+
+  /** Live entry ids, most recently used first. */
+  *ids(): Generator<number> {
+    for (let id = this.head; id >= 0; ) {
+      const n = this.next[id]!;
+      yield id;
+      id = n;
+    }
+  }
+
+  /** Calls `keep(id)` for each connection (not fragment entries) and drops those it rejects. */
+  retain(keep: (entry: ConnectionEntry) => boolean): number {
+    let dropped = 0;
+    for (const id of [...this.ids()]) {
+      if (this.st[id] === CT.fragment) continue;
+      if (!keep(this.entry(id))) {
+        this.remove(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  entry(id: number): ConnectionEntry {
+    const a = id * 8;
+    const fam = this.fam[id]!;
+    const words = fam === 4 ? 1 : 4;
+    return {
+      id,
+      family: fam,
+      protocol: this.tag[id]! & 0xff,
+      fragment: this.st[id] === CT.fragment,
+      src: [...this.addr.subarray(a, a + words)],
+      dst: [...this.addr.subarray(a + 4, a + 4 + words)],
+      srcPort: this.ports[id * 4]!,
+      dstPort: this.ports[id * 4 + 1]!,
+      state: CT_STATE_NAMES[this.st[id]!]!,
+      replied: (this.seen[id]! & SEEN_REPLY) !== 0,
+      expires: this.expiry[id]!,
+      verdict: this.verdictByte[id]!,
+    };
+  }
+
+  /** Every live entry as plain data, most recently used first. */
+  entries(): ConnectionEntry[] {
+    return [...this.ids()].map((id) => this.entry(id));
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The packet path: bytes → parse → conntrack → (new connections only) the compiled
+ * dataplane's verdict. NetworkPolicy decides when a connection is opened (spec §2.7): a
+ * packet of a tracked connection passes in either direction, a packet that opens one is
+ * judged by policy in its own direction, so a *new* connection in the reverse direction of an
+ * allowed one is judged like any other.
+ *
+ * The conntrack table lives here, in the filter, not in the dataplane: swapping in a
+ * dataplane compiled from changed policies (`setDataplane`) keeps established connections
+ * flowing, as Linux conntrack does when iptables/nftables rules change; `revalidate()` drops
+ * those the new policies would no longer open, `flush()` drops them all.
+ *
+ * The hot path (`packetCode`) allocates nothing: it parses into a reused ParsedPacket and
+ * returns one number. `packet()` wraps it in a result object, and only for a denial calls the
+ * dataplane's explain (allocating) to name the direction and the isolating policies.
+ */
+import { ALLOW_BOTH, MALFORMED as MALFORMED_BYTE } from '../compile/layout.js';
+import { Conntrack, HIT, type ConntrackOptions } from '../conntrack/table.js';
+import type { CompiledDataplane } from '../dataplane/compiled.js';
+import { decodeVerdict } from '../dataplane/decode.js';
+import type { Decision } from '../model/flow.js';
+import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';
+
+/**
+ * What to do with a non-first fragment (no ports; spec §4 "Fragments"):
+ * - 'protocol-only' (default, as kube-network-policies does for IPv6): judge it as a flow
+ *   with its protocol and no port, so only port-less rules can allow it; not tracked.
+ * - 'track': follow the verdict of the first fragment with the same addresses, protocol and
+ *   fragment id (as Cilium's fragment map does) for the fragment timeout; a later fragment
+ *   whose first fragment was not seen falls back to 'protocol-only'.
+ * - 'allow': let every later fragment through (the first fragment carried the decision;
+ *   what reassembly drops is the host's business).
+ */
+export type FragmentPolicy = 'protocol-only' | 'track' | 'allow';
+
+export interface PacketFilterOptions extends ConntrackOptions {
+  readonly fragmentPolicy?: FragmentPolicy;
+  /** An existing table to use (for example one carried over from another filter). */
+  readonly conntrack?: Conntrack;
+}
+
+/** Per-packet state, as `PACKET_STATES[code]`. */
+export const PACKET_STATES = ['new', 'established', 'reply', 'fragment', 'invalid'] as const;
+export type PacketState = (typeof PACKET_STATES)[number];
+export const STATE = { new: 0, established: 1, reply: 2, fragment: 3, invalid: 4 } as const;
+
+/**
+ * The packed result of `packetCode`: bits 0-7 the verdict byte (bit 0 allowed, bits 1-2
+ * egress, bits 3-4 ingress decision; 0x80 malformed), bits 8-10 the state, bits 16-23 the
+ * malformed reason code, bit 11 "judged by policy" (decisions meaningful).
+ */
+export const CODE = { verdictMask: 0xff, stateShift: 8, stateMask: 7, judged: 1 << 11, errorShift: 16 } as const;
+
+export const codeAllowed = (code: number): boolean => (code & 1) === 1;
+export const codeState = (code: number): PacketState => PACKET_STATES[(code >>> CODE.stateShift) & CODE.stateMask]!;
+export const codeError = (code: number): MalformedReason | undefined => {
+  const e = (code >>> CODE.errorShift) & 0xff;
+  return e === 0 ? undefined : (MALFORMED_REASONS[e] as MalformedReason);
+};
+
+export interface Denial {
+  /** Which side's policy dropped it. */
+  readonly direction: 'egress' | 'ingress' | 'both';
+  /** `namespace/name` of the policies that isolate the denying side(s). */
+  readonly policies: readonly string[];
+  readonly egressPolicies: readonly string[];
+  readonly ingressPolicies: readonly string[];
+  /** `namespace/pod` of the denying side(s), when they are pods. */
+  readonly egressPod?: string | null;
+  readonly ingressPod?: string | null;
+}
+
+export interface PacketResult {
+  readonly allowed: boolean;
+  readonly state: PacketState;
+  /** Malformed packets: why (they are dropped, state 'invalid'). */
+  readonly error?: MalformedReason;
+  /** Per-direction decisions, for packets judged by policy (new connections, fragments). */
+  readonly egress?: Decision;
+  readonly ingress?: Decision;
+  readonly denial?: Denial;
+  /** The parsed packet (a copy; fields as parsed even for malformed packets). */
+  readonly packet: ParsedPacket;
+}
+
+export interface PacketFilterStats {
+  readonly packets: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly malformed: number;
+}
+
+export class PacketFilter {
+  private dp: CompiledDataplane;
+  readonly conntrack: Conntrack;
+  readonly fragmentPolicy: FragmentPolicy;
+  /** The packet last parsed by packetCode (reused: copy it to keep it). */
+  readonly last = new ParsedPacket();
+  private readonly words = new Uint32Array(8);
+  private packets = 0;
+  private hits = 0;
+  private misses = 0;
+  private malformed = 0;
+
+  constructor(dataplane: CompiledDataplane, options: PacketFilterOptions = {}) {
+    this.dp = dataplane;
+    this.conntrack = options.conntrack ?? new Conntrack(options);
+    const fp = options.fragmentPolicy ?? 'protocol-only';
+    if (fp !== 'protocol-only' && fp !== 'track' && fp !== 'allow') throw new RangeError(`fragmentPolicy must be protocol-only, track or allow, not ${JSON.stringify(fp)}`);
+    this.fragmentPolicy = fp;
+  }
+
+  get dataplane(): CompiledDataplane {
+    return this.dp;
+  }
+
+  /**
+   * Switches to a dataplane compiled from changed policies. Tracked connections keep flowing
+   * (replies still pass) unless `revalidate` (drop those the new policies would not open) or
+   * `flush` (drop all) is asked for. Returns how many connections were dropped.
+   */
+  setDataplane(dataplane: CompiledDataplane, opts: { readonly revalidate?: boolean; readonly flush?: boolean } = {}): number {
+    this.dp = dataplane;
+    if (opts.flush) {
+      const n = this.conntrack.size;
+      this.conntrack.flush();
+      return n;
+    }
+    return opts.revalidate ? this.revalidate() : 0;
+  }
+
+  /** Forgets every tracked connection: the next packet of each is judged as new. */
+  flush(): void {
+    this.conntrack.flush();
+  }
+
+  /** Drops the tracked connections the current dataplane would not open now; returns how many. */
+  revalidate(): number {
+    const k = this.dp.kernel;
+    const w = this.words;
+    return this.conntrack.retain((e) => {
+      let s: number;
+      let d: number;
+      if (e.family === 4) {
+        s = k.entry4(e.src[0]!);
+        d = k.entry4(e.dst[0]!);
+      } else {
+        for (let i = 0; i < 4; i++) {
+          w[i] = e.src[i]!;
+          w[4 + i] = e.dst[i]!;
+        }
+        s = k.entry6(w, 0);
+        d = k.entry6(w, 4);
+      }
+      const ports = e.protocol === 6 || e.protocol === 17 || e.protocol === 132;
+      const icmp = e.protocol === 1 || e.protocol === 58;
+      // Generic entries have no port; ICMP query entries keep the request type as dstPort.
+      const port = ports || (icmp && e.srcPort + e.dstPort !== 0) ? e.dstPort : -1;
+      return (k.decide(s, d, e.protocol, port, false) & 1) === 1;
+    });
+  }
+
+  stats(): PacketFilterStats {
+    return { packets: this.packets, hits: this.hits, misses: this.misses, malformed: this.malformed };
+  }
+
+  /** The verdict byte policy gives the parsed packet as a new connection (no port when it has none). */
+  private judge(p: ParsedPacket): number {
+    const k = this.dp.kernel;
+    const s = p.family === 4 ? k.entry4(p.src[0]!) : k.entry6(p.src, 0);
+    const d = p.family === 4 ? k.entry4(p.dst[0]!) : k.entry6(p.dst, 0);
+    const proto = p.protocol;
+    const port = p.hasL4 === 0 ? -1 : proto === 6 || proto === 17 || proto === 132 ? p.dstPort : p.icmpType;
+    return k.decide(s, d, proto, port, false);
+  }
+
+  /**
+   * The hot path: one packet, `now` in seconds (a capture timestamp or a monotonic clock).
+   * Returns the packed code (see CODE); `last` holds the parsed packet. No allocation.
+   * `wireLength`: the packet's length on the wire when the bytes are a capture's truncation.
+   */
+  packetCode(bytes: Uint8Array, now: number, wireLength?: number): number {
+    const p = this.last;
+    this.packets++;
+    const err = parsePacketInto(bytes, p, wireLength);
+    if (err !== 0) {
+      this.malformed++;
+      return MALFORMED_BYTE | (STATE.invalid << CODE.stateShift) | (err << CODE.errorShift);
+    }
+    const ct = this.conntrack;
+    if (p.fragment === FRAGMENT.later) {
+      const policy = this.fragmentPolicy;
+      if (policy === 'allow') return ALLOW_BOTH | (STATE.fragment << CODE.stateShift);
+      if (policy === 'track') {
+        const node = ct.find(p, now, true);
+        if (node >= 0) {
+          ct.update(node, p, now);
+          // The first fragment's verdict, not a judgement of this packet.
+          return ct.verdictOf(node) | (STATE.fragment << CODE.stateShift);
+        }
+      }
+      return this.judge(p) | (STATE.fragment << CODE.stateShift) | CODE.judged;
+    }
+    let code: number;
+    let node = ct.find(p, now);
+    if (node >= 0 && ct.update(node, p, now) === HIT.reopen) node = -1;
+    if (node >= 0) {
+      this.hits++;
+      // Like Linux's ctinfo: the original direction is NEW until the other side answers.
+      const state = node & 1 ? STATE.reply : ct.replied(node) ? STATE.established : STATE.new;
+      code = ALLOW_BOTH | (state << CODE.stateShift);
+    } else {
+      this.misses++;
+      const v = this.judge(p);
+      if (v & 1 && ct.opens(p)) ct.insert(p, now, v);
+      code = v | (STATE.new << CODE.stateShift) | CODE.judged;
+    }
+    // A first fragment leaves its verdict for the later ones.
+    if (p.fragment === FRAGMENT.first && this.fragmentPolicy === 'track') ct.insert(p, now, code & 0xff, true);
+    return code;
+  }
+
+  /** One packet with its result spelled out; denials are explained (allocates). */
+  packet(bytes: Uint8Array, now: number, wireLength?: number): PacketResult {
+    return this.result(this.packetCode(bytes, now, wireLength));
+  }
+
+  /** Packets in order through the same conntrack; `now` per packet or one for all. */
+  packetBatch(packets: readonly Uint8Array[], now: number | ArrayLike<number>): PacketResult[] {
+    const out: PacketResult[] = new Array(packets.length);
+    for (let i = 0; i < packets.length; i++) out[i] = this.packet(packets[i]!, typeof now === 'number' ? now : now[i]!);
+    return out;
+  }
+
+  /** Packed codes for many packets into `out` (no allocation). */
+  packetCodes(packets: readonly Uint8Array[], now: number | ArrayLike<number>, out: Uint32Array): Uint32Array {
+    if (out.length < packets.length) throw new RangeError(`out needs ${packets.length} elements`);
+    for (let i = 0; i < packets.length; i++) out[i] = this.packetCode(packets[i]!, typeof now === 'number' ? now : now[i]!);
+    return out;
+  }
+
+  /** Spells out the code of the packet just processed (`last`). */
+  result(code: number): PacketResult {
+    const packet = this.last.clone();
+    const state = codeState(code);
+    const error = codeError(code);
+    if (error) return { allowed: false, state, error, packet };
+    const allowed = (code & 1) === 1;
+    if (!(code & CODE.judged)) return { allowed, state, packet };
+    const v = decodeVerdict(code & 0x1f);
+    if (allowed) return { allowed, state, egress: v.egress, ingress: v.ingress, packet };
+    return { allowed, state, egress: v.egress, ingress: v.ingress, denial: this.denial(packet, v.egress === 'denied', v.ingress === 'denied'), packet };
+  }
+
+  /** The denying direction(s) and isolating policies, from explain (off the hot path). */
+  denial(packet: ParsedPacket, egress: boolean, ingress: boolean): Denial {
+    const direction = egress && ingress ? 'both' : egress ? 'egress' : 'ingress';
+    try {
+      const e = this.dp.explain(packet.toFlow());
+      const egressPolicies = egress ? e.egressDetail.isolatedBy : [];
+      const ingressPolicies = ingress ? e.ingressDetail.isolatedBy : [];
+      return {
+        direction,
+        policies: [...new Set([...egressPolicies, ...ingressPolicies])],
+        egressPolicies,
+        ingressPolicies,
+        ...(egress && { egressPod: e.egressDetail.endpoint }),
+        ...(ingress && { ingressPod: e.ingressDetail.endpoint }),
+      };
+    } catch {
+      // Only a flow explain cannot represent (mixed families after IPv4-mapped unmapping).
+      return { direction, policies: [], egressPolicies: [], ingressPolicies: [] };
+    }
+  }
+}
