@@ -129,7 +129,7 @@ describe('verdict check before timing', () => {
   });
 });
 
-test('the benchmark run itself aborts with exit 1 when an engine gets a verdict wrong', () => {
+test('the benchmark run itself aborts with exit 1 when an engine or the packet filter gets a verdict wrong', () => {
   // Builds the bench package (against the built @netpol/core, as `pnpm bench` does) and runs
   // it with one verdict flipped on purpose.
   const root = join(import.meta.dirname, '../..');
@@ -139,5 +139,9 @@ test('the benchmark run itself aborts with exit 1 when an engine gets a verdict 
   const r = spawnSync(process.execPath, ['--expose-gc', main, '--quick', '--only', 'engines', '--self-test-mismatch', '--no-write'], { encoding: 'utf8' });
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/VERDICT MISMATCH, benchmark aborted: S: js-single disagrees with js-batch@\d+ on flow #\d+/);
+  // The packet path's check too.
+  const p = spawnSync(process.execPath, ['--expose-gc', main, '--quick', '--only', 'packets', '--self-test-mismatch', '--no-write'], { encoding: 'utf8' });
+  expect(p.status).toBe(1);
+  expect(p.stderr).toMatch(/VERDICT MISMATCH, benchmark aborted: packets M: PacketFilter disagrees with verdictCode on packet #\d+/);
   expect(spawnSync(process.execPath, [main, '--bogus'], { encoding: 'utf8' }).status).toBe(2);
 });

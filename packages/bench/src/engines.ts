@@ -199,9 +199,9 @@ export function fnv1a(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-const describeFlow = (f: Flow): string =>
+export const describeFlow = (f: Flow): string =>
   `${formatIP(f.src)} -> ${formatIP(f.dst)} proto ${f.protocol}${f.port !== undefined ? ` port ${f.port}` : f.icmpType !== undefined ? ` type ${f.icmpType}` : ''}`;
-const describeVerdict = (v: Verdict): string => `${v.allowed ? 'ALLOWED' : 'DENIED'} (egress ${v.egress}, ingress ${v.ingress})`;
+export const describeVerdict = (v: Verdict): string => `${v.allowed ? 'ALLOWED' : 'DENIED'} (egress ${v.egress}, ingress ${v.ingress})`;
 const sameVerdict = (a: Verdict, b: Verdict): boolean => a.allowed === b.allowed && a.egress === b.egress && a.ingress === b.ingress;
 
 /** Evenly spread indices into a trace. */

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling] [--out DIR] [--no-write]`
+ * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling,packets] [--out DIR] [--no-write]`
  *
  * Full run: scenarios S, M, L, XL (IPv4) and L with an IPv6 trace, the CIDR
- * sub-benchmark at 1k and 10k prefixes, the policy and pod sweeps; writes
- * results/latest.json and results/latest.svg. Quick run (--quick, under a minute, what CI
- * runs): S, M, an IPv6 trace on M and a small L sample, CIDR at 1k prefixes, small sweeps;
- * writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
+ * sub-benchmark at 1k and 10k prefixes, the policy and pod sweeps, the packet path on M and
+ * L; writes results/latest.json and results/latest.svg. Quick run (--quick, under a minute,
+ * what CI runs): S, M, an IPv6 trace on M and a small L sample, CIDR at 1k prefixes, small
+ * sweeps, a small packet-path run on M; writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
  * and exits 1 on a mismatch (or a crash), never because of a timing.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { nativeStatus } from '@netpol/core';
 import { CidrMismatchError, runCidr, type CidrOptions } from './cidr.js';
 import { VerdictMismatchError } from './engines.js';
 import { sinkState, type TimeOptions } from './measure.js';
+import { runPackets, type PacketSpec } from './packets.js';
 import { Progress } from './progress.js';
 import { SCHEMA_VERSION, checkTargets, type BenchResults, type Environment } from './results.js';
 import { runScaling, type ScalingOptions } from './scaling.js';
@@ -31,9 +32,11 @@ const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: pnpm bench [options]
 
   --quick            a smoke run under a minute (CI): S, M, M with IPv6, a small L sample,
-                     CIDR at 1k prefixes, small sweeps; writes results/quick.{json,svg}
+                     CIDR at 1k prefixes, small sweeps, a small packet-path run on M;
+                     writes results/quick.{json,svg}
   --skip-xl          leave the XL scenario (50k pods / 5k policies) out of a full run
-  --only LIST        parts to run, comma-separated: engines, cidr, scaling (default: all)
+  --only LIST        parts to run, comma-separated: engines, cidr, scaling, packets
+                     (default: all)
   --time MS          time budget per timed task (default 600, quick 150)
   --out DIR          where to write the JSON and SVG (default packages/bench/results)
   --no-write         print the table only
@@ -44,7 +47,8 @@ const USAGE = `usage: pnpm bench [options]
   -h, --help         this text
 
 Exit status: 0 ok; 1 an engine disagreed with the reference (or with another engine), a
-CIDR matcher disagreed with a plain scan, or the run crashed; 2 bad usage. Missed
+CIDR matcher disagreed with a plain scan, the packet filter disagreed with verdictCode, or
+the run crashed; 2 bad usage. Missed
 performance targets are reported, never an error.`;
 
 interface Config {
@@ -52,6 +56,7 @@ interface Config {
   readonly scenarios: readonly ScenarioSpec[];
   readonly cidr: CidrOptions;
   readonly scaling: ScalingOptions;
+  readonly packets: readonly PacketSpec[];
 }
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
@@ -78,6 +83,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
         batch: 4096,
         timing: { timeMs: 100, warmupMs: 30 },
       },
+      packets: [{ id: 'M', size: 'M', packets: 1 << 16, traceSeed: 7, batch: 4096, hitConnections: [4096], timing }],
     };
   }
   const scenarios: ScenarioSpec[] = [
@@ -100,6 +106,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
       batch: 4096,
       timing: { timeMs: 300, warmupMs: 80 },
     },
+    packets: (['M', 'L'] as const).map((size) => ({ id: size, size, packets: 1 << 18, traceSeed: 7, batch: 4096, hitConnections: [4096, 65_536], timing })),
   };
 }
 
@@ -173,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.render) {
     const file = resolve(args.render);
-    const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+    // Files from before the packet path have no `packets` section.
+    const results = { packets: [], ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResults>) } as BenchResults;
     if (results.schemaVersion !== SCHEMA_VERSION) {
       process.stderr.write(`${file}: schemaVersion ${String(results.schemaVersion)}, this version reads ${SCHEMA_VERSION}\n`);
       return 2;
@@ -182,9 +190,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!args['no-write']) writeFileSync(file.replace(/\.json$/, '.svg'), renderSvg(results));
     return 0;
   }
-  const parts = new Set((args.only ?? 'engines,cidr,scaling').split(',').map((s) => s.trim()));
+  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets').split(',').map((s) => s.trim()));
   for (const p of parts) {
-    if (!['engines', 'cidr', 'scaling'].includes(p)) {
+    if (!['engines', 'cidr', 'scaling', 'packets'].includes(p)) {
       process.stderr.write(`unknown part '${p}' in --only\n\n${USAGE}\n`);
       return 2;
     }
@@ -195,9 +203,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let cfg = config(args.quick, !args['skip-xl'], timeMs);
-  if (args['self-test-mismatch']) cfg = { ...cfg, scenarios: cfg.scenarios.map((s) => ({ ...s, injectMismatch: true })) };
+  if (args['self-test-mismatch']) cfg = { ...cfg, scenarios: cfg.scenarios.map((s) => ({ ...s, injectMismatch: true })), packets: cfg.packets.map((s) => ({ ...s, injectMismatch: true })) };
   const progress = new Progress();
-  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0);
+  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0);
   const startedAt = new Date();
   const t0 = performance.now();
   const env = environment();
@@ -223,6 +231,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const cidr = parts.has('cidr') ? runCidr(cfg.cidr, progress) : [];
     const scaling = parts.has('scaling') ? runScaling(cfg.scaling, progress) : [];
+    const packets = parts.has('packets') ? runPackets(cfg.packets, progress) : [];
     progress.done();
     const results: BenchResults = {
       schemaVersion: SCHEMA_VERSION,
@@ -234,6 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       scenarios,
       cidr,
       scaling,
+      packets,
       targets: checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'),
       sink: sinkState(),
     };

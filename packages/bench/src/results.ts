@@ -3,6 +3,7 @@
  * target checks computed from it. Bump SCHEMA_VERSION on any incompatible change.
  */
 import type { CidrSetResult } from './cidr.js';
+import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -59,6 +60,8 @@ export interface BenchResults {
   readonly scenarios: readonly ScenarioResult[];
   readonly cidr: readonly CidrSetResult[];
   readonly scaling: readonly ScalingSweep[];
+  /** The packet path (`packets` part): parse, conntrack hits and misses, a whole trace. */
+  readonly packets: readonly PacketScenarioResult[];
   readonly targets: readonly TargetCheck[];
   /** The XOR sink every timed call folded its results into (printed so nothing is dead code). */
   readonly sink: number;

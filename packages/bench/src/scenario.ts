@@ -98,7 +98,7 @@ export interface Prepared {
   readonly size: ClusterSize;
 }
 
-const shapeOf = (size: ScenarioSpec['size']): ClusterShape & { name: string } => (typeof size === 'string' ? { ...SIZES[size], name: size, seed: 1 } : size);
+export const shapeOf = (size: ScenarioSpec['size']): ClusterShape & { name: string } => (typeof size === 'string' ? { ...SIZES[size], name: size, seed: 1 } : size);
 
 /** Generates and compiles a cluster, with its compile and memory figures. */
 export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; warmCompiles: number }, progress: Progress): Prepared {
@@ -144,7 +144,13 @@ export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; war
     sections,
     stats: dp.stats(),
   };
-  const sizeInfo: ClusterSize = {
+  progress.step(`${shape.name}: reference evaluator`);
+  return { cluster, dp, ref: new ReferenceEvaluator(cluster), compile, size: clusterSize(shape, cluster) };
+}
+
+/** A generated cluster's figures for the report. */
+export function clusterSize(shape: ClusterShape & { readonly name: string }, cluster: SyntheticCluster): ClusterSize {
+  return {
     name: shape.name,
     pods: cluster.pods.length,
     policies: cluster.policies.length,
@@ -153,8 +159,6 @@ export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; war
     dualStackPods: cluster.pods.filter((p) => p.ips.some((ip) => ip.family === 6)).length,
     seed: shape.seed ?? 1,
   };
-  progress.step(`${shape.name}: reference evaluator`);
-  return { cluster, dp, ref: new ReferenceEvaluator(cluster), compile, size: sizeInfo };
 }
 
 export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Progress): ScenarioResult {

@@ -18,6 +18,20 @@ const COLORS: Record<string, string> = {
   builtin: '#bcaaa4',
 };
 
+const PACKET_LABELS: Record<string, string> = {
+  parse: 'parse only',
+  'misses-denied': 'new connections, denied',
+  'misses-allowed': 'new connections, allowed (insert)',
+  trace: 'the trace twice, fresh filter',
+};
+const PACKET_COLORS: Record<string, string> = {
+  parse: '#90caf9',
+  hits: '#1e88e5',
+  'misses-denied': '#e53935',
+  'misses-allowed': '#43a047',
+  trace: '#8e24aa',
+};
+
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const text = (x: number, y: number, s: string, attrs = ''): string => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 
@@ -161,7 +175,7 @@ export function renderSvg(r: BenchResults): string {
   );
   y += 52;
 
-  const engines = barChart(
+  const engines = r.scenarios.length === 0 ? { svg: '', height: -10 } : barChart(
     y,
     'Verdicts per second by engine and scenario',
     '/s',
@@ -204,6 +218,28 @@ export function renderSvg(r: BenchResults): string {
     );
     body.push(cidr.svg);
     y += cidr.height + 10;
+  }
+
+  const packets = r.packets ?? [];
+  if (packets.length > 0) {
+    const chart = barChart(
+      y,
+      'Packet path: packets per second (parse, conntrack, verdict for new connections)',
+      '/s',
+      packets.map((p) => ({
+        title: `${p.id}: ${p.size.pods.toLocaleString('en-US')} pods, ${p.size.policies.toLocaleString('en-US')} policies, raw IPv4 packets`,
+        bars: p.cases.map((c) => ({
+          label: c.kind === 'hits' ? `conntrack hits, ${c.flows.toLocaleString('en-US')} connections` : (PACKET_LABELS[c.kind] ?? c.label),
+          value: c.packetsPerSecond.median,
+          min: c.packetsPerSecond.min,
+          max: c.packetsPerSecond.max,
+          color: PACKET_COLORS[c.kind] ?? '#757575',
+          note: `${Math.round(c.nsPerPacket)} ns/packet`,
+        })),
+      })),
+    );
+    body.push(chart.svg);
+    y += chart.height + 10;
   }
 
   const pol = r.scaling.find((s) => s.vary === 'policies');

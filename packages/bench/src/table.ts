@@ -120,6 +120,41 @@ export function renderReport(r: BenchResults): string {
       );
     }
   }
+  const packets = r.packets ?? [];
+  if (packets.length > 0) {
+    out.push('');
+    out.push(
+      'Packet path: raw IPv4 packets through PacketFilter.packetCode (parse, conntrack, verdict for new connections), one core; packets/s = calls/s × batch; the filter checked against verdictCode first',
+    );
+    const pct = (x: number): string => (x === 0 ? '0%' : x < 0.001 ? `${(x * 100).toPrecision(2)}%` : `${(x * 100).toFixed(1)}%`);
+    out.push(
+      formatTable(
+        ['cluster', 'case', 'batch', 'M packets/s [min–max]', 'ns/packet', 'hits', 'misses', 'inserts', 'evictions', 'table'],
+        packets.flatMap((p) =>
+          p.cases.map((c, i) => [
+            i === 0 ? `${p.id} (${p.size.pods} pods, ${p.size.policies} pol)` : '',
+            c.label,
+            String(c.batch),
+            `${fmtRate(c.packetsPerSecond.median)} [${fmtRate(c.packetsPerSecond.min)}–${fmtRate(c.packetsPerSecond.max)}]`,
+            fmtNs(c.nsPerPacket),
+            c.conntrack ? pct(c.conntrack.hits) : '–',
+            c.conntrack ? pct(c.conntrack.misses) : '–',
+            c.conntrack ? pct(c.conntrack.inserts) : '–',
+            c.conntrack ? pct(c.conntrack.evictions) : '–',
+            c.conntrack ? String(c.conntrack.maxEntries) : '–',
+          ]),
+        ),
+      ),
+    );
+    for (const p of packets) {
+      const t = p.trace;
+      const share = (x: number): string => `${((x / t.count) * 100).toFixed(1)}%`;
+      out.push(
+        `${p.id}: ${t.count} packets (TCP ${share(t.protocols.tcp)}, UDP ${share(t.protocols.udp)}${t.protocols.sctp ? `, SCTP ${share(t.protocols.sctp)}` : ''}, ICMP ${share(t.protocols.icmp)}), ${(t.allowedShare * 100).toFixed(1)}% of the flows allowed; ${p.verification.judged} judged packets equal to verdictCode, ${p.verification.conntrackHits} conntrack hits`,
+      );
+    }
+    out.push('hits/misses/inserts/evictions: per packet over the timed calls; table: the conntrack capacity (LRU beyond it)');
+  }
   out.push('');
   out.push(`Targets (DESIGN.md)${r.mode === 'quick' ? ': quick run, short timings and a small L trace: indicative only' : ''}`);
   out.push(
