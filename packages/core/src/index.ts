@@ -29,3 +29,4 @@ export { PacketFilter, PACKET_STATES, codeAllowed, codeState, codeError, type Fr
 export { Conntrack, DEFAULT_TIMEOUTS, type ConntrackOptions, type ConntrackTimeouts, type ConntrackStats, type ConnectionEntry } from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';
+export { LiveDataplane, type Change, type UpdateResult, type ObjectKind } from './update/live.js';
