@@ -46,7 +46,8 @@ describe('selectorMatches', () => {
 
   test('the oracle is not trivial on this alphabet (both outcomes occur)', () => {
     const outcomes = new Set<boolean>();
-    fc.assert(fc.property(selector, labels, (s, l) => { outcomes.add(oracle(s, l)); }));
+    // A fixed seed: this checks the generator, and must not depend on the run's luck.
+    fc.assert(fc.property(selector, labels, (s, l) => { outcomes.add(oracle(s, l)); }), { seed: 20261123, numRuns: 300 });
     expect(outcomes).toEqual(new Set([true, false]));
   });
 

@@ -167,7 +167,7 @@ describe('union of policies on random clusters', () => {
           seen.add(v.egress).add(v.ingress);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 60, seed: 20261123 }, // fixed: this checks the generator, not the code under test
     );
     expect(seen).toEqual(new Set(['allowed', 'denied', 'not-isolated', 'not-applicable']));
   });
