@@ -6,14 +6,16 @@ namespace netpol {
 namespace {
 
 constexpr uint32_t kMagic = 0x4C4F504E;
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kHeaderWords = 32;
 constexpr uint32_t kPointer = 0x80000000u;
 constexpr uint32_t kStride = 8;
 enum Flag : uint32_t { kLocalIngress = 1, kLocalEgress = 2, kMapped = 4, kND = 8 };
 enum Decision : uint32_t { kAllowed = 0, kDenied = 1, kNotIsolated = 2, kNotApplicable = 3 };
 enum Header { kHMagic, kHVersion, kHLength, kHFlags, kHEntries, kHStride, kHPortClasses, kHWords, kHPortSets,
-              kHEgCols, kHEgRows, kHInCols, kHInRows, kHSections = 16 };
+              kHEgCols, kHEgRows, kHInCols, kHInRows, kHHosts6Slots, kHSections = 16 };
+constexpr int kSections = 8;
+constexpr uint32_t kHost6Stride = 5;
 
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
@@ -52,10 +54,10 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   if (h[kHVersion] != kVersion) return fail(error, "unsupported image version");
   if (h[kHLength] != len) return fail(error, "image length mismatch");
   if (h[kHStride] != kStride) return fail(error, "bad entry stride");
-  const uint32_t sizes[7] = {4, 4, 4, 2, 4, 2, 2};
-  const void* ptr[7];
-  uint64_t count[7];
-  for (int s = 0; s < 7; s++) {
+  const uint32_t sizes[kSections] = {4, 4, 4, 2, 4, 2, 2, 4};
+  const void* ptr[kSections];
+  uint64_t count[kSections];
+  for (int s = 0; s < kSections; s++) {
     uint64_t off = h[kHSections + 2 * s];
     count[s] = h[kHSections + 2 * s + 1];
     if (off < kHeaderWords * 4 || off % sizes[s] != 0 || off + count[s] * sizes[s] > len) return fail(error, "section out of bounds");
@@ -73,6 +75,7 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   img.port_sets = static_cast<const uint32_t*>(ptr[4]);
   img.egress = static_cast<const uint16_t*>(ptr[5]);
   img.ingress = static_cast<const uint16_t*>(ptr[6]);
+  img.hosts6 = static_cast<const uint32_t*>(ptr[7]);
   const uint64_t classes = h[kHPortClasses], words = h[kHWords], sets = h[kHPortSets];
   const uint64_t eg_rows = h[kHEgRows], eg_cols = h[kHEgCols], in_rows = h[kHInRows], in_cols = h[kHInCols];
   img.port_set_words = h[kHWords];
@@ -92,6 +95,18 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   for (uint64_t i = 0; i < count[3]; i++) if (img.port_map[i] >= classes) return fail(error, "port class out of range");
   for (uint64_t i = 0; i < count[5]; i++) if (img.egress[i] >= sets) return fail(error, "egress port set out of range");
   for (uint64_t i = 0; i < count[6]; i++) if (img.ingress[i] >= sets) return fail(error, "ingress port set out of range");
+  // The IPv6 host table: a power-of-two slot count, entries in range, and an empty slot so
+  // that a probe for an absent address ends.
+  const uint64_t slots = h[kHHosts6Slots];
+  if (slots == 0 || (slots & (slots - 1)) != 0 || count[7] != slots * kHost6Stride) return fail(error, "bad IPv6 host table");
+  bool has_empty = false;
+  for (uint64_t i = 0; i < slots; i++) {
+    const uint32_t e = img.hosts6[i * kHost6Stride + 4];
+    if (e == 0) has_empty = true;
+    else if (e - 1 >= img.entry_count) return fail(error, "IPv6 host entry out of range");
+  }
+  if (!has_empty) return fail(error, "IPv6 host table has no empty slot");
+  img.hosts6_mask = uint32_t(slots - 1);
   *out = img;
   return true;
 }
@@ -113,8 +128,24 @@ inline bool lookup4(const Image& img, uint32_t a, uint32_t* entry) {
   return true;
 }
 
+// Same hash as host6Hash() in layout.ts.
+inline uint32_t host6_hash(const uint32_t* w, uint32_t mask) {
+  uint32_t h = (w[0] * 0x9e3779b1u) ^ (w[1] * 0x85ebca6bu) ^ (w[2] * 0xc2b2ae35u) ^ (w[3] * 0x27d4eb2fu);
+  h ^= h >> 16;
+  return h & mask;
+}
+
 inline bool lookup6(const Image& img, const uint32_t* w, uint32_t* entry) {
   if ((img.flags & kMapped) && w[0] == 0 && w[1] == 0 && w[2] == 0xffff) return lookup4(img, w[3], entry);
+  // Pod and node addresses: exact match, linear probing (validate() ensured an empty slot).
+  for (uint32_t i = host6_hash(w, img.hosts6_mask), n = 0; n <= img.hosts6_mask; i = (i + 1) & img.hosts6_mask, n++) {
+    const uint32_t* slot = img.hosts6 + uint64_t(i) * kHost6Stride;
+    if (slot[4] == 0) break;
+    if (slot[0] == w[0] && slot[1] == w[1] && slot[2] == w[2] && slot[3] == w[3]) {
+      *entry = slot[4] - 1;
+      return true;
+    }
+  }
   uint32_t v = img.lpm6[w[0] >> 16];
   for (uint32_t pos = 16; v & kPointer; pos += 8) {
     if (pos >= 128) return false;  // deeper than an address: a corrupt image

@@ -22,6 +22,8 @@ struct Image {
   uint32_t egress_cols = 0;
   const uint16_t* ingress = nullptr;
   uint32_t ingress_cols = 0;
+  const uint32_t* hosts6 = nullptr;  // slots of 5 words: w0..w3, entry + 1 (0 = empty)
+  uint32_t hosts6_mask = 0;
   uint32_t flags = 0;
 };
 

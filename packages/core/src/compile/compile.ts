@@ -9,7 +9,7 @@ import type { Cluster, Direction, Pod } from '../model/types.js';
 import { resolveOptions, type EvaluationOptions } from '../reference/options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type NamedPorts, type PolicyTables } from './identities.js';
-import { ENTRY_STRIDE, F, writeImage } from './layout.js';
+import { buildHosts6, ENTRY_STRIDE, F, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { buildPortClasses, PortSetBuilder, PROTOCOL_SLOTS, type PortClasses } from './ports.js';
 import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
@@ -165,6 +165,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   }
 
   const prefixes: Record<Family, Prefix[]> = { 4: [], 6: [] };
+  const hosts6: { words: number[]; entry: number }[] = [];
   const defaultEntry = entryFor(undefined, []);
   for (const f of [4, 6] as const) {
     for (const c of ipIndex.prefixes[f]) prefixes[f].push({ value: c.base, length: c.prefix, entry: entryFor(undefined, ipIndex.peersContaining(f, c.base, c.prefix)) });
@@ -174,7 +175,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const bits = f === 4 ? 32 : 128;
     // Cilium mode: ipBlock never matches pod or node IPs.
     const ipPeers = opts.ipBlockMatchesPods || (h.podSlot === 0 && h.addrNode === 0) ? ipIndex.peersContaining(f, h.ip.value, bits) : [];
-    prefixes[f].push({ value: h.ip.value, length: bits, entry: entryFor(h, ipPeers) });
+    const entry = entryFor(h, ipPeers);
+    // IPv6 host addresses go to the exact-match table: a /128 in the trie is a 15-level walk.
+    if (f === 6) hosts6.push({ words: [96n, 64n, 32n, 0n].map((sh) => Number((h.ip.value >> sh) & 0xffffffffn)), entry });
+    else prefixes[f].push({ value: h.ip.value, length: bits, entry });
   }
 
   // Port classes and the port set each rule admits for an owner's named ports.
@@ -258,6 +262,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     (opts.allowEgressToLocalNode ? F.allowEgressToLocalNode : 0) |
     (opts.ipv4MappedAsIPv4 ? F.ipv4MappedAsIPv4 : 0) |
     (opts.allowICMPv6NeighborDiscovery ? F.allowICMPv6NeighborDiscovery : 0);
+  const hostTable = buildHosts6(hosts6);
   const image = writeImage(
     {
       flags,
@@ -265,6 +270,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       portClassCount: portClasses.count,
       portSetWords: portClasses.words,
       portSetCount: portSets.sets.length,
+      hosts6Slots: hostTable.slots,
       egressPeerCount: egress.cols,
       egressRowCount: egress.rows,
       ingressPeerCount: ingress.cols,
@@ -278,6 +284,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       portSets: portSets.data(),
       egressMatrix: egress.cells,
       ingressMatrix: ingress.cells,
+      hosts6: hostTable.table,
     },
     options.shared === true,
   );

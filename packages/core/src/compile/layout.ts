@@ -4,7 +4,7 @@
  * little-endian. See IMAGE.md beside this file for the full description.
  */
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
-export const VERSION = 1;
+export const VERSION = 2;
 
 /** Header words (u32 indexes). */
 export const H = {
@@ -21,12 +21,14 @@ export const H = {
   egressRowCount: 10,
   ingressPeerCount: 11,
   ingressRowCount: 12,
+  /** Slots of the IPv6 host table (a power of two). */
+  hosts6Slots: 13,
   /** Section table: (byte offset, element count) per section, from this word on. */
   sections: 16,
 } as const;
 export const HEADER_WORDS = 32;
 
-export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix'] as const;
+export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix', 'hosts6'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 /** Element size in bytes of each section. */
 export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
@@ -37,6 +39,7 @@ export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
   portSets: 4,
   egressMatrix: 2,
   ingressMatrix: 2,
+  hosts6: 4,
 };
 
 /** Option flags (header word `flags`). */
@@ -61,6 +64,29 @@ export const ALLOW_BOTH = verdictByte(D.allowed, D.allowed);
 
 const ALIGN = 64;
 
+/** IPv6 host table: slots of HOST6_STRIDE words (w0..w3, entry + 1; 0 = empty), linear probing. */
+export const HOST6_STRIDE = 5;
+
+/** The slot where probing for an IPv6 address starts; the native kernel computes the same. */
+export function host6Hash(w0: number, w1: number, w2: number, w3: number, mask: number): number {
+  let h = Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f);
+  h ^= h >>> 16;
+  return (h & mask) >>> 0;
+}
+
+/** Builds the host table for `hosts` (address words and entry id each). */
+export function buildHosts6(hosts: readonly { readonly words: readonly number[]; readonly entry: number }[]): { table: Uint32Array; slots: number } {
+  let slots = 1;
+  while (slots < hosts.length * 2 + 1) slots *= 2; // at most half full, and never full
+  const table = new Uint32Array(slots * HOST6_STRIDE);
+  for (const h of hosts) {
+    let i = host6Hash(h.words[0]!, h.words[1]!, h.words[2]!, h.words[3]!, slots - 1);
+    while (table[i * HOST6_STRIDE + 4] !== 0) i = (i + 1) & (slots - 1);
+    table.set([h.words[0]!, h.words[1]!, h.words[2]!, h.words[3]!, h.entry + 1], i * HOST6_STRIDE);
+  }
+  return { table, slots };
+}
+
 export interface SectionData {
   readonly lpm4: Uint32Array;
   readonly lpm6: Uint32Array;
@@ -69,6 +95,7 @@ export interface SectionData {
   readonly portSets: Uint32Array;
   readonly egressMatrix: Uint16Array;
   readonly ingressMatrix: Uint16Array;
+  readonly hosts6: Uint32Array;
 }
 
 export type HeaderValues = Omit<Record<keyof typeof H, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;

@@ -51,6 +51,8 @@ export class CompiledDataplane {
   readonly index: ClusterIndex;
   /** The native kernel serves this dataplane's batches (large ones, unless 'require'). */
   readonly nativeActive: boolean;
+  /** Why the loaded addon refused this image, when it did (the JS kernel serves instead). */
+  readonly nativeRefusal: string | undefined;
   private readonly prov: Provenance;
   private readonly words = new Uint32Array(8);
   private readonly nativeHandle: object | undefined;
@@ -65,8 +67,16 @@ export class CompiledDataplane {
     const mode = options.native ?? 'auto';
     const binding = mode === 'off' ? undefined : nativeBinding();
     if (mode === 'require' && !binding) throw new Error(`the native kernel was required but ${nativeStatus().reason}`);
-    // The addon validates the whole image again before it accepts it.
-    this.nativeHandle = binding?.loadImage(new Uint8Array(image));
+    // The addon validates the whole image again before it accepts it. A refusal (say, an
+    // addon built for another image version) falls back to JS unless native was required.
+    let handle: object | undefined;
+    try {
+      handle = binding?.loadImage(new Uint8Array(image));
+    } catch (e) {
+      if (mode === 'require') throw new Error(`the native kernel refused the image: ${(e as Error).message}`);
+      this.nativeRefusal = (e as Error).message;
+    }
+    this.nativeHandle = handle;
     this.nativeActive = this.nativeHandle !== undefined;
     this.nativeMin = mode === 'require' ? 0 : NATIVE_MIN_BATCH;
   }

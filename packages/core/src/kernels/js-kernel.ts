@@ -2,7 +2,7 @@
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
  * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
  */
-import { D, E, ENTRY_STRIDE, F, H, MALFORMED, verdictByte, ALLOW_BOTH, readImage, type ImageViews } from '../compile/layout.js';
+import { D, E, ENTRY_STRIDE, F, H, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, readImage, type ImageViews } from '../compile/layout.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 
 const ICMPV6 = 58;
@@ -30,6 +30,8 @@ export class Kernel {
   readonly views: ImageViews;
   private readonly lpm4: Uint32Array;
   private readonly lpm6: Uint32Array;
+  private readonly hosts6: Uint32Array;
+  private readonly hosts6Mask: number;
   private readonly ent: Uint32Array;
   private readonly portMap: Uint16Array;
   private readonly portSets: Uint32Array;
@@ -46,6 +48,8 @@ export class Kernel {
     this.views = v;
     this.lpm4 = v.lpm4;
     this.lpm6 = v.lpm6;
+    this.hosts6 = v.hosts6;
+    this.hosts6Mask = v.header[H.hosts6Slots]! - 1;
     this.ent = v.entries;
     this.portMap = v.portMap;
     this.portSets = v.portSets;
@@ -73,6 +77,15 @@ export class Kernel {
   /** IPv6 words at w[o..o+3]; IPv4-mapped addresses go to the IPv4 table when the option says so. */
   entry6(w: Uint32Array, o: number): number {
     if (this.flags & F.ipv4MappedAsIPv4 && w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff) return lookup4(this.lpm4, w[o + 3]!);
+    // Pod and node addresses first (exact match), then the prefixes.
+    const t = this.hosts6;
+    const w0 = w[o]!, w1 = w[o + 1]!, w2 = w[o + 2]!, w3 = w[o + 3]!;
+    for (let i = host6Hash(w0, w1, w2, w3, this.hosts6Mask), n = 0; n <= this.hosts6Mask; i = (i + 1) & this.hosts6Mask, n++) {
+      const at = i * HOST6_STRIDE;
+      const e = t[at + 4]!;
+      if (e === 0) break;
+      if (t[at] === w0 && t[at + 1] === w1 && t[at + 2] === w2 && t[at + 3] === w3) return e - 1;
+    }
     return lookup6(this.lpm6, w, o);
   }
 
