@@ -1,4 +1,9 @@
 /** Small builders so tests read like the scenarios they check. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadText, ReferenceEvaluator, parseIP, type Cluster, type EvaluationOptions, type Flow, type Issue } from '@netpol/core';
 
 export function ip(text: string) {
@@ -31,3 +36,43 @@ export function issuesOf(yaml: string, opts: { strict?: boolean } = {}): readonl
 
 /** A test's run count, overridden by FC_NUM_RUNS for long fuzzing sessions. */
 export const runs = (n: number): number => Number(process.env['FC_NUM_RUNS'] ?? n);
+
+/** Flows in the four-word batch layout (both families, flags), as verdictBatch takes them. */
+export function encodeBatch(flows: readonly Flow[]) {
+  const n = flows.length;
+  const b = { count: n, src: new Uint32Array(4 * n), dst: new Uint32Array(4 * n), family: new Uint8Array(n), protocol: new Uint8Array(n), port: new Uint16Array(n), flags: new Uint8Array(n) };
+  flows.forEach((f, i) => {
+    const put = (arr: Uint32Array, v: bigint, fam: number) => {
+      if (fam === 4) arr[4 * i] = Number(v);
+      else for (let k = 0; k < 4; k++) arr[4 * i + k] = Number((v >> BigInt(96 - 32 * k)) & 0xffffffffn);
+    };
+    put(b.src, f.src.value, f.src.family);
+    put(b.dst, f.dst.value, f.dst.family);
+    b.family[i] = f.src.family;
+    b.protocol[i] = f.protocol;
+    b.port[i] = f.port ?? f.icmpType ?? 0;
+    b.flags[i] = f.established ? 1 : 0;
+  });
+  return b;
+}
+
+/**
+ * Runs the first ```ts block under a README heading against the built package and returns
+ * what it printed and what its `console.log(...) // expected` comments say, line by line.
+ */
+export function runReadmeExample(heading: string): { printed: string[]; expected: string[] } {
+  const root = join(import.meta.dirname, '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = readme.slice(readme.indexOf(heading));
+  const from = block.indexOf('```ts\n') + 6;
+  const code = block.slice(from, block.indexOf('\n```', from));
+  const dist = pathToFileURL(join(root, 'packages/core/dist/index.js')).href;
+  const file = join(mkdtempSync(join(tmpdir(), 'netpol-readme-')), 'example.mjs');
+  writeFileSync(file, code.replace("'@netpol/core'", JSON.stringify(dist)));
+  const stdout = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });
+  const expected = code
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('console.log('))
+    .map((l) => l.slice(l.indexOf('// ') + 3).trim());
+  return { printed: stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), expected };
+}

@@ -7,7 +7,7 @@ import { CompiledDataplane, type EvaluationOptions, type Flow } from '@netpol/co
 import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { compareEngines } from '../../packages/core/src/fuzz/differential.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
-import { runs } from '../helpers.js';
+import { encodeBatch, runs } from '../helpers.js';
 
 const optionsArbitrary: fc.Arbitrary<EvaluationOptions> = fc.record({
   ipBlockMatchesPods: fc.boolean(),
@@ -51,21 +51,8 @@ describe('compiled = reference', () => {
         const dp = new CompiledDataplane(cluster, options);
         const ok = flows.filter((f) => f.src.family === f.dst.family || options.ipv4MappedAsIPv4);
         const n = ok.length;
-        const batch = { count: n, src: new Uint32Array(4 * n), dst: new Uint32Array(4 * n), family: new Uint8Array(n), protocol: new Uint8Array(n), port: new Uint16Array(n), flags: new Uint8Array(n) };
-        const expected: number[] = [];
-        ok.forEach((f: Flow, i) => {
-          const put = (arr: Uint32Array, v: bigint, fam: number) => {
-            if (fam === 4) arr[4 * i] = Number(v);
-            else for (let k = 0; k < 4; k++) arr[4 * i + k] = Number((v >> BigInt(96 - 32 * k)) & 0xffffffffn);
-          };
-          put(batch.src, f.src.value, f.src.family);
-          put(batch.dst, f.dst.value, f.dst.family);
-          batch.family[i] = f.src.family;
-          batch.protocol[i] = f.protocol;
-          batch.port[i] = f.port ?? f.icmpType ?? 0;
-          batch.flags[i] = f.established ? 1 : 0;
-          expected.push(f.src.family === f.dst.family ? dp.verdictCode(f) : -1);
-        });
+        const batch = encodeBatch(ok);
+        const expected = ok.map((f: Flow) => (f.src.family === f.dst.family ? dp.verdictCode(f) : -1));
         const out = new Uint8Array(n);
         dp.verdictBatch(batch, out);
         ok.forEach((f, i) => {

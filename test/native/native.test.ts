@@ -9,30 +9,12 @@ import { compile, CompiledDataplane, nativeStatus, type EvaluationOptions, type 
 import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { nativeBinding } from '../../packages/core/src/native/loader.js';
 import { ReferenceEvaluator } from '../../packages/core/src/reference/evaluator.js';
-import { runs } from '../helpers.js';
+import { encodeBatch, runs } from '../helpers.js';
 
 const root = join(import.meta.dirname, '../..');
 const disabled = process.env['NETPOL_NATIVE'] === '0';
 const hasCompiler = spawnSync('g++', ['--version']).status === 0;
 
-/** Flows in the four-word batch layout (both families, flags). */
-function encode(flows: readonly Flow[]) {
-  const n = flows.length;
-  const b = { count: n, src: new Uint32Array(4 * n), dst: new Uint32Array(4 * n), family: new Uint8Array(n), protocol: new Uint8Array(n), port: new Uint16Array(n), flags: new Uint8Array(n) };
-  flows.forEach((f, i) => {
-    const put = (arr: Uint32Array, v: bigint, fam: number) => {
-      if (fam === 4) arr[4 * i] = Number(v);
-      else for (let k = 0; k < 4; k++) arr[4 * i + k] = Number((v >> BigInt(96 - 32 * k)) & 0xffffffffn);
-    };
-    put(b.src, f.src.value, f.src.family);
-    put(b.dst, f.dst.value, f.dst.family);
-    b.family[i] = f.src.family;
-    b.protocol[i] = f.protocol;
-    b.port[i] = f.port ?? f.icmpType ?? 0;
-    b.flags[i] = f.established ? 1 : 0;
-  });
-  return b;
-}
 // Flows the batch layout can carry: one family, and a port for every L4 flow.
 const batchable = (f: Flow) => f.src.family === f.dst.family && (f.port !== undefined || ![6, 17, 132].includes(f.protocol));
 
@@ -69,7 +51,7 @@ if (!disabled) describe('native kernel', () => {
           const dp = new CompiledDataplane(cluster, opts);
           const reference = new ReferenceEvaluator(cluster, opts);
           const ok = flows.filter(batchable);
-          const b = encode(ok);
+          const b = encodeBatch(ok);
           const js = new Uint8Array(b.count);
           const native = new Uint8Array(b.count);
           dp.verdictBatchJS(b, js);
@@ -163,7 +145,7 @@ if (!disabled) describe('native kernel', () => {
 
     test('a detached image is refused, not read', () => {
       const dp = new CompiledDataplane(small);
-      const b = encode([]);
+      const b = encodeBatch([]);
       dp.verdictBatchNative({ ...b, count: 0 }, new Uint8Array(0));
       structuredClone(dp.image, { transfer: [dp.image as ArrayBuffer] }); // detaches it
       expect(() => dp.verdictBatchNative(b, new Uint8Array(0))).toThrow(/detached/);
