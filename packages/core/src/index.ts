@@ -13,6 +13,7 @@ export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions } from './reference/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
+export { ImageDataplane } from './dataplane/image-dataplane.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { decodeVerdict } from './dataplane/decode.js';

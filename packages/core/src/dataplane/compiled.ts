@@ -12,9 +12,8 @@ import type { Decision, DecisionReason, DirectionExplanation, Explanation, Flow,
 import { hasPorts, protocolName } from '../model/protocol.js';
 import { policyKey, type Cluster, type Direction } from '../model/types.js';
 import { describeAddress, describePort } from '../reference/evaluator.js';
-import { Kernel, type FlowBatch } from '../kernels/js-kernel.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
-import { nativeBinding, nativeStatus } from '../native/loader.js';
+import { ImageDataplane, portArgument, type DataplaneOptions } from './image-dataplane.js';
 import { PacketFilter, type PacketResult } from '../packet/filter.js';
 
 export interface ImageStats {
@@ -27,58 +26,18 @@ export interface ImageStats {
   readonly ingress: { readonly rows: number; readonly peerClasses: number };
 }
 
-/** The kernel's port argument: the destination port for TCP/UDP/SCTP, the ICMP type otherwise. */
-const portArgument = (flow: Flow): number => (hasPorts(flow.protocol) ? flow.port ?? -1 : flow.icmpType ?? -1);
+export { NATIVE_MIN_BATCH, type DataplaneOptions } from './image-dataplane.js';
 
-/**
- * Below this many flows a batch stays in JS: one N-API call costs more than a few verdicts
- * (measured: see the README's benchmark section).
- */
-export const NATIVE_MIN_BATCH = 64;
-
-export interface DataplaneOptions extends CompileOptions {
-  /**
-   * 'auto' (default): the native kernel for batches of NATIVE_MIN_BATCH flows or more when
-   * it is loaded; 'off': always JS; 'require': native for every batch, and the constructor
-   * throws (with nativeStatus().reason) when the addon is unavailable.
-   */
-  readonly native?: 'auto' | 'off' | 'require';
-}
-
-export class CompiledDataplane {
-  readonly image: ArrayBuffer | SharedArrayBuffer;
-  readonly kernel: Kernel;
+/** A dataplane compiled from a cluster, with explain from the compile-time provenance. */
+export class CompiledDataplane extends ImageDataplane {
   readonly index: ClusterIndex;
-  /** The native kernel serves this dataplane's batches (large ones, unless 'require'). */
-  readonly nativeActive: boolean;
-  /** Why the loaded addon refused this image, when it did (the JS kernel serves instead). */
-  readonly nativeRefusal: string | undefined;
   private readonly prov: Provenance;
-  private readonly words = new Uint32Array(8);
-  private readonly nativeHandle: object | undefined;
-  private readonly nativeMin: number;
 
   constructor(cluster: Cluster, options: DataplaneOptions = {}) {
     const { image, provenance } = compile(cluster, options);
-    this.image = image;
+    super(image, options);
     this.prov = provenance;
     this.index = provenance.index;
-    this.kernel = new Kernel(image);
-    const mode = options.native ?? 'auto';
-    const binding = mode === 'off' ? undefined : nativeBinding();
-    if (mode === 'require' && !binding) throw new Error(`the native kernel was required but ${nativeStatus().reason}`);
-    // The addon validates the whole image again before it accepts it. A refusal (say, an
-    // addon built for another image version) falls back to JS unless native was required.
-    let handle: object | undefined;
-    try {
-      handle = binding?.loadImage(new Uint8Array(image));
-    } catch (e) {
-      if (mode === 'require') throw new Error(`the native kernel refused the image: ${(e as Error).message}`);
-      this.nativeRefusal = (e as Error).message;
-    }
-    this.nativeHandle = handle;
-    this.nativeActive = this.nativeHandle !== undefined;
-    this.nativeMin = mode === 'require' ? 0 : NATIVE_MIN_BATCH;
   }
 
   stats(): ImageStats {
@@ -92,89 +51,6 @@ export class CompiledDataplane {
       egress: { rows: h[H.egressRowCount]!, peerClasses: h[H.egressPeerCount]! },
       ingress: { rows: h[H.ingressRowCount]!, peerClasses: h[H.ingressPeerCount]! },
     };
-  }
-
-  /** Entries of both ends; throws RangeError for mixed families, like the reference. */
-  private entries(flow: Flow): [number, number] {
-    const k = this.kernel;
-    let { src, dst } = flow;
-    // The IPv4-mapped option is applied here too so that the family check sees it.
-    if (k.views.header[H.flags]! & 4) {
-      src = unmapIPv4(src);
-      dst = unmapIPv4(dst);
-    }
-    if (src.family !== dst.family) throw new RangeError(`flow mixes address families: ${formatIP(src)} -> ${formatIP(dst)}`);
-    if (src.family === 4) return [k.entry4(Number(src.value)), k.entry4(Number(dst.value))];
-    this.toWords(src.value, 0);
-    this.toWords(dst.value, 4);
-    return [k.entry6(this.words, 0), k.entry6(this.words, 4)];
-  }
-
-  private toWords(v: bigint, at: number): void {
-    for (let i = 0; i < 4; i++) this.words[at + i] = Number((v >> BigInt(96 - 32 * i)) & 0xffffffffn);
-  }
-
-  /** The verdict byte (see layout.ts): no allocation. */
-  verdictCode(flow: Flow): number {
-    const [s, d] = this.entries(flow);
-    return this.kernel.decide(s, d, flow.protocol, portArgument(flow), flow.established === true);
-  }
-
-  verdict(flow: Flow): Verdict {
-    return decodeVerdict(this.verdictCode(flow));
-  }
-
-  /** Verdict bytes for a batch of flows in typed arrays: native for large batches when loaded. */
-  verdictBatch(batch: FlowBatch, out: Uint8Array): void {
-    if (this.nativeHandle && batch.count >= this.nativeMin) this.verdictBatchNative(batch, out);
-    else this.kernel.verdictBatch(batch, out);
-  }
-
-  private readonly one = { count: 1, src: new Uint32Array(4), dst: new Uint32Array(4), family: new Uint8Array(1), protocol: new Uint8Array(1), port: new Uint16Array(1), flags: new Uint8Array(1) };
-  private readonly oneOut = new Uint8Array(1);
-
-  /**
-   * One flow through the native kernel (a batch of one: slow, one N-API call per flow).
-   * For checking the native kernel flow by flow (`netpol fuzz --engine native`).
-   */
-  verdictNative(flow: Flow): Verdict {
-    let { src, dst } = flow;
-    if (this.kernel.views.header[H.flags]! & 4) {
-      src = unmapIPv4(src);
-      dst = unmapIPv4(dst);
-    }
-    if (src.family !== dst.family) throw new RangeError(`flow mixes address families: ${formatIP(src)} -> ${formatIP(dst)}`);
-    const b = this.one;
-    b.family[0] = src.family;
-    if (src.family === 4) {
-      b.src[0] = Number(src.value);
-      b.dst[0] = Number(dst.value);
-    } else {
-      this.toWords(src.value, 0);
-      b.src.set(this.words.subarray(0, 4));
-      this.toWords(dst.value, 0);
-      b.dst.set(this.words.subarray(0, 4));
-    }
-    b.protocol[0] = flow.protocol;
-    const port = portArgument(flow);
-    // The batch port field cannot say "no port": such L4 flows are answered in JS.
-    if (port < 0 && hasPorts(flow.protocol)) return this.verdict(flow);
-    b.port[0] = port < 0 ? 0 : port;
-    b.flags[0] = flow.established ? 1 : 0;
-    this.verdictBatchNative(b, this.oneOut);
-    return decodeVerdict(this.oneOut[0]!);
-  }
-
-  /** The JS kernel, whatever the batch size. */
-  verdictBatchJS(batch: FlowBatch, out: Uint8Array): void {
-    this.kernel.verdictBatch(batch, out);
-  }
-
-  /** The native kernel, whatever the batch size; throws when it is not loaded. */
-  verdictBatchNative(batch: FlowBatch, out: Uint8Array): void {
-    const binding = nativeBinding();
-    if (!this.nativeHandle || !binding) throw new Error(`the native kernel is not active: ${nativeStatus().reason}`);
-    binding.verdictBatch(this.nativeHandle, batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family ?? null, batch.flags ?? null);
   }
 
   private packetFilter: PacketFilter | undefined;
