@@ -71,14 +71,19 @@ function canonical(peer: Peer): string {
 
 export const namedKey = (name: string, protocol: PolicyProtocol): string => `${name}/${protocol}`;
 
+/** Peers with equal keys match alike: a podSelector-only peer is scoped to its policy's namespace. */
+export function peerKey(direction: Direction, peer: Peer, namespace: string): string {
+  const scope = peer.kind === 'selector' && !peer.namespaceSelector ? namespace : '';
+  return `${direction}|${scope}|${canonical(peer)}`;
+}
+
 export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
   const rules: RuleInfo[] = [];
   const peers: PeerInfo[] = [];
   const peerIds = new Map<string, number>();
   const namedPortKeys = new Set<string>();
   const peerId = (direction: Direction, peer: Peer, namespace: string): number => {
-    const scope = peer.kind === 'selector' && !peer.namespaceSelector ? namespace : '';
-    const key = `${direction}|${scope}|${canonical(peer)}`;
+    const key = peerKey(direction, peer, namespace);
     let id = peerIds.get(key);
     if (id === undefined) {
       id = peers.length;

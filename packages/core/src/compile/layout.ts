@@ -75,8 +75,8 @@ export function host6Hash(w0: number, w1: number, w2: number, w3: number, mask: 
 }
 
 /** Builds the host table for `hosts` (address words and entry id each). */
-export function buildHosts6(hosts: readonly { readonly words: readonly number[]; readonly entry: number }[]): { table: Uint32Array; slots: number } {
-  let slots = 1;
+export function buildHosts6(hosts: readonly { readonly words: readonly number[]; readonly entry: number }[], minSlots = 1): { table: Uint32Array; slots: number } {
+  let slots = minSlots;
   while (slots < hosts.length * 2 + 1) slots *= 2; // at most half full, and never full
   const table = new Uint32Array(slots * HOST6_STRIDE);
   for (const h of hosts) {
@@ -100,16 +100,21 @@ export interface SectionData {
 
 export type HeaderValues = Omit<Record<keyof typeof H, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;
 
-/** Lays the sections out after the header, each aligned to 64 bytes. */
-export function writeImage(header: HeaderValues, data: SectionData, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+/** Byte offsets of sections with these element counts, each aligned to 64 bytes, and the total. */
+export function layoutSections(counts: Readonly<Record<SectionName, number>>): { offsets: Record<SectionName, number>; byteLength: number } {
   let offset = HEADER_WORDS * 4;
-  const placed = SECTIONS.map((name) => {
+  const offsets = {} as Record<SectionName, number>;
+  for (const name of SECTIONS) {
     offset = Math.ceil(offset / ALIGN) * ALIGN;
-    const at = offset;
-    offset += data[name].byteLength;
-    return { name, at };
-  });
-  const byteLength = Math.ceil(offset / ALIGN) * ALIGN;
+    offsets[name] = offset;
+    offset += counts[name] * SECTION_ELEMENT[name];
+  }
+  return { offsets, byteLength: Math.ceil(offset / ALIGN) * ALIGN };
+}
+
+/** A zeroed image with its header written: magic, version, length, header values, section table. */
+export function allocateImage(header: HeaderValues, counts: Readonly<Record<SectionName, number>>, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  const { offsets, byteLength } = layoutSections(counts);
   const buffer = shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
   const words = new Uint32Array(buffer, 0, HEADER_WORDS);
   words[H.magic] = MAGIC;
@@ -117,13 +122,19 @@ export function writeImage(header: HeaderValues, data: SectionData, shared: bool
   words[H.byteLength] = byteLength;
   words[H.entryStride] = ENTRY_STRIDE;
   for (const [k, v] of Object.entries(header)) words[H[k as keyof HeaderValues]] = v;
-  placed.forEach(({ name, at }, i) => {
-    const src = data[name];
-    words[H.sections + 2 * i] = at;
-    words[H.sections + 2 * i + 1] = src.length;
-    if (src instanceof Uint16Array) new Uint16Array(buffer, at, src.length).set(src);
-    else new Uint32Array(buffer, at, src.length).set(src);
+  SECTIONS.forEach((name, i) => {
+    words[H.sections + 2 * i] = offsets[name];
+    words[H.sections + 2 * i + 1] = counts[name];
   });
+  return buffer;
+}
+
+/** Lays the sections out after the header, each aligned to 64 bytes. */
+export function writeImage(header: HeaderValues, data: SectionData, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  const counts = Object.fromEntries(SECTIONS.map((name) => [name, data[name].length])) as Record<SectionName, number>;
+  const buffer = allocateImage(header, counts, shared);
+  const views = readImage(buffer);
+  for (const name of SECTIONS) views[name].set(data[name] as Uint16Array & Uint32Array);
   return buffer;
 }
 

@@ -1,0 +1,154 @@
+/**
+ * Local and peer classes with their matrix rows and columns, kept in place. A class is a
+ * value: its key (policy ids, or peer ids, plus a named-port profile) fixes every cell of
+ * its row or column, because a policy id never changes meaning (a changed policy gets a
+ * new id). So a new class computes its row or column once, existing cells are never
+ * revisited, and a class nobody uses any more is simply garbage until the next rebuild.
+ * Rows are local classes and columns peer classes one to one (no merging: merging would
+ * make a new row split old columns).
+ */
+import type { Direction } from '../../model/types.js';
+import type { NamedPorts, RuleInfo } from '../identities.js';
+import type { MasterImage } from './master.js';
+import type { LivePorts } from './ports.js';
+
+export interface LocalClass {
+  readonly policies: readonly number[];
+  readonly namedPorts?: NamedPorts;
+  readonly profileKey: string;
+  refs: number;
+}
+
+export interface PeerClass {
+  readonly peers: ReadonlySet<number>;
+  readonly namedPorts?: NamedPorts;
+  readonly profileKey: string;
+  refs: number;
+}
+
+/** What the matrices need from the policy tables. */
+export interface RuleSource {
+  /** Rule ids of a policy id in a direction. */
+  rulesOf(policy: number, direction: Direction): readonly number[];
+  rule(id: number): RuleInfo;
+}
+
+const NONE: number[] = [];
+
+export class DirectionClasses {
+  readonly locals: LocalClass[] = [{ policies: [], profileKey: '', refs: 0 }]; // 0: not isolated
+  readonly peerClasses: PeerClass[] = [];
+  private readonly localIds = new Map<string, number>([['', 0]]);
+  private readonly peerIds = new Map<string, number>();
+  /** Peer id → the peer classes containing it. */
+  private readonly byPeer = new Map<number, number[]>();
+
+  constructor(
+    readonly direction: Direction,
+    private readonly master: MasterImage,
+    private readonly ports: LivePorts,
+    private readonly source: RuleSource,
+  ) {}
+
+  private get rowsCap(): number {
+    return this.direction === 'egress' ? this.master.caps.egressRows : this.master.caps.ingressRows;
+  }
+
+  private get stride(): number {
+    return this.direction === 'egress' ? this.master.caps.egressCols : this.master.caps.ingressCols;
+  }
+
+  private get cells(): Uint16Array {
+    return this.direction === 'egress' ? this.master.views.egressMatrix : this.master.views.ingressMatrix;
+  }
+
+  private ensure(rows: number, cols: number): void {
+    if (rows > this.rowsCap || cols > this.stride) {
+      this.master.ensure(this.direction === 'egress' ? { egressRows: rows, egressCols: cols } : { ingressRows: rows, ingressCols: cols });
+    }
+  }
+
+  /** The local class of these policies (empty: 0, not isolated); computes its row when new. */
+  local(policies: readonly number[], namedPorts: NamedPorts | undefined, profileKey: string): number {
+    if (policies.length === 0) return 0;
+    const key = `${policies.join(',')}|${profileKey}`;
+    let id = this.localIds.get(key);
+    if (id !== undefined) return id;
+    id = this.locals.length;
+    this.ensure(id + 1, this.peerClasses.length);
+    this.locals.push({ policies: [...policies], profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
+    this.localIds.set(key, id);
+    this.fillRow(id);
+    return id;
+  }
+
+  /** The peer class of these peer ids (ascending, this direction only); computes its column when new. */
+  peer(peers: readonly number[], namedPorts: NamedPorts | undefined, profileKey: string): number {
+    const key = `${peers.join(',')}|${profileKey}`;
+    let id = this.peerIds.get(key);
+    if (id !== undefined) return id;
+    id = this.peerClasses.length;
+    this.ensure(this.locals.length, id + 1);
+    this.peerClasses.push({ peers: new Set(peers), profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
+    this.peerIds.set(key, id);
+    for (const p of peers) {
+      const list = this.byPeer.get(p);
+      if (list) list.push(id);
+      else this.byPeer.set(p, [id]);
+    }
+    this.fillColumn(id);
+    return id;
+  }
+
+  /** Named ports resolve on the destination: the local pod for ingress, the peer for egress. */
+  private ruleSet(info: RuleInfo, local: LocalClass, peer: PeerClass): number {
+    return this.direction === 'ingress' ? this.ports.ruleSet(info, local.namedPorts, local.profileKey) : this.ports.ruleSet(info, peer.namedPorts, peer.profileKey);
+  }
+
+  private fillRow(l: number): void {
+    const local = this.locals[l]!;
+    const stride = this.stride;
+    const row = new Uint32Array(this.peerClasses.length);
+    for (const pi of local.policies) {
+      for (const ruleId of this.source.rulesOf(pi, this.direction)) {
+        const info = this.source.rule(ruleId);
+        const targets = info.peerIds.length === 0 ? undefined : [...new Set(info.peerIds.flatMap((id) => this.byPeer.get(id) ?? NONE))];
+        const visit = (p: number): void => void (row[p] = this.ports.union(row[p]!, this.ruleSet(info, local, this.peerClasses[p]!)));
+        if (targets) targets.forEach(visit);
+        else for (let p = 0; p < row.length; p++) visit(p);
+      }
+    }
+    this.cells.set(row, l * stride);
+    this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', l * stride, l * stride + row.length);
+  }
+
+  private fillColumn(p: number): void {
+    const peer = this.peerClasses[p]!;
+    const stride = this.stride;
+    const section = this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix';
+    for (let l = 1; l < this.locals.length; l++) {
+      const local = this.locals[l]!;
+      let cell = 0;
+      for (const pi of local.policies) {
+        for (const ruleId of this.source.rulesOf(pi, this.direction)) {
+          const info = this.source.rule(ruleId);
+          if (info.peerIds.length > 0 && !info.peerIds.some((id) => peer.peers.has(id))) continue;
+          cell = this.ports.union(cell, this.ruleSet(info, local, peer));
+        }
+      }
+      // Cells start at 0 (the empty set): only non-empty ones need writing.
+      if (cell !== 0) {
+        this.cells[l * stride + p] = cell;
+        this.master.touch(section, l * stride + p, l * stride + p + 1);
+      }
+    }
+  }
+
+  /** Classes that no entry uses (garbage until the next rebuild). */
+  garbage(): number {
+    let n = 0;
+    for (let l = 1; l < this.locals.length; l++) if (this.locals[l]!.refs === 0) n++;
+    for (const p of this.peerClasses) if (p.refs === 0) n++;
+    return n;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The live compiler's own copy of the image: the same layout the kernels read, sized with
+ * room to grow (the header counts are capacities; unused rows, columns, entries and chunks
+ * are zero, which is valid and never referenced). Every write marks its 4 KiB pages dirty,
+ * so a published copy is brought up to date by copying those pages only. When a table
+ * outgrows its room the master is laid out again, larger (`layoutVersion` changes and
+ * published copies are replaced instead of patched).
+ */
+import { allocateImage, readImage, H, HOST6_STRIDE, ENTRY_STRIDE, SECTIONS, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
+import { ROOT_SLOTS } from '../lpm.js';
+import type { TrieStore } from './trie.js';
+
+export const PAGE_SHIFT = 12;
+
+export interface Capacities {
+  readonly lpm4: number;
+  readonly lpm6: number;
+  readonly entries: number;
+  readonly portClasses: number;
+  readonly portSets: number;
+  readonly egressRows: number;
+  readonly egressCols: number;
+  readonly ingressRows: number;
+  readonly ingressCols: number;
+  readonly hosts6Slots: number;
+}
+
+const INITIAL: Capacities = {
+  lpm4: ROOT_SLOTS + 256 * 64,
+  lpm6: ROOT_SLOTS + 256 * 64,
+  entries: 1024,
+  portClasses: 64,
+  portSets: 64,
+  egressRows: 64,
+  egressCols: 64,
+  ingressRows: 64,
+  ingressCols: 64,
+  hosts6Slots: 64,
+};
+
+/** Room for `need`, with headroom so that growth is rare (amortised doubling). */
+const grown = (have: number, need: number): number => (need <= have ? have : Math.max(need + (need >> 1), have * 2));
+
+function countsOf(c: Capacities): Record<SectionName, number> {
+  return {
+    lpm4: c.lpm4,
+    lpm6: c.lpm6,
+    entries: c.entries * ENTRY_STRIDE,
+    portMap: 3 * 65536,
+    portSets: c.portSets * (c.portClasses >>> 5),
+    egressMatrix: c.egressRows * c.egressCols,
+    ingressMatrix: c.ingressRows * c.ingressCols,
+    hosts6: c.hosts6Slots * HOST6_STRIDE,
+  };
+}
+
+export class MasterImage {
+  buffer!: ArrayBuffer;
+  views!: ImageViews;
+  caps: Capacities;
+  /** Changes whenever the layout does (published copies must then be rebuilt, not patched). */
+  layoutVersion = 0;
+  /** Pages written since the last `takeDirty()`. */
+  private dirty: number[] = [];
+  private dirtyMark!: Uint8Array;
+  readonly trie4: TrieStore;
+  readonly trie6: TrieStore;
+
+  constructor(private readonly flags: number) {
+    this.caps = INITIAL;
+    this.relayout(INITIAL);
+    const master = this;
+    const store = (section: 'lpm4' | 'lpm6'): TrieStore => ({
+      get t() {
+        return master.views[section];
+      },
+      used: 0,
+      reserve(n: number) {
+        if (this.used + n > master.caps[section]) master.ensure({ [section]: this.used + n });
+      },
+      touch(start: number, end: number) {
+        master.touch(section, start, end);
+      },
+    });
+    this.trie4 = store('lpm4');
+    this.trie6 = store('lpm6');
+  }
+
+  get portSetWords(): number {
+    return this.caps.portClasses >>> 5;
+  }
+
+  /** Makes room for at least these capacities; lays the image out again if needed. */
+  ensure(need: Partial<Capacities>): void {
+    let changed = false;
+    const next = { ...this.caps } as Record<keyof Capacities, number>;
+    for (const [k, v] of Object.entries(need) as [keyof Capacities, number][]) {
+      if (v <= next[k]) continue;
+      changed = true;
+      next[k] = k === 'portClasses' ? Math.ceil(grown(next[k], v) / 32) * 32 : k === 'hosts6Slots' ? 2 ** Math.ceil(Math.log2(grown(next[k], v))) : grown(next[k], v);
+    }
+    if (changed) this.relayout(next);
+  }
+
+  private relayout(caps: Capacities): void {
+    const header: HeaderValues = {
+      flags: this.flags,
+      entryCount: caps.entries,
+      portClassCount: caps.portClasses,
+      portSetWords: caps.portClasses >>> 5,
+      portSetCount: caps.portSets,
+      egressPeerCount: caps.egressCols,
+      egressRowCount: caps.egressRows,
+      ingressPeerCount: caps.ingressCols,
+      ingressRowCount: caps.ingressRows,
+      hosts6Slots: caps.hosts6Slots,
+    };
+    const buffer = allocateImage(header, countsOf(caps), false) as ArrayBuffer;
+    const views = readImage(buffer);
+    const old = this.views;
+    if (old) {
+      const was = this.caps;
+      views.lpm4.set(old.lpm4);
+      views.lpm6.set(old.lpm6);
+      views.entries.set(old.entries);
+      views.portMap.set(old.portMap);
+      const w0 = was.portClasses >>> 5;
+      const w1 = caps.portClasses >>> 5;
+      for (let s = 0; s < was.portSets; s++) views.portSets.set(old.portSets.subarray(s * w0, (s + 1) * w0), s * w1);
+      for (let r = 0; r < was.egressRows; r++) views.egressMatrix.set(old.egressMatrix.subarray(r * was.egressCols, (r + 1) * was.egressCols), r * caps.egressCols);
+      for (let r = 0; r < was.ingressRows; r++) views.ingressMatrix.set(old.ingressMatrix.subarray(r * was.ingressCols, (r + 1) * was.ingressCols), r * caps.ingressCols);
+      // hosts6 is rebuilt by its owner whenever the slot count changes (the hash depends on it).
+      if (was.hosts6Slots === caps.hosts6Slots) views.hosts6.set(old.hosts6);
+    }
+    this.buffer = buffer;
+    this.views = views;
+    this.caps = caps;
+    this.layoutVersion++;
+    this.dirtyMark = new Uint8Array((buffer.byteLength >>> PAGE_SHIFT) + 1);
+    this.dirty = [];
+  }
+
+  /** Elements [start, end) of a section were written. */
+  touch(section: SectionName, start: number, end: number): void {
+    if (end <= start) return;
+    const v = this.views[section];
+    const base = v.byteOffset;
+    const first = (base + start * v.BYTES_PER_ELEMENT) >>> PAGE_SHIFT;
+    const last = (base + end * v.BYTES_PER_ELEMENT - 1) >>> PAGE_SHIFT;
+    for (let p = first; p <= last; p++) {
+      if (this.dirtyMark[p] === 0) {
+        this.dirtyMark[p] = 1;
+        this.dirty.push(p);
+      }
+    }
+  }
+
+  /** The pages written since the last call (and forgets them). */
+  takeDirty(): number[] {
+    const pages = this.dirty;
+    for (const p of pages) this.dirtyMark[p] = 0;
+    this.dirty = [];
+    return pages;
+  }
+
+  /** The header word `h` (for checks). */
+  header(h: keyof typeof H): number {
+    return this.views.header[H[h] as number]!;
+  }
+}
+
+export { SECTIONS };

@@ -1,0 +1,146 @@
+/**
+ * Port classes and port sets that grow in place. A new boundary splits one class in two;
+ * every port set holding the old class then holds both halves, so every set keeps meaning
+ * exactly the ports it meant, and cells that point at it stay right without being touched.
+ */
+import { PROTOCOL_SLOTS } from '../ports.js';
+import { resolvePort, type NamedPorts, type RuleInfo } from '../identities.js';
+import type { MasterImage } from './master.js';
+
+export class LivePorts {
+  /** (slot << 16 | port) → class, mirrored into the image's portMap. */
+  readonly map = new Uint16Array(3 * 65536);
+  count = 4; // class 0: other protocols; 1, 2, 3: all of TCP, UDP, SCTP until cut
+  private sets: Uint32Array[] = [];
+  private words = 0;
+  private readonly ids = new Map<string, number>();
+  private readonly unions = new Map<number, number>();
+  private readonly ruleSets = new Map<number, number>();
+  private readonly profiles = new Map<string, number>();
+  /** Per protocol slot, the ports where a class starts, ascending (split classes are not numbered in port order). */
+  private readonly starts: number[][] = [[0], [0], [0]];
+
+  constructor(private readonly master: MasterImage) {
+    for (let slot = 0; slot < 3; slot++) this.map.fill(slot + 1, slot << 16, (slot + 1) << 16);
+    master.views.portMap.set(this.map);
+    master.touch('portMap', 0, this.map.length);
+    this.fit();
+    this.intern(new Uint32Array(this.words)); // set 0: empty
+  }
+
+  get setCount(): number {
+    return this.sets.length;
+  }
+
+  /** Keeps the bitsets as wide as the image's port-set rows. */
+  private fit(): void {
+    this.master.ensure({ portClasses: this.count });
+    const w = this.master.portSetWords;
+    if (w === this.words) return;
+    this.sets = this.sets.map((s) => {
+      const wide = new Uint32Array(w);
+      wide.set(s);
+      return wide;
+    });
+    this.words = w;
+    this.ids.clear();
+    this.sets.forEach((s, i) => this.ids.set(s.join(','), i));
+    this.sets.forEach((_, i) => this.write(i));
+  }
+
+  private write(id: number): void {
+    this.master.ensure({ portSets: id + 1 });
+    const w = this.master.portSetWords;
+    this.master.views.portSets.set(this.sets[id]!, id * w);
+    this.master.touch('portSets', id * w, (id + 1) * w);
+  }
+
+  private intern(bits: Uint32Array): number {
+    const key = bits.join(',');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.sets.length;
+      if (id > 0xffff) throw new RangeError('more than 65535 distinct port sets');
+      this.sets.push(bits);
+      this.ids.set(key, id);
+      this.write(id);
+    }
+    return id;
+  }
+
+  /** A range [a, b] of a protocol slot starts a class at a and at b + 1. */
+  cut(slot: number, port: number): void {
+    if (port <= 0 || port > 65535) return;
+    const at = (slot << 16) | port;
+    const c = this.map[at]!;
+    if (this.map[at - 1] !== c) return; // already a boundary
+    if (this.count >= 0xffff) throw new RangeError('more than 65535 port classes');
+    const fresh = this.count++;
+    this.fit();
+    const starts = this.starts[slot]!;
+    const k = upperBound(starts, port);
+    starts.splice(k, 0, port);
+    const end = (slot << 16) + (k + 1 < starts.length ? starts[k + 1]! : 65536);
+    this.map.fill(fresh, at, end);
+    this.master.views.portMap.fill(fresh, at, end);
+    this.master.touch('portMap', at, end);
+    this.ids.clear();
+    this.sets.forEach((s, i) => {
+      if ((s[c >>> 5]! >>> (c & 31)) & 1) {
+        s[fresh >>> 5]! |= 1 << (fresh & 31);
+        this.write(i);
+      }
+      this.ids.set(s.join(','), i);
+    });
+  }
+
+  union(a: number, b: number): number {
+    if (a === b || b === 0) return a;
+    if (a === 0) return b;
+    const key = a < b ? a * 0x100000 + b : b * 0x100000 + a;
+    let id = this.unions.get(key);
+    if (id === undefined) {
+      const x = this.sets[a]!;
+      const y = this.sets[b]!;
+      const bits = new Uint32Array(this.words);
+      for (let i = 0; i < bits.length; i++) bits[i] = x[i]! | y[i]!;
+      this.unions.set(key, (id = this.intern(bits)));
+    }
+    return id;
+  }
+
+  /** The port set a rule admits when its named ports resolve on `owner` (profile `ownerKey`). */
+  ruleSet(info: RuleInfo, owner: NamedPorts | undefined, ownerKey: string): number {
+    let profile = this.profiles.get(ownerKey);
+    if (profile === undefined) this.profiles.set(ownerKey, (profile = this.profiles.size));
+    const memo = info.id * 65536 + profile;
+    let id = this.ruleSets.get(memo);
+    if (id !== undefined) return id;
+    const bits = new Uint32Array(this.words);
+    const set = (c: number): void => void (bits[c >>> 5]! |= 1 << (c & 31));
+    if (info.rule.ports.length === 0) for (let c = 0; c < this.count; c++) set(c);
+    for (const p of info.rule.ports) {
+      const slot = PROTOCOL_SLOTS[p.protocol];
+      const r = resolvePort(p, owner);
+      const starts = this.starts[slot]!;
+      for (const [lo, hi] of 'all' in r ? [[0, 65535]] : r.ranges) {
+        set(this.map[(slot << 16) | lo!]!);
+        for (let k = upperBound(starts, lo!); k < starts.length && starts[k]! <= hi!; k++) set(this.map[(slot << 16) | starts[k]!]!);
+      }
+    }
+    this.ruleSets.set(memo, (id = this.intern(bits)));
+    return id;
+  }
+}
+
+/** The first index whose value is greater than `x` (the array ascending). */
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
