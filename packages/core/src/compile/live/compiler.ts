@@ -148,6 +148,21 @@ export class LiveCompiler implements RuleSource {
     for (const p of cluster.policies) this.setPolicy(p);
     for (const pod of cluster.pods) this.setPod(pod);
     this.commit();
+    const c = this.classes;
+    this.master.reserveHeadroom({
+      lpm4: 0,
+      lpm6: 0,
+      entries: this.entryCount,
+      portClasses: this.ports.count,
+      portSets: this.ports.setCount,
+      egressRows: c.egress.locals.length,
+      egressCols: c.egress.peerClasses.length,
+      ingressRows: c.ingress.locals.length,
+      ingressCols: c.ingress.peerClasses.length,
+      hosts6Slots: this.master.caps.hosts6Slots,
+    });
+    this.hosts6Dirty = true; // rewritten at its new size
+    this.commit();
   }
 
   // ---- RuleSource

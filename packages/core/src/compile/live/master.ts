@@ -6,7 +6,7 @@
  * outgrows its room the master is laid out again, larger (`layoutVersion` changes and
  * published copies are replaced instead of patched).
  */
-import { allocateImage, readImage, H, HOST6_STRIDE, ENTRY_STRIDE, SECTIONS, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
+import { allocateImage, readImage, HOST6_STRIDE, ENTRY_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
 import { ROOT_SLOTS } from '../lpm.js';
 import type { TrieStore } from './trie.js';
 
@@ -102,6 +102,24 @@ export class MasterImage {
     if (changed) this.relayout(next);
   }
 
+  /** Headroom after a bulk build, so that the updates that follow rarely lay the image out again. */
+  reserveHeadroom(used: Capacities): void {
+    const more = (n: number): number => n + (n >> 1) + 64;
+    // Exact sizes (growth by doubling during the build overshoots), then one layout.
+    this.relayout({
+      lpm4: this.trie4.used + 256 * 64,
+      lpm6: this.trie6.used + 256 * 64,
+      entries: more(used.entries),
+      portClasses: Math.ceil((used.portClasses + 32) / 32) * 32,
+      portSets: more(used.portSets),
+      egressRows: more(used.egressRows),
+      egressCols: more(used.egressCols),
+      ingressRows: more(used.ingressRows),
+      ingressCols: more(used.ingressCols),
+      hosts6Slots: used.hosts6Slots,
+    });
+  }
+
   private relayout(caps: Capacities): void {
     const header: HeaderValues = {
       flags: this.flags,
@@ -120,15 +138,18 @@ export class MasterImage {
     const old = this.views;
     if (old) {
       const was = this.caps;
-      views.lpm4.set(old.lpm4);
-      views.lpm6.set(old.lpm6);
-      views.entries.set(old.entries);
-      views.portMap.set(old.portMap);
+      // Copies what fits: a shrink (after a bulk build) only cuts unused room.
+      const copy = (to: Uint16Array | Uint32Array, from: Uint16Array | Uint32Array, toAt = 0, n = Math.min(from.length, to.length)): void =>
+        (to as Uint32Array).set(from.subarray(0, n) as Uint32Array, toAt);
+      copy(views.lpm4, old.lpm4);
+      copy(views.lpm6, old.lpm6);
+      copy(views.entries, old.entries);
+      copy(views.portMap, old.portMap);
       const w0 = was.portClasses >>> 5;
       const w1 = caps.portClasses >>> 5;
-      for (let s = 0; s < was.portSets; s++) views.portSets.set(old.portSets.subarray(s * w0, (s + 1) * w0), s * w1);
-      for (let r = 0; r < was.egressRows; r++) views.egressMatrix.set(old.egressMatrix.subarray(r * was.egressCols, (r + 1) * was.egressCols), r * caps.egressCols);
-      for (let r = 0; r < was.ingressRows; r++) views.ingressMatrix.set(old.ingressMatrix.subarray(r * was.ingressCols, (r + 1) * was.ingressCols), r * caps.ingressCols);
+      for (let s = 0; s < Math.min(was.portSets, caps.portSets); s++) copy(views.portSets, old.portSets.subarray(s * w0), s * w1, Math.min(w0, w1));
+      for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++) copy(views.egressMatrix, old.egressMatrix.subarray(r * was.egressCols), r * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
+      for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++) copy(views.ingressMatrix, old.ingressMatrix.subarray(r * was.ingressCols), r * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
       // hosts6 is rebuilt by its owner whenever the slot count changes (the hash depends on it).
       if (was.hosts6Slots === caps.hosts6Slots) views.hosts6.set(old.hosts6);
     }
@@ -162,11 +183,4 @@ export class MasterImage {
     this.dirty = [];
     return pages;
   }
-
-  /** The header word `h` (for checks). */
-  header(h: keyof typeof H): number {
-    return this.views.header[H[h] as number]!;
-  }
 }
-
-export { SECTIONS };
