@@ -16,6 +16,7 @@ export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageS
 export { ImageDataplane } from './dataplane/image-dataplane.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
+export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './dataplane/decode.js';
 export { readImage, MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
@@ -30,4 +31,4 @@ export { PacketFilter, PACKET_STATES, codeAllowed, codeState, codeError, type Fr
 export { Conntrack, DEFAULT_TIMEOUTS, type ConntrackOptions, type ConntrackTimeouts, type ConntrackStats, type ConnectionEntry } from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';
-export { LiveDataplane, type Change, type UpdateResult, type ObjectKind } from './update/live.js';
+export { LiveDataplane, Generation, RetiredGenerationError, type Change, type UpdateResult, type ObjectKind, type LiveOptions } from './update/live.js';

@@ -175,11 +175,15 @@ export class LiveCompiler implements RuleSource {
 
   /** The objects now compiled, in load order (for the reference evaluator and fresh compiles). */
   cluster(): Cluster {
+    const pods = [...this.pods.values()].map((p) => p.pod);
+    const policies = [...this.policies.values()].map((p) => p.policy);
+    // Namespaces used but not given appear with only their name label, as loading does.
+    const implicit = [...new Set([...pods, ...policies].map((o) => o.namespace))].filter((n) => !this.namespaces.has(n)).sort();
     return {
-      namespaces: [...this.namespaces.values()],
-      pods: [...this.pods.values()].map((p) => p.pod),
+      namespaces: [...this.namespaces.values(), ...implicit.map((name) => ({ name, labels: this.namespaceLabels(name) }))],
+      pods,
       nodes: [...this.nodes.values()],
-      policies: [...this.policies.values()].map((p) => p.policy),
+      policies,
     };
   }
 

@@ -1,0 +1,244 @@
+/**
+ * VerdictPool: verdicts for large batches on worker threads. Images are SharedArrayBuffers
+ * (`compile(cluster, { shared: true })`), registered once per worker; a batch is copied once
+ * into a pool-owned shared arena, the workers claim contiguous chunks of it through an
+ * atomic counter (a slow worker takes fewer) and write verdict bytes into the arena's output
+ * area, which is copied out once. Messages carry offsets only: one each way per worker.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FlowBatch } from '../kernels/js-kernel.js';
+import { Arena } from './arena.js';
+import { READY_SEQ, type Ready, type Reply, type Request, type WorkerConfig } from './protocol.js';
+
+export interface PoolOptions {
+  /**
+   * Worker threads. Default: os.availableParallelism(), at most 8: the calling thread
+   * mostly waits while a batch runs, so every core can take a chunk; past 8 the chunks of
+   * a typical batch get too small to repay a message round trip each.
+   */
+  readonly workers?: number;
+  /**
+   * 'auto' (default): each worker uses the native addon when it loads (and NETPOL_NATIVE
+   * is not 0) and accepts the image, the JS kernel otherwise; 'off': always the JS kernel.
+   */
+  readonly native?: 'auto' | 'off';
+}
+
+/**
+ * The worker script. From the built package it sits beside this module (dist/parallel/).
+ * When this module is loaded from TypeScript source (vitest aliases @netpol/core to src/),
+ * Node cannot run a .ts worker: use the built file, which the test command builds first.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/parallel/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+
+/** Below this many flows per worker a batch uses fewer workers: a round trip costs ~tens of µs. */
+const MIN_CHUNK = 2048;
+/** Claims per engaged worker and batch: enough to even out a late or preempted worker. */
+const GRAINS_PER_WORKER = 8;
+/** Batches in flight: one being computed while the next is copied in; later calls queue. */
+const MAX_ARENAS = 2;
+
+/** A request before pool.request() numbers it. */
+type WithoutSeq<R> = R extends unknown ? Omit<R, 'seq'> : never;
+type Body = WithoutSeq<Request>;
+
+interface Deferred<T> {
+  resolve(value: T): void;
+  reject(reason: Error): void;
+}
+
+interface Slot {
+  readonly index: number;
+  readonly worker: Worker;
+  readonly pending: Map<number, Deferred<void>>;
+  dead: boolean;
+}
+
+export const defaultWorkers = (): number => Math.max(1, Math.min(os.availableParallelism(), 8));
+
+export class VerdictPool {
+  readonly size: number;
+  private readonly slots: Slot[];
+  private nativeWorkers = 0;
+  private seq = 0;
+  private closed = false;
+  private failure: Error | undefined;
+  /** Registered images; `ready` once every worker has its kernel. */
+  private readonly images = new Map<number, { ready: boolean }>();
+  private readonly freeArenas: Arena[] = [];
+  private arenaCount = 0;
+  private readonly waiting: Deferred<Arena>[] = [];
+  /** Where the next batch's first chunk goes, so that small batches rotate over the workers. */
+  private next = 0;
+
+  /** Resolves when every worker has said it is ready (request READY_SEQ, implicit). */
+  private readonly started: Promise<unknown>;
+
+  private constructor(workers: readonly Worker[]) {
+    this.size = workers.length;
+    this.slots = workers.map((worker, index) => ({ index, worker, pending: new Map(), dead: false }));
+    // Listeners go on before any message or exit can be delivered (both come as events).
+    this.started = Promise.all(this.slots.map((slot) => new Promise<void>((resolve, reject) => slot.pending.set(READY_SEQ, { resolve, reject }))));
+    for (const slot of this.slots) {
+      slot.worker.on('message', (r: Reply | Ready) => this.settle(slot, r));
+      slot.worker.on('error', (e) => this.fail(slot, new Error(`VerdictPool worker ${slot.index} crashed: ${e.message}`, { cause: e })));
+      slot.worker.on('exit', (code) => this.fail(slot, new Error(`VerdictPool worker ${slot.index} exited (code ${code})`)));
+    }
+  }
+
+  /** Every worker loaded the native addon (an image the addon refuses is still served by JS). */
+  get native(): boolean {
+    return this.nativeWorkers === this.size;
+  }
+
+  static async create(options: PoolOptions = {}): Promise<VerdictPool> {
+    const size = options.workers ?? defaultWorkers();
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`VerdictPool: workers must be a positive integer, got ${size}`);
+    const native = options.native ?? 'auto';
+    if (native !== 'auto' && native !== 'off') throw new RangeError(`VerdictPool: native must be 'auto' or 'off', got ${String(native)}`);
+    const workerData: WorkerConfig = { native };
+    const pool = new VerdictPool(Array.from({ length: size }, () => new Worker(WORKER_URL, { workerData })));
+    try {
+      await pool.started;
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Registers an image with every worker; rejects with the reason if one refuses it. */
+  async addImage(id: number, image: SharedArrayBuffer): Promise<void> {
+    this.usable();
+    if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`VerdictPool: image id must be a non-negative integer, got ${id}`);
+    if (!(image instanceof SharedArrayBuffer)) throw new TypeError('VerdictPool: an image must be a SharedArrayBuffer: compile(cluster, { shared: true })');
+    if (this.images.has(id)) throw new Error(`VerdictPool: image ${id} is already registered; removeImage(${id}) first`);
+    const entry = { ready: false };
+    this.images.set(id, entry);
+    try {
+      await this.broadcast({ type: 'add', id, image });
+    } catch (e) {
+      // Others may have taken it: forget it everywhere (a no-op where it never arrived).
+      if (this.images.get(id) === entry) this.images.delete(id);
+      await this.broadcast({ type: 'remove', id }).catch(() => {});
+      throw new Error(`VerdictPool: image ${id} refused: ${(e as Error).message}`, { cause: e });
+    }
+    entry.ready = this.images.get(id) === entry; // false if removed meanwhile
+  }
+
+  /** Forgets an image in every worker; batches already sent for it finish first. */
+  async removeImage(id: number): Promise<void> {
+    this.usable();
+    if (!this.images.delete(id)) return;
+    await this.broadcast({ type: 'remove', id });
+  }
+
+  /** Verdict bytes for `batch`, exactly as Kernel.verdictBatch writes them, into `out` (or a new array). */
+  async verdictBatch(imageId: number, batch: FlowBatch, out?: Uint8Array): Promise<Uint8Array> {
+    this.usable();
+    this.requireImage(imageId);
+    const n = checkBatch(batch);
+    const result = out ?? new Uint8Array(n);
+    if (result.length < n) throw new RangeError(`VerdictPool: out needs ${n} elements, has ${result.length}`);
+    if (n === 0) return result;
+    const arena = await this.acquire();
+    try {
+      this.usable(); // the pool or the image may have gone while this call queued
+      this.requireImage(imageId);
+      const layout = arena.load(batch);
+      const parts = Math.min(this.size, Math.ceil(n / MIN_CHUNK));
+      const grain = Math.max(MIN_CHUNK / 2, Math.ceil(n / (parts * GRAINS_PER_WORKER)));
+      const runs: Promise<void>[] = [];
+      for (let k = 0; k < parts; k++) {
+        const slot = this.slots[(this.next + k) % this.size]!;
+        const buffer = arena.bufferFor(slot.index);
+        runs.push(this.request(slot, { type: 'run', image: imageId, arena: arena.id, layout, count: n, grain, ...(buffer && { buffer }) }));
+      }
+      this.next = (this.next + parts) % this.size;
+      // Every chunk must be over before the arena is reused, failed or not.
+      const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      arena.copyOut(layout, n, result);
+      return result;
+    } finally {
+      this.release(arena);
+    }
+  }
+
+  /** Stops the workers; calls in flight reject, later calls reject. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(new Error('VerdictPool was closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private usable(): void {
+    if (this.closed) throw new Error('VerdictPool is closed');
+    if (this.failure) throw new Error(`VerdictPool is unusable after a worker failure (${this.failure.message}); close it and create another`, { cause: this.failure });
+  }
+
+  private requireImage(id: number): void {
+    if (!this.images.get(id)?.ready) throw new Error(`VerdictPool: unknown image id ${id} (not registered, still being added, or removed)`);
+  }
+
+  private request(slot: Slot, body: Body): Promise<void> {
+    if (slot.dead) return Promise.reject(this.failure ?? new Error('VerdictPool is closed'));
+    const seq = ++this.seq;
+    return new Promise<void>((resolve, reject) => {
+      slot.pending.set(seq, { resolve, reject });
+      if (slot.pending.size === 1) slot.worker.ref(); // something awaits this worker
+      slot.worker.postMessage({ ...body, seq });
+    });
+  }
+
+  private async broadcast(body: Body): Promise<void> {
+    const failed = (await Promise.allSettled(this.slots.map((s) => this.request(s, body)))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private settle(slot: Slot, r: Reply | Ready): void {
+    const d = slot.pending.get(r.seq);
+    if (!d) return;
+    slot.pending.delete(r.seq);
+    if ('native' in r && r.native) this.nativeWorkers++;
+    // An idle pool does not keep the process alive; request() refs a worker while awaited.
+    if (slot.pending.size === 0) slot.worker.unref();
+    if (r.ok) d.resolve();
+    else d.reject(new Error(`VerdictPool worker ${slot.index}: ${r.message}`));
+  }
+
+  /** A worker is gone: whatever waits on it rejects, and (unless closing) the pool is unusable. */
+  private fail(slot: Slot, error: Error): void {
+    slot.dead = true;
+    if (!this.closed) this.failure ??= error;
+    const reason = this.closed ? new Error('VerdictPool was closed') : error;
+    for (const d of slot.pending.values()) d.reject(reason);
+    slot.pending.clear();
+  }
+
+  private acquire(): Promise<Arena> {
+    const free = this.freeArenas.pop();
+    if (free) return Promise.resolve(free);
+    if (this.arenaCount < MAX_ARENAS) return Promise.resolve(new Arena(this.arenaCount++));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private release(arena: Arena): void {
+    const w = this.waiting.shift();
+    if (w) w.resolve(arena);
+    else this.freeArenas.push(arena);
+  }
+}
+
+/** The checks Kernel.verdictBatch makes, here so that a bad batch fails before any copy. */
+function checkBatch(b: FlowBatch): number {
+  const n = b.count;
+  if (!Number.isInteger(n) || n < 0) throw new RangeError('batch count must be a non-negative integer');
+  const words = b.family ? 4 : 1;
+  if (b.src.length < n * words || b.dst.length < n * words) throw new RangeError(`src/dst need ${n * words} words`);
+  if (b.protocol.length < n || b.port.length < n) throw new RangeError(`protocol and port need ${n} elements`);
+  if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n)) throw new RangeError(`family and flags need ${n} elements`);
+  return n;
+}

@@ -1,0 +1,115 @@
+/**
+ * Published generations: copies of the live compiler's master image that readers use while
+ * the master changes. Publishing brings a copy nobody reads up to date (only the 4 KiB pages
+ * written since that copy was last current) and makes it current in one assignment; the copy
+ * readers had stays untouched. A copy is reused only when it is neither current nor pinned
+ * (a snapshot, or a batch in flight on worker threads), so no reader ever sees a page of a
+ * newer generation mixed into an older one. A new layout (a table outgrew its room) gets
+ * fresh copies.
+ */
+import type { MasterImage } from '../compile/live/master.js';
+import { PAGE_SHIFT } from '../compile/live/master.js';
+import { ImageDataplane } from '../dataplane/image-dataplane.js';
+import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
+import type { VerdictPool } from '../parallel/pool.js';
+
+export interface Copy {
+  readonly id: number;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly dataplane: ImageDataplane;
+  readonly layout: number;
+  /** The generation this copy holds now. */
+  generation: number;
+  /** Pages that differ from the master. */
+  readonly dirty: Uint8Array;
+  pins: number;
+  /** Resolves when every worker of the pool has loaded the copy. */
+  readonly registered: Promise<void> | undefined;
+}
+
+/** How many copies to keep at most when none is pinned: the current one and one to write. */
+const SPARE = 2;
+
+export class Generations {
+  private readonly copies: Copy[] = [];
+  private nextId = 1;
+  current!: Copy;
+
+  constructor(
+    private readonly master: MasterImage,
+    private readonly options: Pick<DataplaneOptions, 'native'> & { readonly pool?: VerdictPool | undefined },
+  ) {}
+
+  /** Publishes the master as `generation`. Returns what it cost: patched pages, or a new copy. */
+  publish(generation: number): { pages: number; fresh: boolean } {
+    const pages = this.master.takeDirty();
+    for (const c of this.copies) if (c.layout === this.master.layoutVersion) for (const p of pages) c.dirty[p] = 1;
+    this.dropStale();
+    let copy = this.copies.find((c) => c !== this.current && c.pins === 0 && c.layout === this.master.layoutVersion);
+    const fresh = copy === undefined;
+    const patched = copy ? this.sync(copy) : 0;
+    copy ??= this.create();
+    copy.generation = generation;
+    this.current = copy; // the switch: one assignment
+    return { pages: patched, fresh };
+  }
+
+  /** Copies the dirty pages of `copy` from the master, merging runs into one copy each. */
+  private sync(copy: Copy): number {
+    const from = new Uint8Array(this.master.buffer);
+    const to = new Uint8Array(copy.buffer);
+    const d = copy.dirty;
+    let n = 0;
+    for (let p = 0; p < d.length; p++) {
+      if (d[p] === 0) continue;
+      let q = p;
+      while (q < d.length && d[q] === 1) d[q++] = 0;
+      const start = p << PAGE_SHIFT;
+      const end = Math.min(q << PAGE_SHIFT, from.length);
+      to.set(from.subarray(start, end), start);
+      n += q - p;
+      p = q;
+    }
+    return n;
+  }
+
+  private create(): Copy {
+    const bytes = this.master.buffer.byteLength;
+    const shared = this.options.pool !== undefined;
+    const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    new Uint8Array(buffer).set(new Uint8Array(this.master.buffer));
+    const id = this.nextId++;
+    const copy: Copy = {
+      id,
+      buffer,
+      dataplane: new ImageDataplane(buffer, { native: this.options.native ?? 'auto' }),
+      layout: this.master.layoutVersion,
+      generation: 0,
+      dirty: new Uint8Array((bytes >>> PAGE_SHIFT) + 1),
+      pins: 0,
+      registered: this.options.pool?.addImage(id, buffer as SharedArrayBuffer),
+    };
+    // An unhandled rejection here would surface only when a parallel batch awaits it.
+    copy.registered?.catch(() => undefined);
+    this.copies.push(copy);
+    return copy;
+  }
+
+  /** Forgets copies of an old layout, and spares beyond SPARE, that nobody holds. */
+  private dropStale(): void {
+    for (let i = this.copies.length - 1; i >= 0; i--) {
+      const c = this.copies[i]!;
+      if (c === this.current || c.pins > 0) continue;
+      const spare = this.copies.filter((x) => x.pins === 0 && x.layout === this.master.layoutVersion).length;
+      if (c.layout !== this.master.layoutVersion || spare > SPARE) {
+        this.copies.splice(i, 1);
+        void this.options.pool?.removeImage(c.id).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Copies alive (for tests and stats). */
+  get count(): number {
+    return this.copies.length;
+  }
+}
