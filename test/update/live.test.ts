@@ -3,10 +3,11 @@
 // exactly as a fresh compile of the same objects and as the reference evaluator.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, LiveDataplane, loadObjects, readText, ReferenceEvaluator, type Flow, type RawObject } from '@netpol/core';
+import { CompiledDataplane, LiveDataplane, loadObjects, readText, ReferenceEvaluator, RetiredGenerationError, VerdictPool, type Flow, type RawObject } from '@netpol/core';
+import { hasPorts } from '../../packages/core/src/model/protocol.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterToYaml } from '../../packages/core/src/fuzz/to-yaml.js';
-import { runs } from '../helpers.js';
+import { encodeBatch, runs } from '../helpers.js';
 
 type Obj = Record<string, unknown>;
 const meta = (o: Obj) => o['metadata'] as { name: string; namespace?: string; labels?: Record<string, string> };
@@ -96,6 +97,7 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
     const fresh = new CompiledDataplane(cluster);
     const reference = new ReferenceEvaluator(cluster);
     const flows = [...fc.sample(flowArbitrary(cluster), { numRuns: 30, seed: this.seed }), ...fc.sample(flowArbitrary(liveCluster), { numRuns: 10, seed: this.seed })] as Flow[];
+    const judged: Flow[] = [];
     for (const f of flows) {
       let want;
       try {
@@ -105,7 +107,13 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
       }
       expect(live.current.verdict(f)).toEqual(want);
       expect(fresh.verdict(f)).toEqual(want);
+      if (f.port !== undefined || f.icmpType !== undefined || !hasPorts(f.protocol)) judged.push(f);
     }
+    // The batch path (the native kernel when it is loaded) reads the same published copy.
+    const batch = encodeBatch(judged);
+    const out = new Uint8Array(judged.length);
+    live.verdictBatch(batch, out);
+    expect([...out]).toEqual(judged.map((f) => live.verdictCode(f)));
   }
   toString = () => `check ${this.seed}`;
 }
@@ -136,7 +144,7 @@ describe('LiveDataplane', () => {
           fc.modelRun(() => ({ model: { objects: new Map() }, real: new LiveDataplane() }), cmds);
         },
       ),
-      { numRuns: runs(60) },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -159,5 +167,64 @@ describe('LiveDataplane', () => {
     const r = live.apply([{ op: 'delete', kind: 'Pod', namespace: 'a', name: 'ghost' }]);
     expect(r).toMatchObject({ applied: false, generation: 1 });
     expect(r.issues[0]).toMatchObject({ code: 'not-found', severity: 'error', object: 'Pod a/ghost' });
+  });
+
+  test('snapshots stay intact across updates; an unpinned generation is retired, not reused silently', () => {
+    const yaml = `apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: a, labels: {app: db}}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a, labels: {app: web}}\nstatus: {podIP: 10.0.0.2}\n`;
+    const live = new LiveDataplane(readText(yaml, 'init.yaml').objects);
+    const flow = { src: { family: 4 as const, value: 0x0a000002n }, dst: { family: 4 as const, value: 0x0a000001n }, protocol: 6, port: 80 };
+    const plain = live.current;
+    const web = (port: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'a', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: port }] }] }, status: { podIP: '10.0.0.2' } });
+    expect(live.apply([{ op: 'apply', object: web(1) }])).toMatchObject({ applied: true, strategy: 'incremental' });
+    expect(plain.verdict(flow).allowed).toBe(true); // its copy is not reused yet...
+    live.apply([{ op: 'apply', object: web(2) }]);
+    expect(() => plain.verdict(flow)).toThrow(RetiredGenerationError); // ...now it is
+    const pinned = live.snapshot();
+    const deny = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'a' }, spec: { podSelector: { matchLabels: { app: 'db' } } } });
+    for (let i = 0; i < 5; i++) expect(live.apply([{ op: 'apply', object: deny(`deny-${i}`) }])).toMatchObject({ applied: true, strategy: 'incremental' });
+    expect(pinned.verdict(flow).allowed).toBe(true); // pinned before the policies: intact
+    expect(live.verdict(flow).allowed).toBe(false);
+    pinned.release();
+    for (let i = 0; i < 3; i++) live.apply([{ op: 'delete', kind: 'NetworkPolicy', namespace: 'a', name: `deny-${i}` }]);
+    expect(() => pinned.verdict(flow)).toThrow(RetiredGenerationError);
+    expect(live.explain(flow).ingressDetail.isolatedBy).toEqual(['a/deny-3', 'a/deny-4']);
+  });
+
+  test('parallel batches on worker threads answer as the calling thread, whatever is applied meanwhile', async () => {
+    const yaml = `apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: a, labels: {app: db}}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a, labels: {app: web}}\nstatus: {podIP: 10.0.0.2}\n`;
+    const pool = await VerdictPool.create({ workers: 2 });
+    try {
+      const live = new LiveDataplane(readText(yaml, 'init.yaml').objects, { pool });
+      const flows = Array.from({ length: 1000 }, (_, i) => ({ src: { family: 4 as const, value: 0x0a000001n + BigInt(i % 3) }, dst: { family: 4 as const, value: 0x0a000001n + BigInt((i >> 2) % 3) }, protocol: 6, port: 80 + (i % 2) }));
+      const batch = encodeBatch(flows);
+      const before = flows.map((f) => live.verdictCode(f));
+      const pending = live.verdictBatchParallel(batch);
+      // Applied while the batch is in flight: the batch still reads the generation it started on.
+      live.apply([{ op: 'apply', object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: {} } } }]);
+      live.apply([{ op: 'delete', kind: 'Pod', namespace: 'a', name: 'web' }]);
+      expect([...(await pending)]).toEqual(before);
+      const after = flows.map((f) => live.verdictCode(f));
+      expect(after).not.toEqual(before);
+      expect([...(await live.verdictBatchParallel(batch))]).toEqual(after);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('after much churn the image is rebuilt from the objects, and says so', () => {
+    // Each replaced policy gets a new id, so its subjects get new classes; the old ones stay unused.
+    const policy = (i: number) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'only-web', namespace: 'a' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 1000 + (i % 7) }] }] } });
+    const yaml = `apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: a, labels: {app: db}}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a, labels: {app: web}}\nstatus: {podIP: 10.0.0.2}\n`;
+    const live = new LiveDataplane(readText(yaml, 'init.yaml').objects, { rebuildAfterUnused: 8 });
+    const results = Array.from({ length: 30 }, (_, i) => live.apply([{ op: 'apply', object: policy(i) }]));
+    expect(results[0]!.strategy).toBe('incremental');
+    const rebuilt = results.filter((r) => r.strategy === 'rebuild');
+    expect(rebuilt.length).toBeGreaterThan(0);
+    expect(rebuilt[0]!.reason).toMatch(/^\d+ of \d+ classes unused$/);
+    // The last policy admits port 1000 + 29 % 7 = 1001 only.
+    const flow = (port: number) => ({ src: { family: 4 as const, value: 0x0a000002n }, dst: { family: 4 as const, value: 0x0a000001n }, protocol: 6, port });
+    for (const port of [1000, 1001, 1002]) expect(live.verdict(flow(port))).toEqual(new ReferenceEvaluator(live.cluster()).verdict(flow(port)));
+    expect(live.verdict(flow(1001)).allowed).toBe(true);
+    expect(live.verdict(flow(1002)).allowed).toBe(false);
   });
 });

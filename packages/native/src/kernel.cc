@@ -107,6 +107,9 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   }
   if (!has_empty) return fail(error, "IPv6 host table has no empty slot");
   img.hosts6_mask = uint32_t(slots - 1);
+  img.egress_len = count[5];
+  img.ingress_len = count[6];
+  img.port_sets_len = count[4];
   *out = img;
   return true;
 }
@@ -115,17 +118,22 @@ namespace {
 
 // IPv4: at most three reads; a pointer after the last level means a malformed image,
 // which validate() already excludes for well-formed chunks, so it is answered as malformed.
+// A child chunk must lie inside the trie (the bytes can change after validate()).
+inline bool child_ok(uint32_t v, size_t len) { return uint64_t(v & ~kPointer) + 256 <= len; }
+
 inline bool lookup4(const Image& img, uint32_t a, uint32_t* entry) {
   uint32_t v = img.lpm4[a >> 16];
   if (v & kPointer) {
+    if (!child_ok(v, img.lpm4_len)) return false;
     v = img.lpm4[(v & ~kPointer) + ((a >> 8) & 255)];
     if (v & kPointer) {
+      if (!child_ok(v, img.lpm4_len)) return false;
       v = img.lpm4[(v & ~kPointer) + (a & 255)];
       if (v & kPointer) return false;
     }
   }
   *entry = v;
-  return true;
+  return v < img.entry_count;
 }
 
 // Same hash as host6Hash() in layout.ts.
@@ -143,17 +151,17 @@ inline bool lookup6(const Image& img, const uint32_t* w, uint32_t* entry) {
     if (slot[4] == 0) break;
     if (slot[0] == w[0] && slot[1] == w[1] && slot[2] == w[2] && slot[3] == w[3]) {
       *entry = slot[4] - 1;
-      return true;
+      return *entry < img.entry_count;
     }
   }
   uint32_t v = img.lpm6[w[0] >> 16];
   for (uint32_t pos = 16; v & kPointer; pos += 8) {
-    if (pos >= 128) return false;  // deeper than an address: a corrupt image
+    if (pos >= 128 || !child_ok(v, img.lpm6_len)) return false;  // a corrupt image
     uint32_t byte = (w[pos >> 5] >> (24 - (pos & 31))) & 255;
     v = img.lpm6[(v & ~kPointer) + byte];
   }
   *entry = v;
-  return true;
+  return v < img.entry_count;
 }
 
 inline uint32_t port_class(const Image& img, uint8_t protocol, uint16_t port) {
@@ -165,14 +173,24 @@ inline uint32_t port_class(const Image& img, uint8_t protocol, uint16_t port) {
   }
 }
 
-inline bool in_set(const Image& img, uint32_t set, uint32_t pc) {
-  return (img.port_sets[uint64_t(set) * img.port_set_words + (pc >> 5)] >> (pc & 31)) & 1;
+// One bounds check per read, on the final index: cheaper than checking row, column, set and
+// class each, and just as safe (an in-range index from changed bytes reads some cell).
+enum Answer : uint32_t { kNo = 0, kYes = 1, kBad = 2 };
+
+inline uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint64_t cols, uint32_t row, uint32_t col, uint32_t pc) {
+  const uint64_t at = uint64_t(row) * cols + col;
+  if (at >= len) return kBad;
+  const uint64_t word = uint64_t(matrix[at]) * img.port_set_words + (pc >> 5);
+  if (word >= img.port_sets_len) return kBad;
+  return (img.port_sets[word] >> (pc & 31)) & 1;
 }
 
 // The same steps as the JS kernel's decide() (IMAGE.md, "A verdict"). Measured on the L
 // cluster and not kept: a branch-free variant with selects and a protocol table (10-15%
 // slower), four flows walked in lockstep (no gain), grouped walks with entry prefetch
 // (slower), 32-bit port masks copied into the cells at load (+3%), -march=native (no gain).
+// `s` and `d` are below entry_count (the lookups check); every other index read from the
+// image is checked before use, so changed bytes give kMalformed, never an outside read.
 inline uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol, uint16_t port, bool established) {
   const uint32_t* es = img.entries + uint64_t(s) * kStride;
   const uint32_t* ed = img.entries + uint64_t(d) * kStride;
@@ -183,11 +201,19 @@ inline uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol
   if (es[0] == 0) eg = kNotApplicable;
   else if (es[3] == 0) eg = kNotIsolated;
   else if ((img.flags & kLocalEgress) && ed[2] != 0 && ed[2] == es[1]) eg = kAllowed;
-  else eg = in_set(img, img.egress[uint64_t(es[3]) * img.egress_cols + ed[5]], pc) ? kAllowed : kDenied;
+  else {
+    const uint32_t a = cell_allows(img, img.egress, img.egress_len, img.egress_cols, es[3], ed[5], pc);
+    if (a == kBad) return kMalformed;
+    eg = a ? kAllowed : kDenied;
+  }
   if (ed[0] == 0) in = kNotApplicable;
   else if (ed[4] == 0) in = kNotIsolated;
   else if ((img.flags & kLocalIngress) && es[2] != 0 && es[2] == ed[1]) in = kAllowed;
-  else in = in_set(img, img.ingress[uint64_t(ed[4]) * img.ingress_cols + es[6]], pc) ? kAllowed : kDenied;
+  else {
+    const uint32_t a = cell_allows(img, img.ingress, img.ingress_len, img.ingress_cols, ed[4], es[6], pc);
+    if (a == kBad) return kMalformed;
+    in = a ? kAllowed : kDenied;
+  }
   return uint8_t((eg != kDenied && in != kDenied ? 1 : 0) | (eg << 1) | (in << 3));
 }
 

@@ -25,6 +25,10 @@ struct Image {
   const uint32_t* hosts6 = nullptr;  // slots of 5 words: w0..w3, entry + 1 (0 = empty)
   uint32_t hosts6_mask = 0;
   uint32_t flags = 0;
+  // Counts from the header, for the checks every read makes (see verdict_batch).
+  uint64_t egress_len = 0;   // cells
+  uint64_t ingress_len = 0;
+  uint64_t port_sets_len = 0;  // words
 };
 
 // Checks everything a lookup can reach: header, section bounds and alignment, and every
@@ -34,7 +38,10 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error);
 
 constexpr uint8_t kMalformed = 0x80;
 
-// Verdict bytes for `count` flows. words_per_addr is 1 (IPv4) or 4 (family[i] says 4 or 6;
+// Verdict bytes for `count` flows. The image bytes may change after validate() (a live
+// dataplane patches published copies in place; JS can write into any ArrayBuffer), so every
+// index read from the image is checked against the header's counts before it is used: a
+// value out of range makes that flow kMalformed instead of a read outside the image. words_per_addr is 1 (IPv4) or 4 (family[i] says 4 or 6;
 // IPv4 in the first word). family and flags may be null.
 void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
                    const uint16_t* port, const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count);

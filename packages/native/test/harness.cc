@@ -96,6 +96,22 @@ int main(int argc, char** argv) {
         corrupt_rejected++;
       }
     }
+    // Changed after validation (a live image patched in place, or JS writing into the
+    // buffer): the section bytes are scribbled on, the validated Image is kept, and every
+    // read must still stay inside the image (the header is never changed in place).
+    size_t changed_after = 0;
+    for (int c = 0; c < 60; c++) {
+      std::vector<uint32_t> copy(storage);
+      auto* bytes8 = reinterpret_cast<uint8_t*>(copy.data());
+      netpol::Image live;
+      if (!netpol::validate(bytes8, bytes.size(), &live, &error)) return 5;
+      const int flips = 1 + next() % 64;
+      for (int k = 0; k < flips; k++) bytes8[128 + next() % (bytes.size() - 128)] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
+      run_batches(live, 5);
+      batches += 5;
+      changed_after++;
+    }
+    corrupt_accepted += changed_after;
     // Truncations are always rejected.
     for (size_t cut : {size_t(0), size_t(64), bytes.size() / 2, bytes.size() - 4}) {
       netpol::Image bad;

@@ -52,6 +52,11 @@ export interface UpdateResult {
 export interface LiveOptions extends DataplaneOptions, LoadOptions {
   /** Worker threads for `verdictBatchParallel`; images are then SharedArrayBuffers the workers load. */
   readonly pool?: VerdictPool;
+  /**
+   * Rebuild from all objects once this many classes are unused and they outnumber the used
+   * ones twice over (default 2048): churn leaves unused matrix rows and columns behind.
+   */
+  readonly rebuildAfterUnused?: number;
 }
 
 /** Thrown by a generation object whose copy was reused for a newer generation. */
@@ -105,7 +110,6 @@ function raw(value: Record<string, unknown>, index: number): RawObject {
 
 /** Rebuild when unused classes outnumber used ones by this factor (and there are many). */
 const GARBAGE_FACTOR = 2;
-const GARBAGE_MIN = 2048;
 
 export class LiveDataplane {
   private readonly objects = new Map<string, Record<string, unknown>>();
@@ -206,7 +210,7 @@ export class LiveDataplane {
     }
     this.record(ops);
     const g = this.compiler.garbage();
-    if (g.unused > GARBAGE_MIN && g.unused > GARBAGE_FACTOR * (g.total - g.unused)) {
+    if (g.unused >= (this.options.rebuildAfterUnused ?? 2048) && g.unused > GARBAGE_FACTOR * (g.total - g.unused)) {
       strategy = 'rebuild';
       reason = `${g.unused} of ${g.total} classes unused`;
       this.rebuild();
