@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling,packets] [--out DIR] [--no-write]`
+ * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling,packets,updates] [--out DIR] [--no-write]`
  *
  * Full run: scenarios S, M, L, XL (IPv4) and L with an IPv6 trace, the CIDR
  * sub-benchmark at 1k and 10k prefixes, the policy and pod sweeps, the packet path on M and
- * L; writes results/latest.json and results/latest.svg. Quick run (--quick, under a minute,
+ * L, update latency on M and L; writes results/latest.json and results/latest.svg. Quick run (--quick, under a minute,
  * what CI runs): S, M, an IPv6 trace on M and a small L sample, CIDR at 1k prefixes, small
- * sweeps, a small packet-path run on M; writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
+ * sweeps, a small packet-path run on M, a short update run on M; writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
  * and exits 1 on a mismatch (or a crash), never because of a timing.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,17 +26,19 @@ import { runScaling, type ScalingOptions } from './scaling.js';
 import { prepare, probeCompile, runScenario, type Prepared, type ScenarioResult, type ScenarioSpec } from './scenario.js';
 import { renderSvg } from './svg.js';
 import { renderReport } from './table.js';
+import { updateTargets } from './update-report.js';
+import { runUpdates, updatesSpec, type UpdatesSpec } from './updates.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage: pnpm bench [options]
 
   --quick            a smoke run under a minute (CI): S, M, M with IPv6, a small L sample,
-                     CIDR at 1k prefixes, small sweeps, a small packet-path run on M;
-                     writes results/quick.{json,svg}
+                     CIDR at 1k prefixes, small sweeps, a small packet-path run on M,
+                     a short update run on M; writes results/quick.{json,svg}
   --skip-xl          leave the XL scenario (50k pods / 5k policies) out of a full run
-  --only LIST        parts to run, comma-separated: engines, cidr, scaling, packets
-                     (default: all)
+  --only LIST        parts to run, comma-separated: engines, cidr, scaling, packets,
+                     updates (default: all)
   --time MS          time budget per timed task (default 600, quick 150)
   --out DIR          where to write the JSON and SVG (default packages/bench/results)
   --no-write         print the table only
@@ -47,8 +49,8 @@ const USAGE = `usage: pnpm bench [options]
   -h, --help         this text
 
 Exit status: 0 ok; 1 an engine disagreed with the reference (or with another engine), a
-CIDR matcher disagreed with a plain scan, the packet filter disagreed with verdictCode, or
-the run crashed; 2 bad usage. Missed
+CIDR matcher disagreed with a plain scan, the packet filter disagreed with verdictCode, a
+live generation disagreed with the reference after an update, or the run crashed; 2 bad usage. Missed
 performance targets are reported, never an error.`;
 
 interface Config {
@@ -57,6 +59,7 @@ interface Config {
   readonly cidr: CidrOptions;
   readonly scaling: ScalingOptions;
   readonly packets: readonly PacketSpec[];
+  readonly updates: readonly UpdatesSpec[];
 }
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
@@ -84,6 +87,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
         timing: { timeMs: 100, warmupMs: 30 },
       },
       packets: [{ id: 'M', size: 'M', packets: 1 << 16, traceSeed: 7, batch: 4096, hitConnections: [4096], timing }],
+      updates: [updatesSpec('M', 'M', true)],
     };
   }
   const scenarios: ScenarioSpec[] = [
@@ -107,6 +111,8 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
       timing: { timeMs: 300, warmupMs: 80 },
     },
     packets: (['M', 'L'] as const).map((size) => ({ id: size, size, packets: 1 << 18, traceSeed: 7, batch: 4096, hitConnections: [4096, 65_536], timing })),
+    // Op counts for an incremental LiveDataplane; a per-kind time budget (10 s) bounds a full-recompile one.
+    updates: (['M', 'L'] as const).map((size) => updatesSpec(size, size, false)),
   };
 }
 
@@ -181,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.render) {
     const file = resolve(args.render);
     // Files from before the packet path have no `packets` section.
-    const results = { packets: [], ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResults>) } as BenchResults;
+    const results = { packets: [], updates: [], ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResults>) } as BenchResults;
     if (results.schemaVersion !== SCHEMA_VERSION) {
       process.stderr.write(`${file}: schemaVersion ${String(results.schemaVersion)}, this version reads ${SCHEMA_VERSION}\n`);
       return 2;
@@ -190,9 +196,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!args['no-write']) writeFileSync(file.replace(/\.json$/, '.svg'), renderSvg(results));
     return 0;
   }
-  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets').split(',').map((s) => s.trim()));
+  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets,updates').split(',').map((s) => s.trim()));
   for (const p of parts) {
-    if (!['engines', 'cidr', 'scaling', 'packets'].includes(p)) {
+    if (!['engines', 'cidr', 'scaling', 'packets', 'updates'].includes(p)) {
       process.stderr.write(`unknown part '${p}' in --only\n\n${USAGE}\n`);
       return 2;
     }
@@ -203,9 +209,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let cfg = config(args.quick, !args['skip-xl'], timeMs);
-  if (args['self-test-mismatch']) cfg = { ...cfg, scenarios: cfg.scenarios.map((s) => ({ ...s, injectMismatch: true })), packets: cfg.packets.map((s) => ({ ...s, injectMismatch: true })) };
+  if (args['self-test-mismatch']) {
+    cfg = {
+      ...cfg,
+      scenarios: cfg.scenarios.map((s) => ({ ...s, injectMismatch: true })),
+      packets: cfg.packets.map((s) => ({ ...s, injectMismatch: true })),
+      updates: cfg.updates.map((s) => ({ ...s, injectMismatch: true })),
+    };
+  }
   const progress = new Progress();
-  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0);
+  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0) + (parts.has('updates') ? cfg.updates.length : 0);
   const startedAt = new Date();
   const t0 = performance.now();
   const env = environment();
@@ -232,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     const cidr = parts.has('cidr') ? runCidr(cfg.cidr, progress) : [];
     const scaling = parts.has('scaling') ? runScaling(cfg.scaling, progress) : [];
     const packets = parts.has('packets') ? runPackets(cfg.packets, progress) : [];
+    const updates = parts.has('updates') ? runUpdates(cfg.updates, progress) : [];
     progress.done();
     const results: BenchResults = {
       schemaVersion: SCHEMA_VERSION,
@@ -244,7 +258,8 @@ export async function main(argv: string[]): Promise<number> {
       cidr,
       scaling,
       packets,
-      targets: checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'),
+      updates,
+      targets: [...checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'), ...updateTargets(updates, cfg.mode === 'quick')],
       sink: sinkState(),
     };
     process.stdout.write(`${renderReport(results)}\n`);

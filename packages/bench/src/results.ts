@@ -6,6 +6,7 @@ import type { CidrSetResult } from './cidr.js';
 import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
 import type { ScenarioResult } from './scenario.js';
+import type { UpdatesResult } from './updates.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -62,6 +63,8 @@ export interface BenchResults {
   readonly scaling: readonly ScalingSweep[];
   /** The packet path (`packets` part): parse, conntrack hits and misses, a whole trace. */
   readonly packets: readonly PacketScenarioResult[];
+  /** The update path (`updates` part): LiveDataplane.apply() latency per kind of change, verdicts while pods change. */
+  readonly updates: readonly UpdatesResult[];
   readonly targets: readonly TargetCheck[];
   /** The XOR sink every timed call folded its results into (printed so nothing is dead code). */
   readonly sink: number;

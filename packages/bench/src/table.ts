@@ -1,5 +1,6 @@
 /** The readable report on stdout: plain aligned text tables, no colours. */
 import type { BenchResults } from './results.js';
+import { renderUpdates } from './update-report.js';
 
 const MiB = 2 ** 20;
 
@@ -154,6 +155,11 @@ export function renderReport(r: BenchResults): string {
       );
     }
     out.push('hits/misses/inserts/evictions: per packet over the timed calls; table: the conntrack capacity (LRU beyond it)');
+  }
+  const updates = r.updates ?? [];
+  if (updates.length > 0) {
+    out.push('');
+    out.push(renderUpdates(updates));
   }
   out.push('');
   out.push(`Targets (DESIGN.md)${r.mode === 'quick' ? ': quick run, short timings and a small L trace: indicative only' : ''}`);

@@ -1,0 +1,258 @@
+/**
+ * The `updates` part: how fast LiveDataplane follows changes, and whether it stays right.
+ *
+ * Per cluster: the initial build (objects in, first generation out); then, per kind of
+ * change (pod add, remove, relabel, namespace labels, policy add and remove), the latency of
+ * `apply()` for one object, from the call to its return, when the change is visible to
+ * verdicts; after every k-th change, flows around the changed object are judged by the
+ * published generation and by the reference evaluator over the same objects. Then a full
+ * compile of the resulting objects, for comparison (what every change costs without
+ * incremental updates); verdict throughput while pod updates stream in; last, the live
+ * generation against a fresh compile of the final objects. Works with any strategy behind
+ * LiveDataplane (full recompile or incremental): op counts and a time budget per kind bound
+ * the run either way.
+ */
+import { CompiledDataplane, LiveDataplane, Random, syntheticCluster, type Cluster, type NetworkPolicy } from '@netpol/core';
+import { round } from './engines.js';
+import { benchCluster, benchTrace } from './generators.js';
+import { collectGarbage, median } from './measure.js';
+import { Progress } from './progress.js';
+import { clusterSize, shapeOf, type ClusterSize, type ScenarioSpec } from './scenario.js';
+import { checkFinal, checkFlows, flowsAround } from './update-check.js';
+import { ClusterModel, clusterObjects, roundTrip } from './update-model.js';
+import { loadablePolicy, rawObject } from './update-objects.js';
+import { OP_KINDS, OP_LABELS, UpdatePlanner, type OpKind, type Planned } from './update-ops.js';
+import { percentile, runStream, type StreamResult, type StreamSpec } from './update-stream.js';
+
+export { OP_KINDS, type OpKind } from './update-ops.js';
+export type { StreamResult, StreamSpec } from './update-stream.js';
+
+const POD_KINDS: ReadonlySet<OpKind> = new Set(['pod-add', 'pod-add-new-labels', 'pod-remove', 'pod-relabel', 'pod-relabel-new-labels']);
+
+export interface UpdatesSpec {
+  readonly id: string;
+  readonly size: ScenarioSpec['size'];
+  /** Recorded changes per pod kind (add, remove, relabel). */
+  readonly podOps: number;
+  /** Recorded changes per namespace and policy kind. */
+  readonly otherOps: number;
+  /** Changes applied before recording each kind (JIT warm-up). */
+  readonly warmupOps: number;
+  /** Per kind, stop recording past this many ms once `minOps` are recorded (a slow strategy stays bounded). */
+  readonly budgetMsPerKind: number;
+  readonly minOps: number;
+  /** Check flows after every k-th recorded change of each kind, the first one included. */
+  readonly checkEvery: number;
+  /** Flows per address the change concerns (a pod's, or a few selected pods'). */
+  readonly flowsPerSubject: number;
+  /** Full compiles of the objects (after the changes) timed for comparison. */
+  readonly recompiles: number;
+  readonly kinds?: readonly OpKind[];
+  readonly stream: StreamSpec & { readonly traceCount: number };
+  /** Flows of the end-state check against a fresh compile, and of those, checked against the reference. */
+  readonly finalTraceCount: number;
+  readonly referenceSample: number;
+  readonly traceSeed: number;
+  /** Seed of the changes. */
+  readonly seed: number;
+  /** Self-test: the first check expects a wrong verdict, so the run must abort. */
+  readonly injectMismatch?: boolean;
+}
+
+export interface OpLatency {
+  readonly kind: OpKind;
+  readonly label: string;
+  /** Recorded changes (fewer than asked when the kind's time budget ran out). */
+  readonly ops: number;
+  readonly warmup: number;
+  /** apply() latency, µs: nearest-rank percentiles. */
+  readonly us: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
+  readonly checks: number;
+  readonly checkedFlows: number;
+  /** Recorded changes the dataplane applied by recompiling everything (`strategy: 'rebuild'`; a full-recompile LiveDataplane reports none). */
+  readonly rebuilds: number;
+}
+
+export interface UpdatesResult {
+  readonly id: string;
+  readonly size: ClusterSize;
+  readonly objects: number;
+  /** new LiveDataplane(objects): validation and the first generation. */
+  readonly initialBuildMs: number;
+  /** new CompiledDataplane(cluster) on the objects after the changes: what any change would cost without incremental updates. */
+  readonly fullRecompileMs: { readonly median: number; readonly min: number; readonly runs: readonly number[] };
+  readonly ops: readonly OpLatency[];
+  readonly stream: readonly StreamResult[];
+  /** Generations published by the run. */
+  readonly generations: number;
+  readonly verification: { readonly ok: true; readonly checks: number; readonly flows: number; readonly finalTraceFlows: number; readonly referenceSample: number };
+}
+
+export type UpdatesOverrides = Omit<Partial<UpdatesSpec>, 'stream'> & { readonly stream?: Partial<UpdatesSpec['stream']> };
+
+/** The defaults: `quick` for a smoke run (seconds at M today), otherwise the full figures. */
+export function updatesSpec(id: string, size: ScenarioSpec['size'], quick: boolean, over: UpdatesOverrides = {}): UpdatesSpec {
+  const common = { id, size, checkEvery: 10, flowsPerSubject: 8, traceSeed: 7, seed: 11 };
+  const base: UpdatesSpec = quick
+    ? {
+        ...common,
+        podOps: 50,
+        otherOps: 10,
+        warmupOps: 2,
+        budgetMsPerKind: 1000,
+        minOps: 3,
+        recompiles: 3,
+        stream: { batch: 4096, durationMs: 300, batchesPerUpdate: [0, 100, 10], minUpdates: 3, rounds: 2, traceCount: 1 << 16 },
+        finalTraceCount: 1 << 14,
+        referenceSample: 500,
+      }
+    : {
+        ...common,
+        podOps: 200,
+        otherOps: 50,
+        warmupOps: 5,
+        budgetMsPerKind: 10_000,
+        minOps: 5,
+        recompiles: 5,
+        stream: { batch: 4096, durationMs: 1000, batchesPerUpdate: [0, 1000, 100, 10], minUpdates: 3, rounds: 4, traceCount: 1 << 18 },
+        finalTraceCount: 1 << 16,
+        referenceSample: 2000,
+      };
+  return { ...base, ...over, stream: { ...base.stream, ...over.stream } };
+}
+
+export function runUpdates(specs: readonly UpdatesSpec[], progress: Progress = new Progress(process.stderr, false)): UpdatesResult[] {
+  return specs.map((s) => {
+    progress.phase(`updates ${s.id}`);
+    return runOne(s, progress);
+  });
+}
+
+function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
+  const shape = shapeOf(spec.size);
+  progress.step(`${spec.id}: generating ${shape.pods} pods / ${shape.policies} policies`);
+  const raw = benchCluster(shape);
+  const generated = { ...raw, policies: raw.policies.map(loadablePolicy) };
+  const objects = clusterObjects(generated);
+  const loaded = roundTrip(generated, objects);
+  const raws = objects.map((o, i) => rawObject(o, i));
+
+  progress.step(`${spec.id}: initial build`);
+  collectGarbage();
+  const t0 = performance.now();
+  const live = new LiveDataplane(raws);
+  const initialBuildMs = performance.now() - t0;
+  const gen0 = live.generation;
+
+  const model = new ClusterModel(loaded);
+  const kinds = spec.kinds ?? OP_KINDS;
+  const planner = new UpdatePlanner(model, extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? spec.otherOps + spec.warmupOps : 0), spec.seed);
+  const r = new Random(spec.seed + 1);
+  let rebuilds = 0;
+  /** Applies one planned change to the dataplane (timed) and to the model; returns µs. */
+  const apply = (p: Planned): number => {
+    const t = performance.now();
+    const res = live.apply([p.change]);
+    const us = (performance.now() - t) * 1000;
+    if (!res.applied) throw new Error(`updates ${spec.id}: ${p.kind} ${p.what} was rejected: ${res.issues.map((i) => i.message).join('; ')}`);
+    if (res.strategy === 'rebuild') rebuilds++;
+    model.apply(p.change);
+    return us;
+  };
+
+  let corrupt = spec.injectMismatch === true;
+  let checks = 0;
+  let checkedFlows = 0;
+  const ops: OpLatency[] = [];
+  for (const kind of kinds) {
+    const want = POD_KINDS.has(kind) ? spec.podOps : spec.otherOps;
+    progress.step(`${spec.id}: ${OP_LABELS[kind]} × ${want}`);
+    for (let i = 0; i < spec.warmupOps; i++) apply(planner.plan(kind));
+    collectGarbage();
+    const us: number[] = [];
+    let kindChecks = 0;
+    let kindFlows = 0;
+    rebuilds = 0;
+    const start = performance.now();
+    while (us.length < want && (us.length < spec.minOps || performance.now() - start < spec.budgetMsPerKind)) {
+      const p = planner.plan(kind);
+      us.push(apply(p));
+      if ((us.length - 1) % spec.checkEvery === 0) {
+        const flows = flowsAround(model, p.subjects, spec.flowsPerSubject, r);
+        checkFlows(`updates ${spec.id}: after ${kind} #${us.length - 1} (${p.what})`, live.current, model, flows, corrupt);
+        if (flows.length > 0) corrupt = false; // planted on the first check that has a flow
+        kindChecks++;
+        kindFlows += flows.length;
+      }
+    }
+    checks += kindChecks;
+    checkedFlows += kindFlows;
+    ops.push({ ...latency(kind, us, spec.warmupOps, kindChecks, kindFlows), rebuilds });
+  }
+
+  progress.step(`${spec.id}: full recompiles`);
+  const runs = recompiles(model.cluster(), spec.recompiles);
+
+  progress.step(`${spec.id}: verdicts while pods change`);
+  const trace = benchTrace(generated, { count: Math.max(spec.stream.traceCount, spec.finalTraceCount), seed: spec.traceSeed });
+  const cycle: OpKind[] = ['pod-add', 'pod-relabel', 'pod-remove'];
+  let c = 0;
+  const stream = runStream(
+    spec.stream,
+    trace,
+    () => live.current,
+    () => apply(planner.plan(cycle[c++ % cycle.length]!)),
+  );
+
+  progress.step(`${spec.id}: end state against a fresh compile`);
+  const final = checkFinal(`updates ${spec.id}`, live.current, model, { ...trace, count: spec.finalTraceCount }, spec.referenceSample);
+  return {
+    id: spec.id,
+    size: clusterSize(shape, generated),
+    objects: objects.length,
+    initialBuildMs: round(initialBuildMs, 1),
+    fullRecompileMs: { median: round(median(runs), 1), min: round(Math.min(...runs), 1), runs: runs.map((x) => round(x, 1)) },
+    ops,
+    stream,
+    generations: live.generation - gen0,
+    verification: { ok: true, checks, flows: checkedFlows, finalTraceFlows: final.flows, referenceSample: final.referenceSample },
+  };
+}
+
+/** Full compiles of the cluster (after the changes: JIT as warm as for them), ms. */
+function recompiles(cluster: Cluster, n: number): number[] {
+  const runs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    collectGarbage();
+    const t = performance.now();
+    new CompiledDataplane(cluster);
+    runs.push(performance.now() - t);
+  }
+  return runs;
+}
+
+function latency(kind: OpKind, us: number[], warmup: number, checks: number, checkedFlows: number): Omit<OpLatency, 'rebuilds'> {
+  const s = [...us].sort((a, b) => a - b);
+  return {
+    kind,
+    label: OP_LABELS[kind],
+    ops: s.length,
+    warmup,
+    us: { p50: round(percentile(s, 0.5), 1), p99: round(percentile(s, 0.99), 1), max: round(s[s.length - 1] ?? NaN, 1), mean: round(s.reduce((a, b) => a + b, 0) / s.length, 1) },
+    checks,
+    checkedFlows,
+  };
+}
+
+/**
+ * The policies the generator makes past the cluster's own (same seed, a larger count: its
+ * first policies are the cluster's), so that an added policy is like the others.
+ */
+function extraPolicies(shape: ReturnType<typeof shapeOf>, existing: readonly NetworkPolicy[], n: number): NetworkPolicy[] {
+  if (n === 0) return [];
+  const more = syntheticCluster({ ...shape, policies: existing.length + n }).policies;
+  if (more.slice(0, existing.length).some((p, i) => p.name !== existing[i]!.name || p.namespace !== existing[i]!.namespace)) {
+    throw new Error('the generator does not extend its policy list deterministically');
+  }
+  return more.slice(existing.length).map(loadablePolicy);
+}
