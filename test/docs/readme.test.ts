@@ -5,6 +5,7 @@ import { runReadmeExample } from '../helpers.js';
 
 test.each([
   ['## Library API', 3],
+  ['## Live updates and worker threads', 6],
   ['## Packets, conntrack and replay', 6],
 ])('%s example', (heading, lines) => {
   const { printed, expected } = runReadmeExample(heading);
