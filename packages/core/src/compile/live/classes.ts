@@ -77,6 +77,7 @@ export class DirectionClasses {
     id = this.locals.length;
     this.ensure(id + 1, this.peerClasses.length);
     this.locals.push({ policies: [...policies], profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
+    this.unused++;
     this.localIds.set(key, id);
     this.fillRow(id);
     return id;
@@ -90,6 +91,7 @@ export class DirectionClasses {
     id = this.peerClasses.length;
     this.ensure(this.locals.length, id + 1);
     this.peerClasses.push({ peers: new Set(peers), profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
+    this.unused++;
     this.peerIds.set(key, id);
     for (const p of peers) {
       const list = this.byPeer.get(p);
@@ -144,11 +146,21 @@ export class DirectionClasses {
     }
   }
 
-  /** Classes that no entry uses (garbage until the next rebuild). */
-  garbage(): number {
-    let n = 0;
-    for (let l = 1; l < this.locals.length; l++) if (this.locals[l]!.refs === 0) n++;
-    for (const p of this.peerClasses) if (p.refs === 0) n++;
-    return n;
+  /** Classes that no entry uses (garbage until the next rebuild), kept as references change. */
+  unused = 0;
+
+  /** An entry starts (+1) or stops (-1) using a local class. */
+  refLocal(id: number, by: 1 | -1): void {
+    if (id !== 0) this.count(this.locals[id]!, by);
+  }
+
+  refPeer(id: number, by: 1 | -1): void {
+    this.count(this.peerClasses[id]!, by);
+  }
+
+  private count(c: { refs: number }, by: 1 | -1): void {
+    if (c.refs === 0) this.unused--;
+    c.refs += by;
+    if (c.refs === 0) this.unused++;
   }
 }

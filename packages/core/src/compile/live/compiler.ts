@@ -26,6 +26,7 @@ import { PROTOCOL_SLOTS } from '../ports.js';
 import { DirectionClasses, type RuleSource } from './classes.js';
 import { MasterImage } from './master.js';
 import { LivePorts } from './ports.js';
+import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
 import { initTrie, insertPrefix, removePrefix, type TrieStore } from './trie.js';
 
 interface Identity {
@@ -72,6 +73,7 @@ interface PolicyState {
 }
 
 const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
+const NO_PEERS: readonly number[] = [];
 const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
 const podKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 const wordsOf = (value: bigint, family: Family): number[] =>
@@ -121,7 +123,12 @@ export class LiveCompiler implements RuleSource {
   private entryCount = 1;
   /** Regions only, for finding the prefix around an address that goes away. */
   private readonly regionTries: Record<Family, TrieStore>;
+  /** The IPv6 host table must be rewritten whole (its slot count changed) at commit. */
   private hosts6Dirty = false;
+  private hosts6Count = 0;
+  private readonly hostTable: HostTableStore;
+  /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
+  private readonly peerLists = new Map<string, readonly number[]>();
   /** Entries whose classes must be computed again at the end of the batch. */
   private readonly stale = new Set<Host | Region | 'default'>();
   private readonly lengthOf = (e: number): number => this.entryLength[e]!;
@@ -140,6 +147,16 @@ export class LiveCompiler implements RuleSource {
     initTrie(this.master.trie4, 0);
     initTrie(this.master.trie6, 0);
     this.regionTries = { 4: plainTrie(), 6: plainTrie() };
+    const master = this.master;
+    this.hostTable = {
+      get table() {
+        return master.views.hosts6;
+      },
+      get slots() {
+        return master.caps.hosts6Slots;
+      },
+      touch: (start, end) => master.touch('hosts6', start, end),
+    };
     initTrie(this.regionTries[4], 0);
     initTrie(this.regionTries[6], 0);
     this.stale.add('default');
@@ -191,7 +208,7 @@ export class LiveCompiler implements RuleSource {
   garbage(): { unused: number; total: number } {
     const c = this.classes;
     return {
-      unused: c.egress.garbage() + c.ingress.garbage(),
+      unused: c.egress.unused + c.ingress.unused,
       total: c.egress.locals.length + c.ingress.locals.length + c.egress.peerClasses.length + c.ingress.peerClasses.length,
     };
   }
@@ -543,7 +560,7 @@ export class LiveCompiler implements RuleSource {
       h = { key: k, ip, words: wordsOf(ip.value, ip.family), entry: this.allocEntry(bitsOf(ip.family) + 0.5), pod: undefined, identity: undefined, node: undefined };
       this.hosts.set(k, h);
       if (ip.family === 4) insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);
-      else this.hosts6Dirty = true;
+      else this.addHost6(h);
     }
     h.pod = pod;
     h.node = node;
@@ -568,13 +585,30 @@ export class LiveCompiler implements RuleSource {
     if (h.ip.family === 4) {
       const cover = lookup(this.regionTries[4], h.words);
       removePrefix(this.master.trie4, h.words, 32, h.entry, cover);
-    } else this.hosts6Dirty = true;
+    } else {
+      this.hosts6Count--;
+      if (!this.hosts6Dirty) removeHost6(this.hostTable, h.words);
+    }
     this.writeEntry(h.entry, [0, 0, 0, 0, 0, 0, 0, 0]);
     this.freeEntries.push(h.entry);
   }
 
+  /** At most half full; past that, twice the slots and a rewrite at commit. */
+  private addHost6(h: Host): void {
+    this.hosts6Count++;
+    if (this.hosts6Count * 2 + 1 > this.master.caps.hosts6Slots) {
+      this.master.ensure({ hosts6Slots: this.hosts6Count * 2 + 1 });
+      this.hosts6Dirty = true;
+    } else if (!this.hosts6Dirty) insertHost6(this.hostTable, h.words, h.entry);
+  }
+
   private ipPeersOf(ip: IPAddress, length: number): readonly number[] {
-    return this.ipIndex.peersContaining(ip.family, ip.value, length);
+    const list = this.ipIndex.peersContaining(ip.family, ip.value, length);
+    if (list.length === 0) return NO_PEERS;
+    const key = list.join(',');
+    let same = this.peerLists.get(key);
+    if (!same) this.peerLists.set(key, (same = list));
+    return same;
   }
 
   /** [egress local, ingress local, egress peer, ingress peer] of an identity (or none) with ipBlock peers. */
@@ -601,13 +635,13 @@ export class LiveCompiler implements RuleSource {
   /** Classes each entry uses, for reference counts (the garbage estimate). */
   private readonly entryClasses: (readonly number[] | undefined)[] = [];
 
-  private countRefs(cls: readonly number[] | undefined, by: number): void {
+  private countRefs(cls: readonly number[] | undefined, by: 1 | -1): void {
     if (!cls) return;
     const c = this.classes;
-    c.egress.locals[cls[0]!]!.refs += by;
-    c.ingress.locals[cls[1]!]!.refs += by;
-    c.egress.peerClasses[cls[2]!]!.refs += by;
-    c.ingress.peerClasses[cls[3]!]!.refs += by;
+    c.egress.refLocal(cls[0]!, by);
+    c.ingress.refLocal(cls[1]!, by);
+    c.egress.refPeer(cls[2]!, by);
+    c.ingress.refPeer(cls[3]!, by);
   }
 
   private writeEntry(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
@@ -621,7 +655,7 @@ export class LiveCompiler implements RuleSource {
   }
 
   private classifyHost(h: Host): void {
-    const ipPeers = this.options.ipBlockMatchesPods ? this.ipPeersOf(h.ip, bitsOf(h.ip.family)) : [];
+    const ipPeers = this.options.ipBlockMatchesPods ? this.ipPeersOf(h.ip, bitsOf(h.ip.family)) : NO_PEERS;
     const cls = this.classify(h.identity, ipPeers);
     const f = this.fields;
     f[E.podSlot] = h.pod ? h.pod.slot : 0;

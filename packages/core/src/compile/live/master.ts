@@ -99,6 +99,7 @@ export class MasterImage {
       changed = true;
       next[k] = k === 'portClasses' ? Math.ceil(grown(next[k], v) / 32) * 32 : k === 'hosts6Slots' ? 2 ** Math.ceil(Math.log2(grown(next[k], v))) : grown(next[k], v);
     }
+    if (changed && process.env.NP_DEBUG) console.error("relayout", JSON.stringify(need), new Error().stack?.split("\n")[3]);
     if (changed) this.relayout(next);
   }
 
