@@ -107,21 +107,53 @@ export class DirectionClasses {
     return this.direction === 'ingress' ? this.ports.ruleSet(info, local.namedPorts, local.profileKey) : this.ports.ruleSet(info, peer.namedPorts, peer.profileKey);
   }
 
+  /**
+   * A new row. When the class is an existing one plus its newest policy (the common case of
+   * a policy being added: ids grow, so the new id comes last), the row is that class's row
+   * united with the policy's own: one union per column instead of one per rule and target.
+   */
   private fillRow(l: number): void {
     const local = this.locals[l]!;
     const stride = this.stride;
-    const row = new Uint32Array(this.peerClasses.length);
-    for (const pi of local.policies) {
-      for (const ruleId of this.source.rulesOf(pi, this.direction)) {
-        const info = this.source.rule(ruleId);
-        const targets = info.peerIds.length === 0 ? undefined : [...new Set(info.peerIds.flatMap((id) => this.byPeer.get(id) ?? NONE))];
-        const visit = (p: number): void => void (row[p] = this.ports.union(row[p]!, this.ruleSet(info, local, this.peerClasses[p]!)));
-        if (targets) targets.forEach(visit);
-        else for (let p = 0; p < row.length; p++) visit(p);
-      }
+    const n = this.peerClasses.length;
+    const ps = local.policies;
+    const base = ps.length > 1 ? this.localIds.get(`${ps.slice(0, -1).join(',')}|${local.profileKey}`) : undefined;
+    let row: Uint32Array;
+    if (base !== undefined) {
+      row = Uint32Array.from(this.cells.subarray(base * stride, base * stride + n));
+      const own = this.policyRow(ps[ps.length - 1]!, local);
+      for (let p = 0; p < n; p++) if (own[p] !== 0) row[p] = this.ports.union(row[p]!, own[p]!);
+    } else {
+      row = new Uint32Array(n);
+      for (const pi of ps) this.addPolicy(row, pi, local);
     }
     this.cells.set(row, l * stride);
-    this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', l * stride, l * stride + row.length);
+    this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', l * stride, l * stride + n);
+  }
+
+  /** Port sets one policy's rules give each peer class, for a local class's named ports. */
+  private readonly policyRows = new Map<string, Uint32Array>();
+
+  private policyRow(pi: number, local: LocalClass): Uint32Array {
+    const key = `${pi}|${local.profileKey}`;
+    let row = this.policyRows.get(key);
+    if (!row || row.length !== this.peerClasses.length) {
+      row = new Uint32Array(this.peerClasses.length);
+      this.addPolicy(row, pi, local);
+      this.policyRows.set(key, row);
+    }
+    return row;
+  }
+
+  /** Unites into `row` what policy `pi`'s rules of this direction admit per peer class. */
+  private addPolicy(row: Uint32Array, pi: number, local: LocalClass): void {
+    for (const ruleId of this.source.rulesOf(pi, this.direction)) {
+      const info = this.source.rule(ruleId);
+      const targets = info.peerIds.length === 0 ? undefined : [...new Set(info.peerIds.flatMap((id) => this.byPeer.get(id) ?? NONE))];
+      const visit = (p: number): void => void (row[p] = this.ports.union(row[p]!, this.ruleSet(info, local, this.peerClasses[p]!)));
+      if (targets) targets.forEach(visit);
+      else for (let p = 0; p < row.length; p++) visit(p);
+    }
   }
 
   private fillColumn(p: number): void {
