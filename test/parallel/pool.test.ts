@@ -4,7 +4,7 @@
  * size, under concurrent calls and with two images registered; failures reject, never hang.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledDataplane, Kernel, Random, VerdictPool, compile, syntheticCluster, syntheticTrace, type Cluster, type Flow, type FlowBatch, type IPAddress } from '@netpol/core';
+import { CompiledDataplane, Kernel, Random, VerdictPool, compile, nativeStatus, syntheticCluster, syntheticTrace, type Cluster, type Flow, type FlowBatch, type IPAddress } from '@netpol/core';
 import { encodeBatch } from '../helpers.js';
 
 const cluster = syntheticCluster({ pods: 400, policies: 40, dualStack: 0.5, seed: 3 });
@@ -78,6 +78,8 @@ describe.each(['off', 'auto'] as const)('VerdictPool, native %s', (native) => {
       expect(await pool.verdictBatch(1, b), `n=${n}`).toEqual(want);
     }
     expect(pool.size).toBe(3);
+    // Workers load the addon exactly when this thread can (NETPOL_NATIVE=0 reaches them too).
+    expect(pool.native).toBe(native === 'auto' && nativeStatus().active);
   });
 
   it('equals Kernel.verdictBatch on four-word batches: IPv6, IPv4, flags, bad families', async () => {
@@ -159,5 +161,39 @@ describe('VerdictPool failures', () => {
     await expect(call).rejects.toThrow(/worker 0 exited/);
     await expect(pool.verdictBatch(1, v4)).rejects.toThrow(/unusable after a worker failure \(VerdictPool worker 0 exited/);
     await pool.close();
+  });
+});
+
+describe('VerdictPool.sharedBatch (zero copy)', () => {
+  it('flows and verdicts in one SharedArrayBuffer: same bytes as the calling thread, concurrent calls included', async () => {
+    const cluster = syntheticCluster({ pods: 300, policies: 30, seed: 5 });
+    const dp = new CompiledDataplane(cluster, { shared: true, native: 'off' });
+    const trace = syntheticTrace(cluster, { count: 9000, seed: 3 });
+    const pool = await VerdictPool.create({ workers: 2 });
+    try {
+      await pool.addImage(1, dp.image as SharedArrayBuffer);
+      const shared = [0, 4500].map((from) => {
+        const n = 4500;
+        const s = VerdictPool.sharedBatch(n);
+        s.batch.src.set(trace.src.subarray(from, from + n));
+        s.batch.dst.set(trace.dst.subarray(from, from + n));
+        s.batch.port.set(trace.port.subarray(from, from + n));
+        s.batch.protocol.set(trace.protocol.subarray(from, from + n));
+        return s;
+      });
+      const want = shared.map(({ batch }) => {
+        const o = new Uint8Array(batch.count);
+        dp.verdictBatchJS(batch, o);
+        return o;
+      });
+      shared.forEach(({ out }) => out.fill(0xee));
+      const got = await Promise.all(shared.map(({ batch, out }) => pool.verdictBatch(1, batch, out)));
+      got.forEach((o, i) => {
+        expect(o).toBe(shared[i]!.out); // written in place
+        expect([...o]).toEqual([...want[i]!]);
+      });
+    } finally {
+      await pool.close();
+    }
   });
 });

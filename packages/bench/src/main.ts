@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling,packets,updates] [--out DIR] [--no-write]`
+ * `pnpm bench [--quick] [--skip-xl] [--only engines,cidr,scaling,packets,updates,workers] [--out DIR] [--no-write]`
  *
  * Full run: scenarios S, M, L, XL (IPv4) and L with an IPv6 trace, the CIDR
  * sub-benchmark at 1k and 10k prefixes, the policy and pod sweeps, the packet path on M and
- * L, update latency on M and L; writes results/latest.json and results/latest.svg. Quick run (--quick, under a minute,
+ * L, update latency on M and L, the verdict pool (1 vs 2 worker threads) on L; writes results/latest.json and results/latest.svg. Quick run (--quick, under a minute,
  * what CI runs): S, M, an IPv6 trace on M and a small L sample, CIDR at 1k prefixes, small
- * sweeps, a small packet-path run on M, a short update run on M; writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
+ * sweeps, a small packet-path run on M, a short update run on M, a small verdict-pool run on L; writes results/quick.json and results/quick.svg. Every run checks verdicts before timing
  * and exits 1 on a mismatch (or a crash), never because of a timing.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,7 @@ import { runScaling, type ScalingOptions } from './scaling.js';
 import { prepare, probeCompile, runScenario, type Prepared, type ScenarioResult, type ScenarioSpec } from './scenario.js';
 import { renderSvg } from './svg.js';
 import { renderReport } from './table.js';
+import { renderWorkers, runWorkers, workersTargets, type WorkersOptions } from './workers.js';
 import { updateTargets } from './update-report.js';
 import { runUpdates, updatesSpec, type UpdatesSpec } from './updates.js';
 
@@ -38,7 +39,8 @@ const USAGE = `usage: pnpm bench [options]
                      a short update run on M; writes results/quick.{json,svg}
   --skip-xl          leave the XL scenario (50k pods / 5k policies) out of a full run
   --only LIST        parts to run, comma-separated: engines, cidr, scaling, packets,
-                     updates (default: all)
+                     updates, workers (the VerdictPool: 1 and 2 worker threads)
+                     (default: all)
   --time MS          time budget per timed task (default 600, quick 150)
   --out DIR          where to write the JSON and SVG (default packages/bench/results)
   --no-write         print the table only
@@ -60,6 +62,7 @@ interface Config {
   readonly scaling: ScalingOptions;
   readonly packets: readonly PacketSpec[];
   readonly updates: readonly UpdatesSpec[];
+  readonly workers: WorkersOptions;
 }
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
@@ -88,6 +91,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
       },
       packets: [{ id: 'M', size: 'M', packets: 1 << 16, traceSeed: 7, batch: 4096, hitConnections: [4096], timing }],
       updates: [updatesSpec('M', 'M', true)],
+      workers: { size: 'L', flows: 1 << 18, batch: 1 << 16, sweeps: 2, repetitions: 5, workers: [1, 2], inFlight: 2, traceSeed: 7 },
     };
   }
   const scenarios: ScenarioSpec[] = [
@@ -113,6 +117,8 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     packets: (['M', 'L'] as const).map((size) => ({ id: size, size, packets: 1 << 18, traceSeed: 7, batch: 4096, hitConnections: [4096, 65_536], timing })),
     // Op counts for an incremental LiveDataplane; a per-kind time budget (10 s) bounds a full-recompile one.
     updates: (['M', 'L'] as const).map((size) => updatesSpec(size, size, false)),
+    // Best of 25 interleaved passes of 4M flows: the 2-worker figure needs both cores free.
+    workers: { size: 'L', flows: 1 << 20, batch: 1 << 18, sweeps: 4, repetitions: 25, workers: [1, 2], inFlight: 2, traceSeed: 7 },
   };
 }
 
@@ -193,12 +199,13 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stdout.write(`${renderReport(results)}\n`);
+    if (results.workers) process.stdout.write(`\n${renderWorkers(results.workers)}\n`);
     if (!args['no-write']) writeFileSync(file.replace(/\.json$/, '.svg'), renderSvg(results));
     return 0;
   }
-  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets,updates').split(',').map((s) => s.trim()));
+  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets,updates,workers').split(',').map((s) => s.trim()));
   for (const p of parts) {
-    if (!['engines', 'cidr', 'scaling', 'packets', 'updates'].includes(p)) {
+    if (!['engines', 'cidr', 'scaling', 'packets', 'updates', 'workers'].includes(p)) {
       process.stderr.write(`unknown part '${p}' in --only\n\n${USAGE}\n`);
       return 2;
     }
@@ -218,7 +225,7 @@ export async function main(argv: string[]): Promise<number> {
     };
   }
   const progress = new Progress();
-  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0) + (parts.has('updates') ? cfg.updates.length : 0);
+  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0) + (parts.has('updates') ? cfg.updates.length : 0) + (parts.has('workers') ? 1 : 0);
   const startedAt = new Date();
   const t0 = performance.now();
   const env = environment();
@@ -246,6 +253,8 @@ export async function main(argv: string[]): Promise<number> {
     const scaling = parts.has('scaling') ? runScaling(cfg.scaling, progress) : [];
     const packets = parts.has('packets') ? runPackets(cfg.packets, progress) : [];
     const updates = parts.has('updates') ? runUpdates(cfg.updates, progress) : [];
+    if (parts.has('workers')) progress.phase('workers: VerdictPool, 1 and 2 workers');
+    const workers = parts.has('workers') ? await runWorkers(cfg.workers, progress) : null;
     progress.done();
     const results: BenchResults = {
       schemaVersion: SCHEMA_VERSION,
@@ -259,10 +268,12 @@ export async function main(argv: string[]): Promise<number> {
       scaling,
       packets,
       updates,
-      targets: [...checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'), ...updateTargets(updates, cfg.mode === 'quick')],
+      workers,
+      targets: [...checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'), ...updateTargets(updates, cfg.mode === 'quick'), ...workersTargets(workers)],
       sink: sinkState(),
     };
     process.stdout.write(`${renderReport(results)}\n`);
+    if (workers) process.stdout.write(`\n${renderWorkers(workers)}\n`);
     if (!args['no-write']) {
       const dir = resolve(args.out ?? join(PKG, 'results'));
       mkdirSync(dir, { recursive: true });

@@ -7,6 +7,7 @@ import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
 import type { ScenarioResult } from './scenario.js';
 import type { UpdatesResult } from './updates.js';
+import type { WorkersResult } from './workers.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -65,6 +66,8 @@ export interface BenchResults {
   readonly packets: readonly PacketScenarioResult[];
   /** The update path (`updates` part): LiveDataplane.apply() latency per kind of change, verdicts while pods change. */
   readonly updates: readonly UpdatesResult[];
+  /** The verdict pool (`workers` part); absent in files from before it, null when not run. */
+  readonly workers?: WorkersResult | null;
   readonly targets: readonly TargetCheck[];
   /** The XOR sink every timed call folded its results into (printed so nothing is dead code). */
   readonly sink: number;

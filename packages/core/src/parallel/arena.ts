@@ -50,6 +50,31 @@ export class Arena {
     return layout;
   }
 
+  /**
+   * For a batch whose arrays, and `out`, all view one SharedArrayBuffer (see
+   * VerdictPool.sharedBatch): only the claim counter is set here; workers read and write the
+   * caller's buffer in place. Undefined when the batch is not laid out that way.
+   */
+  direct(batch: FlowBatch, out: Uint8Array): { flows: SharedArrayBuffer; layout: ArenaLayout } | undefined {
+    const flows = out.buffer;
+    if (!(flows instanceof SharedArrayBuffer)) return undefined;
+    const arrays = [batch.src, batch.dst, batch.port, batch.protocol, batch.family, batch.flags];
+    if (arrays.some((a) => a !== undefined && a.buffer !== flows)) return undefined;
+    Atomics.store(new Int32Array(this.buffer, 0, 1), 0, 0);
+    const layout: ArenaLayout = {
+      claim: 0,
+      words: batch.family ? 4 : 1,
+      src: batch.src.byteOffset,
+      dst: batch.dst.byteOffset,
+      port: batch.port.byteOffset,
+      protocol: batch.protocol.byteOffset,
+      out: out.byteOffset,
+      ...(batch.family && { family: batch.family.byteOffset }),
+      ...(batch.flags && { flags: batch.flags.byteOffset }),
+    };
+    return { flows, layout };
+  }
+
   /** The buffer if worker `i` does not hold it yet (it is then counted as holding it). */
   bufferFor(i: number): SharedArrayBuffer | undefined {
     if (this.sent.has(i)) return undefined;

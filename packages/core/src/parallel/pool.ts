@@ -30,7 +30,8 @@ export interface PoolOptions {
  * When this module is loaded from TypeScript source (vitest aliases @netpol/core to src/),
  * Node cannot run a .ts worker: use the built file, which the test command builds first.
  */
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/parallel/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = FROM_SOURCE ? new URL('../../dist/parallel/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
 
 /** Below this many flows per worker a batch uses fewer workers: a round trip costs ~tens of µs. */
 const MIN_CHUNK = 2048;
@@ -55,7 +56,7 @@ interface Slot {
   dead: boolean;
 }
 
-export const defaultWorkers = (): number => Math.max(1, Math.min(os.availableParallelism(), 8));
+const defaultWorkers = (): number => Math.max(1, Math.min(os.availableParallelism(), 8));
 
 export class VerdictPool {
   readonly size: number;
@@ -103,7 +104,8 @@ export class VerdictPool {
       await pool.started;
     } catch (e) {
       await pool.close();
-      throw e;
+      if (!FROM_SOURCE) throw e;
+      throw new Error(`${(e as Error).message} (loaded from source, the pool runs ${WORKER_URL.pathname}: build @netpol/core first)`, { cause: e });
     }
     return pool;
   }
@@ -119,8 +121,9 @@ export class VerdictPool {
     try {
       await this.broadcast({ type: 'add', id, image });
     } catch (e) {
-      // Others may have taken it: forget it everywhere (a no-op where it never arrived).
       if (this.images.get(id) === entry) this.images.delete(id);
+      if (this.closed || this.failure) throw e; // not a refusal: the pool went away
+      // Others may have taken it: forget it everywhere (a no-op where it never arrived).
       await this.broadcast({ type: 'remove', id }).catch(() => {});
       throw new Error(`VerdictPool: image ${id} refused: ${(e as Error).message}`, { cause: e });
     }
@@ -146,24 +149,53 @@ export class VerdictPool {
     try {
       this.usable(); // the pool or the image may have gone while this call queued
       this.requireImage(imageId);
-      const layout = arena.load(batch);
+      const direct = arena.direct(batch, result);
+      const layout = direct?.layout ?? arena.load(batch);
       const parts = Math.min(this.size, Math.ceil(n / MIN_CHUNK));
       const grain = Math.max(MIN_CHUNK / 2, Math.ceil(n / (parts * GRAINS_PER_WORKER)));
       const runs: Promise<void>[] = [];
       for (let k = 0; k < parts; k++) {
         const slot = this.slots[(this.next + k) % this.size]!;
         const buffer = arena.bufferFor(slot.index);
-        runs.push(this.request(slot, { type: 'run', image: imageId, arena: arena.id, layout, count: n, grain, ...(buffer && { buffer }) }));
+        runs.push(this.request(slot, { type: 'run', image: imageId, arena: arena.id, layout, count: n, grain, ...(buffer && { buffer }), ...(direct && { flows: direct.flows }) }));
       }
       this.next = (this.next + parts) % this.size;
       // Every chunk must be over before the arena is reused, failed or not.
       const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
-      arena.copyOut(layout, n, result);
+      if (!direct) arena.copyOut(layout, n, result);
       return result;
     } finally {
       this.release(arena);
     }
+  }
+
+  /**
+   * A batch of `count` flows and its output, all in one SharedArrayBuffer: fill it and pass
+   * both to verdictBatch, and no flow is copied in or out (the workers read and write it).
+   */
+  static sharedBatch(count: number, options: { readonly family?: boolean; readonly flags?: boolean } = {}): { batch: FlowBatch; out: Uint8Array } {
+    const words = options.family ? 4 : 1;
+    let at = 0;
+    const take = (bytes: number): number => ((at += bytes), at - bytes);
+    const src = take(count * words * 4);
+    const dst = take(count * words * 4);
+    const port = take(count * 2);
+    const protocol = take(count);
+    const out = take(count);
+    const family = options.family ? take(count) : -1;
+    const flags = options.flags ? take(count) : -1;
+    const b = new SharedArrayBuffer(Math.max(at, 8));
+    const batch: FlowBatch = {
+      count,
+      src: new Uint32Array(b, src, count * words),
+      dst: new Uint32Array(b, dst, count * words),
+      port: new Uint16Array(b, port, count),
+      protocol: new Uint8Array(b, protocol, count),
+      ...(family >= 0 && { family: new Uint8Array(b, family, count) }),
+      ...(flags >= 0 && { flags: new Uint8Array(b, flags, count) }),
+    };
+    return { batch, out: new Uint8Array(b, out, count) };
   }
 
   /** Stops the workers; calls in flight reject, later calls reject. Idempotent. */

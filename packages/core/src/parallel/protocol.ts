@@ -30,6 +30,11 @@ export type Request =
       readonly arena: number;
       /** Sent only when this worker has not seen this arena (or since it grew). */
       readonly buffer?: SharedArrayBuffer;
+      /**
+       * The caller's own shared buffer holding the flows and the output (zero copy): the
+       * layout's array offsets are then into it; the claim counter stays in the arena.
+       */
+      readonly flows?: SharedArrayBuffer;
       readonly layout: ArenaLayout;
       /** Flows in the batch. */
       readonly count: number;

@@ -43,8 +43,9 @@ function run(m: Extract<Request, { type: 'run' }>): void {
   const buf = arenas.get(m.arena);
   if (!buf) throw new Error(`arena ${m.arena} was never sent to this worker`);
   const claim = new Int32Array(buf, m.layout.claim, 1);
+  const data = m.flows ?? buf;
   for (let start = Atomics.add(claim, 0, m.grain); start < m.count; start = Atomics.add(claim, 0, m.grain)) {
-    chunk(img, buf, m.layout, start, Math.min(m.count, start + m.grain));
+    chunk(img, data, m.layout, start, Math.min(m.count, start + m.grain));
   }
 }
 
