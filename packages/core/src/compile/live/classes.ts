@@ -31,6 +31,10 @@ export interface RuleSource {
   /** Rule ids of a policy id in a direction. */
   rulesOf(policy: number, direction: Direction): readonly number[];
   rule(id: number): RuleInfo;
+  /** Rules (of any policy, live or not) with no peers: they match every peer class. */
+  openRules(direction: Direction): readonly number[];
+  /** Rules naming this peer id. */
+  rulesNaming(peer: number): readonly number[];
 }
 
 const NONE: number[] = [];
@@ -79,6 +83,11 @@ export class DirectionClasses {
     this.locals.push({ policies: [...policies], profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
     this.unused++;
     this.localIds.set(key, id);
+    for (const pi of policies) {
+      const list = this.localsByPolicy.get(pi);
+      if (list) list.push(id);
+      else this.localsByPolicy.set(pi, [id]);
+    }
     this.fillRow(id);
     return id;
   }
@@ -156,27 +165,34 @@ export class DirectionClasses {
     }
   }
 
+  /**
+   * A new column. Only rules that can match the peer class matter (those naming one of its
+   * peers, and those with no peers), and only local classes holding their policies: found
+   * through indexes instead of walking every local class.
+   */
   private fillColumn(p: number): void {
     const peer = this.peerClasses[p]!;
     const stride = this.stride;
     const section = this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix';
-    for (let l = 1; l < this.locals.length; l++) {
-      const local = this.locals[l]!;
-      let cell = 0;
-      for (const pi of local.policies) {
-        for (const ruleId of this.source.rulesOf(pi, this.direction)) {
-          const info = this.source.rule(ruleId);
-          if (info.peerIds.length > 0 && !info.peerIds.some((id) => peer.peers.has(id))) continue;
-          cell = this.ports.union(cell, this.ruleSet(info, local, peer));
-        }
-      }
-      // Cells start at 0 (the empty set): only non-empty ones need writing.
-      if (cell !== 0) {
-        this.cells[l * stride + p] = cell;
-        this.master.touch(section, l * stride + p, l * stride + p + 1);
+    const rules = new Set(this.source.openRules(this.direction));
+    for (const id of peer.peers) for (const r of this.source.rulesNaming(id)) rules.add(r);
+    const cells = new Map<number, number>();
+    for (const ruleId of rules) {
+      const info = this.source.rule(ruleId);
+      for (const l of this.localsByPolicy.get(info.policy) ?? NONE) {
+        cells.set(l, this.ports.union(cells.get(l) ?? 0, this.ruleSet(info, this.locals[l]!, peer)));
       }
     }
+    // Cells start at 0 (the empty set): only non-empty ones need writing.
+    for (const [l, cell] of cells) {
+      if (cell === 0) continue;
+      this.cells[l * stride + p] = cell;
+      this.master.touch(section, l * stride + p, l * stride + p + 1);
+    }
   }
+
+  /** Policy id → the local classes holding it. */
+  private readonly localsByPolicy = new Map<number, number[]>();
 
   /** Classes that no entry uses (garbage until the next rebuild), kept as references change. */
   unused = 0;

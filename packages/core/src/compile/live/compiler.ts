@@ -99,6 +99,8 @@ export class LiveCompiler implements RuleSource {
   private readonly rulesByPolicy: Record<Direction, number[]>[] = [];
   private readonly peers: PeerInfo[] = [];
   private readonly peerIds = new Map<string, number>();
+  private readonly rulesWithoutPeers: Record<Direction, number[]> = { ingress: [], egress: [] };
+  private readonly rulesByPeer = new Map<number, number[]>();
   /** podSelector-only peers by namespace; namespace-selector peers; both per direction mixed. */
   private readonly scopedPeers = new Map<string, PeerInfo[]>();
   private readonly nsSelectorPeers: PeerInfo[] = [];
@@ -188,6 +190,12 @@ export class LiveCompiler implements RuleSource {
   }
   rule(id: number): RuleInfo {
     return this.rules[id]!;
+  }
+  openRules(direction: Direction): readonly number[] {
+    return this.rulesWithoutPeers[direction];
+  }
+  rulesNaming(peer: number): readonly number[] {
+    return this.rulesByPeer.get(peer) ?? NO_PEERS;
   }
 
   /** The objects now compiled, in load order (for the reference evaluator and fresh compiles). */
@@ -342,6 +350,12 @@ export class LiveCompiler implements RuleSource {
   // ---- identities
 
   private identityOf(pod: Pod): Identity {
+    // A cheap raw signature first (labels as given: kubectl prints maps sorted, so replicas
+    // stringify alike; a different order only makes a duplicate identity, never a wrong one).
+    let key = `${pod.namespace}\u0000${JSON.stringify(pod.labels)}\u0000`;
+    for (const cp of pod.ports) if (cp.name && (!cp.init || this.options.initContainerPorts)) key += `${cp.name}/${cp.protocol}/${cp.port},`;
+    const known = this.identities.get(key);
+    if (known) return known;
     const named = new Map<string, number[]>();
     for (const cp of pod.ports) {
       if (!cp.name || (cp.init && !this.options.initContainerPorts)) continue;
@@ -351,11 +365,7 @@ export class LiveCompiler implements RuleSource {
       named.set(k, list);
     }
     const profileKey = [...named.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
-    const labels = Object.keys(pod.labels).sort().map((k) => [k, pod.labels[k]]);
-    const key = `${pod.namespace}\u0000${JSON.stringify(labels)}\u0000${profileKey}`;
-    let identity = this.identities.get(key);
-    if (identity) return identity;
-    identity = { key, namespace: pod.namespace, labels: pod.labels, namedPorts: named, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] }, hosts: new Set(), classCache: new Map() };
+    const identity: Identity = { key, namespace: pod.namespace, labels: pod.labels, namedPorts: named, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] }, hosts: new Set(), classCache: new Map() };
     // Named ports become numbers per identity; each number is its own port class.
     for (const [k, numbers] of named) {
       const slot = PROTOCOL_SLOTS[k.slice(k.lastIndexOf('/') + 1) as keyof typeof PROTOCOL_SLOTS];
@@ -443,6 +453,12 @@ export class LiveCompiler implements RuleSource {
         }
         const info: RuleInfo = { id: this.rules.length, policy: id, direction: d, index, rule, peerIds };
         this.rules.push(info);
+        if (peerIds.length === 0) this.rulesWithoutPeers[d].push(info.id);
+        for (const pid of new Set(peerIds)) {
+          const list = this.rulesByPeer.get(pid);
+          if (list) list.push(info.id);
+          else this.rulesByPeer.set(pid, [info.id]);
+        }
         state.rules[d].push(info.id);
       });
     }
