@@ -108,8 +108,8 @@ export function updatesSpec(id: string, size: ScenarioSpec['size'], quick: boole
       }
     : {
         ...common,
-        podOps: 200,
-        otherOps: 50,
+        podOps: 1000,
+        otherOps: 200,
         warmupOps: 5,
         budgetMsPerKind: 10_000,
         minOps: 5,

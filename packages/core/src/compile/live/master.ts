@@ -111,6 +111,7 @@ export class MasterImage {
   reserveHeadroom(used: Capacities): void {
     const more = (n: number): number => n + (n >> 1) + 64;
     const twice = (n: number): number => 2 * n + 64;
+    const thrice = (n: number): number => 3 * n + 256;
     // Exact sizes (growth by doubling during the build overshoots), then one layout.
     this.relayout({
       lpm4: this.trie4.used + 256 * 64,
@@ -119,9 +120,10 @@ export class MasterImage {
       portClasses: Math.ceil((used.portClasses + 32) / 32) * 32,
       portSets: twice(used.portSets),
       // Rows and columns are what policy changes add: the most room.
-      egressRows: twice(used.egressRows),
+      // Rows cost nothing until written (no reader strides over them): the most room.
+      egressRows: thrice(used.egressRows),
       egressCols: twice(used.egressCols),
-      ingressRows: twice(used.ingressRows),
+      ingressRows: thrice(used.ingressRows),
       ingressCols: twice(used.ingressCols),
       hosts6Slots: used.hosts6Slots,
     });
