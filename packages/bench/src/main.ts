@@ -116,7 +116,8 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     },
     packets: (['M', 'L'] as const).map((size) => ({ id: size, size, packets: 1 << 18, traceSeed: 7, batch: 4096, hitConnections: [4096, 65_536], timing })),
     // Op counts for an incremental LiveDataplane; a per-kind time budget (10 s) bounds a full-recompile one.
-    updates: (['M', 'L'] as const).map((size) => updatesSpec(size, size, false)),
+    // M has room for about 1,400 new pod addresses: fewer changes there.
+    updates: [updatesSpec('M', 'M', false, { podOps: 300, otherOps: 100 }), updatesSpec('L', 'L', false)],
     // Best of 25 interleaved passes of 4M flows: the 2-worker figure needs both cores free.
     workers: { size: 'L', flows: 1 << 20, batch: 1 << 18, sweeps: 4, repetitions: 25, workers: [1, 2], inFlight: 2, traceSeed: 7 },
   };
