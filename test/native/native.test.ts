@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { compile, CompiledDataplane, nativeStatus, type EvaluationOptions, type Flow } from '@netpol/core';
+import { compile, CompiledDataplane, ImageDataplane, nativeStatus, type EvaluationOptions, type Flow } from '@netpol/core';
 import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { nativeBinding } from '../../packages/core/src/native/loader.js';
 import { ReferenceEvaluator } from '../../packages/core/src/reference/evaluator.js';
@@ -143,8 +143,32 @@ if (!disabled) describe('native kernel', () => {
       );
     });
 
-    test('a detached image is refused, not read', () => {
-      const dp = new CompiledDataplane(small);
+    test('bytes changed after load: a private copy is unaffected, a referenced image is read with checks', () => {
+      const image = compile(small).image as ArrayBuffer;
+      const a = arrays(256);
+      for (let i = 0; i < 256; i++) (a.src[i] = (Math.random() * 2 ** 32) >>> 0), (a.dst[i] = (Math.random() * 2 ** 32) >>> 0);
+      const copied = binding.loadImage(new Uint8Array(image), true);
+      const referenced = binding.loadImage(new Uint8Array(image), false);
+      const before = new Uint8Array(256);
+      binding.verdictBatch(copied, a.src, a.dst, a.protocol, a.port, before, 256);
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.integer({ min: 128, max: image.byteLength - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 64 }), (flips) => {
+          const bytes = new Uint8Array(image);
+          const saved = flips.map(([at]) => bytes[at]!);
+          for (const [at, v] of flips) bytes[at] = v; // behind the kernel's back, after validation
+          const out = new Uint8Array(256);
+          binding.verdictBatch(copied, a.src, a.dst, a.protocol, a.port, out, 256);
+          expect([...out]).toEqual([...before]);
+          binding.verdictBatch(referenced, a.src, a.dst, a.protocol, a.port, out, 256); // must not crash or read outside
+          for (const v of out) expect(v === 0x80 || v < 0x20).toBe(true);
+          flips.forEach(([at], k) => (bytes[at] = saved[k]!));
+        }),
+        { numRuns: runs(300) },
+      );
+    });
+
+    test('a detached image is refused, not read (a referenced, mutable image)', () => {
+      const dp = new ImageDataplane(compile(small).image, { mutable: true });
       const b = encodeBatch([]);
       dp.verdictBatchNative({ ...b, count: 0 }, new Uint8Array(0));
       structuredClone(dp.image, { transfer: [dp.image as ArrayBuffer] }); // detaches it

@@ -133,7 +133,7 @@ export async function runWorkers(o: WorkersOptions, progress?: Progress): Promis
     try {
       for (const p of pools) {
         if (kernel === 'native' && !p.native) throw new Error('the native addon loads here but not in the pool workers');
-        await p.addImage(1, image);
+        await p.addImage(1, image, { mutable: false }); // compiled once, never changed
       }
       const single = kernel === 'js' ? dp.verdictBatchJS.bind(dp) : dp.verdictBatchNative.bind(dp);
       // Each pass factory takes the number of batches to run: batch k is parts[k % parts.length].

@@ -1,8 +1,13 @@
-// N-API binding: loadImage(view) validates an image once and keeps a reference to it;
-// verdictBatch(handle, ...) checks every argument's type and length on every call, then
-// runs the kernel. Nothing JS can pass makes it read outside the image or the arrays.
+// N-API binding: loadImage(view, copy?) validates an image once. With `copy` it keeps a
+// private copy (JS can no longer change what the kernel reads, so the kernel runs without
+// per-read checks); without, it keeps a reference to the caller's bytes (a live image patched
+// in place) and the kernel checks every index it reads. verdictBatch(handle, ...) checks
+// every argument's type and length on every call. Nothing JS can pass or write makes it read
+// outside the image or the arrays.
 #include <napi.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "kernel.h"
@@ -11,7 +16,8 @@ namespace {
 
 struct Loaded {
   netpol::Image image;
-  Napi::Reference<Napi::Uint8Array> view;  // keeps the bytes alive
+  Napi::Reference<Napi::Uint8Array> view;  // keeps the bytes alive (not for a private copy)
+  std::unique_ptr<uint32_t[]> owned;       // the private copy, 4-byte aligned
   const uint8_t* data;
   size_t length;
 };
@@ -28,17 +34,26 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
     return Fail(env, "loadImage expects a Uint8Array over the image");
   }
   auto view = info[0].As<Napi::Uint8Array>();
+  const bool copy = info.Length() > 1 && info[1].ToBoolean().Value();
   auto* loaded = new Loaded();
+  const uint8_t* bytes = view.Data();
+  const size_t length = view.ByteLength();
+  if (copy) {
+    loaded->owned.reset(new uint32_t[(length + 3) / 4]);
+    if (length > 0) std::memcpy(loaded->owned.get(), bytes, length);
+    bytes = reinterpret_cast<const uint8_t*>(loaded->owned.get());
+  }
   std::string error;
-  if (!netpol::validate(view.Data(), view.ByteLength(), &loaded->image, &error)) {
+  if (!netpol::validate(bytes, length, &loaded->image, &error)) {
     delete loaded;
     return Fail(env, "netpol image rejected: " + error, true);
   }
-  loaded->view = Napi::Persistent(view);
-  loaded->data = view.Data();
-  loaded->length = view.ByteLength();
+  loaded->image.checked = !copy;
+  if (!copy) loaded->view = Napi::Persistent(view);
+  loaded->data = bytes;
+  loaded->length = length;
   return Napi::External<Loaded>::New(env, loaded, [](Napi::Env, Loaded* l) {
-    l->view.Reset();
+    if (!l->owned) l->view.Reset();
     delete l;
   });
 }
@@ -70,12 +85,14 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
     return Fail(env, "verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)");
   }
   Loaded* l = info[0].As<Napi::External<Loaded>>().Data();
-  // The image buffer may have been detached (transferred) since it was loaded.
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* image = nullptr;
-  if (napi_get_typedarray_info(env, l->view.Value(), &type, &length, &image, nullptr, nullptr) != napi_ok || length != l->length || image != l->data) {
-    return Fail(env, "the image buffer was detached or moved since loadImage", true);
+  // A referenced image buffer may have been detached (transferred) since it was loaded.
+  if (!l->owned) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* image = nullptr;
+    if (napi_get_typedarray_info(env, l->view.Value(), &type, &length, &image, nullptr, nullptr) != napi_ok || length != l->length || image != l->data) {
+      return Fail(env, "the image buffer was detached or moved since loadImage", true);
+    }
   }
   double n = info[6].As<Napi::Number>().DoubleValue();
   if (!(n >= 0) || n > 4294967295.0 || n != static_cast<double>(static_cast<uint64_t>(n))) return Fail(env, "count must be a non-negative integer", true);

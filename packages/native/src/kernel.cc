@@ -2,6 +2,11 @@
 
 #include <cstring>
 
+// The hot helpers are forced inline: with the bounds checks they grew past GCC's inlining
+// budget, and a call per flow costs more than the checks themselves.
+#define NETPOL_HOT inline __attribute__((always_inline))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 namespace netpol {
 namespace {
 
@@ -119,52 +124,54 @@ namespace {
 // IPv4: at most three reads; a pointer after the last level means a malformed image,
 // which validate() already excludes for well-formed chunks, so it is answered as malformed.
 // A child chunk must lie inside the trie (the bytes can change after validate()).
-inline bool child_ok(uint32_t v, size_t len) { return uint64_t(v & ~kPointer) + 256 <= len; }
+NETPOL_HOT bool child_ok(uint32_t v, size_t len) { return uint64_t(v & ~kPointer) + 256 <= len; }
 
-inline bool lookup4(const Image& img, uint32_t a, uint32_t* entry) {
+template <bool kChecked>
+NETPOL_HOT bool lookup4(const Image& img, uint32_t a, uint32_t* entry) {
   uint32_t v = img.lpm4[a >> 16];
   if (v & kPointer) {
-    if (!child_ok(v, img.lpm4_len)) return false;
+    if (kChecked && UNLIKELY(!child_ok(v, img.lpm4_len))) return false;
     v = img.lpm4[(v & ~kPointer) + ((a >> 8) & 255)];
     if (v & kPointer) {
-      if (!child_ok(v, img.lpm4_len)) return false;
+      if (kChecked && UNLIKELY(!child_ok(v, img.lpm4_len))) return false;
       v = img.lpm4[(v & ~kPointer) + (a & 255)];
       if (v & kPointer) return false;
     }
   }
   *entry = v;
-  return v < img.entry_count;
+  return !kChecked || __builtin_expect(v < img.entry_count, 1);
 }
 
 // Same hash as host6Hash() in layout.ts.
-inline uint32_t host6_hash(const uint32_t* w, uint32_t mask) {
+NETPOL_HOT uint32_t host6_hash(const uint32_t* w, uint32_t mask) {
   uint32_t h = (w[0] * 0x9e3779b1u) ^ (w[1] * 0x85ebca6bu) ^ (w[2] * 0xc2b2ae35u) ^ (w[3] * 0x27d4eb2fu);
   h ^= h >> 16;
   return h & mask;
 }
 
-inline bool lookup6(const Image& img, const uint32_t* w, uint32_t* entry) {
-  if ((img.flags & kMapped) && w[0] == 0 && w[1] == 0 && w[2] == 0xffff) return lookup4(img, w[3], entry);
+template <bool kChecked>
+NETPOL_HOT bool lookup6(const Image& img, const uint32_t* w, uint32_t* entry) {
+  if ((img.flags & kMapped) && w[0] == 0 && w[1] == 0 && w[2] == 0xffff) return lookup4<kChecked>(img, w[3], entry);
   // Pod and node addresses: exact match, linear probing (validate() ensured an empty slot).
   for (uint32_t i = host6_hash(w, img.hosts6_mask), n = 0; n <= img.hosts6_mask; i = (i + 1) & img.hosts6_mask, n++) {
     const uint32_t* slot = img.hosts6 + uint64_t(i) * kHost6Stride;
     if (slot[4] == 0) break;
     if (slot[0] == w[0] && slot[1] == w[1] && slot[2] == w[2] && slot[3] == w[3]) {
       *entry = slot[4] - 1;
-      return *entry < img.entry_count;
+      return !kChecked || *entry < img.entry_count;
     }
   }
   uint32_t v = img.lpm6[w[0] >> 16];
   for (uint32_t pos = 16; v & kPointer; pos += 8) {
-    if (pos >= 128 || !child_ok(v, img.lpm6_len)) return false;  // a corrupt image
+    if (pos >= 128 || (kChecked && !child_ok(v, img.lpm6_len))) return false;  // a corrupt image
     uint32_t byte = (w[pos >> 5] >> (24 - (pos & 31))) & 255;
     v = img.lpm6[(v & ~kPointer) + byte];
   }
   *entry = v;
-  return v < img.entry_count;
+  return __builtin_expect(v < img.entry_count, 1);
 }
 
-inline uint32_t port_class(const Image& img, uint8_t protocol, uint16_t port) {
+NETPOL_HOT uint32_t port_class(const Image& img, uint8_t protocol, uint16_t port) {
   switch (protocol) {
     case 6: return img.port_map[port];
     case 17: return img.port_map[65536 + port];
@@ -173,15 +180,20 @@ inline uint32_t port_class(const Image& img, uint8_t protocol, uint16_t port) {
   }
 }
 
+inline bool in_set(const Image& img, uint32_t set, uint32_t pc) {
+  return (img.port_sets[uint64_t(set) * img.port_set_words + (pc >> 5)] >> (pc & 31)) & 1;
+}
+
 // One bounds check per read, on the final index: cheaper than checking row, column, set and
 // class each, and just as safe (an in-range index from changed bytes reads some cell).
 enum Answer : uint32_t { kNo = 0, kYes = 1, kBad = 2 };
 
-inline uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint64_t cols, uint32_t row, uint32_t col, uint32_t pc) {
+template <bool kChecked>
+NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint64_t cols, uint32_t row, uint32_t col, uint32_t pc) {
   const uint64_t at = uint64_t(row) * cols + col;
-  if (at >= len) return kBad;
+  if (kChecked && UNLIKELY(at >= len)) return kBad;
   const uint64_t word = uint64_t(matrix[at]) * img.port_set_words + (pc >> 5);
-  if (word >= img.port_sets_len) return kBad;
+  if (kChecked && UNLIKELY(word >= img.port_sets_len)) return kBad;
   return (img.port_sets[word] >> (pc & 31)) & 1;
 }
 
@@ -191,7 +203,8 @@ inline uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t l
 // (slower), 32-bit port masks copied into the cells at load (+3%), -march=native (no gain).
 // `s` and `d` are below entry_count (the lookups check); every other index read from the
 // image is checked before use, so changed bytes give kMalformed, never an outside read.
-inline uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol, uint16_t port, bool established) {
+template <bool kChecked>
+NETPOL_HOT uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol, uint16_t port, bool established) {
   const uint32_t* es = img.entries + uint64_t(s) * kStride;
   const uint32_t* ed = img.entries + uint64_t(d) * kStride;
   if (established || (es[0] != 0 && es[0] == ed[0])) return 1;
@@ -201,26 +214,27 @@ inline uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol
   if (es[0] == 0) eg = kNotApplicable;
   else if (es[3] == 0) eg = kNotIsolated;
   else if ((img.flags & kLocalEgress) && ed[2] != 0 && ed[2] == es[1]) eg = kAllowed;
+  else if (!kChecked) eg = in_set(img, img.egress[uint64_t(es[3]) * img.egress_cols + ed[5]], pc) ? kAllowed : kDenied;
   else {
-    const uint32_t a = cell_allows(img, img.egress, img.egress_len, img.egress_cols, es[3], ed[5], pc);
-    if (a == kBad) return kMalformed;
+    const uint32_t a = cell_allows<kChecked>(img, img.egress, img.egress_len, img.egress_cols, es[3], ed[5], pc);
+    if (UNLIKELY(a == kBad)) return kMalformed;
     eg = a ? kAllowed : kDenied;
   }
   if (ed[0] == 0) in = kNotApplicable;
   else if (ed[4] == 0) in = kNotIsolated;
   else if ((img.flags & kLocalIngress) && es[2] != 0 && es[2] == ed[1]) in = kAllowed;
+  else if (!kChecked) in = in_set(img, img.ingress[uint64_t(ed[4]) * img.ingress_cols + es[6]], pc) ? kAllowed : kDenied;
   else {
-    const uint32_t a = cell_allows(img, img.ingress, img.ingress_len, img.ingress_cols, ed[4], es[6], pc);
-    if (a == kBad) return kMalformed;
+    const uint32_t a = cell_allows<kChecked>(img, img.ingress, img.ingress_len, img.ingress_cols, ed[4], es[6], pc);
+    if (UNLIKELY(a == kBad)) return kMalformed;
     in = a ? kAllowed : kDenied;
   }
   return uint8_t((eg != kDenied && in != kDenied ? 1 : 0) | (eg << 1) | (in << 3));
 }
 
-}  // namespace
-
-void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
-                   const uint16_t* port, const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count) {
+template <bool kChecked>
+void run(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol, const uint16_t* port,
+         const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count) {
   if (family == nullptr) {
     // IPv4 hot loop: prefetch the root slots a few flows ahead, so that independent trie
     // walks overlap instead of waiting on each other.
@@ -231,22 +245,30 @@ void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, c
         __builtin_prefetch(img.lpm4 + (dst[i + kAhead] >> 16));
       }
       uint32_t s, d;
-      if (!lookup4(img, src[i], &s) || !lookup4(img, dst[i], &d)) {
+      if (!lookup4<kChecked>(img, src[i], &s) || !lookup4<kChecked>(img, dst[i], &d)) {
         out[i] = kMalformed;
         continue;
       }
-      out[i] = decide(img, s, d, protocol[i], port[i], flags && (flags[i] & 1));
+      out[i] = decide<kChecked>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1));
     }
     return;
   }
   for (size_t i = 0; i < count; i++) {
     uint32_t s, d;
     bool ok;
-    if (family[i] == 4) ok = lookup4(img, src[4 * i], &s) && lookup4(img, dst[4 * i], &d);
-    else if (family[i] == 6) ok = lookup6(img, src + 4 * i, &s) && lookup6(img, dst + 4 * i, &d);
+    if (family[i] == 4) ok = lookup4<kChecked>(img, src[4 * i], &s) && lookup4<kChecked>(img, dst[4 * i], &d);
+    else if (family[i] == 6) ok = lookup6<kChecked>(img, src + 4 * i, &s) && lookup6<kChecked>(img, dst + 4 * i, &d);
     else ok = false;
-    out[i] = ok ? decide(img, s, d, protocol[i], port[i], flags && (flags[i] & 1)) : kMalformed;
+    out[i] = ok ? decide<kChecked>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1)) : kMalformed;
   }
+}
+
+}  // namespace
+
+void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
+                   const uint16_t* port, const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count) {
+  if (img.checked) run<true>(img, src, dst, protocol, port, family, flags, out, count);
+  else run<false>(img, src, dst, protocol, port, family, flags, out, count);
 }
 
 }  // namespace netpol

@@ -72,7 +72,11 @@ int main(int argc, char** argv) {
     }
     images++;
     run_batches(img, 100);
-    batches += 100;
+    // The same valid image as a private copy: the kernel runs without per-read checks.
+    img.checked = false;
+    run_batches(img, 50);
+    img.checked = true;
+    batches += 150;
     // Corruptions: each copy exactly as large as the image, so ASan bounds are tight.
     for (int c = 0; c < 120; c++) {
       std::vector<uint32_t> copy(storage);

@@ -41,7 +41,12 @@ export class ImageDataplane {
   protected readonly nativeHandle: object | undefined;
   private readonly nativeMin: number;
 
-  constructor(image: ArrayBuffer | SharedArrayBuffer, options: Pick<DataplaneOptions, 'native'> = {}) {
+  /**
+   * `mutable`: the image will be changed in place after this (a live generation's copy): the
+   * native kernel then reads these bytes with a bounds check on every index instead of
+   * taking a private copy (the default, about 15% faster at 10k pods).
+   */
+  constructor(image: ArrayBuffer | SharedArrayBuffer, options: Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean } = {}) {
     this.image = image;
     this.kernel = new Kernel(image);
     const mode = options.native ?? 'auto';
@@ -51,7 +56,7 @@ export class ImageDataplane {
     // addon built for another image version) falls back to JS unless native was required.
     let handle: object | undefined;
     try {
-      handle = binding?.loadImage(new Uint8Array(image));
+      handle = binding?.loadImage(new Uint8Array(image), options.mutable !== true);
     } catch (e) {
       if (mode === 'require') throw new Error(`the native kernel refused the image: ${(e as Error).message}`);
       this.nativeRefusal = (e as Error).message;

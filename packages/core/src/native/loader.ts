@@ -12,7 +12,12 @@ export interface NativeBinding {
    * Checks the image (magic, version, every offset, length and index) and keeps a
    * reference. Takes a Uint8Array view, which works for ArrayBuffer and SharedArrayBuffer.
    */
-  loadImage(image: Uint8Array): object;
+  /**
+   * Validates an image. `copy`: keep a private copy (the kernel then reads without per-read
+   * checks); otherwise keep a reference to these bytes, which may change later (a live
+   * image patched in place), and check every index at use.
+   */
+  loadImage(image: Uint8Array, copy?: boolean): object;
   /**
    * Verdict bytes for `count` flows. Without `family`, one u32 per address (IPv4); with it,
    * four words per address. Throws TypeError/RangeError on wrong types or short arrays.

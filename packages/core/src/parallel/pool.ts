@@ -110,8 +110,13 @@ export class VerdictPool {
     return pool;
   }
 
-  /** Registers an image with every worker; rejects with the reason if one refuses it. */
-  async addImage(id: number, image: SharedArrayBuffer): Promise<void> {
+  /**
+   * Registers an image with every worker; rejects with the reason if one refuses it.
+   * `mutable` (default true): the image may be changed in place later (a live image), so a
+   * native worker reads it with per-index checks; `false`: each native worker takes a
+   * private copy and reads it unchecked (about 15% faster).
+   */
+  async addImage(id: number, image: SharedArrayBuffer, options: { readonly mutable?: boolean } = {}): Promise<void> {
     this.usable();
     if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`VerdictPool: image id must be a non-negative integer, got ${id}`);
     if (!(image instanceof SharedArrayBuffer)) throw new TypeError('VerdictPool: an image must be a SharedArrayBuffer: compile(cluster, { shared: true })');
@@ -119,7 +124,7 @@ export class VerdictPool {
     const entry = { ready: false };
     this.images.set(id, entry);
     try {
-      await this.broadcast({ type: 'add', id, image });
+      await this.broadcast({ type: 'add', id, image, mutable: options.mutable !== false });
     } catch (e) {
       if (this.images.get(id) === entry) this.images.delete(id);
       if (this.closed || this.failure) throw e; // not a refusal: the pool went away

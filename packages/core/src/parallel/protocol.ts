@@ -21,7 +21,8 @@ export interface ArenaLayout {
 }
 
 export type Request =
-  | { readonly type: 'add'; readonly seq: number; readonly id: number; readonly image: SharedArrayBuffer }
+  /** `mutable`: the image may change in place (native reads it with checks, no private copy). */
+  | { readonly type: 'add'; readonly seq: number; readonly id: number; readonly image: SharedArrayBuffer; readonly mutable: boolean }
   | { readonly type: 'remove'; readonly seq: number; readonly id: number }
   | {
       readonly type: 'run';

@@ -21,11 +21,11 @@ interface Loaded {
 const images = new Map<number, Loaded>();
 const arenas = new Map<number, SharedArrayBuffer>();
 
-function add(id: number, image: SharedArrayBuffer): void {
+function add(id: number, image: SharedArrayBuffer, mutable: boolean): void {
   const kernel = new Kernel(image); // throws (RangeError) on a malformed image: the pool rejects
   let native: object | undefined;
   try {
-    native = binding?.loadImage(new Uint8Array(image));
+    native = binding?.loadImage(new Uint8Array(image), !mutable);
   } catch {
     // As CompiledDataplane in 'auto' mode: an image the addon refuses is served by JS.
   }
@@ -68,7 +68,7 @@ port.on('message', (m: Request) => {
   let reply: Reply;
   try {
     if (m.type === 'run') run(m);
-    else if (m.type === 'add') add(m.id, m.image);
+    else if (m.type === 'add') add(m.id, m.image, m.mutable);
     else images.delete(m.id);
     reply = { seq: m.seq, ok: true };
   } catch (e) {

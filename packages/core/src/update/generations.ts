@@ -82,12 +82,13 @@ export class Generations {
     const copy: Copy = {
       id,
       buffer,
-      dataplane: new ImageDataplane(buffer, { native: this.options.native ?? 'auto' }),
+      // Patched in place later: the native kernel reads it with per-index checks.
+      dataplane: new ImageDataplane(buffer, { native: this.options.native ?? 'auto', mutable: true }),
       layout: this.master.layoutVersion,
       generation: 0,
       dirty: new Uint8Array((bytes >>> PAGE_SHIFT) + 1),
       pins: 0,
-      registered: this.options.pool?.addImage(id, buffer as SharedArrayBuffer),
+      registered: this.options.pool?.addImage(id, buffer as SharedArrayBuffer, { mutable: true }),
     };
     // An unhandled rejection here would surface only when a parallel batch awaits it.
     copy.registered?.catch(() => undefined);
