@@ -133,7 +133,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
             // A partner network (a /20 of public space) minus one of its /24s.
             const a1 = r.int(11, 223);
             const b = r.int(0, 15) << 4;
-            add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(a1, b, 0, 0, 20), except: [cidr4(a1, b + 1, 0, 0, 24)] } }], ports: [tcp(5432)] }], null);
+            add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(a1, b, 0, 0, 20), except: [cidr4(a1, b, 1, 0, 24)] } }], ports: [tcp(5432)] }], null);
           }
           else if (kind === 4) add(ns, name, sel({ tier: a.tier }, [{ key: 'canary', operator: 'DoesNotExist', values: [] }]), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ team: `t${r.int(0, 16)}` }) }], ports: [{ protocol: 'UDP', port: 8125 }, tcp(30000, 32767)] }], null);
           else add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(r.int(1, 220), r.int(0, 255), 0, 0, 16), except: [] } }], ports: [] }], [{ peers: [{ kind: 'selector', podSelector: sel({ tier: 'db' }) }], ports: [tcp(5432), tcp('postgres')] }]);
