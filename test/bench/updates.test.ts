@@ -4,13 +4,13 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { LiveDataplane, Random } from '@netpol/core';
+import { clusterObjects, LiveDataplane, Random } from '@netpol/core';
 import { describe, expect, test } from 'vitest';
 import { VerdictMismatchError } from '../../packages/bench/src/engines.js';
 import { benchCluster } from '../../packages/bench/src/generators.js';
 import { checkFlows, flowsAround } from '../../packages/bench/src/update-check.js';
-import { ClusterModel, clusterObjects, roundTrip } from '../../packages/bench/src/update-model.js';
-import { loadablePolicy, rawObject } from '../../packages/bench/src/update-objects.js';
+import { ClusterModel, roundTrip } from '../../packages/bench/src/update-model.js';
+import { rawObject } from '../../packages/bench/src/update-objects.js';
 import { UpdatePlanner } from '../../packages/bench/src/update-ops.js';
 import { renderUpdates, updateTargets } from '../../packages/bench/src/update-report.js';
 import { OP_KINDS, runUpdates, updatesSpec, type UpdatesOverrides } from '../../packages/bench/src/updates.js';
@@ -68,8 +68,7 @@ describe('update benchmark', () => {
   });
 
   test('the changes are valid objects; new pods get unique addresses in the pod ranges', () => {
-    const raw = benchCluster('S');
-    const c = { ...raw, policies: raw.policies.map(loadablePolicy) };
+    const c = benchCluster('S');
     const model = new ClusterModel(roundTrip(c, clusterObjects(c)));
     const planner = new UpdatePlanner(model, [], 3);
     const subnets = new Set([...model.pods.values()].map((p) => Number(p.ips[0]!.value) >>> 8));
@@ -84,8 +83,7 @@ describe('update benchmark', () => {
   });
 
   test('the check tells a stale generation from the published one', () => {
-    const raw = benchCluster('S');
-    const c = { ...raw, policies: raw.policies.map(loadablePolicy) };
+    const c = benchCluster('S');
     const objects = clusterObjects(c);
     const model = new ClusterModel(roundTrip(c, objects));
     const live = new LiveDataplane(objects.map((o, i) => rawObject(o, i)));

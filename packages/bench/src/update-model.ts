@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ReferenceEvaluator, loadObjects, type Change, type Cluster, type Namespace, type NetworkPolicy, type Node, type Pod } from '@netpol/core';
-import { loadOne, namespaceDoc, nodeDoc, podDoc, policyDoc, rawObject, type Doc } from './update-objects.js';
+import { loadOne, rawObject, type Doc } from './update-objects.js';
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
@@ -55,8 +55,6 @@ export class ClusterModel {
   }
 }
 
-/** The cluster as Kubernetes objects, in load order. */
-export const clusterObjects = (c: Cluster): Doc[] => [...c.namespaces.map(namespaceDoc), ...c.nodes.map(nodeDoc), ...c.pods.map(podDoc), ...c.policies.map(policyDoc)];
 
 /**
  * Loads the objects as a whole and checks that they give back `c` object for object: the

@@ -12,15 +12,15 @@
  * LiveDataplane (full recompile or incremental): op counts and a time budget per kind bound
  * the run either way.
  */
-import { CompiledDataplane, LiveDataplane, Random, syntheticCluster, type Cluster, type NetworkPolicy } from '@netpol/core';
+import { clusterObjects, CompiledDataplane, LiveDataplane, Random, syntheticCluster, type Cluster, type NetworkPolicy } from '@netpol/core';
 import { round } from './engines.js';
 import { benchCluster, benchTrace } from './generators.js';
 import { collectGarbage, median } from './measure.js';
 import { Progress } from './progress.js';
 import { clusterSize, shapeOf, type ClusterSize, type ScenarioSpec } from './scenario.js';
 import { checkFinal, checkFlows, flowsAround } from './update-check.js';
-import { ClusterModel, clusterObjects, roundTrip } from './update-model.js';
-import { loadablePolicy, rawObject } from './update-objects.js';
+import { ClusterModel, roundTrip } from './update-model.js';
+import { rawObject } from './update-objects.js';
 import { OP_KINDS, OP_LABELS, UpdatePlanner, type OpKind, type Planned } from './update-ops.js';
 import { percentile, runStream, type StreamResult, type StreamSpec } from './update-stream.js';
 
@@ -131,8 +131,7 @@ export function runUpdates(specs: readonly UpdatesSpec[], progress: Progress = n
 function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
   const shape = shapeOf(spec.size);
   progress.step(`${spec.id}: generating ${shape.pods} pods / ${shape.policies} policies`);
-  const raw = benchCluster(shape);
-  const generated = { ...raw, policies: raw.policies.map(loadablePolicy) };
+  const generated = benchCluster(shape);
   const objects = clusterObjects(generated);
   const loaded = roundTrip(generated, objects);
   const raws = objects.map((o, i) => rawObject(o, i));
@@ -254,5 +253,5 @@ function extraPolicies(shape: ReturnType<typeof shapeOf>, existing: readonly Net
   if (more.slice(0, existing.length).some((p, i) => p.name !== existing[i]!.name || p.namespace !== existing[i]!.namespace)) {
     throw new Error('the generator does not extend its policy list deterministically');
   }
-  return more.slice(existing.length).map(loadablePolicy);
+  return more.slice(existing.length);
 }

@@ -18,15 +18,16 @@ import type { Flow } from '../model/flow.js';
 import { protocolName } from '../model/protocol.js';
 import { policyKey, type Cluster, type ContainerPort, type Namespace, type NetworkPolicy, type Node, type Peer, type Pod, type PolicyPort, type Rule, type Selector } from '../model/types.js';
 
-type Doc = Record<string, unknown>;
+/** One Kubernetes object as plain data (what the reader hands the loader). */
+export type Doc = Record<string, unknown>;
 
 const IMAGE = 'registry.k8s.io/pause:3.10';
 
-function namespaceDoc(ns: Namespace): Doc {
+export function namespaceDoc(ns: Namespace): Doc {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.name, labels: { ...ns.labels } } };
 }
 
-function nodeDoc(node: Node): Doc {
+export function nodeDoc(node: Node): Doc {
   // The first address of each family is the InternalIP, others ExternalIP; a Hostname entry is skipped by the loader.
   const seen = new Set<number>();
   const addresses = node.ips.map((ip) => {
@@ -41,7 +42,7 @@ function containerPort(cp: ContainerPort): Doc {
   return { ...(cp.name !== undefined && { name: cp.name }), containerPort: cp.port, protocol: cp.protocol };
 }
 
-function podDoc(pod: Pod): Doc {
+export function podDoc(pod: Pod): Doc {
   // One container per port: port names are unique only within a container.
   const regular = pod.ports.filter((p) => !p.init);
   const init = pod.ports.filter((p) => p.init);
@@ -108,7 +109,7 @@ function rule(r: Rule, peersField: 'from' | 'to', where: string): Doc {
   };
 }
 
-function policyDoc(p: NetworkPolicy): Doc {
+export function policyDoc(p: NetworkPolicy): Doc {
   const where = `NetworkPolicy ${policyKey(p)}`;
   const policyTypes = [...(p.affects.ingress ? ['Ingress'] : []), ...(p.affects.egress ? ['Egress'] : [])];
   if (policyTypes.length === 0) throw new RangeError(`${where} affects neither direction; policyTypes cannot express that (an empty list defaults to Ingress)`);
@@ -125,10 +126,14 @@ function policyDoc(p: NetworkPolicy): Doc {
   };
 }
 
-/** Multi-document YAML: Namespaces, Nodes, Pods, NetworkPolicies, in the cluster's order. */
+/** The cluster's objects: Namespaces, Nodes, Pods, NetworkPolicies, in the cluster's order. */
+export function clusterObjects(cluster: Cluster): Doc[] {
+  return [...cluster.namespaces.map(namespaceDoc), ...cluster.nodes.map(nodeDoc), ...cluster.pods.map(podDoc), ...cluster.policies.map(policyDoc)];
+}
+
+/** Multi-document YAML of clusterObjects. */
 export function clusterToYaml(cluster: Cluster): string {
-  const docs = [...cluster.namespaces.map(namespaceDoc), ...cluster.nodes.map(nodeDoc), ...cluster.pods.map(podDoc), ...cluster.policies.map(policyDoc)];
-  return docs.map((d) => stringify(d)).join('---\n');
+  return clusterObjects(cluster).map((d) => stringify(d)).join('---\n');
 }
 
 /** A flow record as parseFlow reads it (one line of a JSON Lines flow file). */
