@@ -183,8 +183,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
 
   // Port classes and the port set each rule admits for an owner's named ports.
   const portClasses = buildPortClasses(portCuts(tables, identities));
-  const portSets = new PortSetTable(portClasses);
-  if (portSets.sets.length > 0xffff) throw new RangeError('more than 65535 distinct port sets');
+  const portSets = new PortSetTable(portClasses.words);
   const ruleSetMemo = new Map<number, number>();
   const profileIds = new Map<string, number>();
   /** The port set a rule admits when named ports resolve on `owner` (profile `ownerKey`). */

@@ -4,23 +4,30 @@
  * rows and identical columns are merged, so the stored matrix has one row per distinct
  * behaviour and one column per distinct way of being treated.
  */
-import type { PortClasses } from './ports.js';
-
-/** Port sets (bitsets over port classes), interned, with memoized unions. */
+/**
+ * Port sets (bitsets over port classes), interned, with memoized unions. The live compiler
+ * also widens the sets as classes are added and copies a split class's bit (`onNew` and
+ * `onChange` tell it which sets to write into its image).
+ */
 export class PortSetTable {
-  readonly sets: Uint32Array[] = [];
+  sets: Uint32Array[] = [];
   private readonly ids = new Map<string, number>();
   private readonly unions = new Map<number, number>();
-  constructor(readonly classes: PortClasses) {
-    this.intern(new Uint32Array(classes.words)); // 0: the empty set
+  constructor(
+    private words: number,
+    private readonly onChange: (id: number) => void = () => {},
+  ) {
+    this.intern(new Uint32Array(words)); // 0: the empty set
   }
   intern(bits: Uint32Array): number {
     const key = bits.join(',');
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.sets.length;
+      if (id > 0xffff) throw new RangeError('more than 65535 distinct port sets');
       this.sets.push(bits);
       this.ids.set(key, id);
+      this.onChange(id);
     }
     return id;
   }
@@ -32,15 +39,41 @@ export class PortSetTable {
     if (id === undefined) {
       const x = this.sets[a]!;
       const y = this.sets[b]!;
-      const bits = new Uint32Array(x.length);
+      const bits = new Uint32Array(this.words);
       for (let i = 0; i < bits.length; i++) bits[i] = x[i]! | y[i]!;
       id = this.intern(bits);
       this.unions.set(key, id);
     }
     return id;
   }
+  /** Every set gets `words` words (more classes to come); ids and meanings stay. */
+  widen(words: number): void {
+    if (words === this.words) return;
+    this.words = words;
+    this.sets = this.sets.map((s) => {
+      const wide = new Uint32Array(words);
+      wide.set(s);
+      return wide;
+    });
+    this.rekey(() => true);
+  }
+  /** Class `to` was split off `from`: every set holding `from` holds `to` too. */
+  copyClass(from: number, to: number): void {
+    this.rekey((s) => {
+      if (!((s[from >>> 5]! >>> (from & 31)) & 1)) return false;
+      s[to >>> 5]! |= 1 << (to & 31);
+      return true;
+    });
+  }
+  private rekey(change: (s: Uint32Array) => boolean): void {
+    this.ids.clear();
+    this.sets.forEach((s, i) => {
+      if (change(s)) this.onChange(i);
+      this.ids.set(s.join(','), i);
+    });
+  }
   data(): Uint32Array {
-    const w = this.classes.words;
+    const w = this.words;
     const out = new Uint32Array(this.sets.length * w);
     this.sets.forEach((bits, i) => out.set(bits, i * w));
     return out;

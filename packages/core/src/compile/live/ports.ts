@@ -5,16 +5,14 @@
  */
 import { PROTOCOL_SLOTS } from '../ports.js';
 import { resolvePort, type NamedPorts, type RuleInfo } from '../identities.js';
+import { PortSetTable } from '../matrix.js';
 import type { MasterImage } from './master.js';
 
 export class LivePorts {
   /** (slot << 16 | port) → class, mirrored into the image's portMap. */
   readonly map = new Uint16Array(3 * 65536);
   count = 4; // class 0: other protocols; 1, 2, 3: all of TCP, UDP, SCTP until cut
-  private sets: Uint32Array[] = [];
-  private words = 0;
-  private readonly ids = new Map<string, number>();
-  private readonly unions = new Map<number, number>();
+  private readonly table: PortSetTable;
   private readonly ruleSets = new Map<number, number>();
   private readonly profiles = new Map<string, number>();
   /** Per protocol slot, the ports where a class starts, ascending (split classes are not numbered in port order). */
@@ -24,48 +22,27 @@ export class LivePorts {
     for (let slot = 0; slot < 3; slot++) this.map.fill(slot + 1, slot << 16, (slot + 1) << 16);
     master.views.portMap.set(this.map);
     master.touch('portMap', 0, this.map.length);
-    this.fit();
-    this.intern(new Uint32Array(this.words)); // set 0: empty
+    master.ensure({ portClasses: this.count });
+    // Set 0 (empty) is interned while the table is made: the image's zeros already hold it.
+    this.table = new PortSetTable(master.portSetWords, (id) => void (this.table && this.write(id)));
   }
 
   get setCount(): number {
-    return this.sets.length;
+    return this.table.sets.length;
   }
 
   /** Keeps the bitsets as wide as the image's port-set rows. */
   private fit(): void {
     this.master.ensure({ portClasses: this.count });
-    const w = this.master.portSetWords;
-    if (w === this.words) return;
-    this.sets = this.sets.map((s) => {
-      const wide = new Uint32Array(w);
-      wide.set(s);
-      return wide;
-    });
-    this.words = w;
-    this.ids.clear();
-    this.sets.forEach((s, i) => this.ids.set(s.join(','), i));
-    this.sets.forEach((_, i) => this.write(i));
+    this.table.widen(this.master.portSetWords);
   }
 
+  /** A new or changed set goes into the image (the table calls this). */
   private write(id: number): void {
     this.master.ensure({ portSets: id + 1 });
     const w = this.master.portSetWords;
-    this.master.views.portSets.set(this.sets[id]!, id * w);
+    this.master.views.portSets.set(this.table.sets[id]!, id * w);
     this.master.touch('portSets', id * w, (id + 1) * w);
-  }
-
-  private intern(bits: Uint32Array): number {
-    const key = bits.join(',');
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.sets.length;
-      if (id > 0xffff) throw new RangeError('more than 65535 distinct port sets');
-      this.sets.push(bits);
-      this.ids.set(key, id);
-      this.write(id);
-    }
-    return id;
   }
 
   /** A range [a, b] of a protocol slot starts a class at a and at b + 1. */
@@ -84,29 +61,11 @@ export class LivePorts {
     this.map.fill(fresh, at, end);
     this.master.views.portMap.fill(fresh, at, end);
     this.master.touch('portMap', at, end);
-    this.ids.clear();
-    this.sets.forEach((s, i) => {
-      if ((s[c >>> 5]! >>> (c & 31)) & 1) {
-        s[fresh >>> 5]! |= 1 << (fresh & 31);
-        this.write(i);
-      }
-      this.ids.set(s.join(','), i);
-    });
+    this.table.copyClass(c, fresh);
   }
 
   union(a: number, b: number): number {
-    if (a === b || b === 0) return a;
-    if (a === 0) return b;
-    const key = a < b ? a * 0x100000 + b : b * 0x100000 + a;
-    let id = this.unions.get(key);
-    if (id === undefined) {
-      const x = this.sets[a]!;
-      const y = this.sets[b]!;
-      const bits = new Uint32Array(this.words);
-      for (let i = 0; i < bits.length; i++) bits[i] = x[i]! | y[i]!;
-      this.unions.set(key, (id = this.intern(bits)));
-    }
-    return id;
+    return this.table.union(a, b);
   }
 
   /** The port set a rule admits when its named ports resolve on `owner` (profile `ownerKey`). */
@@ -116,7 +75,7 @@ export class LivePorts {
     const memo = info.id * 65536 + profile;
     let id = this.ruleSets.get(memo);
     if (id !== undefined) return id;
-    const bits = new Uint32Array(this.words);
+    const bits = new Uint32Array(this.master.portSetWords);
     const set = (c: number): void => void (bits[c >>> 5]! |= 1 << (c & 31));
     if (info.rule.ports.length === 0) for (let c = 0; c < this.count; c++) set(c);
     for (const p of info.rule.ports) {
@@ -128,7 +87,7 @@ export class LivePorts {
         for (let k = upperBound(starts, lo!); k < starts.length && starts[k]! <= hi!; k++) set(this.map[(slot << 16) | starts[k]!]!);
       }
     }
-    this.ruleSets.set(memo, (id = this.intern(bits)));
+    this.ruleSets.set(memo, (id = this.table.intern(bits)));
     return id;
   }
 }
