@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadText, ReferenceEvaluator, parseIP, type Cluster, type EvaluationOptions, type Flow, type Issue } from '@netpol/core';
+import { loadText, ReferenceEvaluator, parseIP, type Cluster, type EvaluationOptions, type Flow, type Issue, type Verdict } from '@netpol/core';
 
 export function ip(text: string) {
   const a = parseIP(text);
@@ -38,6 +38,19 @@ export function issuesOf(yaml: string, opts: { strict?: boolean } = {}): readonl
 export const runs = (n: number): number => Number(process.env['FC_NUM_RUNS'] ?? n);
 
 /** Flows in the four-word batch layout (both families, flags), as verdictBatch takes them. */
+/** The reference's verdict for each flow it judges (mixed families: every engine refuses them). */
+export function referenceVerdicts(reference: ReferenceEvaluator, flows: readonly Flow[]): [Flow, Verdict][] {
+  const out: [Flow, Verdict][] = [];
+  for (const f of flows) {
+    try {
+      out.push([f, reference.verdict(f)]);
+    } catch {
+      // a mixed-family flow
+    }
+  }
+  return out;
+}
+
 export function encodeBatch(flows: readonly Flow[]) {
   const n = flows.length;
   const b = { count: n, src: new Uint32Array(4 * n), dst: new Uint32Array(4 * n), family: new Uint8Array(n), protocol: new Uint8Array(n), port: new Uint16Array(n), flags: new Uint8Array(n) };

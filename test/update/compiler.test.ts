@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, ImageDataplane, ReferenceEvaluator, type Cluster, type Flow } from '@netpol/core';
 import { LiveCompiler } from '../../packages/core/src/compile/live/compiler.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
-import { runs } from '../helpers.js';
+import { referenceVerdicts, runs } from '../helpers.js';
 
 function agree(compiler: LiveCompiler, seed: number, extra?: Cluster): void {
   const cluster = compiler.cluster();
@@ -13,13 +13,7 @@ function agree(compiler: LiveCompiler, seed: number, extra?: Cluster): void {
   const fresh = new CompiledDataplane(cluster, { native: 'off' });
   const reference = new ReferenceEvaluator(cluster);
   const flows = [...fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }), ...(extra ? fc.sample(flowArbitrary(extra), { numRuns: 20, seed }) : [])] as Flow[];
-  for (const f of flows) {
-    let want;
-    try {
-      want = reference.verdict(f);
-    } catch {
-      continue; // a mixed-family flow: every engine refuses it
-    }
+  for (const [f, want] of referenceVerdicts(reference, flows)) {
     expect(fresh.verdict(f)).toEqual(want);
     expect(live.verdict(f), JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toEqual(want);
   }
