@@ -10,6 +10,7 @@
 import type { Direction } from '../../model/types.js';
 import type { NamedPorts, RuleInfo } from '../identities.js';
 import type { MasterImage } from './master.js';
+import { pushTo } from './multimap.js';
 import type { LivePorts } from './ports.js';
 
 export interface LocalClass {
@@ -83,11 +84,7 @@ export class DirectionClasses {
     this.locals.push({ policies: [...policies], profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
     this.unused++;
     this.localIds.set(key, id);
-    for (const pi of policies) {
-      const list = this.localsByPolicy.get(pi);
-      if (list) list.push(id);
-      else this.localsByPolicy.set(pi, [id]);
-    }
+    for (const pi of policies) pushTo(this.localsByPolicy, pi, id);
     this.fillRow(id);
     return id;
   }
@@ -102,11 +99,7 @@ export class DirectionClasses {
     this.peerClasses.push({ peers: new Set(peers), profileKey, refs: 0, ...(namedPorts && { namedPorts }) });
     this.unused++;
     this.peerIds.set(key, id);
-    for (const p of peers) {
-      const list = this.byPeer.get(p);
-      if (list) list.push(id);
-      else this.byPeer.set(p, [id]);
-    }
+    for (const p of peers) pushTo(this.byPeer, p, id);
     this.fillColumn(id);
     return id;
   }

@@ -25,6 +25,7 @@ import { buildHosts6, E, ENTRY_STRIDE, F } from '../layout.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
 import { DirectionClasses, type RuleSource } from './classes.js';
 import { MasterImage } from './master.js';
+import { addTo, deleteFrom, pushTo } from './multimap.js';
 import { LivePorts } from './ports.js';
 import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
 import { initTrie, insertPrefix, removePrefix, type TrieStore } from './trie.js';
@@ -381,15 +382,15 @@ export class LiveCompiler implements RuleSource {
     for (const d of DIRECTIONS) identity.isolatedBy[d].sort((a, b) => a - b);
     identity.selectorPeers = this.matchPeers(identity);
     this.identities.set(key, identity);
-    setAdd(this.byNamespace, pod.namespace, identity);
-    for (const k in identity.labels) setAdd(this.byPair, `${pod.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
+    addTo(this.byNamespace, pod.namespace, identity);
+    for (const k in identity.labels) addTo(this.byPair, `${pod.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
     return identity;
   }
 
   private dropIdentity(identity: Identity): void {
     this.identities.delete(identity.key);
-    setDelete(this.byNamespace, identity.namespace, identity);
-    for (const k in identity.labels) setDelete(this.byPair, `${identity.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
+    deleteFrom(this.byNamespace, identity.namespace, identity);
+    for (const k in identity.labels) deleteFrom(this.byPair, `${identity.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
   }
 
   private peerMatches(info: PeerInfo, identity: Identity): boolean {
@@ -454,18 +455,14 @@ export class LiveCompiler implements RuleSource {
         const info: RuleInfo = { id: this.rules.length, policy: id, direction: d, index, rule, peerIds };
         this.rules.push(info);
         if (peerIds.length === 0) this.rulesWithoutPeers[d].push(info.id);
-        for (const pid of new Set(peerIds)) {
-          const list = this.rulesByPeer.get(pid);
-          if (list) list.push(info.id);
-          else this.rulesByPeer.set(pid, [info.id]);
-        }
+        for (const pid of new Set(peerIds)) pushTo(this.rulesByPeer, pid, info.id);
         state.rules[d].push(info.id);
       });
     }
     this.rulesByPolicy[id] = state.rules;
     // Keep the map's order a fresh load would have: a replaced policy keeps its place.
     this.policies.set(key, state);
-    setAdd(this.policiesByNs, policy.namespace, state);
+    addTo(this.policiesByNs, policy.namespace, state);
     this.peersAdded(fresh);
     for (const identity of this.candidates(policy.namespace, policy.podSelector)) {
       if (!selectorMatches(policy.podSelector, identity.labels)) continue;
@@ -482,7 +479,7 @@ export class LiveCompiler implements RuleSource {
     const state = this.policies.get(key);
     if (!state) return;
     if (forget) this.policies.delete(key);
-    setDelete(this.policiesByNs, state.policy.namespace, state);
+    deleteFrom(this.policiesByNs, state.policy.namespace, state);
     for (const identity of this.candidates(state.policy.namespace, state.policy.podSelector)) {
       let changed = false;
       for (const d of DIRECTIONS) {
@@ -519,7 +516,7 @@ export class LiveCompiler implements RuleSource {
       if (peer.namespaceSelector) {
         this.nsSelectorPeers.push(info);
         this.nsPeerCache.clear();
-      } else setAdd(this.scopedPeers, info.namespace, info, true);
+      } else pushTo(this.scopedPeers, info.namespace, info);
       const namespaces = peer.namespaceSelector ? [...this.byNamespace.keys()].filter((ns) => selectorMatches(peer.namespaceSelector!, this.namespaceLabels(ns))) : [info.namespace];
       for (const ns of namespaces) {
         for (const identity of this.candidates(ns, peer.podSelector)) {
@@ -715,21 +712,6 @@ export class LiveCompiler implements RuleSource {
     this.master.views.hosts6.set(table);
     this.master.touch('hosts6', 0, table.length);
   }
-}
-
-function setAdd<K, V>(map: Map<K, Set<V>> | Map<K, V[]>, key: K, value: V, list = false): void {
-  const m = map as Map<K, Set<V> | V[]>;
-  let s = m.get(key);
-  if (!s) m.set(key, (s = list ? [] : new Set()));
-  if (Array.isArray(s)) s.push(value);
-  else s.add(value);
-}
-
-function setDelete<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const s = map.get(key);
-  if (!s) return;
-  s.delete(value);
-  if (s.size === 0) map.delete(key);
 }
 
 function contains(block: CIDR, ip: IPAddress): boolean {
