@@ -1,15 +1,15 @@
 /**
- * The compiled dataplane: the image plus a kernel to read it, and explain built from the
+ * The compiled dataplane: an ImageDataplane over the image compile() makes, plus explain built from the
  * compile-time provenance. explain() re-derives each decision from the rules and checks it
  * against the kernel's, so a trace can never silently disagree with the datapath.
  */
-import { compile, type CompileOptions, type Provenance } from '../compile/compile.js';
+import { compile, type Provenance } from '../compile/compile.js';
 import { resolvePort } from '../compile/identities.js';
 import { D, H } from '../compile/layout.js';
-import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
+import { formatIP, type IPAddress } from '../ip/address.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
-import type { Decision, DecisionReason, DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef, Verdict } from '../model/flow.js';
-import { hasPorts, protocolName } from '../model/protocol.js';
+import type { Decision, DecisionReason, DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef } from '../model/flow.js';
+import { protocolName } from '../model/protocol.js';
 import { policyKey, type Cluster, type Direction } from '../model/types.js';
 import { describeAddress, describePort } from '../reference/evaluator.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
