@@ -196,15 +196,14 @@ export class LiveDataplane {
   apply(changes: readonly Change[]): UpdateResult {
     const { ops, issues } = this.validate(changes);
     if (issues.some((i) => i.severity === 'error')) return { applied: false, generation: this.gen, issues };
-    const before = new Map(ops.map((op) => [op.key, this.models.get(op.key)]));
     let strategy: 'incremental' | 'rebuild' = 'incremental';
     let reason: string | undefined;
     try {
       for (const op of ops) this.change(op);
       this.compiler.commit();
     } catch (e) {
-      // Tables out of range (more than 65535 port sets, say): put the last state back.
-      for (const [key, model] of before) (model ? this.models.set(key, model) : this.models.delete(key));
+      // Tables out of range (more than 65535 port sets, say): back to the last state, whose
+      // objects are still all that `models` holds (record() runs only on success).
       this.rebuild();
       return { applied: false, generation: this.gen, issues: [...issues, { code: 'capacity', severity: 'error', file: '<update>', path: '', message: (e as Error).message }] };
     }
@@ -223,8 +222,6 @@ export class LiveDataplane {
     const c = this.compiler;
     const m = op.model;
     const [, ns = '', name = ''] = op.key.split('/');
-    if (m) this.models.set(op.key, m);
-    else this.models.delete(op.key);
     switch (op.kind) {
       case 'Namespace':
         return m ? c.setNamespace(m as Namespace) : c.deleteNamespace(name);
