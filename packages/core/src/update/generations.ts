@@ -40,26 +40,23 @@ export class Generations {
     private readonly options: Pick<DataplaneOptions, 'native'> & { readonly pool?: VerdictPool | undefined },
   ) {}
 
-  /** Publishes the master as `generation`. Returns what it cost: patched pages, or a new copy. */
-  publish(generation: number): { pages: number; fresh: boolean } {
+  /** Publishes the master as `generation`: a spare copy patched, or a new one. */
+  publish(generation: number): void {
     const pages = this.master.takeDirty();
     for (const c of this.copies) if (c.layout === this.master.layoutVersion) for (const p of pages) c.dirty[p] = 1;
     this.dropStale();
-    let copy = this.copies.find((c) => c !== this.current && c.pins === 0 && c.layout === this.master.layoutVersion);
-    const fresh = copy === undefined;
-    const patched = copy ? this.sync(copy) : 0;
-    copy ??= this.create();
+    const spare = this.copies.find((c) => c !== this.current && c.pins === 0 && c.layout === this.master.layoutVersion);
+    if (spare) this.sync(spare);
+    const copy = spare ?? this.create();
     copy.generation = generation;
     this.current = copy; // the switch: one assignment
-    return { pages: patched, fresh };
   }
 
   /** Copies the dirty pages of `copy` from the master, merging runs into one copy each. */
-  private sync(copy: Copy): number {
+  private sync(copy: Copy): void {
     const from = new Uint8Array(this.master.buffer);
     const to = new Uint8Array(copy.buffer);
     const d = copy.dirty;
-    let n = 0;
     for (let p = 0; p < d.length; p++) {
       if (d[p] === 0) continue;
       let q = p;
@@ -67,10 +64,8 @@ export class Generations {
       const start = p << PAGE_SHIFT;
       const end = Math.min(q << PAGE_SHIFT, from.length);
       to.set(from.subarray(start, end), start);
-      n += q - p;
       p = q;
     }
-    return n;
   }
 
   private create(): Copy {
@@ -107,10 +102,5 @@ export class Generations {
         void this.options.pool?.removeImage(c.id).catch(() => undefined);
       }
     }
-  }
-
-  /** Copies alive (for tests and stats). */
-  get count(): number {
-    return this.copies.length;
   }
 }

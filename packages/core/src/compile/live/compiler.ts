@@ -169,9 +169,8 @@ export class LiveCompiler implements RuleSource {
     for (const pod of cluster.pods) this.setPod(pod);
     this.commit();
     const c = this.classes;
+    // (The tries' use is the master's own to read.)
     this.master.reserveHeadroom({
-      lpm4: 0,
-      lpm6: 0,
       entries: this.entryCount,
       portClasses: this.ports.count,
       portSets: this.ports.setCount,

@@ -108,7 +108,7 @@ export class MasterImage {
    * again: a relayout allocates and copies the whole image (about 15 ms at 10k pods here,
    * mostly first-touch page faults), then every published copy is made afresh.
    */
-  reserveHeadroom(used: Capacities): void {
+  reserveHeadroom(used: Omit<Capacities, 'lpm4' | 'lpm6'>): void {
     const more = (n: number): number => n + (n >> 1) + 64;
     const twice = (n: number): number => 2 * n + 64;
     const thrice = (n: number): number => 3 * n + 256;
