@@ -22,6 +22,7 @@ import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '..
 import { IPBlockIndex } from '../address-space.js';
 import { namedKey, peerKey, type NamedPorts, type PeerInfo, type RuleInfo } from '../identities.js';
 import { buildHosts6, E, ENTRY_STRIDE, F } from '../layout.js';
+import { lookup4 } from '../lpm.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
 import { DirectionClasses, type RuleSource } from './classes.js';
 import { MasterImage } from './master.js';
@@ -308,12 +309,13 @@ export class LiveCompiler implements RuleSource {
     if (state.pod.hostNetwork) this.nodesChanged();
   }
 
-  private claims4(state: PodState): readonly IPAddress[] {
+  /** The addresses a pod claims as a pod-network pod (hostNetwork and finished pods claim none). */
+  private claimedIPs(state: PodState): readonly IPAddress[] {
     return state.pod.hostNetwork || isTerminal(state.pod) ? [] : state.pod.ips;
   }
 
   private claim(state: PodState): void {
-    for (const ip of this.claims4(state)) {
+    for (const ip of this.claimedIPs(state)) {
       const k = ipKey(ip);
       let c = this.claims.get(k);
       if (!c) this.claims.set(k, (c = { ip, pods: [] }));
@@ -322,7 +324,7 @@ export class LiveCompiler implements RuleSource {
   }
 
   private unclaim(state: PodState): void {
-    for (const ip of this.claims4(state)) {
+    for (const ip of this.claimedIPs(state)) {
       const k = ipKey(ip);
       const c = this.claims.get(k);
       if (!c) continue;
@@ -599,7 +601,7 @@ export class LiveCompiler implements RuleSource {
     this.stale.delete(h);
     if (h.identity) this.leave(h.identity, h);
     if (h.ip.family === 4) {
-      const cover = lookup(this.regionTries[4], h.words);
+      const cover = lookup4(this.regionTries[4].t, h.words[0]!);
       removePrefix(this.master.trie4, h.words, 32, h.entry, cover);
     } else {
       this.hosts6Count--;
@@ -716,13 +718,6 @@ export class LiveCompiler implements RuleSource {
 function contains(block: CIDR, ip: IPAddress): boolean {
   const shift = BigInt(bitsOf(block.family) - block.prefix);
   return ip.value >> shift === block.base >> shift;
-}
-
-/** The entry a plain (JS-side) trie gives an address. */
-function lookup(s: TrieStore, w: readonly number[]): number {
-  let v = s.t[w[0]! >>> 16]!;
-  for (let pos = 16; v & 0x80000000; pos += 8) v = s.t[(v & 0x7fffffff) + ((w[pos >>> 5]! >>> (24 - (pos & 31))) & 255)]!;
-  return v;
 }
 
 /** A trie in a growable JS array (the regions-only tries). */
