@@ -15,7 +15,7 @@
  * how much, and the owner rebuilds from scratch when it dominates.
  */
 import { bitsOf, ipKey, type Family, type IPAddress } from '../../ip/address.js';
-import type { CIDR } from '../../ip/cidr.js';
+import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import { selectorMatches } from '../../model/selector.js';
 import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod } from '../../model/types.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../reference/options.js';
@@ -549,7 +549,7 @@ export class LiveCompiler implements RuleSource {
     const ranges = blocks.filter((b) => b.family === 4).map((b) => [Number(b.base), Number(b.base) + 2 ** (32 - b.prefix) - 1] as const);
     const v6 = blocks.filter((b) => b.family === 6);
     const inside = (family: Family, words: readonly number[], ip: IPAddress): boolean =>
-      family === 4 ? ranges.some(([lo, hi]) => words[0]! >= lo && words[0]! <= hi) : v6.some((b) => contains(b, ip));
+      family === 4 ? ranges.some(([lo, hi]) => words[0]! >= lo && words[0]! <= hi) : v6.some((b) => cidrContains(b, ip));
     for (const r of this.regions.values()) if (inside(r.cidr.family, r.words, { family: r.cidr.family, value: r.cidr.base })) this.stale.add(r);
     if (!this.options.ipBlockMatchesPods) return;
     for (const h of this.hosts.values()) if (inside(h.ip.family, h.words, h.ip)) this.stale.add(h);
@@ -713,11 +713,6 @@ export class LiveCompiler implements RuleSource {
     this.master.views.hosts6.set(table);
     this.master.touch('hosts6', 0, table.length);
   }
-}
-
-function contains(block: CIDR, ip: IPAddress): boolean {
-  const shift = BigInt(bitsOf(block.family) - block.prefix);
-  return ip.value >> shift === block.base >> shift;
 }
 
 /** A trie in a growable JS array (the regions-only tries). */
