@@ -13,7 +13,7 @@ import { buildHosts6, ENTRY_STRIDE, F, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { buildPortClasses, PortSetBuilder, PROTOCOL_SLOTS, type PortClasses } from './ports.js';
 import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
-import type { Family } from '../ip/address.js';
+import { addressWords, type Family } from '../ip/address.js';
 
 export interface CompileOptions extends EvaluationOptions {
   /** Put the image in a SharedArrayBuffer (for worker threads). */
@@ -177,7 +177,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const ipPeers = opts.ipBlockMatchesPods || (h.podSlot === 0 && h.addrNode === 0) ? ipIndex.peersContaining(f, h.ip.value, bits) : [];
     const entry = entryFor(h, ipPeers);
     // IPv6 host addresses go to the exact-match table: a /128 in the trie is a 15-level walk.
-    if (f === 6) hosts6.push({ words: [96n, 64n, 32n, 0n].map((sh) => Number((h.ip.value >> sh) & 0xffffffffn)), entry });
+    if (f === 6) hosts6.push({ words: addressWords(h.ip.value, 6), entry });
     else prefixes[f].push({ value: h.ip.value, length: bits, entry });
   }
 

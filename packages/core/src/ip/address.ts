@@ -132,4 +132,8 @@ export const ipEquals = (a: IPAddress, b: IPAddress): boolean => a.family === b.
  * A key for maps: IPv4 as a plain number (cheap: most keys are pod IPv4s), IPv6 as a
  * string. The two never collide.
  */
+/** An address as big-endian u32 words, as the image's tries and host table read it: one for IPv4, four for IPv6. */
+export const addressWords = (value: bigint, family: Family): number[] =>
+  family === 4 ? [Number(value)] : [96n, 64n, 32n, 0n].map((sh) => Number((value >> sh) & 0xffffffffn));
+
 export const ipKey = (ip: IPAddress): number | string => (ip.family === 4 ? Number(ip.value) : `6:${ip.value.toString(16)}`);

@@ -14,7 +14,7 @@
  * Rows and columns of classes nobody uses any more stay behind as garbage; `garbage()` says
  * how much, and the owner rebuilds from scratch when it dominates.
  */
-import { bitsOf, ipKey, type Family, type IPAddress } from '../../ip/address.js';
+import { addressWords, bitsOf, ipKey, type Family, type IPAddress } from '../../ip/address.js';
 import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import { selectorMatches } from '../../model/selector.js';
 import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod } from '../../model/types.js';
@@ -78,8 +78,6 @@ const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 const NO_PEERS: readonly number[] = [];
 const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
 const podKey = (namespace: string, name: string): string => `${namespace}/${name}`;
-const wordsOf = (value: bigint, family: Family): number[] =>
-  family === 4 ? [Number(value)] : [96n, 64n, 32n, 0n].map((sh) => Number((value >> sh) & 0xffffffffn));
 
 export class LiveCompiler implements RuleSource {
   readonly options: ResolvedOptions;
@@ -537,7 +535,7 @@ export class LiveCompiler implements RuleSource {
       for (const c of this.ipIndex.prefixes[f]) {
         const key = `${f}/${c.base}/${c.prefix}`;
         if (this.regions.has(key)) continue;
-        const region: Region = { cidr: c, words: wordsOf(c.base, f), entry: this.allocEntry(c.prefix) };
+        const region: Region = { cidr: c, words: addressWords(c.base, f), entry: this.allocEntry(c.prefix) };
         this.regions.set(key, region);
         insertPrefix(f === 4 ? this.master.trie4 : this.master.trie6, region.words, c.prefix, region.entry, this.lengthOf);
         insertPrefix(this.regionTries[f], region.words, c.prefix, region.entry, this.lengthOf);
@@ -575,7 +573,7 @@ export class LiveCompiler implements RuleSource {
     }
     if (!h) {
       // A host outranks a region of the same length (an ipBlock /32 equal to a pod IP), as in compile().
-      h = { key: k, ip, words: wordsOf(ip.value, ip.family), entry: this.allocEntry(bitsOf(ip.family) + 0.5), pod: undefined, identity: undefined, node: undefined };
+      h = { key: k, ip, words: addressWords(ip.value, ip.family), entry: this.allocEntry(bitsOf(ip.family) + 0.5), pod: undefined, identity: undefined, node: undefined };
       this.hosts.set(k, h);
       if (ip.family === 4) insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);
       else this.addHost6(h);
