@@ -9,7 +9,7 @@ import type { Cluster, Direction, Pod } from '../model/types.js';
 import { resolveOptions, type EvaluationOptions } from '../reference/options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type NamedPorts, type PolicyTables } from './identities.js';
-import { buildHosts6, ENTRY_STRIDE, F, writeImage } from './layout.js';
+import { buildHosts6, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { buildPortClasses, PortSetBuilder, PROTOCOL_SLOTS, type PortClasses } from './ports.js';
 import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
@@ -256,11 +256,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     entryData[o + 6] = ingress.colOf[entryData[o + 6]!]!;
   }
 
-  const flags =
-    (opts.allowIngressFromLocalNode ? F.allowIngressFromLocalNode : 0) |
-    (opts.allowEgressToLocalNode ? F.allowEgressToLocalNode : 0) |
-    (opts.ipv4MappedAsIPv4 ? F.ipv4MappedAsIPv4 : 0) |
-    (opts.allowICMPv6NeighborDiscovery ? F.allowICMPv6NeighborDiscovery : 0);
+  const flags = imageFlags(opts);
   const hostTable = buildHosts6(hosts6);
   const image = writeImage(
     {

@@ -50,6 +50,13 @@ export const F = {
   allowICMPv6NeighborDiscovery: 8,
 } as const;
 
+/** The header's flags word for these evaluation options. */
+export const imageFlags = (o: { readonly allowIngressFromLocalNode: boolean; readonly allowEgressToLocalNode: boolean; readonly ipv4MappedAsIPv4: boolean; readonly allowICMPv6NeighborDiscovery: boolean }): number =>
+  (o.allowIngressFromLocalNode ? F.allowIngressFromLocalNode : 0) |
+  (o.allowEgressToLocalNode ? F.allowEgressToLocalNode : 0) |
+  (o.ipv4MappedAsIPv4 ? F.ipv4MappedAsIPv4 : 0) |
+  (o.allowICMPv6NeighborDiscovery ? F.allowICMPv6NeighborDiscovery : 0);
+
 /** Fields of one entry (ENTRY_STRIDE u32 words). */
 export const E = { podSlot: 0, podNode: 1, addrNode: 2, egressLocal: 3, ingressLocal: 4, egressPeer: 5, ingressPeer: 6 } as const;
 export const ENTRY_STRIDE = 8;

@@ -21,7 +21,7 @@ import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, 
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../reference/options.js';
 import { IPBlockIndex } from '../address-space.js';
 import { namedKey, peerKey, type NamedPorts, type PeerInfo, type RuleInfo } from '../identities.js';
-import { buildHosts6, E, ENTRY_STRIDE, F } from '../layout.js';
+import { buildHosts6, E, ENTRY_STRIDE, imageFlags } from '../layout.js';
 import { lookup4 } from '../lpm.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
 import { DirectionClasses, type RuleSource } from './classes.js';
@@ -137,13 +137,7 @@ export class LiveCompiler implements RuleSource {
 
   constructor(cluster: Cluster, options: EvaluationOptions = {}) {
     this.options = resolveOptions(options);
-    const o = this.options;
-    const flags =
-      (o.allowIngressFromLocalNode ? F.allowIngressFromLocalNode : 0) |
-      (o.allowEgressToLocalNode ? F.allowEgressToLocalNode : 0) |
-      (o.ipv4MappedAsIPv4 ? F.ipv4MappedAsIPv4 : 0) |
-      (o.allowICMPv6NeighborDiscovery ? F.allowICMPv6NeighborDiscovery : 0);
-    this.master = new MasterImage(flags);
+    this.master = new MasterImage(imageFlags(this.options));
     this.ports = new LivePorts(this.master);
     this.classes = { egress: new DirectionClasses('egress', this.master, this.ports, this), ingress: new DirectionClasses('ingress', this.master, this.ports, this) };
     initTrie(this.master.trie4, 0);
