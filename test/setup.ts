@@ -1,5 +1,5 @@
 // Property tests read FC_SEED / FC_NUM_RUNS so that a failure can be replayed exactly:
-//   FC_SEED=<seed printed by fast-check> npx pnpm@12.21.0 test
+//   FC_SEED=<seed printed by fast-check> npx --yes pnpm@12.21.0 test
 import fc from 'fast-check';
 
 const seed = process.env['FC_SEED'];

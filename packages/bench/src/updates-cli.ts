@@ -4,8 +4,8 @@
  *
  *   node --expose-gc packages/bench/dist/updates-cli.js --size M --ops 50
  *
- * (after `npx pnpm@12.21.0 --filter @netpol/core run build` and
- * `npx pnpm@12.21.0 --filter @netpol/bench run build`). Exit 0 ok, 1 a verdict mismatch or
+ * (after `npx --yes pnpm@12.21.0 --filter @netpol/core run build` and
+ * `npx --yes pnpm@12.21.0 --filter @netpol/bench run build`). Exit 0 ok, 1 a verdict mismatch or
  * a crash, 2 bad usage; missed targets are printed, never an error.
  */
 import { writeFileSync } from 'node:fs';

@@ -30,7 +30,7 @@ try {
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'], { cwd: here, stdio: optional ? ['ignore', 'ignore', 'pipe'] : 'inherit', encoding: 'utf8' });
 if (r.status !== 0) {
   say(`build failed${r.stderr ? `:\n${r.stderr.split('\n').slice(-15).join('\n')}` : ''}`);
-  say('the JS kernel will be used; install g++, make and python3, then run: npx pnpm@12.21.0 --filter @netpol/native run build');
+  say('the JS kernel will be used; install g++, make and python3, then run: npx --yes pnpm@12.21.0 --filter @netpol/native run build');
   process.exit(optional ? 0 : 1);
 }
 say('built build/Release/netpol_native.node');

@@ -1,7 +1,7 @@
 // Builds the kernel with AddressSanitizer + UndefinedBehaviorSanitizer and runs it over
 // images compiled from random and synthetic clusters, random batches, and corrupted
 // images (test/harness.cc). Exit code 0 only when every run is clean.
-//   npx pnpm@12.21.0 --filter @netpol/native run sanitize
+//   npx --yes pnpm@12.21.0 --filter @netpol/native run sanitize
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -62,7 +62,7 @@ function load(): void {
       reason:
         `@netpol/native is not available (${message}). The JS kernel is used instead. ` +
         'To build it: install a C++ compiler and python3 (apt-get install g++ make python3), then run ' +
-        '`npx pnpm@12.21.0 --filter @netpol/native run build`.',
+        '`npx --yes pnpm@12.21.0 --filter @netpol/native run build`.',
     };
   }
 }
