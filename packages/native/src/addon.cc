@@ -1,9 +1,19 @@
 // N-API binding: loadImage(view, copy?) validates an image once. With `copy` it keeps a
 // private copy (JS can no longer change what the kernel reads, so the kernel runs without
-// per-read checks); without, it keeps a reference to the caller's bytes (a live image patched
-// in place) and the kernel checks every index it reads. verdictBatch(handle, ...) checks
-// every argument's type and length on every call. Nothing JS can pass or write makes it read
-// outside the image or the arrays.
+// per-read checks); without, it reads the caller's bytes (a live image patched in place) and
+// the kernel checks every index it reads. verdictBatch(handle, ...) checks every argument's
+// type and length on every call. Nothing JS can pass or write makes it read outside the
+// image or the arrays.
+//
+// Lifetimes: Node runs N-API finalizers from the event loop (setImmediate), not during GC, so
+// anything a finalizer releases lives until the caller yields. A handle is therefore a plain
+// object that holds the caller's view as a property (the GC frees the bytes with the handle,
+// at once) and wraps only a small struct; releaseImage() frees a private copy right away.
+//
+// Terminating workers: once Worker.terminate() starts, N-API calls that need JS fail and
+// napi_throw itself fails; node-addon-api then aborts the process unless
+// NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS is defined (binding.gyp), and this file calls no
+// function that can run JS (no ToBoolean, no getters), so such failures stay in this call.
 #include <napi.h>
 
 #include <cstring>
@@ -16,16 +26,34 @@ namespace {
 
 struct Loaded {
   netpol::Image image;
-  Napi::Reference<Napi::Uint8Array> view;  // keeps the bytes alive (not for a private copy)
+  Napi::Reference<Napi::Uint8Array> view;  // weak: the handle object holds the view (not for a private copy)
   std::unique_ptr<uint32_t[]> owned;       // the private copy, 4-byte aligned
   const uint8_t* data;
   size_t length;
+  bool released = false;                   // releaseImage() was called: no more verdicts
 };
+
+// Tells our handles from any other object (napi_unwrap alone would accept another addon's).
+const napi_type_tag kHandleTag = {0x6e6574706f6c0001ULL, 0x9b1f3c57a2d4e681ULL};
 
 Napi::Value Fail(Napi::Env env, const std::string& message, bool range = false) {
   if (range) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
   else Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
+}
+
+// The Loaded behind a handle, or nullptr (with a TypeError) for anything else.
+Loaded* Unwrap(napi_env env, napi_value handle) {
+  bool tagged = false;
+  void* data = nullptr;
+  napi_valuetype type;
+  if (napi_typeof(env, handle, &type) != napi_ok || type != napi_object ||
+      napi_check_object_type_tag(env, handle, &kHandleTag, &tagged) != napi_ok || !tagged ||
+      napi_unwrap(env, handle, &data) != napi_ok || data == nullptr) {
+    Fail(Napi::Env(env), "expected a handle from loadImage");
+    return nullptr;
+  }
+  return static_cast<Loaded*>(data);
 }
 
 Napi::Value LoadImage(const Napi::CallbackInfo& info) {
@@ -34,8 +62,9 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
     return Fail(env, "loadImage expects a Uint8Array over the image");
   }
   auto view = info[0].As<Napi::Uint8Array>();
-  const bool copy = info.Length() > 1 && info[1].ToBoolean().Value();
-  auto* loaded = new Loaded();
+  // IsBoolean/As<Boolean> never run JS (ToBoolean may fail while the worker terminates).
+  const bool copy = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  std::unique_ptr<Loaded> loaded(new Loaded());
   const uint8_t* bytes = view.Data();
   const size_t length = view.ByteLength();
   if (copy) {
@@ -45,17 +74,40 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
   }
   std::string error;
   if (!netpol::validate(bytes, length, &loaded->image, &error)) {
-    delete loaded;
     return Fail(env, "netpol image rejected: " + error, true);
   }
   loaded->image.checked = !copy;
-  if (!copy) loaded->view = Napi::Persistent(view);
   loaded->data = bytes;
   loaded->length = length;
-  return Napi::External<Loaded>::New(env, loaded, [](Napi::Env, Loaded* l) {
-    if (!l->owned) l->view.Reset();
-    delete l;
-  });
+  napi_value handle;
+  if (napi_create_object(env, &handle) != napi_ok || napi_type_tag_object(env, handle, &kHandleTag) != napi_ok) {
+    return Fail(env, "loadImage: cannot create a handle");
+  }
+  if (!copy) {
+    // A read-only, hidden property: the view lives exactly as long as the handle.
+    napi_property_descriptor prop = {"image", nullptr, nullptr, nullptr, nullptr, view, napi_default, nullptr};
+    if (napi_define_properties(env, handle, 1, &prop) != napi_ok) return Fail(env, "loadImage: cannot create a handle");
+    loaded->view = Napi::Weak(view);
+  }
+  Loaded* raw = loaded.get();
+  if (napi_wrap(env, handle, raw, [](napi_env, void* l, void*) { delete static_cast<Loaded*>(l); }, nullptr, nullptr) != napi_ok) {
+    return Fail(env, "loadImage: cannot create a handle");
+  }
+  loaded.release();  // the handle owns it now
+  return Napi::Value(env, handle);
+}
+
+// releaseImage(handle): frees a private copy now (not when the handle's finalizer runs,
+// which waits for the event loop); the handle then refuses verdicts. Idempotent.
+Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Loaded* l = info.Length() < 1 ? nullptr : Unwrap(env, info[0]);
+  if (l == nullptr) return env.Undefined();
+  l->released = true;
+  l->owned.reset();
+  l->data = nullptr;
+  l->length = 0;
+  return env.Undefined();
 }
 
 // One napi_get_typedarray_info call per array: type, length and the data pointer (already
@@ -81,16 +133,19 @@ bool Array(napi_env env, napi_value v, napi_typedarray_type type, size_t need, T
 // verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)
 Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[0].IsExternal() || !info[6].IsNumber()) {
+  if (info.Length() < 7 || !info[6].IsNumber()) {
     return Fail(env, "verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)");
   }
-  Loaded* l = info[0].As<Napi::External<Loaded>>().Data();
+  Loaded* l = Unwrap(env, info[0]);
+  if (l == nullptr) return env.Undefined();
+  if (l->released) return Fail(env, "the image was released (releaseImage)", true);
   // A referenced image buffer may have been detached (transferred) since it was loaded.
   if (!l->owned) {
     napi_typedarray_type type;
     size_t length = 0;
     void* image = nullptr;
-    if (napi_get_typedarray_info(env, l->view.Value(), &type, &length, &image, nullptr, nullptr) != napi_ok || length != l->length || image != l->data) {
+    Napi::Uint8Array view = l->view.Value();
+    if (view.IsEmpty() || napi_get_typedarray_info(env, view, &type, &length, &image, nullptr, nullptr) != napi_ok || length != l->length || image != l->data) {
       return Fail(env, "the image buffer was detached or moved since loadImage", true);
     }
   }
@@ -120,6 +175,7 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadImage", Napi::Function::New(env, LoadImage));
   exports.Set("verdictBatch", Napi::Function::New(env, VerdictBatch));
+  exports.Set("releaseImage", Napi::Function::New(env, ReleaseImage));
   exports.Set("version", Napi::String::New(env, "1"));
   return exports;
 }

@@ -19,6 +19,11 @@ export interface NativeBinding {
    */
   loadImage(image: Uint8Array, copy?: boolean): object;
   /**
+   * Frees a handle's private copy now instead of when its finalizer runs (Node runs N-API
+   * finalizers only once the event loop turns); the handle then refuses verdicts.
+   */
+  releaseImage(handle: object): void;
+  /**
    * Verdict bytes for `count` flows. Without `family`, one u32 per address (IPv4); with it,
    * four words per address. Throws TypeError/RangeError on wrong types or short arrays.
    */

@@ -208,6 +208,10 @@ export class VerdictPool {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('VerdictPool was closed'));
+    // An idle worker is unref'd (settle()); terminate() settles on its 'exit' event, which an
+    // unref'd worker does not keep the loop alive for: `await pool.close()` as a program's
+    // last statement would end the process with the promise unsettled (exit code 13).
+    for (const s of this.slots) s.worker.ref();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 

@@ -32,6 +32,13 @@ function add(id: number, image: SharedArrayBuffer, mutable: boolean): void {
   images.set(id, { kernel, native });
 }
 
+/** Forgets an image; a private native copy is freed now, not when the loop next turns. */
+function remove(id: number): void {
+  const native = images.get(id)?.native;
+  images.delete(id);
+  if (native) binding?.releaseImage(native);
+}
+
 /**
  * Claims grains of the batch until none is left: a worker that starts late or gets
  * preempted does less, instead of holding the whole batch up with a fixed share.
@@ -69,7 +76,7 @@ port.on('message', (m: Request) => {
   try {
     if (m.type === 'run') run(m);
     else if (m.type === 'add') add(m.id, m.image, m.mutable);
-    else images.delete(m.id);
+    else remove(m.id);
     reply = { seq: m.seq, ok: true };
   } catch (e) {
     reply = { seq: m.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
