@@ -27,8 +27,26 @@
  *   later ones.
  *
  * Timeouts are in seconds, like `now` (Linux defaults, see DEFAULT_TIMEOUTS).
+ *
+ * Hostile traffic: buckets are chosen by a keyed hash (hash.ts, a random key per table), so
+ * tuples that collide cannot be computed from the outside, and no chain grows past
+ * MAX_CHAIN nodes: an insert that would lengthen a full chain is refused (counted in
+ * `refused`). A refused connection is simply not tracked: each of its packets is judged by
+ * policy as a new one, in its own direction, so it never passes more than policy allows
+ * (replies of a refused connection pass only where policy allows them too). Lookups thus
+ * walk at most MAX_CHAIN nodes whatever the traffic.
  */
 import { hasIcmpId, type ParsedPacket } from '../packet/parse.js';
+import { halfSipHash13, randomSeed, type HashSeed } from './hash.js';
+
+export type { HashSeed } from './hash.js';
+
+/**
+ * Longest hash chain (nodes per bucket). With the keyed hash and at most one node per
+ * bucket on average, a chain of 16 happens by chance with odds near 1e-14 per bucket; only
+ * a flood that knows the key could fill one.
+ */
+export const MAX_CHAIN = 16;
 
 export const CT = {
   // TCP states
@@ -91,6 +109,11 @@ export interface ConntrackOptions {
    * and other segments without an entry are judged one by one.
    */
   readonly tcpLoose?: boolean;
+  /**
+   * The hash key (two unsigned 32-bit words). Default: random per table, from node:crypto,
+   * which is what keeps bucket collisions unpredictable; pass one only for reproducible tests.
+   */
+  readonly seed?: HashSeed;
 }
 
 export interface ConntrackStats {
@@ -100,6 +123,12 @@ export interface ConntrackStats {
   readonly evicted: number;
   readonly expired: number;
   readonly bytes: number;
+  /** Inserts refused because a hash chain was full (see MAX_CHAIN): those packets were judged one by one. */
+  readonly refused: number;
+  /** Lookups (`find`) and the chain nodes they visited, in total and at most in one lookup. */
+  readonly lookups: number;
+  readonly probes: number;
+  readonly longestProbe: number;
 }
 
 /** A connection as plain data (for inspection and tests; allocates). */
@@ -171,6 +200,14 @@ export class Conntrack {
   private inserted = 0;
   private evicted = 0;
   private expired = 0;
+  private refused = 0;
+  private lookups = 0;
+  private probes = 0;
+  private longestProbe = 0;
+  private readonly k0: number;
+  private readonly k1: number;
+  /** The tuple's words for the hash (ports, then addresses). */
+  private readonly words = new Uint32Array(9);
   // The key of the packet being looked up (set by key()).
   private kS = 0;
   private kD = 0;
@@ -184,6 +221,10 @@ export class Conntrack {
     this.capacity = n;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.tcpLoose = options.tcpLoose ?? true;
+    const seed = options.seed ?? randomSeed();
+    if (seed.length !== 2 || !seed.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) throw new RangeError('seed must be two unsigned 32-bit integers');
+    this.k0 = seed[0] | 0;
+    this.k1 = seed[1] | 0;
     this.fam = new Uint8Array(n);
     this.tag = new Uint16Array(n);
     this.addr = new Uint32Array(n * 8);
@@ -210,7 +251,7 @@ export class Conntrack {
 
   stats(): ConntrackStats {
     const bytes = [this.fam, this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.slots, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain].reduce((s, a) => s + a.byteLength, 0);
-    return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes };
+    return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes, refused: this.refused, lookups: this.lookups, probes: this.probes, longestProbe: this.longestProbe };
   }
 
   /** Forgets every connection. */
@@ -263,18 +304,38 @@ export class Conntrack {
   }
 
   private hash(fam: number, tag: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number, sp: number, dp: number): number {
-    let h = Math.imul(fam ^ (tag << 8) ^ ((sp << 16) | dp), 0x9e3779b1);
-    h = Math.imul(h ^ a[ao]!, 0x85ebca6b);
-    h = Math.imul(h ^ b[bo]!, 0xc2b2ae35);
+    const w = this.words;
+    w[0] = (sp << 16) | dp;
+    w[1] = a[ao]!;
+    w[2] = b[bo]!;
+    let n = 3;
     if (fam === 6) {
       for (let i = 1; i < 4; i++) {
-        h = Math.imul(h ^ a[ao + i]!, 0x85ebca6b);
-        h = Math.imul(h ^ b[bo + i]!, 0xc2b2ae35);
+        w[n++] = a[ao + i]!;
+        w[n++] = b[bo + i]!;
       }
     }
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    return (h ^ (h >>> 13)) & this.mask;
+    return halfSipHash13(this.k0, this.k1, w, n, (fam << 9) | tag) & this.mask;
+  }
+
+  /**
+   * Nodes in a bucket's chain, after dropping the expired entries met on the way (so stale
+   * entries never make a chain look full). At most MAX_CHAIN + 1 nodes are walked per pass.
+   */
+  private chainLength(h: number, now: number): number {
+    restart: for (;;) {
+      let n = 0;
+      for (let node = this.buckets[h]!; node >= 0 && n <= MAX_CHAIN; node = this.chain[node]!) {
+        const id = node >>> 1;
+        if (this.expiry[id]! < now) {
+          this.remove(id);
+          this.expired++;
+          continue restart;
+        }
+        n++;
+      }
+      return n;
+    }
   }
 
   /**
@@ -293,7 +354,10 @@ export class Conntrack {
     const addr = this.addr;
     const ports = this.ports;
     let node = this.buckets[this.hash(fam, tag, src, 0, dst, 0, sp, dp)]!;
+    this.lookups++;
+    let probes = 0;
     while (node >= 0) {
+      probes++;
       const id = node >>> 1;
       const dir = node & 1;
       if (this.fam[id] === fam && this.tag[id] === tag && ports[id * 4 + dir * 2] === sp && ports[id * 4 + dir * 2 + 1] === dp) {
@@ -301,6 +365,7 @@ export class Conntrack {
         const so = id * 8 + dir * 4;
         const dO = id * 8 + 4 - dir * 4;
         if (addr[so] === src[0] && addr[dO] === dst[0] && (fam === 4 || (addr[so + 1] === src[1] && addr[so + 2] === src[2] && addr[so + 3] === src[3] && addr[dO + 1] === dst[1] && addr[dO + 2] === dst[2] && addr[dO + 3] === dst[3]))) {
+          this.probed(probes);
           if (this.expiry[id]! < now) {
             this.remove(id);
             this.expired++;
@@ -311,7 +376,13 @@ export class Conntrack {
       }
       node = this.chain[node]!;
     }
+    this.probed(probes);
     return -1;
+  }
+
+  private probed(n: number): void {
+    this.probes += n;
+    if (n > this.longestProbe) this.longestProbe = n;
   }
 
   /** Whether a packet with no entry may open one (TCP: SYN, or a mid-stream ACK). */
@@ -330,11 +401,21 @@ export class Conntrack {
   /**
    * Opens an entry for a packet judged allowed (call `opens` first). `verdict` is kept for
    * inspection. Evicts the least recently used entry when full. Returns the entry id, or -1
-   * when the packet cannot be tracked.
+   * when the packet cannot be tracked or a bucket it needs is full (MAX_CHAIN; `refused`).
    */
   insert(p: ParsedPacket, now: number, verdict: number, fragment = false): number {
     const kind = this.key(p, fragment);
     if (kind === KIND_NONE) return -1;
+    const fam = p.family;
+    const src = p.src;
+    const dst = p.dst;
+    const h0 = this.hash(fam, this.kTag, src, 0, dst, 0, this.kS, this.kD);
+    const h1 = fragment ? -1 : this.hash(fam, this.kTag, dst, 0, src, 0, this.kRS, this.kRD);
+    // Both directions may share a bucket: then it needs room for two nodes.
+    if (this.chainLength(h0, now) + (h1 === h0 ? 1 : 0) >= MAX_CHAIN || (h1 >= 0 && h1 !== h0 && this.chainLength(h1, now) >= MAX_CHAIN)) {
+      this.refused++;
+      return -1;
+    }
     if (this.free < 0) {
       const victim = this.tail;
       this.remove(victim);
@@ -342,7 +423,6 @@ export class Conntrack {
     }
     const id = this.free;
     this.free = this.next[id]!;
-    const fam = p.family;
     this.fam[id] = fam;
     this.tag[id] = this.kTag;
     const a = id * 8;
@@ -373,13 +453,9 @@ export class Conntrack {
     this.touchedAt[id] = now;
     // Hash slots: both directions, or one for fragment entries.
     this.slots[id] = fragment ? 1 : 2;
-    const src = p.src;
-    const dst = p.dst;
-    const h0 = this.hash(fam, this.kTag, src, 0, dst, 0, this.kS, this.kD);
     this.chain[id * 2] = this.buckets[h0]!;
     this.buckets[h0] = id * 2;
     if (!fragment) {
-      const h1 = this.hash(fam, this.kTag, dst, 0, src, 0, this.kRS, this.kRD);
       this.chain[id * 2 + 1] = this.buckets[h1]!;
       this.buckets[h1] = id * 2 + 1;
     }
