@@ -6,7 +6,7 @@ import { formatIssue } from '../load/issues.js';
 import { parseFlow } from '../flow/parse.js';
 import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, readInput, UsageError } from './common.js';
 import { endpointText, explanationText } from './explain-text.js';
-import { readFlowLines } from './flows-input.js';
+import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
 
 export interface IO {
   out(line: string): void;
@@ -57,7 +57,10 @@ export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <fi
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
 per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable).
-A flow that cannot be evaluated gets an "error" field and no verdict.
+A flow that cannot be evaluated gets a line with "line", its recognised input fields (src,
+dst, protocol, port, icmpType, established; long strings cut) and "error", and no verdict;
+the other lines are still evaluated (exit 2 at the end). A line longer than ${MAX_FLOW_LINE_BYTES} bytes is
+not read (an error for that line); extra fields nested deeper than 64 levels are not echoed.
 
 ${INPUT_HELP}
       --flows <file|->     flow records (default: stdin)
@@ -77,16 +80,16 @@ export async function verdict(args: string[], io: IO): Promise<number> {
   let bad = 0;
   for await (const { line, record, jsonError } of readFlowLines(source)) {
     const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
-    const base = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as object) : { input: record };
     if (!parsed.ok) {
       bad++;
       io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
-      io.out(JSON.stringify({ ...base, error: parsed.error }));
+      // Only the recognised fields: a caller's own "allowed" must not sit beside an error.
+      io.out(JSON.stringify({ line, ...flowEcho(record), error: parsed.error }));
       continue;
     }
     const v = engine.verdict(parsed.flow);
     if (!v.allowed) denied++;
-    io.out(JSON.stringify({ ...base, allowed: v.allowed, egress: v.egress, ingress: v.ingress }));
+    io.out(JSON.stringify({ ...verdictEcho(record), allowed: v.allowed, egress: v.egress, ingress: v.ingress }));
   }
   if (bad > 0) return EXIT.badInput;
   return denied > 0 && values['fail-on-deny'] ? EXIT.denied : EXIT.ok;
