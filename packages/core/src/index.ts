@@ -18,7 +18,8 @@ export { compile, type CompileOptions, type CompileResult } from './compile/comp
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './dataplane/decode.js';
-export { readImage, MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
+export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
+export { readImage, validateImage, ImageError, IMAGE_INVARIANTS, type ImageInvariant } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
 export type { Engine } from './analysis/engine.js';
 export { clusterObjects, clusterToYaml, namespaceDoc, nodeDoc, podDoc, policyDoc, type Doc } from './fuzz/to-yaml.js';

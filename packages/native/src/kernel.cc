@@ -1,6 +1,7 @@
 #include "kernel.h"
 
 #include <cstring>
+#include <vector>
 
 // The hot helpers are forced inline: with the bounds checks they grew past GCC's inlining
 // budget, and a call per flow costs more than the checks themselves.
@@ -28,22 +29,61 @@ uint32_t load32(const uint8_t* p) {
   return v;
 }
 
-bool fail(std::string* error, const char* what) {
-  if (error) *error = what;
+// The invariants below are IMAGE.md's list, checked in the same order and worded as in
+// packages/core/src/compile/validate-image.ts, so that both validators name the same broken
+// invariant with the same text (test/native/image-vectors.test.ts compares them).
+constexpr uint32_t kKnownFlags = 15;
+constexpr uint64_t kPortMapSlots = 3 * 65536;
+constexpr uint64_t kRootSlots = 65536;
+const char* const kSectionNames[kSections] = {"lpm4", "lpm6", "entries", "portMap", "portSets", "egressMatrix", "ingressMatrix", "hosts6"};
+
+std::string str(uint64_t v) { return std::to_string(v); }
+
+// "<invariant>: <section>[<index>] = <value> (<rule>)"; index < 0: no index.
+bool fail(std::string* error, const char* invariant, const char* section, int64_t index, uint64_t value, const std::string& rule) {
+  if (error) *error = std::string(invariant) + ": " + section + (index < 0 ? std::string() : "[" + str(uint64_t(index)) + "]") + " = " + str(value) + " (" + rule + ")";
   return false;
 }
 
-// Every slot of a trie: a leaf below entry_count, or a pointer to a whole 256-slot chunk.
-bool valid_trie(const uint32_t* t, size_t len, uint32_t entries) {
-  if (len < 65536) return false;
+// Every slot of a trie: a leaf below entry_count, or a pointer to a whole 256-slot chunk
+// after the root (so children never point back into the root).
+bool valid_slots(const uint32_t* t, size_t len, uint32_t entries, const char* name, std::string* error) {
   for (size_t i = 0; i < len; i++) {
-    uint32_t v = t[i];
+    const uint32_t v = t[i];
     if (v & kPointer) {
-      uint64_t child = v & ~kPointer;
-      if (child < 65536 || child + 256 > len) return false;  // children never point back into the root
+      const uint64_t child = v & ~kPointer;
+      if (child < kRootSlots || child + 256 > len) return fail(error, "trie-child", name, int64_t(i), v, "chunks lie in slots " + str(kRootSlots) + ".." + str(len));
     } else if (v >= entries) {
-      return false;
+      return fail(error, "trie-leaf", name, int64_t(i), v, "entryCount " + str(entries));
     }
+  }
+  return true;
+}
+
+// Level by level from the root (chunks may be shared: a chunk is walked again when reached
+// deeper): a pointer in a chunk at the last level a lookup reads is refused, so no walk goes
+// past the address's bits or loops. Same order as trieDepth() in validate-image.ts; runs
+// after valid_slots, so every child chunk lies inside the trie.
+bool valid_depth(const uint32_t* t, size_t len, uint32_t levels, const char* name, std::string* error) {
+  std::vector<uint8_t> reached(len, 0);
+  std::vector<uint32_t> frontier{0}, next;
+  uint64_t span = kRootSlots;
+  for (uint32_t level = 0; !frontier.empty(); level++) {
+    next.clear();
+    for (uint32_t base : frontier) {
+      for (uint64_t k = 0; k < span; k++) {
+        const uint32_t v = t[base + k];
+        if (!(v & kPointer)) continue;
+        if (level == levels) return fail(error, "trie-depth", name, int64_t(base + k), v, "a pointer at level " + str(levels) + ", the last");
+        const uint32_t child = v & ~kPointer;
+        if (reached[child] <= level) {
+          reached[child] = uint8_t(level + 1);
+          next.push_back(child);
+        }
+      }
+    }
+    frontier.swap(next);
+    span = 256;
   }
   return true;
 }
@@ -51,66 +91,89 @@ bool valid_trie(const uint32_t* t, size_t len, uint32_t entries) {
 }  // namespace
 
 bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
-  if (data == nullptr || len < kHeaderWords * 4) return fail(error, "image too short");
-  if ((reinterpret_cast<uintptr_t>(data) & 3) != 0) return fail(error, "image not 4-byte aligned");
+  if (data == nullptr || len < kHeaderWords * 4) return fail(error, "header-size", "buffer", -1, len, "the header needs " + str(kHeaderWords * 4) + " bytes");
+  // Native only: JS hands whole ArrayBuffers over, always aligned; a Uint8Array view may not be.
+  if ((reinterpret_cast<uintptr_t>(data) & 3) != 0) return fail(error, "alignment", "buffer", -1, reinterpret_cast<uintptr_t>(data) & 3, "the image must start 4-byte aligned");
   uint32_t h[kHeaderWords];
   for (uint32_t i = 0; i < kHeaderWords; i++) h[i] = load32(data + 4 * i);
-  if (h[kHMagic] != kMagic) return fail(error, "bad magic");
-  if (h[kHVersion] != kVersion) return fail(error, "unsupported image version");
-  if (h[kHLength] != len) return fail(error, "image length mismatch");
-  if (h[kHStride] != kStride) return fail(error, "bad entry stride");
+  if (h[kHMagic] != kMagic) return fail(error, "magic", "header", kHMagic, h[kHMagic], "expected " + str(kMagic));
+  if (h[kHVersion] != kVersion) return fail(error, "version", "header", kHVersion, h[kHVersion], "expected " + str(kVersion));
+  if (h[kHLength] != len) return fail(error, "byte-length", "header", kHLength, h[kHLength], "the buffer has " + str(len) + " bytes");
+  if (h[kHStride] != kStride) return fail(error, "entry-stride", "header", kHStride, h[kHStride], "expected " + str(kStride));
+  if ((h[kHFlags] & ~kKnownFlags) != 0) return fail(error, "flags", "header", kHFlags, h[kHFlags], "known bits " + str(kKnownFlags));
   const uint32_t sizes[kSections] = {4, 4, 4, 2, 4, 2, 2, 4};
-  const void* ptr[kSections];
-  uint64_t count[kSections];
+  uint64_t start[kSections], count[kSections], end[kSections];
   for (int s = 0; s < kSections; s++) {
-    uint64_t off = h[kHSections + 2 * s];
+    start[s] = h[kHSections + 2 * s];
     count[s] = h[kHSections + 2 * s + 1];
-    if (off < kHeaderWords * 4 || off % sizes[s] != 0 || off + count[s] * sizes[s] > len) return fail(error, "section out of bounds");
-    ptr[s] = data + off;
+    end[s] = start[s] + count[s] * sizes[s];
+  }
+  for (int s = 0; s < kSections; s++) {
+    if (start[s] < kHeaderWords * 4 || start[s] % sizes[s] != 0 || end[s] > len) {
+      return fail(error, "section-bounds", "header", kHSections + 2 * s, start[s], std::string(kSectionNames[s]) + ": " + str(count[s]) + " elements of " + str(sizes[s]) + " bytes in " + str(len) + " bytes");
+    }
+  }
+  for (int j = 1; j < kSections; j++) {
+    for (int i = 0; i < j; i++) {
+      if (start[i] < end[j] && start[j] < end[i]) return fail(error, "section-overlap", "header", kHSections + 2 * j, start[j], std::string(kSectionNames[j]) + " overlaps " + kSectionNames[i]);
+    }
+  }
+  const uint64_t entries = h[kHEntries], classes = h[kHPortClasses], words = h[kHWords], sets = h[kHPortSets];
+  const uint64_t eg_rows = h[kHEgRows], eg_cols = h[kHEgCols], in_rows = h[kHInRows], in_cols = h[kHInCols];
+  const uint64_t slots = h[kHHosts6Slots];
+  auto count_at = [](int s) { return kHSections + 2 * s + 1; };
+  if (entries == 0 || count[2] != entries * kStride) return fail(error, "entries-size", "header", kHEntries, entries, "entries holds " + str(count[2]) + " words, " + str(kStride) + " per entry, at least one entry");
+  if (classes == 0 || words != (classes + 31) / 32) return fail(error, "port-classes", "header", kHWords, words, "portClassCount " + str(classes) + ", at least 1, 32 per word");
+  if (sets == 0 || count[4] != sets * words) return fail(error, "port-sets-size", "header", kHPortSets, sets, "portSets holds " + str(count[4]) + " words, " + str(words) + " per set, at least one set");
+  if (count[3] != kPortMapSlots) return fail(error, "port-map-size", "header", count_at(3), count[3], "expected " + str(kPortMapSlots));
+  if (eg_rows == 0 || eg_cols == 0 || count[5] != eg_rows * eg_cols) return fail(error, "egress-matrix-size", "header", count_at(5), count[5], str(eg_rows) + " rows × " + str(eg_cols) + " columns, both at least 1");
+  if (in_rows == 0 || in_cols == 0 || count[6] != in_rows * in_cols) return fail(error, "ingress-matrix-size", "header", count_at(6), count[6], str(in_rows) + " rows × " + str(in_cols) + " columns, both at least 1");
+  if (slots == 0 || (slots & (slots - 1)) != 0 || count[7] != slots * kHost6Stride) return fail(error, "hosts6-size", "header", kHHosts6Slots, slots, "a power of two; hosts6 holds " + str(count[7]) + " words, " + str(kHost6Stride) + " per slot");
+  for (int s = 0; s < 2; s++) {
+    if (count[s] < kRootSlots) return fail(error, "trie-size", "header", count_at(s), count[s], "the root needs " + str(kRootSlots) + " slots");
   }
   Image img;
   img.flags = h[kHFlags];
   img.entry_count = h[kHEntries];
-  img.lpm4 = static_cast<const uint32_t*>(ptr[0]);
+  img.lpm4 = reinterpret_cast<const uint32_t*>(data + start[0]);
   img.lpm4_len = count[0];
-  img.lpm6 = static_cast<const uint32_t*>(ptr[1]);
+  img.lpm6 = reinterpret_cast<const uint32_t*>(data + start[1]);
   img.lpm6_len = count[1];
-  img.entries = static_cast<const uint32_t*>(ptr[2]);
-  img.port_map = static_cast<const uint16_t*>(ptr[3]);
-  img.port_sets = static_cast<const uint32_t*>(ptr[4]);
-  img.egress = static_cast<const uint16_t*>(ptr[5]);
-  img.ingress = static_cast<const uint16_t*>(ptr[6]);
-  img.hosts6 = static_cast<const uint32_t*>(ptr[7]);
-  const uint64_t classes = h[kHPortClasses], words = h[kHWords], sets = h[kHPortSets];
-  const uint64_t eg_rows = h[kHEgRows], eg_cols = h[kHEgCols], in_rows = h[kHInRows], in_cols = h[kHInCols];
+  img.entries = reinterpret_cast<const uint32_t*>(data + start[2]);
+  img.port_map = reinterpret_cast<const uint16_t*>(data + start[3]);
+  img.port_sets = reinterpret_cast<const uint32_t*>(data + start[4]);
+  img.egress = reinterpret_cast<const uint16_t*>(data + start[5]);
+  img.ingress = reinterpret_cast<const uint16_t*>(data + start[6]);
+  img.hosts6 = reinterpret_cast<const uint32_t*>(data + start[7]);
   img.port_set_words = h[kHWords];
   img.egress_cols = h[kHEgCols];
   img.ingress_cols = h[kHInCols];
-  if (img.entry_count == 0 || count[2] != uint64_t(img.entry_count) * kStride) return fail(error, "entries size mismatch");
-  if (classes == 0 || words != (classes + 31) / 32) return fail(error, "bad port class count");
-  if (sets == 0 || count[4] != sets * words) return fail(error, "port sets size mismatch");
-  if (count[3] != 3 * 65536) return fail(error, "port map size mismatch");
-  if (eg_rows == 0 || eg_cols == 0 || count[5] != eg_rows * eg_cols) return fail(error, "egress matrix size mismatch");
-  if (in_rows == 0 || in_cols == 0 || count[6] != in_rows * in_cols) return fail(error, "ingress matrix size mismatch");
-  if (!valid_trie(img.lpm4, img.lpm4_len, img.entry_count) || !valid_trie(img.lpm6, img.lpm6_len, img.entry_count)) return fail(error, "corrupt trie");
-  for (uint64_t e = 0; e < img.entry_count; e++) {
-    const uint32_t* f = img.entries + e * kStride;
-    if (f[3] >= eg_rows || f[4] >= in_rows || f[5] >= eg_cols || f[6] >= in_cols) return fail(error, "entry refers outside the matrices");
+  if (!valid_slots(img.lpm4, img.lpm4_len, img.entry_count, "lpm4", error) || !valid_depth(img.lpm4, img.lpm4_len, 2, "lpm4", error)) return false;
+  if (!valid_slots(img.lpm6, img.lpm6_len, img.entry_count, "lpm6", error) || !valid_depth(img.lpm6, img.lpm6_len, 14, "lpm6", error)) return false;
+  const uint64_t limits[4] = {eg_rows, in_rows, eg_cols, in_cols};
+  const char* const names[4] = {"egressRowCount", "ingressRowCount", "egressPeerCount", "ingressPeerCount"};
+  for (uint64_t e = 0; e < entries; e++) {
+    for (int f = 0; f < 4; f++) {
+      const uint64_t at = e * kStride + 3 + f;
+      if (img.entries[at] >= limits[f]) return fail(error, f < 2 ? "entry-row" : "entry-column", "entries", int64_t(at), img.entries[at], std::string(names[f]) + " " + str(limits[f]));
+    }
   }
-  for (uint64_t i = 0; i < count[3]; i++) if (img.port_map[i] >= classes) return fail(error, "port class out of range");
-  for (uint64_t i = 0; i < count[5]; i++) if (img.egress[i] >= sets) return fail(error, "egress port set out of range");
-  for (uint64_t i = 0; i < count[6]; i++) if (img.ingress[i] >= sets) return fail(error, "ingress port set out of range");
-  // The IPv6 host table: a power-of-two slot count, entries in range, and an empty slot so
-  // that a probe for an absent address ends.
-  const uint64_t slots = h[kHHosts6Slots];
-  if (slots == 0 || (slots & (slots - 1)) != 0 || count[7] != slots * kHost6Stride) return fail(error, "bad IPv6 host table");
+  for (uint64_t i = 0; i < count[3]; i++) {
+    if (img.port_map[i] >= classes) return fail(error, "port-class", "portMap", int64_t(i), img.port_map[i], "portClassCount " + str(classes));
+  }
+  for (int m = 5; m <= 6; m++) {
+    const uint16_t* cells = m == 5 ? img.egress : img.ingress;
+    for (uint64_t i = 0; i < count[m]; i++) {
+      if (cells[i] >= sets) return fail(error, "port-set", kSectionNames[m], int64_t(i), cells[i], "portSetCount " + str(sets));
+    }
+  }
   bool has_empty = false;
   for (uint64_t i = 0; i < slots; i++) {
     const uint32_t e = img.hosts6[i * kHost6Stride + 4];
     if (e == 0) has_empty = true;
-    else if (e - 1 >= img.entry_count) return fail(error, "IPv6 host entry out of range");
+    else if (e - 1 >= entries) return fail(error, "hosts6-entry", "hosts6", int64_t(i * kHost6Stride + 4), e, "entryCount " + str(entries));
   }
-  if (!has_empty) return fail(error, "IPv6 host table has no empty slot");
+  if (!has_empty) return fail(error, "hosts6-empty", "header", kHHosts6Slots, slots, "no empty slot");
   img.hosts6_mask = uint32_t(slots - 1);
   img.egress_len = count[5];
   img.ingress_len = count[6];

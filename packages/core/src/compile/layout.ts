@@ -140,7 +140,7 @@ export function allocateImage(header: HeaderValues, counts: Readonly<Record<Sect
 export function writeImage(header: HeaderValues, data: SectionData, shared: boolean): ArrayBuffer | SharedArrayBuffer {
   const counts = Object.fromEntries(SECTIONS.map((name) => [name, data[name].length])) as Record<SectionName, number>;
   const buffer = allocateImage(header, counts, shared);
-  const views = readImage(buffer);
+  const views = sectionViews(buffer);
   for (const name of SECTIONS) views[name].set(data[name] as Uint16Array & Uint32Array);
   return buffer;
 }
@@ -149,20 +149,18 @@ export interface ImageViews extends SectionData {
   readonly header: Uint32Array;
 }
 
-/** Typed views over an image, after checking magic, version and that every section fits. */
-export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
-  if (buffer.byteLength < HEADER_WORDS * 4) throw new RangeError('netpol image: too short');
+/**
+ * Typed views over the sections as the header's section table places them, unchecked: for
+ * the writers here, over a buffer they have just allocated. A buffer from anywhere else goes
+ * through readImage or validateImage (validate-image.ts), which check the invariants first.
+ */
+export function sectionViews(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
   const header = new Uint32Array(buffer, 0, HEADER_WORDS);
-  if (header[H.magic] !== MAGIC) throw new RangeError('netpol image: bad magic');
-  if (header[H.version] !== VERSION) throw new RangeError(`netpol image: version ${header[H.version]}, expected ${VERSION}`);
-  if (header[H.byteLength] !== buffer.byteLength) throw new RangeError('netpol image: length mismatch');
   const views: Record<string, Uint16Array | Uint32Array> = {};
   SECTIONS.forEach((name, i) => {
     const at = header[H.sections + 2 * i]!;
     const n = header[H.sections + 2 * i + 1]!;
-    const size = SECTION_ELEMENT[name];
-    if (at % size !== 0 || at < HEADER_WORDS * 4 || at + n * size > buffer.byteLength) throw new RangeError(`netpol image: section ${name} out of bounds`);
-    views[name] = size === 2 ? new Uint16Array(buffer, at, n) : new Uint32Array(buffer, at, n);
+    views[name] = SECTION_ELEMENT[name] === 2 ? new Uint16Array(buffer, at, n) : new Uint32Array(buffer, at, n);
   });
   return { header, ...(views as unknown as SectionData) };
 }

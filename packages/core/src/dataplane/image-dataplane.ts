@@ -25,7 +25,8 @@ export interface DataplaneOptions extends CompileOptions {
   /**
    * 'auto' (default): the native kernel for batches of NATIVE_MIN_BATCH flows or more when
    * it is loaded; 'off': always JS; 'require': native for every batch, and the constructor
-   * throws (with nativeStatus().reason) when the addon is unavailable.
+   * throws (with nativeStatus().reason) when the addon is unavailable. In every mode an
+   * image that either kernel's validation refuses makes the constructor throw.
    */
   readonly native?: 'auto' | 'off' | 'require';
 }
@@ -35,8 +36,6 @@ export class ImageDataplane {
   readonly kernel: Kernel;
   /** The native kernel serves this dataplane's batches (large ones, unless 'require'). */
   readonly nativeActive: boolean;
-  /** Why the loaded addon refused this image, when it did (the JS kernel serves instead). */
-  readonly nativeRefusal: string | undefined;
   protected readonly words = new Uint32Array(8);
   protected readonly nativeHandle: object | undefined;
   private readonly nativeMin: number;
@@ -48,18 +47,18 @@ export class ImageDataplane {
    */
   constructor(image: ArrayBuffer | SharedArrayBuffer, options: Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean } = {}) {
     this.image = image;
-    this.kernel = new Kernel(image);
+    this.kernel = new Kernel(image); // validates the image: a corrupt one throws ImageError here
     const mode = options.native ?? 'auto';
     const binding = mode === 'off' ? undefined : nativeBinding();
     if (mode === 'require' && !binding) throw new Error(`the native kernel was required but ${nativeStatus().reason}`);
-    // The addon validates the whole image again before it accepts it. A refusal (say, an
-    // addon built for another image version) falls back to JS unless native was required.
+    // The addon checks the same invariants again. Should it still refuse (an addon built for
+    // another image version, or the two validators disagreeing), nothing serves the image:
+    // the JS kernel must not answer for bytes one kernel calls corrupt.
     let handle: object | undefined;
     try {
       handle = binding?.loadImage(new Uint8Array(image), options.mutable !== true);
     } catch (e) {
-      if (mode === 'require') throw new Error(`the native kernel refused the image: ${(e as Error).message}`);
-      this.nativeRefusal = (e as Error).message;
+      throw new RangeError(`the native kernel refused the image: ${(e as Error).message}`, { cause: e });
     }
     this.nativeHandle = handle;
     this.nativeActive = this.nativeHandle !== undefined;

@@ -2,7 +2,8 @@
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
  * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
  */
-import { D, E, ENTRY_STRIDE, F, H, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, readImage, type ImageViews } from '../compile/layout.js';
+import { D, E, ENTRY_STRIDE, F, H, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
+import { validateImage } from '../compile/validate-image.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 
 const ICMPV6 = 58;
@@ -43,8 +44,9 @@ export class Kernel {
   private readonly flags: number;
   private readonly scratch = new Uint32Array(4);
 
+  /** Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the first broken invariant. */
   constructor(image: ArrayBuffer | SharedArrayBuffer) {
-    const v = readImage(image);
+    const v = validateImage(image);
     this.views = v;
     this.lpm4 = v.lpm4;
     this.lpm6 = v.lpm6;

@@ -88,7 +88,7 @@ export class VerdictPool {
     }
   }
 
-  /** Every worker loaded the native addon (an image the addon refuses is still served by JS). */
+  /** Every worker loaded the native addon (an image the addon refuses is refused by addImage, never served by JS). */
   get native(): boolean {
     return this.nativeWorkers === this.size;
   }

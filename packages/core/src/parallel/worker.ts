@@ -22,13 +22,10 @@ const images = new Map<number, Loaded>();
 const arenas = new Map<number, SharedArrayBuffer>();
 
 function add(id: number, image: SharedArrayBuffer, mutable: boolean): void {
-  const kernel = new Kernel(image); // throws (RangeError) on a malformed image: the pool rejects
-  let native: object | undefined;
-  try {
-    native = binding?.loadImage(new Uint8Array(image), !mutable);
-  } catch {
-    // As CompiledDataplane in 'auto' mode: an image the addon refuses is served by JS.
-  }
+  const kernel = new Kernel(image); // validates: a corrupt image throws ImageError, the pool rejects
+  // An image the addon refuses is refused here too (the error goes back to addImage), never
+  // served by the JS kernel instead: as ImageDataplane.
+  const native = binding?.loadImage(new Uint8Array(image), !mutable);
   images.set(id, { kernel, native });
 }
 

@@ -6,7 +6,7 @@
  * outgrows its room the master is laid out again, larger (`layoutVersion` changes and
  * published copies are replaced instead of patched).
  */
-import { allocateImage, readImage, HOST6_STRIDE, ENTRY_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
+import { allocateImage, sectionViews, HOST6_STRIDE, ENTRY_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
 import { ROOT_SLOTS } from '../lpm.js';
 import type { TrieStore } from './trie.js';
 
@@ -143,7 +143,7 @@ export class MasterImage {
       hosts6Slots: caps.hosts6Slots,
     };
     const buffer = allocateImage(header, countsOf(caps), false) as ArrayBuffer;
-    const views = readImage(buffer);
+    const views = sectionViews(buffer);
     const old = this.views;
     if (old) {
       const was = this.caps;

@@ -1,0 +1,200 @@
+/**
+ * The image's invariants: everything the kernels rely on to never read outside a section
+ * and never take one value for another, checked before the first verdict. The native
+ * kernel's validate() (packages/native/src/kernel.cc) checks the same list, in the same
+ * order, with the same messages, so that both refuse a corrupt image naming the same broken
+ * invariant (test vectors: test/native/image-vectors.test.ts). IMAGE.md, "Invariants", is
+ * the written list.
+ */
+import { E, ENTRY_STRIDE, H, HEADER_WORDS, HOST6_STRIDE, MAGIC, SECTION_ELEMENT, SECTIONS, VERSION, sectionViews, type ImageViews } from './layout.js';
+import { POINTER, ROOT_SLOTS } from './lpm.js';
+
+/** Each invariant by the name errors carry, in the order both validators check them. */
+export const IMAGE_INVARIANTS = {
+  'header-size': 'the buffer holds the 32-word header',
+  alignment: 'the image starts 4-byte aligned (native only: JS always hands over whole, aligned buffers)',
+  magic: 'header word 0 is the magic 0x4C4F504E',
+  version: 'header word 1 is the version this reader knows',
+  'byte-length': 'header word 2 equals the buffer length',
+  'entry-stride': 'header word 5 is 8',
+  flags: 'header word 3 holds only the four known flag bits',
+  'section-bounds': 'every section starts after the header at a multiple of its element size and ends inside the buffer',
+  'section-overlap': 'no two sections share a byte',
+  'entries-size': 'entryCount is at least 1 and entries holds 8 words per entry',
+  'port-classes': 'portClassCount is at least 1 and portSetWords is ceil(portClassCount / 32)',
+  'port-sets-size': 'portSetCount is at least 1 and portSets holds portSetWords words per set',
+  'port-map-size': 'portMap holds 3 × 65536 classes',
+  'egress-matrix-size': 'egressRowCount and egressPeerCount are at least 1 and egressMatrix holds their product',
+  'ingress-matrix-size': 'ingressRowCount and ingressPeerCount are at least 1 and ingressMatrix holds their product',
+  'hosts6-size': 'hosts6Slots is a power of two and hosts6 holds 5 words per slot',
+  'trie-size': 'each trie holds at least the 65536-slot root',
+  'trie-child': 'a trie pointer names a whole 256-slot chunk after the root',
+  'trie-leaf': 'a trie leaf is an entry id below entryCount',
+  'trie-depth': 'no pointer below the last level a lookup reads (IPv4: 2 chunks, IPv6: 14), so no walk goes past the address or loops',
+  'entry-row': "an entry's egress and ingress rows are below the matrices' row counts",
+  'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts",
+  'port-class': 'a portMap value is below portClassCount',
+  'port-set': 'a matrix cell is a port set id below portSetCount',
+  'hosts6-entry': 'a hosts6 slot holds 0 (empty) or an entry id + 1 with the id below entryCount',
+  'hosts6-empty': 'hosts6 has an empty slot, so that a probe for an absent address ends',
+} as const;
+export type ImageInvariant = keyof typeof IMAGE_INVARIANTS;
+
+/** A corrupt image: the first broken invariant, where (section and element index) and the value found. */
+export class ImageError extends RangeError {
+  constructor(
+    readonly invariant: ImageInvariant,
+    /** 'header', 'buffer' or a section name. */
+    readonly section: string,
+    /** Element index in `section` (a header word for 'header'); undefined for 'buffer'. */
+    readonly index: number | undefined,
+    readonly value: number,
+    rule: string,
+  ) {
+    super(`netpol image: ${imageProblem(invariant, section, index, value, rule)}`);
+    this.name = 'ImageError';
+  }
+}
+
+/** The text after "netpol image: ", the same as the native kernel's (kernel.cc, problem()). */
+const imageProblem = (invariant: string, section: string, index: number | undefined, value: number, rule: string): string =>
+  `${invariant}: ${section}${index === undefined ? '' : `[${index}]`} = ${value} (${rule})`;
+
+function fail(invariant: ImageInvariant, section: string, index: number | undefined, value: number, rule: string): never {
+  throw new ImageError(invariant, section, index, value, rule);
+}
+
+const KNOWN_FLAGS = 15;
+const PORT_MAP_SLOTS = 3 * 65536;
+/** Chunk levels below the root a lookup may read: IPv4 16-8-8, IPv6 16 then 8 × 14 bits. */
+const TRIE_LEVELS = { lpm4: 2, lpm6: 14 } as const;
+
+/**
+ * Typed views over an image after the header and section-table invariants (everything
+ * checkable without reading the sections: constant time). Values inside the sections are
+ * not checked here: a kernel needs validateImage.
+ */
+export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
+  const len = buffer.byteLength;
+  if (len < HEADER_WORDS * 4) fail('header-size', 'buffer', undefined, len, `the header needs ${HEADER_WORDS * 4} bytes`);
+  const h = new Uint32Array(buffer, 0, HEADER_WORDS);
+  const word = (i: number): number => h[i]!;
+  if (word(H.magic) !== MAGIC) fail('magic', 'header', H.magic, word(H.magic), `expected ${MAGIC}`);
+  if (word(H.version) !== VERSION) fail('version', 'header', H.version, word(H.version), `expected ${VERSION}`);
+  if (word(H.byteLength) !== len) fail('byte-length', 'header', H.byteLength, word(H.byteLength), `the buffer has ${len} bytes`);
+  if (word(H.entryStride) !== ENTRY_STRIDE) fail('entry-stride', 'header', H.entryStride, word(H.entryStride), `expected ${ENTRY_STRIDE}`);
+  if ((word(H.flags) & ~KNOWN_FLAGS) !== 0) fail('flags', 'header', H.flags, word(H.flags), `known bits ${KNOWN_FLAGS}`);
+  const start = SECTIONS.map((_, s) => word(H.sections + 2 * s));
+  const count = SECTIONS.map((_, s) => word(H.sections + 2 * s + 1));
+  const end = SECTIONS.map((name, s) => start[s]! + count[s]! * SECTION_ELEMENT[name]);
+  SECTIONS.forEach((name, s) => {
+    const size = SECTION_ELEMENT[name];
+    if (start[s]! < HEADER_WORDS * 4 || start[s]! % size !== 0 || end[s]! > len) fail('section-bounds', 'header', H.sections + 2 * s, start[s]!, `${name}: ${count[s]} elements of ${size} bytes in ${len} bytes`);
+  });
+  for (let j = 1; j < SECTIONS.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (start[i]! < end[j]! && start[j]! < end[i]!) fail('section-overlap', 'header', H.sections + 2 * j, start[j]!, `${SECTIONS[j]} overlaps ${SECTIONS[i]}`);
+    }
+  }
+  const n = Object.fromEntries(SECTIONS.map((name, s) => [name, count[s]!])) as Record<(typeof SECTIONS)[number], number>;
+  const at = (name: (typeof SECTIONS)[number]): number => H.sections + 2 * SECTIONS.indexOf(name) + 1;
+  const entries = word(H.entryCount);
+  if (entries === 0 || n.entries !== entries * ENTRY_STRIDE) fail('entries-size', 'header', H.entryCount, entries, `entries holds ${n.entries} words, ${ENTRY_STRIDE} per entry, at least one entry`);
+  const classes = word(H.portClassCount);
+  const words = word(H.portSetWords);
+  if (classes === 0 || words !== Math.ceil(classes / 32)) fail('port-classes', 'header', H.portSetWords, words, `portClassCount ${classes}, at least 1, 32 per word`);
+  const sets = word(H.portSetCount);
+  if (sets === 0 || n.portSets !== sets * words) fail('port-sets-size', 'header', H.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
+  if (n.portMap !== PORT_MAP_SLOTS) fail('port-map-size', 'header', at('portMap'), n.portMap, `expected ${PORT_MAP_SLOTS}`);
+  for (const [inv, section, rows, cols] of [
+    ['egress-matrix-size', 'egressMatrix', H.egressRowCount, H.egressPeerCount],
+    ['ingress-matrix-size', 'ingressMatrix', H.ingressRowCount, H.ingressPeerCount],
+  ] as const) {
+    const r = word(rows);
+    const c = word(cols);
+    if (r === 0 || c === 0 || n[section] !== r * c) fail(inv, 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1`);
+  }
+  const slots = word(H.hosts6Slots);
+  if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE) fail('hosts6-size', 'header', H.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
+  for (const trie of ['lpm4', 'lpm6'] as const) {
+    if (n[trie] < ROOT_SLOTS) fail('trie-size', 'header', at(trie), n[trie], `the root needs ${ROOT_SLOTS} slots`);
+  }
+  return sectionViews(buffer);
+}
+
+/**
+ * readImage, then every value a lookup can reach: trie slots and depth, entry rows and
+ * columns, port classes, port-set ids, IPv6 host slots. Linear in the image's size. Throws
+ * ImageError naming the first broken invariant; a kernel never answers for such an image.
+ */
+export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
+  const v = readImage(buffer);
+  const h = v.header;
+  const entries = h[H.entryCount]!;
+  for (const trie of ['lpm4', 'lpm6'] as const) {
+    const t = v[trie];
+    const len = t.length;
+    for (let i = 0; i < len; i++) {
+      const x = t[i]!;
+      if (x & POINTER) {
+        const child = x & ~POINTER;
+        if (child < ROOT_SLOTS || child + 256 > len) fail('trie-child', trie, i, x, `chunks lie in slots ${ROOT_SLOTS}..${len}`);
+      } else if (x >= entries) fail('trie-leaf', trie, i, x, `entryCount ${entries}`);
+    }
+    trieDepth(t, trie, TRIE_LEVELS[trie]);
+  }
+  const limits = [h[H.egressRowCount]!, h[H.ingressRowCount]!, h[H.egressPeerCount]!, h[H.ingressPeerCount]!];
+  const fields = [E.egressLocal, E.ingressLocal, E.egressPeer, E.ingressPeer] as const;
+  const names = ['egressRowCount', 'ingressRowCount', 'egressPeerCount', 'ingressPeerCount'];
+  for (let e = 0; e < entries; e++) {
+    for (let f = 0; f < 4; f++) {
+      const at = e * ENTRY_STRIDE + fields[f]!;
+      if (v.entries[at]! >= limits[f]!) fail(f < 2 ? 'entry-row' : 'entry-column', 'entries', at, v.entries[at]!, `${names[f]} ${limits[f]}`);
+    }
+  }
+  const classes = h[H.portClassCount]!;
+  for (let i = 0; i < v.portMap.length; i++) if (v.portMap[i]! >= classes) fail('port-class', 'portMap', i, v.portMap[i]!, `portClassCount ${classes}`);
+  const sets = h[H.portSetCount]!;
+  for (const m of ['egressMatrix', 'ingressMatrix'] as const) {
+    const cells = v[m];
+    for (let i = 0; i < cells.length; i++) if (cells[i]! >= sets) fail('port-set', m, i, cells[i]!, `portSetCount ${sets}`);
+  }
+  const slots = h[H.hosts6Slots]!;
+  let empty = false;
+  for (let i = 0; i < slots; i++) {
+    const x = v.hosts6[i * HOST6_STRIDE + 4]!;
+    if (x === 0) empty = true;
+    else if (x - 1 >= entries) fail('hosts6-entry', 'hosts6', i * HOST6_STRIDE + 4, x, `entryCount ${entries}`);
+  }
+  if (!empty) fail('hosts6-empty', 'header', H.hosts6Slots, slots, 'no empty slot');
+  return v;
+}
+
+/**
+ * Walks the trie level by level from the root (chunks may be shared, so a chunk is walked
+ * again when reached at a deeper level): a pointer in a chunk at the last level a lookup
+ * reads is refused. Each chunk is walked at most `levels` times; the native kernel walks in
+ * the same order, so both name the same slot.
+ */
+function trieDepth(t: Uint32Array, name: 'lpm4' | 'lpm6', levels: number): void {
+  const reached = new Uint8Array(t.length); // deepest level at which a chunk starts here
+  let frontier = [0];
+  let span = ROOT_SLOTS;
+  for (let level = 0; frontier.length > 0; level++) {
+    const next: number[] = [];
+    for (const base of frontier) {
+      for (let k = 0; k < span; k++) {
+        const x = t[base + k]!;
+        if (!(x & POINTER)) continue;
+        if (level === levels) fail('trie-depth', name, base + k, x, `a pointer at level ${levels}, the last`);
+        const child = x & ~POINTER;
+        if (reached[child]! <= level) {
+          reached[child] = level + 1;
+          next.push(child);
+        }
+      }
+    }
+    frontier = next;
+    span = 256;
+  }
+}

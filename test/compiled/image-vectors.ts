@@ -1,0 +1,152 @@
+/**
+ * Corrupt images for both validators (JS: validate-image.test.ts, native: image-vectors.test.ts
+ * in test/native): a valid image of a small dual-stack cluster, and per invariant of IMAGE.md
+ * one or more copies with exactly that invariant broken, each with the invariant both must name.
+ */
+import { compile, IMAGE_INVARIANTS, readImage, type ImageInvariant } from '@netpol/core';
+import { cluster, flow } from '../helpers.js';
+
+const YAML = `apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: ns, labels: {app: a}}
+spec: {nodeName: n1}
+status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: 'fd00::1'}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: ns, labels: {app: b}}
+spec: {nodeName: n1}
+status: {podIP: 10.0.0.2, podIPs: [{ip: 10.0.0.2}, {ip: 'fd00::2'}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: ns, labels: {app: c}}
+status: {podIP: 10.0.1.3, podIPs: [{ip: 10.0.1.3}, {ip: 'fd00::3'}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: ns}
+spec:
+  podSelector: {matchLabels: {app: a}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - {from: [{podSelector: {matchLabels: {app: b}}}], ports: [{port: 80}]}
+  - {from: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.1.0/24]}}, {ipBlock: {cidr: 'fd00:1::/64', except: ['fd00:1::/96']}}], ports: [{port: 443, protocol: UDP}]}
+  egress:
+  - {to: [{podSelector: {matchLabels: {app: b}}}], ports: [{port: 8080}]}
+`;
+
+export const vectorCluster = cluster(YAML);
+/** The valid image every vector starts from (a plain ArrayBuffer: copies are cheap). */
+export const validImage = compile(vectorCluster).image as ArrayBuffer;
+
+/** Flows over the cluster's addresses and prefixes, both families, a few ports. */
+export const vectorFlows = (() => {
+  const v4 = ['10.0.0.1', '10.0.0.2', '10.0.1.3', '192.168.2.9', '192.168.1.7', '8.8.8.8'];
+  const v6 = ['fd00::1', 'fd00::2', 'fd00::3', 'fd00:1::1:0:0:5', 'fd00:1::7', '2001:db8::1', '::ffff:10.0.0.2'];
+  const out = [];
+  for (const group of [v4, v6]) {
+    for (const s of group) for (const d of group) for (const [p, port] of [['TCP', 80], ['TCP', 8080], ['UDP', 443], ['ICMP', 8]] as const) out.push(flow(s, d, p, port));
+  }
+  return out;
+})();
+
+const H = { flags: 3, entryCount: 4, entryStride: 5, portSetWords: 7, portSetCount: 8, egressPeerCount: 9, ingressRowCount: 12, hosts6Slots: 13, sections: 16 } as const;
+const section = (k: number) => ({ offset: H.sections + 2 * k, count: H.sections + 2 * k + 1 });
+const LPM4 = section(0);
+const LPM6 = section(1);
+const ENTRIES = section(2);
+const PORT_MAP = section(3);
+const POINTER = 0x80000000;
+
+type Views = ReturnType<typeof readImage>;
+export interface Vector {
+  readonly name: string;
+  readonly invariant: ImageInvariant;
+  /** A corrupt copy of validImage. */
+  readonly image: () => ArrayBuffer;
+}
+
+const copy = (): ArrayBuffer => validImage.slice(0);
+const edit = (f: (v: Views) => void) => (): ArrayBuffer => {
+  const b = copy();
+  f(readImage(b));
+  return b;
+};
+/** The first pointer slot of a trie at or after `from`, and its child chunk. */
+const pointerAt = (t: Uint32Array, from = 0): { slot: number; child: number } => {
+  for (let i = from; i < t.length; i++) if (t[i]! & POINTER) return { slot: i, child: t[i]! & 0x7fffffff };
+  throw new Error('the vector cluster has no trie chunk here');
+};
+
+export const vectors: readonly Vector[] = [
+  { name: 'a buffer shorter than the header', invariant: 'header-size', image: () => validImage.slice(0, 64) },
+  { name: 'bad magic', invariant: 'magic', image: edit((v) => void (v.header[0] = 0xdeadbeef)) },
+  { name: 'version 1', invariant: 'version', image: edit((v) => void (v.header[1] = 1)) },
+  { name: 'a truncated buffer', invariant: 'byte-length', image: () => validImage.slice(0, validImage.byteLength - 64) },
+  { name: 'length word one more', invariant: 'byte-length', image: edit((v) => void (v.header[2]! += 1)) },
+  { name: 'entry stride 7', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 7)) },
+  { name: 'an unknown flag bit', invariant: 'flags', image: edit((v) => void (v.header[H.flags]! |= 1 << 9)) },
+  { name: 'portMap past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[PORT_MAP.offset] = validImage.byteLength)) },
+  { name: 'entries misaligned', invariant: 'section-bounds', image: edit((v) => void (v.header[ENTRIES.offset]! += 2)) },
+  { name: 'a section inside the header', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM4.offset] = 64)) },
+  { name: 'a count overflowing 32 bits', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM6.count] = 0xffffffff)) },
+  { name: 'lpm6 over lpm4', invariant: 'section-overlap', image: edit((v) => void (v.header[LPM6.offset] = v.header[LPM4.offset]!)) },
+  { name: 'entries over the end of lpm6', invariant: 'section-overlap', image: edit((v) => void (v.header[ENTRIES.offset] = v.header[LPM6.offset]! + 4 * v.header[LPM6.count]! - 4)) },
+  { name: 'entryCount 0', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount] = 0)) },
+  { name: 'entryCount one more', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount]! += 1)) },
+  { name: 'portSetWords one more', invariant: 'port-classes', image: edit((v) => void (v.header[H.portSetWords]! += 1)) },
+  { name: 'portSetCount one more', invariant: 'port-sets-size', image: edit((v) => void (v.header[H.portSetCount]! += 1)) },
+  { name: 'portMap one short', invariant: 'port-map-size', image: edit((v) => void (v.header[PORT_MAP.count]! -= 1)) },
+  { name: 'egress peer count huge', invariant: 'egress-matrix-size', image: edit((v) => void (v.header[H.egressPeerCount] = 0x7fffffff)) },
+  { name: 'ingress row count 0', invariant: 'ingress-matrix-size', image: edit((v) => void (v.header[H.ingressRowCount] = 0)) },
+  { name: 'hosts6Slots not a power of two', invariant: 'hosts6-size', image: edit((v) => void (v.header[H.hosts6Slots] = 3)) },
+  { name: 'lpm4 shorter than the root', invariant: 'trie-size', image: edit((v) => void (v.header[LPM4.count] = 65535)) },
+  { name: 'an lpm4 root slot pointing into the root', invariant: 'trie-child', image: edit((v) => void (v.lpm4[0x0a00] = POINTER | 100)) },
+  { name: 'an lpm4 pointer past the trie', invariant: 'trie-child', image: edit((v) => void (v.lpm4[0x0a00] = (POINTER | (v.lpm4.length - 255)) >>> 0)) },
+  { name: 'an lpm6 pointer past the trie', invariant: 'trie-child', image: edit((v) => void (v.lpm6[pointerAt(v.lpm6).slot] = (POINTER | 0x7fffffff) >>> 0)) },
+  { name: 'an lpm4 leaf past entryCount', invariant: 'trie-leaf', image: edit((v) => void (v.lpm4[0x0a00] = 0x7fffffff)) },
+  { name: 'an lpm6 leaf equal to entryCount', invariant: 'trie-leaf', image: edit((v) => void (v.lpm6[0] = v.header[H.entryCount]!)) },
+  {
+    name: 'an lpm4 third-level slot pointing back (a loop)',
+    invariant: 'trie-depth',
+    image: edit((v) => {
+      const level1 = pointerAt(v.lpm4);
+      const level2 = pointerAt(v.lpm4.subarray(0, level1.child + 256), level1.child);
+      v.lpm4[level2.child] = (POINTER | level1.child) >>> 0;
+    }),
+  },
+  {
+    name: 'an lpm6 chunk pointing at itself',
+    invariant: 'trie-depth',
+    image: edit((v) => {
+      const { child } = pointerAt(v.lpm6);
+      v.lpm6[child + 7] = (POINTER | child) >>> 0;
+    }),
+  },
+  { name: 'an entry egress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[8 + 3] = v.header[10]!)) },
+  { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[8 + 4] = 0xffffffff)) },
+  { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[8 + 5] = v.header[9]!)) },
+  { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[8 + 6] = v.header[11]!)) },
+  { name: 'a TCP port class out of range', invariant: 'port-class', image: edit((v) => void (v.portMap[80] = v.header[6]!)) },
+  { name: 'an SCTP port class 65535', invariant: 'port-class', image: edit((v) => void (v.portMap[131072 + 65535] = 65535)) },
+  { name: 'an egress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.egressMatrix[v.egressMatrix.length - 1] = v.header[H.portSetCount]!)) },
+  { name: 'an ingress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.ingressMatrix[0] = 0xffff)) },
+  {
+    name: 'an IPv6 host slot with an entry past entryCount',
+    invariant: 'hosts6-entry',
+    image: edit((v) => {
+      for (let i = 4; i < v.hosts6.length; i += 5) if (v.hosts6[i] !== 0) v.hosts6[i] = v.header[H.entryCount]! + 1;
+    }),
+  },
+  {
+    name: 'an IPv6 host table without an empty slot',
+    invariant: 'hosts6-empty',
+    image: edit((v) => {
+      for (let i = 4; i < v.hosts6.length; i += 5) if (v.hosts6[i] === 0) v.hosts6[i] = 1;
+    }),
+  },
+];
+
+/** Every invariant JS can meet has a vector ('alignment' only concerns native views). */
+export const untested = (Object.keys(IMAGE_INVARIANTS) as ImageInvariant[]).filter((i) => i !== 'alignment' && !vectors.some((v) => v.invariant === i));
