@@ -3,6 +3,7 @@ import { formatIssue } from '../load/issues.js';
 import { readFileSync } from 'node:fs';
 import { loadObjects, type LoadResult } from '../load/load.js';
 import { readFiles, readText } from '../load/read.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { CompiledDataplane } from '../dataplane/compiled.js';
@@ -19,6 +20,7 @@ export const INPUT_OPTIONS = {
   recursive: { type: 'boolean', short: 'R' },
   namespace: { type: 'string', short: 'n' },
   strict: { type: 'boolean' },
+  'max-input-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,7 +37,9 @@ export const INPUT_HELP = `Input:
   -f, --file <path>        manifest file or directory (YAML or JSON; repeatable; '-' is stdin)
   -R, --recursive          descend into subdirectories
   -n, --namespace <ns>     namespace for objects without one (default: default)
-      --strict             reject legacy CIDR forms, as a 1.36 API server does on create`;
+      --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
+                           and unknown kinds in the networking.k8s.io policy groups
+      --max-input-bytes <n>  refuse a manifest file larger than n bytes (default 64 MiB)`;
 
 export const ENGINE_HELP = `Evaluation:
       --engine <name>      compiled (default: the flat-table dataplane), native (the same tables
@@ -54,10 +58,13 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 export function readInput(values: Values): LoadResult {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
-  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true };
-  const read = readFiles(files.filter((f) => f !== '-'), opts.recursive);
+  const maxText = values['max-input-bytes'] as string | undefined;
+  const maxInputBytes = maxText === undefined ? DEFAULT_MAX_INPUT_BYTES : Number(maxText);
+  if (!/^[0-9]+$/.test(maxText ?? '0') || !Number.isSafeInteger(maxInputBytes) || maxInputBytes < 1) throw new UsageError(`--max-input-bytes must be a positive integer, not ${JSON.stringify(maxText)}`);
+  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, maxInputBytes };
+  const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, opts);
   if (files.includes('-')) {
-    const fromStdin = readText(readFileSync(0, 'utf8'), '<stdin>');
+    const fromStdin = readText(readFileSync(0, 'utf8'), '<stdin>', opts);
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }

@@ -3,7 +3,7 @@
  * (the API server would fail to decode it) and returns undefined, so validation goes on
  * and reports everything else too.
  */
-import type { ErrorType, FieldProblem, PathSegments, Severity } from './issues.js';
+import { truncate, type ErrorType, type FieldProblem, type PathSegments, type Severity } from './issues.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -77,7 +77,8 @@ export function getBoolean(pr: Problems, v: unknown, path: PathSegments): boolea
 export function getStringMap(pr: Problems, v: unknown, path: PathSegments): Record<string, string> | undefined {
   const obj = getObject(pr, v, path);
   if (!obj) return undefined;
-  const out: Record<string, string> = {};
+  // Null prototype: a key such as `__proto__` stays a key (and is then refused as a label key).
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, val] of Object.entries(obj)) {
     // `key:` with no value decodes to "" in Go; YAML's `enabled: true` is a boolean,
     // which the API server would refuse to decode.
@@ -91,7 +92,7 @@ export function getStringMap(pr: Problems, v: unknown, path: PathSegments): Reco
 export function checkKnownFields(pr: Problems, obj: Obj, path: PathSegments, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
-      pr.add('error', 'unknown-field', undefined, [...path, key], undefined, `unknown field "${key}"`);
+      pr.add('error', 'unknown-field', undefined, [...path, key], undefined, `unknown field "${truncate(key)}"`);
     }
   }
 }

@@ -3,6 +3,8 @@
  * `field.Error` format (`<path>: <Type>: <value>: <detail>`) so users can match it to
  * what `kubectl apply` would have said.
  */
+import { ECHO_LIMIT } from './limits.js';
+
 export type Severity = 'error' | 'warning';
 
 export type ErrorType =
@@ -39,16 +41,21 @@ export function formatPath(path: PathSegments): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? seg : `.${seg}`;
+    else out += out === '' ? truncate(seg) : `.${truncate(seg)}`;
   }
   return out;
 }
 
+/** Input echoed into a message is cut: a 30 MB label must not become a 30 MB line. */
+export function truncate(text: string, limit = ECHO_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}... (${text.length - limit} more characters)`;
+}
+
 /** Go's %q-ish rendering of the offending value in the message. */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return value.length <= ECHO_LIMIT ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, ECHO_LIMIT))}... (${value.length - ECHO_LIMIT} more characters)`;
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'object') return truncate(JSON.stringify(value));
   return String(value);
 }
 

@@ -5,7 +5,9 @@
 import { ipKey } from '../ip/address.js';
 import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
 import { Problems } from './fields.js';
-import { fieldMessage, formatPath, LoadError, type Issue } from './issues.js';
+import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
+import { DEFAULT_MAX_INPUT_BYTES } from './limits.js';
+import { toPlainJSON } from './plain.js';
 import { validatePolicy } from './policy.js';
 import { readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
@@ -17,6 +19,11 @@ export interface LoadOptions {
   readonly defaultNamespace?: string;
   /** Descend into subdirectories (like `kubectl -R`). */
   readonly recursive?: boolean;
+  /**
+   * Refuse a file, a text or an object handed in directly that is larger than this many bytes
+   * (as JSON, for objects). Default DEFAULT_MAX_INPUT_BYTES (64 MiB).
+   */
+  readonly maxInputBytes?: number;
 }
 
 export interface LoadResult {
@@ -33,6 +40,18 @@ const API_VERSIONS: Record<string, string> = {
   NetworkPolicy: 'networking.k8s.io/v1',
 };
 
+/** Kinds of networking.k8s.io that are not policies; any other kind there is a typo or a policy. */
+const NETWORKING_OTHER_KINDS = new Set(['Ingress', 'IngressClass', 'IPAddress', 'ServiceCIDR']);
+
+/** The API group, when `kind` in it may be a policy netpol would silently skip. */
+function policyGroupKind(apiVersion: unknown, kind: string): string | undefined {
+  if (typeof apiVersion !== 'string') return undefined;
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  if (group === 'policy.networking.k8s.io') return group;
+  if (group === 'networking.k8s.io' && !NETWORKING_OTHER_KINDS.has(kind)) return group;
+  return undefined;
+}
+
 interface Collected {
   namespaces: Namespace[];
   pods: Pod[];
@@ -43,8 +62,8 @@ interface Collected {
   seen: Map<string, RawObject>;
 }
 
-function objectIssues(raw: RawObject, pr: Problems, object: string | undefined): Issue[] {
-  return pr.list.map((p) => ({
+function objectIssues(raw: RawObject, problems: readonly FieldProblem[], object: string | undefined): Issue[] {
+  return problems.map((p) => ({
     code: p.code,
     ...(p.check && { check: p.check }),
     severity: p.severity,
@@ -58,19 +77,28 @@ function objectIssues(raw: RawObject, pr: Problems, object: string | undefined):
   }));
 }
 
-function collect(raw: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive'>>, out: Collected): void {
+function collect(given: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive'>>, out: Collected): void {
   const pr = new Problems();
+  // Only JSON values, copied into null-prototype objects: whatever the caller handed in.
+  const plain = toPlainJSON(given.value, { maxBytes: opts.maxInputBytes });
+  if (plain.value === undefined) {
+    out.issues.push(...objectIssues(given, plain.problems, undefined));
+    return;
+  }
+  const raw: RawObject = { ...given, value: plain.value as Record<string, unknown> };
   const kind = raw.value['kind'];
   const fallbackName = `unnamed-${index}`;
   if (typeof kind !== 'string' || kind === '') {
     pr.required('kind-required', undefined, ['kind'], 'every object needs a kind');
-    out.issues.push(...objectIssues(raw, pr, undefined));
+    out.issues.push(...objectIssues(raw, pr.list, undefined));
     return;
   }
   const expected = API_VERSIONS[kind];
   if (expected === undefined) {
-    pr.add('warning', 'skipped-kind', undefined, ['kind'], undefined, `kind ${kind} is not used by NetworkPolicy evaluation; skipped`);
-    out.issues.push(...objectIssues(raw, pr, kind));
+    const group = policyGroupKind(raw.value['apiVersion'], kind);
+    if (group && opts.strict) pr.add('error', 'unknown-kind', undefined, ['kind'], undefined, `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)`);
+    else pr.add('warning', 'skipped-kind', undefined, ['kind'], undefined, `kind ${truncate(kind)} is not used by NetworkPolicy evaluation; skipped`);
+    out.issues.push(...objectIssues(raw, pr.list, truncate(kind)));
     return;
   }
   if (raw.value['apiVersion'] !== expected) {
@@ -113,7 +141,7 @@ function collect(raw: RawObject, index: number, opts: Required<Omit<LoadOptions,
     const firstLine = first.locate(['metadata', 'name']);
     pr.add('error', 'duplicate-object', undefined, ['metadata', 'name'], 'Duplicate value', `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`, object.split(' ')[1], true);
   } else out.seen.set(object, raw);
-  out.issues.push(...objectIssues(raw, pr, object));
+  out.issues.push(...objectIssues(raw, pr.list, object));
 }
 
 /** Namespaces that objects refer to but the input does not hold get only their name label. */
@@ -159,7 +187,7 @@ function sharedIPs(out: Collected): void {
 }
 
 export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {}, readIssues: readonly Issue[] = []): LoadResult {
-  const opts = { strict: options.strict ?? false, defaultNamespace: options.defaultNamespace ?? 'default' };
+  const opts = { strict: options.strict ?? false, defaultNamespace: options.defaultNamespace ?? 'default', maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
   const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], issues: [...readIssues], seen: new Map() };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   implicitNamespaces(out);
@@ -172,13 +200,13 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
 
 /** Loads files and directories (YAML or JSON, `List` wrappers included). */
 export function loadFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
-  const read = readFiles(paths, options.recursive);
+  const read = readFiles(paths, options.recursive, options);
   return loadObjects(read.objects, options, read.issues);
 }
 
 /** Loads manifests given as text; `file` only names them in issues. */
 export function loadText(text: string, options: LoadOptions & { file?: string } = {}): LoadResult {
-  const read = readText(text, options.file ?? '<input>');
+  const read = readText(text, options.file ?? '<input>', options);
   return loadObjects(read.objects, options, read.issues);
 }
 

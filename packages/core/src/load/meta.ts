@@ -1,6 +1,6 @@
 /** ObjectMeta, label and label-selector validation (apimachinery), producing model values. */
 import type { Selector, SelectorOperator, SelectorRequirement } from '../model/types.js';
-import { getArray, getObject, getString, getStringMap, type Obj, type Problems } from './fields.js';
+import { checkKnownFields, getArray, getObject, getString, getStringMap, type Obj, type Problems } from './fields.js';
 import type { PathSegments } from './issues.js';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from './syntax.js';
 
@@ -52,9 +52,7 @@ const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNo
 export function validateSelector(pr: Problems, v: unknown, path: PathSegments): Selector | undefined {
   const obj = getObject(pr, v, path);
   if (!obj) return undefined;
-  for (const key of Object.keys(obj)) {
-    if (key !== 'matchLabels' && key !== 'matchExpressions') pr.add('error', 'unknown-field', undefined, [...path, key], undefined, `unknown field "${key}"`);
-  }
+  checkKnownFields(pr, obj, path, ['matchLabels', 'matchExpressions']);
   const matchLabels = getStringMap(pr, obj['matchLabels'], [...path, 'matchLabels']) ?? {};
   validateLabels(pr, matchLabels, [...path, 'matchLabels'], { key: 'S1', value: 'S2' });
   const expressions: SelectorRequirement[] = [];

@@ -1,12 +1,15 @@
 /**
  * Reads YAML (multi-document) and JSON into raw objects, each with a way to find the line
  * of a field path. `kind: List` and typed `*List` wrappers are flattened, exactly as
- * `kubectl get ... -o yaml` prints them. This is the only module that knows YAML.
+ * `kubectl get ... -o yaml` prints them. Only this module and decode.ts know YAML.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import type { Issue, PathSegments } from './issues.js';
+import { decodeDocument } from './decode.js';
+import { fieldMessage, formatPath, type Issue, type PathSegments } from './issues.js';
+import { JsonLines } from './json-lines.js';
+import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, MAX_DEPTH } from './limits.js';
 
 export interface RawObject {
   readonly file: string;
@@ -66,66 +69,117 @@ function nodeLine(doc: Document, lines: LineCounter, path: PathSegments): number
   return root ? lines.linePos(root[0]).line : undefined;
 }
 
-/** Parses one text (a file's content) into raw objects. */
-export function readText(text: string, file: string): ReadResult {
-  const objects: RawObject[] = [];
-  const issues: Issue[] = [];
-  const lines = new LineCounter();
-  // merge: kubectl reads YAML 1.1, where `<<: *anchor` merges keys.
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
-  if (!Array.isArray(docs)) return { objects, issues }; // an empty stream
-  docs.forEach((doc, index) => {
-    for (const err of doc.errors) {
-      issues.push({
-        code: 'yaml-syntax',
-        severity: 'error',
-        file,
-        document: index,
-        line: lines.linePos(err.pos[0]).line,
-        path: '',
-        message: `cannot parse: ${err.message.split('\n')[0]}`,
-      });
-    }
-    if (doc.errors.length > 0) return;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return; // an empty document
-    const base: (string | number)[] = [];
-    const add = (v: unknown, prefix: (string | number)[]): void => {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        issues.push({ code: 'not-an-object', severity: 'error', file, document: index, line: nodeLine(doc, lines, prefix), path: '', message: 'expected a Kubernetes object (a mapping with apiVersion and kind)' });
-        return;
-      }
-      const obj = v as Record<string, unknown>;
-      const kind = obj['kind'];
-      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
-        // Items of a typed list (NetworkPolicyList...) may omit kind and apiVersion, as the API returns them.
-        const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-        (obj['items'] as unknown[]).forEach((item, i) => {
-          const typed = itemKind && typeof item === 'object' && item !== null && !Array.isArray(item) && (item as Record<string, unknown>)['kind'] === undefined;
-          add(typed ? { apiVersion: obj['apiVersion'], kind: itemKind, ...(item as object) } : item, [...prefix, 'items', i]);
-        });
-        return;
-      }
-      objects.push({ file, document: index, value: obj, locate: (path) => nodeLine(doc, lines, [...prefix, ...path]) });
-    };
-    add(value, base);
-  });
-  return { objects, issues };
+/** Limits for reading (LoadOptions carries them). */
+export interface ReadOptions {
+  /** Refuse a file or text larger than this many bytes (default DEFAULT_MAX_INPUT_BYTES, 64 MiB). */
+  readonly maxInputBytes?: number;
 }
 
-export function readFiles(paths: readonly string[], recursive = false): ReadResult {
+const tooLarge = (file: string, size: number, max: number): Issue => ({
+  code: 'input-too-large',
+  severity: 'error',
+  file,
+  path: '',
+  message: `${file} is ${size} bytes, more than the input limit of ${max} bytes (raise it with --max-input-bytes or LoadOptions.maxInputBytes)`,
+});
+
+/** `kubectl get -o json` output: a .json file, or text that starts like a JSON object or list. */
+const looksLikeJSON = (text: string, file: string): boolean => file.endsWith('.json') || /^\s*[{[]/.test(text);
+
+/** Flattens `kind: List` and typed `*List` wrappers into raw objects. */
+function flatten(value: unknown, file: string, document: number, locate: (path: PathSegments) => number | undefined, out: ReadResult): void {
+  const add = (v: unknown, prefix: (string | number)[]): void => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      out.issues.push({ code: 'not-an-object', severity: 'error', file, document, line: locate(prefix), path: '', message: 'expected a Kubernetes object (a mapping with apiVersion and kind)' });
+      return;
+    }
+    const obj = v as Record<string, unknown>;
+    const kind = obj['kind'];
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
+      // Items of a typed list (NetworkPolicyList...) may omit kind and apiVersion, as the API returns them.
+      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+      (obj['items'] as unknown[]).forEach((item, i) => {
+        const typed = itemKind && typeof item === 'object' && item !== null && !Array.isArray(item) && (item as Record<string, unknown>)['kind'] === undefined;
+        add(typed ? Object.assign(Object.create(null) as object, { apiVersion: obj['apiVersion'], kind: itemKind }, item) : item, [...prefix, 'items', i]);
+      });
+      return;
+    }
+    out.objects.push({ file, document, value: obj, locate: (path) => locate([...prefix, ...path]) });
+  };
+  add(value, []);
+}
+
+function readJSON(text: string, file: string, out: ReadResult): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false; // YAML (a flow mapping) or broken JSON: the YAML reader reports it with a line
+  }
+  const lines = new JsonLines(text);
+  flatten(value, file, 0, (path) => lines.line(path), out);
+  return true;
+}
+
+function readYAML(text: string, file: string, out: ReadResult): void {
+  const lines = new LineCounter();
+  let docs;
+  try {
+    // failsafe: every scalar stays text; decode.ts resolves it as kubectl does.
+    docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, schema: 'failsafe' });
+  } catch (e) {
+    out.issues.push({ code: 'yaml-syntax', severity: 'error', file, path: '', message: `cannot parse: ${(e as Error).message}` });
+    return;
+  }
+  if (!Array.isArray(docs)) return; // an empty stream
+  const aliasBudget = Math.max(ALIAS_BUDGET_FLOOR, text.length);
+  docs.forEach((doc, index) => {
+    for (const err of doc.errors) {
+      out.issues.push({ code: 'yaml-syntax', severity: 'error', file, document: index, line: lines.linePos(err.pos[0]).line, path: '', message: `cannot parse: ${err.message.split('\n')[0]}` });
+    }
+    if (doc.errors.length > 0) return;
+    const { value, problems } = decodeDocument(doc, { maxDepth: MAX_DEPTH, aliasBudget });
+    for (const p of problems) {
+      out.issues.push({ code: p.code, severity: p.severity, file, document: index, ...(p.offset !== undefined && { line: lines.linePos(p.offset).line }), path: formatPath(p.path), message: fieldMessage(p) });
+    }
+    if (value === null || value === undefined || problems.some((p) => p.severity === 'error')) return; // empty, or refused
+    flatten(value, file, index, (path) => nodeLine(doc, lines, path), out);
+  });
+}
+
+/** Parses one text (a file's content) into raw objects: JSON with JSON.parse, else YAML. */
+export function readText(text: string, file: string, options: ReadOptions = {}): ReadResult {
+  const out: ReadResult = { objects: [], issues: [] };
+  const max = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  // A UTF-8 byte is at most one UTF-16 unit: only a text near the limit needs counting.
+  if (text.length > max / 3 && Buffer.byteLength(text, 'utf8') > max) {
+    out.issues.push(tooLarge(file, Buffer.byteLength(text, 'utf8'), max));
+    return out;
+  }
+  if (looksLikeJSON(text, file) && readJSON(text, file, out)) return out;
+  readYAML(text, file, out);
+  return out;
+}
+
+export function readFiles(paths: readonly string[], recursive = false, options: ReadOptions = {}): ReadResult {
   const listed = listManifestFiles(paths, recursive);
   const objects: RawObject[] = [];
   const issues: Issue[] = [...listed.issues];
+  const max = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   for (const file of listed.files) {
     let text: string;
     try {
+      const size = statSync(file).size;
+      if (size > max) {
+        issues.push(tooLarge(file, size, max));
+        continue;
+      }
       text = readFileSync(file, 'utf8');
     } catch (e) {
       issues.push({ code: 'file-unreadable', severity: 'error', file, path: '', message: `cannot read ${file}: ${(e as Error).message}` });
       continue;
     }
-    const r = readText(text, file);
+    const r = readText(text, file, options);
     objects.push(...r.objects);
     issues.push(...r.issues);
   }

@@ -11,7 +11,8 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export function validateNamespace(pr: Problems, obj: Obj, fallbackName: string): Namespace {
   const meta = validateMeta(pr, obj, { namespaced: false, defaultNamespace: '', nameIsLabel: true, fallbackName });
   // The API server always sets this label to the name, whatever the manifest says.
-  return { name: meta.name, labels: { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name } };
+  const labels = Object.assign(Object.create(null) as Record<string, string>, meta.labels, { [NAMESPACE_NAME_LABEL]: meta.name });
+  return { name: meta.name, labels };
 }
 
 function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {

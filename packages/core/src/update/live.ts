@@ -20,6 +20,8 @@ import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import type { Issue } from '../load/issues.js';
 import { loadObjects, type LoadOptions } from '../load/load.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
+import { toPlainJSON } from '../load/plain.js';
 import type { RawObject } from '../load/read.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
@@ -289,18 +291,22 @@ export class LiveDataplane {
         issues.push({ code: 'not-an-object', severity: 'error', file: '<update>', document: index, path: '', message: 'expected a Kubernetes object' });
         return;
       }
+      // Keep a JSON-only copy (null-prototype objects): what the caller holds may change later
+      // or be no JSON value at all, in which case loadObjects reports why on the original.
+      const copy = toPlainJSON(value, { maxBytes: this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES }).value as Record<string, unknown> | undefined;
       // The same validation as loading, object by object: same codes, paths and messages.
-      const one = loadObjects([raw(value as Record<string, unknown>, index)], this.options);
+      const one = loadObjects([raw(copy ?? (value as Record<string, unknown>), index)], this.options);
       const own = one.issues.filter((i) => i.code !== 'namespace-not-found');
       issues.push(...own);
       const c = one.cluster;
       if (!c || own.some((i) => i.severity === 'error')) return;
-      const kind = (value as Record<string, unknown>)['kind'] as ObjectKind;
+      if (!copy) return;
+      const kind = copy['kind'] as ObjectKind;
       const model = kind === 'Namespace' ? c.namespaces[0] : kind === 'Pod' ? c.pods[0] : kind === 'Node' ? c.nodes[0] : c.policies[0];
       if (!model) return; // a kind that evaluation does not use: skipped
       const ns = 'namespace' in model && kind !== 'Namespace' ? (model as { namespace: string }).namespace : undefined;
       // Store the object with its namespace filled in, so later loads place it the same way.
-      const stored = ns === undefined ? (value as Record<string, unknown>) : { ...(value as Record<string, unknown>), metadata: { ...((value as Record<string, unknown>)['metadata'] as object), namespace: ns } };
+      const stored = ns === undefined ? copy : { ...copy, metadata: { ...(copy['metadata'] as object), namespace: ns } };
       const key = keyOf(kind, ns, model.name);
       exists.set(key, true);
       ops.push({ kind, key, model, object: stored });
