@@ -4,6 +4,7 @@ import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
 import { explain, matrix, validate, verdict, type IO } from './commands.js';
 import { EXIT, UsageError } from './common.js';
+import { CapacityError } from '../model/limits.js';
 
 const HELP = `Usage: netpol <command> [options]
 
@@ -53,6 +54,11 @@ export async function run(argv: string[], io: IO): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`netpol: ${e.message}\nRun 'netpol ${command && !command.startsWith('-') ? command + ' ' : ''}--help' for usage.`);
+      return EXIT.badInput;
+    }
+    // Valid objects the image cannot hold (the loader counts what it can; the compiler finds the rest).
+    if (e instanceof CapacityError) {
+      io.err(`error: capacity-exceeded: ${e.message}\nnetpol: 1 error(s); nothing was evaluated`);
       return EXIT.badInput;
     }
     throw e;

@@ -5,6 +5,7 @@
  * kernels read it from the image.
  */
 import type { Family } from '../ip/address.js';
+import { CapacityError } from '../model/limits.js';
 
 export const POINTER = 0x80000000;
 export const ROOT_SLOTS = 65536;
@@ -49,7 +50,7 @@ export function buildLPM(family: Family, prefixes: readonly Prefix[], defaultEnt
   // Shorter prefixes first: a longer one then overwrites (or pushes into a new chunk) only its own range.
   const sorted = [...prefixes].sort((a, b) => a.length - b.length);
   for (const p of sorted) {
-    if (p.entry >= POINTER) throw new RangeError('too many address entries');
+    if (p.entry >= POINTER) throw new CapacityError('entries', p.entry + 1);
     const value = family === 4 ? Number(p.value) : p.value;
     let base = 0;
     let pos = 0;

@@ -4,6 +4,7 @@
  * rows and identical columns are merged, so the stored matrix has one row per distinct
  * behaviour and one column per distinct way of being treated.
  */
+import { CapacityError, LIMITS } from '../model/limits.js';
 /**
  * Port sets (bitsets over port classes), interned, with memoized unions. The live compiler
  * also widens the sets as classes are added and copies a split class's bit (`onNew` and
@@ -24,7 +25,7 @@ export class PortSetTable {
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.sets.length;
-      if (id > 0xffff) throw new RangeError('more than 65535 distinct port sets');
+      if (id >= LIMITS.portSets) throw new CapacityError('portSets');
       this.sets.push(bits);
       this.ids.set(key, id);
       this.onChange(id);

@@ -5,6 +5,7 @@
  * port-less rules match it. A port set is a bitset over classes.
  */
 import type { PolicyProtocol } from '../model/types.js';
+import { CapacityError, LIMITS } from '../model/limits.js';
 
 export const PROTOCOL_SLOTS: Readonly<Record<PolicyProtocol, number>> = { TCP: 0, UDP: 1, SCTP: 2 };
 export const OTHER_CLASS = 0;
@@ -39,7 +40,7 @@ export function buildPortClasses(cuts: readonly Set<number>[]): PortClasses {
     }
     protocolRange.push([first, next]);
   }
-  if (next > 65535) throw new RangeError('more than 65535 port classes');
+  if (next > LIMITS.portClasses) throw new CapacityError('portClasses', next);
   return { count: next, words: Math.ceil(next / 32), map, protocolRange };
 }
 

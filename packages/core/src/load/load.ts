@@ -11,6 +11,7 @@ import { toPlainJSON } from './plain.js';
 import { validatePolicy } from './policy.js';
 import { readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
+import { capacityIssues } from './capacity.js';
 
 export interface LoadOptions {
   /** Reject legacy CIDR forms as a 1.36 API server does on create (default: warn). */
@@ -193,6 +194,7 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);
+  out.issues.push(...capacityIssues(out.policies, out.pods, out.seen));
   const failed = out.issues.some((i) => i.severity === 'error');
   const cluster = failed ? undefined : { namespaces: out.namespaces, pods: out.pods, nodes: out.nodes, policies: out.policies };
   return { cluster, issues: out.issues };

@@ -70,6 +70,8 @@ export class VerdictPool {
   private readonly freeArenas: Arena[] = [];
   private arenaCount = 0;
   private readonly waiting: Deferred<Arena>[] = [];
+  /** newImageId()'s next candidate: far above the small ids callers usually pick. */
+  private nextImageId = 2 ** 32;
   /** Where the next batch's first chunk goes, so that small batches rotate over the workers. */
   private next = 0;
 
@@ -133,6 +135,16 @@ export class VerdictPool {
       throw new Error(`VerdictPool: image ${id} refused: ${(e as Error).message}`, { cause: e });
     }
     entry.ready = this.images.get(id) === entry; // false if removed meanwhile
+  }
+
+  /**
+   * An image id not registered now and never handed out before by this pool: for owners that
+   * share a pool and register images over time (LiveDataplane's generations, across rebuilds).
+   */
+  newImageId(): number {
+    let id = this.nextImageId++;
+    while (this.images.has(id)) id = this.nextImageId++;
+    return id;
   }
 
   /** Forgets an image in every worker; batches already sent for it finish first. */

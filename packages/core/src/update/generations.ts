@@ -32,6 +32,8 @@ const SPARE = 2;
 
 export class Generations {
   private readonly copies: Copy[] = [];
+  /** Set by retire(): every copy leaves the pool once nobody holds it. */
+  private retired = false;
   private nextId = 1;
   current!: Copy;
 
@@ -73,7 +75,9 @@ export class Generations {
     const shared = this.options.pool !== undefined;
     const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
     new Uint8Array(buffer).set(new Uint8Array(this.master.buffer));
-    const id = this.nextId++;
+    // From the pool, so that ids stay unique across rebuilds (a new Generations) and across
+    // live dataplanes sharing the pool; without a pool they only tell copies apart.
+    const id = this.options.pool?.newImageId() ?? this.nextId++;
     const copy: Copy = {
       id,
       buffer,
@@ -91,13 +95,29 @@ export class Generations {
     return copy;
   }
 
-  /** Forgets copies of an old layout, and spares beyond SPARE, that nobody holds. */
+  /** Ends a pin taken on `copy` (a snapshot, a parallel batch): a retired copy may go now. */
+  unpin(copy: Copy): void {
+    copy.pins--;
+    if (this.retired) this.dropStale();
+  }
+
+  /**
+   * This set of copies is replaced (the live dataplane rebuilt its compiler): each copy
+   * leaves the pool as soon as nobody holds it, so registered images stay bounded however
+   * many rebuilds there are. Readers of a pinned copy keep it until they unpin.
+   */
+  retire(): void {
+    this.retired = true;
+    this.dropStale();
+  }
+
+  /** Forgets copies of an old layout, and spares beyond SPARE, that nobody holds (retired: every copy nobody holds). */
   private dropStale(): void {
     for (let i = this.copies.length - 1; i >= 0; i--) {
       const c = this.copies[i]!;
-      if (c === this.current || c.pins > 0) continue;
+      if (c.pins > 0 || (c === this.current && !this.retired)) continue;
       const spare = this.copies.filter((x) => x.pins === 0 && x.layout === this.master.layoutVersion).length;
-      if (c.layout !== this.master.layoutVersion || spare > SPARE) {
+      if (this.retired || c.layout !== this.master.layoutVersion || spare > SPARE) {
         this.copies.splice(i, 1);
         void this.options.pool?.removeImage(c.id).catch(() => undefined);
       }

@@ -18,12 +18,14 @@
 import { LiveCompiler } from '../compile/live/compiler.js';
 import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
+import { PortClassCounter, portClassMessage } from '../load/capacity.js';
 import type { Issue } from '../load/issues.js';
 import { loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import { toPlainJSON } from '../load/plain.js';
 import type { RawObject } from '../load/read.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
+import { CapacityError, LIMITS } from '../model/limits.js';
 import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -146,11 +148,12 @@ export class LiveDataplane {
 
   /** The published generation, pinned: never reused until `release()`. */
   snapshot(): Generation {
-    const c = this.generations.current;
+    const gens = this.generations;
+    const c = gens.current;
     c.pins++;
     let released = false;
     return new Generation(c, c.generation, () => {
-      if (!released) (released = true), c.pins--;
+      if (!released) (released = true), gens.unpin(c);
     });
   }
 
@@ -178,13 +181,14 @@ export class LiveDataplane {
   async verdictBatchParallel(batch: FlowBatch, out?: Uint8Array): Promise<Uint8Array> {
     const pool = this.options.pool;
     if (!pool) throw new Error('verdictBatchParallel needs a pool: new LiveDataplane(objects, { pool: await VerdictPool.create() })');
-    const c = this.generations.current;
+    const gens = this.generations;
+    const c = gens.current;
     c.pins++;
     try {
       await c.registered;
       return await pool.verdictBatch(c.id, batch, out);
     } finally {
-      c.pins--;
+      gens.unpin(c); // after a rebuild meanwhile, the copy leaves the pool here
     }
   }
 
@@ -198,16 +202,23 @@ export class LiveDataplane {
   apply(changes: readonly Change[]): UpdateResult {
     const { ops, issues } = this.validate(changes);
     if (issues.some((i) => i.severity === 'error')) return { applied: false, generation: this.gen, issues };
+    // Limits that can be counted before changing anything: no split of a class to undo.
+    const over = this.capacity(ops);
+    if (over) return { applied: false, generation: this.gen, issues: [...issues, over] };
     let strategy: 'incremental' | 'rebuild' = 'incremental';
     let reason: string | undefined;
     try {
       for (const op of ops) this.change(op);
       this.compiler.commit();
     } catch (e) {
-      // Tables out of range (more than 65535 port sets, say): back to the last state, whose
-      // objects are still all that `models` holds (record() runs only on success).
+      // A table out of range found while changing (more than 65535 port sets, say): the
+      // compiler is half changed, so it is rebuilt from the last accepted objects (record()
+      // runs only on success) and that state is published again under the same generation
+      // number: verdicts stay the previous generation's, never a half-applied batch's.
       this.rebuild();
-      return { applied: false, generation: this.gen, issues: [...issues, { code: 'capacity', severity: 'error', file: '<update>', path: '', message: (e as Error).message }] };
+      this.generations.publish(this.gen);
+      const code = e instanceof CapacityError ? e.code : 'apply-failed';
+      return { applied: false, generation: this.gen, issues: [...issues, { code, severity: 'error', file: '<update>', path: '', message: (e as Error).message }] };
     }
     this.record(ops);
     const g = this.compiler.garbage();
@@ -238,7 +249,27 @@ export class LiveDataplane {
 
   private rebuild(): void {
     this.compiler = new LiveCompiler(this.modelCluster(), this.options);
+    this.generations.retire(); // its copies leave the pool once no reader holds them
     this.generations = new Generations(this.compiler.master, { native: this.options.native, pool: this.options.pool });
+  }
+
+  /**
+   * A `capacity-exceeded` error for the first change that would take the port classes over
+   * the image's limit (counting only the cuts the batch adds to the compiler's), or none.
+   */
+  private capacity(ops: readonly Op[]): Issue | undefined {
+    const classes = this.compiler.portClasses();
+    const counter = new PortClassCounter(classes.count, classes.isCut);
+    for (const op of ops) {
+      if (op.kind === 'NetworkPolicy' && op.model) counter.addPolicy(op.model as NetworkPolicy);
+      else if (op.kind === 'Pod' && op.model) counter.addPod(op.model as Pod);
+      else continue;
+      if (counter.count > LIMITS.portClasses) {
+        const m = op.model as Pod | NetworkPolicy;
+        return { code: 'capacity-exceeded', severity: 'error', file: '<update>', object: `${op.kind} ${m.namespace}/${m.name}`, path: 'spec', message: portClassMessage(counter.count) };
+      }
+    }
+    return undefined;
   }
 
   private publish(): void {

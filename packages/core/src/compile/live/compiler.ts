@@ -17,7 +17,7 @@
 import { addressWords, bitsOf, ipKey, type Family, type IPAddress } from '../../ip/address.js';
 import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import { selectorMatches } from '../../model/selector.js';
-import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod } from '../../model/types.js';
+import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyProtocol } from '../../model/types.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../reference/options.js';
 import { IPBlockIndex } from '../address-space.js';
 import { namedKey, peerKey, type NamedPorts, type PeerInfo, type RuleInfo } from '../identities.js';
@@ -339,6 +339,15 @@ export class LiveCompiler implements RuleSource {
       if (p.pod.phase === 'Running' && p.slot < bestRunning) (bestRunning = p.slot), (firstRunning = p);
     }
     return firstRunning ?? first;
+  }
+
+  /**
+   * The port classes in use and where classes already start: what a batch's new ports would
+   * add is counted against the limit before any change is made (a split is not undone).
+   */
+  portClasses(): { readonly count: number; isCut(protocol: PolicyProtocol, port: number): boolean } {
+    const ports = this.ports;
+    return { count: ports.count, isCut: (protocol, port) => ports.isCut(PROTOCOL_SLOTS[protocol], port) };
   }
 
   // ---- identities

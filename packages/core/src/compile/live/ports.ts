@@ -7,6 +7,7 @@ import { PROTOCOL_SLOTS } from '../ports.js';
 import { resolvePort, type NamedPorts, type RuleInfo } from '../identities.js';
 import { PortSetTable } from '../matrix.js';
 import type { MasterImage } from './master.js';
+import { CapacityError, LIMITS } from '../../model/limits.js';
 
 export class LivePorts {
   /** (slot << 16 | port) → class, mirrored into the image's portMap. */
@@ -45,13 +46,19 @@ export class LivePorts {
     this.master.touch('portSets', id * w, (id + 1) * w);
   }
 
+  /** Whether a class already starts at `port` of the protocol slot (a cut there adds none). */
+  isCut(slot: number, port: number): boolean {
+    const at = (slot << 16) | port;
+    return this.map[at - 1] !== this.map[at];
+  }
+
   /** A range [a, b] of a protocol slot starts a class at a and at b + 1. */
   cut(slot: number, port: number): void {
     if (port <= 0 || port > 65535) return;
     const at = (slot << 16) | port;
     const c = this.map[at]!;
     if (this.map[at - 1] !== c) return; // already a boundary
-    if (this.count >= 0xffff) throw new RangeError('more than 65535 port classes');
+    if (this.count >= LIMITS.portClasses) throw new CapacityError('portClasses', this.count + 1);
     const fresh = this.count++;
     this.fit();
     const starts = this.starts[slot]!;

@@ -5,6 +5,7 @@
  * the entry the leaf holds: a new prefix takes every leaf whose own prefix is not longer.
  */
 import { POINTER, ROOT_SLOTS } from '../lpm.js';
+import { CapacityError } from '../../model/limits.js';
 
 const CHUNK = 256;
 
@@ -81,7 +82,7 @@ function replace(s: TrieStore, at: number, n: number, from: number, to: number):
  * `lengthOf(entry)` ranks entries: the prefix length, a host a half above a same-length region.
  */
 export function insertPrefix(s: TrieStore, w: ArrayLike<number>, length: number, entry: number, lengthOf: (entry: number) => number): void {
-  if (entry >= POINTER) throw new RangeError('too many address entries');
+  if (entry >= POINTER) throw new CapacityError('entries', entry + 1);
   const at = descend(s, w, length, true)!;
   cover(s, at.base + at.first, at.span, entry, lengthOf(entry), lengthOf);
 }

@@ -1,0 +1,44 @@
+/**
+ * The image's table limits (compile/IMAGE.md), as numbers both the loader and the compilers
+ * check against, and the error a compiler throws when a cluster outgrows one anyway. The
+ * loader checks what it can count from the objects alone (port classes) before anything is
+ * built, so that a valid object too big for the image is a load error naming it, not a
+ * failure in the middle of compiling.
+ */
+
+/** The limits, each the largest count the image's field widths can hold. */
+export const LIMITS = {
+  /** Port classes, class 0 included: `portMap` holds u16 class numbers. */
+  portClasses: 0xffff,
+  /** Distinct port sets, set 0 included: matrix cells hold u16 set ids. */
+  portSets: 0x10000,
+  /** Address entries: a trie slot holds an entry id in 31 bits. */
+  entries: 0x7fffffff,
+  /** Bytes of one image: the header's `byteLength` and section offsets are u32. */
+  imageBytes: 0xffffffff,
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** What each limit counts, for messages. */
+export const LIMIT_NOUN: Readonly<Record<LimitName, string>> = {
+  portClasses: 'port classes',
+  portSets: 'distinct port sets',
+  entries: 'address entries',
+  imageBytes: 'image bytes',
+};
+
+/**
+ * A cluster needs more of a table than the image format can hold. Thrown by the compilers;
+ * the CLI and LiveDataplane report it as a `capacity-exceeded` error, never a verdict.
+ */
+export class CapacityError extends RangeError {
+  readonly code = 'capacity-exceeded';
+  constructor(
+    readonly table: LimitName,
+    readonly needed?: number,
+  ) {
+    super(`the image holds at most ${LIMITS[table]} ${LIMIT_NOUN[table]}${needed === undefined ? '' : `, this cluster needs ${needed}`}`);
+    this.name = 'CapacityError';
+  }
+}
