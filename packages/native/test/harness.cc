@@ -100,6 +100,23 @@ int main(int argc, char** argv) {
         corrupt_rejected++;
       }
     }
+    // Trie pointers to chunks that exist (loops, shared chunks, chains deeper than a lookup
+    // reads): the slot checks pass, so only the level walk (trie-depth) can refuse these.
+    for (int c = 0; c < 60; c++) {
+      std::vector<uint32_t> copy(storage);
+      const int s = int(next() & 1);  // lpm4 or lpm6
+      const uint32_t off = copy[16 + 2 * s] / 4, len = copy[17 + 2 * s];
+      if (len < 65536 + 512) continue;  // a single chunk: nothing to loop through
+      for (int k = 1 + int(next() % 4); k > 0; k--) copy[off + 65536 + next() % (len - 65536)] = 0x80000000u | (65536 + next() % (len - 65536 - 255));
+      netpol::Image bad;
+      if (netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &bad, &error)) {
+        corrupt_accepted++;
+        run_batches(bad, 5);
+        batches += 5;
+      } else {
+        corrupt_rejected++;
+      }
+    }
     // Changed after validation (a live image patched in place, or JS writing into the
     // buffer): the section bytes are scribbled on, the validated Image is kept, and every
     // read must still stay inside the image (the header is never changed in place).
