@@ -13,8 +13,14 @@ import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type Pac
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
 import { linkPayload } from '../pcap/link.js';
+import { FlowTable, type FoldedCounts } from './replay-flows.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
 import { parseCli, type IO } from './commands.js';
+
+const DEFAULT_TOP_FLOWS = 100;
+const MAX_TOP_FLOWS = 100_000;
+/** The flow table's least capacity (bounded memory, a few MB of flow records). */
+const MIN_FLOW_TABLE = 10_000;
 
 export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--fail-on-deny]
 
@@ -32,8 +38,14 @@ Output:
                            denial its direction and the isolating policies; "error" for a
                            malformed packet, "skipped" for a frame that is not IP
                            summary: packets and flows allowed/denied per policy and direction,
-                           and every denied flow; json: the same summary as one JSON object
-      --fail-on-deny       exit 1 when a packet was denied (or malformed)
+                           and the denied flows with most packets; json: the same summary as
+                           one JSON object
+      --top-flows <n>      denied flows the summary lists (default ${DEFAULT_TOP_FLOWS}, at most
+                           ${MAX_TOP_FLOWS}); the others are counted. Flows are kept in a table of
+                           max(${MIN_FLOW_TABLE}, 4n); when it fills, the half with fewest packets
+                           is folded into counts (flow counts then become approximate)
+      --fail-on-deny       exit 1 when a packet was denied (or malformed), 2 when the capture
+                           could not be read to its end
 Packet path:
       --fragments <p>      non-first fragments: protocol-only (default: judged without ports,
                            so only port-less rules match), track (follow the first fragment),
@@ -44,7 +56,9 @@ Packet path:
 ${INPUT_HELP}
 ${ENGINE_HELP.replace(/ {6}--engine <name>[^\n]*\n(?: {20,}[^\n]*\n)*/, '')}
 
-A capture that ends inside a record is replayed up to there, with a warning.
+A capture that ends inside a record, or has a corrupt one, is replayed up to there, with a
+warning that says how many records were replayed and how many bytes could not be read (with
+--fail-on-deny: an error, exit 2).
 ${EXIT_HELP}`;
 
 interface Tally {
@@ -78,7 +92,7 @@ interface FlowInfo {
 }
 
 export interface ReplaySummary {
-  readonly capture: { readonly format: string; readonly bigEndian: boolean; readonly problem?: string };
+  readonly capture: { readonly format: string; readonly bigEndian: boolean; readonly problem?: string; readonly unreadBytes?: number };
   readonly packets: {
     total: number;
     ip: number;
@@ -91,8 +105,13 @@ export interface ReplaySummary {
   readonly flows: { allowed: number; denied: number };
   readonly directions: { egress: AllowDeny; ingress: AllowDeny };
   readonly policies: Record<string, AllowDeny>;
+  /** The denied flows with most packets (at most --top-flows), busiest first. */
   readonly deniedFlows: readonly FlowInfo[];
-  readonly conntrack: { readonly connections: number; readonly inserted: number; readonly evicted: number; readonly expired: number };
+  /** The denied flows not listed, and their packets. */
+  readonly otherDeniedFlows: FoldedCounts;
+  /** The bounded flow table: flow counts are exact while `folded` is 0. */
+  readonly flowTable: { readonly capacity: number; folded: number };
+  readonly conntrack: { readonly connections: number; readonly inserted: number; readonly evicted: number; readonly expired: number; readonly refused: number };
 }
 
 const isPortProto = (p: number): boolean => p === 6 || p === 17 || p === 132;
@@ -118,6 +137,7 @@ export function replay(args: string[], io: IO): number {
       fragments: { type: 'string' },
       'max-connections': { type: 'string' },
       'strict-tcp': { type: 'boolean' },
+      'top-flows': { type: 'string' },
     },
   });
   if (values.help) return io.out(REPLAY_HELP), EXIT.ok;
@@ -130,6 +150,11 @@ export function replay(args: string[], io: IO): number {
   if (values['max-connections'] !== undefined) {
     maxEntries = Number(values['max-connections']);
     if (!/^[0-9]+$/.test(values['max-connections']) || maxEntries < 1 || maxEntries > 1 << 24) throw new UsageError(`--max-connections must be an integer 1..${1 << 24}`);
+  }
+  let topFlows = DEFAULT_TOP_FLOWS;
+  if (values['top-flows'] !== undefined) {
+    topFlows = Number(values['top-flows']);
+    if (!/^[0-9]+$/.test(values['top-flows']) || topFlows < 1 || topFlows > MAX_TOP_FLOWS) throw new UsageError(`--top-flows must be an integer 1..${MAX_TOP_FLOWS}`);
   }
   if (values.engine !== undefined && values.engine !== 'compiled') throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
@@ -159,9 +184,11 @@ export function replay(args: string[], io: IO): number {
     directions: { egress: allowDeny(), ingress: allowDeny() },
     policies: {},
     deniedFlows: [],
-    conntrack: { connections: 0, inserted: 0, evicted: 0, expired: 0 },
+    otherDeniedFlows: { flows: 0, packets: 0 },
+    flowTable: { capacity: Math.max(MIN_FLOW_TABLE, 4 * topFlows), folded: 0 },
+    conntrack: { connections: 0, inserted: 0, evicted: 0, expired: 0, refused: 0 },
   };
-  const flows = new Map<string, FlowInfo>();
+  const flows = new FlowTable<FlowInfo>(summary.flowTable.capacity);
   const policy = (name: string): AllowDeny => (summary.policies[name] ??= allowDeny());
   const jsonl = output === 'jsonl';
 
@@ -207,7 +234,7 @@ export function replay(args: string[], io: IO): number {
       info = flows.get(key);
       if (!info) {
         info = describeFlow(dp, p, code);
-        flows.set(key, info);
+        flows.add(key, info);
         if (info.allowed) summary.flows.allowed++;
         else summary.flows.denied++;
         for (const d of ['egress', 'ingress'] as const) {
@@ -228,17 +255,26 @@ export function replay(args: string[], io: IO): number {
     if (jsonl) io.out(JSON.stringify(packetLine(base, p, allowed, state, code, info)));
   }
   const ct = filter.conntrack.stats();
-  Object.assign(summary.conntrack, { connections: ct.size, inserted: ct.inserted, evicted: ct.evicted, expired: ct.expired });
-  (summary as unknown as { deniedFlows: FlowInfo[] }).deniedFlows = [...flows.values()].filter((f) => !f.allowed);
-  if (capture.problem) {
-    (summary.capture as { problem?: string }).problem = capture.problem;
-    io.err(`netpol: warning: ${path}: ${capture.problem}; the ${summary.packets.total} record(s) before it were replayed`);
-  }
+  Object.assign(summary.conntrack, { connections: ct.size, inserted: ct.inserted, evicted: ct.evicted, expired: ct.expired, refused: ct.refused });
+  const top = flows.topDenied(topFlows);
+  Object.assign(summary, { deniedFlows: top.listed, otherDeniedFlows: top.rest });
+  summary.flowTable.folded = flows.folded.allowed.flows + flows.folded.denied.flows;
+  const cut = capture.problem && `${path}: ${capture.problem}; ${cutText(summary.packets.total, capture.unreadBytes)}`;
+  if (capture.problem) Object.assign(summary.capture, { problem: capture.problem, unreadBytes: capture.unreadBytes });
+  // With --fail-on-deny an unread rest is a failure: packets in it may have been denied.
+  if (cut && values['fail-on-deny']) {
+    io.err(`netpol: ${cut} (--fail-on-deny: a capture not read to its end fails)`);
+  } else if (cut) io.err(`netpol: warning: ${cut}`);
   if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, ...summary }, null, 2));
   if (output === 'summary') for (const line of summaryText(summary)) io.out(line);
+  if (cut && values['fail-on-deny']) return EXIT.badInput;
   const dropped = summary.packets.denied + summary.packets.malformed;
   return dropped > 0 && values['fail-on-deny'] ? EXIT.denied : EXIT.ok;
 }
+
+/** What a cut capture leaves unknown: the records in its unread bytes cannot be counted. */
+const cutText = (records: number, unreadBytes: number): string =>
+  `${records} record(s) before it were replayed; the remaining ${unreadBytes} byte(s) could not be read (how many packets they hold is unknown)`;
 
 function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): FlowInfo {
   const allowed = (code & 1) === 1;
@@ -324,12 +360,15 @@ export function summaryText(s: ReplaySummary): string[] {
     const t = s.policies[n]!;
     lines.push(`  ${n}: allowed ${t.allowed.packets} packet(s) / ${t.allowed.flows} flow(s); denied ${t.denied.packets} packet(s) / ${t.denied.flows} flow(s)`);
   }
-  lines.push(s.deniedFlows.length ? 'denied flows:' : 'denied flows: none');
+  const other = s.otherDeniedFlows;
+  lines.push(s.deniedFlows.length ? `denied flows${other.flows ? ` (the ${s.deniedFlows.length} with most packets)` : ''}:` : 'denied flows: none');
   for (const f of s.deniedFlows) {
     const dir = f.egress === 'denied' && f.ingress === 'denied' ? 'egress and ingress' : f.egress === 'denied' ? 'egress' : 'ingress';
     lines.push(`  ${flowText(f)}: ${f.packets} packet(s), ${dir} denied by ${f.policies.join(', ') || '(no policy)'}`);
   }
-  lines.push(`conntrack: ${s.conntrack.connections} connection(s) at the end, ${s.conntrack.inserted} opened, ${s.conntrack.evicted} evicted, ${s.conntrack.expired} expired`);
-  if (s.capture.problem) lines.push(`capture problem: ${s.capture.problem}`);
+  if (other.flows) lines.push(`  and ${other.flows} more denied flow(s), ${other.packets} packet(s)`);
+  if (s.flowTable.folded) lines.push(`flow counts are approximate: the flow table (${s.flowTable.capacity} flows) filled and ${s.flowTable.folded} flow(s) with fewest packets were folded into counts; a folded flow seen again counts again`);
+  lines.push(`conntrack: ${s.conntrack.connections} connection(s) at the end, ${s.conntrack.inserted} opened, ${s.conntrack.evicted} evicted, ${s.conntrack.expired} expired${s.conntrack.refused ? `, ${s.conntrack.refused} not tracked (hash chain full)` : ''}`);
+  if (s.capture.problem) lines.push(`capture cut: ${s.capture.problem}; ${cutText(p.total, s.capture.unreadBytes ?? 0)}`);
   return lines;
 }

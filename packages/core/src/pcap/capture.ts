@@ -48,6 +48,11 @@ export interface Capture {
   readonly interfaces: readonly CaptureInterface[];
   /** Why reading stopped before the end of the bytes, once `records()` has stopped. */
   readonly problem: string | undefined;
+  /**
+   * Bytes left unread when reading stopped at a problem (0 when it reached the end). How
+   * many records they held cannot be known: the header that would say is the broken part.
+   */
+  readonly unreadBytes: number;
   records(): Generator<CaptureRecord>;
 }
 
@@ -59,6 +64,21 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BOM = 0x1a2b3c4d;
 /** Larger records are taken as corruption, not data (libpcap's limit is 256 KiB; be generous). */
 const MAX_RECORD = 16 * 1024 * 1024;
+
+/** Where and why a reader stopped before the end of its bytes. */
+class Stopped {
+  problem: string | undefined;
+  unreadBytes = 0;
+  constructor(private readonly size: number) {}
+  at(offset: number, why: string): void {
+    this.problem = why;
+    this.unreadBytes = this.size - offset;
+  }
+  reset(): void {
+    this.problem = undefined;
+    this.unreadBytes = 0;
+  }
+}
 
 class Reader {
   constructor(
@@ -97,22 +117,25 @@ function openPcap(bytes: Uint8Array, view: DataView, le: boolean): CaptureOpen {
   // libpcap: LT_LINKTYPE = low 16 bits; FCS length (16-bit words) in the top 4 bits when bit 26 is set.
   const fcsBytes = lt & 0x04000000 ? ((lt >>> 28) & 15) * 2 : 0;
   const iface: CaptureInterface = { linkType: lt & 0xffff, snaplen, tsBase: 10, tsExponent: nanos ? 9 : 6, tsOffset: 0, fcsBytes };
-  let problem: string | undefined;
+  const stopped = new Stopped(bytes.length);
   const capture: Capture = {
     format: 'pcap',
     bigEndian: !le,
     interfaces: [iface],
     get problem() {
-      return problem;
+      return stopped.problem;
+    },
+    get unreadBytes() {
+      return stopped.unreadBytes;
     },
     *records() {
-      problem = undefined;
+      stopped.reset();
       let off = 24;
       let index = 0;
       const n = bytes.length;
       while (off < n) {
         if (off + 16 > n) {
-          problem = `record ${index + 1} at byte ${off}: header cut short (${n - off} of 16 bytes)`;
+          stopped.at(off, `record ${index + 1} at byte ${off}: header cut short (${n - off} of 16 bytes)`);
           return;
         }
         const sec = r.u32(off);
@@ -120,11 +143,11 @@ function openPcap(bytes: Uint8Array, view: DataView, le: boolean): CaptureOpen {
         const incl = r.u32(off + 8);
         const orig = r.u32(off + 12);
         if (incl > MAX_RECORD) {
-          problem = `record ${index + 1} at byte ${off}: captured length ${incl} is not plausible (corrupt file?)`;
+          stopped.at(off, `record ${index + 1} at byte ${off}: captured length ${incl} is not plausible (corrupt file?)`);
           return;
         }
         if (off + 16 + incl > n) {
-          problem = `record ${index + 1} at byte ${off}: data cut short (${n - off - 16} of ${incl} bytes)`;
+          stopped.at(off, `record ${index + 1} at byte ${off}: data cut short (${n - off - 16} of ${incl} bytes)`);
           return;
         }
         const wire = Math.max(orig, incl) - fcsBytes;
@@ -153,7 +176,7 @@ function openPcapng(bytes: Uint8Array, view: DataView): CaptureOpen {
   if (bom !== PCAPNG_BOM && view.getUint32(8, false) !== PCAPNG_BOM) return { ok: false, error: 'pcapng section header has no byte-order magic' };
   const r = new Reader(bytes, view, bom === PCAPNG_BOM);
   let interfaces: CaptureInterface[] = [];
-  let problem: string | undefined;
+  const stopped = new Stopped(bytes.length);
   const capture: Capture = {
     format: 'pcapng',
     get bigEndian() {
@@ -163,17 +186,20 @@ function openPcapng(bytes: Uint8Array, view: DataView): CaptureOpen {
       return interfaces;
     },
     get problem() {
-      return problem;
+      return stopped.problem;
+    },
+    get unreadBytes() {
+      return stopped.unreadBytes;
     },
     *records() {
-      problem = undefined;
+      stopped.reset();
       interfaces = [];
       let off = 0;
       let index = 0;
       const n = bytes.length;
       while (off < n) {
         if (off + 12 > n) {
-          problem = `block at byte ${off}: header cut short (${n - off} bytes)`;
+          stopped.at(off, `block at byte ${off}: header cut short (${n - off} bytes)`);
           return;
         }
         const type = r.u32(off);
@@ -183,28 +209,28 @@ function openPcapng(bytes: Uint8Array, view: DataView): CaptureOpen {
           if (b === PCAPNG_BOM) r.le = true;
           else if (view.getUint32(off + 8, false) === PCAPNG_BOM) r.le = false;
           else {
-            problem = `section header at byte ${off}: no byte-order magic`;
+            stopped.at(off, `section header at byte ${off}: no byte-order magic`);
             return;
           }
           interfaces = [];
         }
         const len = r.u32(off + 4);
         if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
-          problem = `block at byte ${off}: total length ${len} is invalid`;
+          stopped.at(off, `block at byte ${off}: total length ${len} is invalid`);
           return;
         }
         if (off + len > n) {
-          problem = `block at byte ${off} (type 0x${type.toString(16)}): cut short (${n - off} of ${len} bytes)`;
+          stopped.at(off, `block at byte ${off} (type 0x${type.toString(16)}): cut short (${n - off} of ${len} bytes)`);
           return;
         }
         if (r.u32(off + len - 4) !== len) {
-          problem = `block at byte ${off}: trailing length ${r.u32(off + len - 4)} differs from ${len}`;
+          stopped.at(off, `block at byte ${off}: trailing length ${r.u32(off + len - 4)} differs from ${len}`);
           return;
         }
         const end = off + len - 4;
         if (type === 1) {
           if (off + 16 > end) {
-            problem = `interface block at byte ${off}: too short`;
+            stopped.at(off, `interface block at byte ${off}: too short`);
             return;
           }
           interfaces.push(readInterface(r, off + 8, end));
