@@ -114,15 +114,15 @@ describe('List wrappers', () => {
       items:
       - apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
-        metadata: {name: a, namespace: n}
+        metadata: {name: a, namespace: nn}
       - apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
-        metadata: {name: b, namespace: n}
+        metadata: {name: b, namespace: nn}
         spec:
           policyTypes: [Bogus]
     `);
     const e = expectIssue(load(text).issues, 'error', { check: 'T2', path: 'spec.policyTypes[0]' });
-    expect(e.object).toBe('NetworkPolicy n/b');
+    expect(e.object).toBe('NetworkPolicy nn/b');
     expect(e.document).toBe(0);
     expect(e.line).toBe(11);
   });
@@ -464,36 +464,36 @@ describe('line numbers point at the offending field', () => {
 
 describe('pods', () => {
   it('status.podIPs gives every IP in order; podIP alone works; duplicates collapse', () => {
-    const both = cluster(POD('a', 'n', 'status:\n  podIP: 10.0.0.5\n  podIPs:\n  - ip: 10.0.0.5\n  - ip: fd00::5\n')).pods[0]!;
+    const both = cluster(POD('a', 'nn', 'status:\n  podIP: 10.0.0.5\n  podIPs:\n  - ip: 10.0.0.5\n  - ip: fd00::5\n')).pods[0]!;
     expect(both.ips).toEqual([ip('10.0.0.5'), ip('fd00::5')]);
-    expect(cluster(POD('a', 'n', 'status:\n  podIP: 10.0.0.6\n')).pods[0]!.ips).toEqual([ip('10.0.0.6')]);
-    expect(cluster(POD('a', 'n', 'status:\n  podIPs: [{ip: "fd00::7"}]\n')).pods[0]!.ips).toEqual([ip('fd00::7')]);
-    expect(cluster(POD('a', 'n')).pods[0]!.ips).toEqual([]);
+    expect(cluster(POD('a', 'nn', 'status:\n  podIP: 10.0.0.6\n')).pods[0]!.ips).toEqual([ip('10.0.0.6')]);
+    expect(cluster(POD('a', 'nn', 'status:\n  podIPs: [{ip: "fd00::7"}]\n')).pods[0]!.ips).toEqual([ip('fd00::7')]);
+    expect(cluster(POD('a', 'nn')).pods[0]!.ips).toEqual([]);
   });
 
   it('a bad pod IP is an error at its path', () => {
-    const r = load(POD('a', 'n', 'status:\n  podIPs:\n  - ip: 10.0.0.5\n  - ip: 10.0.0.300\n'));
+    const r = load(POD('a', 'nn', 'status:\n  podIPs:\n  - ip: 10.0.0.5\n  - ip: 10.0.0.300\n'));
     expect(r.cluster).toBeUndefined();
     expectIssue(r.issues, 'error', { path: 'status.podIPs[1].ip' });
   });
 
   it('hostNetwork, phase and nodeName', () => {
-    const p = cluster(POD('a', 'n', 'spec:\n  hostNetwork: true\n  nodeName: node-1\nstatus:\n  phase: Succeeded\n  podIP: 192.168.1.10\n')).pods[0]!;
+    const p = cluster(POD('a', 'nn', 'spec:\n  hostNetwork: true\n  nodeName: node-1\nstatus:\n  phase: Succeeded\n  podIP: 192.168.1.10\n')).pods[0]!;
     expect([p.hostNetwork, p.phase, p.nodeName]).toEqual([true, 'Succeeded', 'node-1']);
-    const q = cluster(POD('b', 'n', 'status:\n  phase: Pending\n')).pods[0]!;
+    const q = cluster(POD('b', 'nn', 'status:\n  phase: Pending\n')).pods[0]!;
     expect([q.hostNetwork, q.phase, q.nodeName]).toEqual([false, 'Pending', undefined]);
   });
 
   it('an unknown phase and a non-boolean hostNetwork are errors', () => {
-    expectIssue(load(POD('a', 'n', 'status:\n  phase: Sleeping\n')).issues, 'error', { path: 'status.phase' });
-    expectIssue(load(POD('a', 'n', 'spec:\n  hostNetwork: "true"\n')).issues, 'error', { path: 'spec.hostNetwork' });
+    expectIssue(load(POD('a', 'nn', 'status:\n  phase: Sleeping\n')).issues, 'error', { path: 'status.phase' });
+    expectIssue(load(POD('a', 'nn', 'spec:\n  hostNetwork: "true"\n')).issues, 'error', { path: 'spec.hostNetwork' });
   });
 
   it('named ports come from containers and initContainers (init: true), protocol defaults to TCP', () => {
     const p = cluster(
       POD(
         'a',
-        'n',
+        'nn',
         dedent(`
           spec:
             containers:
@@ -522,13 +522,13 @@ describe('pods', () => {
   });
 
   it('container ports are validated', () => {
-    const r = load(POD('a', 'n', 'spec:\n  containers:\n  - name: c\n    ports:\n    - {name: Bad_Name, containerPort: 70000, protocol: ICMP}\n'));
+    const r = load(POD('a', 'nn', 'spec:\n  containers:\n  - name: c\n    ports:\n    - {name: Bad_Name, containerPort: 70000, protocol: ICMP}\n'));
     expect(r.cluster).toBeUndefined();
     expect(errorsOf(r.issues).map((i) => i.path).sort()).toEqual(['spec.containers[0].ports[0].containerPort', 'spec.containers[0].ports[0].name', 'spec.containers[0].ports[0].protocol']);
   });
 
   it('pod labels are kept', () => {
-    expect(cluster(POD('a', 'n', '  labels: {app: web, tier: front}\n')).pods[0]!.labels).toEqual({ app: 'web', tier: 'front' });
+    expect(cluster(POD('a', 'nn', '  labels: {app: web, tier: front}\n')).pods[0]!.labels).toEqual({ app: 'web', tier: 'front' });
   });
 });
 

@@ -135,7 +135,7 @@ describe('label selectors (S1-S7)', () => {
               matchExpressions:
               - {key: a, operator: In, values: [x]}
               - {key: b, operator: Exists, values: [x]}
-              - {key: c, operator: DoesNotExist, values: [y, z]}
+              - {key: c, operator: DoesNotExist, values: [w, z]}
       `),
     );
     expectOnlyErrors(r, [

@@ -40,7 +40,7 @@ describe('all problems are reported', () => {
   });
 
   it('a valid object next to a bad one does not hide the error and gives no cluster', () => {
-    const text = [policyYaml('podSelector: {}', 'name: ok\nnamespace: ns'), policyYaml('podSelector: {}\npolicyTypes: [x, y, z]', 'name: bad\nnamespace: ns')].join('---\n');
+    const text = [policyYaml('podSelector: {}', 'name: ok\nnamespace: ns'), policyYaml('podSelector: {}\npolicyTypes: [x, w, z]', 'name: bad\nnamespace: ns')].join('---\n');
     const r = load(text);
     expect(r.cluster).toBeUndefined();
     expect(errorsOf(r.issues).map((i) => [i.document, i.check])).toEqual([[1, 'T1']]);

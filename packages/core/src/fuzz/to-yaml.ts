@@ -133,7 +133,8 @@ export function clusterObjects(cluster: Cluster): Doc[] {
 
 /** Multi-document YAML of clusterObjects. */
 export function clusterToYaml(cluster: Cluster): string {
-  return clusterObjects(cluster).map((d) => stringify(d)).join('---\n');
+  // YAML 1.1 quoting: kubectl reads `on`, `y` or `0443` unquoted as a boolean or a number.
+  return clusterObjects(cluster).map((d) => stringify(d, { version: '1.1' })).join('---\n');
 }
 
 /** A flow record as parseFlow reads it (one line of a JSON Lines flow file). */
