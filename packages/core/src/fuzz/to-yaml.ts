@@ -131,10 +131,14 @@ export function clusterObjects(cluster: Cluster): Doc[] {
   return [...cluster.namespaces.map(namespaceDoc), ...cluster.nodes.map(nodeDoc), ...cluster.pods.map(podDoc), ...cluster.policies.map(policyDoc)];
 }
 
+/** Multi-document YAML of objects, quoted for YAML 1.1: kubectl reads `on`, `y` or `0443` unquoted as a boolean or a number. */
+export function docsToYaml(docs: readonly unknown[]): string {
+  return docs.map((d) => stringify(d, { version: '1.1' })).join('---\n');
+}
+
 /** Multi-document YAML of clusterObjects. */
 export function clusterToYaml(cluster: Cluster): string {
-  // YAML 1.1 quoting: kubectl reads `on`, `y` or `0443` unquoted as a boolean or a number.
-  return clusterObjects(cluster).map((d) => stringify(d, { version: '1.1' })).join('---\n');
+  return docsToYaml(clusterObjects(cluster));
 }
 
 /** A flow record as parseFlow reads it (one line of a JSON Lines flow file). */

@@ -59,6 +59,7 @@ export function validateSelector(pr: Problems, v: unknown, path: PathSegments): 
   (getArray(pr, obj['matchExpressions'], [...path, 'matchExpressions']) ?? []).forEach((raw, i) => {
     const p = [...path, 'matchExpressions', i];
     const e = getObject(pr, raw, p) ?? {};
+    checkKnownFields(pr, e, p, ['key', 'operator', 'values']);
     const key = getString(pr, e['key'], [...p, 'key']) ?? '';
     const operator = getString(pr, e['operator'], [...p, 'operator']) ?? '';
     const values = (getArray(pr, e['values'], [...p, 'values']) ?? []).map((x, j) => getString(pr, x, [...p, 'values', j]) ?? '');
