@@ -149,4 +149,4 @@ export const vectors: readonly Vector[] = [
 ];
 
 /** Every invariant JS can meet has a vector ('alignment' only concerns native views). */
-export const untested = (Object.keys(IMAGE_INVARIANTS) as ImageInvariant[]).filter((i) => i !== 'alignment' && !vectors.some((v) => v.invariant === i));
+export const untested = (): ImageInvariant[] => (Object.keys(IMAGE_INVARIANTS) as ImageInvariant[]).filter((i) => i !== 'alignment' && !vectors.some((v) => v.invariant === i));

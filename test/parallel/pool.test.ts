@@ -126,7 +126,7 @@ describe.each(['off', 'auto'] as const)('VerdictPool, native %s', (native) => {
     await expect(pool.verdictBatch(3, head(v4, 100))).rejects.toThrow(/unknown image id 3/);
     await expect(pool.addImage(1, image)).rejects.toThrow(/already registered/);
     const garbage = new SharedArrayBuffer(4096);
-    await expect(pool.addImage(4, garbage)).rejects.toThrow(/image 4 refused: .*bad magic/);
+    await expect(pool.addImage(4, garbage)).rejects.toThrow(/image 4 refused: .*netpol image: magic: /);
     await expect(pool.verdictBatch(4, head(v4, 10))).rejects.toThrow(/unknown image id 4/);
     await expect(pool.addImage(5, compile(cluster).image as SharedArrayBuffer)).rejects.toThrow(/SharedArrayBuffer/);
     // The pool is still fine afterwards.
