@@ -21,7 +21,7 @@ const CASES: Record<string, { yaml: string; options?: EvaluationOptions }> = {
   },
   // A pod IP that is also a node IP: local-node ingress and self must both hold.
   'a pod IP equal to a node IP': {
-    yaml: `${ns('a')}apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.4}]}\n---\n${pod('x', '10.0.0.4')}${pod('y', '10.0.0.5')}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: a}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n`,
+    yaml: `${ns('a')}apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.4}]}\n---\n${pod('x', '10.0.0.4')}${pod('w', '10.0.0.5')}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: a}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n`,
     options: { allowEgressToLocalNode: true },
   },
   // hostNetwork pod inside an ipBlock, in Cilium mode (ipBlock never matches node IPs).

@@ -180,11 +180,11 @@ describe('namespaces are selected by labels, and by name only via kubernetes.io/
   test('namespace labels, not pod labels, are what namespaceSelector sees', () => {
     const ev = build([
       ns('x', { team: 'b' }),
-      ns('y'),
+      ns('z'),
       pod('x', 'plain', '10.9.0.1'),
-      pod('y', 'impostor', '10.9.0.2', { labels: { team: 'b' } }),
-      pod('y', 'dst', '10.9.0.3'),
-      np('y', 'p', `
+      pod('z', 'impostor', '10.9.0.2', { labels: { team: 'b' } }),
+      pod('z', 'dst', '10.9.0.3'),
+      np('z', 'p', `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchLabels: {team: b}}}]
