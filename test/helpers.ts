@@ -89,3 +89,19 @@ export function runReadmeExample(heading: string): { printed: string[]; expected
     .map((l) => l.slice(l.indexOf('// ') + 3).trim());
   return { printed: stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), expected };
 }
+
+/** Runs the CLI in-process: exit code, stdout and stderr lines. */
+export async function runCli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const { run } = await import('../packages/core/src/cli/run.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+/** Writes a scratch file in a fresh temporary directory; returns its path. */
+export function scratchFile(name: string, content: string | Uint8Array): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'netpol-test-')), name);
+  writeFileSync(file, content);
+  return file;
+}

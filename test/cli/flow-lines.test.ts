@@ -1,12 +1,10 @@
 // Flow lines under hostile input (verdict/explain --flows): no line crashes the run or stops
 // the others, an error line echoes only the recognised fields (never a verdict-like field the
 // caller wrote), echoed values are short, and an overlong line is skipped, not buffered.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readFlowLines } from '../../packages/core/src/cli/flows-input.js';
-import { run } from '../../packages/core/src/cli/run.js';
+import { runCli, scratchFile } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
 const ex = (p: string) => join(repo, 'examples', p);
@@ -14,16 +12,10 @@ const POLICIES = ['-f', ex('production-db/cluster.yaml'), '-f', ex('production-d
 const GOOD = '{"src": "production/backend", "dst": "production/db", "port": 5432}';
 const VERDICT_FIELDS = ['allowed', 'egress', 'ingress', 'state', 'direction', 'policies'];
 
-function tmpFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'netpol-flows-')), 'flows.jsonl');
-  writeFileSync(file, text);
-  return file;
-}
+const tmpFile = (text: string): string => scratchFile('flows.jsonl', text);
 
 async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const { code, out, err } = await runCli(...args);
   return { code, lines: out.map((l) => JSON.parse(l) as Record<string, unknown>), err };
 }
 

@@ -1,13 +1,11 @@
 // `netpol replay` under hostile captures: a SYN flood of distinct flows keeps a bounded flow
 // table (the busiest flows listed, the rest counted), and a capture that cannot be read to its
 // end says so, with --fail-on-deny as a failure (exit 2), since its unread rest may hold denials.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { openCapture } from '@netpol/core';
 import { FlowTable } from '../../packages/core/src/cli/replay-flows.js';
-import { run } from '../../packages/core/src/cli/run.js';
+import { runCli, scratchFile as write } from '../helpers.js';
 import { fixture, FIXTURES, ipv4, pcap, tcp, TCP_FLAGS as F } from './build.js';
 
 const CLUSTER = ['-f', join(FIXTURES, 'cluster.yaml'), '-f', join(FIXTURES, 'policies.yaml')];
@@ -16,18 +14,9 @@ const INTRUDER = '10.244.1.11';
 const SERVER = '10.244.1.20';
 const RAW_IP = 101;
 
-const tmp = mkdtempSync(join(tmpdir(), 'netpol-replay-bounds-'));
-function write(name: string, bytes: Uint8Array): string {
-  const f = join(tmp, name);
-  writeFileSync(f, bytes);
-  return f;
-}
-
 async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err: err.join('\n') };
+  const r = await runCli(...args);
+  return { ...r, err: r.err.join('\n') };
 }
 
 const syn = (src: string, sport: number) => ({ data: ipv4({ protocol: 6, src, dst: SERVER }, tcp(sport, 8080, F.S)) });
