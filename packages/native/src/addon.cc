@@ -31,7 +31,17 @@ struct Loaded {
   const uint8_t* data;
   size_t length;
   bool released = false;                   // releaseImage() was called: no more verdicts
+  int64_t external = 0;                    // bytes reported to V8 with napi_adjust_external_memory
 };
+
+// Tells V8 how many bytes a handle keeps alive that it does not count itself: a private copy
+// (C++ heap), or the bytes of a SharedArrayBuffer (V8 does not charge shared buffers to any
+// isolate). Without it a worker that registers image after image never feels the memory
+// and never collects the retired ones.
+void Account(napi_env env, Loaded* l, int64_t bytes) {
+  int64_t total = 0;
+  if (bytes != 0 && napi_adjust_external_memory(env, bytes, &total) == napi_ok) l->external += bytes;
+}
 
 // Tells our handles from any other object (napi_unwrap alone would accept another addon's).
 const napi_type_tag kHandleTag = {0x6e6574706f6c0001ULL, 0x9b1f3c57a2d4e681ULL};
@@ -89,11 +99,19 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
     if (napi_define_properties(env, handle, 1, &prop) != napi_ok) return Fail(env, "loadImage: cannot create a handle");
     loaded->view = Napi::Weak(view);
   }
+  bool plain = true;  // an ArrayBuffer (already counted by V8), not a SharedArrayBuffer
+  if (!copy && (napi_is_arraybuffer(env, view.ArrayBuffer(), &plain) != napi_ok)) plain = true;
   Loaded* raw = loaded.get();
-  if (napi_wrap(env, handle, raw, [](napi_env, void* l, void*) { delete static_cast<Loaded*>(l); }, nullptr, nullptr) != napi_ok) {
+  auto finalize = [](napi_env e, void* data, void*) {
+    auto* l = static_cast<Loaded*>(data);
+    Account(e, l, -l->external);
+    delete l;
+  };
+  if (napi_wrap(env, handle, raw, finalize, nullptr, nullptr) != napi_ok) {
     return Fail(env, "loadImage: cannot create a handle");
   }
   loaded.release();  // the handle owns it now
+  Account(env, raw, copy || !plain ? static_cast<int64_t>(length) : 0);
   return Napi::Value(env, handle);
 }
 
@@ -104,6 +122,7 @@ Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
   Loaded* l = info.Length() < 1 ? nullptr : Unwrap(env, info[0]);
   if (l == nullptr) return env.Undefined();
   l->released = true;
+  if (l->owned) Account(env, l, -l->external);
   l->owned.reset();
   l->data = nullptr;
   l->length = 0;

@@ -257,7 +257,9 @@ export class VerdictPool {
     slot.pending.delete(r.seq);
     if ('native' in r && r.native) this.nativeWorkers++;
     // An idle pool does not keep the process alive; request() refs a worker while awaited.
-    if (slot.pending.size === 0) slot.worker.unref();
+    // Not once closing: close() refs every worker until its 'exit' (a late reply to a
+    // background removeImage would otherwise unref it and let close() hang).
+    if (slot.pending.size === 0 && !this.closed) slot.worker.unref();
     if (r.ok) d.resolve();
     else d.reject(new Error(`VerdictPool worker ${slot.index}: ${r.message}`));
   }
