@@ -206,8 +206,16 @@ export class Conntrack {
   private longestProbe = 0;
   private readonly k0: number;
   private readonly k1: number;
-  /** The tuple's words for the hash (ports, then addresses). */
-  private readonly words = new Uint32Array(9);
+  /**
+   * The tuple's words for the hash (ports, then addresses), and the last tuple hashed with its
+   * bucket: an insert right after a missed lookup hashes the same tuple, and the keyed hash is
+   * worth ten comparisons.
+   */
+  private words = new Uint32Array(9);
+  private lastWords = new Uint32Array(9);
+  private lastLength = 0;
+  private lastTag = -1;
+  private lastBucket = 0;
   // The key of the packet being looked up (set by key()).
   private kS = 0;
   private kD = 0;
@@ -315,7 +323,18 @@ export class Conntrack {
         w[n++] = b[bo + i]!;
       }
     }
-    return halfSipHash13(this.k0, this.k1, w, n, (fam << 9) | tag) & this.mask;
+    const last = (fam << 9) | tag;
+    const prev = this.lastWords;
+    if (last === this.lastTag && n === this.lastLength) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = w[i] === prev[i];
+      if (same) return this.lastBucket;
+    }
+    this.words = prev;
+    this.lastWords = w;
+    this.lastLength = n;
+    this.lastTag = last;
+    return (this.lastBucket = halfSipHash13(this.k0, this.k1, w, n, last) & this.mask);
   }
 
   /**
