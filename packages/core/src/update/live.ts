@@ -18,7 +18,7 @@
 import { LiveCompiler } from '../compile/live/compiler.js';
 import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
-import { PortClassCounter, portClassMessage } from '../load/capacity.js';
+import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
 import type { Issue } from '../load/issues.js';
 import { loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
@@ -259,6 +259,10 @@ export class LiveDataplane {
    */
   private capacity(ops: readonly Op[]): Issue | undefined {
     const classes = this.compiler.portClasses();
+    const of = <M extends Model>(kind: ObjectKind): M[] => ops.flatMap((op) => (op.kind === kind && op.model ? [op.model as M] : []));
+    const policies = of<NetworkPolicy>('NetworkPolicy');
+    const pods = of<Pod>('Pod');
+    if (classes.count + 2 * portCount(policies, pods) <= LIMITS.portClasses) return undefined; // cannot reach it
     const counter = new PortClassCounter(classes.count, classes.isCut);
     for (const op of ops) {
       if (op.kind === 'NetworkPolicy' && op.model) counter.addPolicy(op.model as NetworkPolicy);
