@@ -8,7 +8,7 @@
  * `ingress`), and never a structure deep enough to overflow JSON.stringify.
  */
 import { createReadStream } from 'node:fs';
-import { clip } from '../flow/parse.js';
+import { truncate } from '../load/issues.js';
 
 /** Longest flow line read (bytes, newline excluded); a flow is about 100 bytes. */
 export const MAX_FLOW_LINE_BYTES = 1 << 20;
@@ -38,7 +38,7 @@ export async function* readFlowLines(source: string, maxBytes = MAX_FLOW_LINE_BY
     try {
       return { line: n, record: JSON.parse(text) };
     } catch (e) {
-      return { line: n, record: undefined, jsonError: `not valid JSON: ${clip((e as Error).message)}` };
+      return { line: n, record: undefined, jsonError: `not valid JSON: ${truncate((e as Error).message)}` };
     }
   };
   for await (const chunk of input) {
@@ -95,7 +95,7 @@ const FLOW_FIELDS = ['src', 'dst', 'protocol', 'port', 'icmpType', 'established'
 
 /**
  * The recognised fields of a flow record, for echoing beside a verdict or an error: scalars
- * only (strings clipped), nothing else of the record.
+ * only (long strings cut), nothing else of the record.
  */
 export function flowEcho(record: unknown): Record<string, string | number | boolean | null> {
   const echo: Record<string, string | number | boolean | null> = {};
@@ -103,7 +103,7 @@ export function flowEcho(record: unknown): Record<string, string | number | bool
   for (const k of FLOW_FIELDS) {
     if (!Object.hasOwn(record, k)) continue;
     const v = (record as Record<string, unknown>)[k];
-    if (typeof v === 'string') echo[k] = clip(v);
+    if (typeof v === 'string') echo[k] = truncate(v);
     else if (typeof v === 'number' || typeof v === 'boolean' || v === null) echo[k] = v;
   }
   return echo;

@@ -4,14 +4,10 @@
  * family the other end uses (IPv4 first when both are pods with both families).
  */
 import { parseIP, type Family, type IPAddress } from '../ip/address.js';
+import { truncate } from '../load/issues.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Flow } from '../model/flow.js';
 import { hasPorts, parseProtocol } from '../model/protocol.js';
-
-/** At most `max` characters of a value taken from input, marked when cut (messages stay short). */
-export function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
-}
 
 export type FlowParse = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly error: string };
 
@@ -22,11 +18,11 @@ function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
   const slash = value.indexOf('/');
   if (slash > 0 && !value.includes('/', slash + 1)) {
     const pod = index.podByName(value.slice(0, slash), value.slice(slash + 1));
-    if (!pod) return `"${field}": no pod ${clip(value)} in the input`;
-    if (pod.ips.length === 0) return `"${field}": pod ${clip(value)} has no IP (status.podIPs is empty)`;
+    if (!pod) return `"${field}": no pod ${truncate(value)} in the input`;
+    if (pod.ips.length === 0) return `"${field}": pod ${truncate(value)} has no IP (status.podIPs is empty)`;
     return [...pod.ips];
   }
-  return `"${field}": ${JSON.stringify(clip(value))} is neither an IP address nor "namespace/pod"`;
+  return `"${field}": ${JSON.stringify(truncate(value))} is neither an IP address nor "namespace/pod"`;
 }
 
 function pickFamily(a: IPAddress[], b: IPAddress[]): Family | undefined {
