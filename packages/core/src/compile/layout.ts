@@ -3,6 +3,8 @@
  * JS kernel, the native kernel and worker threads read the same bytes. All integers are
  * little-endian. See IMAGE.md beside this file for the full description.
  */
+import { CapacityError, LIMITS } from '../model/limits.js';
+
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
 export const VERSION = 2;
 
@@ -122,6 +124,8 @@ export function layoutSections(counts: Readonly<Record<SectionName, number>>): {
 /** A zeroed image with its header written: magic, version, length, header values, section table. */
 export function allocateImage(header: HeaderValues, counts: Readonly<Record<SectionName, number>>, shared: boolean): ArrayBuffer | SharedArrayBuffer {
   const { offsets, byteLength } = layoutSections(counts);
+  // The header's byteLength and section offsets are u32: a larger image cannot be described.
+  if (byteLength > LIMITS.imageBytes) throw new CapacityError('imageBytes', byteLength);
   const buffer = shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
   const words = new Uint32Array(buffer, 0, HEADER_WORDS);
   words[H.magic] = MAGIC;
