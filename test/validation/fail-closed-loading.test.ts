@@ -274,6 +274,14 @@ describe('loader bombs and sizes', () => {
     expect(await run(['validate', '-f', file, '--max-input-bytes', 'lots'], { out: () => {}, err: () => {} })).toBe(2);
   });
 
+  it('YAML is refused beyond maxYamlTokens before it is parsed (counted by the lexer); JSON is not', () => {
+    const doc = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n1', annotations: { a: Array(2000).fill('a').join(',') } } };
+    const yaml = `apiVersion: v1\nkind: Namespace\nmetadata: {name: n1}\nx: [${Array(2000).fill('a').join(',')}]\n`;
+    expect(errorsOf(load(yaml, { maxYamlTokens: 1000 }).issues).map((i) => i.code)).toEqual(['input-too-large']);
+    expect(load(yaml, { maxYamlTokens: 10_000 }).cluster).toBeDefined();
+    expect(load(JSON.stringify(doc), { maxYamlTokens: 10 }).cluster).toBeDefined();
+  });
+
   it('JSON documents are read with JSON.parse; lines are found when an issue needs one', () => {
     const spy = vi.spyOn(JSON, 'parse');
     const json = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [policyObject({ podSelector: {} }), { ...policyObject({ podSelector: {} }), metadata: { name: 'Bad', namespace: 'demo' } }] }, null, 2);

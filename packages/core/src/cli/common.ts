@@ -3,7 +3,7 @@ import { formatIssue } from '../load/issues.js';
 import { readFileSync } from 'node:fs';
 import { loadObjects, type LoadResult } from '../load/load.js';
 import { readFiles, readText } from '../load/read.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
+import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { CompiledDataplane } from '../dataplane/compiled.js';
@@ -21,6 +21,7 @@ export const INPUT_OPTIONS = {
   namespace: { type: 'string', short: 'n' },
   strict: { type: 'boolean' },
   'max-input-bytes': { type: 'string' },
+  'max-yaml-tokens': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -39,7 +40,9 @@ export const INPUT_HELP = `Input:
   -n, --namespace <ns>     namespace for objects without one (default: default)
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy groups
-      --max-input-bytes <n>  refuse a manifest file larger than n bytes (default 64 MiB)`;
+      --max-input-bytes <n>  refuse a manifest file larger than n bytes (default 64 MiB)
+      --max-yaml-tokens <n>  refuse a YAML file of more than n tokens (default 5000000,
+                           about 16 MB; JSON input has no such limit)`;
 
 export const ENGINE_HELP = `Evaluation:
       --engine <name>      compiled (default: the flat-table dataplane), native (the same tables
@@ -54,14 +57,20 @@ export const EXIT_HELP = `Exit codes: 0 ok, 1 something was denied (with --fail-
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** A `--name <n>` option that must be a positive integer; `dflt` when absent. */
+export function positiveInt(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer`);
+  return Number(v);
+}
+
 /** Reads and validates every -f input ('-' is stdin), with the shared input options. */
 export function readInput(values: Values): LoadResult {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
-  const maxText = values['max-input-bytes'] as string | undefined;
-  const maxInputBytes = maxText === undefined ? DEFAULT_MAX_INPUT_BYTES : Number(maxText);
-  if (!/^[0-9]+$/.test(maxText ?? '0') || !Number.isSafeInteger(maxInputBytes) || maxInputBytes < 1) throw new UsageError(`--max-input-bytes must be a positive integer, not ${JSON.stringify(maxText)}`);
-  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, maxInputBytes };
+  const maxInputBytes = positiveInt(values['max-input-bytes'] as string | undefined, 'max-input-bytes', DEFAULT_MAX_INPUT_BYTES);
+  const maxYamlTokens = positiveInt(values['max-yaml-tokens'] as string | undefined, 'max-yaml-tokens', DEFAULT_MAX_YAML_TOKENS);
+  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, maxInputBytes, maxYamlTokens };
   const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, opts);
   if (files.includes('-')) {
     const fromStdin = readText(readFileSync(0, 'utf8'), '<stdin>', opts);

@@ -14,7 +14,7 @@ import type { Cluster } from '../model/types.js';
 import type { EvaluationOptions } from '../reference/options.js';
 import type { Engine } from '../analysis/engine.js';
 import { parseCli, type IO } from './commands.js';
-import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
+import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, INPUT_HELP, INPUT_OPTIONS, loadInput, positiveInt, UsageError } from './common.js';
 
 export const FUZZ_HELP = `Usage: netpol fuzz [-f <file|dir>...] [--seed N] [--runs N] [--flows N] [--engine compiled]
 
@@ -31,12 +31,6 @@ ${INPUT_HELP}
 ${ENGINE_HELP}
 
 Exit codes: 0 no disagreement, 1 a disagreement was found, 2 bad input or usage.`;
-
-const positiveInt = (v: string | undefined, name: string, dflt: number): number => {
-  if (v === undefined) return dflt;
-  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer`);
-  return Number(v);
-};
 
 export function fuzz(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, seed: { type: 'string' }, runs: { type: 'string' }, flows: { type: 'string' } } });

@@ -25,6 +25,8 @@ export interface LoadOptions {
    * (as JSON, for objects). Default DEFAULT_MAX_INPUT_BYTES (64 MiB).
    */
   readonly maxInputBytes?: number;
+  /** Refuse a YAML file or text of more tokens than this (default DEFAULT_MAX_YAML_TOKENS, 5M). */
+  readonly maxYamlTokens?: number;
 }
 
 export interface LoadResult {
@@ -78,7 +80,7 @@ function objectIssues(raw: RawObject, problems: readonly FieldProblem[], object:
   }));
 }
 
-function collect(given: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive'>>, out: Collected): void {
+function collect(given: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive' | 'maxYamlTokens'>>, out: Collected): void {
   const pr = new Problems();
   // Only JSON values, copied into null-prototype objects: whatever the caller handed in.
   const plain = toPlainJSON(given.value, { maxBytes: opts.maxInputBytes });

@@ -5,11 +5,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { decodeDocument } from './decode.js';
 import { fieldMessage, formatPath, type Issue, type PathSegments } from './issues.js';
 import { JsonLines } from './json-lines.js';
-import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, MAX_DEPTH } from './limits.js';
+import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS, MAX_DEPTH } from './limits.js';
 
 export interface RawObject {
   readonly file: string;
@@ -73,6 +73,8 @@ function nodeLine(doc: Document, lines: LineCounter, path: PathSegments): number
 export interface ReadOptions {
   /** Refuse a file or text larger than this many bytes (default DEFAULT_MAX_INPUT_BYTES, 64 MiB). */
   readonly maxInputBytes?: number;
+  /** Refuse YAML with more tokens than this (default DEFAULT_MAX_YAML_TOKENS); JSON is not limited by it. */
+  readonly maxYamlTokens?: number;
 }
 
 const tooLarge = (file: string, size: number, max: number): Issue => ({
@@ -121,7 +123,19 @@ function readJSON(text: string, file: string, out: ReadResult): boolean {
   return true;
 }
 
-function readYAML(text: string, file: string, out: ReadResult): void {
+/** Counts YAML tokens without keeping them; false as soon as there are more than `max`. */
+function withinTokens(text: string, max: number): boolean {
+  if (text.length <= max) return true; // every token holds at least one character
+  let n = 0;
+  for (const _ of new Lexer().lex(text)) if (++n > max) return false;
+  return true;
+}
+
+function readYAML(text: string, file: string, out: ReadResult, maxTokens: number): void {
+  if (!withinTokens(text, maxTokens)) {
+    out.issues.push({ code: 'input-too-large', severity: 'error', file, path: '', message: `${file} holds more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)` });
+    return;
+  }
   const lines = new LineCounter();
   let docs;
   try {
@@ -157,7 +171,7 @@ export function readText(text: string, file: string, options: ReadOptions = {}):
     return out;
   }
   if (looksLikeJSON(text, file) && readJSON(text, file, out)) return out;
-  readYAML(text, file, out);
+  readYAML(text, file, out, options.maxYamlTokens ?? DEFAULT_MAX_YAML_TOKENS);
   return out;
 }
 
