@@ -7,6 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { LiveDataplane, compile, loadText, parseIP, readFiles, type Flow } from '@netpol/core';
 import { run } from '../../packages/core/src/cli/run.js';
+import { allocateImage, SECTIONS } from '../../packages/core/src/compile/layout.js';
+import { PortSetTable } from '../../packages/core/src/compile/matrix.js';
+import { buildPortClasses } from '../../packages/core/src/compile/ports.js';
+import { CapacityError } from '../../packages/core/src/model/limits.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +27,7 @@ function oddPorts(name: string, from: number, to: number): Record<string, unknow
 
 /** Every pair of the fixture's pod addresses on a few ports, both protocols. */
 function probeFlows(): Flow[] {
-  const ips = ['10.244.1.11', '10.244.1.20', '10.244.2.5', '10.244.1.12', '192.0.2.1'].map(parseIP);
+  const ips = ['10.244.1.11', '10.244.1.20', '10.244.2.5', '10.244.1.12', '192.0.2.1'].map((a) => parseIP(a)!);
   const flows: Flow[] = [];
   for (const src of ips) for (const dst of ips) for (const port of [53, 80, 443, 8080, 9090]) for (const protocol of [6, 17]) flows.push({ src, dst, protocol, port });
   return flows;
@@ -99,5 +103,22 @@ describe('capacity-exceeded', () => {
     expect(verdicts(live)).toEqual(before);
     // A batch under the limit still goes through.
     expect(live.apply([{ op: 'apply', object: oddPorts('high', 40003, 40101) }]).applied).toBe(true);
+  });
+
+  it('the compilers throw CapacityError (code, table, limit) at every table limit', () => {
+    const all = new Set<number>();
+    for (let p = 1; p <= 65535; p++) all.add(p);
+    const classes = (): unknown => buildPortClasses([all, new Set([1, 2, 3, 4, 5]), new Set()]);
+    expect(classes).toThrow(CapacityError);
+    expect(classes).toThrow(/at most 65535 port classes, this cluster needs 6554\d/);
+    const sets = new PortSetTable(1);
+    expect(() => {
+      for (let k = 1; k <= 65536; k++) sets.intern(new Uint32Array([k]));
+    }).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table: 'portSets' }));
+    expect(sets.sets.length).toBe(65536); // ids 0..65535: a u16 matrix cell holds each
+    // An image the header's u32 byteLength cannot describe is refused before it is allocated.
+    const counts = Object.fromEntries(SECTIONS.map((name) => [name, name === 'lpm4' ? 2 ** 30 : 0])) as Record<(typeof SECTIONS)[number], number>;
+    const header = { flags: 0, entryCount: 0, portClassCount: 0, portSetWords: 0, portSetCount: 0, egressPeerCount: 0, egressRowCount: 0, ingressPeerCount: 0, ingressRowCount: 0, hosts6Slots: 1 };
+    expect(() => allocateImage(header, counts, false)).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table: 'imageBytes' }));
   });
 });
