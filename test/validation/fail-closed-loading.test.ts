@@ -1,6 +1,7 @@
 // Issue 11, the loader's half: input that netpol does not decode as kubectl and the API server
 // would is refused (or read as kubectl reads it), never turned into an empty selector, port
 // list or label set; hostile sizes and aliases are issues, not crashes or unbounded work.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,8 +271,13 @@ describe('loader bombs and sizes', () => {
     const printed: string[] = [];
     const code = await run(['validate', '-f', file, '--max-input-bytes', '50'], { out: (l) => printed.push(l), err: (l) => printed.push(l) });
     expect(code).toBe(2);
-    expect(printed.join('\n')).toMatch(/more than the input limit of 50 bytes/);
+    expect(printed.join('\n')).toMatch(/: \d+ bytes, more than the input limit of 50 bytes/);
     expect(await run(['validate', '-f', file, '--max-input-bytes', 'lots'], { out: () => {}, err: () => {} })).toBe(2);
+    // Standard input stops being read at the limit.
+    const bin = join(import.meta.dirname, '../../packages/core/dist/cli/main.js');
+    const piped = spawnSync(process.execPath, [bin, 'validate', '-f', '-', '--max-input-bytes', '50'], { input: text, encoding: 'utf8' });
+    expect(piped.status).toBe(2);
+    expect(piped.stdout + piped.stderr).toMatch(/<stdin>: more than the input limit of 50 bytes/);
   });
 
   it('YAML is refused beyond maxYamlTokens before it is parsed (counted by the lexer); JSON is not', () => {

@@ -1,8 +1,8 @@
 /** Options shared by the subcommands, and loading with every issue printed to stderr. */
 import { formatIssue } from '../load/issues.js';
-import { readFileSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { loadObjects, type LoadResult } from '../load/load.js';
-import { readFiles, readText } from '../load/read.js';
+import { readFiles, readText, tooLarge } from '../load/read.js';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -64,6 +64,29 @@ export function positiveInt(v: string | undefined, name: string, dflt: number): 
   return Number(v);
 }
 
+/** Standard input up to `max` bytes; undefined (and nothing more read) beyond that. */
+function readStdin(max: number): string | undefined {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  let size = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue; // a non-blocking stdin with nothing yet
+      if (code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > max) return undefined;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Reads and validates every -f input ('-' is stdin), with the shared input options. */
 export function readInput(values: Values): LoadResult {
   const files = (values['file'] as string[] | undefined) ?? [];
@@ -73,7 +96,8 @@ export function readInput(values: Values): LoadResult {
   const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, maxInputBytes, maxYamlTokens };
   const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, opts);
   if (files.includes('-')) {
-    const fromStdin = readText(readFileSync(0, 'utf8'), '<stdin>', opts);
+    const text = readStdin(maxInputBytes);
+    const fromStdin = text === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : readText(text, '<stdin>', opts);
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }

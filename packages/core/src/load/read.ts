@@ -77,12 +77,13 @@ export interface ReadOptions {
   readonly maxYamlTokens?: number;
 }
 
-const tooLarge = (file: string, size: number, max: number): Issue => ({
+/** The issue for an input over the size limit (`size` undefined: reading stopped at the limit). */
+export const tooLarge = (file: string, max: number, size?: number): Issue => ({
   code: 'input-too-large',
   severity: 'error',
   file,
   path: '',
-  message: `${file} is ${size} bytes, more than the input limit of ${max} bytes (raise it with --max-input-bytes or LoadOptions.maxInputBytes)`,
+  message: `${size === undefined ? 'more' : `${size} bytes, more`} than the input limit of ${max} bytes (raise it with --max-input-bytes or LoadOptions.maxInputBytes)`,
 });
 
 /** `kubectl get -o json` output: a .json file, or text that starts like a JSON object or list. */
@@ -133,7 +134,7 @@ function withinTokens(text: string, max: number): boolean {
 
 function readYAML(text: string, file: string, out: ReadResult, maxTokens: number): void {
   if (!withinTokens(text, maxTokens)) {
-    out.issues.push({ code: 'input-too-large', severity: 'error', file, path: '', message: `${file} holds more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)` });
+    out.issues.push({ code: 'input-too-large', severity: 'error', file, path: '', message: `more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)` });
     return;
   }
   const lines = new LineCounter();
@@ -167,7 +168,7 @@ export function readText(text: string, file: string, options: ReadOptions = {}):
   const max = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   // A UTF-8 byte is at most one UTF-16 unit: only a text near the limit needs counting.
   if (text.length > max / 3 && Buffer.byteLength(text, 'utf8') > max) {
-    out.issues.push(tooLarge(file, Buffer.byteLength(text, 'utf8'), max));
+    out.issues.push(tooLarge(file, max, Buffer.byteLength(text, 'utf8')));
     return out;
   }
   if (looksLikeJSON(text, file) && readJSON(text, file, out)) return out;
@@ -185,7 +186,7 @@ export function readFiles(paths: readonly string[], recursive = false, options: 
     try {
       const size = statSync(file).size;
       if (size > max) {
-        issues.push(tooLarge(file, size, max));
+        issues.push(tooLarge(file, max, size));
         continue;
       }
       text = readFileSync(file, 'utf8');
