@@ -23,11 +23,17 @@ function runChild(code: string): { status: number | null; output: string } {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** Runs `races` with `image` (the fixture's, shared) in a child: it must finish, exit 0, never abort. */
+function expectSurvived(races: string): void {
+  const r = runChild(`const { image } = core.compile(core.loadFiles(fixtures).cluster, { shared: true });\n${races}\nconsole.log('survived');`);
+  expect(r.output).not.toContain('FATAL ERROR');
+  expect(r.output).toContain('survived');
+  expect(r.status).toBe(0);
+}
+
 describe('VerdictPool.close()', () => {
   it('closing while workers load images (native loadImage) never aborts the process', () => {
-    const r = runChild(`
-      const { cluster } = core.loadFiles(fixtures);
-      const { image } = core.compile(cluster, { shared: true });
+    expectSurvived(`
       for (let i = 0; i < 30; i++) {
         const pool = await core.VerdictPool.create({ workers: 2 });
         await pool.addImage(1, image);
@@ -37,17 +43,11 @@ describe('VerdictPool.close()', () => {
         await pool.close();
         await Promise.all(adds);
       }
-      console.log('survived');
     `);
-    expect(r.output).not.toContain('FATAL ERROR');
-    expect(r.output).toContain('survived');
-    expect(r.status).toBe(0);
   });
 
   it('closing while workers run a batch rejects the batch and never aborts the process', () => {
-    const r = runChild(`
-      const { cluster } = core.loadFiles(fixtures);
-      const { image } = core.compile(cluster, { shared: true });
+    expectSurvived(`
       const n = 400000;
       const batch = { count: n, src: new Uint32Array(n).fill(0x0af4010b), dst: new Uint32Array(n).fill(0x0af40114), protocol: new Uint8Array(n).fill(6), port: new Uint16Array(n).fill(8080) };
       for (let i = 0; i < 20; i++) {
@@ -59,11 +59,7 @@ describe('VerdictPool.close()', () => {
         await p.catch(() => {}); // rejected by the close (a handler before awaiting it)
         await closing;
       }
-      console.log('survived');
     `);
-    expect(r.output).not.toContain('FATAL ERROR');
-    expect(r.output).toContain('survived');
-    expect(r.status).toBe(0);
   });
 
   it('await pool.close() as the last statement settles (the process exits 0, not 13)', () => {
