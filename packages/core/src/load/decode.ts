@@ -128,7 +128,8 @@ class Decoder {
       r = resolvePlain(text);
       const other = core12(text);
       if (!sameJSON(r, other)) {
-        this.problem('warning', 'yaml-1.1-value', node, path, `${text} is read as ${describe(r)}, as kubectl reads YAML (1.1); a YAML 1.2 reader sees ${describe(other)}: quote it or write it unambiguously`);
+        const fix = r.kind === 'str' || other.kind === 'str' || r.kind === 'bool' ? 'quote it if you mean the string' : 'write the number in plain decimal';
+        this.problem('warning', 'yaml-1.1-value', node, path, `${text} is read as ${describe(r)}, as kubectl reads YAML (1.1); a YAML 1.2 reader sees ${describe(other)}: ${fix}`);
       }
     } else {
       const want = SCALAR_TAGS[tag];
