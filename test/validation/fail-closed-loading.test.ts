@@ -306,5 +306,8 @@ describe('loader bombs and sizes', () => {
     const e = expectRejected(r, { path: 'metadata.labels', code: 'invalid-label-value' });
     expect(e.message.length).toBeLessThan(400);
     expect(e.message).toContain('... (999900 more characters)');
+    // A huge name is cut in the object it names too.
+    const named = load(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${big}}\n`);
+    expect(named.issues.every((i) => (i.object ?? '').length < 300 && i.message.length < 1000 && i.path.length < 300)).toBe(true);
   });
 });

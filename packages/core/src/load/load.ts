@@ -73,7 +73,7 @@ function objectIssues(raw: RawObject, problems: readonly FieldProblem[], object:
     file: raw.file,
     document: raw.document,
     line: raw.locate(p.path),
-    ...(object && { object }),
+    ...(object && { object: truncate(object) }),
     path: formatPath(p.path),
     ...(p.type && { type: p.type }),
     message: fieldMessage(p),
