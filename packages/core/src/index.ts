@@ -16,6 +16,7 @@ export { parseFlow, type FlowParse } from './flow/parse.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane } from './dataplane/image-dataplane.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
+export { CapacityError, LIMITS, type LimitName } from './model/limits.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './dataplane/decode.js';
