@@ -300,6 +300,18 @@ describe('loader bombs and sizes', () => {
     expect(loadText('{apiVersion: v1, kind: Namespace, metadata: {name: n1}}').cluster?.namespaces[0]?.name).toBe('n1');
   });
 
+  it('a duplicate key in JSON is an error with its path and line (JSON.parse would keep the last one)', () => {
+    const json = '{"apiVersion": "v1", "kind": "List", "items": [\n{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "a", "labels": {"app": "x", "app": "y"}}}]}';
+    const r = loadText(json);
+    const e = expectRejected(r, { path: 'items[0].metadata.labels.app', code: 'duplicate-key' });
+    expect(e.line).toBe(3);
+    // Escapes are compared decoded; strings that look like keys are not keys.
+    expect(loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"a\\u0062": "x", "ab": "y"}}}').issues.map((i) => i.code)).toContain('duplicate-key');
+    expect(loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "annotations": {"k": "{\\"a\\":1,\\"a\\":2}"}}}').cluster).toBeDefined();
+    // And in YAML, keys that are duplicates only after kubectl's conversion (`on` is "true").
+    expectRejected(load('apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {on: x, "true": y}}\n'), { path: 'metadata.labels.true', code: 'duplicate-key' });
+  });
+
   it('echoed values are truncated: a 1 MB label value is not printed whole', () => {
     const big = 'a'.repeat(1_000_000);
     const r = load(`apiVersion: v1\nkind: Namespace\nmetadata: {name: n1, labels: {app: ${big}}}\n`);

@@ -180,7 +180,7 @@ class Decoder {
       }
       const k = this.key(keyNode, path, depth);
       if (k === undefined) continue;
-      if (explicit.has(k)) this.problem('error', 'yaml-duplicate-key', keyNode, [...path, k], `duplicate key ${JSON.stringify(k)}`);
+      if (explicit.has(k)) this.problem('error', 'duplicate-key', keyNode, [...path, k], `duplicate key ${JSON.stringify(k)}`);
       explicit.add(k);
       out[k] = this.decode(pair.value, [...path, k], depth + 1);
     }

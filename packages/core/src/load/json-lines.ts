@@ -24,7 +24,8 @@ export class JsonLines {
     return this.lineOf(pos);
   }
 
-  private lineOf(offset: number): number {
+  /** 1-based line of a character offset. */
+  lineOf(offset: number): number {
     if (!this.lineStarts) {
       const starts = [0];
       for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
@@ -99,4 +100,48 @@ export class JsonLines {
     this.members.set(pos, out);
     return out;
   }
+}
+
+/**
+ * The first key that appears twice in one object of a JSON text JSON.parse accepted (it keeps
+ * the last one silently; YAML input refuses duplicates, and so does the API server's strict
+ * field validation). One pass, keeping only the keys of the objects still open.
+ */
+export function findDuplicateKey(text: string): { path: (string | number)[]; offset: number } | undefined {
+  type Frame = { keys: Set<string> | undefined; current: string | number; expectKey: boolean };
+  const stack: Frame[] = [];
+  // Only these characters matter outside strings; the regex engine skips the rest quickly.
+  const special = /["{}[\],]/g;
+  for (let m = special.exec(text); m !== null; m = special.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+        if (backslashes % 2 === 0) break; // an escaped quote has an odd run of backslashes before it
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return undefined; // cannot happen after JSON.parse
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.keys.has(key)) return { path: [...stack.slice(0, -1).map((f) => f.current), key], offset: i };
+        top.keys.add(key);
+        top.current = key;
+        top.expectKey = false;
+      }
+      special.lastIndex = end + 1;
+    } else if (c === 123) stack.push({ keys: new Set(), current: '', expectKey: true });
+    else if (c === 91) stack.push({ keys: undefined, current: 0, expectKey: false });
+    else if (c === 125 || c === 93) stack.pop();
+    else {
+      const top = stack[stack.length - 1]!;
+      if (top.keys) top.expectKey = true;
+      else top.current = (top.current as number) + 1;
+    }
+  }
+  return undefined;
 }

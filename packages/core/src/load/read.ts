@@ -7,8 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { decodeDocument } from './decode.js';
-import { fieldMessage, formatPath, type Issue, type PathSegments } from './issues.js';
-import { JsonLines } from './json-lines.js';
+import { fieldMessage, formatPath, truncate, type Issue, type PathSegments } from './issues.js';
+import { findDuplicateKey, JsonLines } from './json-lines.js';
 import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS, MAX_DEPTH } from './limits.js';
 
 export interface RawObject {
@@ -120,6 +120,11 @@ function readJSON(text: string, file: string, out: ReadResult): boolean {
     return false; // YAML (a flow mapping) or broken JSON: the YAML reader reports it with a line
   }
   const lines = new JsonLines(text);
+  const dup = findDuplicateKey(text);
+  if (dup) {
+    const path = formatPath(dup.path);
+    out.issues.push({ code: 'duplicate-key', severity: 'error', file, document: 0, line: lines.lineOf(dup.offset), path, message: `${path}: duplicate key ${JSON.stringify(truncate(String(dup.path[dup.path.length - 1])))}` });
+  }
   flatten(value, file, 0, (path) => lines.line(path), out);
   return true;
 }
