@@ -7,8 +7,10 @@
 //
 // Lifetimes: Node runs N-API finalizers from the event loop (setImmediate), not during GC, so
 // anything a finalizer releases lives until the caller yields. A handle is therefore a plain
-// object that holds the caller's view as a property (the GC frees the bytes with the handle,
-// at once) and wraps only a small struct; releaseImage() frees a private copy right away.
+// object that wraps only a small struct, and the GC frees the image bytes with the handle, at
+// once: it holds the caller's view as a property, or (a private copy, which JS must not reach)
+// is the key of an entry in a WeakMap only this addon can see, whose value is the copy (an
+// ArrayBuffer). releaseImage() frees a private copy right away.
 //
 // Terminating workers: once Worker.terminate() starts, N-API calls that need JS fail and
 // napi_throw itself fails; node-addon-api then aborts the process unless
@@ -16,6 +18,7 @@
 // function that can run JS (no ToBoolean, no getters), so such failures stay in this call.
 #include <napi.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -27,17 +30,24 @@ namespace {
 struct Loaded {
   netpol::Image image;
   Napi::Reference<Napi::Uint8Array> view;  // weak: the handle object holds the view (not for a private copy)
-  std::unique_ptr<uint32_t[]> owned;       // the private copy, 4-byte aligned
+  Napi::Reference<Napi::ArrayBuffer> copy; // weak: the private copy, held by the addon's WeakMap
+  bool owns = false;                       // reads a private copy (unchecked)
   const uint8_t* data;
   size_t length;
   bool released = false;                   // releaseImage() was called: no more verdicts
   int64_t external = 0;                    // bytes reported to V8 with napi_adjust_external_memory
 };
 
-// Tells V8 how many bytes a handle keeps alive that it does not count itself: a private copy
-// (C++ heap), or the bytes of a SharedArrayBuffer (V8 does not charge shared buffers to any
-// isolate). Without it a worker that registers image after image never feels the memory
-// and never collects the retired ones.
+// Per environment (each worker has its own): the WeakMap handle → private copy, and
+// WeakMap.prototype.set as it was when the addon loaded.
+struct Copies {
+  Napi::ObjectReference map;
+  Napi::FunctionReference set;
+};
+
+// Tells V8 how many bytes a handle keeps alive that it does not count itself: the bytes of a
+// SharedArrayBuffer (V8 does not charge shared buffers to any isolate). Without it a worker
+// that registers image after image never feels the memory and never collects the retired ones.
 void Account(napi_env env, Loaded* l, int64_t bytes) {
   int64_t total = 0;
   if (bytes != 0 && napi_adjust_external_memory(env, bytes, &total) == napi_ok) l->external += bytes;
@@ -77,10 +87,16 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
   std::unique_ptr<Loaded> loaded(new Loaded());
   const uint8_t* bytes = view.Data();
   const size_t length = view.ByteLength();
+  napi_value copied = nullptr;
   if (copy) {
-    loaded->owned.reset(new uint32_t[(length + 3) / 4]);
-    if (length > 0) std::memcpy(loaded->owned.get(), bytes, length);
-    bytes = reinterpret_cast<const uint8_t*>(loaded->owned.get());
+    void* mem = nullptr;
+    if (napi_create_arraybuffer(env, length, &mem, &copied) != napi_ok || (length > 0 && mem == nullptr) ||
+        reinterpret_cast<uintptr_t>(mem) % 4 != 0) {
+      return Fail(env, "loadImage: cannot allocate the private copy", true);
+    }
+    if (length > 0) std::memcpy(mem, bytes, length);
+    bytes = static_cast<const uint8_t*>(mem);
+    loaded->owns = true;
   }
   std::string error;
   if (!netpol::validate(bytes, length, &loaded->image, &error)) {
@@ -111,7 +127,18 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
     return Fail(env, "loadImage: cannot create a handle");
   }
   loaded.release();  // the handle owns it now
-  Account(env, raw, copy || !plain ? static_cast<int64_t>(length) : 0);
+  if (copy) {
+    // The copy lives exactly as long as the handle (an ephemeron), and no JS can reach it.
+    Copies* copies = env.GetInstanceData<Copies>();
+    napi_value args[2] = {handle, copied};
+    napi_value ignored;
+    if (copies == nullptr || napi_call_function(env, copies->map.Value(), copies->set.Value(), 2, args, &ignored) != napi_ok) {
+      raw->released = true;
+      return Fail(env, "loadImage: cannot keep the private copy");
+    }
+    raw->copy = Napi::Weak(Napi::ArrayBuffer(env, copied));
+  }
+  Account(env, raw, !copy && !plain ? static_cast<int64_t>(length) : 0);
   return Napi::Value(env, handle);
 }
 
@@ -122,8 +149,12 @@ Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
   Loaded* l = info.Length() < 1 ? nullptr : Unwrap(env, info[0]);
   if (l == nullptr) return env.Undefined();
   l->released = true;
-  if (l->owned) Account(env, l, -l->external);
-  l->owned.reset();
+  if (l->owns && !l->copy.IsEmpty()) {
+    // Detaching drops the ArrayBuffer's bytes now; the WeakMap entry goes with the handle.
+    Napi::ArrayBuffer copy = l->copy.Value();
+    if (!copy.IsEmpty()) napi_detach_arraybuffer(env, copy);
+    l->copy.Reset();
+  }
   l->data = nullptr;
   l->length = 0;
   return env.Undefined();
@@ -159,7 +190,7 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
   if (l == nullptr) return env.Undefined();
   if (l->released) return Fail(env, "the image was released (releaseImage)", true);
   // A referenced image buffer may have been detached (transferred) since it was loaded.
-  if (!l->owned) {
+  if (!l->owns) {
     napi_typedarray_type type;
     size_t length = 0;
     void* image = nullptr;
@@ -192,6 +223,9 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Object map = env.Global().Get("WeakMap").As<Napi::Function>().New({});
+  Napi::Function set = map.Get("set").As<Napi::Function>();
+  env.SetInstanceData<Copies>(new Copies{Napi::Persistent(map), Napi::Persistent(set)});
   exports.Set("loadImage", Napi::Function::New(env, LoadImage));
   exports.Set("verdictBatch", Napi::Function::New(env, VerdictBatch));
   exports.Set("releaseImage", Napi::Function::New(env, ReleaseImage));
