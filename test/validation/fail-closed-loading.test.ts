@@ -150,6 +150,15 @@ describe('objects handed in directly must be JSON values', () => {
     expect(errorsOf(r.issues)[0]!.message).toMatch(/nested deeper than/);
   });
 
+  it('deep YAML is refused with a bounded report: a self-referencing alias, 100k open brackets', () => {
+    const cyclic = loadText('apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nx: &a [*a]\n');
+    expect(cyclic.issues.map((i) => i.code)).toEqual(['too-deep']);
+    expect(cyclic.issues[0]!.message.length).toBeLessThan(1000);
+    const brackets = loadText('['.repeat(100_000));
+    expect(brackets.cluster).toBeUndefined();
+    expect(brackets.issues.length).toBeLessThanOrEqual(21);
+  });
+
   it('the live dataplane keeps its own copy: mutating the applied object later changes nothing', () => {
     const live = new LiveDataplane(readText(CLUSTER, 'c.yaml').objects);
     const object = policyObject({ podSelector: { matchLabels: { app: 'nobody' } } });

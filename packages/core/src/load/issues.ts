@@ -43,7 +43,8 @@ export function formatPath(path: PathSegments): string {
     if (typeof seg === 'number') out += `[${seg}]`;
     else out += out === '' ? truncate(seg) : `.${truncate(seg)}`;
   }
-  return out;
+  // A path 512 levels deep is cut too: the start says where it is.
+  return truncate(out, 5 * ECHO_LIMIT);
 }
 
 /** Input echoed into a message is cut: a 30 MB label must not become a 30 MB line. */

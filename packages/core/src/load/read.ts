@@ -137,6 +137,8 @@ function withinTokens(text: string, max: number): boolean {
   return true;
 }
 
+const MAX_SYNTAX_ERRORS = 20;
+
 function readYAML(text: string, file: string, out: ReadResult, maxTokens: number): void {
   if (!withinTokens(text, maxTokens)) {
     out.issues.push({ code: 'input-too-large', severity: 'error', file, path: '', message: `more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)` });
@@ -154,8 +156,12 @@ function readYAML(text: string, file: string, out: ReadResult, maxTokens: number
   if (!Array.isArray(docs)) return; // an empty stream
   const aliasBudget = Math.max(ALIAS_BUDGET_FLOOR, text.length);
   docs.forEach((doc, index) => {
-    for (const err of doc.errors) {
+    // The parser can report one error per nesting level: the first ones say enough.
+    for (const err of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
       out.issues.push({ code: 'yaml-syntax', severity: 'error', file, document: index, line: lines.linePos(err.pos[0]).line, path: '', message: `cannot parse: ${err.message.split('\n')[0]}` });
+    }
+    if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+      out.issues.push({ code: 'yaml-syntax', severity: 'error', file, document: index, path: '', message: `and ${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax error(s) in this document` });
     }
     if (doc.errors.length > 0) return;
     const { value, problems } = decodeDocument(doc, { maxDepth: MAX_DEPTH, aliasBudget });
