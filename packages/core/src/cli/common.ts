@@ -40,8 +40,11 @@ export const INPUT_HELP = `Input:
   -n, --namespace <ns>     namespace for objects without one (default: default)
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy groups
-      --max-input-bytes <n>  refuse a manifest file larger than n bytes (default 64 MiB)
-      --max-yaml-tokens <n>  refuse a YAML file of more than n tokens (default 5000000,
+      --max-input-bytes <n>
+                           refuse a manifest file (or stdin) larger than n bytes
+                           (default 67108864, 64 MiB)
+      --max-yaml-tokens <n>
+                           refuse a YAML file of more than n tokens (default 5000000,
                            about 16 MB; JSON input has no such limit)`;
 
 export const ENGINE_HELP = `Evaluation:
