@@ -11,7 +11,7 @@ export { readFiles, readText, type RawObject, type ReadOptions } from './load/re
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type Severity } from './load/issues.js';
 export { ReferenceEvaluator } from './reference/evaluator.js';
-export { DEFAULT_OPTIONS, type EvaluationOptions } from './reference/options.js';
+export { DEFAULT_OPTIONS, type EvaluationOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane } from './dataplane/image-dataplane.js';

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { CompiledDataplane } from '../dataplane/compiled.js';
-import type { EvaluationOptions } from '../reference/options.js';
+import type { EvaluationOptions } from '../model/options.js';
 import type { Engine } from '../analysis/engine.js';
 
 export class UsageError extends Error {}

@@ -11,7 +11,7 @@ import { compareEngines, type Disagreement } from '../fuzz/differential.js';
 import { clusterToYaml, flowToJson } from '../fuzz/to-yaml.js';
 import type { Flow } from '../model/flow.js';
 import type { Cluster } from '../model/types.js';
-import type { EvaluationOptions } from '../reference/options.js';
+import type { EvaluationOptions } from '../model/options.js';
 import type { Engine } from '../analysis/engine.js';
 import { parseCli, type IO } from './commands.js';
 import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, INPUT_HELP, INPUT_OPTIONS, loadInput, positiveInt, UsageError } from './common.js';

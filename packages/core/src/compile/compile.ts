@@ -6,7 +6,7 @@
  */
 import { ClusterIndex } from '../model/cluster-index.js';
 import type { Cluster, Direction, Pod } from '../model/types.js';
-import { resolveOptions, type EvaluationOptions } from '../reference/options.js';
+import { resolveOptions, type EvaluationOptions } from '../model/options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type NamedPorts, type PolicyTables } from './identities.js';
 import { buildHosts6, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';

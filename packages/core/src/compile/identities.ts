@@ -5,7 +5,7 @@
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { selectorMatches } from '../model/selector.js';
 import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, PolicyProtocol, Rule, Selector } from '../model/types.js';
-import type { ResolvedOptions } from '../reference/options.js';
+import type { ResolvedOptions } from '../model/options.js';
 
 /** Named ports of an identity: `name/protocol` → container port numbers. */
 export type NamedPorts = ReadonlyMap<string, readonly number[]>;

@@ -8,7 +8,7 @@ import type { Engine } from '../analysis/engine.js';
 import type { Explanation, Flow } from '../model/flow.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
-import type { EvaluationOptions } from '../reference/options.js';
+import type { EvaluationOptions } from '../model/options.js';
 
 export interface Disagreement {
   readonly flow: Flow;

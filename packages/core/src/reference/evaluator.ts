@@ -7,10 +7,11 @@ import { formatIP, ipEquals, unmapIPv4, type IPAddress } from '../ip/address.js'
 import { cidrContains } from '../ip/cidr.js';
 import { ClusterIndex } from '../model/cluster-index.js';
 import type { DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef, Verdict } from '../model/flow.js';
+import { describeAddress, describePort } from '../model/describe.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { selectorMatches } from '../model/selector.js';
 import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Peer, type Pod, type PolicyPort, type Rule } from '../model/types.js';
-import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
 
 /** Both ends of a flow as the evaluator sees them. */
 interface Ends {
@@ -198,14 +199,4 @@ export class ReferenceEvaluator {
 
 function indexOrUndefined(i: number): number | undefined {
   return i < 0 ? undefined : i;
-}
-
-export function describeAddress(ip: IPAddress, pod: Pod | undefined): string {
-  return pod ? `${pod.namespace}/${pod.name} (${formatIP(ip)})` : formatIP(ip);
-}
-
-export function describePort(p: PolicyPort): string {
-  if (p.port === undefined) return `${p.protocol} any`;
-  if (p.endPort !== undefined) return `${p.protocol} ${p.port}-${p.endPort}`;
-  return `${p.protocol} ${p.port}`;
 }

@@ -18,7 +18,7 @@ import { addressWords, bitsOf, ipKey, type Family, type IPAddress } from '../../
 import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import { selectorMatches } from '../../model/selector.js';
 import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyProtocol } from '../../model/types.js';
-import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../reference/options.js';
+import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../model/options.js';
 import { IPBlockIndex } from '../address-space.js';
 import { namedKey, peerKey, type NamedPorts, type PeerInfo, type RuleInfo } from '../identities.js';
 import { buildHosts6, E, ENTRY_STRIDE, imageFlags } from '../layout.js';
