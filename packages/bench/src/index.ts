@@ -36,6 +36,7 @@ export { runUpdates, updatesSpec, OP_KINDS, type OpKind, type OpLatency, type Up
 export { renderUpdates, updateTargets } from './update-report.js';
 export { prepare, runScenario, type ScenarioResult, type ScenarioSpec, type CompileFigures, type EngineResult } from './scenario.js';
 export { checkTargets, SCHEMA_VERSION, type BenchResults, type Environment, type TargetCheck } from './results.js';
-export { renderReport, formatTable } from './table.js';
+export { formatTable } from './format.js';
+export { renderReport } from './table.js';
 export { renderSvg } from './svg.js';
 export { Progress } from './progress.js';

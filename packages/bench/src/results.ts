@@ -7,7 +7,10 @@ import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
 import type { ScenarioResult } from './scenario.js';
 import type { UpdatesResult } from './updates.js';
+import type { TargetCheck } from './target-check.js';
 import type { WorkersResult } from './workers.js';
+
+export type { TargetCheck } from './target-check.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -37,19 +40,6 @@ export interface Settings {
   readonly traceSeed: number;
   readonly clusterSeed: number;
   readonly flags: readonly string[];
-}
-
-export interface TargetCheck {
-  readonly id: string;
-  readonly what: string;
-  /** The target as written in DESIGN.md. */
-  readonly target: string;
-  readonly measured: number | null;
-  readonly unit: string;
-  /** null: not measured in this run (quick mode, native not loaded, ...). */
-  readonly met: boolean | null;
-  /** "missed by 1.3×" and the like, or why it was not measured. */
-  readonly note: string;
 }
 
 export interface BenchResults {

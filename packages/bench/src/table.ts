@@ -1,23 +1,10 @@
 /** The readable report on stdout: plain aligned text tables, no colours. */
 import type { BenchResults } from './results.js';
+import { fmtRate, formatTable } from './format.js';
 import { renderUpdates } from './update-report.js';
 
 const MiB = 2 ** 20;
 
-/** Aligns rows of cells; numeric-looking cells are right-aligned. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [header, ...rows];
-  const width = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+(×|%| ms| MiB| KiB| ns)?( \[.*\])?$|^[–-]$/.test((r[c] ?? '').trim()) || (r[c] ?? '') === ''));
-  const line = (r: readonly string[]): string =>
-    r
-      .map((cell, c) => (numeric[c] ? cell.padStart(width[c]!) : cell.padEnd(width[c]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), width.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-export const fmtRate = (x: number): string => (x >= 1e7 ? (x / 1e6).toFixed(1) : x >= 1e6 ? (x / 1e6).toFixed(2) : x >= 1e4 ? (x / 1e6).toFixed(3) : (x / 1e6).toFixed(5));
 const fmtNs = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const fmtX = (x: number | null): string => (x === null ? '–' : x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`);
 const fmtMiB = (b: number): string => (b / MiB).toFixed(2);

@@ -3,8 +3,8 @@
  * 1k policies, a pod change p99 ≤ 100 µs, a policy change p99 ≤ 5 ms). Timing never fails
  * a run: a missed target is reported.
  */
-import type { TargetCheck } from './results.js';
-import { fmtRate, formatTable } from './table.js';
+import { fmtRate, formatTable } from './format.js';
+import type { TargetCheck } from './target-check.js';
 import { OP_LABELS, type OpKind } from './update-ops.js';
 import type { UpdatesResult } from './updates.js';
 

@@ -16,7 +16,7 @@ import { VerdictMismatchError } from './engines.js';
 import { SIZE_NAMES, type SizeName } from './generators.js';
 import { sinkState } from './measure.js';
 import { Progress } from './progress.js';
-import { formatTable } from './table.js';
+import { formatTable } from './format.js';
 import { renderUpdates, updateTargets } from './update-report.js';
 import { OP_KINDS, runUpdates, updatesSpec, type OpKind, type UpdatesOverrides, type UpdatesSpec } from './updates.js';
 

@@ -16,7 +16,7 @@ import { nativeUsable, round, VerdictMismatchError } from './engines.js';
 import { benchCluster, benchTrace, sliceBatch, type SizeName } from './generators.js';
 import { collectGarbage, median, sink } from './measure.js';
 import type { Progress } from './progress.js';
-import type { TargetCheck } from './results.js';
+import type { TargetCheck } from './target-check.js';
 
 export interface WorkersOptions {
   readonly size: SizeName | ClusterShape;

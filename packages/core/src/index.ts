@@ -31,7 +31,7 @@ export { Random, Zipf } from './synthetic/random.js';
 export { buildLPM, lookup4, lookup6, type Prefix } from './compile/lpm.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';
 export { parsePacket, parsePacketInto, ParsedPacket, MALFORMED_REASONS, FRAGMENT, TCP as TCP_FLAGS, tcpFlagsText, type MalformedReason, type PacketParse } from './packet/parse.js';
-export { PacketFilter, PACKET_STATES, codeAllowed, codeState, codeError, type FragmentPolicy, type PacketFilterOptions, type PacketResult, type PacketState, type Denial, type PacketFilterStats } from './packet/filter.js';
+export { PacketFilter, PACKET_STATES, codeAllowed, codeState, codeError, type FragmentPolicy, type PacketFilterOptions, type PacketResult, type PacketState, type Denial, type PacketFilterStats, type FilterDataplane } from './packet/filter.js';
 export { Conntrack, DEFAULT_TIMEOUTS, MAX_CHAIN as CONNTRACK_MAX_CHAIN, type ConntrackOptions, type ConntrackTimeouts, type ConntrackStats, type ConnectionEntry, type HashSeed } from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';

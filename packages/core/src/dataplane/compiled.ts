@@ -53,14 +53,14 @@ export class CompiledDataplane extends ImageDataplane {
     };
   }
 
-  private packetFilter: PacketFilter | undefined;
+  private packetFilter: PacketFilter<CompiledDataplane> | undefined;
 
   /**
    * This dataplane's packet filter and its conntrack table, made on first use (packet/filter.ts).
    * For options (maxEntries, fragmentPolicy) or to carry connections across policy changes,
    * make a `PacketFilter` yourself and `setDataplane` it.
    */
-  get packets(): PacketFilter {
+  get packets(): PacketFilter<CompiledDataplane> {
     return (this.packetFilter ??= new PacketFilter(this));
   }
 

@@ -16,9 +16,9 @@
  */
 import { ALLOW_BOTH, MALFORMED as MALFORMED_BYTE } from '../compile/layout.js';
 import { Conntrack, HIT, type ConntrackOptions } from '../conntrack/table.js';
-import type { CompiledDataplane } from '../dataplane/compiled.js';
 import { decodeVerdict } from '../dataplane/decode.js';
-import type { Decision } from '../model/flow.js';
+import type { Kernel } from '../kernels/js-kernel.js';
+import type { Decision, Explanation, Flow } from '../model/flow.js';
 import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';
 
 /**
@@ -90,8 +90,18 @@ export interface PacketFilterStats {
   readonly malformed: number;
 }
 
-export class PacketFilter {
-  private dp: CompiledDataplane;
+/**
+ * What the filter needs from a dataplane: the kernel's entry lookups and verdict for the hot
+ * path, explain for denials. A `CompiledDataplane` is one; the filter does not import it (the
+ * dataplane makes its own filter, so the other direction would be a cycle).
+ */
+export interface FilterDataplane {
+  readonly kernel: Pick<Kernel, 'entry4' | 'entry6' | 'decide'>;
+  explain(flow: Flow): Explanation;
+}
+
+export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
+  private dp: D;
   readonly conntrack: Conntrack;
   readonly fragmentPolicy: FragmentPolicy;
   /** The packet last parsed by packetCode (reused: copy it to keep it). */
@@ -102,7 +112,7 @@ export class PacketFilter {
   private misses = 0;
   private malformed = 0;
 
-  constructor(dataplane: CompiledDataplane, options: PacketFilterOptions = {}) {
+  constructor(dataplane: D, options: PacketFilterOptions = {}) {
     this.dp = dataplane;
     this.conntrack = options.conntrack ?? new Conntrack(options);
     const fp = options.fragmentPolicy ?? 'protocol-only';
@@ -110,7 +120,7 @@ export class PacketFilter {
     this.fragmentPolicy = fp;
   }
 
-  get dataplane(): CompiledDataplane {
+  get dataplane(): D {
     return this.dp;
   }
 
@@ -119,7 +129,7 @@ export class PacketFilter {
    * (replies still pass) unless `revalidate` (drop those the new policies would not open) or
    * `flush` (drop all) is asked for. Returns how many connections were dropped.
    */
-  setDataplane(dataplane: CompiledDataplane, opts: { readonly revalidate?: boolean; readonly flush?: boolean } = {}): number {
+  setDataplane(dataplane: D, opts: { readonly revalidate?: boolean; readonly flush?: boolean } = {}): number {
     this.dp = dataplane;
     if (opts.flush) {
       const n = this.conntrack.size;
