@@ -6,12 +6,15 @@
  */
 import { ClusterIndex } from '../model/cluster-index.js';
 import type { Cluster, Direction, Pod } from '../model/types.js';
-import { resolveOptions, type EvaluationOptions } from '../model/options.js';
+import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions } from '../model/options.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
-import { buildIdentities, policyTables, resolvePort, type Identity, type NamedPorts, type PolicyTables } from './identities.js';
+import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
 import { buildHosts6, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
-import { buildPortClasses, PortSetBuilder, PROTOCOL_SLOTS, type PortClasses } from './ports.js';
+import { NodeIds } from './node-ids.js';
+import type { NamedPorts } from './pod-identity.js';
+import { buildPortClasses, namedPortCuts, PortSetBuilder, PROTOCOL_SLOTS, rulePortCuts, type PortClasses } from './ports.js';
 import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
 import { addressWords, type Family } from '../ip/address.js';
 
@@ -19,6 +22,9 @@ export interface CompileOptions extends EvaluationOptions {
   /** Put the image in a SharedArrayBuffer (for worker threads). */
   readonly shared?: boolean;
 }
+
+/** CompileOptions' keys and types, checked by compile() (model/check-options.ts). */
+export const COMPILE_OPTIONS: OptionSpec<CompileOptions> = { ...EVALUATION_OPTIONS, shared: 'boolean' };
 
 /** What explain needs to say why, kept beside the image (never read on the hot path). */
 export interface Provenance {
@@ -68,29 +74,14 @@ interface LocalClass {
 
 function portCuts(tables: PolicyTables, identities: readonly Identity[]): Set<number>[] {
   const cuts = [new Set<number>(), new Set<number>(), new Set<number>()];
-  for (const r of tables.rules) {
-    for (const p of r.rule.ports) {
-      const slot = PROTOCOL_SLOTS[p.protocol];
-      if (typeof p.port === 'number') {
-        cuts[slot]!.add(p.port);
-        cuts[slot]!.add((p.endPort ?? p.port) + 1);
-      }
-    }
-  }
-  // Named ports become numbers per identity; each number is its own interval.
-  for (const identity of identities) {
-    for (const [key, numbers] of identity.namedPorts) {
-      const slot = PROTOCOL_SLOTS[key.slice(key.lastIndexOf('/') + 1) as keyof typeof PROTOCOL_SLOTS];
-      for (const n of numbers) {
-        cuts[slot]!.add(n);
-        cuts[slot]!.add(n + 1);
-      }
-    }
-  }
+  const cut = (slot: number, port: number): void => void cuts[slot]!.add(port);
+  for (const r of tables.rules) rulePortCuts(r.rule, cut);
+  for (const identity of identities) namedPortCuts(identity.namedPorts, cut);
   return cuts;
 }
 
 export function compile(cluster: Cluster, options: CompileOptions = {}): CompileResult {
+  checkOptions('compile options', options, COMPILE_OPTIONS);
   const opts = resolveOptions(options);
   const index = new ClusterIndex(cluster);
   const tables = policyTables(cluster.policies);
@@ -98,13 +89,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const peerDirection = tables.peers.map((p) => p.direction);
 
   // Pods, nodes and the host addresses they own.
-  const nodeIds = new Map<string, number>();
-  const nodeId = (name: string | undefined): number => {
-    if (!name) return 0;
-    let id = nodeIds.get(name);
-    if (id === undefined) nodeIds.set(name, (id = nodeIds.size + 1));
-    return id;
-  };
+  const nodeIds = new NodeIds();
   const podSlots = new Map<Pod, number>();
   const hosts = hostAddresses();
   for (const { ip, pod } of index.podAddresses()) {
@@ -112,9 +97,9 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const h = hostEntry(hosts, ip);
     h.podSlot = podSlots.get(pod)!;
     h.identity = identityOf.get(pod)!;
-    h.podNode = nodeId(pod.nodeName);
+    h.podNode = nodeIds.id(pod.nodeName);
   }
-  for (const { ip, node } of index.nodeAddresses()) hostEntry(hosts, ip).addrNode = nodeId(node);
+  for (const { ip, node } of index.nodeAddresses()) hostEntry(hosts, ip).addrNode = nodeIds.id(node);
   const podOfSlot: Pod[] = [];
   for (const [pod, slot] of podSlots) podOfSlot[slot] = pod;
 

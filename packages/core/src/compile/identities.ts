@@ -4,11 +4,9 @@
  */
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { selectorMatches } from '../model/selector.js';
-import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, PolicyProtocol, Rule, Selector } from '../model/types.js';
+import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, Rule, Selector } from '../model/types.js';
 import type { ResolvedOptions } from '../model/options.js';
-
-/** Named ports of an identity: `name/protocol` → container port numbers. */
-export type NamedPorts = ReadonlyMap<string, readonly number[]>;
+import { identityKey, labelPairKey, namedKey, namedPortProfile, type NamedPorts } from './pod-identity.js';
 
 export interface Identity {
   readonly id: number;
@@ -69,8 +67,6 @@ function canonical(peer: Peer): string {
   return `sel:${sel(peer.namespaceSelector)}:${sel(peer.podSelector)}`;
 }
 
-export const namedKey = (name: string, protocol: PolicyProtocol): string => `${name}/${protocol}`;
-
 /** Peers with equal keys match alike: a podSelector-only peer is scoped to its policy's namespace. */
 export function peerKey(direction: Direction, peer: Peer, namespace: string): string {
   const scope = peer.kind === 'selector' && !peer.namespaceSelector ? namespace : '';
@@ -109,24 +105,6 @@ export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
   return { policies, rules, peers, rulesOf, namedPortKeys };
 }
 
-const NO_PORTS: { ports: NamedPorts; key: string } = { ports: new Map(), key: '' };
-
-function namedPortsOf(pod: Pod, used: ReadonlySet<string>, options: ResolvedOptions): { ports: NamedPorts; key: string } {
-  if (used.size === 0) return NO_PORTS;
-  const ports = new Map<string, number[]>();
-  for (const cp of pod.ports) {
-    if (!cp.name || (cp.init && !options.initContainerPorts)) continue;
-    const k = namedKey(cp.name, cp.protocol);
-    if (!used.has(k)) continue;
-    const list = ports.get(k) ?? [];
-    if (!list.includes(cp.port)) list.push(cp.port);
-    ports.set(k, list);
-  }
-  if (ports.size === 0) return NO_PORTS;
-  const key = [...ports.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
-  return { ports, key };
-}
-
 /** Groups the pods that own addresses into identities and evaluates every selector once each. */
 export function buildIdentities(index: ClusterIndex, tables: PolicyTables, options: ResolvedOptions): { identities: Identity[]; identityOf: Map<Pod, number> } {
   const identities: Identity[] = [];
@@ -137,15 +115,10 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   for (const { pod } of index.podAddresses()) {
     if (identityOf.has(pod)) continue;
     // A cheap raw signature first; the named-port profile is built once per identity.
-    // Label order as given: kubectl prints maps sorted, so replicas' labels stringify alike.
-    let key = pod.namespace + '\u0000' + JSON.stringify(pod.labels);
-    if (used.size > 0) {
-      key += '\u0001';
-      for (const cp of pod.ports) if (cp.name && (!cp.init || options.initContainerPorts) && used.has(namedKey(cp.name, cp.protocol))) key += `${cp.name}/${cp.protocol}/${cp.port},`;
-    }
+    const key = identityKey(pod, options, used);
     let id = byKey.get(key);
     if (id === undefined) {
-      const { ports, key: profileKey } = namedPortsOf(pod, used, options);
+      const { ports, key: profileKey } = namedPortProfile(pod, options, used);
       id = identities.length;
       const identity: Identity = { id, namespace: pod.namespace, labels: pod.labels, namedPorts: ports, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] } };
       identities.push(identity);
@@ -162,7 +135,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   const byPair = new Map<string, Identity[]>();
   for (const identity of identities) {
     for (const k in identity.labels) {
-      const pair = `${identity.namespace}\u0000${k}\u0000${identity.labels[k]}`;
+      const pair = labelPairKey(identity.namespace, k, identity.labels[k]);
       const list = byPair.get(pair);
       if (list) list.push(identity);
       else byPair.set(pair, [identity]);
@@ -173,7 +146,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
     if (!selector) return all;
     let best: readonly Identity[] = all;
     for (const k in selector.matchLabels) {
-      const list = byPair.get(`${ns}\u0000${k}\u0000${selector.matchLabels[k]}`) ?? [];
+      const list = byPair.get(labelPairKey(ns, k, selector.matchLabels[k])) ?? [];
       if (list.length < best.length) best = list;
     }
     return best;

@@ -4,8 +4,9 @@
  * Class 0 ("other") is every non-TCP/UDP/SCTP protocol and L4 flows without a port: only
  * port-less rules match it. A port set is a bitset over classes.
  */
-import type { PolicyProtocol } from '../model/types.js';
+import type { PolicyProtocol, Rule } from '../model/types.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
+import type { NamedPorts } from './pod-identity.js';
 
 export const PROTOCOL_SLOTS: Readonly<Record<PolicyProtocol, number>> = { TCP: 0, UDP: 1, SCTP: 2 };
 export const OTHER_CLASS = 0;
@@ -19,6 +20,30 @@ export interface PortClasses {
   readonly map: Uint16Array;
   /** First and one-past-last class of each protocol slot. */
   readonly protocolRange: readonly (readonly [number, number])[];
+}
+
+/** Where a port class starts: `cut(slot, port)`. */
+export type PortCut = (slot: number, port: number) => void;
+
+/** A rule's numeric ports and ranges: each [a, b] starts a class at a and another at b + 1. */
+export function rulePortCuts(rule: Rule, cut: PortCut): void {
+  for (const p of rule.ports) {
+    if (typeof p.port !== 'number') continue;
+    const slot = PROTOCOL_SLOTS[p.protocol];
+    cut(slot, p.port);
+    cut(slot, (p.endPort ?? p.port) + 1);
+  }
+}
+
+/** Named ports become numbers per identity; each number is its own class. */
+export function namedPortCuts(named: NamedPorts, cut: PortCut): void {
+  for (const [key, numbers] of named) {
+    const slot = PROTOCOL_SLOTS[key.slice(key.lastIndexOf('/') + 1) as PolicyProtocol];
+    for (const n of numbers) {
+      cut(slot, n);
+      cut(slot, n + 1);
+    }
+  }
 }
 
 /** `cuts[slot]`: ports where a new interval starts (each range [a, b] cuts at a and b + 1). */

@@ -8,7 +8,8 @@
  * make a new row split old columns).
  */
 import type { Direction } from '../../model/types.js';
-import type { NamedPorts, RuleInfo } from '../identities.js';
+import type { RuleInfo } from '../identities.js';
+import type { NamedPorts } from '../pod-identity.js';
 import type { MasterImage } from './master.js';
 import { pushTo } from './multimap.js';
 import type { LivePorts } from './ports.js';

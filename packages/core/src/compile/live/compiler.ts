@@ -20,10 +20,12 @@ import { selectorMatches } from '../../model/selector.js';
 import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyProtocol } from '../../model/types.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../model/options.js';
 import { IPBlockIndex } from '../address-space.js';
-import { namedKey, peerKey, type NamedPorts, type PeerInfo, type RuleInfo } from '../identities.js';
+import { peerKey, type PeerInfo, type RuleInfo } from '../identities.js';
 import { buildHosts6, E, ENTRY_STRIDE, imageFlags } from '../layout.js';
 import { lookup4 } from '../lpm.js';
-import { PROTOCOL_SLOTS } from '../ports.js';
+import { NodeIds } from '../node-ids.js';
+import { identityKey, labelPairKey, namedPortProfile, type NamedPorts } from '../pod-identity.js';
+import { namedPortCuts, PROTOCOL_SLOTS, rulePortCuts } from '../ports.js';
 import { DirectionClasses, type RuleSource } from './classes.js';
 import { MasterImage } from './master.js';
 import { addTo, deleteFrom, pushTo } from './multimap.js';
@@ -117,7 +119,7 @@ export class LiveCompiler implements RuleSource {
   private readonly hosts = new Map<number | string, Host>();
   private readonly claims = new Map<number | string, { ip: IPAddress; pods: PodState[] }>();
   private nodeAddresses = new Map<number | string, { ip: IPAddress; node: string }>();
-  private readonly nodeIds = new Map<string, number>();
+  private readonly nodeIds = new NodeIds();
   private readonly regions = new Map<string, Region>();
   /** Entry → prefix length of the host or region it stands for (-1: the default entry). */
   private readonly entryLength: number[] = [-1];
@@ -134,6 +136,7 @@ export class LiveCompiler implements RuleSource {
   /** Entries whose classes must be computed again at the end of the batch. */
   private readonly stale = new Set<Host | Region | 'default'>();
   private readonly lengthOf = (e: number): number => this.entryLength[e]!;
+  private readonly cut = (slot: number, port: number): void => this.ports.cut(slot, port);
 
   constructor(cluster: Cluster, options: EvaluationOptions = {}) {
     this.options = resolveOptions(options);
@@ -252,13 +255,6 @@ export class LiveCompiler implements RuleSource {
     if (this.nodes.delete(name)) this.nodesChanged();
   }
 
-  private nodeId(name: string | undefined): number {
-    if (!name) return 0;
-    let id = this.nodeIds.get(name);
-    if (id === undefined) this.nodeIds.set(name, (id = this.nodeIds.size + 1));
-    return id;
-  }
-
   /** Node IPs first, then hostNetwork pods' IPs; the first claim of an address wins. */
   private nodesChanged(): void {
     const next = new Map<number | string, { ip: IPAddress; node: string }>();
@@ -353,30 +349,13 @@ export class LiveCompiler implements RuleSource {
   // ---- identities
 
   private identityOf(pod: Pod): Identity {
-    // A cheap raw signature first (labels as given: kubectl prints maps sorted, so replicas
-    // stringify alike; a different order only makes a duplicate identity, never a wrong one).
-    let key = `${pod.namespace}\u0000${JSON.stringify(pod.labels)}\u0000`;
-    for (const cp of pod.ports) if (cp.name && (!cp.init || this.options.initContainerPorts)) key += `${cp.name}/${cp.protocol}/${cp.port},`;
+    // Every named port counts: a rule added later may name any of them.
+    const key = identityKey(pod, this.options);
     const known = this.identities.get(key);
     if (known) return known;
-    const named = new Map<string, number[]>();
-    for (const cp of pod.ports) {
-      if (!cp.name || (cp.init && !this.options.initContainerPorts)) continue;
-      const k = namedKey(cp.name, cp.protocol);
-      const list = named.get(k) ?? [];
-      if (!list.includes(cp.port)) list.push(cp.port);
-      named.set(k, list);
-    }
-    const profileKey = [...named.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
+    const { ports: named, key: profileKey } = namedPortProfile(pod, this.options);
     const identity: Identity = { key, namespace: pod.namespace, labels: pod.labels, namedPorts: named, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] }, hosts: new Set(), classCache: new Map() };
-    // Named ports become numbers per identity; each number is its own port class.
-    for (const [k, numbers] of named) {
-      const slot = PROTOCOL_SLOTS[k.slice(k.lastIndexOf('/') + 1) as keyof typeof PROTOCOL_SLOTS];
-      for (const n of numbers) {
-        this.ports.cut(slot, n);
-        this.ports.cut(slot, n + 1);
-      }
-    }
+    namedPortCuts(named, this.cut);
     for (const state of this.policiesByNs.get(pod.namespace) ?? []) {
       if (!selectorMatches(state.policy.podSelector, identity.labels)) continue;
       for (const d of DIRECTIONS) if (state.policy.affects[d]) identity.isolatedBy[d].push(state.id);
@@ -385,14 +364,14 @@ export class LiveCompiler implements RuleSource {
     identity.selectorPeers = this.matchPeers(identity);
     this.identities.set(key, identity);
     addTo(this.byNamespace, pod.namespace, identity);
-    for (const k in identity.labels) addTo(this.byPair, `${pod.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
+    for (const k in identity.labels) addTo(this.byPair, labelPairKey(pod.namespace, k, identity.labels[k]), identity);
     return identity;
   }
 
   private dropIdentity(identity: Identity): void {
     this.identities.delete(identity.key);
     deleteFrom(this.byNamespace, identity.namespace, identity);
-    for (const k in identity.labels) deleteFrom(this.byPair, `${identity.namespace}\u0000${k}\u0000${identity.labels[k]}`, identity);
+    for (const k in identity.labels) deleteFrom(this.byPair, labelPairKey(identity.namespace, k, identity.labels[k]), identity);
   }
 
   private peerMatches(info: PeerInfo, identity: Identity): boolean {
@@ -424,7 +403,7 @@ export class LiveCompiler implements RuleSource {
     let best: Set<Identity> = this.byNamespace.get(ns) ?? new Set();
     if (selector) {
       for (const k in selector.matchLabels) {
-        const list = this.byPair.get(`${ns}\u0000${k}\u0000${selector.matchLabels[k]}`);
+        const list = this.byPair.get(labelPairKey(ns, k, selector.matchLabels[k]));
         if (!list) return [];
         if (list.size < best.size) best = list;
       }
@@ -449,11 +428,7 @@ export class LiveCompiler implements RuleSource {
       if (!policy.affects[d]) continue; // rules of an unaffected direction are ignored (§2.1)
       policy[d].forEach((rule, index) => {
         const peerIds = rule.peers.map((peer) => this.peerId(d, peer, policy.namespace, fresh));
-        for (const p of rule.ports) {
-          if (typeof p.port !== 'number') continue;
-          this.ports.cut(PROTOCOL_SLOTS[p.protocol], p.port);
-          this.ports.cut(PROTOCOL_SLOTS[p.protocol], (p.endPort ?? p.port) + 1);
-        }
+        rulePortCuts(rule, this.cut);
         const info: RuleInfo = { id: this.rules.length, policy: id, direction: d, index, rule, peerIds };
         this.rules.push(info);
         if (peerIds.length === 0) this.rulesWithoutPeers[d].push(info.id);
@@ -678,8 +653,8 @@ export class LiveCompiler implements RuleSource {
     const cls = this.classify(h.identity, ipPeers);
     const f = this.fields;
     f[E.podSlot] = h.pod ? h.pod.slot : 0;
-    f[E.podNode] = h.pod ? this.nodeId(h.pod.pod.nodeName) : 0;
-    f[E.addrNode] = this.nodeId(h.node);
+    f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
+    f[E.addrNode] = this.nodeIds.id(h.node);
     f.set(cls, E.egressLocal);
     f[7] = 0;
     this.writeEntry(h.entry, f, cls);
