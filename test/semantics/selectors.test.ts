@@ -1,7 +1,7 @@
 // §1.7 label selectors, as used by spec.podSelector and by peers.
 import { describe, expect, test } from 'vitest';
 import { flow } from '../helpers.js';
-import { build, np, ns, pod } from './fixtures.js';
+import { describeEach, ENGINES, np, ns, pod, type Engine } from './fixtures.js';
 
 // Pods of namespace `app`, by label set. The subject of each test is `dst`.
 const pods: Record<string, Record<string, string>> = {
@@ -17,8 +17,8 @@ const DST = '10.0.1.1';
 const base = [ns('app'), pod('app', 'dst', DST, { labels: { dst: 'yes' } }), ...names.map((n, i) => pod('app', n, ipOf(i), { labels: pods[n]! }))];
 
 /** Sources admitted by `from: [{podSelector: <selector>}]`. */
-function admittedBy(selector: string): string[] {
-  const ev = build([...base, np('app', 'p', `
+function admittedBy(engine: Engine, selector: string): string[] {
+  const ev = engine.build([...base, np('app', 'p', `
     podSelector: {matchLabels: {dst: 'yes'}}
     ingress:
     - from: [{podSelector: ${selector}}]
@@ -27,15 +27,15 @@ function admittedBy(selector: string): string[] {
 }
 
 /** Pods isolated by a deny-all whose spec.podSelector is <selector>. */
-function isolatedBy(selector: string): string[] {
-  const ev = build([...base, np('app', 'p', `
+function isolatedBy(engine: Engine, selector: string): string[] {
+  const ev = engine.build([...base, np('app', 'p', `
     podSelector: ${selector}
     policyTypes: [Ingress]
   `)]);
   return names.filter((_, i) => ev.verdict(flow('203.0.113.1', ipOf(i), 'TCP', 80)).ingress === 'denied');
 }
 
-describe.each([
+describeEach(ENGINES, 'label selectors', (engine) => describe.each([
   ['peer podSelector', admittedBy],
   ['spec.podSelector', isolatedBy],
 ])('%s', (_where, select) => {
@@ -52,13 +52,13 @@ describe.each([
     ['values are case-sensitive', '{matchLabels: {tier: Web}}', []],
     ['a contradiction matches nothing', '{matchExpressions: [{key: tier, operator: Exists}, {key: tier, operator: DoesNotExist}]}', []],
   ])('%s', (_name, selector, expected) => {
-    expect(select(selector)).toEqual(expected);
+    expect(select(engine, selector)).toEqual(expected);
   });
-});
+}));
 
-describe('namespaceSelector expressions', () => {
+describeEach(ENGINES, 'namespaceSelector expressions', (engine) => {
   test('NotIn on a namespace label matches namespaces without the key', () => {
-    const ev = build([
+    const ev = engine.build([
       ns('a', { env: 'prod' }),
       ns('b', { env: 'dev' }),
       ns('c'),

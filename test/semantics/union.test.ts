@@ -1,7 +1,7 @@
 // §2.1: policies are a union; no order, no deny, no conflict.
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { flow } from '../helpers.js';
-import { build, np, ns, permutations, pod, short } from './fixtures.js';
+import { describeEach, ENGINES, EXPLAINING, np, ns, permutations, pod, short } from './fixtures.js';
 
 const DB = '10.0.0.10';
 const WEB = '10.0.0.11';
@@ -51,9 +51,9 @@ const flows = [
   flow(WEB, JOB, 'ICMP'),
 ];
 
-describe('union of policies', () => {
+describeEach(ENGINES, 'union of policies', (engine) => {
   test('each policy adds what it allows; deny-all adds no deny', () => {
-    const ev = build([...base, fromWeb, fromApi, denyAll, egressDns]);
+    const ev = engine.build([...base, fromWeb, fromApi, denyAll, egressDns]);
     expect(flows.map((f) => short(ev.verdict(f)))).toEqual([
       'ALLOW egress=allowed ingress=allowed',
       'DENY egress=allowed ingress=denied',
@@ -69,16 +69,19 @@ describe('union of policies', () => {
 
   test('the order of the policies never changes a verdict (all 24 orders)', () => {
     const policies = [fromWeb, fromApi, denyAll, egressDns];
-    const reference = build([...base, ...policies]);
-    const expected = flows.map((f) => reference.verdict(f));
+    const first = engine.build([...base, ...policies]);
+    const expected = flows.map((f) => first.verdict(f));
     for (const order of permutations(policies)) {
-      const ev = build([...base, ...order]);
+      const ev = engine.build([...base, ...order]);
       expect(flows.map((f) => ev.verdict(f))).toEqual(expected);
       // The order of the other objects does not matter either.
-      const ev2 = build([...order, ...[...base].reverse()]);
+      const ev2 = engine.build([...order, ...[...base].reverse()]);
       expect(flows.map((f) => ev2.verdict(f))).toEqual(expected);
     }
   });
+});
+
+describeEach(EXPLAINING, 'union of policies: explanations', (engine) => {
 
   test('explain lists every rule that allows the flow, one per policy', () => {
     const both = np('app', 'any-to-db', `
@@ -87,7 +90,7 @@ describe('union of policies', () => {
       - from: [{podSelector: {matchLabels: {role: nobody}}}]
       - ports: [{port: 80}, {port: 5432}]
     `);
-    const ev = build([...base, fromWeb, fromApi, both]);
+    const ev = engine.build([...base, fromWeb, fromApi, both]);
     const e = ev.explain(flow(WEB, DB, 'TCP', 5432));
     expect(e.ingressDetail.reason).toBe('rule');
     expect([...e.ingressDetail.isolatedBy].sort()).toEqual(['app/any-to-db', 'app/from-api', 'app/from-web']);
@@ -98,7 +101,7 @@ describe('union of policies', () => {
   });
 
   test('a denied flow lists every rejected rule with what matched', () => {
-    const ev = build([...base, fromWeb, fromApi]);
+    const ev = engine.build([...base, fromWeb, fromApi]);
     const e = ev.explain(flow(WEB, DB, 'TCP', 80));
     expect(e.ingressDetail.decision).toBe('denied');
     const rejected = [...e.ingressDetail.rejected].sort((x, y) => x.policy.localeCompare(y.policy));

@@ -5,8 +5,8 @@
  */
 import { compile, type Provenance } from '../compile/compile.js';
 import { resolvePort } from '../compile/identities.js';
-import { D, H } from '../compile/layout.js';
-import { formatIP, type IPAddress } from '../ip/address.js';
+import { D, F, H } from '../compile/layout.js';
+import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { describeAddress, describePort } from '../model/describe.js';
 import type { Decision, DecisionReason, DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef } from '../model/flow.js';
@@ -82,7 +82,8 @@ export class CompiledDataplane extends ImageDataplane {
     const v = decodeVerdict(code);
     const src = this.prov.entries[s]!;
     const dst = this.prov.entries[d]!;
-    const shown = (ip: IPAddress): string => formatIP(ip);
+    // The addresses as evaluated, like the reference: unmapped when ipv4MappedAsIPv4 is on.
+    const shown = (ip: IPAddress): string => formatIP(this.kernel.views.header[H.flags]! & F.ipv4MappedAsIPv4 ? unmapIPv4(ip) : ip);
     let egressDetail: DirectionExplanation;
     let ingressDetail: DirectionExplanation;
     if (this.kernel.special(s, d, flow.protocol, portArg, established)) {
