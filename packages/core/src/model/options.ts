@@ -1,3 +1,5 @@
+import type { OptionSpec } from './check-options.js';
+
 /** Choices for the implementation-defined edges of spec/semantics.md §4. */
 export interface EvaluationOptions {
   /**
@@ -26,6 +28,16 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   initContainerPorts: true,
   ipv4MappedAsIPv4: false,
   allowICMPv6NeighborDiscovery: false,
+};
+
+/** EvaluationOptions' keys and types, checked by every entry that takes them (check-options.ts). */
+export const EVALUATION_OPTIONS: OptionSpec<EvaluationOptions> = {
+  ipBlockMatchesPods: 'boolean',
+  allowIngressFromLocalNode: 'boolean',
+  allowEgressToLocalNode: 'boolean',
+  initContainerPorts: 'boolean',
+  ipv4MappedAsIPv4: 'boolean',
+  allowICMPv6NeighborDiscovery: 'boolean',
 };
 
 export const resolveOptions = (o: EvaluationOptions = {}): ResolvedOptions => ({ ...DEFAULT_OPTIONS, ...o });
