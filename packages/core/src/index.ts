@@ -13,6 +13,7 @@ export { LoadError, formatIssue, type Issue, type Severity } from './load/issues
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
+export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane } from './dataplane/image-dataplane.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';

@@ -10,7 +10,10 @@ import { CompiledDataplane } from '../dataplane/compiled.js';
 import type { EvaluationOptions } from '../model/options.js';
 import type { Engine } from '../analysis/engine.js';
 
-export class UsageError extends Error {}
+/** A command line netpol cannot run (unknown flag, missing input): exit 2 with the usage hint. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /** Exit codes, as documented in every --help. */
 export const EXIT = { ok: 0, denied: 1, badInput: 2 } as const;
@@ -96,11 +99,12 @@ export function readInput(values: Values): LoadResult {
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
   const maxInputBytes = positiveInt(values['max-input-bytes'] as string | undefined, 'max-input-bytes', DEFAULT_MAX_INPUT_BYTES);
   const maxYamlTokens = positiveInt(values['max-yaml-tokens'] as string | undefined, 'max-yaml-tokens', DEFAULT_MAX_YAML_TOKENS);
-  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, maxInputBytes, maxYamlTokens };
-  const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, opts);
+  const limits = { maxInputBytes, maxYamlTokens };
+  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, ...limits };
+  const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, limits);
   if (files.includes('-')) {
     const text = readStdin(maxInputBytes);
-    const fromStdin = text === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : readText(text, '<stdin>', opts);
+    const fromStdin = text === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : readText(text, '<stdin>', limits);
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }

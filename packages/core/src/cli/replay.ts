@@ -8,6 +8,7 @@ import { CompiledDataplane } from '../dataplane/compiled.js';
 import { decodeVerdict } from '../dataplane/decode.js';
 import { formatIP } from '../ip/address.js';
 import type { Decision, Explanation } from '../model/flow.js';
+import { MixedFamiliesError } from '../model/mixed-families.js';
 import { protocolName } from '../model/protocol.js';
 import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type PacketState } from '../packet/filter.js';
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
@@ -281,8 +282,10 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
   let e: Explanation;
   try {
     e = dp.explain(p.toFlow());
-  } catch {
-    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families).
+  } catch (err) {
+    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families);
+    // any other error (explain disagreeing with the kernel) is a bug: it propagates.
+    if (!(err instanceof MixedFamiliesError)) throw err;
     const v = decodeVerdict(code & 0x1f);
     return { allowed, src: formatIP(p.srcIP()), dst: formatIP(p.dstIP()), protocol: protocolName(p.protocol), srcPod: null, dstPod: null, egress: v.egress, ingress: v.ingress, policies: [], egressPolicies: [], ingressPolicies: [], packets: 0 };
   }

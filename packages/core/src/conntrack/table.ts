@@ -38,6 +38,7 @@
  */
 import { hasIcmpId, type ParsedPacket } from '../packet/parse.js';
 import { halfSipHash13, randomSeed, type HashSeed } from './hash.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
 export type { HashSeed } from './hash.js';
 
@@ -115,6 +116,16 @@ export interface ConntrackOptions {
    */
   readonly seed?: HashSeed;
 }
+
+/** ConntrackOptions' keys and types (model/check-options.ts); the values' ranges are checked where they are used. */
+export const CONNTRACK_OPTIONS: OptionSpec<ConntrackOptions> = {
+  maxEntries: 'number',
+  timeouts: 'object',
+  tcpLoose: 'boolean',
+  seed: { expected: 'an array of two unsigned 32-bit integers', is: Array.isArray },
+};
+/** Every timeout is a number of seconds: the keys are DEFAULT_TIMEOUTS'. */
+const TIMEOUT_OPTIONS = Object.fromEntries(Object.keys(DEFAULT_TIMEOUTS).map((k) => [k, 'number'])) as OptionSpec<ConntrackTimeouts>;
 
 export interface ConntrackStats {
   readonly size: number;
@@ -224,6 +235,8 @@ export class Conntrack {
   private kRD = 0;
 
   constructor(options: ConntrackOptions = {}) {
+    checkOptions('Conntrack options', options, CONNTRACK_OPTIONS);
+    checkOptions('Conntrack options.timeouts', options.timeouts, TIMEOUT_OPTIONS);
     const n = options.maxEntries ?? 65536;
     if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new RangeError(`maxEntries must be an integer 1..${1 << 24}`);
     this.capacity = n;

@@ -3,7 +3,7 @@
  * compile-time provenance. explain() re-derives each decision from the rules and checks it
  * against the kernel's, so a trace can never silently disagree with the datapath.
  */
-import { compile, type Provenance } from '../compile/compile.js';
+import { compile, COMPILE_OPTIONS, type Provenance } from '../compile/compile.js';
 import { resolvePort } from '../compile/identities.js';
 import { D, F, H } from '../compile/layout.js';
 import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
@@ -13,7 +13,8 @@ import type { Decision, DecisionReason, DirectionExplanation, Explanation, Flow,
 import { protocolName } from '../model/protocol.js';
 import { policyKey, type Cluster, type Direction } from '../model/types.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
-import { ImageDataplane, portArgument, type DataplaneOptions } from './image-dataplane.js';
+import { DATAPLANE_OPTIONS, ImageDataplane, portArgument, type DataplaneOptions } from './image-dataplane.js';
+import { checkOptions, pickOptions } from '../model/check-options.js';
 import { PacketFilter, type PacketResult } from '../packet/filter.js';
 
 export interface ImageStats {
@@ -34,8 +35,9 @@ export class CompiledDataplane extends ImageDataplane {
   private readonly prov: Provenance;
 
   constructor(cluster: Cluster, options: DataplaneOptions = {}) {
-    const { image, provenance } = compile(cluster, options);
-    super(image, options);
+    checkOptions('CompiledDataplane options', options, DATAPLANE_OPTIONS);
+    const { image, provenance } = compile(cluster, pickOptions(options, COMPILE_OPTIONS));
+    super(image, { native: options.native });
     this.prov = provenance;
     this.index = provenance.index;
   }

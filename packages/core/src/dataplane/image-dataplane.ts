@@ -3,14 +3,16 @@
  * addon is loaded. Knows nothing of the cluster the image came from (see CompiledDataplane
  * for explain); live generations (update/) are ImageDataplanes over their own buffers.
  */
-import type { CompileOptions } from '../compile/compile.js';
+import { COMPILE_OPTIONS, type CompileOptions } from '../compile/compile.js';
 import { H } from '../compile/layout.js';
-import { formatIP, unmapIPv4 } from '../ip/address.js';
+import { unmapIPv4 } from '../ip/address.js';
 import type { Flow, Verdict } from '../model/flow.js';
 import { hasPorts } from '../model/protocol.js';
 import { Kernel, type FlowBatch } from '../kernels/js-kernel.js';
 import { decodeVerdict } from './decode.js';
 import { nativeBinding, nativeStatus } from '../native/loader.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
+import { assertOneFamily } from '../model/mixed-families.js';
 
 /** The kernel's port argument: the destination port for TCP/UDP/SCTP, the ICMP type otherwise. */
 export const portArgument = (flow: Flow): number => (hasPorts(flow.protocol) ? flow.port ?? -1 : flow.icmpType ?? -1);
@@ -31,6 +33,13 @@ export interface DataplaneOptions extends CompileOptions {
   readonly native?: 'auto' | 'off' | 'require';
 }
 
+const NATIVE_MODES = ['auto', 'off', 'require'];
+/** DataplaneOptions' keys and types, checked by CompiledDataplane (model/check-options.ts). */
+export const DATAPLANE_OPTIONS: OptionSpec<DataplaneOptions> = { ...COMPILE_OPTIONS, native: NATIVE_MODES };
+/** ImageDataplane's own options: the image is compiled already. */
+type ImageOptions = Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean };
+const IMAGE_OPTIONS: OptionSpec<ImageOptions> = { native: NATIVE_MODES, mutable: 'boolean' };
+
 export class ImageDataplane {
   readonly image: ArrayBuffer | SharedArrayBuffer;
   readonly kernel: Kernel;
@@ -45,7 +54,8 @@ export class ImageDataplane {
    * native kernel then reads these bytes with a bounds check on every index instead of
    * taking a private copy (the default, about 15% faster at 10k pods).
    */
-  constructor(image: ArrayBuffer | SharedArrayBuffer, options: Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean } = {}) {
+  constructor(image: ArrayBuffer | SharedArrayBuffer, options: ImageOptions = {}) {
+    checkOptions('ImageDataplane options', options, IMAGE_OPTIONS);
     this.image = image;
     this.kernel = new Kernel(image); // validates the image: a corrupt one throws ImageError here
     const mode = options.native ?? 'auto';
@@ -74,7 +84,7 @@ export class ImageDataplane {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }
-    if (src.family !== dst.family) throw new RangeError(`flow mixes address families: ${formatIP(src)} -> ${formatIP(dst)}`);
+    assertOneFamily(src, dst);
     if (src.family === 4) return [k.entry4(Number(src.value)), k.entry4(Number(dst.value))];
     this.toWords(src.value, 0);
     this.toWords(dst.value, 4);
@@ -114,7 +124,7 @@ export class ImageDataplane {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }
-    if (src.family !== dst.family) throw new RangeError(`flow mixes address families: ${formatIP(src)} -> ${formatIP(dst)}`);
+    assertOneFamily(src, dst);
     const b = this.one;
     b.family[0] = src.family;
     if (src.family === 4) {

@@ -9,9 +9,10 @@ import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type 
 import { DEFAULT_MAX_INPUT_BYTES } from './limits.js';
 import { toPlainJSON } from './plain.js';
 import { validatePolicy } from './policy.js';
-import { readFiles, readText, type RawObject } from './read.js';
+import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
+import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 
 export interface LoadOptions {
   /** Reject legacy CIDR forms as a 1.36 API server does on create (default: warn). */
@@ -28,6 +29,11 @@ export interface LoadOptions {
   /** Refuse a YAML file or text of more tokens than this (default DEFAULT_MAX_YAML_TOKENS, 5M). */
   readonly maxYamlTokens?: number;
 }
+
+/** LoadOptions' keys and types, checked by every load function (model/check-options.ts). */
+export const LOAD_OPTIONS: OptionSpec<LoadOptions> = { ...READ_OPTIONS, strict: 'boolean', defaultNamespace: 'string', recursive: 'boolean' };
+/** loadText's: LoadOptions and the name its issues give the text. */
+const LOAD_TEXT_OPTIONS: OptionSpec<LoadOptions & { file?: string }> = { ...LOAD_OPTIONS, file: 'string' };
 
 export interface LoadResult {
   /** Undefined when any error was found. */
@@ -189,7 +195,9 @@ function sharedIPs(out: Collected): void {
   }
 }
 
+/** Validates raw objects (from readFiles or readText, or handed in) into a cluster. */
 export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {}, readIssues: readonly Issue[] = []): LoadResult {
+  checkOptions('loadObjects options', options, LOAD_OPTIONS);
   const opts = { strict: options.strict ?? false, defaultNamespace: options.defaultNamespace ?? 'default', maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
   const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], issues: [...readIssues], seen: new Map() };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
@@ -204,14 +212,16 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
 
 /** Loads files and directories (YAML or JSON, `List` wrappers included). */
 export function loadFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
-  const read = readFiles(paths, options.recursive, options);
+  checkOptions('loadFiles options', options, LOAD_OPTIONS);
+  const read = readFiles(paths, options.recursive, pickOptions(options, READ_OPTIONS));
   return loadObjects(read.objects, options, read.issues);
 }
 
 /** Loads manifests given as text; `file` only names them in issues. */
 export function loadText(text: string, options: LoadOptions & { file?: string } = {}): LoadResult {
-  const read = readText(text, options.file ?? '<input>', options);
-  return loadObjects(read.objects, options, read.issues);
+  checkOptions('loadText options', options, LOAD_TEXT_OPTIONS);
+  const read = readText(text, options.file ?? '<input>', pickOptions(options, READ_OPTIONS));
+  return loadObjects(read.objects, pickOptions(options, LOAD_OPTIONS), read.issues);
 }
 
 /** As loadFiles, but throws a LoadError listing every problem. */

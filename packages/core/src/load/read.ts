@@ -10,6 +10,7 @@ import { decodeDocument } from './decode.js';
 import { fieldMessage, formatPath, truncate, type Issue, type PathSegments } from './issues.js';
 import { findDuplicateKey, JsonLines } from './json-lines.js';
 import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS, MAX_DEPTH } from './limits.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
 export interface RawObject {
   readonly file: string;
@@ -76,6 +77,9 @@ export interface ReadOptions {
   /** Refuse YAML with more tokens than this (default DEFAULT_MAX_YAML_TOKENS); JSON is not limited by it. */
   readonly maxYamlTokens?: number;
 }
+
+/** ReadOptions' keys and types, checked by readText and readFiles (model/check-options.ts). */
+export const READ_OPTIONS: OptionSpec<ReadOptions> = { maxInputBytes: 'number', maxYamlTokens: 'number' };
 
 /** The issue for an input over the size limit (`size` undefined: reading stopped at the limit). */
 export const tooLarge = (file: string, max: number, size?: number): Issue => ({
@@ -175,6 +179,7 @@ function readYAML(text: string, file: string, out: ReadResult, maxTokens: number
 
 /** Parses one text (a file's content) into raw objects: JSON with JSON.parse, else YAML. */
 export function readText(text: string, file: string, options: ReadOptions = {}): ReadResult {
+  checkOptions('readText options', options, READ_OPTIONS);
   const out: ReadResult = { objects: [], issues: [] };
   const max = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   // A UTF-8 byte is at most one UTF-16 unit: only a text near the limit needs counting.
@@ -187,7 +192,9 @@ export function readText(text: string, file: string, options: ReadOptions = {}):
   return out;
 }
 
+/** Reads files and directories (see listManifestFiles) into raw objects. */
 export function readFiles(paths: readonly string[], recursive = false, options: ReadOptions = {}): ReadResult {
+  checkOptions('readFiles options', options, READ_OPTIONS);
   const listed = listManifestFiles(paths, recursive);
   const objects: RawObject[] = [];
   const issues: Issue[] = [...listed.issues];

@@ -15,7 +15,9 @@
  * dataplane's explain (allocating) to name the direction and the isolating policies.
  */
 import { ALLOW_BOTH, MALFORMED as MALFORMED_BYTE } from '../compile/layout.js';
-import { Conntrack, HIT, type ConntrackOptions } from '../conntrack/table.js';
+import { Conntrack, CONNTRACK_OPTIONS, HIT, type ConntrackOptions } from '../conntrack/table.js';
+import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
+import { MixedFamiliesError } from '../model/mixed-families.js';
 import { decodeVerdict } from '../dataplane/decode.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import type { Decision, Explanation, Flow } from '../model/flow.js';
@@ -38,6 +40,13 @@ export interface PacketFilterOptions extends ConntrackOptions {
   /** An existing table to use (for example one carried over from another filter). */
   readonly conntrack?: Conntrack;
 }
+
+const PACKET_FILTER_OPTIONS: OptionSpec<PacketFilterOptions> = {
+  ...CONNTRACK_OPTIONS,
+  fragmentPolicy: ['protocol-only', 'track', 'allow'],
+  conntrack: { expected: 'a Conntrack', is: (v) => v instanceof Conntrack },
+};
+const SET_DATAPLANE_OPTIONS: OptionSpec<{ revalidate?: boolean; flush?: boolean }> = { revalidate: 'boolean', flush: 'boolean' };
 
 /** Per-packet state, as `PACKET_STATES[code]`. */
 export const PACKET_STATES = ['new', 'established', 'reply', 'fragment', 'invalid'] as const;
@@ -113,11 +122,10 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
   private malformed = 0;
 
   constructor(dataplane: D, options: PacketFilterOptions = {}) {
+    checkOptions('PacketFilter options', options, PACKET_FILTER_OPTIONS);
     this.dp = dataplane;
-    this.conntrack = options.conntrack ?? new Conntrack(options);
-    const fp = options.fragmentPolicy ?? 'protocol-only';
-    if (fp !== 'protocol-only' && fp !== 'track' && fp !== 'allow') throw new RangeError(`fragmentPolicy must be protocol-only, track or allow, not ${JSON.stringify(fp)}`);
-    this.fragmentPolicy = fp;
+    this.conntrack = options.conntrack ?? new Conntrack(pickOptions(options, CONNTRACK_OPTIONS));
+    this.fragmentPolicy = options.fragmentPolicy ?? 'protocol-only';
   }
 
   get dataplane(): D {
@@ -130,6 +138,7 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
    * `flush` (drop all) is asked for. Returns how many connections were dropped.
    */
   setDataplane(dataplane: D, opts: { readonly revalidate?: boolean; readonly flush?: boolean } = {}): number {
+    checkOptions('PacketFilter.setDataplane options', opts, SET_DATAPLANE_OPTIONS);
     this.dp = dataplane;
     if (opts.flush) {
       const n = this.conntrack.size;
@@ -277,8 +286,10 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
         ...(egress && { egressPod: e.egressDetail.endpoint }),
         ...(ingress && { ingressPod: e.ingressDetail.endpoint }),
       };
-    } catch {
-      // Only a flow explain cannot represent (mixed families after IPv4-mapped unmapping).
+    } catch (e) {
+      // Only a flow explain cannot represent (mixed families after IPv4-mapped unmapping);
+      // anything else (explain disagreeing with the kernel) is a bug to report, not hide.
+      if (!(e instanceof MixedFamiliesError)) throw e;
       return { direction, policies: [], egressPolicies: [], ingressPolicies: [] };
     }
   }

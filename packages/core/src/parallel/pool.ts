@@ -9,6 +9,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { Arena } from './arena.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { READY_SEQ, type Ready, type Reply, type Request, type WorkerConfig } from './protocol.js';
 
 export interface PoolOptions {
@@ -24,6 +25,9 @@ export interface PoolOptions {
    */
   readonly native?: 'auto' | 'off';
 }
+
+const POOL_OPTIONS: OptionSpec<PoolOptions> = { workers: 'number', native: ['auto', 'off'] };
+const ADD_IMAGE_OPTIONS: OptionSpec<{ mutable?: boolean }> = { mutable: 'boolean' };
 
 /**
  * The worker script. From the built package it sits beside this module (dist/parallel/).
@@ -96,10 +100,10 @@ export class VerdictPool {
   }
 
   static async create(options: PoolOptions = {}): Promise<VerdictPool> {
+    checkOptions('VerdictPool options', options, POOL_OPTIONS);
     const size = options.workers ?? defaultWorkers();
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`VerdictPool: workers must be a positive integer, got ${size}`);
     const native = options.native ?? 'auto';
-    if (native !== 'auto' && native !== 'off') throw new RangeError(`VerdictPool: native must be 'auto' or 'off', got ${String(native)}`);
     const workerData: WorkerConfig = { native };
     const pool = new VerdictPool(Array.from({ length: size }, () => new Worker(WORKER_URL, { workerData })));
     try {
@@ -120,6 +124,7 @@ export class VerdictPool {
    */
   async addImage(id: number, image: SharedArrayBuffer, options: { readonly mutable?: boolean } = {}): Promise<void> {
     this.usable();
+    checkOptions('VerdictPool.addImage options', options, ADD_IMAGE_OPTIONS);
     if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`VerdictPool: image id must be a non-negative integer, got ${id}`);
     if (!(image instanceof SharedArrayBuffer)) throw new TypeError('VerdictPool: an image must be a SharedArrayBuffer: compile(cluster, { shared: true })');
     if (this.images.has(id)) throw new Error(`VerdictPool: image ${id} is already registered; removeImage(${id}) first`);

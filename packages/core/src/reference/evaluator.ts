@@ -11,7 +11,9 @@ import { describeAddress, describePort } from '../model/describe.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { selectorMatches } from '../model/selector.js';
 import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Peer, type Pod, type PolicyPort, type Rule } from '../model/types.js';
-import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
+import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
+import { checkOptions } from '../model/check-options.js';
+import { assertOneFamily } from '../model/mixed-families.js';
 
 /** Both ends of a flow as the evaluator sees them. */
 interface Ends {
@@ -31,6 +33,7 @@ export class ReferenceEvaluator {
   readonly options: ResolvedOptions;
 
   constructor(cluster: Cluster, options: EvaluationOptions = {}) {
+    checkOptions('ReferenceEvaluator options', options, EVALUATION_OPTIONS);
     this.index = new ClusterIndex(cluster);
     this.options = resolveOptions(options);
   }
@@ -78,9 +81,7 @@ export class ReferenceEvaluator {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }
-    if (src.family !== dst.family) {
-      throw new RangeError(`flow mixes address families: ${formatIP(src)} -> ${formatIP(dst)}`);
-    }
+    assertOneFamily(src, dst);
     return { ...flow, src, dst };
   }
 

@@ -16,16 +16,18 @@
  * pins one for as long as the caller needs it.
  */
 import { LiveCompiler } from '../compile/live/compiler.js';
-import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
+import { DATAPLANE_OPTIONS, type DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
 import type { Issue } from '../load/issues.js';
-import { loadObjects, type LoadOptions } from '../load/load.js';
+import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import { toPlainJSON } from '../load/plain.js';
 import type { RawObject } from '../load/read.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
+import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
+import { EVALUATION_OPTIONS } from '../model/options.js';
 import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -62,6 +64,9 @@ export interface LiveOptions extends DataplaneOptions, LoadOptions {
    */
   readonly rebuildAfterUnused?: number;
 }
+
+/** LiveOptions' keys and types: the dataplane's and the loader's, and its own (model/check-options.ts). */
+const LIVE_OPTIONS: OptionSpec<LiveOptions> = { ...DATAPLANE_OPTIONS, ...LOAD_OPTIONS, pool: 'object', rebuildAfterUnused: 'number' };
 
 /** Thrown by a generation object whose copy was reused for a newer generation. */
 export class RetiredGenerationError extends Error {
@@ -126,6 +131,7 @@ export class LiveDataplane {
 
   /** Starts from validated objects (for example `readFiles(paths).objects`). */
   constructor(initial: readonly RawObject[] = [], options: LiveOptions = {}) {
+    checkOptions('LiveDataplane options', options, LIVE_OPTIONS);
     this.options = options;
     const { ops, issues } = this.validate(initial.map((o) => ({ op: 'apply' as const, object: o.value })));
     const errors = issues.filter((i) => i.severity === 'error');
@@ -194,7 +200,7 @@ export class LiveDataplane {
 
   /** Why a flow gets its verdict, from the reference evaluator over the current objects. */
   explain(flow: Flow): Explanation {
-    if (this.reference?.generation !== this.gen) this.reference = { generation: this.gen, evaluator: new ReferenceEvaluator(this.cluster(), this.options) };
+    if (this.reference?.generation !== this.gen) this.reference = { generation: this.gen, evaluator: new ReferenceEvaluator(this.cluster(), pickOptions(this.options, EVALUATION_OPTIONS)) };
     return this.reference.evaluator.explain(flow);
   }
 
@@ -330,7 +336,7 @@ export class LiveDataplane {
       // or be no JSON value at all, in which case loadObjects reports why on the original.
       const copy = toPlainJSON(value, { maxBytes: this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES }).value as Record<string, unknown> | undefined;
       // The same validation as loading, object by object: same codes, paths and messages.
-      const one = loadObjects([raw(copy ?? (value as Record<string, unknown>), index)], this.options);
+      const one = loadObjects([raw(copy ?? (value as Record<string, unknown>), index)], pickOptions(this.options, LOAD_OPTIONS));
       const own = one.issues.filter((i) => i.code !== 'namespace-not-found');
       issues.push(...own);
       const c = one.cluster;
