@@ -249,7 +249,7 @@ function latency(kind: OpKind, us: number[], warmup: number, checks: number, che
  */
 function extraPolicies(shape: ReturnType<typeof shapeOf>, existing: readonly NetworkPolicy[], n: number): NetworkPolicy[] {
   if (n === 0) return [];
-  const more = syntheticCluster({ ...shape, policies: existing.length + n }).policies;
+  const more = syntheticCluster({ pods: shape.pods, policies: existing.length + n, dualStack: shape.dualStack, seed: shape.seed }).policies;
   if (more.slice(0, existing.length).some((p, i) => p.name !== existing[i]!.name || p.namespace !== existing[i]!.namespace)) {
     throw new Error('the generator does not extend its policy list deterministically');
   }

@@ -8,6 +8,7 @@ import type { IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
 import type { Cluster, ContainerPort, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, Rule, Selector } from '../model/types.js';
 import { Random } from './random.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
 export interface ClusterShape {
   readonly pods: number;
@@ -16,6 +17,8 @@ export interface ClusterShape {
   readonly dualStack?: number;
   readonly seed?: number;
 }
+
+const CLUSTER_SHAPE: OptionSpec<ClusterShape> = { pods: 'number', policies: 'number', dualStack: 'number', seed: 'number' };
 
 export const SIZES = {
   S: { pods: 100, policies: 10 },
@@ -44,6 +47,7 @@ export interface SyntheticCluster extends Cluster {
 }
 
 export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
+  checkOptions('syntheticCluster shape', shape, CLUSTER_SHAPE);
   const r = new Random(shape.seed ?? 1);
   const nsCount = Math.max(3, Math.round(shape.pods / 200));
   const nodeCount = Math.max(1, Math.ceil(shape.pods / 110));

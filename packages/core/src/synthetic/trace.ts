@@ -5,6 +5,7 @@
  */
 import type { Cluster, Pod } from '../model/types.js';
 import { Random, Zipf } from './random.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
 export interface Trace {
   readonly count: number;
@@ -21,9 +22,12 @@ export interface TraceShape {
   readonly podToPod?: number;
 }
 
+const TRACE_SHAPE: OptionSpec<TraceShape> = { count: 'number', seed: 'number', podToPod: 'number' };
+
 const COMMON_PORTS = [53, 80, 443, 5432, 6379, 8080, 8125, 9090, 30080, 50051];
 
 export function syntheticTrace(cluster: Cluster, shape: TraceShape): Trace {
+  checkOptions('syntheticTrace shape', shape, TRACE_SHAPE);
   const r = new Random(shape.seed ?? 7);
   const pods: Pod[] = cluster.pods.filter((p) => !p.hostNetwork && p.ips.some((ip) => ip.family === 4));
   // Shuffle so that Zipf rank is not correlated with namespace or deployment.
