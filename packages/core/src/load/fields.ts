@@ -3,30 +3,36 @@
  * (the API server would fail to decode it) and returns undefined, so validation goes on
  * and reports everything else too.
  */
-import { truncate, type ErrorType, type FieldProblem, type PathSegments, type Severity } from './issues.js';
+import { truncate, type FieldProblem, type PathSegments } from './issues.js';
 
 export type Obj = Record<string, unknown>;
+
+/**
+ * A problem as `Problems.add` takes it. `value` is the value found, echoed in the message
+ * (`<path>: <type>: <value>: <detail>`) when the key is present, even as `undefined`.
+ */
+export type NewProblem = Omit<FieldProblem, 'hasValue'>;
 
 export class Problems {
   readonly list: FieldProblem[] = [];
 
-  add(severity: Severity, code: string, check: string | undefined, path: PathSegments, type: ErrorType | undefined, detail: string, value?: unknown, hasValue = false): void {
-    this.list.push({ severity, code, check, path, type, detail, value, hasValue });
+  add(problem: NewProblem): void {
+    this.list.push({ ...problem, hasValue: 'value' in problem });
   }
   invalid(code: string, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
-    this.add('error', code, check, path, 'Invalid value', detail, value, true);
+    this.add({ severity: 'error', code, check, path, type: 'Invalid value', detail, value });
   }
   required(code: string, check: string | undefined, path: PathSegments, detail: string): void {
-    this.add('error', code, check, path, 'Required value', detail);
+    this.add({ severity: 'error', code, check, path, type: 'Required value', detail });
   }
   forbidden(code: string, check: string | undefined, path: PathSegments, detail: string): void {
-    this.add('error', code, check, path, 'Forbidden', detail);
+    this.add({ severity: 'error', code, check, path, type: 'Forbidden', detail });
   }
   unsupported(code: string, check: string | undefined, path: PathSegments, value: unknown, supported: readonly string[]): void {
-    this.add('error', code, check, path, 'Unsupported value', `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value, true);
+    this.add({ severity: 'error', code, check, path, type: 'Unsupported value', detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value });
   }
   warn(code: string, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
-    this.add('warning', code, check, path, 'Invalid value', detail, value, true);
+    this.add({ severity: 'warning', code, check, path, type: 'Invalid value', detail, value });
   }
   get hasErrors(): boolean {
     return this.list.some((p) => p.severity === 'error');
@@ -92,7 +98,7 @@ export function getStringMap(pr: Problems, v: unknown, path: PathSegments): Reco
 export function checkKnownFields(pr: Problems, obj: Obj, path: PathSegments, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
-      pr.add('error', 'unknown-field', undefined, [...path, key], undefined, `unknown field "${truncate(key)}"`);
+      pr.add({ severity: 'error', code: 'unknown-field', path: [...path, key], detail: `unknown field "${truncate(key)}"` });
     }
   }
 }

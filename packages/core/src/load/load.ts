@@ -105,8 +105,8 @@ function collect(given: RawObject, index: number, opts: Required<Omit<LoadOption
   const expected = API_VERSIONS[kind];
   if (expected === undefined) {
     const group = policyGroupKind(raw.value['apiVersion'], kind);
-    if (group && opts.strict) pr.add('error', 'unknown-kind', undefined, ['kind'], undefined, `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)`);
-    else pr.add('warning', 'skipped-kind', undefined, ['kind'], undefined, `kind ${truncate(kind)} is not used by NetworkPolicy evaluation; skipped`);
+    if (group && opts.strict) pr.add({ severity: 'error', code: 'unknown-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)` });
+    else pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not used by NetworkPolicy evaluation; skipped` });
     out.issues.push(...objectIssues(raw, pr.list, truncate(kind)));
     return;
   }
@@ -139,7 +139,7 @@ function collect(given: RawObject, index: number, opts: Required<Omit<LoadOption
       for (const dir of ['ingress', 'egress'] as const) {
         if (!policy.affects[dir] && policy[dir].length > 0) {
           const type = dir === 'ingress' ? 'Ingress' : 'Egress';
-          pr.add('warning', 'rules-ignored', undefined, ['spec', dir], undefined, `has ${policy[dir].length} rule(s) but policyTypes does not include ${type}: they have no effect`);
+          pr.add({ severity: 'warning', code: 'rules-ignored', path: ['spec', dir], detail: `has ${policy[dir].length} rule(s) but policyTypes does not include ${type}: they have no effect` });
         }
       }
       if (!pr.hasErrors) out.policies.push(policy);
@@ -148,7 +148,7 @@ function collect(given: RawObject, index: number, opts: Required<Omit<LoadOption
   const first = out.seen.get(object);
   if (first) {
     const firstLine = first.locate(['metadata', 'name']);
-    pr.add('error', 'duplicate-object', undefined, ['metadata', 'name'], 'Duplicate value', `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`, object.split(' ')[1], true);
+    pr.add({ severity: 'error', code: 'duplicate-object', path: ['metadata', 'name'], type: 'Duplicate value', detail: `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`, value: object.split(' ')[1] });
   } else out.seen.set(object, raw);
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
