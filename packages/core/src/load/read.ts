@@ -27,12 +27,42 @@ export interface ReadResult {
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+/** What the system said, without Node's `CODE: ... , syscall 'path'` wrapping. */
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory (a component of the path is a file)',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EISDIR: 'is a directory',
+};
+
+/**
+ * The issue for a path the file system refused, with its real reason: a missing path is
+ * `file-not-found`, anything else (permissions, a loop...) `file-unreadable`. Errors that do
+ * not come from the file system (no `code`) are bugs, not input problems: rethrown.
+ */
+function fsIssue(file: string, e: unknown): Issue {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') throw e;
+  const reason = FS_REASONS[code] ?? (e as Error).message;
+  return { code: code === 'ENOENT' || code === 'ENOTDIR' ? 'file-not-found' : 'file-unreadable', severity: 'error', file, path: '', message: `cannot read ${file}: ${reason}` };
+}
+
 /** Expands directories (one level, or all levels with `recursive`) into manifest files. */
 export function listManifestFiles(paths: readonly string[], recursive = false): { files: string[]; issues: Issue[] } {
   const files: string[] = [];
   const issues: Issue[] = [];
   const walk = (dir: string, depth: number): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      issues.push(fsIssue(dir, e));
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (recursive) walk(full, depth + 1);
@@ -43,8 +73,8 @@ export function listManifestFiles(paths: readonly string[], recursive = false): 
     let st;
     try {
       st = statSync(p);
-    } catch {
-      issues.push({ code: 'file-not-found', severity: 'error', file: p, path: '', message: `cannot read ${p}: no such file or directory` });
+    } catch (e) {
+      issues.push(fsIssue(p, e));
       continue;
     }
     if (st.isDirectory()) walk(p, 0);
@@ -209,7 +239,7 @@ export function readFiles(paths: readonly string[], recursive = false, options: 
       }
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      issues.push({ code: 'file-unreadable', severity: 'error', file, path: '', message: `cannot read ${file}: ${(e as Error).message}` });
+      issues.push(fsIssue(file, e));
       continue;
     }
     const r = readText(text, file, options);
