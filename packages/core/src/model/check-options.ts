@@ -56,13 +56,13 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** The known key within a few edits of `key` (a quarter of its length, at least 2), if any. */
+/** The known key within a few edits of `key` (a third of its length, at least 2), if any. */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
     const d = distance(key, k);
-    if (d < bestDistance && d <= Math.max(2, Math.floor(k.length / 4))) [best, bestDistance] = [k, d];
+    if (d < bestDistance && d <= Math.max(2, Math.floor(k.length / 3))) [best, bestDistance] = [k, d];
   }
   return best;
 }
