@@ -5,7 +5,7 @@
  */
 import { ipKey, type Family, type IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
-import type { PeerInfo } from './identities.js';
+import type { PeerInfo } from './rule-table.js';
 
 interface Marks {
   /** ipBlock peers whose cidr is exactly this prefix. */

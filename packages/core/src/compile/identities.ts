@@ -4,9 +4,10 @@
  */
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { selectorMatches } from '../model/selector.js';
-import type { Direction, NetworkPolicy, Peer, Pod, PolicyPort, Rule, Selector } from '../model/types.js';
+import type { Direction, NetworkPolicy, Pod, PolicyPort, Selector } from '../model/types.js';
 import type { ResolvedOptions } from '../model/options.js';
 import { identityKey, labelPairKey, namedKey, namedPortProfile, type NamedPorts } from './pod-identity.js';
+import { RuleTable, type PeerInfo, type RuleInfo } from './rule-table.js';
 
 export interface Identity {
   readonly id: number;
@@ -21,28 +22,6 @@ export interface Identity {
   readonly isolatedBy: Record<Direction, number[]>;
 }
 
-/** One rule of a direction its policy affects, with global ids for its peers. */
-export interface RuleInfo {
-  readonly id: number;
-  readonly policy: number;
-  readonly direction: Direction;
-  readonly index: number;
-  readonly rule: Rule;
-  readonly peerIds: readonly number[];
-}
-
-/**
- * A distinct peer: identical peers of different rules (the same ipBlock in 100 policies,
- * the same selector in one namespace) share one id, so membership sets stay small.
- */
-export interface PeerInfo {
-  readonly id: number;
-  readonly direction: Direction;
-  readonly peer: Peer;
-  /** The namespace a podSelector-only peer is scoped to. */
-  readonly namespace: string;
-}
-
 export interface PolicyTables {
   readonly policies: readonly NetworkPolicy[];
   readonly rules: readonly RuleInfo[];
@@ -54,55 +33,13 @@ export interface PolicyTables {
   readonly namedPortKeys: ReadonlySet<string>;
 }
 
-/** Canonical text of a peer: equal text, equal matching. */
-function canonical(peer: Peer): string {
-  const sel = (s: Selector | undefined): string =>
-    s === undefined
-      ? '-'
-      : JSON.stringify([Object.entries(s.matchLabels).sort(), s.matchExpressions.map((e) => [e.key, e.operator, [...e.values].sort()]).sort()]);
-  if (peer.kind === 'ipBlock') {
-    const c = (x: { base: bigint; prefix: number; family: number }): string => `${x.family}/${x.base}/${x.prefix}`;
-    return `ip:${c(peer.ipBlock.cidr)}:${peer.ipBlock.except.map(c).sort().join(',')}`;
-  }
-  return `sel:${sel(peer.namespaceSelector)}:${sel(peer.podSelector)}`;
-}
-
-/** Peers with equal keys match alike: a podSelector-only peer is scoped to its policy's namespace. */
-export function peerKey(direction: Direction, peer: Peer, namespace: string): string {
-  const scope = peer.kind === 'selector' && !peer.namespaceSelector ? namespace : '';
-  return `${direction}|${scope}|${canonical(peer)}`;
-}
-
+/** The rules and distinct peers of a fixed list of policies (policy ids are list indexes). */
 export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
-  const rules: RuleInfo[] = [];
-  const peers: PeerInfo[] = [];
-  const peerIds = new Map<string, number>();
+  const table = new RuleTable();
+  const rulesOf = policies.map((policy, pi) => table.add(policy, pi).rules);
   const namedPortKeys = new Set<string>();
-  const peerId = (direction: Direction, peer: Peer, namespace: string): number => {
-    const key = peerKey(direction, peer, namespace);
-    let id = peerIds.get(key);
-    if (id === undefined) {
-      id = peers.length;
-      peers.push({ id, direction, peer, namespace });
-      peerIds.set(key, id);
-    }
-    return id;
-  };
-  const rulesOf = policies.map((policy, pi) => {
-    const out: Record<Direction, number[]> = { ingress: [], egress: [] };
-    for (const direction of ['ingress', 'egress'] as const) {
-      if (!policy.affects[direction]) continue; // rules of an unaffected direction are ignored (§2.1)
-      policy[direction].forEach((rule, index) => {
-        const id = rules.length;
-        const ids = rule.peers.map((peer) => peerId(direction, peer, policy.namespace));
-        for (const p of rule.ports) if (typeof p.port === 'string') namedPortKeys.add(namedKey(p.port, p.protocol));
-        rules.push({ id, policy: pi, direction, index, rule, peerIds: ids });
-        out[direction].push(id);
-      });
-    }
-    return out;
-  });
-  return { policies, rules, peers, rulesOf, namedPortKeys };
+  for (const { rule } of table.rules) for (const p of rule.ports) if (typeof p.port === 'string') namedPortKeys.add(namedKey(p.port, p.protocol));
+  return { policies, rules: table.rules, peers: table.peers, rulesOf, namedPortKeys };
 }
 
 /** Groups the pods that own addresses into identities and evaluates every selector once each. */

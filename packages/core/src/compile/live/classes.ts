@@ -8,7 +8,7 @@
  * make a new row split old columns).
  */
 import type { Direction } from '../../model/types.js';
-import type { RuleInfo } from '../identities.js';
+import type { RuleInfo } from '../rule-table.js';
 import type { NamedPorts } from '../pod-identity.js';
 import type { MasterImage } from './master.js';
 import { pushTo } from './multimap.js';

@@ -4,7 +4,8 @@
  * exactly the ports it meant, and cells that point at it stay right without being touched.
  */
 import { PROTOCOL_SLOTS } from '../ports.js';
-import { resolvePort, type RuleInfo } from '../identities.js';
+import { resolvePort } from '../identities.js';
+import type { RuleInfo } from '../rule-table.js';
 import type { NamedPorts } from '../pod-identity.js';
 import { PortSetTable } from '../matrix.js';
 import type { MasterImage } from './master.js';

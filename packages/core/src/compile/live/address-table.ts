@@ -1,0 +1,305 @@
+/**
+ * The live image's address side: one entry per host address (a pod's or a node's) and per
+ * ipBlock cidr or except (a region), the trie leaves and IPv6 host slots that lead to them,
+ * and each entry's fields (pod slot, node ids, the four classes). Changes mark entries stale;
+ * `commit()` classifies them once per batch, however many changes touched them.
+ */
+import { addressWords, bitsOf, type Family, type IPAddress } from '../../ip/address.js';
+import { cidrContains, type CIDR } from '../../ip/cidr.js';
+import type { ResolvedOptions } from '../../model/options.js';
+import type { Direction, Pod } from '../../model/types.js';
+import { IPBlockIndex } from '../address-space.js';
+import { buildHosts6, E, ENTRY_STRIDE } from '../layout.js';
+import { lookup4 } from '../lpm.js';
+import { NodeIds } from '../node-ids.js';
+import type { PeerInfo } from '../rule-table.js';
+import type { DirectionClasses } from './classes.js';
+import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
+import type { MasterImage } from './master.js';
+import { NO_PEERS, type Host, type Identity, type Region } from './state.js';
+import { initTrie, insertPrefix, removePrefix, type TrieStore } from './trie.js';
+
+/** What explain needs about one entry (the live counterpart of compile()'s Provenance entries). */
+export interface EntryProvenance {
+  /** The pod owning the address, if the entry is a pod's. */
+  readonly pod: Pod | undefined;
+  readonly identity: Identity | undefined;
+  /** The ipBlock peers (peer ids) containing the address or region. */
+  readonly ipPeers: readonly number[];
+}
+
+export class AddressTable {
+  readonly hosts = new Map<number | string, Host>();
+  private readonly regions = new Map<string, Region>();
+  private readonly nodeIds = new NodeIds();
+  private ipIndex = new IPBlockIndex([]);
+  private readonly ipBlockPeers: PeerInfo[] = [];
+  /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
+  private readonly peerLists = new Map<string, readonly number[]>();
+
+  /** Entry → prefix length of the host or region it stands for (-1: the default entry). */
+  private readonly entryLength: number[] = [-1];
+  /** Entry → the host or region it stands for (undefined: the default entry, or free). */
+  private readonly entryOwner: (Host | Region | undefined)[] = [undefined];
+  /** Classes each entry uses, for reference counts (the garbage estimate). */
+  private readonly entryClasses: (readonly number[] | undefined)[] = [];
+  private readonly freeEntries: number[] = [];
+  private entryTop = 1;
+  /** Entries whose classes must be computed again at the end of the batch. */
+  private readonly stale = new Set<Host | Region | 'default'>(['default']);
+
+  /** Regions only, for finding the prefix around an address that goes away. */
+  private readonly regionTries: Record<Family, TrieStore> = { 4: plainTrie(), 6: plainTrie() };
+  private readonly hostTable: HostTableStore;
+  /** The IPv6 host table must be rewritten whole (its slot count changed) at commit. */
+  private hosts6Dirty = false;
+  private hosts6Count = 0;
+  private readonly lengthOf = (e: number): number => this.entryLength[e]!;
+  private readonly fields = new Uint32Array(ENTRY_STRIDE);
+
+  constructor(
+    private readonly master: MasterImage,
+    private readonly options: ResolvedOptions,
+    private readonly classes: Record<Direction, DirectionClasses>,
+    /** All peers by id (the rule table's list, which grows). */
+    private readonly peers: readonly PeerInfo[],
+  ) {
+    initTrie(master.trie4, 0);
+    initTrie(master.trie6, 0);
+    initTrie(this.regionTries[4], 0);
+    initTrie(this.regionTries[6], 0);
+    this.hostTable = {
+      get table() {
+        return master.views.hosts6;
+      },
+      get slots() {
+        return master.caps.hosts6Slots;
+      },
+      touch: (start, end) => master.touch('hosts6', start, end),
+    };
+  }
+
+  /** Entries allocated so far (free ones included): the image's entry table in use. */
+  get entryCount(): number {
+    return this.entryTop;
+  }
+
+  // ---- hosts
+
+  /** A new host address: its entry, and its /32 leaf or IPv6 host slot. */
+  addHost(key: number | string, ip: IPAddress): Host {
+    // A host outranks a region of the same length (an ipBlock /32 equal to a pod IP), as in compile().
+    const h: Host = { key, ip, words: addressWords(ip.value, ip.family), entry: this.allocEntry(bitsOf(ip.family) + 0.5), pod: undefined, identity: undefined, node: undefined };
+    this.entryOwner[h.entry] = h;
+    this.hosts.set(key, h);
+    if (ip.family === 4) insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);
+    else this.addHost6(h);
+    return h;
+  }
+
+  /** The host's leaf goes back to the region around it; its entry is zeroed and reused. */
+  removeHost(h: Host): void {
+    this.hosts.delete(h.key);
+    this.stale.delete(h);
+    if (h.ip.family === 4) {
+      const cover = lookup4(this.regionTries[4].t, h.words[0]!);
+      removePrefix(this.master.trie4, h.words, 32, h.entry, cover);
+    } else {
+      this.hosts6Count--;
+      if (!this.hosts6Dirty) removeHost6(this.hostTable, h.words);
+    }
+    this.writeEntry(h.entry, [0, 0, 0, 0, 0, 0, 0, 0]);
+    this.entryOwner[h.entry] = undefined;
+    this.freeEntries.push(h.entry);
+  }
+
+  /** At most half full; past that, twice the slots and a rewrite at commit. */
+  private addHost6(h: Host): void {
+    this.hosts6Count++;
+    if (this.hosts6Count * 2 + 1 > this.master.caps.hosts6Slots) {
+      this.master.ensure({ hosts6Slots: this.hosts6Count * 2 + 1 });
+      this.hosts6Dirty = true;
+    } else if (!this.hosts6Dirty) insertHost6(this.hostTable, h.words, h.entry);
+  }
+
+  /** The IPv6 host table is written whole at the next commit (after the image was laid out again). */
+  rewriteHosts6(): void {
+    this.hosts6Dirty = true;
+  }
+
+  markStale(h: Host): void {
+    this.stale.add(h);
+  }
+
+  /** What the identity matches changed: its cached classes go, its addresses are classified again. */
+  identityChanged(identity: Identity): void {
+    identity.classCache = new Map();
+    for (const h of identity.hosts) this.stale.add(h);
+  }
+
+  // ---- regions
+
+  /** New ipBlock peers: new prefixes into the tries; addresses inside them are classified again. */
+  ipBlocksAdded(fresh: readonly PeerInfo[]): void {
+    const blocks: CIDR[] = [];
+    for (const info of fresh) {
+      if (info.peer.kind !== 'ipBlock') continue;
+      this.ipBlockPeers.push(info);
+      blocks.push(info.peer.ipBlock.cidr);
+    }
+    if (blocks.length === 0) return;
+    this.ipIndex = new IPBlockIndex(this.ipBlockPeers);
+    for (const f of [4, 6] as const) {
+      for (const c of this.ipIndex.prefixes[f]) {
+        const key = `${f}/${c.base}/${c.prefix}`;
+        if (this.regions.has(key)) continue;
+        const region: Region = { cidr: c, words: addressWords(c.base, f), entry: this.allocEntry(c.prefix) };
+        this.entryOwner[region.entry] = region;
+        this.regions.set(key, region);
+        insertPrefix(f === 4 ? this.master.trie4 : this.master.trie6, region.words, c.prefix, region.entry, this.lengthOf);
+        insertPrefix(this.regionTries[f], region.words, c.prefix, region.entry, this.lengthOf);
+      }
+    }
+    // Only addresses inside a new block can change (a region or host outside it, or around
+    // it, is not contained by the new peer). IPv4 as number ranges: bigint tests per host
+    // were most of a policy add's time.
+    const ranges = blocks.filter((b) => b.family === 4).map((b) => [Number(b.base), Number(b.base) + 2 ** (32 - b.prefix) - 1] as const);
+    const v6 = blocks.filter((b) => b.family === 6);
+    const inside = (family: Family, words: readonly number[], ip: IPAddress): boolean =>
+      family === 4 ? ranges.some(([lo, hi]) => words[0]! >= lo && words[0]! <= hi) : v6.some((b) => cidrContains(b, ip));
+    for (const r of this.regions.values()) if (inside(r.cidr.family, r.words, { family: r.cidr.family, value: r.cidr.base })) this.stale.add(r);
+    if (!this.options.ipBlockMatchesPods) return;
+    for (const h of this.hosts.values()) if (inside(h.ip.family, h.words, h.ip)) this.stale.add(h);
+  }
+
+  // ---- entries
+
+  private allocEntry(length: number): number {
+    const e = this.freeEntries.pop() ?? this.entryTop++;
+    this.master.ensure({ entries: e + 1 });
+    this.entryLength[e] = length;
+    return e;
+  }
+
+  /** The ipBlock peers containing a host (none in Cilium mode) or a region's prefix, interned by content. */
+  private ipPeersOf(s: Host | Region): readonly number[] {
+    const list = this.peersContaining(s);
+    if (list.length === 0) return NO_PEERS;
+    const key = list.join(',');
+    let same = this.peerLists.get(key);
+    if (!same) this.peerLists.set(key, (same = list));
+    return same;
+  }
+
+  private peersContaining(s: Host | Region): readonly number[] {
+    if ('cidr' in s) return this.ipIndex.peersContaining(s.cidr.family, s.cidr.base, s.cidr.prefix);
+    // Cilium mode: ipBlock never matches pod or node IPs.
+    return this.options.ipBlockMatchesPods ? this.ipIndex.peersContaining(s.ip.family, s.ip.value, bitsOf(s.ip.family)) : NO_PEERS;
+  }
+
+  /** [egress local, ingress local, egress peer, ingress peer] of an identity (or none) with ipBlock peers. */
+  private classify(identity: Identity | undefined, ipPeers: readonly number[]): readonly number[] {
+    const cached = identity?.classCache.get(ipPeers);
+    if (cached) return cached;
+    const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
+    const of = (d: Direction): number[] => matched.filter((p) => this.peers[p]!.direction === d);
+    const c = this.classes;
+    const out = [
+      identity ? c.egress.local(identity.isolatedBy.egress, undefined, '') : 0,
+      // Ingress named ports resolve on the subject: its port profile is part of its class.
+      identity ? c.ingress.local(identity.isolatedBy.ingress, identity.namedPorts, identity.profileKey) : 0,
+      // Egress named ports resolve on the destination: its profile is part of its class.
+      c.egress.peer(of('egress'), identity?.namedPorts, identity?.profileKey ?? ''),
+      c.ingress.peer(of('ingress'), undefined, ''),
+    ];
+    identity?.classCache.set(ipPeers, out);
+    return out;
+  }
+
+  private countRefs(cls: readonly number[] | undefined, by: 1 | -1): void {
+    if (!cls) return;
+    const c = this.classes;
+    c.egress.refLocal(cls[0]!, by);
+    c.ingress.refLocal(cls[1]!, by);
+    c.egress.refPeer(cls[2]!, by);
+    c.ingress.refPeer(cls[3]!, by);
+  }
+
+  private writeEntry(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
+    const ent = this.master.views.entries;
+    const o = e * ENTRY_STRIDE;
+    this.countRefs(this.entryClasses[e], -1);
+    this.entryClasses[e] = classes;
+    this.countRefs(classes, 1);
+    ent.set(fields, o);
+    this.master.touch('entries', o, o + ENTRY_STRIDE);
+  }
+
+  private classifyHost(h: Host): void {
+    const cls = this.classify(h.identity, this.ipPeersOf(h));
+    const f = this.fields;
+    f[E.podSlot] = h.pod ? h.pod.slot : 0;
+    f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
+    f[E.addrNode] = this.nodeIds.id(h.node);
+    f.set(cls, E.egressLocal);
+    f[7] = 0;
+    this.writeEntry(h.entry, f, cls);
+  }
+
+  private classifyRegion(entry: number, ipPeers: readonly number[]): void {
+    const f = this.fields;
+    f.fill(0);
+    const cls = this.classify(undefined, ipPeers);
+    f.set(cls, E.egressLocal);
+    this.writeEntry(entry, f, cls);
+  }
+
+  /** Finishes a batch: classifies what changed and rewrites the IPv6 host table if needed. */
+  commit(): void {
+    for (const s of this.stale) {
+      if (s === 'default') this.classifyRegion(0, []);
+      else if ('cidr' in s) this.classifyRegion(s.entry, this.ipPeersOf(s));
+      else this.classifyHost(s);
+    }
+    this.stale.clear();
+    if (this.hosts6Dirty) this.writeHosts6();
+  }
+
+  private writeHosts6(): void {
+    this.hosts6Dirty = false;
+    const list: { words: number[]; entry: number }[] = [];
+    for (const h of this.hosts.values()) if (h.ip.family === 6) list.push({ words: h.words, entry: h.entry });
+    // The table keeps its slot count (the image's capacity) until it would be more than half full.
+    this.master.ensure({ hosts6Slots: buildHosts6(list).slots });
+    const { table } = buildHosts6(list, this.master.caps.hosts6Slots);
+    this.master.views.hosts6.set(table);
+    this.master.touch('hosts6', 0, table.length);
+  }
+
+  /** What an entry of the committed image stands for; undefined for a free or unused entry. */
+  provenance(entry: number): EntryProvenance | undefined {
+    if (entry === 0) return { pod: undefined, identity: undefined, ipPeers: NO_PEERS };
+    const s = this.entryOwner[entry];
+    if (!s) return undefined;
+    const ipPeers = this.peersContaining(s);
+    return 'cidr' in s ? { pod: undefined, identity: undefined, ipPeers } : { pod: s.pod?.pod, identity: s.identity, ipPeers };
+  }
+}
+
+/** A trie in a growable JS array (the regions-only tries). */
+function plainTrie(): TrieStore {
+  let t = new Uint32Array(65536 + 256 * 16);
+  return {
+    get t() {
+      return t;
+    },
+    used: 0,
+    reserve(n: number) {
+      if (this.used + n <= t.length) return;
+      const next = new Uint32Array(Math.max(t.length * 2, this.used + n));
+      next.set(t);
+      t = next;
+    },
+    touch() {},
+  };
+}
