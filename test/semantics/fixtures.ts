@@ -5,6 +5,9 @@
  *
  * Every table runs on every engine (ENGINES): the same rows, the same expected verdicts.
  * Test names carry the engine (`[compiled] ...`), so a failure says which one disagrees.
+ * Explanations are checked on the engines that give them: a test of explanations alone is
+ * registered on EXPLAINING only; a test of both checks its verdicts on every engine and its
+ * explanations after `if (!engine.explains) return`.
  */
 import { describe } from 'vitest';
 import { cluster, evaluator } from '../helpers.js';
@@ -150,7 +153,7 @@ const liveApplied: Engine = {
     const size = Math.ceil(objects.length / 3);
     for (let i = 0; i < objects.length; i += size) {
       const r = dp.apply(objects.slice(i, i + size).map((object) => ({ op: 'apply' as const, object })));
-      if (!r.applied) throw new Error(r.issues.map((x) => x.message).join('\n'));
+      if (!r.applied || r.strategy !== 'incremental') throw new Error(`batch not applied incrementally (${r.reason ?? ''}): ${r.issues.map((x) => x.message).join('\n')}`);
     }
     return dp;
   },
