@@ -150,7 +150,8 @@ function readJSON(text: string, file: string, out: ReadResult): boolean {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
     return false; // YAML (a flow mapping) or broken JSON: the YAML reader reports it with a line
   }
   const lines = new JsonLines(text);
