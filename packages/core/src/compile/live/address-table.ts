@@ -1,19 +1,19 @@
 /**
  * The live image's address side: one entry per host address (a pod's or a node's) and per
- * ipBlock cidr or except (a region), the trie leaves and IPv6 host slots that lead to them,
- * and each entry's fields (pod slot, node ids, the four classes). Changes mark entries stale;
- * `commit()` classifies them once per batch, however many changes touched them.
+ * ipBlock cidr or except (a region), and the trie leaves and IPv6 host slots that lead to
+ * them (what the entries say is entry-writer.ts's). Changes mark entries stale; `commit()`
+ * classifies them once per batch, however many changes touched them.
  */
 import { addressWords, bitsOf, type Family, type IPAddress } from '../../ip/address.js';
 import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import type { ResolvedOptions } from '../../model/options.js';
 import type { Direction, Pod } from '../../model/types.js';
 import { IPBlockIndex } from '../address-space.js';
-import { buildHosts6, E, ENTRY_STRIDE } from '../layout.js';
+import { buildHosts6 } from '../layout.js';
 import { lookup4 } from '../lpm.js';
-import { NodeIds } from '../node-ids.js';
 import type { PeerInfo } from '../rule-table.js';
 import type { DirectionClasses } from './classes.js';
+import { EntryWriter } from './entry-writer.js';
 import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
 import type { MasterImage } from './master.js';
 import { NO_PEERS, type Host, type Identity, type Region } from './state.js';
@@ -31,7 +31,6 @@ export interface EntryProvenance {
 export class AddressTable {
   readonly hosts = new Map<number | string, Host>();
   private readonly regions = new Map<string, Region>();
-  private readonly nodeIds = new NodeIds();
   private ipIndex = new IPBlockIndex([]);
   private readonly ipBlockPeers: PeerInfo[] = [];
   /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
@@ -41,8 +40,6 @@ export class AddressTable {
   private readonly entryLength: number[] = [-1];
   /** Entry → the host or region it stands for (undefined: the default entry, or free). */
   private readonly entryOwner: (Host | Region | undefined)[] = [undefined];
-  /** Classes each entry uses, for reference counts (the garbage estimate). */
-  private readonly entryClasses: (readonly number[] | undefined)[] = [];
   private readonly freeEntries: number[] = [];
   private entryTop = 1;
   /** Entries whose classes must be computed again at the end of the batch. */
@@ -55,15 +52,16 @@ export class AddressTable {
   private hosts6Dirty = false;
   private hosts6Count = 0;
   private readonly lengthOf = (e: number): number => this.entryLength[e]!;
-  private readonly fields = new Uint32Array(ENTRY_STRIDE);
+  private readonly writer: EntryWriter;
 
   constructor(
     private readonly master: MasterImage,
     private readonly options: ResolvedOptions,
-    private readonly classes: Record<Direction, DirectionClasses>,
+    classes: Record<Direction, DirectionClasses>,
     /** All peers by id (the rule table's list, which grows). */
-    private readonly peers: readonly PeerInfo[],
+    peers: readonly PeerInfo[],
   ) {
+    this.writer = new EntryWriter(master, classes, peers);
     initTrie(master.trie4, 0);
     initTrie(master.trie6, 0);
     initTrie(this.regionTries[4], 0);
@@ -108,7 +106,7 @@ export class AddressTable {
       this.hosts6Count--;
       if (!this.hosts6Dirty) removeHost6(this.hostTable, h.words);
     }
-    this.writeEntry(h.entry, [0, 0, 0, 0, 0, 0, 0, 0]);
+    this.writer.clear(h.entry);
     this.entryOwner[h.entry] = undefined;
     this.freeEntries.push(h.entry);
   }
@@ -197,69 +195,12 @@ export class AddressTable {
     return this.options.ipBlockMatchesPods ? this.ipIndex.peersContaining(s.ip.family, s.ip.value, bitsOf(s.ip.family)) : NO_PEERS;
   }
 
-  /** [egress local, ingress local, egress peer, ingress peer] of an identity (or none) with ipBlock peers. */
-  private classify(identity: Identity | undefined, ipPeers: readonly number[]): readonly number[] {
-    const cached = identity?.classCache.get(ipPeers);
-    if (cached) return cached;
-    const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
-    const of = (d: Direction): number[] => matched.filter((p) => this.peers[p]!.direction === d);
-    const c = this.classes;
-    const out = [
-      identity ? c.egress.local(identity.isolatedBy.egress, undefined, '') : 0,
-      // Ingress named ports resolve on the subject: its port profile is part of its class.
-      identity ? c.ingress.local(identity.isolatedBy.ingress, identity.namedPorts, identity.profileKey) : 0,
-      // Egress named ports resolve on the destination: its profile is part of its class.
-      c.egress.peer(of('egress'), identity?.namedPorts, identity?.profileKey ?? ''),
-      c.ingress.peer(of('ingress'), undefined, ''),
-    ];
-    identity?.classCache.set(ipPeers, out);
-    return out;
-  }
-
-  private countRefs(cls: readonly number[] | undefined, by: 1 | -1): void {
-    if (!cls) return;
-    const c = this.classes;
-    c.egress.refLocal(cls[0]!, by);
-    c.ingress.refLocal(cls[1]!, by);
-    c.egress.refPeer(cls[2]!, by);
-    c.ingress.refPeer(cls[3]!, by);
-  }
-
-  private writeEntry(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
-    const ent = this.master.views.entries;
-    const o = e * ENTRY_STRIDE;
-    this.countRefs(this.entryClasses[e], -1);
-    this.entryClasses[e] = classes;
-    this.countRefs(classes, 1);
-    ent.set(fields, o);
-    this.master.touch('entries', o, o + ENTRY_STRIDE);
-  }
-
-  private classifyHost(h: Host): void {
-    const cls = this.classify(h.identity, this.ipPeersOf(h));
-    const f = this.fields;
-    f[E.podSlot] = h.pod ? h.pod.slot : 0;
-    f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
-    f[E.addrNode] = this.nodeIds.id(h.node);
-    f.set(cls, E.egressLocal);
-    f[7] = 0;
-    this.writeEntry(h.entry, f, cls);
-  }
-
-  private classifyRegion(entry: number, ipPeers: readonly number[]): void {
-    const f = this.fields;
-    f.fill(0);
-    const cls = this.classify(undefined, ipPeers);
-    f.set(cls, E.egressLocal);
-    this.writeEntry(entry, f, cls);
-  }
-
   /** Finishes a batch: classifies what changed and rewrites the IPv6 host table if needed. */
   commit(): void {
     for (const s of this.stale) {
-      if (s === 'default') this.classifyRegion(0, []);
-      else if ('cidr' in s) this.classifyRegion(s.entry, this.ipPeersOf(s));
-      else this.classifyHost(s);
+      if (s === 'default') this.writer.region(0, NO_PEERS);
+      else if ('cidr' in s) this.writer.region(s.entry, this.ipPeersOf(s));
+      else this.writer.host(s, this.ipPeersOf(s));
     }
     this.stale.clear();
     if (this.hosts6Dirty) this.writeHosts6();

@@ -126,6 +126,8 @@ export class LiveCompiler {
    * (namedPorts, selectorPeers, isolatedBy: policy ids) and the ipBlock peer ids containing it.
    * Undefined for an entry no address or prefix uses. A cell's row and column are the classes
    * of the entries' identities; the rules behind them are `rulesOf`, `rule` and `peer` below.
+   * selectorPeers may hold peers only deleted policies named (ids are never reused): no rule
+   * of a policy still there names them, so they allow nothing.
    */
   entryProvenance(entry: number): EntryProvenance | undefined {
     return this.addresses.provenance(entry);

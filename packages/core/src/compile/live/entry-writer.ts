@@ -1,0 +1,92 @@
+/**
+ * What a live image entry says: the pod slot, the node ids and the four classes of the
+ * address's identity (or none) with the ipBlock peers containing it. Entries keep reference
+ * counts on the classes they use, so the compiler can tell how much of the image is garbage.
+ */
+import type { Direction } from '../../model/types.js';
+import { E, ENTRY_STRIDE } from '../layout.js';
+import { NodeIds } from '../node-ids.js';
+import type { PeerInfo } from '../rule-table.js';
+import type { DirectionClasses } from './classes.js';
+import type { MasterImage } from './master.js';
+import type { Host, Identity } from './state.js';
+
+const EMPTY: readonly number[] = new Array<number>(ENTRY_STRIDE).fill(0);
+
+export class EntryWriter {
+  private readonly nodeIds = new NodeIds();
+  /** Classes each entry uses, for reference counts (the garbage estimate). */
+  private readonly entryClasses: (readonly number[] | undefined)[] = [];
+  private readonly fields = new Uint32Array(ENTRY_STRIDE);
+
+  constructor(
+    private readonly master: MasterImage,
+    private readonly classes: Record<Direction, DirectionClasses>,
+    /** All peers by id (the rule table's list, which grows). */
+    private readonly peers: readonly PeerInfo[],
+  ) {}
+
+  /** A host's entry: its pod and nodes, and the classes of its identity with these ipBlock peers. */
+  host(h: Host, ipPeers: readonly number[]): void {
+    const cls = this.classify(h.identity, ipPeers);
+    const f = this.fields;
+    f[E.podSlot] = h.pod ? h.pod.slot : 0;
+    f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
+    f[E.addrNode] = this.nodeIds.id(h.node);
+    f.set(cls, E.egressLocal);
+    f[7] = 0;
+    this.write(h.entry, f, cls);
+  }
+
+  /** A region's entry (or the default entry 0): no pod, no node, the classes of its ipBlock peers. */
+  region(entry: number, ipPeers: readonly number[]): void {
+    const f = this.fields;
+    f.fill(0);
+    const cls = this.classify(undefined, ipPeers);
+    f.set(cls, E.egressLocal);
+    this.write(entry, f, cls);
+  }
+
+  /** A freed entry: zeros, and no classes held. */
+  clear(entry: number): void {
+    this.write(entry, EMPTY);
+  }
+
+  /** [egress local, ingress local, egress peer, ingress peer] of an identity (or none) with ipBlock peers. */
+  private classify(identity: Identity | undefined, ipPeers: readonly number[]): readonly number[] {
+    const cached = identity?.classCache.get(ipPeers);
+    if (cached) return cached;
+    const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
+    const of = (d: Direction): number[] => matched.filter((p) => this.peers[p]!.direction === d);
+    const c = this.classes;
+    const out = [
+      identity ? c.egress.local(identity.isolatedBy.egress, undefined, '') : 0,
+      // Ingress named ports resolve on the subject: its port profile is part of its class.
+      identity ? c.ingress.local(identity.isolatedBy.ingress, identity.namedPorts, identity.profileKey) : 0,
+      // Egress named ports resolve on the destination: its profile is part of its class.
+      c.egress.peer(of('egress'), identity?.namedPorts, identity?.profileKey ?? ''),
+      c.ingress.peer(of('ingress'), undefined, ''),
+    ];
+    identity?.classCache.set(ipPeers, out);
+    return out;
+  }
+
+  private countRefs(cls: readonly number[] | undefined, by: 1 | -1): void {
+    if (!cls) return;
+    const c = this.classes;
+    c.egress.refLocal(cls[0]!, by);
+    c.ingress.refLocal(cls[1]!, by);
+    c.egress.refPeer(cls[2]!, by);
+    c.ingress.refPeer(cls[3]!, by);
+  }
+
+  private write(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
+    const ent = this.master.views.entries;
+    const o = e * ENTRY_STRIDE;
+    this.countRefs(this.entryClasses[e], -1);
+    this.entryClasses[e] = classes;
+    this.countRefs(classes, 1);
+    ent.set(fields, o);
+    this.master.touch('entries', o, o + ENTRY_STRIDE);
+  }
+}
