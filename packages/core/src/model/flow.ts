@@ -1,6 +1,6 @@
 /** Flows and the verdicts every engine returns for them. */
 import type { IPAddress } from '../ip/address.js';
-import type { Direction } from './types.js';
+import type { Direction, SelectorOperator } from './types.js';
 
 /**
  * One connection attempt, post-DNAT and pre-SNAT (the addresses policy sees).
@@ -47,7 +47,7 @@ export interface RuleRef {
   readonly portIndex: number | null;
 }
 
-/** Why one candidate rule of an isolating policy did not allow the flow. */
+/** Why one candidate rule of an isolating policy did not allow the flow: data, rendered by the CLI. */
 export interface RuleMiss {
   readonly policy: string;
   readonly direction: Direction;
@@ -55,7 +55,80 @@ export interface RuleMiss {
   readonly ruleIndex: number | null;
   readonly peerMatched: boolean;
   readonly portMatched: boolean;
-  readonly reason: string;
+  /** When no peer of the rule matched: the remote end and why each peer failed. */
+  readonly peers?: PeerMisses;
+  /** When no port of the rule matched: the flow's protocol and port and why each port failed. */
+  readonly ports?: PortMisses;
+}
+
+/** The remote end of a flow (the destination for egress, the source for ingress) and each peer's miss. */
+export interface PeerMisses {
+  readonly side: 'source' | 'destination';
+  readonly address: string;
+  /** `namespace/name` when the address is a pod's. */
+  readonly pod: string | null;
+  /** One entry per peer of the rule (`from[i]` / `to[i]`), in order. */
+  readonly misses: readonly PeerMiss[];
+}
+
+/**
+ * Why one peer does not match the remote end. ipBlock: the address is outside `cidr`, inside one
+ * of its `except` blocks, or (ipBlockMatchesPods: false) a pod's or node's address. Selector
+ * peers: the address is not a pod's, the pod is in another namespace than the policy's (a
+ * podSelector alone), or the first selector term its namespace's or its own labels fail.
+ */
+export type PeerMiss =
+  | { readonly kind: 'outside-block'; readonly cidr: string }
+  | { readonly kind: 'in-except'; readonly cidr: string; readonly except: string }
+  | { readonly kind: 'pod-or-node-address'; readonly cidr: string }
+  | { readonly kind: 'not-a-pod' }
+  | { readonly kind: 'other-namespace'; readonly namespace: string; readonly policyNamespace: string }
+  | { readonly kind: 'namespace-labels'; readonly namespace: string; readonly label: LabelMiss }
+  | { readonly kind: 'pod-labels'; readonly label: LabelMiss };
+
+/**
+ * The first selector term that fails: a matchLabels entry (`operator` 'Equals', one value) or a
+ * matchExpressions requirement. `actual`: the label's value, null when the label is missing.
+ */
+export interface LabelMiss {
+  readonly key: string;
+  readonly operator: 'Equals' | SelectorOperator;
+  readonly values: readonly string[];
+  readonly actual: string | null;
+}
+
+/** The flow's protocol (name) and port (null when it has none) and each port's miss. */
+export interface PortMisses {
+  readonly protocol: string;
+  readonly port: number | null;
+  /** One entry per port of the rule (`ports[i]`), in order. */
+  readonly misses: readonly PortMiss[];
+}
+
+/**
+ * Why one policy port does not match the flow. `port`: the policy port as written (`TCP 80`,
+ * `TCP 8000-8080`, `TCP http`). 'protocol': another protocol, or the flow has no port (ICMP);
+ * 'range': the number or range does not contain the flow's port; 'named': the name resolved on
+ * the destination pod to `resolved` (ascending, distinct; null: the destination is not a pod),
+ * which does not contain the flow's port.
+ */
+export type PortMiss =
+  | { readonly kind: 'protocol' | 'range'; readonly port: string }
+  | { readonly kind: 'named'; readonly port: string; readonly resolved: readonly number[] | null };
+
+/**
+ * The kinds of step a direction's decision takes, in order (model/decision.ts): the
+ * always-allowed cases (a reply, a pod reaching itself, ICMPv6 neighbour discovery by option),
+ * whether this end is a pod, whether a policy isolates it, its own node, then the rules.
+ */
+export type StepKind = 'reply' | 'self' | 'icmpv6-nd' | 'endpoint' | 'isolation' | 'local-node' | 'rules';
+
+/** A step's answer, as kube-network-policies' Accept | Deny | Next: the first that is not 'next' decides. */
+export type StepAnswer = 'allow' | 'deny' | 'next';
+
+export interface Step {
+  readonly step: StepKind;
+  readonly answer: StepAnswer;
 }
 
 export interface DirectionExplanation {
@@ -70,6 +143,8 @@ export interface DirectionExplanation {
   readonly allowedBy: readonly RuleRef[];
   /** For a deny: each candidate rule and why it failed. */
   readonly rejected: readonly RuleMiss[];
+  /** The steps taken, in order: every one answered 'next' but the last, which decided. */
+  readonly steps: readonly Step[];
 }
 
 export interface Explanation extends Verdict {

@@ -1,3 +1,4 @@
+import type { LabelMiss } from './flow.js';
 import type { Labels, Selector, SelectorRequirement } from './types.js';
 
 function requirementMatches(r: SelectorRequirement, labels: Labels): boolean {
@@ -26,3 +27,19 @@ export function selectorMatches(selector: Selector, labels: Labels): boolean {
 }
 
 export const EMPTY_SELECTOR: Selector = { matchLabels: {}, matchExpressions: [] };
+
+/**
+ * The first term of `selector` that `labels` fail (matchLabels in key order, then the
+ * expressions), as explain reports it; undefined when the selector matches.
+ */
+export function selectorMiss(selector: Selector, labels: Labels): LabelMiss | undefined {
+  const actual = (key: string): string | null => (Object.hasOwn(labels, key) ? labels[key]! : null);
+  const want = selector.matchLabels;
+  for (const key in want) {
+    if (!Object.hasOwn(labels, key) || labels[key] !== want[key]) return { key, operator: 'Equals', values: [want[key]!], actual: actual(key) };
+  }
+  for (const r of selector.matchExpressions) {
+    if (!requirementMatches(r, labels)) return { key: r.key, operator: r.operator, values: r.values, actual: actual(r.key) };
+  }
+  return undefined;
+}

@@ -3,14 +3,14 @@
  * It is the oracle every faster engine is fuzzed against, so it favours being obviously
  * right over being fast: no caches, no precomputation beyond the cluster index.
  */
-import { formatIP, ipEquals, unmapIPv4, type IPAddress } from '../ip/address.js';
-import { cidrContains } from '../ip/cidr.js';
+import { formatIP, ipEquals, unmapIPv4 } from '../ip/address.js';
 import { ClusterIndex } from '../model/cluster-index.js';
+import { decideDirection } from '../model/decision.js';
 import type { DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef, Verdict } from '../model/flow.js';
-import { describeAddress, describePort } from '../model/describe.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
+import { namedPortNumbers, peerMisses, peerMiss, portMiss, portMisses, type PeerTarget } from '../model/rule-miss.js';
 import { selectorMatches } from '../model/selector.js';
-import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Peer, type Pod, type PolicyPort, type Rule } from '../model/types.js';
+import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Pod, type PolicyProtocol } from '../model/types.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
 import { checkOptions } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
@@ -24,10 +24,6 @@ interface Ends {
 
 const podName = (p: Pod | undefined): string | null => (p ? `${p.namespace}/${p.name}` : null);
 
-function always(direction: Direction, endpoint: Pod | undefined, reason: 'self' | 'reply' | 'icmpv6-nd'): DirectionExplanation {
-  return { direction, endpoint: podName(endpoint), decision: 'allowed', reason, isolatedBy: [], allowedBy: [], rejected: [] };
-}
-
 export class ReferenceEvaluator {
   readonly index: ClusterIndex;
   readonly options: ResolvedOptions;
@@ -40,27 +36,17 @@ export class ReferenceEvaluator {
 
   /** The verdict alone. Throws RangeError for a flow whose two ends are of different families. */
   verdict(input: Flow): Verdict {
-    const flow = this.normalize(input);
-    const ends: Ends = { flow, srcPod: this.index.podByIP(flow.src), dstPod: this.index.podByIP(flow.dst) };
-    if (this.alwaysAllowed(ends)) return { allowed: true, egress: 'allowed', ingress: 'allowed' };
+    const ends = this.ends(input);
     const egress = this.direction('egress', ends, false).decision;
     const ingress = this.direction('ingress', ends, false).decision;
     return { allowed: egress !== 'denied' && ingress !== 'denied', egress, ingress };
   }
 
   explain(input: Flow): Explanation {
-    const flow = this.normalize(input);
-    const ends: Ends = { flow, srcPod: this.index.podByIP(flow.src), dstPod: this.index.podByIP(flow.dst) };
-    let egress: DirectionExplanation;
-    let ingress: DirectionExplanation;
-    const special = this.alwaysAllowed(ends);
-    if (special) {
-      egress = always('egress', ends.srcPod, special);
-      ingress = always('ingress', ends.dstPod, special);
-    } else {
-      egress = this.direction('egress', ends, true);
-      ingress = this.direction('ingress', ends, true);
-    }
+    const ends = this.ends(input);
+    const { flow } = ends;
+    const egress = this.direction('egress', ends, true);
+    const ingress = this.direction('ingress', ends, true);
     const ok = (d: DirectionExplanation): boolean => d.decision !== 'denied';
     return {
       allowed: ok(egress) && ok(ingress),
@@ -75,129 +61,79 @@ export class ReferenceEvaluator {
     };
   }
 
-  private normalize(flow: Flow): Flow {
-    let { src, dst } = flow;
+  private ends(input: Flow): Ends {
+    let { src, dst } = input;
     if (this.options.ipv4MappedAsIPv4) {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }
     assertOneFamily(src, dst);
-    return { ...flow, src, dst };
-  }
-
-  private alwaysAllowed(ends: Ends): 'self' | 'reply' | 'icmpv6-nd' | undefined {
-    const { flow, srcPod, dstPod } = ends;
-    if (flow.established) return 'reply';
-    if (srcPod && srcPod === dstPod) return 'self';
-    if (
-      this.options.allowICMPv6NeighborDiscovery &&
-      flow.protocol === PROTOCOL_NUMBERS.ICMPv6 &&
-      flow.icmpType !== undefined &&
-      flow.icmpType >= 133 &&
-      flow.icmpType <= 137
-    ) {
-      return 'icmpv6-nd';
-    }
-    return undefined;
+    const flow = { ...input, src, dst };
+    return { flow, srcPod: this.index.podByIP(src), dstPod: this.index.podByIP(dst) };
   }
 
   /**
-   * Egress is judged on the source pod, ingress on the destination pod (§2.1). Without
-   * `detail` it stops at the first matching rule and writes no reasons (the same logic,
-   * minus the words).
+   * Egress is judged on the source pod, ingress on the destination pod (§2.1), through the
+   * steps of model/decision.ts. Without `detail` the rules step stops at the first matching
+   * rule and writes no misses (the same logic, minus the words).
    */
   private direction(direction: Direction, ends: Ends, detail: boolean): DirectionExplanation {
-    const { flow } = ends;
-    const subject = direction === 'egress' ? ends.srcPod : ends.dstPod;
-    const base = { direction, endpoint: podName(subject), isolatedBy: [] as string[], allowedBy: [] as RuleRef[], rejected: [] as RuleMiss[] };
-    if (!subject) return { ...base, decision: 'not-applicable', reason: 'not-a-pod' };
-
-    const isolating = this.index
-      .policiesIn(subject.namespace)
-      .filter((p) => p.affects[direction] && selectorMatches(p.podSelector, subject.labels));
-    if (isolating.length === 0) return { ...base, decision: 'not-isolated', reason: 'no-policy' };
-    const isolatedBy = isolating.map(policyKey);
-
-    // "Ingress from the pod's own node is always allowed" (API field doc, §2.9).
+    const { flow, srcPod, dstPod } = ends;
+    const subject = direction === 'egress' ? srcPod : dstPod;
+    const isolating = (): NetworkPolicy[] =>
+      this.index.policiesIn(subject!.namespace).filter((p) => p.affects[direction] && selectorMatches(p.podSelector, subject!.labels));
     const peerAddr = direction === 'egress' ? flow.dst : flow.src;
-    const localNode = subject.nodeName ? this.index.ipsOfNode(subject.nodeName).some((ip) => ipEquals(ip, peerAddr)) : false;
-    if (localNode && (direction === 'ingress' ? this.options.allowIngressFromLocalNode : this.options.allowEgressToLocalNode)) {
-      return { ...base, isolatedBy, decision: 'allowed', reason: 'local-node' };
-    }
+    return decideDirection({
+      direction,
+      endpoint: podName(subject),
+      reply: () => flow.established === true,
+      self: () => srcPod !== undefined && srcPod === dstPod,
+      neighborDiscovery: () =>
+        this.options.allowICMPv6NeighborDiscovery && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= 133 && flow.icmpType <= 137,
+      isolatedBy: () => isolating().map(policyKey),
+      localNode: () =>
+        (direction === 'ingress' ? this.options.allowIngressFromLocalNode : this.options.allowEgressToLocalNode) &&
+        subject?.nodeName !== undefined &&
+        this.index.ipsOfNode(subject.nodeName).some((ip) => ipEquals(ip, peerAddr)),
+      rules: () => this.rules(direction, ends, isolating(), detail),
+    });
+  }
 
+  /** Every rule of the isolating policies that allows the flow, and (with `detail`) every miss. */
+  private rules(direction: Direction, ends: Ends, isolating: readonly NetworkPolicy[], detail: boolean): { allowedBy: RuleRef[]; rejected: RuleMiss[] } {
+    const { flow } = ends;
+    const peerPod = direction === 'egress' ? ends.dstPod : ends.srcPod;
+    const address = direction === 'egress' ? flow.dst : flow.src;
+    const isNode = this.index.nodeByIP(address) !== undefined;
+    // Named ports always resolve on the destination pod, for both directions (§2.5).
+    const resolve = (name: string, protocol: PolicyProtocol): number[] | null => namedPortNumbers(ends.dstPod, name, protocol, this.options.initContainerPorts);
     const allowedBy: RuleRef[] = [];
     const rejected: RuleMiss[] = [];
     for (const policy of isolating) {
       if (!detail && allowedBy.length > 0) break;
+      const name = policyKey(policy);
       const rules = policy[direction];
-      if (rules.length === 0) {
-        rejected.push({ policy: policyKey(policy), direction, ruleIndex: null, peerMatched: false, portMatched: false, reason: `${policyKey(policy)} has no ${direction} rules: it only isolates` });
-      }
+      if (rules.length === 0) rejected.push({ policy: name, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+      const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: peerPod, isNode, namespaceLabels: (ns) => this.index.namespaceLabels(ns), ipBlockMatchesPods: this.options.ipBlockMatchesPods };
       rules.forEach((rule, ruleIndex) => {
-        const m = this.ruleMatch(rule, policy, direction, ends);
-        if (m.peerIndex !== undefined && m.portIndex !== undefined) {
-          allowedBy.push({ policy: policyKey(policy), direction, ruleIndex, peerIndex: m.peerIndex, portIndex: m.portIndex });
+        // First matching peer and port; null = the list is empty (matches all); -1 = no match.
+        const peerIndex = rule.peers.length === 0 ? null : rule.peers.findIndex((p) => peerMiss(p, target) === undefined);
+        const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
+        if (peerIndex !== -1 && portIndex !== -1) {
+          allowedBy.push({ policy: name, direction, ruleIndex, peerIndex, portIndex });
         } else if (detail) {
-          rejected.push({ policy: policyKey(policy), direction, ruleIndex, peerMatched: m.peerIndex !== undefined, portMatched: m.portIndex !== undefined, reason: this.missReason(rule, direction, ends, m) });
+          rejected.push({
+            policy: name,
+            direction,
+            ruleIndex,
+            peerMatched: peerIndex !== -1,
+            portMatched: portIndex !== -1,
+            ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, target) }),
+            ...(portIndex === -1 && { ports: portMisses(rule.ports, flow, resolve) }),
+          });
         }
       });
     }
-    if (allowedBy.length > 0) return { ...base, isolatedBy, decision: 'allowed', reason: 'rule', allowedBy };
-    return { ...base, isolatedBy, decision: 'denied', reason: 'no-rule-matched', rejected };
+    return { allowedBy, rejected };
   }
-
-  /** First matching peer and port; null = the list is empty (matches all); undefined = no match. */
-  private ruleMatch(rule: Rule, policy: NetworkPolicy, direction: Direction, ends: Ends): { peerIndex: number | null | undefined; portIndex: number | null | undefined } {
-    const peerAddr = direction === 'egress' ? ends.flow.dst : ends.flow.src;
-    const peerPod = direction === 'egress' ? ends.dstPod : ends.srcPod;
-    const peerIndex = rule.peers.length === 0 ? null : indexOrUndefined(rule.peers.findIndex((p) => this.peerMatches(p, policy, peerAddr, peerPod)));
-    // Named ports always resolve on the destination pod, for both directions (§2.5).
-    const portIndex = rule.ports.length === 0 ? null : indexOrUndefined(rule.ports.findIndex((p) => this.portMatches(p, ends.flow, ends.dstPod)));
-    return { peerIndex, portIndex };
-  }
-
-  private peerMatches(peer: Peer, policy: NetworkPolicy, addr: IPAddress, pod: Pod | undefined): boolean {
-    if (peer.kind === 'ipBlock') {
-      if (!this.options.ipBlockMatchesPods && (pod || this.index.nodeByIP(addr) !== undefined)) return false;
-      const { cidr, except } = peer.ipBlock;
-      return cidrContains(cidr, addr) && !except.some((e) => cidrContains(e, addr));
-    }
-    if (!pod) return false; // selectors only ever match pods
-    // A podSelector alone is scoped to the policy's namespace (§1.4).
-    const namespaceOK = peer.namespaceSelector
-      ? selectorMatches(peer.namespaceSelector, this.index.namespaceLabels(pod.namespace))
-      : pod.namespace === policy.namespace;
-    const podOK = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
-    return namespaceOK && podOK;
-  }
-
-  private portMatches(port: PolicyPort, flow: Flow, owner: Pod | undefined): boolean {
-    // A rule with ports is L4-specific: it never matches ICMP or other protocols (§2.6).
-    if (flow.protocol !== PROTOCOL_NUMBERS[port.protocol] || flow.port === undefined) return false;
-    if (port.port === undefined) return true;
-    if (typeof port.port === 'number') return flow.port >= port.port && flow.port <= (port.endPort ?? port.port);
-    if (!owner) return false; // a named port never matches a non-pod destination
-    return owner.ports.some(
-      (cp) => cp.name === port.port && cp.protocol === port.protocol && cp.port === flow.port && (this.options.initContainerPorts || !cp.init),
-    );
-  }
-
-  private missReason(rule: Rule, direction: Direction, ends: Ends, m: { peerIndex: number | null | undefined; portIndex: number | null | undefined }): string {
-    const parts: string[] = [];
-    if (m.peerIndex === undefined) {
-      const side = direction === 'egress' ? 'destination' : 'source';
-      const addr = direction === 'egress' ? ends.flow.dst : ends.flow.src;
-      const pod = direction === 'egress' ? ends.dstPod : ends.srcPod;
-      parts.push(`${side} ${describeAddress(addr, pod)} matches none of its ${rule.peers.length} peer(s)`);
-    }
-    if (m.portIndex === undefined) {
-      const what = ends.flow.port !== undefined ? `${protocolName(ends.flow.protocol)}/${ends.flow.port}` : protocolName(ends.flow.protocol);
-      parts.push(`${what} matches none of its ports (${rule.ports.map(describePort).join(', ')})`);
-    }
-    return parts.join('; ');
-  }
-}
-
-function indexOrUndefined(i: number): number | undefined {
-  return i < 0 ? undefined : i;
 }

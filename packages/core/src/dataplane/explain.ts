@@ -1,0 +1,132 @@
+/**
+ * Explain for an image: the decision steps of model/decision.ts answered from the image's
+ * provenance (who owns each entry, which policies isolate it, which peers it matches, each
+ * rule's terms), then checked against the kernel's own answer for the same flow, direction by
+ * direction, so a trace can never silently disagree with the datapath. compile()'s provenance
+ * and the live compiler's both fit `ImageProvenance`.
+ */
+import { F, H } from '../compile/layout.js';
+import type { NamedPorts } from '../compile/pod-identity.js';
+import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
+import type { Kernel } from '../kernels/js-kernel.js';
+import { decideDirection, isFlowWideStep } from '../model/decision.js';
+import type { DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef } from '../model/flow.js';
+import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
+import { peerMisses, portMiss, portMisses, type PeerTarget } from '../model/rule-miss.js';
+import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyProtocol, type Rule } from '../model/types.js';
+import { decodeVerdict, DECISIONS } from './decode.js';
+import { portArgument } from './image-dataplane.js';
+import { namedKey } from '../compile/pod-identity.js';
+
+/** What an image entry stands for (compile()'s Provenance entries, the live compiler's EntryProvenance). */
+export interface EntryFacts {
+  readonly pod: Pod | undefined;
+  readonly identity: { readonly namedPorts: NamedPorts; readonly selectorPeers: readonly number[]; readonly isolatedBy: Readonly<Record<Direction, readonly number[]>> } | undefined;
+  /** The ipBlock peer ids containing the entry's address or prefix. */
+  readonly ipPeers: readonly number[];
+}
+
+/** An image's provenance as explain reads it. Ids are the compiler's policy, rule and peer ids. */
+export interface ImageProvenance {
+  /** EvaluationOptions.ipBlockMatchesPods the image was compiled with (it names the why of an ipBlock miss). */
+  readonly ipBlockMatchesPods: boolean;
+  entry(entry: number): EntryFacts | undefined;
+  policy(id: number): NetworkPolicy;
+  /** Rule ids of a policy in a direction (empty when the policy does not affect it). */
+  rulesOf(policy: number, direction: Direction): readonly number[];
+  /** `index`: the rule's position in the policy's list; `peerIds[i]` is `rule.peers[i]`'s id. */
+  rule(id: number): { readonly index: number; readonly rule: Rule; readonly peerIds: readonly number[] };
+  namespaceLabels(namespace: string): Labels;
+  isNodeAddress(ip: IPAddress): boolean;
+}
+
+const ND_FIRST = 133;
+const ND_LAST = 137;
+
+/** Explains `flow` between resolved entries `s` and `d` of `kernel`'s image. */
+export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, s: number, d: number): Explanation {
+  const flags = kernel.views.header[H.flags]!;
+  const mapped = (flags & F.ipv4MappedAsIPv4) !== 0;
+  const src = mapped ? unmapIPv4(flow.src) : flow.src;
+  const dst = mapped ? unmapIPv4(flow.dst) : flow.dst;
+  const portArg = portArgument(flow);
+  const established = flow.established === true;
+  const v = decodeVerdict(kernel.decide(s, d, flow.protocol, portArg, established));
+  const special = kernel.special(s, d, flow.protocol, portArg, established);
+  const pc = kernel.portClass(flow.protocol, portArg);
+  const ends = [known(prov, s), known(prov, d)] as const;
+  const detail = (direction: Direction): DirectionExplanation => {
+    const [local, remote] = direction === 'egress' ? ends : [ends[1], ends[0]];
+    const isolating = local.identity?.isolatedBy[direction] ?? [];
+    const e = decideDirection({
+      direction,
+      endpoint: local.pod ? `${local.pod.namespace}/${local.pod.name}` : null,
+      reply: () => established,
+      self: () => ends[0].pod !== undefined && ends[0].pod === ends[1].pod,
+      neighborDiscovery: () =>
+        (flags & F.allowICMPv6NeighborDiscovery) !== 0 && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= ND_FIRST && flow.icmpType <= ND_LAST,
+      isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
+      localNode: () => kernel.localNode(direction, s, d),
+      rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1]),
+    });
+    // The steps, read from provenance, must say what the kernel's tables say.
+    const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc) : kernel.ingress(s, d, pc)]!;
+    if (e.decision !== kernelDecision || isFlowWideStep(e.steps[e.steps.length - 1]!.step) !== special) {
+      throw new Error(`internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${formatIP(src)} -> ${formatIP(dst)}`);
+    }
+    return e;
+  };
+  const egressDetail = detail('egress');
+  const ingressDetail = detail('ingress');
+  return {
+    ...v,
+    src: formatIP(src),
+    dst: formatIP(dst),
+    protocol: protocolName(flow.protocol),
+    ...(flow.port !== undefined && { port: flow.port }),
+    egressDetail,
+    ingressDetail,
+  };
+}
+
+function known(prov: ImageProvenance, entry: number): EntryFacts {
+  const e = prov.entry(entry);
+  if (!e) throw new Error(`internal error: the kernel resolved an address to entry ${entry}, which no address or prefix owns`);
+  return e;
+}
+
+/** The rules step from provenance: peers by the peer ids the remote entry matches, ports by the rule's terms. */
+function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts): { allowedBy: RuleRef[]; rejected: RuleMiss[] } {
+  const matched = new Set([...(remote.identity?.selectorPeers ?? []), ...remote.ipPeers]);
+  const address = direction === 'egress' ? flow.dst : flow.src;
+  // Named ports resolve on the destination (§2.5), through its identity's named-port profile.
+  const owner = destination.identity?.namedPorts;
+  const resolve = (name: string, protocol: PolicyProtocol): readonly number[] | null => (destination.pod ? owner?.get(namedKey(name, protocol)) ?? [] : null);
+  const allowedBy: RuleRef[] = [];
+  const rejected: RuleMiss[] = [];
+  for (const pi of isolating) {
+    const policy = prov.policy(pi);
+    const name = policyKey(policy);
+    const ruleIds = prov.rulesOf(pi, direction);
+    if (ruleIds.length === 0) rejected.push({ policy: name, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+    const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: remote.pod, isNode: prov.isNodeAddress(address), namespaceLabels: (ns) => prov.namespaceLabels(ns), ipBlockMatchesPods: prov.ipBlockMatchesPods };
+    for (const ruleId of ruleIds) {
+      const { index: ruleIndex, rule, peerIds } = prov.rule(ruleId);
+      const peerIndex = peerIds.length === 0 ? null : peerIds.findIndex((p) => matched.has(p));
+      const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
+      if (peerIndex !== -1 && portIndex !== -1) allowedBy.push({ policy: name, direction, ruleIndex, peerIndex, portIndex });
+      else {
+        rejected.push({
+          policy: name,
+          direction,
+          ruleIndex,
+          peerMatched: peerIndex !== -1,
+          portMatched: portIndex !== -1,
+          ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, target) }),
+          ...(portIndex === -1 && { ports: portMisses(rule.ports, flow, resolve) }),
+        });
+      }
+    }
+  }
+  return { allowedBy, rejected };
+}
