@@ -53,13 +53,16 @@ const SEED = [0xdeadbeef, 0x0badf00d] as const;
  * (1,024 buckets) keyed with `seed`: brute force, possible only with the key in hand.
  */
 function collidingPorts(seed: readonly [number, number], n: number): number[] {
-  const words = new Uint32Array(3);
+  // The hashed message (hash.ts): the words little-endian, then the 16-bit tag (family << 9 | protocol).
+  const message = new Uint8Array(14);
+  const dv = new DataView(message.buffer);
   const byBucket = new Map<number, number[]>();
   for (let sport = 1024; sport < 65536; sport++) {
-    words[0] = (sport << 16) | 8080;
-    words[1] = CLIENT;
-    words[2] = SERVER;
-    const b = halfSipHash13(seed[0], seed[1], words, 3, (4 << 9) | 6) & 1023;
+    dv.setUint32(0, (sport << 16) | 8080, true);
+    dv.setUint32(4, CLIENT, true);
+    dv.setUint32(8, SERVER, true);
+    dv.setUint16(12, (4 << 9) | 6, true);
+    const b = halfSipHash13(seed[0], seed[1], message) & 1023;
     (byBucket.get(b) ?? byBucket.set(b, []).get(b)!).push(sport);
   }
   const ports = [...byBucket.values()].reduce((a, b) => (b.length > a.length ? b : a)).slice(0, n);

@@ -36,9 +36,10 @@
  * (replies of a refused connection pass only where policy allows them too). Lookups thus
  * walk at most MAX_CHAIN nodes whatever the traffic.
  */
-import { hasIcmpId, type ParsedPacket } from '../packet/parse.js';
-import { halfSipHash13, randomSeed, type HashSeed } from './hash.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
+import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
+import { FRAGMENT, hasIcmpId, TCP, type ParsedPacket } from '../packet/parse.js';
+import { randomSeed, tupleHash, type HashSeed } from './hash.js';
 
 export type { HashSeed } from './hash.js';
 
@@ -160,11 +161,6 @@ export interface ConnectionEntry {
   readonly verdict: number;
 }
 
-const TCP_FIN = 1;
-const TCP_SYN = 2;
-const TCP_RST = 4;
-const TCP_ACK = 16;
-
 /** Result of `update`: the packet belongs to the connection, or the entry was closed for a reopen. */
 export const HIT = { pass: 0, reopen: 1 } as const;
 
@@ -177,7 +173,9 @@ const KIND_GENERIC = 3;
 const SEEN_REPLY = 1;
 const SEEN_FIN0 = 2;
 const SEEN_FIN1 = 4;
+/** A tag's fragment-entry bit; the family sits above it (tag = family << 9 | ... | protocol). */
 const FRAG_TAG = 0x100;
+const FAMILY_SHIFT = 9;
 
 /** The reply type of an ICMP query type (echo 8 → 0, timestamp 13 → 14, info 15 → 16; v6 128 → 129). */
 function queryReplyType(family: number, type: number): number {
@@ -189,14 +187,12 @@ export class Conntrack {
   readonly capacity: number;
   readonly timeouts: ConntrackTimeouts;
   readonly tcpLoose: boolean;
-  private readonly fam: Uint8Array;
   private readonly tag: Uint16Array;
   private readonly addr: Uint32Array;
   private readonly ports: Uint16Array;
   private readonly st: Uint8Array;
   private readonly seen: Uint8Array;
   private readonly verdictByte: Uint8Array;
-  private readonly slots: Uint8Array;
   private readonly expiry: Float64Array;
   private readonly touchedAt: Float64Array;
   private readonly prev: Int32Array;
@@ -215,24 +211,20 @@ export class Conntrack {
   private lookups = 0;
   private probes = 0;
   private longestProbe = 0;
-  private readonly k0: number;
-  private readonly k1: number;
+  /** The hash key (an Int32Array: read as small integers, never boxed). */
+  private readonly hashKey: Int32Array;
   /**
-   * The tuple's words for the hash (ports, then addresses), and the last tuple hashed with its
-   * bucket: an insert right after a missed lookup hashes the same tuple, and the keyed hash is
-   * worth ten comparisons.
+   * The bucket each node is chained in (node = id*2 + direction): removing an entry unlinks
+   * it without hashing its tuple again.
    */
-  private words = new Uint32Array(9);
-  private lastWords = new Uint32Array(9);
-  private lastLength = 0;
-  private lastTag = -1;
-  private lastBucket = 0;
-  // The key of the packet being looked up (set by key()).
-  private kS = 0;
-  private kD = 0;
-  private kTag = 0;
-  private kRS = 0;
-  private kRD = 0;
+  private readonly nodeBucket: Int32Array;
+  // The lookup key of the packet at hand (set by key()): its tag (protocol, fragment bit) and
+  // the "ports" of each direction: ports, or ICMP id and type, or a fragment id's two halves.
+  private keyTag = 0;
+  private keySrcPort = 0;
+  private keyDstPort = 0;
+  private replySrcPort = 0;
+  private replyDstPort = 0;
 
   constructor(options: ConntrackOptions = {}) {
     checkOptions('Conntrack options', options, CONNTRACK_OPTIONS);
@@ -244,16 +236,13 @@ export class Conntrack {
     this.tcpLoose = options.tcpLoose ?? true;
     const seed = options.seed ?? randomSeed();
     if (seed.length !== 2 || !seed.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) throw new RangeError('seed must be two unsigned 32-bit integers');
-    this.k0 = seed[0] | 0;
-    this.k1 = seed[1] | 0;
-    this.fam = new Uint8Array(n);
+    this.hashKey = Int32Array.of(seed[0], seed[1]);
     this.tag = new Uint16Array(n);
     this.addr = new Uint32Array(n * 8);
     this.ports = new Uint16Array(n * 4);
     this.st = new Uint8Array(n);
     this.seen = new Uint8Array(n);
     this.verdictByte = new Uint8Array(n);
-    this.slots = new Uint8Array(n);
     this.expiry = new Float64Array(n);
     this.touchedAt = new Float64Array(n);
     this.prev = new Int32Array(n);
@@ -263,6 +252,7 @@ export class Conntrack {
     this.buckets = new Int32Array(b).fill(-1);
     this.mask = b - 1;
     this.chain = new Int32Array(2 * n).fill(-1);
+    this.nodeBucket = new Int32Array(2 * n);
     this.flush();
   }
 
@@ -271,7 +261,7 @@ export class Conntrack {
   }
 
   stats(): ConntrackStats {
-    const bytes = [this.fam, this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.slots, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain].reduce((s, a) => s + a.byteLength, 0);
+    const bytes = [this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain, this.nodeBucket].reduce((s, a) => s + a.byteLength, 0);
     return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes, refused: this.refused, lookups: this.lookups, probes: this.probes, longestProbe: this.longestProbe };
   }
 
@@ -296,58 +286,36 @@ export class Conntrack {
       // IPv6 identifies a datagram's fragments by addresses and id alone (RFC 8200 §4.5): a
       // first fragment's protocol is the L4 one, a later fragment's the header after the
       // fragment header, which differ when options follow it. IPv4 adds the protocol.
-      this.kTag = (p.family === 4 ? p.protocol : 0) | FRAG_TAG;
-      this.kS = p.fragmentId >>> 16;
-      this.kD = p.fragmentId & 0xffff;
+      this.keyTag = (p.family << FAMILY_SHIFT) | FRAG_TAG | (p.family === 4 ? p.protocol : 0);
+      this.keySrcPort = p.fragmentId >>> 16;
+      this.keyDstPort = p.fragmentId & 0xffff;
       return KIND_PORTS;
     }
-    this.kTag = p.protocol;
+    this.keyTag = (p.family << FAMILY_SHIFT) | p.protocol;
     if (p.hasL4 === 0) {
-      if (p.fragment === 2) return KIND_NONE;
-      this.kS = this.kD = this.kRS = this.kRD = 0;
+      if (p.fragment === FRAGMENT.later) return KIND_NONE;
+      this.keySrcPort = this.keyDstPort = this.replySrcPort = this.replyDstPort = 0;
       return KIND_GENERIC;
     }
-    const proto = p.protocol;
-    if (proto === 6 || proto === 17 || proto === 132) {
-      this.kS = this.kRD = p.srcPort;
-      this.kD = this.kRS = p.dstPort;
+    if (hasPorts(p.protocol)) {
+      this.keySrcPort = this.replyDstPort = p.srcPort;
+      this.keyDstPort = this.replySrcPort = p.dstPort;
       return KIND_PORTS;
     }
     if (p.icmpId >= 0) {
-      this.kS = this.kRS = p.icmpId;
-      this.kD = p.icmpType;
-      this.kRD = queryReplyType(p.family, p.icmpType);
+      this.keySrcPort = this.replySrcPort = p.icmpId;
+      this.keyDstPort = p.icmpType;
+      this.replyDstPort = queryReplyType(p.family, p.icmpType);
       return KIND_QUERY;
     }
     if (p.icmpType >= 0) return KIND_NONE; // ICMP errors, ND, ...: judged per packet
-    this.kS = this.kD = this.kRS = this.kRD = 0;
+    this.keySrcPort = this.keyDstPort = this.replySrcPort = this.replyDstPort = 0;
     return KIND_GENERIC;
   }
 
-  private hash(fam: number, tag: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number, sp: number, dp: number): number {
-    const w = this.words;
-    w[0] = (sp << 16) | dp;
-    w[1] = a[ao]!;
-    w[2] = b[bo]!;
-    let n = 3;
-    if (fam === 6) {
-      for (let i = 1; i < 4; i++) {
-        w[n++] = a[ao + i]!;
-        w[n++] = b[bo + i]!;
-      }
-    }
-    const last = (fam << 9) | tag;
-    const prev = this.lastWords;
-    if (last === this.lastTag && n === this.lastLength) {
-      let same = true;
-      for (let i = 0; i < n && same; i++) same = w[i] === prev[i];
-      if (same) return this.lastBucket;
-    }
-    this.words = prev;
-    this.lastWords = w;
-    this.lastLength = n;
-    this.lastTag = last;
-    return (this.lastBucket = halfSipHash13(this.k0, this.k1, w, n, last) & this.mask);
+  /** The bucket of one direction of a tuple. */
+  private bucket(family: number, tag: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number, srcPort: number, dstPort: number): number {
+    return tupleHash(this.hashKey, family, tag, a, ao, b, bo, srcPort, dstPort) & this.mask;
   }
 
   /**
@@ -378,21 +346,21 @@ export class Conntrack {
     const kind = this.key(p, fragment);
     if (kind === KIND_NONE) return -1;
     const fam = p.family;
-    const tag = this.kTag;
-    const sp = this.kS;
-    const dp = this.kD;
+    const tag = this.keyTag;
+    const sp = this.keySrcPort;
+    const dp = this.keyDstPort;
     const src = p.src;
     const dst = p.dst;
     const addr = this.addr;
     const ports = this.ports;
-    let node = this.buckets[this.hash(fam, tag, src, 0, dst, 0, sp, dp)]!;
+    let node = this.buckets[this.bucket(fam, tag, src, 0, dst, 0, sp, dp)]!;
     this.lookups++;
     let probes = 0;
     while (node >= 0) {
       probes++;
       const id = node >>> 1;
       const dir = node & 1;
-      if (this.fam[id] === fam && this.tag[id] === tag && ports[id * 4 + dir * 2] === sp && ports[id * 4 + dir * 2 + 1] === dp) {
+      if (this.tag[id] === tag && ports[id * 4 + dir * 2] === sp && ports[id * 4 + dir * 2 + 1] === dp) {
         // Direction 0 stores (a, b); the reply direction sees (b, a).
         const so = id * 8 + dir * 4;
         const dO = id * 8 + 4 - dir * 4;
@@ -419,13 +387,13 @@ export class Conntrack {
 
   /** Whether a packet with no entry may open one (TCP: SYN, or a mid-stream ACK). */
   opens(p: ParsedPacket): boolean {
-    if (p.hasL4 === 0) return p.fragment !== 2;
-    if (p.protocol === 6) {
+    if (p.hasL4 === 0) return p.fragment !== FRAGMENT.later;
+    if (p.protocol === PROTOCOL_NUMBERS.TCP) {
       const f = p.tcpFlags;
-      if (f & TCP_RST) return false;
-      return (f & (TCP_SYN | TCP_ACK)) === TCP_SYN || (this.tcpLoose && (f & (TCP_SYN | TCP_ACK)) === TCP_ACK);
+      if (f & TCP.RST) return false;
+      return (f & (TCP.SYN | TCP.ACK)) === TCP.SYN || (this.tcpLoose && (f & (TCP.SYN | TCP.ACK)) === TCP.ACK);
     }
-    if (p.protocol === 17 || p.protocol === 132) return true;
+    if (hasPorts(p.protocol)) return true;
     if (p.icmpType >= 0) return p.icmpId >= 0 && queryReplyType(p.family, p.icmpType) >= 0 && hasIcmpId(p.family, p.icmpType);
     return true;
   }
@@ -441,8 +409,9 @@ export class Conntrack {
     const fam = p.family;
     const src = p.src;
     const dst = p.dst;
-    const h0 = this.hash(fam, this.kTag, src, 0, dst, 0, this.kS, this.kD);
-    const h1 = fragment ? -1 : this.hash(fam, this.kTag, dst, 0, src, 0, this.kRS, this.kRD);
+    const tag = this.keyTag;
+    const h0 = this.bucket(fam, tag, src, 0, dst, 0, this.keySrcPort, this.keyDstPort);
+    const h1 = fragment ? -1 : this.bucket(fam, tag, dst, 0, src, 0, this.replySrcPort, this.replyDstPort);
     // Both directions may share a bucket: then it needs room for two nodes.
     if (this.chainLength(h0, now) + (h1 === h0 ? 1 : 0) >= MAX_CHAIN || (h1 >= 0 && h1 !== h0 && this.chainLength(h1, now) >= MAX_CHAIN)) {
       this.refused++;
@@ -455,16 +424,15 @@ export class Conntrack {
     }
     const id = this.free;
     this.free = this.next[id]!;
-    this.fam[id] = fam;
-    this.tag[id] = this.kTag;
+    this.tag[id] = tag;
     const a = id * 8;
     this.addr.set(p.src, a);
     this.addr.set(p.dst, a + 4);
     const q = id * 4;
-    this.ports[q] = this.kS;
-    this.ports[q + 1] = this.kD;
-    this.ports[q + 2] = this.kRS;
-    this.ports[q + 3] = this.kRD;
+    this.ports[q] = this.keySrcPort;
+    this.ports[q + 1] = this.keyDstPort;
+    this.ports[q + 2] = this.replySrcPort;
+    this.ports[q + 3] = this.replyDstPort;
     this.seen[id] = 0;
     this.verdictByte[id] = verdict;
     const t = this.timeouts;
@@ -473,8 +441,8 @@ export class Conntrack {
     if (fragment) {
       state = CT.fragment;
       ttl = t.fragment;
-    } else if (p.protocol === 6 && p.hasL4 === 1) {
-      state = p.tcpFlags & TCP_SYN ? CT.synSent : CT.established;
+    } else if (p.protocol === PROTOCOL_NUMBERS.TCP && p.hasL4 === 1) {
+      state = p.tcpFlags & TCP.SYN ? CT.synSent : CT.established;
       ttl = state === CT.synSent ? t.tcpSynSent : t.tcpEstablished;
     } else {
       state = CT.unreplied;
@@ -483,13 +451,14 @@ export class Conntrack {
     this.st[id] = state;
     this.expiry[id] = now + ttl;
     this.touchedAt[id] = now;
-    // Hash slots: both directions, or one for fragment entries.
-    this.slots[id] = fragment ? 1 : 2;
+    // Hash slots: both directions, or one for fragment entries (CT.fragment).
     this.chain[id * 2] = this.buckets[h0]!;
     this.buckets[h0] = id * 2;
+    this.nodeBucket[id * 2] = h0;
     if (!fragment) {
       this.chain[id * 2 + 1] = this.buckets[h1]!;
       this.buckets[h1] = id * 2 + 1;
+      this.nodeBucket[id * 2 + 1] = h1;
     }
     // Most recently used at the head.
     this.prev[id] = -1;
@@ -517,18 +486,18 @@ export class Conntrack {
     let ttl: number;
     if (state <= CT.close) {
       const f = p.tcpFlags;
-      const syn = (f & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      if (f & TCP_RST) state = CT.close;
+      const syn = (f & (TCP.SYN | TCP.ACK)) === TCP.SYN;
+      if (f & TCP.RST) state = CT.close;
       else if (syn && (state === CT.timeWait || state === CT.close)) {
         this.remove(id);
         return HIT.reopen;
-      } else if (f & TCP_SYN) {
-        if (dir === 1 && f & TCP_ACK && state === CT.synSent) state = CT.synRecv;
+      } else if (f & TCP.SYN) {
+        if (dir === 1 && f & TCP.ACK && state === CT.synSent) state = CT.synRecv;
       } else {
-        if (f & TCP_FIN) seen |= dir === 0 ? SEEN_FIN0 : SEEN_FIN1;
+        if (f & TCP.FIN) seen |= dir === 0 ? SEEN_FIN0 : SEEN_FIN1;
         if ((seen & (SEEN_FIN0 | SEEN_FIN1)) === (SEEN_FIN0 | SEEN_FIN1)) state = CT.timeWait;
         else if (seen & (SEEN_FIN0 | SEEN_FIN1)) state = CT.finWait;
-        else if (f & TCP_ACK && (state === CT.synRecv || (state === CT.synSent && seen & SEEN_REPLY))) state = CT.established;
+        else if (f & TCP.ACK && (state === CT.synRecv || (state === CT.synSent && seen & SEEN_REPLY))) state = CT.established;
       }
       ttl =
         state === CT.synSent ? t.tcpSynSent
@@ -541,8 +510,8 @@ export class Conntrack {
       ttl = t.fragment;
     } else {
       if (seen & SEEN_REPLY) state = CT.replied;
-      const proto = this.tag[id]!;
-      ttl = proto === 17 || proto === 132 ? (state === CT.replied ? t.udpReplied : t.udp) : proto === 1 || proto === 58 ? t.icmp : t.generic;
+      const proto = this.tag[id]! & 0xff;
+      ttl = hasPorts(proto) ? (state === CT.replied ? t.udpReplied : t.udp) : proto === PROTOCOL_NUMBERS.ICMP || proto === PROTOCOL_NUMBERS.ICMPv6 ? t.icmp : t.generic;
     }
     this.st[id] = state;
     this.seen[id] = seen;
@@ -599,12 +568,8 @@ export class Conntrack {
   /** Drops an entry (id). */
   remove(id: number): void {
     if (this.st[id] === 0) return;
-    const fam = this.fam[id]!;
-    const tag = this.tag[id]!;
-    const a = id * 8;
-    const q = id * 4;
-    this.unlinkNode(id * 2, this.hash(fam, tag, this.addr, a, this.addr, a + 4, this.ports[q]!, this.ports[q + 1]!));
-    if (this.slots[id] === 2) this.unlinkNode(id * 2 + 1, this.hash(fam, tag, this.addr, a + 4, this.addr, a, this.ports[q + 2]!, this.ports[q + 3]!));
+    this.unlinkNode(id * 2, this.nodeBucket[id * 2]!);
+    if (this.st[id] !== CT.fragment) this.unlinkNode(id * 2 + 1, this.nodeBucket[id * 2 + 1]!);
     const p = this.prev[id]!;
     const n = this.next[id]!;
     if (p >= 0) this.next[p] = n;
@@ -654,7 +619,7 @@ export class Conntrack {
 
   entry(id: number): ConnectionEntry {
     const a = id * 8;
-    const fam = this.fam[id]!;
+    const fam = this.tag[id]! >> FAMILY_SHIFT;
     const words = fam === 4 ? 1 : 4;
     return {
       id,
