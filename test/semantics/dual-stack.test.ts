@@ -1,5 +1,6 @@
 // §2.10 dual-stack and IPv4-mapped IPv6.
 import { expect, test } from 'vitest';
+import { MixedFamiliesError } from '@netpol/core';
 import { flow } from '../helpers.js';
 import { describeEach, ENGINES, np, ns, pod, short } from './fixtures.js';
 
@@ -80,10 +81,10 @@ describeEach(ENGINES, 'legacy IPv4-mapped CIDRs in a policy (accepted with a war
 
 describeEach(ENGINES, 'mixed-family flows', (engine) => {
   const ev = engine.build(base);
-  test('verdict and explain throw RangeError', () => {
-    expect(() => ev.verdict(flow(WEB4, DB6, 'TCP', 1))).toThrow(RangeError);
-    expect(() => ev.verdict(flow('::ffff:10.0.0.2', DB4, 'TCP', 1))).toThrow(RangeError);
-    if (engine.explains) expect(() => ev.explain(flow(DB6, WEB4, 'TCP', 1))).toThrow(RangeError);
+  test('verdict and explain throw MixedFamiliesError (a RangeError)', () => {
+    expect(() => ev.verdict(flow(WEB4, DB6, 'TCP', 1))).toThrow(MixedFamiliesError);
+    expect(() => ev.verdict(flow('::ffff:10.0.0.2', DB4, 'TCP', 1))).toThrow(MixedFamiliesError);
+    if (engine.explains) expect(() => ev.explain(flow(DB6, WEB4, 'TCP', 1))).toThrow(MixedFamiliesError);
   });
 });
 
@@ -102,7 +103,7 @@ describeEach(ENGINES, 'ipv4MappedAsIPv4', (engine) => {
     expect(ev.verdict(flow('::ffff:198.51.100.1', '::ffff:10.0.0.1', 'TCP', 1)).allowed).toBe(false);
     expect(ev.verdict(flow('::ffff:203.0.113.5', DB4, 'TCP', 1)).allowed).toBe(true);
     // Still a family mismatch when one end is real IPv6.
-    expect(() => ev.verdict(flow('::ffff:203.0.113.5', DB6, 'TCP', 1))).toThrow(RangeError);
+    expect(() => ev.verdict(flow('::ffff:203.0.113.5', DB6, 'TCP', 1))).toThrow(MixedFamiliesError);
     if (!engine.explains) return;
     const e = ev.explain(flow('::ffff:203.0.113.5', '::ffff:10.0.0.1', 'TCP', 1));
     expect(e.ingressDetail.endpoint).toBe('app/db');
