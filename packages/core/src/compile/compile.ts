@@ -9,9 +9,11 @@ import type { Cluster, Direction, Pod } from '../model/types.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions } from '../model/options.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
+import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
 import { buildHosts6, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
+import { pushTo } from './multimap.js';
 import { NodeIds } from './node-ids.js';
 import type { NamedPorts } from './pod-identity.js';
 import { buildPortClasses, namedPortCuts, PortSetBuilder, PROTOCOL_SLOTS, rulePortCuts, type PortClasses } from './ports.js';
@@ -126,27 +128,19 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     // A pod's addresses never share an entry with another pod's (podSlot differs): no lookup.
     return host && host.podSlot ? entries.append(make) : entries.intern(fields.join(','), make);
   };
-  /** [egress local, ingress local, egress peer, ingress peer] classes. */
+  /** [egress local, ingress local, egress peer, ingress peer] classes, interned in that order. */
   function classify(identity: Identity | undefined, ipPeers: readonly number[]): number[] {
-    const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
-    const peerClass = (d: Direction, named: NamedPorts | undefined, profile: string): number => {
-      const ids = matched.filter((p) => peerDirection[p] === d);
-      return classes[`${d}Peer`].intern(`${ids.join(',')}|${profile}`, () => ({ peers: new Set(ids), profileKey: profile, ...(named && { namedPorts: named }) }));
-    };
+    const keys = entryClassKeys(identity, ipPeers, (p) => peerDirection[p]!);
     const localClass = (d: Direction): number => {
-      if (!identity || identity.isolatedBy[d].length === 0) return 0;
-      const pols = identity.isolatedBy[d];
-      // Ingress named ports resolve on the subject: its port profile is part of its class.
-      const profile = d === 'ingress' ? identity.profileKey : '';
-      return classes[`${d}Local`].intern(`${pols.join(',')}|${profile}`, () => ({ policies: pols, profileKey: profile, ...(d === 'ingress' && { namedPorts: identity.namedPorts }) }));
+      const { ids: policies, namedPorts, profileKey } = keys.local[d];
+      if (policies.length === 0) return 0;
+      return classes[`${d}Local`].intern(classKeyText(policies, profileKey), () => ({ policies, profileKey, ...(namedPorts && { namedPorts }) }));
     };
-    return [
-      localClass('egress'),
-      localClass('ingress'),
-      // Egress named ports resolve on the destination: its profile is part of its class.
-      peerClass('egress', identity?.namedPorts, identity?.profileKey ?? ''),
-      peerClass('ingress', undefined, ''),
-    ];
+    const peerClass = (d: Direction): number => {
+      const { ids, namedPorts, profileKey } = keys.peer[d];
+      return classes[`${d}Peer`].intern(classKeyText(ids, profileKey), () => ({ peers: new Set(ids), profileKey, ...(namedPorts && { namedPorts }) }));
+    };
+    return [localClass('egress'), localClass('ingress'), peerClass('egress'), peerClass('ingress')];
   }
 
   const prefixes: Record<Family, Prefix[]> = { 4: [], 6: [] };
@@ -196,11 +190,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const localList = classes[`${d}Local`].values;
     const byPeer = new Map<number, number[]>();
     peerList.forEach((pc, i) => {
-      for (const p of pc.peers) {
-        const list = byPeer.get(p);
-        if (list) list.push(i);
-        else byPeer.set(p, [i]);
-      }
+      for (const p of pc.peers) pushTo(byPeer, p, i);
     });
     // The peer classes each rule matches, computed once per rule.
     const all = Array.from(peerList, (_, i) => i);

@@ -6,6 +6,7 @@ import type { ClusterIndex } from '../model/cluster-index.js';
 import { selectorMatches } from '../model/selector.js';
 import type { Direction, NetworkPolicy, Pod, PolicyPort, Selector } from '../model/types.js';
 import type { ResolvedOptions } from '../model/options.js';
+import { pushTo } from './multimap.js';
 import { identityKey, labelPairKey, namedKey, namedPortProfile, type NamedPorts } from './pod-identity.js';
 import { RuleTable, type PeerInfo, type RuleInfo } from './rule-table.js';
 
@@ -60,9 +61,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
       const identity: Identity = { id, namespace: pod.namespace, labels: pod.labels, namedPorts: ports, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] } };
       identities.push(identity);
       byKey.set(key, id);
-      const list = byNamespace.get(pod.namespace) ?? [];
-      list.push(identity);
-      byNamespace.set(pod.namespace, list);
+      pushTo(byNamespace, pod.namespace, identity);
     }
     identityOf.set(pod, id);
   }
@@ -70,14 +69,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   // Index identities by label pair per namespace: a selector with matchLabels only looks
   // at the identities carrying its rarest pair.
   const byPair = new Map<string, Identity[]>();
-  for (const identity of identities) {
-    for (const k in identity.labels) {
-      const pair = labelPairKey(identity.namespace, k, identity.labels[k]);
-      const list = byPair.get(pair);
-      if (list) list.push(identity);
-      else byPair.set(pair, [identity]);
-    }
-  }
+  for (const identity of identities) for (const k in identity.labels) pushTo(byPair, labelPairKey(identity.namespace, k, identity.labels[k]), identity);
   const candidates = (ns: string, selector: Selector | undefined): readonly Identity[] => {
     const all = byNamespace.get(ns) ?? [];
     if (!selector) return all;

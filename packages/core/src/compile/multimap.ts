@@ -1,4 +1,4 @@
-/** Maps of lists and of sets, the indexes the live compiler keeps. */
+/** Maps of lists and of sets, the indexes both compilers keep. */
 
 export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

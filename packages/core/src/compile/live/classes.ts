@@ -8,10 +8,11 @@
  * make a new row split old columns).
  */
 import type { Direction } from '../../model/types.js';
+import { classKeyText, type ClassKey } from '../entry-classes.js';
 import type { RuleInfo } from '../rule-table.js';
 import type { NamedPorts } from '../pod-identity.js';
 import type { MasterImage } from './master.js';
-import { pushTo } from './multimap.js';
+import { pushTo } from '../multimap.js';
 import type { LivePorts } from './ports.js';
 
 export interface LocalClass {
@@ -75,9 +76,9 @@ export class DirectionClasses {
   }
 
   /** The local class of these policies (empty: 0, not isolated); computes its row when new. */
-  local(policies: readonly number[], namedPorts: NamedPorts | undefined, profileKey: string): number {
+  local({ ids: policies, namedPorts, profileKey }: ClassKey): number {
     if (policies.length === 0) return 0;
-    const key = `${policies.join(',')}|${profileKey}`;
+    const key = classKeyText(policies, profileKey);
     let id = this.localIds.get(key);
     if (id !== undefined) return id;
     id = this.locals.length;
@@ -91,8 +92,8 @@ export class DirectionClasses {
   }
 
   /** The peer class of these peer ids (ascending, this direction only); computes its column when new. */
-  peer(peers: readonly number[], namedPorts: NamedPorts | undefined, profileKey: string): number {
-    const key = `${peers.join(',')}|${profileKey}`;
+  peer({ ids: peers, namedPorts, profileKey }: ClassKey): number {
+    const key = classKeyText(peers, profileKey);
     let id = this.peerIds.get(key);
     if (id !== undefined) return id;
     id = this.peerClasses.length;
@@ -120,7 +121,7 @@ export class DirectionClasses {
     const stride = this.stride;
     const n = this.peerClasses.length;
     const ps = local.policies;
-    const base = ps.length > 1 ? this.localIds.get(`${ps.slice(0, -1).join(',')}|${local.profileKey}`) : undefined;
+    const base = ps.length > 1 ? this.localIds.get(classKeyText(ps.slice(0, -1), local.profileKey)) : undefined;
     let row: Uint32Array;
     if (base !== undefined) {
       row = Uint32Array.from(this.cells.subarray(base * stride, base * stride + n));

@@ -24,7 +24,7 @@ import { AddressTable, type EntryProvenance } from './address-table.js';
 import { DirectionClasses } from './classes.js';
 import { IdentityIndex } from './identity-index.js';
 import { MasterImage } from './master.js';
-import { addTo, deleteFrom } from './multimap.js';
+import { addTo, deleteFrom } from '../multimap.js';
 import { AddressOwners } from './owners.js';
 import { LivePorts } from './ports.js';
 import { RuleIndex } from './rule-index.js';

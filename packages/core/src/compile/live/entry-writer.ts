@@ -4,6 +4,7 @@
  * counts on the classes they use, so the compiler can tell how much of the image is garbage.
  */
 import type { Direction } from '../../model/types.js';
+import { entryClassKeys } from '../entry-classes.js';
 import { E, ENTRY_STRIDE } from '../layout.js';
 import { NodeIds } from '../node-ids.js';
 import type { PeerInfo } from '../rule-table.js';
@@ -56,17 +57,9 @@ export class EntryWriter {
   private classify(identity: Identity | undefined, ipPeers: readonly number[]): readonly number[] {
     const cached = identity?.classCache.get(ipPeers);
     if (cached) return cached;
-    const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
-    const of = (d: Direction): number[] => matched.filter((p) => this.peers[p]!.direction === d);
+    const { local, peer } = entryClassKeys(identity, ipPeers, (p) => this.peers[p]!.direction);
     const c = this.classes;
-    const out = [
-      identity ? c.egress.local(identity.isolatedBy.egress, undefined, '') : 0,
-      // Ingress named ports resolve on the subject: its port profile is part of its class.
-      identity ? c.ingress.local(identity.isolatedBy.ingress, identity.namedPorts, identity.profileKey) : 0,
-      // Egress named ports resolve on the destination: its profile is part of its class.
-      c.egress.peer(of('egress'), identity?.namedPorts, identity?.profileKey ?? ''),
-      c.ingress.peer(of('ingress'), undefined, ''),
-    ];
+    const out = [c.egress.local(local.egress), c.ingress.local(local.ingress), c.egress.peer(peer.egress), c.ingress.peer(peer.ingress)];
     identity?.classCache.set(ipPeers, out);
     return out;
   }

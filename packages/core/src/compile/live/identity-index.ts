@@ -11,7 +11,7 @@ import type { Labels, Peer, Pod } from '../../model/types.js';
 import { identityKey, labelPairKey, namedPortProfile } from '../pod-identity.js';
 import { namedPortCuts, type PortCut } from '../ports.js';
 import type { PeerInfo } from '../rule-table.js';
-import { addTo, deleteFrom, pushTo } from './multimap.js';
+import { addTo, deleteFrom, pushTo } from '../multimap.js';
 import { DIRECTIONS, type Identity, type PolicyState } from './state.js';
 
 type SelectorPeer = Extract<Peer, { kind: 'selector' }>;

@@ -8,7 +8,7 @@ import type { Direction, NetworkPolicy } from '../../model/types.js';
 import { rulePortCuts, type PortCut } from '../ports.js';
 import { RuleTable, type PeerInfo, type RuleInfo } from '../rule-table.js';
 import type { RuleSource } from './classes.js';
-import { pushTo } from './multimap.js';
+import { pushTo } from '../multimap.js';
 import { NO_PEERS } from './state.js';
 
 export class RuleIndex implements RuleSource {
