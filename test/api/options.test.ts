@@ -121,8 +121,10 @@ describe('checkOptions', () => {
     expect(closestKey('native', ['shared', 'strict'])).toBeUndefined();
   });
 
-  it('a long unknown key is cut in the message', () => {
+  it('a long unknown key is cut in the message; at most 10 problems are listed', () => {
     expect(() => checkOptions('thing options', { ['k'.repeat(10_000)]: 1 }, SPEC)).toThrow(`unknown option "${'k'.repeat(60)}..."`);
+    const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`x${i}`, 1]));
+    expect(() => checkOptions('thing options', many, SPEC)).toThrow(/unknown option "x9"; and 990 more$/);
   });
 });
 

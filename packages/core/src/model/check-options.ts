@@ -22,6 +22,8 @@ export type OptionType =
 export type OptionSpec<T> = { readonly [K in keyof Required<T>]-?: OptionType };
 
 const MAX_SHOWN = 60;
+/** Problems listed in one error; an object of thousands of wrong keys says how many more. */
+const MAX_PROBLEMS = 10;
 const cut = (s: string): string => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...` : s);
 
 /** A value as an error names it: scalars as written, anything else by its type. */
@@ -61,8 +63,10 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
+    const limit = Math.max(2, Math.floor(k.length / 3));
+    if (Math.abs(key.length - k.length) > limit) continue; // at least that many edits: not worth computing
     const d = distance(key, k);
-    if (d < bestDistance && d <= Math.max(2, Math.floor(k.length / 3))) [best, bestDistance] = [k, d];
+    if (d < bestDistance && d <= limit) [best, bestDistance] = [k, d];
   }
   return best;
 }
@@ -87,6 +91,7 @@ export function checkOptions<T>(where: string, options: T | undefined, spec: Opt
       problems.push(`option ${JSON.stringify(key)} must be ${expectedText(t)}, not ${shown(value)}`);
     }
   }
+  if (problems.length > MAX_PROBLEMS) problems.splice(MAX_PROBLEMS, Infinity, `and ${problems.length - MAX_PROBLEMS} more`);
   if (problems.length > 0) throw new TypeError(`${where}: ${problems.join('; ')}`);
 }
 
