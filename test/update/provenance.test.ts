@@ -1,6 +1,7 @@
 // The live compiler's provenance (what explain reads: the pod, identity and ipBlock peers behind
-// an entry, the policies and peers behind an id) says what compile()'s provenance says for the
-// entries the same flows reach, built at once and after policies are replaced and deleted.
+// an entry, the policies and peers behind an id, namespace labels, node addresses) says what
+// compile()'s provenance says for the entries the same flows reach, built at once and after
+// policies are replaced and deleted.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ImageDataplane, type Cluster, type Flow } from '@netpol/core';
@@ -49,7 +50,9 @@ function agree(live: LiveCompiler, seed: number): void {
   const fresh = new EntryProbe(image, { native: 'off' });
   const probe = new EntryProbe(live.master.buffer, { native: 'off' });
   const flows = (fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }) as Flow[]).filter((f) => f.src.family === f.dst.family);
+  for (const ns of cluster.namespaces) expect(live.namespaceLabels(ns.name)).toEqual(provenance.index.namespaceLabels(ns.name));
   for (const f of flows) {
+    for (const ip of [f.src, f.dst]) expect(live.nodeOf(ip)).toBe(provenance.index.nodeByIP(ip));
     const want = fresh.reach(f).map((e) => provenance.entries[e]!);
     const got = probe.reach(f).map((e) => live.entryProvenance(e));
     for (let i = 0; i < 2; i++) {

@@ -146,6 +146,10 @@ export class LiveCompiler {
   peer(id: number): PeerInfo {
     return this.rules.peers[id]!;
   }
+  /** The node an address belongs to (node IPs first, then hostNetwork pods'), as ClusterIndex.nodeByIP. */
+  nodeOf(ip: IPAddress): string | undefined {
+    return this.owners.nodeOf(ipKey(ip));
+  }
 
   // ---- namespaces
 
@@ -158,7 +162,8 @@ export class LiveCompiler {
     if (this.namespaces.delete(name)) this.identities.namespaceChanged(name);
   }
 
-  private namespaceLabels(name: string): Labels {
+  /** A namespace's labels; only its name label when it was never given, as loading does. */
+  namespaceLabels(name: string): Labels {
     return this.namespaces.get(name)?.labels ?? { 'kubernetes.io/metadata.name': name };
   }
 

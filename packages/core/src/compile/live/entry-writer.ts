@@ -35,7 +35,7 @@ export class EntryWriter {
     f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
     f[E.addrNode] = this.nodeIds.id(h.node);
     f.set(cls, E.egressLocal);
-    f[7] = 0;
+    f[ENTRY_STRIDE - 1] = 0; // padding
     this.write(h.entry, f, cls);
   }
 
