@@ -29,7 +29,7 @@ export interface EntryProvenance {
 }
 
 export class AddressTable {
-  readonly hosts = new Map<number | string, Host>();
+  private readonly hosts = new Map<number | string, Host>();
   private readonly regions = new Map<string, Region>();
   private ipIndex = new IPBlockIndex([]);
   private readonly ipBlockPeers: PeerInfo[] = [];
@@ -83,6 +83,11 @@ export class AddressTable {
   }
 
   // ---- hosts
+
+  /** The host of an address key (ipKey), if the address is a pod's or a node's. */
+  hostAt(key: number | string): Host | undefined {
+    return this.hosts.get(key);
+  }
 
   /** A new host address: its entry, and its /32 leaf or IPv6 host slot. */
   addHost(key: number | string, ip: IPAddress): Host {

@@ -13,18 +13,23 @@
  *
  * Rows and columns of classes nobody uses any more stay behind as garbage; `garbage()` says
  * how much, and the owner rebuilds from scratch when it dominates.
+ *
+ * This class keeps the objects and routes each change; the parts it drives: rule-index.ts
+ * (rule and peer ids), identity-index.ts (identities and what they match), owners.ts (who
+ * owns an address), address-table.ts (entries, trie leaves, IPv6 host slots), entry-writer.ts
+ * (what an entry says), classes.ts (rows and columns), ports.ts (port classes and sets).
  */
 import { ipKey, type IPAddress } from '../../ip/address.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../model/options.js';
 import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Pod, PolicyProtocol } from '../../model/types.js';
 import { imageFlags } from '../layout.js';
+import { addTo, deleteFrom } from '../multimap.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
 import type { PeerInfo, RuleInfo } from '../rule-table.js';
 import { AddressTable, type EntryProvenance } from './address-table.js';
 import { DirectionClasses } from './classes.js';
 import { IdentityIndex } from './identity-index.js';
 import { MasterImage } from './master.js';
-import { addTo, deleteFrom } from '../multimap.js';
 import { AddressOwners } from './owners.js';
 import { LivePorts } from './ports.js';
 import { RuleIndex } from './rule-index.js';
@@ -213,7 +218,7 @@ export class LiveCompiler {
   private refreshHost(k: number | string, ip: IPAddress): void {
     const pod = this.owners.owner(k);
     const node = this.owners.nodeOf(k);
-    let h = this.addresses.hosts.get(k);
+    let h = this.addresses.hostAt(k);
     if (!pod && !node) {
       if (h) {
         if (h.identity) this.leave(h.identity, h);
