@@ -1,9 +1,11 @@
 // Explanations as data: every engine that explains reports the same decision steps and, for a
 // rejected rule, which peer failed and why and which port failed and why (model/flow.ts
 // RuleMiss), rendered to text in one place (cli/explain-text.ts).
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import type { DirectionExplanation, RuleMiss } from '@netpol/core';
 import { ruleMissText } from '../../packages/core/src/cli/explain-text.js';
+import { D } from '../../packages/core/src/compile/layout.js';
+import { Kernel } from '../../packages/core/src/kernels/js-kernel.js';
 import { flow } from '../helpers.js';
 import { describeEach, EXPLAINING, node, np, ns, pod } from '../semantics/fixtures.js';
 
@@ -115,6 +117,25 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
     expect(chain(ev.explain(flow(DB, EXTERNAL, 'TCP', 5433)).ingressDetail)).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:allow']);
   });
 });
+
+// The image engines explain from their provenance and check each direction against their own
+// kernel: a kernel that answers otherwise makes explain throw instead of telling a story.
+describeEach(
+  EXPLAINING.filter((e) => e.name !== 'reference'),
+  'explain checked against the kernel',
+  (engine) => {
+    test('a kernel that denies what the rules allow makes explain throw', () => {
+      const ev = engine.build([...base, misses]);
+      expect(ev.explain(flow(WEB, DB, 'TCP', 80)).ingressDetail.reason).toBe('rule');
+      const spy = vi.spyOn(Kernel.prototype, 'ingress').mockReturnValue(D.denied);
+      try {
+        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(/internal error: explain \(allowed, rule\) disagrees with the kernel \(denied\) for ingress/);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  },
+);
 
 test('the text rendering names the peer, the reason, the label and the named port resolution', () => {
   const miss = (m: Partial<RuleMiss>): RuleMiss => ({ policy: 'app/p', direction: 'ingress', ruleIndex: 0, peerMatched: false, portMatched: true, ...m });

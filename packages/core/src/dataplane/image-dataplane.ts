@@ -75,8 +75,8 @@ export class ImageDataplane {
     this.nativeMin = mode === 'require' ? 0 : NATIVE_MIN_BATCH;
   }
 
-  /** Entries of both ends; throws RangeError for mixed families, like the reference. */
-  protected entries(flow: Flow): [number, number] {
+  /** The kernel's entries for both ends (explain reads their provenance); throws RangeError for mixed families, like the reference. */
+  entries(flow: Flow): [number, number] {
     const k = this.kernel;
     let { src, dst } = flow;
     // The IPv4-mapped option is applied here too so that the family check sees it.

@@ -16,6 +16,7 @@
  * pins one for as long as the caller needs it.
  */
 import { LiveCompiler } from '../compile/live/compiler.js';
+import { explainImage, type ImageProvenance } from '../dataplane/explain.js';
 import { DATAPLANE_OPTIONS, type DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
@@ -24,13 +25,13 @@ import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import { toPlainJSON } from '../load/plain.js';
 import type { RawObject } from '../load/read.js';
+import { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
-import { EVALUATION_OPTIONS } from '../model/options.js';
+import { DEFAULT_OPTIONS } from '../model/options.js';
 import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
-import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { Generations, type Copy } from './generations.js';
 
 export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy';
@@ -127,7 +128,8 @@ export class LiveDataplane {
   private generations: Generations;
   private gen = 0;
   private readonly options: LiveOptions;
-  private reference: { generation: number; evaluator: ReferenceEvaluator } | undefined;
+  /** Namespace labels and node addresses for explain, per generation (built on first explain). */
+  private explained: { generation: number; index: ClusterIndex } | undefined;
 
   /** Starts from validated objects (for example `readFiles(paths).objects`). */
   constructor(initial: readonly RawObject[] = [], options: LiveOptions = {}) {
@@ -198,10 +200,27 @@ export class LiveDataplane {
     }
   }
 
-  /** Why a flow gets its verdict, from the reference evaluator over the current objects. */
+  /**
+   * Why a flow gets its verdict: the decision steps answered from the live image's provenance
+   * (the compiler's entries, policies and rules) and checked against the current generation's
+   * kernel, like CompiledDataplane's (dataplane/explain.ts).
+   */
   explain(flow: Flow): Explanation {
-    if (this.reference?.generation !== this.gen) this.reference = { generation: this.gen, evaluator: new ReferenceEvaluator(this.cluster(), pickOptions(this.options, EVALUATION_OPTIONS)) };
-    return this.reference.evaluator.explain(flow);
+    if (this.explained?.generation !== this.gen) this.explained = { generation: this.gen, index: new ClusterIndex(this.cluster()) };
+    const { index } = this.explained;
+    const c = this.compiler;
+    const provenance: ImageProvenance = {
+      ipBlockMatchesPods: this.options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods,
+      entry: (e) => c.entryProvenance(e),
+      policy: (id) => c.policy(id),
+      rulesOf: (id, direction) => c.rulesOf(id, direction),
+      rule: (id) => c.rule(id),
+      namespaceLabels: (ns) => index.namespaceLabels(ns),
+      isNodeAddress: (ip) => index.nodeByIP(ip) !== undefined,
+    };
+    const dp = this.generations.current.dataplane;
+    const [s, d] = dp.entries(flow);
+    return explainImage(dp.kernel, provenance, flow, s, d);
   }
 
   /** Applies a batch of changes, all or nothing. */
