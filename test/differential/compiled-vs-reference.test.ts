@@ -4,19 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, type EvaluationOptions, type Flow } from '@netpol/core';
-import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { evaluationOptionsArbitrary, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { compareEngines } from '../../packages/core/src/fuzz/differential.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 import { encodeBatch, runs } from '../helpers.js';
 
-const optionsArbitrary: fc.Arbitrary<EvaluationOptions> = fc.record({
-  ipBlockMatchesPods: fc.boolean(),
-  allowIngressFromLocalNode: fc.boolean(),
-  allowEgressToLocalNode: fc.boolean(),
-  initContainerPorts: fc.boolean(),
-  ipv4MappedAsIPv4: fc.boolean(),
-  allowICMPv6NeighborDiscovery: fc.boolean(),
-});
 
 const compiled = (c: Parameters<typeof compareEngines>[0], o: EvaluationOptions) => new CompiledDataplane(c, o);
 
@@ -37,7 +29,7 @@ describe('compiled = reference', () => {
 
   test('every option combination', () => {
     fc.assert(
-      fc.property(scenarioArbitrary(), optionsArbitrary, ({ cluster, flows }, options) => {
+      fc.property(scenarioArbitrary(), evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
         const d = compareEngines(cluster, flows, compiled, options);
         if (d) throw new Error(`options ${JSON.stringify(options)}\n${report(d, cluster)}`);
       }),
@@ -47,7 +39,7 @@ describe('compiled = reference', () => {
 
   test('the batch kernel writes the bytes the single-flow path computes', () => {
     fc.assert(
-      fc.property(scenarioArbitrary(), optionsArbitrary, ({ cluster, flows }, options) => {
+      fc.property(scenarioArbitrary(), evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
         const dp = new CompiledDataplane(cluster, options);
         const ok = flows.filter((f) => f.src.family === f.dst.family || options.ipv4MappedAsIPv4);
         const n = ok.length;

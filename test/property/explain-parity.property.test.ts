@@ -8,19 +8,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { CompiledDataplane, decodeVerdict, LiveDataplane, loadObjects, readText, ReferenceEvaluator, type EvaluationOptions, type Explanation, type Flow } from '@netpol/core';
-import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { CompiledDataplane, decodeVerdict, LiveDataplane, loadObjects, readText, ReferenceEvaluator, type Explanation, type Flow } from '@netpol/core';
+import { evaluationOptionsArbitrary, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 import { runs } from '../helpers.js';
 
-const optionsArbitrary: fc.Arbitrary<EvaluationOptions> = fc.record({
-  ipBlockMatchesPods: fc.boolean(),
-  allowIngressFromLocalNode: fc.boolean(),
-  allowEgressToLocalNode: fc.boolean(),
-  initContainerPorts: fc.boolean(),
-  ipv4MappedAsIPv4: fc.boolean(),
-  allowICMPv6NeighborDiscovery: fc.boolean(),
-});
 
 /** The explanation, or the error's message (every engine refuses a mixed-family flow alike). */
 function attempt<T>(f: () => T): T | { error: string } {
@@ -36,7 +28,7 @@ test('reference, compiled and live: the same verdict bytes, decision steps and r
   let peerMisses = 0;
   let portMisses = 0;
   fc.assert(
-    fc.property(scenarioArbitrary(), optionsArbitrary, ({ cluster, flows }, options) => {
+    fc.property(scenarioArbitrary(), evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
       // Every engine from the same objects: the YAML the fuzzer prints, loaded once.
       const yaml = clusterToYaml(cluster);
       const objects = readText(yaml, 'fuzz.yaml').objects;

@@ -6,17 +6,16 @@
  * and the live compiler's both fit `ImageProvenance`.
  */
 import { F, H } from '../compile/layout.js';
-import type { NamedPorts } from '../compile/pod-identity.js';
+import { namedKey, type NamedPorts } from '../compile/pod-identity.js';
 import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import { decideDirection, isFlowWideStep } from '../model/decision.js';
-import type { DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef } from '../model/flow.js';
+import type { DirectionExplanation, Explanation, Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
-import { peerMisses, portMiss, portMisses, type PeerTarget } from '../model/rule-miss.js';
-import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyProtocol, type Rule } from '../model/types.js';
+import { onlyIsolates, portMiss, recordRule, type NamedPortResolver, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
+import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type Rule } from '../model/types.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
 import { portArgument } from './image-dataplane.js';
-import { namedKey } from '../compile/pod-identity.js';
 
 /** What an image entry stands for (compile()'s Provenance entries, the live compiler's EntryProvenance). */
 export interface EntryFacts {
@@ -96,37 +95,25 @@ function known(prov: ImageProvenance, entry: number): EntryFacts {
 }
 
 /** The rules step from provenance: peers by the peer ids the remote entry matches, ports by the rule's terms. */
-function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts): { allowedBy: RuleRef[]; rejected: RuleMiss[] } {
+function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts): RuleOutcomes {
   const matched = new Set([...(remote.identity?.selectorPeers ?? []), ...remote.ipPeers]);
   const address = direction === 'egress' ? flow.dst : flow.src;
   // Named ports resolve on the destination (§2.5), through its identity's named-port profile.
   const owner = destination.identity?.namedPorts;
-  const resolve = (name: string, protocol: PolicyProtocol): readonly number[] | null => (destination.pod ? owner?.get(namedKey(name, protocol)) ?? [] : null);
-  const allowedBy: RuleRef[] = [];
-  const rejected: RuleMiss[] = [];
+  const resolve: NamedPortResolver = (name, protocol) => (destination.pod ? owner?.get(namedKey(name, protocol)) ?? [] : null);
+  const out: RuleOutcomes = { allowedBy: [], rejected: [] };
   for (const pi of isolating) {
     const policy = prov.policy(pi);
     const name = policyKey(policy);
     const ruleIds = prov.rulesOf(pi, direction);
-    if (ruleIds.length === 0) rejected.push({ policy: name, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+    if (ruleIds.length === 0) out.rejected.push(onlyIsolates(name, direction));
     const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: remote.pod, isNode: prov.isNodeAddress(address), namespaceLabels: (ns) => prov.namespaceLabels(ns), ipBlockMatchesPods: prov.ipBlockMatchesPods };
     for (const ruleId of ruleIds) {
       const { index: ruleIndex, rule, peerIds } = prov.rule(ruleId);
       const peerIndex = peerIds.length === 0 ? null : peerIds.findIndex((p) => matched.has(p));
       const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
-      if (peerIndex !== -1 && portIndex !== -1) allowedBy.push({ policy: name, direction, ruleIndex, peerIndex, portIndex });
-      else {
-        rejected.push({
-          policy: name,
-          direction,
-          ruleIndex,
-          peerMatched: peerIndex !== -1,
-          portMatched: portIndex !== -1,
-          ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, target) }),
-          ...(portIndex === -1 && { ports: portMisses(rule.ports, flow, resolve) }),
-        });
-      }
+      recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, { target, flow, resolve });
     }
   }
-  return { allowedBy, rejected };
+  return out;
 }

@@ -18,6 +18,7 @@ import { bitsOf, ipKey, parseIP, type Family, type IPAddress } from '../ip/addre
 import { cidrContains, type CIDR } from '../ip/cidr.js';
 import type { Flow } from '../model/flow.js';
 import { ClusterIndex } from '../model/cluster-index.js';
+import type { EvaluationOptions } from '../model/options.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type {
   Cluster,
@@ -558,3 +559,13 @@ export function scenarioArbitrary(opts: ScenarioArbitraryOptions = {}): fc.Arbit
     fc.array(flowArbitrary(cluster, opts), { minLength, maxLength }).map((flows) => ({ cluster, flows })),
   );
 }
+
+/** Every combination of the evaluation options (the engines must agree under each). */
+export const evaluationOptionsArbitrary: fc.Arbitrary<EvaluationOptions> = fc.record({
+  ipBlockMatchesPods: fc.boolean(),
+  allowIngressFromLocalNode: fc.boolean(),
+  allowEgressToLocalNode: fc.boolean(),
+  initContainerPorts: fc.boolean(),
+  ipv4MappedAsIPv4: fc.boolean(),
+  allowICMPv6NeighborDiscovery: fc.boolean(),
+});

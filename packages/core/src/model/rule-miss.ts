@@ -7,10 +7,10 @@
 import { formatIP, type IPAddress } from '../ip/address.js';
 import { cidrContains, formatCIDR } from '../ip/cidr.js';
 import { describePort } from './describe.js';
-import type { Flow, PeerMiss, PeerMisses, PortMiss, PortMisses } from './flow.js';
+import type { Flow, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef } from './flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from './protocol.js';
 import { selectorMiss } from './selector.js';
-import type { Direction, Labels, Peer, Pod, PolicyPort, PolicyProtocol } from './types.js';
+import type { Direction, Labels, Peer, Pod, PolicyPort, PolicyProtocol, Rule } from './types.js';
 
 /** What a peer is matched against: the remote end of the flow, seen from one policy. */
 export interface PeerTarget {
@@ -69,7 +69,7 @@ export function namedPortNumbers(owner: Pod | undefined, name: string, protocol:
  * never matches a flow without one (ICMP). `resolve` gives a named port's numbers on the
  * destination (null: not a pod); named ports always resolve there, for both directions.
  */
-export function portMiss(port: PolicyPort, flow: Flow, resolve: (name: string, protocol: PolicyProtocol) => readonly number[] | null): PortMiss | undefined {
+export function portMiss(port: PolicyPort, flow: Flow, resolve: NamedPortResolver): PortMiss | undefined {
   if (flow.protocol !== PROTOCOL_NUMBERS[port.protocol] || flow.port === undefined) return { kind: 'protocol', port: describePort(port) };
   if (port.port === undefined) return undefined;
   if (typeof port.port === 'number') return flow.port >= port.port && flow.port <= (port.endPort ?? port.port) ? undefined : { kind: 'range', port: describePort(port) };
@@ -78,8 +78,53 @@ export function portMiss(port: PolicyPort, flow: Flow, resolve: (name: string, p
 }
 
 /** The flow's protocol and port and why each of `ports` misses it (all of them do). */
-export function portMisses(ports: readonly PolicyPort[], flow: Flow, resolve: (name: string, protocol: PolicyProtocol) => readonly number[] | null): PortMisses {
+export function portMisses(ports: readonly PolicyPort[], flow: Flow, resolve: NamedPortResolver): PortMisses {
   return { protocol: protocolName(flow.protocol), port: flow.port ?? null, misses: ports.map((p) => portMiss(p, flow, resolve) ?? unexpectedMatch('port')) };
+}
+
+/** A named port's numbers on the flow's destination (null: the destination is not a pod). */
+export type NamedPortResolver = (name: string, protocol: PolicyProtocol) => readonly number[] | null;
+
+/** The rules step's two lists, filled by `recordRule`. */
+export interface RuleOutcomes {
+  readonly allowedBy: RuleRef[];
+  readonly rejected: RuleMiss[];
+}
+
+/** What explaining a miss of one policy's rules needs. */
+export interface MissContext {
+  readonly target: PeerTarget;
+  readonly flow: Flow;
+  readonly resolve: NamedPortResolver;
+}
+
+/** The miss of an isolating policy with no rules for the direction. */
+export const onlyIsolates = (policy: string, direction: Direction): RuleMiss => ({ policy, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+
+/**
+ * Records one rule's outcome, for every engine alike. `peerIndex`/`portIndex`: the first
+ * matching peer and port, null when the list is empty (it matches all), -1 when none matches.
+ * Both found: a RuleRef in `allowedBy`. Otherwise, when `why` is given (the engine explains), a
+ * RuleMiss in `rejected` with the failed side's misses as data.
+ */
+export function recordRule(
+  out: RuleOutcomes,
+  r: { readonly policy: string; readonly direction: Direction; readonly ruleIndex: number; readonly rule: Rule; readonly peerIndex: number | null; readonly portIndex: number | null },
+  why: MissContext | undefined,
+): void {
+  const { policy, direction, ruleIndex, rule, peerIndex, portIndex } = r;
+  if (peerIndex !== -1 && portIndex !== -1) out.allowedBy.push({ policy, direction, ruleIndex, peerIndex, portIndex });
+  else if (why) {
+    out.rejected.push({
+      policy,
+      direction,
+      ruleIndex,
+      peerMatched: peerIndex !== -1,
+      portMatched: portIndex !== -1,
+      ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, why.target) }),
+      ...(portIndex === -1 && { ports: portMisses(rule.ports, why.flow, why.resolve) }),
+    });
+  }
 }
 
 function unexpectedMatch(what: string): never {

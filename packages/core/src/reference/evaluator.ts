@@ -6,9 +6,9 @@
 import { formatIP, ipEquals, unmapIPv4 } from '../ip/address.js';
 import { ClusterIndex } from '../model/cluster-index.js';
 import { decideDirection } from '../model/decision.js';
-import type { DirectionExplanation, Explanation, Flow, RuleMiss, RuleRef, Verdict } from '../model/flow.js';
+import type { DirectionExplanation, Explanation, Flow, Verdict } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
-import { namedPortNumbers, peerMisses, peerMiss, portMiss, portMisses, type PeerTarget } from '../model/rule-miss.js';
+import { namedPortNumbers, onlyIsolates, peerMiss, portMiss, recordRule, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
 import { selectorMatches } from '../model/selector.js';
 import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Pod, type PolicyProtocol } from '../model/types.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
@@ -100,40 +100,27 @@ export class ReferenceEvaluator {
   }
 
   /** Every rule of the isolating policies that allows the flow, and (with `detail`) every miss. */
-  private rules(direction: Direction, ends: Ends, isolating: readonly NetworkPolicy[], detail: boolean): { allowedBy: RuleRef[]; rejected: RuleMiss[] } {
+  private rules(direction: Direction, ends: Ends, isolating: readonly NetworkPolicy[], detail: boolean): RuleOutcomes {
     const { flow } = ends;
     const peerPod = direction === 'egress' ? ends.dstPod : ends.srcPod;
     const address = direction === 'egress' ? flow.dst : flow.src;
     const isNode = this.index.nodeByIP(address) !== undefined;
     // Named ports always resolve on the destination pod, for both directions (§2.5).
     const resolve = (name: string, protocol: PolicyProtocol): number[] | null => namedPortNumbers(ends.dstPod, name, protocol, this.options.initContainerPorts);
-    const allowedBy: RuleRef[] = [];
-    const rejected: RuleMiss[] = [];
+    const out: RuleOutcomes = { allowedBy: [], rejected: [] };
     for (const policy of isolating) {
-      if (!detail && allowedBy.length > 0) break;
+      if (!detail && out.allowedBy.length > 0) break;
       const name = policyKey(policy);
       const rules = policy[direction];
-      if (rules.length === 0) rejected.push({ policy: name, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+      if (rules.length === 0) out.rejected.push(onlyIsolates(name, direction));
       const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: peerPod, isNode, namespaceLabels: (ns) => this.index.namespaceLabels(ns), ipBlockMatchesPods: this.options.ipBlockMatchesPods };
       rules.forEach((rule, ruleIndex) => {
         // First matching peer and port; null = the list is empty (matches all); -1 = no match.
         const peerIndex = rule.peers.length === 0 ? null : rule.peers.findIndex((p) => peerMiss(p, target) === undefined);
         const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
-        if (peerIndex !== -1 && portIndex !== -1) {
-          allowedBy.push({ policy: name, direction, ruleIndex, peerIndex, portIndex });
-        } else if (detail) {
-          rejected.push({
-            policy: name,
-            direction,
-            ruleIndex,
-            peerMatched: peerIndex !== -1,
-            portMatched: portIndex !== -1,
-            ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, target) }),
-            ...(portIndex === -1 && { ports: portMisses(rule.ports, flow, resolve) }),
-          });
-        }
+        recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, detail ? { target, flow, resolve } : undefined);
       });
     }
-    return { allowedBy, rejected };
+    return out;
   }
 }
