@@ -137,6 +137,22 @@ describeEach(
   },
 );
 
+describeEach(
+  EXPLAINING.filter((e) => e.name === 'compiled'),
+  'explain checked against the port classes',
+  (engine) => {
+    test("a port class the rule's terms do not admit makes explain throw", () => {
+      const ev = engine.build([...base, misses]);
+      const spy = vi.spyOn(Kernel.prototype, 'portClass').mockReturnValue(0);
+      try {
+        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(/internal error: port TCP 80 matches TCP\/80 by its terms but not by the image's port class 0/);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  },
+);
+
 test('the text rendering names the peer, the reason, the label and the named port resolution', () => {
   const miss = (m: Partial<RuleMiss>): RuleMiss => ({ policy: 'app/p', direction: 'ingress', ruleIndex: 0, peerMatched: false, portMatched: true, ...m });
   const peers = (...misses: NonNullable<RuleMiss['peers']>['misses']) => miss({ peers: { side: 'source', address: WEB, pod: 'app/web', misses } });

@@ -5,7 +5,9 @@
  * disagree with the datapath.
  */
 import { compile, COMPILE_OPTIONS, type Provenance } from '../compile/compile.js';
+import { resolvePort } from '../compile/identities.js';
 import { H } from '../compile/layout.js';
+import { PROTOCOL_SLOTS } from '../compile/ports.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow } from '../model/flow.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
@@ -93,5 +95,13 @@ function provenanceSource(prov: Provenance, ipBlockMatchesPods: boolean): ImageP
     rule: (id) => tables.rules[id]!,
     namespaceLabels: (ns) => index.namespaceLabels(ns),
     isNodeAddress: (ip) => index.nodeByIP(ip) !== undefined,
+    portAdmits: (port, owner, pc) => {
+      const pcs = prov.portClasses;
+      const slot = PROTOCOL_SLOTS[port.protocol];
+      const [lo, hi] = pcs.protocolRange[slot]!;
+      if (pc < lo || pc >= hi) return false;
+      const r = resolvePort(port, owner);
+      return 'all' in r || r.ranges.some(([a, b]) => pc >= pcs.map[(slot << 16) | a]! && pc <= pcs.map[(slot << 16) | b]!);
+    },
   };
 }

@@ -10,10 +10,11 @@ import { namedKey, type NamedPorts } from '../compile/pod-identity.js';
 import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import { decideDirection, isFlowWideStep } from '../model/decision.js';
+import { describePort } from '../model/describe.js';
 import type { DirectionExplanation, Explanation, Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { onlyIsolates, portMiss, recordRule, type NamedPortResolver, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
-import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type Rule } from '../model/types.js';
+import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyPort, type Rule } from '../model/types.js';
 import { decodeVerdict, DECISIONS } from './decode.js';
 import { portArgument } from './image-dataplane.js';
 
@@ -37,6 +38,12 @@ export interface ImageProvenance {
   rule(id: number): { readonly index: number; readonly rule: Rule; readonly peerIds: readonly number[] };
   namespaceLabels(namespace: string): Labels;
   isNodeAddress(ip: IPAddress): boolean;
+  /**
+   * Whether `port` (a rule's, named ports resolved through `owner`) admits port class `pc` by
+   * the image's port classes, when the provenance keeps them: explain then checks the rule's
+   * own terms against the classes port by port.
+   */
+  portAdmits?(port: PolicyPort, owner: NamedPorts | undefined, pc: number): boolean;
 }
 
 const ND_FIRST = 133;
@@ -66,7 +73,7 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
         (flags & F.allowICMPv6NeighborDiscovery) !== 0 && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= ND_FIRST && flow.icmpType <= ND_LAST,
       isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
       localNode: () => kernel.localNode(direction, s, d),
-      rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1]),
+      rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1], pc),
     });
     // The steps, read from provenance, must say what the kernel's tables say.
     const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc) : kernel.ingress(s, d, pc)]!;
@@ -95,12 +102,19 @@ function known(prov: ImageProvenance, entry: number): EntryFacts {
 }
 
 /** The rules step from provenance: peers by the peer ids the remote entry matches, ports by the rule's terms. */
-function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts): RuleOutcomes {
+function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts, pc: number): RuleOutcomes {
   const matched = new Set([...(remote.identity?.selectorPeers ?? []), ...remote.ipPeers]);
   const address = direction === 'egress' ? flow.dst : flow.src;
   // Named ports resolve on the destination (§2.5), through its identity's named-port profile.
   const owner = destination.identity?.namedPorts;
   const resolve: NamedPortResolver = (name, protocol) => (destination.pod ? owner?.get(namedKey(name, protocol)) ?? [] : null);
+  const portMatches = (p: PolicyPort): boolean => {
+    const matches = portMiss(p, flow, resolve) === undefined;
+    if (prov.portAdmits && prov.portAdmits(p, owner, pc) !== matches) {
+      throw new Error(`internal error: port ${describePort(p)} ${matches ? 'matches' : 'misses'} ${protocolName(flow.protocol)}/${flow.port ?? '-'} by its terms but not by the image's port class ${pc}`);
+    }
+    return matches;
+  };
   const out: RuleOutcomes = { allowedBy: [], rejected: [] };
   for (const pi of isolating) {
     const policy = prov.policy(pi);
@@ -111,7 +125,7 @@ function rules(prov: ImageProvenance, direction: Direction, isolating: readonly 
     for (const ruleId of ruleIds) {
       const { index: ruleIndex, rule, peerIds } = prov.rule(ruleId);
       const peerIndex = peerIds.length === 0 ? null : peerIds.findIndex((p) => matched.has(p));
-      const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
+      const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex(portMatches);
       recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, { target, flow, resolve });
     }
   }
