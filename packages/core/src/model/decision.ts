@@ -52,7 +52,11 @@ interface StepRule {
 
 const allow = (decision: Decision, reason: DecisionReason): Outcome => ({ answer: 'allow', decision, reason });
 
-/** The steps, in order (spec/semantics.md §2.7-§2.12). A tier would be one more entry. */
+/**
+ * The steps, in order (spec/semantics.md §2.7-§2.12). A tier would be one more entry. The
+ * endpoint and isolation steps answer 'allow' with the decisions 'not-applicable' and
+ * 'not-isolated': NetworkPolicy has nothing to say about this end, which lets the flow through.
+ */
 export const DECISION_STEPS: readonly StepRule[] = [
   { step: 'reply', flowWide: true, run: (f) => (f.reply() ? allow('allowed', 'reply') : undefined) },
   { step: 'self', flowWide: true, run: (f) => (f.self() ? allow('allowed', 'self') : undefined) },
