@@ -25,7 +25,6 @@ import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import { toPlainJSON } from '../load/plain.js';
 import type { RawObject } from '../load/read.js';
-import { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
@@ -128,8 +127,6 @@ export class LiveDataplane {
   private generations: Generations;
   private gen = 0;
   private readonly options: LiveOptions;
-  /** Namespace labels and node addresses for explain, per generation (built on first explain). */
-  private explained: { generation: number; index: ClusterIndex } | undefined;
 
   /** Starts from validated objects (for example `readFiles(paths).objects`). */
   constructor(initial: readonly RawObject[] = [], options: LiveOptions = {}) {
@@ -206,8 +203,6 @@ export class LiveDataplane {
    * kernel, like CompiledDataplane's (dataplane/explain.ts).
    */
   explain(flow: Flow): Explanation {
-    if (this.explained?.generation !== this.gen) this.explained = { generation: this.gen, index: new ClusterIndex(this.cluster()) };
-    const { index } = this.explained;
     const c = this.compiler;
     const provenance: ImageProvenance = {
       ipBlockMatchesPods: this.options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods,
@@ -215,8 +210,8 @@ export class LiveDataplane {
       policy: (id) => c.policy(id),
       rulesOf: (id, direction) => c.rulesOf(id, direction),
       rule: (id) => c.rule(id),
-      namespaceLabels: (ns) => index.namespaceLabels(ns),
-      isNodeAddress: (ip) => index.nodeByIP(ip) !== undefined,
+      namespaceLabels: (ns) => c.namespaceLabels(ns),
+      isNodeAddress: (ip) => c.nodeOf(ip) !== undefined,
     };
     const dp = this.generations.current.dataplane;
     const [s, d] = dp.entries(flow);
