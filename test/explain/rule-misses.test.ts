@@ -4,7 +4,7 @@
 import { expect, test, vi } from 'vitest';
 import type { DirectionExplanation, RuleMiss } from '@netpol/core';
 import { ruleMissText } from '../../packages/core/src/cli/explain-text.js';
-import { D } from '../../packages/core/src/compile/layout.js';
+import { DECISION } from '../../packages/core/src/compile/layout.js';
 import { Kernel } from '../../packages/core/src/kernels/js-kernel.js';
 import { flow } from '../helpers.js';
 import { describeEach, EXPLAINING, node, np, ns, pod } from '../semantics/fixtures.js';
@@ -127,7 +127,7 @@ describeEach(
     test('a kernel that denies what the rules allow makes explain throw', () => {
       const ev = engine.build([...base, misses]);
       expect(ev.explain(flow(WEB, DB, 'TCP', 80)).ingressDetail.reason).toBe('rule');
-      const spy = vi.spyOn(Kernel.prototype, 'ingress').mockReturnValue(D.denied);
+      const spy = vi.spyOn(Kernel.prototype, 'ingress').mockReturnValue(DECISION.denied);
       try {
         expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(/internal error: explain \(allowed, rule\) disagrees with the kernel \(denied\) for ingress/);
       } finally {

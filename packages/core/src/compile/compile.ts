@@ -11,7 +11,7 @@ import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
-import { buildHosts6, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
+import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { pushTo } from './multimap.js';
 import { NodeIds } from './node-ids.js';
@@ -225,10 +225,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const entryData = new Uint32Array(entryFields);
   for (let e = 0; e < entries.values.length; e++) {
     const o = e * ENTRY_STRIDE;
-    entryData[o + 3] = egress.rowOf[entryData[o + 3]!]!;
-    entryData[o + 4] = ingress.rowOf[entryData[o + 4]!]!;
-    entryData[o + 5] = egress.colOf[entryData[o + 5]!]!;
-    entryData[o + 6] = ingress.colOf[entryData[o + 6]!]!;
+    entryData[o + ENTRY.egressLocal] = egress.rowOf[entryData[o + ENTRY.egressLocal]!]!;
+    entryData[o + ENTRY.ingressLocal] = ingress.rowOf[entryData[o + ENTRY.ingressLocal]!]!;
+    entryData[o + ENTRY.egressPeer] = egress.colOf[entryData[o + ENTRY.egressPeer]!]!;
+    entryData[o + ENTRY.ingressPeer] = ingress.colOf[entryData[o + ENTRY.ingressPeer]!]!;
   }
 
   const flags = imageFlags(opts);

@@ -9,7 +9,7 @@ export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
 export const VERSION = 2;
 
 /** Header words (u32 indexes). */
-export const H = {
+export const HEADER = {
   magic: 0,
   version: 1,
   byteLength: 2,
@@ -45,7 +45,7 @@ export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
 };
 
 /** Option flags (header word `flags`). */
-export const F = {
+export const IMAGE_FLAGS = {
   allowIngressFromLocalNode: 1,
   allowEgressToLocalNode: 2,
   ipv4MappedAsIPv4: 4,
@@ -54,22 +54,22 @@ export const F = {
 
 /** The header's flags word for these evaluation options. */
 export const imageFlags = (o: { readonly allowIngressFromLocalNode: boolean; readonly allowEgressToLocalNode: boolean; readonly ipv4MappedAsIPv4: boolean; readonly allowICMPv6NeighborDiscovery: boolean }): number =>
-  (o.allowIngressFromLocalNode ? F.allowIngressFromLocalNode : 0) |
-  (o.allowEgressToLocalNode ? F.allowEgressToLocalNode : 0) |
-  (o.ipv4MappedAsIPv4 ? F.ipv4MappedAsIPv4 : 0) |
-  (o.allowICMPv6NeighborDiscovery ? F.allowICMPv6NeighborDiscovery : 0);
+  (o.allowIngressFromLocalNode ? IMAGE_FLAGS.allowIngressFromLocalNode : 0) |
+  (o.allowEgressToLocalNode ? IMAGE_FLAGS.allowEgressToLocalNode : 0) |
+  (o.ipv4MappedAsIPv4 ? IMAGE_FLAGS.ipv4MappedAsIPv4 : 0) |
+  (o.allowICMPv6NeighborDiscovery ? IMAGE_FLAGS.allowICMPv6NeighborDiscovery : 0);
 
 /** Fields of one entry (ENTRY_STRIDE u32 words). */
-export const E = { podSlot: 0, podNode: 1, addrNode: 2, egressLocal: 3, ingressLocal: 4, egressPeer: 5, ingressPeer: 6 } as const;
+export const ENTRY = { podSlot: 0, podNode: 1, addrNode: 2, egressLocal: 3, ingressLocal: 4, egressPeer: 5, ingressPeer: 6 } as const;
 export const ENTRY_STRIDE = 8;
 
 /** Per-direction decisions as the kernels encode them. */
-export const D = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3 } as const;
+export const DECISION = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3 } as const;
 /** Verdict byte: bit 0 allowed, bits 1-2 egress decision, bits 3-4 ingress decision, bit 7 malformed. */
 export const MALFORMED = 0x80;
 export const verdictByte = (egress: number, ingress: number): number =>
-  (egress !== D.denied && ingress !== D.denied ? 1 : 0) | (egress << 1) | (ingress << 3);
-export const ALLOW_BOTH = verdictByte(D.allowed, D.allowed);
+  (egress !== DECISION.denied && ingress !== DECISION.denied ? 1 : 0) | (egress << 1) | (ingress << 3);
+export const ALLOW_BOTH = verdictByte(DECISION.allowed, DECISION.allowed);
 
 const ALIGN = 64;
 
@@ -107,7 +107,7 @@ export interface SectionData {
   readonly hosts6: Uint32Array;
 }
 
-export type HeaderValues = Omit<Record<keyof typeof H, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;
+export type HeaderValues = Omit<Record<keyof typeof HEADER, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;
 
 /** Byte offsets of sections with these element counts, each aligned to 64 bytes, and the total. */
 export function layoutSections(counts: Readonly<Record<SectionName, number>>): { offsets: Record<SectionName, number>; byteLength: number } {
@@ -128,14 +128,14 @@ export function allocateImage(header: HeaderValues, counts: Readonly<Record<Sect
   if (byteLength > LIMITS.imageBytes) throw new CapacityError('imageBytes', byteLength);
   const buffer = shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
   const words = new Uint32Array(buffer, 0, HEADER_WORDS);
-  words[H.magic] = MAGIC;
-  words[H.version] = VERSION;
-  words[H.byteLength] = byteLength;
-  words[H.entryStride] = ENTRY_STRIDE;
-  for (const [k, v] of Object.entries(header)) words[H[k as keyof HeaderValues]] = v;
+  words[HEADER.magic] = MAGIC;
+  words[HEADER.version] = VERSION;
+  words[HEADER.byteLength] = byteLength;
+  words[HEADER.entryStride] = ENTRY_STRIDE;
+  for (const [k, v] of Object.entries(header)) words[HEADER[k as keyof HeaderValues]] = v;
   SECTIONS.forEach((name, i) => {
-    words[H.sections + 2 * i] = offsets[name];
-    words[H.sections + 2 * i + 1] = counts[name];
+    words[HEADER.sections + 2 * i] = offsets[name];
+    words[HEADER.sections + 2 * i + 1] = counts[name];
   });
   return buffer;
 }
@@ -162,8 +162,8 @@ export function sectionViews(buffer: ArrayBuffer | SharedArrayBuffer): ImageView
   const header = new Uint32Array(buffer, 0, HEADER_WORDS);
   const views: Record<string, Uint16Array | Uint32Array> = {};
   SECTIONS.forEach((name, i) => {
-    const at = header[H.sections + 2 * i]!;
-    const n = header[H.sections + 2 * i + 1]!;
+    const at = header[HEADER.sections + 2 * i]!;
+    const n = header[HEADER.sections + 2 * i + 1]!;
     views[name] = SECTION_ELEMENT[name] === 2 ? new Uint16Array(buffer, at, n) : new Uint32Array(buffer, at, n);
   });
   return { header, ...(views as unknown as SectionData) };

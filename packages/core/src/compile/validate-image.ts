@@ -6,7 +6,7 @@
  * invariant (test vectors: test/native/image-vectors.test.ts). IMAGE.md, "Invariants", is
  * the written list.
  */
-import { E, ENTRY_STRIDE, H, HEADER_WORDS, HOST6_STRIDE, MAGIC, SECTION_ELEMENT, SECTIONS, VERSION, sectionViews, type ImageViews } from './layout.js';
+import { ENTRY, ENTRY_STRIDE, HEADER, HEADER_WORDS, HOST6_STRIDE, IMAGE_FLAGS, MAGIC, SECTION_ELEMENT, SECTIONS, VERSION, sectionViews, type ImageViews } from './layout.js';
 import { POINTER, ROOT_SLOTS } from './lpm.js';
 
 /** Each invariant by the name errors carry, in the order both validators check them. */
@@ -64,7 +64,7 @@ function fail(invariant: ImageInvariant, section: string, index: number | undefi
   throw new ImageError(invariant, section, index, value, rule);
 }
 
-const KNOWN_FLAGS = 15;
+const KNOWN_FLAGS = Object.values(IMAGE_FLAGS).reduce((all, bit) => all | bit, 0);
 const PORT_MAP_SLOTS = 3 * 65536;
 /** Chunk levels below the root a lookup may read: IPv4 16-8-8, IPv6 16 then 8 × 14 bits. */
 const TRIE_LEVELS = { lpm4: 2, lpm6: 14 } as const;
@@ -79,43 +79,43 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
   if (len < HEADER_WORDS * 4) fail('header-size', 'buffer', undefined, len, `the header needs ${HEADER_WORDS * 4} bytes`);
   const h = new Uint32Array(buffer, 0, HEADER_WORDS);
   const word = (i: number): number => h[i]!;
-  if (word(H.magic) !== MAGIC) fail('magic', 'header', H.magic, word(H.magic), `expected ${MAGIC}`);
-  if (word(H.version) !== VERSION) fail('version', 'header', H.version, word(H.version), `expected ${VERSION}`);
-  if (word(H.byteLength) !== len) fail('byte-length', 'header', H.byteLength, word(H.byteLength), `the buffer has ${len} bytes`);
-  if (word(H.entryStride) !== ENTRY_STRIDE) fail('entry-stride', 'header', H.entryStride, word(H.entryStride), `expected ${ENTRY_STRIDE}`);
-  if ((word(H.flags) & ~KNOWN_FLAGS) !== 0) fail('flags', 'header', H.flags, word(H.flags), `known bits ${KNOWN_FLAGS}`);
-  const start = SECTIONS.map((_, s) => word(H.sections + 2 * s));
-  const count = SECTIONS.map((_, s) => word(H.sections + 2 * s + 1));
+  if (word(HEADER.magic) !== MAGIC) fail('magic', 'header', HEADER.magic, word(HEADER.magic), `expected ${MAGIC}`);
+  if (word(HEADER.version) !== VERSION) fail('version', 'header', HEADER.version, word(HEADER.version), `expected ${VERSION}`);
+  if (word(HEADER.byteLength) !== len) fail('byte-length', 'header', HEADER.byteLength, word(HEADER.byteLength), `the buffer has ${len} bytes`);
+  if (word(HEADER.entryStride) !== ENTRY_STRIDE) fail('entry-stride', 'header', HEADER.entryStride, word(HEADER.entryStride), `expected ${ENTRY_STRIDE}`);
+  if ((word(HEADER.flags) & ~KNOWN_FLAGS) !== 0) fail('flags', 'header', HEADER.flags, word(HEADER.flags), `known bits ${KNOWN_FLAGS}`);
+  const start = SECTIONS.map((_, s) => word(HEADER.sections + 2 * s));
+  const count = SECTIONS.map((_, s) => word(HEADER.sections + 2 * s + 1));
   const end = SECTIONS.map((name, s) => start[s]! + count[s]! * SECTION_ELEMENT[name]);
   SECTIONS.forEach((name, s) => {
     const size = SECTION_ELEMENT[name];
-    if (start[s]! < HEADER_WORDS * 4 || start[s]! % size !== 0 || end[s]! > len) fail('section-bounds', 'header', H.sections + 2 * s, start[s]!, `${name}: ${count[s]} elements of ${size} bytes in ${len} bytes`);
+    if (start[s]! < HEADER_WORDS * 4 || start[s]! % size !== 0 || end[s]! > len) fail('section-bounds', 'header', HEADER.sections + 2 * s, start[s]!, `${name}: ${count[s]} elements of ${size} bytes in ${len} bytes`);
   });
   for (let j = 1; j < SECTIONS.length; j++) {
     for (let i = 0; i < j; i++) {
-      if (start[i]! < end[j]! && start[j]! < end[i]!) fail('section-overlap', 'header', H.sections + 2 * j, start[j]!, `${SECTIONS[j]} overlaps ${SECTIONS[i]}`);
+      if (start[i]! < end[j]! && start[j]! < end[i]!) fail('section-overlap', 'header', HEADER.sections + 2 * j, start[j]!, `${SECTIONS[j]} overlaps ${SECTIONS[i]}`);
     }
   }
   const n = Object.fromEntries(SECTIONS.map((name, s) => [name, count[s]!])) as Record<(typeof SECTIONS)[number], number>;
-  const at = (name: (typeof SECTIONS)[number]): number => H.sections + 2 * SECTIONS.indexOf(name) + 1;
-  const entries = word(H.entryCount);
-  if (entries === 0 || n.entries !== entries * ENTRY_STRIDE) fail('entries-size', 'header', H.entryCount, entries, `entries holds ${n.entries} words, ${ENTRY_STRIDE} per entry, at least one entry`);
-  const classes = word(H.portClassCount);
-  const words = word(H.portSetWords);
-  if (classes === 0 || words !== Math.ceil(classes / 32)) fail('port-classes', 'header', H.portSetWords, words, `portClassCount ${classes}, at least 1, 32 per word`);
-  const sets = word(H.portSetCount);
-  if (sets === 0 || n.portSets !== sets * words) fail('port-sets-size', 'header', H.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
+  const at = (name: (typeof SECTIONS)[number]): number => HEADER.sections + 2 * SECTIONS.indexOf(name) + 1;
+  const entries = word(HEADER.entryCount);
+  if (entries === 0 || n.entries !== entries * ENTRY_STRIDE) fail('entries-size', 'header', HEADER.entryCount, entries, `entries holds ${n.entries} words, ${ENTRY_STRIDE} per entry, at least one entry`);
+  const classes = word(HEADER.portClassCount);
+  const words = word(HEADER.portSetWords);
+  if (classes === 0 || words !== Math.ceil(classes / 32)) fail('port-classes', 'header', HEADER.portSetWords, words, `portClassCount ${classes}, at least 1, 32 per word`);
+  const sets = word(HEADER.portSetCount);
+  if (sets === 0 || n.portSets !== sets * words) fail('port-sets-size', 'header', HEADER.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
   if (n.portMap !== PORT_MAP_SLOTS) fail('port-map-size', 'header', at('portMap'), n.portMap, `expected ${PORT_MAP_SLOTS}`);
   for (const [inv, section, rows, cols] of [
-    ['egress-matrix-size', 'egressMatrix', H.egressRowCount, H.egressPeerCount],
-    ['ingress-matrix-size', 'ingressMatrix', H.ingressRowCount, H.ingressPeerCount],
+    ['egress-matrix-size', 'egressMatrix', HEADER.egressRowCount, HEADER.egressPeerCount],
+    ['ingress-matrix-size', 'ingressMatrix', HEADER.ingressRowCount, HEADER.ingressPeerCount],
   ] as const) {
     const r = word(rows);
     const c = word(cols);
     if (r === 0 || c === 0 || n[section] !== r * c) fail(inv, 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1`);
   }
-  const slots = word(H.hosts6Slots);
-  if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE) fail('hosts6-size', 'header', H.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
+  const slots = word(HEADER.hosts6Slots);
+  if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE) fail('hosts6-size', 'header', HEADER.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
   for (const trie of ['lpm4', 'lpm6'] as const) {
     if (n[trie] < ROOT_SLOTS) fail('trie-size', 'header', at(trie), n[trie], `the root needs ${ROOT_SLOTS} slots`);
   }
@@ -130,7 +130,7 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
 export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
   const v = readImage(buffer);
   const h = v.header;
-  const entries = h[H.entryCount]!;
+  const entries = h[HEADER.entryCount]!;
   for (const trie of ['lpm4', 'lpm6'] as const) {
     const t = v[trie];
     const len = t.length;
@@ -143,8 +143,8 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     }
     trieDepth(t, trie, TRIE_LEVELS[trie]);
   }
-  const limits = [h[H.egressRowCount]!, h[H.ingressRowCount]!, h[H.egressPeerCount]!, h[H.ingressPeerCount]!];
-  const fields = [E.egressLocal, E.ingressLocal, E.egressPeer, E.ingressPeer] as const;
+  const limits = [h[HEADER.egressRowCount]!, h[HEADER.ingressRowCount]!, h[HEADER.egressPeerCount]!, h[HEADER.ingressPeerCount]!];
+  const fields = [ENTRY.egressLocal, ENTRY.ingressLocal, ENTRY.egressPeer, ENTRY.ingressPeer] as const;
   const names = ['egressRowCount', 'ingressRowCount', 'egressPeerCount', 'ingressPeerCount'];
   for (let e = 0; e < entries; e++) {
     for (let f = 0; f < 4; f++) {
@@ -152,21 +152,21 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
       if (v.entries[at]! >= limits[f]!) fail(f < 2 ? 'entry-row' : 'entry-column', 'entries', at, v.entries[at]!, `${names[f]} ${limits[f]}`);
     }
   }
-  const classes = h[H.portClassCount]!;
+  const classes = h[HEADER.portClassCount]!;
   for (let i = 0; i < v.portMap.length; i++) if (v.portMap[i]! >= classes) fail('port-class', 'portMap', i, v.portMap[i]!, `portClassCount ${classes}`);
-  const sets = h[H.portSetCount]!;
+  const sets = h[HEADER.portSetCount]!;
   for (const m of ['egressMatrix', 'ingressMatrix'] as const) {
     const cells = v[m];
     for (let i = 0; i < cells.length; i++) if (cells[i]! >= sets) fail('port-set', m, i, cells[i]!, `portSetCount ${sets}`);
   }
-  const slots = h[H.hosts6Slots]!;
+  const slots = h[HEADER.hosts6Slots]!;
   let empty = false;
   for (let i = 0; i < slots; i++) {
     const x = v.hosts6[i * HOST6_STRIDE + 4]!;
     if (x === 0) empty = true;
     else if (x - 1 >= entries) fail('hosts6-entry', 'hosts6', i * HOST6_STRIDE + 4, x, `entryCount ${entries}`);
   }
-  if (!empty) fail('hosts6-empty', 'header', H.hosts6Slots, slots, 'no empty slot');
+  if (!empty) fail('hosts6-empty', 'header', HEADER.hosts6Slots, slots, 'no empty slot');
   return v;
 }
 

@@ -6,7 +6,7 @@
  */
 import { compile, COMPILE_OPTIONS, type Provenance } from '../compile/compile.js';
 import { resolvePort } from '../compile/identities.js';
-import { H } from '../compile/layout.js';
+import { HEADER } from '../compile/layout.js';
 import { PROTOCOL_SLOTS } from '../compile/ports.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow } from '../model/flow.js';
@@ -48,12 +48,12 @@ export class CompiledDataplane extends ImageDataplane {
     const h = this.kernel.views.header;
     return {
       bytes: this.image.byteLength,
-      entries: h[H.entryCount]!,
-      portClasses: h[H.portClassCount]!,
-      portSets: h[H.portSetCount]!,
+      entries: h[HEADER.entryCount]!,
+      portClasses: h[HEADER.portClassCount]!,
+      portSets: h[HEADER.portSetCount]!,
       identities: this.prov.identities.length,
-      egress: { rows: h[H.egressRowCount]!, peerClasses: h[H.egressPeerCount]! },
-      ingress: { rows: h[H.ingressRowCount]!, peerClasses: h[H.ingressPeerCount]! },
+      egress: { rows: h[HEADER.egressRowCount]!, peerClasses: h[HEADER.egressPeerCount]! },
+      ingress: { rows: h[HEADER.ingressRowCount]!, peerClasses: h[HEADER.ingressPeerCount]! },
     };
   }
 

@@ -1,9 +1,9 @@
 /** Verdict bytes ↔ the Decision strings every engine reports. */
-import { D } from '../compile/layout.js';
+import { DECISION } from '../compile/layout.js';
 import type { Decision, Verdict } from '../model/flow.js';
 
 export const DECISIONS: readonly Decision[] = ['allowed', 'denied', 'not-isolated', 'not-applicable'];
-export const DECISION_CODE: Readonly<Record<Decision, number>> = { allowed: D.allowed, denied: D.denied, 'not-isolated': D.notIsolated, 'not-applicable': D.notApplicable };
+export const DECISION_CODE: Readonly<Record<Decision, number>> = { allowed: DECISION.allowed, denied: DECISION.denied, 'not-isolated': DECISION.notIsolated, 'not-applicable': DECISION.notApplicable };
 
 const VERDICTS: Verdict[] = [];
 for (let b = 0; b < 32; b++) VERDICTS[b] = { allowed: (b & 1) === 1, egress: DECISIONS[(b >> 1) & 3]!, ingress: DECISIONS[(b >> 3) & 3]! };

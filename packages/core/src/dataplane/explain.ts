@@ -5,7 +5,7 @@
  * direction, so a trace can never silently disagree with the datapath. compile()'s provenance
  * and the live compiler's both fit `ImageProvenance`.
  */
-import { F, H } from '../compile/layout.js';
+import { IMAGE_FLAGS, HEADER } from '../compile/layout.js';
 import { namedKey, type NamedPorts } from '../compile/pod-identity.js';
 import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
 import type { Kernel } from '../kernels/js-kernel.js';
@@ -51,8 +51,8 @@ const ND_LAST = 137;
 
 /** Explains `flow` between resolved entries `s` and `d` of `kernel`'s image. */
 export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, s: number, d: number): Explanation {
-  const flags = kernel.views.header[H.flags]!;
-  const mapped = (flags & F.ipv4MappedAsIPv4) !== 0;
+  const flags = kernel.views.header[HEADER.flags]!;
+  const mapped = (flags & IMAGE_FLAGS.ipv4MappedAsIPv4) !== 0;
   const src = mapped ? unmapIPv4(flow.src) : flow.src;
   const dst = mapped ? unmapIPv4(flow.dst) : flow.dst;
   const portArg = portArgument(flow);
@@ -70,7 +70,7 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
       reply: () => established,
       self: () => ends[0].pod !== undefined && ends[0].pod === ends[1].pod,
       neighborDiscovery: () =>
-        (flags & F.allowICMPv6NeighborDiscovery) !== 0 && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= ND_FIRST && flow.icmpType <= ND_LAST,
+        (flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= ND_FIRST && flow.icmpType <= ND_LAST,
       isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
       localNode: () => kernel.localNode(direction, s, d),
       rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1], pc),

@@ -4,7 +4,7 @@
  * for explain); live generations (update/) are ImageDataplanes over their own buffers.
  */
 import { COMPILE_OPTIONS, type CompileOptions } from '../compile/compile.js';
-import { H } from '../compile/layout.js';
+import { HEADER, IMAGE_FLAGS } from '../compile/layout.js';
 import { unmapIPv4 } from '../ip/address.js';
 import type { Flow, Verdict } from '../model/flow.js';
 import { hasPorts } from '../model/protocol.js';
@@ -80,7 +80,7 @@ export class ImageDataplane {
     const k = this.kernel;
     let { src, dst } = flow;
     // The IPv4-mapped option is applied here too so that the family check sees it.
-    if (k.views.header[H.flags]! & 4) {
+    if (k.views.header[HEADER.flags]! & IMAGE_FLAGS.ipv4MappedAsIPv4) {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }
@@ -120,7 +120,7 @@ export class ImageDataplane {
    */
   verdictNative(flow: Flow): Verdict {
     let { src, dst } = flow;
-    if (this.kernel.views.header[H.flags]! & 4) {
+    if (this.kernel.views.header[HEADER.flags]! & IMAGE_FLAGS.ipv4MappedAsIPv4) {
       src = unmapIPv4(src);
       dst = unmapIPv4(dst);
     }

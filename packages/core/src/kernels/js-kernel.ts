@@ -2,7 +2,7 @@
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
  * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
  */
-import { D, E, ENTRY_STRIDE, F, H, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
+import { DECISION, ENTRY, ENTRY_STRIDE, IMAGE_FLAGS, HEADER, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 
@@ -51,16 +51,16 @@ export class Kernel {
     this.lpm4 = v.lpm4;
     this.lpm6 = v.lpm6;
     this.hosts6 = v.hosts6;
-    this.hosts6Mask = v.header[H.hosts6Slots]! - 1;
+    this.hosts6Mask = v.header[HEADER.hosts6Slots]! - 1;
     this.ent = v.entries;
     this.portMap = v.portMap;
     this.portSets = v.portSets;
     this.egM = v.egressMatrix;
     this.inM = v.ingressMatrix;
-    this.words = v.header[H.portSetWords]!;
-    this.egPeers = v.header[H.egressPeerCount]!;
-    this.inPeers = v.header[H.ingressPeerCount]!;
-    this.flags = v.header[H.flags]!;
+    this.words = v.header[HEADER.portSetWords]!;
+    this.egPeers = v.header[HEADER.egressPeerCount]!;
+    this.inPeers = v.header[HEADER.ingressPeerCount]!;
+    this.flags = v.header[HEADER.flags]!;
   }
 
   /** Port class of (protocol, port); class 0 for everything without ports. */
@@ -78,7 +78,7 @@ export class Kernel {
 
   /** IPv6 words at w[o..o+3]; IPv4-mapped addresses go to the IPv4 table when the option says so. */
   entry6(w: Uint32Array, o: number): number {
-    if (this.flags & F.ipv4MappedAsIPv4 && w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff) return lookup4(this.lpm4, w[o + 3]!);
+    if (this.flags & IMAGE_FLAGS.ipv4MappedAsIPv4 && w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff) return lookup4(this.lpm4, w[o + 3]!);
     // Pod and node addresses first (exact match), then the prefixes.
     const t = this.hosts6;
     const w0 = w[o]!, w1 = w[o + 1]!, w2 = w[o + 2]!, w3 = w[o + 3]!;
@@ -94,43 +94,43 @@ export class Kernel {
   /** Ingress from the pod's own node (or egress to it, by option): allowed before any rule. */
   localNode(direction: 'egress' | 'ingress', s: number, d: number): boolean {
     const ent = this.ent;
-    const [local, remote, flag] = direction === 'egress' ? [s, d, F.allowEgressToLocalNode] : [d, s, F.allowIngressFromLocalNode];
-    const node = ent[remote * ENTRY_STRIDE + E.addrNode]!;
-    return (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + E.podNode];
+    const [local, remote, flag] = direction === 'egress' ? [s, d, IMAGE_FLAGS.allowEgressToLocalNode] : [d, s, IMAGE_FLAGS.allowIngressFromLocalNode];
+    const node = ent[remote * ENTRY_STRIDE + ENTRY.addrNode]!;
+    return (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode];
   }
 
   /** Egress decision for source entry s towards destination entry d. */
   egress(s: number, d: number, pc: number): number {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
-    if (ent[es + E.podSlot] === 0) return D.notApplicable;
-    const row = ent[es + E.egressLocal]!;
-    if (row === 0) return D.notIsolated;
+    if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const row = ent[es + ENTRY.egressLocal]!;
+    if (row === 0) return DECISION.notIsolated;
     const ed = d * ENTRY_STRIDE;
-    if (this.flags & F.allowEgressToLocalNode && ent[ed + E.addrNode] !== 0 && ent[ed + E.addrNode] === ent[es + E.podNode]) return D.allowed;
-    const ps = this.egM[row * this.egPeers + ent[ed + E.egressPeer]!]!;
-    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? D.allowed : D.denied;
+    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode]) return DECISION.allowed;
+    const ps = this.egM[row * this.egPeers + ent[ed + ENTRY.egressPeer]!]!;
+    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
   }
 
   /** Ingress decision for destination entry d from source entry s. */
   ingress(s: number, d: number, pc: number): number {
     const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
-    if (ent[ed + E.podSlot] === 0) return D.notApplicable;
-    const row = ent[ed + E.ingressLocal]!;
-    if (row === 0) return D.notIsolated;
+    if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const row = ent[ed + ENTRY.ingressLocal]!;
+    if (row === 0) return DECISION.notIsolated;
     const es = s * ENTRY_STRIDE;
-    if (this.flags & F.allowIngressFromLocalNode && ent[es + E.addrNode] !== 0 && ent[es + E.addrNode] === ent[ed + E.podNode]) return D.allowed;
-    const ps = this.inM[row * this.inPeers + ent[es + E.ingressPeer]!]!;
-    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? D.allowed : D.denied;
+    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode]) return DECISION.allowed;
+    const ps = this.inM[row * this.inPeers + ent[es + ENTRY.ingressPeer]!]!;
+    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
   special(s: number, d: number, protocol: number, port: number, established: boolean): boolean {
     if (established) return true;
-    const slot = this.ent[s * ENTRY_STRIDE + E.podSlot]!;
-    if (slot !== 0 && slot === this.ent[d * ENTRY_STRIDE + E.podSlot]) return true;
-    return (this.flags & F.allowICMPv6NeighborDiscovery) !== 0 && protocol === ICMPV6 && port >= 133 && port <= 137;
+    const slot = this.ent[s * ENTRY_STRIDE + ENTRY.podSlot]!;
+    if (slot !== 0 && slot === this.ent[d * ENTRY_STRIDE + ENTRY.podSlot]) return true;
+    return (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 && protocol === ICMPV6 && port >= 133 && port <= 137;
   }
 
   /** The verdict byte for two resolved entries. */
@@ -158,7 +158,7 @@ export class Kernel {
     if (b.src.length < n * wordsPerAddr || b.dst.length < n * wordsPerAddr) throw new RangeError(`src/dst need ${n * wordsPerAddr} words`);
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
     if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n)) throw new RangeError(`family and flags need ${n} elements`);
-    if (!b.family && !b.flags && (this.flags & F.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
+    if (!b.family && !b.flags && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
       const proto = b.protocol[i]!;
@@ -177,8 +177,8 @@ export class Kernel {
   /** The hot loop: IPv4 only, no flags. Everything inlined; same logic as decide(). */
   private batch4(b: FlowBatch, out: Uint8Array): void {
     const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers } = this;
-    const localIn = (this.flags & F.allowIngressFromLocalNode) !== 0;
-    const localEg = (this.flags & F.allowEgressToLocalNode) !== 0;
+    const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
+    const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const src = b.src;
     const dst = b.dst;
     const protocol = b.protocol;

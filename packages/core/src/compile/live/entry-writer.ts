@@ -5,7 +5,7 @@
  */
 import type { Direction } from '../../model/types.js';
 import { entryClassKeys } from '../entry-classes.js';
-import { E, ENTRY_STRIDE } from '../layout.js';
+import { ENTRY, ENTRY_STRIDE } from '../layout.js';
 import { NodeIds } from '../node-ids.js';
 import type { PeerInfo } from '../rule-table.js';
 import type { DirectionClasses } from './classes.js';
@@ -31,10 +31,10 @@ export class EntryWriter {
   host(h: Host, ipPeers: readonly number[]): void {
     const cls = this.classify(h.identity, ipPeers);
     const f = this.fields;
-    f[E.podSlot] = h.pod ? h.pod.slot : 0;
-    f[E.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
-    f[E.addrNode] = this.nodeIds.id(h.node);
-    f.set(cls, E.egressLocal);
+    f[ENTRY.podSlot] = h.pod ? h.pod.slot : 0;
+    f[ENTRY.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
+    f[ENTRY.addrNode] = this.nodeIds.id(h.node);
+    f.set(cls, ENTRY.egressLocal);
     f[ENTRY_STRIDE - 1] = 0; // padding
     this.write(h.entry, f, cls);
   }
@@ -44,7 +44,7 @@ export class EntryWriter {
     const f = this.fields;
     f.fill(0);
     const cls = this.classify(undefined, ipPeers);
-    f.set(cls, E.egressLocal);
+    f.set(cls, ENTRY.egressLocal);
     this.write(entry, f, cls);
   }
 
