@@ -1,6 +1,6 @@
 /** Pod-to-pod connectivity matrices: one grid of verdicts per protocol/port. */
 import type { IPAddress } from '../ip/address.js';
-import { hasPorts, parseProtocol, protocolName } from '../model/protocol.js';
+import { hasPorts, parseProtocol, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { Pod } from '../model/types.js';
 import type { Engine } from './engine.js';
 
@@ -13,7 +13,7 @@ export interface PortSpec {
 export function parsePortSpec(text: string): PortSpec | undefined {
   const [a, b] = text.split('/');
   const numeric = (s: string | undefined): number | undefined => (s !== undefined && /^[0-9]{1,5}$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined);
-  if (b === undefined && numeric(a) !== undefined) return { protocol: 6, port: numeric(a)! };
+  if (b === undefined && numeric(a) !== undefined) return { protocol: PROTOCOL_NUMBERS.TCP, port: numeric(a)! };
   const protocol = parseProtocol(a);
   if (protocol === undefined) return undefined;
   if (hasPorts(protocol)) {

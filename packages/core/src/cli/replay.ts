@@ -9,7 +9,7 @@ import { decodeVerdict } from '../dataplane/decode.js';
 import { formatIP } from '../ip/address.js';
 import type { Decision, Explanation } from '../model/flow.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';
-import { protocolName } from '../model/protocol.js';
+import { hasPorts, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type PacketState } from '../packet/filter.js';
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
@@ -115,13 +115,11 @@ export interface ReplaySummary {
   readonly conntrack: { readonly connections: number; readonly inserted: number; readonly evicted: number; readonly expired: number; readonly refused: number };
 }
 
-const isPortProto = (p: number): boolean => p === 6 || p === 17 || p === 132;
-
 /** The directional key of a flow judged by policy (what a connection attempt is). */
 function flowKey(p: ParsedPacket): string {
   const base = `${p.family}|${p.src.join('.')}|${p.dst.join('.')}|${p.protocol}`;
   if (p.hasL4 === 0) return `${base}|-`;
-  if (isPortProto(p.protocol)) return `${base}|${p.srcPort}|${p.dstPort}`;
+  if (hasPorts(p.protocol)) return `${base}|${p.srcPort}|${p.dstPort}`;
   return `${base}|${p.icmpType}|${p.icmpId}`;
 }
 
@@ -293,7 +291,7 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
   const ingressDenied = e.ingress === 'denied';
   const egressPolicies = allowed ? [...new Set(e.egressDetail.allowedBy.map((r) => r.policy))] : egressDenied ? e.egressDetail.isolatedBy : [];
   const ingressPolicies = allowed ? [...new Set(e.ingressDetail.allowedBy.map((r) => r.policy))] : ingressDenied ? e.ingressDetail.isolatedBy : [];
-  const ports = p.hasL4 === 1 && isPortProto(p.protocol);
+  const ports = p.hasL4 === 1 && hasPorts(p.protocol);
   return {
     allowed,
     src: formatIP(p.srcIP()),
@@ -313,14 +311,14 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
 }
 
 function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: PacketState, code: number, info: FlowInfo | undefined): object {
-  const ports = p.hasL4 === 1 && isPortProto(p.protocol);
+  const ports = p.hasL4 === 1 && hasPorts(p.protocol);
   const line: Record<string, unknown> = {
     ...base,
     src: formatIP(p.srcIP()),
     dst: formatIP(p.dstIP()),
     protocol: protocolName(p.protocol),
     ...(ports && { srcPort: p.srcPort, dstPort: p.dstPort }),
-    ...(p.protocol === 6 && p.hasL4 === 1 && { tcpFlags: tcpFlagsText(p.tcpFlags) }),
+    ...(p.protocol === PROTOCOL_NUMBERS.TCP && p.hasL4 === 1 && { tcpFlags: tcpFlagsText(p.tcpFlags) }),
     ...(p.icmpType >= 0 && { icmpType: p.icmpType, icmpCode: p.icmpCode }),
     ...(p.fragment !== FRAGMENT.none && { fragment: p.fragment === FRAGMENT.first ? 'first' : 'later' }),
     allowed,

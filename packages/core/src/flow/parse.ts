@@ -7,7 +7,7 @@ import { parseIP, type Family, type IPAddress } from '../ip/address.js';
 import { truncate } from '../load/issues.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Flow } from '../model/flow.js';
-import { hasPorts, parseProtocol } from '../model/protocol.js';
+import { hasPorts, parseProtocol, PROTOCOL_NUMBERS } from '../model/protocol.js';
 
 export type FlowParse = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly error: string };
 
@@ -42,7 +42,7 @@ export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
   if (typeof dst === 'string') return fail(dst);
   const family = pickFamily(src, dst);
   if (family === undefined) return fail(`"src" and "dst" have no address family in common (policy matching is family-strict)`);
-  const protocol = rec['protocol'] === undefined ? 6 : parseProtocol(rec['protocol']);
+  const protocol = rec['protocol'] === undefined ? PROTOCOL_NUMBERS.TCP : parseProtocol(rec['protocol']);
   if (protocol === undefined) return fail(`"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`);
   const flow: { -readonly [K in keyof Flow]: Flow[K] } = {
     src: src.find((x) => x.family === family)!,

@@ -5,8 +5,13 @@
 import { DECISION, ENTRY, ENTRY_STRIDE, IMAGE_FLAGS, HEADER, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
+import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 
-const ICMPV6 = 58;
+// Bound once: the batch loop reads them per flow, and an imported object's property per use costs.
+const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
+const PROTO_UDP = PROTOCOL_NUMBERS.UDP;
+const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
+const ICMPV6 = PROTOCOL_NUMBERS.ICMPv6;
 
 export interface FlowBatch {
   /** Number of flows. */
@@ -66,9 +71,9 @@ export class Kernel {
   /** Port class of (protocol, port); class 0 for everything without ports. */
   portClass(protocol: number, port: number): number {
     if (port < 0 || port > 65535) return 0; // an L4 flow without a port: only port-less rules
-    if (protocol === 6) return this.portMap[port]!;
-    if (protocol === 17) return this.portMap[65536 + port]!;
-    if (protocol === 132) return this.portMap[131072 + port]!;
+    if (protocol === PROTO_TCP) return this.portMap[port]!;
+    if (protocol === PROTO_UDP) return this.portMap[65536 + port]!;
+    if (protocol === PROTO_SCTP) return this.portMap[131072 + port]!;
     return 0;
   }
 
@@ -206,7 +211,7 @@ export class Kernel {
         continue;
       }
       const p = protocol[i]!;
-      const pc = p === 6 ? portMap[port[i]!]! : p === 17 ? portMap[65536 + port[i]!]! : p === 132 ? portMap[131072 + port[i]!]! : 0;
+      const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
       const word = pc >>> 5;
       const bit = pc & 31;
       let eg: number;

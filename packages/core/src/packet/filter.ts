@@ -18,6 +18,7 @@ import { ALLOW_BOTH, MALFORMED as MALFORMED_BYTE } from '../compile/layout.js';
 import { Conntrack, CONNTRACK_OPTIONS, HIT, type ConntrackOptions } from '../conntrack/table.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';
+import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import { decodeVerdict } from '../dataplane/decode.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import type { Decision, Explanation, Flow } from '../model/flow.js';
@@ -171,8 +172,8 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
         s = k.entry6(w, 0);
         d = k.entry6(w, 4);
       }
-      const ports = e.protocol === 6 || e.protocol === 17 || e.protocol === 132;
-      const icmp = e.protocol === 1 || e.protocol === 58;
+      const ports = hasPorts(e.protocol);
+      const icmp = e.protocol === PROTOCOL_NUMBERS.ICMP || e.protocol === PROTOCOL_NUMBERS.ICMPv6;
       // Generic entries have no port; ICMP query entries keep the request type as dstPort.
       const port = ports || (icmp && e.srcPort + e.dstPort !== 0) ? e.dstPort : -1;
       return (k.decide(s, d, e.protocol, port, false) & 1) === 1;
@@ -189,7 +190,7 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
     const s = p.family === 4 ? k.entry4(p.src[0]!) : k.entry6(p.src, 0);
     const d = p.family === 4 ? k.entry4(p.dst[0]!) : k.entry6(p.dst, 0);
     const proto = p.protocol;
-    const port = p.hasL4 === 0 ? -1 : proto === 6 || proto === 17 || proto === 132 ? p.dstPort : p.icmpType;
+    const port = p.hasL4 === 0 ? -1 : hasPorts(proto) ? p.dstPort : p.icmpType;
     return k.decide(s, d, proto, port, false);
   }
 

@@ -16,6 +16,7 @@
  */
 import type { IPAddress } from '../ip/address.js';
 import type { Flow } from '../model/flow.js';
+import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 
 /** Malformed reasons; `MALFORMED_REASONS[code]` is the name, code 0 means the packet is fine. */
 export const MALFORMED_REASONS = [
@@ -48,11 +49,12 @@ export const FRAGMENT = { none: 0, first: 1, later: 2 } as const;
 /** TCP flag bits as in the header's 13th byte. */
 export const TCP = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ECE: 64, CWR: 128 } as const;
 
-const PROTO_ICMP = 1;
-const PROTO_TCP = 6;
-const PROTO_UDP = 17;
-const PROTO_ICMPV6 = 58;
-const PROTO_SCTP = 132;
+// Bound once: the parser reads them per packet, and an imported object's property per use costs.
+const PROTO_ICMP = PROTOCOL_NUMBERS.ICMP;
+const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
+const PROTO_UDP = PROTOCOL_NUMBERS.UDP;
+const PROTO_ICMPV6 = PROTOCOL_NUMBERS.ICMPv6;
+const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
 
 /**
  * One parsed packet. Reuse one instance per loop: `parsePacketInto` overwrites every field.
@@ -68,7 +70,7 @@ export class ParsedPacket {
   readonly src = new Uint32Array(4);
   readonly dst = new Uint32Array(4);
   /** 1 when the L4 header was parsed (ports or ICMP fields are meaningful). */
-  hasL4 = 0;
+  hasL4: 0 | 1 = 0;
   srcPort = 0;
   dstPort = 0;
   /** TCP flags (low 8 bits of the flags field; see TCP). */
@@ -108,7 +110,7 @@ export class ParsedPacket {
    */
   toFlow(established = false): Flow {
     const l4 = this.hasL4 === 1;
-    const ports = this.protocol === PROTO_TCP || this.protocol === PROTO_UDP || this.protocol === PROTO_SCTP;
+    const ports = hasPorts(this.protocol);
     return {
       src: this.srcIP(),
       dst: this.dstIP(),

@@ -3,6 +3,7 @@
  * Locality is Zipf over endpoints; the mix is pod→pod, pod→external and external→pod,
  * with ports the pods really serve most of the time and arbitrary ones otherwise.
  */
+import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { Cluster, Pod } from '../model/types.js';
 import { Random, Zipf } from './random.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
@@ -63,10 +64,10 @@ export function syntheticTrace(cluster: Cluster, shape: TraceShape): Trace {
     const v = r.next();
     if (dstPod && dstPod.ports.length > 0 && v < 0.7) {
       const cp = r.pick(dstPod.ports);
-      t.protocol[i] = cp.protocol === 'TCP' ? 6 : cp.protocol === 'UDP' ? 17 : 132;
+      t.protocol[i] = PROTOCOL_NUMBERS[cp.protocol];
       t.port[i] = cp.port;
     } else if (v < 0.97) {
-      t.protocol[i] = r.chance(0.85) ? 6 : 17;
+      t.protocol[i] = r.chance(0.85) ? PROTOCOL_NUMBERS.TCP : PROTOCOL_NUMBERS.UDP;
       t.port[i] = r.chance(0.8) ? r.pick(COMMON_PORTS) : r.int(1, 65535);
     } else {
       t.protocol[i] = 1; // ICMP echo
