@@ -9,7 +9,7 @@ export { PROTOCOL_NUMBERS, parseProtocol, protocolName } from './model/protocol.
 export { loadFiles, loadText, loadFilesOrThrow, loadTextOrThrow, loadObjects, type LoadOptions, type LoadResult } from './load/load.js';
 export { readFiles, readText, type RawObject, type ReadOptions } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
-export { LoadError, formatIssue, type Issue, type Severity } from './load/issues.js';
+export { LoadError, formatIssue, type Issue, type IssueCode, type Severity } from './load/issues.js';
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';

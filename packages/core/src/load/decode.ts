@@ -14,7 +14,7 @@
  *   refuses as "excessive aliasing") and a size budget proportional to the input.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
-import type { FieldProblem, PathSegments } from './issues.js';
+import type { FieldProblem, IssueCode, PathSegments } from './issues.js';
 import { ALIAS_BUDGET_FLOOR } from './limits.js';
 import { core12, resolvePlain, sameJSON, type Resolved } from './scalar.js';
 
@@ -57,11 +57,11 @@ class Decoder {
     private readonly limits: DecodeLimits,
   ) {}
 
-  private problem(severity: 'error' | 'warning', code: string, node: unknown, path: PathSegments, detail: string): void {
+  private problem(severity: 'error' | 'warning', code: IssueCode, node: unknown, path: PathSegments, detail: string): void {
     this.problems.push({ severity, code, path, detail, hasValue: false, offset: offsetOf(node) });
   }
 
-  private fatal(code: string, node: unknown, path: PathSegments, detail: string): never {
+  private fatal(code: IssueCode, node: unknown, path: PathSegments, detail: string): never {
     this.problem('error', code, node, path, detail);
     throw new Abort();
   }

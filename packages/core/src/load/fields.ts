@@ -3,7 +3,7 @@
  * (the API server would fail to decode it) and returns undefined, so validation goes on
  * and reports everything else too.
  */
-import { truncate, type FieldProblem, type PathSegments } from './issues.js';
+import { truncate, type FieldProblem, type IssueCode, type PathSegments } from './issues.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -19,19 +19,19 @@ export class Problems {
   add(problem: NewProblem): void {
     this.list.push({ ...problem, hasValue: 'value' in problem });
   }
-  invalid(code: string, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
+  invalid(code: IssueCode, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
     this.add({ severity: 'error', code, check, path, type: 'Invalid value', detail, value });
   }
-  required(code: string, check: string | undefined, path: PathSegments, detail: string): void {
+  required(code: IssueCode, check: string | undefined, path: PathSegments, detail: string): void {
     this.add({ severity: 'error', code, check, path, type: 'Required value', detail });
   }
-  forbidden(code: string, check: string | undefined, path: PathSegments, detail: string): void {
+  forbidden(code: IssueCode, check: string | undefined, path: PathSegments, detail: string): void {
     this.add({ severity: 'error', code, check, path, type: 'Forbidden', detail });
   }
-  unsupported(code: string, check: string | undefined, path: PathSegments, value: unknown, supported: readonly string[]): void {
+  unsupported(code: IssueCode, check: string | undefined, path: PathSegments, value: unknown, supported: readonly string[]): void {
     this.add({ severity: 'error', code, check, path, type: 'Unsupported value', detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value });
   }
-  warn(code: string, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
+  warn(code: IssueCode, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
     this.add({ severity: 'warning', code, check, path, type: 'Invalid value', detail, value });
   }
   get hasErrors(): boolean {

@@ -15,9 +15,71 @@ export type ErrorType =
   | 'Duplicate value'
   | 'Too long';
 
+/** Every code an Issue carries (loader, update and capacity problems): a closed set callers can switch on. */
+export type IssueCode =
+  | 'apply-failed'
+  | 'capacity-exceeded'
+  | 'cidr-host-bits'
+  | 'cidr-ipv4-mapped'
+  | 'cidr-leading-zeros'
+  | 'cidr-not-canonical'
+  | 'cidr-required'
+  | 'container-port-required'
+  | 'duplicate-family'
+  | 'duplicate-key'
+  | 'duplicate-object'
+  | 'endport-below-port'
+  | 'endport-with-named-port'
+  | 'endport-without-port'
+  | 'except-not-subset'
+  | 'file-not-found'
+  | 'file-unreadable'
+  | 'input-too-large'
+  | 'invalid-cidr'
+  | 'invalid-endport'
+  | 'invalid-ip'
+  | 'invalid-label-key'
+  | 'invalid-label-value'
+  | 'invalid-name'
+  | 'invalid-namespace'
+  | 'invalid-port'
+  | 'invalid-port-name'
+  | 'invalid-selector-operator'
+  | 'ip-leading-zeros'
+  | 'kind-required'
+  | 'name-required'
+  | 'namespace-not-found'
+  | 'not-an-object'
+  | 'not-found'
+  | 'not-json'
+  | 'number-out-of-range'
+  | 'peer-ipblock-combined'
+  | 'peer-required'
+  | 'rules-ignored'
+  | 'selector-values-forbidden'
+  | 'selector-values-required'
+  | 'shared-node-ip'
+  | 'shared-pod-ip'
+  | 'skipped-kind'
+  | 'too-deep'
+  | 'too-many-policy-types'
+  | 'unknown-field'
+  | 'unknown-kind'
+  | 'unsupported-api-version'
+  | 'unsupported-phase'
+  | 'unsupported-policy-type'
+  | 'unsupported-protocol'
+  | 'wrong-type'
+  | 'yaml-1.1-value'
+  | 'yaml-alias-bomb'
+  | 'yaml-key'
+  | 'yaml-merge'
+  | 'yaml-syntax'
+  | 'yaml-tag';
+
 export interface Issue {
   /** Stable machine-readable code, e.g. `invalid-cidr`. */
-  readonly code: string;
+  readonly code: IssueCode;
   /** The check in spec/semantics.md §3.2 (M1..T2) when there is one. */
   readonly check?: string;
   readonly severity: Severity;
@@ -61,7 +123,7 @@ function formatValue(value: unknown): string {
 }
 
 export interface FieldProblem {
-  readonly code: string;
+  readonly code: IssueCode;
   readonly check?: string;
   readonly severity: Severity;
   readonly path: PathSegments;
