@@ -225,10 +225,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const entryData = new Uint32Array(entryFields);
   for (let e = 0; e < entries.values.length; e++) {
     const o = e * ENTRY_STRIDE;
-    entryData[o + ENTRY.egressLocal] = egress.rowOf[entryData[o + ENTRY.egressLocal]!]!;
-    entryData[o + ENTRY.ingressLocal] = ingress.rowOf[entryData[o + ENTRY.ingressLocal]!]!;
-    entryData[o + ENTRY.egressPeer] = egress.colOf[entryData[o + ENTRY.egressPeer]!]!;
-    entryData[o + ENTRY.ingressPeer] = ingress.colOf[entryData[o + ENTRY.ingressPeer]!]!;
+    entryData[o + ENTRY.egressRow] = egress.rowOf[entryData[o + ENTRY.egressRow]!]!;
+    entryData[o + ENTRY.ingressRow] = ingress.rowOf[entryData[o + ENTRY.ingressRow]!]!;
+    entryData[o + ENTRY.egressCol] = egress.colOf[entryData[o + ENTRY.egressCol]!]!;
+    entryData[o + ENTRY.ingressCol] = ingress.colOf[entryData[o + ENTRY.ingressCol]!]!;
   }
 
   const flags = imageFlags(opts);

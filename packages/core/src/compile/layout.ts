@@ -60,7 +60,7 @@ export const imageFlags = (o: { readonly allowIngressFromLocalNode: boolean; rea
   (o.allowICMPv6NeighborDiscovery ? IMAGE_FLAGS.allowICMPv6NeighborDiscovery : 0);
 
 /** Fields of one entry (ENTRY_STRIDE u32 words). */
-export const ENTRY = { podSlot: 0, podNode: 1, addrNode: 2, egressLocal: 3, ingressLocal: 4, egressPeer: 5, ingressPeer: 6 } as const;
+export const ENTRY = { podSlot: 0, podNode: 1, addrNode: 2, egressRow: 3, ingressRow: 4, egressCol: 5, ingressCol: 6 } as const;
 export const ENTRY_STRIDE = 8;
 
 /** Per-direction decisions as the kernels encode them. */

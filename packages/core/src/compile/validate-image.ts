@@ -144,7 +144,7 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     trieDepth(t, trie, TRIE_LEVELS[trie]);
   }
   const limits = [h[HEADER.egressRowCount]!, h[HEADER.ingressRowCount]!, h[HEADER.egressPeerCount]!, h[HEADER.ingressPeerCount]!];
-  const fields = [ENTRY.egressLocal, ENTRY.ingressLocal, ENTRY.egressPeer, ENTRY.ingressPeer] as const;
+  const fields = [ENTRY.egressRow, ENTRY.ingressRow, ENTRY.egressCol, ENTRY.ingressCol] as const;
   const names = ['egressRowCount', 'ingressRowCount', 'egressPeerCount', 'ingressPeerCount'];
   for (let e = 0; e < entries; e++) {
     for (let f = 0; f < 4; f++) {

@@ -109,11 +109,11 @@ export class Kernel {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
     if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const row = ent[es + ENTRY.egressLocal]!;
+    const row = ent[es + ENTRY.egressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const ed = d * ENTRY_STRIDE;
     if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode]) return DECISION.allowed;
-    const ps = this.egM[row * this.egPeers + ent[ed + ENTRY.egressPeer]!]!;
+    const ps = this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!;
     return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
   }
 
@@ -122,11 +122,11 @@ export class Kernel {
     const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
     if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const row = ent[ed + ENTRY.ingressLocal]!;
+    const row = ent[ed + ENTRY.ingressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const es = s * ENTRY_STRIDE;
     if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode]) return DECISION.allowed;
-    const ps = this.inM[row * this.inPeers + ent[es + ENTRY.ingressPeer]!]!;
+    const ps = this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!;
     return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
   }
 

@@ -9,8 +9,9 @@ const NAMES = new Map<number, ProtocolName>(
 
 export const protocolName = (n: number): string => NAMES.get(n) ?? String(n);
 
+const { TCP, UDP, SCTP } = PROTOCOL_NUMBERS;
 /** Protocols whose flows carry a destination port. */
-export const hasPorts = (n: number): boolean => n === 6 || n === 17 || n === 132;
+export const hasPorts = (n: number): boolean => n === TCP || n === UDP || n === SCTP;
 
 /** Accepts a name (case-insensitive, as users type it in flow files) or a number 0..255. */
 export function parseProtocol(value: unknown): number | undefined {

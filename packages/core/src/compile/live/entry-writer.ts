@@ -34,7 +34,7 @@ export class EntryWriter {
     f[ENTRY.podSlot] = h.pod ? h.pod.slot : 0;
     f[ENTRY.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
     f[ENTRY.addrNode] = this.nodeIds.id(h.node);
-    f.set(cls, ENTRY.egressLocal);
+    f.set(cls, ENTRY.egressRow);
     f[ENTRY_STRIDE - 1] = 0; // padding
     this.write(h.entry, f, cls);
   }
@@ -44,7 +44,7 @@ export class EntryWriter {
     const f = this.fields;
     f.fill(0);
     const cls = this.classify(undefined, ipPeers);
-    f.set(cls, ENTRY.egressLocal);
+    f.set(cls, ENTRY.egressRow);
     this.write(entry, f, cls);
   }
 
