@@ -33,7 +33,9 @@ export class PortClassCounter {
   add(protocol: PolicyProtocol, port: number): void {
     if (port <= 0 || port > 65535) return;
     const at = (SLOT[protocol] << 16) | port;
-    if (this.cut[at] === 0 && !this.isCut(protocol, port)) (this.cut[at] = 1), this.count++;
+    if (this.cut[at] !== 0 || this.isCut(protocol, port)) return;
+    this.cut[at] = 1;
+    this.count++;
   }
   /** The cuts of a policy's numeric ports and ranges, in the directions it affects. */
   addPolicy(policy: NetworkPolicy): void {
