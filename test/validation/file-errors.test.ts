@@ -3,9 +3,10 @@
 // Permissions are tested for real in a child process running as `nobody` when the suite runs
 // as root (root reads anything); the stubbed errors are in file-errors-stubbed.test.ts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFiles, type Issue } from '@netpol/core';
@@ -43,8 +44,16 @@ describe('stat and read failures', () => {
     writeFileSync(join(root, 'secret.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n');
     chmodSync(join(root, 'secret.yaml'), 0o000);
     chmodSync(locked, 0o000);
-    // The built package, run as nobody when this suite runs as root.
-    const dist = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
+    // The built package, run as nobody when this suite runs as root. Nobody may not be able to
+    // read the checkout (a clone in a private temporary directory), so the loader and its one
+    // runtime dependency are copied beside the files, into the traversable root.
+    const core = fileURLToPath(new URL('../../packages/core/', import.meta.url));
+    const pkg = join(root, 'pkg');
+    cpSync(join(core, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(core, 'package.json'), join(pkg, 'package.json'));
+    const yamlDir = dirname(createRequire(join(core, 'package.json')).resolve('yaml/package.json'));
+    cpSync(yamlDir, join(pkg, 'node_modules', 'yaml'), { recursive: true, dereference: true });
+    const dist = join(pkg, 'dist', 'load', 'load.js');
     const script = `import { loadFiles } from ${JSON.stringify(dist)};
       const show = (paths, o) => loadFiles(paths, o).issues.map((i) => [i.code, i.message]);
       console.log(JSON.stringify([show([${JSON.stringify(locked)}]), show([${JSON.stringify(join(locked, 'inner'))}]), show([${JSON.stringify(join(root, 'secret.yaml'))}])]));`;
