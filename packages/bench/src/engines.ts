@@ -252,15 +252,15 @@ export function verifyEngines(where: string, trace: FlowBatch, ref: ReferenceEva
     fullTraceEngines.push(e.id);
   }
   let allowed = 0;
-  const eg = [0, 0, 0, 0];
-  const ing = [0, 0, 0, 0];
+  const eg = [0, 0, 0, 0, 0, 0, 0, 0];
+  const ing = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     const b = expected[i]!;
     allowed += b & 1;
-    eg[(b >> 1) & 3]!++;
-    ing[(b >> 3) & 3]!++;
+    eg[(b >> 1) & 7]!++;
+    ing[(b >> 4) & 7]!++;
   }
-  const names = ['allowed', 'denied', 'not-isolated', 'not-applicable'];
+  const names = ['allowed', 'denied', 'not-isolated', 'not-applicable', 'admin-allowed', 'admin-denied', 'baseline-allowed', 'baseline-denied'];
   const shares = (c: number[]): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, round(c[i]! / n, 4)]));
   return { referenceSample: idx.length, fullTraceEngines, checksum: fnv1a(expected), allowedShare: round(allowed / n, 4), decisions: { egress: shares(eg), ingress: shares(ing) } };
 }

@@ -292,7 +292,7 @@ NETPOL_HOT uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t prot
     if (UNLIKELY(a == kBad)) return kMalformed;
     in = a ? kAllowed : kDenied;
   }
-  return uint8_t((eg != kDenied && in != kDenied ? 1 : 0) | (eg << 1) | (in << 3));
+  return uint8_t((eg != kDenied && in != kDenied ? 1 : 0) | (eg << 1) | (in << 4));
 }
 
 template <bool kChecked>

@@ -34,6 +34,10 @@ export function directionText(d: DirectionExplanation): string[] {
         `${head}DENIED: isolated by ${d.isolatedBy.join(', ')} and no ${d.direction} rule allows it`,
         ...d.rejected.map((m) => `    - ${ruleMissText(m)}`),
       ];
+    case 'admin-rule':
+    case 'baseline-rule':
+      // Rendered with the tier chain (cluster-scoped policies); placeholder wording until then.
+      return [`${head}${d.decision}`];
   }
 }
 

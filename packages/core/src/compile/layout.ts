@@ -64,11 +64,14 @@ export const ENTRY = { podSlot: 0, podNode: 1, addrNode: 2, egressRow: 3, ingres
 export const ENTRY_STRIDE = 8;
 
 /** Per-direction decisions as the kernels encode them. */
-export const DECISION = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3 } as const;
+export const DECISION = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3, adminAllowed: 4, adminDenied: 5, baselineAllowed: 6, baselineDenied: 7 } as const;
+/** The decision codes that deny (bit i set: code i denies). */
+export const DENYING_DECISIONS = (1 << DECISION.denied) | (1 << DECISION.adminDenied) | (1 << DECISION.baselineDenied);
 /** Verdict byte: bit 0 allowed, bits 1-2 egress decision, bits 3-4 ingress decision, bit 7 malformed. */
 export const MALFORMED = 0x80;
+/** Bit 0 allowed; bits 1-3 the egress decision code; bits 4-6 the ingress one; 0x80 alone: malformed. */
 export const verdictByte = (egress: number, ingress: number): number =>
-  (egress !== DECISION.denied && ingress !== DECISION.denied ? 1 : 0) | (egress << 1) | (ingress << 3);
+  (((DENYING_DECISIONS >>> egress) | (DENYING_DECISIONS >>> ingress)) & 1 ? 0 : 1) | (egress << 1) | (ingress << 4);
 export const ALLOW_BOTH = verdictByte(DECISION.allowed, DECISION.allowed);
 
 const ALIGN = 64;

@@ -2,15 +2,28 @@
 import { DECISION } from '../compile/layout.js';
 import type { Decision, Verdict } from '../model/flow.js';
 
-export const DECISIONS: readonly Decision[] = ['allowed', 'denied', 'not-isolated', 'not-applicable'];
-export const DECISION_CODE: Readonly<Record<Decision, number>> = { allowed: DECISION.allowed, denied: DECISION.denied, 'not-isolated': DECISION.notIsolated, 'not-applicable': DECISION.notApplicable };
+/** Indexed by decision code (compile/layout.ts DECISION). */
+export const DECISIONS: readonly Decision[] = ['allowed', 'denied', 'not-isolated', 'not-applicable', 'admin-allowed', 'admin-denied', 'baseline-allowed', 'baseline-denied'];
+export const DECISION_CODE: Readonly<Record<Decision, number>> = {
+  allowed: DECISION.allowed,
+  denied: DECISION.denied,
+  'not-isolated': DECISION.notIsolated,
+  'not-applicable': DECISION.notApplicable,
+  'admin-allowed': DECISION.adminAllowed,
+  'admin-denied': DECISION.adminDenied,
+  'baseline-allowed': DECISION.baselineAllowed,
+  'baseline-denied': DECISION.baselineDenied,
+};
+
+/** Whether a direction's decision denies the flow. */
+export const isDenying = (d: Decision): boolean => d === 'denied' || d === 'admin-denied' || d === 'baseline-denied';
 
 const VERDICTS: Verdict[] = [];
-for (let b = 0; b < 32; b++) VERDICTS[b] = { allowed: (b & 1) === 1, egress: DECISIONS[(b >> 1) & 3]!, ingress: DECISIONS[(b >> 3) & 3]! };
+for (let b = 0; b < 128; b++) VERDICTS[b] = { allowed: (b & 1) === 1, egress: DECISIONS[(b >> 1) & 7]!, ingress: DECISIONS[(b >> 4) & 7]! };
 
 /** Decodes a verdict byte (shared frozen objects: no allocation). */
 export function decodeVerdict(byte: number): Verdict {
-  const v = VERDICTS[byte & 31];
+  const v = VERDICTS[byte & 127];
   if (!v || byte & 0x80) throw new RangeError(`malformed flow (verdict byte ${byte})`);
   return v;
 }

@@ -230,7 +230,7 @@ export class Kernel {
         else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
         else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
       }
-      out[i] = (eg !== 1 && ing !== 1 ? 1 : 0) | (eg << 1) | (ing << 3);
+      out[i] = (eg !== 1 && ing !== 1 ? 1 : 0) | (eg << 1) | (ing << 4);
     }
   }
 }

@@ -101,6 +101,8 @@ export function decideDirection(given: DirectionFacts): DirectionExplanation {
       allowedBy: out.allowedBy ?? [],
       rejected: out.rejected ?? [],
       steps,
+      clusterRules: [],
+      ties: [],
     };
   }
   // The rules step always answers; a list whose last step can say 'next' needs a default here.

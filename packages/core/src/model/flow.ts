@@ -15,10 +15,30 @@ export interface Flow {
   readonly icmpType?: number;
   /** A reply on an allowed connection (conntrack said so): always allowed (§2.7). */
   readonly established?: boolean;
+  /**
+   * The DNS name the source resolved to reach `dst`, when known (lower case, no trailing dot).
+   * Only cluster-scoped `domainNames` peers read it; without it they match nothing.
+   */
+  readonly dstName?: string;
 }
 
-/** Per direction: allowed or denied by policy, not isolated, or no pod on that end. */
-export type Decision = 'allowed' | 'denied' | 'not-isolated' | 'not-applicable';
+/**
+ * Per direction, with the tier that decided: allowed or denied by NetworkPolicy, not isolated
+ * (no tier had anything to say), no pod on that end, or accepted/denied by a rule of the Admin
+ * or Baseline tier. The eight values are the verdict byte's three bits per direction.
+ */
+export type Decision =
+  | 'allowed'
+  | 'denied'
+  | 'not-isolated'
+  | 'not-applicable'
+  | 'admin-allowed'
+  | 'admin-denied'
+  | 'baseline-allowed'
+  | 'baseline-denied';
+
+/** Which tier a decision came from (null: none did: not isolated or not applicable). */
+export type DecidingTier = 'admin' | 'networkpolicy' | 'baseline';
 
 export type DecisionReason =
   | 'rule' // a rule of an isolating policy matched
@@ -28,7 +48,9 @@ export type DecisionReason =
   | 'self' // a pod talking to itself
   | 'local-node' // ingress from (or, by option, egress to) the pod's own node
   | 'reply' // established connection
-  | 'icmpv6-nd'; // neighbour discovery, allowed by option
+  | 'icmpv6-nd' // neighbour discovery, allowed by option
+  | 'admin-rule' // an Accept or Deny rule of an Admin-tier policy matched
+  | 'baseline-rule'; // an Accept or Deny rule of a Baseline-tier policy matched
 
 export interface Verdict {
   readonly allowed: boolean;
@@ -44,6 +66,25 @@ export interface RuleRef {
   /** null: the rule has no peers (matches anyone). */
   readonly peerIndex: number | null;
   /** null: the rule has no ports (matches every port and protocol). */
+  readonly portIndex: number | null;
+}
+
+/**
+ * A cluster-scoped rule that matched a flow: a Pass on the way, or the Accept/Deny that decided.
+ * `policy` as clusterPolicyKey names it (`cnp/x`, `anp/x`, `banp/default`).
+ */
+export interface ClusterRuleRef {
+  readonly tier: 'admin' | 'baseline';
+  readonly policy: string;
+  readonly priority: number;
+  readonly direction: Direction;
+  readonly ruleIndex: number;
+  /** The rule's `name`, or null when it has none. */
+  readonly ruleName: string | null;
+  readonly action: 'Accept' | 'Deny' | 'Pass';
+  /** The first peer (`from[i]` / `to[i]`) that matched. */
+  readonly peerIndex: number;
+  /** The first protocols/ports entry that matched; null: the rule has none (all traffic). */
   readonly portIndex: number | null;
 }
 
@@ -121,7 +162,7 @@ export type PortMiss =
  * always-allowed cases (a reply, a pod reaching itself, ICMPv6 neighbour discovery by option),
  * whether this end is a pod, whether a policy isolates it, its own node, then the rules.
  */
-export type StepKind = 'reply' | 'self' | 'icmpv6-nd' | 'endpoint' | 'isolation' | 'local-node' | 'rules';
+export type StepKind = 'reply' | 'self' | 'icmpv6-nd' | 'endpoint' | 'admin' | 'isolation' | 'local-node' | 'rules' | 'baseline';
 
 /** A step's answer, as kube-network-policies' Accept | Deny | Next: the first that is not 'next' decides. */
 export type StepAnswer = 'allow' | 'deny' | 'next';
@@ -145,6 +186,18 @@ export interface DirectionExplanation {
   readonly rejected: readonly RuleMiss[];
   /** The steps taken, in order: every one answered 'next' but the last, which decided. */
   readonly steps: readonly Step[];
+  /**
+   * The cluster-scoped rules that matched, in evaluation order: every Pass taken, then the
+   * Accept or Deny that decided (when a tier decided). Empty when no cluster-scoped policy
+   * selects this end.
+   */
+  readonly clusterRules: readonly ClusterRuleRef[];
+  /**
+   * Policies of the same tier and priority as one in `clusterRules` whose rules also match this
+   * flow: their order is implementation-defined (netpol takes them by kind, then name), so
+   * another dataplane may decide differently. Empty almost always.
+   */
+  readonly ties: readonly string[];
 }
 
 export interface Explanation extends Verdict {
@@ -154,4 +207,6 @@ export interface Explanation extends Verdict {
   readonly port?: number;
   readonly egressDetail: DirectionExplanation;
   readonly ingressDetail: DirectionExplanation;
+  /** Policies of other APIs the verdict ignores (loaded with the explicit opt-out); absent: none. */
+  readonly ignoring?: readonly string[];
 }

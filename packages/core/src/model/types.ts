@@ -55,6 +55,8 @@ export interface Pod {
 export interface Node {
   readonly name: string;
   readonly ips: readonly IPAddress[];
+  /** metadata.labels, matched by cluster-scoped policies' `nodes` peers. Absent: none. */
+  readonly labels?: Labels;
 }
 
 /** A port entry after defaulting: protocol is always set. */
@@ -98,11 +100,101 @@ export interface NetworkPolicy {
   readonly egress: readonly Rule[];
 }
 
+/**
+ * The cluster-scoped tiers around NetworkPolicy: Admin before it, Baseline after it
+ * (ClusterNetworkPolicy `spec.tier`; an AdminNetworkPolicy is Admin, the
+ * BaselineAdminNetworkPolicy Baseline).
+ */
+export type Tier = 'Admin' | 'Baseline';
+
+/** A cluster-scoped rule's action; v1alpha1's `Allow` is loaded as `Accept`. */
+export type ClusterAction = 'Accept' | 'Deny' | 'Pass';
+
+export type ClusterPolicyKind = 'ClusterNetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+
+/**
+ * Who a cluster-scoped policy applies to: every pod of the selected namespaces, or the selected
+ * pods of the selected namespaces. hostNetwork pods are never subjects.
+ */
+export type ClusterSubject =
+  | { readonly kind: 'namespaces'; readonly namespaceSelector: Selector }
+  | { readonly kind: 'pods'; readonly namespaceSelector: Selector; readonly podSelector: Selector };
+
+/**
+ * One `from`/`to` entry of a cluster-scoped rule. `namespaces` and `pods` match pod-network pods
+ * (never hostNetwork ones); `nodes` (egress) matches the addresses of the selected Nodes;
+ * `networks` (egress) matches any address inside, pods included; `domainNames` (egress, Accept
+ * rules only) matches a flow whose `dstName` is one of the names (`*.` prefix: any one or more
+ * labels in front). `unknown` exists only when a caller loads leniently and a peer has no field
+ * netpol knows: it matches nothing in an Accept rule and everything in a Deny or Pass rule
+ * (fail closed).
+ */
+export type ClusterPeer =
+  | { readonly kind: 'namespaces'; readonly namespaceSelector: Selector }
+  | { readonly kind: 'pods'; readonly namespaceSelector: Selector; readonly podSelector: Selector }
+  | { readonly kind: 'nodes'; readonly nodeSelector: Selector }
+  | { readonly kind: 'networks'; readonly networks: readonly CIDR[] }
+  | { readonly kind: 'domainNames'; readonly domainNames: readonly string[] }
+  | { readonly kind: 'unknown' };
+
+/**
+ * One protocols (v1alpha2) or ports (v1alpha1) entry: a protocol with a port range (a single
+ * number has `start === end`), or a named port, which matches when the destination is a pod
+ * with a container port of that name whose protocol and number are the flow's.
+ */
+export type ClusterPort =
+  | { readonly kind: 'range'; readonly protocol: PolicyProtocol; readonly start: number; readonly end: number }
+  | { readonly kind: 'named'; readonly name: string };
+
+export interface ClusterRule {
+  /** The rule's `name`, when it has one (explanations use it, else the index). */
+  readonly name?: string;
+  readonly action: ClusterAction;
+  /** `from` (ingress) or `to` (egress): at least one. */
+  readonly peers: readonly ClusterPeer[];
+  /** Empty: all traffic, every protocol (ICMP included). */
+  readonly ports: readonly ClusterPort[];
+}
+
+export interface ClusterPolicy {
+  readonly kind: ClusterPolicyKind;
+  readonly name: string;
+  readonly tier: Tier;
+  /**
+   * 0-1000, lower evaluated first. The BaselineAdminNetworkPolicy has none: it is given 1001,
+   * after every Baseline ClusterNetworkPolicy.
+   */
+  readonly priority: number;
+  readonly subject: ClusterSubject;
+  readonly ingress: readonly ClusterRule[];
+  readonly egress: readonly ClusterRule[];
+}
+
+/** An object of a policy API netpol cannot evaluate, loaded with the opt-out that ignores it. */
+export interface IgnoredObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
 export interface Cluster {
   readonly namespaces: readonly Namespace[];
   readonly pods: readonly Pod[];
   readonly nodes: readonly Node[];
   readonly policies: readonly NetworkPolicy[];
+  /** ClusterNetworkPolicies, AdminNetworkPolicies and the BaselineAdminNetworkPolicy. Absent: none. */
+  readonly clusterPolicies?: readonly ClusterPolicy[];
+  /**
+   * Policies of other APIs (Cilium, Calico, Antrea, ...) present in the input and ignored by
+   * explicit choice: verdicts do not account for them. Absent: none.
+   */
+  readonly ignoredObjects?: readonly IgnoredObject[];
 }
 
 export const policyKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
+
+const CLUSTER_KIND_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = { ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp' };
+
+/** How explanations name a cluster-scoped policy: `cnp/name`, `anp/name`, `banp/default`. */
+export const clusterPolicyKey = (p: { kind: ClusterPolicyKind; name: string }): string => `${CLUSTER_KIND_PREFIX[p.kind]}/${p.name}`;
