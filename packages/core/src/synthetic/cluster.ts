@@ -6,7 +6,7 @@
  */
 import type { IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
-import type { Cluster, ContainerPort, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, Rule, Selector } from '../model/types.js';
+import type { Cluster, ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, ClusterSubject, ContainerPort, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, Rule, Selector, Tier } from '../model/types.js';
 import { Random } from './random.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
@@ -15,10 +15,16 @@ export interface ClusterShape {
   readonly policies: number;
   /** Share of pods with an IPv6 address too (default 0.1). */
   readonly dualStack?: number;
+  /**
+   * Cluster-scoped policies to add (default 0): Admin and Baseline ClusterNetworkPolicies
+   * (guardrails, Pass rules delegating DNS, `networks` and `nodes` peers, per-team isolation)
+   * and, from 5 on, a BaselineAdminNetworkPolicy. See clusterPolicies() below.
+   */
+  readonly clusterPolicies?: number;
   readonly seed?: number;
 }
 
-const CLUSTER_SHAPE: OptionSpec<ClusterShape> = { pods: 'number', policies: 'number', dualStack: 'number', seed: 'number' };
+const CLUSTER_SHAPE: OptionSpec<ClusterShape> = { pods: 'number', policies: 'number', dualStack: 'number', clusterPolicies: 'number', seed: 'number' };
 
 export const SIZES = {
   S: { pods: 100, policies: 10 },
@@ -59,7 +65,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
   namespaces.push({ name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } });
   const nodes: Node[] = [];
   // Node i: 172.18.0.0/16 from .0.1 on, one address each.
-  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, (i + 1) >> 8, (i + 1) & 255)] });
+  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, (i + 1) >> 8, (i + 1) & 255)], labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % 3}`, ...(i % 10 === 0 && { 'node-role.kubernetes.io/infra': '' }) } });
 
   // Deployments with replicas; pod IPs come from the node's /24 (node i: 10.(i>>8).(i&255).x).
   const pods: Pod[] = [];
@@ -146,5 +152,62 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
     }
     round++;
   }
-  return { namespaces, nodes, pods, policies, apps };
+  const cnps = clusterPolicies(shape.clusterPolicies ?? 0, r);
+  return { namespaces, nodes, pods, policies, apps, ...(cnps.length > 0 && { clusterPolicies: cnps }) };
+}
+
+const nsSel = (labels: Record<string, string>, expressions: Selector['matchExpressions'] = []): Selector => sel(labels, expressions);
+const nsName = (name: string): Selector => sel({ 'kubernetes.io/metadata.name': name });
+
+/**
+ * `count` cluster-scoped policies in the shapes cluster admins write: Admin-tier guardrails
+ * (deny the cloud metadata address, Pass DNS to the namespaces' own policies, always let
+ * monitoring and the infra nodes in, per-team isolation by Deny), Baseline-tier defaults that
+ * NetworkPolicies may open (deny ingress from other teams, deny egress to the internet for dev),
+ * and from 5 policies on a BaselineAdminNetworkPolicy. Priorities are distinct within a tier.
+ */
+function clusterPolicies(count: number, r: Random): ClusterPolicy[] {
+  const out: ClusterPolicy[] = [];
+  const all: ClusterSubject = { kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }]) };
+  const dns: ClusterPeer = { kind: 'pods', namespaceSelector: nsName('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) };
+  const tcp = (start: number, end = start): ClusterPort => ({ kind: 'range', protocol: 'TCP', start, end });
+  const udp = (start: number): ClusterPort => ({ kind: 'range', protocol: 'UDP', start, end: start });
+  const cnp = (name: string, tier: Tier, priority: number, subject: ClusterSubject, ingress: ClusterRule[], egress: ClusterRule[]): ClusterPolicy => ({ kind: 'ClusterNetworkPolicy', name, tier, priority, subject, ingress, egress });
+  const fixed: ClusterPolicy[] = [
+    cnp('deny-cloud-metadata', 'Admin', 1, all, [], [{ name: 'metadata', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(169, 254, 169, 254, 32)] }], ports: [] }]),
+    cnp('pass-dns', 'Admin', 2, all, [], [{ name: 'pass-dns', action: 'Pass', peers: [dns], ports: [udp(53), tcp(53)] }]),
+    cnp('allow-monitoring', 'Admin', 3, all, [{ name: 'prometheus', action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: nsName('monitoring'), podSelector: sel({ app: 'prometheus' }) }], ports: [{ kind: 'named', name: 'metrics' }, tcp(9090, 9190)] }], []),
+    cnp('allow-infra-nodes', 'Admin', 4, all, [{ name: 'kubelet', action: 'Accept', peers: [{ kind: 'nodes', nodeSelector: sel({}, [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists', values: [] }]) }], ports: [] }], []),
+  ];
+  const banp: ClusterPolicy = { kind: 'BaselineAdminNetworkPolicy', name: 'default', tier: 'Baseline', priority: 1001, subject: all, ingress: [], egress: [{ name: 'deny-smtp', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [tcp(25)] }] };
+  for (let i = 0; out.length < count; i++) {
+    if (i < fixed.length) {
+      out.push(fixed[i]!);
+      continue;
+    }
+    if (i === fixed.length && count >= 5) {
+      out.push(banp);
+      continue;
+    }
+    const team = `t${i % 17}`;
+    const subject: ClusterSubject = { kind: 'namespaces', namespaceSelector: nsSel({ team }) };
+    if (i % 3 === 0) {
+      // Admin: a team's namespaces refuse other teams, except their frontends on HTTP.
+      out.push(cnp(`isolate-${team}-${i}`, 'Admin', 10 + i, subject, [
+        { name: 'frontends', action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: nsSel({}), podSelector: sel({ tier: 'frontend' }) }], ports: [tcp(8080)] },
+        { name: 'other-teams', action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }], ports: [] },
+      ], []));
+    } else if (i % 3 === 1) {
+      // Baseline: dev namespaces of a team get no internet egress unless a NetworkPolicy says so.
+      const a = r.int(11, 223);
+      out.push(cnp(`dev-egress-${team}-${i}`, 'Baseline', 10 + i, { kind: 'pods', namespaceSelector: nsSel({ team, env: 'dev' }), podSelector: sel({}) }, [], [
+        { name: 'partner', action: 'Accept', peers: [{ kind: 'networks', networks: [cidr4(a, 0, 0, 0, 16)] }], ports: [tcp(443)] },
+        { action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [] },
+      ]));
+    } else {
+      // Baseline: ingress between teams denied by default, NetworkPolicies may open it.
+      out.push(cnp(`team-baseline-${team}-${i}`, 'Baseline', 10 + i, subject, [{ name: 'other-teams', action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }], ports: [] }], []));
+    }
+  }
+  return out;
 }
