@@ -22,7 +22,7 @@ export const SIZE_NAMES = Object.keys(SIZES) as SizeName[];
 export function benchCluster(size: SizeName | ClusterShape, seed = 1): SyntheticCluster {
   const shape: ClusterShape = typeof size === 'string' ? SIZES[size] : size;
   // Only the shape's own keys: syntheticCluster refuses others (a scenario's `name`).
-  const c = syntheticCluster({ pods: shape.pods, policies: shape.policies, dualStack: shape.dualStack, seed: shape.seed ?? seed });
+  const c = syntheticCluster({ pods: shape.pods, policies: shape.policies, dualStack: shape.dualStack, clusterPolicies: shape.clusterPolicies, seed: shape.seed ?? seed });
   const seen = new Set<bigint>();
   const unique = c.nodes.every((n) => n.ips.every((ip) => !seen.has(ip.value) && (seen.add(ip.value), true)));
   if (unique) return c;

@@ -15,7 +15,8 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nativeStatus } from '@netpol/core';
+import { nativeStatus, type ClusterShape } from '@netpol/core';
+import { SIZES, type SizeName } from './generators.js';
 import { CidrMismatchError, runCidr, type CidrOptions } from './cidr.js';
 import { VerdictMismatchError } from './engines.js';
 import { sinkState, type TimeOptions } from './measure.js';
@@ -65,6 +66,9 @@ interface Config {
   readonly workers: WorkersOptions;
 }
 
+/** A named size with `clusterPolicies` cluster-scoped policies added (scenario `<size>-tiers`). */
+const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { readonly name: string } => ({ ...SIZES[size], name: `${size}-tiers`, clusterPolicies, seed: 1 });
+
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
   const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50 } : { timeMs: timeMs ?? 600, warmupMs: 150 };
   const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 3, warmCompiles: quick ? 0 : 3 };
@@ -78,6 +82,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
         { ...base, ...q, id: 'M', size: 'M', family: 4, traceCount: 1 << 18, referenceSample: 5000 },
         { ...base, ...q, id: 'M-v6', size: 'M', family: 6, traceCount: 1 << 16, referenceSample: 2000 },
         { ...base, ...q, id: 'L', size: 'L', family: 4, traceCount: 1 << 16, referenceSample: 1000 },
+        { ...base, ...q, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 16, referenceSample: 1000 },
       ],
       cidr: { sizes: [1000], addresses: 1 << 14, timing, slowTiming: { timeMs: 100, warmupMs: 20, iterations: 8 } },
       scaling: {
@@ -99,8 +104,15 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     { ...base, ...full, id: 'M', size: 'M', family: 4, traceCount: 1 << 20, referenceSample: 20_000 },
     { ...base, ...full, id: 'L', size: 'L', family: 4, traceCount: 1 << 20, referenceSample: 10_000 },
     { ...base, ...full, id: 'L-v6', size: 'L', family: 6, traceCount: 1 << 18, referenceSample: 5_000 },
+    // The same clusters with cluster-scoped policies added (about 1-5% of the NetworkPolicy count).
+    { ...base, ...full, id: 'S-tiers', size: withTiers('S', 2), family: 4, traceCount: 1 << 20, referenceSample: 20_000 },
+    { ...base, ...full, id: 'M-tiers', size: withTiers('M', 5), family: 4, traceCount: 1 << 20, referenceSample: 20_000 },
+    { ...base, ...full, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 20, referenceSample: 10_000 },
   ];
-  if (xl) scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+  if (xl) {
+    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL-tiers', size: withTiers('XL', 100), family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+  }
   return {
     mode: 'full',
     scenarios,

@@ -114,6 +114,34 @@ export function checkTargets(scenarios: readonly ScenarioResult[], cidr: readonl
     check('heap', 'heap retained by the dataplane (JS heap + image), L cluster', '≤ 64 MiB', 'MiB', L ? r2((L.compile.heapRetainedBytes + L.compile.arrayBuffersRetainedBytes) / MiB) : null, (x) => x <= 64, 64, false, noL),
     check('hot-tables', 'hot tables (the whole image), L cluster', '≤ 8 MiB', 'MiB', L ? r2(L.compile.hotTablesBytes / MiB) : null, (x) => x <= 8, 8, false, noL),
     check('cidr-rate', `CIDR lookups, numeric input${cidr.length ? ` (${cidr.map((c) => c.prefixes).join(' and ')} prefixes, the lower)` : ''}`, '≥ 50 M/s', 'M lookups/s', cidrRate && r2(cidrRate / 1e6), (x) => x >= 50, 50, true, 'not measured: no CIDR run'),
+    ...tierChecks(scenarios, noL),
     check('cidr-vs-npm', 'CIDR lookups vs the best npm matcher, numeric input (the lower ratio)', '≥ 100×', '×', cidrRatio && r2(cidrRatio), (x) => x >= 100, 100, true, 'not measured: no CIDR run'),
+  ];
+}
+
+/**
+ * Cluster-scoped tiers cost (issue targets): L with 50 cluster-scoped policies against the
+ * NetworkPolicy-only L of the same run: JS and native batch throughput within 15%, compile within 25%.
+ */
+function tierChecks(scenarios: readonly ScenarioResult[], noL: string): TargetCheck[] {
+  const L = scenarios.find((s) => s.id === 'L');
+  const T = scenarios.find((s) => s.id === 'L-tiers');
+  const bestOf = (s: ScenarioResult | undefined, kind: string): number | undefined => {
+    const rates = (s?.engines ?? []).filter((e) => e.kind === kind && e.batch >= 256).map((e) => e.verdictsPerSecond.median);
+    return rates.length ? Math.max(...rates) : undefined;
+  };
+  const ratio = (kind: string): number | null => {
+    const a = bestOf(T, kind);
+    const b = bestOf(L, kind);
+    return a !== undefined && b !== undefined ? r2(a / b) : null;
+  };
+  const compileOf = (s: ScenarioResult | undefined): number | null => (s ? (s.compile.coldProcessMs ?? s.compile.firstInProcessMs) : null);
+  const cl = compileOf(L);
+  const ct = compileOf(T);
+  const none = !L || !T ? `${noL.replace(/no L scenario/, 'no L and L-tiers scenarios')}` : 'not measured: the native addon is not loaded';
+  return [
+    check('tiers-js', 'JS batch, L with 50 cluster-scoped policies ÷ L without', '≥ 0.85×', '×', ratio('js-batch'), (x) => x >= 0.85, 0.85, true, none),
+    check('tiers-native', 'native batch, L with 50 cluster-scoped policies ÷ L without', '≥ 0.85×', '×', ratio('native-batch'), (x) => x >= 0.85, 0.85, true, none),
+    check('tiers-compile', 'compile, L with 50 cluster-scoped policies ÷ L without', '≤ 1.25×', '×', cl && ct ? r2(ct / cl) : null, (x) => x <= 1.25, 1.25, false, none),
   ];
 }
