@@ -52,6 +52,14 @@ describe('the repository', () => {
     expect(cycles).toEqual([]);
   });
 
+  test('packet/ does not import dataplane/: the compiled dataplane makes its packet filter, the filter sees it through FilterDataplane', () => {
+    const core = join(root, 'packages/core/src');
+    const edges = [...graph].flatMap(([f, targets]) =>
+      f.startsWith(join(core, 'packet') + '/') ? targets.filter((t) => t.startsWith(join(core, 'dataplane') + '/')).map((t) => `${show(f)} → ${show(t)}`) : [],
+    );
+    expect(edges).toEqual([]);
+  });
+
   test('dataplane/, compile/, kernels/ and update/ do not reach reference/ (the engines do not import their oracle)', () => {
     const core = join(root, 'packages/core/src');
     const engines = files.filter((f) => ['dataplane', 'compile', 'kernels', 'update'].some((d) => f.startsWith(join(core, d) + '/')));

@@ -20,7 +20,7 @@ export { compile, type CompileOptions, type CompileResult } from './compile/comp
 export { CapacityError, LIMITS, type LimitName } from './model/limits.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { VerdictPool, type PoolOptions } from './parallel/pool.js';
-export { decodeVerdict } from './dataplane/decode.js';
+export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
 export { readImage, validateImage, ImageError, IMAGE_INVARIANTS, type ImageInvariant } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';

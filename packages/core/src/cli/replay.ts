@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompiledDataplane } from '../dataplane/compiled.js';
-import { decodeVerdict } from '../dataplane/decode.js';
+import { decodeVerdict } from '../compile/verdict.js';
 import { formatIP } from '../ip/address.js';
 import type { Decision, Explanation } from '../model/flow.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';

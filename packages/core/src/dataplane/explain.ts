@@ -15,7 +15,7 @@ import type { DirectionExplanation, Explanation, Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { onlyIsolates, portMiss, recordRule, type NamedPortResolver, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
 import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyPort, type Rule } from '../model/types.js';
-import { decodeVerdict, DECISIONS } from './decode.js';
+import { decodeVerdict, DECISIONS } from '../compile/verdict.js';
 import { portArgument } from './image-dataplane.js';
 
 /** What an image entry stands for (compile()'s Provenance entries, the live compiler's EntryProvenance). */

@@ -9,7 +9,7 @@ import { unmapIPv4 } from '../ip/address.js';
 import type { Flow, Verdict } from '../model/flow.js';
 import { hasPorts } from '../model/protocol.js';
 import { Kernel, type FlowBatch } from '../kernels/js-kernel.js';
-import { decodeVerdict } from './decode.js';
+import { decodeVerdict } from '../compile/verdict.js';
 import { nativeBinding, nativeStatus } from '../native/loader.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';

@@ -19,7 +19,7 @@ import { Conntrack, CONNTRACK_OPTIONS, HIT, type ConntrackOptions } from '../con
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
-import { decodeVerdict } from '../dataplane/decode.js';
+import { decodeVerdict } from '../compile/verdict.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import type { Decision, Explanation, Flow } from '../model/flow.js';
 import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';

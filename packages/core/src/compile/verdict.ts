@@ -1,5 +1,5 @@
-/** Verdict bytes ↔ the Decision strings every engine reports. */
-import { DECISION } from '../compile/layout.js';
+/** Verdict bytes ↔ the Decision strings every engine reports (below dataplane/ and packet/, which both decode). */
+import { DECISION } from './layout.js';
 import type { Decision, Verdict } from '../model/flow.js';
 
 /** Indexed by decision code (compile/layout.ts DECISION). */
