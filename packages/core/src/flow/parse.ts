@@ -1,5 +1,6 @@
 /**
- * Flow records as users write them (JSON Lines: {"src", "dst", "protocol", "port"}), turned
+ * Flow records as users write them (JSON Lines: {"src", "dst", "protocol", "port"}, optionally
+ * "icmpType", "established" and "dstName", the DNS name the source resolved), turned
  * into model Flows. `src`/`dst` are IPs or `namespace/pod`; a pod resolves to its IP of the
  * family the other end uses (IPv4 first when both are pods with both families).
  */
@@ -30,6 +31,9 @@ function pickFamily(a: IPAddress[], b: IPAddress[]): Family | undefined {
   return undefined;
 }
 
+/** A DNS name as a resolver hands it out: dot-separated labels of letters, digits, `-` and `_`, at most 253 characters. */
+const DNS_NAME = /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9_])?\.?$/;
+
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
 
 export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
@@ -59,6 +63,12 @@ export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
     const t = rec['icmpType'];
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return fail(`"icmpType" must be an integer 0-255`);
     flow.icmpType = t;
+  }
+  if (rec['dstName'] !== undefined) {
+    const n = rec['dstName'];
+    if (typeof n !== 'string' || !DNS_NAME.test(n)) return fail(`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
+    // Names compare case-insensitively; a trailing dot (fully qualified) is the same name.
+    flow.dstName = n.toLowerCase().replace(/\.$/, '');
   }
   if (rec['established'] !== undefined) {
     if (typeof rec['established'] !== 'boolean') return fail(`"established" must be true or false`);
