@@ -37,6 +37,9 @@ export type Decision =
   | 'baseline-allowed'
   | 'baseline-denied';
 
+/** Whether a direction's decision denies the flow (a flow is allowed iff neither direction's does). */
+export const isDenying = (d: Decision): boolean => d === 'denied' || d === 'admin-denied' || d === 'baseline-denied';
+
 /** Which tier a decision came from (null: none did: not isolated or not applicable). */
 export type DecidingTier = 'admin' | 'networkpolicy' | 'baseline';
 
