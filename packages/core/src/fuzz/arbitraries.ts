@@ -12,6 +12,16 @@
  * IP per family, names are unique per namespace, a hostNetwork pod's IPs are its node's,
  * every referenced namespace exists, and a pod's regular-container ports come before its
  * init-container ports (the order the loader produces).
+ *
+ * With `maxClusterPolicies` > 0 the cluster also gets cluster-scoped policies (Admin and
+ * Baseline ClusterNetworkPolicies, AdminNetworkPolicies, sometimes the
+ * BaselineAdminNetworkPolicy) and node labels, drawn after the NetworkPolicy-only parts, so a
+ * given seed draws the same NetworkPolicy-only cluster as before whenever the option is off.
+ * Priorities come from a pool of four values (ties are common), actions lean on Pass so that
+ * chains of Passes across policies happen, peers are of every kind (`networks` anchored on the
+ * pod and node pools, `nodes` over node labels, `domainNames` matched by flows' `dstName`),
+ * and every policy respects the CRDs' rules (exactly-one-of peers, named ports never beside
+ * nodes/networks/domainNames peers, domainNames only in egress Accept rules, BANP's actions).
  */
 import fc from 'fast-check';
 import { bitsOf, ipKey, parseIP, type Family, type IPAddress } from '../ip/address.js';
@@ -22,6 +32,12 @@ import type { EvaluationOptions } from '../model/options.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type {
   Cluster,
+  ClusterAction,
+  ClusterPeer,
+  ClusterPolicy,
+  ClusterPort,
+  ClusterRule,
+  ClusterSubject,
   ContainerPort,
   Labels,
   Namespace,
@@ -53,6 +69,12 @@ export const CONTAINER_PORTS = [80, 8080, 53, 9090, 1, 65535] as const;
 /** Numeric policy ports: boundaries plus the container ports. */
 export const POLICY_PORTS = [1, 2, 65534, 65535, 80, 8080, 53, 9090] as const;
 export const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+/** Cluster-scoped priorities: few values, so equal priorities are frequent. */
+export const CLUSTER_PRIORITIES = [0, 1, 1, 2, 1000] as const;
+/** Patterns of domainNames peers (exact and `*.` wildcards, one upper-case to check case folding). */
+export const DOMAIN_PATTERNS = ['example.com', '*.example.com', 'API.example.com', '*.svc.cluster.local', 'kubernetes.default.svc.cluster.local'] as const;
+/** Flow destination names: some match exactly, some only a wildcard, some nothing. */
+export const FLOW_NAMES = ['example.com', 'api.example.com', 'a.b.example.com', 'kubernetes.default.svc.cluster.local', 'svc.cluster.local', 'example.org'] as const;
 
 function ip(text: string): IPAddress {
   const a = parseIP(text);
@@ -177,6 +199,16 @@ function ipBlockArb(ipv6: boolean): fc.Arbitrary<Peer> {
     });
 }
 
+/** One CIDR anchored on the pools (masked; never IPv4-mapped IPv6). */
+function cidrArb(ipv6: boolean): fc.Arbitrary<CIDR> {
+  return fc
+    .record({ v6: ipv6 ? chance(30) : fc.constant(false), anchor: fc.nat({ max: 40 }), prefix: fc.nat({ max: 20 }) })
+    .map(({ v6, anchor, prefix }) => {
+      const family: Family = v6 ? 6 : 4;
+      return makeCIDR(family, pick(CIDR_ANCHORS[family], anchor).value, pick(CIDR_PREFIXES[family], prefix));
+    });
+}
+
 function peerArb(ipv6: boolean): fc.Arbitrary<Peer> {
   const pod = selectorArb(POD_KEYS);
   const ns = selectorArb(NAMESPACE_KEYS);
@@ -243,6 +275,11 @@ export interface ClusterArbitraryOptions {
   readonly maxPolicies?: number;
   /** Generate IPv6 pod, node and ipBlock addresses. Default true. */
   readonly ipv6?: boolean;
+  /**
+   * Cluster-scoped policies (CNPs and ANPs; the BANP comes on top, sometimes). Default 0: a
+   * NetworkPolicy-only cluster, drawn exactly as without the option.
+   */
+  readonly maxClusterPolicies?: number;
 }
 
 const phaseArb: fc.Arbitrary<PodPhase> = weighted<PodPhase>(
@@ -301,7 +338,7 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
     egress: fc.array(ruleArb(ipv6), { maxLength: 2 }),
   });
 
-  return fc
+  const base = fc
     .record({
       namespaces: fc.subarray([...NAMESPACE_POOL], { minLength: 1, maxLength: maxNamespaces }),
       namespaceLabels: fc.tuple(labelsArb, labelsArb, labelsArb),
@@ -358,6 +395,130 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
       });
       return { namespaces, pods, nodes, policies };
     });
+  const maxClusterPolicies = Math.max(0, opts.maxClusterPolicies ?? 0);
+  if (maxClusterPolicies === 0) return base;
+  return fc.tuple(base, tiersArb(ipv6, maxClusterPolicies)).map(([cluster, tiers]) => withTiers(cluster, tiers));
+}
+
+// ------------------------------------------------------------------------------------------
+// Cluster-scoped policies
+
+const NODE_KEYS: readonly KeySpace[] = POD_KEYS;
+
+/** v1alpha2 CNPs of either tier, v1alpha1 ANPs; the BANP is drawn apart (a singleton). */
+type PolicyFlavour = { kind: 'ClusterNetworkPolicy'; tier: 'Admin' | 'Baseline' } | { kind: 'AdminNetworkPolicy'; tier: 'Admin' };
+
+const flavourArb: fc.Arbitrary<PolicyFlavour> = weighted<PolicyFlavour>(
+  [4, fc.constant({ kind: 'ClusterNetworkPolicy', tier: 'Admin' } as const)],
+  [3, fc.constant({ kind: 'ClusterNetworkPolicy', tier: 'Baseline' } as const)],
+  [2, fc.constant({ kind: 'AdminNetworkPolicy', tier: 'Admin' } as const)],
+);
+
+const subjectArb: fc.Arbitrary<ClusterSubject> = weighted<ClusterSubject>(
+  [2, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
+  [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
+);
+
+/** A peer of a cluster-scoped rule; `egress` allows nodes, networks and domainNames. */
+function clusterPeerArb(ipv6: boolean, egress: boolean): fc.Arbitrary<ClusterPeer> {
+  return weighted<ClusterPeer>(
+    [3, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
+    [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
+    [egress ? 2 : 0, selectorArb(NODE_KEYS).map((nodeSelector) => ({ kind: 'nodes' as const, nodeSelector }))],
+    [egress ? 3 : 0, fc.uniqueArray(cidrArb(ipv6), { minLength: 1, maxLength: 2, selector: (c) => `${c.family}/${c.base}/${c.prefix}` }).map((networks) => ({ kind: 'networks' as const, networks }))],
+    [egress ? 2 : 0, fc.uniqueArray(fc.constantFrom(...DOMAIN_PATTERNS), { minLength: 1, maxLength: 2 }).map((domainNames) => ({ kind: 'domainNames' as const, domainNames }))],
+  );
+}
+
+/** A protocols/ports entry: a number (start = end), a range (start < end), or a named port. */
+const clusterPortArb: fc.Arbitrary<ClusterPort> = weighted<ClusterPort>(
+  [3, fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS) }).map(({ protocol, port }) => ({ kind: 'range' as const, protocol, start: port, end: port }))],
+  [
+    2,
+    fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS.filter((p) => p < 65535)), end: fc.nat({ max: 9 }) }).map(({ protocol, port, end }) => {
+      const ends = [...new Set([port + 1, port + 10, 65535, ...POLICY_PORTS.filter((p) => p > port)])].filter((p) => p <= 65535);
+      return { kind: 'range' as const, protocol, start: port, end: pick(ends, end) };
+    }),
+  ],
+  [2, fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME).map((name) => ({ kind: 'named' as const, name }))],
+);
+
+const ACTIONS: Record<'admin' | 'banp', fc.Arbitrary<ClusterAction>> = {
+  // Pass is frequent: chains of Passes across policies are what the tiers add.
+  admin: weighted<ClusterAction>([3, fc.constant('Accept')], [3, fc.constant('Deny')], [3, fc.constant('Pass')]),
+  banp: weighted<ClusterAction>([1, fc.constant('Accept')], [1, fc.constant('Deny')]),
+};
+
+/**
+ * A rule valid under the CRDs: domainNames peers only in egress Accept rules (not the BANP's), no named ports
+ * beside nodes/networks/domainNames peers; about a third of the rules have no protocols (all
+ * traffic, ICMP included).
+ */
+function clusterRuleArb(ipv6: boolean, egress: boolean, banp: boolean): fc.Arbitrary<ClusterRule> {
+  return fc
+    .record({
+      named: chance(50),
+      action: banp ? ACTIONS.banp : ACTIONS.admin,
+      peers: fc.array(clusterPeerArb(ipv6, egress), { minLength: 1, maxLength: 3 }),
+      allTraffic: chance(35),
+      ports: fc.array(clusterPortArb, { minLength: 1, maxLength: 3 }),
+    })
+    .map(({ named, action, peers: drawn, allTraffic, ports: drawnPorts }) => {
+      // domainNames: Accept rules only, and never in the BANP (v1alpha1 has no such BANP peer).
+      let peers = action === 'Accept' && !banp ? drawn : drawn.filter((p) => p.kind !== 'domainNames');
+      // A rule whose peers were all domainNames, where it may have none, gets any-namespace instead.
+      if (peers.length === 0) peers = [{ kind: 'namespaces', namespaceSelector: { matchLabels: {}, matchExpressions: [] } }];
+      const byAddress = peers.some((p) => p.kind === 'nodes' || p.kind === 'networks' || p.kind === 'domainNames');
+      const ports = allTraffic ? [] : byAddress ? drawnPorts.filter((p) => p.kind === 'range') : drawnPorts;
+      return { ...(named && { name: '' }), action, peers, ports };
+    });
+}
+
+const policyRulesArb = (ipv6: boolean, banp: boolean) =>
+  fc.record({
+    subject: subjectArb,
+    ingress: fc.array(clusterRuleArb(ipv6, false, banp), { maxLength: 3 }),
+    egress: fc.array(clusterRuleArb(ipv6, true, banp), { maxLength: 3 }),
+  });
+
+interface TierShape {
+  readonly nodeLabels: readonly Labels[];
+  readonly policies: readonly (PolicyFlavour & { priority: number; subject: ClusterSubject; ingress: ClusterRule[]; egress: ClusterRule[] })[];
+  readonly banp: { subject: ClusterSubject; ingress: ClusterRule[]; egress: ClusterRule[] } | undefined;
+}
+
+function tiersArb(ipv6: boolean, maxPolicies: number): fc.Arbitrary<TierShape> {
+  return fc.record({
+    nodeLabels: fc.tuple(labelsArb, labelsArb, labelsArb),
+    policies: fc.array(
+      fc.tuple(flavourArb, fc.constantFrom(...CLUSTER_PRIORITIES), policyRulesArb(ipv6, false)).map(([flavour, priority, rules]) => ({ ...flavour, priority, ...rules })),
+      { minLength: 1, maxLength: maxPolicies },
+    ),
+    banp: fc.option(policyRulesArb(ipv6, true), { freq: 3, nil: undefined }),
+  });
+}
+
+/** Names rules `<direction>-<index>` when drawn as named, so explanations show both forms. */
+const nameRules = (rules: readonly ClusterRule[], direction: string): ClusterRule[] =>
+  rules.map((r, i) => (r.name === undefined ? r : { ...r, name: `${direction}-${i}` }));
+
+function withTiers(cluster: Cluster, tiers: TierShape): Cluster {
+  const nodes: Node[] = cluster.nodes.map((n, i) => ({ ...n, labels: { ...tiers.nodeLabels[i] } }));
+  const counters = { ClusterNetworkPolicy: 0, AdminNetworkPolicy: 0 };
+  const clusterPolicies: ClusterPolicy[] = tiers.policies.map((p) => ({
+    kind: p.kind,
+    name: `${p.kind === 'AdminNetworkPolicy' ? 'anp' : p.tier === 'Admin' ? 'admin' : 'baseline'}-${counters[p.kind]++}`,
+    tier: p.tier,
+    priority: p.priority,
+    subject: p.subject,
+    ingress: nameRules(p.ingress, 'in'),
+    egress: nameRules(p.egress, 'out'),
+  }));
+  if (tiers.banp) {
+    const { subject, ingress, egress } = tiers.banp;
+    clusterPolicies.push({ kind: 'BaselineAdminNetworkPolicy', name: 'default', tier: 'Baseline', priority: 1001, subject, ingress: nameRules(ingress, 'in'), egress: nameRules(egress, 'out') });
+  }
+  return { ...cluster, nodes, clusterPolicies };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -370,7 +531,10 @@ export interface FlowArbitraryOptions {
   readonly establishedPercent?: number;
 }
 
-/** Every CIDR the cluster's policies mention, excepts included. */
+/** Every rule of the cluster-scoped policies, both directions. */
+const clusterRules = (cluster: Cluster): ClusterRule[] => (cluster.clusterPolicies ?? []).flatMap((p) => [...p.ingress, ...p.egress]);
+
+/** Every CIDR the cluster's policies mention: ipBlocks with their excepts, `networks` peers. */
 export function clusterCIDRs(cluster: Cluster): CIDR[] {
   const out: CIDR[] = [];
   for (const p of cluster.policies) {
@@ -378,6 +542,7 @@ export function clusterCIDRs(cluster: Cluster): CIDR[] {
       for (const peer of r.peers) if (peer.kind === 'ipBlock') out.push(peer.ipBlock.cidr, ...peer.ipBlock.except);
     }
   }
+  for (const r of clusterRules(cluster)) for (const peer of r.peers) if (peer.kind === 'networks') out.push(...peer.networks);
   return out;
 }
 
@@ -424,7 +589,7 @@ export function interestingAddresses(cluster: Cluster, family: Family): IPAddres
   return dedupe(family, [...p.pods, ...p.nodes, ...p.edges, ...p.external].map((a) => a.value));
 }
 
-/** Destination ports worth probing: 0/1/65535, rule ports and endPorts with ±1, container ports. */
+/** Destination ports worth probing: 0/1/65535, rule ports and endPorts (range ends) with ±1, container ports. */
 export function interestingPorts(cluster: Cluster): number[] {
   const ports = new Set<number>([0, 1, 2, 65534, 65535]);
   for (const p of cluster.policies) {
@@ -435,6 +600,12 @@ export function interestingPorts(cluster: Cluster): number[] {
           for (const d of [-1, 0, 1]) if (n + d >= 0 && n + d <= 65535) ports.add(n + d);
         }
       }
+    }
+  }
+  for (const r of clusterRules(cluster)) {
+    for (const port of r.ports) {
+      if (port.kind !== 'range') continue;
+      for (const n of [port.start, port.end]) for (const d of [-1, 0, 1]) if (n + d >= 0 && n + d <= 65535) ports.add(n + d);
     }
   }
   for (const pod of cluster.pods) for (const cp of pod.ports) ports.add(cp.port);
@@ -458,6 +629,9 @@ export function interestingL4(cluster: Cluster): { containers: { protocol: numbe
         for (const n of [port.port, port.endPort]) if (typeof n === 'number') for (const d of [-1, 0, 1]) rulePairs.push([port.protocol, n + d]);
       }
     }
+  }
+  for (const r of clusterRules(cluster)) {
+    for (const port of r.ports) if (port.kind === 'range') for (const n of [port.start, port.end]) for (const d of [-1, 0, 1]) rulePairs.push([port.protocol, n + d]);
   }
   return {
     containers: collect(cluster.pods.flatMap((pod) => pod.ports.map((cp): [PolicyProtocol, number] => [cp.protocol, cp.port]))),
@@ -531,9 +705,18 @@ export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {})
           ...(reply && { established: true }),
         };
       });
-    return { weight: Math.max(1, inCluster), arbitrary: flow };
+    return { weight: Math.max(1, inCluster), arbitrary: withDstName(cluster, flow) };
   });
   return fc.oneof(...perFamily);
+}
+
+/**
+ * Flows of a cluster with cluster-scoped policies carry a destination name half the time (what
+ * domainNames peers match); other clusters' flows are left exactly as drawn.
+ */
+function withDstName(cluster: Cluster, flow: fc.Arbitrary<Flow>): fc.Arbitrary<Flow> {
+  if ((cluster.clusterPolicies ?? []).length === 0) return flow;
+  return fc.tuple(flow, fc.option(fc.constantFrom(...FLOW_NAMES), { freq: 2, nil: undefined })).map(([f, dstName]) => (dstName === undefined ? f : { ...f, dstName }));
 }
 
 // ------------------------------------------------------------------------------------------
