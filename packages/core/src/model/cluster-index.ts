@@ -15,6 +15,7 @@ export class ClusterIndex {
   private readonly nodeIPs = new Map<string, IPAddress[]>();
   private readonly nodeIPKeys = new Map<number | string, { readonly ip: IPAddress; readonly node: string }>();
   private readonly policiesByNs = new Map<string, NetworkPolicy[]>();
+  private readonly nodeLabelsByName = new Map<string, Labels>();
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
@@ -22,6 +23,7 @@ export class ClusterIndex {
     // Node addresses first, then hostNetwork pods' IPs: an address belongs to one node, the
     // first that claims it (two nodes behind one NAT may share an ExternalIP).
     for (const node of cluster.nodes) for (const ip of node.ips) this.addNodeIP(node.name, ip);
+    for (const node of cluster.nodes) if (node.labels) this.nodeLabelsByName.set(node.name, node.labels);
     for (const pod of cluster.pods) {
       this.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
       if (pod.hostNetwork) {
@@ -77,6 +79,11 @@ export class ClusterIndex {
   /** The node this IP belongs to, if it is a known node IP. */
   nodeByIP(ip: IPAddress): string | undefined {
     return this.nodeIPKeys.get(ipKey(ip))?.node;
+  }
+
+  /** A Node's labels (what cluster-scoped `nodes` peers select); none for a node not listed. */
+  nodeLabels(name: string): Labels {
+    return this.nodeLabelsByName.get(name) ?? {};
   }
 
   /** Every IP owned by a pod-network pod, with its owner (the same choice podByIP makes). */

@@ -198,3 +198,6 @@ const CLUSTER_KIND_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = { Clust
 
 /** How explanations name a cluster-scoped policy: `cnp/name`, `anp/name`, `banp/default`. */
 export const clusterPolicyKey = (p: { kind: ClusterPolicyKind; name: string }): string => `${CLUSTER_KIND_PREFIX[p.kind]}/${p.name}`;
+
+/** How verdicts name an ignored object: `CiliumNetworkPolicy prod/x`, `GlobalNetworkPolicy x`. */
+export const ignoredObjectKey = (o: IgnoredObject): string => `${o.kind} ${o.namespace !== undefined ? `${o.namespace}/` : ''}${o.name}`;

@@ -1,16 +1,19 @@
 /**
- * The reference evaluator: spec/semantics.md §2.12 written out directly, over the model.
+ * The reference evaluator: spec/semantics.md §2.12 and the cluster-scoped tiers around it
+ * (Admin before NetworkPolicy, Baseline after) written out directly, over the model.
  * It is the oracle every faster engine is fuzzed against, so it favours being obviously
  * right over being fast: no caches, no precomputation beyond the cluster index.
  */
 import { formatIP, ipEquals, unmapIPv4 } from '../ip/address.js';
 import { ClusterIndex } from '../model/cluster-index.js';
+import { orderClusterPolicies, type ClusterPeerTarget } from '../model/cluster-match.js';
+import { evaluateTier, type TierOutcome } from '../model/cluster-tier.js';
 import { decideDirection } from '../model/decision.js';
-import type { DirectionExplanation, Explanation, Flow, Verdict } from '../model/flow.js';
+import { isDenying, type DirectionExplanation, type Explanation, type Flow, type Verdict } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { namedPortNumbers, onlyIsolates, peerMiss, portMiss, recordRule, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
 import { selectorMatches } from '../model/selector.js';
-import { policyKey, type Cluster, type Direction, type NetworkPolicy, type Pod, type PolicyProtocol } from '../model/types.js';
+import { ignoredObjectKey, policyKey, type Cluster, type ClusterPolicy, type Direction, type NetworkPolicy, type Pod, type PolicyProtocol, type Tier } from '../model/types.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
 import { checkOptions } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
@@ -27,11 +30,18 @@ const podName = (p: Pod | undefined): string | null => (p ? `${p.namespace}/${p.
 export class ReferenceEvaluator {
   readonly index: ClusterIndex;
   readonly options: ResolvedOptions;
+  /** The cluster-scoped policies in evaluation order. */
+  private readonly clusterPolicies: readonly ClusterPolicy[];
+  /** `Explanation.ignoring`: the ignored objects, or undefined when there are none. */
+  private readonly ignoring: readonly string[] | undefined;
 
   constructor(cluster: Cluster, options: EvaluationOptions = {}) {
     checkOptions('ReferenceEvaluator options', options, EVALUATION_OPTIONS);
     this.index = new ClusterIndex(cluster);
     this.options = resolveOptions(options);
+    this.clusterPolicies = orderClusterPolicies(cluster.clusterPolicies ?? []);
+    const ignored = cluster.ignoredObjects ?? [];
+    this.ignoring = ignored.length > 0 ? ignored.map(ignoredObjectKey) : undefined;
   }
 
   /** The verdict alone. Throws RangeError for a flow whose two ends are of different families. */
@@ -39,7 +49,7 @@ export class ReferenceEvaluator {
     const ends = this.ends(input);
     const egress = this.direction('egress', ends, false).decision;
     const ingress = this.direction('ingress', ends, false).decision;
-    return { allowed: egress !== 'denied' && ingress !== 'denied', egress, ingress };
+    return { allowed: !isDenying(egress) && !isDenying(ingress), egress, ingress };
   }
 
   explain(input: Flow): Explanation {
@@ -47,9 +57,8 @@ export class ReferenceEvaluator {
     const { flow } = ends;
     const egress = this.direction('egress', ends, true);
     const ingress = this.direction('ingress', ends, true);
-    const ok = (d: DirectionExplanation): boolean => d.decision !== 'denied';
     return {
-      allowed: ok(egress) && ok(ingress),
+      allowed: !isDenying(egress.decision) && !isDenying(ingress.decision),
       egress: egress.decision,
       ingress: ingress.decision,
       src: formatIP(flow.src),
@@ -58,6 +67,7 @@ export class ReferenceEvaluator {
       ...(flow.port !== undefined && { port: flow.port }),
       egressDetail: egress,
       ingressDetail: ingress,
+      ...(this.ignoring && { ignoring: this.ignoring }),
     };
   }
 
@@ -96,6 +106,38 @@ export class ReferenceEvaluator {
         subject?.nodeName !== undefined &&
         this.index.ipsOfNode(subject.nodeName).some((ip) => ipEquals(ip, peerAddr)),
       rules: () => this.rules(direction, ends, isolating(), detail),
+      admin: () => this.tier('Admin', direction, ends),
+      baseline: () => this.tier('Baseline', direction, ends),
+    });
+  }
+
+  /**
+   * One cluster-scoped tier for this end (model/cluster-tier.ts). The remote end is seen as a
+   * peer sees it: its pod-network pod, its node (Node addresses and hostNetwork pods' IPs, with
+   * the Node's labels) and, for egress, the name the flow carries.
+   */
+  private tier(tier: Tier, direction: Direction, ends: Ends): TierOutcome {
+    const { flow, srcPod, dstPod } = ends;
+    const subject = (direction === 'egress' ? srcPod : dstPod)!; // the endpoint step passed: a pod
+    const address = direction === 'egress' ? flow.dst : flow.src;
+    const remote: ClusterPeerTarget = {
+      address,
+      pod: direction === 'egress' ? dstPod : srcPod,
+      namespaceLabels: (ns) => this.index.namespaceLabels(ns),
+      node: this.index.nodeByIP(address),
+      nodeLabels: (node) => this.index.nodeLabels(node),
+      dstName: direction === 'egress' ? flow.dstName : undefined,
+    };
+    return evaluateTier({
+      policies: this.clusterPolicies,
+      tier,
+      direction,
+      subject,
+      subjectNamespaceLabels: this.index.namespaceLabels(subject.namespace),
+      remote,
+      flow,
+      dstPod,
+      initContainerPorts: this.options.initContainerPorts,
     });
   }
 
