@@ -4,7 +4,7 @@ import { connectivityMatrix, parsePortSpec, type Matrix } from '../analysis/matr
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
 import { parseFlow } from '../flow/parse.js';
-import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, readInput, UsageError } from './common.js';
+import { checkStdin, createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, outputFormat, readInput, UsageError } from './common.js';
 import { endpointText, explanationText } from './explain-text.js';
 import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
 
@@ -35,10 +35,11 @@ ${EXIT_HELP}`;
 export function validate(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, output: { type: 'string', short: 'o' } } });
   if (values.help) return io.out(VALIDATE_HELP), EXIT.ok;
+  const output = outputFormat(values.output, ['text', 'json']);
   const r = readInput(values);
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   const warnings = r.issues.length - errors;
-  if (values.output === 'json') {
+  if (output === 'json') {
     const c = r.cluster;
     const counts = c && { namespaces: c.namespaces.length, pods: c.pods.length, nodes: c.nodes.length, policies: c.policies.length };
     io.out(JSON.stringify({ schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), issues: r.issues }, null, 2));
@@ -72,10 +73,11 @@ ${EXIT_HELP}`;
 export async function verdict(args: string[], io: IO): Promise<number> {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } } });
   if (values.help) return io.out(VERDICT_HELP), EXIT.ok;
+  const source = values.flows ?? '-';
+  checkStdin(values, source);
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
-  const source = values.flows ?? '-';
   let denied = 0;
   let bad = 0;
   for await (const { line, record, jsonError } of readFlowLines(source)) {
@@ -128,6 +130,8 @@ export async function explain(args: string[], io: IO): Promise<number> {
   if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
     throw new UsageError('give a flow with --src and --dst, or flows with --flows');
   }
+  const output = outputFormat(values.output, ['text', 'json']);
+  checkStdin(values, values.flows);
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
@@ -150,7 +154,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
     }
     const e = engine.explain(parsed.flow);
     if (!e.allowed) denied++;
-    if (values.output === 'json') io.out(JSON.stringify(e));
+    if (output === 'json') io.out(JSON.stringify(e));
     else {
       if (!first) io.out('');
       first = false;
@@ -186,6 +190,7 @@ export function matrixText(m: Matrix): string[] {
 export function matrix(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, port: { type: 'string', multiple: true }, in: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } } });
   if (values.help) return io.out(MATRIX_HELP), EXIT.ok;
+  const output = outputFormat(values.output, ['text', 'json']);
   const specs = (values.port ?? ['TCP/80']).map((s) => {
     const spec = parsePortSpec(s);
     if (!spec) throw new UsageError(`bad --port ${JSON.stringify(s)}: use 80, TCP/80, UDP/53 or ICMP`);
@@ -194,7 +199,7 @@ export function matrix(args: string[], io: IO): number {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
-  if (values.output === 'json') io.out(JSON.stringify({ schemaVersion: 1, matrices }, null, 2));
+  if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, matrices }, null, 2));
   else matrices.forEach((m, i) => [...(i > 0 ? [''] : []), ...matrixText(m)].forEach((l) => io.out(l)));
   return EXIT.ok;
 }

@@ -2,13 +2,14 @@
 import { formatIssue } from '../load/issues.js';
 import { readSync } from 'node:fs';
 import { loadObjects, type LoadResult } from '../load/load.js';
-import { readFiles, readText, tooLarge } from '../load/read.js';
+import { listManifestFiles, readFiles, readText, tooLarge } from '../load/read.js';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { CompiledDataplane } from '../dataplane/compiled.js';
 import type { EvaluationOptions } from '../model/options.js';
 import type { Engine } from '../analysis/engine.js';
+import { binaryReason, fileBinaryReason, notTextIssue } from './binary-input.js';
 
 /** A command line netpol cannot run (unknown flag, missing input): exit 2 with the usage hint. */
 export class UsageError extends Error {
@@ -70,8 +71,30 @@ export function positiveInt(v: string | undefined, name: string, dflt: number): 
   return Number(v);
 }
 
+/**
+ * The `-o` format asked for, checked against the ones a command prints (the first is its
+ * default): anything else is a usage error naming them, before any input is read.
+ */
+export function outputFormat<F extends string>(value: string | undefined, formats: readonly [F, ...F[]]): F {
+  if (value === undefined) return formats[0];
+  if ((formats as readonly string[]).includes(value)) return value as F;
+  const choices = formats.length === 2 ? formats.join(' or ') : `${formats.slice(0, -1).join(', ')} or ${formats[formats.length - 1]}`;
+  throw new UsageError(`-o must be ${choices}, not ${JSON.stringify(value)}`);
+}
+
+/**
+ * Manifests (`-f -`) and another input (flows, a capture) cannot both come from standard
+ * input: the manifests are read to its end, so nothing would be left for the other. `source` is
+ * where the command reads that input from ('-' is stdin); `how` says how to give it as a file.
+ */
+export function checkStdin(values: Values, source: string | undefined, what = 'flows', how = 'pass the flows with --flows <file>'): void {
+  const files = (values['file'] as string[] | undefined) ?? [];
+  if (source !== '-' || !files.includes('-')) return;
+  throw new UsageError(`manifests (-f -) and ${what} cannot both come from stdin: give the manifests as files (-f cluster.yaml) and pipe the ${what}, or keep -f - and ${how}`);
+}
+
 /** Standard input up to `max` bytes; undefined (and nothing more read) beyond that. */
-function readStdin(max: number): string | undefined {
+function readStdin(max: number): Buffer | undefined {
   const chunks: Buffer[] = [];
   const buf = Buffer.alloc(1 << 16);
   let size = 0;
@@ -90,7 +113,7 @@ function readStdin(max: number): string | undefined {
     if (size > max) return undefined;
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Reads and validates every -f input ('-' is stdin), with the shared input options. */
@@ -101,10 +124,19 @@ export function readInput(values: Values): LoadResult {
   const maxYamlTokens = positiveInt(values['max-yaml-tokens'] as string | undefined, 'max-yaml-tokens', DEFAULT_MAX_YAML_TOKENS);
   const limits = { maxInputBytes, maxYamlTokens };
   const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, ...limits };
-  const read = readFiles(files.filter((f) => f !== '-'), opts.recursive, limits);
+  // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
+  const listed = listManifestFiles(files.filter((f) => f !== '-'), opts.recursive);
+  const refused = new Map(listed.files.flatMap((f) => {
+    const reason = fileBinaryReason(f);
+    return reason === undefined ? [] : [[f, notTextIssue(f, reason)] as const];
+  }));
+  const read = readFiles(listed.files.filter((f) => !refused.has(f)), false, limits);
+  read.issues.unshift(...listed.issues, ...refused.values());
   if (files.includes('-')) {
-    const text = readStdin(maxInputBytes);
-    const fromStdin = text === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : readText(text, '<stdin>', limits);
+    const bytes = readStdin(maxInputBytes);
+    const reason = bytes && binaryReason(bytes);
+    const fromStdin =
+      bytes === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : reason !== undefined ? { objects: [], issues: [notTextIssue('<stdin>', reason)] } : readText(bytes.toString('utf8'), '<stdin>', limits);
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }

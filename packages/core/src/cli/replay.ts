@@ -15,7 +15,7 @@ import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
 import { linkPayload } from '../pcap/link.js';
 import { FlowTable, type FoldedCounts } from './replay-flows.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
+import { checkStdin, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, outputFormat, UsageError } from './common.js';
 import { parseCli, type IO } from './commands.js';
 
 const DEFAULT_TOP_FLOWS = 100;
@@ -141,8 +141,7 @@ export function replay(args: string[], io: IO): number {
   });
   if (values.help) return io.out(REPLAY_HELP), EXIT.ok;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give one capture file (pcap or pcapng; - for stdin)' : `one capture at a time (got ${positionals.length})`);
-  const output = values.output ?? 'jsonl';
-  if (output !== 'jsonl' && output !== 'summary' && output !== 'json') throw new UsageError(`-o must be jsonl, summary or json, not ${JSON.stringify(output)}`);
+  const output = outputFormat(values.output, ['jsonl', 'summary', 'json']);
   const fragments = (values.fragments ?? 'protocol-only') as FragmentPolicy;
   if (!['protocol-only', 'track', 'allow'].includes(fragments)) throw new UsageError(`--fragments must be protocol-only, track or allow`);
   let maxEntries = 65536;
@@ -158,6 +157,7 @@ export function replay(args: string[], io: IO): number {
   if (values.engine !== undefined && values.engine !== 'compiled') throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
   if (values.file === undefined || values.file.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
+  checkStdin(values, path, 'the capture', 'give the capture as a file (netpol replay capture.pcap)');
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path === '-' ? 0 : path);

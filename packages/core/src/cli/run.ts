@@ -1,4 +1,5 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
+import { readFileSync } from 'node:fs';
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
@@ -21,8 +22,16 @@ Commands:
   replay     run a pcap/pcapng capture through conntrack and the policies
   demo       run the built-in example stories
 
-Run 'netpol <command> --help' for a command's options.
+Run 'netpol <command> --help' for a command's options; 'netpol --version' (-V) prints the version.
 Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
+
+/**
+ * The version of the installed @netpol/core, from its package.json (two levels up from both
+ * src/cli and dist/cli), printed bare as npm and pnpm print theirs, for scripts to compare.
+ */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 export async function run(argv: string[], io: IO): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,6 +51,11 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return replay(rest, io);
       case 'demo':
         return demo(rest, io);
+      case '--version':
+      case '-V':
+      case 'version':
+        io.out(version());
+        return EXIT.ok;
       case undefined:
       case '-h':
       case '--help':
