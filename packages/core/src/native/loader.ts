@@ -4,10 +4,13 @@
  * and, if not, why and what to do.
  */
 import { createRequire } from 'node:module';
+import { describeLoadFailure } from './inactive.js';
 
 /** What @netpol/native exports (see packages/native/index.cjs). */
 export interface NativeBinding {
   readonly version: string;
+  /** The file the addon was loaded from (its build/Release/ or its prebuilds/). */
+  readonly path: string;
   /**
    * Checks the image (magic, version, every offset, length and index) and keeps a
    * reference. Takes a Uint8Array view, which works for ArrayBuffer and SharedArrayBuffer.
@@ -54,21 +57,15 @@ function load(): void {
   if (status) return;
   const env = process.env['NETPOL_NATIVE'];
   if (env === '0' || env === 'false' || env === 'off') {
-    status = { active: false, reason: 'disabled by NETPOL_NATIVE=0' };
+    status = { active: false, reason: `disabled by NETPOL_NATIVE=${env} (unset it to use @netpol/native)` };
     return;
   }
+  const require = createRequire(import.meta.url);
   try {
-    binding = createRequire(import.meta.url)('@netpol/native') as NativeBinding;
-    status = { active: true, reason: 'loaded @netpol/native', version: binding.version };
+    binding = require('@netpol/native') as NativeBinding;
+    status = { active: true, reason: `loaded @netpol/native from ${binding.path}`, version: binding.version };
   } catch (e) {
-    const message = (e as Error).message.split('\n')[0] ?? String(e);
-    status = {
-      active: false,
-      reason:
-        `@netpol/native is not available (${message}). The JS kernel is used instead. ` +
-        'To build it: install a C++ compiler and python3 (apt-get install g++ make python3), then run ' +
-        '`npx --yes pnpm@12.21.0 --filter @netpol/native run build`.',
-    };
+    status = { active: false, reason: describeLoadFailure(e, require) };
   }
 }
 

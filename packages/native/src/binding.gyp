@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "netpol_native",
-      "sources": ["src/addon.cc", "src/kernel.cc"],
+      "sources": ["addon.cc", "kernel.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2"],
