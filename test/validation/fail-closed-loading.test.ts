@@ -231,9 +231,9 @@ describe('--strict: unknown kinds in the policy API groups', () => {
     expectRejected(load(typo, { strict: true }), { path: 'kind', code: 'unknown-kind' });
     expect(load(typo).cluster).toBeDefined();
   });
-  it('policy.networking.k8s.io kinds too; Ingress and other kinds stay skipped', () => {
-    const anp = 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\n';
-    expectRejected(load(anp, { strict: true }), { path: 'kind', code: 'unknown-kind' });
+  it('other policy.networking.k8s.io kinds are refused even without --strict; Ingress and other kinds stay skipped', () => {
+    const other = 'apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ExternalNetworkSet\nmetadata: {name: a}\n';
+    expectRejected(load(other), { path: 'kind', code: 'unsupported-policy' });
     const ingress = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: demo}\n';
     const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: demo}\n';
     expect(load(`${ingress}---\n${svc}`, { strict: true }).cluster).toBeDefined();

@@ -6,7 +6,7 @@ export type * from './model/flow.js';
 export { selectorMatches } from './model/selector.js';
 export { ClusterIndex } from './model/cluster-index.js';
 export { PROTOCOL_NUMBERS, parseProtocol, protocolName } from './model/protocol.js';
-export { loadFiles, loadText, loadFilesOrThrow, loadTextOrThrow, loadObjects, type LoadOptions, type LoadResult } from './load/load.js';
+export { loadFiles, loadText, loadFilesOrThrow, loadTextOrThrow, loadObjects, loadClusterPolicy, type LoadOptions, type LoadResult, type ClusterPolicyLoad } from './load/load.js';
 export { readFiles, readText, type RawObject, type ReadOptions } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type IssueCode, type Severity } from './load/issues.js';

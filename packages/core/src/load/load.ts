@@ -1,14 +1,19 @@
 /**
  * Raw objects → validated model. Every problem of every object is reported; any error
- * means no cluster (fail closed): a policy the API server would reject never yields a verdict.
+ * means no cluster (fail closed): a policy the API server would reject never yields a verdict,
+ * and neither does a cluster holding policies of an API netpol does not evaluate
+ * (unsupported-policies.ts) unless the caller chooses to ignore them.
  */
 import { ipKey } from '../ip/address.js';
-import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
+import type { Cluster, ClusterPolicy, IgnoredObject, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
 import { Problems } from './fields.js';
 import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
 import { DEFAULT_MAX_INPUT_BYTES } from './limits.js';
 import { toPlainJSON } from './plain.js';
 import { validatePolicy } from './policy.js';
+import { CLUSTER_POLICY_API_VERSIONS, validateClusterPolicy } from './cluster-policy.js';
+import { priorityTies, type LoadedClusterPolicy } from './priority-ties.js';
+import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
 import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
@@ -28,10 +33,16 @@ export interface LoadOptions {
   readonly maxInputBytes?: number;
   /** Refuse a YAML file or text of more tokens than this (default DEFAULT_MAX_YAML_TOKENS, 5M). */
   readonly maxYamlTokens?: number;
+  /**
+   * Policies of APIs netpol cannot evaluate (Cilium, Calico, Antrea, MultiNetworkPolicy,
+   * EgressFirewall, other policy.networking.k8s.io kinds) are errors by default: verdicts
+   * would ignore them. True makes each a warning and lists it in `Cluster.ignoredObjects`.
+   */
+  readonly ignoreUnsupportedPolicies?: boolean;
 }
 
 /** LoadOptions' keys and types, checked by every load function (model/check-options.ts). */
-export const LOAD_OPTIONS: OptionSpec<LoadOptions> = { ...READ_OPTIONS, strict: 'boolean', defaultNamespace: 'string', recursive: 'boolean' };
+export const LOAD_OPTIONS: OptionSpec<LoadOptions> = { ...READ_OPTIONS, strict: 'boolean', defaultNamespace: 'string', recursive: 'boolean', ignoreUnsupportedPolicies: 'boolean' };
 /** loadText's: LoadOptions and the name its issues give the text. */
 const LOAD_TEXT_OPTIONS: OptionSpec<LoadOptions & { file?: string }> = { ...LOAD_OPTIONS, file: 'string' };
 
@@ -47,16 +58,16 @@ const API_VERSIONS: Record<string, string> = {
   Pod: 'v1',
   Node: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  ...CLUSTER_POLICY_API_VERSIONS,
 };
 
 /** Kinds of networking.k8s.io that are not policies; any other kind there is a typo or a policy. */
 const NETWORKING_OTHER_KINDS = new Set(['Ingress', 'IngressClass', 'IPAddress', 'ServiceCIDR']);
 
-/** The API group, when `kind` in it may be a policy netpol would silently skip. */
+/** The API group, when `kind` in it may be a policy netpol would silently skip (policy.networking.k8s.io's are refused apart). */
 function policyGroupKind(apiVersion: unknown, kind: string): string | undefined {
   if (typeof apiVersion !== 'string') return undefined;
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-  if (group === 'policy.networking.k8s.io') return group;
+  const group = apiGroup(apiVersion);
   if (group === 'networking.k8s.io' && !NETWORKING_OTHER_KINDS.has(kind)) return group;
   return undefined;
 }
@@ -66,6 +77,8 @@ interface Collected {
   pods: Pod[];
   nodes: Node[];
   policies: NetworkPolicy[];
+  clusterPolicies: LoadedClusterPolicy[];
+  ignored: IgnoredObject[];
   issues: Issue[];
   /** First object seen under each `Kind ns/name`, to report duplicates. */
   seen: Map<string, RawObject>;
@@ -86,7 +99,34 @@ function objectIssues(raw: RawObject, problems: readonly FieldProblem[], object:
   }));
 }
 
-function collect(given: RawObject, index: number, opts: Required<Omit<LoadOptions, 'recursive' | 'maxYamlTokens'>>, out: Collected): void {
+type CollectOptions = Required<Omit<LoadOptions, 'recursive' | 'maxYamlTokens'>>;
+
+/** An object of a policy API netpol cannot evaluate: refused, or (by explicit choice) ignored and recorded. */
+function unsupported(raw: RawObject, kind: string, fallbackName: string, opts: CollectOptions, out: Collected): boolean {
+  const apiVersion = raw.value['apiVersion'];
+  const found = unsupportedPolicy(apiVersion, kind);
+  if (!found) return false;
+  const meta = raw.value['metadata'];
+  const field = (key: string): string | undefined => {
+    const v = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)[key] : undefined;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const name = field('name') ?? fallbackName;
+  const namespace = found.namespaced ? (field('namespace') ?? opts.defaultNamespace) : undefined;
+  const object = truncate(`${kind} ${namespace === undefined ? '' : `${namespace}/`}${name}`);
+  const pr = new Problems();
+  if (found.notEnforced) pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `${truncate(kind)} skipped: ${found.reason}` });
+  else if (opts.ignoreUnsupportedPolicies) {
+    pr.add({ severity: 'warning', code: 'unsupported-policy', path: ['kind'], detail: `${truncate(kind)} of ${truncate(String(apiVersion))} ignored as asked (--ignore-unsupported-policies): ${found.reason}, and verdicts do not account for it` });
+    out.ignored.push({ apiVersion: truncate(String(apiVersion)), kind: truncate(kind), ...(namespace !== undefined && { namespace: truncate(namespace) }), name: truncate(name) });
+  } else {
+    pr.add({ severity: 'error', code: 'unsupported-policy', path: ['kind'], detail: `netpol cannot evaluate ${truncate(kind)} of ${truncate(String(apiVersion))}: ${found.reason}, so verdicts that ignore it could say allowed where the cluster drops the traffic; remove it from the input, or pass --ignore-unsupported-policies (LoadOptions.ignoreUnsupportedPolicies) to evaluate without it` });
+  }
+  out.issues.push(...objectIssues(raw, pr.list, object));
+  return true;
+}
+
+function collect(given: RawObject, index: number, opts: CollectOptions, out: Collected): void {
   const pr = new Problems();
   // Only JSON values, copied into null-prototype objects: whatever the caller handed in.
   const plain = toPlainJSON(given.value, { maxBytes: opts.maxInputBytes });
@@ -102,7 +142,8 @@ function collect(given: RawObject, index: number, opts: Required<Omit<LoadOption
     out.issues.push(...objectIssues(raw, pr.list, undefined));
     return;
   }
-  const expected = API_VERSIONS[kind];
+  if (unsupported(raw, kind, fallbackName, opts, out)) return;
+  const expected = Object.hasOwn(API_VERSIONS, kind) ? API_VERSIONS[kind] : undefined;
   if (expected === undefined) {
     const group = policyGroupKind(raw.value['apiVersion'], kind);
     if (group && opts.strict) pr.add({ severity: 'error', code: 'unknown-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)` });
@@ -131,6 +172,14 @@ function collect(given: RawObject, index: number, opts: Required<Omit<LoadOption
       const node = validateNode(pr, raw.value, fallbackName);
       object = `Node ${node.name}`;
       if (!pr.hasErrors) out.nodes.push(node);
+      break;
+    }
+    case 'ClusterNetworkPolicy':
+    case 'AdminNetworkPolicy':
+    case 'BaselineAdminNetworkPolicy': {
+      const policy = validateClusterPolicy(pr, raw.value, kind, fallbackName);
+      object = `${kind} ${policy.name}`;
+      if (!pr.hasErrors) out.clusterPolicies.push({ policy, raw });
       break;
     }
     default: {
@@ -198,15 +247,32 @@ function sharedIPs(out: Collected): void {
 /** Validates raw objects (from readFiles or readText, or handed in) into a cluster. */
 export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {}, readIssues: readonly Issue[] = []): LoadResult {
   checkOptions('loadObjects options', options, LOAD_OPTIONS);
-  const opts = { strict: options.strict ?? false, defaultNamespace: options.defaultNamespace ?? 'default', maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
-  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], issues: [...readIssues], seen: new Map() };
+  const opts = {
+    strict: options.strict ?? false,
+    defaultNamespace: options.defaultNamespace ?? 'default',
+    maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
+    ignoreUnsupportedPolicies: options.ignoreUnsupportedPolicies ?? false,
+  };
+  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], issues: [...readIssues], seen: new Map() };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);
   out.issues.push(...capacityIssues(out.policies, out.pods, out.seen));
+  out.issues.push(...priorityTies(out.clusterPolicies, out.pods, out.namespaces));
   const failed = out.issues.some((i) => i.severity === 'error');
-  const cluster = failed ? undefined : { namespaces: out.namespaces, pods: out.pods, nodes: out.nodes, policies: out.policies };
+  const clusterPolicies: ClusterPolicy[] = out.clusterPolicies.map((l) => l.policy);
+  // Absent rather than empty, so that a NetworkPolicy-only cluster is what it always was.
+  const cluster: Cluster | undefined = failed
+    ? undefined
+    : {
+        namespaces: out.namespaces,
+        pods: out.pods,
+        nodes: out.nodes,
+        policies: out.policies,
+        ...(clusterPolicies.length > 0 && { clusterPolicies }),
+        ...(out.ignored.length > 0 && { ignoredObjects: out.ignored }),
+      };
   return { cluster, issues: out.issues };
 }
 
@@ -235,4 +301,29 @@ export function loadTextOrThrow(text: string, options: LoadOptions & { file?: st
   const r = loadText(text, options);
   if (!r.cluster) throw new LoadError(r.issues);
   return r.cluster;
+}
+
+/** What loadClusterPolicy found: the policy when it is valid, and every problem either way. */
+export interface ClusterPolicyLoad {
+  readonly policy: ClusterPolicy | undefined;
+  readonly issues: readonly Issue[];
+}
+
+/**
+ * Validates one ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy handed
+ * in as an object (from a watch, JSON.parse or a program) exactly as loading validates it:
+ * same codes, paths and messages. Any other kind is an error. `file` only names the object in
+ * issues (default `<object>`).
+ */
+export function loadClusterPolicy(object: unknown, options: LoadOptions & { file?: string } = {}): ClusterPolicyLoad {
+  checkOptions('loadClusterPolicy options', options, LOAD_TEXT_OPTIONS);
+  const raw: RawObject = { file: options.file ?? '<object>', document: 0, value: object as Record<string, unknown>, locate: () => undefined };
+  const r = loadObjects([raw], pickOptions(options, LOAD_OPTIONS));
+  const policy = r.cluster?.clusterPolicies?.[0];
+  if (r.cluster && !policy) {
+    const kinds = Object.keys(CLUSTER_POLICY_API_VERSIONS).join(', ');
+    const issue: Issue = { code: 'unknown-kind', severity: 'error', file: raw.file, document: 0, path: 'kind', message: `kind: expected one of ${kinds}` };
+    return { policy: undefined, issues: [...r.issues, issue] };
+  }
+  return { policy, issues: r.issues };
 }

@@ -1,4 +1,4 @@
-/** Namespace, Pod and Node objects: only the fields policy evaluation needs, validated. */
+/** Namespace, Pod and Node objects: only the fields policy evaluation needs (a Node's labels too, for `nodes` peers), validated. */
 import { parseIPLoose, type IPAddress } from '../ip/address.js';
 import type { ContainerPort, Namespace, Node, Pod, PodPhase, PolicyProtocol } from '../model/types.js';
 import { getArray, getBoolean, getInteger, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
@@ -99,5 +99,6 @@ export function validateNode(pr: Problems, obj: Obj, fallbackName: string): Node
     const ip = validateIP(pr, addr['address'], ['status', 'addresses', i, 'address']);
     if (ip && !ips.some((x) => x.family === ip.family && x.value === ip.value)) ips.push(ip);
   });
-  return { name: meta.name, ips };
+  // Labels are validated by validateMeta like a pod's; cluster-scoped `nodes` peers select on them.
+  return { name: meta.name, ips, ...(Object.keys(meta.labels).length > 0 && { labels: meta.labels }) };
 }
