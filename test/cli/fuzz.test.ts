@@ -47,7 +47,7 @@ describe('netpol fuzz', () => {
       };
     };
     const out: string[] = [];
-    const code = runFuzz({ makeEngine: broken, engineName: 'broken', options: {}, seed: 99, runs: 500, perRun: 20 }, { out: (l) => out.push(l), err: () => {} });
+    const code = runFuzz({ engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 99, runs: 500, perRun: 20 }, { out: (l) => out.push(l), err: () => {} });
     expect(code).toBe(1);
     const text = out.join('\n');
     expect(text).toMatch(/^DISAGREEMENT \(verdict\) after \d+ runs; seed 99, shrunk \d+ time\(s\)/);

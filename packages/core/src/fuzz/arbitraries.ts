@@ -69,8 +69,8 @@ export const CONTAINER_PORTS = [80, 8080, 53, 9090, 1, 65535] as const;
 /** Numeric policy ports: boundaries plus the container ports. */
 export const POLICY_PORTS = [1, 2, 65534, 65535, 80, 8080, 53, 9090] as const;
 export const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-/** Cluster-scoped priorities: few values, so equal priorities are frequent. */
-export const CLUSTER_PRIORITIES = [0, 1, 1, 2, 1000] as const;
+/** Cluster-scoped priorities: few values, one of them likely, so equal priorities are frequent. */
+export const CLUSTER_PRIORITIES = [0, 1, 1, 1, 1000] as const;
 /** Patterns of domainNames peers (exact and `*.` wildcards, one upper-case to check case folding). */
 export const DOMAIN_PATTERNS = ['example.com', '*.example.com', 'API.example.com', '*.svc.cluster.local', 'kubernetes.default.svc.cluster.local'] as const;
 /** Flow destination names: some match exactly, some only a wildcard, some nothing. */
@@ -451,7 +451,7 @@ const ACTIONS: Record<'admin' | 'banp', fc.Arbitrary<ClusterAction>> = {
 
 /**
  * A rule valid under the CRDs: domainNames peers only in egress Accept rules (not the BANP's), no named ports
- * beside nodes/networks/domainNames peers; about a third of the rules have no protocols (all
+ * beside nodes/networks/domainNames peers; half the rules have no protocols (all
  * traffic, ICMP included).
  */
 function clusterRuleArb(ipv6: boolean, egress: boolean, banp: boolean): fc.Arbitrary<ClusterRule> {
@@ -460,7 +460,7 @@ function clusterRuleArb(ipv6: boolean, egress: boolean, banp: boolean): fc.Arbit
       named: chance(50),
       action: banp ? ACTIONS.banp : ACTIONS.admin,
       peers: fc.array(clusterPeerArb(ipv6, egress), { minLength: 1, maxLength: 3 }),
-      allTraffic: chance(35),
+      allTraffic: chance(50),
       ports: fc.array(clusterPortArb, { minLength: 1, maxLength: 3 }),
     })
     .map(({ named, action, peers: drawn, allTraffic, ports: drawnPorts }) => {
@@ -657,8 +657,11 @@ export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {})
   const index = new ClusterIndex(cluster);
   const pairs = interestingL4(cluster);
   type L4 = { protocol: number; port: number };
+  // Clusters with cluster-scoped policies get more ICMP: rules without protocols match it.
+  const tiered = (cluster.clusterPolicies ?? []).length > 0;
   const l4Arb = weighted<L4>(
     [2, fc.record({ protocol: flowProtocolArb, port: portArb })],
+    [tiered ? 1 : 0, fc.constantFrom(PROTOCOL_NUMBERS.ICMP, PROTOCOL_NUMBERS.ICMPv6).map((protocol) => ({ protocol, port: 0 }))],
     ...(pairs.containers.length > 0 ? [[3, fc.constantFrom(...pairs.containers)] as [number, fc.Arbitrary<L4>]] : []),
     ...(pairs.rules.length > 0 ? [[3, fc.constantFrom(...pairs.rules)] as [number, fc.Arbitrary<L4>]] : []),
   );
