@@ -26,8 +26,9 @@ Exit code 1 if any verdict differs from the story's expectation.`;
 const ORDER = ['secure-pod', 'production-db', 'three-tier', 'my-ns', 'account-service'];
 
 function defaultExamplesDir(): string {
-  // dist/cli/demo.js → the repository's examples/ (or the package's own copy when published).
-  const candidates = ['../../../../examples', '../../examples'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  // dist/cli/demo.js → the package's own copy (an installed package: prepack copies examples/
+  // in), else the repository's examples/ (a checkout, where the package has no copy).
+  const candidates = ['../../examples', '../../../../examples'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
