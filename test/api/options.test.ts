@@ -17,6 +17,7 @@ import {
   loadFiles,
   loadFilesOrThrow,
   loadObjects,
+  loadClusterPolicy,
   loadText,
   loadTextOrThrow,
   PacketFilter,
@@ -146,7 +147,7 @@ const evaluationAll: Required<EvaluationOptions> = { ...DEFAULT_OPTIONS };
 const compileAll: Required<CompileOptions> = { ...evaluationAll, shared: false };
 const dataplaneAll: Required<DataplaneOptions> = { ...compileAll, native: 'off' };
 const readAll: Required<ReadOptions> = { maxInputBytes: 1 << 20, maxYamlTokens: 1 << 20 };
-const loadAll: Required<LoadOptions> = { ...readAll, strict: true, defaultNamespace: 'a', recursive: false };
+const loadAll: Required<LoadOptions> = { ...readAll, strict: true, defaultNamespace: 'a', recursive: false, ignoreUnsupportedPolicies: false };
 const conntrackAll: Required<ConntrackOptions> = { maxEntries: 64, timeouts: { udp: 5 }, tcpLoose: false, seed: [1, 2] };
 
 const SYNTHETIC = syntheticCluster({ pods: 20, policies: 2, seed: 1 });
@@ -166,6 +167,7 @@ const ENTRIES: Entry[] = [
   { name: 'loadFiles', where: 'loadFiles options', call: (o) => loadFiles(FILES, o), typo: ['recursve', 'recursive'], wrong: ['defaultNamespace', 1, 'a string'], all: () => loadAll },
   { name: 'loadFilesOrThrow', where: 'loadFiles options', call: (o) => loadFilesOrThrow(FILES, o), typo: ['Strict', 'strict'], wrong: ['recursive', 0, 'a boolean'], all: () => loadAll },
   { name: 'loadObjects', where: 'loadObjects options', call: (o) => loadObjects([], o), typo: ['maxinputbytes', 'maxInputBytes'], wrong: ['maxInputBytes', '1', 'a number'], all: () => loadAll },
+  { name: 'loadClusterPolicy', where: 'loadClusterPolicy options', call: (o) => loadClusterPolicy({}, o), typo: ['ignoreUnsupportedPolicy', 'ignoreUnsupportedPolicies'], wrong: ['ignoreUnsupportedPolicies', 'yes', 'a boolean'], all: () => ({ ...loadAll, file: 'x.yaml' }) },
   { name: 'compile', where: 'compile options', call: (o) => compile(CLUSTER, o), typo: ['ipBlockMatchPods', 'ipBlockMatchesPods'], wrong: ['shared', 'true', 'a boolean'], all: () => compileAll },
   {
     name: 'CompiledDataplane',
