@@ -1,5 +1,6 @@
 /** Pod-to-pod connectivity matrices: one grid of verdicts per protocol/port. */
 import type { IPAddress } from '../ip/address.js';
+import { decidingTier, isDenying, type DecidingTier, type Verdict } from '../model/flow.js';
 import { hasPorts, parseProtocol, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { Pod } from '../model/types.js';
 import type { Engine } from './engine.js';
@@ -31,6 +32,22 @@ export interface Matrix {
   readonly pods: readonly string[];
   /** allowed[i][j]: pods[i] may open a connection to pods[j]. */
   readonly allowed: readonly (readonly boolean[])[];
+  /**
+   * decidedBy[i][j]: the tier that decided allowed[i][j] (`verdictTier`); null when none did.
+   * Present only when an Admin or Baseline rule decided some cell.
+   */
+  readonly decidedBy?: readonly (readonly (DecidingTier | null)[])[];
+}
+
+/**
+ * The tier that decided a flow: for a denied flow, the one that denied it (egress first); for an
+ * allowed one, an Admin Accept, else a NetworkPolicy rule, else a Baseline Accept; null when no
+ * tier had anything to say (both ends not isolated or not pods, or always allowed).
+ */
+export function verdictTier(v: Verdict): DecidingTier | null {
+  const tiers = [v.egress, v.ingress].filter((d) => isDenying(d) === !v.allowed).map(decidingTier);
+  if (!v.allowed) return tiers[0]!;
+  return (['admin', 'networkpolicy', 'baseline'] as const).find((t) => tiers.includes(t)) ?? null;
 }
 
 /** Pods that can be endpoints: pod-network, not finished, with an IP. */
@@ -52,15 +69,21 @@ function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
 
 export function connectivityMatrix(engine: Engine, ports: readonly PortSpec[], namespaces?: readonly string[]): Matrix[] {
   const pods = matrixPods(engine, namespaces);
-  return ports.map((spec) => ({
-    port: formatPortSpec(spec),
-    pods: pods.map((p) => `${p.namespace}/${p.name}`),
-    allowed: pods.map((src) =>
+  return ports.map((spec) => {
+    const verdicts = pods.map((src) =>
       pods.map((dst) => {
         const pair = commonPair(src, dst);
-        if (!pair) return false; // no common family: no connection is possible
-        return engine.verdict({ src: pair[0], dst: pair[1], protocol: spec.protocol, ...(spec.port !== undefined && { port: spec.port }) }).allowed;
+        if (!pair) return undefined; // no common family: no connection is possible
+        return engine.verdict({ src: pair[0], dst: pair[1], protocol: spec.protocol, ...(spec.port !== undefined && { port: spec.port }) });
       }),
-    ),
-  }));
+    );
+    const decidedBy = verdicts.map((row) => row.map((v) => (v ? verdictTier(v) : null)));
+    const tiered = decidedBy.some((row) => row.some((t) => t === 'admin' || t === 'baseline'));
+    return {
+      port: formatPortSpec(spec),
+      pods: pods.map((p) => `${p.namespace}/${p.name}`),
+      allowed: verdicts.map((row) => row.map((v) => v?.allowed ?? false)),
+      ...(tiered && { decidedBy }),
+    };
+  });
 }

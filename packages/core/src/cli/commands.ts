@@ -1,11 +1,12 @@
 /** The validate, verdict, explain and matrix subcommands. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { connectivityMatrix, parsePortSpec, type Matrix } from '../analysis/matrix.js';
+import { connectivityMatrix, parsePortSpec, verdictTier, type Matrix } from '../analysis/matrix.js';
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
 import { parseFlow } from '../flow/parse.js';
 import { checkStdin, createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, outputFormat, readInput, UsageError } from './common.js';
-import { endpointText, explanationText } from './explain-text.js';
+import { endpointText, explanationText, ignoringText } from './explain-text.js';
+import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
 
 export interface IO {
@@ -57,7 +58,10 @@ export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <fi
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
-per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable).
+per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable,
+and admin-allowed, admin-denied, baseline-allowed, baseline-denied when a cluster-scoped tier
+decided), plus "decidedBy": "admin" or "baseline" when that tier decided the flow. When the
+input held policies of other APIs (loaded with the opt-out), every line carries "ignoring".
 A flow that cannot be evaluated gets a line with "line", its recognised input fields (src,
 dst, protocol, port, icmpType, established; long strings cut) and "error", and no verdict;
 the other lines are still evaluated (exit 2 at the end). A line longer than ${MAX_FLOW_LINE_BYTES} bytes is
@@ -91,7 +95,9 @@ export async function verdict(args: string[], io: IO): Promise<number> {
     }
     const v = engine.verdict(parsed.flow);
     if (!v.allowed) denied++;
-    io.out(JSON.stringify({ ...verdictEcho(record), allowed: v.allowed, egress: v.egress, ingress: v.ingress }));
+    const tier = verdictTier(v);
+    const decidedBy = tier === 'admin' || tier === 'baseline' ? { decidedBy: tier } : {};
+    io.out(JSON.stringify({ ...verdictEcho(record), allowed: v.allowed, egress: v.egress, ingress: v.ingress, ...decidedBy, ...ignoringField(cluster) }));
   }
   if (bad > 0) return EXIT.badInput;
   return denied > 0 && values['fail-on-deny'] ? EXIT.denied : EXIT.ok;
@@ -152,7 +158,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
       io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);
       continue;
     }
-    const e = engine.explain(parsed.flow);
+    const e = { ...engine.explain(parsed.flow), ...ignoringField(cluster) };
     if (!e.allowed) denied++;
     if (output === 'json') io.out(JSON.stringify(e));
     else {
@@ -168,7 +174,8 @@ export async function explain(args: string[], io: IO): Promise<number> {
 export const MATRIX_HELP = `Usage: netpol matrix -f <file|dir>... [--port <spec>]... [--in <namespace>]... [-o text|json]
 
 Pod-to-pod connectivity: for each port spec, a grid whose rows are sources and columns are
-destinations ('Y' = a connection may be opened, '.' = denied).
+destinations ('Y' = a connection may be opened, '.' = denied; where a cluster-scoped tier
+decided: 'A'/'a' allowed/denied by an Admin rule, 'B'/'b' by a Baseline rule).
 
 ${INPUT_HELP}
       --port <spec>        80, TCP/80, UDP/53, SCTP/9, ICMP (repeatable; default TCP/80)
@@ -178,13 +185,24 @@ ${ENGINE_HELP}
 
 ${EXIT_HELP}`;
 
+/** A cell: Y/. as NetworkPolicy (or nothing) decided; A/a, B/b when an Admin or Baseline rule did. */
+const CELL = { admin: ['a', 'A'], baseline: ['b', 'B'], networkpolicy: ['.', 'Y'] } as const;
+
 export function matrixText(m: Matrix): string[] {
   const width = Math.max(4, ...m.pods.map((p) => p.length));
   const idx = (i: number): string => String(i + 1).padStart(2);
-  const lines = [`${m.port}  (rows: from, columns: to; Y allowed, . denied)`];
+  const legend = m.decidedBy ? '; A/a allowed/denied by an Admin rule, B/b by a Baseline rule' : '';
+  const lines = [`${m.port}  (rows: from, columns: to; Y allowed, . denied${legend})`];
   lines.push(`${' '.repeat(width + 4)} ${m.pods.map((_, j) => idx(j)).join(' ')}`);
-  m.pods.forEach((p, i) => lines.push(`${idx(i)} ${p.padEnd(width)}  ${m.allowed[i]!.map((a) => (a ? ' Y' : ' .')).join(' ')}`));
+  const cell = (i: number, j: number): string => CELL[m.decidedBy?.[i]![j] ?? 'networkpolicy'][m.allowed[i]![j] ? 1 : 0];
+  m.pods.forEach((p, i) => lines.push(`${idx(i)} ${p.padEnd(width)}  ${m.pods.map((_, j) => ` ${cell(i, j)}`).join(' ')}`));
   return lines;
+}
+
+/** `{ ignoring: [...] }` when the cluster was loaded ignoring objects of other policy APIs, else `{}`. */
+function ignoringField(cluster: Cluster): { ignoring?: string[] } {
+  const ignored = cluster.ignoredObjects ?? [];
+  return ignored.length > 0 ? { ignoring: ignored.map(ignoredObjectKey) } : {};
 }
 
 export function matrix(args: string[], io: IO): number {
@@ -199,7 +217,11 @@ export function matrix(args: string[], io: IO): number {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
-  if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, matrices }, null, 2));
-  else matrices.forEach((m, i) => [...(i > 0 ? [''] : []), ...matrixText(m)].forEach((l) => io.out(l)));
+  const { ignoring } = ignoringField(cluster);
+  if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, ...(ignoring && { ignoring }), matrices }, null, 2));
+  else {
+    if (ignoring) io.out(ignoringText(ignoring));
+    matrices.forEach((m, i) => [...(i > 0 ? [''] : []), ...matrixText(m)].forEach((l) => io.out(l)));
+  }
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 /** Human-readable explanations: the one place an explanation's data becomes sentences. */
 import type { IPAddress } from '../ip/address.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
-import type { DirectionExplanation, Explanation, LabelMiss, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef } from '../model/flow.js';
+import type { ClusterRuleRef, DirectionExplanation, Explanation, LabelMiss, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef } from '../model/flow.js';
 
 const peersField = (d: string): string => (d === 'ingress' ? 'from' : 'to');
 
@@ -11,33 +11,98 @@ export function ruleRefText(r: RuleRef): string {
   return `${r.policy} ${r.direction}[${r.ruleIndex}] (${peer}, ${port})`;
 }
 
+/**
+ * A cluster-scoped rule as explanations name it: its policy and its name when it has one
+ * (`cnp/allow-dns-first rule "pass-dns"`), else its index (`cnp/guard egress[0]`).
+ */
+export function clusterRuleText(r: ClusterRuleRef): string {
+  return r.ruleName !== null ? `${r.policy} rule ${JSON.stringify(r.ruleName)}` : `${r.policy} ${r.direction}[${r.ruleIndex}]`;
+}
+
+/** Which peer and which protocols/ports entry of a cluster-scoped rule matched (v1alpha1 calls the list `ports`). */
+function clusterMatchText(r: ClusterRuleRef): string {
+  const ports = r.policy.startsWith('cnp/') ? 'protocols' : 'ports';
+  return `${peersField(r.direction)}[${r.peerIndex}], ${r.portIndex === null ? 'all traffic' : `${ports}[${r.portIndex}]`}`;
+}
+
+const TIER_TITLE = { admin: 'Admin', baseline: 'Baseline' } as const;
+
+/** One tier's part of the chain: its Pass, its decision, or that none of its rules matched. */
+function tierText(d: DirectionExplanation, tier: 'admin' | 'baseline'): string {
+  const title = TIER_TITLE[tier];
+  const taken = d.clusterRules.find((r) => r.tier === tier);
+  if (!taken) return `${title}: no rule matches`;
+  if (taken.action === 'Pass') return `${title} pass (${clusterRuleText(taken)})`;
+  return `${title}: ${taken.action === 'Accept' ? 'allowed' : 'DENIED'} by ${clusterRuleText(taken)} (${clusterMatchText(taken)})`;
+}
+
+/** What NetworkPolicy alone says, once the endpoint step has passed (the text before tiers existed). */
+function networkPolicyText(d: DirectionExplanation): string {
+  switch (d.reason) {
+    case 'local-node':
+      return `allowed: ${d.direction === 'ingress' ? 'from' : 'to'} the pod's own node (isolated by ${d.isolatedBy.join(', ')})`;
+    case 'rule':
+      return `allowed by ${d.allowedBy.map(ruleRefText).join('; ')}`;
+    case 'no-rule-matched':
+      return `DENIED: isolated by ${d.isolatedBy.join(', ')} and no ${d.direction} rule allows it`;
+    default:
+      return `not isolated: no policy selects the pod for ${d.direction}`;
+  }
+}
+
+/**
+ * The chain of a direction some cluster-scoped policy selects, one part per tier taken, e.g.
+ * `Admin pass (cnp/allow-dns-first rule "pass-dns") → NetworkPolicy: DENIED: isolated by ...`.
+ */
+function tierChainText(d: DirectionExplanation): string {
+  const took = (step: string): boolean => d.steps.some((s) => s.step === step);
+  const parts: string[] = [];
+  if (took('admin')) parts.push(tierText(d, 'admin'));
+  if (d.reason === 'admin-rule') return parts.join(' → ');
+  if (d.isolatedBy.length > 0) parts.push(`NetworkPolicy: ${networkPolicyText(d)}`);
+  else parts.push('NetworkPolicy: not isolated');
+  if (took('baseline')) parts.push(tierText(d, 'baseline'));
+  if (d.reason === 'no-policy') parts.push('no tier decides: allowed');
+  return parts.join(' → ');
+}
+
+/**
+ * The policies whose order decided where upstream leaves it to the implementation (same tier,
+ * same priority, rules matching this flow), e.g. `cnp/a and cnp/b have the same priority 10: ...`.
+ */
+export function tiesText(d: DirectionExplanation): string | undefined {
+  if (d.ties.length === 0) return undefined;
+  const order = 'order implementation-defined (netpol takes them by kind, then name)';
+  const [only, ...more] = d.clusterRules;
+  if (only && more.length === 0) return `${[only.policy, ...d.ties].join(' and ')} have the same priority ${only.priority}: ${order}`;
+  // A Pass in each tier: the ties do not say which of the two they share a priority with.
+  return `${d.ties.join(' and ')} share a tier and priority with ${d.clusterRules.map((r) => `${r.policy} (${TIER_TITLE[r.tier]} ${r.priority})`).join(' or ')}: ${order}`;
+}
+
 export function directionText(d: DirectionExplanation): string[] {
   const who = d.endpoint ?? 'not a pod';
-  const head = `${d.direction.padEnd(7)} (${who}): `;
+  const tied = tiesText(d);
+  return [
+    `${d.direction.padEnd(7)} (${who}): ${decisionText(d)}`,
+    ...(d.reason === 'no-rule-matched' ? d.rejected.map((m) => `    - ${ruleMissText(m)}`) : []),
+    ...(tied ? [`    ! ${tied}`] : []),
+  ];
+}
+
+function decisionText(d: DirectionExplanation): string {
+  // A direction some Admin or Baseline policy selects: the chain across the tiers.
+  if (d.steps.some((s) => s.step === 'admin' || s.step === 'baseline')) return tierChainText(d);
   switch (d.reason) {
     case 'not-a-pod':
-      return [`${head}no policy applies: this end is not a pod`];
-    case 'no-policy':
-      return [`${head}not isolated: no policy selects the pod for ${d.direction}`];
+      return 'no policy applies: this end is not a pod';
     case 'self':
-      return [`${head}allowed: a pod may always reach itself`];
+      return 'allowed: a pod may always reach itself';
     case 'reply':
-      return [`${head}allowed: reply on an established connection`];
+      return 'allowed: reply on an established connection';
     case 'icmpv6-nd':
-      return [`${head}allowed: ICMPv6 neighbour discovery (--allow-icmpv6-nd)`];
-    case 'local-node':
-      return [`${head}allowed: ${d.direction === 'ingress' ? 'from' : 'to'} the pod's own node (isolated by ${d.isolatedBy.join(', ')})`];
-    case 'rule':
-      return [`${head}allowed by ${d.allowedBy.map(ruleRefText).join('; ')}`];
-    case 'no-rule-matched':
-      return [
-        `${head}DENIED: isolated by ${d.isolatedBy.join(', ')} and no ${d.direction} rule allows it`,
-        ...d.rejected.map((m) => `    - ${ruleMissText(m)}`),
-      ];
-    case 'admin-rule':
-    case 'baseline-rule':
-      // Rendered with the tier chain (cluster-scoped policies); placeholder wording until then.
-      return [`${head}${d.decision}`];
+      return 'allowed: ICMPv6 neighbour discovery (--allow-icmpv6-nd)';
+    default:
+      return networkPolicyText(d);
   }
 }
 
@@ -104,7 +169,17 @@ function portMissText(m: PortMiss): string {
 
 export function explanationText(e: Explanation, labels: { src: string; dst: string }): string {
   const what = e.port !== undefined ? `${e.protocol}/${e.port}` : e.protocol;
-  return [`${labels.src} -> ${labels.dst} ${what}: ${e.allowed ? 'ALLOWED' : 'DENIED'}`, ...directionText(e.egressDetail).map((l) => `  ${l}`), ...directionText(e.ingressDetail).map((l) => `  ${l}`)].join('\n');
+  return [
+    `${labels.src} -> ${labels.dst} ${what}: ${e.allowed ? 'ALLOWED' : 'DENIED'}`,
+    ...directionText(e.egressDetail).map((l) => `  ${l}`),
+    ...directionText(e.ingressDetail).map((l) => `  ${l}`),
+    ...(e.ignoring ? [`  ${ignoringText(e.ignoring)}`] : []),
+  ].join('\n');
+}
+
+/** The line every verdict, explanation and matrix prints when the cluster held objects of other policy APIs. */
+export function ignoringText(ignoring: readonly string[]): string {
+  return `partial: ignoring ${ignoring.length} object(s) of policy APIs netpol cannot evaluate (${ignoring.join(', ')}): they may change this verdict`;
 }
 
 /** `ns/pod (ip)`, `node name (ip)` or the bare IP. */

@@ -43,6 +43,13 @@ export const isDenying = (d: Decision): boolean => d === 'denied' || d === 'admi
 /** Which tier a decision came from (null: none did: not isolated or not applicable). */
 export type DecidingTier = 'admin' | 'networkpolicy' | 'baseline';
 
+/** The tier a direction's decision came from; null when none did (not isolated, not applicable). */
+export function decidingTier(d: Decision): DecidingTier | null {
+  if (d === 'admin-allowed' || d === 'admin-denied') return 'admin';
+  if (d === 'baseline-allowed' || d === 'baseline-denied') return 'baseline';
+  return d === 'allowed' || d === 'denied' ? 'networkpolicy' : null;
+}
+
 export type DecisionReason =
   | 'rule' // a rule of an isolating policy matched
   | 'no-rule-matched' // isolated and nothing matched: the deny of default isolation
