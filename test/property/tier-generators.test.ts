@@ -72,6 +72,12 @@ describe('tier generators', () => {
     expect(tiered.map((c) => ({ ...c, clusterPolicies: undefined, nodes: c.nodes.map(({ labels: _, ...n }) => n) }))).toEqual(plain.map((c) => ({ ...c, clusterPolicies: undefined })));
   });
 
+  test('unknown peers (a lenient load of a newer CRD) only when asked for', () => {
+    const unknowns = (cs: Cluster[]) => cs.flatMap((c) => (c.clusterPolicies ?? []).flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers)).filter((p) => p.kind === 'unknown').length;
+    expect(unknowns(fc.sample(clusterArbitrary({ maxClusterPolicies: 4 }), { numRuns: 100, seed: 2 }))).toBe(0);
+    expect(unknowns(fc.sample(clusterArbitrary({ maxClusterPolicies: 4, unknownPeers: true }), { numRuns: 100, seed: 2 }))).toBeGreaterThan(5);
+  });
+
   test('flows carry destination names only on clusters with cluster-scoped policies', () => {
     const plain = fc.sample(scenarioArbitrary(), { numRuns: 100, seed: 5 }).flatMap((s) => s.flows);
     expect(plain.some((f) => f.dstName !== undefined)).toBe(false);

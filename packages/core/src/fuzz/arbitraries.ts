@@ -280,6 +280,11 @@ export interface ClusterArbitraryOptions {
    * NetworkPolicy-only cluster, drawn exactly as without the option.
    */
   readonly maxClusterPolicies?: number;
+  /**
+   * Also draw `unknown` peers (what a lenient load makes of a peer with no field netpol knows;
+   * no manifest loads as one, so clusterToYaml cannot write them). Default false.
+   */
+  readonly unknownPeers?: boolean;
 }
 
 const phaseArb: fc.Arbitrary<PodPhase> = weighted<PodPhase>(
@@ -397,7 +402,7 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
     });
   const maxClusterPolicies = Math.max(0, opts.maxClusterPolicies ?? 0);
   if (maxClusterPolicies === 0) return base;
-  return fc.tuple(base, tiersArb(ipv6, maxClusterPolicies)).map(([cluster, tiers]) => withTiers(cluster, tiers));
+  return fc.tuple(base, tiersArb({ ipv6, unknownPeers: opts.unknownPeers ?? false }, maxClusterPolicies)).map(([cluster, tiers]) => withTiers(cluster, tiers));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -419,9 +424,16 @@ const subjectArb: fc.Arbitrary<ClusterSubject> = weighted<ClusterSubject>(
   [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
 );
 
+/** What the cluster-scoped generators draw from. */
+interface TierDraw {
+  readonly ipv6: boolean;
+  readonly unknownPeers: boolean;
+}
+
 /** A peer of a cluster-scoped rule; `egress` allows nodes, networks and domainNames. */
-function clusterPeerArb(ipv6: boolean, egress: boolean): fc.Arbitrary<ClusterPeer> {
+function clusterPeerArb({ ipv6, unknownPeers }: TierDraw, egress: boolean): fc.Arbitrary<ClusterPeer> {
   return weighted<ClusterPeer>(
+    [unknownPeers ? 1 : 0, fc.constant({ kind: 'unknown' as const })],
     [3, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
     [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
     [egress ? 2 : 0, selectorArb(NODE_KEYS).map((nodeSelector) => ({ kind: 'nodes' as const, nodeSelector }))],
@@ -454,12 +466,12 @@ const ACTIONS: Record<'admin' | 'banp', fc.Arbitrary<ClusterAction>> = {
  * beside nodes/networks/domainNames peers; half the rules have no protocols (all
  * traffic, ICMP included).
  */
-function clusterRuleArb(ipv6: boolean, egress: boolean, banp: boolean): fc.Arbitrary<ClusterRule> {
+function clusterRuleArb(draw: TierDraw, egress: boolean, banp: boolean): fc.Arbitrary<ClusterRule> {
   return fc
     .record({
       named: chance(50),
       action: banp ? ACTIONS.banp : ACTIONS.admin,
-      peers: fc.array(clusterPeerArb(ipv6, egress), { minLength: 1, maxLength: 3 }),
+      peers: fc.array(clusterPeerArb(draw, egress), { minLength: 1, maxLength: 3 }),
       allTraffic: chance(50),
       ports: fc.array(clusterPortArb, { minLength: 1, maxLength: 3 }),
     })
@@ -474,11 +486,11 @@ function clusterRuleArb(ipv6: boolean, egress: boolean, banp: boolean): fc.Arbit
     });
 }
 
-const policyRulesArb = (ipv6: boolean, banp: boolean) =>
+const policyRulesArb = (draw: TierDraw, banp: boolean) =>
   fc.record({
     subject: subjectArb,
-    ingress: fc.array(clusterRuleArb(ipv6, false, banp), { maxLength: 3 }),
-    egress: fc.array(clusterRuleArb(ipv6, true, banp), { maxLength: 3 }),
+    ingress: fc.array(clusterRuleArb(draw, false, banp), { maxLength: 3 }),
+    egress: fc.array(clusterRuleArb(draw, true, banp), { maxLength: 3 }),
   });
 
 interface TierShape {
@@ -487,14 +499,14 @@ interface TierShape {
   readonly banp: { subject: ClusterSubject; ingress: ClusterRule[]; egress: ClusterRule[] } | undefined;
 }
 
-function tiersArb(ipv6: boolean, maxPolicies: number): fc.Arbitrary<TierShape> {
+function tiersArb(draw: TierDraw, maxPolicies: number): fc.Arbitrary<TierShape> {
   return fc.record({
     nodeLabels: fc.tuple(labelsArb, labelsArb, labelsArb),
     policies: fc.array(
-      fc.tuple(flavourArb, fc.constantFrom(...CLUSTER_PRIORITIES), policyRulesArb(ipv6, false)).map(([flavour, priority, rules]) => ({ ...flavour, priority, ...rules })),
+      fc.tuple(flavourArb, fc.constantFrom(...CLUSTER_PRIORITIES), policyRulesArb(draw, false)).map(([flavour, priority, rules]) => ({ ...flavour, priority, ...rules })),
       { minLength: 1, maxLength: maxPolicies },
     ),
-    banp: fc.option(policyRulesArb(ipv6, true), { freq: 3, nil: undefined }),
+    banp: fc.option(policyRulesArb(draw, true), { freq: 3, nil: undefined }),
   });
 }
 
