@@ -25,13 +25,23 @@ export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeo
 
 export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict] [-o text|json]
 
-Loads Namespaces, Pods, Nodes and NetworkPolicies and checks them as the API server would,
-listing every problem with file, line, object and field path.
+Loads Namespaces, Pods, Nodes, NetworkPolicies and the cluster-scoped policies
+(ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and checks them as the
+API server would, listing every problem with file, line, object and field path. Policies of
+APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are errors unless ignored explicitly;
+the summary lists what was ignored.
 
 ${INPUT_HELP}
   -o, --output <fmt>       text (default) or json
 
 ${EXIT_HELP}`;
+
+/** The summary line of the objects loaded with --ignore-unsupported-policies (the first 20 named). */
+function ignoredSummary(objects: NonNullable<Cluster['ignoredObjects']>): string {
+  const named = objects.slice(0, 20).map(ignoredObjectKey);
+  const more = objects.length > named.length ? `, and ${objects.length - named.length} more` : '';
+  return `ignored: ${objects.length} object(s) of policy APIs netpol cannot evaluate; verdicts do not account for them: ${named.join(', ')}${more}`;
+}
 
 export function validate(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, output: { type: 'string', short: 'o' } } });
@@ -42,13 +52,16 @@ export function validate(args: string[], io: IO): number {
   const warnings = r.issues.length - errors;
   if (output === 'json') {
     const c = r.cluster;
-    const counts = c && { namespaces: c.namespaces.length, pods: c.pods.length, nodes: c.nodes.length, policies: c.policies.length };
-    io.out(JSON.stringify({ schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), issues: r.issues }, null, 2));
+    const counts = c && { namespaces: c.namespaces.length, pods: c.pods.length, nodes: c.nodes.length, policies: c.policies.length, clusterPolicies: c.clusterPolicies?.length ?? 0 };
+    const ignoredObjects = c?.ignoredObjects;
+    io.out(JSON.stringify({ schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), ...(ignoredObjects && { ignoredObjects }), issues: r.issues }, null, 2));
   } else {
     for (const i of r.issues) io.out(formatIssue(i));
     if (r.cluster) {
       const c = r.cluster;
-      io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies (${warnings} warning(s))`);
+      const tiers = c.clusterPolicies ? `, ${c.clusterPolicies.length} cluster-scoped policies` : '';
+      io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`);
+      if (c.ignoredObjects) io.out(ignoredSummary(c.ignoredObjects));
     } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);
   }
   return r.cluster ? EXIT.ok : EXIT.badInput;

@@ -24,6 +24,7 @@ export const INPUT_OPTIONS = {
   recursive: { type: 'boolean', short: 'R' },
   namespace: { type: 'string', short: 'n' },
   strict: { type: 'boolean' },
+  'ignore-unsupported-policies': { type: 'boolean' },
   'max-input-bytes': { type: 'string' },
   'max-yaml-tokens': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -43,7 +44,11 @@ export const INPUT_HELP = `Input:
   -R, --recursive          descend into subdirectories
   -n, --namespace <ns>     namespace for objects without one (default: default)
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
-                           and unknown kinds in the networking.k8s.io policy groups
+                           and unknown kinds in the networking.k8s.io policy group
+      --ignore-unsupported-policies
+                           evaluate without the policies of APIs netpol cannot evaluate
+                           (Cilium, Calico, Antrea, MultiNetworkPolicy, EgressFirewall...):
+                           a warning each instead of an error; verdicts say they ignore them
       --max-input-bytes <n>
                            refuse a manifest file (or stdin) larger than n bytes
                            (default 67108864, 64 MiB)
@@ -123,7 +128,13 @@ export function readInput(values: Values): LoadResult {
   const maxInputBytes = positiveInt(values['max-input-bytes'] as string | undefined, 'max-input-bytes', DEFAULT_MAX_INPUT_BYTES);
   const maxYamlTokens = positiveInt(values['max-yaml-tokens'] as string | undefined, 'max-yaml-tokens', DEFAULT_MAX_YAML_TOKENS);
   const limits = { maxInputBytes, maxYamlTokens };
-  const opts = { strict: values['strict'] === true, defaultNamespace: (values['namespace'] as string | undefined) ?? 'default', recursive: values['recursive'] === true, ...limits };
+  const opts = {
+    strict: values['strict'] === true,
+    defaultNamespace: (values['namespace'] as string | undefined) ?? 'default',
+    recursive: values['recursive'] === true,
+    ignoreUnsupportedPolicies: values['ignore-unsupported-policies'] === true,
+    ...limits,
+  };
   // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
   const listed = listManifestFiles(files.filter((f) => f !== '-'), opts.recursive);
   const refused = new Map(listed.files.flatMap((f) => {

@@ -5,7 +5,7 @@
  * (unsupported-policies.ts) unless the caller chooses to ignore them.
  */
 import { ipKey } from '../ip/address.js';
-import type { Cluster, ClusterPolicy, IgnoredObject, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
+import { ignoredObjectKey, type Cluster, type ClusterPolicy, type IgnoredObject, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
 import { Problems } from './fields.js';
 import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
 import { DEFAULT_MAX_INPUT_BYTES } from './limits.js';
@@ -113,12 +113,13 @@ function unsupported(raw: RawObject, kind: string, fallbackName: string, opts: C
   };
   const name = field('name') ?? fallbackName;
   const namespace = found.namespaced ? (field('namespace') ?? opts.defaultNamespace) : undefined;
-  const object = truncate(`${kind} ${namespace === undefined ? '' : `${namespace}/`}${name}`);
+  const ignored: IgnoredObject = { apiVersion: truncate(String(apiVersion)), kind: truncate(kind), ...(namespace !== undefined && { namespace: truncate(namespace) }), name: truncate(name) };
+  const object = ignoredObjectKey(ignored);
   const pr = new Problems();
   if (found.notEnforced) pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `${truncate(kind)} skipped: ${found.reason}` });
   else if (opts.ignoreUnsupportedPolicies) {
     pr.add({ severity: 'warning', code: 'unsupported-policy', path: ['kind'], detail: `${truncate(kind)} of ${truncate(String(apiVersion))} ignored as asked (--ignore-unsupported-policies): ${found.reason}, and verdicts do not account for it` });
-    out.ignored.push({ apiVersion: truncate(String(apiVersion)), kind: truncate(kind), ...(namespace !== undefined && { namespace: truncate(namespace) }), name: truncate(name) });
+    out.ignored.push(ignored);
   } else {
     pr.add({ severity: 'error', code: 'unsupported-policy', path: ['kind'], detail: `netpol cannot evaluate ${truncate(kind)} of ${truncate(String(apiVersion))}: ${found.reason}, so verdicts that ignore it could say allowed where the cluster drops the traffic; remove it from the input, or pass --ignore-unsupported-policies (LoadOptions.ignoreUnsupportedPolicies) to evaluate without it` });
   }
