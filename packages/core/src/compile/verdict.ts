@@ -15,8 +15,8 @@ export const DECISION_CODE: Readonly<Record<Decision, number>> = {
   'baseline-denied': DECISION.baselineDenied,
 };
 
-/** Whether a direction's decision denies the flow. */
-export const isDenying = (d: Decision): boolean => d === 'denied' || d === 'admin-denied' || d === 'baseline-denied';
+/** Whether a direction's decision denies the flow (model/flow.ts, beside Decision, where the reference reads it too). */
+export { isDenying } from '../model/flow.js';
 
 const VERDICTS: Verdict[] = [];
 for (let b = 0; b < 128; b++) VERDICTS[b] = { allowed: (b & 1) === 1, egress: DECISIONS[(b >> 1) & 7]!, ingress: DECISIONS[(b >> 4) & 7]! };
