@@ -14,9 +14,9 @@ const scenarios = readdirSync(root, { withFileTypes: true })
       .map((d) => ({ story: story.name, scenario: d.name })),
   );
 
-test('all five stories of the foundation issue are present', () => {
+test('the five stories of the foundation issue and the cluster-tiers story are present', () => {
   const stories = new Set(scenarios.map((s) => s.story));
-  for (const s of ['secure-pod', 'production-db', 'three-tier', 'my-ns', 'account-service']) expect(stories).toContain(s);
+  for (const s of ['secure-pod', 'production-db', 'three-tier', 'my-ns', 'account-service', 'cluster-tiers']) expect(stories).toContain(s);
 });
 
 describe.each(scenarios)('$story/$scenario', ({ story, scenario }) => {

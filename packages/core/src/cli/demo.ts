@@ -23,7 +23,7 @@ verdict against the one the story calls for, explains a few, and prints a matrix
 Exit code 1 if any verdict differs from the story's expectation.`;
 
 /** The stories in the order they build on each other; any others follow alphabetically. */
-const ORDER = ['secure-pod', 'production-db', 'three-tier', 'my-ns', 'account-service'];
+const ORDER = ['secure-pod', 'production-db', 'three-tier', 'my-ns', 'account-service', 'cluster-tiers'];
 
 function defaultExamplesDir(): string {
   // dist/cli/demo.js → the package's own copy (an installed package: prepack copies examples/
