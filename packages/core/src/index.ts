@@ -25,7 +25,7 @@ export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout
 export { readImage, validateImage, ImageError, IMAGE_INVARIANTS, type ImageInvariant } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
 export type { Engine } from './analysis/engine.js';
-export { clusterObjects, clusterToYaml, namespaceDoc, nodeDoc, podDoc, policyDoc, type Doc } from './fuzz/to-yaml.js';
+export { clusterObjects, clusterToYaml, namespaceDoc, nodeDoc, podDoc, policyDoc, clusterPolicyDoc, type Doc } from './fuzz/to-yaml.js';
 export { syntheticCluster, SIZES, type ClusterShape, type SyntheticCluster } from './synthetic/cluster.js';
 export { syntheticTrace, type Trace, type TraceShape } from './synthetic/trace.js';
 export { Random, Zipf } from './synthetic/random.js';

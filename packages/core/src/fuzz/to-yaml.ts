@@ -9,14 +9,36 @@
  * RangeError: a policy that affects neither direction (policyTypes cannot say that: an
  * empty list is defaulted to Ingress), a selector peer with neither selector (`{}` is an
  * invalid peer), and an IPv6 CIDR inside ::ffff:0:0/96 (its text is IPv4-mapped, which the
- * loader evaluates as IPv4).
+ * loader evaluates as IPv4). Cluster-scoped policies: an `unknown` peer (what only a lenient
+ * load would make), a port range with start > end, a BaselineAdminNetworkPolicy not named
+ * `default` or not of priority 1001, an AdminNetworkPolicy outside the Admin tier. Empty
+ * labels (`{}` on a Node) and an empty rule name load as absent; `ignoredObjects` are not
+ * written (they are objects of other APIs).
  */
 import { stringify } from 'yaml';
 import { formatIP } from '../ip/address.js';
 import { formatCIDR, type CIDR } from '../ip/cidr.js';
 import type { Flow } from '../model/flow.js';
 import { protocolName } from '../model/protocol.js';
-import { policyKey, type Cluster, type ContainerPort, type Namespace, type NetworkPolicy, type Node, type Peer, type Pod, type PolicyPort, type Rule, type Selector } from '../model/types.js';
+import {
+  clusterPolicyKey,
+  policyKey,
+  type Cluster,
+  type ClusterPeer,
+  type ClusterPolicy,
+  type ClusterPort,
+  type ClusterRule,
+  type ContainerPort,
+  type Namespace,
+  type NetworkPolicy,
+  type Node,
+  type Peer,
+  type Pod,
+  type PolicyPort,
+  type Rule,
+  type Selector,
+} from '../model/types.js';
+import { BANP_PRIORITY, CLUSTER_POLICY_API_VERSIONS } from '../load/cluster-policy.js';
 
 /** One Kubernetes object as plain data (what the reader hands the loader). */
 export type Doc = Record<string, unknown>;
@@ -35,7 +57,8 @@ export function nodeDoc(node: Node): Doc {
     seen.add(ip.family);
     return { type, address: formatIP(ip) };
   });
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: node.name }, status: { addresses: [...addresses, { type: 'Hostname', address: node.name }] } };
+  const labels = node.labels && Object.keys(node.labels).length > 0 ? { labels: { ...node.labels } } : {};
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: node.name, ...labels }, status: { addresses: [...addresses, { type: 'Hostname', address: node.name }] } };
 }
 
 function containerPort(cp: ContainerPort): Doc {
@@ -126,9 +149,86 @@ export function policyDoc(p: NetworkPolicy): Doc {
   };
 }
 
-/** The cluster's objects: Namespaces, Nodes, Pods, NetworkPolicies, in the cluster's order. */
+/** v1alpha1 writes Accept as Allow. */
+const v1alpha1 = (p: ClusterPolicy): boolean => p.kind !== 'ClusterNetworkPolicy';
+
+/** `pods` of a subject or peer; v1alpha1 requires namespaceSelector, so it is always written. */
+const namespacedPod = (p: { namespaceSelector: Selector; podSelector: Selector }): Doc => ({ namespaceSelector: selector(p.namespaceSelector), podSelector: selector(p.podSelector) });
+
+function clusterPeer(p: ClusterPeer, where: string): Doc {
+  switch (p.kind) {
+    case 'namespaces':
+      return { namespaces: selector(p.namespaceSelector) };
+    case 'pods':
+      return { pods: namespacedPod(p) };
+    case 'nodes':
+      return { nodes: selector(p.nodeSelector) };
+    case 'networks':
+      return { networks: p.networks.map((c) => cidrText(c, where)) };
+    case 'domainNames':
+      return { domainNames: [...p.domainNames] };
+    case 'unknown':
+      throw new RangeError(`${where}: an unknown peer (a field netpol does not know) has no manifest form`);
+  }
+}
+
+/** v1alpha2 `protocols` entry: a number when start = end; TCP written by name (no defaulting there). */
+function protocolEntry(port: ClusterPort, where: string): Doc {
+  if (port.kind === 'named') return { destinationNamedPort: port.name };
+  if (port.start > port.end) throw new RangeError(`${where}: port range ${port.start}-${port.end} has start > end`);
+  const destinationPort = port.start === port.end ? { number: port.start } : { range: { start: port.start, end: port.end } };
+  return { [port.protocol.toLowerCase()]: { destinationPort } };
+}
+
+/** v1alpha1 `ports` entry; TCP written by omission, so the CRD's defaulting is exercised. */
+function portEntry(port: ClusterPort, where: string): Doc {
+  if (port.kind === 'named') return { namedPort: port.name };
+  if (port.start > port.end) throw new RangeError(`${where}: port range ${port.start}-${port.end} has start > end`);
+  const protocol = port.protocol === 'TCP' ? {} : { protocol: port.protocol };
+  return port.start === port.end ? { portNumber: { ...protocol, port: port.start } } : { portRange: { ...protocol, start: port.start, end: port.end } };
+}
+
+function clusterRule(p: ClusterPolicy, r: ClusterRule, peersField: 'from' | 'to', where: string): Doc {
+  const old = v1alpha1(p);
+  return {
+    ...(r.name && { name: r.name }),
+    action: old && r.action === 'Accept' ? 'Allow' : r.action,
+    [peersField]: r.peers.map((peer) => clusterPeer(peer, where)),
+    ...(r.ports.length > 0 && (old ? { ports: r.ports.map((x) => portEntry(x, where)) } : { protocols: r.ports.map((x) => protocolEntry(x, where)) })),
+  };
+}
+
+/** A ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy manifest. */
+export function clusterPolicyDoc(p: ClusterPolicy): Doc {
+  const where = clusterPolicyKey(p);
+  if (p.kind === 'BaselineAdminNetworkPolicy' && (p.name !== 'default' || p.priority !== BANP_PRIORITY || p.tier !== 'Baseline')) {
+    throw new RangeError(`${where}: the BaselineAdminNetworkPolicy is named default, of the Baseline tier and evaluated at priority ${BANP_PRIORITY}`);
+  }
+  if (p.kind === 'AdminNetworkPolicy' && p.tier !== 'Admin') throw new RangeError(`${where}: an AdminNetworkPolicy is of the Admin tier`);
+  const subject = p.subject.kind === 'namespaces' ? { namespaces: selector(p.subject.namespaceSelector) } : { pods: namespacedPod(p.subject) };
+  return {
+    apiVersion: CLUSTER_POLICY_API_VERSIONS[p.kind],
+    kind: p.kind,
+    metadata: { name: p.name },
+    spec: {
+      ...(p.kind === 'ClusterNetworkPolicy' && { tier: p.tier }),
+      ...(p.kind !== 'BaselineAdminNetworkPolicy' && { priority: p.priority }),
+      subject,
+      ...(p.ingress.length > 0 && { ingress: p.ingress.map((r) => clusterRule(p, r, 'from', where)) }),
+      ...(p.egress.length > 0 && { egress: p.egress.map((r) => clusterRule(p, r, 'to', where)) }),
+    },
+  };
+}
+
+/** The cluster's objects: Namespaces, Nodes, Pods, NetworkPolicies, cluster-scoped policies, in the cluster's order. */
 export function clusterObjects(cluster: Cluster): Doc[] {
-  return [...cluster.namespaces.map(namespaceDoc), ...cluster.nodes.map(nodeDoc), ...cluster.pods.map(podDoc), ...cluster.policies.map(policyDoc)];
+  return [
+    ...cluster.namespaces.map(namespaceDoc),
+    ...cluster.nodes.map(nodeDoc),
+    ...cluster.pods.map(podDoc),
+    ...cluster.policies.map(policyDoc),
+    ...(cluster.clusterPolicies ?? []).map(clusterPolicyDoc),
+  ];
 }
 
 /** Multi-document YAML of objects, quoted for YAML 1.1: kubectl reads `on`, `y` or `0443` unquoted as a boolean or a number. */
