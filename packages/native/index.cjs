@@ -15,6 +15,11 @@ try {
   throw e;
 }
 const binding = require(file);
-/** The file the addon was loaded from. */
-binding.path = file;
-module.exports = binding;
+
+// One assignment per export, so that Node sees the names when ESM imports this file
+// (index.d.cts declares the same ones).
+exports.version = binding.version;
+exports.path = file;
+exports.loadImage = binding.loadImage;
+exports.releaseImage = binding.releaseImage;
+exports.verdictBatch = binding.verdictBatch;
