@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { ImageDataplane, ImageError, Kernel, nativeStatus, validateImage } from '@netpol/core';
+import { HEADER, HEADER_WORDS, SECTION_ELEMENT, SECTIONS } from '../../packages/core/src/compile/layout.js';
 import { nativeBinding } from '../../packages/core/src/native/loader.js';
 import { encodeBatch, runs } from '../helpers.js';
 import { validImage, vectorFlows, vectors } from '../compiled/image-vectors.js';
@@ -79,13 +80,15 @@ if (binding) describe('image invariants: native and JS agree', () => {
   });
 
   test('random byte flips: refused by both with the same words, or answered alike by both kernels', () => {
-    const batch = encodeBatch(vectorFlows);
-    const h = new Uint32Array(validImage, 0, 32);
-    // Offsets worth flipping: the header, the starts of the sections (the lpm tries from their
-    // first chunk on), anywhere. Values: small numbers, counts' neighbours, any byte.
-    const sections = Array.from({ length: 8 }, (_, s) => ({ at: h[16 + 2 * s]!, bytes: h[17 + 2 * s]! * (s === 3 || s === 5 || s === 6 ? 2 : 4) }));
+    // Name classes too: the vector cluster has one (0), so 1 is a class it does not have (0x80).
+    const batch = { ...encodeBatch(vectorFlows), nameClass: Uint16Array.from(vectorFlows, (_, i) => (i % 7 === 3 ? 1 : 0)) };
+    const h = new Uint32Array(validImage, 0, HEADER_WORDS);
+    // Offsets worth flipping: the header, the sections (the lpm tries from their first chunk
+    // on; the small tier sections and the entries too), anywhere. Values: small numbers,
+    // counts' neighbours, any byte.
+    const sections = SECTIONS.map((name, s) => ({ at: h[HEADER.sections + 2 * s]!, bytes: h[HEADER.sections + 2 * s + 1]! * SECTION_ELEMENT[name] }));
     const offset = fc.oneof(
-      fc.nat(127),
+      fc.nat(HEADER_WORDS * 4 - 1),
       ...sections.map(({ at, bytes }, s) => (s < 2 ? fc.integer({ min: at + 65536 * 4, max: at + bytes - 1 }) : fc.integer({ min: at, max: at + bytes - 1 }))),
       fc.integer({ min: sections[0]!.at + 0x0a00 * 4, max: sections[0]!.at + 0x0a00 * 4 + 3 }), // the 10.0/16 root slot
       fc.nat(validImage.byteLength - 1),
@@ -112,7 +115,7 @@ if (binding) describe('image invariants: native and JS agree', () => {
         new Kernel(image).verdictBatch(batch, js);
         for (const copy of [true, false]) {
           const out = new Uint8Array(batch.count);
-          binding.verdictBatch(binding.loadImage(new Uint8Array(image), copy), batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family, batch.flags);
+          binding.verdictBatch(binding.loadImage(new Uint8Array(image), copy), batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family, batch.flags, batch.nameClass);
           expect([...out]).toEqual([...js]);
         }
       }),

@@ -1,6 +1,7 @@
 // Builds the kernel with AddressSanitizer + UndefinedBehaviorSanitizer and runs it over
-// images compiled from random and synthetic clusters, random batches, and corrupted
-// images (test/harness.cc). Exit code 0 only when every run is clean.
+// images compiled from random and synthetic clusters (half of them with Admin and Baseline
+// cluster-scoped policies, so the tier tables are not the empty 1 × 1 ones), random batches,
+// and corrupted images (test/harness.cc). Exit code 0 only when every run is clean.
 //   npx --yes pnpm@12.21.0 --filter @netpol/native run sanitize
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,12 +22,13 @@ const save = (name, image) => {
   writeFileSync(file, new Uint8Array(image));
   files.push(file);
 };
-fc.sample(clusterArbitrary(), { numRuns: 24, seed: 20261123 }).forEach((cluster, i) => {
-  const options = { ipBlockMatchesPods: i % 2 === 0, allowEgressToLocalNode: i % 3 === 0, ipv4MappedAsIPv4: i % 5 === 0, allowICMPv6NeighborDiscovery: i % 7 === 0 };
-  save(`random-${i}`, compile(cluster, options).image);
-});
+const options = (i) => ({ ipBlockMatchesPods: i % 2 === 0, allowEgressToLocalNode: i % 3 === 0, ipv4MappedAsIPv4: i % 5 === 0, allowICMPv6NeighborDiscovery: i % 7 === 0 });
+fc.sample(clusterArbitrary(), { numRuns: 12, seed: 20261123 }).forEach((cluster, i) => save(`random-${i}`, compile(cluster, options(i)).image));
+const tiered = fc.sample(clusterArbitrary({ maxClusterPolicies: 6 }), { numRuns: 16, seed: 20261207 }).filter((c) => (c.clusterPolicies ?? []).length > 0);
+tiered.forEach((cluster, i) => save(`random-tiers-${i}`, compile(cluster, options(i)).image));
 save('synthetic-S', compile(syntheticCluster({ ...SIZES.S, seed: 1 })).image);
 save('synthetic-M', compile(syntheticCluster({ ...SIZES.M, seed: 2 })).image);
+save('synthetic-M-tiers', compile(syntheticCluster({ ...SIZES.M, clusterPolicies: 20, seed: 3 })).image);
 
 const exe = join(dir, 'harness');
 const cxx = process.env.CXX ?? 'g++';

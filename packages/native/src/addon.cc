@@ -180,11 +180,11 @@ bool Array(napi_env env, napi_value v, napi_typedarray_type type, size_t need, T
   return true;
 }
 
-// verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)
+// verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?, nameClass?)
 Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7 || !info[6].IsNumber()) {
-    return Fail(env, "verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?)");
+    return Fail(env, "verdictBatch(handle, src, dst, protocol, port, out, count, family?, flags?, nameClass?)");
   }
   Loaded* l = Unwrap(env, info[0]);
   if (l == nullptr) return env.Undefined();
@@ -204,10 +204,11 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
   const size_t count = static_cast<size_t>(n);
   const bool has_family = info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull();
   const bool has_flags = info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull();
+  const bool has_names = info.Length() > 9 && !info[9].IsUndefined() && !info[9].IsNull();
   const size_t words = has_family ? 4 : 1;
   uint32_t *src, *dst;
   uint8_t *protocol, *family = nullptr, *flags = nullptr;
-  uint16_t* port;
+  uint16_t *port, *name_class = nullptr;
   uint8_t* out;
   if (!Array(env, info[1], napi_uint32_array, count * words, &src, "src") ||
       !Array(env, info[2], napi_uint32_array, count * words, &dst, "dst") ||
@@ -215,10 +216,11 @@ Napi::Value VerdictBatch(const Napi::CallbackInfo& info) {
       !Array(env, info[4], napi_uint16_array, count, &port, "port") ||
       !Array(env, info[5], napi_uint8_array, count, &out, "out") ||
       (has_family && !Array(env, info[7], napi_uint8_array, count, &family, "family")) ||
-      (has_flags && !Array(env, info[8], napi_uint8_array, count, &flags, "flags"))) {
+      (has_flags && !Array(env, info[8], napi_uint8_array, count, &flags, "flags")) ||
+      (has_names && !Array(env, info[9], napi_uint16_array, count, &name_class, "nameClass"))) {
     return env.Undefined();
   }
-  netpol::verdict_batch(l->image, src, dst, protocol, port, family, flags, out, count);
+  netpol::verdict_batch(l->image, src, dst, protocol, port, family, flags, name_class, out, count);
   return env.Undefined();
 }
 

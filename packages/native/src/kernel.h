@@ -24,6 +24,14 @@ struct Image {
   uint32_t ingress_cols = 0;
   const uint32_t* hosts6 = nullptr;  // slots of 5 words: w0..w3, entry + 1 (0 = empty)
   uint32_t hosts6_mask = 0;
+  // Tiers (Admin and Baseline cluster-scoped policies): matrix cells are tier-decision ids,
+  // each 4 port-set ids (adminAccept, adminDeny, baselineAccept, baselineDeny).
+  const uint16_t* tier_egress = nullptr;
+  uint32_t tier_egress_cols = 0;  // name classes included: a destination spans name_classes columns
+  const uint16_t* tier_ingress = nullptr;
+  uint32_t tier_ingress_cols = 0;
+  const uint32_t* tier_decisions = nullptr;
+  uint32_t name_classes = 1;
   uint32_t flags = 0;
   // Counts from the header, for the checks every read makes (see verdict_batch).
   // true: the bytes can change after validate() (a buffer JS can write, such as a live image
@@ -33,6 +41,9 @@ struct Image {
   uint64_t egress_len = 0;   // cells
   uint64_t ingress_len = 0;
   uint64_t port_sets_len = 0;  // words
+  uint64_t tier_egress_len = 0;  // cells
+  uint64_t tier_ingress_len = 0;
+  uint64_t tier_decisions_len = 0;  // words (4 per decision)
 };
 
 // Checks everything a lookup can reach: header, section bounds and alignment, and every
@@ -47,8 +58,11 @@ constexpr uint8_t kMalformed = 0x80;
 // is checked against the header's counts before use, and a value out of range makes that
 // flow kMalformed instead of a read outside the image. Without it (a private copy) the
 // checks are skipped: they cost about 15% at 10k pods, on the dependent loads' path. words_per_addr is 1 (IPv4) or 4 (family[i] says 4 or 6;
-// IPv4 in the first word). family and flags may be null.
+// IPv4 in the first word). family, flags and name_class may be null; name_class[i] is the
+// flow's destination-name class (null: class 0 for every flow), and a class the image does
+// not have (>= name_classes) makes that flow kMalformed.
 void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
-                   const uint16_t* port, const uint8_t* family, const uint8_t* flags, uint8_t* out, size_t count);
+                   const uint16_t* port, const uint8_t* family, const uint8_t* flags, const uint16_t* name_class,
+                   uint8_t* out, size_t count);
 
 }  // namespace netpol

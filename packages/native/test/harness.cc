@@ -22,7 +22,23 @@ uint32_t next() {
   return uint32_t(rng_state >> 11);
 }
 
-// Runs random IPv4 and mixed-family batches (exact-size arrays, so ASan sees any overrun).
+constexpr uint32_t kHeaderWords = 48, kSectionTable = 24;
+// Section numbers in the header's table, and where an entry's tier fields are.
+enum { kLpm4, kLpm6, kEntries, kPortMap, kPortSets, kEgress, kIngress, kHosts6, kTierEgress, kTierIngress, kTierDecisions };
+constexpr uint32_t kStride = 16, kTierFields = 7;
+
+// A verdict byte the kernel may write: 0x80 alone, or bit 0 saying whether neither 3-bit
+// direction code is a denying one (1 NetworkPolicy, 5 Admin, 7 Baseline).
+bool possible(uint8_t v) {
+  if (v == netpol::kMalformed) return true;
+  if (v & 0x80) return false;
+  const uint32_t denying = (1u << 1) | (1u << 5) | (1u << 7);
+  const bool denied = ((denying >> ((v >> 1) & 7)) | (denying >> ((v >> 4) & 7))) & 1;
+  return (v & 1) == (denied ? 0 : 1);
+}
+
+// Runs random IPv4 and mixed-family batches (exact-size arrays, so ASan sees any overrun),
+// with and without name classes (some beyond the image's count: those flows are malformed).
 void run_batches(const netpol::Image& img, int rounds) {
   for (int r = 0; r < rounds; r++) {
     const size_t n = 1 + next() % 300;
@@ -30,7 +46,7 @@ void run_batches(const netpol::Image& img, int rounds) {
     const size_t words = mixed ? 4 : 1;
     std::vector<uint32_t> src(n * words), dst(n * words);
     std::vector<uint8_t> proto(n), fam(n), flags(n), out(n);
-    std::vector<uint16_t> port(n);
+    std::vector<uint16_t> port(n), names(n);
     for (size_t i = 0; i < n * words; i++) {
       // Bias towards 10.x and fd00:: so that lookups reach deep trie levels.
       src[i] = (next() & 3) ? (0x0a000000u | (next() & 0x00ffffffu)) : next();
@@ -42,11 +58,12 @@ void run_batches(const netpol::Image& img, int rounds) {
       port[i] = uint16_t(next());
       fam[i] = (next() % 10) ? (next() & 1 ? 4 : 6) : uint8_t(next());  // some invalid families
       flags[i] = uint8_t(next() & 1);
+      names[i] = uint16_t(next() % 8 ? next() % (img.name_classes + 1) : next());
     }
     netpol::verdict_batch(img, src.data(), dst.data(), proto.data(), port.data(), mixed ? fam.data() : nullptr,
-                          (next() & 1) ? flags.data() : nullptr, out.data(), n);
+                          (next() & 1) ? flags.data() : nullptr, (next() & 1) ? names.data() : nullptr, out.data(), n);
     for (size_t i = 0; i < n; i++) {
-      if (out[i] != netpol::kMalformed && (out[i] & ~0x1fu) != 0) {
+      if (!possible(out[i])) {
         std::fprintf(stderr, "impossible verdict byte %u\n", out[i]);
         std::exit(3);
       }
@@ -85,8 +102,8 @@ int main(int argc, char** argv) {
       for (int k = 0; k < flips; k++) {
         size_t at;
         switch (next() % 4) {
-          case 0: at = next() % 128; break;                                  // the header
-          case 1: at = 128 + next() % (bytes.size() > 4096 ? 4096 : bytes.size() - 128); break;  // first sections
+          case 0: at = next() % (kHeaderWords * 4); break;                   // the header
+          case 1: at = kHeaderWords * 4 + next() % (bytes.size() > 4096 ? 4096 : bytes.size() - kHeaderWords * 4); break;  // first sections
           default: at = next() % bytes.size();
         }
         bytes8[at] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
@@ -105,7 +122,7 @@ int main(int argc, char** argv) {
     for (int c = 0; c < 60; c++) {
       std::vector<uint32_t> copy(storage);
       const int s = int(next() & 1);  // lpm4 or lpm6
-      const uint32_t off = copy[16 + 2 * s] / 4, len = copy[17 + 2 * s];
+      const uint32_t off = copy[kSectionTable + 2 * s] / 4, len = copy[kSectionTable + 2 * s + 1];
       if (len < 65536 + 512) continue;  // a single chunk: nothing to loop through
       for (int k = 1 + int(next() % 4); k > 0; k--) copy[off + 65536 + next() % (len - 65536)] = 0x80000000u | (65536 + next() % (len - 65536 - 255));
       netpol::Image bad;
@@ -127,14 +144,54 @@ int main(int argc, char** argv) {
       netpol::Image live;
       if (!netpol::validate(bytes8, bytes.size(), &live, &error)) return 5;
       const int flips = 1 + next() % 64;
-      for (int k = 0; k < flips; k++) bytes8[128 + next() % (bytes.size() - 128)] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
+      for (int k = 0; k < flips; k++) bytes8[kHeaderWords * 4 + next() % (bytes.size() - kHeaderWords * 4)] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
       run_batches(live, 5);
       batches += 5;
       changed_after++;
     }
+    // The tier tables are small beside the tries: random flips seldom reach them. Values
+    // written into the tier matrices, the tier decisions and the entries' tier fields, before
+    // validation (refused or run safely) and after it (run with per-read checks).
+    auto scribble_tiers = [&](std::vector<uint32_t>& copy) {
+      const int k = int(next() % 4);
+      const uint32_t* table = copy.data() + kSectionTable;
+      if (k == 3) {
+        const uint32_t entries = table[2 * kEntries + 1] / kStride;
+        if (entries == 0) return;
+        copy[table[2 * kEntries] / 4 + (next() % entries) * kStride + kTierFields + next() % 4] = (next() & 1) ? next() % 8 : next();
+        return;
+      }
+      const int section = kTierEgress + k;
+      const uint32_t at = table[2 * section], n = table[2 * section + 1];
+      if (n == 0) return;
+      const uint32_t value = (next() & 1) ? next() % 8 : next();
+      if (section == kTierDecisions) copy[at / 4 + next() % n] = value;
+      else reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(copy.data()) + at)[next() % n] = uint16_t(value);
+    };
+    for (int c = 0; c < 60; c++) {
+      std::vector<uint32_t> copy(storage);
+      for (int k = 1 + int(next() % 3); k > 0; k--) scribble_tiers(copy);
+      netpol::Image bad;
+      if (netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &bad, &error)) {
+        corrupt_accepted++;
+        run_batches(bad, 5);
+        batches += 5;
+      } else {
+        corrupt_rejected++;
+      }
+    }
+    for (int c = 0; c < 60; c++) {
+      std::vector<uint32_t> copy(storage);
+      netpol::Image live;
+      if (!netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &live, &error)) return 5;
+      for (int k = 1 + int(next() % 8); k > 0; k--) scribble_tiers(copy);
+      run_batches(live, 5);
+      batches += 5;
+      corrupt_accepted++;
+    }
     corrupt_accepted += changed_after;
     // Truncations are always rejected.
-    for (size_t cut : {size_t(0), size_t(64), bytes.size() / 2, bytes.size() - 4}) {
+    for (size_t cut : {size_t(0), size_t(64), size_t(kHeaderWords * 4 - 4), bytes.size() / 2, bytes.size() - 4}) {
       netpol::Image bad;
       if (netpol::validate(data, cut, &bad, &error)) {
         std::fprintf(stderr, "%s: truncated image (%zu bytes) accepted\n", argv[a], cut);

@@ -28,7 +28,9 @@ export interface NativeBinding {
   releaseImage(handle: object): void;
   /**
    * Verdict bytes for `count` flows. Without `family`, one u32 per address (IPv4); with it,
-   * four words per address. Throws TypeError/RangeError on wrong types or short arrays.
+   * four words per address. `nameClass`: the destination name's class per flow (absent: 0;
+   * a class the image does not have makes that flow 0x80). Throws TypeError/RangeError on
+   * wrong types or short arrays.
    */
   verdictBatch(
     handle: object,
@@ -40,6 +42,7 @@ export interface NativeBinding {
     count: number,
     family?: Uint8Array | null,
     flags?: Uint8Array | null,
+    nameClass?: Uint16Array | null,
   ): void;
 }
 
