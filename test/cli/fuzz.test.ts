@@ -1,7 +1,7 @@
 // netpol fuzz: agreement on random clusters and on the user's cluster, and a planted bug
 // is found, shrunk and printed as a replayable case.
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, loadText, parseFlow, ReferenceEvaluator, type Cluster, type EvaluationOptions, type Flow } from '@netpol/core';
+import { CompiledDataplane, loadText, parseFlow, ReferenceEvaluator, type Cluster, type ClusterRule, type EvaluationOptions, type Flow } from '@netpol/core';
 import { run } from '../../packages/core/src/cli/run.js';
 import { runFuzz } from '../../packages/core/src/cli/fuzz.js';
 import { join } from 'node:path';
@@ -65,5 +65,43 @@ describe('netpol fuzz', () => {
     }
     // Shrinking leaves a small case: one flow, few objects.
     expect(loaded.cluster!.pods.length + loaded.cluster!.policies.length).toBeLessThanOrEqual(4);
+  });
+
+  test('--tiers and --engine all are checked', async () => {
+    expect((await cli('fuzz', '--tiers', 'x')).code).toBe(2);
+    expect((await cli('fuzz', '--tiers', '-1')).code).toBe(2);
+    const r = await cli('fuzz', '--tiers', '0', '--engine', 'all', '--seed', '3', '--runs', '5', '--flows', '10');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok: 5 runs, 50 flows, 0 disagreements between compiled( and native)? and reference \(seed 3\)$/);
+  });
+
+  test('a planted tier bug (Pass treated as Accept) is shrunk to a case that replays, its cluster-scoped policies in the manifests', () => {
+    // The reference evaluator over a copy of the cluster whose Pass rules say Accept.
+    const passAsAccept = (rules: readonly ClusterRule[]) => rules.map((r) => (r.action === 'Pass' ? { ...r, action: 'Accept' as const } : r));
+    const broken = (c: Cluster, o: EvaluationOptions) =>
+      new ReferenceEvaluator({ ...c, clusterPolicies: (c.clusterPolicies ?? []).map((p) => ({ ...p, ingress: passAsAccept(p.ingress), egress: passAsAccept(p.egress) })) }, o);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runFuzz({ engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 21, runs: 300, perRun: 20, tiers: 4 }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toContain('random clusters (up to 4 cluster-scoped policies each)');
+    const text = out.join('\n');
+    expect(text).toMatch(/^DISAGREEMENT \(verdict\) after \d+ runs; seed 21, shrunk \d+ time\(s\)/);
+    expect(text).toContain('# broken says:');
+    // The printed case replays: its manifests load (cluster-scoped policies included) and the
+    // reference's explanation of its flow takes a Pass, which the broken engine accepted.
+    const [, flowLine] = text.match(/# flow \(netpol verdict --flows\):\n(.*)\n/)!;
+    const manifests = text.slice(text.indexOf('# cluster and policies:\n') + '# cluster and policies:\n'.length);
+    const loaded = loadText(manifests);
+    expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(loaded.cluster!.clusterPolicies!.length).toBeGreaterThan(0);
+    const ref = new ReferenceEvaluator(loaded.cluster!);
+    const flow = parseFlow(JSON.parse(flowLine!), ref.index);
+    expect(flow.ok).toBe(true);
+    if (flow.ok) {
+      const e = ref.explain(flow.flow);
+      expect([...e.egressDetail.clusterRules, ...e.ingressDetail.clusterRules].map((r) => r.action)).toContain('Pass');
+      expect(broken(loaded.cluster!, {}).verdict(flow.flow)).not.toEqual(ref.verdict(flow.flow));
+    }
   });
 });

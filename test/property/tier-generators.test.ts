@@ -4,9 +4,10 @@
 // matching, named ports, domain names, ICMP decided by a tier).
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ReferenceEvaluator, type Cluster, type ClusterRuleRef, type Explanation } from '@netpol/core';
+import { ClusterIndex, parseFlow, ReferenceEvaluator, type Cluster, type ClusterRuleRef, type Explanation } from '@netpol/core';
 import { bitsOf } from '../../packages/core/src/ip/address.js';
 import { clusterArbitrary, scenarioArbitrary, type Scenario } from '../../packages/core/src/fuzz/arbitraries.js';
+import { flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 
 /** The CRD rules a generated cluster-scoped policy must satisfy, as a list of violations. */
 function violations(c: Cluster): string[] {
@@ -83,6 +84,16 @@ describe('tier generators', () => {
     expect(plain.some((f) => f.dstName !== undefined)).toBe(false);
     const tiered = fc.sample(scenarioArbitrary({ maxClusterPolicies: 3 }), { numRuns: 100, seed: 5 }).flatMap((s) => s.flows);
     expect(tiered.filter((f) => f.dstName !== undefined).length).toBeGreaterThan(tiered.length / 5);
+  });
+
+  test('flows with destination names survive flowToJson → JSON text → parseFlow (the fuzz reproducer)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ maxClusterPolicies: 3 }), ({ cluster, flows }) => {
+        const index = new ClusterIndex(cluster);
+        for (const f of flows) expect(parseFlow(JSON.parse(JSON.stringify(flowToJson(f))), index)).toEqual({ ok: true, flow: f });
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

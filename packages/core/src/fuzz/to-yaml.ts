@@ -249,6 +249,7 @@ export interface FlowRecord {
   port?: number;
   icmpType?: number;
   established?: boolean;
+  dstName?: string;
 }
 
 /**
@@ -263,5 +264,6 @@ export function flowToJson(flow: Flow): FlowRecord {
     ...(flow.port !== undefined && { port: flow.port }),
     ...(flow.icmpType !== undefined && { icmpType: flow.icmpType }),
     ...(flow.established !== undefined && { established: flow.established }),
+    ...(flow.dstName !== undefined && { dstName: flow.dstName }),
   };
 }
