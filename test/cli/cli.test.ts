@@ -79,7 +79,7 @@ describe('validate', () => {
   });
 
   test('--strict turns legacy CIDRs from warnings into errors', async () => {
-    const file = tmpFile('legacy.yaml', BAD_POLICY.replace('Bad_Name', 'legacy').replace(/      podSelector: \{\}\n/, '').replace('except: [192.168.0.0/16]', 'except: [10.1.2.3/16]').replace('ICMP', 'TCP').replace(', Sideways', ''));
+    const file = tmpFile('legacy.yaml', BAD_POLICY.replace('Bad_Name', 'legacy').replace(/ {6}podSelector: \{\}\n/, '').replace('except: [192.168.0.0/16]', 'except: [10.1.2.3/16]').replace('ICMP', 'TCP').replace(', Sideways', ''));
     const lax = await cli('validate', '-f', file);
     expect(lax.code).toBe(0);
     expect(lax.out).toContain('warning:');

@@ -12,7 +12,7 @@ import { encodeBatch, runs } from '../helpers.js';
 import { untested, validImage, vectorFlows, vectors } from './image-vectors.js';
 
 /** The ImageError `f` throws (fails the test when it throws nothing or something else). */
-export function refusal(f: () => unknown): ImageError {
+function refusal(f: () => unknown): ImageError {
   try {
     f();
   } catch (e) {

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, loadFiles, PacketFilter } from '@netpol/core';
 import { halfSipHash13 } from '../../packages/core/src/conntrack/hash.js';
 import { MAX_CHAIN } from '../../packages/core/src/conntrack/table.js';
-import { FIXTURES, ipv4, tcp, TCP_FLAGS as F } from './build.js';
+import { FIXTURES, TCP_FLAGS as F } from './build.js';
 
 function fixtureDataplane(): CompiledDataplane {
   const r = loadFiles([join(FIXTURES, 'cluster.yaml'), join(FIXTURES, 'policies.yaml')]);

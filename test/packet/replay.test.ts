@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { run } from '../../packages/core/src/cli/run.js';
-import { ethernet, FIXTURES, fixture, ipv4, pcap, tcp, udp } from './build.js';
+import { ethernet, FIXTURES, ipv4, pcap, tcp, udp } from './build.js';
 
 const CLUSTER = ['-f', join(FIXTURES, 'cluster.yaml'), '-f', join(FIXTURES, 'policies.yaml')];
 const cap = (name: string) => join(FIXTURES, name);

@@ -71,6 +71,6 @@ export function expectOnlyErrors(r: LoadResult, expected: readonly Expected[]): 
 /** The ipBlock of one peer of the first policy, printed (masked) as evaluated. */
 export function ipBlockOf(policy: NetworkPolicy, dir: 'ingress' | 'egress' = 'ingress', rule = 0, peer = 0): { cidr: string; except: string[] } {
   const p = policy[dir][rule]?.peers[peer];
-  if (!p || p.kind !== 'ipBlock') throw new Error(`peer ${dir}[${rule}].peers[${peer}] is not an ipBlock`);
+  if (p?.kind !== 'ipBlock') throw new Error(`peer ${dir}[${rule}].peers[${peer}] is not an ipBlock`);
   return { cidr: formatCIDR(p.ipBlock.cidr), except: p.ipBlock.except.map(formatCIDR) };
 }

@@ -49,9 +49,13 @@ describe('resolvePlain follows go-yaml v2 resolve.go', () => {
     ['<<', 'str', '<<'],
     ['0x', 'str', '0x'],
     ['-', 'str', '-'],
+    // biome-ignore lint/correctness/noPrecisionLoss: the test is about integers beyond 2^53
     ['9223372036854775807', 'int', 9223372036854775807],
+    // biome-ignore lint/correctness/noPrecisionLoss: the test is about integers beyond 2^53
     ['18446744073709551615', 'int', 18446744073709551615], // uint64
+    // biome-ignore lint/correctness/noPrecisionLoss: the test is about integers beyond 2^53
     ['18446744073709551616', 'float', 18446744073709551616],
+    // biome-ignore lint/correctness/noPrecisionLoss: the test is about integers beyond 2^53
     ['-9223372036854775809', 'float', -9223372036854775809],
   ];
   for (const [text, kind, value] of cases) {
