@@ -113,10 +113,16 @@ check('@netpol/core tarball: every example story, and the built dist', () => {
   const missing = files(join(root, 'examples')).filter((f) => !list.core.includes(`examples/${f}`));
   expect(missing.length === 0, `examples missing: ${missing.join(', ')}`);
   for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) expect(list.core.includes(f), `no ${f}`);
-  expect(JSON.parse(readFileSync(join(unpacked.core, 'package.json'), 'utf8')).optionalDependencies['@netpol/native'] === version, 'optionalDependencies @netpol/native is not the exact version');
+  expect(
+    JSON.parse(readFileSync(join(unpacked.core, 'package.json'), 'utf8')).optionalDependencies['@netpol/native'] === version,
+    'optionalDependencies @netpol/native is not the exact version',
+  );
 });
 check(`@netpol/native tarball: the prebuilt binary for ${process.platform}-${process.arch}`, () => {
-  expect(list.native.some((f) => f.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && f.endsWith('.node')), `no prebuilds/${process.platform}-${process.arch}/*.node in ${list.native.join(', ')}`);
+  expect(
+    list.native.some((f) => f.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && f.endsWith('.node')),
+    `no prebuilds/${process.platform}-${process.arch}/*.node in ${list.native.join(', ')}`,
+  );
 });
 check('publint: both tarballs clean (warnings are errors)', () => {
   for (const name of ['native', 'core']) {
@@ -182,9 +188,18 @@ for (const pm of ['npm', 'pnpm']) {
   check(`${pm}: the README example runs and prints what its comments say`, () => {
     writeFileSync(join(dir, 'example.mjs'), example);
     const r = succeeds(run(process.execPath, ['example.mjs'], dir), 'example.mjs');
-    const printed = r.out.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
-    const expected = example.split('\n').filter((l) => l.trimStart().startsWith('console.log(')).map((l) => l.slice(l.indexOf('// ') + 3).trim());
-    expect(printed.length === expected.length && printed.every((l, i) => expected[i].startsWith(l)), `printed:\n${printed.join('\n')}\nexpected:\n${expected.join('\n')}`);
+    const printed = r.out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' '));
+    const expected = example
+      .split('\n')
+      .filter((l) => l.trimStart().startsWith('console.log('))
+      .map((l) => l.slice(l.indexOf('// ') + 3).trim());
+    expect(
+      printed.length === expected.length && printed.every((l, i) => expected[i].startsWith(l)),
+      `printed:\n${printed.join('\n')}\nexpected:\n${expected.join('\n')}`,
+    );
   });
   check(`${pm}: npx netpol --version prints ${version}`, () => {
     const r = succeeds(run('npx', ['netpol', '--version'], dir), 'netpol --version');

@@ -31,7 +31,14 @@ describe('inactiveReason', () => {
 
   test('no binary for this platform: what ships, and the build script by its full path', () => {
     const noBuild = Object.assign(new Error('No native build was found for platform=linux arch=arm64 ...'), { code: 'NETPOL_NATIVE_NO_BUILD' });
-    const r = inactiveReason({ ...base, error: noBuild, packageDir: '/p/node_modules/@netpol/native', arch: 'arm64', libc: 'musl', prebuilt: ['linux-x64 (glibc)'] });
+    const r = inactiveReason({
+      ...base,
+      error: noBuild,
+      packageDir: '/p/node_modules/@netpol/native',
+      arch: 'arm64',
+      libc: 'musl',
+      prebuilt: ['linux-x64 (glibc)'],
+    });
     expect(r).toContain('no prebuilt binary for linux-arm64 (musl) (it ships linux-x64 (glibc))');
     expect(r).toContain('apt-get install g++ make python3');
     expect(r).toContain('`node /p/node_modules/@netpol/native/scripts/build.mjs`');
@@ -49,7 +56,11 @@ describe('inactiveReason', () => {
 
   test('never a monorepo-only command', () => {
     for (const packageManager of ['npm', 'pnpm', 'yarn', 'bun'] as const)
-      for (const f of [base, { ...base, packageDir: '/p', error: Object.assign(new Error('x'), { code: 'NETPOL_NATIVE_NO_BUILD' }) }, { ...base, packageDir: '/p' }]) {
+      for (const f of [
+        base,
+        { ...base, packageDir: '/p', error: Object.assign(new Error('x'), { code: 'NETPOL_NATIVE_NO_BUILD' }) },
+        { ...base, packageDir: '/p' },
+      ]) {
         const r = inactiveReason({ ...f, packageManager });
         expect(r).not.toMatch(/--filter|pnpm@|packages\/native/);
         expect(r).toContain('JS kernel is used instead');

@@ -44,7 +44,11 @@ function findNodeGyp() {
 const gyp = findNodeGyp();
 if (!gyp) give('node-gyp is not installed (npm install --global node-gyp)');
 
-const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'], { cwd: src, stdio: optional ? ['ignore', 'ignore', 'pipe'] : 'inherit', encoding: 'utf8' });
+const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'], {
+  cwd: src,
+  stdio: optional ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+  encoding: 'utf8',
+});
 if (r.status !== 0) {
   say(`build failed${r.stderr ? `:\n${r.stderr.split('\n').slice(-15).join('\n')}` : ''}`);
   give(`the JS kernel will be used; install g++, make and python3, then run: node ${join(here, 'scripts', 'build.mjs')}`);

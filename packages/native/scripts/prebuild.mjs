@@ -14,11 +14,24 @@ const nodedir = dirname(dirname(process.execPath));
 const prebuildify = createRequire(import.meta.url).resolve('prebuildify/bin.js');
 
 rmSync(join(here, 'prebuilds'), { recursive: true, force: true });
-const args = [prebuildify, '--napi', '--strip', '--tag-libc', `--target=${process.versions.node}`, '--name=@netpol/native', `--cwd=${join(here, 'src')}`, `--out=${here}`];
+const args = [
+  prebuildify,
+  '--napi',
+  '--strip',
+  '--tag-libc',
+  `--target=${process.versions.node}`,
+  '--name=@netpol/native',
+  `--cwd=${join(here, 'src')}`,
+  `--out=${here}`,
+];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, npm_config_nodedir: nodedir } });
 if (r.status !== 0) {
   process.stderr.write('@netpol/native: prebuild failed; the tarball would have no binary\n');
   process.exit(1);
 }
 const dir = join(here, 'prebuilds', `${process.platform}-${process.arch}`);
-process.stderr.write(`@netpol/native: prebuilt ${readdirSync(dir).map((f) => join(dir, f)).join(', ')}\n`);
+process.stderr.write(
+  `@netpol/native: prebuilt ${readdirSync(dir)
+    .map((f) => join(dir, f))
+    .join(', ')}\n`,
+);

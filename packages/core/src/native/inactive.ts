@@ -45,7 +45,7 @@ export function addCommand(pm: PackageManager, spec: string): string {
 function toolchain(platform: NodeJS.Platform): string {
   if (platform === 'darwin') return 'install the Xcode command line tools (xcode-select --install)';
   if (platform === 'win32') return 'install Visual Studio Build Tools with the C++ workload, and Python 3';
-  return 'install a C++ compiler, make and python3 (apt-get install g++ make python3, or your distribution\'s equivalent)';
+  return "install a C++ compiler, make and python3 (apt-get install g++ make python3, or your distribution's equivalent)";
 }
 
 /** The facts the reason is built from (all from the failed require, the environment and the filesystem). */
@@ -82,10 +82,7 @@ export function inactiveReason(f: LoadFailure): string {
   if (code === 'NETPOL_NATIVE_NO_BUILD') {
     const here = `${f.platform}-${f.arch}${f.libc ? ` (${f.libc})` : ''}`;
     const shipped = f.prebuilt.length > 0 ? `it ships ${f.prebuilt.join(', ')}` : 'it ships none';
-    return (
-      `@netpol/native has no prebuilt binary for ${here} (${shipped}) and was not built from source. ` +
-      `${FALLBACK} To build it from source: ${build}.`
-    );
+    return `@netpol/native has no prebuilt binary for ${here} (${shipped}) and was not built from source. ` + `${FALLBACK} To build it from source: ${build}.`;
   }
   return `@netpol/native failed to load (${message}). ${FALLBACK} To build it from source for this machine: ${build}.`;
 }
