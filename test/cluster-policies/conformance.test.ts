@@ -22,7 +22,6 @@ type Doc = string | Obj;
 // The base setup: namespaces, pods (as upstream's StatefulSets create them), nodes
 
 const HOUSES = { gryffindor: 'harry-potter', slytherin: 'draco-malfoy', hufflepuff: 'cedric-diggory', ravenclaw: 'luna-lovegood' } as const;
-type House = keyof typeof HOUSES;
 const nsName = (h: string): string => `network-policy-conformance-${h}`;
 
 /** Ports the host-network server pods listen on (upstream's HostNetworkPorts). */
