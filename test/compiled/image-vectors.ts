@@ -3,7 +3,8 @@
  * in test/native): a valid image of a small dual-stack cluster, and per invariant of IMAGE.md
  * one or more copies with exactly that invariant broken, each with the invariant both must name.
  */
-import { compile, IMAGE_INVARIANTS, readImage, type ImageInvariant } from '@netpol/core';
+import { compile, readImage } from '@netpol/core';
+import { IMAGE_INVARIANTS, type ImageInvariant } from '@netpol/core/internal';
 import { cluster, flow } from '../helpers.js';
 
 const YAML = `apiVersion: v1
@@ -34,6 +35,30 @@ spec:
   - {from: [{ipBlock: {cidr: 192.168.0.0/16, except: [192.168.1.0/24]}}, {ipBlock: {cidr: 'fd00:1::/64', except: ['fd00:1::/96']}}], ports: [{port: 443, protocol: UDP}]}
   egress:
   - {to: [{podSelector: {matchLabels: {app: b}}}], ports: [{port: 8080}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: guard}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: b}}}}
+  ingress:
+  - {name: no-c, action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: c}}}}]}
+  egress:
+  - {name: web, action: Accept, to: [{domainNames: ['*.example.com', 'api.example.org']}], protocols: [{tcp: {destinationPort: {number: 443}}}]}
+  - {name: dns, action: Pass, to: [{networks: [8.8.8.0/24, '2001:db8::/64']}]}
+  - {name: rest, action: Deny, to: [{networks: [0.0.0.0/0]}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: floor}
+spec:
+  tier: Baseline
+  priority: 5
+  subject: {namespaces: {}}
+  ingress:
+  - {action: Deny, from: [{namespaces: {}}], protocols: [{udp: {destinationPort: {range: {start: 400, end: 500}}}}]}
 `;
 
 export const vectorCluster = cluster(YAML);
@@ -51,12 +76,33 @@ export const vectorFlows = (() => {
   return out;
 })();
 
-const H = { flags: 3, entryCount: 4, entryStride: 5, portSetWords: 7, portSetCount: 8, egressPeerCount: 9, ingressRowCount: 12, hosts6Slots: 13, sections: 16 } as const;
+const H = {
+  flags: 3,
+  entryCount: 4,
+  entryStride: 5,
+  portSetWords: 7,
+  portSetCount: 8,
+  egressPeerCount: 9,
+  ingressRowCount: 12,
+  hosts6Slots: 13,
+  tierEgressColCount: 14,
+  tierEgressRowCount: 15,
+  tierIngressColCount: 16,
+  tierIngressRowCount: 17,
+  tierDecisionCount: 18,
+  nameClassCount: 19,
+  sections: 24,
+} as const;
+/** Entry words (ENTRY_STRIDE 16); vectors edit entry 1. */
+const E = 16;
 const section = (k: number) => ({ offset: H.sections + 2 * k, count: H.sections + 2 * k + 1 });
 const LPM4 = section(0);
 const LPM6 = section(1);
 const ENTRIES = section(2);
 const PORT_MAP = section(3);
+const HOSTS6 = section(7);
+const TIER_EGRESS = section(8);
+const TIER_DECISIONS = section(10);
 const POINTER = 0x80000000;
 
 type Views = ReturnType<typeof readImage>;
@@ -81,17 +127,23 @@ const pointerAt = (t: Uint32Array, from = 0): { slot: number; child: number } =>
 
 export const vectors: readonly Vector[] = [
   { name: 'a buffer shorter than the header', invariant: 'header-size', image: () => validImage.slice(0, 64) },
+  { name: 'a buffer of a version 2 header (128 bytes)', invariant: 'header-size', image: () => validImage.slice(0, 128) },
   { name: 'bad magic', invariant: 'magic', image: edit((v) => void (v.header[0] = 0xdeadbeef)) },
   { name: 'version 1', invariant: 'version', image: edit((v) => void (v.header[1] = 1)) },
+  { name: 'version 2', invariant: 'version', image: edit((v) => void (v.header[1] = 2)) },
   { name: 'a truncated buffer', invariant: 'byte-length', image: () => validImage.slice(0, validImage.byteLength - 64) },
   { name: 'length word one more', invariant: 'byte-length', image: edit((v) => void (v.header[2]! += 1)) },
   { name: 'entry stride 7', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 7)) },
+  { name: 'entry stride 8 (version 2)', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 8)) },
   { name: 'an unknown flag bit', invariant: 'flags', image: edit((v) => void (v.header[H.flags]! |= 1 << 9)) },
   { name: 'portMap past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[PORT_MAP.offset] = validImage.byteLength)) },
   { name: 'entries misaligned', invariant: 'section-bounds', image: edit((v) => void (v.header[ENTRIES.offset]! += 2)) },
   { name: 'a section inside the header', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM4.offset] = 64)) },
+  { name: 'tierDecisions at byte 128 (inside the 192-byte header)', invariant: 'section-bounds', image: edit((v) => void (v.header[TIER_DECISIONS.offset] = 128)) },
+  { name: 'the tier egress matrix past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[TIER_EGRESS.count] = validImage.byteLength)) },
   { name: 'a count overflowing 32 bits', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM6.count] = 0xffffffff)) },
   { name: 'lpm6 over lpm4', invariant: 'section-overlap', image: edit((v) => void (v.header[LPM6.offset] = v.header[LPM4.offset]!)) },
+  { name: 'tierDecisions over hosts6', invariant: 'section-overlap', image: edit((v) => void (v.header[TIER_DECISIONS.offset] = v.header[HOSTS6.offset]!)) },
   { name: 'entries over the end of lpm6', invariant: 'section-overlap', image: edit((v) => void (v.header[ENTRIES.offset] = v.header[LPM6.offset]! + 4 * v.header[LPM6.count]! - 4)) },
   { name: 'entryCount 0', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount] = 0)) },
   { name: 'entryCount one more', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount]! += 1)) },
@@ -100,6 +152,13 @@ export const vectors: readonly Vector[] = [
   { name: 'portMap one short', invariant: 'port-map-size', image: edit((v) => void (v.header[PORT_MAP.count]! -= 1)) },
   { name: 'egress peer count huge', invariant: 'egress-matrix-size', image: edit((v) => void (v.header[H.egressPeerCount] = 0x7fffffff)) },
   { name: 'ingress row count 0', invariant: 'ingress-matrix-size', image: edit((v) => void (v.header[H.ingressRowCount] = 0)) },
+  { name: 'tier egress columns not a multiple of nameClassCount', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierEgressColCount]! += 1)) },
+  { name: 'tier egress row count 0', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierEgressRowCount] = 0)) },
+  { name: 'tier ingress column count one more', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierIngressColCount]! += 1)) },
+  { name: 'tier egress matrix one cell short', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[TIER_EGRESS.count]! -= 1)) },
+  { name: 'tierDecisionCount 0', invariant: 'tier-decisions-size', image: edit((v) => void (v.header[H.tierDecisionCount] = 0)) },
+  { name: 'tierDecisionCount one more', invariant: 'tier-decisions-size', image: edit((v) => void (v.header[H.tierDecisionCount]! += 1)) },
+  { name: 'nameClassCount 0', invariant: 'name-classes', image: edit((v) => void (v.header[H.nameClassCount] = 0)) },
   { name: 'hosts6Slots not a power of two', invariant: 'hosts6-size', image: edit((v) => void (v.header[H.hosts6Slots] = 3)) },
   { name: 'lpm4 shorter than the root', invariant: 'trie-size', image: edit((v) => void (v.header[LPM4.count] = 65535)) },
   { name: 'an lpm4 root slot pointing into the root', invariant: 'trie-child', image: edit((v) => void (v.lpm4[0x0a00] = POINTER | 100)) },
@@ -111,7 +170,7 @@ export const vectors: readonly Vector[] = [
     name: 'an lpm4 third-level slot pointing back (a loop)',
     invariant: 'trie-depth',
     image: edit((v) => {
-      const level1 = pointerAt(v.lpm4);
+      const level1 = pointerAt(v.lpm4, 0x0a00); // 10.0/16: the pods' /32s, two chunk levels
       const level2 = pointerAt(v.lpm4.subarray(0, level1.child + 256), level1.child);
       v.lpm4[level2.child] = (POINTER | level1.child) >>> 0;
     }),
@@ -124,14 +183,25 @@ export const vectors: readonly Vector[] = [
       v.lpm6[child + 7] = (POINTER | child) >>> 0;
     }),
   },
-  { name: 'an entry egress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[8 + 3] = v.header[10]!)) },
-  { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[8 + 4] = 0xffffffff)) },
-  { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[8 + 5] = v.header[9]!)) },
-  { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[8 + 6] = v.header[11]!)) },
+  { name: 'an entry egress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 3] = v.header[10]!)) },
+  { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 4] = 0xffffffff)) },
+  { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 5] = v.header[9]!)) },
+  { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 6] = v.header[11]!)) },
+  { name: 'an entry tier egress row past the tier matrix', invariant: 'entry-tier-row', image: edit((v) => void (v.entries[E + 7] = v.header[H.tierEgressRowCount]!)) },
+  { name: 'an entry tier ingress row 2^32 - 1', invariant: 'entry-tier-row', image: edit((v) => void (v.entries[E + 8] = 0xffffffff)) },
+  {
+    name: 'an entry tier egress column whose name classes run past the matrix',
+    invariant: 'entry-tier-column',
+    image: edit((v) => void (v.entries[E + 9] = v.header[H.tierEgressColCount]! / v.header[H.nameClassCount]!)),
+  },
+  { name: 'an entry tier ingress column past the matrix', invariant: 'entry-tier-column', image: edit((v) => void (v.entries[E + 10] = v.header[H.tierIngressColCount]!)) },
   { name: 'a TCP port class out of range', invariant: 'port-class', image: edit((v) => void (v.portMap[80] = v.header[6]!)) },
   { name: 'an SCTP port class 65535', invariant: 'port-class', image: edit((v) => void (v.portMap[131072 + 65535] = 65535)) },
   { name: 'an egress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.egressMatrix[v.egressMatrix.length - 1] = v.header[H.portSetCount]!)) },
   { name: 'an ingress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.ingressMatrix[0] = 0xffff)) },
+  { name: 'a tier egress cell past the tier decisions', invariant: 'tier-cell', image: edit((v) => void (v.tierEgressMatrix[v.tierEgressMatrix.length - 1] = v.header[H.tierDecisionCount]!)) },
+  { name: 'a tier ingress cell 0xffff', invariant: 'tier-cell', image: edit((v) => void (v.tierIngressMatrix[0] = 0xffff)) },
+  { name: 'a tier decision naming a port set past portSetCount', invariant: 'tier-set', image: edit((v) => void (v.tierDecisions[v.tierDecisions.length - 1] = v.header[H.portSetCount]!)) },
   {
     name: 'an IPv6 host slot with an entry past entryCount',
     invariant: 'hosts6-entry',

@@ -27,7 +27,7 @@ describe('image header and sections', () => {
     expect(v.header[2]).toBe(image.byteLength);
     expect(v.lpm4.length).toBeGreaterThanOrEqual(65536);
     expect(v.portMap.length).toBe(3 * 65536);
-    for (const section of [v.lpm4, v.lpm6, v.entries, v.portMap, v.portSets, v.egressMatrix, v.ingressMatrix]) {
+    for (const section of [v.lpm4, v.lpm6, v.entries, v.portMap, v.portSets, v.egressMatrix, v.ingressMatrix, v.hosts6, v.tierEgressMatrix, v.tierIngressMatrix, v.tierDecisions]) {
       expect(section.byteOffset % 64).toBe(0);
       expect(section.byteOffset + section.byteLength).toBeLessThanOrEqual(image.byteLength);
     }
@@ -41,15 +41,15 @@ describe('image header and sections', () => {
 
   const corrupt = (edit: (w: Uint32Array) => void): ArrayBuffer => {
     const copy = image.slice(0) as ArrayBuffer;
-    edit(new Uint32Array(copy, 0, 32));
+    edit(new Uint32Array(copy, 0, 48));
     return copy;
   };
   test.each([
     ['bad magic', (w: Uint32Array) => void (w[0] = 0xdeadbeef), /: magic: /],
     ['other version', (w: Uint32Array) => void (w[1] = 99), /: version: /],
     ['wrong length', (w: Uint32Array) => void (w[2] = w[2]! + 64), /: byte-length: /],
-    ['section past the end', (w: Uint32Array) => void (w[16 + 2 * 3 + 1] = 1 << 24), /: section-bounds: /],
-    ['misaligned section', (w: Uint32Array) => void (w[16 + 2 * 2] = w[16 + 2 * 2]! + 2), /: section-bounds: /],
+    ['section past the end', (w: Uint32Array) => void (w[24 + 2 * 3 + 1] = 1 << 24), /: section-bounds: /],
+    ['misaligned section', (w: Uint32Array) => void (w[24 + 2 * 2] = w[24 + 2 * 2]! + 2), /: section-bounds: /],
   ])('%s is refused', (_name, edit, message) => {
     expect(() => new Kernel(corrupt(edit))).toThrow(message);
   });

@@ -118,7 +118,7 @@ describe('capacity-exceeded', () => {
     expect(sets.sets.length).toBe(65536); // ids 0..65535: a u16 matrix cell holds each
     // An image the header's u32 byteLength cannot describe is refused before it is allocated.
     const counts = Object.fromEntries(SECTIONS.map((name) => [name, name === 'lpm4' ? 2 ** 30 : 0])) as Record<(typeof SECTIONS)[number], number>;
-    const header = { flags: 0, entryCount: 0, portClassCount: 0, portSetWords: 0, portSetCount: 0, egressPeerCount: 0, egressRowCount: 0, ingressPeerCount: 0, ingressRowCount: 0, hosts6Slots: 1 };
+    const header = { flags: 0, entryCount: 0, portClassCount: 0, portSetWords: 0, portSetCount: 0, egressPeerCount: 0, egressRowCount: 0, ingressPeerCount: 0, ingressRowCount: 0, hosts6Slots: 1, tierEgressColCount: 1, tierEgressRowCount: 1, tierIngressColCount: 1, tierIngressRowCount: 1, tierDecisionCount: 1, nameClassCount: 1 };
     expect(() => allocateImage(header, counts, false)).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table: 'imageBytes' }));
   });
 });

@@ -2,23 +2,28 @@
  * model → image. The steps, each computed once:
  *   identities (selectors evaluated per identity) → address regions (LPM entries) →
  *   per direction: local classes (who is isolated by what) × peer classes (what a remote
- *   address matches) → port sets over port classes → one flat image.
+ *   address matches) → port sets over port classes → one flat image. The cluster-scoped
+ *   tiers add their own rows and columns per entry and their matrices (tiers.ts).
  */
 import { ClusterIndex } from '../model/cluster-index.js';
-import type { Cluster, Direction, Pod } from '../model/types.js';
+import type { Cluster, ClusterPolicy, Direction, Pod } from '../model/types.js';
+import { orderClusterPolicies } from '../model/cluster-match.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions } from '../model/options.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
-import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, writeImage } from './layout.js';
+import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, TIER_DECISION_STRIDE, writeImage } from './layout.js';
+import { TierClassifier, type TierEntryFacts } from './tiers.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { pushTo } from './multimap.js';
 import { NodeIds } from './node-ids.js';
 import type { NamedPorts } from './pod-identity.js';
 import { buildPortClasses, namedPortCuts, PortSetBuilder, PROTOCOL_SLOTS, rulePortCuts, type PortClasses } from './ports.js';
 import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
+import { Interner } from './interner.js';
 import { addressWords, type Family } from '../ip/address.js';
+import type { CIDR } from '../ip/cidr.js';
 
 export interface CompileOptions extends EvaluationOptions {
   /** Put the image in a SharedArrayBuffer (for worker threads). */
@@ -36,30 +41,23 @@ export interface Provenance {
   /** Per entry: the pod owning the address (if any), its identity, the ipBlock peers containing it. */
   readonly entries: readonly { readonly pod: Pod | undefined; readonly identity: Identity | undefined; readonly ipPeers: readonly number[] }[];
   readonly portClasses: PortClasses;
+  /** The cluster-scoped tiers: what explain re-derives their decisions from. */
+  readonly tiers: TierProvenance;
+}
+
+/** compile()'s provenance of the tiers. */
+export interface TierProvenance {
+  /** The cluster-scoped policies in evaluation order (orderClusterPolicies): TierEntryFacts index into it. */
+  readonly policies: readonly ClusterPolicy[];
+  /** Per entry (the same ids as Provenance.entries). */
+  readonly entries: readonly TierEntryFacts[];
+  /** The name class of a destination name (FlowBatch.nameClass; 0: no name, or no domainNames peer matches it). */
+  nameClass(name: string): number;
 }
 
 export interface CompileResult {
   readonly image: ArrayBuffer | SharedArrayBuffer;
   readonly provenance: Provenance;
-}
-
-/** Interns values by a string key into dense ids. */
-class Interner<T> {
-  readonly ids = new Map<string, number>();
-  readonly values: T[] = [];
-  append(make: () => T): number {
-    this.values.push(make());
-    return this.values.length - 1;
-  }
-  intern(key: string, make: () => T): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.ids.set(key, id);
-      this.values.push(make());
-    }
-    return id;
-  }
 }
 
 interface PeerClass {
@@ -74,10 +72,11 @@ interface LocalClass {
   readonly profileKey: string;
 }
 
-function portCuts(tables: PolicyTables, identities: readonly Identity[]): Set<number>[] {
+function portCuts(tables: PolicyTables, identities: readonly Identity[], tiers: TierClassifier): Set<number>[] {
   const cuts = [new Set<number>(), new Set<number>(), new Set<number>()];
   const cut = (slot: number, port: number): void => void cuts[slot]!.add(port);
   for (const r of tables.rules) rulePortCuts(r.rule, cut);
+  tiers.portCuts(cut);
   for (const identity of identities) namedPortCuts(identity.namedPorts, cut);
   return cuts;
 }
@@ -87,7 +86,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const opts = resolveOptions(options);
   const index = new ClusterIndex(cluster);
   const tables = policyTables(cluster.policies);
-  const { identities, identityOf } = buildIdentities(index, tables, opts);
+  const tiers = new TierClassifier(index, orderClusterPolicies(cluster.clusterPolicies ?? []), opts);
+  // Named ports of cluster rules split identities too (their numbers are port-class cuts).
+  const identityTables = tiers.active ? { ...tables, namedPortKeys: new Set([...tables.namedPortKeys, ...tiers.namedPortKeys()]) } : tables;
+  const { identities, identityOf } = buildIdentities(index, identityTables, opts);
   const peerDirection = tables.peers.map((p) => p.direction);
 
   // Pods, nodes and the host addresses they own.
@@ -110,20 +112,36 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   classes.egressLocal.intern('', () => ({ policies: [], profileKey: '' })); // local class 0: not isolated
   classes.ingressLocal.intern('', () => ({ policies: [], profileKey: '' }));
   const entries = new Interner<Provenance['entries'][number]>();
+  const tierEntries: TierEntryFacts[] = [];
+  const subjectMemo = new Map<number, TierEntryFacts['subjectOf']>();
   const entryFields: number[] = [];
 
   /** Classes depend only on (identity, ipBlock peers): most pods share them with their replicas. */
   const classMemo = new Map<number | string, number[]>();
-  /** Classifies one region (a host address or an ipBlock prefix) into an entry id. */
-  const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[]): number => {
+  const NO_SUBJECT = { egress: [], ingress: [] };
+  /** Classifies one region (a host address, an ipBlock or networks prefix, none: the default) into an entry id. */
+  const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[], region?: CIDR): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
     const memoKey = ipPeers.length === 0 ? identity?.id ?? -1 : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
-    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, 0];
+    const pod = host && host.podSlot ? podOfSlot[host.podSlot] : undefined;
+    const node = host && host.addrNode ? index.nodeByIP(host.ip) : undefined;
+    const tier = tiers.classify({
+      pod,
+      identity: identity?.id ?? -1,
+      profileKey: identity?.profileKey ?? '',
+      address: host ? host.ip : region && { family: region.family, value: region.base },
+      prefix: host ? (host.ip.family === 4 ? 32 : 128) : region?.prefix ?? 0,
+      node,
+    });
+    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0, 0, 0, 0];
     const make = (): Provenance['entries'][number] => {
       for (const f of fields) entryFields.push(f);
-      return { pod: host && host.podSlot ? podOfSlot[host.podSlot] : undefined, identity, ipPeers };
+      let subjectOf = identity ? subjectMemo.get(identity.id) : NO_SUBJECT;
+      if (!subjectOf) subjectMemo.set(identity!.id, (subjectOf = { egress: tiers.subjectOf(pod, 'egress'), ingress: tiers.subjectOf(pod, 'ingress') }));
+      tierEntries.push({ subjectOf: pod ? subjectOf : NO_SUBJECT, node });
+      return { pod, identity, ipPeers };
     };
     // A pod's addresses never share an entry with another pod's (podSlot differs): no lookup.
     return host && host.podSlot ? entries.append(make) : entries.intern(fields.join(','), make);
@@ -147,7 +165,14 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const hosts6: { words: number[]; entry: number }[] = [];
   const defaultEntry = entryFor(undefined, []);
   for (const f of [4, 6] as const) {
-    for (const c of ipIndex.prefixes[f]) prefixes[f].push({ value: c.base, length: c.prefix, entry: entryFor(undefined, ipIndex.peersContaining(f, c.base, c.prefix)) });
+    // ipBlock and networks prefixes: every address inside either gets its own entry.
+    const seen = new Set<string>();
+    for (const c of [...ipIndex.prefixes[f], ...tiers.networks.prefixes[f]]) {
+      const key = `${c.base}/${c.prefix}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      prefixes[f].push({ value: c.base, length: c.prefix, entry: entryFor(undefined, ipIndex.peersContaining(f, c.base, c.prefix), c) });
+    }
   }
   for (const h of hosts.values()) {
     const f = h.ip.family;
@@ -161,7 +186,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   }
 
   // Port classes and the port set each rule admits for an owner's named ports.
-  const portClasses = buildPortClasses(portCuts(tables, identities));
+  const portClasses = buildPortClasses(portCuts(tables, identities, tiers));
   const portSets = new PortSetTable(portClasses.words);
   const ruleSetMemo = new Map<number, number>();
   const profileIds = new Map<string, number>();
@@ -220,6 +245,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   };
   const egress = matrixFor('egress');
   const ingress = matrixFor('ingress');
+  const tierTables = tiers.build(portClasses, portSets);
 
   // Entries point at stored rows and columns: same row or column, same behaviour.
   const entryData = new Uint32Array(entryFields);
@@ -229,6 +255,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     entryData[o + ENTRY.ingressRow] = ingress.rowOf[entryData[o + ENTRY.ingressRow]!]!;
     entryData[o + ENTRY.egressCol] = egress.colOf[entryData[o + ENTRY.egressCol]!]!;
     entryData[o + ENTRY.ingressCol] = ingress.colOf[entryData[o + ENTRY.ingressCol]!]!;
+    entryData[o + ENTRY.tierEgressRow] = tierTables.egress.rowOf[entryData[o + ENTRY.tierEgressRow]!]!;
+    entryData[o + ENTRY.tierIngressRow] = tierTables.ingress.rowOf[entryData[o + ENTRY.tierIngressRow]!]!;
+    entryData[o + ENTRY.tierEgressCol] = tierTables.egress.colOf[entryData[o + ENTRY.tierEgressCol]!]!;
+    entryData[o + ENTRY.tierIngressCol] = tierTables.ingress.colOf[entryData[o + ENTRY.tierIngressCol]!]!;
   }
 
   const flags = imageFlags(opts);
@@ -245,6 +275,12 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       egressRowCount: egress.rows,
       ingressPeerCount: ingress.cols,
       ingressRowCount: ingress.rows,
+      tierEgressColCount: tierTables.egress.cols,
+      tierEgressRowCount: tierTables.egress.rows,
+      tierIngressColCount: tierTables.ingress.cols,
+      tierIngressRowCount: tierTables.ingress.rows,
+      tierDecisionCount: tierTables.decisions.length / TIER_DECISION_STRIDE,
+      nameClassCount: tierTables.nameClassCount,
     },
     {
       lpm4: buildLPM(4, prefixes[4], defaultEntry),
@@ -255,8 +291,12 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       egressMatrix: egress.cells,
       ingressMatrix: ingress.cells,
       hosts6: hostTable.table,
+      tierEgressMatrix: tierTables.egress.cells,
+      tierIngressMatrix: tierTables.ingress.cells,
+      tierDecisions: tierTables.decisions,
     },
     options.shared === true,
   );
-  return { image, provenance: { index, tables, identities, entries: entries.values, portClasses } };
+  const tierProvenance: TierProvenance = { policies: tiers.policies, entries: tierEntries, nameClass: (name) => tiers.nameClass(name) };
+  return { image, provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance } };
 }

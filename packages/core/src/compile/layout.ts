@@ -6,7 +6,7 @@
 import { CapacityError, LIMITS } from '../model/limits.js';
 
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
-export const VERSION = 2;
+export const VERSION = 3;
 
 /** Header words (u32 indexes). */
 export const HEADER = {
@@ -25,12 +25,24 @@ export const HEADER = {
   ingressRowCount: 12,
   /** Slots of the IPv6 host table (a power of two). */
   hosts6Slots: 13,
+  /** Columns of the tier egress matrix: tier egress classes × nameClassCount. */
+  tierEgressColCount: 14,
+  /** Rows of the tier egress matrix (row 0 reserved: no cluster-scoped policy selects the pod for egress). */
+  tierEgressRowCount: 15,
+  tierIngressColCount: 16,
+  /** Rows of the tier ingress matrix (row 0 reserved). */
+  tierIngressRowCount: 17,
+  /** Tier decisions (4 port-set ids each), at least 1. */
+  tierDecisionCount: 18,
+  /** Destination-name classes, at least 1 (class 0: no name, or no domainNames peer matches it). */
+  nameClassCount: 19,
   /** Section table: (byte offset, element count) per section, from this word on. */
-  sections: 16,
+  sections: 24,
 } as const;
-export const HEADER_WORDS = 32;
+export const HEADER_WORDS = 48;
 
-export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix', 'hosts6'] as const;
+/** The section table's order; a twelfth pair follows, reserved (0, 0). */
+export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix', 'hosts6', 'tierEgressMatrix', 'tierIngressMatrix', 'tierDecisions'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 /** Element size in bytes of each section. */
 export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
@@ -42,6 +54,9 @@ export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
   egressMatrix: 2,
   ingressMatrix: 2,
   hosts6: 4,
+  tierEgressMatrix: 2,
+  tierIngressMatrix: 2,
+  tierDecisions: 4,
 };
 
 /** Option flags (header word `flags`). */
@@ -59,15 +74,34 @@ export const imageFlags = (o: { readonly allowIngressFromLocalNode: boolean; rea
   (o.ipv4MappedAsIPv4 ? IMAGE_FLAGS.ipv4MappedAsIPv4 : 0) |
   (o.allowICMPv6NeighborDiscovery ? IMAGE_FLAGS.allowICMPv6NeighborDiscovery : 0);
 
-/** Fields of one entry (ENTRY_STRIDE u32 words). */
-export const ENTRY = { podSlot: 0, podNode: 1, addrNode: 2, egressRow: 3, ingressRow: 4, egressCol: 5, ingressCol: 6 } as const;
-export const ENTRY_STRIDE = 8;
+/** Fields of one entry (ENTRY_STRIDE u32 words; 11-15 reserved, 0). */
+export const ENTRY = {
+  podSlot: 0,
+  podNode: 1,
+  addrNode: 2,
+  egressRow: 3,
+  ingressRow: 4,
+  egressCol: 5,
+  ingressCol: 6,
+  /** Row of the tier egress matrix when this address is the source pod; 0 = no cluster-scoped policy selects it for egress. */
+  tierEgressRow: 7,
+  tierIngressRow: 8,
+  /** Tier egress column class when this address is the destination (the matrix column is this × nameClassCount + name class). */
+  tierEgressCol: 9,
+  tierIngressCol: 10,
+} as const;
+/** 16 words: one 64-byte cache line per entry. */
+export const ENTRY_STRIDE = 16;
+
+/** Fields of one tier decision (TIER_DECISION_STRIDE u32 words): port-set ids. */
+export const TIER_DECISION = { adminAccept: 0, adminDeny: 1, baselineAccept: 2, baselineDeny: 3 } as const;
+export const TIER_DECISION_STRIDE = 4;
 
 /** Per-direction decisions as the kernels encode them. */
 export const DECISION = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3, adminAllowed: 4, adminDenied: 5, baselineAllowed: 6, baselineDenied: 7 } as const;
 /** The decision codes that deny (bit i set: code i denies). */
 export const DENYING_DECISIONS = (1 << DECISION.denied) | (1 << DECISION.adminDenied) | (1 << DECISION.baselineDenied);
-/** Verdict byte: bit 0 allowed, bits 1-2 egress decision, bits 3-4 ingress decision, bit 7 malformed. */
+/** The verdict byte of a malformed flow. */
 export const MALFORMED = 0x80;
 /** Bit 0 allowed; bits 1-3 the egress decision code; bits 4-6 the ingress one; 0x80 alone: malformed. */
 export const verdictByte = (egress: number, ingress: number): number =>
@@ -108,6 +142,9 @@ export interface SectionData {
   readonly egressMatrix: Uint16Array;
   readonly ingressMatrix: Uint16Array;
   readonly hosts6: Uint32Array;
+  readonly tierEgressMatrix: Uint16Array;
+  readonly tierIngressMatrix: Uint16Array;
+  readonly tierDecisions: Uint32Array;
 }
 
 export type HeaderValues = Omit<Record<keyof typeof HEADER, number>, 'magic' | 'version' | 'byteLength' | 'sections' | 'entryStride'>;

@@ -82,21 +82,23 @@ export class PortSetTable {
 }
 
 export interface Matrix {
-  /** rows × cols port-set ids; row 0 is reserved for "not isolated" and never read. */
+  /** rows × cols cells; row 0 is reserved (no class selects the address) and never read. */
   readonly cells: Uint16Array;
   readonly rows: number;
   readonly cols: number;
   /** Local class → stored row (0 for local class 0). */
   readonly rowOf: Uint32Array;
-  /** Peer class → stored column. */
+  /** Peer class → stored column (with `group`: the stored group, whose first column is colOf × group). */
   readonly colOf: Uint32Array;
 }
 
 /**
- * `fill(localClass, row)` writes the port-set id of every peer class into `row` (length
- * peerCount) for one isolated local class (1..localCount-1).
+ * `fill(localClass, row)` writes the cell of every peer column into `row` (length peerCount)
+ * for one local class (1..localCount-1). With `group` > 1, columns come in groups of that
+ * many (a peer class × name classes) and only whole groups are merged, so a column is still
+ * found as stored group × group + index in the group.
  */
-export function buildMatrix(localCount: number, peerCount: number, fill: (local: number, row: Uint32Array) => void): Matrix {
+export function buildMatrix(localCount: number, peerCount: number, fill: (local: number, row: Uint32Array) => void, group = 1): Matrix {
   // Rows, deduplicated as they are produced (hash, then confirm).
   const rowBuckets = new Map<number, number[]>();
   const rows: Uint32Array[] = [new Uint32Array(peerCount)];
@@ -117,35 +119,40 @@ export function buildMatrix(localCount: number, peerCount: number, fill: (local:
     }
     rowOf[l] = id;
   }
-  // Columns: hash each column over all rows, then confirm equality within a hash bucket.
-  const h1 = new Uint32Array(peerCount);
-  const h2 = new Uint32Array(peerCount);
+  // Column groups: hash each over all rows, then confirm equality within a hash bucket.
+  const groups = peerCount / group;
+  const h1 = new Uint32Array(groups);
+  const h2 = new Uint32Array(groups);
   for (const row of rows) {
     for (let c = 0; c < peerCount; c++) {
-      h1[c] = (Math.imul(h1[c]!, 31) + row[c]!) >>> 0;
-      h2[c] = (Math.imul(h2[c]! ^ row[c]!, 0x9e3779b1) + 7) >>> 0;
+      const g = (c / group) | 0;
+      h1[g] = (Math.imul(h1[g]!, 31) + row[c]!) >>> 0;
+      h2[g] = (Math.imul(h2[g]! ^ row[c]!, 0x9e3779b1) + 7) >>> 0;
     }
   }
   const buckets = new Map<string, number[]>();
-  const colOf = new Uint32Array(peerCount);
+  const colOf = new Uint32Array(groups);
   const kept: number[] = [];
-  const sameColumn = (a: number, b: number): boolean => rows.every((row) => row[a] === row[b]);
-  for (let c = 0; c < peerCount; c++) {
-    const key = `${h1[c]}:${h2[c]}`;
+  const sameGroup = (a: number, b: number): boolean => rows.every((row) => {
+    for (let j = 0; j < group; j++) if (row[a * group + j] !== row[b * group + j]) return false;
+    return true;
+  });
+  for (let g = 0; g < groups; g++) {
+    const key = `${h1[g]}:${h2[g]}`;
     const bucket = buckets.get(key) ?? [];
-    const match = bucket.find((k) => sameColumn(kept[k]!, c));
-    if (match !== undefined) colOf[c] = match;
+    const match = bucket.find((k) => sameGroup(kept[k]!, g));
+    if (match !== undefined) colOf[g] = match;
     else {
-      colOf[c] = kept.length;
+      colOf[g] = kept.length;
       bucket.push(kept.length);
-      kept.push(c);
+      kept.push(g);
       buckets.set(key, bucket);
     }
   }
-  const cols = kept.length;
+  const cols = kept.length * group;
   const cells = new Uint16Array(rows.length * cols);
   rows.forEach((row, r) => {
-    for (let k = 0; k < cols; k++) cells[r * cols + k] = row[kept[k]!]!;
+    for (let k = 0; k < kept.length; k++) for (let j = 0; j < group; j++) cells[r * cols + k * group + j] = row[kept[k]! * group + j]!;
   });
   return { cells, rows: rows.length, cols, rowOf, colOf };
 }

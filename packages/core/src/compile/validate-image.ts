@@ -6,26 +6,29 @@
  * invariant (test vectors: test/native/image-vectors.test.ts). IMAGE.md, "Invariants", is
  * the written list.
  */
-import { ENTRY, ENTRY_STRIDE, HEADER, HEADER_WORDS, HOST6_STRIDE, IMAGE_FLAGS, MAGIC, SECTION_ELEMENT, SECTIONS, VERSION, sectionViews, type ImageViews } from './layout.js';
+import { ENTRY, ENTRY_STRIDE, HEADER, HEADER_WORDS, HOST6_STRIDE, IMAGE_FLAGS, MAGIC, SECTION_ELEMENT, SECTIONS, TIER_DECISION_STRIDE, VERSION, sectionViews, type ImageViews } from './layout.js';
 import { POINTER, ROOT_SLOTS } from './lpm.js';
 
 /** Each invariant by the name errors carry, in the order both validators check them. */
 export const IMAGE_INVARIANTS = {
-  'header-size': 'the buffer holds the 32-word header',
+  'header-size': 'the buffer holds the 48-word header',
   alignment: 'the image starts 4-byte aligned (native only: JS always hands over whole, aligned buffers)',
   magic: 'header word 0 is the magic 0x4C4F504E',
   version: 'header word 1 is the version this reader knows',
   'byte-length': 'header word 2 equals the buffer length',
-  'entry-stride': 'header word 5 is 8',
+  'entry-stride': 'header word 5 is 16',
   flags: 'header word 3 holds only the four known flag bits',
-  'section-bounds': 'every section starts after the header at a multiple of its element size and ends inside the buffer',
+  'section-bounds': 'every one of the 11 sections starts after the header at a multiple of its element size and ends inside the buffer',
   'section-overlap': 'no two sections share a byte',
-  'entries-size': 'entryCount is at least 1 and entries holds 8 words per entry',
+  'entries-size': 'entryCount is at least 1 and entries holds 16 words per entry',
   'port-classes': 'portClassCount is at least 1 and portSetWords is ceil(portClassCount / 32)',
   'port-sets-size': 'portSetCount is at least 1 and portSets holds portSetWords words per set',
   'port-map-size': 'portMap holds 3 × 65536 classes',
   'egress-matrix-size': 'egressRowCount and egressPeerCount are at least 1 and egressMatrix holds their product',
   'ingress-matrix-size': 'ingressRowCount and ingressPeerCount are at least 1 and ingressMatrix holds their product',
+  'tier-matrix-size': 'tier egress then ingress: row and column counts at least 1, the egress column count a multiple of nameClassCount, the matrix holds their product',
+  'tier-decisions-size': 'tierDecisionCount is at least 1 and tierDecisions holds 4 words per decision',
+  'name-classes': 'nameClassCount is at least 1',
   'hosts6-size': 'hosts6Slots is a power of two and hosts6 holds 5 words per slot',
   'trie-size': 'each trie holds at least the 65536-slot root',
   'trie-child': 'a trie pointer names a whole 256-slot chunk after the root',
@@ -33,8 +36,12 @@ export const IMAGE_INVARIANTS = {
   'trie-depth': 'no pointer below the last level a lookup reads (IPv4: 2 chunks, IPv6: 14), so no walk goes past the address or loops',
   'entry-row': "an entry's egress and ingress rows are below the matrices' row counts",
   'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts",
+  'entry-tier-row': "an entry's tier egress and ingress rows are below the tier matrices' row counts",
+  'entry-tier-column': "an entry's tier egress column times nameClassCount plus nameClassCount is at most tierEgressColCount; its tier ingress column is below tierIngressColCount",
   'port-class': 'a portMap value is below portClassCount',
   'port-set': 'a matrix cell is a port set id below portSetCount',
+  'tier-cell': 'a tier matrix cell is a tier decision id below tierDecisionCount',
+  'tier-set': 'a tier decision holds port set ids below portSetCount',
   'hosts6-entry': 'a hosts6 slot holds 0 (empty) or an entry id + 1 with the id below entryCount',
   'hosts6-empty': 'hosts6 has an empty slot, so that a probe for an absent address ends',
 } as const;
@@ -114,6 +121,20 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
     const c = word(cols);
     if (r === 0 || c === 0 || n[section] !== r * c) fail(inv, 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1`);
   }
+  const names = word(HEADER.nameClassCount);
+  for (const [section, rows, cols] of [
+    ['tierEgressMatrix', HEADER.tierEgressRowCount, HEADER.tierEgressColCount],
+    ['tierIngressMatrix', HEADER.tierIngressRowCount, HEADER.tierIngressColCount],
+  ] as const) {
+    const r = word(rows);
+    const c = word(cols);
+    // A nameClassCount of 0 is name-classes' to report: the multiple is checked from 1 on.
+    const grouped = section === 'tierIngressMatrix' || names === 0 || c % names === 0;
+    if (r === 0 || c === 0 || !grouped || n[section] !== r * c) fail('tier-matrix-size', 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1, nameClassCount ${names}`);
+  }
+  const decisions = word(HEADER.tierDecisionCount);
+  if (decisions === 0 || n.tierDecisions !== decisions * TIER_DECISION_STRIDE) fail('tier-decisions-size', 'header', HEADER.tierDecisionCount, decisions, `tierDecisions holds ${n.tierDecisions} words, ${TIER_DECISION_STRIDE} per decision, at least one decision`);
+  if (names === 0) fail('name-classes', 'header', HEADER.nameClassCount, names, 'at least 1');
   const slots = word(HEADER.hosts6Slots);
   if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE) fail('hosts6-size', 'header', HEADER.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
   for (const trie of ['lpm4', 'lpm6'] as const) {
@@ -152,6 +173,18 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
       if (v.entries[at]! >= limits[f]!) fail(f < 2 ? 'entry-row' : 'entry-column', 'entries', at, v.entries[at]!, `${names[f]} ${limits[f]}`);
     }
   }
+  const nameClasses = h[HEADER.nameClassCount]!;
+  const tierEgressCols = h[HEADER.tierEgressColCount]!;
+  // Column classes of the egress matrix: each spans nameClassCount columns.
+  const tierLimits = [h[HEADER.tierEgressRowCount]!, h[HEADER.tierIngressRowCount]!, tierEgressCols / nameClasses, h[HEADER.tierIngressColCount]!];
+  const tierFields = [ENTRY.tierEgressRow, ENTRY.tierIngressRow, ENTRY.tierEgressCol, ENTRY.tierIngressCol] as const;
+  const tierRules = [`tierEgressRowCount ${tierLimits[0]}`, `tierIngressRowCount ${tierLimits[1]}`, `tierEgressColCount ${tierEgressCols}, nameClassCount ${nameClasses}`, `tierIngressColCount ${tierLimits[3]}`];
+  for (let e = 0; e < entries; e++) {
+    for (let f = 0; f < 4; f++) {
+      const at = e * ENTRY_STRIDE + tierFields[f]!;
+      if (v.entries[at]! >= tierLimits[f]!) fail(f < 2 ? 'entry-tier-row' : 'entry-tier-column', 'entries', at, v.entries[at]!, tierRules[f]!);
+    }
+  }
   const classes = h[HEADER.portClassCount]!;
   for (let i = 0; i < v.portMap.length; i++) if (v.portMap[i]! >= classes) fail('port-class', 'portMap', i, v.portMap[i]!, `portClassCount ${classes}`);
   const sets = h[HEADER.portSetCount]!;
@@ -159,6 +192,12 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     const cells = v[m];
     for (let i = 0; i < cells.length; i++) if (cells[i]! >= sets) fail('port-set', m, i, cells[i]!, `portSetCount ${sets}`);
   }
+  const decisions = h[HEADER.tierDecisionCount]!;
+  for (const m of ['tierEgressMatrix', 'tierIngressMatrix'] as const) {
+    const cells = v[m];
+    for (let i = 0; i < cells.length; i++) if (cells[i]! >= decisions) fail('tier-cell', m, i, cells[i]!, `tierDecisionCount ${decisions}`);
+  }
+  for (let i = 0; i < v.tierDecisions.length; i++) if (v.tierDecisions[i]! >= sets) fail('tier-set', 'tierDecisions', i, v.tierDecisions[i]!, `portSetCount ${sets}`);
   const slots = h[HEADER.hosts6Slots]!;
   let empty = false;
   for (let i = 0; i < slots; i++) {

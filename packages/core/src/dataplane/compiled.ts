@@ -25,6 +25,13 @@ export interface ImageStats {
   readonly identities: number;
   readonly egress: { readonly rows: number; readonly peerClasses: number };
   readonly ingress: { readonly rows: number; readonly peerClasses: number };
+  /** The tier matrices (1 × 1 without cluster-scoped policies), tier decisions and name classes. */
+  readonly tiers: {
+    readonly egress: { readonly rows: number; readonly cols: number };
+    readonly ingress: { readonly rows: number; readonly cols: number };
+    readonly decisions: number;
+    readonly nameClasses: number;
+  };
 }
 
 export { NATIVE_MIN_BATCH, type DataplaneOptions } from './image-dataplane.js';
@@ -54,6 +61,12 @@ export class CompiledDataplane extends ImageDataplane {
       identities: this.prov.identities.length,
       egress: { rows: h[HEADER.egressRowCount]!, peerClasses: h[HEADER.egressPeerCount]! },
       ingress: { rows: h[HEADER.ingressRowCount]!, peerClasses: h[HEADER.ingressPeerCount]! },
+      tiers: {
+        egress: { rows: h[HEADER.tierEgressRowCount]!, cols: h[HEADER.tierEgressColCount]! },
+        ingress: { rows: h[HEADER.tierIngressRowCount]!, cols: h[HEADER.tierIngressColCount]! },
+        decisions: h[HEADER.tierDecisionCount]!,
+        nameClasses: h[HEADER.nameClassCount]!,
+      },
     };
   }
 
@@ -76,6 +89,16 @@ export class CompiledDataplane extends ImageDataplane {
   /** Packets in order through the same conntrack; `now` per packet or one for all. */
   packetBatch(packets: readonly Uint8Array[], now: number | ArrayLike<number>): PacketResult[] {
     return this.packets.packetBatch(packets, now);
+  }
+
+  /** The class of `flow.dstName` among the image's domainNames peers (0: no name, or none matches). */
+  override nameClassOf(flow: Flow): number {
+    return flow.dstName === undefined ? 0 : this.prov.tiers.nameClass(flow.dstName);
+  }
+
+  /** The name class of a destination name, for FlowBatch.nameClass. */
+  nameClass(name: string): number {
+    return this.prov.tiers.nameClass(name);
   }
 
   explain(flow: Flow): Explanation {

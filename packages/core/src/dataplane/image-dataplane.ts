@@ -95,10 +95,20 @@ export class ImageDataplane {
     for (let i = 0; i < 4; i++) this.words[at + i] = Number((v >> BigInt(96 - 32 * i)) & 0xffffffffn);
   }
 
+  /**
+   * The image's name class of `flow.dstName` (FlowBatch.nameClass). A bare image carries no
+   * names: every flow is class 0, "no name", which no domainNames peer matches (they only
+   * accept, so this can only deny more). CompiledDataplane and live generations map names
+   * through their provenance.
+   */
+  nameClassOf(_flow: Flow): number {
+    return 0;
+  }
+
   /** The verdict byte (see layout.ts): no allocation. */
   verdictCode(flow: Flow): number {
     const [s, d] = this.entries(flow);
-    return this.kernel.decide(s, d, flow.protocol, portArgument(flow), flow.established === true);
+    return this.kernel.decide(s, d, flow.protocol, portArgument(flow), flow.established === true, this.nameClassOf(flow));
   }
 
   verdict(flow: Flow): Verdict {
@@ -111,7 +121,7 @@ export class ImageDataplane {
     else this.kernel.verdictBatch(batch, out);
   }
 
-  private readonly one = { count: 1, src: new Uint32Array(4), dst: new Uint32Array(4), family: new Uint8Array(1), protocol: new Uint8Array(1), port: new Uint16Array(1), flags: new Uint8Array(1) };
+  private readonly one = { count: 1, src: new Uint32Array(4), dst: new Uint32Array(4), family: new Uint8Array(1), protocol: new Uint8Array(1), port: new Uint16Array(1), flags: new Uint8Array(1), nameClass: new Uint16Array(1) };
   private readonly oneOut = new Uint8Array(1);
 
   /**
@@ -142,6 +152,7 @@ export class ImageDataplane {
     if (port < 0 && hasPorts(flow.protocol)) return this.verdict(flow);
     b.port[0] = port < 0 ? 0 : port;
     b.flags[0] = flow.established ? 1 : 0;
+    b.nameClass[0] = this.nameClassOf(flow);
     this.verdictBatchNative(b, this.oneOut);
     return decodeVerdict(this.oneOut[0]!);
   }
@@ -155,6 +166,6 @@ export class ImageDataplane {
   verdictBatchNative(batch: FlowBatch, out: Uint8Array): void {
     const binding = nativeBinding();
     if (!this.nativeHandle || !binding) throw new Error(`the native kernel is not active: ${nativeStatus().reason}`);
-    binding.verdictBatch(this.nativeHandle, batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family ?? null, batch.flags ?? null);
+    binding.verdictBatch(this.nativeHandle, batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family ?? null, batch.flags ?? null, batch.nameClass ?? null);
   }
 }

@@ -1,8 +1,11 @@
 /**
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
  * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
+ * Each direction is IMAGE.md's decision: Admin tier (tier matrix cell → port sets), then
+ * NetworkPolicy (matrix), then Baseline tier; a pod no cluster-scoped policy selects has
+ * tier row 0 and costs one entry read more than NetworkPolicy alone.
  */
-import { DECISION, ENTRY, ENTRY_STRIDE, IMAGE_FLAGS, HEADER, HOST6_STRIDE, host6Hash, MALFORMED, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
+import { DECISION, DENYING_DECISIONS, ENTRY, ENTRY_STRIDE, IMAGE_FLAGS, HEADER, HOST6_STRIDE, host6Hash, MALFORMED, TIER_DECISION, TIER_DECISION_STRIDE, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
@@ -12,6 +15,7 @@ const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
 const PROTO_UDP = PROTOCOL_NUMBERS.UDP;
 const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
 const ICMPV6 = PROTOCOL_NUMBERS.ICMPv6;
+const DENYING = DENYING_DECISIONS;
 
 export interface FlowBatch {
   /** Number of flows. */
@@ -30,6 +34,12 @@ export interface FlowBatch {
   readonly port: Uint16Array;
   /** Per flow, bit 0: a reply on an established connection. */
   readonly flags?: Uint8Array;
+  /**
+   * Per flow, the destination name's class (`nameClass(name)` of the image's provenance; 0 =
+   * no name). Absent: 0 for every flow. A class the image does not have makes the flow
+   * malformed (0x80).
+   */
+  readonly nameClass?: Uint16Array;
 }
 
 export class Kernel {
@@ -47,7 +57,13 @@ export class Kernel {
   private readonly egPeers: number;
   private readonly inPeers: number;
   private readonly flags: number;
-  private readonly scratch = new Uint32Array(4);
+  private readonly tEg: Uint16Array;
+  private readonly tIn: Uint16Array;
+  private readonly tDec: Uint32Array;
+  private readonly tEgCols: number;
+  private readonly tInCols: number;
+  /** nameClassCount: a flow's name class must be below it. */
+  readonly nameClasses: number;
 
   /** Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the first broken invariant. */
   constructor(image: ArrayBuffer | SharedArrayBuffer) {
@@ -66,6 +82,17 @@ export class Kernel {
     this.egPeers = v.header[HEADER.egressPeerCount]!;
     this.inPeers = v.header[HEADER.ingressPeerCount]!;
     this.flags = v.header[HEADER.flags]!;
+    this.tEg = v.tierEgressMatrix;
+    this.tIn = v.tierIngressMatrix;
+    this.tDec = v.tierDecisions;
+    this.tEgCols = v.header[HEADER.tierEgressColCount]!;
+    this.tInCols = v.header[HEADER.tierIngressColCount]!;
+    this.nameClasses = v.header[HEADER.nameClassCount]!;
+  }
+
+  /** Whether port class `pc` is in port set `set`. */
+  private has(set: number, pc: number): boolean {
+    return ((this.portSets[set * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1) === 1;
   }
 
   /** Port class of (protocol, port); class 0 for everything without ports. */
@@ -104,30 +131,57 @@ export class Kernel {
     return (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode];
   }
 
-  /** Egress decision for source entry s towards destination entry d. */
-  egress(s: number, d: number, pc: number): number {
+  /**
+   * The tier decision (index into tierDecisions, × 4) of the source `s` towards `d` with name
+   * class `nc`, or -1 when no cluster-scoped policy selects `s` for egress.
+   */
+  tierEgress(s: number, d: number, nc: number): number {
+    const trow = this.ent[s * ENTRY_STRIDE + ENTRY.tierEgressRow]!;
+    if (trow === 0) return -1;
+    return this.tEg[trow * this.tEgCols + this.ent[d * ENTRY_STRIDE + ENTRY.tierEgressCol]! * this.nameClasses + nc]! * TIER_DECISION_STRIDE;
+  }
+
+  /** The tier decision (× 4) of destination `d` from `s`, or -1 when no cluster-scoped policy selects `d` for ingress. */
+  tierIngress(s: number, d: number): number {
+    const trow = this.ent[d * ENTRY_STRIDE + ENTRY.tierIngressRow]!;
+    if (trow === 0) return -1;
+    return this.tIn[trow * this.tInCols + this.ent[s * ENTRY_STRIDE + ENTRY.tierIngressCol]!]! * TIER_DECISION_STRIDE;
+  }
+
+  /** One direction's decision: `local` is the pod judged, `remote` the other end, `k` its tier decision (× 4) or -1. */
+  private direction(local: number, remote: number, k: number, pc: number, row: number, matrix: Uint16Array, cols: number, col: number, localFlag: number): number {
     const ent = this.ent;
+    const tDec = this.tDec;
+    if (k >= 0) {
+      if (this.has(tDec[k + TIER_DECISION.adminAccept]!, pc)) return DECISION.adminAllowed;
+      if (this.has(tDec[k + TIER_DECISION.adminDeny]!, pc)) return DECISION.adminDenied;
+    }
+    if (row !== 0) {
+      const node = ent[remote * ENTRY_STRIDE + ENTRY.addrNode]!;
+      if (this.flags & localFlag && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode]) return DECISION.allowed;
+      return this.has(matrix[row * cols + col]!, pc) ? DECISION.allowed : DECISION.denied;
+    }
+    if (k >= 0) {
+      if (this.has(tDec[k + TIER_DECISION.baselineAccept]!, pc)) return DECISION.baselineAllowed;
+      if (this.has(tDec[k + TIER_DECISION.baselineDeny]!, pc)) return DECISION.baselineDenied;
+    }
+    return DECISION.notIsolated;
+  }
+
+  /** Egress decision for source entry s towards destination entry d (name class `nc`). */
+  egress(s: number, d: number, pc: number, nc = 0): number {
     const es = s * ENTRY_STRIDE;
-    if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const row = ent[es + ENTRY.egressRow]!;
-    if (row === 0) return DECISION.notIsolated;
-    const ed = d * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode]) return DECISION.allowed;
-    const ps = this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!;
-    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
+    if (this.ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const col = this.ent[d * ENTRY_STRIDE + ENTRY.egressCol]!;
+    return this.direction(s, d, this.tierEgress(s, d, nc), pc, this.ent[es + ENTRY.egressRow]!, this.egM, this.egPeers, col, IMAGE_FLAGS.allowEgressToLocalNode);
   }
 
   /** Ingress decision for destination entry d from source entry s. */
   ingress(s: number, d: number, pc: number): number {
-    const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
-    if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const row = ent[ed + ENTRY.ingressRow]!;
-    if (row === 0) return DECISION.notIsolated;
-    const es = s * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode]) return DECISION.allowed;
-    const ps = this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!;
-    return (this.portSets[ps * this.words + (pc >>> 5)]! >>> (pc & 31)) & 1 ? DECISION.allowed : DECISION.denied;
+    if (this.ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const col = this.ent[s * ENTRY_STRIDE + ENTRY.ingressCol]!;
+    return this.direction(d, s, this.tierIngress(s, d), pc, this.ent[ed + ENTRY.ingressRow]!, this.inM, this.inPeers, col, IMAGE_FLAGS.allowIngressFromLocalNode);
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
@@ -138,21 +192,22 @@ export class Kernel {
     return (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 && protocol === ICMPV6 && port >= 133 && port <= 137;
   }
 
-  /** The verdict byte for two resolved entries. */
-  decide(s: number, d: number, protocol: number, port: number, established: boolean): number {
+  /** The verdict byte for two resolved entries; `nameClass`: the destination name's class (0: none). */
+  decide(s: number, d: number, protocol: number, port: number, established: boolean, nameClass = 0): number {
+    if (nameClass >= this.nameClasses) return MALFORMED;
     if (this.special(s, d, protocol, port, established)) return ALLOW_BOTH;
     const pc = this.portClass(protocol, port);
-    return verdictByte(this.egress(s, d, pc), this.ingress(s, d, pc));
+    return verdictByte(this.egress(s, d, pc, nameClass), this.ingress(s, d, pc));
   }
 
   /** IPv4 flow as numbers: zero allocation. `port` is the ICMP type for ICMP flows. */
-  verdict4(src: number, dst: number, protocol: number, port: number, established = false): number {
-    return this.decide(lookup4(this.lpm4, src >>> 0), lookup4(this.lpm4, dst >>> 0), protocol, port, established);
+  verdict4(src: number, dst: number, protocol: number, port: number, established = false, nameClass = 0): number {
+    return this.decide(lookup4(this.lpm4, src >>> 0), lookup4(this.lpm4, dst >>> 0), protocol, port, established, nameClass);
   }
 
   /** IPv6 flow: four words each for src and dst. */
-  verdict6(src: Uint32Array, so: number, dst: Uint32Array, dO: number, protocol: number, port: number, established = false): number {
-    return this.decide(this.entry6(src, so), this.entry6(dst, dO), protocol, port, established);
+  verdict6(src: Uint32Array, so: number, dst: Uint32Array, dO: number, protocol: number, port: number, established = false, nameClass = 0): number {
+    return this.decide(this.entry6(src, so), this.entry6(dst, dO), protocol, port, established, nameClass);
   }
 
   /** Verdict bytes for a batch, written to `out[0..count)`. Throws on inconsistent lengths. */
@@ -162,26 +217,27 @@ export class Kernel {
     if (!Number.isInteger(n) || n < 0) throw new RangeError('batch count must be a non-negative integer');
     if (b.src.length < n * wordsPerAddr || b.dst.length < n * wordsPerAddr) throw new RangeError(`src/dst need ${n * wordsPerAddr} words`);
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
-    if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n)) throw new RangeError(`family and flags need ${n} elements`);
-    if (!b.family && !b.flags && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
+    if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n)) throw new RangeError(`family, flags and nameClass need ${n} elements`);
+    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
       const proto = b.protocol[i]!;
       const port = b.port[i]!;
+      const nc = b.nameClass ? b.nameClass[i]! : 0;
       if (!b.family) {
-        out[i] = this.decide(lookup4(this.lpm4, b.src[i]!), lookup4(this.lpm4, b.dst[i]!), proto, port, established);
+        out[i] = this.decide(lookup4(this.lpm4, b.src[i]!), lookup4(this.lpm4, b.dst[i]!), proto, port, established, nc);
         continue;
       }
       const f = b.family[i];
-      if (f === 4) out[i] = this.decide(lookup4(this.lpm4, b.src[4 * i]!), lookup4(this.lpm4, b.dst[4 * i]!), proto, port, established);
-      else if (f === 6) out[i] = this.decide(this.entry6(b.src, 4 * i), this.entry6(b.dst, 4 * i), proto, port, established);
+      if (f === 4) out[i] = this.decide(lookup4(this.lpm4, b.src[4 * i]!), lookup4(this.lpm4, b.dst[4 * i]!), proto, port, established, nc);
+      else if (f === 6) out[i] = this.decide(this.entry6(b.src, 4 * i), this.entry6(b.dst, 4 * i), proto, port, established, nc);
       else out[i] = MALFORMED;
     }
   }
 
-  /** The hot loop: IPv4 only, no flags. Everything inlined; same logic as decide(). */
+  /** The hot loop: IPv4 only, no flags, name class 0. Everything inlined; same logic as decide(). */
   private batch4(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers } = this;
+    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers, tEg, tIn, tDec, tEgCols, tInCols, nameClasses } = this;
     const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const src = b.src;
@@ -202,8 +258,8 @@ export class Kernel {
         d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
         if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
       }
-      const es = s * 8;
-      const ed = d * 8;
+      const es = s * 16;
+      const ed = d * 16;
       const sSlot = ent[es]!;
       const dSlot = ent[ed]!;
       if (sSlot !== 0 && sSlot === dSlot) {
@@ -214,23 +270,38 @@ export class Kernel {
       const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
       const word = pc >>> 5;
       const bit = pc & 31;
+      // Entry fields by number (ENTRY): 1 podNode, 2 addrNode, 3/4 rows, 5/6 columns, 7-10 tiers.
       let eg: number;
       if (sSlot === 0) eg = 3;
       else {
+        const trow = ent[es + 7]!;
+        const k = trow === 0 ? -1 : tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
         const row = ent[es + 3]!;
-        if (row === 0) eg = 2;
-        else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-        else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        if (k >= 0 && (portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
+        else if (k >= 0 && (portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
+        else if (row !== 0) {
+          if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
+          else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        } else if (k >= 0 && (portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
+        else if (k >= 0 && (portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
+        else eg = 2;
       }
       let ing: number;
       if (dSlot === 0) ing = 3;
       else {
+        const trow = ent[ed + 8]!;
+        const k = trow === 0 ? -1 : tIn[trow * tInCols + ent[es + 10]!]! * 4;
         const row = ent[ed + 4]!;
-        if (row === 0) ing = 2;
-        else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-        else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        if (k >= 0 && (portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
+        else if (k >= 0 && (portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
+        else if (row !== 0) {
+          if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
+          else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        } else if (k >= 0 && (portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
+        else if (k >= 0 && (portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
+        else ing = 2;
       }
-      out[i] = (eg !== 1 && ing !== 1 ? 1 : 0) | (eg << 1) | (ing << 4);
+      out[i] = (((DENYING >>> eg) | (DENYING >>> ing)) & 1) ^ 1 | (eg << 1) | (ing << 4);
     }
   }
 }

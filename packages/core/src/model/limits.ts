@@ -12,6 +12,10 @@ export const LIMITS = {
   portClasses: 0xffff,
   /** Distinct port sets, set 0 included: matrix cells hold u16 set ids. */
   portSets: 0x10000,
+  /** Distinct tier decisions: tier matrix cells hold u16 decision ids. */
+  tierDecisions: 0x10000,
+  /** Destination-name classes: FlowBatch.nameClass holds u16 class numbers. */
+  nameClasses: 0x10000,
   /** Address entries: a trie slot holds an entry id in 31 bits. */
   entries: 0x7fffffff,
   /** Bytes of one image: the header's `byteLength` and section offsets are u32. */
@@ -24,6 +28,8 @@ export type LimitName = keyof typeof LIMITS;
 export const LIMIT_NOUN: Readonly<Record<LimitName, string>> = {
   portClasses: 'port classes',
   portSets: 'distinct port sets',
+  tierDecisions: 'distinct tier decisions',
+  nameClasses: 'destination-name classes',
   entries: 'address entries',
   imageBytes: 'image bytes',
 };
