@@ -5,7 +5,7 @@
  * `[engine] ...`, as fixtures.ts's tables do; an engine joins the list once it answers tiers.
  */
 import { describe } from 'vitest';
-import { parseCIDR, parseIP, ReferenceEvaluator } from '@netpol/core';
+import { CompiledDataplane, parseCIDR, parseIP, ReferenceEvaluator } from '@netpol/core';
 import type { CIDR, Cluster, ClusterAction, ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, ClusterSubject, EvaluationOptions, Explanation, Flow, IPAddress, Labels, Namespace, NetworkPolicy, Node, Pod, Selector, Verdict } from '@netpol/core';
 
 const ip = (text: string): IPAddress => {
@@ -99,8 +99,11 @@ export interface TierEngine {
 
 const reference: TierEngine = { name: 'reference', explains: true, build: (c, o = {}) => new ReferenceEvaluator(c, o) };
 
+/** The compiled image and the JS kernel (explain joins once the image explain answers tiers). */
+const compiled: TierEngine = { name: 'compiled', explains: false, build: (c, o = {}) => new CompiledDataplane(c, { ...o, native: 'off' }) };
+
 /** The engines the tier tables run on (the compiled engines join as they learn the tiers). */
-export const TIER_ENGINES: readonly TierEngine[] = [reference];
+export const TIER_ENGINES: readonly TierEngine[] = [reference, compiled];
 
 /** `describe(title, body)` once per engine, named `[engine] title`. */
 export function describeTiers(engines: readonly TierEngine[], title: string, body: (engine: TierEngine) => void): void {
