@@ -218,6 +218,15 @@ check('npm --omit=optional: inactive, "not installed", and the npm command that 
   const s = nativeStatusIn(dir);
   expect(s.active === false && s.reason.includes('not installed') && s.reason.includes(`\`npm install @netpol/native@${version}\``), JSON.stringify(s));
 });
+check('npm project with a binary that does not load: inactive, the loader error, and the build from source', () => {
+  const dir = join(nativeDirIn(projects.npm), 'prebuilds', `${process.platform}-${process.arch}`);
+  for (const f of readdirSync(dir)) {
+    rmSync(join(dir, f)); // unlink first: never write through a link into a package store
+    writeFileSync(join(dir, f), 'not a shared object\n');
+  }
+  const s = nativeStatusIn(projects.npm);
+  expect(s.active === false && s.reason.includes('failed to load (') && s.reason.includes('scripts/build.mjs`'), JSON.stringify(s));
+});
 check('pnpm project without a prebuilt binary: inactive, the cause, and a build from source by the command given', () => {
   const dir = projects.pnpm;
   const nativeDir = nativeDirIn(dir);

@@ -52,6 +52,18 @@ describe('inactiveReason', () => {
     const r = inactiveReason({ ...base, error: dlopen, packageDir: '/p' });
     expect(r).toContain('failed to load (/p/prebuilds/linux-x64/@netpol+native.glibc.node: invalid ELF header)');
     expect(r).toContain('`node /p/scripts/build.mjs`');
+    // A path a shell would split is quoted.
+    expect(inactiveReason({ ...base, error: dlopen, packageDir: '/home/a b/node_modules/@netpol/native' })).toContain(
+      '`node "/home/a b/node_modules/@netpol/native/scripts/build.mjs"`',
+    );
+  });
+
+  test('installed without a module it needs: reinstall, not build', () => {
+    const missing = Object.assign(new Error("Cannot find module 'node-gyp-build'\nRequire stack: ..."), { code: 'MODULE_NOT_FOUND' });
+    const r = inactiveReason({ ...base, error: missing, packageDir: '/p', packageManager: 'pnpm' });
+    expect(r).toContain("installed incompletely (Cannot find module 'node-gyp-build')");
+    expect(r).toContain('`pnpm add @netpol/native@0.1.0`');
+    expect(r).not.toContain('build.mjs');
   });
 
   test('never a monorepo-only command', () => {

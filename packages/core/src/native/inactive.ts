@@ -70,19 +70,23 @@ const FALLBACK = 'The JS kernel is used instead (same verdicts; batches are slow
 /** The sentence nativeStatus().reason carries when the addon is not active. */
 export function inactiveReason(f: LoadFailure): string {
   const message = f.error instanceof Error ? (f.error.message.split('\n')[0] ?? '') : String(f.error);
+  const code = (f.error as { code?: unknown } | null)?.code;
+  const spec = f.wanted && !f.wanted.startsWith('workspace:') ? `@netpol/native@${f.wanted}` : '@netpol/native';
+  const add = `\`${addCommand(f.packageManager, spec)}\``;
   if (f.packageDir === undefined) {
-    const spec = f.wanted && !f.wanted.startsWith('workspace:') ? `@netpol/native@${f.wanted}` : '@netpol/native';
     return (
       '@netpol/native is not installed: it is an optional dependency of @netpol/core, and this install left it out ' +
-      `(--omit=optional, --no-optional, or a failed install). ${FALLBACK} To add it: \`${addCommand(f.packageManager, spec)}\`.`
+      `(--omit=optional, --no-optional, or a failed install). ${FALLBACK} To add it: ${add}.`
     );
   }
-  const build = `${toolchain(f.platform)}, then run \`node ${join(f.packageDir, 'scripts', 'build.mjs')}\``;
-  const code = (f.error as { code?: unknown } | null)?.code;
+  // The package is there but a module it requires (node-gyp-build) is not: a broken install.
+  if (code === 'MODULE_NOT_FOUND') return `@netpol/native is installed incompletely (${message}). ${FALLBACK} To reinstall it: ${add}.`;
+  const script = join(f.packageDir, 'scripts', 'build.mjs');
+  const build = `${toolchain(f.platform)}, then run \`node ${/^[\w@%+=:,./-]+$/.test(script) ? script : `"${script}"`}\``;
   if (code === 'NETPOL_NATIVE_NO_BUILD') {
     const here = `${f.platform}-${f.arch}${f.libc ? ` (${f.libc})` : ''}`;
     const shipped = f.prebuilt.length > 0 ? `it ships ${f.prebuilt.join(', ')}` : 'it ships none';
-    return `@netpol/native has no prebuilt binary for ${here} (${shipped}) and was not built from source. ` + `${FALLBACK} To build it from source: ${build}.`;
+    return `@netpol/native has no prebuilt binary for ${here} (${shipped}) and was not built from source. ${FALLBACK} To build it from source: ${build}.`;
   }
   return `@netpol/native failed to load (${message}). ${FALLBACK} To build it from source for this machine: ${build}.`;
 }
