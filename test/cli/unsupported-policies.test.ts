@@ -1,23 +1,12 @@
 // The CLI with policies of APIs netpol cannot evaluate: exit 2 naming each by default,
 // --ignore-unsupported-policies to go on without them (validate's summary lists them), and the
 // cluster-scoped policies counted in validate's summary.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { run } from '../../packages/core/src/cli/run.js';
+import { runCli, scratchFile } from '../helpers.js';
 
 async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-function tmpFile(name: string, text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'netpol-cli-')), name);
-  writeFileSync(file, text);
-  return file;
+  const r = await runCli(...args);
+  return { code: r.code, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 const NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n';
@@ -25,7 +14,7 @@ const CILIUM = 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n
 const CNP = 'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n';
 
 describe('policies netpol cannot evaluate', () => {
-  const file = tmpFile('cluster.yaml', [NAMESPACE, CILIUM, CNP].join('---\n'));
+  const file = scratchFile('cluster.yaml', [NAMESPACE, CILIUM, CNP].join('---\n'));
 
   test('validate: exit 2, the object named with file and line', async () => {
     const r = await cli('validate', '-f', file);
@@ -35,7 +24,7 @@ describe('policies netpol cannot evaluate', () => {
   });
 
   test('verdict: exit 2 before any flow is read', async () => {
-    const flows = tmpFile('flows.jsonl', '{"src": "10.0.0.1", "dst": "10.0.0.2", "protocol": "TCP", "port": 80}\n');
+    const flows = scratchFile('flows.jsonl', '{"src": "10.0.0.1", "dst": "10.0.0.2", "protocol": "TCP", "port": 80}\n');
     const r = await cli('verdict', '-f', file, '--flows', flows);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
@@ -59,7 +48,7 @@ describe('policies netpol cannot evaluate', () => {
   });
 
   test('a NetworkPolicy-only input keeps its summary', async () => {
-    const r = await cli('validate', '-f', tmpFile('ns.yaml', NAMESPACE));
+    const r = await cli('validate', '-f', scratchFile('ns.yaml', NAMESPACE));
     expect(r.out).toBe('valid: 1 namespaces, 0 pods, 0 nodes, 0 network policies (0 warning(s))');
   });
 });

@@ -14,7 +14,7 @@ import { checkKnownFields, getObject, getString, isAbsent, type Obj, type Proble
 import type { PathSegments } from './issues.js';
 import { validateMeta, validateSelector } from './meta.js';
 import { validateCIDRField } from './cidr-field.js';
-import { boundedInteger, boundedList, enumField, exactlyOne, maxLength, requireField, uniqueItems } from './crd-schema.js';
+import { boundedInteger, boundedList, enumField, exactlyOne, maxLength, oneOf, requireField, uniqueItems } from './crd-schema.js';
 import { validatePortEntry, validateProtocolEntry } from './cluster-ports.js';
 
 type PeerField = 'namespaces' | 'pods' | 'nodes' | 'networks' | 'domainNames';
@@ -44,6 +44,16 @@ const V1ALPHA2_DOMAIN = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-
 /** v1alpha1's pattern has `A-z` for `A-Z` in two places (so `[`, `^`, `_`... may start a label); kept as the CRD has it. */
 const V1ALPHA1_DOMAIN = /^(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
 
+/** What AdminNetworkPolicy and BaselineAdminNetworkPolicy share. */
+const V1ALPHA1 = {
+  apiVersion: 'policy.networking.k8s.io/v1alpha1',
+  maxItems: 100,
+  maxPorts: 100,
+  portsField: 'ports',
+  podsNeedNamespaceSelector: true,
+  domainName: V1ALPHA1_DOMAIN,
+} as const;
+
 const DIALECTS: Readonly<Record<ClusterPolicyKind, Dialect>> = {
   ClusterNetworkPolicy: {
     apiVersion: 'policy.networking.k8s.io/v1alpha2',
@@ -56,28 +66,8 @@ const DIALECTS: Readonly<Record<ClusterPolicyKind, Dialect>> = {
     podsNeedNamespaceSelector: false,
     domainName: V1ALPHA2_DOMAIN,
   },
-  AdminNetworkPolicy: {
-    apiVersion: 'policy.networking.k8s.io/v1alpha1',
-    specFields: ['priority', 'subject', 'ingress', 'egress'],
-    maxItems: 100,
-    maxPorts: 100,
-    actions: ['Allow', 'Deny', 'Pass'],
-    portsField: 'ports',
-    egressPeers: ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'],
-    podsNeedNamespaceSelector: true,
-    domainName: V1ALPHA1_DOMAIN,
-  },
-  BaselineAdminNetworkPolicy: {
-    apiVersion: 'policy.networking.k8s.io/v1alpha1',
-    specFields: ['subject', 'ingress', 'egress'],
-    maxItems: 100,
-    maxPorts: 100,
-    actions: ['Allow', 'Deny'],
-    portsField: 'ports',
-    egressPeers: ['namespaces', 'pods', 'nodes', 'networks'],
-    podsNeedNamespaceSelector: true,
-    domainName: V1ALPHA1_DOMAIN,
-  },
+  AdminNetworkPolicy: { ...V1ALPHA1, specFields: ['priority', 'subject', 'ingress', 'egress'], actions: ['Allow', 'Deny', 'Pass'], egressPeers: ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'] },
+  BaselineAdminNetworkPolicy: { ...V1ALPHA1, specFields: ['subject', 'ingress', 'egress'], actions: ['Allow', 'Deny'], egressPeers: ['namespaces', 'pods', 'nodes', 'networks'] },
 };
 
 /** The apiVersion each cluster-scoped kind is loaded at. */
@@ -160,18 +150,8 @@ function peerOf(pr: Problems, obj: Obj, field: PeerField, path: PathSegments, d:
 }
 
 /** One `from`/`to` entry: exactly one of `fields` (MinProperties/MaxProperties = 1). */
-function validatePeer(pr: Problems, raw: unknown, path: PathSegments, fields: readonly PeerField[], d: Dialect): ClusterPeer | undefined {
-  const obj = getObject(pr, raw, path) ?? {};
-  checkKnownFields(pr, obj, path, fields);
-  const which = exactlyOne(pr, obj, path, fields);
-  let out: ClusterPeer | undefined;
-  for (const field of fields) {
-    if (isAbsent(obj[field])) continue;
-    const peer = peerOf(pr, obj, field, path, d);
-    if (field === which) out = peer;
-  }
-  return out;
-}
+const validatePeer = (pr: Problems, raw: unknown, path: PathSegments, fields: readonly PeerField[], d: Dialect): ClusterPeer | undefined =>
+  oneOf(pr, raw, path, fields, (field, obj) => peerOf(pr, obj, field, path, d));
 
 const ADDRESS_PEERS: readonly string[] = ['networks', 'nodes', 'domainNames'];
 

@@ -8,7 +8,7 @@
 import type { ClusterPort, PolicyProtocol } from '../model/types.js';
 import { checkKnownFields, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
 import type { PathSegments } from './issues.js';
-import { boundedInteger, exactlyOne, requireField } from './crd-schema.js';
+import { boundedInteger, oneOf, requireField } from './crd-schema.js';
 import { portName } from './syntax.js';
 
 const PROTOCOLS: readonly PolicyProtocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -41,40 +41,23 @@ function namedPort(pr: Problems, v: unknown, path: PathSegments): ClusterPort | 
 
 /** One v1alpha2 `protocols` entry. */
 export function validateProtocolEntry(pr: Problems, raw: unknown, path: PathSegments): ClusterPort | undefined {
-  const obj = getObject(pr, raw, path) ?? {};
-  checkKnownFields(pr, obj, path, V1ALPHA2_FIELDS);
-  const which = exactlyOne(pr, obj, path, V1ALPHA2_FIELDS);
-  let out: ClusterPort | undefined;
-  // Every field set is checked, so that a second one's problems are listed too.
-  for (const field of V1ALPHA2_FIELDS) {
-    if (isAbsent(obj[field])) continue;
-    const p = [...path, field];
-    let entry: ClusterPort | undefined;
-    if (field === 'destinationNamedPort') entry = namedPort(pr, obj[field], p);
-    else {
-      const proto = getObject(pr, obj[field], p) ?? {};
-      checkKnownFields(pr, proto, p, ['destinationPort']);
-      // MinProperties=1: `tcp: {}` is refused; every port of a protocol is the range 1-65535.
-      if (exactlyOne(pr, proto, p, ['destinationPort']) === undefined) continue;
-      const dp = [...p, 'destinationPort'];
-      const dest = getObject(pr, proto['destinationPort'], dp) ?? {};
-      checkKnownFields(pr, dest, dp, ['number', 'range']);
-      const kind = exactlyOne(pr, dest, dp, ['number', 'range']);
-      const protocol = field.toUpperCase() as PolicyProtocol;
-      const number = isAbsent(dest['number']) ? undefined : boundedInteger(pr, dest['number'], [...dp, 'number'], 1, 65535, 'invalid-port');
-      let range: { start: number; end: number } | undefined;
-      if (!isAbsent(dest['range'])) {
-        const rp = [...dp, 'range'];
-        const r = getObject(pr, dest['range'], rp) ?? {};
-        checkKnownFields(pr, r, rp, ['start', 'end']);
-        range = portRange(pr, r, rp);
-      }
-      if (kind === 'number' && number !== undefined) entry = { kind: 'range', protocol, start: number, end: number };
-      else if (kind === 'range' && range) entry = { kind: 'range', protocol, ...range };
-    }
-    if (field === which) out = entry;
-  }
-  return out;
+  return oneOf(pr, raw, path, V1ALPHA2_FIELDS, (field, obj, p) => {
+    if (field === 'destinationNamedPort') return namedPort(pr, obj[field], p);
+    // MinProperties=1: `tcp: {}` is refused; every port of a protocol is the range 1-65535.
+    const protocol = field.toUpperCase() as PolicyProtocol;
+    return oneOf(pr, obj[field], p, ['destinationPort'], (_, proto, dp) =>
+      oneOf<'number' | 'range', ClusterPort>(pr, proto['destinationPort'], dp, ['number', 'range'], (kind, dest, kp) => {
+        if (kind === 'number') {
+          const n = boundedInteger(pr, dest['number'], kp, 1, 65535, 'invalid-port');
+          return n === undefined ? undefined : { kind: 'range', protocol, start: n, end: n };
+        }
+        const r = getObject(pr, dest['range'], kp) ?? {};
+        checkKnownFields(pr, r, kp, ['start', 'end']);
+        const range = portRange(pr, r, kp);
+        return range && { kind: 'range', protocol, ...range };
+      }),
+    );
+  });
 }
 
 function protocolOf(pr: Problems, obj: Obj, path: PathSegments): PolicyProtocol | undefined {
@@ -88,28 +71,16 @@ function protocolOf(pr: Problems, obj: Obj, path: PathSegments): PolicyProtocol 
 
 /** One v1alpha1 `ports` entry. */
 export function validatePortEntry(pr: Problems, raw: unknown, path: PathSegments): ClusterPort | undefined {
-  const obj = getObject(pr, raw, path) ?? {};
-  checkKnownFields(pr, obj, path, V1ALPHA1_FIELDS);
-  const which = exactlyOne(pr, obj, path, V1ALPHA1_FIELDS);
-  let out: ClusterPort | undefined;
-  for (const field of V1ALPHA1_FIELDS) {
-    if (isAbsent(obj[field])) continue;
-    const p = [...path, field];
-    let entry: ClusterPort | undefined;
-    if (field === 'namedPort') entry = namedPort(pr, obj[field], p);
-    else {
-      const o = getObject(pr, obj[field], p) ?? {};
-      checkKnownFields(pr, o, p, field === 'portNumber' ? ['protocol', 'port'] : ['protocol', 'start', 'end']);
-      const protocol = protocolOf(pr, o, p);
-      if (field === 'portNumber') {
-        const n = port(pr, o, 'port', p);
-        if (protocol && n !== undefined) entry = { kind: 'range', protocol, start: n, end: n };
-      } else {
-        const range = portRange(pr, o, p);
-        if (protocol && range) entry = { kind: 'range', protocol, ...range };
-      }
+  return oneOf(pr, raw, path, V1ALPHA1_FIELDS, (field, obj, p) => {
+    if (field === 'namedPort') return namedPort(pr, obj[field], p);
+    const o = getObject(pr, obj[field], p) ?? {};
+    checkKnownFields(pr, o, p, field === 'portNumber' ? ['protocol', 'port'] : ['protocol', 'start', 'end']);
+    const protocol = protocolOf(pr, o, p);
+    if (field === 'portNumber') {
+      const n = port(pr, o, 'port', p);
+      return protocol && n !== undefined ? { kind: 'range', protocol, start: n, end: n } : undefined;
     }
-    if (field === which) out = entry;
-  }
-  return out;
+    const range = portRange(pr, o, p);
+    return protocol && range ? { kind: 'range', protocol, ...range } : undefined;
+  });
 }

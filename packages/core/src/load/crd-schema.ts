@@ -4,7 +4,7 @@
  * worded as the API server words them, for the cluster-scoped policy kinds. Null values count
  * as absent: the API server prunes them from custom resources before validating.
  */
-import { getArray, getInteger, getString, isAbsent, type Obj, type Problems } from './fields.js';
+import { checkKnownFields, getArray, getInteger, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
 import type { IssueCode, PathSegments } from './issues.js';
 
 /** `obj[key]` is required: reports it when absent (or null) and says whether it is there. */
@@ -62,6 +62,24 @@ export function exactlyOne(pr: Problems, obj: Obj, path: PathSegments, fields: r
   if (set.length === 0) pr.invalid('one-of-required', undefined, path, 0, `should have at least 1 properties: ${which}`);
   else if (set.length > 1) pr.invalid('one-of-conflict', undefined, path, set.length, `should have at most 1 properties (${set.join(', ')} are set): ${which}`);
   return set.length === 1 ? set[0] : undefined;
+}
+
+/**
+ * An object of which exactly one of `fields` is set (MinProperties = MaxProperties = 1, other
+ * fields unknown): `each` reads every field that is set, so that a second one's problems are
+ * listed too, and the value read from the one set is returned.
+ */
+export function oneOf<F extends string, T>(pr: Problems, raw: unknown, path: PathSegments, fields: readonly F[], each: (field: F, obj: Obj, path: PathSegments) => T | undefined): T | undefined {
+  const obj = getObject(pr, raw, path) ?? {};
+  checkKnownFields(pr, obj, path, fields);
+  const which = exactlyOne(pr, obj, path, fields);
+  let out: T | undefined;
+  for (const field of fields) {
+    if (isAbsent(obj[field])) continue;
+    const value = each(field, obj, [...path, field]);
+    if (field === which) out = value;
+  }
+  return out;
 }
 
 /** `x-kubernetes-list-type: set`: an item written twice is a Duplicate value. */
