@@ -4,17 +4,24 @@
  * rule's terms), then checked against the kernel's own answer for the same flow, direction by
  * direction, so a trace can never silently disagree with the datapath. compile()'s provenance
  * and the live compiler's both fit `ImageProvenance`.
+ *
+ * The Admin and Baseline tiers are answered by model/cluster-tier.ts over the provenance's
+ * cluster-scoped policies (the rule that decided, every Pass, the ties), and checked against the
+ * kernel's tier cells like the NetworkPolicy rules are against its matrices: a disagreement is
+ * an internal error, never an explanation.
  */
 import { IMAGE_FLAGS, HEADER } from '../compile/layout.js';
 import { namedKey, type NamedPorts } from '../compile/pod-identity.js';
 import { formatIP, unmapIPv4, type IPAddress } from '../ip/address.js';
 import type { Kernel } from '../kernels/js-kernel.js';
+import type { ClusterPeerTarget } from '../model/cluster-match.js';
+import { evaluateTier, type TierOutcome } from '../model/cluster-tier.js';
 import { decideDirection, isFlowWideStep } from '../model/decision.js';
 import { describePort } from '../model/describe.js';
 import type { DirectionExplanation, Explanation, Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { onlyIsolates, portMiss, recordRule, type NamedPortResolver, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
-import { policyKey, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyPort, type Rule } from '../model/types.js';
+import { policyKey, type ClusterPolicy, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyPort, type Rule, type Tier } from '../model/types.js';
 import { decodeVerdict, DECISIONS } from '../compile/verdict.js';
 import { portArgument } from './image-dataplane.js';
 
@@ -44,6 +51,21 @@ export interface ImageProvenance {
    * own terms against the classes port by port.
    */
   portAdmits?(port: PolicyPort, owner: NamedPorts | undefined, pc: number): boolean;
+  /** The cluster-scoped side of the image; absent: it was compiled without cluster-scoped policies. */
+  readonly tiers?: ImageTiers;
+}
+
+/** What explain reads to answer the Admin and Baseline tiers of an image. */
+export interface ImageTiers {
+  /** The cluster-scoped policies the image holds, in evaluation order (orderClusterPolicies). */
+  readonly policies: readonly ClusterPolicy[];
+  /** EvaluationOptions.initContainerPorts (cluster-scoped named ports resolve with it too). */
+  readonly initContainerPorts: boolean;
+  /** The Node owning an address (its addresses, its hostNetwork pods' IPs), if any. */
+  nodeOf(ip: IPAddress): string | undefined;
+  nodeLabels(node: string): Labels;
+  /** The image's class of a destination name (Flow.dstName; 0: none, or no domainNames peer matches it). */
+  nameClass(name: string | undefined): number;
 }
 
 const ND_FIRST = 133;
@@ -57,7 +79,8 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
   const dst = mapped ? unmapIPv4(flow.dst) : flow.dst;
   const portArg = portArgument(flow);
   const established = flow.established === true;
-  const v = decodeVerdict(kernel.decide(s, d, flow.protocol, portArg, established));
+  const nameClass = prov.tiers?.nameClass(flow.dstName) ?? 0;
+  const v = decodeVerdict(kernel.decide(s, d, flow.protocol, portArg, established, nameClass));
   const special = kernel.special(s, d, flow.protocol, portArg, established);
   const pc = kernel.portClass(flow.protocol, portArg);
   const ends = [known(prov, s), known(prov, d)] as const;
@@ -74,9 +97,14 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
       isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
       localNode: () => kernel.localNode(direction, s, d),
       rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1], pc),
+      ...(prov.tiers &&
+        local.pod && {
+          admin: () => tier(prov.tiers!, 'Admin', direction, prov, { ...flow, src, dst }, local.pod!, remote, ends[1]),
+          baseline: () => tier(prov.tiers!, 'Baseline', direction, prov, { ...flow, src, dst }, local.pod!, remote, ends[1]),
+        }),
     });
     // The steps, read from provenance, must say what the kernel's tables say.
-    const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc) : kernel.ingress(s, d, pc)]!;
+    const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc, nameClass) : kernel.ingress(s, d, pc)]!;
     if (e.decision !== kernelDecision || isFlowWideStep(e.steps[e.steps.length - 1]!.step) !== special) {
       throw new Error(`internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${formatIP(src)} -> ${formatIP(dst)}`);
     }
@@ -93,6 +121,31 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
     egressDetail,
     ingressDetail,
   };
+}
+
+/** One tier for one direction, from the provenance's policies (model/cluster-tier.ts, as the reference). */
+function tier(t: ImageTiers, which: Tier, direction: Direction, prov: ImageProvenance, flow: Flow, subject: Pod, remote: EntryFacts, destination: EntryFacts): TierOutcome {
+  const address = direction === 'egress' ? flow.dst : flow.src;
+  const target: ClusterPeerTarget = {
+    address,
+    pod: remote.pod,
+    namespaceLabels: (ns) => prov.namespaceLabels(ns),
+    node: t.nodeOf(address),
+    nodeLabels: (node) => t.nodeLabels(node),
+    // Names are the destination's: only egress peers see them.
+    dstName: direction === 'egress' ? flow.dstName : undefined,
+  };
+  return evaluateTier({
+    policies: t.policies,
+    tier: which,
+    direction,
+    subject,
+    subjectNamespaceLabels: prov.namespaceLabels(subject.namespace),
+    remote: target,
+    flow,
+    dstPod: destination.pod,
+    initContainerPorts: t.initContainerPorts,
+  });
 }
 
 function known(prov: ImageProvenance, entry: number): EntryFacts {

@@ -5,18 +5,36 @@
  * readers had stays untouched. A copy is reused only when it is neither current nor pinned
  * (a snapshot, or a batch in flight on worker threads), so no reader ever sees a page of a
  * newer generation mixed into an older one. A new layout (a table outgrew its room) gets
- * fresh copies.
+ * fresh copies. A copy also holds the name classes of its generation (destination names to the
+ * classes its tier matrix has), set before it becomes current, like its bytes.
  */
 import type { MasterImage } from '../compile/live/master.js';
 import { PAGE_SHIFT } from '../compile/live/master.js';
+import type { NameClasses } from '../compile/name-classes.js';
 import { ImageDataplane } from '../dataplane/image-dataplane.js';
 import type { DataplaneOptions } from '../dataplane/image-dataplane.js';
+import type { Flow } from '../model/flow.js';
 import type { VerdictPool } from '../parallel/pool.js';
+
+/** A published copy's dataplane: destination names through the name classes of the generation it holds. */
+export class CopyDataplane extends ImageDataplane {
+  /** Set when the copy is published (never while it is current or pinned). */
+  names: NameClasses | undefined;
+
+  override nameClassOf(flow: Flow): number {
+    return this.names?.classOf(flow.dstName) ?? 0;
+  }
+
+  /** The class of a destination name in this copy's image (FlowBatch.nameClass). */
+  nameClass(name: string | undefined): number {
+    return this.names?.classOf(name) ?? 0;
+  }
+}
 
 export interface Copy {
   readonly id: number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  readonly dataplane: ImageDataplane;
+  readonly dataplane: CopyDataplane;
   readonly layout: number;
   /** The generation this copy holds now. */
   generation: number;
@@ -42,8 +60,8 @@ export class Generations {
     private readonly options: Pick<DataplaneOptions, 'native'> & { readonly pool?: VerdictPool | undefined },
   ) {}
 
-  /** Publishes the master as `generation`: a spare copy patched, or a new one. */
-  publish(generation: number): void {
+  /** Publishes the master as `generation` (its name classes `names`): a spare copy patched, or a new one. */
+  publish(generation: number, names: NameClasses): void {
     const pages = this.master.takeDirty();
     for (const c of this.copies) if (c.layout === this.master.layoutVersion) for (const p of pages) c.dirty[p] = 1;
     this.dropStale();
@@ -51,6 +69,7 @@ export class Generations {
     if (spare) this.sync(spare);
     const copy = spare ?? this.create();
     copy.generation = generation;
+    copy.dataplane.names = names;
     this.current = copy; // the switch: one assignment
   }
 
@@ -82,7 +101,7 @@ export class Generations {
       id,
       buffer,
       // Patched in place later: the native kernel reads it with per-index checks.
-      dataplane: new ImageDataplane(buffer, { native: this.options.native ?? 'auto', mutable: true }),
+      dataplane: new CopyDataplane(buffer, { native: this.options.native ?? 'auto', mutable: true }),
       layout: this.master.layoutVersion,
       generation: 0,
       dirty: new Uint8Array((bytes >>> PAGE_SHIFT) + 1),

@@ -1,12 +1,15 @@
 /**
- * A dataplane that follows changes: apply and delete Namespaces, Pods, Nodes and
- * NetworkPolicies, one by one or as a batch, validated exactly as loading validates them.
+ * A dataplane that follows changes: apply and delete Namespaces, Pods, Nodes,
+ * NetworkPolicies and the cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy,
+ * BaselineAdminNetworkPolicy), one by one or as a batch, validated exactly as loading validates them.
  * A batch is all or nothing: any invalid object rejects the whole batch with every problem
  * and the dataplane stays as it was.
  *
  * Work per change is incremental (compile/live/compiler.ts): a pod of a known identity
  * rewrites its entries and trie leaves; new label sets, policies and namespace labels
- * compute only the rows and columns they bring. A full rebuild happens only when unused
+ * compute only the rows and columns they bring; a cluster-scoped policy recomputes the tier
+ * part of the image (its rows, columns and decisions, every entry's tier fields), never the
+ * NetworkPolicy part. A full rebuild happens only when unused
  * classes outnumber used ones (after much churn), and the result says so.
  *
  * Generations (generations.ts): each accepted batch is published by bringing a spare copy
@@ -29,11 +32,11 @@ import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
-import type { Cluster, Namespace, NetworkPolicy, Node, Pod } from '../model/types.js';
+import { clusterPolicyKey, type Cluster, type ClusterPolicy, type ClusterPolicyKind, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { Generations, type Copy } from './generations.js';
 
-export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy';
+export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy' | ClusterPolicyKind;
 
 export type Change =
   /** Create or replace an object (as `kubectl apply` would store it). */
@@ -100,22 +103,44 @@ export class Generation {
   verdictBatch(batch: FlowBatch, out: Uint8Array): void {
     this.dp.verdictBatch(batch, out);
   }
+  /**
+   * The class of a destination name (Flow.dstName) in this generation's image, for
+   * FlowBatch.nameClass: 0 for no name. Classes change with the cluster-scoped policies, so
+   * a batch's classes must come from the generation that answers it.
+   */
+  nameClass(name: string | undefined): number {
+    return this.dp.nameClass(name);
+  }
   /** Ends a snapshot's pin (no-op for `current`). */
   release(): void {
     this.onRelease?.();
   }
 }
 
-type Model = Namespace | Pod | Node | NetworkPolicy;
+type Model = Namespace | Pod | Node | NetworkPolicy | ClusterPolicy;
 type Op = { readonly kind: ObjectKind; readonly key: string; readonly model?: Model; readonly object?: Record<string, unknown> };
 
-const NAMESPACED: Readonly<Record<ObjectKind, boolean>> = { Namespace: false, Node: false, Pod: true, NetworkPolicy: true };
+const NAMESPACED: Readonly<Record<ObjectKind, boolean>> = {
+  Namespace: false,
+  Node: false,
+  Pod: true,
+  NetworkPolicy: true,
+  ClusterNetworkPolicy: false,
+  AdminNetworkPolicy: false,
+  BaselineAdminNetworkPolicy: false,
+};
 
 const keyOf = (kind: string, namespace: string | undefined, name: string): string => `${kind}/${namespace ?? ''}/${name}`;
 
 function raw(value: Record<string, unknown>, index: number): RawObject {
   return { file: '<update>', document: index, value, locate: () => undefined };
 }
+
+const CLUSTER_KINDS: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+const isClusterPolicy = (kind: ObjectKind): boolean => CLUSTER_KINDS.has(kind);
+
+/** The port ranges of a cluster-scoped policy's rules: each starts a port class, and so does the port after it. */
+const clusterRanges = (p: ClusterPolicy) => [...p.ingress, ...p.egress].flatMap((r) => r.ports.flatMap((port) => (port.kind === 'range' ? [port] : [])));
 
 /** Rebuild when unused classes outnumber used ones by this factor (and there are many). */
 const GARBAGE_FACTOR = 2;
@@ -180,6 +205,15 @@ export class LiveDataplane {
   }
 
   /**
+   * The class of a destination name in the published generation's image (FlowBatch.nameClass).
+   * An apply may renumber classes: for a batch built across applies, take a `snapshot()` and
+   * use its `nameClass` and `verdictBatch`.
+   */
+  nameClass(name: string | undefined): number {
+    return this.generations.current.dataplane.nameClass(name);
+  }
+
+  /**
    * One batch spread across the pool's worker threads, against the generation current at the
    * call (pinned until every worker is done, whatever is applied meanwhile).
    */
@@ -204,6 +238,7 @@ export class LiveDataplane {
    */
   explain(flow: Flow): Explanation {
     const c = this.compiler;
+    const dp = this.generations.current.dataplane;
     const provenance: ImageProvenance = {
       ipBlockMatchesPods: this.options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods,
       entry: (e) => c.entryProvenance(e),
@@ -212,8 +247,14 @@ export class LiveDataplane {
       rule: (id) => c.rule(id),
       namespaceLabels: (ns) => c.namespaceLabels(ns),
       isNodeAddress: (ip) => c.nodeOf(ip) !== undefined,
+      tiers: {
+        policies: c.clusterPolicies,
+        initContainerPorts: c.options.initContainerPorts,
+        nodeOf: (ip) => c.nodeOf(ip),
+        nodeLabels: (node) => c.nodeLabels(node),
+        nameClass: (name) => dp.nameClass(name),
+      },
     };
-    const dp = this.generations.current.dataplane;
     const [s, d] = dp.entries(flow);
     return explainImage(dp.kernel, provenance, flow, s, d);
   }
@@ -236,7 +277,7 @@ export class LiveDataplane {
       // runs only on success) and that state is published again under the same generation
       // number: verdicts stay the previous generation's, never a half-applied batch's.
       this.rebuild();
-      this.generations.publish(this.gen);
+      this.generations.publish(this.gen, this.compiler.nameClasses());
       const code = e instanceof CapacityError ? e.code : 'apply-failed';
       return { applied: false, generation: this.gen, issues: [...issues, { code, severity: 'error', file: '<update>', path: '', message: (e as Error).message }] };
     }
@@ -264,6 +305,8 @@ export class LiveDataplane {
         return m ? c.setPod(m as Pod) : c.deletePod(ns, name);
       case 'NetworkPolicy':
         return m ? c.setPolicy(m as NetworkPolicy) : c.deletePolicy(ns, name);
+      default:
+        return m ? c.setClusterPolicy(m as ClusterPolicy) : c.deleteClusterPolicy(clusterPolicyKey({ kind: op.kind, name }));
     }
   }
 
@@ -282,15 +325,22 @@ export class LiveDataplane {
     const of = <M extends Model>(kind: ObjectKind): M[] => ops.flatMap((op) => (op.kind === kind && op.model ? [op.model as M] : []));
     const policies = of<NetworkPolicy>('NetworkPolicy');
     const pods = of<Pod>('Pod');
-    if (classes.count + 2 * portCount(policies, pods) <= LIMITS.portClasses) return undefined; // cannot reach it
+    const clusterPorts = ops.reduce((n, op) => n + (op.model && isClusterPolicy(op.kind) ? clusterRanges(op.model as ClusterPolicy).length : 0), 0);
+    if (classes.count + 2 * (portCount(policies, pods) + clusterPorts) <= LIMITS.portClasses) return undefined; // cannot reach it
     const counter = new PortClassCounter(classes.count, classes.isCut);
     for (const op of ops) {
       if (op.kind === 'NetworkPolicy' && op.model) counter.addPolicy(op.model as NetworkPolicy);
       else if (op.kind === 'Pod' && op.model) counter.addPod(op.model as Pod);
-      else continue;
+      else if (isClusterPolicy(op.kind) && op.model) {
+        for (const p of clusterRanges(op.model as ClusterPolicy)) {
+          counter.add(p.protocol, p.start);
+          counter.add(p.protocol, p.end + 1);
+        }
+      } else continue;
       if (counter.count > LIMITS.portClasses) {
-        const m = op.model as Pod | NetworkPolicy;
-        return { code: 'capacity-exceeded', severity: 'error', file: '<update>', object: `${op.kind} ${m.namespace}/${m.name}`, path: 'spec', message: portClassMessage(counter.count) };
+        const m = op.model as Pod | NetworkPolicy | ClusterPolicy;
+        const object = 'namespace' in m ? `${op.kind} ${m.namespace}/${m.name}` : `${op.kind} ${m.name}`;
+        return { code: 'capacity-exceeded', severity: 'error', file: '<update>', object, path: 'spec', message: portClassMessage(counter.count) };
       }
     }
     return undefined;
@@ -298,17 +348,18 @@ export class LiveDataplane {
 
   private publish(): void {
     this.gen++;
-    this.generations.publish(this.gen);
+    this.generations.publish(this.gen, this.compiler.nameClasses());
   }
 
   private modelCluster(): Cluster {
-    const out = { namespaces: [] as Namespace[], pods: [] as Pod[], nodes: [] as Node[], policies: [] as NetworkPolicy[] };
+    const out = { namespaces: [] as Namespace[], pods: [] as Pod[], nodes: [] as Node[], policies: [] as NetworkPolicy[], clusterPolicies: [] as ClusterPolicy[] };
     for (const [key, m] of this.models) {
       const kind = key.slice(0, key.indexOf('/'));
       if (kind === 'Namespace') out.namespaces.push(m as Namespace);
       else if (kind === 'Pod') out.pods.push(m as Pod);
       else if (kind === 'Node') out.nodes.push(m as Node);
-      else out.policies.push(m as NetworkPolicy);
+      else if (kind === 'NetworkPolicy') out.policies.push(m as NetworkPolicy);
+      else out.clusterPolicies.push(m as ClusterPolicy);
     }
     return out;
   }
@@ -357,7 +408,7 @@ export class LiveDataplane {
       if (!c || own.some((i) => i.severity === 'error')) return;
       if (!copy) return;
       const kind = copy['kind'] as ObjectKind;
-      const model = kind === 'Namespace' ? c.namespaces[0] : kind === 'Pod' ? c.pods[0] : kind === 'Node' ? c.nodes[0] : c.policies[0];
+      const model = kind === 'Namespace' ? c.namespaces[0] : kind === 'Pod' ? c.pods[0] : kind === 'Node' ? c.nodes[0] : kind === 'NetworkPolicy' ? c.policies[0] : c.clusterPolicies?.[0];
       if (!model) return; // a kind that evaluation does not use: skipped
       const ns = 'namespace' in model && kind !== 'Namespace' ? (model as { namespace: string }).namespace : undefined;
       // Store the object with its namespace filled in, so later loads place it the same way.

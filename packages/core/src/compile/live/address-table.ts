@@ -17,6 +17,7 @@ import { EntryWriter } from './entry-writer.js';
 import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
 import type { MasterImage } from './master.js';
 import { NO_PEERS, type Host, type Identity, type Region } from './state.js';
+import type { LiveTiers } from './tiers.js';
 import { initTrie, insertPrefix, removePrefix, type TrieStore } from './trie.js';
 
 /** What explain needs about one entry (the live counterpart of compile()'s Provenance entries). */
@@ -60,8 +61,9 @@ export class AddressTable {
     classes: Record<Direction, DirectionClasses>,
     /** All peers by id (the rule table's list, which grows). */
     peers: readonly PeerInfo[],
+    tiers: LiveTiers,
   ) {
-    this.writer = new EntryWriter(master, classes, peers);
+    this.writer = new EntryWriter(master, classes, peers, tiers);
     initTrie(master.trie4, 0);
     initTrie(master.trie6, 0);
     initTrie(this.regionTries[4], 0);
@@ -152,17 +154,7 @@ export class AddressTable {
     }
     if (blocks.length === 0) return;
     this.ipIndex = new IPBlockIndex(this.ipBlockPeers);
-    for (const f of [4, 6] as const) {
-      for (const c of this.ipIndex.prefixes[f]) {
-        const key = `${f}/${c.base}/${c.prefix}`;
-        if (this.regions.has(key)) continue;
-        const region: Region = { cidr: c, words: addressWords(c.base, f), entry: this.allocEntry(c.prefix) };
-        this.entryOwner[region.entry] = region;
-        this.regions.set(key, region);
-        insertPrefix(f === 4 ? this.master.trie4 : this.master.trie6, region.words, c.prefix, region.entry, this.lengthOf);
-        insertPrefix(this.regionTries[f], region.words, c.prefix, region.entry, this.lengthOf);
-      }
-    }
+    for (const f of [4, 6] as const) for (const c of this.ipIndex.prefixes[f]) this.addRegion(c);
     // Only addresses inside a new block can change (a region or host outside it, or around
     // it, is not contained by the new peer). IPv4 as number ranges: bigint tests per host
     // were most of a policy add's time.
@@ -173,6 +165,40 @@ export class AddressTable {
     for (const r of this.regions.values()) if (inside(r.cidr.family, r.words, { family: r.cidr.family, value: r.cidr.base })) this.stale.add(r);
     if (!this.options.ipBlockMatchesPods) return;
     for (const h of this.hosts.values()) if (inside(h.ip.family, h.words, h.ip)) this.stale.add(h);
+  }
+
+  /** A prefix's own entry and trie leaves, unless it has them already; returns it. */
+  private addRegion(c: CIDR): Region {
+    const key = `${c.family}/${c.base}/${c.prefix}`;
+    const known = this.regions.get(key);
+    if (known) return known;
+    const region: Region = { cidr: c, words: addressWords(c.base, c.family), entry: this.allocEntry(c.prefix) };
+    this.entryOwner[region.entry] = region;
+    this.regions.set(key, region);
+    insertPrefix(c.family === 4 ? this.master.trie4 : this.master.trie6, region.words, c.prefix, region.entry, this.lengthOf);
+    insertPrefix(this.regionTries[c.family], region.words, c.prefix, region.entry, this.lengthOf);
+    return region;
+  }
+
+  /**
+   * Cluster-scoped `networks` CIDRs: a region each, as ipBlocks have (what the NetworkPolicy
+   * part says of a region is the ipBlocks containing it, so a new region only splits an old one).
+   * The caller marks every entry stale (the tier part was recomputed).
+   */
+  networksAdded(cidrs: readonly CIDR[]): void {
+    for (const c of cidrs) this.addRegion(c);
+  }
+
+  /** Every entry is written again at the next commit (the tier part was recomputed). */
+  markAllStale(): void {
+    this.stale.add('default');
+    for (const h of this.hosts.values()) this.stale.add(h);
+    for (const r of this.regions.values()) this.stale.add(r);
+  }
+
+  /** The addresses of a node are written again (its labels changed). */
+  nodeChanged(name: string): void {
+    for (const h of this.hosts.values()) if (h.node === name) this.stale.add(h);
   }
 
   // ---- entries
@@ -203,8 +229,8 @@ export class AddressTable {
   /** Finishes a batch: classifies what changed and rewrites the IPv6 host table if needed. */
   commit(): void {
     for (const s of this.stale) {
-      if (s === 'default') this.writer.region(0, NO_PEERS);
-      else if ('cidr' in s) this.writer.region(s.entry, this.ipPeersOf(s));
+      if (s === 'default') this.writer.region(0, NO_PEERS, undefined);
+      else if ('cidr' in s) this.writer.region(s.entry, this.ipPeersOf(s), s.cidr);
       else this.writer.host(s, this.ipPeersOf(s));
     }
     this.stale.clear();

@@ -10,6 +10,10 @@
  *   addresses under them are classified again. Removing a policy only changes its subjects.
  * - A namespace's labels: the namespace-selector peers of the identities in it.
  * - Nodes and hostNetwork pods: the node addresses, recomputed (they are few).
+ * - Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, the
+ *   BaselineAdminNetworkPolicy): the tier part (tiers.ts) is recomputed at the commit, every
+ *   entry's tier fields with it; the NetworkPolicy part stays. Pods, namespace labels and node
+ *   labels change the tier fields of the entries they touch only.
  *
  * Rows and columns of classes nobody uses any more stay behind as garbage; `garbage()` says
  * how much, and the owner rebuilds from scratch when it dominates.
@@ -17,11 +21,13 @@
  * This class keeps the objects and routes each change; the parts it drives: rule-index.ts
  * (rule and peer ids), identity-index.ts (identities and what they match), owners.ts (who
  * owns an address), address-table.ts (entries, trie leaves, IPv6 host slots), entry-writer.ts
- * (what an entry says), classes.ts (rows and columns), ports.ts (port classes and sets).
+ * (what an entry says), classes.ts (rows and columns), ports.ts (port classes and sets),
+ * tiers.ts (the cluster-scoped tiers).
  */
 import { ipKey, type IPAddress } from '../../ip/address.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../model/options.js';
-import type { Cluster, Direction, Labels, Namespace, NetworkPolicy, Node, Pod, PolicyProtocol } from '../../model/types.js';
+import type { Cluster, ClusterPolicy, Direction, Labels, Namespace, NetworkPolicy, Node, Pod, PolicyProtocol } from '../../model/types.js';
+import type { NameClasses } from '../name-classes.js';
 import { imageFlags } from '../layout.js';
 import { addTo, deleteFrom } from '../multimap.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
@@ -34,6 +40,7 @@ import { AddressOwners } from './owners.js';
 import { LivePorts } from './ports.js';
 import { RuleIndex } from './rule-index.js';
 import type { Host, Identity, PodState, PolicyState } from './state.js';
+import { LiveTiers } from './tiers.js';
 
 export type { EntryProvenance } from './address-table.js';
 
@@ -48,6 +55,7 @@ export class LiveCompiler {
   private readonly identities: IdentityIndex;
   private readonly addresses: AddressTable;
   private readonly owners = new AddressOwners();
+  private readonly tiers: LiveTiers;
 
   // The objects, in the order a fresh load would list them.
   private readonly namespaces = new Map<string, Namespace>();
@@ -64,7 +72,15 @@ export class LiveCompiler {
     this.master = new MasterImage(imageFlags(this.options));
     this.ports = new LivePorts(this.master);
     this.classes = { egress: new DirectionClasses('egress', this.master, this.ports, this.rules), ingress: new DirectionClasses('ingress', this.master, this.ports, this.rules) };
-    this.addresses = new AddressTable(this.master, this.options, this.classes, this.rules.peers);
+    this.tiers = new LiveTiers(this.master, this.ports, {
+      namespaceLabels: (name) => this.namespaceLabels(name),
+      nodeLabels: (name) => this.nodeLabels(name),
+      recomputed: (networks) => {
+        this.addresses.networksAdded(networks);
+        this.addresses.markAllStale();
+      },
+    }, this.options.initContainerPorts);
+    this.addresses = new AddressTable(this.master, this.options, this.classes, this.rules.peers, this.tiers);
     this.identities = new IdentityIndex(this.options, {
       namespaceLabels: (name) => this.namespaceLabels(name),
       policiesIn: (namespace) => this.policiesByNs.get(namespace) ?? [],
@@ -74,6 +90,7 @@ export class LiveCompiler {
     for (const ns of cluster.namespaces) this.setNamespace(ns);
     for (const node of cluster.nodes) this.setNode(node);
     for (const p of cluster.policies) this.setPolicy(p);
+    for (const p of cluster.clusterPolicies ?? []) this.setClusterPolicy(p);
     for (const pod of cluster.pods) this.setPod(pod);
     this.commit();
     const c = this.classes;
@@ -87,6 +104,7 @@ export class LiveCompiler {
       ingressRows: c.ingress.locals.length,
       ingressCols: c.ingress.peerClasses.length,
       hosts6Slots: this.master.caps.hosts6Slots,
+      ...this.tiers.used(),
     });
     this.addresses.rewriteHosts6(); // at its new size
     this.commit();
@@ -98,11 +116,13 @@ export class LiveCompiler {
     const policies = [...this.policies.values()].map((p) => p.policy);
     // Namespaces used but not given appear with only their name label, as loading does.
     const implicit = [...new Set([...pods, ...policies].map((o) => o.namespace))].filter((n) => !this.namespaces.has(n)).sort();
+    const clusterPolicies = this.tiers.list();
     return {
       namespaces: [...this.namespaces.values(), ...implicit.map((name) => ({ name, labels: this.namespaceLabels(name) }))],
       pods,
       nodes: [...this.nodes.values()],
       policies,
+      ...(clusterPolicies.length > 0 && { clusterPolicies }),
     };
   }
 
@@ -155,16 +175,38 @@ export class LiveCompiler {
   nodeOf(ip: IPAddress): string | undefined {
     return this.owners.nodeOf(ipKey(ip));
   }
+  /** A node's labels (none for a node not given). */
+  nodeLabels(name: string): Labels {
+    return this.nodes.get(name)?.labels ?? {};
+  }
+  /** The cluster-scoped policies the image was computed from, in evaluation order. */
+  get clusterPolicies(): readonly ClusterPolicy[] {
+    return this.tiers.evaluationOrder;
+  }
+  /** Destination names to the image's name classes (replaced, never changed, when the policies change). */
+  nameClasses(): NameClasses {
+    return this.tiers.nameClasses();
+  }
 
   // ---- namespaces
 
   setNamespace(ns: Namespace): void {
     this.namespaces.set(ns.name, ns);
-    this.identities.namespaceChanged(ns.name);
+    this.namespaceChanged(ns.name);
   }
 
   deleteNamespace(name: string): void {
-    if (this.namespaces.delete(name)) this.identities.namespaceChanged(name);
+    if (this.namespaces.delete(name)) this.namespaceChanged(name);
+  }
+
+  /** Namespace selectors of peers and of cluster-scoped subjects may pick its identities differently now. */
+  private namespaceChanged(name: string): void {
+    this.identities.namespaceChanged(name);
+    if (!this.tiers.active) return;
+    for (const identity of this.identities.identitiesIn(name)) {
+      this.tiers.identityChanged(identity);
+      for (const h of identity.hosts) this.addresses.markStale(h);
+    }
   }
 
   /** A namespace's labels; only its name label when it was never given, as loading does. */
@@ -177,6 +219,9 @@ export class LiveCompiler {
   setNode(node: Node): void {
     this.nodes.set(node.name, node);
     this.nodesChanged();
+    // Its labels may have changed: the `nodes` peers its addresses match.
+    this.tiers.nodeChanged(node.name);
+    if (this.tiers.active) this.addresses.nodeChanged(node.name);
   }
 
   deleteNode(name: string): void {
@@ -271,8 +316,21 @@ export class LiveCompiler {
     this.identities.policyRemoved(state);
   }
 
-  /** Finishes a batch: classifies what changed and rewrites the IPv6 host table if needed. */
+  // ---- cluster-scoped policies
+
+  setClusterPolicy(policy: ClusterPolicy): void {
+    this.tiers.setPolicy(policy);
+  }
+
+  /** `key`: clusterPolicyKey (`cnp/name`, `anp/name`, `banp/default`). */
+  deleteClusterPolicy(key: string): void {
+    this.tiers.deletePolicy(key);
+  }
+
+  /** Finishes a batch: the tier part if a cluster-scoped policy changed, then what changed is classified and the IPv6 host table rewritten if needed. */
   commit(): void {
+    this.tiers.commit();
     this.addresses.commit();
+    this.tiers.settle();
   }
 }

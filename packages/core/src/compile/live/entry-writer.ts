@@ -1,8 +1,10 @@
 /**
- * What a live image entry says: the pod slot, the node ids and the four classes of the
- * address's identity (or none) with the ipBlock peers containing it. Entries keep reference
+ * What a live image entry says: the pod slot, the node ids, the four classes of the
+ * address's identity (or none) with the ipBlock peers containing it, and the four tier fields
+ * (tiers.ts). Entries keep reference
  * counts on the classes they use, so the compiler can tell how much of the image is garbage.
  */
+import type { CIDR } from '../../ip/cidr.js';
 import type { Direction } from '../../model/types.js';
 import { entryClassKeys } from '../entry-classes.js';
 import { ENTRY, ENTRY_STRIDE } from '../layout.js';
@@ -11,6 +13,7 @@ import type { PeerInfo } from '../rule-table.js';
 import type { DirectionClasses } from './classes.js';
 import type { MasterImage } from './master.js';
 import type { Host, Identity } from './state.js';
+import type { LiveTiers } from './tiers.js';
 
 const EMPTY: readonly number[] = new Array<number>(ENTRY_STRIDE).fill(0);
 
@@ -25,26 +28,29 @@ export class EntryWriter {
     private readonly classes: Record<Direction, DirectionClasses>,
     /** All peers by id (the rule table's list, which grows). */
     private readonly peers: readonly PeerInfo[],
+    private readonly tiers: LiveTiers,
   ) {}
 
-  /** A host's entry: its pod and nodes, and the classes of its identity with these ipBlock peers. */
+  /** A host's entry: its pod and nodes, the classes of its identity with these ipBlock peers, its tier fields. */
   host(h: Host, ipPeers: readonly number[]): void {
     const cls = this.classify(h.identity, ipPeers);
     const f = this.fields;
+    f.fill(0); // the reserved words too
     f[ENTRY.podSlot] = h.pod ? h.pod.slot : 0;
     f[ENTRY.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
     f[ENTRY.addrNode] = this.nodeIds.id(h.node);
     f.set(cls, ENTRY.egressRow);
-    f[ENTRY_STRIDE - 1] = 0; // padding
+    f.set(this.tiers.hostFields(h), ENTRY.tierEgressRow);
     this.write(h.entry, f, cls);
   }
 
-  /** A region's entry (or the default entry 0): no pod, no node, the classes of its ipBlock peers. */
-  region(entry: number, ipPeers: readonly number[]): void {
+  /** A region's entry (or the default entry 0, no `cidr`): no pod, no node, the classes of its ipBlock peers and networks. */
+  region(entry: number, ipPeers: readonly number[], cidr: CIDR | undefined): void {
     const f = this.fields;
     f.fill(0);
     const cls = this.classify(undefined, ipPeers);
     f.set(cls, ENTRY.egressRow);
+    f.set(this.tiers.regionFields(cidr), ENTRY.tierEgressRow);
     this.write(entry, f, cls);
   }
 

@@ -64,6 +64,11 @@ export class IdentityIndex {
     return identity;
   }
 
+  /** The identities of a namespace now. */
+  identitiesIn(namespace: string): Iterable<Identity> {
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
   /** Forgets an identity no address uses any more. */
   drop(identity: Identity): void {
     this.identities.delete(identity.key);

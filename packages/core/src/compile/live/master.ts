@@ -6,7 +6,7 @@
  * outgrows its room the master is laid out again, larger (`layoutVersion` changes and
  * published copies are replaced instead of patched).
  */
-import { allocateImage, sectionViews, HOST6_STRIDE, ENTRY_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
+import { allocateImage, sectionViews, HOST6_STRIDE, ENTRY_STRIDE, TIER_DECISION_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
 import { ROOT_SLOTS } from '../lpm.js';
 import type { TrieStore } from './trie.js';
 
@@ -23,6 +23,13 @@ export interface Capacities {
   readonly ingressRows: number;
   readonly ingressCols: number;
   readonly hosts6Slots: number;
+  /** Tier matrix rows and column classes; the egress matrix has `nameClasses` cells per column class. */
+  readonly tierEgressRows: number;
+  readonly tierEgressCols: number;
+  readonly tierIngressRows: number;
+  readonly tierIngressCols: number;
+  readonly nameClasses: number;
+  readonly tierDecisions: number;
 }
 
 const INITIAL: Capacities = {
@@ -36,6 +43,13 @@ const INITIAL: Capacities = {
   ingressRows: 64,
   ingressCols: 64,
   hosts6Slots: 64,
+  // Without cluster-scoped policies the tier part is one unused cell: grown when policies come.
+  tierEgressRows: 1,
+  tierEgressCols: 1,
+  tierIngressRows: 1,
+  tierIngressCols: 1,
+  nameClasses: 1,
+  tierDecisions: 1,
 };
 
 /** Room for `need`, with headroom so that growth is rare (amortised doubling). */
@@ -51,7 +65,29 @@ function countsOf(c: Capacities): Record<SectionName, number> {
     egressMatrix: c.egressRows * c.egressCols,
     ingressMatrix: c.ingressRows * c.ingressCols,
     hosts6: c.hosts6Slots * HOST6_STRIDE,
+    tierEgressMatrix: c.tierEgressRows * c.tierEgressCols * c.nameClasses,
+    tierIngressMatrix: c.tierIngressRows * c.tierIngressCols,
+    tierDecisions: c.tierDecisions * TIER_DECISION_STRIDE,
   };
+}
+
+/**
+ * The tier egress matrix into a new layout: cell (row, column, name class) by cell. Name classes
+ * the new layout has and the old did not (capacity beyond the classes compiled) answer as class
+ * 0, "no name", as the tier part writes them.
+ */
+function copyTierEgress(to: Uint16Array, from: Uint16Array, was: Capacities, caps: Capacities): void {
+  const n0 = was.nameClasses;
+  const n1 = caps.nameClasses;
+  const cols = Math.min(was.tierEgressCols, caps.tierEgressCols);
+  for (let r = 0; r < Math.min(was.tierEgressRows, caps.tierEgressRows); r++) {
+    for (let c = 0; c < cols; c++) {
+      const a = (r * was.tierEgressCols + c) * n0;
+      const b = (r * caps.tierEgressCols + c) * n1;
+      to.set(from.subarray(a, a + Math.min(n0, n1)), b);
+      if (n1 > n0) to.fill(from[a]!, b + n0, b + n1);
+    }
+  }
 }
 
 export class MasterImage {
@@ -126,6 +162,13 @@ export class MasterImage {
       ingressRows: thrice(used.ingressRows),
       ingressCols: twice(used.ingressCols),
       hosts6Slots: used.hosts6Slots,
+      // The tier part is small, and recomputed whole when a cluster-scoped policy changes.
+      tierEgressRows: more(used.tierEgressRows),
+      tierEgressCols: more(used.tierEgressCols),
+      tierIngressRows: more(used.tierIngressRows),
+      tierIngressCols: more(used.tierIngressCols),
+      nameClasses: used.nameClasses,
+      tierDecisions: twice(used.tierDecisions),
     });
   }
 
@@ -141,6 +184,12 @@ export class MasterImage {
       ingressPeerCount: caps.ingressCols,
       ingressRowCount: caps.ingressRows,
       hosts6Slots: caps.hosts6Slots,
+      tierEgressColCount: caps.tierEgressCols * caps.nameClasses,
+      tierEgressRowCount: caps.tierEgressRows,
+      tierIngressColCount: caps.tierIngressCols,
+      tierIngressRowCount: caps.tierIngressRows,
+      tierDecisionCount: caps.tierDecisions,
+      nameClassCount: caps.nameClasses,
     };
     const buffer = allocateImage(header, countsOf(caps), false) as ArrayBuffer;
     const views = sectionViews(buffer);
@@ -159,6 +208,9 @@ export class MasterImage {
       for (let s = 0; s < Math.min(was.portSets, caps.portSets); s++) copy(views.portSets, old.portSets.subarray(s * w0), s * w1, Math.min(w0, w1));
       for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++) copy(views.egressMatrix, old.egressMatrix.subarray(r * was.egressCols), r * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
       for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++) copy(views.ingressMatrix, old.ingressMatrix.subarray(r * was.ingressCols), r * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
+      copyTierEgress(views.tierEgressMatrix, old.tierEgressMatrix, was, caps);
+      for (let r = 0; r < Math.min(was.tierIngressRows, caps.tierIngressRows); r++) copy(views.tierIngressMatrix, old.tierIngressMatrix.subarray(r * was.tierIngressCols), r * caps.tierIngressCols, Math.min(was.tierIngressCols, caps.tierIngressCols));
+      copy(views.tierDecisions, old.tierDecisions);
       // hosts6 is rebuilt by its owner whenever the slot count changes (the hash depends on it).
       if (was.hosts6Slots === caps.hosts6Slots) views.hosts6.set(old.hosts6);
     }

@@ -11,6 +11,9 @@ import { PortSetTable } from '../matrix.js';
 import type { MasterImage } from './master.js';
 import { CapacityError, LIMITS } from '../../model/limits.js';
 
+/** Ports `[lo, hi]` of one protocol slot (PROTOCOL_SLOTS). */
+export type PortRange = readonly [slot: number, lo: number, hi: number];
+
 export class LivePorts {
   /** (slot << 16 | port) → class, mirrored into the image's portMap. */
   readonly map = new Uint16Array(3 * 65536);
@@ -84,20 +87,39 @@ export class LivePorts {
     const memo = info.id * 65536 + profile;
     let id = this.ruleSets.get(memo);
     if (id !== undefined) return id;
-    const bits = new Uint32Array(this.master.portSetWords);
-    const set = (c: number): void => void (bits[c >>> 5]! |= 1 << (c & 31));
-    if (info.rule.ports.length === 0) for (let c = 0; c < this.count; c++) set(c);
+    const ranges: PortRange[] = [];
     for (const p of info.rule.ports) {
       const slot = PROTOCOL_SLOTS[p.protocol];
       const r = resolvePort(p, owner);
-      const starts = this.starts[slot]!;
-      for (const [lo, hi] of 'all' in r ? [[0, 65535]] : r.ranges) {
-        set(this.map[(slot << 16) | lo!]!);
-        for (let k = upperBound(starts, lo!); k < starts.length && starts[k]! <= hi!; k++) set(this.map[(slot << 16) | starts[k]!]!);
+      for (const [lo, hi] of 'all' in r ? [[0, 65535]] : r.ranges) ranges.push([slot, lo!, hi!]);
+    }
+    this.ruleSets.set(memo, (id = this.rangeSet(info.rule.ports.length === 0 ? 'all' : ranges)));
+    return id;
+  }
+
+  /** The port set of every class in these ranges (protocol slot, first, last port), or of all classes. */
+  rangeSet(ranges: 'all' | readonly PortRange[]): number {
+    const bits = new Uint32Array(this.master.portSetWords);
+    const set = (c: number): void => void (bits[c >>> 5]! |= 1 << (c & 31));
+    if (ranges === 'all') for (let c = 0; c < this.count; c++) set(c);
+    else {
+      for (const [slot, lo, hi] of ranges) {
+        const starts = this.starts[slot]!;
+        set(this.map[(slot << 16) | lo]!);
+        for (let k = upperBound(starts, lo); k < starts.length && starts[k]! <= hi; k++) set(this.map[(slot << 16) | starts[k]!]!);
       }
     }
-    this.ruleSets.set(memo, (id = this.table.intern(bits)));
-    return id;
+    return this.table.intern(bits);
+  }
+
+  /** A port set's bits (the table's own array: read, never change it). */
+  bits(id: number): Uint32Array {
+    return this.table.sets[id]!;
+  }
+
+  /** The id of a set given as bits (as wide as the image's port-set rows). */
+  intern(bits: Uint32Array): number {
+    return this.table.intern(bits);
   }
 }
 
