@@ -295,6 +295,10 @@ describe('valid manifests load into the model', () => {
     expect(load(cnp(`egress: ${repeat(25, '{action: Deny, to: [{namespaces: {}}]}')}`)).cluster).toBeDefined();
     expect(load(anp(`egress: ${repeat(100, '{action: Deny, to: [{namespaces: {}}]}')}`)).cluster).toBeDefined();
     expect(load(cnp(`egress:\n- name: ${'n'.repeat(100)}\n  action: Deny\n  to: [{namespaces: {}}]\n  protocols: [{tcp: {destinationPort: {range: {start: 1, end: 65535}}}}]`)).cluster).toBeDefined();
+     // maxLength counts characters, not UTF-16 units: 100 emoji are 200 units.
+    const emoji = (n: number) => cnp(`egress:\n- name: "${'\u{1F512}'.repeat(n)}"\n  action: Deny\n  to: [{namespaces: {}}]`);
+    expect(load(emoji(100)).cluster).toBeDefined();
+    expectRejected(load(emoji(101)), { path: 'spec.egress[0].name', code: 'too-long' });
   });
 
   it('a network with host bits loads masked with a warning; an IPv6 one not in canonical form warns', () => {

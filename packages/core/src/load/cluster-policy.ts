@@ -130,11 +130,7 @@ function peerOf(pr: Problems, obj: Obj, field: PeerField, path: PathSegments, d:
     }
     case 'networks': {
       const networks = stringSet(pr, obj, field, path, (text, ip) => {
-        if ([...text].length > CIDR_MAX) {
-          maxLength(pr, text, ip, CIDR_MAX);
-          return undefined;
-        }
-        return validateCIDRField(pr, text, ip, false, false, true)?.cidr;
+        return maxLength(pr, text, ip, CIDR_MAX) ? validateCIDRField(pr, text, ip, false, false, true)?.cidr : undefined;
       });
       return networks && { kind: 'networks', networks };
     }
