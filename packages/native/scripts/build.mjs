@@ -1,5 +1,5 @@
-// Builds the addon from source, offline: node-gyp against the headers that ship with this Node
-// (--nodedir = the Node install prefix; nothing is downloaded), in src/, where binding.gyp
+// Builds the addon from source: node-gyp against the headers that ship with this Node
+// (--nodedir = the Node install prefix: offline, nothing is downloaded), in src/, where binding.gyp
 // lives (not at the package root: npm and pnpm treat a root binding.gyp as an install step, and
 // the published package must install without running anything). The result goes to
 // build/Release/netpol_native.node, which node-gyp-build (index.cjs) prefers over the
@@ -29,7 +29,10 @@ if (process.env.NETPOL_NATIVE === '0') {
   say('NETPOL_NATIVE=0: not building the addon');
   process.exit(0);
 }
-if (!existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) give(`no Node headers under ${nodedir}/include/node; cannot build offline`);
+// Node's own headers when this install has them (Linux and macOS installs do); otherwise
+// node-gyp fetches the headers of this Node version (Windows installs ship none).
+const headers = existsSync(join(nodedir, 'include', 'node', 'node_api.h'));
+if (!headers) say(`no Node headers under ${join(nodedir, 'include', 'node')}: node-gyp will download them`);
 
 // node-gyp: this package's own (a development dependency, in the monorepo), else the copy npm
 // ships with Node (an installed package has no development dependencies).
@@ -44,7 +47,7 @@ function findNodeGyp() {
 const gyp = findNodeGyp();
 if (!gyp) give('node-gyp is not installed (npm install --global node-gyp)');
 
-const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'], {
+const r = spawnSync(process.execPath, [gyp, 'rebuild', ...(headers ? [`--nodedir=${nodedir}`] : []), '--jobs=max'], {
   cwd: src,
   stdio: optional ? ['ignore', 'ignore', 'pipe'] : 'inherit',
   encoding: 'utf8',
