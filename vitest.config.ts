@@ -4,7 +4,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Tests exercise the TypeScript sources; the CLI tests run the built dist.
-    alias: { '@netpol/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) },
+    // The subpath first: a string alias would also rewrite '@netpol/core/internal'.
+    alias: [
+      { find: '@netpol/core/internal', replacement: fileURLToPath(new URL('./packages/core/src/internal.ts', import.meta.url)) },
+      { find: /^@netpol\/core$/, replacement: fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -24,10 +24,7 @@ import {
   readFiles,
   readText,
   ReferenceEvaluator,
-  syntheticCluster,
-  syntheticTrace,
   VerdictPool,
-  type ClusterShape,
   type CompileOptions,
   type ConntrackOptions,
   type ConntrackTimeouts,
@@ -38,8 +35,8 @@ import {
   type PacketFilterOptions,
   type PoolOptions,
   type ReadOptions,
-  type TraceShape,
 } from '@netpol/core';
+import { syntheticCluster, syntheticTrace, type ClusterShape, type TraceShape } from '@netpol/core/internal';
 import { checkOptions, closestKey } from '../../packages/core/src/model/check-options.js';
 import { EVALUATION_OPTIONS } from '../../packages/core/src/model/options.js';
 import { LOAD_OPTIONS } from '../../packages/core/src/load/load.js';

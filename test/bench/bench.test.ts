@@ -4,7 +4,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { CompiledDataplane, ReferenceEvaluator, buildLPM, lookup4 } from '@netpol/core';
+import { CompiledDataplane, ReferenceEvaluator } from '@netpol/core';
+import { buildLPM, lookup4 } from '@netpol/core/internal';
 import { describe, expect, test } from 'vitest';
 import { VerdictMismatchError, fnv1a, scenarioEngines, verifyEngines, type Engine } from '../../packages/bench/src/engines.js';
 import { benchCluster, benchTrace, cidrAddresses, cidrPrefixes, containsScan, flowAt, sliceBatch } from '../../packages/bench/src/generators.js';

@@ -4,7 +4,8 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { clusterObjects, LiveDataplane, Random } from '@netpol/core';
+import { LiveDataplane } from '@netpol/core';
+import { clusterObjects, Random } from '@netpol/core/internal';
 import { describe, expect, test } from 'vitest';
 import { VerdictMismatchError } from '../../packages/bench/src/engines.js';
 import { benchCluster } from '../../packages/bench/src/generators.js';

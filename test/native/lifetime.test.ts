@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compile, syntheticCluster } from '@netpol/core';
+import { compile } from '@netpol/core';
+import { syntheticCluster } from '@netpol/core/internal';
 import { nativeBinding } from '../../packages/core/src/native/loader.js';
 
 const root = join(import.meta.dirname, '../..');

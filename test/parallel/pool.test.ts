@@ -4,7 +4,8 @@
  * size, under concurrent calls and with two images registered; failures reject, never hang.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledDataplane, Kernel, Random, VerdictPool, compile, nativeStatus, syntheticCluster, syntheticTrace, type Cluster, type Flow, type FlowBatch, type IPAddress } from '@netpol/core';
+import { CompiledDataplane, Kernel, VerdictPool, compile, nativeStatus, type Cluster, type Flow, type FlowBatch, type IPAddress } from '@netpol/core';
+import { Random, syntheticCluster, syntheticTrace } from '@netpol/core/internal';
 import { encodeBatch } from '../helpers.js';
 
 const cluster = syntheticCluster({ pods: 400, policies: 40, dualStack: 0.5, seed: 3 });

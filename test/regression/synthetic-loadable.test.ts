@@ -1,7 +1,8 @@
 // Synthetic clusters are clusters the API server would accept: their manifests load without
 // an error (an except outside its cidr once slipped through the generator).
 import { expect, test } from 'vitest';
-import { loadText, syntheticCluster } from '@netpol/core';
+import { loadText } from '@netpol/core';
+import { syntheticCluster } from '@netpol/core/internal';
 import { clusterToYaml } from '../../packages/core/src/fuzz/to-yaml.js';
 
 test.each([

@@ -5,9 +5,10 @@
  * prefix sets plus addresses for the CIDR sub-benchmark. The same seed always gives the
  * same bytes.
  */
-import { Random, SIZES, Zipf, syntheticCluster, type ClusterShape, type Flow, type FlowBatch, type Pod, type SyntheticCluster } from '@netpol/core';
+import type { Flow, FlowBatch, Pod } from '@netpol/core';
+import { Random, SIZES, syntheticCluster, Zipf, type ClusterShape, type SyntheticCluster } from '@netpol/core/internal';
 
-export { Random, SIZES, Zipf, syntheticCluster, syntheticTrace, type ClusterShape, type SyntheticCluster } from '@netpol/core';
+export { Random, SIZES, syntheticCluster, syntheticTrace, Zipf, type ClusterShape, type SyntheticCluster } from '@netpol/core/internal';
 
 export type SizeName = keyof typeof SIZES;
 export const SIZE_NAMES = Object.keys(SIZES) as SizeName[];

@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CompiledDataplane, ReferenceEvaluator, type ClusterShape, type ImageStats, type SyntheticCluster } from '@netpol/core';
+import { CompiledDataplane, ReferenceEvaluator, type ImageStats } from '@netpol/core';
+import type { ClusterShape, SyntheticCluster } from '@netpol/core/internal';
 import { scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
 import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
 import { collectGarbage, median, timeBatch, type Spread, type TimeOptions } from './measure.js';

@@ -5,7 +5,8 @@
  * fresh compile of the final objects byte for byte over a trace. A mismatch throws
  * VerdictMismatchError (the bench exits 1).
  */
-import { CompiledDataplane, decodeVerdict, type Flow, type FlowBatch, type IPAddress, type Pod, type Random, type Verdict } from '@netpol/core';
+import { CompiledDataplane, decodeVerdict, type Flow, type FlowBatch, type IPAddress, type Pod, type Verdict } from '@netpol/core';
+import type { Random } from '@netpol/core/internal';
 import { VerdictMismatchError, describeFlow, describeVerdict, sampleIndices } from './engines.js';
 import { flowAt } from './generators.js';
 import type { ClusterModel } from './update-model.js';

@@ -4,9 +4,10 @@
  * (`podDoc` and friends, the same ones `clusterToYaml` writes); the round trip is checked
  * when the benchmark starts (loadObjects over them must give back the generator's cluster).
  */
-import { loadObjects, type Doc, type Namespace, type NetworkPolicy, type Node, type Pod, type RawObject } from '@netpol/core';
+import { loadObjects, type Namespace, type NetworkPolicy, type Node, type Pod, type RawObject } from '@netpol/core';
+import type { Doc } from '@netpol/core/internal';
 
-export { namespaceDoc, nodeDoc, podDoc, policyDoc, type Doc } from '@netpol/core';
+export { namespaceDoc, nodeDoc, podDoc, policyDoc, type Doc } from '@netpol/core/internal';
 
 /** An object as the reader would hand it over (no source text, so no line numbers). */
 export const rawObject = (value: Doc, document = 0): RawObject => ({ file: '<bench>', document, value, locate: () => undefined });

@@ -5,7 +5,8 @@
  * namespaces relabelled, policies added (the generator's next ones) and removed. Each
  * planned change names the addresses it concerns, for the correctness check.
  */
-import { Random, selectorMatches, type Change, type IPAddress, type Labels, type NetworkPolicy, type Pod } from '@netpol/core';
+import { selectorMatches, type Change, type IPAddress, type Labels, type NetworkPolicy, type Pod } from '@netpol/core';
+import { Random } from '@netpol/core/internal';
 import type { ClusterModel } from './update-model.js';
 import { namespaceDoc, podDoc, policyDoc } from './update-objects.js';
 

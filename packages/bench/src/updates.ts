@@ -12,7 +12,8 @@
  * LiveDataplane (full recompile or incremental): op counts and a time budget per kind bound
  * the run either way.
  */
-import { clusterObjects, CompiledDataplane, LiveDataplane, Random, syntheticCluster, type Cluster, type NetworkPolicy } from '@netpol/core';
+import { CompiledDataplane, LiveDataplane, type Cluster, type NetworkPolicy } from '@netpol/core';
+import { clusterObjects, Random, syntheticCluster } from '@netpol/core/internal';
 import { round } from './engines.js';
 import { benchCluster, benchTrace } from './generators.js';
 import { collectGarbage, median } from './measure.js';

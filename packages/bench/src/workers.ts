@@ -11,7 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { CompiledDataplane, VerdictPool, type ClusterShape, type FlowBatch } from '@netpol/core';
+import { CompiledDataplane, VerdictPool, type FlowBatch } from '@netpol/core';
+import type { ClusterShape } from '@netpol/core/internal';
 import { nativeUsable, round, VerdictMismatchError } from './engines.js';
 import { benchCluster, benchTrace, sliceBatch, type SizeName } from './generators.js';
 import { collectGarbage, median, sink } from './measure.js';
