@@ -1,14 +1,14 @@
 // Explanations across the cluster-scoped tiers, rendered (cli/explain-text.ts): the tier that
 // decided, the policy and rule (by name, else by index), every Pass on the way, ties; the matrix
 // marks Admin and Baseline decisions; `verdict` and `explain` JSON say which tier decided.
-import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import { connectivityMatrix, ReferenceEvaluator, type Cluster, type ClusterPolicy, type NetworkPolicy } from '@netpol/core';
 import { verdictTier } from '../../packages/core/src/analysis/matrix.js';
 import { matrixText } from '../../packages/core/src/cli/commands.js';
 import { directionText, explanationText } from '../../packages/core/src/cli/explain-text.js';
-import { run } from '../../packages/core/src/cli/run.js';
-import { flow } from '../helpers.js';
+import { flow, runCli, scratchFile } from '../helpers.js';
 import { banp, cnp, inNamespaces, namespace, namespacesPeer, netpol, networksPeer, podOf, podsPeer, rule, udp } from '../semantics/tier-fixtures.js';
 
 const WEB = '10.0.1.1';
@@ -113,11 +113,7 @@ test('matrix: A/a and B/b where an Admin or Baseline rule decided, with a legend
 });
 
 const story = (p: string) => join(import.meta.dirname, '../../examples/cluster-tiers', p);
-async function cli(...args: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: () => {} });
-  return { code, out };
-}
+const cli = runCli;
 const STORY = ['-f', story('cluster.yaml'), '-f', story('guardrails'), '--engine', 'reference', '--flows', story('guardrails/flows.jsonl')];
 
 test('netpol verdict: "decidedBy" when an Admin or Baseline rule decided, absent otherwise', async () => {
@@ -135,4 +131,39 @@ test('netpol explain: the text chain and the JSON clusterRules for the same flow
   const dns = JSON.parse(json.out[3]!);
   expect(dns.egressDetail.clusterRules).toEqual([{ tier: 'admin', policy: 'cnp/pass-dns', priority: 20, direction: 'egress', ruleIndex: 0, ruleName: 'pass-dns', action: 'Pass', peerIndex: 0, portIndex: 0 }]);
   expect(dns).not.toHaveProperty('ignoring');
+});
+
+describe('a cluster loaded with --ignore-unsupported-policies: every output says what it ignores', () => {
+  // The story plus a CiliumNetworkPolicy, in a directory of its own.
+  const dir = dirname(scratchFile('cilium.yaml', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: lockdown, namespace: prod}\nspec: {}\n'));
+  copyFileSync(story('cluster.yaml'), join(dir, 'cluster.yaml'));
+  const INPUT = ['-f', dir, '-f', story('guardrails'), '--engine', 'reference', '--ignore-unsupported-policies'];
+  const FLOW = ['--src', 'prod/web', '--dst', 'prod/api', '--port', '8080'];
+  const IGNORING = ['CiliumNetworkPolicy prod/lockdown'];
+  const LINE = `partial: ignoring 1 object(s) of policy APIs netpol cannot evaluate (${IGNORING[0]}): they may change this verdict`;
+
+  test('without the flag the object is an error and nothing is evaluated', async () => {
+    const r = await cli('verdict', ...INPUT.slice(0, -1), '--flows', story('guardrails/flows.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.out).toEqual([]);
+  });
+  test('verdict: every JSON line carries "ignoring"', async () => {
+    const r = await cli('verdict', ...INPUT, '--flows', story('guardrails/flows.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.out).toHaveLength(11);
+    for (const l of r.out) expect(JSON.parse(l).ignoring).toEqual(IGNORING);
+  });
+  test('explain: a line in the text, a field in the JSON', async () => {
+    expect((await cli('explain', ...INPUT, ...FLOW)).out.join('\n').split('\n').at(-1)).toBe(`  ${LINE}`);
+    expect(JSON.parse((await cli('explain', ...INPUT, ...FLOW, '-o', 'json')).out[0]!).ignoring).toEqual(IGNORING);
+  });
+  test('matrix: a line before the grids, a field in the JSON', async () => {
+    expect((await cli('matrix', ...INPUT)).out[0]).toBe(LINE);
+    expect(JSON.parse((await cli('matrix', ...INPUT, '-o', 'json')).out.join('\n')).ignoring).toEqual(IGNORING);
+  });
+  test('no ignored objects: no such line or field', async () => {
+    const plain = ['-f', story('cluster.yaml'), '-f', story('guardrails'), '--engine', 'reference'];
+    expect((await cli('matrix', ...plain)).out.some((l) => l.includes('ignoring'))).toBe(false);
+    expect(JSON.parse((await cli('matrix', ...plain, '-o', 'json')).out.join('\n'))).not.toHaveProperty('ignoring');
+  });
 });
