@@ -143,6 +143,8 @@ const threeProtocols = (clients: readonly [string, string, string], server: stri
 ];
 
 const scenarios: Scenario[] = [];
+/** A scenario of one step. */
+const oneStep = (name: string, step: Step): void => void scenarios.push({ name, steps: [step] });
 
 // CNPAdminTierEgressTCP and CNPAdminTierEgressNamedPort: one policy whose rule order, then
 // Pass placement, the steps change.
@@ -444,87 +446,72 @@ const scenarios: Scenario[] = [];
 }
 
 // CNPAdminTierEgressNodePeers: `nodes` peers match host-network pods' (the nodes') addresses.
-scenarios.push({
-  name: 'CNPAdminTierEgressNodePeers',
-  steps: [
-    {
-      title: 'Accept and Pass to nodes at their ports, Deny to the rest of the nodes',
-      policies: [
-        cnp('node-and-cidr-as-peers-example', 'Admin', 75, podsOf('gryffindor'), {
-          egress: [
-            to(`allow-egress-to-${HOST_PORTS[0]}-on-nodes`, 'Accept', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [tcp(HOST_PORTS[0])]),
-            to(`pass-egress-to-${HOST_PORTS[2]}-on-nodes`, 'Pass', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [udp(HOST_PORTS[2])]),
-            to('deny-egress-to-slytherin-and-nodes-and-internet', 'Deny', [podsOf('slytherin'), { nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }, { networks: ['0.0.0.0/0', '::/0'] }]),
-          ],
-        }),
+oneStep('CNPAdminTierEgressNodePeers', {
+  title: 'Accept and Pass to nodes at their ports, Deny to the rest of the nodes',
+  policies: [
+    cnp('node-and-cidr-as-peers-example', 'Admin', 75, podsOf('gryffindor'), {
+      egress: [
+        to(`allow-egress-to-${HOST_PORTS[0]}-on-nodes`, 'Accept', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [tcp(HOST_PORTS[0])]),
+        to(`pass-egress-to-${HOST_PORTS[2]}-on-nodes`, 'Pass', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [udp(HOST_PORTS[2])]),
+        to('deny-egress-to-slytherin-and-nodes-and-internet', 'Deny', [podsOf('slytherin'), { nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }, { networks: ['0.0.0.0/0', '::/0'] }]),
       ],
-      probes: [
-        ['harry-potter-1', 'centaur-1', 'TCP', HOST_PORTS[0], ALLOW],
-        ['harry-potter-1', 'centaur-1', 'UDP', HOST_PORTS[2], ALLOW],
-        ['harry-potter-1', 'centaur-1', 'TCP', HOST_PORTS[1], DENY],
-        ['harry-potter-1', 'centaur-1', 'UDP', HOST_PORTS[4], DENY],
-        ['harry-potter-1', 'centaur-1', 'SCTP', HOST_PORTS[6], DENY],
-      ],
-    },
+    }),
+  ],
+  probes: [
+    ['harry-potter-1', 'centaur-1', 'TCP', HOST_PORTS[0], ALLOW],
+    ['harry-potter-1', 'centaur-1', 'UDP', HOST_PORTS[2], ALLOW],
+    ['harry-potter-1', 'centaur-1', 'TCP', HOST_PORTS[1], DENY],
+    ['harry-potter-1', 'centaur-1', 'UDP', HOST_PORTS[4], DENY],
+    ['harry-potter-1', 'centaur-1', 'SCTP', HOST_PORTS[6], DENY],
   ],
 });
 
 // CNPAdminTierPodSelector: pod selectors in the subject and peers, alone (namespaceSelector
 // omitted: every namespace) and with a namespace selector.
-scenarios.push({
-  name: 'CNPAdminTierPodSelector',
-  steps: [
-    {
-      title: 'pod selectors in egress and ingress peers and in the subject',
-      policies: [
-        cnp('pod-selector-rules', 'Admin', 20, { pods: { podSelector: byHouse('gryffindor') } }, {
-          egress: [
-            to('deny-to-ravenclaw-pods', 'Deny', [{ pods: { podSelector: byHouse('ravenclaw') } }]),
-            to('deny-to-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
-          ],
-          ingress: [
-            from('deny-from-slytherin-pods', 'Deny', [{ pods: { podSelector: byHouse('slytherin') } }]),
-            from('deny-from-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
-          ],
-        }),
-        cnp('pod-name-subject-rules', 'Admin', 21, { pods: { namespaceSelector: byHouse('ravenclaw'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'luna-lovegood-0' } } } }, {
-          egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])],
-        }),
+oneStep('CNPAdminTierPodSelector', {
+  title: 'pod selectors in egress and ingress peers and in the subject',
+  policies: [
+    cnp('pod-selector-rules', 'Admin', 20, { pods: { podSelector: byHouse('gryffindor') } }, {
+      egress: [
+        to('deny-to-ravenclaw-pods', 'Deny', [{ pods: { podSelector: byHouse('ravenclaw') } }]),
+        to('deny-to-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
       ],
-      probes: [
-        ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, DENY],
-        ['harry-potter-0', 'cedric-diggory-0', 'TCP', 80, DENY],
-        ['harry-potter-0', 'cedric-diggory-1', 'TCP', 80, ALLOW],
-        ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
-        ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
-        ['cedric-diggory-1', 'harry-potter-0', 'TCP', 80, ALLOW],
-        ['draco-malfoy-0', 'cedric-diggory-0', 'TCP', 80, ALLOW],
-        ['luna-lovegood-0', 'draco-malfoy-0', 'TCP', 80, DENY],
-        ['luna-lovegood-1', 'draco-malfoy-0', 'TCP', 80, ALLOW],
+      ingress: [
+        from('deny-from-slytherin-pods', 'Deny', [{ pods: { podSelector: byHouse('slytherin') } }]),
+        from('deny-from-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
       ],
-    },
+    }),
+    cnp('pod-name-subject-rules', 'Admin', 21, { pods: { namespaceSelector: byHouse('ravenclaw'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'luna-lovegood-0' } } } }, {
+      egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])],
+    }),
+  ],
+  probes: [
+    ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, DENY],
+    ['harry-potter-0', 'cedric-diggory-0', 'TCP', 80, DENY],
+    ['harry-potter-0', 'cedric-diggory-1', 'TCP', 80, ALLOW],
+    ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
+    ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
+    ['cedric-diggory-1', 'harry-potter-0', 'TCP', 80, ALLOW],
+    ['draco-malfoy-0', 'cedric-diggory-0', 'TCP', 80, ALLOW],
+    ['luna-lovegood-0', 'draco-malfoy-0', 'TCP', 80, DENY],
+    ['luna-lovegood-1', 'draco-malfoy-0', 'TCP', 80, ALLOW],
   ],
 });
 
 // CNPAdminTierGressOmittedNamespaceSelector (base/admin_tier/standard-gress-omitted-namespaceselector.yaml):
 // a `pods` peer without namespaceSelector selects pods of every namespace.
-scenarios.push({
-  name: 'CNPAdminTierGressOmittedNamespaceSelector',
-  steps: [
-    {
-      title: 'pods with the house label are denied from every namespace; a pod without it is not',
-      policies: [
-        cnp('gress-omitted-namespaceselector', 'Admin', 3, { namespaces: byName('durmstrang') }, {
-          ingress: [from('deny-from-all-conformance-pods', 'Deny', [{ pods: { podSelector: { matchExpressions: [{ key: 'conformance-house', operator: 'Exists' }] } } }])],
-        }),
-      ],
-      probes: [
-        ['harry-potter-0', 'viktor-krum-0', 'TCP', 80, DENY],
-        ['draco-malfoy-1', 'viktor-krum-0', 'TCP', 8080, DENY],
-        ['viktor-krum-0', 'igor-karkaroff-0', 'TCP', 80, DENY],
-        ['igor-karkaroff-0', 'viktor-krum-0', 'TCP', 80, ALLOW],
-      ],
-    },
+oneStep('CNPAdminTierGressOmittedNamespaceSelector', {
+  title: 'pods with the house label are denied from every namespace; a pod without it is not',
+  policies: [
+    cnp('gress-omitted-namespaceselector', 'Admin', 3, { namespaces: byName('durmstrang') }, {
+      ingress: [from('deny-from-all-conformance-pods', 'Deny', [{ pods: { podSelector: { matchExpressions: [{ key: 'conformance-house', operator: 'Exists' }] } } }])],
+    }),
+  ],
+  probes: [
+    ['harry-potter-0', 'viktor-krum-0', 'TCP', 80, DENY],
+    ['draco-malfoy-1', 'viktor-krum-0', 'TCP', 8080, DENY],
+    ['viktor-krum-0', 'igor-karkaroff-0', 'TCP', 80, DENY],
+    ['igor-karkaroff-0', 'viktor-krum-0', 'TCP', 80, ALLOW],
   ],
 });
 
@@ -532,52 +519,37 @@ scenarios.push({
 // Service to be denied by an ingress Deny from its namespace. After DNAT the flow goes to a
 // backend: the other pod (denied, as upstream expects) or the pod itself, which netpol's
 // contract exempts from every tier (hairpin: a pod to its own IP), so it is allowed.
-scenarios.push({
-  name: 'CNPAdminTierHairpin',
-  steps: [
-    {
-      title: 'the Service backend that is another pod is denied; the pod itself is exempt (netpol contract)',
-      policies: [
-        cnp('hairpin-ingress-deny', 'Admin', 15, { namespaces: byName('gryffindor') }, {
-          ingress: [from('deny-gryffindor-ingress', 'Deny', [nsPeer('gryffindor')])],
-        }),
-      ],
-      probes: [
-        ['harry-potter-0', 'harry-potter-1', 'TCP', 80, DENY],
-        ['harry-potter-0', 'harry-potter-0', 'TCP', 80, ALLOW],
-      ],
-    },
+oneStep('CNPAdminTierHairpin', {
+  title: 'the Service backend that is another pod is denied; the pod itself is exempt (netpol contract)',
+  policies: [
+    cnp('hairpin-ingress-deny', 'Admin', 15, { namespaces: byName('gryffindor') }, {
+      ingress: [from('deny-gryffindor-ingress', 'Deny', [nsPeer('gryffindor')])],
+    }),
+  ],
+  probes: [
+    ['harry-potter-0', 'harry-potter-1', 'TCP', 80, DENY],
+    ['harry-potter-0', 'harry-potter-0', 'TCP', 80, ALLOW],
   ],
 });
 
 // CNPAdminTierIngressRulesEgressUnaffected / CNPAdminTierEgressRulesIngressUnaffected: a
 // policy with rules in one direction only leaves the other alone.
-scenarios.push({
-  name: 'CNPAdminTierIngressRulesEgressUnaffected',
-  steps: [
-    {
-      title: 'ingress from slytherin denied; the subject still egresses',
-      policies: [cnp('admin-ingress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { ingress: [from('deny-from-slytherin', 'Deny', [nsPeer('slytherin')])] })],
-      probes: [
-        ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
-        ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
-        ['harry-potter-0', 'cedric-diggory-0', 'TCP', 80, ALLOW],
-      ],
-    },
+oneStep('CNPAdminTierIngressRulesEgressUnaffected', {
+  title: 'ingress from slytherin denied; the subject still egresses',
+  policies: [cnp('admin-ingress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { ingress: [from('deny-from-slytherin', 'Deny', [nsPeer('slytherin')])] })],
+  probes: [
+    ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
+    ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
+    ['harry-potter-0', 'cedric-diggory-0', 'TCP', 80, ALLOW],
   ],
 });
-scenarios.push({
-  name: 'CNPAdminTierEgressRulesIngressUnaffected',
-  steps: [
-    {
-      title: 'egress to slytherin denied; the subject is still reachable',
-      policies: [cnp('admin-egress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])] })],
-      probes: [
-        ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
-        ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
-        ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, ALLOW],
-      ],
-    },
+oneStep('CNPAdminTierEgressRulesIngressUnaffected', {
+  title: 'egress to slytherin denied; the subject is still reachable',
+  policies: [cnp('admin-egress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])] })],
+  probes: [
+    ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
+    ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
+    ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, ALLOW],
   ],
 });
 
@@ -692,15 +664,10 @@ for (const tier of ['Admin', 'Baseline'] as const) {
 }
 
 // CNPBaselineTierEgressInlineCIDRPeers: as the Admin one, in the Baseline tier.
-scenarios.push({
-  name: 'CNPBaselineTierEgressInlineCIDRPeers',
-  steps: [
-    {
-      title: 'deny to 0.0.0.0/0 reaches pods; the slytherin Accept comes first',
-      policies: [cnp('default', 'Baseline', 10, podsOf('gryffindor'), { egress: [to('allow-egress-to-slytherin', 'Accept', [podsOf('slytherin')]), to('deny-egress-to-internet', 'Deny', [{ networks: ['0.0.0.0/0', '::/0'] }])] })],
-      probes: [...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'luna-lovegood-0', [80, 53, 9003], DENY), ...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'draco-malfoy-0', [80, 53, 9003], ALLOW)],
-    },
-  ],
+oneStep('CNPBaselineTierEgressInlineCIDRPeers', {
+  title: 'deny to 0.0.0.0/0 reaches pods; the slytherin Accept comes first',
+  policies: [cnp('default', 'Baseline', 10, podsOf('gryffindor'), { egress: [to('allow-egress-to-slytherin', 'Accept', [podsOf('slytherin')]), to('deny-egress-to-internet', 'Deny', [{ networks: ['0.0.0.0/0', '::/0'] }])] })],
+  probes: [...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'luna-lovegood-0', [80, 53, 9003], DENY), ...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'draco-malfoy-0', [80, 53, 9003], ALLOW)],
 });
 
 // ------------------------------------------------------------------------------------------
