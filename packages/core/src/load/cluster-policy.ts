@@ -14,7 +14,7 @@ import { checkKnownFields, getObject, getString, isAbsent, type Obj, type Proble
 import type { PathSegments } from './issues.js';
 import { validateMeta, validateSelector } from './meta.js';
 import { validateCIDRField } from './cidr-field.js';
-import { boundedInteger, boundedList, enumField, exactlyOne, maxLength, oneOf, requireField, uniqueItems } from './crd-schema.js';
+import { boundedInteger, boundedList, enumField, maxLength, oneOf, requireField, uniqueItems } from './crd-schema.js';
 import { validatePortEntry, validateProtocolEntry } from './cluster-ports.js';
 
 type PeerField = 'namespaces' | 'pods' | 'nodes' | 'networks' | 'domainNames';
@@ -91,16 +91,9 @@ function namespacedPod(pr: Problems, raw: unknown, path: PathSegments, d: Dialec
   return hasNamespaces && hasPods ? { namespaceSelector, podSelector } : undefined;
 }
 
-function validateSubject(pr: Problems, raw: unknown, path: PathSegments, d: Dialect): ClusterSubject | undefined {
-  const obj = getObject(pr, raw, path) ?? {};
-  checkKnownFields(pr, obj, path, ['namespaces', 'pods']);
-  const which = exactlyOne(pr, obj, path, ['namespaces', 'pods']);
-  const namespaces = validateSelector(pr, obj['namespaces'], [...path, 'namespaces']);
-  const pods = isAbsent(obj['pods']) ? undefined : namespacedPod(pr, obj['pods'], [...path, 'pods'], d);
-  if (which === 'namespaces' && namespaces) return { kind: 'namespaces', namespaceSelector: namespaces };
-  if (which === 'pods' && pods) return { kind: 'pods', ...pods };
-  return undefined;
-}
+/** A subject has an ingress peer's shape: exactly one of namespaces, pods. */
+const validateSubject = (pr: Problems, raw: unknown, path: PathSegments, d: Dialect): ClusterSubject | undefined =>
+  validatePeer(pr, raw, path, INGRESS_PEERS, d) as ClusterSubject | undefined;
 
 /** A `networks` or `domainNames` list: 1-25 strings, a set, each checked by `item`. */
 function stringSet<T>(pr: Problems, obj: Obj, key: string, path: PathSegments, item: (text: string, path: PathSegments) => T | undefined): T[] | undefined {
@@ -174,7 +167,7 @@ function validateRule(pr: Problems, raw: unknown, path: PathSegments, direction:
       const peers = ADDRESS_PEERS.filter((f) => fields.includes(f as PeerField)).join('/');
       pr.invalid('named-port-with-address-peer', undefined, path, 'object', `${peers} peer cannot be set with namedPorts since there are no namedPorts for ${peers}`);
     }
-    if (written !== undefined && action !== 'Accept') {
+    if (written !== undefined && action !== 'Accept' && fields.includes('domainNames')) {
       peerObjects.forEach((o, k) => {
         if (!isAbsent(o['domainNames'])) pr.forbidden('domain-names-not-accept', undefined, [...path, 'to', k, 'domainNames'], `may only be used in ${d.actions[0]} rules, not ${written}: the API supports domainNames in ${d.actions[0]} rules only (the CRD does not enforce it) and implementations evaluate them nowhere else, so netpol cannot either`);
       });
