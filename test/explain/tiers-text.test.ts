@@ -68,6 +68,16 @@ test('ties: both policies and their priority, and that the order is implementati
   ]);
 });
 
+test('ties with a Pass in one tier and a decision in the other: the tied policies and both candidates', () => {
+  const p1 = cnp('p1', 'Admin', 10, PROD, { egress: [rule('Pass', [networksPeer('0.0.0.0/0')])] });
+  const p2 = cnp('p2', 'Admin', 10, PROD, { egress: [rule('Deny', [networksPeer('0.0.0.0/0')])] });
+  const b = banp(PROD, { egress: [rule('Deny', [networksPeer('0.0.0.0/0')])] });
+  expect(egressText(world([p2, b, p1]), flow(WEB, EXTERNAL, 'TCP', 80))).toEqual([
+    'egress  (prod/web): Admin pass (cnp/p1 egress[0]) → NetworkPolicy: not isolated → Baseline: DENIED by banp/default egress[0] (to[0], all traffic)',
+    '    ! cnp/p2 share a tier and priority with cnp/p1 (Admin 10) or banp/default (Baseline 1001): order implementation-defined (netpol takes them by kind, then name)',
+  ]);
+});
+
 test('NetworkPolicy-only directions read as before: no tier words', () => {
   const c = world([cnp('elsewhere', 'Admin', 1, inNamespaces({ env: 'dev' }), { egress: [rule('Deny', [namespacesPeer()])] })], [defaultDeny]);
   const e = new ReferenceEvaluator(c).explain(flow(WEB, DNS, 'UDP', 53));
