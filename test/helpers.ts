@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { loadText, ReferenceEvaluator, parseIP, type Cluster, type EvaluationOptions, type Flow, type Issue, type Verdict } from '@netpol/core';
 
 export function ip(text: string) {
@@ -70,7 +71,8 @@ export function encodeBatch(flows: readonly Flow[]) {
 }
 
 /**
- * Runs the first ```ts block under a README heading against the built package and returns
+ * Runs the first ```ts block under a README heading against the built package (its types
+ * stripped by the TypeScript compiler; test/docs/readme.test.ts type-checks them) and returns
  * what it printed and what its `console.log(...) // expected` comments say, line by line.
  */
 export function runReadmeExample(heading: string): { printed: string[]; expected: string[] } {
@@ -81,7 +83,8 @@ export function runReadmeExample(heading: string): { printed: string[]; expected
   const code = block.slice(from, block.indexOf('\n```', from));
   const dist = pathToFileURL(join(root, 'packages/core/dist/index.js')).href;
   const file = join(mkdtempSync(join(tmpdir(), 'netpol-readme-')), 'example.mjs');
-  writeFileSync(file, code.replace("'@netpol/core'", JSON.stringify(dist)));
+  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  writeFileSync(file, js.replace(/(['"])@netpol\/core\1/, JSON.stringify(dist)));
   const stdout = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });
   const expected = code
     .split('\n')

@@ -1,7 +1,13 @@
 // The README's examples run as written (against the built package) and print what their
-// comments say. A comment is the printed value, optionally followed by an explanation.
-import { expect, test } from 'vitest';
+// comments say. A comment is the printed value, optionally followed by an explanation. Every
+// ```ts block also type-checks under `strict` as a user's project would compile it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
+import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
+
+const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
 
 test.each([
   ['## Library API', 3],
@@ -12,4 +18,34 @@ test.each([
   expect(expected).toHaveLength(lines);
   expect(printed).toHaveLength(expected.length);
   printed.forEach((line, i) => expect(expected[i]!.startsWith(line), `${line} vs ${expected[i]}`).toBe(true));
+});
+
+describe('TypeScript blocks', () => {
+  test('every ```ts block of the README type-checks under strict against the built package', () => {
+    const blocks = codeBlocks(readme, 'ts');
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    expect(typecheckBlocks(blocks, 'README.md')).toEqual([]);
+  });
+
+  test('the check finds what strict rejects: an implicit any, a possibly undefined address, an unknown export', () => {
+    const bad = [
+      "import { parseIP } from '@netpol/core';\nconst brief = (r) => r;\nconst a: { family: 4 | 6 } = parseIP('10.0.0.1');\nconsole.log(brief(a));",
+      "import { notAnExport } from '@netpol/core';\nnotAnExport();",
+    ];
+    const found = typecheckBlocks(
+      bad.map((code, i) => ({ line: 10 * i + 1, code })),
+      'X.md',
+    );
+    expect(found).toHaveLength(3);
+    expect(found[0]).toMatch(/^X\.md:2:16 Parameter 'r' implicitly has an 'any' type/);
+    expect(found[1]).toMatch(/^X\.md:3:7 Type 'IPAddress \| undefined' is not assignable/);
+    expect(found[2]).toMatch(/^X\.md:11:10 Module '"@netpol\/core"' has no exported member 'notAnExport'/);
+  });
+
+  test('codeBlocks: fenced blocks of one language, with their first line', () => {
+    expect(codeBlocks('a\n```ts\nx;\ny;\n```\n```js\nz;\n```\n```ts\nw;\n```\n', 'ts')).toEqual([
+      { line: 3, code: 'x;\ny;' },
+      { line: 10, code: 'w;' },
+    ]);
+  });
 });
