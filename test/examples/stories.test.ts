@@ -1,5 +1,5 @@
 // Every flow of every example story gets the verdict the story calls for (the stories'
-// expectations were derived by hand from spec/semantics.md, not from this code).
+// expectations were derived by hand from docs/semantics.md, not from this code).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * One test per check of spec/semantics.md §3.2: a YAML policy that breaks exactly that
+ * One test per check of docs/semantics.md §3.2: a YAML policy that breaks exactly that
  * rule, deep in the object so that the Go-style path is really checked.
  * M3 (namespace required) cannot fire: like kubectl, a missing namespace takes the default.
  * M5 (name/namespace immutable) is an update-only check; a loader sees no old object, so it

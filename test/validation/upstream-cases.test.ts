@@ -1,5 +1,5 @@
 /**
- * spec/semantics.md §3.6: the invalid inputs of the upstream test files, one table row per
+ * docs/semantics.md §3.6: the invalid inputs of the upstream test files, one table row per
  * row of the spec (30 is an update, M5, and has no loader equivalent), then the inputs the
  * upstream tests accept.
  */

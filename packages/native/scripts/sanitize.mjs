@@ -12,7 +12,8 @@ import fc from 'fast-check';
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 const core = join(here, '../core/dist');
-const { compile, syntheticCluster, SIZES } = await import(join(core, 'index.js'));
+const { compile } = await import(join(core, 'index.js'));
+const { syntheticCluster, SIZES } = await import(join(core, 'internal.js'));
 const { clusterArbitrary } = await import(join(core, 'fuzz/arbitraries.js'));
 
 const dir = mkdtempSync(join(tmpdir(), 'netpol-sanitize-'));
