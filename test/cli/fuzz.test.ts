@@ -20,6 +20,8 @@ describe('netpol fuzz', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe('ok: 60 runs, 1200 flows, 0 disagreements between compiled and reference (seed 123)');
     expect(r.err).toContain('seed 123');
+    // Cluster-scoped policies are on by default.
+    expect(r.err).toContain('random clusters (up to 4 cluster-scoped policies each)');
     expect(r.err).toContain('60/60 runs');
   });
 

@@ -13,7 +13,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Flow } from '@netpol/core';
 import { flow } from '../helpers.js';
-import { describeEach, ENGINES, type Engine } from '../semantics/fixtures.js';
+import { describeEach, ENGINES } from '../semantics/fixtures.js';
 
 type Obj = Record<string, unknown>;
 type Doc = string | Obj;
@@ -673,11 +673,6 @@ oneStep('CNPBaselineTierEgressInlineCIDRPeers', {
 // ------------------------------------------------------------------------------------------
 // Running them
 
-/**
- * The engines that evaluate cluster-scoped policies. The others (the compiled image, native and
- * live) join as they gain the tiers; until then they would answer without the tiers.
- */
-const TIER_ENGINES: readonly Engine[] = ENGINES.filter((e) => e.name === 'reference');
 
 function probeFlow([client, server, protocol, port]: Probe): Flow {
   return flow(IPS.get(client)!, IPS.get(server)!, protocol, port);
@@ -696,7 +691,7 @@ describe('the base setup', () => {
   });
 });
 
-describeEach(TIER_ENGINES, 'network-policy-api conformance', (engine) => {
+describeEach(ENGINES, 'network-policy-api conformance', (engine) => {
   for (const scenario of scenarios) {
     describe(scenario.name, () => {
       scenario.steps.forEach((step, i) => {

@@ -4,12 +4,14 @@
 // same explanation — the same decision steps per direction, the same allowing rules and the
 // same rule-miss data (which peer failed and why, which port, what a named port resolved to).
 // The compiled and live explanations come from their images' provenance, each checked against
-// its own kernel. Replay a failure with FC_SEED=<seed>.
+// its own kernel. The same property runs again on clusters with cluster-scoped policies (Admin
+// and Baseline tiers, Passes, ties): the tier steps and the rules taken must agree too.
+// Replay a failure with FC_SEED=<seed>.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { CompiledDataplane, decodeVerdict, LiveDataplane, loadObjects, readText, ReferenceEvaluator, type Explanation, type Flow } from '@netpol/core';
-import { evaluationOptionsArbitrary, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { evaluationOptionsArbitrary, scenarioArbitrary, type Scenario } from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 import { runs } from '../helpers.js';
 
@@ -23,12 +25,20 @@ function attempt<T>(f: () => T): T | { error: string } {
   }
 }
 
-test('reference, compiled and live: the same verdict bytes, decision steps and rule-miss data per flow', () => {
-  let compared = 0;
-  let peerMisses = 0;
-  let portMisses = 0;
+/** What the flows compared exercised. */
+interface Counts {
+  compared: number;
+  peerMisses: number;
+  portMisses: number;
+  /** Directions an Admin or Baseline rule decided. */
+  decidedByTier: number;
+}
+
+/** The property on the scenarios `arbitrary` draws; returns what the flows exercised. */
+function parity(arbitrary: fc.Arbitrary<Scenario>): Counts {
+  const counts: Counts = { compared: 0, peerMisses: 0, portMisses: 0, decidedByTier: 0 };
   fc.assert(
-    fc.property(scenarioArbitrary(), evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
+    fc.property(arbitrary, evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
       // Every engine from the same objects: the YAML the fuzzer prints, loaded once.
       const yaml = clusterToYaml(cluster);
       const objects = readText(yaml, 'fuzz.yaml').objects;
@@ -57,18 +67,30 @@ test('reference, compiled and live: the same verdict bytes, decision steps and r
           if (!isDeepStrictEqual(v, reference.verdict(flow)) || v.allowed !== want.allowed || v.egress !== want.egress || v.ingress !== want.ingress) throw new Error(say('verdict byte'));
         }
         if (!('error' in want)) {
-          compared++;
+          counts.compared++;
           for (const m of [...want.egressDetail.rejected, ...want.ingressDetail.rejected]) {
-            if (m.peers) peerMisses++;
-            if (m.ports) portMisses++;
+            if (m.peers) counts.peerMisses++;
+            if (m.ports) counts.portMisses++;
           }
+          for (const d of [want.egress, want.ingress]) if (d.startsWith('admin') || d.startsWith('baseline')) counts.decidedByTier++;
         }
       }
     }),
     { numRuns: runs(100) },
   );
+  return counts;
+}
+
+test('reference, compiled and live: the same verdict bytes, decision steps and rule-miss data per flow', () => {
+  const counts = parity(scenarioArbitrary());
   // The clusters exercise what the test is about: flows compared, rules rejected with data.
-  expect(compared).toBeGreaterThan(300);
-  expect(peerMisses).toBeGreaterThan(20);
-  expect(portMisses).toBeGreaterThan(20);
+  expect(counts.compared).toBeGreaterThan(300);
+  expect(counts.peerMisses).toBeGreaterThan(20);
+  expect(counts.portMisses).toBeGreaterThan(20);
+});
+
+test('with cluster-scoped policies: the same verdict bytes, tier steps, Passes, deciding rules and ties per flow', () => {
+  const counts = parity(scenarioArbitrary({ maxClusterPolicies: 4 }));
+  expect(counts.compared).toBeGreaterThan(300);
+  expect(counts.decidedByTier).toBeGreaterThan(50);
 });

@@ -17,7 +17,7 @@ import { parseCli, type IO } from './commands.js';
 import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, INPUT_HELP, INPUT_OPTIONS, loadInput, positiveInt, UsageError } from './common.js';
 
 /** Cluster-scoped policies per random cluster when --tiers is not given. */
-const DEFAULT_TIERS = 0;
+const DEFAULT_TIERS = 4;
 
 export const FUZZ_HELP = `Usage: netpol fuzz [-f <file|dir>...] [--seed N] [--runs N] [--flows N] [--tiers N] [--engine compiled|native|all]
 
