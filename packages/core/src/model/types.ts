@@ -5,10 +5,17 @@
 import type { IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
 
+/** Labels of a pod, namespace or node: key → value, as in `metadata.labels` (validated keys and values). */
 export type Labels = Readonly<Record<string, string>>;
 
+/** A `matchExpressions` operator (case-sensitive, as the API spells them). */
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
+/**
+ * One `matchExpressions` term. `In`: the key is present with one of `values`; `NotIn`: the key is
+ * absent or its value is none of them; `Exists` / `DoesNotExist`: the key is present / absent
+ * (`values` empty).
+ */
 export interface SelectorRequirement {
   readonly key: string;
   readonly operator: SelectorOperator;
@@ -24,6 +31,7 @@ export interface Selector {
 /** The three protocols a NetworkPolicy port can name. */
 export type PolicyProtocol = 'TCP' | 'UDP' | 'SCTP';
 
+/** A container's declared port, what a named port in a policy resolves against. */
 export interface ContainerPort {
   readonly name?: string;
   readonly port: number;
@@ -32,14 +40,20 @@ export interface ContainerPort {
   readonly init: boolean;
 }
 
+/** A Namespace: its name and labels (what namespace selectors match). */
 export interface Namespace {
   readonly name: string;
   /** Always carries kubernetes.io/metadata.name, as the API server guarantees. */
   readonly labels: Labels;
 }
 
+/** `status.phase`. Succeeded and Failed pods take no part in policy: their IPs may be reused. */
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
+/**
+ * A Pod as policy sees it. Only pod-network pods (not `hostNetwork`) with an IP, not Succeeded or
+ * Failed, are subjects and selector peers; a hostNetwork pod's IPs are its node's.
+ */
 export interface Pod {
   readonly namespace: string;
   readonly name: string;
@@ -52,6 +66,7 @@ export interface Pod {
   readonly ports: readonly ContainerPort[];
 }
 
+/** A Node: its `InternalIP` and `ExternalIP` addresses (plus, in the index, its hostNetwork pods' IPs). */
 export interface Node {
   readonly name: string;
   readonly ips: readonly IPAddress[];
@@ -68,6 +83,7 @@ export interface PolicyPort {
   readonly endPort?: number;
 }
 
+/** An ipBlock peer: addresses inside `cidr` and inside none of `except` (each a strict subset of `cidr`). */
 export interface IPBlock {
   readonly cidr: CIDR;
   readonly except: readonly CIDR[];
@@ -87,8 +103,13 @@ export interface Rule {
   readonly peers: readonly Peer[];
 }
 
+/** A direction of traffic as the subject pod sees it: `ingress` into it, `egress` out of it. */
 export type Direction = 'ingress' | 'egress';
 
+/**
+ * A `networking.k8s.io/v1` NetworkPolicy after defaulting and validation: `podSelector` picks its
+ * subjects in `namespace`; `affects` is its defaulted `policyTypes`.
+ */
 export interface NetworkPolicy {
   readonly namespace: string;
   readonly name: string;
@@ -110,6 +131,7 @@ export type Tier = 'Admin' | 'Baseline';
 /** A cluster-scoped rule's action; v1alpha1's `Allow` is loaded as `Accept`. */
 export type ClusterAction = 'Accept' | 'Deny' | 'Pass';
 
+/** The kind a cluster-scoped policy was loaded from. */
 export type ClusterPolicyKind = 'ClusterNetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
 
 /**
@@ -146,6 +168,7 @@ export type ClusterPort =
   | { readonly kind: 'range'; readonly protocol: PolicyProtocol; readonly start: number; readonly end: number }
   | { readonly kind: 'named'; readonly name: string };
 
+/** One ingress or egress rule of a cluster-scoped policy; within a policy, the first matching rule decides. */
 export interface ClusterRule {
   /** The rule's `name`, when it has one (explanations use it, else the index). */
   readonly name?: string;
@@ -156,6 +179,10 @@ export interface ClusterRule {
   readonly ports: readonly ClusterPort[];
 }
 
+/**
+ * A cluster-scoped policy (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy)
+ * after validation, in the tier it is evaluated in (docs/cluster-policies.md).
+ */
 export interface ClusterPolicy {
   readonly kind: ClusterPolicyKind;
   readonly name: string;
@@ -178,6 +205,10 @@ export interface IgnoredObject {
   readonly name: string;
 }
 
+/**
+ * Everything an evaluation reads: what `loadFiles` and its siblings return as `cluster` when the
+ * input has no error. Plain readonly data; build one in code to evaluate without manifests.
+ */
 export interface Cluster {
   readonly namespaces: readonly Namespace[];
   readonly pods: readonly Pod[];
@@ -192,6 +223,7 @@ export interface Cluster {
   readonly ignoredObjects?: readonly IgnoredObject[];
 }
 
+/** How explanations and denials name a NetworkPolicy: `namespace/name`. */
 export const policyKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
 
 const CLUSTER_KIND_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = { ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp' };
