@@ -50,6 +50,7 @@ export function decidingTier(d: Decision): DecidingTier | null {
   return d === 'allowed' || d === 'denied' ? 'networkpolicy' : null;
 }
 
+/** Why a direction got its decision (DirectionExplanation.reason). */
 export type DecisionReason =
   | 'rule' // a rule of an isolating policy matched
   | 'no-rule-matched' // isolated and nothing matched: the deny of default isolation
@@ -62,6 +63,10 @@ export type DecisionReason =
   | 'admin-rule' // an Accept or Deny rule of an Admin-tier policy matched
   | 'baseline-rule'; // an Accept or Deny rule of a Baseline-tier policy matched
 
+/**
+ * What every engine answers for a flow: `allowed` unless a direction denies it, and each
+ * direction's decision (`not-applicable` for an end that is not a pod).
+ */
 export interface Verdict {
   readonly allowed: boolean;
   readonly egress: Decision;
@@ -177,11 +182,13 @@ export type StepKind = 'reply' | 'self' | 'icmpv6-nd' | 'endpoint' | 'admin' | '
 /** A step's answer, as kube-network-policies' Accept | Deny | Next: the first that is not 'next' decides. */
 export type StepAnswer = 'allow' | 'deny' | 'next';
 
+/** One step of a direction's evaluation and what it answered (DirectionExplanation.steps). */
 export interface Step {
   readonly step: StepKind;
   readonly answer: StepAnswer;
 }
 
+/** Why one direction (egress on the source, ingress on the destination) got its decision. */
 export interface DirectionExplanation {
   readonly direction: Direction;
   /** `namespace/name` of the pod on this direction's side, or null. */
@@ -210,6 +217,11 @@ export interface DirectionExplanation {
   readonly ties: readonly string[];
 }
 
+/**
+ * A verdict with its reasons: the flow as text (`src`/`dst` as `namespace/pod` or the address,
+ * the protocol name, the port) and, per direction, the policies, rules and steps behind the
+ * decision. The same for every engine (the compiled ones are checked against the reference).
+ */
 export interface Explanation extends Verdict {
   readonly src: string;
   readonly dst: string;
