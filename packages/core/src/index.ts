@@ -1,17 +1,17 @@
 /** @netpol/core: Kubernetes NetworkPolicy loading, validation and evaluation. */
 export { parseIP, formatIP, type IPAddress, type Family } from './ip/address.js';
-export { parseCIDR, cidrContains, formatCIDR, type CIDR } from './ip/cidr.js';
+export { parseCIDR, cidrContains, formatCIDR, type CIDR, type CIDRParse, type LegacyForms } from './ip/cidr.js';
 export type * from './model/types.js';
 export type * from './model/flow.js';
 export { selectorMatches } from './model/selector.js';
 export { ClusterIndex } from './model/cluster-index.js';
 export { PROTOCOL_NUMBERS, parseProtocol, protocolName } from './model/protocol.js';
 export { loadFiles, loadText, loadFilesOrThrow, loadTextOrThrow, loadObjects, loadClusterPolicy, type LoadOptions, type LoadResult, type ClusterPolicyLoad } from './load/load.js';
-export { readFiles, readText, type RawObject, type ReadOptions } from './load/read.js';
+export { readFiles, readText, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
-export { LoadError, formatIssue, type Issue, type IssueCode, type Severity } from './load/issues.js';
+export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type ErrorType, type PathSegments } from './load/issues.js';
 export { ReferenceEvaluator } from './reference/evaluator.js';
-export { DEFAULT_OPTIONS, type EvaluationOptions } from './model/options.js';
+export { DEFAULT_OPTIONS, type EvaluationOptions, type ResolvedOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';

@@ -76,6 +76,7 @@ export const CT = {
 
 export const CT_STATE_NAMES = ['none', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'UNREPLIED', 'REPLIED', 'FRAGMENT'] as const;
 
+/** How long an idle connection is kept, per protocol and TCP state, in seconds (defaults: DEFAULT_TIMEOUTS). */
 export interface ConntrackTimeouts {
   readonly tcpSynSent: number;
   readonly tcpSynRecv: number;
@@ -109,6 +110,7 @@ export const DEFAULT_TIMEOUTS: ConntrackTimeouts = {
   fragment: 30,
 };
 
+/** Options of a Conntrack table (and of a PacketFilter, which makes one); unknown keys throw a TypeError. */
 export interface ConntrackOptions {
   /** Most connections kept at once (default 65536); beyond it the least recently used goes. */
   readonly maxEntries?: number;
@@ -137,6 +139,7 @@ export const CONNTRACK_OPTIONS: OptionSpec<ConntrackOptions> = {
 /** Every timeout is a number of seconds: the keys are DEFAULT_TIMEOUTS'. */
 const TIMEOUT_OPTIONS = Object.fromEntries(Object.keys(DEFAULT_TIMEOUTS).map((k) => [k, 'number'])) as OptionSpec<ConntrackTimeouts>;
 
+/** Counters of a Conntrack table since it was made (Conntrack.stats()). */
 export interface ConntrackStats {
   readonly size: number;
   readonly capacity: number;
@@ -192,6 +195,14 @@ function queryReplyType(family: number, type: number): number {
   return type === 128 ? 129 : -1;
 }
 
+/**
+ * A bounded connection table (the module comment above says what is tracked and how): what lets
+ * replies of an allowed connection through without being judged again. A PacketFilter makes one,
+ * or takes one (`conntrack` option) so that connections outlive the filter.
+ *
+ * @example
+ * const filter = new PacketFilter(dataplane, { conntrack: new Conntrack({ maxEntries: 1 << 20 }) });
+ */
 export class Conntrack {
   readonly capacity: number;
   readonly timeouts: ConntrackTimeouts;
@@ -269,6 +280,7 @@ export class Conntrack {
     return this.count;
   }
 
+  /** The table's counters: connections held and room for them, inserts, evictions, expiries, bytes of the typed arrays, refusals (full chains), lookups and probes. */
   stats(): ConntrackStats {
     const bytes = [this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain, this.nodeBucket].reduce((s, a) => s + a.byteLength, 0);
     return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes, refused: this.refused, lookups: this.lookups, probes: this.probes, longestProbe: this.longestProbe };
@@ -626,6 +638,7 @@ export class Conntrack {
     return dropped;
   }
 
+  /** The connection in slot `id` as an object (addresses as 32-bit words, ports, state, expiry): for inspection, not the packet path. */
   entry(id: number): ConnectionEntry {
     const a = id * 8;
     const fam = this.tag[id]! >> FAMILY_SHIFT;

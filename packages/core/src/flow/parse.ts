@@ -10,6 +10,7 @@ import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Flow } from '../model/flow.js';
 import { hasPorts, parseProtocol, PROTOCOL_NUMBERS } from '../model/protocol.js';
 
+/** parseFlow's result: the flow, or why the record is not one (a message naming the field). */
 export type FlowParse = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly error: string };
 
 function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): IPAddress[] | string {
@@ -36,6 +37,15 @@ const DNS_NAME = /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9_]
 
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
 
+/**
+ * A flow record (a parsed JSON object: `src`, `dst`, optional `protocol`, `port`, `icmpType`,
+ * `established`, `dstName`) → a Flow, with `namespace/pod` ends resolved through `index` (an
+ * engine's `index`). Never throws: a bad record gives `{ ok: false, error }`.
+ *
+ * @example
+ * const parsed = parseFlow({ src: 'prod/web', dst: '10.0.0.7', protocol: 'TCP', port: 5432 }, dataplane.index);
+ * if (parsed.ok) console.log(dataplane.verdict(parsed.flow));
+ */
 export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
   const fail = (error: string): FlowParse => ({ ok: false, error });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('a flow must be a JSON object');

@@ -14,6 +14,7 @@ export interface LegacyForms {
   readonly hostBits: boolean;
 }
 
+/** parseCIDR's result: the CIDR and what the text had that strict validation refuses, or `ok: false`. */
 export type CIDRParse =
   /** `written` is the prefix length as written (Go's Mask.Size(), used by check B7). */
   | { readonly ok: true; readonly cidr: CIDR; readonly written: number; readonly legacy: LegacyForms }
@@ -51,6 +52,7 @@ export function parseCIDR(text: string): CIDRParse {
   return { ok: true, legacy, written: prefix, cidr: { family: ip.address.family, prefix, base: ip.address.value & maskOf(bits, prefix) } };
 }
 
+/** Whether `ip` is inside `cidr`; addresses of the other family never are. */
 export function cidrContains(cidr: CIDR, ip: IPAddress): boolean {
   if (cidr.family !== ip.family) return false;
   const shift = BigInt(bitsOf(cidr.family) - cidr.prefix);
@@ -66,4 +68,5 @@ export function isStrictSubset(inner: CIDR, outer: CIDR, innerWritten = inner.pr
   return cidrContains(outer, { family: inner.family, value: inner.base }) && outerWritten < innerWritten;
 }
 
+/** `address/prefix` text of a CIDR (its masked network address), e.g. `10.0.0.0/8`, `2001:db8::/32`. */
 export const formatCIDR = (c: CIDR): string => `${formatIP({ family: c.family, value: c.base })}/${c.prefix}`;

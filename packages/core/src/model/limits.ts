@@ -22,6 +22,7 @@ export const LIMITS = {
   imageBytes: 0xffffffff,
 } as const;
 
+/** The name of one of the image's LIMITS (CapacityError.limit). */
 export type LimitName = keyof typeof LIMITS;
 
 /** What each limit counts, for messages. */

@@ -19,8 +19,10 @@ export interface EvaluationOptions {
   readonly allowICMPv6NeighborDiscovery?: boolean;
 }
 
+/** EvaluationOptions with every choice made (DEFAULT_OPTIONS for what a caller leaves out). */
 export type ResolvedOptions = Required<EvaluationOptions>;
 
+/** The choice each engine makes for an option a caller does not set (docs/semantics.md §4 says why). */
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   ipBlockMatchesPods: true,
   allowIngressFromLocalNode: true,

@@ -7,6 +7,7 @@ const NAMES = new Map<number, ProtocolName>(
   Object.entries(PROTOCOL_NUMBERS).map(([k, v]) => [v, k as ProtocolName]),
 );
 
+/** The name of an IP protocol number (`6` → `TCP`), or the number as text for a protocol without one. */
 export const protocolName = (n: number): string => NAMES.get(n) ?? String(n);
 
 const { TCP, UDP, SCTP } = PROTOCOL_NUMBERS;

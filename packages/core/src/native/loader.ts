@@ -46,6 +46,7 @@ export interface NativeBinding {
   ): void;
 }
 
+/** Whether the native kernel (`@netpol/native`) is in use, and why (not). */
 export interface NativeStatus {
   readonly active: boolean;
   /** Why not, with what to do about it; or where it was loaded from. */
@@ -72,6 +73,16 @@ function load(): void {
   }
 }
 
+/**
+ * Whether the native kernel is loaded: `active`, and in `reason` where it was loaded from or
+ * exactly why not (disabled by `NETPOL_NATIVE=0`, not installed, no binary for this platform, a
+ * load error) with the command that fixes it. Loads the addon on the first call; never throws.
+ * Without it every engine answers the same on the JS kernel.
+ *
+ * @example
+ * const { active, reason } = nativeStatus();
+ * if (!active) console.warn(`netpol: native kernel off: ${reason}`);
+ */
 export function nativeStatus(): NativeStatus {
   load();
   return status!;

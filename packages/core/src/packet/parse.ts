@@ -30,6 +30,7 @@ export const MALFORMED_REASONS = [
   'bad-extension-header', // hop-by-hop options anywhere but first (RFC 8200 §4.1)
   'bad-l4-header', // TCP data offset < 5 or beyond the packet
 ] as const;
+/** Why a packet was refused as malformed (`PacketResult.error`); MALFORMED_REASONS lists them. */
 export type MalformedReason = Exclude<(typeof MALFORMED_REASONS)[number], 'ok'>;
 
 export const MALFORMED = {
@@ -100,6 +101,7 @@ export class ParsedPacket {
     return wordsToIP(this.family, this.src);
   }
 
+  /** The destination as a model address (allocates). */
   dstIP(): IPAddress {
     return wordsToIP(this.family, this.dst);
   }
@@ -328,6 +330,7 @@ export function hasIcmpId(family: number, type: number): boolean {
   return type === 128 || type === 129;
 }
 
+/** parsePacket's result: the parsed packet, or the reason it is malformed (with the fields parsed so far). */
 export type PacketParse = { readonly ok: true; readonly packet: ParsedPacket } | { readonly ok: false; readonly reason: MalformedReason; readonly packet: ParsedPacket };
 
 /** Parses into a new ParsedPacket: the convenient form (`parsePacketInto` is the loop form). */

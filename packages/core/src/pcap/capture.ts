@@ -31,6 +31,7 @@ export interface CaptureRecord {
   readonly error?: string;
 }
 
+/** A capture interface: its link type (LINKTYPE), snapshot length and timestamp resolution. */
 export interface CaptureInterface {
   readonly linkType: number;
   readonly snaplen: number;
@@ -41,6 +42,7 @@ export interface CaptureInterface {
   readonly fcsBytes: number;
 }
 
+/** An opened pcap or pcapng capture (openCapture): its interfaces and its records, read on demand. */
 export interface Capture {
   readonly format: 'pcap' | 'pcapng';
   readonly bigEndian: boolean;
@@ -53,9 +55,14 @@ export interface Capture {
    * many records they held cannot be known: the header that would say is the broken part.
    */
   readonly unreadBytes: number;
+  /**
+   * The records in file order, read lazily from the bytes. A record that cannot be used carries
+   * `error`; a broken file stops the iteration and says why in `problem` and `unreadBytes`.
+   */
   records(): Generator<CaptureRecord>;
 }
 
+/** openCapture's result: the capture, or why the bytes are not a pcap or pcapng capture it can read. */
 export type CaptureOpen = { readonly ok: true; readonly capture: Capture } | { readonly ok: false; readonly error: string };
 
 const PCAP_US = 0xa1b2c3d4;

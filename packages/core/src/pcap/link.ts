@@ -7,6 +7,7 @@
 
 export const LINKTYPE = { NULL: 0, ETHERNET: 1, RAW: 101, LOOP: 108, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
+/** linkPayload's result: where the IP packet starts in a frame, or why there is none. */
 export type LinkPayload =
   | { readonly ok: true; readonly offset: number }
   | { readonly ok: false; readonly reason: 'not-ip' | 'truncated-link-header' | 'unsupported-link-type'; readonly detail: string };
