@@ -113,12 +113,19 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   classes.ingressLocal.intern('', () => ({ policies: [], profileKey: '' }));
   const entries = new Interner<Provenance['entries'][number]>();
   const tierEntries: TierEntryFacts[] = [];
-  const subjectMemo = new Map<number, TierEntryFacts['subjectOf']>();
+  /** Entries of one identity on no node share their facts. */
+  const factsMemo = new Map<number, TierEntryFacts>();
   const entryFields: number[] = [];
 
   /** Classes depend only on (identity, ipBlock peers): most pods share them with their replicas. */
   const classMemo = new Map<number | string, number[]>();
-  const NO_SUBJECT = { egress: [], ingress: [] };
+  const NO_FACTS: TierEntryFacts = { subjectOf: { egress: [], ingress: [] }, node: undefined };
+  const tierFacts = (pod: Pod | undefined, identity: Identity | undefined, node: string | undefined): TierEntryFacts => {
+    if (!pod || !identity) return node === undefined ? NO_FACTS : { ...NO_FACTS, node };
+    let facts = factsMemo.get(identity.id);
+    if (!facts) factsMemo.set(identity.id, (facts = { subjectOf: tiers.subjectOf(identity.id, pod), node: undefined }));
+    return node === undefined ? facts : { ...facts, node };
+  };
   /** Classifies one region (a host address, an ipBlock or networks prefix, none: the default) into an entry id. */
   const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[], region?: CIDR): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
@@ -138,9 +145,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0, 0, 0, 0];
     const make = (): Provenance['entries'][number] => {
       for (const f of fields) entryFields.push(f);
-      let subjectOf = identity ? subjectMemo.get(identity.id) : NO_SUBJECT;
-      if (!subjectOf) subjectMemo.set(identity!.id, (subjectOf = { egress: tiers.subjectOf(pod, 'egress'), ingress: tiers.subjectOf(pod, 'ingress') }));
-      tierEntries.push({ subjectOf: pod ? subjectOf : NO_SUBJECT, node });
+      tierEntries.push(tierFacts(pod, identity, node));
       return { pod, identity, ipPeers };
     };
     // A pod's addresses never share an entry with another pod's (podSlot differs): no lookup.
@@ -297,6 +302,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     },
     options.shared === true,
   );
-  const tierProvenance: TierProvenance = { policies: tiers.policies, entries: tierEntries, nameClass: (name) => tiers.nameClass(name) };
+  const names = tiers.names; // not the whole classifier: provenance lives as long as the dataplane
+  const tierProvenance: TierProvenance = { policies: tiers.policies, entries: tierEntries, nameClass: (name) => names.classOf(name) };
   return { image, provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance } };
 }

@@ -14,7 +14,7 @@ import { CapacityError, LIMITS } from '../model/limits.js';
 import { clusterPeerMatches, clusterPortMatches, subjectSelects, type ClusterPeerTarget } from '../model/cluster-match.js';
 import type { ResolvedOptions } from '../model/options.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
-import type { ClusterPeer, ClusterPolicy, ClusterRule, Direction, Labels, PolicyProtocol, Pod } from '../model/types.js';
+import type { ClusterPeer, ClusterPolicy, ClusterRule, Direction, PolicyProtocol, Pod } from '../model/types.js';
 import type { IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
 import { IPBlockIndex } from './address-space.js';
@@ -91,8 +91,10 @@ export class TierClassifier {
   private readonly rows: Record<Direction, Interner<RowClass>> = { egress: new Interner(), ingress: new Interner() };
   private readonly cols: Record<Direction, Interner<ColClass>> = { egress: new Interner(), ingress: new Interner() };
   private readonly rowMemo = new Map<number, [number, number]>();
+  private readonly subjectMemo = new Map<number, Record<Direction, number[]>>();
+  /** Per rule: its peers' ids (target peers, domainNames peers) and whether it has an unknown peer. */
+  private readonly rulePeers = new Map<ClusterRule, { readonly peers: readonly number[]; readonly domains: readonly number[]; readonly unknown: boolean }>();
   private readonly colMemo = new Map<string, [number, number]>();
-  private readonly nodeLabels: Map<string, Labels>;
 
   constructor(
     private readonly index: ClusterIndex,
@@ -100,7 +102,6 @@ export class TierClassifier {
     private readonly options: ResolvedOptions,
   ) {
     this.policies = policies;
-    this.nodeLabels = new Map(index.cluster.nodes.map((n) => [n.name, n.labels ?? {}]));
     const cidrs: PeerInfo[] = [];
     const domains: { id: number; names: readonly string[] }[] = [];
     for (const d of DIRECTIONS) {
@@ -108,20 +109,30 @@ export class TierClassifier {
       this.cols[d].intern(colKey([], undefined, ''), () => NO_COL); // column 0: no peer matches, not a pod
       for (const p of policies) {
         for (const rule of p[d]) {
+          const ids = { peers: [] as number[], domains: [] as number[], unknown: false };
           for (const peer of rule.peers) {
-            if (peer.kind === 'unknown') continue; // matches by action, not by endpoint
+            if (peer.kind === 'unknown') {
+              ids.unknown = true; // matches by action, not by endpoint
+              continue;
+            }
             const key = peerText(peer);
             if (peer.kind === 'domainNames') {
-              if (d === 'egress' && !this.domainIds.has(key)) {
+              // domainNames peers judge the destination's name: egress only (an ingress flow has none).
+              if (d !== 'egress') continue;
+              if (!this.domainIds.has(key)) {
                 this.domainIds.set(key, domains.length);
                 domains.push({ id: domains.length, names: peer.domainNames });
               }
+              ids.domains.push(this.domainIds.get(key)!);
               continue;
             }
-            if (this.peerIds[d].has(key)) continue;
-            this.peerIds[d].set(key, this.peers[d].push(peer) - 1);
-            if (peer.kind === 'networks') for (const cidr of peer.networks) cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' });
+            if (!this.peerIds[d].has(key)) {
+              this.peerIds[d].set(key, this.peers[d].push(peer) - 1);
+              if (peer.kind === 'networks') for (const cidr of peer.networks) cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' });
+            }
+            ids.peers.push(this.peerIds[d].get(key)!);
           }
+          this.rulePeers.set(rule, ids);
         }
       }
     }
@@ -156,11 +167,6 @@ export class TierClassifier {
     }
   }
 
-  /** The name class of a destination name (0: no domainNames peer matches it). */
-  nameClass(name: string): number {
-    return this.names.classOf(name);
-  }
-
   /** [tierEgressRow, tierIngressRow, tierEgressCol, tierIngressCol] classes of an entry, before merging. */
   classify(e: TierEndpoint): number[] {
     if (!this.active) return [0, 0, 0, 0];
@@ -173,19 +179,23 @@ export class TierClassifier {
     return [rows[0], rows[1], cols[0], cols[1]];
   }
 
-  /** The policies selecting the pod as a subject with rules in `d`, in evaluation order. */
-  subjectOf(pod: Pod | undefined, d: Direction): number[] {
-    if (!pod) return [];
+  /** Per direction, the policies selecting a pod of `identity` as a subject with rules in it, in evaluation order. */
+  subjectOf(identity: number, pod: Pod): Readonly<Record<Direction, readonly number[]>> {
+    let out = this.subjectMemo.get(identity);
+    if (out) return out;
     const ns = this.index.namespaceLabels(pod.namespace);
-    const out: number[] = [];
+    out = { egress: [], ingress: [] };
     this.policies.forEach((p, i) => {
-      if (p[d].length > 0 && subjectSelects(p.subject, pod, ns)) out.push(i);
+      if (!subjectSelects(p.subject, pod, ns)) return;
+      for (const d of DIRECTIONS) if (p[d].length > 0) out[d].push(i);
     });
+    this.subjectMemo.set(identity, out);
     return out;
   }
 
   private rowClass(d: Direction, e: TierEndpoint): number {
-    const policies = this.subjectOf(e.pod, d);
+    if (!e.pod) return 0;
+    const policies = this.subjectOf(e.identity, e.pod)[d];
     if (policies.length === 0) return 0;
     const profileKey = d === 'ingress' ? e.profileKey : '';
     return this.rows[d].intern(`${policies.join(',')}|${profileKey}`, () => ({ policies, pod: e.pod, profileKey }));
@@ -211,7 +221,7 @@ export class TierClassifier {
       pod: e.pod,
       namespaceLabels: (ns) => this.index.namespaceLabels(ns),
       node: e.node,
-      nodeLabels: (n) => this.nodeLabels.get(n) ?? {},
+      nodeLabels: (n) => this.index.nodeLabels(n),
       dstName: undefined,
     };
   }
@@ -235,7 +245,7 @@ export class TierClassifier {
           cols.forEach((col, c) => {
             for (let k = 0; k < n; k++) {
               const domains = this.names.members[k]!;
-              const sets = cells.evaluate(row.policies.map((i) => this.policies[i]!), d, (rule) => this.ruleMatches(rule, d, col, domains), d === 'ingress' ? row : col).map((bits) => portSets.intern(bits));
+              const sets = cells.evaluate(row.policies.map((i) => this.policies[i]!), d, (rule) => this.ruleMatches(rule, col, domains), d === 'ingress' ? row : col).map((bits) => portSets.intern(bits));
               out[c * n + k] = decisions.intern(sets.join(','), () => sets);
             }
           });
@@ -252,16 +262,17 @@ export class TierClassifier {
   }
 
   /** Whether a rule's peers match the column (domainNames peers: the name class's). */
-  private ruleMatches(rule: ClusterRule, d: Direction, col: ColClass, domains: readonly number[]): boolean {
-    return rule.peers.some((peer) => {
-      if (peer.kind === 'unknown') return clusterPeerMatches(peer, rule.action, UNKNOWN_TARGET);
-      const key = peerText(peer);
-      if (peer.kind === 'domainNames') return d === 'egress' && domains.includes(this.domainIds.get(key)!);
-      return col.peers.has(this.peerIds[d].get(key)!);
-    });
+  private ruleMatches(rule: ClusterRule, col: ColClass, domains: readonly number[]): boolean {
+    const ids = this.rulePeers.get(rule)!;
+    return (
+      (ids.unknown && clusterPeerMatches(UNKNOWN_PEER, rule.action, UNKNOWN_TARGET)) ||
+      ids.peers.some((p) => col.peers.has(p)) ||
+      ids.domains.some((p) => domains.includes(p))
+    );
   }
 }
 
+const UNKNOWN_PEER: ClusterPeer = { kind: 'unknown' };
 /** The target an unknown peer is asked about: it matches by the rule's action alone. */
 const UNKNOWN_TARGET: ClusterPeerTarget = { address: { family: 4, value: 0n }, pod: undefined, namespaceLabels: () => ({}), node: undefined, nodeLabels: () => ({}), dstName: undefined };
 

@@ -148,40 +148,48 @@ export class Kernel {
     return this.tIn[trow * this.tInCols + this.ent[s * ENTRY_STRIDE + ENTRY.tierIngressCol]!]! * TIER_DECISION_STRIDE;
   }
 
-  /** One direction's decision: `local` is the pod judged, `remote` the other end, `k` its tier decision (× 4) or -1. */
-  private direction(local: number, remote: number, k: number, pc: number, row: number, matrix: Uint16Array, cols: number, col: number, localFlag: number): number {
-    const ent = this.ent;
+  /**
+   * One direction's decision when a cluster-scoped policy selects the local pod: `k` its tier
+   * decision (× 4), `row` its NetworkPolicy row (0: not isolated), `cell` the matrix cell's
+   * port set when isolated, `localNode` the local-node exemption applying.
+   */
+  private tiered(k: number, pc: number, row: number, localNode: boolean, cell: number): number {
     const tDec = this.tDec;
-    if (k >= 0) {
-      if (this.has(tDec[k + TIER_DECISION.adminAccept]!, pc)) return DECISION.adminAllowed;
-      if (this.has(tDec[k + TIER_DECISION.adminDeny]!, pc)) return DECISION.adminDenied;
-    }
-    if (row !== 0) {
-      const node = ent[remote * ENTRY_STRIDE + ENTRY.addrNode]!;
-      if (this.flags & localFlag && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode]) return DECISION.allowed;
-      return this.has(matrix[row * cols + col]!, pc) ? DECISION.allowed : DECISION.denied;
-    }
-    if (k >= 0) {
-      if (this.has(tDec[k + TIER_DECISION.baselineAccept]!, pc)) return DECISION.baselineAllowed;
-      if (this.has(tDec[k + TIER_DECISION.baselineDeny]!, pc)) return DECISION.baselineDenied;
-    }
+    if (this.has(tDec[k + TIER_DECISION.adminAccept]!, pc)) return DECISION.adminAllowed;
+    if (this.has(tDec[k + TIER_DECISION.adminDeny]!, pc)) return DECISION.adminDenied;
+    if (row !== 0) return localNode || this.has(cell, pc) ? DECISION.allowed : DECISION.denied;
+    if (this.has(tDec[k + TIER_DECISION.baselineAccept]!, pc)) return DECISION.baselineAllowed;
+    if (this.has(tDec[k + TIER_DECISION.baselineDeny]!, pc)) return DECISION.baselineDenied;
     return DECISION.notIsolated;
   }
 
   /** Egress decision for source entry s towards destination entry d (name class `nc`). */
   egress(s: number, d: number, pc: number, nc = 0): number {
+    const ent = this.ent;
     const es = s * ENTRY_STRIDE;
-    if (this.ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const col = this.ent[d * ENTRY_STRIDE + ENTRY.egressCol]!;
-    return this.direction(s, d, this.tierEgress(s, d, nc), pc, this.ent[es + ENTRY.egressRow]!, this.egM, this.egPeers, col, IMAGE_FLAGS.allowEgressToLocalNode);
+    if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const row = ent[es + ENTRY.egressRow]!;
+    const ed = d * ENTRY_STRIDE;
+    const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
+    const cell = row !== 0 ? this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]! : 0;
+    if (ent[es + ENTRY.tierEgressRow] !== 0) return this.tiered(this.tierEgress(s, d, nc), pc, row, localNode, cell);
+    // No cluster-scoped policy selects the pod: NetworkPolicy alone, as in image version 2.
+    if (row === 0) return DECISION.notIsolated;
+    return localNode || this.has(cell, pc) ? DECISION.allowed : DECISION.denied;
   }
 
   /** Ingress decision for destination entry d from source entry s. */
   ingress(s: number, d: number, pc: number): number {
+    const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
-    if (this.ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    const col = this.ent[s * ENTRY_STRIDE + ENTRY.ingressCol]!;
-    return this.direction(d, s, this.tierIngress(s, d), pc, this.ent[ed + ENTRY.ingressRow]!, this.inM, this.inPeers, col, IMAGE_FLAGS.allowIngressFromLocalNode);
+    if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const row = ent[ed + ENTRY.ingressRow]!;
+    const es = s * ENTRY_STRIDE;
+    const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
+    const cell = row !== 0 ? this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]! : 0;
+    if (ent[ed + ENTRY.tierIngressRow] !== 0) return this.tiered(this.tierIngress(s, d), pc, row, localNode, cell);
+    if (row === 0) return DECISION.notIsolated;
+    return localNode || this.has(cell, pc) ? DECISION.allowed : DECISION.denied;
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
