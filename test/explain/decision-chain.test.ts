@@ -3,7 +3,7 @@
 // NetworkPolicy-only chain.
 import { expect, test } from 'vitest';
 import type { ClusterRuleRef } from '@netpol/core';
-import { type TierOutcome } from '../../packages/core/src/model/cluster-tier.js';
+import type { TierOutcome } from '../../packages/core/src/model/cluster-tier.js';
 import { decideDirection, type DirectionFacts } from '../../packages/core/src/model/decision.js';
 
 const ref = (tier: 'admin' | 'baseline', action: ClusterRuleRef['action'], policy = `cnp/${tier}-${action}`): ClusterRuleRef => ({

@@ -207,7 +207,7 @@ export function matrixText(m: Matrix): string[] {
   const legend = m.decidedBy ? '; A/a allowed/denied by an Admin rule, B/b by a Baseline rule' : '';
   const lines = [`${m.port}  (rows: from, columns: to; Y allowed, . denied${legend})`];
   lines.push(`${' '.repeat(width + 4)} ${m.pods.map((_, j) => idx(j)).join(' ')}`);
-  const cell = (i: number, j: number): string => CELL[m.decidedBy?.[i]![j] ?? 'networkpolicy'][m.allowed[i]![j] ? 1 : 0];
+  const cell = (i: number, j: number): string => CELL[m.decidedBy?.[i]?.[j] ?? 'networkpolicy'][m.allowed[i]![j] ? 1 : 0];
   m.pods.forEach((p, i) => lines.push(`${idx(i)} ${p.padEnd(width)}  ${m.pods.map((_, j) => ` ${cell(i, j)}`).join(' ')}`));
   return lines;
 }
