@@ -80,9 +80,9 @@ if (binding) describe('image invariants: native and JS agree', () => {
   });
 
   test('random byte flips: refused by both with the same words, or answered alike by both kernels', () => {
-    // Name classes too: the vector cluster has one (0), so 1 is a class it does not have (0x80).
-    const batch = { ...encodeBatch(vectorFlows), nameClass: Uint16Array.from(vectorFlows, (_, i) => (i % 7 === 3 ? 1 : 0)) };
+    // Name classes too, every one the image has and the first it does not (0x80).
     const h = new Uint32Array(validImage, 0, HEADER_WORDS);
+    const batch = { ...encodeBatch(vectorFlows), nameClass: Uint16Array.from(vectorFlows, (_, i) => i % (h[HEADER.nameClassCount]! + 1)) };
     // Offsets worth flipping: the header, the sections (the lpm tries from their first chunk
     // on; the small tier sections and the entries too), anywhere. Values: small numbers,
     // counts' neighbours, any byte.

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { compile, CompiledDataplane, ImageDataplane, nativeStatus, type EvaluationOptions, type Flow } from '@netpol/core';
 import { scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { HEADER } from '../../packages/core/src/compile/layout.js';
 import { nativeBinding } from '../../packages/core/src/native/loader.js';
 import { ReferenceEvaluator } from '../../packages/core/src/reference/evaluator.js';
 import { encodeBatch, runs } from '../helpers.js';
@@ -126,7 +127,7 @@ if (!disabled) describe('native kernel', () => {
       expect(() => binding.loadImage(bad((w) => void (w[0] = 0)))).toThrow(/: magic: /);
       expect(() => binding.loadImage(bad((w) => void (w[1] = 99)))).toThrow(/: version: /);
       expect(() => binding.loadImage(image.subarray(0, image.length - 64))).toThrow(/: byte-length: /);
-      expect(() => binding.loadImage(bad((w) => void (w[17] = 1 << 30)))).toThrow(/: section-bounds: /);
+      expect(() => binding.loadImage(bad((w) => void (w[HEADER.sections + 1] = 1 << 30)))).toThrow(/: section-bounds: /); // lpm4's element count
       fc.assert(
         fc.property(fc.array(fc.tuple(fc.nat(image.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (flips) => {
           const copy = image.slice();

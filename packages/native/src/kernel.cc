@@ -220,6 +220,13 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
     else if (e - 1 >= entries) return fail(error, "hosts6-entry", "hosts6", int64_t(i * kHost6Stride + 4), e, "entryCount " + str(entries));
   }
   if (!has_empty) return fail(error, "hosts6-empty", "header", kHHosts6Slots, slots, "no empty slot");
+  // Which tier-decision sets are empty: one pass over portSets, then 4 reads per decision.
+  std::vector<uint8_t> set_used(sets, 0);
+  for (uint64_t i = 0; i < count[kPortSets]; i++) set_used[i / words] |= img.port_sets[i] != 0;
+  img.tier_sets.assign(decisions, 0);
+  for (uint64_t k = 0; k < decisions; k++) {
+    for (uint32_t j = 0; j < kTierDecisionWords; j++) img.tier_sets[k] |= uint8_t(set_used[img.tier_decisions[k * kTierDecisionWords + j]] << j);
+  }
   img.hosts6_mask = uint32_t(slots - 1);
   img.egress_len = count[kEgress];
   img.ingress_len = count[kIngress];
@@ -227,7 +234,7 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   img.tier_egress_len = count[kTierEgress];
   img.tier_ingress_len = count[kTierIngress];
   img.tier_decisions_len = count[kTierDecisions];
-  *out = img;
+  *out = std::move(img);
   return true;
 }
 
@@ -311,26 +318,22 @@ NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64
   return set_has<kChecked>(img, matrix[at], pc);
 }
 
-// The four port-set ids of the tier decision in cell `at` of a tier matrix, or nullptr
-// (kChecked only) when the cell or the decision lies outside its section.
-template <bool kChecked>
-NETPOL_HOT const uint32_t* tier_decision(const Image& img, const uint16_t* matrix, uint64_t len, uint64_t at) {
-  if (kChecked && UNLIKELY(at >= len)) return nullptr;
-  const uint64_t k = uint64_t(matrix[at]) * kTierDecisionWords;
-  if (kChecked && UNLIKELY(k + kTierDecisionWords > img.tier_decisions_len)) return nullptr;
-  return img.tier_decisions + k;
-}
-
 // The first of two port sets (accept, deny) holding pc: `accept`, `deny`, kNotIsolated for
-// neither (the tier does not decide), or kBadIndex.
+// neither (the tier does not decide), or kBadIndex. `used` bit 0 / 1: the accept / deny set
+// may hold classes (a set known to be empty is not read).
 template <bool kChecked>
-NETPOL_HOT uint32_t tier_step(const Image& img, const uint32_t* sets, uint32_t pc, uint32_t accept, uint32_t deny) {
-  const uint32_t a = set_has<kChecked>(img, sets[0], pc);
-  if (kChecked && UNLIKELY(a == kBad)) return kBadIndex;
-  if (a) return accept;
-  const uint32_t d = set_has<kChecked>(img, sets[1], pc);
-  if (kChecked && UNLIKELY(d == kBad)) return kBadIndex;
-  return d ? deny : kNotIsolated;
+NETPOL_HOT uint32_t tier_step(const Image& img, const uint32_t* sets, uint32_t used, uint32_t pc, uint32_t accept, uint32_t deny) {
+  if (used & 1) {
+    const uint32_t a = set_has<kChecked>(img, sets[0], pc);
+    if (kChecked && UNLIKELY(a == kBad)) return kBadIndex;
+    if (a) return accept;
+  }
+  if (used & 2) {
+    const uint32_t d = set_has<kChecked>(img, sets[1], pc);
+    if (kChecked && UNLIKELY(d == kBad)) return kBadIndex;
+    if (d) return deny;
+  }
+  return kNotIsolated;
 }
 
 // NetworkPolicy's answer for one direction when a NetworkPolicy isolates the local pod
@@ -345,19 +348,23 @@ NETPOL_HOT uint32_t isolated(const Image& img, const uint32_t* l, const uint32_t
 }
 
 // A direction whose local pod some cluster-scoped policy selects (tier row `trow` != 0):
-// Admin tier, then NetworkPolicy (final when it isolates the pod), then Baseline. Out of
-// line and cold: a cluster's NetworkPolicy-only pods never come here, and keeping these
-// steps out of the batch loop keeps that loop as small as it was without tiers.
+// Admin tier, then NetworkPolicy (final when it isolates the pod), then Baseline.
 template <bool kChecked, bool kEgress>
-__attribute__((noinline, cold)) uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t trow, uint32_t pc, uint32_t n) {
-  const uint32_t* tier = kEgress ? tier_decision<kChecked>(img, img.tier_egress, img.tier_egress_len, uint64_t(trow) * img.tier_egress_cols + uint64_t(r[kTierEgCol]) * img.name_classes + n)
-                                 : tier_decision<kChecked>(img, img.tier_ingress, img.tier_ingress_len, uint64_t(trow) * img.tier_ingress_cols + r[kTierInCol]);
-  if (kChecked && UNLIKELY(tier == nullptr)) return kBadIndex;
-  const uint32_t admin = tier_step<kChecked>(img, tier, pc, kAdminAllowed, kAdminDenied);
-  if (admin != kNotIsolated) return admin;
+NETPOL_HOT uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t trow, uint32_t pc, uint32_t n) {
+  const uint64_t at = kEgress ? uint64_t(trow) * img.tier_egress_cols + uint64_t(r[kTierEgCol]) * img.name_classes + n
+                              : uint64_t(trow) * img.tier_ingress_cols + r[kTierInCol];
+  if (kChecked && UNLIKELY(at >= (kEgress ? img.tier_egress_len : img.tier_ingress_len))) return kBadIndex;
+  const uint32_t k = kEgress ? img.tier_egress[at] : img.tier_ingress[at];
+  if (kChecked && UNLIKELY(uint64_t(k) * kTierDecisionWords + kTierDecisionWords > img.tier_decisions_len)) return kBadIndex;
+  const uint32_t* sets = img.tier_decisions + uint64_t(k) * kTierDecisionWords;
+  const uint32_t used = kChecked ? 15 : img.tier_sets[k];
+  if (used & 3) {
+    const uint32_t admin = tier_step<kChecked>(img, sets, used, pc, kAdminAllowed, kAdminDenied);
+    if (admin != kNotIsolated) return admin;
+  }
   const uint32_t row = l[kEgress ? kEgRow : kInRow];
   if (row != 0) return isolated<kChecked, kEgress>(img, l, r, row, pc);
-  return tier_step<kChecked>(img, tier + 2, pc, kBaselineAllowed, kBaselineDenied);
+  return used & 12 ? tier_step<kChecked>(img, sets + 2, used >> 2, pc, kBaselineAllowed, kBaselineDenied) : kNotIsolated;
 }
 
 // One direction, the same steps as the JS kernel's (IMAGE.md, "A verdict"): `l` is the local

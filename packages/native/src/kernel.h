@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace netpol {
 
@@ -44,6 +45,10 @@ struct Image {
   uint64_t tier_egress_len = 0;  // cells
   uint64_t tier_ingress_len = 0;
   uint64_t tier_decisions_len = 0;  // words (4 per decision)
+  // Per tier decision, bit j set when its port set j (adminAccept, adminDeny, baselineAccept,
+  // baselineDeny) holds some class, as validate() found the bytes: read only when !checked
+  // (bytes nobody can change), where it spares the reads of empty sets, the common case.
+  std::vector<uint8_t> tier_sets;
 };
 
 // Checks everything a lookup can reach: header, section bounds and alignment, and every
