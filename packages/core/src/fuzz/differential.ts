@@ -69,8 +69,15 @@ function judge(flow: Flow, engineName: string, reference: ReferenceEvaluator, wa
  * reference's (decision steps, isolating policies, matching rules, rejected candidates, the
  * cluster-scoped rules taken and same-priority ties). Returns the first disagreement.
  * `engines`: one maker (reported as 'engine'), or named makers, all built once per call.
+ * `observe` sees the reference's explanation of every flow it explains (for statistics).
  */
-export function compareEngines(cluster: Cluster, flows: readonly Flow[], engines: EngineMaker | readonly NamedEngineMaker[], options: EvaluationOptions = {}): Disagreement | undefined {
+export function compareEngines(
+  cluster: Cluster,
+  flows: readonly Flow[],
+  engines: EngineMaker | readonly NamedEngineMaker[],
+  options: EvaluationOptions = {},
+  observe?: (reference: Explanation) => void,
+): Disagreement | undefined {
   const makers: readonly NamedEngineMaker[] = typeof engines === 'function' ? [{ name: 'engine', make: engines }] : engines;
   const reference = new ReferenceEvaluator(cluster, options);
   const built = makers.map((m) => ({ name: m.name, engine: m.make(cluster, options) }));
@@ -78,6 +85,7 @@ export function compareEngines(cluster: Cluster, flows: readonly Flow[], engines
     let want: Explanation | { error: string };
     try {
       want = reference.explain(flow);
+      observe?.(want);
     } catch (e) {
       want = { error: (e as Error).message };
     }
