@@ -50,26 +50,12 @@ const pods = (app: string) => ({ kind: 'pods' as const, namespaceSelector: all, 
 // Pods a, b, c (and d, isolated by a NetworkPolicy that admits b on 80) with hand-built
 // cluster-scoped policies: Admin before NetworkPolicy, Pass skipping the Admin tier,
 // Baseline after it, and a domainNames peer.
-const base = cluster(`apiVersion: v1
+const podYaml = (app: string, i: number) => `apiVersion: v1
 kind: Pod
-metadata: {name: a, namespace: ns, labels: {app: a}}
-status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: 'fd00::1'}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: b, namespace: ns, labels: {app: b}}
-status: {podIP: 10.0.0.2, podIPs: [{ip: 10.0.0.2}, {ip: 'fd00::2'}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: c, namespace: ns, labels: {app: c}}
-status: {podIP: 10.0.0.3, podIPs: [{ip: 10.0.0.3}, {ip: 'fd00::3'}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: d, namespace: ns, labels: {app: d}}
-status: {podIP: 10.0.0.4, podIPs: [{ip: 10.0.0.4}, {ip: 'fd00::4'}]}
----
+metadata: {name: ${app}, namespace: ns, labels: {app: ${app}}}
+status: {podIP: 10.0.0.${i + 1}, podIPs: [{ip: 10.0.0.${i + 1}}, {ip: 'fd00::${i + 1}'}]}
+`;
+const base = cluster(`${['a', 'b', 'c', 'd'].map(podYaml).join('---\n')}---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: d-web, namespace: ns}
@@ -96,6 +82,10 @@ const tiered: Cluster = {
     cnp('open-c', 'Baseline', 1, 'c', { ingress: [rule('Accept', [pods('b')], [tcp(80)])] }),
   ],
 };
+
+/** IPv4 flows between the pods and an outside address on the ports the policies name, all with a name *.example.com matches. */
+const gridAddresses = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '8.8.4.4'];
+const grid = gridAddresses.flatMap((s) => gridAddresses.flatMap((d) => [22, 80, 443, 8080, 9000].map((p) => flow(s, d, 'TCP', p, { dstName: 'www.example.com' }))));
 
 if (!binding) describe('tiers without the addon', () => {
   test('the addon is not loaded, and says why (the JS kernel answers with tiers in test/compiled)', () => {
@@ -140,10 +130,8 @@ if (binding) describe('native kernel with tiers', () => {
 
   test('the IPv4 hot loop (one word per address) with and without name classes', () => {
     const dp = new CompiledDataplane(tiered, { native: 'require' });
-    const v4 = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '8.8.4.4'];
-    const flows = v4.flatMap((s) => v4.flatMap((d) => [22, 80, 443, 8080, 9000].map((p) => flow(s, d, 'TCP', p, { dstName: 'www.example.com' }))));
-    const batch = { count: flows.length, src: Uint32Array.from(flows, (f) => Number(f.src.value)), dst: Uint32Array.from(flows, (f) => Number(f.dst.value)), protocol: Uint8Array.from(flows, (f) => f.protocol), port: Uint16Array.from(flows, (f) => f.port!) };
-    const named = bytes(dp, { ...batch, nameClass: Uint16Array.from(flows, (f) => dp.nameClassOf(f)) } as ReturnType<typeof encode>);
+    const batch = { count: grid.length, src: Uint32Array.from(grid, (f) => Number(f.src.value)), dst: Uint32Array.from(grid, (f) => Number(f.dst.value)), protocol: Uint8Array.from(grid, (f) => f.protocol), port: Uint16Array.from(grid, (f) => f.port!) };
+    const named = bytes(dp, { ...batch, nameClass: Uint16Array.from(grid, (f) => dp.nameClassOf(f)) } as ReturnType<typeof encode>);
     const unnamed = bytes(dp, batch);
     expect(named.copy).toEqual(named.js);
     expect(named.referenced).toEqual(named.js);
@@ -192,9 +180,7 @@ if (binding) describe('native kernel with tiers', () => {
       return { at: h[HEADER.sections + 2 * s]!, bytes: h[HEADER.sections + 2 * s + 1]! * size };
     };
     const tables = [span('tierEgressMatrix', 2), span('tierIngressMatrix', 2), span('tierDecisions', 4), span('entries', 4)];
-    const v4 = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '8.8.4.4'];
-    const flows = v4.flatMap((s) => v4.flatMap((d) => [22, 80, 443, 8080, 9000].map((p) => flow(s, d, 'TCP', p, { dstName: 'www.example.com' }))));
-    const batch = encode(dp, flows);
+    const batch = encode(dp, grid);
     const copied = binding.loadImage(new Uint8Array(image), true);
     const referenced = binding.loadImage(new Uint8Array(image), false);
     const run = (handle: object) => {

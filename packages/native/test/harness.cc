@@ -98,6 +98,28 @@ int main(int argc, char** argv) {
       return 2;
     }
     images++;
+    // A corrupted copy: refused, or accepted and run (checked, then unchecked).
+    auto corrupt = [&](std::vector<uint32_t>& copy) {
+      netpol::Image bad;
+      if (!netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &bad, &error)) {
+        corrupt_rejected++;
+        return;
+      }
+      corrupt_accepted++;
+      run_validated(bad);
+      batches += 5;
+    };
+    // A pristine copy validated, then changed by `scribble` behind the kernel's back (a live
+    // image patched in place, or JS writing into the buffer), then run with per-read checks.
+    auto changed_after = [&](auto scribble) {
+      std::vector<uint32_t> copy(storage);
+      netpol::Image live;
+      if (!netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &live, &error)) std::exit(5);
+      scribble(copy);
+      run_batches(live, 5);
+      batches += 5;
+      corrupt_accepted++;
+    };
     run_batches(img, 100);
     // The same valid image as a private copy: the kernel runs without per-read checks.
     img.checked = false;
@@ -118,14 +140,7 @@ int main(int argc, char** argv) {
         }
         bytes8[at] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
       }
-      netpol::Image bad;
-      if (netpol::validate(bytes8, bytes.size(), &bad, &error)) {
-        corrupt_accepted++;
-        run_validated(bad);
-        batches += 5;
-      } else {
-        corrupt_rejected++;
-      }
+      corrupt(copy);
     }
     // Trie pointers to chunks that exist (loops, shared chunks, chains deeper than a lookup
     // reads): the slot checks pass, so only the level walk (trie-depth) can refuse these.
@@ -135,29 +150,15 @@ int main(int argc, char** argv) {
       const uint32_t off = copy[kSectionTable + 2 * s] / 4, len = copy[kSectionTable + 2 * s + 1];
       if (len < 65536 + 512) continue;  // a single chunk: nothing to loop through
       for (int k = 1 + int(next() % 4); k > 0; k--) copy[off + 65536 + next() % (len - 65536)] = 0x80000000u | (65536 + next() % (len - 65536 - 255));
-      netpol::Image bad;
-      if (netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &bad, &error)) {
-        corrupt_accepted++;
-        run_validated(bad);
-        batches += 5;
-      } else {
-        corrupt_rejected++;
-      }
+      corrupt(copy);
     }
-    // Changed after validation (a live image patched in place, or JS writing into the
-    // buffer): the section bytes are scribbled on, the validated Image is kept, and every
-    // read must still stay inside the image (the header is never changed in place).
-    size_t changed_after = 0;
+    // Changed after validation: the section bytes are scribbled on, the validated Image is
+    // kept, and every read must still stay inside the image (the header is never changed in place).
     for (int c = 0; c < 60; c++) {
-      std::vector<uint32_t> copy(storage);
-      auto* bytes8 = reinterpret_cast<uint8_t*>(copy.data());
-      netpol::Image live;
-      if (!netpol::validate(bytes8, bytes.size(), &live, &error)) return 5;
-      const int flips = 1 + next() % 64;
-      for (int k = 0; k < flips; k++) bytes8[kHeaderWords * 4 + next() % (bytes.size() - kHeaderWords * 4)] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
-      run_batches(live, 5);
-      batches += 5;
-      changed_after++;
+      changed_after([&](std::vector<uint32_t>& copy) {
+        auto* bytes8 = reinterpret_cast<uint8_t*>(copy.data());
+        for (int k = 1 + int(next() % 64); k > 0; k--) bytes8[kHeaderWords * 4 + next() % (bytes.size() - kHeaderWords * 4)] = (next() & 1) ? uint8_t(next()) : uint8_t(0xff);
+      });
     }
     // The tier tables are small beside the tries: random flips seldom reach them. Values
     // written into the tier matrices, the tier decisions and the entries' tier fields, before
@@ -181,25 +182,13 @@ int main(int argc, char** argv) {
     for (int c = 0; c < 60; c++) {
       std::vector<uint32_t> copy(storage);
       for (int k = 1 + int(next() % 3); k > 0; k--) scribble_tiers(copy);
-      netpol::Image bad;
-      if (netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &bad, &error)) {
-        corrupt_accepted++;
-        run_validated(bad);
-        batches += 5;
-      } else {
-        corrupt_rejected++;
-      }
+      corrupt(copy);
     }
     for (int c = 0; c < 60; c++) {
-      std::vector<uint32_t> copy(storage);
-      netpol::Image live;
-      if (!netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &live, &error)) return 5;
-      for (int k = 1 + int(next() % 8); k > 0; k--) scribble_tiers(copy);
-      run_batches(live, 5);
-      batches += 5;
-      corrupt_accepted++;
+      changed_after([&](std::vector<uint32_t>& copy) {
+        for (int k = 1 + int(next() % 8); k > 0; k--) scribble_tiers(copy);
+      });
     }
-    corrupt_accepted += changed_after;
     // Truncations are always rejected.
     for (size_t cut : {size_t(0), size_t(64), size_t(kHeaderWords * 4 - 4), bytes.size() / 2, bytes.size() - 4}) {
       netpol::Image bad;
