@@ -69,7 +69,12 @@ for (const n of NODES) {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: n.name, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': n.name } },
-    status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: n.ip },
+        { type: 'Hostname', address: n.name },
+      ],
+    },
   });
 }
 Object.entries(HOUSES).forEach(([house, prefix], h) => {
@@ -149,17 +154,23 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
 // CNPAdminTierEgressTCP and CNPAdminTierEgressNamedPort: one policy whose rule order, then
 // Pass placement, the steps change.
 {
-  const egressTcp = cnp('egress-tcp', 'Admin', 6, { namespaces: byName('gryffindor') }, {
-    egress: [
-      to('allow-to-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
-      to('deny-to-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
-      to('pass-to-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
-      to('deny-to-slytherin-at-port-80', 'Deny', [nsPeer('slytherin')], [tcp(80)]),
-      to('pass-to-slytherin-at-port-80', 'Pass', [nsPeer('slytherin')], [tcp(80)]),
-      to('allow-to-hufflepuff-at-port-8080', 'Accept', [nsPeer('hufflepuff')], [tcp(8080)]),
-      to('deny-to-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
-    ],
-  });
+  const egressTcp = cnp(
+    'egress-tcp',
+    'Admin',
+    6,
+    { namespaces: byName('gryffindor') },
+    {
+      egress: [
+        to('allow-to-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
+        to('deny-to-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
+        to('pass-to-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
+        to('deny-to-slytherin-at-port-80', 'Deny', [nsPeer('slytherin')], [tcp(80)]),
+        to('pass-to-slytherin-at-port-80', 'Pass', [nsPeer('slytherin')], [tcp(80)]),
+        to('allow-to-hufflepuff-at-port-8080', 'Accept', [nsPeer('hufflepuff')], [tcp(8080)]),
+        to('deny-to-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
+      ],
+    },
+  );
   const denyFirst = patch(egressTcp, (s) => swap(s.egress, 0, 1));
   const passFirst = patch(denyFirst, (s) => swap(s.egress, 0, 2));
   const portPassFirst = patch(passFirst, (s) => swap(s.egress, 3, 4));
@@ -219,29 +230,99 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
   });
 }
 
+// CNPAdminTierIngressUDP: the same sequence on ingress rules (subject hufflepuff), over UDP.
+{
+  const ingressUdp = cnp(
+    'ingress-udp',
+    'Admin',
+    4,
+    { namespaces: byName('hufflepuff') },
+    {
+      ingress: [
+        from('allow-from-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
+        from('deny-from-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
+        from('pass-from-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
+        from('deny-from-slytherin-at-port-5353', 'Deny', [nsPeer('slytherin')], [udp(5353)]),
+        from('pass-from-slytherin-at-port-5353', 'Pass', [nsPeer('slytherin')], [udp(5353)]),
+        from('allow-from-gryffindor-at-port-53', 'Accept', [nsPeer('gryffindor')], [udp(53)]),
+        from('deny-from-gryffindor-everything-else', 'Deny', [nsPeer('gryffindor')]),
+      ],
+    },
+  );
+  const denyFirst = patch(ingressUdp, (s) => swap(s.ingress, 0, 1));
+  const passFirst = patch(denyFirst, (s) => swap(s.ingress, 0, 2));
+  scenarios.push({
+    name: 'CNPAdminTierIngressUDP',
+    steps: [
+      {
+        title: 'allow before deny; the port rules decide per port',
+        policies: [ingressUdp],
+        probes: [
+          ['luna-lovegood-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
+          ['luna-lovegood-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
+          ['harry-potter-0', 'cedric-diggory-1', 'UDP', 53, ALLOW],
+          ['harry-potter-1', 'cedric-diggory-1', 'UDP', 5353, DENY],
+          ['draco-malfoy-0', 'cedric-diggory-0', 'UDP', 5353, DENY],
+          ['draco-malfoy-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
+        ],
+      },
+      {
+        title: 'deny swapped before allow',
+        policies: [denyFirst],
+        probes: [
+          ['luna-lovegood-0', 'cedric-diggory-1', 'UDP', 5353, DENY],
+          ['luna-lovegood-1', 'cedric-diggory-1', 'UDP', 53, DENY],
+        ],
+      },
+      {
+        title: 'pass swapped first',
+        policies: [passFirst],
+        probes: [
+          ['luna-lovegood-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
+          ['luna-lovegood-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
+        ],
+      },
+      {
+        title: 'port pass swapped before port deny',
+        policies: [patch(passFirst, (s) => swap(s.ingress, 3, 4))],
+        probes: [
+          ['draco-malfoy-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
+          ['draco-malfoy-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
+        ],
+      },
+    ],
+  });
+}
+
 // CNPAdminTierGress: ingress and egress rules together, on TCP, UDP and SCTP.
 {
   const ports = [tcp(80), udp(53), sctp(9003)];
-  const gress = cnp('gress-rules', 'Admin', 15, { namespaces: byName('gryffindor') }, {
-    egress: [
-      to('allow-to-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
-      to('deny-to-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
-      to('pass-to-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
-      to('deny-to-slytherin-at-ports-80-53-9003', 'Deny', [nsPeer('slytherin')], ports),
-      to('pass-to-slytherin-at-port-80-53-9003', 'Pass', [nsPeer('slytherin')], ports),
-      to('allow-to-hufflepuff-at-ports-8080-5353-9003', 'Accept', [nsPeer('hufflepuff')], [tcp(8080), udp(5353), sctp(9003)]),
-      to('deny-to-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
-    ],
-    ingress: [
-      from('allow-from-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
-      from('deny-from-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
-      from('pass-from-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
-      from('deny-from-slytherin-at-port-80-53-9003', 'Deny', [nsPeer('slytherin')], ports),
-      from('pass-from-slytherin-at-port-80-53-9003', 'Pass', [nsPeer('slytherin')], ports),
-      from('allow-from-hufflepuff-at-port-80-5353-9003', 'Accept', [nsPeer('hufflepuff')], [tcp(80), udp(5353), sctp(9003)]),
-      from('deny-from-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
-    ],
-  });
+  const gress = cnp(
+    'gress-rules',
+    'Admin',
+    15,
+    { namespaces: byName('gryffindor') },
+    {
+      egress: [
+        to('allow-to-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
+        to('deny-to-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
+        to('pass-to-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
+        to('deny-to-slytherin-at-ports-80-53-9003', 'Deny', [nsPeer('slytherin')], ports),
+        to('pass-to-slytherin-at-port-80-53-9003', 'Pass', [nsPeer('slytherin')], ports),
+        to('allow-to-hufflepuff-at-ports-8080-5353-9003', 'Accept', [nsPeer('hufflepuff')], [tcp(8080), udp(5353), sctp(9003)]),
+        to('deny-to-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
+      ],
+      ingress: [
+        from('allow-from-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
+        from('deny-from-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
+        from('pass-from-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
+        from('deny-from-slytherin-at-port-80-53-9003', 'Deny', [nsPeer('slytherin')], ports),
+        from('pass-from-slytherin-at-port-80-53-9003', 'Pass', [nsPeer('slytherin')], ports),
+        from('allow-from-hufflepuff-at-port-80-5353-9003', 'Accept', [nsPeer('hufflepuff')], [tcp(80), udp(5353), sctp(9003)]),
+        from('deny-from-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
+      ],
+    },
+  );
   const denyFirst = patch(gress, (s) => (swap(s.egress, 0, 1), swap(s.ingress, 0, 1)));
   const passFirst = patch(denyFirst, (s) => (swap(s.egress, 0, 2), swap(s.ingress, 0, 2)));
   const portPassFirst = patch(passFirst, (s) => (swap(s.egress, 3, 4), swap(s.ingress, 3, 4)));
@@ -320,42 +401,61 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
     name: 'CNPAdminTierPriority',
     steps: [
       { title: 'the priority-50 Deny decides', policies: [deny50, pass60, baseline], probes: both(DENY) },
-      { title: 'the Pass moved to priority 40 hands over to the Baseline Accept', policies: [deny50, patch(pass60, (s) => void (s.priority = 40)), baseline], probes: both(ALLOW) },
+      {
+        title: 'the Pass moved to priority 40 hands over to the Baseline Accept',
+        policies: [deny50, patch(pass60, (s) => void (s.priority = 40)), baseline],
+        probes: both(ALLOW),
+      },
     ],
   });
 }
 
-// CNPAdminTierSamePriority: three policies at one priority are all applied, and none's rules
-// reach another's subject.
+// CNPAdminTierSamePriority and CNPBaselineTierSamePriority: three policies at one priority are
+// all applied, and none's rules reach another's subject.
 {
-  const denyAt = (name: string, subject: string, peer: string, port: number): Obj =>
-    cnp(name, 'Admin', 15, { namespaces: byName(subject) }, {
-      ingress: [from(`deny-from-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
-      egress: [to(`deny-to-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
+  for (const [tier, priority, prefix] of [
+    ['Admin', 15, ''],
+    ['Baseline', 10, 'baseline-'],
+  ] as const) {
+    const denyAt = (name: string, subject: string, peer: string, port: number): Obj =>
+      cnp(
+        prefix + name,
+        tier,
+        priority,
+        { namespaces: byName(subject) },
+        {
+          ingress: [from(`deny-from-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
+          egress: [to(`deny-to-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
+        },
+      );
+    scenarios.push({
+      name: `CNP${tier}TierSamePriority`,
+      steps: [
+        {
+          title: 'each same-priority policy denies both ways; none bleeds onto another subject; others untouched',
+          policies: [
+            denyAt('same-priority-gryffindor-slytherin', 'gryffindor', 'slytherin', 80),
+            denyAt('same-priority-gryffindor-hufflepuff', 'gryffindor', 'hufflepuff', 80),
+            denyAt('same-priority-hufflepuff-slytherin', 'hufflepuff', 'slytherin', 8080),
+          ],
+          probes: [
+            ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
+            ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
+            ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
+            ['harry-potter-1', 'cedric-diggory-0', 'TCP', 80, DENY],
+            ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 8080, DENY],
+            ['cedric-diggory-1', 'draco-malfoy-0', 'TCP', 8080, DENY],
+            ['draco-malfoy-0', 'harry-potter-0', 'TCP', 8080, ALLOW],
+            ['harry-potter-0', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
+            ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 80, ALLOW],
+            ['cedric-diggory-0', 'draco-malfoy-0', 'TCP', 80, ALLOW],
+            ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
+            ['harry-potter-1', 'luna-lovegood-0', 'TCP', 80, ALLOW],
+          ],
+        },
+      ],
     });
-  scenarios.push({
-    name: 'CNPAdminTierSamePriority',
-    steps: [
-      {
-        title: 'each same-priority policy denies both ways; none bleeds onto another subject; others untouched',
-        policies: [denyAt('same-priority-gryffindor-slytherin', 'gryffindor', 'slytherin', 80), denyAt('same-priority-gryffindor-hufflepuff', 'gryffindor', 'hufflepuff', 80), denyAt('same-priority-hufflepuff-slytherin', 'hufflepuff', 'slytherin', 8080)],
-        probes: [
-          ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
-          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
-          ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
-          ['harry-potter-1', 'cedric-diggory-0', 'TCP', 80, DENY],
-          ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 8080, DENY],
-          ['cedric-diggory-1', 'draco-malfoy-0', 'TCP', 8080, DENY],
-          ['draco-malfoy-0', 'harry-potter-0', 'TCP', 8080, ALLOW],
-          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
-          ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 80, ALLOW],
-          ['cedric-diggory-0', 'draco-malfoy-0', 'TCP', 80, ALLOW],
-          ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
-          ['harry-potter-1', 'luna-lovegood-0', 'TCP', 80, ALLOW],
-        ],
-      },
-    ],
-  });
+  }
 }
 
 // CNPAdminTierIntegration (v1alpha2) and the v1alpha1 ANP + NetworkPolicy + BANP original: an
@@ -366,7 +466,12 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'allow-gress-from-to-slytherin-to-gryffindor', namespace: nsName('gryffindor') },
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ namespaceSelector: byHouse('slytherin') }] }], egress: [{ to: [{ namespaceSelector: byHouse('slytherin') }] }] },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ namespaceSelector: byHouse('slytherin') }] }],
+      egress: [{ to: [{ namespaceSelector: byHouse('slytherin') }] }],
+    },
   };
   const house = { namespaces: byHouse('gryffindor') };
   const slytherin = [{ namespaces: byHouse('slytherin') }];
@@ -382,13 +487,22 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
     apiVersion: 'policy.networking.k8s.io/v1alpha1',
     kind: 'AdminNetworkPolicy',
     metadata: { name: 'pass-example' },
-    spec: { priority: 10, subject: house, ingress: [from('deny-all-ingress-from-slytherin', 'Deny', slytherin)], egress: [to('deny-all-egress-to-slytherin', 'Deny', slytherin)] },
+    spec: {
+      priority: 10,
+      subject: house,
+      ingress: [from('deny-all-ingress-from-slytherin', 'Deny', slytherin)],
+      egress: [to('deny-all-egress-to-slytherin', 'Deny', slytherin)],
+    },
   };
   const banp: Obj = {
     apiVersion: 'policy.networking.k8s.io/v1alpha1',
     kind: 'BaselineAdminNetworkPolicy',
     metadata: { name: 'default' },
-    spec: { subject: house, ingress: [from('deny-all-ingress-from-slytherin', 'Deny', slytherin)], egress: [to('deny-all-egress-to-slytherin', 'Deny', slytherin)] },
+    spec: {
+      subject: house,
+      ingress: [from('deny-all-ingress-from-slytherin', 'Deny', slytherin)],
+      egress: [to('deny-all-egress-to-slytherin', 'Deny', slytherin)],
+    },
   };
   const integration = (name: string, a: Obj, b: Obj): Scenario => {
     const ingressPass = patch(a, (s) => void (s.ingress[0] = { ...s.ingress[0], action: 'Pass' }));
@@ -421,7 +535,13 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
   const inline = cnp('inline-cidr-as-peers-example', 'Admin', 85, podsOf('gryffindor'), {
     egress: [to('allow-egress-to-slytherin', 'Accept', [podsOf('slytherin')]), to('deny-egress-to-internet', 'Deny', [{ networks: ['0.0.0.0/0', '::/0'] }])],
   });
-  const withPodIPs = patch(inline, (s) => void s.egress.unshift(to('allow-egress-to-specific-podIPs', 'Accept', [{ networks: [`${IPS.get('luna-lovegood-0')}/32`, `${IPS.get('cedric-diggory-0')}/32`] }])));
+  const withPodIPs = patch(
+    inline,
+    (s) =>
+      void s.egress.unshift(
+        to('allow-egress-to-specific-podIPs', 'Accept', [{ networks: [`${IPS.get('luna-lovegood-0')}/32`, `${IPS.get('cedric-diggory-0')}/32`] }]),
+      ),
+  );
   const hp1 = ['harry-potter-1', 'harry-potter-1', 'harry-potter-1'] as const;
   scenarios.push({
     name: 'CNPAdminTierEgressInlineCIDRPeers',
@@ -429,7 +549,11 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
       {
         title: 'deny to 0.0.0.0/0 reaches pods; the slytherin Accept comes first',
         policies: [inline],
-        probes: [...threeProtocols(hp1, 'luna-lovegood-0', [80, 53, 9003], DENY), ...threeProtocols(hp1, 'cedric-diggory-0', [80, 53, 9003], DENY), ...threeProtocols(hp1, 'draco-malfoy-0', [80, 53, 9003], ALLOW)],
+        probes: [
+          ...threeProtocols(hp1, 'luna-lovegood-0', [80, 53, 9003], DENY),
+          ...threeProtocols(hp1, 'cedric-diggory-0', [80, 53, 9003], DENY),
+          ...threeProtocols(hp1, 'draco-malfoy-0', [80, 53, 9003], ALLOW),
+        ],
       },
       {
         title: 'an Accept for two pod IPs inserted first',
@@ -453,7 +577,11 @@ oneStep('CNPAdminTierEgressNodePeers', {
       egress: [
         to(`allow-egress-to-${HOST_PORTS[0]}-on-nodes`, 'Accept', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [tcp(HOST_PORTS[0])]),
         to(`pass-egress-to-${HOST_PORTS[2]}-on-nodes`, 'Pass', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }], [udp(HOST_PORTS[2])]),
-        to('deny-egress-to-slytherin-and-nodes-and-internet', 'Deny', [podsOf('slytherin'), { nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }, { networks: ['0.0.0.0/0', '::/0'] }]),
+        to('deny-egress-to-slytherin-and-nodes-and-internet', 'Deny', [
+          podsOf('slytherin'),
+          { nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } },
+          { networks: ['0.0.0.0/0', '::/0'] },
+        ]),
       ],
     }),
   ],
@@ -466,24 +594,72 @@ oneStep('CNPAdminTierEgressNodePeers', {
   ],
 });
 
+// CNPBaselineTierEgressNodePeers: a port range to the nodes accepted, the rest of the nodes and
+// the internet denied.
+oneStep('CNPBaselineTierEgressNodePeers', {
+  title: 'the node port range accepted, ends included; other node ports denied',
+  policies: [
+    cnp(
+      'default',
+      'Baseline',
+      10,
+      { namespaces: byName('gryffindor') },
+      {
+        egress: [
+          to(
+            `allow-egress-to-${HOST_PORTS[0]}-on-nodes`,
+            'Accept',
+            [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }],
+            [range('tcp', HOST_PORTS[0], HOST_PORTS[1])],
+          ),
+          to('deny-egress-to-nodes-and-internet', 'Deny', [{ nodes: { matchLabels: { 'kubernetes.io/os': 'linux' } } }, { networks: ['0.0.0.0/0', '::/0'] }]),
+        ],
+      },
+    ),
+  ],
+  probes: [
+    ['harry-potter-1', 'centaur-1', 'TCP', HOST_PORTS[0], ALLOW],
+    ['harry-potter-0', 'centaur-0', 'TCP', HOST_PORTS[1], ALLOW],
+    ['harry-potter-1', 'centaur-1', 'UDP', HOST_PORTS[2], DENY],
+    ['harry-potter-1', 'centaur-0', 'TCP', HOST_PORTS[3], DENY],
+    ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, DENY],
+  ],
+});
+
 // CNPAdminTierPodSelector: pod selectors in the subject and peers, alone (namespaceSelector
 // omitted: every namespace) and with a namespace selector.
 oneStep('CNPAdminTierPodSelector', {
   title: 'pod selectors in egress and ingress peers and in the subject',
   policies: [
-    cnp('pod-selector-rules', 'Admin', 20, { pods: { podSelector: byHouse('gryffindor') } }, {
-      egress: [
-        to('deny-to-ravenclaw-pods', 'Deny', [{ pods: { podSelector: byHouse('ravenclaw') } }]),
-        to('deny-to-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
-      ],
-      ingress: [
-        from('deny-from-slytherin-pods', 'Deny', [{ pods: { podSelector: byHouse('slytherin') } }]),
-        from('deny-from-cedric-diggory-0', 'Deny', [{ pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } }]),
-      ],
-    }),
-    cnp('pod-name-subject-rules', 'Admin', 21, { pods: { namespaceSelector: byHouse('ravenclaw'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'luna-lovegood-0' } } } }, {
-      egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])],
-    }),
+    cnp(
+      'pod-selector-rules',
+      'Admin',
+      20,
+      { pods: { podSelector: byHouse('gryffindor') } },
+      {
+        egress: [
+          to('deny-to-ravenclaw-pods', 'Deny', [{ pods: { podSelector: byHouse('ravenclaw') } }]),
+          to('deny-to-cedric-diggory-0', 'Deny', [
+            { pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } },
+          ]),
+        ],
+        ingress: [
+          from('deny-from-slytherin-pods', 'Deny', [{ pods: { podSelector: byHouse('slytherin') } }]),
+          from('deny-from-cedric-diggory-0', 'Deny', [
+            { pods: { namespaceSelector: byHouse('hufflepuff'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'cedric-diggory-0' } } } },
+          ]),
+        ],
+      },
+    ),
+    cnp(
+      'pod-name-subject-rules',
+      'Admin',
+      21,
+      { pods: { namespaceSelector: byHouse('ravenclaw'), podSelector: { matchLabels: { 'statefulset.kubernetes.io/pod-name': 'luna-lovegood-0' } } } },
+      {
+        egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])],
+      },
+    ),
   ],
   probes: [
     ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, DENY],
@@ -503,9 +679,17 @@ oneStep('CNPAdminTierPodSelector', {
 oneStep('CNPAdminTierGressOmittedNamespaceSelector', {
   title: 'pods with the house label are denied from every namespace; a pod without it is not',
   policies: [
-    cnp('gress-omitted-namespaceselector', 'Admin', 3, { namespaces: byName('durmstrang') }, {
-      ingress: [from('deny-from-all-conformance-pods', 'Deny', [{ pods: { podSelector: { matchExpressions: [{ key: 'conformance-house', operator: 'Exists' }] } } }])],
-    }),
+    cnp(
+      'gress-omitted-namespaceselector',
+      'Admin',
+      3,
+      { namespaces: byName('durmstrang') },
+      {
+        ingress: [
+          from('deny-from-all-conformance-pods', 'Deny', [{ pods: { podSelector: { matchExpressions: [{ key: 'conformance-house', operator: 'Exists' }] } } }]),
+        ],
+      },
+    ),
   ],
   probes: [
     ['harry-potter-0', 'viktor-krum-0', 'TCP', 80, DENY],
@@ -522,9 +706,15 @@ oneStep('CNPAdminTierGressOmittedNamespaceSelector', {
 oneStep('CNPAdminTierHairpin', {
   title: 'the Service backend that is another pod is denied; the pod itself is exempt (netpol contract)',
   policies: [
-    cnp('hairpin-ingress-deny', 'Admin', 15, { namespaces: byName('gryffindor') }, {
-      ingress: [from('deny-gryffindor-ingress', 'Deny', [nsPeer('gryffindor')])],
-    }),
+    cnp(
+      'hairpin-ingress-deny',
+      'Admin',
+      15,
+      { namespaces: byName('gryffindor') },
+      {
+        ingress: [from('deny-gryffindor-ingress', 'Deny', [nsPeer('gryffindor')])],
+      },
+    ),
   ],
   probes: [
     ['harry-potter-0', 'harry-potter-1', 'TCP', 80, DENY],
@@ -536,7 +726,15 @@ oneStep('CNPAdminTierHairpin', {
 // policy with rules in one direction only leaves the other alone.
 oneStep('CNPAdminTierIngressRulesEgressUnaffected', {
   title: 'ingress from slytherin denied; the subject still egresses',
-  policies: [cnp('admin-ingress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { ingress: [from('deny-from-slytherin', 'Deny', [nsPeer('slytherin')])] })],
+  policies: [
+    cnp(
+      'admin-ingress-isolation',
+      'Admin',
+      20,
+      { namespaces: byName('gryffindor') },
+      { ingress: [from('deny-from-slytherin', 'Deny', [nsPeer('slytherin')])] },
+    ),
+  ],
   probes: [
     ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
     ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
@@ -545,7 +743,9 @@ oneStep('CNPAdminTierIngressRulesEgressUnaffected', {
 });
 oneStep('CNPAdminTierEgressRulesIngressUnaffected', {
   title: 'egress to slytherin denied; the subject is still reachable',
-  policies: [cnp('admin-egress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])] })],
+  policies: [
+    cnp('admin-egress-isolation', 'Admin', 20, { namespaces: byName('gryffindor') }, { egress: [to('deny-to-slytherin', 'Deny', [nsPeer('slytherin')])] }),
+  ],
   probes: [
     ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
     ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
@@ -562,20 +762,26 @@ for (const tier of ['Admin', 'Baseline'] as const) {
       {
         title: 'inside each range allowed, the range ends included; other protocols and ports denied',
         policies: [
-          cnp('port-range-rules', tier, 9, { namespaces: byName('gryffindor') }, {
-            egress: [
-              to('allow-to-ravenclaw-tcp-port-range', 'Accept', [nsPeer('ravenclaw')], [range('tcp', 80, 8080)]),
-              to('allow-to-hufflepuff-udp-port-range', 'Accept', [nsPeer('hufflepuff')], [range('udp', 53, 5353)]),
-              to('allow-to-slytherin-sctp-port-range', 'Accept', [nsPeer('slytherin')], [range('sctp', 9003, 9005)]),
-              to('deny-all-egress', 'Deny', exists),
-            ],
-            ingress: [
-              from('allow-from-ravenclaw-tcp-port-range', 'Accept', [nsPeer('ravenclaw')], [range('tcp', 80, 8080)]),
-              from('allow-from-hufflepuff-udp-port-range', 'Accept', [nsPeer('hufflepuff')], [range('udp', 53, 5353)]),
-              from('allow-from-slytherin-sctp-port-range', 'Accept', [nsPeer('slytherin')], [range('sctp', 9003, 9005)]),
-              from('deny-all-ingress', 'Deny', exists),
-            ],
-          }),
+          cnp(
+            'port-range-rules',
+            tier,
+            9,
+            { namespaces: byName('gryffindor') },
+            {
+              egress: [
+                to('allow-to-ravenclaw-tcp-port-range', 'Accept', [nsPeer('ravenclaw')], [range('tcp', 80, 8080)]),
+                to('allow-to-hufflepuff-udp-port-range', 'Accept', [nsPeer('hufflepuff')], [range('udp', 53, 5353)]),
+                to('allow-to-slytherin-sctp-port-range', 'Accept', [nsPeer('slytherin')], [range('sctp', 9003, 9005)]),
+                to('deny-all-egress', 'Deny', exists),
+              ],
+              ingress: [
+                from('allow-from-ravenclaw-tcp-port-range', 'Accept', [nsPeer('ravenclaw')], [range('tcp', 80, 8080)]),
+                from('allow-from-hufflepuff-udp-port-range', 'Accept', [nsPeer('hufflepuff')], [range('udp', 53, 5353)]),
+                from('allow-from-slytherin-sctp-port-range', 'Accept', [nsPeer('slytherin')], [range('sctp', 9003, 9005)]),
+                from('deny-all-ingress', 'Deny', exists),
+              ],
+            },
+          ),
         ],
         probes: [
           ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
@@ -666,13 +872,19 @@ for (const tier of ['Admin', 'Baseline'] as const) {
 // CNPBaselineTierEgressInlineCIDRPeers: as the Admin one, in the Baseline tier.
 oneStep('CNPBaselineTierEgressInlineCIDRPeers', {
   title: 'deny to 0.0.0.0/0 reaches pods; the slytherin Accept comes first',
-  policies: [cnp('default', 'Baseline', 10, podsOf('gryffindor'), { egress: [to('allow-egress-to-slytherin', 'Accept', [podsOf('slytherin')]), to('deny-egress-to-internet', 'Deny', [{ networks: ['0.0.0.0/0', '::/0'] }])] })],
-  probes: [...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'luna-lovegood-0', [80, 53, 9003], DENY), ...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'draco-malfoy-0', [80, 53, 9003], ALLOW)],
+  policies: [
+    cnp('default', 'Baseline', 10, podsOf('gryffindor'), {
+      egress: [to('allow-egress-to-slytherin', 'Accept', [podsOf('slytherin')]), to('deny-egress-to-internet', 'Deny', [{ networks: ['0.0.0.0/0', '::/0'] }])],
+    }),
+  ],
+  probes: [
+    ...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'luna-lovegood-0', [80, 53, 9003], DENY),
+    ...threeProtocols(['harry-potter-1', 'harry-potter-1', 'harry-potter-1'], 'draco-malfoy-0', [80, 53, 9003], ALLOW),
+  ],
 });
 
 // ------------------------------------------------------------------------------------------
 // Running them
-
 
 function probeFlow([client, server, protocol, port]: Probe): Flow {
   return flow(IPS.get(client)!, IPS.get(server)!, protocol, port);
