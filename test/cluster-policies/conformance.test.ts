@@ -412,50 +412,48 @@ const oneStep = (name: string, step: Step): void => void scenarios.push({ name, 
 
 // CNPAdminTierSamePriority and CNPBaselineTierSamePriority: three policies at one priority are
 // all applied, and none's rules reach another's subject.
-{
-  for (const [tier, priority, prefix] of [
-    ['Admin', 15, ''],
-    ['Baseline', 10, 'baseline-'],
-  ] as const) {
-    const denyAt = (name: string, subject: string, peer: string, port: number): Obj =>
-      cnp(
-        prefix + name,
-        tier,
-        priority,
-        { namespaces: byName(subject) },
-        {
-          ingress: [from(`deny-from-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
-          egress: [to(`deny-to-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
-        },
-      );
-    scenarios.push({
-      name: `CNP${tier}TierSamePriority`,
-      steps: [
-        {
-          title: 'each same-priority policy denies both ways; none bleeds onto another subject; others untouched',
-          policies: [
-            denyAt('same-priority-gryffindor-slytherin', 'gryffindor', 'slytherin', 80),
-            denyAt('same-priority-gryffindor-hufflepuff', 'gryffindor', 'hufflepuff', 80),
-            denyAt('same-priority-hufflepuff-slytherin', 'hufflepuff', 'slytherin', 8080),
-          ],
-          probes: [
-            ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
-            ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
-            ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
-            ['harry-potter-1', 'cedric-diggory-0', 'TCP', 80, DENY],
-            ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 8080, DENY],
-            ['cedric-diggory-1', 'draco-malfoy-0', 'TCP', 8080, DENY],
-            ['draco-malfoy-0', 'harry-potter-0', 'TCP', 8080, ALLOW],
-            ['harry-potter-0', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
-            ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 80, ALLOW],
-            ['cedric-diggory-0', 'draco-malfoy-0', 'TCP', 80, ALLOW],
-            ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
-            ['harry-potter-1', 'luna-lovegood-0', 'TCP', 80, ALLOW],
-          ],
-        },
-      ],
-    });
-  }
+for (const [tier, priority, prefix] of [
+  ['Admin', 15, ''],
+  ['Baseline', 10, 'baseline-'],
+] as const) {
+  const denyAt = (name: string, subject: string, peer: string, port: number): Obj =>
+    cnp(
+      prefix + name,
+      tier,
+      priority,
+      { namespaces: byName(subject) },
+      {
+        ingress: [from(`deny-from-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
+        egress: [to(`deny-to-${peer}-at-port-${port}`, 'Deny', [nsPeer(peer)], [tcp(port)])],
+      },
+    );
+  scenarios.push({
+    name: `CNP${tier}TierSamePriority`,
+    steps: [
+      {
+        title: 'each same-priority policy denies both ways; none bleeds onto another subject; others untouched',
+        policies: [
+          denyAt('same-priority-gryffindor-slytherin', 'gryffindor', 'slytherin', 80),
+          denyAt('same-priority-gryffindor-hufflepuff', 'gryffindor', 'hufflepuff', 80),
+          denyAt('same-priority-hufflepuff-slytherin', 'hufflepuff', 'slytherin', 8080),
+        ],
+        probes: [
+          ['draco-malfoy-0', 'harry-potter-0', 'TCP', 80, DENY],
+          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
+          ['cedric-diggory-0', 'harry-potter-0', 'TCP', 80, DENY],
+          ['harry-potter-1', 'cedric-diggory-0', 'TCP', 80, DENY],
+          ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 8080, DENY],
+          ['cedric-diggory-1', 'draco-malfoy-0', 'TCP', 8080, DENY],
+          ['draco-malfoy-0', 'harry-potter-0', 'TCP', 8080, ALLOW],
+          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
+          ['draco-malfoy-1', 'cedric-diggory-0', 'TCP', 80, ALLOW],
+          ['cedric-diggory-0', 'draco-malfoy-0', 'TCP', 80, ALLOW],
+          ['luna-lovegood-0', 'harry-potter-0', 'TCP', 80, ALLOW],
+          ['harry-potter-1', 'luna-lovegood-0', 'TCP', 80, ALLOW],
+        ],
+      },
+    ],
+  });
 }
 
 // CNPAdminTierIntegration (v1alpha2) and the v1alpha1 ANP + NetworkPolicy + BANP original: an
