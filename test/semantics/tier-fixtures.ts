@@ -6,6 +6,11 @@
  */
 import { describe } from 'vitest';
 import { CompiledDataplane, parseCIDR, parseIP, ReferenceEvaluator } from '@netpol/core';
+import { LiveCompiler } from '../../packages/core/src/compile/live/compiler.js';
+import { explainImage } from '../../packages/core/src/dataplane/explain.js';
+import { ignoredObjectKey } from '../../packages/core/src/model/types.js';
+import { CopyDataplane } from '../../packages/core/src/update/generations.js';
+import { liveProvenance } from '../../packages/core/src/update/live.js';
 import type { CIDR, Cluster, ClusterAction, ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, ClusterSubject, EvaluationOptions, Explanation, Flow, IPAddress, Labels, Namespace, NetworkPolicy, Node, Pod, Selector, Verdict } from '@netpol/core';
 
 const ip = (text: string): IPAddress => {
@@ -99,11 +104,49 @@ export interface TierEngine {
 
 const reference: TierEngine = { name: 'reference', explains: true, build: (c, o = {}) => new ReferenceEvaluator(c, o) };
 
-/** The compiled image and the JS kernel (explain joins once the image explain answers tiers). */
-const compiled: TierEngine = { name: 'compiled', explains: false, build: (c, o = {}) => new CompiledDataplane(c, { ...o, native: 'off' }) };
+/** The compiled image and the JS kernel, explain from its provenance. */
+const compiled: TierEngine = { name: 'compiled', explains: true, build: (c, o = {}) => new CompiledDataplane(c, { ...o, native: 'off' }) };
 
-/** The engines the tier tables run on (the compiled engines join as they learn the tiers). */
-export const TIER_ENGINES: readonly TierEngine[] = [reference, compiled];
+/** The live image as a published generation reads it (names through its classes), explain from the live provenance. */
+function liveBuilt(compiler: LiveCompiler, cluster: Cluster): Built {
+  const dp = new CopyDataplane(compiler.master.buffer, { native: 'off' });
+  dp.names = compiler.nameClasses();
+  const prov = liveProvenance(compiler, dp, (cluster.ignoredObjects ?? []).map(ignoredObjectKey));
+  return {
+    verdict: (f) => dp.verdict(f),
+    explain: (f) => {
+      const [s, d] = dp.entries(f);
+      return explainImage(dp.kernel, prov, f, s, d);
+    },
+  };
+}
+
+/** The live compiler built at once from the cluster (its objects, not manifests: the tables hold some no loader accepts). */
+const live: TierEngine = { name: 'live', explains: true, build: (c, o = {}) => liveBuilt(new LiveCompiler(c, o), c) };
+
+/** The live compiler fed the objects one by one from an empty start, committing after each: the tier part follows each change. */
+const liveApply: TierEngine = {
+  name: 'live-apply',
+  explains: true,
+  build: (c, o = {}) => {
+    const compiler = new LiveCompiler({ namespaces: [], pods: [], nodes: [], policies: [] }, o);
+    const steps = [
+      ...(c.clusterPolicies ?? []).map((p) => () => compiler.setClusterPolicy(p)),
+      ...c.pods.map((p) => () => compiler.setPod(p)),
+      ...c.policies.map((p) => () => compiler.setPolicy(p)),
+      ...c.nodes.map((n) => () => compiler.setNode(n)),
+      ...c.namespaces.map((n) => () => compiler.setNamespace(n)),
+    ];
+    for (const step of steps) {
+      step();
+      compiler.commit();
+    }
+    return liveBuilt(compiler, c);
+  },
+};
+
+/** The engines the tier tables run on. */
+export const TIER_ENGINES: readonly TierEngine[] = [reference, compiled, live, liveApply];
 
 /** `describe(title, body)` once per engine, named `[engine] title`. */
 export function describeTiers(engines: readonly TierEngine[], title: string, body: (engine: TierEngine) => void): void {

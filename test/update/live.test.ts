@@ -1,11 +1,14 @@
 // LiveDataplane: random sequences of applies, deletes, relabels and invalid objects
 // (fast-check model-based testing). After every step the published generation answers
-// exactly as a fresh compile of the same objects and as the reference evaluator.
+// exactly as a fresh compile of the same objects and as the reference evaluator; the same
+// again with cluster-scoped policies (ClusterNetworkPolicy, ANP, BANP) among the objects, and
+// namespaces and nodes relabelled, flows carrying destination names.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, LiveDataplane, loadObjects, readText, ReferenceEvaluator, RetiredGenerationError, VerdictPool, type Flow, type RawObject } from '@netpol/core';
 import { hasPorts } from '../../packages/core/src/model/protocol.js';
-import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { clusterArbitrary, flowArbitrary, type ClusterArbitraryOptions } from '../../packages/core/src/fuzz/arbitraries.js';
+import { clusterPolicyKey } from '../../packages/core/src/model/types.js';
 import { clusterToYaml } from '../../packages/core/src/fuzz/to-yaml.js';
 import { encodeBatch, referenceVerdicts, runs } from '../helpers.js';
 
@@ -38,6 +41,21 @@ class ApplyCommand implements fc.Command<Model, LiveDataplane> {
   toString = () => `apply ${keyOf(this.object)}`;
 }
 
+/** Several objects in one batch: one generation for all of them. */
+class ApplyBatchCommand implements fc.Command<Model, LiveDataplane> {
+  constructor(readonly objects: readonly Obj[]) {}
+  check = () => this.objects.length > 0;
+  run(m: Model, live: LiveDataplane): void {
+    const before = live.generation;
+    const r = live.apply(this.objects.map((object) => ({ op: 'apply' as const, object })));
+    expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(r.applied).toBe(true);
+    expect(live.generation).toBe(before + 1);
+    for (const o of this.objects) m.objects.set(keyOf(o), o);
+  }
+  toString = () => `apply ${this.objects.map(keyOf).join(', ')}`;
+}
+
 class DeleteCommand implements fc.Command<Model, LiveDataplane> {
   constructor(readonly pick: number) {}
   check = (m: Readonly<Model>) => m.objects.size > 0;
@@ -51,17 +69,23 @@ class DeleteCommand implements fc.Command<Model, LiveDataplane> {
   toString = () => `delete #${this.pick}`;
 }
 
+/** New labels for a Pod, a Namespace (its name label kept, as the API server keeps it) or a Node. */
 class RelabelCommand implements fc.Command<Model, LiveDataplane> {
-  constructor(readonly pick: number, readonly labels: Record<string, string>) {}
-  check = (m: Readonly<Model>) => [...m.objects.values()].some((o) => o['kind'] === 'Pod');
+  constructor(
+    readonly pick: number,
+    readonly labels: Record<string, string>,
+    readonly kind: 'Pod' | 'Namespace' | 'Node' = 'Pod',
+  ) {}
+  check = (m: Readonly<Model>) => [...m.objects.values()].some((o) => o['kind'] === this.kind);
   run(m: Model, live: LiveDataplane): void {
-    const pods = [...m.objects.values()].filter((o) => o['kind'] === 'Pod');
-    const pod = pods[this.pick % pods.length]!;
-    const relabelled = { ...pod, metadata: { ...meta(pod), labels: this.labels } };
+    const objects = [...m.objects.values()].filter((o) => o['kind'] === this.kind);
+    const object = objects[this.pick % objects.length]!;
+    const labels = this.kind === 'Namespace' ? { ...this.labels, 'kubernetes.io/metadata.name': meta(object).name } : this.labels;
+    const relabelled = { ...object, metadata: { ...meta(object), labels } };
     expect(live.apply([{ op: 'apply', object: relabelled }]).applied).toBe(true);
     m.objects.set(keyOf(relabelled), relabelled);
   }
-  toString = () => `relabel #${this.pick} ${JSON.stringify(this.labels)}`;
+  toString = () => `relabel ${this.kind} #${this.pick} ${JSON.stringify(this.labels)}`;
 }
 
 /** A batch with one good and one invalid object: nothing is applied, every error listed. */
@@ -90,7 +114,14 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
   run(m: Model, live: LiveDataplane): void {
     const cluster = freshCluster(m.objects.values());
     // The live state holds exactly the model's objects...
-    const names = (c: typeof cluster) => [...c.namespaces.map((n) => `ns/${n.name}`), ...c.nodes.map((n) => `node/${n.name}`), ...c.pods.map((p) => `pod/${p.namespace}/${p.name}/${JSON.stringify(p.labels)}`), ...c.policies.map((p) => `np/${p.namespace}/${p.name}`)].sort();
+    const names = (c: typeof cluster) =>
+      [
+        ...c.namespaces.map((n) => `ns/${n.name}`),
+        ...c.nodes.map((n) => `node/${n.name}`),
+        ...c.pods.map((p) => `pod/${p.namespace}/${p.name}/${JSON.stringify(p.labels)}`),
+        ...c.policies.map((p) => `np/${p.namespace}/${p.name}`),
+        ...(c.clusterPolicies ?? []).map((p) => `${clusterPolicyKey(p)}/${p.priority}`),
+      ].sort();
     const liveCluster = live.cluster();
     expect(names(liveCluster)).toEqual(names(cluster));
     // ...and answers as a fresh compile and the reference, on flows biased to both.
@@ -101,10 +132,12 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
     for (const [f, want] of referenceVerdicts(reference, flows)) {
       expect(live.current.verdict(f)).toEqual(want);
       expect(fresh.verdict(f)).toEqual(want);
+      if (/admin|baseline/.test(want.egress + want.ingress)) tiered++;
       if (f.port !== undefined || f.icmpType !== undefined || !hasPorts(f.protocol)) judged.push(f);
     }
-    // The batch path (the native kernel when it is loaded) reads the same published copy.
-    const batch = encodeBatch(judged);
+    // The batch path (the native kernel when it is loaded) reads the same published copy,
+    // destination names as the generation's name classes.
+    const batch = { ...encodeBatch(judged), nameClass: Uint16Array.from(judged, (f) => live.nameClass(f.dstName)) };
     const out = new Uint8Array(judged.length);
     live.verdictBatch(batch, out);
     expect([...out]).toEqual(judged.map((f) => live.verdictCode(f)));
@@ -112,34 +145,54 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
   toString = () => `check ${this.seed}`;
 }
 
+/** Flows the checks judged that an Admin or Baseline rule decided. */
+let tiered = 0;
+
 /** Manifests of a random cluster, as raw objects: the pool commands draw from. */
-const poolArbitrary = clusterArbitrary().map((c) => readText(clusterToYaml(c), 'pool.yaml').objects.map((o) => o.value as Obj));
+const poolArbitrary = (options: ClusterArbitraryOptions = {}) => clusterArbitrary(options).map((c) => readText(clusterToYaml(c), 'pool.yaml').objects.map((o) => o.value as Obj));
+
+const labelsArbitrary = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y'), { maxKeys: 2 });
+
+/** Random command sequences over a pool of objects, each run from an empty LiveDataplane. */
+function modelBased(options: ClusterArbitraryOptions, relabel: readonly ('Pod' | 'Namespace' | 'Node')[], dense: boolean, numRuns: number): void {
+  fc.assert(
+    fc.property(
+      poolArbitrary(options).chain((pool) =>
+        fc.tuple(
+          fc.constant(pool),
+          fc.commands(
+            [
+              fc.constantFrom(...pool).map((o) => new ApplyCommand(o)),
+              fc.nat().map((n) => new DeleteCommand(n)),
+              fc.tuple(fc.nat(), labelsArbitrary, fc.constantFrom(...relabel)).map(([n, l, kind]) => new RelabelCommand(n, l, kind)),
+              fc.constantFrom(...pool).map((o) => new InvalidBatchCommand(o)),
+              fc.integer().map((s) => new CheckCommand(s)),
+              // Dense: clusters build up fast enough, and are checked often enough, for the
+              // checks to find cluster-scoped policies with their subjects.
+              ...(dense ? [fc.subarray(pool, { minLength: 1 }).map((os) => new ApplyBatchCommand(os)), fc.integer().map((s) => new CheckCommand(s))] : []),
+            ],
+            { maxCommands: 25 },
+          ),
+        ),
+      ),
+      ([, cmds]) => {
+        fc.modelRun(() => ({ model: { objects: new Map() }, real: new LiveDataplane() }), cmds);
+      },
+    ),
+    { numRuns },
+  );
+}
 
 describe('LiveDataplane', () => {
   test('model-based: every step answers as a fresh compile and the reference', () => {
-    fc.assert(
-      fc.property(
-        poolArbitrary.chain((pool) =>
-          fc.tuple(
-            fc.constant(pool),
-            fc.commands(
-              [
-                fc.constantFrom(...pool).map((o) => new ApplyCommand(o)),
-                fc.nat().map((n) => new DeleteCommand(n)),
-                fc.tuple(fc.nat(), fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y'), { maxKeys: 2 })).map(([n, l]) => new RelabelCommand(n, l)),
-                fc.constantFrom(...pool).map((o) => new InvalidBatchCommand(o)),
-                fc.integer().map((s) => new CheckCommand(s)),
-              ],
-              { maxCommands: 25 },
-            ),
-          ),
-        ),
-        ([, cmds]) => {
-          fc.modelRun(() => ({ model: { objects: new Map() }, real: new LiveDataplane() }), cmds);
-        },
-      ),
-      { numRuns: runs(1000) },
-    );
+    modelBased({}, ['Pod'], false, runs(1000));
+  });
+
+  test('model-based with cluster-scoped policies: applied, replaced and deleted among pods, namespaces and nodes relabelled', () => {
+    tiered = 0;
+    modelBased({ maxClusterPolicies: 4 }, ['Pod', 'Namespace', 'Node'], true, runs(300));
+    // The sequences exercise the tiers: checked flows an Admin or Baseline rule decided.
+    expect(tiered).toBeGreaterThan(60);
   });
 
   test('a batch applies as one generation; readers keep the one they hold', () => {

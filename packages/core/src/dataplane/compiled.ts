@@ -11,7 +11,7 @@ import { PROTOCOL_SLOTS } from '../compile/ports.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow } from '../model/flow.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
-import type { Cluster } from '../model/types.js';
+import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { explainImage, type ImageProvenance } from './explain.js';
 import { DATAPLANE_OPTIONS, ImageDataplane, type DataplaneOptions } from './image-dataplane.js';
 import { checkOptions, pickOptions } from '../model/check-options.js';
@@ -48,7 +48,7 @@ export class CompiledDataplane extends ImageDataplane {
     super(image, { native: options.native });
     this.prov = provenance;
     this.index = provenance.index;
-    this.source = provenanceSource(provenance, options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods);
+    this.source = provenanceSource(provenance, options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods, options.initContainerPorts ?? DEFAULT_OPTIONS.initContainerPorts);
   }
 
   stats(): ImageStats {
@@ -108,7 +108,7 @@ export class CompiledDataplane extends ImageDataplane {
 }
 
 /** compile()'s provenance as explain reads it (dataplane/explain.ts). */
-function provenanceSource(prov: Provenance, ipBlockMatchesPods: boolean): ImageProvenance {
+function provenanceSource(prov: Provenance, ipBlockMatchesPods: boolean, initContainerPorts: boolean): ImageProvenance {
   const { tables, index } = prov;
   return {
     ipBlockMatchesPods,
@@ -126,5 +126,13 @@ function provenanceSource(prov: Provenance, ipBlockMatchesPods: boolean): ImageP
       const r = resolvePort(port, owner);
       return 'all' in r || r.ranges.some(([a, b]) => pc >= pcs.map[(slot << 16) | a]! && pc <= pcs.map[(slot << 16) | b]!);
     },
+    tiers: {
+      policies: prov.tiers.policies,
+      initContainerPorts,
+      nodeOf: (ip) => index.nodeByIP(ip),
+      nodeLabels: (node) => index.nodeLabels(node),
+      nameClass: (name) => (name === undefined ? 0 : prov.tiers.nameClass(name)),
+    },
+    ignoring: (index.cluster.ignoredObjects ?? []).map(ignoredObjectKey),
   };
 }

@@ -53,6 +53,11 @@ export interface ImageProvenance {
   portAdmits?(port: PolicyPort, owner: NamedPorts | undefined, pc: number): boolean;
   /** The cluster-scoped side of the image; absent: it was compiled without cluster-scoped policies. */
   readonly tiers?: ImageTiers;
+  /**
+   * Objects of other policy APIs left out by explicit choice (ignoredObjectKey, as
+   * `Explanation.ignoring` names them); absent or empty: none.
+   */
+  readonly ignoring?: readonly string[];
 }
 
 /** What explain reads to answer the Admin and Baseline tiers of an image. */
@@ -120,6 +125,7 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
     ...(flow.port !== undefined && { port: flow.port }),
     egressDetail,
     ingressDetail,
+    ...(prov.ignoring && prov.ignoring.length > 0 && { ignoring: prov.ignoring }),
   };
 }
 

@@ -71,6 +71,32 @@ export interface LiveOptions extends DataplaneOptions, LoadOptions {
 /** LiveOptions' keys and types: the dataplane's and the loader's, and its own (model/check-options.ts). */
 const LIVE_OPTIONS: OptionSpec<LiveOptions> = { ...DATAPLANE_OPTIONS, ...LOAD_OPTIONS, pool: 'object', rebuildAfterUnused: 'number' };
 
+/**
+ * The live compiler's state as explain reads it (dataplane/explain.ts): entries, policies and
+ * rules by the compiler's ids, the cluster-scoped policies in evaluation order, and the name
+ * classes of `names`, the generation explained (the compiler's own, right after a publish),
+ * and the objects of other policy APIs left out by choice (`ignoring`).
+ */
+export function liveProvenance(c: LiveCompiler, names: { nameClass(name: string | undefined): number }, ignoring: readonly string[] = []): ImageProvenance {
+  return {
+    ignoring,
+    ipBlockMatchesPods: c.options.ipBlockMatchesPods,
+    entry: (e) => c.entryProvenance(e),
+    policy: (id) => c.policy(id),
+    rulesOf: (id, direction) => c.rulesOf(id, direction),
+    rule: (id) => c.rule(id),
+    namespaceLabels: (ns) => c.namespaceLabels(ns),
+    isNodeAddress: (ip) => c.nodeOf(ip) !== undefined,
+    tiers: {
+      policies: c.clusterPolicies,
+      initContainerPorts: c.options.initContainerPorts,
+      nodeOf: (ip) => c.nodeOf(ip),
+      nodeLabels: (node) => c.nodeLabels(node),
+      nameClass: (name) => names.nameClass(name),
+    },
+  };
+}
+
 /** Thrown by a generation object whose copy was reused for a newer generation. */
 export class RetiredGenerationError extends Error {
   constructor(generation: number) {
@@ -237,26 +263,9 @@ export class LiveDataplane {
    * kernel, like CompiledDataplane's (dataplane/explain.ts).
    */
   explain(flow: Flow): Explanation {
-    const c = this.compiler;
     const dp = this.generations.current.dataplane;
-    const provenance: ImageProvenance = {
-      ipBlockMatchesPods: this.options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods,
-      entry: (e) => c.entryProvenance(e),
-      policy: (id) => c.policy(id),
-      rulesOf: (id, direction) => c.rulesOf(id, direction),
-      rule: (id) => c.rule(id),
-      namespaceLabels: (ns) => c.namespaceLabels(ns),
-      isNodeAddress: (ip) => c.nodeOf(ip) !== undefined,
-      tiers: {
-        policies: c.clusterPolicies,
-        initContainerPorts: c.options.initContainerPorts,
-        nodeOf: (ip) => c.nodeOf(ip),
-        nodeLabels: (node) => c.nodeLabels(node),
-        nameClass: (name) => dp.nameClass(name),
-      },
-    };
     const [s, d] = dp.entries(flow);
-    return explainImage(dp.kernel, provenance, flow, s, d);
+    return explainImage(dp.kernel, liveProvenance(this.compiler, dp), flow, s, d);
   }
 
   /** Applies a batch of changes, all or nothing. */
