@@ -195,7 +195,7 @@ describe('matrix', () => {
 describe('the built binary', () => {
   test('demo runs every story with no unexpected verdict', () => {
     const out = execFileSync(process.execPath, [bin, 'demo'], { encoding: 'utf8' });
-    expect(out).toMatch(/(\d+) flows in 5 stories: \1 as the stories expect, 0 unexpected \(compiled dataplane/);
+    expect(out).toMatch(/(\d+) flows in 6 stories: \1 as the stories expect, 0 unexpected \(compiled dataplane/);
   });
 
   test('reads flows from stdin and exits 1 with --fail-on-deny', () => {
