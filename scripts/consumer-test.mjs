@@ -171,6 +171,15 @@ const installs = {
   npm: (dir, ...args) => run('npm', ['install', '--no-audit', '--no-fund', ...args], dir),
   pnpm: (dir, ...args) => run('npx', [...PNPM, 'add', ...args], dir),
 };
+check('control: pnpm here refuses a package that would build at install (a root binding.gyp), so the pnpm install below means something', () => {
+  const pkg = join(work, 'control-package');
+  mkdirSync(pkg);
+  writeFileSync(join(pkg, 'package.json'), '{ "name": "builds-at-install", "version": "1.0.0" }\n');
+  writeFileSync(join(pkg, 'binding.gyp'), '{ "targets": [] }\n');
+  succeeds(run('npm', ['pack', '--pack-destination', work], pkg), 'npm pack of the control package');
+  const r = installs.pnpm(newProject('control'), join(work, 'builds-at-install-1.0.0.tgz'));
+  expect(r.status !== 0 && /ignored build scripts/i.test(r.all), `pnpm installed it (exit ${r.status}):\n${r.all}`);
+});
 const projects = {};
 for (const pm of ['npm', 'pnpm']) {
   const dir = newProject(pm);
