@@ -279,35 +279,48 @@ export class Kernel {
       const word = pc >>> 5;
       const bit = pc & 31;
       // Entry fields by number (ENTRY): 1 podNode, 2 addrNode, 3/4 rows, 5/6 columns, 7-10 tiers.
+      // No cluster-scoped policy selects the pod (tier row 0): version 2's decision, unchanged.
       let eg: number;
       if (sSlot === 0) eg = 3;
       else {
         const trow = ent[es + 7]!;
-        const k = trow === 0 ? -1 : tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
         const row = ent[es + 3]!;
-        if (k >= 0 && (portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
-        else if (k >= 0 && (portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
-        else if (row !== 0) {
-          if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
+        if (trow === 0) {
+          if (row === 0) eg = 2;
+          else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
           else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-        } else if (k >= 0 && (portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
-        else if (k >= 0 && (portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
-        else eg = 2;
+        } else {
+          const k = tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
+          if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
+          else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
+          else if (row !== 0) {
+            if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
+            else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
+          else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
+          else eg = 2;
+        }
       }
       let ing: number;
       if (dSlot === 0) ing = 3;
       else {
         const trow = ent[ed + 8]!;
-        const k = trow === 0 ? -1 : tIn[trow * tInCols + ent[es + 10]!]! * 4;
         const row = ent[ed + 4]!;
-        if (k >= 0 && (portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
-        else if (k >= 0 && (portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
-        else if (row !== 0) {
-          if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
+        if (trow === 0) {
+          if (row === 0) ing = 2;
+          else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
           else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-        } else if (k >= 0 && (portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
-        else if (k >= 0 && (portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
-        else ing = 2;
+        } else {
+          const k = tIn[trow * tInCols + ent[es + 10]!]! * 4;
+          if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
+          else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
+          else if (row !== 0) {
+            if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
+            else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
+          else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
+          else ing = 2;
+        }
       }
       out[i] = (((DENYING >>> eg) | (DENYING >>> ing)) & 1) ^ 1 | (eg << 1) | (ing << 4);
     }
