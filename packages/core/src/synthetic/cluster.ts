@@ -162,7 +162,7 @@ const nsName = (name: string): Selector => sel({ 'kubernetes.io/metadata.name': 
 /**
  * `count` cluster-scoped policies in the shapes cluster admins write: Admin-tier guardrails
  * (deny the cloud metadata address, Pass DNS to the namespaces' own policies, always let
- * monitoring and the infra nodes in, per-team isolation by Deny), Baseline-tier defaults that
+ * monitoring in, let pods reach the infra nodes' exporters, per-team isolation by Deny), Baseline-tier defaults that
  * NetworkPolicies may open (deny ingress from other teams, deny egress to the internet for dev),
  * and from 5 policies on a BaselineAdminNetworkPolicy. Priorities are distinct within a tier.
  */
@@ -177,7 +177,7 @@ function clusterPolicies(count: number, r: Random): ClusterPolicy[] {
     cnp('deny-cloud-metadata', 'Admin', 1, all, [], [{ name: 'metadata', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(169, 254, 169, 254, 32)] }], ports: [] }]),
     cnp('pass-dns', 'Admin', 2, all, [], [{ name: 'pass-dns', action: 'Pass', peers: [dns], ports: [udp(53), tcp(53)] }]),
     cnp('allow-monitoring', 'Admin', 3, all, [{ name: 'prometheus', action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: nsName('monitoring'), podSelector: sel({ app: 'prometheus' }) }], ports: [{ kind: 'named', name: 'metrics' }, tcp(9090, 9190)] }], []),
-    cnp('allow-infra-nodes', 'Admin', 4, all, [{ name: 'kubelet', action: 'Accept', peers: [{ kind: 'nodes', nodeSelector: sel({}, [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists', values: [] }]) }], ports: [] }], []),
+    cnp('allow-infra-nodes', 'Admin', 4, all, [], [{ name: 'node-exporter', action: 'Accept', peers: [{ kind: 'nodes', nodeSelector: sel({}, [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists', values: [] }]) }], ports: [tcp(9100)] }]),
   ];
   const banp: ClusterPolicy = { kind: 'BaselineAdminNetworkPolicy', name: 'default', tier: 'Baseline', priority: 1001, subject: all, ingress: [], egress: [{ name: 'deny-smtp', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [tcp(25)] }] };
   for (let i = 0; out.length < count; i++) {
