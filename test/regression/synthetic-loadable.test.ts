@@ -12,3 +12,12 @@ test.each([
   const r = loadText(clusterToYaml(syntheticCluster({ pods, policies, seed })), { file: 'synthetic.yaml' });
   expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
 });
+
+// The tier bench scenarios' cluster-scoped policies are ones a real cluster can hold (a nodes
+// peer once sat in an ingress rule, where the CRD allows only namespaces and pods).
+test.each([5, 50])('1000 pods / 100 policies with %i cluster-scoped policies load, every one of them', (clusterPolicies) => {
+  const c = syntheticCluster({ pods: 1000, policies: 100, clusterPolicies, seed: 1 });
+  const r = loadText(clusterToYaml(c), { file: 'synthetic.yaml' });
+  expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  expect(r.cluster!.clusterPolicies!.length).toBe(clusterPolicies);
+});
