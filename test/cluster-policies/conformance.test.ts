@@ -22,6 +22,7 @@ type Doc = string | Obj;
 // The base setup: namespaces, pods (as upstream's StatefulSets create them), nodes
 
 const HOUSES = { gryffindor: 'harry-potter', slytherin: 'draco-malfoy', hufflepuff: 'cedric-diggory', ravenclaw: 'luna-lovegood' } as const;
+type House = keyof typeof HOUSES;
 const nsName = (h: string): string => `network-policy-conformance-${h}`;
 
 /** Ports the host-network server pods listen on (upstream's HostNetworkPorts). */
@@ -151,148 +152,177 @@ const scenarios: Scenario[] = [];
 /** A scenario of one step. */
 const oneStep = (name: string, step: Step): void => void scenarios.push({ name, steps: [step] });
 
-// CNPAdminTierEgressTCP and CNPAdminTierEgressNamedPort: one policy whose rule order, then
-// Pass placement, the steps change.
-{
-  const egressTcp = cnp(
-    'egress-tcp',
+// CNPAdminTier{Egress,Ingress}{TCP,UDP,SCTP}: one policy per direction and protocol, rules for
+// three houses: one matched whole (Accept, then Deny, then Pass), one at a port (Deny, then
+// Pass), one accepted at a port and denied otherwise. The steps swap the first rules, then put
+// the Pass first, then the port Pass before the port Deny. CNPAdminTierEgressNamedPort turns
+// the TCP egress policy's port rule into the named port "web".
+const HOUSE_POD = (h: House, i: 0 | 1): string => `${HOUSES[h]}-${i}`;
+/** The two server ports of each protocol in the base pods. */
+const SERVER_PORTS = { TCP: [80, 8080], UDP: [5353, 53], SCTP: [9003, 9005] } as const;
+
+interface RuleOrderCase {
+  readonly name: string;
+  readonly policy: string;
+  readonly priority: number;
+  readonly direction: 'ingress' | 'egress';
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly subject: House;
+  /** Matched whole by the first three rules. */
+  readonly whole: House;
+  /** Denied, then passed, at one port. */
+  readonly atPort: readonly [House, number];
+  /** Accepted at one port, denied otherwise. */
+  readonly onlyAt: readonly [House, number];
+}
+
+function ruleOrderPolicy(c: RuleOrderCase): Obj {
+  const rule = c.direction === 'egress' ? to : from;
+  const way = c.direction === 'egress' ? 'to' : 'from';
+  const port = (n: number): Obj => ({ TCP: tcp, UDP: udp, SCTP: sctp })[c.protocol](n);
+  const [atHouse, atNumber] = c.atPort;
+  const [onlyHouse, onlyNumber] = c.onlyAt;
+  return cnp(
+    c.policy,
     'Admin',
-    6,
-    { namespaces: byName('gryffindor') },
+    c.priority,
+    { namespaces: byName(c.subject) },
     {
-      egress: [
-        to('allow-to-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
-        to('deny-to-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
-        to('pass-to-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
-        to('deny-to-slytherin-at-port-80', 'Deny', [nsPeer('slytherin')], [tcp(80)]),
-        to('pass-to-slytherin-at-port-80', 'Pass', [nsPeer('slytherin')], [tcp(80)]),
-        to('allow-to-hufflepuff-at-port-8080', 'Accept', [nsPeer('hufflepuff')], [tcp(8080)]),
-        to('deny-to-hufflepuff-everything-else', 'Deny', [nsPeer('hufflepuff')]),
+      [c.direction]: [
+        rule(`allow-${way}-${c.whole}-everything`, 'Accept', [nsPeer(c.whole)]),
+        rule(`deny-${way}-${c.whole}-everything`, 'Deny', [nsPeer(c.whole)]),
+        rule(`pass-${way}-${c.whole}-everything`, 'Pass', [nsPeer(c.whole)]),
+        rule(`deny-${way}-${atHouse}-at-port-${atNumber}`, 'Deny', [nsPeer(atHouse)], [port(atNumber)]),
+        rule(`pass-${way}-${atHouse}-at-port-${atNumber}`, 'Pass', [nsPeer(atHouse)], [port(atNumber)]),
+        rule(`allow-${way}-${onlyHouse}-at-port-${onlyNumber}`, 'Accept', [nsPeer(onlyHouse)], [port(onlyNumber)]),
+        rule(`deny-${way}-${onlyHouse}-everything-else`, 'Deny', [nsPeer(onlyHouse)]),
       ],
     },
   );
-  const denyFirst = patch(egressTcp, (s) => swap(s.egress, 0, 1));
-  const passFirst = patch(denyFirst, (s) => swap(s.egress, 0, 2));
-  const portPassFirst = patch(passFirst, (s) => swap(s.egress, 3, 4));
-  scenarios.push({
-    name: 'CNPAdminTierEgressTCP',
+}
+
+function ruleOrderScenario(c: RuleOrderCase): Scenario {
+  const policy = ruleOrderPolicy(c);
+  const edit = (p: Obj, i: number, j: number): Obj => patch(p, (s) => swap(s[c.direction], i, j));
+  const denyFirst = edit(policy, 0, 1);
+  const passFirst = edit(denyFirst, 0, 2);
+  /** A probe between pod `i` of `house` and pod `i` of the subject, the right way round. */
+  const probe = (house: House, i: 0 | 1, port: number, ok: boolean): Probe =>
+    c.direction === 'egress'
+      ? [HOUSE_POD(c.subject, i), HOUSE_POD(house, i), c.protocol, port, ok]
+      : [HOUSE_POD(house, i), HOUSE_POD(c.subject, i), c.protocol, port, ok];
+  const [p1, p2] = SERVER_PORTS[c.protocol];
+  const other = (n: number): number => (n === p1 ? p2 : p1);
+  const [atHouse, atNumber] = c.atPort;
+  const [onlyHouse, onlyNumber] = c.onlyAt;
+  return {
+    name: c.name,
     steps: [
       {
         title: 'allow before deny: rule order is respected; the port rules decide per port',
-        policies: [egressTcp],
+        policies: [policy],
         probes: [
-          ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
-          ['harry-potter-1', 'luna-lovegood-0', 'TCP', 8080, ALLOW],
-          ['harry-potter-0', 'cedric-diggory-1', 'TCP', 8080, ALLOW],
-          ['harry-potter-1', 'cedric-diggory-1', 'TCP', 80, DENY],
-          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, DENY],
-          ['harry-potter-1', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
+          probe(c.whole, 0, p1, ALLOW),
+          probe(c.whole, 1, p2, ALLOW),
+          probe(onlyHouse, 0, onlyNumber, ALLOW),
+          probe(onlyHouse, 1, other(onlyNumber), DENY),
+          probe(atHouse, 0, atNumber, DENY),
+          probe(atHouse, 1, other(atNumber), ALLOW),
         ],
       },
-      {
-        title: 'deny swapped before allow',
-        policies: [denyFirst],
-        probes: [
-          ['harry-potter-0', 'luna-lovegood-1', 'TCP', 80, DENY],
-          ['harry-potter-1', 'luna-lovegood-1', 'TCP', 8080, DENY],
-        ],
-      },
+      { title: 'deny swapped before allow', policies: [denyFirst], probes: [probe(c.whole, 0, p1, DENY), probe(c.whole, 1, p2, DENY)] },
       {
         title: 'pass swapped first: nothing below decides, traffic flows',
         policies: [passFirst],
-        probes: [
-          ['harry-potter-0', 'luna-lovegood-0', 'TCP', 80, ALLOW],
-          ['harry-potter-1', 'luna-lovegood-0', 'TCP', 8080, ALLOW],
-        ],
+        probes: [probe(c.whole, 0, p1, ALLOW), probe(c.whole, 1, p2, ALLOW)],
       },
       {
         title: 'port pass swapped before port deny',
-        policies: [portPassFirst],
-        probes: [
-          ['harry-potter-0', 'draco-malfoy-0', 'TCP', 80, ALLOW],
-          ['harry-potter-1', 'draco-malfoy-0', 'TCP', 8080, ALLOW],
-        ],
+        policies: [edit(passFirst, 3, 4)],
+        probes: [probe(atHouse, 0, atNumber, ALLOW), probe(atHouse, 1, other(atNumber), ALLOW)],
       },
     ],
-  });
-  scenarios.push({
-    name: 'CNPAdminTierEgressNamedPort',
-    steps: [
-      {
-        title: 'the port-8080 rule rewritten as the named port "web" (TCP 80 on the server)',
-        policies: [patch(egressTcp, (s) => void (s.egress[5] = { ...s.egress[5], protocols: [{ destinationNamedPort: 'web' }] }))],
-        probes: [
-          ['harry-potter-0', 'cedric-diggory-1', 'TCP', 80, ALLOW],
-          ['harry-potter-1', 'cedric-diggory-1', 'TCP', 8080, DENY],
-        ],
-      },
-    ],
-  });
+  };
 }
 
-// CNPAdminTierIngressUDP: the same sequence on ingress rules (subject hufflepuff), over UDP.
-{
-  const ingressUdp = cnp(
-    'ingress-udp',
-    'Admin',
-    4,
-    { namespaces: byName('hufflepuff') },
-    {
-      ingress: [
-        from('allow-from-ravenclaw-everything', 'Accept', [nsPeer('ravenclaw')]),
-        from('deny-from-ravenclaw-everything', 'Deny', [nsPeer('ravenclaw')]),
-        from('pass-from-ravenclaw-everything', 'Pass', [nsPeer('ravenclaw')]),
-        from('deny-from-slytherin-at-port-5353', 'Deny', [nsPeer('slytherin')], [udp(5353)]),
-        from('pass-from-slytherin-at-port-5353', 'Pass', [nsPeer('slytherin')], [udp(5353)]),
-        from('allow-from-gryffindor-at-port-53', 'Accept', [nsPeer('gryffindor')], [udp(53)]),
-        from('deny-from-gryffindor-everything-else', 'Deny', [nsPeer('gryffindor')]),
-      ],
-    },
-  );
-  const denyFirst = patch(ingressUdp, (s) => swap(s.ingress, 0, 1));
-  const passFirst = patch(denyFirst, (s) => swap(s.ingress, 0, 2));
-  scenarios.push({
+const RULE_ORDER_CASES: readonly RuleOrderCase[] = [
+  {
+    name: 'CNPAdminTierEgressTCP',
+    policy: 'egress-tcp',
+    priority: 6,
+    direction: 'egress',
+    protocol: 'TCP',
+    subject: 'gryffindor',
+    whole: 'ravenclaw',
+    atPort: ['slytherin', 80],
+    onlyAt: ['hufflepuff', 8080],
+  },
+  {
+    name: 'CNPAdminTierEgressUDP',
+    policy: 'egress-udp',
+    priority: 7,
+    direction: 'egress',
+    protocol: 'UDP',
+    subject: 'hufflepuff',
+    whole: 'ravenclaw',
+    atPort: ['slytherin', 5353],
+    onlyAt: ['gryffindor', 53],
+  },
+  {
+    name: 'CNPAdminTierEgressSCTP',
+    policy: 'egress-sctp',
+    priority: 8,
+    direction: 'egress',
+    protocol: 'SCTP',
+    subject: 'ravenclaw',
+    whole: 'gryffindor',
+    atPort: ['slytherin', 9003],
+    onlyAt: ['hufflepuff', 9003],
+  },
+  {
+    name: 'CNPAdminTierIngressTCP',
+    policy: 'ingress-tcp',
+    priority: 3,
+    direction: 'ingress',
+    protocol: 'TCP',
+    subject: 'gryffindor',
+    whole: 'ravenclaw',
+    atPort: ['slytherin', 80],
+    onlyAt: ['hufflepuff', 80],
+  },
+  {
     name: 'CNPAdminTierIngressUDP',
-    steps: [
-      {
-        title: 'allow before deny; the port rules decide per port',
-        policies: [ingressUdp],
-        probes: [
-          ['luna-lovegood-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
-          ['luna-lovegood-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
-          ['harry-potter-0', 'cedric-diggory-1', 'UDP', 53, ALLOW],
-          ['harry-potter-1', 'cedric-diggory-1', 'UDP', 5353, DENY],
-          ['draco-malfoy-0', 'cedric-diggory-0', 'UDP', 5353, DENY],
-          ['draco-malfoy-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
-        ],
-      },
-      {
-        title: 'deny swapped before allow',
-        policies: [denyFirst],
-        probes: [
-          ['luna-lovegood-0', 'cedric-diggory-1', 'UDP', 5353, DENY],
-          ['luna-lovegood-1', 'cedric-diggory-1', 'UDP', 53, DENY],
-        ],
-      },
-      {
-        title: 'pass swapped first',
-        policies: [passFirst],
-        probes: [
-          ['luna-lovegood-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
-          ['luna-lovegood-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
-        ],
-      },
-      {
-        title: 'port pass swapped before port deny',
-        policies: [patch(passFirst, (s) => swap(s.ingress, 3, 4))],
-        probes: [
-          ['draco-malfoy-0', 'cedric-diggory-0', 'UDP', 5353, ALLOW],
-          ['draco-malfoy-1', 'cedric-diggory-0', 'UDP', 53, ALLOW],
-        ],
-      },
-    ],
-  });
-}
+    policy: 'ingress-udp',
+    priority: 4,
+    direction: 'ingress',
+    protocol: 'UDP',
+    subject: 'hufflepuff',
+    whole: 'ravenclaw',
+    atPort: ['slytherin', 5353],
+    onlyAt: ['gryffindor', 53],
+  },
+  {
+    name: 'CNPAdminTierIngressSCTP',
+    policy: 'ingress-sctp',
+    priority: 5,
+    direction: 'ingress',
+    protocol: 'SCTP',
+    subject: 'ravenclaw',
+    whole: 'gryffindor',
+    atPort: ['slytherin', 9003],
+    onlyAt: ['hufflepuff', 9003],
+  },
+];
+for (const c of RULE_ORDER_CASES) scenarios.push(ruleOrderScenario(c));
+
+oneStep('CNPAdminTierEgressNamedPort', {
+  title: 'the port-8080 rule rewritten as the named port "web" (TCP 80 on the server)',
+  policies: [patch(ruleOrderPolicy(RULE_ORDER_CASES[0]!), (s) => void (s.egress[5] = { ...s.egress[5], protocols: [{ destinationNamedPort: 'web' }] }))],
+  probes: [
+    ['harry-potter-0', 'cedric-diggory-1', 'TCP', 80, ALLOW],
+    ['harry-potter-1', 'cedric-diggory-1', 'TCP', 8080, DENY],
+  ],
+});
 
 // CNPAdminTierGress: ingress and egress rules together, on TCP, UDP and SCTP.
 {
