@@ -245,74 +245,27 @@ function ruleOrderScenario(c: RuleOrderCase): Scenario {
   };
 }
 
-const RULE_ORDER_CASES: readonly RuleOrderCase[] = [
-  {
-    name: 'CNPAdminTierEgressTCP',
-    policy: 'egress-tcp',
-    priority: 6,
-    direction: 'egress',
-    protocol: 'TCP',
-    subject: 'gryffindor',
-    whole: 'ravenclaw',
-    atPort: ['slytherin', 80],
-    onlyAt: ['hufflepuff', 8080],
-  },
-  {
-    name: 'CNPAdminTierEgressUDP',
-    policy: 'egress-udp',
-    priority: 7,
-    direction: 'egress',
-    protocol: 'UDP',
-    subject: 'hufflepuff',
-    whole: 'ravenclaw',
-    atPort: ['slytherin', 5353],
-    onlyAt: ['gryffindor', 53],
-  },
-  {
-    name: 'CNPAdminTierEgressSCTP',
-    policy: 'egress-sctp',
-    priority: 8,
-    direction: 'egress',
-    protocol: 'SCTP',
-    subject: 'ravenclaw',
-    whole: 'gryffindor',
-    atPort: ['slytherin', 9003],
-    onlyAt: ['hufflepuff', 9003],
-  },
-  {
-    name: 'CNPAdminTierIngressTCP',
-    policy: 'ingress-tcp',
-    priority: 3,
-    direction: 'ingress',
-    protocol: 'TCP',
-    subject: 'gryffindor',
-    whole: 'ravenclaw',
-    atPort: ['slytherin', 80],
-    onlyAt: ['hufflepuff', 80],
-  },
-  {
-    name: 'CNPAdminTierIngressUDP',
-    policy: 'ingress-udp',
-    priority: 4,
-    direction: 'ingress',
-    protocol: 'UDP',
-    subject: 'hufflepuff',
-    whole: 'ravenclaw',
-    atPort: ['slytherin', 5353],
-    onlyAt: ['gryffindor', 53],
-  },
-  {
-    name: 'CNPAdminTierIngressSCTP',
-    policy: 'ingress-sctp',
-    priority: 5,
-    direction: 'ingress',
-    protocol: 'SCTP',
-    subject: 'ravenclaw',
-    whole: 'gryffindor',
-    atPort: ['slytherin', 9003],
-    onlyAt: ['hufflepuff', 9003],
-  },
-];
+/** Upstream's six: name, policy, priority, direction, protocol, subject, whole, atPort, onlyAt. */
+const RULE_ORDER_CASES: readonly RuleOrderCase[] = (
+  [
+    ['CNPAdminTierEgressTCP', 'egress-tcp', 6, 'egress', 'TCP', 'gryffindor', 'ravenclaw', ['slytherin', 80], ['hufflepuff', 8080]],
+    ['CNPAdminTierEgressUDP', 'egress-udp', 7, 'egress', 'UDP', 'hufflepuff', 'ravenclaw', ['slytherin', 5353], ['gryffindor', 53]],
+    ['CNPAdminTierEgressSCTP', 'egress-sctp', 8, 'egress', 'SCTP', 'ravenclaw', 'gryffindor', ['slytherin', 9003], ['hufflepuff', 9003]],
+    ['CNPAdminTierIngressTCP', 'ingress-tcp', 3, 'ingress', 'TCP', 'gryffindor', 'ravenclaw', ['slytherin', 80], ['hufflepuff', 80]],
+    ['CNPAdminTierIngressUDP', 'ingress-udp', 4, 'ingress', 'UDP', 'hufflepuff', 'ravenclaw', ['slytherin', 5353], ['gryffindor', 53]],
+    ['CNPAdminTierIngressSCTP', 'ingress-sctp', 5, 'ingress', 'SCTP', 'ravenclaw', 'gryffindor', ['slytherin', 9003], ['hufflepuff', 9003]],
+  ] as const
+).map(([name, policy, priority, direction, protocol, subject, whole, atPort, onlyAt]) => ({
+  name,
+  policy,
+  priority,
+  direction,
+  protocol,
+  subject,
+  whole,
+  atPort,
+  onlyAt,
+}));
 for (const c of RULE_ORDER_CASES) scenarios.push(ruleOrderScenario(c));
 
 oneStep('CNPAdminTierEgressNamedPort', {
