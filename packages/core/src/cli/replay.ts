@@ -244,7 +244,7 @@ export function replay(args: string[], io: IO): number {
         for (const name of info.policies) policy(name)[info.allowed ? 'allowed' : 'denied'].flows++;
       }
       info.packets++;
-      const v = decodeVerdict(code & 0x1f);
+      const v = decodeVerdict(code & 0x7f);
       for (const d of ['egress', 'ingress'] as const) {
         if (v[d] === 'allowed') summary.directions[d].allowed.packets++;
         if (v[d] === 'denied') summary.directions[d].denied.packets++;
@@ -284,7 +284,7 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
     // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families);
     // any other error (explain disagreeing with the kernel) is a bug: it propagates.
     if (!(err instanceof MixedFamiliesError)) throw err;
-    const v = decodeVerdict(code & 0x1f);
+    const v = decodeVerdict(code & 0x7f);
     return { allowed, src: formatIP(p.srcIP()), dst: formatIP(p.dstIP()), protocol: protocolName(p.protocol), srcPod: null, dstPod: null, egress: v.egress, ingress: v.ingress, policies: [], egressPolicies: [], ingressPolicies: [], packets: 0 };
   }
   const egressDenied = e.egress === 'denied';
@@ -325,7 +325,7 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
     state,
   };
   if (code & CODE.judged) {
-    const v = decodeVerdict(code & 0x1f);
+    const v = decodeVerdict(code & 0x7f);
     line['egress'] = v.egress;
     line['ingress'] = v.ingress;
     if (!allowed && info) {

@@ -12,7 +12,11 @@
  *
  * The hot path (`packetCode`) allocates nothing: it parses into a reused ParsedPacket and
  * returns one number. `packet()` wraps it in a result object, and only for a denial calls the
- * dataplane's explain (allocating) to name the direction and the isolating policies.
+ * dataplane's explain (allocating) to name the direction and the policies that denied it.
+ *
+ * Packets carry no destination name: every packet is judged with name class 0, so a
+ * cluster-scoped `domainNames` peer (Accept rules only) never matches one; only a flow record
+ * with `dstName` can (FlowBatch.nameClass).
  */
 import { ALLOW_BOTH, MALFORMED as MALFORMED_BYTE } from '../compile/layout.js';
 import { Conntrack, CONNTRACK_OPTIONS, HIT, type ConntrackOptions } from '../conntrack/table.js';
@@ -21,7 +25,7 @@ import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import { decodeVerdict } from '../compile/verdict.js';
 import type { Kernel } from '../kernels/js-kernel.js';
-import type { Decision, Explanation, Flow } from '../model/flow.js';
+import { isDenying, type Decision, type DirectionExplanation, type Explanation, type Flow } from '../model/flow.js';
 import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';
 
 /**
@@ -55,9 +59,9 @@ export type PacketState = (typeof PACKET_STATES)[number];
 export const STATE = { new: 0, established: 1, reply: 2, fragment: 3, invalid: 4 } as const;
 
 /**
- * The packed result of `packetCode`: bits 0-7 the verdict byte (bit 0 allowed, bits 1-2
- * egress, bits 3-4 ingress decision; 0x80 malformed), bits 8-10 the state, bits 16-23 the
- * malformed reason code, bit 11 "judged by policy" (decisions meaningful).
+ * The packed result of `packetCode`: bits 0-7 the verdict byte (bit 0 allowed, bits 1-3
+ * egress, bits 4-6 ingress decision code; 0x80 malformed), bits 8-10 the state, bits 16-23
+ * the malformed reason code, bit 11 "judged by policy" (decisions meaningful).
  */
 export const CODE = { verdictMask: 0xff, stateShift: 8, stateMask: 7, judged: 1 << 11, errorShift: 16 } as const;
 
@@ -71,7 +75,11 @@ export const codeError = (code: number): MalformedReason | undefined => {
 export interface Denial {
   /** Which side's policy dropped it. */
   readonly direction: 'egress' | 'ingress' | 'both';
-  /** `namespace/name` of the policies that isolate the denying side(s). */
+  /**
+   * The policies that denied it: for a NetworkPolicy denial the policies isolating the side
+   * (`namespace/name`), for an Admin or Baseline one the cluster-scoped policy whose rule denied
+   * (`cnp/name`, `anp/name`, `banp/default`).
+   */
   readonly policies: readonly string[];
   readonly egressPolicies: readonly string[];
   readonly ingressPolicies: readonly string[];
@@ -267,18 +275,18 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
     if (error) return { allowed: false, state, error, packet };
     const allowed = (code & 1) === 1;
     if (!(code & CODE.judged)) return { allowed, state, packet };
-    const v = decodeVerdict(code & 0x1f);
+    const v = decodeVerdict(code & 0x7f);
     if (allowed) return { allowed, state, egress: v.egress, ingress: v.ingress, packet };
-    return { allowed, state, egress: v.egress, ingress: v.ingress, denial: this.denial(packet, v.egress === 'denied', v.ingress === 'denied'), packet };
+    return { allowed, state, egress: v.egress, ingress: v.ingress, denial: this.denial(packet, isDenying(v.egress), isDenying(v.ingress)), packet };
   }
 
-  /** The denying direction(s) and isolating policies, from explain (off the hot path). */
+  /** The denying direction(s) and the policies that denied, from explain (off the hot path). */
   denial(packet: ParsedPacket, egress: boolean, ingress: boolean): Denial {
     const direction = egress && ingress ? 'both' : egress ? 'egress' : 'ingress';
     try {
       const e = this.dp.explain(packet.toFlow());
-      const egressPolicies = egress ? e.egressDetail.isolatedBy : [];
-      const ingressPolicies = ingress ? e.ingressDetail.isolatedBy : [];
+      const egressPolicies = egress ? denyingPolicies(e.egressDetail) : [];
+      const ingressPolicies = ingress ? denyingPolicies(e.ingressDetail) : [];
       return {
         direction,
         policies: [...new Set([...egressPolicies, ...ingressPolicies])],
@@ -294,4 +302,10 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
       return { direction, policies: [], egressPolicies: [], ingressPolicies: [] };
     }
   }
+}
+
+/** Who denied one direction: the cluster-scoped policy whose rule decided, else the isolating NetworkPolicies. */
+function denyingPolicies(d: DirectionExplanation): readonly string[] {
+  const decided = d.decision === 'admin-denied' || d.decision === 'baseline-denied' ? d.clusterRules[d.clusterRules.length - 1] : undefined;
+  return decided ? [decided.policy] : d.isolatedBy;
 }

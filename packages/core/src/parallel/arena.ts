@@ -28,6 +28,7 @@ export class Arena {
       src: take(n * words * 4),
       dst: take(n * words * 4),
       port: take(n * 2),
+      ...(batch.nameClass && { nameClass: take(n * 2) }),
       protocol: take(n),
       out: take(n),
       ...(batch.family && { family: take(n) }),
@@ -47,6 +48,7 @@ export class Arena {
     new Uint8Array(b, layout.protocol, n).set(batch.protocol.subarray(0, n));
     if (batch.family) new Uint8Array(b, layout.family!, n).set(batch.family.subarray(0, n));
     if (batch.flags) new Uint8Array(b, layout.flags!, n).set(batch.flags.subarray(0, n));
+    if (batch.nameClass) new Uint16Array(b, layout.nameClass!, n).set(batch.nameClass.subarray(0, n));
     return layout;
   }
 
@@ -58,7 +60,7 @@ export class Arena {
   direct(batch: FlowBatch, out: Uint8Array): { flows: SharedArrayBuffer; layout: ArenaLayout } | undefined {
     const flows = out.buffer;
     if (!(flows instanceof SharedArrayBuffer)) return undefined;
-    const arrays = [batch.src, batch.dst, batch.port, batch.protocol, batch.family, batch.flags];
+    const arrays = [batch.src, batch.dst, batch.port, batch.protocol, batch.family, batch.flags, batch.nameClass];
     if (arrays.some((a) => a !== undefined && a.buffer !== flows)) return undefined;
     Atomics.store(new Int32Array(this.buffer, 0, 1), 0, 0);
     const layout: ArenaLayout = {
@@ -71,6 +73,7 @@ export class Arena {
       out: out.byteOffset,
       ...(batch.family && { family: batch.family.byteOffset }),
       ...(batch.flags && { flags: batch.flags.byteOffset }),
+      ...(batch.nameClass && { nameClass: batch.nameClass.byteOffset }),
     };
     return { flows, layout };
   }

@@ -196,13 +196,14 @@ export class VerdictPool {
    * A batch of `count` flows and its output, all in one SharedArrayBuffer: fill it and pass
    * both to verdictBatch, and no flow is copied in or out (the workers read and write it).
    */
-  static sharedBatch(count: number, options: { readonly family?: boolean; readonly flags?: boolean } = {}): { batch: FlowBatch; out: Uint8Array } {
+  static sharedBatch(count: number, options: { readonly family?: boolean; readonly flags?: boolean; readonly nameClass?: boolean } = {}): { batch: FlowBatch; out: Uint8Array } {
     const words = options.family ? 4 : 1;
     let at = 0;
     const take = (bytes: number): number => ((at += bytes), at - bytes);
     const src = take(count * words * 4);
     const dst = take(count * words * 4);
     const port = take(count * 2);
+    const nameClass = options.nameClass ? take(count * 2) : -1;
     const protocol = take(count);
     const out = take(count);
     const family = options.family ? take(count) : -1;
@@ -216,6 +217,7 @@ export class VerdictPool {
       protocol: new Uint8Array(b, protocol, count),
       ...(family >= 0 && { family: new Uint8Array(b, family, count) }),
       ...(flags >= 0 && { flags: new Uint8Array(b, flags, count) }),
+      ...(nameClass >= 0 && { nameClass: new Uint16Array(b, nameClass, count) }),
     };
     return { batch, out: new Uint8Array(b, out, count) };
   }
@@ -299,6 +301,6 @@ function checkBatch(b: FlowBatch): number {
   const words = b.family ? 4 : 1;
   if (b.src.length < n * words || b.dst.length < n * words) throw new RangeError(`src/dst need ${n * words} words`);
   if (b.protocol.length < n || b.port.length < n) throw new RangeError(`protocol and port need ${n} elements`);
-  if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n)) throw new RangeError(`family and flags need ${n} elements`);
+  if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n)) throw new RangeError(`family, flags and nameClass need ${n} elements`);
   return n;
 }

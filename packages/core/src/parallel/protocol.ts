@@ -18,6 +18,8 @@ export interface ArenaLayout {
   /** Absent when the batch has no such array (the kernel then takes its IPv4 fast path). */
   readonly family?: number;
   readonly flags?: number;
+  /** u16 per flow: the destination name's class (FlowBatch.nameClass); absent: 0 for all. */
+  readonly nameClass?: number;
 }
 
 export type Request =

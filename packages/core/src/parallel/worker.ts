@@ -64,8 +64,9 @@ function chunk(img: Loaded, buf: SharedArrayBuffer, L: ArenaLayout, start: numbe
   const out = new Uint8Array(buf, L.out + start, n);
   const family = L.family === undefined ? undefined : new Uint8Array(buf, L.family + start, n);
   const flags = L.flags === undefined ? undefined : new Uint8Array(buf, L.flags + start, n);
-  if (img.native && binding) binding.verdictBatch(img.native, src, dst, protocol, portArr, out, n, family ?? null, flags ?? null);
-  else img.kernel.verdictBatch({ count: n, src, dst, protocol, port: portArr, ...(family && { family }), ...(flags && { flags }) }, out);
+  const nameClass = L.nameClass === undefined ? undefined : new Uint16Array(buf, L.nameClass + start * 2, n);
+  if (img.native && binding) binding.verdictBatch(img.native, src, dst, protocol, portArr, out, n, family ?? null, flags ?? null, nameClass ?? null);
+  else img.kernel.verdictBatch({ count: n, src, dst, protocol, port: portArr, ...(family && { family }), ...(flags && { flags }), ...(nameClass && { nameClass }) }, out);
 }
 
 port.on('message', (m: Request) => {
