@@ -29,6 +29,13 @@ describe('TypeScript blocks', () => {
     expect(typecheckBlocks(blocks, 'README.md')).toEqual([]);
   });
 
+  test("@netpol/core's own README (the one npm shows) type-checks the same way", () => {
+    const own = readFileSync(join(import.meta.dirname, '../../packages/core/README.md'), 'utf8');
+    const blocks = [...codeBlocks(own, 'ts'), ...codeBlocks(own, 'js')];
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
+    expect(typecheckBlocks(blocks, 'packages/core/README.md')).toEqual([]);
+  });
+
   test('the check finds what strict rejects: an implicit any, a possibly undefined address, an unknown export', () => {
     const bad = [
       "import { parseIP } from '@netpol/core';\nconst brief = (r) => r;\nconst a: { family: 4 | 6 } = parseIP('10.0.0.1');\nconsole.log(brief(a));",
