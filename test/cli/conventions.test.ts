@@ -129,6 +129,12 @@ describe('a file that is not YAML or JSON text is one error naming it', () => {
     expect(doc.issues).toEqual([{ code: 'file-unreadable', severity: 'error', file: join(dir, 'b-broken.yaml'), path: '', message: 'not a YAML or JSON manifest: a PNG image' }]);
   });
 
+  test('a device that never ends (/dev/zero): one issue, read no further than its first bytes', async () => {
+    const r = await runCli('validate', '-f', '/dev/zero');
+    expect(r.code).toBe(2);
+    expect(r.out).toEqual(['error: /dev/zero: not a YAML or JSON manifest: binary content (a NUL byte at offset 0)', 'invalid: 1 error(s), 0 warning(s)']);
+  });
+
   test('on stdin: one issue for <stdin>', () => {
     const r = spawnSync(process.execPath, [bin, 'validate', '-f', '-'], { input: tgz, encoding: 'utf8' });
     expect(r.status).toBe(2);
