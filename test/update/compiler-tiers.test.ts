@@ -7,8 +7,10 @@ import { CompiledDataplane, ImageDataplane, ReferenceEvaluator, type Cluster, ty
 import { LiveCompiler } from '../../packages/core/src/compile/live/compiler.js';
 import type { NameClasses } from '../../packages/core/src/compile/name-classes.js';
 import { clusterPolicyKey } from '../../packages/core/src/model/types.js';
+import type { SectionName } from '../../packages/core/src/compile/layout.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { referenceVerdicts, runs } from '../helpers.js';
+import { anp, cnp, inNamespaces, namespace, netpol, networksPeer, nodeOf, nodesPeer, podOf, podsPeer, rule, tcp } from '../semantics/tier-fixtures.js';
 
 /** The live image read as a generation reads it: names through the compiler's classes. */
 class LiveImage extends ImageDataplane {
@@ -103,5 +105,54 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
       { numRuns: runs(60) },
     );
     expect(tiered).toBeGreaterThan(100);
+  });
+
+  test('incremental where it matters: pods, namespace and node labels never recompute the tier part; a cluster-scoped policy never touches the NetworkPolicy matrices', () => {
+    const guard = anp('guard', 10, inNamespaces({ team: 'a' }), { egress: [rule('Deny', [podsPeer({}, { app: 'db' })], [tcp(5432)]), rule('Pass', [nodesPeer({ zone: 'x' })])] });
+    const cluster: Cluster = {
+      namespaces: [namespace('prod', { team: 'a' })],
+      pods: [podOf('prod', 'web', '10.0.0.1', { labels: { app: 'web' }, node: 'n1' }), podOf('prod', 'db', '10.0.0.2', { labels: { app: 'db' }, node: 'n1' })],
+      nodes: [nodeOf('n1', '10.0.2.1', { zone: 'x' })],
+      policies: [netpol('prod', 'db-only-web', { app: 'db' }, { ingress: [{ app: 'web' }] })],
+      clusterPolicies: [guard, cnp('baseline', 'Baseline', 5, inNamespaces(), { egress: [rule('Deny', [networksPeer('0.0.0.0/0')])] })],
+    };
+    const compiler = new LiveCompiler(cluster);
+    const m = compiler.master;
+    // What each commit writes, by section and range (the master's own page marks, read white-box).
+    let writes: [SectionName, number, number][] = [];
+    const touch = m.touch.bind(m);
+    m.touch = (section, start, end) => {
+      writes.push([section, start, end]);
+      touch(section, start, end);
+    };
+    const commit = (): Set<SectionName> => {
+      writes = [];
+      compiler.commit();
+      agree(compiler, 1);
+      return new Set(writes.map(([s]) => s));
+    };
+    /** A recompute starts by clearing each tier section whole. */
+    const recomputed = () => writes.some(([s, a, b]) => s === 'tierDecisions' && a === 0 && b === m.views.tierDecisions.length);
+    const tierSections: SectionName[] = ['tierEgressMatrix', 'tierIngressMatrix', 'tierDecisions'];
+
+    // A replica of web (a known identity): its entry and leaf only, nothing of either part's tables.
+    compiler.setPod(podOf('prod', 'web-2', '10.0.0.3', { labels: { app: 'web' }, node: 'n1' }));
+    let written = commit();
+    expect(written.has('entries')).toBe(true);
+    for (const s of [...tierSections, 'egressMatrix', 'ingressMatrix'] as const) expect(written.has(s), s).toBe(false);
+    // Namespace and node relabels: entries (and new tier cells if a new class appears), no recompute.
+    compiler.setNamespace(namespace('prod', { team: 'b' }));
+    commit();
+    expect(recomputed()).toBe(false);
+    compiler.setNode(nodeOf('n1', '10.0.2.1', { zone: 'y' }));
+    commit();
+    expect(recomputed()).toBe(false);
+    // A cluster-scoped policy's priority and rules change: the tier part is recomputed, every
+    // entry's tier fields written, the NetworkPolicy matrices untouched.
+    compiler.setClusterPolicy({ ...guard, priority: 20, egress: [guard.egress[1]!, guard.egress[0]!] });
+    written = commit();
+    expect(recomputed()).toBe(true);
+    expect(written.has('entries')).toBe(true);
+    expect(written.has('egressMatrix') || written.has('ingressMatrix')).toBe(false);
   });
 });

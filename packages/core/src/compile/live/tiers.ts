@@ -21,6 +21,7 @@
 import type { CIDR } from '../../ip/cidr.js';
 import { clusterPeerMatches, orderClusterPolicies, subjectSelects } from '../../model/cluster-match.js';
 import { clusterPolicyKey, type ClusterPeer, type ClusterPolicy, type ClusterRule, type Direction, type Labels, type Pod, type PolicyProtocol } from '../../model/types.js';
+import { CapacityError, LIMITS } from '../../model/limits.js';
 import { IPBlockIndex } from '../address-space.js';
 import { ENTRY, TIER_DECISION_STRIDE } from '../layout.js';
 import { NameClasses } from '../name-classes.js';
@@ -259,6 +260,7 @@ export class LiveTiers {
     this.nodePeers = this.peers.filter((p) => p.peer.kind === 'nodes');
     this.networks = new IPBlockIndex(networks);
     this.names = new NameClasses(names);
+    if (this.names.count > LIMITS.nameClasses) throw new CapacityError('nameClasses', this.names.count);
 
     // The tier sections start over: zeros (row 0, decision 0: nothing) are valid and never read.
     const m = this.master;
@@ -439,6 +441,7 @@ export class LiveTiers {
     let id = this.decisionIds.get(key);
     if (id !== undefined) return id;
     id = this.decisionIds.size;
+    if (id >= LIMITS.tierDecisions) throw new CapacityError('tierDecisions', id + 1);
     this.decisionIds.set(key, id);
     this.master.ensure({ tierDecisions: id + 1 });
     const at = id * TIER_DECISION_STRIDE;
