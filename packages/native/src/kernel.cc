@@ -223,6 +223,7 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
   // Which tier-decision sets are empty: one pass over portSets, then 4 reads per decision.
   std::vector<uint8_t> set_used(sets, 0);
   for (uint64_t i = 0; i < count[kPortSets]; i++) set_used[i / words] |= img.port_sets[i] != 0;
+  img.tiers = te_rows > 1 || ti_rows > 1;
   img.tier_sets.assign(decisions, 0);
   for (uint64_t k = 0; k < decisions; k++) {
     for (uint32_t j = 0; j < kTierDecisionWords; j++) img.tier_sets[k] |= uint8_t(set_used[img.tier_decisions[k * kTierDecisionWords + j]] << j);
@@ -371,11 +372,12 @@ NETPOL_HOT uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* 
 // pod's entry (the source for egress, the destination for ingress), `r` the remote end's,
 // `n` the flow's name class (egress only: domainNames peers). A pod no cluster-scoped policy
 // selects for this direction (tier row 0) takes NetworkPolicy's steps alone: the tier row
-// lies in the cache line read anyway, so tiers cost such a pod one compare.
-template <bool kChecked, bool kEgress>
+// lies in the cache line read anyway, so tiers cost such a pod one compare, and nothing in
+// an image without cluster-scoped policies (kTiers false: every tier row is 0).
+template <bool kChecked, bool kEgress, bool kTiers>
 NETPOL_HOT uint32_t direction(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t pc, uint32_t n) {
   if (l[kPodSlot] == 0) return kNotApplicable;
-  const uint32_t trow = l[kEgress ? kTierEgRow : kTierInRow];
+  const uint32_t trow = kTiers ? l[kEgress ? kTierEgRow : kTierInRow] : 0;
   if (UNLIKELY(trow != 0)) return tiered<kChecked, kEgress>(img, l, r, trow, pc, n);
   const uint32_t row = l[kEgress ? kEgRow : kInRow];
   return row != 0 ? isolated<kChecked, kEgress>(img, l, r, row, pc) : kNotIsolated;
@@ -398,22 +400,22 @@ constexpr uint64_t kAllowingPairs = allowing_pairs();
 // `s` and `d` are below entry_count (the lookups check), `n` below name_classes (the caller
 // checks); every other index read from the image is checked before use when kChecked, so
 // changed bytes give kMalformed, never an outside read.
-template <bool kChecked>
+template <bool kChecked, bool kTiers>
 NETPOL_HOT uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t protocol, uint16_t port, bool established, uint32_t n) {
   const uint32_t* es = img.entries + uint64_t(s) * kStride;
   const uint32_t* ed = img.entries + uint64_t(d) * kStride;
   if (established || (es[kPodSlot] != 0 && es[kPodSlot] == ed[kPodSlot])) return 1;
   if ((img.flags & kND) && protocol == 58 && port >= 133 && port <= 137) return 1;
   const uint32_t pc = port_class(img, protocol, port);
-  const uint32_t eg = direction<kChecked, true>(img, es, ed, pc, n);
-  const uint32_t in = direction<kChecked, false>(img, ed, es, pc, 0);
+  const uint32_t eg = direction<kChecked, true, kTiers>(img, es, ed, pc, n);
+  const uint32_t in = direction<kChecked, false, kTiers>(img, ed, es, pc, 0);
   if (kChecked && UNLIKELY((eg | in) & kBadIndex)) return kMalformed;
   const uint32_t pair = eg | (in << 3);
   return uint8_t(((kAllowingPairs >> pair) & 1) | (pair << 1));
 }
 
 // kNames: name_class is given (otherwise every flow is class 0, and the loop does not look).
-template <bool kChecked, bool kNames>
+template <bool kChecked, bool kNames, bool kTiers>
 void run(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol, const uint16_t* port,
          const uint8_t* family, const uint8_t* flags, const uint16_t* name_class, uint8_t* out, size_t count) {
   if (family == nullptr) {
@@ -431,7 +433,7 @@ void run(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8
         out[i] = kMalformed;
         continue;
       }
-      out[i] = decide<kChecked>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1), n);
+      out[i] = decide<kChecked, kTiers>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1), n);
     }
     return;
   }
@@ -443,8 +445,18 @@ void run(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8
     else if (family[i] == 4) ok = lookup4<kChecked>(img, src[4 * i], &s) && lookup4<kChecked>(img, dst[4 * i], &d);
     else if (family[i] == 6) ok = lookup6<kChecked>(img, src + 4 * i, &s) && lookup6<kChecked>(img, dst + 4 * i, &d);
     else ok = false;
-    out[i] = ok ? decide<kChecked>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1), n) : kMalformed;
+    out[i] = ok ? decide<kChecked, kTiers>(img, s, d, protocol[i], port[i], flags && (flags[i] & 1), n) : kMalformed;
   }
+}
+
+// Checked (bytes that may change) always looks at tier rows; a private copy only when the
+// image has any.
+template <bool kNames>
+void dispatch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol, const uint16_t* port,
+              const uint8_t* family, const uint8_t* flags, const uint16_t* name_class, uint8_t* out, size_t count) {
+  if (img.checked) run<true, kNames, true>(img, src, dst, protocol, port, family, flags, name_class, out, count);
+  else if (img.tiers) run<false, kNames, true>(img, src, dst, protocol, port, family, flags, name_class, out, count);
+  else run<false, kNames, false>(img, src, dst, protocol, port, family, flags, name_class, out, count);
 }
 
 }  // namespace
@@ -452,14 +464,8 @@ void run(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8
 void verdict_batch(const Image& img, const uint32_t* src, const uint32_t* dst, const uint8_t* protocol,
                    const uint16_t* port, const uint8_t* family, const uint8_t* flags, const uint16_t* name_class,
                    uint8_t* out, size_t count) {
-  if (name_class != nullptr) {
-    if (img.checked) run<true, true>(img, src, dst, protocol, port, family, flags, name_class, out, count);
-    else run<false, true>(img, src, dst, protocol, port, family, flags, name_class, out, count);
-  } else if (img.checked) {
-    run<true, false>(img, src, dst, protocol, port, family, flags, nullptr, out, count);
-  } else {
-    run<false, false>(img, src, dst, protocol, port, family, flags, nullptr, out, count);
-  }
+  if (name_class != nullptr) dispatch<true>(img, src, dst, protocol, port, family, flags, name_class, out, count);
+  else dispatch<false>(img, src, dst, protocol, port, family, flags, nullptr, out, count);
 }
 
 }  // namespace netpol

@@ -49,6 +49,10 @@ struct Image {
   // baselineDeny) holds some class, as validate() found the bytes: read only when !checked
   // (bytes nobody can change), where it spares the reads of empty sets, the common case.
   std::vector<uint8_t> tier_sets;
+  // Some entry can have a tier row other than 0; false when both tier matrices have row 0
+  // alone (no cluster-scoped policy selects any pod), where a private copy's kernel does not
+  // look at tier rows at all.
+  bool tiers = true;
 };
 
 // Checks everything a lookup can reach: header, section bounds and alignment, and every
