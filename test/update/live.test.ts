@@ -209,6 +209,26 @@ describe('LiveDataplane', () => {
     expect(live.current.verdict(flow)).toEqual({ allowed: false, egress: 'not-applicable', ingress: 'denied' });
   });
 
+  test('objects of other policy APIs: refused by default; with ignoreUnsupportedPolicies kept, named by every explanation, deletable', () => {
+    const yaml = `apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: a, labels: {app: db}}\nstatus: {podIP: 10.0.0.1}\n`;
+    const cilium = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'x', namespace: 'a' }, spec: { endpointSelector: {} } };
+    const flow = { src: { family: 4 as const, value: 0x0a000002n }, dst: { family: 4 as const, value: 0x0a000001n }, protocol: 6, port: 80 };
+    const strict = new LiveDataplane(readText(yaml, 'init.yaml').objects);
+    const refused = strict.apply([{ op: 'apply', object: cilium }]);
+    expect(refused.applied).toBe(false);
+    expect(refused.issues.map((i) => i.code)).toContain('unsupported-policy');
+    const live = new LiveDataplane(readText(yaml, 'init.yaml').objects, { ignoreUnsupportedPolicies: true });
+    const r = live.apply([{ op: 'apply', object: cilium }]);
+    expect(r).toMatchObject({ applied: true, generation: 2 });
+    expect(r.issues.map((i) => i.code)).toEqual(['unsupported-policy']);
+    expect(live.cluster().ignoredObjects).toEqual([{ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', namespace: 'a', name: 'x' }]);
+    expect(live.explain(flow)).toMatchObject({ allowed: true, ignoring: ['CiliumNetworkPolicy a/x'] });
+    expect(live.explain(flow)).toEqual(new ReferenceEvaluator(live.cluster()).explain(flow));
+    expect(live.apply([{ op: 'delete', kind: 'CiliumNetworkPolicy', namespace: 'a', name: 'x' }]).applied).toBe(true);
+    expect(live.explain(flow).ignoring).toBeUndefined();
+    expect(live.cluster().ignoredObjects).toBeUndefined();
+  });
+
   test('deleting what does not exist is an error and changes nothing', () => {
     const live = new LiveDataplane();
     const r = live.apply([{ op: 'delete', kind: 'Pod', namespace: 'a', name: 'ghost' }]);

@@ -32,7 +32,7 @@ import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
-import { clusterPolicyKey, type Cluster, type ClusterPolicy, type ClusterPolicyKind, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
+import { clusterPolicyKey, ignoredObjectKey, type Cluster, type ClusterPolicy, type ClusterPolicyKind, type IgnoredObject, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { Generations, type Copy } from './generations.js';
 
@@ -41,8 +41,11 @@ export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy' | Cluste
 export type Change =
   /** Create or replace an object (as `kubectl apply` would store it). */
   | { readonly op: 'apply'; readonly object: unknown }
-  /** Remove an object; it must exist. */
-  | { readonly op: 'delete'; readonly kind: ObjectKind; readonly name: string; readonly namespace?: string };
+  /**
+   * Remove an object; it must exist. `kind` may also be the kind of an object of another policy
+   * API applied with `ignoreUnsupportedPolicies` (a CiliumNetworkPolicy, say).
+   */
+  | { readonly op: 'delete'; readonly kind: ObjectKind | (string & {}); readonly name: string; readonly namespace?: string };
 
 export interface UpdateResult {
   readonly applied: boolean;
@@ -144,7 +147,8 @@ export class Generation {
 }
 
 type Model = Namespace | Pod | Node | NetworkPolicy | ClusterPolicy;
-type Op = { readonly kind: ObjectKind; readonly key: string; readonly model?: Model; readonly object?: Record<string, unknown> };
+/** A validated change; `ignored`: an object of another policy API kept only to be named in explanations. */
+type Op = { readonly kind: ObjectKind | (string & {}); readonly key: string; readonly model?: Model; readonly object?: Record<string, unknown>; readonly ignored?: IgnoredObject };
 
 const NAMESPACED: Readonly<Record<ObjectKind, boolean>> = {
   Namespace: false,
@@ -162,8 +166,8 @@ function raw(value: Record<string, unknown>, index: number): RawObject {
   return { file: '<update>', document: index, value, locate: () => undefined };
 }
 
-const CLUSTER_KINDS: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
-const isClusterPolicy = (kind: ObjectKind): boolean => CLUSTER_KINDS.has(kind);
+const CLUSTER_KINDS: ReadonlySet<string> = new Set<ObjectKind>(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+const isClusterPolicy = (kind: string): boolean => CLUSTER_KINDS.has(kind);
 
 /** The port ranges of a cluster-scoped policy's rules: each starts a port class, and so does the port after it. */
 const clusterRanges = (p: ClusterPolicy) => [...p.ingress, ...p.egress].flatMap((r) => r.ports.flatMap((port) => (port.kind === 'range' ? [port] : [])));
@@ -173,6 +177,8 @@ const GARBAGE_FACTOR = 2;
 
 export class LiveDataplane {
   private readonly objects = new Map<string, Record<string, unknown>>();
+  /** Objects of other policy APIs applied with `ignoreUnsupportedPolicies`: verdicts ignore them, explanations say so. */
+  private readonly ignored = new Map<string, IgnoredObject>();
   private readonly models = new Map<string, Model>();
   private compiler: LiveCompiler;
   private generations: Generations;
@@ -215,7 +221,8 @@ export class LiveDataplane {
 
   /** The objects of the published generation, as a cluster model. */
   cluster(): Cluster {
-    return this.compiler.cluster();
+    const ignored = [...this.ignored.values()];
+    return { ...this.compiler.cluster(), ...(ignored.length > 0 && { ignoredObjects: ignored }) };
   }
 
   verdictCode(flow: Flow): number {
@@ -265,7 +272,7 @@ export class LiveDataplane {
   explain(flow: Flow): Explanation {
     const dp = this.generations.current.dataplane;
     const [s, d] = dp.entries(flow);
-    return explainImage(dp.kernel, liveProvenance(this.compiler, dp), flow, s, d);
+    return explainImage(dp.kernel, liveProvenance(this.compiler, dp, [...this.ignored.values()].map(ignoredObjectKey)), flow, s, d);
   }
 
   /** Applies a batch of changes, all or nothing. */
@@ -302,6 +309,7 @@ export class LiveDataplane {
   }
 
   private change(op: Op): void {
+    if (op.ignored || !(op.kind in NAMESPACED)) return; // another policy API's object: nothing to compile
     const c = this.compiler;
     const m = op.model;
     const [, ns = '', name = ''] = op.key.split('/');
@@ -315,7 +323,7 @@ export class LiveDataplane {
       case 'NetworkPolicy':
         return m ? c.setPolicy(m as NetworkPolicy) : c.deletePolicy(ns, name);
       default:
-        return m ? c.setClusterPolicy(m as ClusterPolicy) : c.deleteClusterPolicy(clusterPolicyKey({ kind: op.kind, name }));
+        return m ? c.setClusterPolicy(m as ClusterPolicy) : c.deleteClusterPolicy(clusterPolicyKey({ kind: op.kind as ClusterPolicyKind, name }));
     }
   }
 
@@ -380,6 +388,8 @@ export class LiveDataplane {
       else this.objects.delete(op.key);
       if (op.model) this.models.set(op.key, op.model);
       else this.models.delete(op.key);
+      if (op.ignored) this.ignored.set(op.key, op.ignored);
+      else this.ignored.delete(op.key);
     }
   }
 
@@ -391,7 +401,10 @@ export class LiveDataplane {
     const has = (key: string): boolean => exists.get(key) ?? this.objects.has(key);
     changes.forEach((change, index) => {
       if (change.op === 'delete') {
-        const ns = NAMESPACED[change.kind] ? change.namespace ?? this.options.defaultNamespace ?? 'default' : undefined;
+        const defaultNs = change.namespace ?? this.options.defaultNamespace ?? 'default';
+        // Another policy API's kind: cluster-scoped if held so, else namespaced.
+        const known = change.kind in NAMESPACED;
+        const ns = known ? (NAMESPACED[change.kind as ObjectKind] ? defaultNs : undefined) : change.namespace === undefined && has(keyOf(change.kind, undefined, change.name)) ? undefined : defaultNs;
         const key = keyOf(change.kind, ns, change.name);
         if (!has(key)) {
           issues.push({ code: 'not-found', severity: 'error', file: '<update>', document: index, object: `${change.kind} ${ns ? ns + '/' : ''}${change.name}`, path: '', message: `${change.kind.toLowerCase()} "${change.name}" not found` });
@@ -416,6 +429,13 @@ export class LiveDataplane {
       const c = one.cluster;
       if (!c || own.some((i) => i.severity === 'error')) return;
       if (!copy) return;
+      const ignored = c.ignoredObjects?.[0];
+      if (ignored) {
+        const key = keyOf(ignored.kind, ignored.namespace, ignored.name);
+        exists.set(key, true);
+        ops.push({ kind: ignored.kind, key, ignored, object: copy });
+        return;
+      }
       const kind = copy['kind'] as ObjectKind;
       const model = kind === 'Namespace' ? c.namespaces[0] : kind === 'Pod' ? c.pods[0] : kind === 'Node' ? c.nodes[0] : kind === 'NetworkPolicy' ? c.policies[0] : c.clusterPolicies?.[0];
       if (!model) return; // a kind that evaluation does not use: skipped
