@@ -419,7 +419,11 @@ const flavourArb: fc.Arbitrary<PolicyFlavour> = weighted<PolicyFlavour>(
   [2, fc.constant({ kind: 'AdminNetworkPolicy', tier: 'Admin' } as const)],
 );
 
+const EVERY_NAMESPACE: ClusterSubject & ClusterPeer = { kind: 'namespaces', namespaceSelector: { matchLabels: {}, matchExpressions: [] } };
+
+/** Every pod often: a subject that selects nothing leaves the tiers nothing to decide. */
 const subjectArb: fc.Arbitrary<ClusterSubject> = weighted<ClusterSubject>(
+  [3, fc.constant(EVERY_NAMESPACE)],
   [2, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
   [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
 );
@@ -434,6 +438,7 @@ interface TierDraw {
 function clusterPeerArb({ ipv6, unknownPeers }: TierDraw, egress: boolean): fc.Arbitrary<ClusterPeer> {
   return weighted<ClusterPeer>(
     [unknownPeers ? 1 : 0, fc.constant({ kind: 'unknown' as const })],
+    [2, fc.constant(EVERY_NAMESPACE)],
     [3, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
     [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
     [egress ? 2 : 0, selectorArb(NODE_KEYS).map((nodeSelector) => ({ kind: 'nodes' as const, nodeSelector }))],
@@ -452,7 +457,7 @@ const clusterPortArb: fc.Arbitrary<ClusterPort> = weighted<ClusterPort>(
       return { kind: 'range' as const, protocol, start: port, end: pick(ends, end) };
     }),
   ],
-  [2, fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME).map((name) => ({ kind: 'named' as const, name }))],
+  [3, fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME).map((name) => ({ kind: 'named' as const, name }))],
 );
 
 const ACTIONS: Record<'admin' | 'banp', fc.Arbitrary<ClusterAction>> = {
@@ -462,8 +467,8 @@ const ACTIONS: Record<'admin' | 'banp', fc.Arbitrary<ClusterAction>> = {
 };
 
 /**
- * A rule valid under the CRDs: domainNames peers only in egress Accept rules (not the BANP's), no named ports
- * beside nodes/networks/domainNames peers; half the rules have no protocols (all
+ * A rule valid under the CRDs: domainNames peers only in egress Accept rules (not the BANP's),
+ * no named ports beside nodes/networks/domainNames peers; most rules have no protocols (all
  * traffic, ICMP included).
  */
 function clusterRuleArb(draw: TierDraw, egress: boolean, banp: boolean): fc.Arbitrary<ClusterRule> {
@@ -472,7 +477,7 @@ function clusterRuleArb(draw: TierDraw, egress: boolean, banp: boolean): fc.Arbi
       named: chance(50),
       action: banp ? ACTIONS.banp : ACTIONS.admin,
       peers: fc.array(clusterPeerArb(draw, egress), { minLength: 1, maxLength: 3 }),
-      allTraffic: chance(50),
+      allTraffic: chance(60),
       ports: fc.array(clusterPortArb, { minLength: 1, maxLength: 3 }),
     })
     .map(({ named, action, peers: drawn, allTraffic, ports: drawnPorts }) => {
@@ -489,8 +494,8 @@ function clusterRuleArb(draw: TierDraw, egress: boolean, banp: boolean): fc.Arbi
 const policyRulesArb = (draw: TierDraw, banp: boolean) =>
   fc.record({
     subject: subjectArb,
-    ingress: fc.array(clusterRuleArb(draw, false, banp), { maxLength: 3 }),
-    egress: fc.array(clusterRuleArb(draw, true, banp), { maxLength: 3 }),
+    ingress: fc.array(clusterRuleArb(draw, false, banp), { maxLength: 4 }),
+    egress: fc.array(clusterRuleArb(draw, true, banp), { maxLength: 4 }),
   });
 
 interface TierShape {
