@@ -6,10 +6,10 @@ import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, ImageDataplane, ReferenceEvaluator, type Cluster, type Flow } from '@netpol/core';
 import { LiveCompiler } from '../../packages/core/src/compile/live/compiler.js';
 import type { NameClasses } from '../../packages/core/src/compile/name-classes.js';
-import { clusterPolicyKey } from '../../packages/core/src/model/types.js';
 import type { SectionName } from '../../packages/core/src/compile/layout.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { referenceVerdicts, runs } from '../helpers.js';
+import { applyOp, opArbitrary } from './compiler-ops.js';
 import { anp, cnp, inNamespaces, namespace, netpol, networksPeer, nodeOf, nodesPeer, podOf, podsPeer, rule, tcp } from '../semantics/tier-fixtures.js';
 
 /** The live image read as a generation reads it: names through the compiler's classes. */
@@ -42,9 +42,6 @@ function agree(compiler: LiveCompiler, seed: number, extra?: Cluster): void {
   }
 }
 
-type Op =
-  | { kind: 'pod' | 'policy' | 'cluster-policy' | 'namespace' | 'node' | 'delete'; i: number };
-
 const tiers = { maxClusterPolicies: 4 };
 
 describe('LiveCompiler with cluster-scoped tiers', () => {
@@ -62,43 +59,12 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
 
   test('object by object from an empty start: pods, namespaces and nodes relabelled, cluster-scoped policies added, replaced and deleted', () => {
     tiered = 0;
-    const op = fc.oneof(...(['pod', 'pod', 'pod', 'policy', 'cluster-policy', 'cluster-policy', 'cluster-policy', 'namespace', 'node', 'delete'] as const).map((kind) => fc.nat().map((i): Op => ({ kind, i }))));
+    const op = opArbitrary(['pod', 'pod', 'pod', 'policy', 'cluster-policy', 'cluster-policy', 'cluster-policy', 'namespace', 'node', 'delete']);
     fc.assert(
       fc.property(clusterArbitrary(tiers), clusterArbitrary(tiers), fc.array(op, { maxLength: 30 }), fc.integer(), (a, b, ops, seed) => {
         const compiler = new LiveCompiler({ namespaces: [], pods: [], nodes: [], policies: [] });
-        // Objects come from two clusters: the same names with other content are replacements.
-        const pick = <T,>(xs: readonly T[] | undefined, ys: readonly T[] | undefined, i: number): T | undefined => {
-          const all = [...(xs ?? []), ...(ys ?? [])];
-          return all.length ? all[i % all.length] : undefined;
-        };
         for (const o of ops) {
-          const c = compiler.cluster();
-          if (o.kind === 'pod') {
-            const p = pick(a.pods, b.pods, o.i);
-            if (p) compiler.setPod(p);
-          } else if (o.kind === 'policy') {
-            const p = pick(a.policies, b.policies, o.i);
-            if (p) compiler.setPolicy(p);
-          } else if (o.kind === 'cluster-policy') {
-            const p = pick(a.clusterPolicies, b.clusterPolicies, o.i);
-            if (p) compiler.setClusterPolicy(p);
-          } else if (o.kind === 'namespace') {
-            const n = pick(a.namespaces, b.namespaces, o.i);
-            if (n) compiler.setNamespace(n);
-          } else if (o.kind === 'node') {
-            const n = pick(a.nodes, b.nodes, o.i);
-            if (n) compiler.setNode(n);
-          } else {
-            const all = [
-              ...c.pods.map((p) => () => compiler.deletePod(p.namespace, p.name)),
-              ...c.policies.map((p) => () => compiler.deletePolicy(p.namespace, p.name)),
-              ...(c.clusterPolicies ?? []).map((p) => () => compiler.deleteClusterPolicy(clusterPolicyKey(p))),
-              ...c.namespaces.map((n) => () => compiler.deleteNamespace(n.name)),
-              ...c.nodes.map((n) => () => compiler.deleteNode(n.name)),
-            ];
-            if (all.length) all[o.i % all.length]!();
-          }
-          compiler.commit();
+          applyOp(compiler, o, a, b);
           agree(compiler, seed, a);
         }
       }),
