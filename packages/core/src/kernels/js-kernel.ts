@@ -168,14 +168,23 @@ export class Kernel {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
     if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    if (ent[es + ENTRY.tierEgressRow] !== 0) return this.egressTiered(s, d, pc, nc);
+    // No cluster-scoped policy selects the pod: NetworkPolicy alone, as in image version 2.
     const row = ent[es + ENTRY.egressRow]!;
+    if (row === 0) return DECISION.notIsolated;
     const ed = d * ENTRY_STRIDE;
+    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode]) return DECISION.allowed;
+    return this.has(this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
+  }
+
+  private egressTiered(s: number, d: number, pc: number, nc: number): number {
+    const ent = this.ent;
+    const es = s * ENTRY_STRIDE;
+    const ed = d * ENTRY_STRIDE;
+    const row = ent[es + ENTRY.egressRow]!;
     const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
     const cell = row !== 0 ? this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]! : 0;
-    if (ent[es + ENTRY.tierEgressRow] !== 0) return this.tiered(this.tierEgress(s, d, nc), pc, row, localNode, cell);
-    // No cluster-scoped policy selects the pod: NetworkPolicy alone, as in image version 2.
-    if (row === 0) return DECISION.notIsolated;
-    return localNode || this.has(cell, pc) ? DECISION.allowed : DECISION.denied;
+    return this.tiered(this.tierEgress(s, d, nc), pc, row, localNode, cell);
   }
 
   /** Ingress decision for destination entry d from source entry s. */
@@ -183,13 +192,22 @@ export class Kernel {
     const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
     if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    if (ent[ed + ENTRY.tierIngressRow] !== 0) return this.ingressTiered(s, d, pc);
     const row = ent[ed + ENTRY.ingressRow]!;
+    if (row === 0) return DECISION.notIsolated;
     const es = s * ENTRY_STRIDE;
+    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode]) return DECISION.allowed;
+    return this.has(this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
+  }
+
+  private ingressTiered(s: number, d: number, pc: number): number {
+    const ent = this.ent;
+    const es = s * ENTRY_STRIDE;
+    const ed = d * ENTRY_STRIDE;
+    const row = ent[ed + ENTRY.ingressRow]!;
     const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
     const cell = row !== 0 ? this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]! : 0;
-    if (ent[ed + ENTRY.tierIngressRow] !== 0) return this.tiered(this.tierIngress(s, d), pc, row, localNode, cell);
-    if (row === 0) return DECISION.notIsolated;
-    return localNode || this.has(cell, pc) ? DECISION.allowed : DECISION.denied;
+    return this.tiered(this.tierIngress(s, d), pc, row, localNode, cell);
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
