@@ -28,6 +28,7 @@ import { bitsOf, ipKey, parseIP, type Family, type IPAddress } from '../ip/addre
 import { cidrContains, type CIDR } from '../ip/cidr.js';
 import type { Flow } from '../model/flow.js';
 import { ClusterIndex } from '../model/cluster-index.js';
+import { EMPTY_SELECTOR } from '../model/selector.js';
 import type { EvaluationOptions } from '../model/options.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type {
@@ -419,7 +420,7 @@ const flavourArb: fc.Arbitrary<PolicyFlavour> = weighted<PolicyFlavour>(
   [2, fc.constant({ kind: 'AdminNetworkPolicy', tier: 'Admin' } as const)],
 );
 
-const EVERY_NAMESPACE: ClusterSubject & ClusterPeer = { kind: 'namespaces', namespaceSelector: { matchLabels: {}, matchExpressions: [] } };
+const EVERY_NAMESPACE: ClusterSubject & ClusterPeer = { kind: 'namespaces', namespaceSelector: EMPTY_SELECTOR };
 
 /** Every pod often: a subject that selects nothing leaves the tiers nothing to decide. */
 const subjectArb: fc.Arbitrary<ClusterSubject> = weighted<ClusterSubject>(
@@ -484,9 +485,10 @@ function clusterRuleArb(draw: TierDraw, egress: boolean, banp: boolean): fc.Arbi
       // domainNames: Accept rules only, and never in the BANP (v1alpha1 has no such BANP peer).
       let peers = action === 'Accept' && !banp ? drawn : drawn.filter((p) => p.kind !== 'domainNames');
       // A rule whose peers were all domainNames, where it may have none, gets any-namespace instead.
-      if (peers.length === 0) peers = [{ kind: 'namespaces', namespaceSelector: { matchLabels: {}, matchExpressions: [] } }];
+      if (peers.length === 0) peers = [EVERY_NAMESPACE];
       const byAddress = peers.some((p) => p.kind === 'nodes' || p.kind === 'networks' || p.kind === 'domainNames');
       const ports = allTraffic ? [] : byAddress ? drawnPorts.filter((p) => p.kind === 'range') : drawnPorts;
+      // A named rule's name is a placeholder here: withTiers names it after its direction and index.
       return { ...(named && { name: '' }), action, peers, ports };
     });
 }
