@@ -35,6 +35,15 @@ describe('netpol fuzz', () => {
     expect(r.out).toContain('1500 flows, 0 disagreements');
   });
 
+  test("the user's cluster with cluster-scoped policies: flows reach its tiers", async () => {
+    const r = await cli('fuzz', '-f', ex('cluster-tiers/cluster.yaml'), '-f', ex('cluster-tiers/guardrails/policies.yaml'), '--engine', 'all', '--seed', '8', '--runs', '20', '--flows', '50');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok: 20 runs, 1000 flows, 0 disagreements between compiled( and native)? and reference \(seed 8\)$/);
+    const [, decided, passes] = r.err.match(/20\/20 runs, 1000 flows, \d+ cluster-scoped policies \((\d+) flows decided by one, (\d+) through a Pass\)/)!;
+    expect(Number(decided)).toBeGreaterThan(50);
+    expect(Number(passes)).toBeGreaterThan(0);
+  });
+
   test('bad arguments are usage errors', async () => {
     expect((await cli('fuzz', '--runs', '0')).code).toBe(2);
     expect((await cli('fuzz', '--seed', 'x')).code).toBe(2);
