@@ -22,6 +22,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kernel.h"
 
@@ -46,7 +47,8 @@ struct Copies {
 };
 
 // Tells V8 how many bytes a handle keeps alive that it does not count itself: the bytes of a
-// SharedArrayBuffer (V8 does not charge shared buffers to any isolate). Without it a worker
+// SharedArrayBuffer (V8 does not charge shared buffers to any isolate), and the tables
+// validate() derives (Image::tier_codes, up to 1 MiB). Without it a worker
 // that registers image after image never feels the memory and never collects the retired ones.
 void Account(napi_env env, Loaded* l, int64_t bytes) {
   int64_t total = 0;
@@ -138,7 +140,9 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
     }
     raw->copy = Napi::Weak(Napi::ArrayBuffer(env, copied));
   }
-  Account(env, raw, !copy && !plain ? static_cast<int64_t>(length) : 0);
+  // The tables validate() derived for a private copy live outside V8's heap too.
+  const size_t derived = raw->image.tier_codes.size() + raw->image.tier_sets.size();
+  Account(env, raw, (!copy && !plain ? static_cast<int64_t>(length) : 0) + static_cast<int64_t>(derived));
   return Napi::Value(env, handle);
 }
 
@@ -157,6 +161,11 @@ Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
   }
   l->data = nullptr;
   l->length = 0;
+  // The derived tables go too (the handle answers no more verdicts).
+  const int64_t derived = static_cast<int64_t>(l->image.tier_codes.size() + l->image.tier_sets.size());
+  std::vector<uint8_t>().swap(l->image.tier_codes);
+  std::vector<uint8_t>().swap(l->image.tier_sets);
+  Account(env, l, -derived);
   return env.Undefined();
 }
 

@@ -99,7 +99,7 @@ bool valid_depth(const uint32_t* t, size_t len, uint32_t levels, const char* nam
 
 }  // namespace
 
-bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
+bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, uint64_t tier_code_limit) {
   if (data == nullptr || len < kHeaderWords * 4) return fail(error, "header-size", "buffer", -1, len, "the header needs " + str(kHeaderWords * 4) + " bytes");
   // Native only: JS hands whole ArrayBuffers over, always aligned; a Uint8Array view may not be.
   if ((reinterpret_cast<uintptr_t>(data) & 3) != 0) return fail(error, "alignment", "buffer", -1, reinterpret_cast<uintptr_t>(data) & 3, "the image must start 4-byte aligned");
@@ -220,13 +220,28 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error) {
     else if (e - 1 >= entries) return fail(error, "hosts6-entry", "hosts6", int64_t(i * kHost6Stride + 4), e, "entryCount " + str(entries));
   }
   if (!has_empty) return fail(error, "hosts6-empty", "header", kHHosts6Slots, slots, "no empty slot");
-  // Which tier-decision sets are empty: one pass over portSets, then 4 reads per decision.
+  // What the kernel reads instead of tier sets when the bytes cannot change (Image::tier_sets,
+  // Image::tier_codes): which sets are empty (one pass over portSets, then 4 reads per
+  // decision), and each decision's codes per port class when that table is small.
   std::vector<uint8_t> set_used(sets, 0);
   for (uint64_t i = 0; i < count[kPortSets]; i++) set_used[i / words] |= img.port_sets[i] != 0;
   img.tiers = te_rows > 1 || ti_rows > 1;
   img.tier_sets.assign(decisions, 0);
   for (uint64_t k = 0; k < decisions; k++) {
     for (uint32_t j = 0; j < kTierDecisionWords; j++) img.tier_sets[k] |= uint8_t(set_used[img.tier_decisions[k * kTierDecisionWords + j]] << j);
+  }
+  img.port_classes = h[kHPortClasses];
+  if (img.tiers && decisions * classes <= tier_code_limit) {
+    img.tier_codes.assign(decisions * classes, 0);
+    auto has = [&](uint32_t set, uint64_t c) { return (img.port_sets[set * words + (c >> 5)] >> (c & 31)) & 1; };
+    for (uint64_t k = 0; k < decisions; k++) {
+      const uint32_t* d = img.tier_decisions + k * kTierDecisionWords;
+      for (uint64_t c = 0; c < classes; c++) {
+        const uint32_t admin = has(d[0], c) ? uint32_t(kAdminAllowed) : has(d[1], c) ? uint32_t(kAdminDenied) : 0;
+        const uint32_t baseline = has(d[2], c) ? uint32_t(kBaselineAllowed) : has(d[3], c) ? uint32_t(kBaselineDenied) : 0;
+        img.tier_codes[k * classes + c] = uint8_t(admin | baseline << 4);
+      }
+    }
   }
   img.hosts6_mask = uint32_t(slots - 1);
   img.egress_len = count[kEgress];
@@ -357,6 +372,13 @@ NETPOL_HOT uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* 
   if (kChecked && UNLIKELY(at >= (kEgress ? img.tier_egress_len : img.tier_ingress_len))) return kBadIndex;
   const uint32_t k = kEgress ? img.tier_egress[at] : img.tier_ingress[at];
   if (kChecked && UNLIKELY(uint64_t(k) * kTierDecisionWords + kTierDecisionWords > img.tier_decisions_len)) return kBadIndex;
+  if (!kChecked && !img.tier_codes.empty()) {
+    const uint32_t codes = img.tier_codes[uint64_t(k) * img.port_classes + pc];
+    if (codes & 15) return codes & 15;
+    const uint32_t row = l[kEgress ? kEgRow : kInRow];
+    if (row != 0) return isolated<kChecked, kEgress>(img, l, r, row, pc);
+    return codes ? codes >> 4 : kNotIsolated;
+  }
   const uint32_t* sets = img.tier_decisions + uint64_t(k) * kTierDecisionWords;
   const uint32_t used = kChecked ? 15 : img.tier_sets[k];
   if (used & 3) {

@@ -49,6 +49,12 @@ struct Image {
   // baselineDeny) holds some class, as validate() found the bytes: read only when !checked
   // (bytes nobody can change), where it spares the reads of empty sets, the common case.
   std::vector<uint8_t> tier_sets;
+  // Per tier decision and port class (decision × port_classes + class): the Admin code it
+  // gives (4 accept, 5 deny, 0 none) | the Baseline code (6, 7, 0) << 4. Built by validate()
+  // when no larger than its tier_code_limit, read only when !checked: one load instead of up
+  // to four set reads. Empty: the sets are read (tier_sets says which).
+  std::vector<uint8_t> tier_codes;
+  uint32_t port_classes = 0;
   // Some entry can have a tier row other than 0; false when both tier matrices have row 0
   // alone (no cluster-scoped policy selects any pod), where a private copy's kernel does not
   // look at tier rows at all.
@@ -58,7 +64,10 @@ struct Image {
 // Checks everything a lookup can reach: header, section bounds and alignment, and every
 // stored index (trie pointers and leaves, entry rows and columns, port classes, port-set
 // ids). On success fills `out` so that no verdict can read outside the image.
-bool validate(const uint8_t* data, size_t len, Image* out, std::string* error);
+// tier_code_limit: the most bytes Image::tier_codes may take (the default: 1 MiB, built in a
+// few ms; 0: none, the kernel reads the tier sets).
+constexpr uint64_t kTierCodeLimit = 1 << 20;
+bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, uint64_t tier_code_limit = kTierCodeLimit);
 
 constexpr uint8_t kMalformed = 0x80;
 

@@ -2,10 +2,13 @@
 // run over random batches; then corrupted copies (random byte flips, hostile header and
 // index values) must be rejected or run without reading out of bounds. Built with
 // -fsanitize=address,undefined by scripts/sanitize.mjs; any bad access aborts the run.
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -37,9 +40,50 @@ bool possible(uint8_t v) {
   return (v & 1) == (denied ? 0 : 1);
 }
 
+// What the last valid image holds, for flows that reach its policies (random addresses
+// seldom hit a pod, random ports seldom a rule's): pod addresses, IPv4 and IPv6, and the TCP
+// and UDP ports where the port class changes.
+std::vector<uint32_t> pods4;
+std::vector<std::array<uint32_t, 4>> pods6;
+std::vector<uint16_t> ports;
+
+void harvest(const netpol::Image& img) {
+  pods4.clear();
+  pods6.clear();
+  ports.clear();
+  const auto pod = [&](uint32_t e) { return e < img.entry_count && img.entries[uint64_t(e) * kStride] != 0; };
+  const auto leaf = [](uint32_t v) { return (v & 0x80000000u) == 0; };
+  for (uint32_t i = 0; i < 65536 && pods4.size() < 4096; i++) {
+    const uint32_t v = img.lpm4[i];
+    if (leaf(v)) {
+      if (pod(v)) pods4.push_back(i << 16);
+      continue;
+    }
+    for (uint32_t j = 0; j < 256; j++) {
+      const uint32_t w = img.lpm4[(v & 0x7fffffffu) + j];
+      if (leaf(w)) {
+        if (pod(w)) pods4.push_back(i << 16 | j << 8);
+        continue;
+      }
+      for (uint32_t k = 0; k < 256; k++) {
+        if (pod(img.lpm4[(w & 0x7fffffffu) + k])) pods4.push_back(i << 16 | j << 8 | k);
+      }
+    }
+  }
+  for (uint32_t i = 0; i <= img.hosts6_mask; i++) {
+    const uint32_t* slot = img.hosts6 + uint64_t(i) * 5;
+    if (slot[4] != 0 && pod(slot[4] - 1)) pods6.push_back({slot[0], slot[1], slot[2], slot[3]});
+  }
+  for (uint32_t p = 1; p < 2 * 65536 && ports.size() < 512; p++) {
+    if (p != 65536 && img.port_map[p] != img.port_map[p - 1]) ports.push_back(uint16_t(p));
+  }
+}
+
 // Runs random IPv4 and mixed-family batches (exact-size arrays, so ASan sees any overrun),
-// with and without name classes (some beyond the image's count: those flows are malformed).
-void run_batches(const netpol::Image& img, int rounds) {
+// with and without name classes (some beyond the image's count: those flows are malformed),
+// on `img` and on each of `same` (the same bytes read another way), whose answers must be
+// the same bytes.
+void run_batches(const netpol::Image& img, int rounds, std::initializer_list<const netpol::Image*> same = {}) {
   for (int r = 0; r < rounds; r++) {
     const size_t n = 1 + next() % 300;
     const bool mixed = next() & 1;
@@ -59,26 +103,47 @@ void run_batches(const netpol::Image& img, int rounds) {
       fam[i] = (next() % 10) ? (next() & 1 ? 4 : 6) : uint8_t(next());  // some invalid families
       flags[i] = uint8_t(next() & 1);
       names[i] = uint16_t(next() % 8 ? next() % (img.name_classes + 1) : next());
+      // Half the flows between pods, on ports the rules name.
+      if (next() & 1) {
+        for (uint32_t* a : {&src[i * words], &dst[i * words]}) {
+          if (mixed && fam[i] == 6 && !pods6.empty()) std::copy_n(pods6[next() % pods6.size()].begin(), 4, a);
+          else if (!pods4.empty()) *a = pods4[next() % pods4.size()];
+        }
+        if (!ports.empty()) port[i] = uint16_t(ports[next() % ports.size()] - (next() & 1));
+        proto[i] = (next() & 3) ? 6 : 17;
+      }
     }
-    netpol::verdict_batch(img, src.data(), dst.data(), proto.data(), port.data(), mixed ? fam.data() : nullptr,
-                          (next() & 1) ? flags.data() : nullptr, (next() & 1) ? names.data() : nullptr, out.data(), n);
+    const uint8_t* family = mixed ? fam.data() : nullptr;
+    const uint8_t* replies = (next() & 1) ? flags.data() : nullptr;
+    const uint16_t* classes = (next() & 1) ? names.data() : nullptr;
+    netpol::verdict_batch(img, src.data(), dst.data(), proto.data(), port.data(), family, replies, classes, out.data(), n);
     for (size_t i = 0; i < n; i++) {
       if (!possible(out[i])) {
         std::fprintf(stderr, "impossible verdict byte %u\n", out[i]);
         std::exit(3);
       }
     }
+    for (const netpol::Image* other : same) {
+      std::vector<uint8_t> again(n);
+      netpol::verdict_batch(*other, src.data(), dst.data(), proto.data(), port.data(), family, replies, classes, again.data(), n);
+      if (again != out) {
+        std::fprintf(stderr, "the same image read another way gave other verdicts\n");
+        std::exit(6);
+      }
+    }
   }
 }
 
-// An image validate() accepted and nobody changes afterwards: run with per-read checks, then
-// as a private copy is (unchecked, empty tier sets skipped): validation alone must keep the
-// unchecked kernel inside the image.
-void run_validated(netpol::Image& img) {
-  run_batches(img, 3);
-  img.checked = false;
-  run_batches(img, 2);
-  img.checked = true;
+// Bytes validate() accepted (`img`, read with per-read checks), which nobody changes
+// afterwards: read as a private copy too, with its tier-code table and without (reading the
+// tier sets); validation alone must keep the unchecked kernel inside the image, and all
+// three must give the same verdicts.
+void run_validated(const netpol::Image& img, const uint8_t* data, size_t len, int rounds = 5) {
+  netpol::Image table, sets;
+  std::string error;
+  if (!netpol::validate(data, len, &table, &error) || !netpol::validate(data, len, &sets, &error, 0)) std::exit(5);
+  table.checked = sets.checked = false;
+  run_batches(img, rounds, {&table, &sets});
 }
 
 }  // namespace
@@ -98,6 +163,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     images++;
+    harvest(img);
     // A corrupted copy: refused, or accepted and run (checked, then unchecked).
     auto corrupt = [&](std::vector<uint32_t>& copy) {
       netpol::Image bad;
@@ -106,7 +172,7 @@ int main(int argc, char** argv) {
         return;
       }
       corrupt_accepted++;
-      run_validated(bad);
+      run_validated(bad, reinterpret_cast<uint8_t*>(copy.data()), bytes.size());
       batches += 5;
     };
     // A pristine copy validated, then changed by `scribble` behind the kernel's back (a live
@@ -121,10 +187,7 @@ int main(int argc, char** argv) {
       corrupt_accepted++;
     };
     run_batches(img, 100);
-    // The same valid image as a private copy: the kernel runs without per-read checks.
-    img.checked = false;
-    run_batches(img, 50);
-    img.checked = true;
+    run_validated(img, data, bytes.size(), 50);  // as a private copy, both ways, the same verdicts
     batches += 150;
     // Corruptions: each copy exactly as large as the image, so ASan bounds are tight.
     for (int c = 0; c < 120; c++) {
