@@ -1,12 +1,13 @@
 // The differential with tiers catches the bugs it exists for. Each engine here is the reference
 // evaluator over a mutated copy of the cluster (no real code is touched): one treats every Pass
 // as Accept, one never lets a Pass rule match (so the rest of the tier is evaluated after it),
-// one takes equal-priority policies in reverse name order. compareEngines must report each
+// one takes equal-priority policies in reverse name order; and a wrapper around the compiled
+// dataplane that forgets the Baseline tier's denials. compareEngines must report each
 // within the budget, and the shrunk case must show the mutation at work: the reference's
 // explanation for the flow takes the kind of rule the mutation changed.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ReferenceEvaluator, type Cluster, type ClusterPolicy, type ClusterRule, type EvaluationOptions, type Explanation, type Flow } from '@netpol/core';
+import { CompiledDataplane, ReferenceEvaluator, type Cluster, type ClusterPolicy, type ClusterRule, type EvaluationOptions, type Explanation, type Flow } from '@netpol/core';
 import type { Engine } from '../../packages/core/src/analysis/engine.js';
 import { scenarioArbitrary, type Scenario } from '../../packages/core/src/fuzz/arbitraries.js';
 import { compareEngines, type Disagreement } from '../../packages/core/src/fuzz/differential.js';
@@ -39,6 +40,25 @@ function reversedTies(c: Cluster, o: EvaluationOptions): Engine {
   const mutant = new ReferenceEvaluator({ ...c, clusterPolicies: policies.map((p) => ({ ...p, priority: p.priority * 1000 + rank(p) })) }, o);
   const real = new ReferenceEvaluator(c, o);
   return { index: real.index, verdict: (f: Flow) => mutant.verdict(f), explain: (f: Flow) => real.explain(f) };
+}
+
+/**
+ * The compiled dataplane, but a direction the Baseline tier denies comes out not isolated (as if
+ * the tier were skipped) and the verdict allowed unless the other direction denies.
+ */
+function baselineDenialsForgotten(c: Cluster, o: EvaluationOptions): Engine {
+  const dp = new CompiledDataplane(c, { ...o, native: 'off' });
+  const denying = new Set(['denied', 'admin-denied', 'baseline-denied']);
+  return {
+    index: dp.index,
+    verdict: (f: Flow) => {
+      const v = dp.verdict(f);
+      const egress = v.egress === 'baseline-denied' ? 'not-isolated' : v.egress;
+      const ingress = v.ingress === 'baseline-denied' ? 'not-isolated' : v.ingress;
+      return { allowed: !denying.has(egress) && !denying.has(ingress), egress, ingress };
+    },
+    explain: (f: Flow) => dp.explain(f),
+  };
 }
 
 const tiered = scenarioArbitrary({ maxClusterPolicies: 4 });
@@ -76,6 +96,16 @@ describe('planted bugs in a tier engine are caught by the differential', () => {
     expect(found).toBeDefined();
     const { d, scenario } = found!;
     expect(actions(reference(scenario, d))).toContain('Pass');
+  });
+
+  test('a compiled engine that forgets Baseline denials', () => {
+    const found = hunt(baselineDenialsForgotten, 300, 6);
+    expect(found).toBeDefined();
+    const { d, scenario } = found!;
+    expect(d.kind).toBe('verdict');
+    const e = reference(scenario, d);
+    expect([e.egress, e.ingress]).toContain('baseline-denied');
+    expect(e.allowed).toBe(false);
   });
 
   test('equal priorities in another order than the contract’s', () => {
