@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, decodeVerdict, readImage, ReferenceEvaluator, type Cluster, type ClusterPolicy, type Flow, type NetworkPolicy } from '@netpol/core';
-import { evaluationOptionsArbitrary, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { evaluationOptionsArbitrary, FLOW_NAMES, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { encodeBatch, flow, runs } from '../helpers.js';
 import { cnp, domainsPeer, inNamespaces, namedPort, namespace, namespacesPeer, networksPeer, nodeOf, nodesPeer, podOf, rule, tcp } from '../semantics/tier-fixtures.js';
 
@@ -64,6 +64,37 @@ describe('compiled tiers = reference (fuzzed)', () => {
         expect(Array.from(out4)).toEqual(plain.map((f) => compiled.verdictCode(f)));
       }),
       { numRuns: runs(300) },
+    );
+  });
+});
+
+/** Admin and Baseline policies over every pod with domainNames peers among networks and Pass rules: name classes × columns. */
+const namePolicies = (order: number): ClusterPolicy[] => [
+  cnp(`names-${order}`, 'Admin', 5, inNamespaces(), {
+    egress: [
+      rule('Accept', [domainsPeer('*.example.com')], [tcp(80)]),
+      rule('Pass', [networksPeer('10.0.0.0/16', 'fd00::/112')], [tcp(53)]),
+      rule('Accept', [domainsPeer('api.example.com', 'kubernetes.default.svc.cluster.local')]),
+      rule('Deny', [networksPeer('10.0.0.0/8')], [tcp(8080, 9090)]),
+    ],
+  }),
+  cnp('names-floor', 'Baseline', order, inNamespaces(), { egress: [rule('Accept', [domainsPeer('*.svc.cluster.local', 'example.org')], [tcp(443)]), rule('Deny', [networksPeer('0.0.0.0/0', '::/0')])] }),
+];
+
+describe('compiled tiers = reference with destination names (fuzzed clusters plus domainNames policies)', () => {
+  test('single flow and batch, names drawn from patterns and their neighbours', () => {
+    const names = fc.option(fc.constantFrom(...FLOW_NAMES, 'API.EXAMPLE.COM.', 'x.api.example.com', 'svc.cluster.local', 'a.svc.cluster.local'), { nil: undefined });
+    fc.assert(
+      fc.property(scenarioArbitrary({ maxClusterPolicies: 2, maxFlows: 30 }), fc.integer({ min: 0, max: 3 }), fc.array(names, { minLength: 30, maxLength: 30 }), ({ cluster, flows }, order, dstNames) => {
+        const withNames: Cluster = { ...cluster, clusterPolicies: [...(cluster.clusterPolicies ?? []), ...namePolicies(order)] };
+        const named = flows.filter((f) => f.src.family === f.dst.family).map((f, i) => (dstNames[i] === undefined ? f : { ...f, dstName: dstNames[i] }));
+        const compiled = agree(withNames, named);
+        const batch = { ...encodeBatch(named), nameClass: Uint16Array.from(named, (f) => compiled.nameClassOf(f)) };
+        const out = new Uint8Array(named.length);
+        compiled.verdictBatchJS(batch, out);
+        expect(Array.from(out)).toEqual(named.map((f) => compiled.verdictCode(f)));
+      }),
+      { numRuns: runs(150) },
     );
   });
 });
