@@ -285,7 +285,9 @@ export class LiveCompiler {
 
   private leave(identity: Identity, h: Host): void {
     identity.hosts.delete(h);
-    if (identity.hosts.size === 0) this.identities.drop(identity);
+    if (identity.hosts.size > 0) return;
+    this.identities.drop(identity);
+    this.tiers.identityChanged(identity); // its cached tier fields go with it
   }
 
   // ---- policies

@@ -80,7 +80,13 @@ function copyTierEgress(to: Uint16Array, from: Uint16Array, was: Capacities, cap
   const n0 = was.nameClasses;
   const n1 = caps.nameClasses;
   const cols = Math.min(was.tierEgressCols, caps.tierEgressCols);
-  for (let r = 0; r < Math.min(was.tierEgressRows, caps.tierEgressRows); r++) {
+  const rows = Math.min(was.tierEgressRows, caps.tierEgressRows);
+  if (n0 === n1) {
+    // The usual case (rows or columns grew): whole rows.
+    for (let r = 0; r < rows; r++) to.set(from.subarray(r * was.tierEgressCols * n0, (r * was.tierEgressCols + cols) * n0), r * caps.tierEgressCols * n1);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const a = (r * was.tierEgressCols + c) * n0;
       const b = (r * caps.tierEgressCols + c) * n1;

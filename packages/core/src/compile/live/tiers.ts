@@ -117,6 +117,8 @@ export class LiveTiers {
   private readonly ruleSets = new Map<string, number>();
   private readonly identityFacts = new WeakMap<Identity, IdentityFacts>();
   private readonly nodeFacts = new Map<string, Record<Direction, readonly number[]>>();
+  /** A host's fields by identity, then node and networks: valid until a recompute or a change of facts. */
+  private readonly fieldCache = new Map<Identity | undefined, Map<string, number[]>>();
   /** Rows and columns at the last recompute: churn past a bound recomputes (drops unused ones). */
   private classBound = 0;
 
@@ -174,11 +176,13 @@ export class LiveTiers {
   /** An identity's subjects and peers may have changed (its namespace's labels did). */
   identityChanged(identity: Identity): void {
     this.identityFacts.delete(identity);
+    this.fieldCache.delete(identity);
   }
 
   /** A node's labels changed: the `nodes` peers its addresses match may too. */
   nodeChanged(name: string): void {
     this.nodeFacts.delete(name);
+    this.fieldCache.clear();
   }
 
   /** Unused rows and columns pile up with churn: past twice what a recompute had (and 1024), recompute. */
@@ -197,9 +201,19 @@ export class LiveTiers {
   /** The tier fields (egress row, ingress row, egress column, ingress column) of a host address. */
   hostFields(h: Host): readonly number[] {
     if (!this.active) return ZERO;
+    const nets = this.networks.peersContaining(h.ip.family, h.ip.value, h.ip.family === 4 ? 32 : 128);
+    // Addresses of one identity on one node inside the same networks share their fields.
+    let byPlace = this.fieldCache.get(h.identity);
+    if (!byPlace) this.fieldCache.set(h.identity, (byPlace = new Map()));
+    const place = nets.length === 0 ? (h.node ?? '') : `${h.node ?? ''}|${nets.join(',')}`;
+    let out = byPlace.get(place);
+    if (!out) byPlace.set(place, (out = this.computeHostFields(h, nets)));
+    return out;
+  }
+
+  private computeHostFields(h: Host, nets: readonly number[]): number[] {
     const facts = h.identity && h.pod ? this.factsOf(h.identity, h.pod.pod) : undefined;
     const node = h.node === undefined ? undefined : this.nodePeersOf(h.node);
-    const nets = this.networks.peersContaining(h.ip.family, h.ip.value, h.ip.family === 4 ? 32 : 128);
     const out = [0, 0, 0, 0];
     DIRECTIONS.forEach((d) => {
       const ids = [...(facts?.peers[d] ?? NONE), ...(node?.[d] ?? NONE), ...nets.filter((p) => this.peers[p]!.direction === d)].sort((a, b) => a - b);
@@ -228,6 +242,7 @@ export class LiveTiers {
     this.decisionIds.clear();
     this.ruleSets.clear();
     this.nodeFacts.clear();
+    this.fieldCache.clear();
     let ruleId = 0;
     const networks: PeerInfo[] = [];
     const cidrs: CIDR[] = [];
