@@ -15,6 +15,7 @@ import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
 import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, TIER_DECISION_STRIDE, writeImage } from './layout.js';
 import { TierClassifier, type TierEntryFacts } from './tiers.js';
+import type { NameClasses } from './name-classes.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { pushTo } from './multimap.js';
 import { NodeIds } from './node-ids.js';
@@ -80,6 +81,12 @@ function portCuts(tables: PolicyTables, identities: readonly Identity[], tiers: 
   for (const identity of identities) namedPortCuts(identity.namedPorts, cut);
   return cuts;
 }
+
+/**
+ * The tiers' provenance. Made outside compile(): a closure made inside would keep compile()'s
+ * whole scope (every intermediate table) alive as long as the dataplane.
+ */
+const tierProvenance = (policies: readonly ClusterPolicy[], entries: readonly TierEntryFacts[], names: NameClasses): TierProvenance => ({ policies, entries, nameClass: (name) => names.classOf(name) });
 
 export function compile(cluster: Cluster, options: CompileOptions = {}): CompileResult {
   checkOptions('compile options', options, COMPILE_OPTIONS);
@@ -302,7 +309,5 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     },
     options.shared === true,
   );
-  const names = tiers.names; // not the whole classifier: provenance lives as long as the dataplane
-  const tierProvenance: TierProvenance = { policies: tiers.policies, entries: tierEntries, nameClass: (name) => names.classOf(name) };
-  return { image, provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance } };
+  return { image, provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance(tiers.policies, tierEntries, tiers.names) } };
 }
