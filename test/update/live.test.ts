@@ -5,7 +5,7 @@
 // namespaces and nodes relabelled, flows carrying destination names.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, LiveDataplane, loadObjects, readText, ReferenceEvaluator, RetiredGenerationError, VerdictPool, type Flow, type RawObject } from '@netpol/core';
+import { CompiledDataplane, LiveDataplane, loadObjects, NATIVE_MIN_BATCH, readText, ReferenceEvaluator, RetiredGenerationError, VerdictPool, type Flow, type RawObject } from '@netpol/core';
 import { hasPorts } from '../../packages/core/src/model/protocol.js';
 import { clusterArbitrary, flowArbitrary, type ClusterArbitraryOptions } from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterPolicyKey } from '../../packages/core/src/model/types.js';
@@ -135,12 +135,14 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
       if (/admin|baseline/.test(want.egress + want.ingress)) tiered++;
       if (f.port !== undefined || f.icmpType !== undefined || !hasPorts(f.protocol)) judged.push(f);
     }
-    // The batch path (the native kernel when it is loaded) reads the same published copy,
-    // destination names as the generation's name classes.
-    const batch = { ...encodeBatch(judged), nameClass: Uint16Array.from(judged, (f) => live.nameClass(f.dstName)) };
-    const out = new Uint8Array(judged.length);
+    // The batch path reads the same published copy, destination names as the generation's
+    // name classes; repeated past NATIVE_MIN_BATCH so that the native kernel (when it is
+    // loaded) answers it, reading the live copy with its per-index checks.
+    const many = judged.length === 0 ? [] : Array.from({ length: Math.max(NATIVE_MIN_BATCH, judged.length) }, (_, i) => judged[i % judged.length]!);
+    const batch = { ...encodeBatch(many), nameClass: Uint16Array.from(many, (f) => live.nameClass(f.dstName)) };
+    const out = new Uint8Array(many.length);
     live.verdictBatch(batch, out);
-    expect([...out]).toEqual(judged.map((f) => live.verdictCode(f)));
+    expect([...out]).toEqual(many.map((f) => live.verdictCode(f)));
   }
   toString = () => `check ${this.seed}`;
 }
