@@ -6,6 +6,7 @@
 import { compile, readImage } from '@netpol/core';
 import { IMAGE_INVARIANTS, type ImageInvariant } from '@netpol/core/internal';
 import { cluster, flow } from '../helpers.js';
+import { HEADER } from '../../packages/core/src/compile/layout.js';
 
 const YAML = `apiVersion: v1
 kind: Pod
@@ -76,23 +77,8 @@ export const vectorFlows = (() => {
   return out;
 })();
 
-const H = {
-  flags: 3,
-  entryCount: 4,
-  entryStride: 5,
-  portSetWords: 7,
-  portSetCount: 8,
-  egressPeerCount: 9,
-  ingressRowCount: 12,
-  hosts6Slots: 13,
-  tierEgressColCount: 14,
-  tierEgressRowCount: 15,
-  tierIngressColCount: 16,
-  tierIngressRowCount: 17,
-  tierDecisionCount: 18,
-  nameClassCount: 19,
-  sections: 24,
-} as const;
+/** Header words, as compile/layout.ts names them (the contract's numbers: the native validator reads the same words). */
+const H = HEADER;
 /** Entry words (ENTRY_STRIDE 16); vectors edit entry 1. */
 const E = 16;
 const section = (k: number) => ({ offset: H.sections + 2 * k, count: H.sections + 2 * k + 1 });
