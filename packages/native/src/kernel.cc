@@ -432,6 +432,9 @@ NETPOL_HOT uint8_t decide(const Image& img, uint32_t s, uint32_t d, uint8_t prot
   const uint32_t eg = direction<kChecked, true, kTiers>(img, es, ed, pc, n);
   const uint32_t in = direction<kChecked, false, kTiers>(img, ed, es, pc, 0);
   if (kChecked && UNLIKELY((eg | in) & kBadIndex)) return kMalformed;
+  // Without tiers the codes are 0-3 and only 1 denies: the compiler folds this test into
+  // each path's constants, the pair table it cannot.
+  if (!kTiers) return uint8_t((eg != kDenied && in != kDenied ? 1 : 0) | (eg << 1) | (in << 4));
   const uint32_t pair = eg | (in << 3);
   return uint8_t(((kAllowingPairs >> pair) & 1) | (pair << 1));
 }
