@@ -31,7 +31,6 @@ import type { RawObject } from '../load/read.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
-import { DEFAULT_OPTIONS } from '../model/options.js';
 import { clusterPolicyKey, ignoredObjectKey, type Cluster, type ClusterPolicy, type ClusterPolicyKind, type IgnoredObject, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { Generations, type Copy } from './generations.js';

@@ -79,7 +79,7 @@ export class LiveCompiler {
         this.addresses.networksAdded(networks);
         this.addresses.markAllStale();
       },
-    }, this.options.initContainerPorts);
+    });
     this.addresses = new AddressTable(this.master, this.options, this.classes, this.rules.peers, this.tiers);
     this.identities = new IdentityIndex(this.options, {
       namespaceLabels: (name) => this.namespaceLabels(name),

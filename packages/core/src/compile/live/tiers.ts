@@ -126,7 +126,6 @@ export class LiveTiers {
     private readonly master: MasterImage,
     private readonly ports: LivePorts,
     private readonly hooks: TierHooks,
-    private readonly initContainerPorts: boolean,
   ) {}
 
   /** Whether any cluster-scoped policy is compiled (otherwise every tier field is 0). */
