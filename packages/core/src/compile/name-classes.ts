@@ -20,6 +20,7 @@ export interface NamePeer {
 /** Names' memo: enough for a burst of distinct names, bounded whatever the input. */
 const MEMO_LIMIT = 4096;
 
+/** The name classes of a set of domainNames peers, and the class of any name. */
 export class NameClasses {
   /** Per class, the peer ids matching its names, ascending (class 0: none). */
   readonly members: readonly (readonly number[])[];

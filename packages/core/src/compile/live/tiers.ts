@@ -23,7 +23,7 @@ import { clusterPeerMatches, orderClusterPolicies, subjectSelects } from '../../
 import { clusterPolicyKey, type ClusterPeer, type ClusterPolicy, type ClusterRule, type Direction, type Labels, type Pod, type PolicyProtocol } from '../../model/types.js';
 import { CapacityError, LIMITS } from '../../model/limits.js';
 import { IPBlockIndex } from '../address-space.js';
-import { ENTRY, TIER_DECISION_STRIDE } from '../layout.js';
+import { TIER_DECISION_STRIDE } from '../layout.js';
 import { NameClasses } from '../name-classes.js';
 import { namedKey, type NamedPorts } from '../pod-identity.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
@@ -95,6 +95,7 @@ const ZERO: readonly number[] = [0, 0, 0, 0];
 
 const emptySide = (): Side => ({ rows: [], rowIds: new Map(), cols: [], colIds: new Map(), named: false });
 
+/** The cluster-scoped policies of a live image and its tier tables (see above). */
 export class LiveTiers {
   /** The cluster-scoped policies by clusterPolicyKey, in load order. */
   private readonly policies = new Map<string, ClusterPolicy>();
@@ -464,6 +465,3 @@ export class LiveTiers {
     return id;
   }
 }
-
-/** Where the tier fields go in an entry. */
-export const TIER_FIELDS_AT = ENTRY.tierEgressRow;
