@@ -120,5 +120,8 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
     expect(recomputed()).toBe(true);
     expect(written.has('entries')).toBe(true);
     expect(written.has('egressMatrix') || written.has('ingressMatrix')).toBe(false);
+    // The same policy again (a resync): nothing to recompute.
+    compiler.setClusterPolicy({ ...guard, priority: 20, egress: [guard.egress[1]!, guard.egress[0]!] });
+    expect(commit().size).toBe(0);
   });
 });

@@ -18,6 +18,7 @@
  * next commit: new ids for everything, every entry's tier fields written again. The
  * NetworkPolicy part is never rebuilt for it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { CIDR } from '../../ip/cidr.js';
 import { clusterPeerMatches, orderClusterPolicies, subjectSelects } from '../../model/cluster-match.js';
 import { clusterPolicyKey, type ClusterPeer, type ClusterPolicy, type ClusterRule, type Direction, type Labels, type Pod, type PolicyProtocol } from '../../model/types.js';
@@ -137,7 +138,10 @@ export class LiveTiers {
   // ---- objects
 
   setPolicy(policy: ClusterPolicy): void {
-    this.policies.set(clusterPolicyKey(policy), policy);
+    const key = clusterPolicyKey(policy);
+    // The same object applied again (a resync) changes nothing: no recompute.
+    if (isDeepStrictEqual(this.policies.get(key), policy)) return;
+    this.policies.set(key, policy);
     this.stale = true;
   }
 
