@@ -10,7 +10,7 @@ import type { SectionName } from '../../packages/core/src/compile/layout.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { referenceVerdicts, runs } from '../helpers.js';
 import { applyOp, opArbitrary } from './compiler-ops.js';
-import { anp, cnp, inNamespaces, namespace, netpol, networksPeer, nodeOf, nodesPeer, podOf, podsPeer, rule, tcp } from '../semantics/tier-fixtures.js';
+import { anp, cnp, inNamespaces, namedPort, namespace, netpol, networksPeer, nodeOf, nodesPeer, podOf, podsPeer, rule, tcp } from '../semantics/tier-fixtures.js';
 
 /** The live image read as a generation reads it: names through the compiler's classes. */
 class LiveImage extends ImageDataplane {
@@ -123,5 +123,34 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
     // The same policy again (a resync): nothing to recompute.
     compiler.setClusterPolicy({ ...guard, priority: 20, egress: [guard.egress[1]!, guard.egress[0]!] });
     expect(commit().size).toBe(0);
+  });
+
+  test('churn: tier classes nobody uses any more pile up to a bound, then the tier part is recomputed without them', () => {
+    // Egress to a named port: each destination's named ports are part of its tier column.
+    const web = cnp('web', 'Admin', 1, inNamespaces(), { egress: [rule('Accept', [podsPeer({}, { app: 'web' })], [namedPort('http')])] });
+    const client = podOf('prod', 'client', '10.0.0.1');
+    const compiler = new LiveCompiler({ namespaces: [namespace('prod')], pods: [client], nodes: [], policies: [], clusterPolicies: [web] });
+    const m = compiler.master;
+    let recomputes = 0;
+    const touch = m.touch.bind(m);
+    m.touch = (section, start, end) => {
+      if (section === 'tierDecisions' && start === 0 && end === m.views.tierDecisions.length) recomputes++;
+      touch(section, start, end);
+    };
+    // Pods come and go, each with a port number of its own: a new column each, unused once gone.
+    for (let i = 0; i < 1100; i++) {
+      compiler.setPod(podOf('prod', `web-${i}`, '10.0.0.2', { labels: { app: 'web' }, ports: [['http', 2000 + i]] }));
+      compiler.commit();
+      compiler.deletePod('prod', `web-${i}`);
+      compiler.commit();
+    }
+    expect(recomputes).toBe(1);
+    compiler.setPod(podOf('prod', 'web-last', '10.0.0.2', { labels: { app: 'web' }, ports: [['http', 8080]] }));
+    compiler.commit();
+    agree(compiler, 3);
+    const live = new LiveImage(compiler.master.buffer, compiler.nameClasses());
+    const flow = (port: number): Flow => ({ src: client.ips[0]!, dst: { family: 4, value: 0x0a000002n }, protocol: 6, port });
+    expect(live.verdict(flow(8080)).egress).toBe('admin-allowed');
+    expect(live.verdict(flow(2000)).egress).toBe('not-isolated');
   });
 });
