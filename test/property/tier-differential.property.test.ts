@@ -31,7 +31,7 @@ const ENGINES = [compiled, ...(native ? [nativeEngine] : [])];
 
 const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
 function report(d: Disagreement, cluster: Cluster, options: EvaluationOptions): string {
-  return `${d.engineName}: ${d.kind} disagreement on ${show(flowToJson(d.flow))} (dstName ${d.flow.dstName ?? '-'}) under ${show(options)}\nreference: ${show(d.reference)}\n${d.engineName}: ${show(d.engine)}\ncluster-scoped policies: ${show(cluster.clusterPolicies)}`;
+  return `${d.engineName}: ${d.kind} disagreement on ${show(flowToJson(d.flow))} under ${show(options)}\nreference: ${show(d.reference)}\n${d.engineName}: ${show(d.engine)}\ncluster-scoped policies: ${show(cluster.clusterPolicies)}`;
 }
 
 describe(`tiers: ${ENGINES.map((e) => e.name).join(', ')} = reference`, () => {
