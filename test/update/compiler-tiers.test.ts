@@ -70,7 +70,8 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
       }),
       { numRuns: runs(60) },
     );
-    expect(tiered).toBeGreaterThan(100);
+    // Sequences build clusters up from nothing: fewer tier decisions than whole clusters give.
+    expect(tiered).toBeGreaterThan(20);
   });
 
   test('incremental where it matters: pods, namespace and node labels never recompute the tier part; a cluster-scoped policy never touches the NetworkPolicy matrices', () => {
