@@ -188,6 +188,8 @@ export const vectors: readonly Vector[] = [
   { name: 'a tier egress cell past the tier decisions', invariant: 'tier-cell', image: edit((v) => void (v.tierEgressMatrix[v.tierEgressMatrix.length - 1] = v.header[H.tierDecisionCount]!)) },
   { name: 'a tier ingress cell 0xffff', invariant: 'tier-cell', image: edit((v) => void (v.tierIngressMatrix[0] = 0xffff)) },
   { name: 'a tier decision naming a port set past portSetCount', invariant: 'tier-set', image: edit((v) => void (v.tierDecisions[v.tierDecisions.length - 1] = v.header[H.portSetCount]!)) },
+  { name: 'tier decision 0 naming another port set', invariant: 'tier-decision-zero', image: edit((v) => void (v.tierDecisions[2] = v.header[H.portSetCount]! - 1)) },
+  { name: 'port set 0 holding a class', invariant: 'tier-decision-zero', image: edit((v) => void (v.portSets[0] = 1)) },
   {
     name: 'an IPv6 host slot with an entry past entryCount',
     invariant: 'hosts6-entry',

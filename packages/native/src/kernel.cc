@@ -214,6 +214,13 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   for (uint64_t i = 0; i < count[kTierDecisions]; i++) {
     if (img.tier_decisions[i] >= sets) return fail(error, "tier-set", "tierDecisions", int64_t(i), img.tier_decisions[i], "portSetCount " + str(sets));
   }
+  // Decision 0 decides nothing (the JS kernel skips it), which holds only if it names the empty set.
+  for (uint64_t i = 0; i < kTierDecisionWords; i++) {
+    if (img.tier_decisions[i] != 0) return fail(error, "tier-decision-zero", "tierDecisions", int64_t(i), img.tier_decisions[i], "decision 0 names port set 0 four times");
+  }
+  for (uint64_t i = 0; i < words; i++) {
+    if (img.port_sets[i] != 0) return fail(error, "tier-decision-zero", "portSets", int64_t(i), img.port_sets[i], "port set 0 is empty");
+  }
   bool has_empty = false;
   for (uint64_t i = 0; i < slots; i++) {
     const uint32_t e = img.hosts6[i * kHost6Stride + 4];

@@ -42,6 +42,7 @@ export const IMAGE_INVARIANTS = {
   'port-set': 'a matrix cell is a port set id below portSetCount',
   'tier-cell': 'a tier matrix cell is a tier decision id below tierDecisionCount',
   'tier-set': 'a tier decision holds port set ids below portSetCount',
+  'tier-decision-zero': 'tier decision 0 is four times port set 0, and port set 0 is empty: decision 0 decides nothing, so a kernel may skip it',
   'hosts6-entry': 'a hosts6 slot holds 0 (empty) or an entry id + 1 with the id below entryCount',
   'hosts6-empty': 'hosts6 has an empty slot, so that a probe for an absent address ends',
 } as const;
@@ -198,6 +199,8 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     for (let i = 0; i < cells.length; i++) if (cells[i]! >= decisions) fail('tier-cell', m, i, cells[i]!, `tierDecisionCount ${decisions}`);
   }
   for (let i = 0; i < v.tierDecisions.length; i++) if (v.tierDecisions[i]! >= sets) fail('tier-set', 'tierDecisions', i, v.tierDecisions[i]!, `portSetCount ${sets}`);
+  for (let i = 0; i < TIER_DECISION_STRIDE; i++) if (v.tierDecisions[i] !== 0) fail('tier-decision-zero', 'tierDecisions', i, v.tierDecisions[i]!, 'decision 0 names port set 0 four times');
+  for (let i = 0; i < h[HEADER.portSetWords]!; i++) if (v.portSets[i] !== 0) fail('tier-decision-zero', 'portSets', i, v.portSets[i]!, 'port set 0 is empty');
   const slots = h[HEADER.hosts6Slots]!;
   let empty = false;
   for (let i = 0; i < slots; i++) {

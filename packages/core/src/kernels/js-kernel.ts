@@ -168,8 +168,12 @@ export class Kernel {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
     if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    if (ent[es + ENTRY.tierEgressRow] !== 0) return this.egressTiered(s, d, pc, nc);
-    // No cluster-scoped policy selects the pod: NetworkPolicy alone, as in image version 2.
+    // Tier decision 0 is four empty sets (invariant tier-decision-zero): no cluster-scoped rule
+    // can match, so NetworkPolicy alone decides, as when no cluster-scoped policy selects the pod.
+    if (ent[es + ENTRY.tierEgressRow] !== 0) {
+      const k = this.tierEgress(s, d, nc);
+      if (k !== 0) return this.egressTiered(k, s, d, pc);
+    }
     const row = ent[es + ENTRY.egressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const ed = d * ENTRY_STRIDE;
@@ -177,14 +181,14 @@ export class Kernel {
     return this.has(this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
-  private egressTiered(s: number, d: number, pc: number, nc: number): number {
+  private egressTiered(k: number, s: number, d: number, pc: number): number {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
     const ed = d * ENTRY_STRIDE;
     const row = ent[es + ENTRY.egressRow]!;
     const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
     const cell = row !== 0 ? this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]! : 0;
-    return this.tiered(this.tierEgress(s, d, nc), pc, row, localNode, cell);
+    return this.tiered(k, pc, row, localNode, cell);
   }
 
   /** Ingress decision for destination entry d from source entry s. */
@@ -192,7 +196,10 @@ export class Kernel {
     const ent = this.ent;
     const ed = d * ENTRY_STRIDE;
     if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    if (ent[ed + ENTRY.tierIngressRow] !== 0) return this.ingressTiered(s, d, pc);
+    if (ent[ed + ENTRY.tierIngressRow] !== 0) {
+      const k = this.tierIngress(s, d);
+      if (k !== 0) return this.ingressTiered(k, s, d, pc);
+    }
     const row = ent[ed + ENTRY.ingressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const es = s * ENTRY_STRIDE;
@@ -200,14 +207,14 @@ export class Kernel {
     return this.has(this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
-  private ingressTiered(s: number, d: number, pc: number): number {
+  private ingressTiered(k: number, s: number, d: number, pc: number): number {
     const ent = this.ent;
     const es = s * ENTRY_STRIDE;
     const ed = d * ENTRY_STRIDE;
     const row = ent[ed + ENTRY.ingressRow]!;
     const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
     const cell = row !== 0 ? this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]! : 0;
-    return this.tiered(this.tierIngress(s, d), pc, row, localNode, cell);
+    return this.tiered(k, pc, row, localNode, cell);
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
@@ -303,12 +310,13 @@ export class Kernel {
       else {
         const trow = ent[es + 7]!;
         const row = ent[es + 3]!;
-        if (trow === 0) {
+        // Tier decision 0 (four empty sets) decides nothing: NetworkPolicy alone, as for tier row 0.
+        const k = trow === 0 ? 0 : tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
+        if (k === 0) {
           if (row === 0) eg = 2;
           else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
           else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else {
-          const k = tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
           else if (row !== 0) {
@@ -324,12 +332,12 @@ export class Kernel {
       else {
         const trow = ent[ed + 8]!;
         const row = ent[ed + 4]!;
-        if (trow === 0) {
+        const k = trow === 0 ? 0 : tIn[trow * tInCols + ent[es + 10]!]! * 4;
+        if (k === 0) {
           if (row === 0) ing = 2;
           else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
           else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else {
-          const k = tIn[trow * tInCols + ent[es + 10]!]! * 4;
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
           else if (row !== 0) {
