@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import { CompiledDataplane } from '../dataplane/compiled.js';
 import { decodeVerdict } from '../compile/verdict.js';
 import { formatIP } from '../ip/address.js';
-import type { Decision, Explanation } from '../model/flow.js';
+import { decidingPolicies } from '../model/decision.js';
+import { isDenying, type Decision, type DirectionExplanation, type Explanation } from '../model/flow.js';
+
+/** A decision that lets the flow through because a policy rule said so (any tier). */
+const allowing = (d: Decision): boolean => d === 'allowed' || d === 'admin-allowed' || d === 'baseline-allowed';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type PacketState } from '../packet/filter.js';
@@ -238,16 +242,16 @@ export function replay(args: string[], io: IO): number {
         else summary.flows.denied++;
         for (const d of ['egress', 'ingress'] as const) {
           const decision = d === 'egress' ? info.egress : info.ingress;
-          if (decision === 'allowed') summary.directions[d].allowed.flows++;
-          if (decision === 'denied') summary.directions[d].denied.flows++;
+          if (allowing(decision)) summary.directions[d].allowed.flows++;
+          if (isDenying(decision)) summary.directions[d].denied.flows++;
         }
         for (const name of info.policies) policy(name)[info.allowed ? 'allowed' : 'denied'].flows++;
       }
       info.packets++;
       const v = decodeVerdict(code & 0x7f);
       for (const d of ['egress', 'ingress'] as const) {
-        if (v[d] === 'allowed') summary.directions[d].allowed.packets++;
-        if (v[d] === 'denied') summary.directions[d].denied.packets++;
+        if (allowing(v[d])) summary.directions[d].allowed.packets++;
+        if (isDenying(v[d])) summary.directions[d].denied.packets++;
       }
       for (const name of info.policies) policy(name)[info.allowed ? 'allowed' : 'denied'].packets++;
     }
@@ -287,10 +291,10 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
     const v = decodeVerdict(code & 0x7f);
     return { allowed, src: formatIP(p.srcIP()), dst: formatIP(p.dstIP()), protocol: protocolName(p.protocol), srcPod: null, dstPod: null, egress: v.egress, ingress: v.ingress, policies: [], egressPolicies: [], ingressPolicies: [], packets: 0 };
   }
-  const egressDenied = e.egress === 'denied';
-  const ingressDenied = e.ingress === 'denied';
-  const egressPolicies = allowed ? [...new Set(e.egressDetail.allowedBy.map((r) => r.policy))] : egressDenied ? e.egressDetail.isolatedBy : [];
-  const ingressPolicies = allowed ? [...new Set(e.ingressDetail.allowedBy.map((r) => r.policy))] : ingressDenied ? e.ingressDetail.isolatedBy : [];
+  // Allowed: the policies that allowed each side; denied: those that denied (a side that did not deny names none).
+  const side = (d: DirectionExplanation): readonly string[] => (allowed || isDenying(d.decision) ? decidingPolicies(d) : []);
+  const egressPolicies = side(e.egressDetail);
+  const ingressPolicies = side(e.ingressDetail);
   const ports = p.hasL4 === 1 && hasPorts(p.protocol);
   return {
     allowed,
@@ -329,7 +333,7 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
     line['egress'] = v.egress;
     line['ingress'] = v.ingress;
     if (!allowed && info) {
-      line['direction'] = v.egress === 'denied' && v.ingress === 'denied' ? 'both' : v.egress === 'denied' ? 'egress' : 'ingress';
+      line['direction'] = isDenying(v.egress) && isDenying(v.ingress) ? 'both' : isDenying(v.egress) ? 'egress' : 'ingress';
       line['policies'] = info.policies;
     }
   }
@@ -364,7 +368,7 @@ export function summaryText(s: ReplaySummary): string[] {
   const other = s.otherDeniedFlows;
   lines.push(s.deniedFlows.length ? `denied flows${other.flows ? ` (the ${s.deniedFlows.length} with most packets)` : ''}:` : 'denied flows: none');
   for (const f of s.deniedFlows) {
-    const dir = f.egress === 'denied' && f.ingress === 'denied' ? 'egress and ingress' : f.egress === 'denied' ? 'egress' : 'ingress';
+    const dir = isDenying(f.egress) && isDenying(f.ingress) ? 'egress and ingress' : isDenying(f.egress) ? 'egress' : 'ingress';
     lines.push(`  ${flowText(f)}: ${f.packets} packet(s), ${dir} denied by ${f.policies.join(', ') || '(no policy)'}`);
   }
   if (other.flows) lines.push(`  and ${other.flows} more denied flow(s), ${other.packets} packet(s)`);

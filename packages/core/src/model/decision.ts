@@ -157,3 +157,26 @@ export function decideDirection(given: DirectionFacts): DirectionExplanation {
   // The rules and baseline steps always answer when taken, and when neither is, isolation does.
   throw new Error('internal error: no decision step answered');
 }
+
+/**
+ * The policies that decided one direction: the cluster-scoped policy whose Accept or Deny
+ * rule decided (`cnp/x`), else for a NetworkPolicy allow the policies whose rules allowed it,
+ * for a NetworkPolicy deny the isolating policies; none when no policy decided.
+ */
+export function decidingPolicies(d: DirectionExplanation): readonly string[] {
+  switch (d.decision) {
+    case 'admin-allowed':
+    case 'admin-denied':
+    case 'baseline-allowed':
+    case 'baseline-denied': {
+      const rule = d.clusterRules[d.clusterRules.length - 1];
+      return rule ? [rule.policy] : [];
+    }
+    case 'allowed':
+      return [...new Set(d.allowedBy.map((r) => r.policy))];
+    case 'denied':
+      return d.isolatedBy;
+    default:
+      return [];
+  }
+}

@@ -26,6 +26,7 @@ import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import { decodeVerdict } from '../compile/verdict.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import { isDenying, type Decision, type DirectionExplanation, type Explanation, type Flow } from '../model/flow.js';
+import { decidingPolicies } from '../model/decision.js';
 import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';
 
 /**
@@ -305,7 +306,4 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
 }
 
 /** Who denied one direction: the cluster-scoped policy whose rule decided, else the isolating NetworkPolicies. */
-function denyingPolicies(d: DirectionExplanation): readonly string[] {
-  const decided = d.decision === 'admin-denied' || d.decision === 'baseline-denied' ? d.clusterRules[d.clusterRules.length - 1] : undefined;
-  return decided ? [decided.policy] : d.isolatedBy;
-}
+const denyingPolicies = (d: DirectionExplanation): readonly string[] => (isDenying(d.decision) ? decidingPolicies(d) : []);
