@@ -10,7 +10,7 @@
 // Works the same in the monorepo and in an installed package (nativeStatus() in @netpol/core
 // prints this script's full path when a build from source is what is missing).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,5 +58,10 @@ if (r.status !== 0) {
 }
 const out = join(here, 'build', 'Release');
 mkdirSync(out, { recursive: true });
-copyFileSync(join(src, 'build', 'Release', 'netpol_native.node'), join(out, 'netpol_native.node'));
+// Copy beside, then rename: overwriting the file in place would change the pages of a process
+// that has the addon loaded (a test run during a rebuild died with SIGILL); a rename leaves that
+// process its old file.
+const tmp = join(out, `netpol_native.node.${process.pid}.tmp`);
+copyFileSync(join(src, 'build', 'Release', 'netpol_native.node'), tmp);
+renameSync(tmp, join(out, 'netpol_native.node'));
 say(`built ${join(out, 'netpol_native.node')}`);
