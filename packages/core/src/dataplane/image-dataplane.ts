@@ -57,7 +57,7 @@ export class ImageDataplane {
   constructor(image: ArrayBuffer | SharedArrayBuffer, options: ImageOptions = {}) {
     checkOptions('ImageDataplane options', options, IMAGE_OPTIONS);
     this.image = image;
-    this.kernel = new Kernel(image); // validates the image: a corrupt one throws ImageError here
+    this.kernel = new Kernel(image, { mutable: options.mutable === true }); // validates the image: a corrupt one throws ImageError here
     const mode = options.native ?? 'auto';
     const binding = mode === 'off' ? undefined : nativeBinding();
     if (mode === 'require' && !binding) throw new Error(`the native kernel was required but ${nativeStatus().reason}`);

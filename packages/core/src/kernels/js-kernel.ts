@@ -42,6 +42,9 @@ export interface FlowBatch {
   readonly nameClass?: Uint16Array;
 }
 
+/** Largest tier code table a kernel builds (bytes: tier decisions × port classes), as the native kernel's. */
+const TIER_CODES_MAX = 1 << 20;
+
 export class Kernel {
   readonly views: ImageViews;
   private readonly lpm4: Uint32Array;
@@ -64,9 +67,21 @@ export class Kernel {
   private readonly tInCols: number;
   /** nameClassCount: a flow's name class must be below it. */
   readonly nameClasses: number;
+  /**
+   * Per (tier decision, port class), the Admin code in bits 0-2 (0, or 4/5) and the Baseline
+   * code in bits 3-5 (0, or 6/7): one read instead of up to four port-set tests. Built only for
+   * images that never change after this (a live copy is patched in place and reads the sets),
+   * with cluster-scoped policies, at most TIER_CODES_MAX bytes. The native kernel does the same.
+   */
+  private readonly tCodes: Uint8Array | null;
+  private readonly classes: number;
 
-  /** Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the first broken invariant. */
-  constructor(image: ArrayBuffer | SharedArrayBuffer) {
+  /**
+   * Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the
+   * first broken invariant. `mutable`: the bytes will be changed in place after this (a live
+   * generation's copy), so nothing may be derived from them ahead of time.
+   */
+  constructor(image: ArrayBuffer | SharedArrayBuffer, options: { readonly mutable?: boolean } = {}) {
     const v = validateImage(image);
     this.views = v;
     this.lpm4 = v.lpm4;
@@ -88,6 +103,23 @@ export class Kernel {
     this.tEgCols = v.header[HEADER.tierEgressColCount]!;
     this.tInCols = v.header[HEADER.tierIngressColCount]!;
     this.nameClasses = v.header[HEADER.nameClassCount]!;
+    this.classes = v.header[HEADER.portClassCount]!;
+    const decisions = v.header[HEADER.tierDecisionCount]!;
+    this.tCodes = options.mutable !== true && decisions > 1 && decisions * this.classes <= TIER_CODES_MAX ? this.tierCodes(decisions) : null;
+  }
+
+  private tierCodes(decisions: number): Uint8Array {
+    const codes = new Uint8Array(decisions * this.classes);
+    const d = this.tDec;
+    for (let k = 1; k < decisions; k++) {
+      const at = k * TIER_DECISION_STRIDE;
+      for (let pc = 0; pc < this.classes; pc++) {
+        const admin = this.has(d[at + TIER_DECISION.adminAccept]!, pc) ? DECISION.adminAllowed : this.has(d[at + TIER_DECISION.adminDeny]!, pc) ? DECISION.adminDenied : 0;
+        const baseline = this.has(d[at + TIER_DECISION.baselineAccept]!, pc) ? DECISION.baselineAllowed : this.has(d[at + TIER_DECISION.baselineDeny]!, pc) ? DECISION.baselineDenied : 0;
+        codes[k * this.classes + pc] = admin | (baseline << 3);
+      }
+    }
+    return codes;
   }
 
   /** Whether port class `pc` is in port set `set`. */
@@ -270,7 +302,7 @@ export class Kernel {
 
   /** The hot loop: IPv4 only, no flags, name class 0. Everything inlined; same logic as decide(). */
   private batch4(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers, tEg, tIn, tDec, tEgCols, tInCols, nameClasses } = this;
+    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
     const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const src = b.src;
@@ -316,6 +348,14 @@ export class Kernel {
           if (row === 0) eg = 2;
           else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
           else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        } else if (tCodes !== null) {
+          // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
+          const code = tCodes[(k >>> 2) * classes + pc]!;
+          if (code & 7) eg = code & 7;
+          else if (row !== 0) {
+            if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
+            else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          } else eg = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
@@ -337,6 +377,14 @@ export class Kernel {
           if (row === 0) ing = 2;
           else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
           else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+        } else if (tCodes !== null) {
+          // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
+          const code = tCodes[(k >>> 2) * classes + pc]!;
+          if (code & 7) ing = code & 7;
+          else if (row !== 0) {
+            if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
+            else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          } else ing = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;

@@ -22,7 +22,7 @@ const images = new Map<number, Loaded>();
 const arenas = new Map<number, SharedArrayBuffer>();
 
 function add(id: number, image: SharedArrayBuffer, mutable: boolean): void {
-  const kernel = new Kernel(image); // validates: a corrupt image throws ImageError, the pool rejects
+  const kernel = new Kernel(image, { mutable }); // validates: a corrupt image throws ImageError, the pool rejects
   // An image the addon refuses is refused here too (the error goes back to addImage), never
   // served by the JS kernel instead: as ImageDataplane.
   const native = binding?.loadImage(new Uint8Array(image), !mutable);
