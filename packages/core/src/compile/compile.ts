@@ -144,7 +144,6 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const tier = tiers.classify({
       pod,
       identity: identity?.id ?? -1,
-      profileKey: identity?.profileKey ?? '',
       address: host ? host.ip : region && { family: region.family, value: region.base },
       prefix: host ? (host.ip.family === 4 ? 32 : 128) : region?.prefix ?? 0,
       node,

@@ -11,6 +11,7 @@
  */
 import type { ClusterIndex } from '../model/cluster-index.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
+import { selectorMatches } from '../model/selector.js';
 import { clusterPeerMatches, clusterPortMatches, subjectSelects, type ClusterPeerTarget } from '../model/cluster-match.js';
 import type { ResolvedOptions } from '../model/options.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
@@ -22,7 +23,7 @@ import { Interner } from './interner.js';
 import { TIER_DECISION_STRIDE } from './layout.js';
 import { buildMatrix, type Matrix, type PortSetTable } from './matrix.js';
 import { NameClasses } from './name-classes.js';
-import { namedKey } from './pod-identity.js';
+import { namedKey, namedPortProfile } from './pod-identity.js';
 import { PROTOCOL_SLOTS, type PortClasses, type PortCut } from './ports.js';
 import type { PeerInfo } from './rule-table.js';
 
@@ -33,9 +34,8 @@ const PROTOCOLS: readonly PolicyProtocol[] = ['TCP', 'UDP', 'SCTP'];
 export interface TierEndpoint {
   /** The pod-network pod owning the address (any pod of its identity answers alike). */
   readonly pod: Pod | undefined;
-  /** Its identity id and named-port profile (classes are per identity, never per pod). */
+  /** Its identity id (classes are per identity, never per pod). */
   readonly identity: number;
-  readonly profileKey: string;
   /** The address, or for a region the prefix's base address; undefined: the default entry. */
   readonly address: IPAddress | undefined;
   /** Prefix length of the region (32 or 128 for a host address). */
@@ -95,6 +95,15 @@ export class TierClassifier {
   /** Per rule: its peers' ids (target peers, domainNames peers) and whether it has an unknown peer. */
   private readonly rulePeers = new Map<ClusterRule, { readonly peers: readonly number[]; readonly domains: readonly number[]; readonly unknown: boolean }>();
   private readonly colMemo = new Map<string, [number, number]>();
+  /** Per identity, its named ports restricted to the names cluster rules use (see profileOf). */
+  private readonly profileMemo = new Map<number, string>();
+  private clusterNames: ReadonlySet<string> | undefined;
+  /** Per networks-containment list (the index hands out one array per region), its text. */
+  private readonly netsText = new Map<readonly number[], string>();
+  private readonly nsSubjects = new Map<string, number[]>();
+  /** Per CIDR of this.networks, the networks peer (and direction) it comes from. */
+  private readonly cidrPeer: { readonly direction: Direction; readonly peer: number }[] = [];
+  private readonly nsPeers = new Map<string, number[]>();
 
   constructor(
     private readonly index: ClusterIndex,
@@ -128,7 +137,8 @@ export class TierClassifier {
             }
             if (!this.peerIds[d].has(key)) {
               this.peerIds[d].set(key, this.peers[d].push(peer) - 1);
-              if (peer.kind === 'networks') for (const cidr of peer.networks) cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' });
+              const id = this.peers[d].length - 1;
+              if (peer.kind === 'networks') for (const cidr of peer.networks) this.cidrPeer[cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' }) - 1] = { direction: d, peer: id };
             }
             ids.peers.push(this.peerIds[d].get(key)!);
           }
@@ -172,44 +182,111 @@ export class TierClassifier {
     if (!this.active) return [0, 0, 0, 0];
     let rows = e.pod ? this.rowMemo.get(e.identity) : ([0, 0] as [number, number]);
     if (!rows) this.rowMemo.set(e.identity, (rows = [this.rowClass('egress', e), this.rowClass('ingress', e)]));
-    const nets = e.address ? this.networks.peersContaining(e.address.family, e.address.value, e.prefix).join(',') : '-';
+    const within = e.address ? this.networks.peersContaining(e.address.family, e.address.value, e.prefix) : [];
+    const nets = e.address ? this.netsOf(within) : '-';
     const colKey = `${e.pod ? e.identity : -1}|${e.node ?? ''}|${nets}`;
     let cols = this.colMemo.get(colKey);
-    if (!cols) this.colMemo.set(colKey, (cols = [this.colClass('egress', e), this.colClass('ingress', e)]));
+    if (!cols) this.colMemo.set(colKey, (cols = [this.colClass('egress', e, within), this.colClass('ingress', e, within)]));
     return [rows[0], rows[1], cols[0], cols[1]];
+  }
+
+  private netsOf(list: readonly number[]): string {
+    if (list.length < 2) return list.length === 0 ? '' : String(list[0]);
+    let text = this.netsText.get(list);
+    if (text === undefined) this.netsText.set(list, (text = list.join(',')));
+    return text;
+  }
+
+  /**
+   * The identity's named ports that cluster rules can name, as text: only these split tier
+   * classes. The identity's own profile also holds the names NetworkPolicies use, which would
+   * multiply tier rows and columns (and the cells evaluated before merging) for nothing.
+   */
+  private profileOf(e: TierEndpoint): string {
+    if (!e.pod) return '';
+    let key = this.profileMemo.get(e.identity);
+    if (key === undefined) {
+      this.clusterNames ??= this.namedPortKeys();
+      this.profileMemo.set(e.identity, (key = namedPortProfile(e.pod, this.options, this.clusterNames).key));
+    }
+    return key;
   }
 
   /** Per direction, the policies selecting a pod of `identity` as a subject with rules in it, in evaluation order. */
   subjectOf(identity: number, pod: Pod): Readonly<Record<Direction, readonly number[]>> {
     let out = this.subjectMemo.get(identity);
     if (out) return out;
-    const ns = this.index.namespaceLabels(pod.namespace);
     out = { egress: [], ingress: [] };
-    this.policies.forEach((p, i) => {
-      if (!subjectSelects(p.subject, pod, ns)) return;
-      for (const d of DIRECTIONS) if (p[d].length > 0) out[d].push(i);
-    });
+    // subjectSelects, asked per namespace first: only a pods subject then needs the pod's labels.
+    for (const i of this.namespaceSubjects(pod.namespace)) {
+      if (!subjectSelects(this.policies[i]!.subject, pod, this.index.namespaceLabels(pod.namespace))) continue;
+      for (const d of DIRECTIONS) if (this.policies[i]![d].length > 0) out[d].push(i);
+    }
     this.subjectMemo.set(identity, out);
     return out;
+  }
+
+  /** The policies whose subject's namespace selector selects `namespace` (ascending), once per namespace. */
+  private namespaceSubjects(namespace: string): readonly number[] {
+    let list = this.nsSubjects.get(namespace);
+    if (!list) {
+      const labels = this.index.namespaceLabels(namespace);
+      list = [];
+      this.policies.forEach((p, i) => void (selectorMatches(p.subject.namespaceSelector, labels) && list!.push(i)));
+      this.nsSubjects.set(namespace, list);
+    }
+    return list;
+  }
+
+  /** The namespaces/pods peers of direction `d` whose namespace selector selects `namespace` (ascending ids), once per namespace. */
+  private namespacePeers(d: Direction, namespace: string): readonly number[] {
+    const key = `${d}\u0000${namespace}`;
+    let list = this.nsPeers.get(key);
+    if (!list) {
+      const labels = this.index.namespaceLabels(namespace);
+      list = [];
+      this.peers[d].forEach((p, id) => void ((p.kind === 'namespaces' || p.kind === 'pods') && selectorMatches(p.namespaceSelector, labels) && list!.push(id)));
+      this.nsPeers.set(key, list);
+    }
+    return list;
   }
 
   private rowClass(d: Direction, e: TierEndpoint): number {
     if (!e.pod) return 0;
     const policies = this.subjectOf(e.identity, e.pod)[d];
     if (policies.length === 0) return 0;
-    const profileKey = d === 'ingress' ? e.profileKey : '';
+    const profileKey = d === 'ingress' ? this.profileOf(e) : '';
     return this.rows[d].intern(`${policies.join(',')}|${profileKey}`, () => ({ policies, pod: e.pod, profileKey }));
   }
 
-  private colClass(d: Direction, e: TierEndpoint): number {
+  /**
+   * `within`: the networks CIDRs (ids of this.networks) holding every address of the entry's
+   * region, the LPM's own answer: a networks peer matches when one of its CIDRs is among them.
+   */
+  private colClass(d: Direction, e: TierEndpoint, within: readonly number[]): number {
     const target = this.target(e);
     const matched: number[] = [];
-    this.peers[d].forEach((peer, id) => {
-      // A region's entry holds only the addresses outside longer prefixes: a network inside it is not a match.
-      const p = peer.kind === 'networks' ? { ...peer, networks: peer.networks.filter((c: CIDR) => c.prefix <= e.prefix) } : peer;
-      if (target && clusterPeerMatches(p, 'Accept', target)) matched.push(id);
-    });
-    const profileKey = d === 'egress' ? e.profileKey : '';
+    const peers = this.peers[d];
+    const inNetworks = new Set<number>();
+    for (const c of within) if (this.cidrPeer[c]!.direction === d) inNetworks.add(this.cidrPeer[c]!.peer);
+    // namespaces/pods peers can match only a pod, and only those selecting its namespace: asked
+    // per namespace first (namespacePeers), then clusterPeerMatches decides.
+    const nsPeers = e.pod ? new Set(this.namespacePeers(d, e.pod.namespace)) : undefined;
+    for (let id = 0; target && id < peers.length; id++) {
+      const peer = peers[id]!;
+      let hit: boolean;
+      if (peer.kind === 'networks') {
+        // clusterPeerMatches' containment, by the index (a region's entry holds only the addresses
+        // outside longer prefixes: a network inside it is not a match).
+        hit = inNetworks.has(id);
+      } else if (peer.kind === 'namespaces' || peer.kind === 'pods') {
+        hit = nsPeers !== undefined && nsPeers.has(id) && clusterPeerMatches(peer, 'Accept', target);
+      } else if (peer.kind === 'nodes') {
+        hit = e.node !== undefined && clusterPeerMatches(peer, 'Accept', target);
+      } else hit = clusterPeerMatches(peer, 'Accept', target);
+      if (hit) matched.push(id);
+    }
+    const profileKey = d === 'egress' ? this.profileOf(e) : '';
     const pod = d === 'egress' ? e.pod : undefined;
     return this.cols[d].intern(colKey(matched, pod, profileKey), () => ({ peers: new Set(matched), pod, profileKey }));
   }

@@ -8,7 +8,7 @@ import { cidrContains } from '../ip/cidr.js';
 import type { Flow } from './flow.js';
 import { PROTOCOL_NUMBERS } from './protocol.js';
 import { selectorMatches } from './selector.js';
-import type { ClusterAction, ClusterPeer, ClusterPolicy, ClusterPolicyKind, ClusterPort, ClusterRule, ClusterSubject, Labels, Pod } from './types.js';
+import type { ClusterAction, ClusterPeer, ClusterPolicy, ClusterPolicyKind, ClusterPort, ClusterRule, ClusterSubject, Labels, Pod, Selector } from './types.js';
 
 const KIND_RANK: Readonly<Record<ClusterPolicyKind, number>> = { ClusterNetworkPolicy: 0, AdminNetworkPolicy: 1, BaselineAdminNetworkPolicy: 2 };
 
@@ -25,6 +25,21 @@ export function compareClusterPolicies(a: ClusterPolicy, b: ClusterPolicy): numb
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * selectorMatches for namespace selectors, remembered per (selector, labels) object pair: a
+ * cluster has few namespaces and every pod of one shares its labels object, while the
+ * compilers ask per identity and per peer. Model objects are never changed in place (the
+ * live dataplane replaces them), so an answer cannot go stale; entries go with their objects.
+ */
+const nsAnswers = new WeakMap<Selector, WeakMap<Labels, boolean>>();
+function namespaceSelects(selector: Selector, labels: Labels): boolean {
+  let byLabels = nsAnswers.get(selector);
+  if (!byLabels) nsAnswers.set(selector, (byLabels = new WeakMap()));
+  let answer = byLabels.get(labels);
+  if (answer === undefined) byLabels.set(labels, (answer = selectorMatches(selector, labels)));
+  return answer;
+}
+
 /** The policies in evaluation order (a sorted copy). */
 export const orderClusterPolicies = (policies: readonly ClusterPolicy[]): ClusterPolicy[] => [...policies].sort(compareClusterPolicies);
 
@@ -34,7 +49,7 @@ export const orderClusterPolicies = (policies: readonly ClusterPolicy[]): Cluste
  */
 export function subjectSelects(subject: ClusterSubject, pod: Pod, namespaceLabels: Labels): boolean {
   if (pod.hostNetwork) return false;
-  if (!selectorMatches(subject.namespaceSelector, namespaceLabels)) return false;
+  if (!namespaceSelects(subject.namespaceSelector, namespaceLabels)) return false;
   return subject.kind === 'namespaces' || selectorMatches(subject.podSelector, pod.labels);
 }
 
@@ -72,11 +87,11 @@ export function domainMatches(pattern: string, name: string): boolean {
 export function clusterPeerMatches(peer: ClusterPeer, action: ClusterAction, t: ClusterPeerTarget): boolean {
   switch (peer.kind) {
     case 'namespaces':
-      return t.pod !== undefined && selectorMatches(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace));
+      return t.pod !== undefined && namespaceSelects(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace));
     case 'pods':
-      return t.pod !== undefined && selectorMatches(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace)) && selectorMatches(peer.podSelector, t.pod.labels);
+      return t.pod !== undefined && namespaceSelects(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace)) && selectorMatches(peer.podSelector, t.pod.labels);
     case 'nodes':
-      return t.node !== undefined && selectorMatches(peer.nodeSelector, t.nodeLabels(t.node));
+      return t.node !== undefined && namespaceSelects(peer.nodeSelector, t.nodeLabels(t.node));
     case 'networks':
       return peer.networks.some((c) => cidrContains(c, t.address));
     case 'domainNames':
