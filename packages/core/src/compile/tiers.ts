@@ -28,6 +28,7 @@ import { PROTOCOL_SLOTS, type PortClasses, type PortCut } from './ports.js';
 import type { PeerInfo } from './rule-table.js';
 
 const DIRECTIONS = ['egress', 'ingress'] as const;
+const NO_NETWORKS: readonly number[] = [];
 const PROTOCOLS: readonly PolicyProtocol[] = ['TCP', 'UDP', 'SCTP'];
 
 /** An address entry as the tiers see it. */
@@ -101,9 +102,11 @@ export class TierClassifier {
   /** Per networks-containment list (the index hands out one array per region), its text. */
   private readonly netsText = new Map<readonly number[], string>();
   private readonly nsSubjects = new Map<string, number[]>();
+  /** The IPv4 networks CIDRs as numbers, ascending ids (networksWithin). */
+  private readonly networks4: { readonly id: number; readonly base: number; readonly prefix: number }[] = [];
   /** Per CIDR of this.networks, the networks peer (and direction) it comes from. */
   private readonly cidrPeer: { readonly direction: Direction; readonly peer: number }[] = [];
-  private readonly nsPeers = new Map<string, number[]>();
+  private readonly nsPeers: Record<Direction, Map<string, Set<number>>> = { egress: new Map(), ingress: new Map() };
 
   constructor(
     private readonly index: ClusterIndex,
@@ -147,6 +150,7 @@ export class TierClassifier {
       }
     }
     this.networks = new IPBlockIndex(cidrs);
+    for (const c of cidrs) if (c.peer.kind === 'ipBlock' && c.peer.ipBlock.cidr.family === 4) this.networks4.push({ id: c.id, base: Number(c.peer.ipBlock.cidr.base), prefix: c.peer.ipBlock.cidr.prefix });
     this.names = new NameClasses(domains);
   }
 
@@ -182,12 +186,30 @@ export class TierClassifier {
     if (!this.active) return [0, 0, 0, 0];
     let rows = e.pod ? this.rowMemo.get(e.identity) : ([0, 0] as [number, number]);
     if (!rows) this.rowMemo.set(e.identity, (rows = [this.rowClass('egress', e), this.rowClass('ingress', e)]));
-    const within = e.address ? this.networks.peersContaining(e.address.family, e.address.value, e.prefix) : [];
+    const within = e.address ? this.networksWithin(e.address, e.prefix) : NO_NETWORKS;
     const nets = e.address ? this.netsOf(within) : '-';
     const colKey = `${e.pod ? e.identity : -1}|${e.node ?? ''}|${nets}`;
     let cols = this.colMemo.get(colKey);
     if (!cols) this.colMemo.set(colKey, (cols = [this.colClass('egress', e, within), this.colClass('ingress', e, within)]));
     return [rows[0], rows[1], cols[0], cols[1]];
+  }
+
+  /**
+   * The networks CIDRs (ids as in this.networks) holding every address of the region
+   * (address/prefix): this.networks.peersContaining's answer, by a scan of 32-bit compares for
+   * IPv4 (clusters have few networks CIDRs, and the index's host cache misses on every host as
+   * soon as one network is a /32).
+   */
+  private networksWithin(address: IPAddress, prefix: number): readonly number[] {
+    if (this.cidrPeer.length === 0) return NO_NETWORKS;
+    if (address.family === 6) return this.networks.peersContaining(6, address.value, prefix);
+    const v = Number(address.value);
+    let out: number[] | undefined;
+    for (const c of this.networks4) {
+      if (c.prefix > prefix) continue;
+      if (c.prefix === 0 || ((v ^ c.base) >>> (32 - c.prefix)) === 0) (out ??= []).push(c.id);
+    }
+    return out ?? NO_NETWORKS;
   }
 
   private netsOf(list: readonly number[]): string {
@@ -238,17 +260,16 @@ export class TierClassifier {
     return list;
   }
 
-  /** The namespaces/pods peers of direction `d` whose namespace selector selects `namespace` (ascending ids), once per namespace. */
-  private namespacePeers(d: Direction, namespace: string): readonly number[] {
-    const key = `${d}\u0000${namespace}`;
-    let list = this.nsPeers.get(key);
-    if (!list) {
+  /** The namespaces/pods peers of direction `d` whose namespace selector selects `namespace`, once per namespace. */
+  private namespacePeers(d: Direction, namespace: string): ReadonlySet<number> {
+    let set = this.nsPeers[d].get(namespace);
+    if (!set) {
       const labels = this.index.namespaceLabels(namespace);
-      list = [];
-      this.peers[d].forEach((p, id) => void ((p.kind === 'namespaces' || p.kind === 'pods') && selectorMatches(p.namespaceSelector, labels) && list!.push(id)));
-      this.nsPeers.set(key, list);
+      set = new Set();
+      this.peers[d].forEach((p, id) => void ((p.kind === 'namespaces' || p.kind === 'pods') && selectorMatches(p.namespaceSelector, labels) && set!.add(id)));
+      this.nsPeers[d].set(namespace, set);
     }
-    return list;
+    return set;
   }
 
   private rowClass(d: Direction, e: TierEndpoint): number {
@@ -271,7 +292,7 @@ export class TierClassifier {
     for (const c of within) if (this.cidrPeer[c]!.direction === d) inNetworks.add(this.cidrPeer[c]!.peer);
     // namespaces/pods peers can match only a pod, and only those selecting its namespace: asked
     // per namespace first (namespacePeers), then clusterPeerMatches decides.
-    const nsPeers = e.pod ? new Set(this.namespacePeers(d, e.pod.namespace)) : undefined;
+    const nsPeers = e.pod ? this.namespacePeers(d, e.pod.namespace) : undefined;
     for (let id = 0; target && id < peers.length; id++) {
       const peer = peers[id]!;
       let hit: boolean;
