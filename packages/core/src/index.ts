@@ -15,13 +15,13 @@ export { DEFAULT_OPTIONS, type EvaluationOptions, type ResolvedOptions } from '.
 export { parseFlow, type FlowParse } from './flow/parse.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
-export { ImageDataplane } from './dataplane/image-dataplane.js';
+export { ImageDataplane, type ImageOptions } from './dataplane/image-dataplane.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { CapacityError, LIMITS, type LimitName } from './model/limits.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
 export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './compile/verdict.js';
-export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION } from './compile/layout.js';
+export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
 export type { Engine } from './analysis/engine.js';

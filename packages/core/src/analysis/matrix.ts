@@ -5,6 +5,7 @@ import { hasPorts, parseProtocol, protocolName, PROTOCOL_NUMBERS } from '../mode
 import type { Pod } from '../model/types.js';
 import type { Engine } from './engine.js';
 
+/** A protocol number and, for TCP, UDP and SCTP, a destination port (parsePortSpec reads `TCP/80`, `53`, `ICMP`). */
 export interface PortSpec {
   readonly protocol: number;
   readonly port?: number;
@@ -26,6 +27,7 @@ export function parsePortSpec(text: string): PortSpec | undefined {
 
 export const formatPortSpec = (p: PortSpec): string => (p.port === undefined ? protocolName(p.protocol) : `${protocolName(p.protocol)}/${p.port}`);
 
+/** Who may open a connection to whom, for one protocol and port: a square grid over the pods. */
 export interface Matrix {
   readonly port: string;
   /** `namespace/name` of each pod, rows (sources) and columns (destinations) alike. */
@@ -67,6 +69,15 @@ function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
   return undefined;
 }
 
+/**
+ * One Matrix per port spec over the pods that can be endpoints (pod network, an IP, not
+ * finished), optionally only those of `namespaces`, sorted by `namespace/name`. Pods with no
+ * address family in common are not connected. Costs pods² verdicts per port.
+ *
+ * @example
+ * const [tcp80] = connectivityMatrix(new CompiledDataplane(cluster), [parsePortSpec('TCP/80')!]);
+ * console.log(tcp80.pods[0], tcp80.allowed[0]);
+ */
 export function connectivityMatrix(engine: Engine, ports: readonly PortSpec[], namespaces?: readonly string[]): Matrix[] {
   const pods = matrixPods(engine, namespaces);
   return ports.map((spec) => {

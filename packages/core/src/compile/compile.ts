@@ -56,8 +56,10 @@ export interface TierProvenance {
   nameClass(name: string): number;
 }
 
+/** compile()'s result: the image (what kernels, workers and ImageDataplane read) and what explain needs. */
 export interface CompileResult {
   readonly image: ArrayBuffer | SharedArrayBuffer;
+  /** @internal What the compiled dataplane's explain reads; its shape follows the compiler. */
   readonly provenance: Provenance;
 }
 
@@ -88,6 +90,13 @@ function portCuts(tables: PolicyTables, identities: readonly Identity[], tiers: 
  */
 const tierProvenance = (policies: readonly ClusterPolicy[], entries: readonly TierEntryFacts[], names: NameClasses): TierProvenance => ({ policies, entries, nameClass: (name) => names.classOf(name) });
 
+/**
+ * Compiles a cluster into an image: one ArrayBuffer (a SharedArrayBuffer with `shared`) laid out
+ * as compile/IMAGE.md says, that a Kernel, an ImageDataplane or a VerdictPool worker answers
+ * verdicts from. Most callers want `new CompiledDataplane(cluster)`, which calls this.
+ * Throws a TypeError for an unknown option and a CapacityError when the cluster needs more of a
+ * table than the image can address (LIMITS).
+ */
 export function compile(cluster: Cluster, options: CompileOptions = {}): CompileResult {
   checkOptions('compile options', options, COMPILE_OPTIONS);
   const opts = resolveOptions(options);

@@ -5,7 +5,9 @@
  */
 import { CapacityError, LIMITS } from '../model/limits.js';
 
+/** The first word of every image (`NPOL` as a little-endian u32): validateImage refuses anything else. */
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
+/** The image layout version this package writes and reads; an image of another version is refused. */
 export const VERSION = 3;
 
 /** Header words (u32 indexes). */
@@ -133,6 +135,7 @@ export function buildHosts6(hosts: readonly { readonly words: readonly number[];
   return { table, slots };
 }
 
+/** The image's sections as typed arrays, by name (compile/IMAGE.md describes each). */
 export interface SectionData {
   readonly lpm4: Uint32Array;
   readonly lpm6: Uint32Array;
@@ -189,6 +192,7 @@ export function writeImage(header: HeaderValues, data: SectionData, shared: bool
   return buffer;
 }
 
+/** Typed views over an image: its header words and every section (readImage returns them; the kernels read them). */
 export interface ImageViews extends SectionData {
   readonly header: Uint32Array;
 }

@@ -17,6 +17,7 @@ import { DATAPLANE_OPTIONS, ImageDataplane, type DataplaneOptions } from './imag
 import { checkOptions, pickOptions } from '../model/check-options.js';
 import { PacketFilter, type PacketResult } from '../packet/filter.js';
 
+/** What a compiled image holds: its size in bytes and the counts of its tables (CompiledDataplane.stats()). */
 export interface ImageStats {
   readonly bytes: number;
   readonly entries: number;
@@ -36,7 +37,20 @@ export interface ImageStats {
 
 export { NATIVE_MIN_BATCH, type DataplaneOptions } from './image-dataplane.js';
 
-/** A dataplane compiled from a cluster, with explain from the compile-time provenance. */
+/**
+ * The default engine: the cluster compiled once into one flat image (identities, LPM tries, port
+ * classes, decision matrices), answering verdicts with a few array reads, one flow at a time
+ * (`verdict`, `verdictCode`) or in typed-array batches (`verdictBatch`, on the native kernel when it
+ * is loaded), and explaining them (`explain`) exactly as the ReferenceEvaluator does.
+ * Throws a TypeError for an unknown option and a CapacityError when the cluster needs more of a
+ * table than the image can address; `verdict` and `explain` throw MixedFamiliesError for a flow
+ * whose ends are of different families.
+ *
+ * @example
+ * const dataplane = new CompiledDataplane(cluster, { ipBlockMatchesPods: true });
+ * const parsed = parseFlow({ src: 'prod/web', dst: '8.8.8.8', protocol: 'UDP', port: 53 }, dataplane.index);
+ * if (parsed.ok) console.log(dataplane.verdict(parsed.flow)); // { allowed, egress, ingress }
+ */
 export class CompiledDataplane extends ImageDataplane {
   readonly index: ClusterIndex;
   private readonly prov: Provenance;
@@ -51,6 +65,7 @@ export class CompiledDataplane extends ImageDataplane {
     this.source = provenanceSource(provenance, options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods, options.initContainerPorts ?? DEFAULT_OPTIONS.initContainerPorts);
   }
 
+  /** The image's size and table counts. */
   stats(): ImageStats {
     const h = this.kernel.views.header;
     return {
@@ -101,6 +116,11 @@ export class CompiledDataplane extends ImageDataplane {
     return this.prov.tiers.nameClass(name);
   }
 
+  /**
+   * The verdict with its reasons, derived from the compile-time provenance and checked against
+   * the kernel's own answer (a disagreement throws: it would be a bug). Throws MixedFamiliesError
+   * for ends of different families.
+   */
   explain(flow: Flow): Explanation {
     const [s, d] = this.entries(flow);
     return explainImage(this.kernel, this.source, flow, s, d);

@@ -37,9 +37,15 @@ const NATIVE_MODES = ['auto', 'off', 'require'];
 /** DataplaneOptions' keys and types, checked by CompiledDataplane (model/check-options.ts). */
 export const DATAPLANE_OPTIONS: OptionSpec<DataplaneOptions> = { ...COMPILE_OPTIONS, native: NATIVE_MODES };
 /** ImageDataplane's own options: the image is compiled already. */
-type ImageOptions = Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean };
+export type ImageOptions = Pick<DataplaneOptions, 'native'> & { readonly mutable?: boolean };
 const IMAGE_OPTIONS: OptionSpec<ImageOptions> = { native: NATIVE_MODES, mutable: 'boolean' };
 
+/**
+ * Verdicts from a compiled image (compile(), CompiledDataplane.image, or one received from
+ * elsewhere) on the JS kernel, with batches on the native kernel when it is loaded. The image is
+ * validated before the first verdict: a corrupt one throws ImageError. No explain: that needs the
+ * compile-time provenance (CompiledDataplane).
+ */
 export class ImageDataplane {
   readonly image: ArrayBuffer | SharedArrayBuffer;
   readonly kernel: Kernel;
@@ -111,6 +117,7 @@ export class ImageDataplane {
     return this.kernel.decide(s, d, flow.protocol, portArgument(flow), flow.established === true, this.nameClassOf(flow));
   }
 
+  /** The flow's verdict (shared frozen objects: no allocation). Throws MixedFamiliesError for ends of different families. */
   verdict(flow: Flow): Verdict {
     return decodeVerdict(this.verdictCode(flow));
   }

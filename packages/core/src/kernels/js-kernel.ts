@@ -17,6 +17,10 @@ const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
 const ICMPV6 = PROTOCOL_NUMBERS.ICMPv6;
 const DENYING = DENYING_DECISIONS;
 
+/**
+ * Flows as typed arrays, for verdictBatch: `count` flows, each field one entry (or four address
+ * words) per flow. The verdict bytes go to a caller-supplied Uint8Array of `count` bytes.
+ */
 export interface FlowBatch {
   /** Number of flows. */
   readonly count: number;
@@ -45,7 +49,14 @@ export interface FlowBatch {
 /** Largest tier code table a kernel builds (bytes: tier decisions × port classes), as the native kernel's. */
 const TIER_CODES_MAX = 1 << 20;
 
+/**
+ * The JS kernel: verdicts read from an image's typed arrays alone (the native kernel runs the
+ * same algorithm in C++). The constructor validates the image and throws ImageError for a corrupt
+ * one. ImageDataplane and the dataplanes built on it wrap one; use it directly to serve an image
+ * without them (in a worker, for instance).
+ */
 export class Kernel {
+  /** @internal The image's typed views, as the dataplanes of this package read them. */
   readonly views: ImageViews;
   private readonly lpm4: Uint32Array;
   private readonly lpm6: Uint32Array;
@@ -136,6 +147,7 @@ export class Kernel {
     return 0;
   }
 
+  /** The address entry of an IPv4 address (a u32), 0 when the image has none for it. */
   entry4(a: number): number {
     return lookup4(this.lpm4, a);
   }

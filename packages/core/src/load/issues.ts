@@ -5,8 +5,10 @@
  */
 import { ECHO_LIMIT } from './limits.js';
 
+/** An error refuses the input (no cluster); a warning does not. */
 export type Severity = 'error' | 'warning';
 
+/** The API server's error type (Go `field.ErrorType`) of a validation problem, as its messages print it. */
 export type ErrorType =
   | 'Invalid value'
   | 'Required value'
@@ -95,10 +97,15 @@ export type IssueCode =
   | 'yaml-syntax'
   | 'yaml-tag';
 
+/**
+ * One problem in the input, as data: where (file, document, line, object, Go-style field path),
+ * what (`code`, and `check` for the validation rules of docs/semantics.md §3.2) and the message
+ * the CLI prints (formatIssue).
+ */
 export interface Issue {
   /** Stable machine-readable code, e.g. `invalid-cidr`. */
   readonly code: IssueCode;
-  /** The check in spec/semantics.md §3.2 (M1..T2) when there is one. */
+  /** The check in docs/semantics.md §3.2 (M1..T2) when there is one. */
   readonly check?: string;
   readonly severity: Severity;
   readonly file?: string;

@@ -19,6 +19,7 @@ import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } fr
 import { capacityIssues } from './capacity.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 
+/** Options of the load functions; an unknown key or a value of the wrong type throws a TypeError naming it. */
 export interface LoadOptions {
   /** Reject legacy CIDR forms as a 1.36 API server does on create (default: warn). */
   readonly strict?: boolean;
@@ -46,6 +47,7 @@ export const LOAD_OPTIONS: OptionSpec<LoadOptions> = { ...READ_OPTIONS, strict: 
 /** loadText's: LoadOptions and the name its issues give the text. */
 const LOAD_TEXT_OPTIONS: OptionSpec<LoadOptions & { file?: string }> = { ...LOAD_OPTIONS, file: 'string' };
 
+/** What loading returns: the cluster when the input has no error, and every error and warning. */
 export interface LoadResult {
   /** Undefined when any error was found. */
   readonly cluster: Cluster | undefined;
@@ -277,7 +279,18 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
   return { cluster, issues: out.issues };
 }
 
-/** Loads files and directories (YAML or JSON, `List` wrappers included). */
+/**
+ * Loads files and directories (YAML or JSON, `List` wrappers included) into a Cluster,
+ * validated as the API server validates (docs/semantics.md §3): `cluster` is undefined when any
+ * error was found, and `issues` lists every error and warning with file, line and field path.
+ * Never throws for bad input (a missing file is an issue too); throws a TypeError for an unknown
+ * option.
+ *
+ * @example
+ * const { cluster, issues } = loadFiles(['cluster.yaml', 'policies/']);
+ * for (const i of issues) console.error(formatIssue(i));
+ * if (!cluster) process.exit(2);
+ */
 export function loadFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   checkOptions('loadFiles options', options, LOAD_OPTIONS);
   const read = readFiles(paths, options.recursive, pickOptions(options, READ_OPTIONS));
@@ -298,6 +311,7 @@ export function loadFilesOrThrow(paths: readonly string[], options: LoadOptions 
   return r.cluster;
 }
 
+/** As loadText, but throws a LoadError listing every problem. */
 export function loadTextOrThrow(text: string, options: LoadOptions & { file?: string } = {}): Cluster {
   const r = loadText(text, options);
   if (!r.cluster) throw new LoadError(r.issues);

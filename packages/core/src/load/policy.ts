@@ -1,6 +1,6 @@
 /**
  * NetworkPolicy defaulting and validation, check by check as the API server does it
- * (spec/semantics.md §1 and §3), in the API server's order, accumulating every problem.
+ * (docs/semantics.md §1 and §3), in the API server's order, accumulating every problem.
  */
 import { isStrictSubset, type CIDR } from '../ip/cidr.js';
 import { EMPTY_SELECTOR } from '../model/selector.js';

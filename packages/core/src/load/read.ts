@@ -12,6 +12,7 @@ import { findDuplicateKey, JsonLines } from './json-lines.js';
 import { ALIAS_BUDGET_FLOOR, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS, MAX_DEPTH } from './limits.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
+/** One object read from a file or text, before validation: its JSON value and where it came from. */
 export interface RawObject {
   readonly file: string;
   readonly document: number;
@@ -20,6 +21,7 @@ export interface RawObject {
   locate(path: PathSegments): number | undefined;
 }
 
+/** readFiles' and readText's result: the objects read, and the problems reading them (syntax, size, unreadable files). */
 export interface ReadResult {
   readonly objects: RawObject[];
   readonly issues: Issue[];

@@ -7,6 +7,11 @@ import type { Cluster, Labels, NetworkPolicy, Pod } from './types.js';
 
 const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
 
+/**
+ * Lookups over a Cluster that every engine shares: pods by IP and by name, namespaces' labels,
+ * node addresses, policies per namespace. Engines expose theirs as `index` (parseFlow resolves
+ * `namespace/pod` through it).
+ */
 export class ClusterIndex {
   readonly cluster: Cluster;
   private readonly podsByIP = new Map<number | string, { readonly ip: IPAddress; readonly pod: Pod }>();
@@ -60,10 +65,12 @@ export class ClusterIndex {
     return this.podsByIP.get(ipKey(ip))?.pod;
   }
 
+  /** The pod `namespace/name`, if the cluster has it. */
   podByName(namespace: string, name: string): Pod | undefined {
     return this.podsByName.get(`${namespace}/${name}`);
   }
 
+  /** A namespace's labels; a namespace the input lacks has only `kubernetes.io/metadata.name`. */
   namespaceLabels(name: string): Labels {
     return this.nsLabels.get(name) ?? { 'kubernetes.io/metadata.name': name };
   }
@@ -96,6 +103,7 @@ export class ClusterIndex {
     return this.nodeIPKeys.values();
   }
 
+  /** The NetworkPolicies of a namespace, in input order. */
   policiesIn(namespace: string): readonly NetworkPolicy[] {
     return this.policiesByNs.get(namespace) ?? [];
   }

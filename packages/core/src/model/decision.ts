@@ -78,7 +78,7 @@ function tierDecision(t: TierOutcome, tier: 'admin' | 'baseline'): Outcome | und
 }
 
 /**
- * The steps, in order (spec/semantics.md §2.7-§2.12, with the cluster-scoped tiers around
+ * The steps, in order (docs/semantics.md §2.7-§2.12, with the cluster-scoped tiers around
  * NetworkPolicy as the issue-13 contract fixes them). The endpoint and isolation steps answer
  * 'allow' with the decisions 'not-applicable' and 'not-isolated': no tier has anything to say
  * about this end, which lets the flow through.

@@ -1,6 +1,6 @@
 import type { OptionSpec } from './check-options.js';
 
-/** Choices for the implementation-defined edges of spec/semantics.md §4. */
+/** Choices for the implementation-defined edges of docs/semantics.md §4. */
 export interface EvaluationOptions {
   /**
    * ipBlock peers match pod IPs too (Calico, kube-network-policies, upstream e2e). `false`

@@ -41,6 +41,7 @@ import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type Malfor
  */
 export type FragmentPolicy = 'protocol-only' | 'track' | 'allow';
 
+/** A PacketFilter's options: the connection table's (or a table to use) and what to do with later fragments. */
 export interface PacketFilterOptions extends ConntrackOptions {
   readonly fragmentPolicy?: FragmentPolicy;
   /** An existing table to use (for example one carried over from another filter). */
@@ -56,6 +57,7 @@ const SET_DATAPLANE_OPTIONS: OptionSpec<{ revalidate?: boolean; flush?: boolean 
 
 /** Per-packet state, as `PACKET_STATES[code]`. */
 export const PACKET_STATES = ['new', 'established', 'reply', 'fragment', 'invalid'] as const;
+/** What a packet was to the filter: a new connection, part of an established one, a reply, a later fragment, or invalid. */
 export type PacketState = (typeof PACKET_STATES)[number];
 export const STATE = { new: 0, established: 1, reply: 2, fragment: 3, invalid: 4 } as const;
 
@@ -66,13 +68,17 @@ export const STATE = { new: 0, established: 1, reply: 2, fragment: 3, invalid: 4
  */
 export const CODE = { verdictMask: 0xff, stateShift: 8, stateMask: 7, judged: 1 << 11, errorShift: 16 } as const;
 
+/** Whether the packet packetCode judged passes. */
 export const codeAllowed = (code: number): boolean => (code & 1) === 1;
+/** The packet's state in a packetCode result. */
 export const codeState = (code: number): PacketState => PACKET_STATES[(code >>> CODE.stateShift) & CODE.stateMask]!;
+/** Why a packet was malformed, from a packetCode result; undefined when it was not. */
 export const codeError = (code: number): MalformedReason | undefined => {
   const e = (code >>> CODE.errorShift) & 0xff;
   return e === 0 ? undefined : (MALFORMED_REASONS[e] as MalformedReason);
 };
 
+/** For a packet dropped by policy: which side denied it and the policies that isolate that side. */
 export interface Denial {
   /** Which side's policy dropped it. */
   readonly direction: 'egress' | 'ingress' | 'both';
@@ -89,6 +95,7 @@ export interface Denial {
   readonly ingressPod?: string | null;
 }
 
+/** What the filter did with one packet (PacketFilter.packet). */
 export interface PacketResult {
   readonly allowed: boolean;
   readonly state: PacketState;
@@ -102,6 +109,7 @@ export interface PacketResult {
   readonly packet: ParsedPacket;
 }
 
+/** A PacketFilter's counters since it was made: packets, conntrack hits and misses, malformed packets. */
 export interface PacketFilterStats {
   readonly packets: number;
   readonly hits: number;
@@ -116,9 +124,20 @@ export interface PacketFilterStats {
  */
 export interface FilterDataplane {
   readonly kernel: Pick<Kernel, 'entry4' | 'entry6' | 'decide'>;
+  /** The explanation of a denied packet's flow (called only for denials). */
   explain(flow: Flow): Explanation;
 }
 
+/**
+ * The packet path (module comment above): raw IP packets → parse → conntrack → the dataplane's
+ * verdict for packets that open a connection. `now` is in seconds and must not go backwards.
+ * Throws a TypeError for an unknown option.
+ *
+ * @example
+ * const filter = new PacketFilter(new CompiledDataplane(cluster), { fragmentPolicy: 'track' });
+ * const r = filter.packet(ipBytes, Date.now() / 1000);
+ * if (!r.allowed) console.log(r.state, r.denial?.policies);
+ */
 export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
   private dp: D;
   readonly conntrack: Conntrack;
@@ -189,6 +208,7 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
     });
   }
 
+  /** The filter's counters (its table's are in `conntrack.stats()`). */
   stats(): PacketFilterStats {
     return { packets: this.packets, hits: this.hits, misses: this.misses, malformed: this.malformed };
   }

@@ -12,6 +12,7 @@ import { Arena } from './arena.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { READY_SEQ, type Ready, type Reply, type Request, type WorkerConfig } from './protocol.js';
 
+/** VerdictPool.create's options; an unknown key throws a TypeError. */
 export interface PoolOptions {
   /**
    * Worker threads. Default: os.availableParallelism(), at most 8: the calling thread
@@ -62,6 +63,11 @@ interface Slot {
 
 const defaultWorkers = (): number => Math.max(1, Math.min(os.availableParallelism(), 8));
 
+/**
+ * Worker threads that answer verdict batches over images in SharedArrayBuffers: `addImage(id,
+ * sab)` once per image, then `verdictBatch(id, batch)` splits a batch over the workers. Make one
+ * with `VerdictPool.create()`; `close()` ends the workers (pending calls reject).
+ */
 export class VerdictPool {
   readonly size: number;
   private readonly slots: Slot[];
@@ -99,6 +105,7 @@ export class VerdictPool {
     return this.nativeWorkers === this.size;
   }
 
+  /** Starts the workers and resolves when every one is ready (rejects if one fails to start). */
   static async create(options: PoolOptions = {}): Promise<VerdictPool> {
     checkOptions('VerdictPool options', options, POOL_OPTIONS);
     const size = options.workers ?? defaultWorkers();

@@ -1,5 +1,5 @@
 /**
- * The reference evaluator: spec/semantics.md §2.12 and the cluster-scoped tiers around it
+ * The reference evaluator: docs/semantics.md §2.12 and the cluster-scoped tiers around it
  * (Admin before NetworkPolicy, Baseline after) written out directly, over the model.
  * It is the oracle every faster engine is fuzzed against, so it favours being obviously
  * right over being fast: no caches, no precomputation beyond the cluster index.
@@ -27,6 +27,11 @@ interface Ends {
 
 const podName = (p: Pod | undefined): string | null => (p ? `${p.namespace}/${p.name}` : null);
 
+/**
+ * The spec written out (docs/semantics.md §2.12, with the cluster-scoped tiers): slow, obviously
+ * right, the oracle the compiled engines are checked against. Same verdicts and explanations as
+ * CompiledDataplane.
+ */
 export class ReferenceEvaluator {
   readonly index: ClusterIndex;
   readonly options: ResolvedOptions;
@@ -52,6 +57,7 @@ export class ReferenceEvaluator {
     return { allowed: !isDenying(egress) && !isDenying(ingress), egress, ingress };
   }
 
+  /** The verdict with its reasons, per direction. Throws MixedFamiliesError for ends of different families. */
   explain(input: Flow): Explanation {
     const ends = this.ends(input);
     const { flow } = ends;

@@ -35,8 +35,10 @@ import { clusterPolicyKey, ignoredObjectKey, type Cluster, type ClusterPolicy, t
 import type { VerdictPool } from '../parallel/pool.js';
 import { Generations, type Copy } from './generations.js';
 
+/** The kinds a LiveDataplane takes changes of. */
 export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy' | ClusterPolicyKind;
 
+/** One change for LiveDataplane.apply: an object to create or replace (as kubectl would send it), or one to delete. */
 export type Change =
   /** Create or replace an object (as `kubectl apply` would store it). */
   | { readonly op: 'apply'; readonly object: unknown }
@@ -46,6 +48,7 @@ export type Change =
    */
   | { readonly op: 'delete'; readonly kind: ObjectKind | (string & {}); readonly name: string; readonly namespace?: string };
 
+/** What LiveDataplane.apply did: whether the batch was applied, the generation now served, and every problem. */
 export interface UpdateResult {
   readonly applied: boolean;
   /** The generation now published (unchanged when the batch was rejected). */
@@ -109,6 +112,7 @@ export class RetiredGenerationError extends Error {
 
 /** One published generation: verdicts from it while it lives. */
 export class Generation {
+  /** @internal Made by LiveDataplane. */
   constructor(
     private readonly copy: Copy,
     readonly generation: number,
@@ -122,12 +126,15 @@ export class Generation {
   get image(): ArrayBuffer | SharedArrayBuffer {
     return this.dp.image;
   }
+  /** The flow's verdict byte (bit 0 allowed, bits 1-3 the egress and bits 4-6 the ingress decision code), without allocating. */
   verdictCode(flow: Flow): number {
     return this.dp.verdictCode(flow);
   }
+  /** The flow's verdict. Throws MixedFamiliesError for ends of different families. */
   verdict(flow: Flow): Verdict {
     return this.dp.verdict(flow);
   }
+  /** Verdict bytes for every flow of `batch` into `out` (at least `batch.count` bytes), all from one generation. */
   verdictBatch(batch: FlowBatch, out: Uint8Array): void {
     this.dp.verdictBatch(batch, out);
   }
@@ -174,6 +181,11 @@ const clusterRanges = (p: ClusterPolicy) => [...p.ingress, ...p.egress].flatMap(
 /** Rebuild when unused classes outnumber used ones by this factor (and there are many). */
 const GARBAGE_FACTOR = 2;
 
+/**
+ * A compiled dataplane that follows a changing cluster: `apply` takes batches of changes, validated
+ * as loading validates, all or nothing, compiled incrementally and published as a new generation.
+ * Verdicts come from the generation current at the call. Throws a TypeError for an unknown option.
+ */
 export class LiveDataplane {
   private readonly objects = new Map<string, Record<string, unknown>>();
   /** Objects of other policy APIs applied with `ignoreUnsupportedPolicies`: verdicts ignore them, explanations say so. */
@@ -224,14 +236,17 @@ export class LiveDataplane {
     return { ...this.compiler.cluster(), ...(ignored.length > 0 && { ignoredObjects: ignored }) };
   }
 
+  /** The flow's verdict byte (bit 0 allowed, bits 1-3 the egress and bits 4-6 the ingress decision code), without allocating. */
   verdictCode(flow: Flow): number {
     return this.generations.current.dataplane.verdictCode(flow);
   }
 
+  /** The flow's verdict. Throws MixedFamiliesError for ends of different families. */
   verdict(flow: Flow): Verdict {
     return this.generations.current.dataplane.verdict(flow);
   }
 
+  /** Verdict bytes for every flow of `batch` into `out` (at least `batch.count` bytes), all from one generation. */
   verdictBatch(batch: FlowBatch, out: Uint8Array): void {
     this.generations.current.dataplane.verdictBatch(batch, out);
   }
