@@ -17,7 +17,6 @@ import type { ResolvedOptions } from '../model/options.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { ClusterPeer, ClusterPolicy, ClusterRule, Direction, PolicyProtocol, Pod } from '../model/types.js';
 import type { IPAddress } from '../ip/address.js';
-import type { CIDR } from '../ip/cidr.js';
 import { IPBlockIndex } from './address-space.js';
 import { Interner } from './interner.js';
 import { TIER_DECISION_STRIDE } from './layout.js';
