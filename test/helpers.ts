@@ -13,7 +13,13 @@ export function ip(text: string) {
   return a;
 }
 
-export function flow(src: string, dst: string, protocol: number | 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6' = 'TCP', port?: number, extra: Partial<Flow> = {}): Flow {
+export function flow(
+  src: string,
+  dst: string,
+  protocol: number | 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6' = 'TCP',
+  port?: number,
+  extra: Partial<Flow> = {},
+): Flow {
   const numbers = { TCP: 6, UDP: 17, SCTP: 132, ICMP: 1, ICMPv6: 58 } as const;
   const p = typeof protocol === 'number' ? protocol : numbers[protocol];
   return { src: ip(src), dst: ip(dst), protocol: p, ...(port !== undefined && { port }), ...extra };
@@ -54,7 +60,15 @@ export function referenceVerdicts(reference: ReferenceEvaluator, flows: readonly
 
 export function encodeBatch(flows: readonly Flow[]) {
   const n = flows.length;
-  const b = { count: n, src: new Uint32Array(4 * n), dst: new Uint32Array(4 * n), family: new Uint8Array(n), protocol: new Uint8Array(n), port: new Uint16Array(n), flags: new Uint8Array(n) };
+  const b = {
+    count: n,
+    src: new Uint32Array(4 * n),
+    dst: new Uint32Array(4 * n),
+    family: new Uint8Array(n),
+    protocol: new Uint8Array(n),
+    port: new Uint16Array(n),
+    flags: new Uint8Array(n),
+  };
   flows.forEach((f, i) => {
     const put = (arr: Uint32Array, v: bigint, fam: number) => {
       if (fam === 4) arr[4 * i] = Number(v);
@@ -90,7 +104,13 @@ export function runReadmeExample(heading: string): { printed: string[]; expected
     .split('\n')
     .filter((l) => l.trimStart().startsWith('console.log('))
     .map((l) => l.slice(l.indexOf('// ') + 3).trim());
-  return { printed: stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')), expected };
+  return {
+    printed: stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' ')),
+    expected,
+  };
 }
 
 /** Runs the CLI in-process: exit code, stdout and stderr lines. */

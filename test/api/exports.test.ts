@@ -9,7 +9,24 @@ import * as core from '@netpol/core';
 import * as internal from '@netpol/core/internal';
 
 const repo = join(import.meta.dirname, '../..');
-const INTERNALS = ['Random', 'Zipf', 'buildLPM', 'lookup4', 'lookup6', 'syntheticCluster', 'syntheticTrace', 'SIZES', 'clusterObjects', 'namespaceDoc', 'nodeDoc', 'podDoc', 'policyDoc', 'clusterPolicyDoc', 'IMAGE_INVARIANTS', 'CONNTRACK_MAX_CHAIN'];
+const INTERNALS = [
+  'Random',
+  'Zipf',
+  'buildLPM',
+  'lookup4',
+  'lookup6',
+  'syntheticCluster',
+  'syntheticTrace',
+  'SIZES',
+  'clusterObjects',
+  'namespaceDoc',
+  'nodeDoc',
+  'podDoc',
+  'policyDoc',
+  'clusterPolicyDoc',
+  'IMAGE_INVARIANTS',
+  'CONNTRACK_MAX_CHAIN',
+];
 
 describe('exports', () => {
   test('the root export has none of the internals', () => {

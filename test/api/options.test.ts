@@ -64,7 +64,12 @@ function readmeTable(marker: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -150,8 +155,22 @@ const conntrackAll: Required<ConntrackOptions> = { maxEntries: 64, timeouts: { u
 const SYNTHETIC = syntheticCluster({ pods: 20, policies: 2, seed: 1 });
 
 const ENTRIES: Entry[] = [
-  { name: 'readText', where: 'readText options', call: (o) => readText('', 'x.yaml', o), typo: ['maxInputByte', 'maxInputBytes'], wrong: ['maxYamlTokens', '5', 'a number'], all: () => readAll },
-  { name: 'readFiles', where: 'readFiles options', call: (o) => readFiles(FILES, false, o), typo: ['maxYamlToken', 'maxYamlTokens'], wrong: ['maxInputBytes', true, 'a number'], all: () => readAll },
+  {
+    name: 'readText',
+    where: 'readText options',
+    call: (o) => readText('', 'x.yaml', o),
+    typo: ['maxInputByte', 'maxInputBytes'],
+    wrong: ['maxYamlTokens', '5', 'a number'],
+    all: () => readAll,
+  },
+  {
+    name: 'readFiles',
+    where: 'readFiles options',
+    call: (o) => readFiles(FILES, false, o),
+    typo: ['maxYamlToken', 'maxYamlTokens'],
+    wrong: ['maxInputBytes', true, 'a number'],
+    all: () => readAll,
+  },
   {
     name: 'loadText',
     where: 'loadText options',
@@ -160,12 +179,54 @@ const ENTRIES: Entry[] = [
     wrong: ['strict', 'yes', 'a boolean'],
     all: () => ({ ...loadAll, file: 'x.yaml' }) satisfies Required<LoadOptions & { file?: string }>,
   },
-  { name: 'loadTextOrThrow', where: 'loadText options', call: (o) => loadTextOrThrow('', o), typo: ['defaultNamespce', 'defaultNamespace'], wrong: ['file', 1, 'a string'], all: () => ({ ...loadAll, file: 'x.yaml' }) },
-  { name: 'loadFiles', where: 'loadFiles options', call: (o) => loadFiles(FILES, o), typo: ['recursve', 'recursive'], wrong: ['defaultNamespace', 1, 'a string'], all: () => loadAll },
-  { name: 'loadFilesOrThrow', where: 'loadFiles options', call: (o) => loadFilesOrThrow(FILES, o), typo: ['Strict', 'strict'], wrong: ['recursive', 0, 'a boolean'], all: () => loadAll },
-  { name: 'loadObjects', where: 'loadObjects options', call: (o) => loadObjects([], o), typo: ['maxinputbytes', 'maxInputBytes'], wrong: ['maxInputBytes', '1', 'a number'], all: () => loadAll },
-  { name: 'loadClusterPolicy', where: 'loadClusterPolicy options', call: (o) => loadClusterPolicy({}, o), typo: ['ignoreUnsupportedPolicy', 'ignoreUnsupportedPolicies'], wrong: ['ignoreUnsupportedPolicies', 'yes', 'a boolean'], all: () => ({ ...loadAll, file: 'x.yaml' }) },
-  { name: 'compile', where: 'compile options', call: (o) => compile(CLUSTER, o), typo: ['ipBlockMatchPods', 'ipBlockMatchesPods'], wrong: ['shared', 'true', 'a boolean'], all: () => compileAll },
+  {
+    name: 'loadTextOrThrow',
+    where: 'loadText options',
+    call: (o) => loadTextOrThrow('', o),
+    typo: ['defaultNamespce', 'defaultNamespace'],
+    wrong: ['file', 1, 'a string'],
+    all: () => ({ ...loadAll, file: 'x.yaml' }),
+  },
+  {
+    name: 'loadFiles',
+    where: 'loadFiles options',
+    call: (o) => loadFiles(FILES, o),
+    typo: ['recursve', 'recursive'],
+    wrong: ['defaultNamespace', 1, 'a string'],
+    all: () => loadAll,
+  },
+  {
+    name: 'loadFilesOrThrow',
+    where: 'loadFiles options',
+    call: (o) => loadFilesOrThrow(FILES, o),
+    typo: ['Strict', 'strict'],
+    wrong: ['recursive', 0, 'a boolean'],
+    all: () => loadAll,
+  },
+  {
+    name: 'loadObjects',
+    where: 'loadObjects options',
+    call: (o) => loadObjects([], o),
+    typo: ['maxinputbytes', 'maxInputBytes'],
+    wrong: ['maxInputBytes', '1', 'a number'],
+    all: () => loadAll,
+  },
+  {
+    name: 'loadClusterPolicy',
+    where: 'loadClusterPolicy options',
+    call: (o) => loadClusterPolicy({}, o),
+    typo: ['ignoreUnsupportedPolicy', 'ignoreUnsupportedPolicies'],
+    wrong: ['ignoreUnsupportedPolicies', 'yes', 'a boolean'],
+    all: () => ({ ...loadAll, file: 'x.yaml' }),
+  },
+  {
+    name: 'compile',
+    where: 'compile options',
+    call: (o) => compile(CLUSTER, o),
+    typo: ['ipBlockMatchPods', 'ipBlockMatchesPods'],
+    wrong: ['shared', 'true', 'a boolean'],
+    all: () => compileAll,
+  },
   {
     name: 'CompiledDataplane',
     where: 'CompiledDataplane options',
@@ -224,7 +285,14 @@ const ENTRIES: Entry[] = [
     // Conntrack's options and its own.
     all: () => ({ ...conntrackAll, fragmentPolicy: 'track', conntrack: new Conntrack() }) satisfies Required<PacketFilterOptions>,
   },
-  { name: 'PacketFilter with a table', where: 'PacketFilter options', call: (o) => new PacketFilter(dataplane(), { conntrack: new Conntrack(), ...o }), typo: ['tcploose', 'tcpLoose'], wrong: ['conntrack', {}, 'a Conntrack'], all: () => ({}) },
+  {
+    name: 'PacketFilter with a table',
+    where: 'PacketFilter options',
+    call: (o) => new PacketFilter(dataplane(), { conntrack: new Conntrack(), ...o }),
+    typo: ['tcploose', 'tcpLoose'],
+    wrong: ['conntrack', {}, 'a Conntrack'],
+    all: () => ({}),
+  },
   {
     name: 'PacketFilter.setDataplane',
     where: 'PacketFilter.setDataplane options',
@@ -233,7 +301,14 @@ const ENTRIES: Entry[] = [
     wrong: ['flush', 'true', 'a boolean'],
     all: () => ({ revalidate: true, flush: false }),
   },
-  { name: 'Conntrack', where: 'Conntrack options', call: (o) => new Conntrack(o), typo: ['maxEntry', 'maxEntries'], wrong: ['seed', 7, 'an array of two unsigned 32-bit integers'], all: () => conntrackAll },
+  {
+    name: 'Conntrack',
+    where: 'Conntrack options',
+    call: (o) => new Conntrack(o),
+    typo: ['maxEntry', 'maxEntries'],
+    wrong: ['seed', 7, 'an array of two unsigned 32-bit integers'],
+    all: () => conntrackAll,
+  },
   {
     name: 'Conntrack timeouts',
     where: 'Conntrack options.timeouts',
@@ -277,12 +352,15 @@ describe('every public entry', () => {
     expect((e as Error).message).toBe(`${entry.where}: unknown option "${entry.typo[0]}" (did you mean "${entry.typo[1]}"?)`);
   });
 
-  it.each(ENTRIES.map((e) => [`${e.name} (${e.wrong[0]})`, e] as const))('%s: a value of the wrong type is a TypeError naming the key and the type', async (_, entry) => {
-    const [key, value, expected] = entry.wrong;
-    const e = await thrown(entry, { [key]: value });
-    expect(e).toBeInstanceOf(TypeError);
-    expect((e as Error).message).toContain(`option "${key}" must be ${expected}, not `);
-  });
+  it.each(ENTRIES.map((e) => [`${e.name} (${e.wrong[0]})`, e] as const))(
+    '%s: a value of the wrong type is a TypeError naming the key and the type',
+    async (_, entry) => {
+      const [key, value, expected] = entry.wrong;
+      const e = await thrown(entry, { [key]: value });
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toContain(`option "${key}" must be ${expected}, not `);
+    },
+  );
 
   it.each(ENTRIES.map((e) => [e.name, e] as const))('%s: every key it takes is accepted', async (_, entry) => {
     expect(await thrown(entry, entry.all())).toBeUndefined();
@@ -315,6 +393,8 @@ describe('the README documents the options the code checks', () => {
   });
 
   it('a typo no longer changes verdicts silently: ipBlockMatchPods: false used to evaluate as the default', () => {
-    expect(() => new ReferenceEvaluator(CLUSTER, { ipBlockMatchPods: false } as EvaluationOptions)).toThrow('unknown option "ipBlockMatchPods" (did you mean "ipBlockMatchesPods"?)');
+    expect(() => new ReferenceEvaluator(CLUSTER, { ipBlockMatchPods: false } as EvaluationOptions)).toThrow(
+      'unknown option "ipBlockMatchPods" (did you mean "ipBlockMatchesPods"?)',
+    );
   });
 });

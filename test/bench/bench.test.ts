@@ -74,7 +74,11 @@ describe('generators', () => {
     expect(new Set(set.cidrs).size).toBe(1000);
     expect(cidrPrefixes(1000, 11).cidrs).toEqual(set.cidrs);
     const addrs = cidrAddresses(set, 4000, 13, 0.5);
-    const trie = buildLPM(4, Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })), 0);
+    const trie = buildLPM(
+      4,
+      Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })),
+      0,
+    );
     let hits = 0;
     for (const a of addrs) {
       const inside = containsScan(set, a);

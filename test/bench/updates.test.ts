@@ -105,7 +105,9 @@ describe('update benchmark', () => {
     const tsc = createRequire(join(root, 'packages/bench/package.json')).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', join(root, 'packages/bench/tsconfig.json')], { stdio: 'pipe' });
     const cli = join(root, 'packages/bench/dist/updates-cli.js');
-    const r = spawnSync(process.execPath, [cli, '--size', 'S', '--quick', '--ops', '2', '--other-ops', '1', '--kinds', 'pod-add', '--self-test-mismatch'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, '--size', 'S', '--quick', '--ops', '2', '--other-ops', '1', '--kinds', 'pod-add', '--self-test-mismatch'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/VERDICT MISMATCH, benchmark aborted: updates S: after pod-add #0/);
     expect(spawnSync(process.execPath, [cli, '--size', 'Q'], { encoding: 'utf8' }).status).toBe(2);

@@ -64,7 +64,10 @@ describe('validate', () => {
       [17, 'spec.policyTypes[1]: Unsupported value: "Sideways"'],
     ];
     for (const [line, text] of expected) {
-      expect(lines.some((l) => l.startsWith(`error: ${file}:${line} doc 0 NetworkPolicy prod/Bad_Name: ${text}`)), `${line}: ${text}\n${r.out}`).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(`error: ${file}:${line} doc 0 NetworkPolicy prod/Bad_Name: ${text}`)),
+        `${line}: ${text}\n${r.out}`,
+      ).toBe(true);
     }
     expect(r.out).toMatch(/^invalid: 5 error\(s\)/m);
   });
@@ -79,7 +82,14 @@ describe('validate', () => {
   });
 
   test('--strict turns legacy CIDRs from warnings into errors', async () => {
-    const file = tmpFile('legacy.yaml', BAD_POLICY.replace('Bad_Name', 'legacy').replace(/ {6}podSelector: \{\}\n/, '').replace('except: [192.168.0.0/16]', 'except: [10.1.2.3/16]').replace('ICMP', 'TCP').replace(', Sideways', ''));
+    const file = tmpFile(
+      'legacy.yaml',
+      BAD_POLICY.replace('Bad_Name', 'legacy')
+        .replace(/ {6}podSelector: \{\}\n/, '')
+        .replace('except: [192.168.0.0/16]', 'except: [10.1.2.3/16]')
+        .replace('ICMP', 'TCP')
+        .replace(', Sideways', ''),
+    );
     const lax = await cli('validate', '-f', file);
     expect(lax.code).toBe(0);
     expect(lax.out).toContain('warning:');
@@ -97,14 +107,26 @@ describe('validate', () => {
 
 describe('verdict', () => {
   test('JSON Lines in, input fields plus allowed and per-direction decisions out', async () => {
-    const flows = tmpFile('flows.jsonl', [
-      '{"src": "production/frontend", "dst": "production/db", "protocol": "TCP", "port": 5432, "note": "kept"}',
-      '{"src": "production/backend", "dst": "production/db", "port": 5432}',
-    ].join('\n'));
+    const flows = tmpFile(
+      'flows.jsonl',
+      [
+        '{"src": "production/frontend", "dst": "production/db", "protocol": "TCP", "port": 5432, "note": "kept"}',
+        '{"src": "production/backend", "dst": "production/db", "port": 5432}',
+      ].join('\n'),
+    );
     const r = await cli('verdict', '-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/and'), '--flows', flows);
     expect(r.code).toBe(0);
     const out = r.out.split('\n').map((l) => JSON.parse(l));
-    expect(out[0]).toEqual({ src: 'production/frontend', dst: 'production/db', protocol: 'TCP', port: 5432, note: 'kept', allowed: false, egress: 'not-isolated', ingress: 'denied' });
+    expect(out[0]).toEqual({
+      src: 'production/frontend',
+      dst: 'production/db',
+      protocol: 'TCP',
+      port: 5432,
+      note: 'kept',
+      allowed: false,
+      egress: 'not-isolated',
+      ingress: 'denied',
+    });
     expect(out[1]).toMatchObject({ allowed: true, ingress: 'allowed' });
   });
 
@@ -126,7 +148,10 @@ describe('verdict', () => {
   });
 
   test('a bad flow line gets an error and no verdict; exit 2', async () => {
-    const flows = tmpFile('f.jsonl', '{"src": "production/nope", "dst": "production/db", "port": 5432}\nnot json\n{"src": "10.0.0.1", "dst": "fd00::1", "port": 1}\n');
+    const flows = tmpFile(
+      'f.jsonl',
+      '{"src": "production/nope", "dst": "production/db", "port": 5432}\nnot json\n{"src": "10.0.0.1", "dst": "fd00::1", "port": 1}\n',
+    );
     const r = await cli('verdict', '-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/and'), '--flows', flows);
     expect(r.code).toBe(2);
     const out = r.out.split('\n').map((l) => JSON.parse(l));
@@ -159,7 +184,19 @@ describe('verdict', () => {
 
 describe('explain', () => {
   test('a deny from default isolation names the isolating policies and each failed rule', async () => {
-    const r = await cli('explain', '-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/and'), '--src', 'production/frontend', '--dst', 'production/db', '--port', '5432');
+    const r = await cli(
+      'explain',
+      '-f',
+      ex('production-db/cluster.yaml'),
+      '-f',
+      ex('production-db/and'),
+      '--src',
+      'production/frontend',
+      '--dst',
+      'production/db',
+      '--port',
+      '5432',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toContain('production/frontend (');
     expect(r.out).toContain('TCP/5432: DENIED');
@@ -168,10 +205,26 @@ describe('explain', () => {
   });
 
   test('-o json carries the rule that allowed the flow', async () => {
-    const r = await cli('explain', '-o', 'json', '-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/or'), '--src', 'production/frontend', '--dst', 'production/db', '--port', '5432');
+    const r = await cli(
+      'explain',
+      '-o',
+      'json',
+      '-f',
+      ex('production-db/cluster.yaml'),
+      '-f',
+      ex('production-db/or'),
+      '--src',
+      'production/frontend',
+      '--dst',
+      'production/db',
+      '--port',
+      '5432',
+    );
     const e = JSON.parse(r.out);
     expect(e.allowed).toBe(true);
-    expect(e.ingressDetail.allowedBy).toEqual([{ policy: 'production/db-allow-production-or-backend', direction: 'ingress', ruleIndex: 0, peerIndex: 0, portIndex: 0 }]);
+    expect(e.ingressDetail.allowedBy).toEqual([
+      { policy: 'production/db-allow-production-or-backend', direction: 'ingress', ruleIndex: 0, peerIndex: 0, portIndex: 0 },
+    ]);
   });
 });
 
@@ -207,7 +260,7 @@ describe('the built binary', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ allowed: false, egress: 'denied', ingress: 'not-applicable' });
   });
 
-  test("validate reads manifests from stdin with -f -", () => {
+  test('validate reads manifests from stdin with -f -', () => {
     const r = spawnSync(process.execPath, [bin, 'validate', '-f', '-'], { input: BAD_POLICY, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('error: <stdin>:15 doc 0 NetworkPolicy prod/Bad_Name: spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP"');

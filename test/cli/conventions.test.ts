@@ -45,7 +45,7 @@ describe('-o is checked against what each command prints', () => {
       const r = await runCli(command, ...args, '-o', format);
       expect(r.code).toBe(2);
       expect(r.out).toEqual([]);
-      expect(r.err[0]!.split("\n")[0]).toBe(`netpol: -o must be ${choices}, not ${JSON.stringify(format)}`);
+      expect(r.err[0]!.split('\n')[0]).toBe(`netpol: -o must be ${choices}, not ${JSON.stringify(format)}`);
     });
   }
 
@@ -126,7 +126,9 @@ describe('a file that is not YAML or JSON text is one error naming it', () => {
     const r = await runCli('validate', '-f', dir, '-o', 'json');
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.out.join('\n'));
-    expect(doc.issues).toEqual([{ code: 'file-unreadable', severity: 'error', file: join(dir, 'b-broken.yaml'), path: '', message: 'not a YAML or JSON manifest: a PNG image' }]);
+    expect(doc.issues).toEqual([
+      { code: 'file-unreadable', severity: 'error', file: join(dir, 'b-broken.yaml'), path: '', message: 'not a YAML or JSON manifest: a PNG image' },
+    ]);
   });
 
   test('a device that never ends (/dev/zero): one issue, read no further than its first bytes', async () => {

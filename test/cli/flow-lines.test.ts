@@ -38,17 +38,29 @@ describe('verdict --flows under hostile lines', () => {
   });
 
   test("an invalid line echoes no verdict-like field of the caller's, only the recognised fields", async () => {
-    const bad = '{"src": "production/backend", "dst": "010.0.0.1", "port": 5432, "allowed": true, "egress": "allowed", "ingress": "allowed", "state": "established", "direction": "none", "policies": [], "extra": 1}';
+    const bad =
+      '{"src": "production/backend", "dst": "010.0.0.1", "port": 5432, "allowed": true, "egress": "allowed", "ingress": "allowed", "state": "established", "direction": "none", "policies": [], "extra": 1}';
     const r = await cli('verdict', ...POLICIES, '--flows', tmpFile(`${bad}\n${GOOD}\n`));
     expect(r.code).toBe(2);
-    expect(r.lines[0]).toEqual({ line: 1, src: 'production/backend', dst: '010.0.0.1', port: 5432, error: '"dst": "010.0.0.1" is neither an IP address nor "namespace/pod"' });
+    expect(r.lines[0]).toEqual({
+      line: 1,
+      src: 'production/backend',
+      dst: '010.0.0.1',
+      port: 5432,
+      error: '"dst": "010.0.0.1" is neither an IP address nor "namespace/pod"',
+    });
     for (const f of VERDICT_FIELDS) expect(r.lines[0]).not.toHaveProperty(f);
     expect(r.lines[1]).toMatchObject({ allowed: true });
   });
 
   test('echoed values and messages are cut short', async () => {
     const long = 'x'.repeat(100_000);
-    const r = await cli('verdict', ...POLICIES, '--flows', tmpFile(`{"src": "${long}", "dst": "production/db", "port": {"a": 1}}\n{"src": "production/${long}", "dst": "production/db", "port": 1}\n`));
+    const r = await cli(
+      'verdict',
+      ...POLICIES,
+      '--flows',
+      tmpFile(`{"src": "${long}", "dst": "production/db", "port": {"a": 1}}\n{"src": "production/${long}", "dst": "production/db", "port": 1}\n`),
+    );
     expect(r.code).toBe(2);
     expect(r.lines).toHaveLength(2);
     for (const l of r.lines) expect(JSON.stringify(l).length).toBeLessThan(1000);

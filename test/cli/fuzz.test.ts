@@ -36,7 +36,21 @@ describe('netpol fuzz', () => {
   });
 
   test("the user's cluster with cluster-scoped policies: flows reach its tiers", async () => {
-    const r = await cli('fuzz', '-f', ex('cluster-tiers/cluster.yaml'), '-f', ex('cluster-tiers/guardrails/policies.yaml'), '--engine', 'all', '--seed', '8', '--runs', '20', '--flows', '50');
+    const r = await cli(
+      'fuzz',
+      '-f',
+      ex('cluster-tiers/cluster.yaml'),
+      '-f',
+      ex('cluster-tiers/guardrails/policies.yaml'),
+      '--engine',
+      'all',
+      '--seed',
+      '8',
+      '--runs',
+      '20',
+      '--flows',
+      '50',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok: 20 runs, 1000 flows, 0 disagreements between compiled( and native)? and reference \(seed 8\)$/);
     const [, decided, passes] = r.err.match(/20\/20 runs, 1000 flows, \d+ cluster-scoped policies \((\d+) flows decided by one, (\d+) through a Pass\)/)!;
@@ -62,7 +76,10 @@ describe('netpol fuzz', () => {
       };
     };
     const out: string[] = [];
-    const code = runFuzz({ engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 99, runs: 500, perRun: 20 }, { out: (l) => out.push(l), err: () => {} });
+    const code = runFuzz(
+      { engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 99, runs: 500, perRun: 20 },
+      { out: (l) => out.push(l), err: () => {} },
+    );
     expect(code).toBe(1);
     const text = out.join('\n');
     expect(text).toMatch(/^DISAGREEMENT \(verdict\) after \d+ runs; seed 99, shrunk \d+ time\(s\)/);
@@ -94,10 +111,16 @@ describe('netpol fuzz', () => {
     // The reference evaluator over a copy of the cluster whose Pass rules say Accept.
     const passAsAccept = (rules: readonly ClusterRule[]) => rules.map((r) => (r.action === 'Pass' ? { ...r, action: 'Accept' as const } : r));
     const broken = (c: Cluster, o: EvaluationOptions) =>
-      new ReferenceEvaluator({ ...c, clusterPolicies: (c.clusterPolicies ?? []).map((p) => ({ ...p, ingress: passAsAccept(p.ingress), egress: passAsAccept(p.egress) })) }, o);
+      new ReferenceEvaluator(
+        { ...c, clusterPolicies: (c.clusterPolicies ?? []).map((p) => ({ ...p, ingress: passAsAccept(p.ingress), egress: passAsAccept(p.egress) })) },
+        o,
+      );
     const out: string[] = [];
     const err: string[] = [];
-    const code = runFuzz({ engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 21, runs: 300, perRun: 20, tiers: 4 }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = runFuzz(
+      { engines: [{ name: 'broken', make: broken }], engineName: 'broken', options: {}, seed: 21, runs: 300, perRun: 20, tiers: 4 },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
     expect(code).toBe(1);
     expect(err.join('\n')).toContain('random clusters (up to 4 cluster-scoped policies each)');
     const text = out.join('\n');

@@ -11,7 +11,8 @@ async function cli(...args: string[]) {
 
 const NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n';
 const CILIUM = 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: l7\n  namespace: prod\nspec: {endpointSelector: {}}\n';
-const CNP = 'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n';
+const CNP =
+  'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n';
 
 describe('policies netpol cannot evaluate', () => {
   const file = scratchFile('cluster.yaml', [NAMESPACE, CILIUM, CNP].join('---\n'));

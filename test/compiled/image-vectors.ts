@@ -72,7 +72,15 @@ export const vectorFlows = (() => {
   const v6 = ['fd00::1', 'fd00::2', 'fd00::3', 'fd00:1::1:0:0:5', 'fd00:1::7', '2001:db8::1', '::ffff:10.0.0.2'];
   const out = [];
   for (const group of [v4, v6]) {
-    for (const s of group) for (const d of group) for (const [p, port] of [['TCP', 80], ['TCP', 8080], ['UDP', 443], ['ICMP', 8]] as const) out.push(flow(s, d, p, port));
+    for (const s of group)
+      for (const d of group)
+        for (const [p, port] of [
+          ['TCP', 80],
+          ['TCP', 8080],
+          ['UDP', 443],
+          ['ICMP', 8],
+        ] as const)
+          out.push(flow(s, d, p, port));
   }
   return out;
 })();
@@ -125,12 +133,20 @@ export const vectors: readonly Vector[] = [
   { name: 'portMap past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[PORT_MAP.offset] = validImage.byteLength)) },
   { name: 'entries misaligned', invariant: 'section-bounds', image: edit((v) => void (v.header[ENTRIES.offset]! += 2)) },
   { name: 'a section inside the header', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM4.offset] = 64)) },
-  { name: 'tierDecisions at byte 128 (inside the 192-byte header)', invariant: 'section-bounds', image: edit((v) => void (v.header[TIER_DECISIONS.offset] = 128)) },
+  {
+    name: 'tierDecisions at byte 128 (inside the 192-byte header)',
+    invariant: 'section-bounds',
+    image: edit((v) => void (v.header[TIER_DECISIONS.offset] = 128)),
+  },
   { name: 'the tier egress matrix past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[TIER_EGRESS.count] = validImage.byteLength)) },
   { name: 'a count overflowing 32 bits', invariant: 'section-bounds', image: edit((v) => void (v.header[LPM6.count] = 0xffffffff)) },
   { name: 'lpm6 over lpm4', invariant: 'section-overlap', image: edit((v) => void (v.header[LPM6.offset] = v.header[LPM4.offset]!)) },
   { name: 'tierDecisions over hosts6', invariant: 'section-overlap', image: edit((v) => void (v.header[TIER_DECISIONS.offset] = v.header[HOSTS6.offset]!)) },
-  { name: 'entries over the end of lpm6', invariant: 'section-overlap', image: edit((v) => void (v.header[ENTRIES.offset] = v.header[LPM6.offset]! + 4 * v.header[LPM6.count]! - 4)) },
+  {
+    name: 'entries over the end of lpm6',
+    invariant: 'section-overlap',
+    image: edit((v) => void (v.header[ENTRIES.offset] = v.header[LPM6.offset]! + 4 * v.header[LPM6.count]! - 4)),
+  },
   { name: 'entryCount 0', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount] = 0)) },
   { name: 'entryCount one more', invariant: 'entries-size', image: edit((v) => void (v.header[H.entryCount]! += 1)) },
   { name: 'portSetWords one more', invariant: 'port-classes', image: edit((v) => void (v.header[H.portSetWords]! += 1)) },
@@ -138,7 +154,11 @@ export const vectors: readonly Vector[] = [
   { name: 'portMap one short', invariant: 'port-map-size', image: edit((v) => void (v.header[PORT_MAP.count]! -= 1)) },
   { name: 'egress peer count huge', invariant: 'egress-matrix-size', image: edit((v) => void (v.header[H.egressPeerCount] = 0x7fffffff)) },
   { name: 'ingress row count 0', invariant: 'ingress-matrix-size', image: edit((v) => void (v.header[H.ingressRowCount] = 0)) },
-  { name: 'tier egress columns not a multiple of nameClassCount', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierEgressColCount]! += 1)) },
+  {
+    name: 'tier egress columns not a multiple of nameClassCount',
+    invariant: 'tier-matrix-size',
+    image: edit((v) => void (v.header[H.tierEgressColCount]! += 1)),
+  },
   { name: 'tier egress row count 0', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierEgressRowCount] = 0)) },
   { name: 'tier ingress column count one more', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[H.tierIngressColCount]! += 1)) },
   { name: 'tier egress matrix one cell short', invariant: 'tier-matrix-size', image: edit((v) => void (v.header[TIER_EGRESS.count]! -= 1)) },
@@ -173,22 +193,46 @@ export const vectors: readonly Vector[] = [
   { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 4] = 0xffffffff)) },
   { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 5] = v.header[9]!)) },
   { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 6] = v.header[11]!)) },
-  { name: 'an entry tier egress row past the tier matrix', invariant: 'entry-tier-row', image: edit((v) => void (v.entries[E + 7] = v.header[H.tierEgressRowCount]!)) },
+  {
+    name: 'an entry tier egress row past the tier matrix',
+    invariant: 'entry-tier-row',
+    image: edit((v) => void (v.entries[E + 7] = v.header[H.tierEgressRowCount]!)),
+  },
   { name: 'an entry tier ingress row 2^32 - 1', invariant: 'entry-tier-row', image: edit((v) => void (v.entries[E + 8] = 0xffffffff)) },
   {
     name: 'an entry tier egress column whose name classes run past the matrix',
     invariant: 'entry-tier-column',
     image: edit((v) => void (v.entries[E + 9] = v.header[H.tierEgressColCount]! / v.header[H.nameClassCount]!)),
   },
-  { name: 'an entry tier ingress column past the matrix', invariant: 'entry-tier-column', image: edit((v) => void (v.entries[E + 10] = v.header[H.tierIngressColCount]!)) },
+  {
+    name: 'an entry tier ingress column past the matrix',
+    invariant: 'entry-tier-column',
+    image: edit((v) => void (v.entries[E + 10] = v.header[H.tierIngressColCount]!)),
+  },
   { name: 'a TCP port class out of range', invariant: 'port-class', image: edit((v) => void (v.portMap[80] = v.header[6]!)) },
   { name: 'an SCTP port class 65535', invariant: 'port-class', image: edit((v) => void (v.portMap[131072 + 65535] = 65535)) },
-  { name: 'an egress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.egressMatrix[v.egressMatrix.length - 1] = v.header[H.portSetCount]!)) },
+  {
+    name: 'an egress cell past the port sets',
+    invariant: 'port-set',
+    image: edit((v) => void (v.egressMatrix[v.egressMatrix.length - 1] = v.header[H.portSetCount]!)),
+  },
   { name: 'an ingress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.ingressMatrix[0] = 0xffff)) },
-  { name: 'a tier egress cell past the tier decisions', invariant: 'tier-cell', image: edit((v) => void (v.tierEgressMatrix[v.tierEgressMatrix.length - 1] = v.header[H.tierDecisionCount]!)) },
+  {
+    name: 'a tier egress cell past the tier decisions',
+    invariant: 'tier-cell',
+    image: edit((v) => void (v.tierEgressMatrix[v.tierEgressMatrix.length - 1] = v.header[H.tierDecisionCount]!)),
+  },
   { name: 'a tier ingress cell 0xffff', invariant: 'tier-cell', image: edit((v) => void (v.tierIngressMatrix[0] = 0xffff)) },
-  { name: 'a tier decision naming a port set past portSetCount', invariant: 'tier-set', image: edit((v) => void (v.tierDecisions[v.tierDecisions.length - 1] = v.header[H.portSetCount]!)) },
-  { name: 'tier decision 0 naming another port set', invariant: 'tier-decision-zero', image: edit((v) => void (v.tierDecisions[2] = v.header[H.portSetCount]! - 1)) },
+  {
+    name: 'a tier decision naming a port set past portSetCount',
+    invariant: 'tier-set',
+    image: edit((v) => void (v.tierDecisions[v.tierDecisions.length - 1] = v.header[H.portSetCount]!)),
+  },
+  {
+    name: 'tier decision 0 naming another port set',
+    invariant: 'tier-decision-zero',
+    image: edit((v) => void (v.tierDecisions[2] = v.header[H.portSetCount]! - 1)),
+  },
   { name: 'port set 0 holding a class', invariant: 'tier-decision-zero', image: edit((v) => void (v.portSets[0] = 1)) },
   {
     name: 'an IPv6 host slot with an entry past entryCount',
@@ -207,4 +251,5 @@ export const vectors: readonly Vector[] = [
 ];
 
 /** Every invariant JS can meet has a vector ('alignment' only concerns native views). */
-export const untested = (): ImageInvariant[] => (Object.keys(IMAGE_INVARIANTS) as ImageInvariant[]).filter((i) => i !== 'alignment' && !vectors.some((v) => v.invariant === i));
+export const untested = (): ImageInvariant[] =>
+  (Object.keys(IMAGE_INVARIANTS) as ImageInvariant[]).filter((i) => i !== 'alignment' && !vectors.some((v) => v.invariant === i));

@@ -27,7 +27,19 @@ describe('image header and sections', () => {
     expect(v.header[2]).toBe(image.byteLength);
     expect(v.lpm4.length).toBeGreaterThanOrEqual(65536);
     expect(v.portMap.length).toBe(3 * 65536);
-    for (const section of [v.lpm4, v.lpm6, v.entries, v.portMap, v.portSets, v.egressMatrix, v.ingressMatrix, v.hosts6, v.tierEgressMatrix, v.tierIngressMatrix, v.tierDecisions]) {
+    for (const section of [
+      v.lpm4,
+      v.lpm6,
+      v.entries,
+      v.portMap,
+      v.portSets,
+      v.egressMatrix,
+      v.ingressMatrix,
+      v.hosts6,
+      v.tierEgressMatrix,
+      v.tierIngressMatrix,
+      v.tierDecisions,
+    ]) {
       expect(section.byteOffset % 64).toBe(0);
       expect(section.byteOffset + section.byteLength).toBeLessThanOrEqual(image.byteLength);
     }

@@ -9,7 +9,20 @@ import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, decodeVerdict, readImage, ReferenceEvaluator, type Cluster, type ClusterPolicy, type Flow, type NetworkPolicy } from '@netpol/core';
 import { evaluationOptionsArbitrary, FLOW_NAMES, scenarioArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { encodeBatch, flow, runs } from '../helpers.js';
-import { cnp, domainsPeer, inNamespaces, namedPort, namespace, namespacesPeer, networksPeer, nodeOf, nodesPeer, podOf, rule, tcp } from '../semantics/tier-fixtures.js';
+import {
+  cnp,
+  domainsPeer,
+  inNamespaces,
+  namedPort,
+  namespace,
+  namespacesPeer,
+  networksPeer,
+  nodeOf,
+  nodesPeer,
+  podOf,
+  rule,
+  tcp,
+} from '../semantics/tier-fixtures.js';
 
 const verdicts = (engine: { verdict(f: Flow): unknown }, flows: readonly Flow[]) => flows.map((f) => engine.verdict(f));
 
@@ -57,10 +70,20 @@ describe('compiled tiers = reference (fuzzed)', () => {
         compiled.verdictBatchJS(batch, out);
         expect(Array.from(out, (b) => decodeVerdict(b))).toEqual(expected);
         // The IPv4 hot loop (no family, flags or names): flows it can carry.
-        const plain = ok.filter((f) => f.src.family === 4 && f.dst.family === 4 && !f.established && f.dstName === undefined && (f.port !== undefined || f.icmpType !== undefined || f.protocol === 1));
+        const plain = ok.filter(
+          (f) =>
+            f.src.family === 4 &&
+            f.dst.family === 4 &&
+            !f.established &&
+            f.dstName === undefined &&
+            (f.port !== undefined || f.icmpType !== undefined || f.protocol === 1),
+        );
         const b4 = encodeBatch(plain);
         const out4 = new Uint8Array(plain.length);
-        compiled.verdictBatchJS({ count: plain.length, src: b4.src.filter((_, i) => i % 4 === 0), dst: b4.dst.filter((_, i) => i % 4 === 0), protocol: b4.protocol, port: b4.port }, out4);
+        compiled.verdictBatchJS(
+          { count: plain.length, src: b4.src.filter((_, i) => i % 4 === 0), dst: b4.dst.filter((_, i) => i % 4 === 0), protocol: b4.protocol, port: b4.port },
+          out4,
+        );
         expect(Array.from(out4)).toEqual(plain.map((f) => compiled.verdictCode(f)));
       }),
       { numRuns: runs(300) },
@@ -78,22 +101,31 @@ const namePolicies = (order: number): ClusterPolicy[] => [
       rule('Deny', [networksPeer('10.0.0.0/8')], [tcp(8080, 9090)]),
     ],
   }),
-  cnp('names-floor', 'Baseline', order, inNamespaces(), { egress: [rule('Accept', [domainsPeer('*.svc.cluster.local', 'example.org')], [tcp(443)]), rule('Deny', [networksPeer('0.0.0.0/0', '::/0')])] }),
+  cnp('names-floor', 'Baseline', order, inNamespaces(), {
+    egress: [rule('Accept', [domainsPeer('*.svc.cluster.local', 'example.org')], [tcp(443)]), rule('Deny', [networksPeer('0.0.0.0/0', '::/0')])],
+  }),
 ];
 
 describe('compiled tiers = reference with destination names (fuzzed clusters plus domainNames policies)', () => {
   test('single flow and batch, names drawn from patterns and their neighbours', () => {
-    const names = fc.option(fc.constantFrom(...FLOW_NAMES, 'API.EXAMPLE.COM.', 'x.api.example.com', 'svc.cluster.local', 'a.svc.cluster.local'), { nil: undefined });
+    const names = fc.option(fc.constantFrom(...FLOW_NAMES, 'API.EXAMPLE.COM.', 'x.api.example.com', 'svc.cluster.local', 'a.svc.cluster.local'), {
+      nil: undefined,
+    });
     fc.assert(
-      fc.property(scenarioArbitrary({ maxClusterPolicies: 2, maxFlows: 30 }), fc.integer({ min: 0, max: 3 }), fc.array(names, { minLength: 30, maxLength: 30 }), ({ cluster, flows }, order, dstNames) => {
-        const withNames: Cluster = { ...cluster, clusterPolicies: [...(cluster.clusterPolicies ?? []), ...namePolicies(order)] };
-        const named = flows.filter((f) => f.src.family === f.dst.family).map((f, i) => (dstNames[i] === undefined ? f : { ...f, dstName: dstNames[i] }));
-        const compiled = agree(withNames, named);
-        const batch = { ...encodeBatch(named), nameClass: Uint16Array.from(named, (f) => compiled.nameClassOf(f)) };
-        const out = new Uint8Array(named.length);
-        compiled.verdictBatchJS(batch, out);
-        expect(Array.from(out)).toEqual(named.map((f) => compiled.verdictCode(f)));
-      }),
+      fc.property(
+        scenarioArbitrary({ maxClusterPolicies: 2, maxFlows: 30 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(names, { minLength: 30, maxLength: 30 }),
+        ({ cluster, flows }, order, dstNames) => {
+          const withNames: Cluster = { ...cluster, clusterPolicies: [...(cluster.clusterPolicies ?? []), ...namePolicies(order)] };
+          const named = flows.filter((f) => f.src.family === f.dst.family).map((f, i) => (dstNames[i] === undefined ? f : { ...f, dstName: dstNames[i] }));
+          const compiled = agree(withNames, named);
+          const batch = { ...encodeBatch(named), nameClass: Uint16Array.from(named, (f) => compiled.nameClassOf(f)) };
+          const out = new Uint8Array(named.length);
+          compiled.verdictBatchJS(batch, out);
+          expect(Array.from(out)).toEqual(named.map((f) => compiled.verdictCode(f)));
+        },
+      ),
       { numRuns: runs(150) },
     );
   });
@@ -101,7 +133,22 @@ describe('compiled tiers = reference with destination names (fuzzed clusters plu
 
 describe('the tier part of the image', () => {
   test('without cluster-scoped policies: 1 × 1 tier matrices, one tier decision, one name class, every tier field 0', () => {
-    const c = new CompiledDataplane(world([], [{ namespace: 'prod', name: 'p', podSelector: { matchLabels: {}, matchExpressions: [] }, affects: { ingress: true, egress: false }, ingress: [], egress: [] }]), { native: 'off' });
+    const c = new CompiledDataplane(
+      world(
+        [],
+        [
+          {
+            namespace: 'prod',
+            name: 'p',
+            podSelector: { matchLabels: {}, matchExpressions: [] },
+            affects: { ingress: true, egress: false },
+            ingress: [],
+            egress: [],
+          },
+        ],
+      ),
+      { native: 'off' },
+    );
     expect(c.stats().tiers).toEqual({ egress: { rows: 1, cols: 1 }, ingress: { rows: 1, cols: 1 }, decisions: 1, nameClasses: 1 });
     const v = readImage(c.image);
     for (let e = 0; e < v.entries.length; e += 16) expect(Array.from(v.entries.subarray(e + 7, e + 16))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -110,14 +157,24 @@ describe('the tier part of the image', () => {
 
   test('networks prefixes nested with ipBlocks: each address is judged by its own region', () => {
     // Admin: prod → two /16s accepted, the rest of 10.0.0.0/8 denied; ipBlocks cut more regions: a /24 inside a /16, a /12 around the other.
-    const admin = cnp('nets', 'Admin', 1, inNamespaces({ env: 'prod' }), { egress: [rule('Accept', [networksPeer('10.3.0.0/16', '10.0.0.0/16')]), rule('Deny', [networksPeer('10.0.0.0/8', 'fd00::/120')])] });
+    const admin = cnp('nets', 'Admin', 1, inNamespaces({ env: 'prod' }), {
+      egress: [rule('Accept', [networksPeer('10.3.0.0/16', '10.0.0.0/16')]), rule('Deny', [networksPeer('10.0.0.0/8', 'fd00::/120')])],
+    });
     const np: NetworkPolicy = {
       namespace: 'prod',
       name: 'ipblocks',
       podSelector: { matchLabels: { app: 'nothing' }, matchExpressions: [] },
       affects: { ingress: false, egress: true },
       ingress: [],
-      egress: [{ ports: [], peers: [{ kind: 'ipBlock', ipBlock: { cidr: { family: 4, base: 0x0a030100n, prefix: 24 }, except: [] } }, { kind: 'ipBlock', ipBlock: { cidr: { family: 4, base: 0x0a000000n, prefix: 12 }, except: [] } }] }],
+      egress: [
+        {
+          ports: [],
+          peers: [
+            { kind: 'ipBlock', ipBlock: { cidr: { family: 4, base: 0x0a030100n, prefix: 24 }, except: [] } },
+            { kind: 'ipBlock', ipBlock: { cidr: { family: 4, base: 0x0a000000n, prefix: 12 }, except: [] } },
+          ],
+        },
+      ],
     };
     const c = agree(world([admin], [np]), []);
     expect(short(c, flow('10.1.0.1', '10.3.1.7', 'TCP', 80))).toBe('ALLOW admin-allowed/not-applicable'); // in the ipBlock /24 inside the accepted /16
@@ -131,11 +188,16 @@ describe('the tier part of the image', () => {
     // IPv6: pods live in the exact-match host table, networks still contain them.
     expect(short(c, flow('fd00::1', 'fd00::3', 'TCP', 80))).toBe('DENY admin-denied/not-isolated');
     expect(short(c, flow('fd00::1', 'fd00::1:0', 'TCP', 80))).toBe('ALLOW not-isolated/not-applicable');
-    agree(world([admin], [np]), ['10.3.1.7', '10.3.200.1', '10.4.0.1', '10.200.0.1', '11.0.0.1', '10.2.0.1', '10.0.0.0', '10.255.255.255'].map((d) => flow('10.1.0.1', d, 'TCP', 80)));
+    agree(
+      world([admin], [np]),
+      ['10.3.1.7', '10.3.200.1', '10.4.0.1', '10.200.0.1', '11.0.0.1', '10.2.0.1', '10.0.0.0', '10.255.255.255'].map((d) => flow('10.1.0.1', d, 'TCP', 80)),
+    );
   });
 
   test('named ports of cluster rules resolve per pod: pods alike but for a port number get different columns', () => {
-    const admin = cnp('named', 'Admin', 1, inNamespaces({ env: 'dev' }), { egress: [rule('Accept', [namespacesPeer({ env: 'prod' })], [namedPort('http')]), rule('Deny', [namespacesPeer()])] });
+    const admin = cnp('named', 'Admin', 1, inNamespaces({ env: 'dev' }), {
+      egress: [rule('Accept', [namespacesPeer({ env: 'prod' })], [namedPort('http')]), rule('Deny', [namespacesPeer()])],
+    });
     const c = agree(world([admin]), []);
     expect(short(c, flow('10.2.0.1', '10.1.0.1', 'TCP', 8080))).toBe('ALLOW admin-allowed/not-isolated');
     expect(short(c, flow('10.2.0.1', '10.1.0.2', 'TCP', 8080))).toBe('DENY admin-denied/not-isolated');
@@ -155,11 +217,17 @@ describe('the tier part of the image', () => {
 
   test('name classes: one per way the domainNames peers see a name; dstName maps through them, batches check the bound', () => {
     const admin = cnp('names', 'Admin', 1, inNamespaces(), {
-      egress: [rule('Accept', [domainsPeer('*.example.com')], [tcp(443)]), rule('Accept', [domainsPeer('api.example.com', 'example.org')], [tcp(8443)]), rule('Deny', [networksPeer('0.0.0.0/0')])],
+      egress: [
+        rule('Accept', [domainsPeer('*.example.com')], [tcp(443)]),
+        rule('Accept', [domainsPeer('api.example.com', 'example.org')], [tcp(8443)]),
+        rule('Deny', [networksPeer('0.0.0.0/0')]),
+      ],
     });
     const c = agree(
       world([admin]),
-      ['a.example.com', 'api.example.com', 'API.Example.COM.', 'example.com', 'example.org', 'x.example.org', undefined].flatMap((name) => [443, 8443].map((port) => flow('10.1.0.1', '8.8.8.8', 'TCP', port, name === undefined ? {} : { dstName: name })))
+      ['a.example.com', 'api.example.com', 'API.Example.COM.', 'example.com', 'example.org', 'x.example.org', undefined].flatMap((name) =>
+        [443, 8443].map((port) => flow('10.1.0.1', '8.8.8.8', 'TCP', port, name === undefined ? {} : { dstName: name })),
+      ),
     );
     expect(c.nameClass('nothing.test')).toBe(0);
     expect(c.nameClass('example.com')).toBe(0); // *.example.com needs a label in front

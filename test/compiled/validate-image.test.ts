@@ -49,7 +49,12 @@ describe('image invariants (JS)', () => {
   test('the error says where and what: section, index, value', () => {
     const leaf = vectors.find((v) => v.name === 'an lpm4 leaf past entryCount')!;
     const e = refusal(() => new Kernel(leaf.image()));
-    expect({ invariant: e.invariant, section: e.section, index: e.index, value: e.value }).toEqual({ invariant: 'trie-leaf', section: 'lpm4', index: 0x0a00, value: 0x7fffffff });
+    expect({ invariant: e.invariant, section: e.section, index: e.index, value: e.value }).toEqual({
+      invariant: 'trie-leaf',
+      section: 'lpm4',
+      index: 0x0a00,
+      value: 0x7fffffff,
+    });
     expect(e.message).toMatch(/^netpol image: trie-leaf: lpm4\[2560\] = 2147483647 \(entryCount \d+\)$/);
     expect(e).toBeInstanceOf(RangeError);
   });
@@ -57,7 +62,9 @@ describe('image invariants (JS)', () => {
   test('every compiled image is accepted: random scenarios with every option, and a synthetic cluster', () => {
     fc.assert(
       fc.property(scenarioArbitrary(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), ({ cluster }, a, b, c, d) => {
-        validateImage(compile(cluster, { allowEgressToLocalNode: a, allowIngressFromLocalNode: b, ipv4MappedAsIPv4: c, allowICMPv6NeighborDiscovery: d }).image);
+        validateImage(
+          compile(cluster, { allowEgressToLocalNode: a, allowIngressFromLocalNode: b, ipv4MappedAsIPv4: c, allowICMPv6NeighborDiscovery: d }).image,
+        );
       }),
       { numRuns: runs(100) },
     );

@@ -9,7 +9,6 @@ import { compareEngines } from '../../packages/core/src/fuzz/differential.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 import { encodeBatch, runs } from '../helpers.js';
 
-
 const compiled = (c: Parameters<typeof compareEngines>[0], o: EvaluationOptions) => new CompiledDataplane(c, o);
 
 function report(d: NonNullable<ReturnType<typeof compareEngines>>, cluster: Parameters<typeof clusterToYaml>[0]): string {
@@ -48,7 +47,8 @@ describe('compiled = reference', () => {
         const out = new Uint8Array(n);
         dp.verdictBatch(batch, out);
         ok.forEach((f, i) => {
-          if (expected[i]! >= 0 && (f.port !== undefined || f.icmpType !== undefined || (f.protocol !== 6 && f.protocol !== 17 && f.protocol !== 132))) expect(out[i]).toBe(expected[i]);
+          if (expected[i]! >= 0 && (f.port !== undefined || f.icmpType !== undefined || (f.protocol !== 6 && f.protocol !== 17 && f.protocol !== 132)))
+            expect(out[i]).toBe(expected[i]);
         });
       }),
       { numRuns: runs(150) },
@@ -59,9 +59,17 @@ describe('compiled = reference', () => {
     fc.assert(
       fc.property(scenarioArbitrary({ ipv6: false }), ({ cluster, flows }) => {
         const dp = new CompiledDataplane(cluster);
-        const v4 = flows.filter((f) => f.src.family === 4 && f.dst.family === 4 && !f.established && (f.port !== undefined || ![6, 17, 132].includes(f.protocol)));
+        const v4 = flows.filter(
+          (f) => f.src.family === 4 && f.dst.family === 4 && !f.established && (f.port !== undefined || ![6, 17, 132].includes(f.protocol)),
+        );
         const n = v4.length;
-        const batch = { count: n, src: Uint32Array.from(v4, (f) => Number(f.src.value)), dst: Uint32Array.from(v4, (f) => Number(f.dst.value)), protocol: Uint8Array.from(v4, (f) => f.protocol), port: Uint16Array.from(v4, (f) => f.port ?? f.icmpType ?? 0) };
+        const batch = {
+          count: n,
+          src: Uint32Array.from(v4, (f) => Number(f.src.value)),
+          dst: Uint32Array.from(v4, (f) => Number(f.dst.value)),
+          protocol: Uint8Array.from(v4, (f) => f.protocol),
+          port: Uint16Array.from(v4, (f) => f.port ?? f.icmpType ?? 0),
+        };
         const out = new Uint8Array(n);
         dp.verdictBatch(batch, out);
         v4.forEach((f, i) => expect(out[i]).toBe(dp.verdictCode(f)));

@@ -27,7 +27,9 @@ describe.each(scenarios)('$story/$scenario', ({ story, scenario }) => {
     expect(loaded.cluster).toBeDefined();
   });
 
-  const lines = readFileSync(join(root, story, scenario, 'flows.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(join(root, story, scenario, 'flows.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const records = lines.map((l) => JSON.parse(l) as { src: string; dst: string; expect: 'allow' | 'deny'; why: string });
 
   test.each(records)('$src -> $dst $protocol/$port: $expect', (rec) => {

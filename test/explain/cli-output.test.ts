@@ -5,7 +5,18 @@ import { expect, test } from 'vitest';
 import { run } from '../../packages/core/src/cli/run.js';
 
 const ex = (p: string) => join(import.meta.dirname, '../../examples', p);
-const ARGS = ['-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/and'), '--src', 'production/frontend', '--dst', 'production/db', '--port', '5432'];
+const ARGS = [
+  '-f',
+  ex('production-db/cluster.yaml'),
+  '-f',
+  ex('production-db/and'),
+  '--src',
+  'production/frontend',
+  '--dst',
+  'production/db',
+  '--port',
+  '5432',
+];
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
@@ -33,12 +44,19 @@ test('-o json: the steps and which peer failed, why, as data', async () => {
       ruleIndex: 0,
       peerMatched: false,
       portMatched: true,
-      peers: { side: 'source', address: '10.244.2.22', pod: 'production/frontend', misses: [{ kind: 'pod-labels', label: { key: 'app', operator: 'Equals', values: ['backend'], actual: 'frontend' } }] },
+      peers: {
+        side: 'source',
+        address: '10.244.2.22',
+        pod: 'production/frontend',
+        misses: [{ kind: 'pod-labels', label: { key: 'app', operator: 'Equals', values: ['backend'], actual: 'frontend' } }],
+      },
     },
   ]);
 });
 
 test('text: the same miss, rendered', async () => {
   const r = await cli('explain', ...ARGS);
-  expect(r.out).toContain('production/db-allow-production-backend ingress[0]: source production/frontend (10.244.2.22) matches none of its 1 peer(s): from[0] podSelector: needs app=backend, has app=frontend');
+  expect(r.out).toContain(
+    'production/db-allow-production-backend ingress[0]: source production/frontend (10.244.2.22) matches none of its 1 peer(s): from[0] podSelector: needs app=backend, has app=frontend',
+  );
 });

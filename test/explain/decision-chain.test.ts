@@ -40,11 +40,26 @@ const selected = (o: Partial<TierOutcome> = {}): TierOutcome => ({ selected: tru
 
 test('without tier facts (an engine that has none): the NetworkPolicy-only chain', () => {
   expect(steps(facts({}))).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:next', 'isolation:allow']);
-  expect(steps(facts({ isolatedBy: () => ['prod/p'] }))).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:next', 'isolation:next', 'local-node:next', 'rules:deny']);
+  expect(steps(facts({ isolatedBy: () => ['prod/p'] }))).toEqual([
+    'reply:next',
+    'self:next',
+    'icmpv6-nd:next',
+    'endpoint:next',
+    'isolation:next',
+    'local-node:next',
+    'rules:deny',
+  ]);
 });
 
 test('an Admin decision is final: isolation, rules and the Baseline tier are never asked', () => {
-  const e = decideDirection(facts({ admin: () => selected({ decided: ref('admin', 'Deny'), ties: ['cnp/b'] }), isolatedBy: never('isolatedBy'), rules: never('rules'), baseline: never('baseline') }));
+  const e = decideDirection(
+    facts({
+      admin: () => selected({ decided: ref('admin', 'Deny'), ties: ['cnp/b'] }),
+      isolatedBy: never('isolatedBy'),
+      rules: never('rules'),
+      baseline: never('baseline'),
+    }),
+  );
   expect(e).toMatchObject({ decision: 'admin-denied', reason: 'admin-rule', isolatedBy: [], clusterRules: [ref('admin', 'Deny')], ties: ['cnp/b'] });
   expect(e.steps.at(-1)).toEqual({ step: 'admin', answer: 'deny' });
 });
@@ -68,7 +83,15 @@ test('each fact is asked at most once', () => {
 
 test('a tier that selects the pod but does not decide: its step says next, and nothing decided is not-isolated', () => {
   const e = decideDirection(facts({ admin: () => selected(), baseline: () => selected({ passes: [ref('baseline', 'Pass')] }) }));
-  expect(e.steps.map((s) => `${s.step}:${s.answer}`)).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:next', 'admin:next', 'isolation:next', 'baseline:allow']);
+  expect(e.steps.map((s) => `${s.step}:${s.answer}`)).toEqual([
+    'reply:next',
+    'self:next',
+    'icmpv6-nd:next',
+    'endpoint:next',
+    'admin:next',
+    'isolation:next',
+    'baseline:allow',
+  ]);
   expect(e).toMatchObject({ decision: 'not-isolated', reason: 'no-policy', clusterRules: [ref('baseline', 'Pass')] });
 });
 

@@ -25,7 +25,10 @@ const base = [
 ];
 
 // One ingress rule per way of missing, on app/db.
-const misses = np('app', 'db-in', `
+const misses = np(
+  'app',
+  'db-in',
+  `
   podSelector: {matchLabels: {role: db}}
   policyTypes: [Ingress]
   ingress:
@@ -36,7 +39,8 @@ const misses = np('app', 'db-in', `
   - from: [{namespaceSelector: {matchLabels: {team: c}}}]
   - from: [{podSelector: {matchExpressions: [{key: role, operator: NotIn, values: [web]}]}}]
   - ports: [{port: 80}, {protocol: UDP, port: 5433}, {port: pg}, {port: http}]
-`);
+`,
+);
 
 const rejected = (d: DirectionExplanation): readonly RuleMiss[] => d.rejected;
 const peersOf = (m: RuleMiss) => m.peers?.misses;
@@ -74,32 +78,46 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
     });
     // A flow without a port (ICMP) misses every port on the protocol.
     const icmp = engine.build([...base, misses]).explain(flow(WEB, DB, 'ICMP', undefined, { icmpType: 8 }));
-    expect(rejected(icmp.ingressDetail)[6]!.ports).toEqual({ protocol: 'ICMP', port: null, misses: ['TCP 80', 'UDP 5433', 'TCP pg', 'TCP http'].map((port) => ({ kind: 'protocol', port })) });
+    expect(rejected(icmp.ingressDetail)[6]!.ports).toEqual({
+      protocol: 'ICMP',
+      port: null,
+      misses: ['TCP 80', 'UDP 5433', 'TCP pg', 'TCP http'].map((port) => ({ kind: 'protocol', port })),
+    });
   });
 
   test('a podSelector alone misses pods of other namespaces; selectors miss addresses that are not pods', () => {
     const ev = engine.build([...base, misses]);
-    expect(peersOf(rejected(ev.explain(flow(OTHER_WEB, DB, 'TCP', 5433)).ingressDetail)[2]!)).toEqual([{ kind: 'other-namespace', namespace: 'other', policyNamespace: 'app' }]);
+    expect(peersOf(rejected(ev.explain(flow(OTHER_WEB, DB, 'TCP', 5433)).ingressDetail)[2]!)).toEqual([
+      { kind: 'other-namespace', namespace: 'other', policyNamespace: 'app' },
+    ]);
     const ext = rejected(ev.explain(flow(EXTERNAL, DB, 'TCP', 5433)).ingressDetail);
     expect(ext[2]!.peers).toEqual({ side: 'source', address: EXTERNAL, pod: null, misses: [{ kind: 'not-a-pod' }] });
     expect(peersOf(ext[4]!)).toEqual([{ kind: 'not-a-pod' }]);
   });
 
   test('ipBlockMatchesPods: false — an ipBlock containing a pod address says so', () => {
-    const p = np('app', 'wide', `
+    const p = np(
+      'app',
+      'wide',
+      `
       podSelector: {matchLabels: {role: db}}
       ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}]}]
-    `);
+    `,
+    );
     const e = engine.build([...base, p], { ipBlockMatchesPods: false }).explain(flow(WEB, DB, 'TCP', 1));
     expect(peersOf(rejected(e.ingressDetail)[0]!)).toEqual([{ kind: 'pod-or-node-address', cidr: '10.0.0.0/8' }]);
   });
 
   test('a named port on a destination that is not a pod resolves to nothing (null)', () => {
-    const p = np('app', 'web-out', `
+    const p = np(
+      'app',
+      'web-out',
+      `
       podSelector: {matchLabels: {role: web}}
       policyTypes: [Egress]
       egress: [{ports: [{port: http}]}]
-    `);
+    `,
+    );
     const e = engine.build([...base, p]).explain(flow(WEB, EXTERNAL, 'TCP', 80));
     expect(rejected(e.egressDetail)[0]!.ports!.misses).toEqual([{ kind: 'named', port: 'TCP http', resolved: null }]);
   });
@@ -113,7 +131,14 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
     expect(chain(ev.explain(flow(WEB, DB, 'TCP', 80)).ingressDetail)).toEqual(RULES_CHAIN.map((s) => `${s}:${s === 'rules' ? 'allow' : 'next'}`));
     expect(chain(ev.explain(flow(DB, DB, 'TCP', 5433)).ingressDetail)).toEqual(['reply:next', 'self:allow']);
     expect(chain(ev.explain(flow(WEB, DB, 'TCP', 5433, { established: true })).ingressDetail)).toEqual(['reply:allow']);
-    expect(chain(ev.explain(flow(NODE, DB, 'TCP', 5433)).ingressDetail)).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:next', 'isolation:next', 'local-node:allow']);
+    expect(chain(ev.explain(flow(NODE, DB, 'TCP', 5433)).ingressDetail)).toEqual([
+      'reply:next',
+      'self:next',
+      'icmpv6-nd:next',
+      'endpoint:next',
+      'isolation:next',
+      'local-node:allow',
+    ]);
     expect(chain(ev.explain(flow(DB, EXTERNAL, 'TCP', 5433)).ingressDetail)).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:allow']);
   });
 });
@@ -129,7 +154,9 @@ describeEach(
       expect(ev.explain(flow(WEB, DB, 'TCP', 80)).ingressDetail.reason).toBe('rule');
       const spy = vi.spyOn(Kernel.prototype, 'ingress').mockReturnValue(DECISION.denied);
       try {
-        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(/internal error: explain \(allowed, rule\) disagrees with the kernel \(denied\) for ingress/);
+        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(
+          /internal error: explain \(allowed, rule\) disagrees with the kernel \(denied\) for ingress/,
+        );
       } finally {
         spy.mockRestore();
       }
@@ -145,7 +172,9 @@ describeEach(
       const ev = engine.build([...base, misses]);
       const spy = vi.spyOn(Kernel.prototype, 'portClass').mockReturnValue(0);
       try {
-        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(/internal error: port TCP 80 matches TCP\/80 by its terms but not by the image's port class 0/);
+        expect(() => ev.explain(flow(WEB, DB, 'TCP', 80))).toThrow(
+          /internal error: port TCP 80 matches TCP\/80 by its terms but not by the image's port class 0/,
+        );
       } finally {
         spy.mockRestore();
       }
@@ -160,9 +189,32 @@ test('the text rendering names the peer, the reason, the label and the named por
   expect(ruleMissText(peers({ kind: 'pod-labels', label: { key: 'role', operator: 'Equals', values: ['api'], actual: 'web' } }))).toBe(
     'app/p ingress[0]: source app/web (10.0.0.2) matches none of its 1 peer(s): from[0] podSelector: needs role=api, has role=web',
   );
-  expect(ruleMissText(peers({ kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24' }, { kind: 'namespace-labels', namespace: 'app', label: { key: 'team', operator: 'Exists', values: [], actual: null } }))).toBe(
+  expect(
+    ruleMissText(
+      peers(
+        { kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24' },
+        { kind: 'namespace-labels', namespace: 'app', label: { key: 'team', operator: 'Exists', values: [], actual: null } },
+      ),
+    ),
+  ).toBe(
     'app/p ingress[0]: source app/web (10.0.0.2) matches none of its 2 peer(s): from[0] is ipBlock 10.0.0.0/16 except 10.0.0.0/24, which contains it, from[1] namespaceSelector: namespace app needs a team label',
   );
-  const ports = miss({ peerMatched: true, portMatched: false, direction: 'egress', ports: { protocol: 'TCP', port: 5433, misses: [{ kind: 'range', port: 'TCP 80' }, { kind: 'named', port: 'TCP pg', resolved: [5432] }, { kind: 'named', port: 'TCP http', resolved: [] }, { kind: 'named', port: 'TCP x', resolved: null }] } });
-  expect(ruleMissText(ports)).toBe('app/p egress[0]: TCP/5433 matches none of its ports (TCP 80, TCP pg = 5432 on the destination, TCP http: not a port of the destination, TCP x: the destination is not a pod)');
+  const ports = miss({
+    peerMatched: true,
+    portMatched: false,
+    direction: 'egress',
+    ports: {
+      protocol: 'TCP',
+      port: 5433,
+      misses: [
+        { kind: 'range', port: 'TCP 80' },
+        { kind: 'named', port: 'TCP pg', resolved: [5432] },
+        { kind: 'named', port: 'TCP http', resolved: [] },
+        { kind: 'named', port: 'TCP x', resolved: null },
+      ],
+    },
+  });
+  expect(ruleMissText(ports)).toBe(
+    'app/p egress[0]: TCP/5433 matches none of its ports (TCP 80, TCP pg = 5432 on the destination, TCP http: not a port of the destination, TCP x: the destination is not a pod)',
+  );
 });

@@ -20,7 +20,11 @@ function world(clusterPolicies: ClusterPolicy[], policies: NetworkPolicy[] = [],
   return {
     namespaces: [namespace('prod', { env: 'prod' }), namespace('dev', { env: 'dev' }), namespace('kube-system', { tier: 'system' })],
     nodes: [],
-    pods: [podOf('prod', 'web', WEB, { labels: { app: 'web' } }), podOf('dev', 'client', CLIENT, { labels: { app: 'client' } }), podOf('kube-system', 'dns', DNS, { labels: { app: 'dns' } })],
+    pods: [
+      podOf('prod', 'web', WEB, { labels: { app: 'web' } }),
+      podOf('dev', 'client', CLIENT, { labels: { app: 'client' } }),
+      podOf('kube-system', 'dns', DNS, { labels: { app: 'dns' } }),
+    ],
     policies,
     clusterPolicies,
     ...extra,
@@ -40,9 +44,13 @@ test('an Admin Pass, then the NetworkPolicy tier denies: the pass is named with 
 });
 
 test('an Admin decision names the rule by index when it has no name, and the matching peer and protocols entry', () => {
-  const guard = cnp('guard', 'Admin', 5, PROD, { egress: [rule('Accept', [namespacesPeer({ env: 'dev' })]), rule('Deny', [namespacesPeer(), networksPeer('0.0.0.0/0')], [udp(1, 65535)])] });
+  const guard = cnp('guard', 'Admin', 5, PROD, {
+    egress: [rule('Accept', [namespacesPeer({ env: 'dev' })]), rule('Deny', [namespacesPeer(), networksPeer('0.0.0.0/0')], [udp(1, 65535)])],
+  });
   expect(egressText(world([guard], [defaultDeny]))).toEqual(['egress  (prod/web): Admin: DENIED by cnp/guard egress[1] (to[0], protocols[0])']);
-  expect(egressText(world([guard], [defaultDeny]), flow(WEB, CLIENT, 'TCP', 80))).toEqual(['egress  (prod/web): Admin: allowed by cnp/guard egress[0] (to[0], all traffic)']);
+  expect(egressText(world([guard], [defaultDeny]), flow(WEB, CLIENT, 'TCP', 80))).toEqual([
+    'egress  (prod/web): Admin: allowed by cnp/guard egress[0] (to[0], all traffic)',
+  ]);
 });
 
 test('the Baseline tier: its decision after "not isolated", the BANP named banp/default with v1alpha1 ports', () => {
@@ -54,9 +62,13 @@ test('the Baseline tier: its decision after "not isolated", the BANP named banp/
 
 test('a Baseline Pass and a tier with no matching rule: nothing decides, allowed', () => {
   const basePass = cnp('hand-back', 'Baseline', 1, PROD, { egress: [rule('Pass', [networksPeer('0.0.0.0/0')], [], 'everything')] });
-  expect(egressText(world([basePass]), flow(WEB, EXTERNAL, 'TCP', 80))).toEqual(['egress  (prod/web): NetworkPolicy: not isolated → Baseline pass (cnp/hand-back rule "everything") → no tier decides: allowed']);
+  expect(egressText(world([basePass]), flow(WEB, EXTERNAL, 'TCP', 80))).toEqual([
+    'egress  (prod/web): NetworkPolicy: not isolated → Baseline pass (cnp/hand-back rule "everything") → no tier decides: allowed',
+  ]);
   const miss = cnp('miss', 'Admin', 1, PROD, { egress: [rule('Deny', [namespacesPeer({ env: 'dev' })])] });
-  expect(egressText(world([miss]), flow(WEB, EXTERNAL, 'TCP', 80))).toEqual(['egress  (prod/web): Admin: no rule matches → NetworkPolicy: not isolated → no tier decides: allowed']);
+  expect(egressText(world([miss]), flow(WEB, EXTERNAL, 'TCP', 80))).toEqual([
+    'egress  (prod/web): Admin: no rule matches → NetworkPolicy: not isolated → no tier decides: allowed',
+  ]);
 });
 
 test('ties: both policies and their priority, and that the order is implementation-defined', () => {
@@ -108,7 +120,9 @@ test('verdictTier: the denying tier (egress first), else an Admin Accept, a Netw
 
 test('matrix: A/a and B/b where an Admin or Baseline rule decided, with a legend; none of it without tiers', () => {
   const guard = cnp('guard', 'Admin', 1, inNamespaces({ env: 'dev' }), { egress: [rule('Deny', [namespacesPeer({ env: 'prod' })])] });
-  const base = cnp('base', 'Baseline', 1, inNamespaces({ tier: 'system' }), { ingress: [rule('Accept', [namespacesPeer({ env: 'dev' })]), rule('Deny', [namespacesPeer()])] });
+  const base = cnp('base', 'Baseline', 1, inNamespaces({ tier: 'system' }), {
+    ingress: [rule('Accept', [namespacesPeer({ env: 'dev' })]), rule('Deny', [namespacesPeer()])],
+  });
   const [m] = connectivityMatrix(new ReferenceEvaluator(world([guard, base])), [{ protocol: 6, port: 80 }]);
   expect(matrixText(m!)).toEqual([
     'TCP/80  (rows: from, columns: to; Y allowed, . denied; A/a allowed/denied by an Admin rule, B/b by a Baseline rule)',
@@ -136,16 +150,32 @@ test('netpol verdict: "decidedBy" when an Admin or Baseline rule decided, absent
 
 test('netpol explain: the text chain and the JSON clusterRules for the same flow', async () => {
   const text = await cli('explain', ...STORY);
-  expect(text.out.join('\n').split('\n')).toContain('  egress  (prod/web): Admin pass (cnp/pass-dns rule "pass-dns") → NetworkPolicy: allowed by prod/prod-egress egress[0] (to[0], ports[0])');
+  expect(text.out.join('\n').split('\n')).toContain(
+    '  egress  (prod/web): Admin pass (cnp/pass-dns rule "pass-dns") → NetworkPolicy: allowed by prod/prod-egress egress[0] (to[0], ports[0])',
+  );
   const json = await cli('explain', '-o', 'json', ...STORY);
   const dns = JSON.parse(json.out[3]!);
-  expect(dns.egressDetail.clusterRules).toEqual([{ tier: 'admin', policy: 'cnp/pass-dns', priority: 20, direction: 'egress', ruleIndex: 0, ruleName: 'pass-dns', action: 'Pass', peerIndex: 0, portIndex: 0 }]);
+  expect(dns.egressDetail.clusterRules).toEqual([
+    {
+      tier: 'admin',
+      policy: 'cnp/pass-dns',
+      priority: 20,
+      direction: 'egress',
+      ruleIndex: 0,
+      ruleName: 'pass-dns',
+      action: 'Pass',
+      peerIndex: 0,
+      portIndex: 0,
+    },
+  ]);
   expect(dns).not.toHaveProperty('ignoring');
 });
 
 describe('a cluster loaded with --ignore-unsupported-policies: every output says what it ignores', () => {
   // The story plus a CiliumNetworkPolicy, in a directory of its own.
-  const dir = dirname(scratchFile('cilium.yaml', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: lockdown, namespace: prod}\nspec: {}\n'));
+  const dir = dirname(
+    scratchFile('cilium.yaml', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: lockdown, namespace: prod}\nspec: {}\n'),
+  );
   copyFileSync(story('cluster.yaml'), join(dir, 'cluster.yaml'));
   const INPUT = ['-f', dir, '-f', story('guardrails'), '--engine', 'reference', '--ignore-unsupported-policies'];
   const FLOW = ['--src', 'prod/web', '--dst', 'prod/api', '--port', '8080'];

@@ -23,106 +23,122 @@ function jsProblem(image: ArrayBuffer): string {
   }
 }
 
-if (!binding) describe('image invariants without the addon', () => {
-  test('the addon is not loaded, and says why (the vectors run against JS in test/compiled)', () => {
-    expect(nativeStatus()).toMatchObject({ active: false, reason: expect.any(String) });
+if (!binding)
+  describe('image invariants without the addon', () => {
+    test('the addon is not loaded, and says why (the vectors run against JS in test/compiled)', () => {
+      expect(nativeStatus()).toMatchObject({ active: false, reason: expect.any(String) });
+    });
   });
-});
 
-if (binding) describe('image invariants: native and JS agree', () => {
-  /** What the addon says of `image` ("" when it accepts it), in both load modes, which must agree. */
-  const nativeProblem = (image: ArrayBuffer): string => {
-    const said = [true, false].map((copy) => {
+if (binding)
+  describe('image invariants: native and JS agree', () => {
+    /** What the addon says of `image` ("" when it accepts it), in both load modes, which must agree. */
+    const nativeProblem = (image: ArrayBuffer): string => {
+      const said = [true, false].map((copy) => {
+        try {
+          binding.loadImage(new Uint8Array(image), copy);
+          return '';
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+          return (e as Error).message.replace(/^netpol image rejected: /, '');
+        }
+      });
+      expect(said[1]).toBe(said[0]);
+      return said[0]!;
+    };
+
+    test.each(vectors.map((v) => [v.name, v] as const))('%s: both refuse, in the same words', (_name, v) => {
+      const image = v.image();
+      const native = nativeProblem(image);
+      expect(native.startsWith(`${v.invariant}: `)).toBe(true);
+      expect(native).toBe(jsProblem(image));
+    });
+
+    test('an unaligned view is refused natively (the one invariant JS cannot meet)', () => {
+      const bytes = new Uint8Array(validImage.byteLength + 1);
+      bytes.set(new Uint8Array(validImage), 1);
+      expect(() => binding.loadImage(bytes.subarray(1), false)).toThrow(/^netpol image rejected: alignment: /);
+    });
+
+    test("no JS fallback: an image the addon refuses is refused by ImageDataplane in 'auto' mode too", () => {
+      // An image JS accepts but the addon refuses (an addon for another format, or the two
+      // validators disagreeing) must not be answered by the JS kernel.
+      const spy = vi.spyOn(binding, 'loadImage').mockImplementation(() => {
+        throw new RangeError('netpol image rejected: version: header[1] = 2 (expected 3)');
+      });
       try {
-        binding.loadImage(new Uint8Array(image), copy);
-        return '';
-      } catch (e) {
-        expect(e).toBeInstanceOf(RangeError);
-        return (e as Error).message.replace(/^netpol image rejected: /, '');
+        expect(() => new ImageDataplane(validImage)).toThrow(/the native kernel refused the image: netpol image rejected: version/);
+        expect(() => new ImageDataplane(validImage, { native: 'require' })).toThrow(/refused the image/);
+        expect(new ImageDataplane(validImage, { native: 'off' }).nativeActive).toBe(false); // native not asked
+      } finally {
+        spy.mockRestore();
       }
     });
-    expect(said[1]).toBe(said[0]);
-    return said[0]!;
-  };
 
-  test.each(vectors.map((v) => [v.name, v] as const))('%s: both refuse, in the same words', (_name, v) => {
-    const image = v.image();
-    const native = nativeProblem(image);
-    expect(native.startsWith(`${v.invariant}: `)).toBe(true);
-    expect(native).toBe(jsProblem(image));
-  });
-
-  test('an unaligned view is refused natively (the one invariant JS cannot meet)', () => {
-    const bytes = new Uint8Array(validImage.byteLength + 1);
-    bytes.set(new Uint8Array(validImage), 1);
-    expect(() => binding.loadImage(bytes.subarray(1), false)).toThrow(/^netpol image rejected: alignment: /);
-  });
-
-  test("no JS fallback: an image the addon refuses is refused by ImageDataplane in 'auto' mode too", () => {
-    // An image JS accepts but the addon refuses (an addon for another format, or the two
-    // validators disagreeing) must not be answered by the JS kernel.
-    const spy = vi.spyOn(binding, 'loadImage').mockImplementation(() => {
-      throw new RangeError('netpol image rejected: version: header[1] = 2 (expected 3)');
+    test('a corrupt image gives no ImageDataplane, in any native mode (F4: it answered "allowed")', () => {
+      for (const v of vectors) {
+        for (const native of ['auto', 'require', 'off'] as const)
+          expect(() => new ImageDataplane(v.image(), { native })).toThrow(new RegExp(`${v.invariant}: `));
+      }
     });
-    try {
-      expect(() => new ImageDataplane(validImage)).toThrow(/the native kernel refused the image: netpol image rejected: version/);
-      expect(() => new ImageDataplane(validImage, { native: 'require' })).toThrow(/refused the image/);
-      expect(new ImageDataplane(validImage, { native: 'off' }).nativeActive).toBe(false); // native not asked
-    } finally {
-      spy.mockRestore();
-    }
-  });
 
-  test('a corrupt image gives no ImageDataplane, in any native mode (F4: it answered "allowed")', () => {
-    for (const v of vectors) {
-      for (const native of ['auto', 'require', 'off'] as const) expect(() => new ImageDataplane(v.image(), { native })).toThrow(new RegExp(`${v.invariant}: `));
-    }
+    test('random byte flips: refused by both with the same words, or answered alike by both kernels', () => {
+      // Name classes too, every one the image has and the first it does not (0x80).
+      const h = new Uint32Array(validImage, 0, HEADER_WORDS);
+      const batch = { ...encodeBatch(vectorFlows), nameClass: Uint16Array.from(vectorFlows, (_, i) => i % (h[HEADER.nameClassCount]! + 1)) };
+      // Offsets worth flipping: the header, the sections (the lpm tries from their first chunk
+      // on; the small tier sections and the entries too), anywhere. Values: small numbers,
+      // counts' neighbours, any byte.
+      const sections = SECTIONS.map((name, s) => ({ at: h[HEADER.sections + 2 * s]!, bytes: h[HEADER.sections + 2 * s + 1]! * SECTION_ELEMENT[name] }));
+      const offset = fc.oneof(
+        fc.nat(HEADER_WORDS * 4 - 1),
+        ...sections.map(({ at, bytes }, s) =>
+          s < 2 ? fc.integer({ min: at + 65536 * 4, max: at + bytes - 1 }) : fc.integer({ min: at, max: at + bytes - 1 }),
+        ),
+        fc.integer({ min: sections[0]!.at + 0x0a00 * 4, max: sections[0]!.at + 0x0a00 * 4 + 3 }), // the 10.0/16 root slot
+        fc.nat(validImage.byteLength - 1),
+      );
+      const value = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 1, 2, 0x80, 0xff));
+      let refused = 0;
+      let accepted = 0;
+      fc.assert(
+        fc.property(fc.array(fc.tuple(offset, value), { minLength: 1, maxLength: 4 }), (flips) => {
+          const image = validImage.slice(0);
+          const bytes = new Uint8Array(image);
+          for (const [at, v] of flips) bytes[at] = v;
+          const problem = nativeProblem(image);
+          expect(problem).toBe(jsProblem(image));
+          if (problem) {
+            refused++;
+            expect(() => new ImageDataplane(image)).toThrow(problem);
+            return;
+          }
+          accepted++;
+          // Accepted: the JS kernel, the native kernel on a private copy and the native kernel
+          // reading the bytes with per-index checks (0x80 on any index out of range) agree.
+          const js = new Uint8Array(batch.count);
+          new Kernel(image).verdictBatch(batch, js);
+          for (const copy of [true, false]) {
+            const out = new Uint8Array(batch.count);
+            binding.verdictBatch(
+              binding.loadImage(new Uint8Array(image), copy),
+              batch.src,
+              batch.dst,
+              batch.protocol,
+              batch.port,
+              out,
+              batch.count,
+              batch.family,
+              batch.flags,
+              batch.nameClass,
+            );
+            expect([...out]).toEqual([...js]);
+          }
+        }),
+        { numRuns: runs(400) },
+      );
+      // Both outcomes were exercised.
+      expect(refused).toBeGreaterThan(0);
+      expect(accepted).toBeGreaterThan(0);
+    });
   });
-
-  test('random byte flips: refused by both with the same words, or answered alike by both kernels', () => {
-    // Name classes too, every one the image has and the first it does not (0x80).
-    const h = new Uint32Array(validImage, 0, HEADER_WORDS);
-    const batch = { ...encodeBatch(vectorFlows), nameClass: Uint16Array.from(vectorFlows, (_, i) => i % (h[HEADER.nameClassCount]! + 1)) };
-    // Offsets worth flipping: the header, the sections (the lpm tries from their first chunk
-    // on; the small tier sections and the entries too), anywhere. Values: small numbers,
-    // counts' neighbours, any byte.
-    const sections = SECTIONS.map((name, s) => ({ at: h[HEADER.sections + 2 * s]!, bytes: h[HEADER.sections + 2 * s + 1]! * SECTION_ELEMENT[name] }));
-    const offset = fc.oneof(
-      fc.nat(HEADER_WORDS * 4 - 1),
-      ...sections.map(({ at, bytes }, s) => (s < 2 ? fc.integer({ min: at + 65536 * 4, max: at + bytes - 1 }) : fc.integer({ min: at, max: at + bytes - 1 }))),
-      fc.integer({ min: sections[0]!.at + 0x0a00 * 4, max: sections[0]!.at + 0x0a00 * 4 + 3 }), // the 10.0/16 root slot
-      fc.nat(validImage.byteLength - 1),
-    );
-    const value = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 1, 2, 0x80, 0xff));
-    let refused = 0;
-    let accepted = 0;
-    fc.assert(
-      fc.property(fc.array(fc.tuple(offset, value), { minLength: 1, maxLength: 4 }), (flips) => {
-        const image = validImage.slice(0);
-        const bytes = new Uint8Array(image);
-        for (const [at, v] of flips) bytes[at] = v;
-        const problem = nativeProblem(image);
-        expect(problem).toBe(jsProblem(image));
-        if (problem) {
-          refused++;
-          expect(() => new ImageDataplane(image)).toThrow(problem);
-          return;
-        }
-        accepted++;
-        // Accepted: the JS kernel, the native kernel on a private copy and the native kernel
-        // reading the bytes with per-index checks (0x80 on any index out of range) agree.
-        const js = new Uint8Array(batch.count);
-        new Kernel(image).verdictBatch(batch, js);
-        for (const copy of [true, false]) {
-          const out = new Uint8Array(batch.count);
-          binding.verdictBatch(binding.loadImage(new Uint8Array(image), copy), batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family, batch.flags, batch.nameClass);
-          expect([...out]).toEqual([...js]);
-        }
-      }),
-      { numRuns: runs(400) },
-    );
-    // Both outcomes were exercised.
-    expect(refused).toBeGreaterThan(0);
-    expect(accepted).toBeGreaterThan(0);
-  });
-});

@@ -24,7 +24,10 @@ const binding = nativeBinding();
 /** Runs `code` (with `core` imported) under --expose-gc; returns the JSON it prints last. */
 function child(code: string): Record<string, number> {
   const file = join(mkdtempSync(join(tmpdir(), 'netpol-lifetime-')), 'child.mjs');
-  writeFileSync(file, `const core = await import(${JSON.stringify(dist)});\nconst fixtures = ${JSON.stringify(fixtures)};\nconst ab = () => (globalThis.gc(), process.memoryUsage().arrayBuffers);\n${code}`);
+  writeFileSync(
+    file,
+    `const core = await import(${JSON.stringify(dist)});\nconst fixtures = ${JSON.stringify(fixtures)};\nconst ab = () => (globalThis.gc(), process.memoryUsage().arrayBuffers);\n${code}`,
+  );
   const r = spawnSync(process.execPath, ['--expose-gc', file], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
@@ -32,9 +35,10 @@ function child(code: string): Record<string, number> {
 
 // Only what applies here is registered (nothing reported as skipped): the native handle cases
 // need the addon; the live bound holds on either kernel (the child inherits NETPOL_NATIVE).
-if (binding) describe('native handles', () => {
-  it('images loaded by reference are freed by the GC with their handles, without the loop turning', () => {
-    const r = child(`
+if (binding)
+  describe('native handles', () => {
+    it('images loaded by reference are freed by the GC with their handles, without the loop turning', () => {
+      const r = child(`
       const { image } = core.compile(core.loadFiles(fixtures).cluster);
       const start = ab();
       // 300 images of 1 MiB, loaded by reference (as live copies are), each dropped at once.
@@ -46,34 +50,35 @@ if (binding) describe('native handles', () => {
       }
       console.log(JSON.stringify({ grown: ab() - start }));
     `);
-    // Before: all 300 MiB stayed until the finalizers ran. Now at most a few survive a GC.
-    expect(r['grown']).toBeLessThan(16 << 20);
-  });
+      // Before: all 300 MiB stayed until the finalizers ran. Now at most a few survive a GC.
+      expect(r['grown']).toBeLessThan(16 << 20);
+    });
 
-  it('private copies are freed by the GC with their handles, without the loop turning', () => {
-    const r = child(`
+    it('private copies are freed by the GC with their handles, without the loop turning', () => {
+      const r = child(`
       const { image } = core.compile(core.loadFiles(fixtures).cluster);
       const rss = () => (globalThis.gc(), process.memoryUsage().rss);
       const start = rss();
       for (let i = 0; i < 300; i++) new core.ImageDataplane(image, { native: 'require' }); // copy: true
       console.log(JSON.stringify({ grown: rss() - start, image: image.byteLength }));
     `);
-    // Before: every copy (C++ heap, freed by a finalizer) stayed: 300 × the image. RSS keeps
-    // some freed pages (the allocator's), so the bound is well above none and far below all.
-    expect(r['grown']).toBeLessThan(120 * r['image']!);
-  });
+      // Before: every copy (C++ heap, freed by a finalizer) stayed: 300 × the image. RSS keeps
+      // some freed pages (the allocator's), so the bound is well above none and far below all.
+      expect(r['grown']).toBeLessThan(120 * r['image']!);
+    });
 
-  it('releaseImage frees a private copy at once; the handle then refuses verdicts', () => {
-    const { image } = compile(syntheticCluster({ pods: 20, policies: 4, seed: 1 }));
-    const handle = binding!.loadImage(new Uint8Array(image), true);
-    const one = (): void => binding!.verdictBatch(handle, new Uint32Array(1), new Uint32Array(1), new Uint8Array(1), new Uint16Array(1), new Uint8Array(1), 1);
-    expect(one).not.toThrow();
-    binding!.releaseImage(handle);
-    expect(one).toThrow(/released/);
-    binding!.releaseImage(handle); // idempotent
-    expect(() => binding!.releaseImage({})).toThrow(TypeError);
+    it('releaseImage frees a private copy at once; the handle then refuses verdicts', () => {
+      const { image } = compile(syntheticCluster({ pods: 20, policies: 4, seed: 1 }));
+      const handle = binding!.loadImage(new Uint8Array(image), true);
+      const one = (): void =>
+        binding!.verdictBatch(handle, new Uint32Array(1), new Uint32Array(1), new Uint8Array(1), new Uint16Array(1), new Uint8Array(1), 1);
+      expect(one).not.toThrow();
+      binding!.releaseImage(handle);
+      expect(one).toThrow(/released/);
+      binding!.releaseImage(handle); // idempotent
+      expect(() => binding!.releaseImage({})).toThrow(TypeError);
+    });
   });
-});
 
 describe(`live applies (${binding ? 'native' : 'JS'} kernel)`, () => {
   it('arrayBuffers stay bounded over 3000 live applies that never yield', () => {

@@ -60,7 +60,21 @@ export function ipv4(o: V4Options, payload: number[]): Uint8Array {
   const ihl = 5 + opts.length / 4;
   const total = o.totalLength ?? ihl * 4 + payload.length;
   const frag = ((o.fragOffset ?? 0) / 8) | (o.more ? 0x2000 : 0) | (o.df ? 0x4000 : 0);
-  return Uint8Array.from([0x40 | ihl, 0, ...be16(total), ...be16(o.id ?? 1), ...be16(frag), 64, o.protocol, 0, 0, ...v4(o.src ?? '10.244.1.10'), ...v4(o.dst ?? '10.244.1.20'), ...opts, ...payload]);
+  return Uint8Array.from([
+    0x40 | ihl,
+    0,
+    ...be16(total),
+    ...be16(o.id ?? 1),
+    ...be16(frag),
+    64,
+    o.protocol,
+    0,
+    0,
+    ...v4(o.src ?? '10.244.1.10'),
+    ...v4(o.dst ?? '10.244.1.20'),
+    ...opts,
+    ...payload,
+  ]);
 }
 
 /** An IPv6 extension header: next-header is filled in by ipv6(). */
@@ -87,7 +101,18 @@ export function ipv6(o: { src?: string; dst?: string; protocol: number; ext?: Ex
   });
   const body = [...headers.flat(), ...payload];
   const first = ext.length ? EXT_NUMBER[ext[0]!.kind] : o.protocol;
-  return Uint8Array.from([0x60, 0, 0, 0, ...be16(o.payloadLength ?? body.length), first, 64, ...v6(o.src ?? 'fd00:10:244:1::10'), ...v6(o.dst ?? 'fd00:10:244:1::20'), ...body]);
+  return Uint8Array.from([
+    0x60,
+    0,
+    0,
+    0,
+    ...be16(o.payloadLength ?? body.length),
+    first,
+    64,
+    ...v6(o.src ?? 'fd00:10:244:1::10'),
+    ...v6(o.dst ?? 'fd00:10:244:1::20'),
+    ...body,
+  ]);
 }
 
 export function ethernet(ip: Uint8Array, vlans: number[] = [], ethertype = ip[0]! >> 4 === 6 ? 0x86dd : 0x0800): Uint8Array {
@@ -96,7 +121,10 @@ export function ethernet(ip: Uint8Array, vlans: number[] = [], ethertype = ip[0]
 }
 
 /** A classic pcap file: little- or big-endian, µs or ns. */
-export function pcap(records: { data: Uint8Array; sec?: number; frac?: number; orig?: number }[], opts: { linkType?: number; bigEndian?: boolean; nanos?: boolean; snaplen?: number } = {}): Uint8Array {
+export function pcap(
+  records: { data: Uint8Array; sec?: number; frac?: number; orig?: number }[],
+  opts: { linkType?: number; bigEndian?: boolean; nanos?: boolean; snaplen?: number } = {},
+): Uint8Array {
   const le = !opts.bigEndian;
   const parts: Uint8Array[] = [];
   const head = new DataView(new ArrayBuffer(24));
@@ -153,13 +181,16 @@ export class Pcapng {
   }
 
   shb(): this {
-    return this.block(0x0a0d0d0a, this.body(16, (v) => {
-      v.setUint32(0, 0x1a2b3c4d, this.le);
-      v.setUint16(4, 1, this.le);
-      v.setUint16(6, 0, this.le);
-      v.setInt32(8, -1, this.le);
-      v.setInt32(12, -1, this.le);
-    }));
+    return this.block(
+      0x0a0d0d0a,
+      this.body(16, (v) => {
+        v.setUint32(0, 0x1a2b3c4d, this.le);
+        v.setUint16(4, 1, this.le);
+        v.setUint16(6, 0, this.le);
+        v.setInt32(8, -1, this.le);
+        v.setInt32(12, -1, this.le);
+      }),
+    );
   }
 
   /** tsresol: the if_tsresol byte (undefined: no option, µs). */
@@ -173,24 +204,41 @@ export class Pcapng {
       o[4] = tsresol!;
       // opt_endofopt
     }
-    return this.block(1, this.body(8, (v) => {
-      v.setUint16(0, linkType, this.le);
-      v.setUint32(4, snaplen, this.le);
-    }, o));
+    return this.block(
+      1,
+      this.body(
+        8,
+        (v) => {
+          v.setUint16(0, linkType, this.le);
+          v.setUint32(4, snaplen, this.le);
+        },
+        o,
+      ),
+    );
   }
 
   epb(iface: number, ts: bigint, data: Uint8Array, orig = data.length): this {
-    return this.block(6, this.body(20, (v) => {
-      v.setUint32(0, iface, this.le);
-      v.setUint32(4, Number(ts >> 32n), this.le);
-      v.setUint32(8, Number(ts & 0xffffffffn), this.le);
-      v.setUint32(12, data.length, this.le);
-      v.setUint32(16, orig, this.le);
-    }, data));
+    return this.block(
+      6,
+      this.body(
+        20,
+        (v) => {
+          v.setUint32(0, iface, this.le);
+          v.setUint32(4, Number(ts >> 32n), this.le);
+          v.setUint32(8, Number(ts & 0xffffffffn), this.le);
+          v.setUint32(12, data.length, this.le);
+          v.setUint32(16, orig, this.le);
+        },
+        data,
+      ),
+    );
   }
 
   spb(data: Uint8Array, orig = data.length): this {
-    return this.block(3, this.body(4, (v) => v.setUint32(0, orig, this.le), data));
+    return this.block(
+      3,
+      this.body(4, (v) => v.setUint32(0, orig, this.le), data),
+    );
   }
 
   /** A block of a type readers must skip (a name resolution block, empty). */

@@ -32,7 +32,16 @@ describe('TCP', () => {
       f.packet(t4(SERVER, CLIENT, 8080, 40000, F.F | F.A), 1.006),
       f.packet(t4(CLIENT, SERVER, 40000, 8080, F.A), 1.007),
     ].map(brief);
-    expect(seq).toEqual(['allow/new', 'allow/reply', 'allow/established', 'allow/established', 'allow/reply', 'allow/established', 'allow/reply', 'allow/established']);
+    expect(seq).toEqual([
+      'allow/new',
+      'allow/reply',
+      'allow/established',
+      'allow/established',
+      'allow/reply',
+      'allow/established',
+      'allow/reply',
+      'allow/established',
+    ]);
     expect(f.conntrack.entries().map((e) => e.state)).toEqual(['TIME_WAIT']);
   });
 
@@ -40,7 +49,12 @@ describe('TCP', () => {
     const f = new PacketFilter(fixtureDataplane());
     // Without the SYN first, the same SYN-ACK is a new flow into the isolated client: denied.
     const lone = f.packet(t4(SERVER, CLIENT, 8080, 40001, F.S | F.A), 1);
-    expect(lone).toMatchObject({ allowed: false, state: 'new', ingress: 'denied', denial: { direction: 'ingress', policies: ['demo/client-deny-ingress'], ingressPod: 'demo/client' } });
+    expect(lone).toMatchObject({
+      allowed: false,
+      state: 'new',
+      ingress: 'denied',
+      denial: { direction: 'ingress', policies: ['demo/client-deny-ingress'], ingressPod: 'demo/client' },
+    });
     expect(f.conntrack.size).toBe(0); // a lone SYN-ACK never opens a connection
   });
 
@@ -48,7 +62,13 @@ describe('TCP', () => {
     const f = new PacketFilter(fixtureDataplane());
     const r = f.packet(t4(INTRUDER, SERVER, 50000, 8080, F.S), 1);
     expect(r).toMatchObject({ allowed: false, state: 'new', egress: 'not-isolated', ingress: 'denied' });
-    expect(r.denial).toEqual({ direction: 'ingress', policies: ['demo/server-allow-client'], egressPolicies: [], ingressPolicies: ['demo/server-allow-client'], ingressPod: 'demo/server' });
+    expect(r.denial).toEqual({
+      direction: 'ingress',
+      policies: ['demo/server-allow-client'],
+      egressPolicies: [],
+      ingressPolicies: ['demo/server-allow-client'],
+      ingressPod: 'demo/server',
+    });
     expect(brief(f.packet(t4(INTRUDER, SERVER, 50000, 8080, F.S), 2))).toBe('deny/new');
     expect(f.conntrack.size).toBe(0);
   });
@@ -188,7 +208,10 @@ describe('fragments', () => {
     const f = new PacketFilter(fixtureDataplane(), { fragmentPolicy: 'track' });
     const src = 'fd00:10:244:1::10';
     const dst = 'fd00:10:244:1::20';
-    const first6 = ipv6({ protocol: 17, src, dst, ext: [{ kind: 'fragment', offset: 0, more: true, id: 5 }, { kind: 'dest' }] }, udp(5000, 5353, new Array(16).fill(0)));
+    const first6 = ipv6(
+      { protocol: 17, src, dst, ext: [{ kind: 'fragment', offset: 0, more: true, id: 5 }, { kind: 'dest' }] },
+      udp(5000, 5353, new Array(16).fill(0)),
+    );
     // In a later fragment the fragment header's next header is the destination options header.
     const later6 = (id: number) => ipv6({ protocol: 60, src, dst, ext: [{ kind: 'fragment', offset: 32, more: false, id }] }, [1, 2, 3, 4]);
     expect(brief(f.packet(first6, 1))).toBe('allow/new');
@@ -224,7 +247,8 @@ describe('the table', () => {
       if (!r.ok) throw new Error(r.reason);
       return r.packet;
     };
-    for (let i = 0; i < 5000; i++) ct.insert(parsed(ipv6({ protocol: 17, src: `fd00::${(i % 300).toString(16)}`, dst: `fd00::1:${(i >> 4).toString(16)}` }, udp(i, 53))), 0, 1);
+    for (let i = 0; i < 5000; i++)
+      ct.insert(parsed(ipv6({ protocol: 17, src: `fd00::${(i % 300).toString(16)}`, dst: `fd00::1:${(i >> 4).toString(16)}` }, udp(i, 53))), 0, 1);
     let found = 0;
     for (let i = 0; i < 5000; i++) {
       const fwd = ct.find(parsed(ipv6({ protocol: 17, src: `fd00::${(i % 300).toString(16)}`, dst: `fd00::1:${(i >> 4).toString(16)}` }, udp(i, 53))), 1);
@@ -266,7 +290,12 @@ spec:
     expect(brief(f.packet(t4(SERVER, INTRUDER, 8080, 50000, F.S | F.A), 2))).toBe('allow/reply');
     expect(brief(f.packet(t4(INTRUDER, SERVER, 50001, 8080, F.S), 2))).toBe('deny/new');
     expect(f.revalidate()).toBe(1);
-    expect(f.conntrack.entries().map((e) => e.srcPort).sort()).toEqual([40000, 5000]);
+    expect(
+      f.conntrack
+        .entries()
+        .map((e) => e.srcPort)
+        .sort(),
+    ).toEqual([40000, 5000]);
     expect(brief(f.packet(t4(INTRUDER, SERVER, 50000, 8080, F.A), 3))).toBe('deny/new');
     expect(f.setDataplane(strict, { flush: true })).toBe(2);
     expect(f.conntrack.size).toBe(0);
@@ -278,7 +307,10 @@ describe('CompiledDataplane.packet and packetBatch', () => {
     const dp = fixtureDataplane();
     expect(brief(dp.packet(t4(CLIENT, SERVER, 40000, 8080, F.S), 1))).toBe('allow/new');
     expect(brief(dp.packet(t4(SERVER, CLIENT, 8080, 40000, F.S | F.A), 1))).toBe('allow/reply');
-    const batch = dp.packetBatch([t4(CLIENT, SERVER, 40000, 8080, F.A), t4(INTRUDER, SERVER, 1, 8080, F.S), Uint8Array.of(0x45, 0), t4(SERVER, CLIENT, 8080, 40000, F.A)], [2, 2, 2, 2]);
+    const batch = dp.packetBatch(
+      [t4(CLIENT, SERVER, 40000, 8080, F.A), t4(INTRUDER, SERVER, 1, 8080, F.S), Uint8Array.of(0x45, 0), t4(SERVER, CLIENT, 8080, 40000, F.A)],
+      [2, 2, 2, 2],
+    );
     expect(batch.map(brief)).toEqual(['allow/established', 'deny/new', 'deny/invalid', 'allow/reply']);
     expect(batch[2]!.error).toBe('too-short');
     expect(batch[1]!.denial?.policies).toEqual(['demo/server-allow-client']);
@@ -287,7 +319,11 @@ describe('CompiledDataplane.packet and packetBatch', () => {
 
   test('packetCodes: one packed number per packet, no objects', () => {
     const f = new PacketFilter(fixtureDataplane());
-    const out = f.packetCodes([t4(CLIENT, SERVER, 1, 8080, F.S), t4(SERVER, CLIENT, 8080, 1, F.S | F.A), t4(INTRUDER, SERVER, 1, 8080, F.S)], 0, new Uint32Array(3));
+    const out = f.packetCodes(
+      [t4(CLIENT, SERVER, 1, 8080, F.S), t4(SERVER, CLIENT, 8080, 1, F.S | F.A), t4(INTRUDER, SERVER, 1, 8080, F.S)],
+      0,
+      new Uint32Array(3),
+    );
     expect([...out].map((c) => c & 1)).toEqual([1, 1, 0]);
     expect([...out].map((c) => (c >>> 8) & 7)).toEqual([0, 2, 0]);
   });

@@ -54,7 +54,10 @@ describe('netpol replay', () => {
   afterEach(() => vi.restoreAllMocks());
   const replay = async () => {
     const out: string[] = [];
-    const code = await run(['replay', join(FIXTURES, 'demo.pcapng'), '-f', FILES[0]!, '-f', FILES[1]!, '-o', 'summary'], { out: (l) => out.push(l), err: () => {} });
+    const code = await run(['replay', join(FIXTURES, 'demo.pcapng'), '-f', FILES[0]!, '-f', FILES[1]!, '-o', 'summary'], {
+      out: (l) => out.push(l),
+      err: () => {},
+    });
     return { code, out };
   };
 

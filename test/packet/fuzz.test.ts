@@ -37,7 +37,13 @@ function seeds(): Uint8Array[] {
     ipv4({ protocol: 17, more: true }, udp(1, 2, [1, 2, 3, 4])),
     ipv4({ protocol: 1 }, icmp(8)),
     ipv4({ protocol: 132 }, sctp(1, 2)),
-    ipv6({ protocol: 6, ext: [{ kind: 'hop' }, { kind: 'routing', len: 1 }, { kind: 'dest' }, { kind: 'ah', len: 2 }, { kind: 'fragment', offset: 0, more: true }] }, tcp(1, 2)),
+    ipv6(
+      {
+        protocol: 6,
+        ext: [{ kind: 'hop' }, { kind: 'routing', len: 1 }, { kind: 'dest' }, { kind: 'ah', len: 2 }, { kind: 'fragment', offset: 0, more: true }],
+      },
+      tcp(1, 2),
+    ),
     ipv6({ protocol: 58, ext: [{ kind: 'fragment', offset: 8, more: false }] }, [0, 0, 0, 0]),
     ipv6({ protocol: 50, ext: [{ kind: 'dest' }] }, [1, 2, 3, 4, 5, 6, 7, 8]),
   );
@@ -130,7 +136,8 @@ describe('fuzz', () => {
         else if (p.ipEnd > len || p.l4Offset > p.ipEnd) bad = `input ${i}: l4Offset ${p.l4Offset} ipEnd ${p.ipEnd} len ${len}`;
         else if (p.hasL4 && p.fragment === FRAGMENT.later) bad = `input ${i}: L4 parsed from a later fragment`;
         else if (p.srcPort > 65535 || p.dstPort > 65535 || p.protocol > 255) bad = `input ${i}: field out of range`;
-        else if (p.hasL4 && (p.protocol === 6 ? 20 : p.protocol === 17 ? 8 : p.protocol === 132 ? 12 : 4) > p.ipEnd - p.l4Offset) bad = `input ${i}: L4 header beyond the packet`;
+        else if (p.hasL4 && (p.protocol === 6 ? 20 : p.protocol === 17 ? 8 : p.protocol === 132 ? 12 : 4) > p.ipEnd - p.l4Offset)
+          bad = `input ${i}: L4 header beyond the packet`;
         if (p.hasL4) parsedL4++;
         if (p.fragment === FRAGMENT.later) laterFragments++;
       }

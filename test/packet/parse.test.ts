@@ -69,13 +69,51 @@ describe('IPv4', () => {
     ['empty', new Uint8Array(0), 'too-short'],
     ['19 bytes', ipv4({ protocol: 6 }, tcp(1, 2)).slice(0, 19), 'too-short'],
     ['version 5', Uint8Array.from([0x55, ...new Array(39).fill(0)]), 'bad-version'],
-    ['IHL 4', (() => { const b = ipv4({ protocol: 6 }, tcp(1, 2)); b[0] = 0x44; return b; })(), 'bad-header-length'],
-    ['IHL beyond total length', (() => { const b = ipv4({ protocol: 6, totalLength: 24 }, [0, 0, 0, 0]); b[0] = 0x47; return b; })(), 'bad-header-length'],
+    [
+      'IHL 4',
+      (() => {
+        const b = ipv4({ protocol: 6 }, tcp(1, 2));
+        b[0] = 0x44;
+        return b;
+      })(),
+      'bad-header-length',
+    ],
+    [
+      'IHL beyond total length',
+      (() => {
+        const b = ipv4({ protocol: 6, totalLength: 24 }, [0, 0, 0, 0]);
+        b[0] = 0x47;
+        return b;
+      })(),
+      'bad-header-length',
+    ],
     ['total length 0', ipv4({ protocol: 6, totalLength: 0 }, tcp(1, 2)), 'bad-total-length'],
     ['total length past the bytes', ipv4({ protocol: 6, totalLength: 100 }, tcp(1, 2)), 'bad-total-length'],
     ['TCP cut at 19 bytes', ipv4({ protocol: 6 }, tcp(1, 2).slice(0, 19)), 'truncated-l4'],
-    ['TCP data offset 4', ipv4({ protocol: 6 }, (() => { const t = tcp(1, 2); t[12] = 0x40; return t; })()), 'bad-l4-header'],
-    ['TCP data offset past the packet', ipv4({ protocol: 6 }, (() => { const t = tcp(1, 2); t[12] = 0xf0; return t; })()), 'bad-l4-header'],
+    [
+      'TCP data offset 4',
+      ipv4(
+        { protocol: 6 },
+        (() => {
+          const t = tcp(1, 2);
+          t[12] = 0x40;
+          return t;
+        })(),
+      ),
+      'bad-l4-header',
+    ],
+    [
+      'TCP data offset past the packet',
+      ipv4(
+        { protocol: 6 },
+        (() => {
+          const t = tcp(1, 2);
+          t[12] = 0xf0;
+          return t;
+        })(),
+      ),
+      'bad-l4-header',
+    ],
     ['UDP cut at 7 bytes', ipv4({ protocol: 17 }, udp(1, 2).slice(0, 7)), 'truncated-l4'],
     ['SCTP cut at 11 bytes', ipv4({ protocol: 132 }, sctp(1, 2).slice(0, 11)), 'truncated-l4'],
     ['ICMP cut at 3 bytes', ipv4({ protocol: 1 }, icmp(8).slice(0, 3)), 'truncated-l4'],
@@ -134,10 +172,22 @@ describe('IPv6', () => {
   test.each([
     ['39 bytes', ipv6({ protocol: 6 }, []).slice(0, 39), 'too-short'],
     ['payload length past the bytes', ipv6({ protocol: 6, payloadLength: 100 }, tcp(1, 2)), 'bad-total-length'],
-    ['extension header cut in its first 8 bytes', ipv6({ protocol: 6, ext: [{ kind: 'hop' }], payloadLength: 4 }, []).slice(0, 44), 'truncated-extension-header'],
-    ['extension length past the packet', ipv6({ protocol: 6, ext: [{ kind: 'routing', len: 10 }], payloadLength: 20 }, []).slice(0, 60), 'truncated-extension-header'],
+    [
+      'extension header cut in its first 8 bytes',
+      ipv6({ protocol: 6, ext: [{ kind: 'hop' }], payloadLength: 4 }, []).slice(0, 44),
+      'truncated-extension-header',
+    ],
+    [
+      'extension length past the packet',
+      ipv6({ protocol: 6, ext: [{ kind: 'routing', len: 10 }], payloadLength: 20 }, []).slice(0, 60),
+      'truncated-extension-header',
+    ],
     ['AH length past the packet', ipv6({ protocol: 6, ext: [{ kind: 'ah', len: 6 }], payloadLength: 10 }, []).slice(0, 50), 'truncated-extension-header'],
-    ['fragment header cut', ipv6({ protocol: 6, ext: [{ kind: 'fragment', offset: 8, more: false }], payloadLength: 6 }, []).slice(0, 46), 'truncated-extension-header'],
+    [
+      'fragment header cut',
+      ipv6({ protocol: 6, ext: [{ kind: 'fragment', offset: 8, more: false }], payloadLength: 6 }, []).slice(0, 46),
+      'truncated-extension-header',
+    ],
     ['hop-by-hop after another header', ipv6({ protocol: 6, ext: [{ kind: 'dest' }, { kind: 'hop' }] }, tcp(1, 2)), 'bad-extension-header'],
     ['TCP cut', ipv6({ protocol: 6, ext: [{ kind: 'dest' }] }, tcp(1, 2).slice(0, 10)), 'truncated-l4'],
     ['ICMPv6 echo cut before the id', ipv6({ protocol: 58 }, icmp(129).slice(0, 6)), 'truncated-l4'],

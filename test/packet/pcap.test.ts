@@ -138,7 +138,10 @@ describe('crafted pcap', () => {
 
   test('not a capture, wrong version, implausible record length: errors, not exceptions', () => {
     expect(openCapture(new Uint8Array(0))).toMatchObject({ ok: false });
-    expect(openCapture(new TextEncoder().encode('hello world, not a pcap'))).toMatchObject({ ok: false, error: expect.stringMatching(/not a pcap or pcapng file/) });
+    expect(openCapture(new TextEncoder().encode('hello world, not a pcap'))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/not a pcap or pcapng file/),
+    });
     const v3 = pcap([]);
     v3[4] = 3;
     expect(openCapture(v3)).toMatchObject({ ok: false, error: expect.stringMatching(/version 3/) });
@@ -179,7 +182,10 @@ describe('crafted pcapng', () => {
   });
 
   test('simple packet blocks (interface 0, no timestamp), a second section with its own interfaces', () => {
-    const file = concat([new Pcapng(true).shb().idb(LINKTYPE.RAW).spb(p4).bytes(), new Pcapng(false).shb().idb(LINKTYPE.ETHERNET, 9).epb(0, 5_000_000_001n, ethernet(p6)).bytes()]);
+    const file = concat([
+      new Pcapng(true).shb().idb(LINKTYPE.RAW).spb(p4).bytes(),
+      new Pcapng(false).shb().idb(LINKTYPE.ETHERNET, 9).epb(0, 5_000_000_001n, ethernet(p6)).bytes(),
+    ]);
     const { records } = all(file);
     expect(records.map((r) => [r.index, r.linkType, timestampText(r)])).toEqual([
       [1, 101, '0'],

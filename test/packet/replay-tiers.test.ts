@@ -24,7 +24,10 @@ test('Admin and Baseline denials are counted and attributed', async () => {
   );
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(['replay', file, '-f', join(STORY, 'cluster.yaml'), '-f', join(STORY, 'guardrails'), '-o', 'json'], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await run(['replay', file, '-f', join(STORY, 'cluster.yaml'), '-f', join(STORY, 'guardrails'), '-o', 'json'], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
   expect(err).toEqual([]);
   expect(code).toBe(0);
   const s = JSON.parse(out.join('\n'));

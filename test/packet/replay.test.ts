@@ -54,11 +54,26 @@ const brief = (l: Line) => `${l.allowed ? 'allow' : 'deny'}/${l.state}`;
 describe('replay: the demo capture', async () => {
   const lines = await replay('demo.eth.pcap');
   const conn = (src: string, dst: string, proto: string, port: number) =>
-    lines.filter((l) => l.protocol === proto && ((l.src === src && l.dst === dst && l.dstPort === port) || (l.src === dst && l.dst === src && l.srcPort === port)));
+    lines.filter(
+      (l) => l.protocol === proto && ((l.src === src && l.dst === dst && l.dstPort === port) || (l.src === dst && l.dst === src && l.srcPort === port)),
+    );
 
   test('one line per packet, with index, timestamp, addresses, protocol and ports', () => {
     expect(lines.length).toBe(52);
-    expect(lines[0]).toEqual({ index: 1, timestamp: expect.stringMatching(/^\d+\.\d{6}$/), src: CLIENT, dst: SERVER, protocol: 'TCP', srcPort: expect.any(Number), dstPort: 8080, tcpFlags: 'S', allowed: true, state: 'new', egress: 'not-isolated', ingress: 'allowed' });
+    expect(lines[0]).toEqual({
+      index: 1,
+      timestamp: expect.stringMatching(/^\d+\.\d{6}$/),
+      src: CLIENT,
+      dst: SERVER,
+      protocol: 'TCP',
+      srcPort: expect.any(Number),
+      dstPort: 8080,
+      tcpFlags: 'S',
+      allowed: true,
+      state: 'new',
+      egress: 'not-isolated',
+      ingress: 'allowed',
+    });
   });
 
   test('client -> server TCP 8080: SYN allowed/new, SYN-ACK allowed/reply, every packet allowed, the server side as replies', () => {
@@ -67,7 +82,12 @@ describe('replay: the demo capture', async () => {
     expect(c.slice(0, 3).map((l) => `${l.tcpFlags} ${brief(l)}`)).toEqual(['S allow/new', 'S. allow/reply', '. allow/established']);
     expect(c.every((l) => l.allowed)).toBe(true);
     expect(c.filter((l) => l.src === SERVER).every((l) => l.state === 'reply')).toBe(true);
-    expect(c.filter((l) => l.src === CLIENT).slice(1).every((l) => l.state === 'established')).toBe(true);
+    expect(
+      c
+        .filter((l) => l.src === CLIENT)
+        .slice(1)
+        .every((l) => l.state === 'established'),
+    ).toBe(true);
   });
 
   test('client -> server UDP 5353: request new, response reply (the client is ingress-isolated: conntrack lets it in)', () => {
@@ -77,7 +97,15 @@ describe('replay: the demo capture', async () => {
   test('intruder -> server: the SYN is denied by ingress, naming server-allow-client; so is its UDP', () => {
     const c = conn(INTRUDER, SERVER, 'TCP', 8080);
     const syn = c.find((l) => l.tcpFlags === 'S')!;
-    expect(syn).toMatchObject({ src: INTRUDER, allowed: false, state: 'new', egress: 'not-isolated', ingress: 'denied', direction: 'ingress', policies: ['demo/server-allow-client'] });
+    expect(syn).toMatchObject({
+      src: INTRUDER,
+      allowed: false,
+      state: 'new',
+      egress: 'not-isolated',
+      ingress: 'denied',
+      direction: 'ingress',
+      policies: ['demo/server-allow-client'],
+    });
     // What the intruder sends before anything is tracked is denied just the same.
     const fromIntruder = c.filter((l) => l.src === INTRUDER);
     expect(fromIntruder.slice(0, 3).map(brief)).toEqual(['deny/new', 'deny/new', 'deny/new']);
@@ -139,7 +167,15 @@ describe('replay: summaries', () => {
     const r = await cli('replay', cap('demo.eth.pcap'), ...CLUSTER, '-o', 'json');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out.join('\n'));
-    expect(s.packets).toEqual({ total: 52, ip: 52, skipped: 0, allowed: 35, denied: 17, malformed: 0, byState: { new: 25, established: 13, reply: 14, fragment: 0, invalid: 0 } });
+    expect(s.packets).toEqual({
+      total: 52,
+      ip: 52,
+      skipped: 0,
+      allowed: 35,
+      denied: 17,
+      malformed: 0,
+      byState: { new: 25, established: 13, reply: 14, fragment: 0, invalid: 0 },
+    });
     expect(s.flows).toEqual({ allowed: 7, denied: 7 });
     expect(s.directions.egress).toEqual({ allowed: { packets: 0, flows: 0 }, denied: { packets: 0, flows: 0 } });
     expect(s.directions.ingress).toEqual({ allowed: { packets: 3, flows: 3 }, denied: { packets: 17, flows: 7 } });
@@ -164,7 +200,9 @@ describe('replay: summaries', () => {
     const text = r.out.join('\n');
     expect(text).toMatch(/^pcapng: 52 frame\(s\), 52 IP packet\(s\), 0 not IP$/m);
     expect(text).toMatch(/^packets: 35 allowed, 17 denied, 0 malformed$/m);
-    expect(text).toMatch(/10\.244\.1\.11:\d+ \(demo\/intruder\) -> 10\.244\.1\.20:8080 \(demo\/server\) TCP: 3 packet\(s\), ingress denied by demo\/server-allow-client/);
+    expect(text).toMatch(
+      /10\.244\.1\.11:\d+ \(demo\/intruder\) -> 10\.244\.1\.20:8080 \(demo\/server\) TCP: 3 packet\(s\), ingress denied by demo\/server-allow-client/,
+    );
   });
 });
 

@@ -43,12 +43,22 @@ const world: Cluster = {
 
 describe('packets on a tiered cluster', () => {
   const dp = new CompiledDataplane(world, { native: 'off' });
-  const at = (src: string, dst: string, port: number): Flow => ({ src: { family: 4, value: BigInt(src.split('.').reduce((a, b) => a * 256 + Number(b), 0)) }, dst: { family: 4, value: BigInt(dst.split('.').reduce((a, b) => a * 256 + Number(b), 0)) }, protocol: PROTO.TCP, port });
+  const at = (src: string, dst: string, port: number): Flow => ({
+    src: { family: 4, value: BigInt(src.split('.').reduce((a, b) => a * 256 + Number(b), 0)) },
+    dst: { family: 4, value: BigInt(dst.split('.').reduce((a, b) => a * 256 + Number(b), 0)) },
+    protocol: PROTO.TCP,
+    port,
+  });
 
   test('an Admin deny drops the packet and names its policy', () => {
     const filter = new PacketFilter(dp);
     const r = filter.packet(packetOf(at('10.0.0.1', '10.0.0.2', 5432)), 1);
-    expect(r).toMatchObject({ allowed: false, state: 'new', egress: 'admin-denied', denial: { direction: 'egress', policies: ['anp/guard'], egressPolicies: ['anp/guard'], egressPod: 'prod/web' } });
+    expect(r).toMatchObject({
+      allowed: false,
+      state: 'new',
+      egress: 'admin-denied',
+      denial: { direction: 'egress', policies: ['anp/guard'], egressPolicies: ['anp/guard'], egressPod: 'prod/web' },
+    });
   });
 
   test('a Baseline deny drops the packet and names its policy', () => {
@@ -71,7 +81,10 @@ describe('packets on a tiered cluster', () => {
         const compiled = new CompiledDataplane(cluster, { native: 'off' });
         const filter = new PacketFilter(compiled);
         const flows = (fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }) as Flow[]).filter(
-          (f) => f.src.family === f.dst.family && !f.established && (f.protocol === PROTO.ICMP || f.protocol === PROTO.ICMPv6 ? f.icmpType !== undefined : f.port !== undefined),
+          (f) =>
+            f.src.family === f.dst.family &&
+            !f.established &&
+            (f.protocol === PROTO.ICMP || f.protocol === PROTO.ICMPv6 ? f.icmpType !== undefined : f.port !== undefined),
         );
         for (const f of flows) {
           const { dstName: _, ...unnamed } = f;

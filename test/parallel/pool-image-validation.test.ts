@@ -21,7 +21,9 @@ test('addImage refuses every corrupt image with its invariant, then serves a val
     let id = 1;
     for (const v of vectors) {
       for (const mutable of [false, true]) {
-        await expect(pool.addImage(id, shared(v.image()), { mutable }), v.name).rejects.toThrow(new RegExp(`image ${id} refused: .*netpol image: ${v.invariant}: `));
+        await expect(pool.addImage(id, shared(v.image()), { mutable }), v.name).rejects.toThrow(
+          new RegExp(`image ${id} refused: .*netpol image: ${v.invariant}: `),
+        );
         await expect(pool.verdictBatch(id, encodeBatch(vectorFlows))).rejects.toThrow(/unknown image id/);
         id++;
       }

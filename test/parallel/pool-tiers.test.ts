@@ -15,12 +15,17 @@ import { encodeBatch } from '../helpers.js';
 
 /** Flows a batch can carry (one family, a port where the protocol has ports), repeated to `count`. */
 function batchable(cluster: Cluster, count: number, seed: number): Flow[] {
-  const flows = (fc.sample(flowArbitrary(cluster), { numRuns: 200, seed }) as Flow[]).filter((f) => f.src.family === f.dst.family && (f.port !== undefined || !hasPorts(f.protocol)));
+  const flows = (fc.sample(flowArbitrary(cluster), { numRuns: 200, seed }) as Flow[]).filter(
+    (f) => f.src.family === f.dst.family && (f.port !== undefined || !hasPorts(f.protocol)),
+  );
   return Array.from({ length: count }, (_, i) => flows[i % flows.length]!);
 }
 
 /** The batch with each flow's destination name as the image's name class. */
-const withNames = (flows: readonly Flow[], nameClass: (name: string | undefined) => number): FlowBatch => ({ ...encodeBatch(flows), nameClass: Uint16Array.from(flows, (f) => nameClass(f.dstName)) });
+const withNames = (flows: readonly Flow[], nameClass: (name: string | undefined) => number): FlowBatch => ({
+  ...encodeBatch(flows),
+  nameClass: Uint16Array.from(flows, (f) => nameClass(f.dstName)),
+});
 
 const hasDomainNames = (c: Cluster): boolean => (c.clusterPolicies ?? []).some((p) => p.egress.some((r) => r.peers.some((x) => x.kind === 'domainNames')));
 const tiered = clusterArbitrary({ maxClusterPolicies: 4 }).filter((c) => (c.clusterPolicies ?? []).length >= 2);
@@ -46,7 +51,10 @@ describe('VerdictPool with tiers', () => {
       const want = flows.map((f) => dp.verdictCode(f));
       const id = pool.newImageId();
       await pool.addImage(id, dp.image as SharedArrayBuffer, { mutable: false });
-      const got = await pool.verdictBatch(id, withNames(flows, (n) => (n === undefined ? 0 : dp.nameClass(n))));
+      const got = await pool.verdictBatch(
+        id,
+        withNames(flows, (n) => (n === undefined ? 0 : dp.nameClass(n))),
+      );
       expect([...got]).toEqual(want);
       await pool.removeImage(id);
       tiered += want.filter((b) => ((b >> 1) & 7) >= 4 || ((b >> 4) & 7) >= 4).length;
@@ -82,7 +90,9 @@ describe('VerdictPool with tiers', () => {
     const batchOf = () => withNames(flows, (n) => live.nameClass(n));
     expect([...(await live.verdictBatchParallel(batchOf()))]).toEqual(flows.map((f) => live.verdictCode(f)));
     // Without one of its cluster-scoped policies: the tier part is recomputed, the pool follows.
-    const gone = objects.find((o) => /NetworkPolicy$/.test(String((o.value as { kind: string }).kind)) && (o.value as { kind: string }).kind !== 'NetworkPolicy')!.value as { kind: 'ClusterNetworkPolicy'; metadata: { name: string } };
+    const gone = objects.find(
+      (o) => /NetworkPolicy$/.test(String((o.value as { kind: string }).kind)) && (o.value as { kind: string }).kind !== 'NetworkPolicy',
+    )!.value as { kind: 'ClusterNetworkPolicy'; metadata: { name: string } };
     expect(live.apply([{ op: 'delete', kind: gone.kind, name: gone.metadata.name }]).applied).toBe(true);
     expect([...(await live.verdictBatchParallel(batchOf()))]).toEqual(flows.map((f) => live.verdictCode(f)));
   });

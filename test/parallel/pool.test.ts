@@ -48,7 +48,15 @@ function expected(image: ArrayBuffer | SharedArrayBuffer, batch: FlowBatch): Uin
 /** The first `n` flows of a batch, as views (arrays longer than the count are allowed too). */
 function head(b: FlowBatch, n: number): FlowBatch {
   const w = b.family ? 4 : 1;
-  return { count: n, src: b.src.subarray(0, n * w), dst: b.dst.subarray(0, n * w), protocol: b.protocol.subarray(0, n), port: b.port.subarray(0, n), ...(b.family && { family: b.family.subarray(0, n) }), ...(b.flags && { flags: b.flags.subarray(0, n) }) };
+  return {
+    count: n,
+    src: b.src.subarray(0, n * w),
+    dst: b.dst.subarray(0, n * w),
+    protocol: b.protocol.subarray(0, n),
+    port: b.port.subarray(0, n),
+    ...(b.family && { family: b.family.subarray(0, n) }),
+    ...(b.flags && { flags: b.flags.subarray(0, n) }),
+  };
 }
 
 const shared = (c: Cluster) => compile(c, { shared: true }).image as SharedArrayBuffer;

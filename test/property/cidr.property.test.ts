@@ -41,7 +41,10 @@ const near = (bits: number, base: bigint) =>
 const dotted = (v: bigint): string => IPv4.fromNumber(v).toString();
 const groupsOf = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt((7 - i) * 16)) & 0xffffn));
 /** Fully expanded, lower case, no leading zeros: `0:0:0:0:0:0:0:1`. */
-const expanded = (v: bigint): string => groupsOf(v).map((g) => g.toString(16)).join(':');
+const expanded = (v: bigint): string =>
+  groupsOf(v)
+    .map((g) => g.toString(16))
+    .join(':');
 /** RFC 5952 text by the WHATWG URL serialiser (IPv4-mapped addresses come out in hex). */
 const whatwg = (v: bigint): string => new URL(`http://[${expanded(v)}]/`).hostname.slice(1, -1);
 
@@ -50,34 +53,44 @@ const whatwg = (v: bigint): string => new URL(`http://[${expanded(v)}]/`).hostna
  * leading zeros, and optionally the last 32 bits as a dotted quad.
  */
 const spelling = (v: bigint) =>
-  fc.record({ compress: fc.nat(), upper: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), pad: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 8, maxLength: 8 }), dottedTail: fc.boolean() }).map(({ compress, upper, pad, dottedTail }) => {
-    const gs = groupsOf(v).map((g, i) => {
-      const h = g.toString(16);
-      const padded = '0'.repeat(Math.max(0, Math.min(pad[i]!, 4 - h.length))) + h;
-      return upper[i] ? padded.toUpperCase() : padded;
+  fc
+    .record({
+      compress: fc.nat(),
+      upper: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+      pad: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 8, maxLength: 8 }),
+      dottedTail: fc.boolean(),
+    })
+    .map(({ compress, upper, pad, dottedTail }) => {
+      const gs = groupsOf(v).map((g, i) => {
+        const h = g.toString(16);
+        const padded = '0'.repeat(Math.max(0, Math.min(pad[i]!, 4 - h.length))) + h;
+        return upper[i] ? padded.toUpperCase() : padded;
+      });
+      let tail: string[] = [];
+      let head = gs;
+      if (dottedTail) {
+        head = gs.slice(0, 6);
+        tail = [dotted(v & 0xffffffffn)];
+      }
+      // Zero runs among the hex groups (length >= 1; a single zero group may also be "::").
+      const runs: [number, number][] = [];
+      for (let i = 0; i < head.length; ) {
+        if (groupsOf(v)[i] !== 0) {
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < head.length && groupsOf(v)[j] === 0) j++;
+        for (let s = i; s < j; s++) for (let e = s + 1; e <= j; e++) runs.push([s, e]);
+        i = j;
+      }
+      const choice = compress % (runs.length + 1);
+      if (choice === runs.length) return [...head, ...tail].join(':');
+      const [s, e] = runs[choice]!;
+      const left = head.slice(0, s).join(':');
+      const right = [...head.slice(e), ...tail].join(':');
+      return `${left}::${right}`;
     });
-    let tail: string[] = [];
-    let head = gs;
-    if (dottedTail) {
-      head = gs.slice(0, 6);
-      tail = [dotted(v & 0xffffffffn)];
-    }
-    // Zero runs among the hex groups (length >= 1; a single zero group may also be "::").
-    const runs: [number, number][] = [];
-    for (let i = 0; i < head.length; ) {
-      if (groupsOf(v)[i] !== 0) { i++; continue; }
-      let j = i;
-      while (j < head.length && groupsOf(v)[j] === 0) j++;
-      for (let s = i; s < j; s++) for (let e = s + 1; e <= j; e++) runs.push([s, e]);
-      i = j;
-    }
-    const choice = compress % (runs.length + 1);
-    if (choice === runs.length) return [...head, ...tail].join(':');
-    const [s, e] = runs[choice]!;
-    const left = head.slice(0, s).join(':');
-    const right = [...head.slice(e), ...tail].join(':');
-    return `${left}::${right}`;
-  });
 
 // ---- IPv4 CIDRs --------------------------------------------------------------------------
 
@@ -261,18 +274,73 @@ describe('address parse/format round trips', () => {
 
 describe('rejected address text', () => {
   test.each([
-    '0x7f.1', '0x7f.0.0.1', '127.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.04', '1.2.3.00', '256.0.0.0', '1.2.3.-4', '+1.2.3.4', '1..3.4', '1.2.3.4.',
-    ' 1.2.3.4', '1.2.3.4 ', '1.2.3.4\n', '\t::1', ':: 1', '1.2. 3.4',
-    'fe80::1%eth0', 'fe80::1%1', '::1%', '[::1]', '::1::', '1::2::3', '12345::', 'g::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', ':::',
-    '::01.2.3.4', '::1.2.3', '::1.2.3.4:5', '1.2.3.4::', '1:2:3:4:5:6:7:1.2.3.4', '1:2:3:4:5:6::1.2.3.4',
-    '', '1.2.3.4/32', 'localhost',
+    '0x7f.1',
+    '0x7f.0.0.1',
+    '127.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '1.2.3.04',
+    '1.2.3.00',
+    '256.0.0.0',
+    '1.2.3.-4',
+    '+1.2.3.4',
+    '1..3.4',
+    '1.2.3.4.',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '1.2.3.4\n',
+    '\t::1',
+    ':: 1',
+    '1.2. 3.4',
+    'fe80::1%eth0',
+    'fe80::1%1',
+    '::1%',
+    '[::1]',
+    '::1::',
+    '1::2::3',
+    '12345::',
+    'g::',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    ':1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:',
+    ':::',
+    '::01.2.3.4',
+    '::1.2.3',
+    '::1.2.3.4:5',
+    '1.2.3.4::',
+    '1:2:3:4:5:6:7:1.2.3.4',
+    '1:2:3:4:5:6::1.2.3.4',
+    '',
+    '1.2.3.4/32',
+    'localhost',
   ])('parseIP(%j) is undefined', (text) => {
     expect(parseIP(text)).toBeUndefined();
   });
 
   test.each([
-    '1.2.3.4', '1.2.3.4/', '/24', '1.2.3.4/33', '::/129', '1.2.3.4/-1', '1.2.3.4/+8', '1.2.3.4/ 8', '1.2.3.4 /8', '1.2.3.4/8 ', ' 1.2.3.4/8',
-    '1.2.3.4/healthz', '1.2.3.4/0/99', '1.2.3.4/8.0', '0x7f.1/8', '127.1/8', '1.2.3/24', 'fe80::1%eth0/64', '[::]/0', '::/1000000', '300.300.300.300/24',
+    '1.2.3.4',
+    '1.2.3.4/',
+    '/24',
+    '1.2.3.4/33',
+    '::/129',
+    '1.2.3.4/-1',
+    '1.2.3.4/+8',
+    '1.2.3.4/ 8',
+    '1.2.3.4 /8',
+    '1.2.3.4/8 ',
+    ' 1.2.3.4/8',
+    '1.2.3.4/healthz',
+    '1.2.3.4/0/99',
+    '1.2.3.4/8.0',
+    '0x7f.1/8',
+    '127.1/8',
+    '1.2.3/24',
+    'fe80::1%eth0/64',
+    '[::]/0',
+    '::/1000000',
+    '300.300.300.300/24',
   ])('parseCIDR(%j) fails', (text) => {
     expect(parseCIDR(text).ok).toBe(false);
   });
@@ -310,17 +378,12 @@ describe('rejected address text', () => {
 
   test('whitespace or a zone anywhere makes an address or CIDR invalid', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(v4.map(dotted), v6.chain(spelling)),
-        fc.nat(),
-        fc.constantFrom(' ', '\t', '\n', '%eth0', '%1'),
-        (text, i, junk) => {
-          const at = junk.startsWith('%') ? text.length : i % (text.length + 1);
-          const bad = text.slice(0, at) + junk + text.slice(at);
-          expect(parseIP(bad)).toBeUndefined();
-          expect(parseCIDR(`${bad}/8`).ok).toBe(false);
-        },
-      ),
+      fc.property(fc.oneof(v4.map(dotted), v6.chain(spelling)), fc.nat(), fc.constantFrom(' ', '\t', '\n', '%eth0', '%1'), (text, i, junk) => {
+        const at = junk.startsWith('%') ? text.length : i % (text.length + 1);
+        const bad = text.slice(0, at) + junk + text.slice(at);
+        expect(parseIP(bad)).toBeUndefined();
+        expect(parseCIDR(`${bad}/8`).ok).toBe(false);
+      }),
     );
   });
 });

@@ -15,7 +15,6 @@ import { evaluationOptionsArbitrary, scenarioArbitrary, type Scenario } from '..
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 import { runs } from '../helpers.js';
 
-
 /** The explanation, or the error's message (every engine refuses a mixed-family flow alike). */
 function attempt<T>(f: () => T): T | { error: string } {
   try {
@@ -59,12 +58,14 @@ function parity(arbitrary: fc.Arbitrary<Scenario>): Counts {
         for (const [name, explain, code] of engines) {
           const got = attempt(() => explain(flow));
           const byte = attempt(() => code(flow));
-          const say = (what: string): string => `${name}: ${what} differs on ${JSON.stringify(flowToJson(flow))} under ${JSON.stringify(options)}\n${JSON.stringify(want)}\n${JSON.stringify(got)}\n---\n${yaml}`;
+          const say = (what: string): string =>
+            `${name}: ${what} differs on ${JSON.stringify(flowToJson(flow))} under ${JSON.stringify(options)}\n${JSON.stringify(want)}\n${JSON.stringify(got)}\n---\n${yaml}`;
           if (!isDeepStrictEqual(got, want)) throw new Error(say('explanation'));
           if ('error' in want) continue;
           if (typeof byte !== 'number') throw new Error(say(`verdict byte (${byte.error})`));
           const v = decodeVerdict(byte);
-          if (!isDeepStrictEqual(v, reference.verdict(flow)) || v.allowed !== want.allowed || v.egress !== want.egress || v.ingress !== want.ingress) throw new Error(say('verdict byte'));
+          if (!isDeepStrictEqual(v, reference.verdict(flow)) || v.allowed !== want.allowed || v.egress !== want.egress || v.ingress !== want.ingress)
+            throw new Error(say('verdict byte'));
         }
         if (!('error' in want)) {
           counts.compared++;

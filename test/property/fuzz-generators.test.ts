@@ -2,11 +2,29 @@
 // manifests and flow records, and really contains the collisions they exist to create.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ClusterIndex, loadText, parseFlow, ReferenceEvaluator, type CIDR, type Cluster, type EvaluationOptions, type Flow, type IPBlock, type Pod } from '@netpol/core';
+import {
+  ClusterIndex,
+  loadText,
+  parseFlow,
+  ReferenceEvaluator,
+  type CIDR,
+  type Cluster,
+  type EvaluationOptions,
+  type Flow,
+  type IPBlock,
+  type Pod,
+} from '@netpol/core';
 import { bitsOf, ipKey } from '../../packages/core/src/ip/address.js';
 import { isStrictSubset } from '../../packages/core/src/ip/cidr.js';
 import { hasPorts } from '../../packages/core/src/model/protocol.js';
-import { clusterArbitrary, clusterCIDRs, flowArbitrary, NAMESPACE_NAME_LABEL, scenarioArbitrary, type Scenario } from '../../packages/core/src/fuzz/arbitraries.js';
+import {
+  clusterArbitrary,
+  clusterCIDRs,
+  flowArbitrary,
+  NAMESPACE_NAME_LABEL,
+  scenarioArbitrary,
+  type Scenario,
+} from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterToYaml, flowToJson } from '../../packages/core/src/fuzz/to-yaml.js';
 
 const FLIPPED: EvaluationOptions = {
@@ -49,7 +67,8 @@ function invariantViolations(c: Cluster): string[] {
     if (!nsNames.has(p.namespace)) bad.push(`pod ${key} in unknown namespace`);
     if (p.ips.filter((x) => x.family === 4).length > 1 || p.ips.filter((x) => x.family === 6).length > 1) bad.push(`pod ${key} has two IPs of one family`);
     if (p.nodeName !== undefined && !nodeNames.has(p.nodeName)) bad.push(`pod ${key} on unknown node`);
-    if (p.hostNetwork && (p.nodeName === undefined || !p.ips.every((x) => nodeIPs.get(p.nodeName!)?.has(ipKey(x))))) bad.push(`hostNetwork pod ${key} does not use its node's IPs`);
+    if (p.hostNetwork && (p.nodeName === undefined || !p.ips.every((x) => nodeIPs.get(p.nodeName!)?.has(ipKey(x)))))
+      bad.push(`hostNetwork pod ${key} does not use its node's IPs`);
     const firstInit = p.ports.findIndex((x) => x.init);
     if (firstInit >= 0 && p.ports.slice(firstInit).some((x) => !x.init)) bad.push(`pod ${key} lists a regular port after an init port`);
     for (const cp of p.ports) if (cp.port < 1 || cp.port > 65535) bad.push(`pod ${key} port ${cp.port}`);
@@ -64,7 +83,8 @@ function invariantViolations(c: Cluster): string[] {
     for (const r of [...p.ingress, ...p.egress]) {
       for (const port of r.ports) {
         if (typeof port.port === 'number' && (port.port < 1 || port.port > 65535)) bad.push(`policy ${key} port ${port.port}`);
-        if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || port.endPort > 65535)) bad.push(`policy ${key} endPort ${port.endPort}`);
+        if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || port.endPort > 65535))
+          bad.push(`policy ${key} endPort ${port.endPort}`);
       }
       for (const peer of r.peers) {
         if (peer.kind === 'selector') {
@@ -119,7 +139,12 @@ describe('generated values are valid model values', () => {
         expect(cluster.policies.length).toBeLessThanOrEqual(1);
         expect(cluster.nodes.length).toBeLessThanOrEqual(1);
         expect(cluster.namespaces).toHaveLength(1);
-        const families = [...cluster.pods.flatMap((p) => p.ips), ...cluster.nodes.flatMap((n) => n.ips), ...clusterCIDRs(cluster), ...flows.map((f) => f.src)].map((x) => x.family);
+        const families = [
+          ...cluster.pods.flatMap((p) => p.ips),
+          ...cluster.nodes.flatMap((n) => n.ips),
+          ...clusterCIDRs(cluster),
+          ...flows.map((f) => f.src),
+        ].map((x) => x.family);
         expect(families.every((f) => f === 4)).toBe(true);
       }),
       { numRuns: 100 },
@@ -129,7 +154,13 @@ describe('generated values are valid model values', () => {
   test('flowArbitrary options: established percentage, IPv4 only', () => {
     fc.assert(
       fc.property(
-        clusterArbitrary().chain((c) => fc.tuple(fc.constant(c), fc.array(flowArbitrary(c, { establishedPercent: 0, ipv6: false }), { minLength: 5 }), fc.array(flowArbitrary(c, { establishedPercent: 100 }), { minLength: 5 }))),
+        clusterArbitrary().chain((c) =>
+          fc.tuple(
+            fc.constant(c),
+            fc.array(flowArbitrary(c, { establishedPercent: 0, ipv6: false }), { minLength: 5 }),
+            fc.array(flowArbitrary(c, { establishedPercent: 100 }), { minLength: 5 }),
+          ),
+        ),
         ([, never, always]) => {
           expect(never.filter((f) => f.established)).toEqual([]);
           expect(never.filter((f) => f.src.family !== 4 || f.dst.family !== 4)).toEqual([]);
@@ -144,9 +175,22 @@ describe('generated values are valid model values', () => {
     const base: Cluster = { namespaces: [{ name: 'a', labels: { [NAMESPACE_NAME_LABEL]: 'a' } }], pods: [], nodes: [], policies: [] };
     const policy = { namespace: 'a', name: 'p', podSelector: { matchLabels: {}, matchExpressions: [] }, ingress: [], egress: [] };
     expect(() => clusterToYaml({ ...base, policies: [{ ...policy, affects: { ingress: false, egress: false } }] })).toThrow(/neither direction/);
-    expect(() => clusterToYaml({ ...base, policies: [{ ...policy, affects: { ingress: true, egress: false }, ingress: [{ ports: [], peers: [{ kind: 'selector' }] }] }] })).toThrow(/neither podSelector/);
+    expect(() =>
+      clusterToYaml({ ...base, policies: [{ ...policy, affects: { ingress: true, egress: false }, ingress: [{ ports: [], peers: [{ kind: 'selector' }] }] }] }),
+    ).toThrow(/neither podSelector/);
     const mapped = { family: 6 as const, base: 0xffff0a000000n, prefix: 120 };
-    expect(() => clusterToYaml({ ...base, policies: [{ ...policy, affects: { ingress: true, egress: false }, ingress: [{ ports: [], peers: [{ kind: 'ipBlock', ipBlock: { cidr: mapped, except: [] } }] }] }] })).toThrow(/IPv4-mapped/);
+    expect(() =>
+      clusterToYaml({
+        ...base,
+        policies: [
+          {
+            ...policy,
+            affects: { ingress: true, egress: false },
+            ingress: [{ ports: [], peers: [{ kind: 'ipBlock', ipBlock: { cidr: mapped, except: [] } }] }],
+          },
+        ],
+      }),
+    ).toThrow(/IPv4-mapped/);
   });
 });
 
@@ -210,7 +254,9 @@ describe('(c) the generators produce the edge cases they are for', () => {
     expect(count((c) => c.pods.some((p) => p.hostNetwork))).toBeGreaterThanOrEqual(10);
     expect(count((c) => c.pods.some((p) => !p.hostNetwork && new Set(p.ips.map((x) => x.family)).size === 2))).toBeGreaterThanOrEqual(20);
     expect(count((c) => c.pods.some((p) => p.ips.length === 0))).toBeGreaterThan(0);
-    expect(count((c) => c.pods.some((p) => !p.hostNetwork && c.nodes.some((n) => n.ips.some((x) => p.ips.some((y) => ipKey(x) === ipKey(y))))))).toBeGreaterThan(0);
+    expect(
+      count((c) => c.pods.some((p) => !p.hostNetwork && c.nodes.some((n) => n.ips.some((x) => p.ips.some((y) => ipKey(x) === ipKey(y)))))),
+    ).toBeGreaterThan(0);
     for (const phase of ['Pending', 'Succeeded', 'Failed', 'Unknown'] as const) expect(count((c) => c.pods.some((p) => p.phase === phase))).toBeGreaterThan(0);
     expect(count((c) => c.pods.some((p) => p.ports.some((x) => x.init)))).toBeGreaterThan(0);
     expect(count((c) => c.nodes.some((n) => n.ips.some((x) => x.family === 6)))).toBeGreaterThan(0);
@@ -231,7 +277,16 @@ describe('(c) the generators produce the edge cases they are for', () => {
     }
     expect(count((c) => selectors(c).some((s) => Object.keys(s.matchLabels).length > 0))).toBeGreaterThan(0);
     expect(count((c) => selectors(c).some((s) => Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0))).toBeGreaterThan(0);
-    expect(count((c) => peers(c).some((p) => p.kind === 'selector' && p.namespaceSelector && [...Object.keys(p.namespaceSelector.matchLabels), ...p.namespaceSelector.matchExpressions.map((e) => e.key)].includes(NAMESPACE_NAME_LABEL)))).toBeGreaterThan(0);
+    expect(
+      count((c) =>
+        peers(c).some(
+          (p) =>
+            p.kind === 'selector' &&
+            p.namespaceSelector &&
+            [...Object.keys(p.namespaceSelector.matchLabels), ...p.namespaceSelector.matchExpressions.map((e) => e.key)].includes(NAMESPACE_NAME_LABEL),
+        ),
+      ),
+    ).toBeGreaterThan(0);
   });
 
   test('peers of every kind; ipBlocks with excepts, IPv6, /0, covering pod IPs', () => {
@@ -244,7 +299,13 @@ describe('(c) the generators produce the edge cases they are for', () => {
     expect(count((c) => ipBlocks(c).some((b) => b.except.some((e) => e.prefix === bitsOf(e.family))))).toBeGreaterThan(0);
     // An except (or a cidr) that contains a pod IP: ipBlock and pod IPs collide.
     const covers = (c: Cluster, pick: (b: IPBlock) => readonly CIDR[]) =>
-      ipBlocks(c).some((b) => pick(b).some((x) => c.pods.some((p) => p.ips.some((a) => a.family === x.family && a.value >> BigInt(bitsOf(x.family) - x.prefix) === x.base >> BigInt(bitsOf(x.family) - x.prefix)))));
+      ipBlocks(c).some((b) =>
+        pick(b).some((x) =>
+          c.pods.some((p) =>
+            p.ips.some((a) => a.family === x.family && a.value >> BigInt(bitsOf(x.family) - x.prefix) === x.base >> BigInt(bitsOf(x.family) - x.prefix)),
+          ),
+        ),
+      );
     expect(count((c) => covers(c, (b) => [b.cidr]))).toBeGreaterThanOrEqual(20);
     expect(count((c) => covers(c, (b) => b.except))).toBeGreaterThanOrEqual(10);
   });
@@ -259,10 +320,16 @@ describe('(c) the generators produce the edge cases they are for', () => {
     for (const proto of ['TCP', 'UDP', 'SCTP'] as const) expect(count((c) => ports(c).some((p) => p.protocol === proto))).toBeGreaterThan(0);
     expect(count((c) => rules(c).some((r) => r.peers.length === 0))).toBeGreaterThan(0);
     expect(count((c) => rules(c).some((r) => r.ports.length === 0))).toBeGreaterThan(0);
-    for (const [ingress, egress] of [[true, false], [false, true], [true, true]]) {
+    for (const [ingress, egress] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       expect(count((c) => policies(c).some((p) => p.affects.ingress === ingress && p.affects.egress === egress))).toBeGreaterThan(0);
     }
-    expect(count((c) => policies(c).some((p) => (!p.affects.ingress && p.ingress.length > 0) || (!p.affects.egress && p.egress.length > 0)))).toBeGreaterThan(0);
+    expect(count((c) => policies(c).some((p) => (!p.affects.ingress && p.ingress.length > 0) || (!p.affects.egress && p.egress.length > 0)))).toBeGreaterThan(
+      0,
+    );
     expect(count((c) => policies(c).some((p) => p.affects.ingress && p.ingress.length === 0))).toBeGreaterThan(0);
   });
 
@@ -276,7 +343,9 @@ describe('(c) the generators produce the edge cases they are for', () => {
     expect(flows.some((f) => f.src.family === 6)).toBe(true);
     expect(flows.filter((f) => ipKey(f.src) === ipKey(f.dst)).length).toBeGreaterThan(0);
     // Flows at the edge of a CIDR: first address minus one (just outside) is probed.
-    const edge = scenarios.some((s) => s.flows.some((f) => clusterCIDRs(s.cluster).some((c) => c.family === f.dst.family && c.base > 0n && f.dst.value === c.base - 1n)));
+    const edge = scenarios.some((s) =>
+      s.flows.some((f) => clusterCIDRs(s.cluster).some((c) => c.family === f.dst.family && c.base > 0n && f.dst.value === c.base - 1n)),
+    );
     expect(edge).toBe(true);
   });
 

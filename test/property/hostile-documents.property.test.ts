@@ -32,7 +32,8 @@ function sites(docs: readonly Record<string, unknown>[]): Site[] {
 }
 
 /** An own property, even for `__proto__` (plain assignment would set the prototype). */
-const setOwn = (map: Record<string, unknown>, key: string, value: unknown): void => void Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+const setOwn = (map: Record<string, unknown>, key: string, value: unknown): void =>
+  void Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 
 const raw = (value: unknown, i: number): RawObject => ({ file: '<json>', document: i, value: value as Record<string, unknown>, locate: () => undefined });
 
@@ -41,7 +42,14 @@ const mutation = fc.record({
   site: fc.nat(),
   value: fc.constantFrom('x', 'client', 'a.b-c'),
   tag: fc.option(fc.record({ tag: fc.constantFrom(...BAD_TAGS), line: fc.nat() }), { nil: undefined }),
-  nonJSON: fc.constantFrom(() => new Map([['a', 'x']]), () => new Set(['a']), () => new Date(0), () => new Uint8Array(1), () => NaN, () => ({ __proto__: { a: 'x' } })),
+  nonJSON: fc.constantFrom(
+    () => new Map([['a', 'x']]),
+    () => new Set(['a']),
+    () => new Date(0),
+    () => new Uint8Array(1),
+    () => NaN,
+    () => ({ __proto__: { a: 'x' } }),
+  ),
 });
 
 describe('hostile documents', () => {
@@ -80,7 +88,16 @@ describe('hostile documents', () => {
           expect(viaObjects.cluster).toEqual(loaded.cluster);
           // No key is lost: an accepted hostile label key is in the model.
           if (site.labels) {
-            const labelMaps = [...loaded.cluster.pods.map((p) => p.labels), ...loaded.cluster.namespaces.map((n) => n.labels), ...loaded.cluster.policies.flatMap((p) => [p.podSelector.matchLabels, ...[...p.ingress, ...p.egress].flatMap((r) => r.peers.flatMap((x) => (x.kind === 'selector' ? [x.podSelector?.matchLabels, x.namespaceSelector?.matchLabels] : [])))])];
+            const labelMaps = [
+              ...loaded.cluster.pods.map((p) => p.labels),
+              ...loaded.cluster.namespaces.map((n) => n.labels),
+              ...loaded.cluster.policies.flatMap((p) => [
+                p.podSelector.matchLabels,
+                ...[...p.ingress, ...p.egress].flatMap((r) =>
+                  r.peers.flatMap((x) => (x.kind === 'selector' ? [x.podSelector?.matchLabels, x.namespaceSelector?.matchLabels] : [])),
+                ),
+              ]),
+            ];
             expect(labelMaps.some((l) => l !== undefined && Object.hasOwn(l, m.key) && l[m.key] === m.value)).toBe(true);
           }
           const a = new ReferenceEvaluator(loaded.cluster);

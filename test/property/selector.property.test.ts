@@ -47,12 +47,21 @@ describe('selectorMatches', () => {
   test('the oracle is not trivial on this alphabet (both outcomes occur)', () => {
     const outcomes = new Set<boolean>();
     // A fixed seed: this checks the generator, and must not depend on the run's luck.
-    fc.assert(fc.property(selector, labels, (s, l) => { outcomes.add(oracle(s, l)); }), { seed: 20261123, numRuns: 300 });
+    fc.assert(
+      fc.property(selector, labels, (s, l) => {
+        outcomes.add(oracle(s, l));
+      }),
+      { seed: 20261123, numRuns: 300 },
+    );
     expect(outcomes).toEqual(new Set([true, false]));
   });
 
   test('{} matches every label set', () => {
-    fc.assert(fc.property(labels, (l) => { expect(selectorMatches(sel(), l)).toBe(true); }));
+    fc.assert(
+      fc.property(labels, (l) => {
+        expect(selectorMatches(sel(), l)).toBe(true);
+      }),
+    );
   });
 
   test('terms are ANDed: adding a term never widens a selector', () => {

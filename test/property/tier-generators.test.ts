@@ -70,11 +70,15 @@ describe('tier generators', () => {
     expect(plain.every((c) => c.clusterPolicies === undefined && c.nodes.every((n) => n.labels === undefined))).toBe(true);
     // The option adds the tiers on top of the same NetworkPolicy-only part.
     const tiered = fc.sample(clusterArbitrary({ maxClusterPolicies: 3 }), { numRuns: 50, seed: 9 });
-    expect(tiered.map((c) => ({ ...c, clusterPolicies: undefined, nodes: c.nodes.map(({ labels: _, ...n }) => n) }))).toEqual(plain.map((c) => ({ ...c, clusterPolicies: undefined })));
+    expect(tiered.map((c) => ({ ...c, clusterPolicies: undefined, nodes: c.nodes.map(({ labels: _, ...n }) => n) }))).toEqual(
+      plain.map((c) => ({ ...c, clusterPolicies: undefined })),
+    );
   });
 
   test('unknown peers (a lenient load of a newer CRD) only when asked for', () => {
-    const unknowns = (cs: Cluster[]) => cs.flatMap((c) => (c.clusterPolicies ?? []).flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers)).filter((p) => p.kind === 'unknown').length;
+    const unknowns = (cs: Cluster[]) =>
+      cs.flatMap((c) => (c.clusterPolicies ?? []).flatMap((p) => [...p.ingress, ...p.egress]).flatMap((r) => r.peers)).filter((p) => p.kind === 'unknown')
+        .length;
     expect(unknowns(fc.sample(clusterArbitrary({ maxClusterPolicies: 4 }), { numRuns: 100, seed: 2 }))).toBe(0);
     expect(unknowns(fc.sample(clusterArbitrary({ maxClusterPolicies: 4, unknownPeers: true }), { numRuns: 100, seed: 2 }))).toBeGreaterThan(5);
   });
@@ -101,10 +105,28 @@ describe('the flows reach every tier outcome', () => {
   const scenarios: Scenario[] = fc.sample(scenarioArbitrary({ maxClusterPolicies: 4 }), { numRuns: 600, seed: 13 });
   const seen = { decisions: new Set<string>(), steps: new Set<string>() };
   // Directions by what the tiers did (a fixed sample: the counts are deterministic).
-  const counts = { passThenNetworkPolicy: 0, passThenBaseline: 0, passThenNothing: 0, ties: 0, namedPort: 0, domainName: 0, nodes: 0, networksOnPod: 0, icmpByTier: 0, anp: 0, banp: 0, cnpBaseline: 0 };
+  const counts = {
+    passThenNetworkPolicy: 0,
+    passThenBaseline: 0,
+    passThenNothing: 0,
+    ties: 0,
+    namedPort: 0,
+    domainName: 0,
+    nodes: 0,
+    networksOnPod: 0,
+    icmpByTier: 0,
+    anp: 0,
+    banp: 0,
+    cnpBaseline: 0,
+  };
   for (const { cluster, flows } of scenarios) {
     const ev = new ReferenceEvaluator(cluster);
-    const policies = new Map((cluster.clusterPolicies ?? []).map((p) => [`${{ ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp' }[p.kind]}/${p.name}`, p]));
+    const policies = new Map(
+      (cluster.clusterPolicies ?? []).map((p) => [
+        `${{ ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp' }[p.kind]}/${p.name}`,
+        p,
+      ]),
+    );
     const ruleOf = (r: ClusterRuleRef) => policies.get(r.policy)![r.direction][r.ruleIndex]!;
     for (const f of flows) {
       let e: Explanation;
@@ -140,7 +162,16 @@ describe('the flows reach every tier outcome', () => {
   }
 
   test('every decision of the eight and every step kind', () => {
-    expect([...seen.decisions].sort()).toEqual(['admin-allowed', 'admin-denied', 'allowed', 'baseline-allowed', 'baseline-denied', 'denied', 'not-applicable', 'not-isolated']);
+    expect([...seen.decisions].sort()).toEqual([
+      'admin-allowed',
+      'admin-denied',
+      'allowed',
+      'baseline-allowed',
+      'baseline-denied',
+      'denied',
+      'not-applicable',
+      'not-isolated',
+    ]);
     expect([...seen.steps].sort()).toEqual(['admin', 'baseline', 'endpoint', 'icmpv6-nd', 'isolation', 'local-node', 'reply', 'rules', 'self']);
   });
 

@@ -7,7 +7,16 @@
 // explanation for the flow takes the kind of rule the mutation changed.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, ReferenceEvaluator, type Cluster, type ClusterPolicy, type ClusterRule, type EvaluationOptions, type Explanation, type Flow } from '@netpol/core';
+import {
+  CompiledDataplane,
+  ReferenceEvaluator,
+  type Cluster,
+  type ClusterPolicy,
+  type ClusterRule,
+  type EvaluationOptions,
+  type Explanation,
+  type Flow,
+} from '@netpol/core';
 import type { Engine } from '../../packages/core/src/analysis/engine.js';
 import { scenarioArbitrary, type Scenario } from '../../packages/core/src/fuzz/arbitraries.js';
 import { compareEngines, type Disagreement } from '../../packages/core/src/fuzz/differential.js';
@@ -18,7 +27,11 @@ const mapRules = (cluster: Cluster, f: (rules: readonly ClusterRule[]) => Cluste
 });
 
 /** A reference evaluator that sees every Pass as Accept. */
-const passAsAccept = (c: Cluster, o: EvaluationOptions) => new ReferenceEvaluator(mapRules(c, (rules) => rules.map((r) => (r.action === 'Pass' ? { ...r, action: 'Accept' as const } : r))), o);
+const passAsAccept = (c: Cluster, o: EvaluationOptions) =>
+  new ReferenceEvaluator(
+    mapRules(c, (rules) => rules.map((r) => (r.action === 'Pass' ? { ...r, action: 'Accept' as const } : r))),
+    o,
+  );
 
 /**
  * A reference evaluator for which no Pass rule ever matches (its peers become an empty
@@ -26,7 +39,10 @@ const passAsAccept = (c: Cluster, o: EvaluationOptions) => new ReferenceEvaluato
  * select a pod does not change: only a Pass that would have matched makes a difference.
  */
 const passNeverMatches = (c: Cluster, o: EvaluationOptions) =>
-  new ReferenceEvaluator(mapRules(c, (rules) => rules.map((r) => (r.action === 'Pass' ? { ...r, peers: [{ kind: 'networks' as const, networks: [] }] } : r))), o);
+  new ReferenceEvaluator(
+    mapRules(c, (rules) => rules.map((r) => (r.action === 'Pass' ? { ...r, peers: [{ kind: 'networks' as const, networks: [] }] } : r))),
+    o,
+  );
 
 /**
  * Equal priorities taken in reverse name order: each policy's priority is spread so that the
@@ -64,7 +80,11 @@ function baselineDenialsForgotten(c: Cluster, o: EvaluationOptions): Engine {
 const tiered = scenarioArbitrary({ maxClusterPolicies: 4 });
 
 /** Runs the differential for `budget` clusters; returns the shrunk disagreement and its scenario. */
-function hunt(make: (c: Cluster, o: EvaluationOptions) => Engine, budget: number, seed: number): { d: Disagreement; scenario: Scenario; runs: number } | undefined {
+function hunt(
+  make: (c: Cluster, o: EvaluationOptions) => Engine,
+  budget: number,
+  seed: number,
+): { d: Disagreement; scenario: Scenario; runs: number } | undefined {
   const r = fc.check(
     fc.property(tiered, ({ cluster, flows }) => compareEngines(cluster, flows, [{ name: 'mutant', make }]) === undefined),
     { numRuns: budget, seed },

@@ -42,16 +42,40 @@ describe('cluster-scoped policies round-trip through manifests', () => {
   });
 
   test('a node label round-trips; an empty label map loads as absent', () => {
-    const base: Cluster = { namespaces: [], pods: [], nodes: [{ name: 'n1', ips: [], labels: { role: 'infra' } }, { name: 'n2', ips: [], labels: {} }], policies: [] };
+    const base: Cluster = {
+      namespaces: [],
+      pods: [],
+      nodes: [
+        { name: 'n1', ips: [], labels: { role: 'infra' } },
+        { name: 'n2', ips: [], labels: {} },
+      ],
+      policies: [],
+    };
     const loaded = loadText(clusterToYaml(base)).cluster!;
-    expect(loaded.nodes).toEqual([{ name: 'n1', ips: [], labels: { role: 'infra' } }, { name: 'n2', ips: [] }]);
+    expect(loaded.nodes).toEqual([
+      { name: 'n1', ips: [], labels: { role: 'infra' } },
+      { name: 'n2', ips: [] },
+    ]);
   });
 
   test('clusterPolicyDoc refuses what manifests cannot express', () => {
     const any = { matchLabels: {}, matchExpressions: [] };
-    const p: ClusterPolicy = { kind: 'ClusterNetworkPolicy', name: 'p', tier: 'Admin', priority: 1, subject: { kind: 'namespaces', namespaceSelector: any }, ingress: [], egress: [] };
+    const p: ClusterPolicy = {
+      kind: 'ClusterNetworkPolicy',
+      name: 'p',
+      tier: 'Admin',
+      priority: 1,
+      subject: { kind: 'namespaces', namespaceSelector: any },
+      ingress: [],
+      egress: [],
+    };
     expect(() => clusterPolicyDoc({ ...p, egress: [{ action: 'Deny', peers: [{ kind: 'unknown' }], ports: [] }] })).toThrow(/unknown peer/);
-    expect(() => clusterPolicyDoc({ ...p, egress: [{ action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: any }], ports: [{ kind: 'range', protocol: 'TCP', start: 9, end: 8 }] }] })).toThrow(/start > end/);
+    expect(() =>
+      clusterPolicyDoc({
+        ...p,
+        egress: [{ action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: any }], ports: [{ kind: 'range', protocol: 'TCP', start: 9, end: 8 }] }],
+      }),
+    ).toThrow(/start > end/);
     expect(() => clusterPolicyDoc({ ...p, kind: 'BaselineAdminNetworkPolicy', tier: 'Baseline', priority: 1001 })).toThrow(/named default/);
     expect(() => clusterPolicyDoc({ ...p, kind: 'AdminNetworkPolicy', tier: 'Baseline' })).toThrow(/Admin tier/);
   });

@@ -35,13 +35,24 @@ const NODE_IPS = { n1: '192.168.0.1', n2: '192.168.0.2' };
 const HOSTNET_IP = '192.168.0.10'; // hostNetwork pod on n1
 const EXTERNAL = '203.0.113.1';
 const ENDPOINTS = [...POD_IPS, NODE_IPS.n1, NODE_IPS.n2, HOSTNET_IP, EXTERNAL];
-const TRAFFIC: ReadonlyArray<[number, number | undefined]> = [[6, 80], [6, 8080], [17, 53], [1, undefined]];
-const FLOWS: Flow[] = ENDPOINTS.flatMap((s) => ENDPOINTS.flatMap((d) => TRAFFIC.map(([protocol, port]) => ({ src: ip(s), dst: ip(d), protocol, ...(port !== undefined && { port }) }))));
+const TRAFFIC: ReadonlyArray<[number, number | undefined]> = [
+  [6, 80],
+  [6, 8080],
+  [17, 53],
+  [1, undefined],
+];
+const FLOWS: Flow[] = ENDPOINTS.flatMap((s) =>
+  ENDPOINTS.flatMap((d) => TRAFFIC.map(([protocol, port]) => ({ src: ip(s), dst: ip(d), protocol, ...(port !== undefined && { port }) }))),
+);
 
 const value = fc.constantFrom('x', 'y');
 const labels: fc.Arbitrary<Labels> = fc.record({ k1: value, k2: value }, { requiredKeys: [] });
 const requirement: fc.Arbitrary<SelectorRequirement> = fc.oneof(
-  fc.record({ key: fc.constantFrom('k1', 'k2'), operator: fc.constantFrom('In' as const, 'NotIn' as const), values: fc.uniqueArray(value, { minLength: 1, maxLength: 2 }) }),
+  fc.record({
+    key: fc.constantFrom('k1', 'k2'),
+    operator: fc.constantFrom('In' as const, 'NotIn' as const),
+    values: fc.uniqueArray(value, { minLength: 1, maxLength: 2 }),
+  }),
   fc.record({ key: fc.constantFrom('k1', 'k2'), operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const), values: fc.constant([] as string[]) }),
 );
 const selector: fc.Arbitrary<Selector> = fc.record({
@@ -61,9 +72,24 @@ const containerPort: fc.Arbitrary<ContainerPort> = fc.record({
 });
 
 const pods: fc.Arbitrary<Pod[]> = fc
-  .tuple(...POD_IPS.map(() => fc.record({ ns: fc.constantFrom(...NAMESPACES), labels, node: fc.constantFrom('n1', 'n2'), ports: fc.array(containerPort, { maxLength: 2 }) })))
+  .tuple(
+    ...POD_IPS.map(() =>
+      fc.record({ ns: fc.constantFrom(...NAMESPACES), labels, node: fc.constantFrom('n1', 'n2'), ports: fc.array(containerPort, { maxLength: 2 }) }),
+    ),
+  )
   .map((specs) => [
-    ...specs.map((s, i): Pod => ({ namespace: s.ns, name: `p${i}`, labels: s.labels, ips: [ip(POD_IPS[i]!)], nodeName: s.node, hostNetwork: false, phase: 'Running', ports: s.ports })),
+    ...specs.map(
+      (s, i): Pod => ({
+        namespace: s.ns,
+        name: `p${i}`,
+        labels: s.labels,
+        ips: [ip(POD_IPS[i]!)],
+        nodeName: s.node,
+        hostNetwork: false,
+        phase: 'Running',
+        ports: s.ports,
+      }),
+    ),
     { namespace: 'a', name: 'host', labels: {}, ips: [ip(HOSTNET_IP)], nodeName: 'n1', hostNetwork: true, phase: 'Running', ports: [] },
   ]);
 
@@ -71,7 +97,7 @@ const CIDRS = ['10.0.0.0/30', '10.0.0.0/24', '0.0.0.0/0', '192.168.0.0/24', '203
 const EXCEPTS = ['10.0.0.1/32', '10.0.0.2/31', '192.168.0.10/32', '10.0.0.0/30', '203.0.113.0/25'];
 const ipBlockPeer: fc.Arbitrary<Peer> = fc.tuple(fc.constantFrom(...CIDRS), fc.subarray(EXCEPTS, { maxLength: 2 })).map(([c, ex]) => {
   const outer = cidr(c);
-  const except = ex.map(cidr).filter((e) => e.prefix > outer.prefix && outer.base === (e.base >> BigInt(32 - outer.prefix) << BigInt(32 - outer.prefix)));
+  const except = ex.map(cidr).filter((e) => e.prefix > outer.prefix && outer.base === (e.base >> BigInt(32 - outer.prefix)) << BigInt(32 - outer.prefix));
   return { kind: 'ipBlock', ipBlock: { cidr: outer, except } };
 });
 const selectorPeer: fc.Arbitrary<Peer> = fc
@@ -80,7 +106,10 @@ const selectorPeer: fc.Arbitrary<Peer> = fc
   .map((p) => ({ kind: 'selector' as const, ...p }));
 const policyPort: fc.Arbitrary<PolicyPort> = fc.oneof(
   fc.record({ protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const) }),
-  fc.record({ protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const), port: fc.constantFrom<number | string>(53, 80, 8080, 'http', 'dns') }),
+  fc.record({
+    protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const),
+    port: fc.constantFrom<number | string>(53, 80, 8080, 'http', 'dns'),
+  }),
   fc.record({ protocol: fc.constant('TCP' as const), port: fc.constant(80), endPort: fc.constantFrom(80, 8080) }),
 );
 const rule: fc.Arbitrary<Rule> = fc.record({
@@ -100,7 +129,10 @@ const policy = (name: string): fc.Arbitrary<NetworkPolicy> =>
 const clusterOf = (podList: Pod[], nsLabels: Labels[], policies: NetworkPolicy[]): Cluster => ({
   namespaces: NAMESPACES.map((n, i) => ({ name: n, labels: { ...nsLabels[i], 'kubernetes.io/metadata.name': n } })),
   pods: podList,
-  nodes: [{ name: 'n1', ips: [ip(NODE_IPS.n1)] }, { name: 'n2', ips: [ip(NODE_IPS.n2)] }],
+  nodes: [
+    { name: 'n1', ips: [ip(NODE_IPS.n1)] },
+    { name: 'n2', ips: [ip(NODE_IPS.n2)] },
+  ],
   policies,
 });
 
@@ -118,7 +150,9 @@ describe('union of policies on random clusters', () => {
   test('shuffling the policy list (and the rules inside) never changes any verdict', () => {
     fc.assert(
       fc.property(
-        world.chain((w) => fc.tuple(fc.constant(w), fc.shuffledSubarray(w.policies, { minLength: w.policies.length, maxLength: w.policies.length }), fc.boolean())),
+        world.chain((w) =>
+          fc.tuple(fc.constant(w), fc.shuffledSubarray(w.policies, { minLength: w.policies.length, maxLength: w.policies.length }), fc.boolean()),
+        ),
         options,
         ([w, shuffled, reverseRules], opts) => {
           const reordered = reverseRules ? shuffled.map((p) => ({ ...p, ingress: [...p.ingress].reverse(), egress: [...p.egress].reverse() })) : shuffled;

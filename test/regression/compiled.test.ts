@@ -8,7 +8,8 @@ import { compareEngines } from '../../packages/core/src/fuzz/differential.js';
 import { cluster, flow, issuesOf } from '../helpers.js';
 
 const ns = (name: string, labels = '') => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: {${labels}}}\n---\n`;
-const pod = (name: string, ip: string, extra = '') => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: a, labels: {app: ${name}}}\nspec: {nodeName: n1${extra}}\nstatus: {phase: Running, podIPs: [{ip: "${ip}"}]}\n---\n`;
+const pod = (name: string, ip: string, extra = '') =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: a, labels: {app: ${name}}}\nspec: {nodeName: n1${extra}}\nstatus: {phase: Running, podIPs: [{ip: "${ip}"}]}\n---\n`;
 
 const CASES: Record<string, { yaml: string; options?: EvaluationOptions }> = {
   // Loader bug: ::ffff:10.0.0.0/64 was read as IPv4 0.0.0.0/0 (Go masks first: it is IPv6).
@@ -35,7 +36,18 @@ const CASES: Record<string, { yaml: string; options?: EvaluationOptions }> = {
   },
 };
 
-const L4: [number, number | undefined][] = [[6, 1], [6, 80], [6, 8080], [6, 9000], [6, 65535], [17, 8080], [17, 53], [132, 80], [1, undefined], [58, undefined]];
+const L4: [number, number | undefined][] = [
+  [6, 1],
+  [6, 80],
+  [6, 8080],
+  [6, 9000],
+  [6, 65535],
+  [17, 8080],
+  [17, 53],
+  [132, 80],
+  [1, undefined],
+  [58, undefined],
+];
 
 describe('pinned regressions: compiled = reference', () => {
   test.each(Object.entries(CASES))('%s', (_name, { yaml, options }) => {
@@ -43,7 +55,8 @@ describe('pinned regressions: compiled = reference', () => {
     const flows: Flow[] = [];
     for (const family of [4, 6] as const) {
       const addrs = interestingAddresses(c, family);
-      for (const src of addrs) for (const dst of addrs) for (const [protocol, port] of L4) flows.push({ src, dst, protocol, ...(port !== undefined && { port }) });
+      for (const src of addrs)
+        for (const dst of addrs) for (const [protocol, port] of L4) flows.push({ src, dst, protocol, ...(port !== undefined && { port }) });
     }
     expect(flows.length).toBeGreaterThan(50);
     expect(compareEngines(c, flows, (cl, o) => new CompiledDataplane(cl, o), options ?? {})).toBeUndefined();

@@ -62,7 +62,7 @@ describe('changelogs', () => {
   });
 
   test('the changeset reader: names, quotes, bumps; a file without front matter is refused', () => {
-    expect(changesetReleases("---\n'@netpol/core': minor\n\"@netpol/native\": patch\n---\n\nText.\n")).toEqual(
+    expect(changesetReleases('---\n\'@netpol/core\': minor\n"@netpol/native": patch\n---\n\nText.\n')).toEqual(
       new Map([
         ['@netpol/core', 'minor'],
         ['@netpol/native', 'patch'],

@@ -21,8 +21,18 @@ describe('import graph helpers', () => {
       ['d', []],
       ['e', ['e']],
     ]);
-    expect(findCycles(g)).toEqual([['a', 'b', 'c', 'a'], ['e', 'e']]);
-    expect(findCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(findCycles(g)).toEqual([
+      ['a', 'b', 'c', 'a'],
+      ['e', 'e'],
+    ]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test('type-only imports, export-from and multi-line imports are edges; comments and dynamic import() are not', () => {
@@ -32,7 +42,11 @@ describe('import graph helpers', () => {
       ['/s/c.ts', "import {\n  z,\n} from './d/index.js';\n"],
       ['/s/d/index.ts', "/* import './a.js' */ export const z = 1;\n"],
     ]);
-    const g = importGraph([...files.keys()], (f) => files.get(f)!, (f) => files.has(f));
+    const g = importGraph(
+      [...files.keys()],
+      (f) => files.get(f)!,
+      (f) => files.has(f),
+    );
     expect(Object.fromEntries(g)).toEqual({ '/s/a.ts': ['/s/b.ts'], '/s/b.ts': ['/s/c.ts'], '/s/c.ts': ['/s/d/index.ts'], '/s/d/index.ts': [] });
   });
 });

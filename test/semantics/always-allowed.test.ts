@@ -14,10 +14,14 @@ const N2 = '192.168.0.2';
 const HOST1 = '192.168.0.11'; // hostNetwork pod on n1 (an IP Node n1 does not list)
 const HOST2 = '192.168.0.12'; // hostNetwork pod on n2
 
-const denyAll = np('app', 'deny-all', `
+const denyAll = np(
+  'app',
+  'deny-all',
+  `
   podSelector: {}
   policyTypes: [Ingress, Egress]
-`);
+`,
+);
 const base = [
   ns('app'),
   ns('kube-system'),
@@ -114,7 +118,17 @@ describeEach(ENGINES, 'allowICMPv6NeighborDiscovery', (engine) => {
   });
   test('on: types 133-137 pass deny-all, other types do not', () => {
     const ev = engine.build(base, { allowICMPv6NeighborDiscovery: true });
-    expect([132, 133, 134, 135, 136, 137, 138, 128, 1].map((t) => ev.verdict(nd(t)).allowed)).toEqual([false, true, true, true, true, true, false, false, false]);
+    expect([132, 133, 134, 135, 136, 137, 138, 128, 1].map((t) => ev.verdict(nd(t)).allowed)).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     // Only ICMPv6: the same type number on another protocol is not neighbour discovery.
     expect(ev.verdict(flow(B6, A6, 'UDP', 135, { icmpType: 135 })).allowed).toBe(false);
     expect(ev.verdict(flow(B, A, 'ICMP', undefined, { icmpType: 135 })).allowed).toBe(false);

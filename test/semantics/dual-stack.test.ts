@@ -15,11 +15,16 @@ const base = [
   pod('other', 'web', `${WEB4},${WEB6}`, { labels: { role: 'web' } }),
   pod('app', 'v6only', 'fd00::3', { labels: { role: 'web' } }),
 ];
-const ingressFrom = (peers: string) => np('app', 'p', `
+const ingressFrom = (peers: string) =>
+  np(
+    'app',
+    'p',
+    `
   podSelector: {matchLabels: {role: db}}
   ingress:
   - from: ${peers}
-`);
+`,
+  );
 
 describeEach(ENGINES, 'selectors match a pod by any of its IPs', (engine) => {
   test('pod and namespace selectors, both families', () => {

@@ -78,7 +78,10 @@ export function dedent(text: string): string {
 export function np(namespace: string, name: string, spec?: string): Doc {
   const head = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
   if (spec === undefined) return head;
-  return `${head}spec:\n${dedent(spec).split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  return `${head}spec:\n${dedent(spec)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')}\n`;
 }
 
 export function world(...docs: readonly Doc[]): string {
@@ -124,7 +127,11 @@ function verdictsOnly(name: string, verdict: (flow: Flow) => Verdict): Built {
 const reference: Engine = { name: 'reference', explains: true, build: (docs, options = {}) => evaluator(world(...docs), options) };
 
 /** CompiledDataplane on the JS kernel. */
-const compiled: Engine = { name: 'compiled', explains: true, build: (docs, options = {}) => new CompiledDataplane(loaded(docs), { ...options, native: 'off' }) };
+const compiled: Engine = {
+  name: 'compiled',
+  explains: true,
+  build: (docs, options = {}) => new CompiledDataplane(loaded(docs), { ...options, native: 'off' }),
+};
 
 /** The C++ kernel, every verdict a batch of one (L4 flows without a port are answered in JS). */
 const native: Engine = {
@@ -149,11 +156,14 @@ const liveApplied: Engine = {
   explains: true,
   build: (docs, options = {}) => {
     const dp = new LiveDataplane([], { ...options, native: 'off' });
-    const objects = rawObjects(docs).map((o) => o.value).reverse();
+    const objects = rawObjects(docs)
+      .map((o) => o.value)
+      .reverse();
     const size = Math.ceil(objects.length / 3);
     for (let i = 0; i < objects.length; i += size) {
       const r = dp.apply(objects.slice(i, i + size).map((object) => ({ op: 'apply' as const, object })));
-      if (!r.applied || r.strategy !== 'incremental') throw new Error(`batch not applied incrementally (${r.reason ?? ''}): ${r.issues.map((x) => x.message).join('\n')}`);
+      if (!r.applied || r.strategy !== 'incremental')
+        throw new Error(`batch not applied incrementally (${r.reason ?? ''}): ${r.issues.map((x) => x.message).join('\n')}`);
     }
     return dp;
   },

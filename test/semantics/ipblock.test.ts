@@ -19,12 +19,17 @@ const base = [
   pod('app', 'hostnet', HOSTNET, { hostNetwork: true, node: 'n2' }),
 ];
 
-const clientEgress = (name: string, to: string) => np('app', name, `
+const clientEgress = (name: string, to: string) =>
+  np(
+    'app',
+    name,
+    `
   podSelector: {matchLabels: {role: client}}
   policyTypes: [Egress]
   egress:
   - to: ${to}
-`);
+`,
+  );
 
 describeEach(ENGINES, 'ipBlock against pod IPs (upstream e2e expectations)', (engine) => {
   test('"should allow egress access to server in CIDR block": the cidr covers a pod IP', () => {
@@ -50,12 +55,19 @@ describeEach(ENGINES, 'ipBlock against pod IPs (upstream e2e expectations)', (en
     // Either order of the two policies.
     expect(engine.build([...base, exact, withExcept]).verdict(flow(CLIENT, SERVER, 'TCP', 80)).allowed).toBe(true);
     if (!engine.explains) return;
-    expect(ev.explain(flow(CLIENT, SERVER, 'TCP', 80)).egressDetail.allowedBy).toEqual([{ policy: 'app/exact', direction: 'egress', ruleIndex: 0, peerIndex: 0, portIndex: null }]);
-    expect(alone.explain(flow(CLIENT, SERVER, 'TCP', 80)).egressDetail.rejected).toMatchObject([{ policy: 'app/except', ruleIndex: 0, peerMatched: false, portMatched: true }]);
+    expect(ev.explain(flow(CLIENT, SERVER, 'TCP', 80)).egressDetail.allowedBy).toEqual([
+      { policy: 'app/exact', direction: 'egress', ruleIndex: 0, peerIndex: 0, portIndex: null },
+    ]);
+    expect(alone.explain(flow(CLIENT, SERVER, 'TCP', 80)).egressDetail.rejected).toMatchObject([
+      { policy: 'app/except', ruleIndex: 0, peerMatched: false, portMatched: true },
+    ]);
   });
 
   test('except subtracts only within its own peer: a second peer of the same rule still allows', () => {
-    const ev = engine.build([...base, clientEgress('p', '[{ipBlock: {cidr: 10.0.0.0/24, except: [10.0.0.0/25]}}, {podSelector: {matchLabels: {role: server}}}]')]);
+    const ev = engine.build([
+      ...base,
+      clientEgress('p', '[{ipBlock: {cidr: 10.0.0.0/24, except: [10.0.0.0/25]}}, {podSelector: {matchLabels: {role: server}}}]'),
+    ]);
     expect(ev.verdict(flow(CLIENT, SERVER, 'TCP', 80)).egress).toBe('allowed');
     expect(ev.verdict(flow(CLIENT, '10.0.0.100', 'TCP', 80)).egress).toBe('denied');
     expect(ev.verdict(flow(CLIENT, '10.0.0.128', 'TCP', 80)).egress).toBe('allowed');
@@ -77,11 +89,18 @@ describeEach(ENGINES, 'ipBlock against pod IPs (upstream e2e expectations)', (en
   });
 
   test('an ingress ipBlock matches a pod source too', () => {
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: server}}
       ingress:
       - from: [{ipBlock: {cidr: 10.0.0.4/30}}]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(CLIENT, SERVER, 'TCP', 80)).ingress).toBe('allowed');
     expect(ev.verdict(flow('10.0.0.8', SERVER, 'TCP', 80)).ingress).toBe('denied');
   });
@@ -89,11 +108,18 @@ describeEach(ENGINES, 'ipBlock against pod IPs (upstream e2e expectations)', (en
 
 describeEach(ENGINES, 'ipBlock and node traffic', (engine) => {
   test('ipBlock matches a remote node IP and a remote hostNetwork pod IP', () => {
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: server}}
       ingress:
       - from: [{ipBlock: {cidr: 192.168.0.0/24}}]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(HOSTNET, SERVER, 'TCP', 80)).ingress).toBe('allowed');
     expect(ev.verdict(flow(NODE2, SERVER, 'TCP', 80)).ingress).toBe('allowed');
     expect(ev.verdict(flow('192.168.1.1', SERVER, 'TCP', 80)).ingress).toBe('denied');

@@ -12,10 +12,17 @@ const base = [ns('app'), ns('other'), pod('app', 'a', A, { labels: { role: 'a' }
 
 describeEach(ENGINES, 'isolation per direction', (engine) => {
   test('an ingress-only policy isolates ingress and leaves egress open', () => {
-    const ev = engine.build([...base, np('app', 'deny-in', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'deny-in',
+        `
       podSelector: {matchLabels: {role: b}}
       policyTypes: [Ingress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(short(ev.verdict(flow(A, B)))).toBe('DENY egress=not-isolated ingress=denied');
     expect(short(ev.verdict(flow(B, A)))).toBe('ALLOW egress=not-isolated ingress=not-isolated');
     expect(short(ev.verdict(flow(B, EXT)))).toBe('ALLOW egress=not-isolated ingress=not-applicable');
@@ -23,10 +30,17 @@ describeEach(ENGINES, 'isolation per direction', (engine) => {
   });
 
   test('an egress-only policy isolates egress and leaves ingress open', () => {
-    const ev = engine.build([...base, np('app', 'deny-out', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'deny-out',
+        `
       podSelector: {matchLabels: {role: b}}
       policyTypes: [Egress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(short(ev.verdict(flow(B, A)))).toBe('DENY egress=denied ingress=not-isolated');
     expect(short(ev.verdict(flow(B, EXT)))).toBe('DENY egress=denied ingress=not-applicable');
     expect(short(ev.verdict(flow(A, B)))).toBe('ALLOW egress=not-isolated ingress=not-isolated');
@@ -34,10 +48,17 @@ describeEach(ENGINES, 'isolation per direction', (engine) => {
   });
 
   test('only pods selected by spec.podSelector are isolated', () => {
-    const ev = engine.build([...base, np('app', 'deny-b', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'deny-b',
+        `
       podSelector: {matchLabels: {role: b}}
       policyTypes: [Ingress, Egress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(C, A)).ingress).toBe('not-isolated');
     expect(ev.verdict(flow(C, B)).ingress).toBe('denied');
     expect(ev.verdict(flow(A, C)).egress).toBe('not-isolated');
@@ -45,10 +66,17 @@ describeEach(ENGINES, 'isolation per direction', (engine) => {
   });
 
   test('a policy only isolates pods of its own namespace', () => {
-    const ev = engine.build([...base, np('other', 'deny-all', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'other',
+        'deny-all',
+        `
       podSelector: {}
       policyTypes: [Ingress, Egress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(short(ev.verdict(flow(A, B)))).toBe('ALLOW egress=not-isolated ingress=not-isolated');
     expect(short(ev.verdict(flow(A, C)))).toBe('DENY egress=not-isolated ingress=denied');
     expect(short(ev.verdict(flow(C, A)))).toBe('DENY egress=denied ingress=not-isolated');
@@ -57,21 +85,34 @@ describeEach(ENGINES, 'isolation per direction', (engine) => {
 
 describeEach(ENGINES, 'empty rules are a default deny, attributed to the isolating policies', (engine) => {
   test('absent and [] rules both isolate and allow nothing; explain names every isolating policy', () => {
-    const ev = engine.build([...base,
-      np('app', 'p1', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p1',
+        `
         podSelector: {}
         policyTypes: [Ingress]
-      `),
-      np('app', 'p2', `
+      `,
+      ),
+      np(
+        'app',
+        'p2',
+        `
         podSelector: {matchLabels: {role: b}}
         policyTypes: [Ingress, Egress]
         ingress: []
         egress: []
-      `),
-      np('app', 'unrelated', `
+      `,
+      ),
+      np(
+        'app',
+        'unrelated',
+        `
         podSelector: {matchLabels: {role: a}}
         policyTypes: [Ingress]
-      `),
+      `,
+      ),
     ]);
     expect(short(ev.verdict(flow(A, B)))).toBe('DENY egress=not-isolated ingress=denied');
     expect(ev.verdict(flow(B, EXT)).egress).toBe('denied');
@@ -99,26 +140,42 @@ describeEach(ENGINES, 'empty rules are a default deny, attributed to the isolati
 });
 
 describeEach(ENGINES, 'pod → pod needs the egress of the source and the ingress of the destination', (engine) => {
-  const allowBToA = np('app', 'a-in-from-b', `
+  const allowBToA = np(
+    'app',
+    'a-in-from-b',
+    `
     podSelector: {matchLabels: {role: a}}
     policyTypes: [Ingress]
     ingress:
     - from: [{podSelector: {matchLabels: {role: b}}}]
-  `);
-  const allowBOutToA = np('app', 'b-out-to-a', `
+  `,
+  );
+  const allowBOutToA = np(
+    'app',
+    'b-out-to-a',
+    `
     podSelector: {matchLabels: {role: b}}
     policyTypes: [Egress]
     egress:
     - to: [{podSelector: {matchLabels: {role: a}}}]
-  `);
-  const denyAIn = np('app', 'deny-a-in', `
+  `,
+  );
+  const denyAIn = np(
+    'app',
+    'deny-a-in',
+    `
     podSelector: {matchLabels: {role: a}}
     policyTypes: [Ingress]
-  `);
-  const denyBOut = np('app', 'deny-b-out', `
+  `,
+  );
+  const denyBOut = np(
+    'app',
+    'deny-b-out',
+    `
     podSelector: {matchLabels: {role: b}}
     policyTypes: [Egress]
-  `);
+  `,
+  );
 
   test.each([
     ['egress allowed, ingress allowed', [allowBOutToA, allowBToA], 'ALLOW egress=allowed ingress=allowed'],
@@ -134,10 +191,17 @@ describeEach(ENGINES, 'pod → pod needs the egress of the source and the ingres
 });
 
 describeEach(ENGINES, 'only one end is a pod: only that end’s direction applies', (engine) => {
-  const ev = engine.build([...base, np('app', 'deny-all', `
+  const ev = engine.build([
+    ...base,
+    np(
+      'app',
+      'deny-all',
+      `
     podSelector: {}
     policyTypes: [Ingress, Egress]
-  `)]);
+  `,
+    ),
+  ]);
   test('external → pod: only ingress of the pod', () => {
     expect(short(ev.verdict(flow(EXT, A)))).toBe('DENY egress=not-applicable ingress=denied');
     if (!engine.explains) return;

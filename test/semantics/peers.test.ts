@@ -33,12 +33,19 @@ const base = [
 
 /** The sources an ingress rule (YAML of the rule list) admits to app/db. */
 function admitted(engine: Engine, rules: string): Source[] {
-  const ev = engine.build([...base, np('app', 'p', `
+  const ev = engine.build([
+    ...base,
+    np(
+      'app',
+      'p',
+      `
     podSelector: {matchLabels: {role: db}}
     policyTypes: [Ingress]
     ingress:
     ${rules.trim().split('\n').join('\n    ')}
-  `)]);
+  `,
+    ),
+  ]);
   return ALL.filter((s) => ev.verdict(flow(sources[s], SUBJECT, 'TCP', 80)).allowed);
 }
 
@@ -49,11 +56,27 @@ describeEach(ENGINES, 'peer table §2.3 (ingress, source side)', (engine) => {
     ['rule {}: anything', '- {}', ALL],
     ['podSelector {}: every pod of the policy namespace', '- from: [{podSelector: {}}]', ['app/web', 'app/job']],
     ['podSelector S: matching pods of the policy namespace only', '- from: [{podSelector: {matchLabels: {role: web}}}]', ['app/web']],
-    ['namespaceSelector {}: every pod everywhere, no node, no external', '- from: [{namespaceSelector: {}}]', ['app/web', 'app/job', 'other/web', 'other/api', 'third/web']],
+    [
+      'namespaceSelector {}: every pod everywhere, no node, no external',
+      '- from: [{namespaceSelector: {}}]',
+      ['app/web', 'app/job', 'other/web', 'other/api', 'third/web'],
+    ],
     ['namespaceSelector N: every pod of matching namespaces', '- from: [{namespaceSelector: {matchLabels: {team: b}}}]', ['other/web', 'other/api']],
-    ['namespaceSelector N + podSelector S in one peer: AND', '- from: [{namespaceSelector: {matchLabels: {team: b}}, podSelector: {matchLabels: {role: web}}}]', ['other/web']],
-    ['namespaceSelector {} + podSelector S: S in every namespace', '- from: [{namespaceSelector: {}, podSelector: {matchLabels: {role: web}}}]', ['app/web', 'other/web', 'third/web']],
-    ['namespaceSelector N and podSelector S as two peers: OR', '- from: [{namespaceSelector: {matchLabels: {team: b}}}, {podSelector: {matchLabels: {role: web}}}]', ['app/web', 'other/web', 'other/api']],
+    [
+      'namespaceSelector N + podSelector S in one peer: AND',
+      '- from: [{namespaceSelector: {matchLabels: {team: b}}, podSelector: {matchLabels: {role: web}}}]',
+      ['other/web'],
+    ],
+    [
+      'namespaceSelector {} + podSelector S: S in every namespace',
+      '- from: [{namespaceSelector: {}, podSelector: {matchLabels: {role: web}}}]',
+      ['app/web', 'other/web', 'third/web'],
+    ],
+    [
+      'namespaceSelector N and podSelector S as two peers: OR',
+      '- from: [{namespaceSelector: {matchLabels: {team: b}}}, {podSelector: {matchLabels: {role: web}}}]',
+      ['app/web', 'other/web', 'other/api'],
+    ],
     ['ipBlock: any IP in cidr, pods included', '- from: [{ipBlock: {cidr: 10.2.0.0/16}}]', ['other/web', 'other/api']],
     ['ipBlock with except', '- from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.2.0.0/16, 10.1.0.3/32]}}]', ['app/web', 'third/web']],
     ['ipBlock matches node and external IPs', '- from: [{ipBlock: {cidr: 192.168.0.0/16}}, {ipBlock: {cidr: 203.0.113.0/24}}]', ['remote-node', 'external']],
@@ -63,16 +86,22 @@ describeEach(ENGINES, 'peer table §2.3 (ingress, source side)', (engine) => {
   });
 
   test('the YAML trap: one list item with both keys is AND, two items are OR', () => {
-    const and = admitted(engine, `
+    const and = admitted(
+      engine,
+      `
 - from:
   - namespaceSelector: {matchLabels: {team: b}}
     podSelector: {matchLabels: {role: api}}
-`);
-    const or = admitted(engine, `
+`,
+    );
+    const or = admitted(
+      engine,
+      `
 - from:
   - namespaceSelector: {matchLabels: {team: b}}
   - podSelector: {matchLabels: {role: api}}
-`);
+`,
+    );
     expect(and).toEqual(['other/api']);
     expect(or).toEqual(['other/web', 'other/api']);
   });
@@ -80,14 +109,21 @@ describeEach(ENGINES, 'peer table §2.3 (ingress, source side)', (engine) => {
 
 describeEach(EXPLAINING, 'peer table §2.3: explanations', (engine) => {
   test('explain gives the index of the first matching peer', () => {
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: db}}
       ingress:
       - from:
         - podSelector: {matchLabels: {role: job}}
         - namespaceSelector: {matchLabels: {team: b}}
         - ipBlock: {cidr: 10.0.0.0/8}
-    `)]);
+    `,
+      ),
+    ]);
     const e = ev.explain(flow(sources['other/api'], SUBJECT, 'TCP', 1));
     expect(e.ingressDetail.allowedBy).toEqual([{ policy: 'app/p', direction: 'ingress', ruleIndex: 0, peerIndex: 1, portIndex: null }]);
     const e2 = ev.explain(flow(sources['third/web'], SUBJECT, 'TCP', 1));
@@ -109,23 +145,37 @@ describeEach(ENGINES, 'peer table §2.3 (egress, destination side)', (engine) =>
     ['ipBlock with except', '- to: [{ipBlock: {cidr: 203.0.113.0/24, except: [203.0.113.8/29]}}, {ipBlock: {cidr: 192.168.0.2/32}}]', ['remote-node']],
   ])('%s', (_name, rules, expected) => {
     // Flows use TCP/80 so that the ports-only row matches.
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: db}}
       policyTypes: [Egress]
       egress:
       ${rules}
-    `)]);
+    `,
+      ),
+    ]);
     expect(ALL.filter((s) => ev.verdict(flow(SUBJECT, sources[s], 'TCP', 80)).allowed)).toEqual(expected);
   });
 });
 
 describeEach(ENGINES, 'a podSelector-only peer is scoped to the policy namespace', (engine) => {
   test('a policy in `other` selecting role=web peers sees other/web, not app/web', () => {
-    const ev = engine.build([...base, np('other', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'other',
+        'p',
+        `
       podSelector: {matchLabels: {role: api}}
       ingress:
       - from: [{podSelector: {matchLabels: {role: web}}}]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(sources['other/web'], sources['other/api'])).allowed).toBe(true);
     expect(ev.verdict(flow(sources['app/web'], sources['other/api'])).allowed).toBe(false);
     expect(ev.verdict(flow(sources['third/web'], sources['other/api'])).allowed).toBe(false);
@@ -135,12 +185,17 @@ describeEach(ENGINES, 'a podSelector-only peer is scoped to the policy namespace
 describeEach(ENGINES, 'namespaces are selected by labels, and by name only via kubernetes.io/metadata.name', (engine) => {
   test('kubernetes.io/metadata.name selects the namespace by name', () => {
     expect(admitted(engine, '- from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: third}}}]')).toEqual(['third/web']);
-    expect(admitted(engine, `
+    expect(
+      admitted(
+        engine,
+        `
 - from:
   - namespaceSelector:
       matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [other, third]}]
     podSelector: {matchLabels: {role: web}}
-`)).toEqual(['other/web', 'third/web']);
+`,
+      ),
+    ).toEqual(['other/web', 'third/web']);
   });
 
   test('the name label cannot be overridden in the manifest', () => {
@@ -148,16 +203,24 @@ describeEach(ENGINES, 'namespaces are selected by labels, and by name only via k
       ns('real', { 'kubernetes.io/metadata.name': 'fake', team: 'x' }),
       pod('real', 'src', '10.9.0.1'),
       pod('app', 'dst', '10.9.0.2'),
-      np('app', 'p', `
+      np(
+        'app',
+        'p',
+        `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: real}}}]
-      `),
-      np('app', 'q', `
+      `,
+      ),
+      np(
+        'app',
+        'q',
+        `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: fake}}}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow('10.9.0.1', '10.9.0.2')).allowed).toBe(true);
     if (engine.explains) expect(ev.explain(flow('10.9.0.1', '10.9.0.2')).ingressDetail.allowedBy.map((r) => r.policy)).toEqual(['app/p']);
@@ -168,11 +231,15 @@ describeEach(ENGINES, 'namespaces are selected by labels, and by name only via k
       pod('ghost', 'src', '10.9.0.1'),
       pod('app', 'dst', '10.9.0.2'),
       pod('app', 'other', '10.9.0.3'),
-      np('app', 'p', `
+      np(
+        'app',
+        'p',
+        `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ghost}}}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow('10.9.0.1', '10.9.0.2')).allowed).toBe(true);
     expect(ev.verdict(flow('10.9.0.3', '10.9.0.2')).allowed).toBe(false);
@@ -185,11 +252,15 @@ describeEach(ENGINES, 'namespaces are selected by labels, and by name only via k
       pod('x', 'plain', '10.9.0.1'),
       pod('z', 'impostor', '10.9.0.2', { labels: { team: 'b' } }),
       pod('z', 'dst', '10.9.0.3'),
-      np('z', 'p', `
+      np(
+        'z',
+        'p',
+        `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchLabels: {team: b}}}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow('10.9.0.1', '10.9.0.3')).allowed).toBe(true);
     expect(ev.verdict(flow('10.9.0.2', '10.9.0.3')).allowed).toBe(false);

@@ -10,16 +10,23 @@ const EXT = '203.0.113.9';
 
 /** app/dst is isolated for ingress by the given `ports:` list (from anyone). */
 function ingressWith(engine: Engine, ports: string, dstPod: PodOptions = {}, options: EvaluationOptions = {}): Built {
-  return engine.build([
-    ns('app'),
-    pod('app', 'src', SRC, { labels: { role: 'src' } }),
-    pod('app', 'dst', DST, { labels: { role: 'dst' }, ...dstPod }),
-    np('app', 'p', `
+  return engine.build(
+    [
+      ns('app'),
+      pod('app', 'src', SRC, { labels: { role: 'src' } }),
+      pod('app', 'dst', DST, { labels: { role: 'dst' }, ...dstPod }),
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: dst}}
       ingress:
       - ports: ${ports}
-    `),
-  ], options);
+    `,
+      ),
+    ],
+    options,
+  );
 }
 
 type Proto = 'TCP' | 'UDP' | 'SCTP';
@@ -82,7 +89,15 @@ describeEach(ENGINES, 'protocol and numeric ports', (engine) => {
 });
 
 describeEach(ENGINES, 'named ports resolve on the destination pod', (engine) => {
-  const web: PodOptions = { containers: [[['http', 8080], ['dns', 53, 'UDP'], ['metrics', 9090, 'TCP']]] };
+  const web: PodOptions = {
+    containers: [
+      [
+        ['http', 8080],
+        ['dns', 53, 'UDP'],
+        ['metrics', 9090, 'TCP'],
+      ],
+    ],
+  };
 
   test('ingress: name, number and protocol of the subject pod', () => {
     const ev = ingressWith(engine, '[{port: http}, {protocol: UDP, port: dns}]', web);
@@ -114,12 +129,16 @@ describeEach(ENGINES, 'named ports resolve on the destination pod', (engine) => 
       pod('app', 'src', SRC, { labels: { role: 'src' }, containers: [[['http', 9999]]] }),
       pod('app', 'dst', DST, web),
       pod('app', 'other', '10.0.0.3', { containers: [[['http', 7000, 'UDP']]] }),
-      np('app', 'p', `
+      np(
+        'app',
+        'p',
+        `
         podSelector: {matchLabels: {role: src}}
         policyTypes: [Egress]
         egress:
         - ports: [{port: http}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow(SRC, DST, 'TCP', 8080)).egress).toBe('allowed');
     expect(ev.verdict(flow(SRC, DST, 'TCP', 9999)).egress).toBe('denied');
@@ -132,31 +151,42 @@ describeEach(ENGINES, 'named ports resolve on the destination pod', (engine) => 
       ns('app'),
       pod('app', 'src', SRC, { labels: { role: 'src' }, containers: [[['https', 443]]] }),
       pod('app', 'dst', DST, { containers: [[['https', 443]]] }),
-      np('app', 'named', `
+      np(
+        'app',
+        'named',
+        `
         podSelector: {matchLabels: {role: src}}
         policyTypes: [Egress]
         egress:
         - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
           ports: [{port: https}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow(SRC, EXT, 'TCP', 443)).egress).toBe('denied');
     // The same rule does match the pod that the ipBlock also covers.
     expect(ev.verdict(flow(SRC, DST, 'TCP', 443)).egress).toBe('allowed');
-    if (engine.explains) expect(ev.explain(flow(SRC, EXT, 'TCP', 443)).egressDetail.rejected).toMatchObject([{ policy: 'app/named', ruleIndex: 0, peerMatched: true, portMatched: false }]);
+    if (engine.explains)
+      expect(ev.explain(flow(SRC, EXT, 'TCP', 443)).egressDetail.rejected).toMatchObject([
+        { policy: 'app/named', ruleIndex: 0, peerMatched: true, portMatched: false },
+      ]);
   });
 
   test('a numeric port to the same external IP does match (control)', () => {
     const ev = engine.build([
       ns('app'),
       pod('app', 'src', SRC, { labels: { role: 'src' } }),
-      np('app', 'numeric', `
+      np(
+        'app',
+        'numeric',
+        `
         podSelector: {matchLabels: {role: src}}
         policyTypes: [Egress]
         egress:
         - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
           ports: [{port: 443}]
-      `),
+      `,
+      ),
     ]);
     expect(ev.verdict(flow(SRC, EXT, 'TCP', 443)).egress).toBe('allowed');
   });

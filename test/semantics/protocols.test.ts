@@ -13,11 +13,15 @@ function withRule(engine: Engine, rule: string): Built {
     ns('app'),
     pod('app', 'src', `${SRC},${SRC6}`, { labels: { role: 'src' } }),
     pod('app', 'dst', `${DST},${DST6}`, { labels: { role: 'dst' } }),
-    np('app', 'p', `
+    np(
+      'app',
+      'p',
+      `
       podSelector: {matchLabels: {role: dst}}
       ingress:
       ${rule}
-    `),
+    `,
+    ),
   ]);
 }
 
@@ -34,7 +38,10 @@ describeEach(ENGINES, 'ICMP and other IP protocols', (engine) => {
   test('a rule without ports matches ICMP, protocol 47 and ICMPv6', () => {
     const ev = withRule(engine, '- from: [{podSelector: {matchLabels: {role: src}}}]');
     expect(ev.verdict(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).allowed).toBe(true);
-    if (engine.explains) expect(ev.explain(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).ingressDetail.allowedBy).toEqual([{ policy: 'app/p', direction: 'ingress', ruleIndex: 0, peerIndex: 0, portIndex: null }]);
+    if (engine.explains)
+      expect(ev.explain(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).ingressDetail.allowedBy).toEqual([
+        { policy: 'app/p', direction: 'ingress', ruleIndex: 0, peerIndex: 0, portIndex: null },
+      ]);
     expect(ev.verdict(flow(SRC, DST, 47)).allowed).toBe(true);
     expect(ev.verdict(flow(SRC, DST, 50)).allowed).toBe(true);
     expect(ev.verdict(flow(SRC6, DST6, 'ICMPv6', undefined, { icmpType: 128 })).allowed).toBe(true);
@@ -45,12 +52,16 @@ describeEach(ENGINES, 'ICMP and other IP protocols', (engine) => {
   test('isolated with no matching rule drops ICMP echo', () => {
     const ev = withRule(engine, '- ports: [{port: 80}]');
     expect(ev.verdict(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).ingress).toBe('denied');
-    if (engine.explains) expect(ev.explain(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).ingressDetail.rejected).toMatchObject([{ peerMatched: true, portMatched: false }]);
+    if (engine.explains)
+      expect(ev.explain(flow(SRC, DST, 'ICMP', undefined, { icmpType: 8 })).ingressDetail.rejected).toMatchObject([{ peerMatched: true, portMatched: false }]);
   });
 
   test('a rule with both ports and a protocol-agnostic sibling: ICMP takes the sibling', () => {
-    const ev = withRule(engine, `- ports: [{port: 80}]
-      - from: [{ipBlock: {cidr: 10.0.0.0/24}}]`);
+    const ev = withRule(
+      engine,
+      `- ports: [{port: 80}]
+      - from: [{ipBlock: {cidr: 10.0.0.0/24}}]`,
+    );
     expect(ev.verdict(flow(SRC, DST, 'ICMP')).allowed).toBe(true);
     if (engine.explains) expect(ev.explain(flow(SRC, DST, 'ICMP')).ingressDetail.allowedBy).toMatchObject([{ ruleIndex: 1, portIndex: null }]);
   });

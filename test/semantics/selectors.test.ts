@@ -9,7 +9,7 @@ const pods: Record<string, Record<string, string>> = {
   'tier-db': { tier: 'db' },
   'tier-cache-env-prod': { tier: 'cache', env: 'prod' },
   'env-dev': { env: 'dev' },
-  'none': {},
+  none: {},
 };
 const names = Object.keys(pods);
 const ipOf = (i: number): string => `10.0.0.${i + 1}`;
@@ -18,43 +18,63 @@ const base = [ns('app'), pod('app', 'dst', DST, { labels: { dst: 'yes' } }), ...
 
 /** Sources admitted by `from: [{podSelector: <selector>}]`. */
 function admittedBy(engine: Engine, selector: string): string[] {
-  const ev = engine.build([...base, np('app', 'p', `
+  const ev = engine.build([
+    ...base,
+    np(
+      'app',
+      'p',
+      `
     podSelector: {matchLabels: {dst: 'yes'}}
     ingress:
     - from: [{podSelector: ${selector}}]
-  `)]);
+  `,
+    ),
+  ]);
   return names.filter((_, i) => ev.verdict(flow(ipOf(i), DST, 'TCP', 80)).allowed);
 }
 
 /** Pods isolated by a deny-all whose spec.podSelector is <selector>. */
 function isolatedBy(engine: Engine, selector: string): string[] {
-  const ev = engine.build([...base, np('app', 'p', `
+  const ev = engine.build([
+    ...base,
+    np(
+      'app',
+      'p',
+      `
     podSelector: ${selector}
     policyTypes: [Ingress]
-  `)]);
+  `,
+    ),
+  ]);
   return names.filter((_, i) => ev.verdict(flow('203.0.113.1', ipOf(i), 'TCP', 80)).ingress === 'denied');
 }
 
-describeEach(ENGINES, 'label selectors', (engine) => describe.each([
-  ['peer podSelector', admittedBy],
-  ['spec.podSelector', isolatedBy],
-])('%s', (_where, select) => {
-  test.each<[string, string, string[]]>([
-    ['{} matches every pod', '{}', names],
-    ['matchLabels equality', '{matchLabels: {tier: web}}', ['tier-web']],
-    ['matchLabels entries are ANDed', '{matchLabels: {tier: cache, env: prod}}', ['tier-cache-env-prod']],
-    ['In: key present and value listed', '{matchExpressions: [{key: tier, operator: In, values: [web, db]}]}', ['tier-web', 'tier-db']],
-    ['NotIn: value not listed, or key absent', '{matchExpressions: [{key: tier, operator: NotIn, values: [web, db]}]}', ['tier-cache-env-prod', 'env-dev', 'none']],
-    ['Exists: key present', '{matchExpressions: [{key: env, operator: Exists}]}', ['tier-cache-env-prod', 'env-dev']],
-    ['DoesNotExist: key absent', '{matchExpressions: [{key: env, operator: DoesNotExist}]}', ['tier-web', 'tier-db', 'none']],
-    ['expressions are ANDed', '{matchExpressions: [{key: tier, operator: Exists}, {key: env, operator: NotIn, values: [prod]}]}', ['tier-web', 'tier-db']],
-    ['matchLabels AND matchExpressions', '{matchLabels: {env: dev}, matchExpressions: [{key: tier, operator: DoesNotExist}]}', ['env-dev']],
-    ['values are case-sensitive', '{matchLabels: {tier: Web}}', []],
-    ['a contradiction matches nothing', '{matchExpressions: [{key: tier, operator: Exists}, {key: tier, operator: DoesNotExist}]}', []],
-  ])('%s', (_name, selector, expected) => {
-    expect(select(engine, selector)).toEqual(expected);
-  });
-}));
+describeEach(ENGINES, 'label selectors', (engine) =>
+  describe.each([
+    ['peer podSelector', admittedBy],
+    ['spec.podSelector', isolatedBy],
+  ])('%s', (_where, select) => {
+    test.each<[string, string, string[]]>([
+      ['{} matches every pod', '{}', names],
+      ['matchLabels equality', '{matchLabels: {tier: web}}', ['tier-web']],
+      ['matchLabels entries are ANDed', '{matchLabels: {tier: cache, env: prod}}', ['tier-cache-env-prod']],
+      ['In: key present and value listed', '{matchExpressions: [{key: tier, operator: In, values: [web, db]}]}', ['tier-web', 'tier-db']],
+      [
+        'NotIn: value not listed, or key absent',
+        '{matchExpressions: [{key: tier, operator: NotIn, values: [web, db]}]}',
+        ['tier-cache-env-prod', 'env-dev', 'none'],
+      ],
+      ['Exists: key present', '{matchExpressions: [{key: env, operator: Exists}]}', ['tier-cache-env-prod', 'env-dev']],
+      ['DoesNotExist: key absent', '{matchExpressions: [{key: env, operator: DoesNotExist}]}', ['tier-web', 'tier-db', 'none']],
+      ['expressions are ANDed', '{matchExpressions: [{key: tier, operator: Exists}, {key: env, operator: NotIn, values: [prod]}]}', ['tier-web', 'tier-db']],
+      ['matchLabels AND matchExpressions', '{matchLabels: {env: dev}, matchExpressions: [{key: tier, operator: DoesNotExist}]}', ['env-dev']],
+      ['values are case-sensitive', '{matchLabels: {tier: Web}}', []],
+      ['a contradiction matches nothing', '{matchExpressions: [{key: tier, operator: Exists}, {key: tier, operator: DoesNotExist}]}', []],
+    ])('%s', (_name, selector, expected) => {
+      expect(select(engine, selector)).toEqual(expected);
+    });
+  }),
+);
 
 describeEach(ENGINES, 'namespaceSelector expressions', (engine) => {
   test('NotIn on a namespace label matches namespaces without the key', () => {
@@ -66,11 +86,15 @@ describeEach(ENGINES, 'namespaceSelector expressions', (engine) => {
       pod('b', 's', '10.0.0.2'),
       pod('c', 's', '10.0.0.3'),
       pod('a', 'dst', '10.0.0.9'),
-      np('a', 'p', `
+      np(
+        'a',
+        'p',
+        `
         podSelector: {}
         ingress:
         - from: [{namespaceSelector: {matchExpressions: [{key: env, operator: NotIn, values: [prod]}]}}]
-      `),
+      `,
+      ),
     ]);
     expect(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((s) => ev.verdict(flow(s, '10.0.0.9')).allowed)).toEqual([false, true, true]);
   });

@@ -11,7 +11,27 @@ import { explainImage } from '../../packages/core/src/dataplane/explain.js';
 import { ignoredObjectKey } from '../../packages/core/src/model/types.js';
 import { CopyDataplane } from '../../packages/core/src/update/generations.js';
 import { liveProvenance } from '../../packages/core/src/update/live.js';
-import type { CIDR, Cluster, ClusterAction, ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, ClusterSubject, EvaluationOptions, Explanation, Flow, IPAddress, Labels, Namespace, NetworkPolicy, Node, Pod, Selector, Verdict } from '@netpol/core';
+import type {
+  CIDR,
+  Cluster,
+  ClusterAction,
+  ClusterPeer,
+  ClusterPolicy,
+  ClusterPort,
+  ClusterRule,
+  ClusterSubject,
+  EvaluationOptions,
+  Explanation,
+  Flow,
+  IPAddress,
+  Labels,
+  Namespace,
+  NetworkPolicy,
+  Node,
+  Pod,
+  Selector,
+  Verdict,
+} from '@netpol/core';
 
 const ip = (text: string): IPAddress => {
   const a = parseIP(text);
@@ -53,8 +73,16 @@ export const nodeOf = (name: string, ips: string, labels: Labels = {}): Node => 
 
 /** A NetworkPolicy: `affects` the directions given; rules allow the listed pod labels (same namespace), or anyone with `{}`. */
 export function netpol(ns: string, name: string, podSelector: Labels, o: { ingress?: Labels[]; egress?: Labels[] }): NetworkPolicy {
-  const rules = (list: Labels[] | undefined) => (list ?? []).map((l) => ({ ports: [], peers: Object.keys(l).length === 0 ? [] : [{ kind: 'selector' as const, podSelector: sel(l) }] }));
-  return { namespace: ns, name, podSelector: sel(podSelector), affects: { ingress: o.ingress !== undefined, egress: o.egress !== undefined }, ingress: rules(o.ingress), egress: rules(o.egress) };
+  const rules = (list: Labels[] | undefined) =>
+    (list ?? []).map((l) => ({ ports: [], peers: Object.keys(l).length === 0 ? [] : [{ kind: 'selector' as const, podSelector: sel(l) }] }));
+  return {
+    namespace: ns,
+    name,
+    podSelector: sel(podSelector),
+    affects: { ingress: o.ingress !== undefined, egress: o.egress !== undefined },
+    ingress: rules(o.ingress),
+    egress: rules(o.egress),
+  };
 }
 
 // Subjects
@@ -74,7 +102,12 @@ export const tcp = (start: number, end = start): ClusterPort => ({ kind: 'range'
 export const udp = (start: number, end = start): ClusterPort => ({ kind: 'range', protocol: 'UDP', start, end });
 export const namedPort = (name: string): ClusterPort => ({ kind: 'named', name });
 
-export const rule = (action: ClusterAction, peers: ClusterPeer[], ports: ClusterPort[] = [], name?: string): ClusterRule => ({ action, peers, ports, ...(name !== undefined && { name }) });
+export const rule = (action: ClusterAction, peers: ClusterPeer[], ports: ClusterPort[] = [], name?: string): ClusterRule => ({
+  action,
+  peers,
+  ports,
+  ...(name !== undefined && { name }),
+});
 
 type Rules = { readonly ingress?: ClusterRule[]; readonly egress?: ClusterRule[] };
 
@@ -87,8 +120,14 @@ export const cnp = (name: string, tier: 'Admin' | 'Baseline', priority: number, 
   ingress: r.ingress ?? [],
   egress: r.egress ?? [],
 });
-export const anp = (name: string, priority: number, subject: ClusterSubject, r: Rules): ClusterPolicy => ({ ...cnp(name, 'Admin', priority, subject, r), kind: 'AdminNetworkPolicy' });
-export const banp = (subject: ClusterSubject, r: Rules): ClusterPolicy => ({ ...cnp('default', 'Baseline', 1001, subject, r), kind: 'BaselineAdminNetworkPolicy' });
+export const anp = (name: string, priority: number, subject: ClusterSubject, r: Rules): ClusterPolicy => ({
+  ...cnp(name, 'Admin', priority, subject, r),
+  kind: 'AdminNetworkPolicy',
+});
+export const banp = (subject: ClusterSubject, r: Rules): ClusterPolicy => ({
+  ...cnp('default', 'Baseline', 1001, subject, r),
+  kind: 'BaselineAdminNetworkPolicy',
+});
 
 /** What the tier tables ask of an engine. */
 export interface Built {

@@ -49,7 +49,14 @@ function world(clusterPolicies: ClusterPolicy[], policies: NetworkPolicy[] = [],
     nodes: [nodeOf('n1', N1, { role: 'worker' }), nodeOf('n2', N2, { role: 'control' })],
     pods: [
       podOf('prod', 'web', `${WEB},${WEB6}`, { labels: { app: 'web' }, node: 'n1', ports: [['http', 8080]] }),
-      podOf('prod', 'db', `${DB},${DB6}`, { labels: { app: 'db' }, node: 'n2', ports: [['pg', 5432], ['metrics', 9090, 'TCP', true]] }),
+      podOf('prod', 'db', `${DB},${DB6}`, {
+        labels: { app: 'db' },
+        node: 'n2',
+        ports: [
+          ['pg', 5432],
+          ['metrics', 9090, 'TCP', true],
+        ],
+      }),
       podOf('dev', 'client', CLIENT, { labels: { app: 'client' }, node: 'n1' }),
       podOf('kube-system', 'dns', DNS, { labels: { app: 'dns' }, node: 'n2', ports: [['dns', 53, 'UDP']] }),
       podOf('kube-system', 'agent', N1, { labels: { app: 'agent' }, node: 'n1', hostNetwork: true }),
@@ -76,7 +83,8 @@ const ALL = inNamespaces();
  * ignored objects (the loader's, not the dataplane's).
  */
 const FROM_CLUSTER = TIER_ENGINES.filter((e) => !e.name.startsWith('live'));
-const denyAllEgress = (name: string, tier: 'Admin' | 'Baseline', priority: number) => cnp(name, tier, priority, ALL, { egress: [rule('Deny', [networksPeer('0.0.0.0/0', '::/0')])] });
+const denyAllEgress = (name: string, tier: 'Admin' | 'Baseline', priority: number) =>
+  cnp(name, tier, priority, ALL, { egress: [rule('Deny', [networksPeer('0.0.0.0/0', '::/0')])] });
 
 describeTiers(TIER_ENGINES, 'tier order: Admin, then NetworkPolicy, then Baseline', (engine) => {
   const npAllowsAll = netpol('prod', 'allow-all-in', {}, { ingress: [{}] });
@@ -102,7 +110,7 @@ describeTiers(TIER_ENGINES, 'tier order: Admin, then NetworkPolicy, then Baselin
     const e = build(engine, [adminIn('Deny'), baselineIn('Deny')]);
     expect(v(e, flow(DB, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/not-isolated');
   });
-  test('each direction on its own: an Admin egress Accept does not open the destination\'s ingress', () => {
+  test("each direction on its own: an Admin egress Accept does not open the destination's ingress", () => {
     const e = build(engine, [cnp('open-egress', 'Admin', 1, inNamespaces(DEV), { egress: [rule('Accept', [namespacesPeer()])] }), baselineIn('Deny')]);
     expect(v(e, flow(CLIENT, WEB, 'TCP', 80))).toBe('DENY admin-allowed/baseline-denied');
   });
@@ -132,8 +140,16 @@ describeTiers(TIER_ENGINES, 'priorities and rule order', (engine) => {
   const deny = (name: string, priority: number) => cnp(name, 'Admin', priority, inNamespaces(PROD), { ingress: [rule('Deny', [namespacesPeer(DEV)])] });
 
   test('ascending priority: the lower number decides, in whatever order the policies are listed', () => {
-    for (const list of [[accept('a', 5), deny('d', 6)], [deny('d', 6), accept('a', 5)]]) expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
-    for (const list of [[accept('a', 7), deny('d', 6)], [deny('d', 6), accept('a', 7)]]) expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('DENY not-isolated/admin-denied');
+    for (const list of [
+      [accept('a', 5), deny('d', 6)],
+      [deny('d', 6), accept('a', 5)],
+    ])
+      expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
+    for (const list of [
+      [accept('a', 7), deny('d', 6)],
+      [deny('d', 6), accept('a', 7)],
+    ])
+      expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('DENY not-isolated/admin-denied');
   });
   test('in a policy, the first matching rule in written order decides', () => {
     const both = (first: 'Accept' | 'Deny', second: 'Accept' | 'Deny') =>
@@ -150,8 +166,10 @@ describeTiers(TIER_ENGINES, 'priorities and rule order', (engine) => {
 });
 
 describeTiers(TIER_ENGINES, 'Pass', (engine) => {
-  const passDev = (tier: 'Admin' | 'Baseline', priority = 1) => cnp(`pass-${tier.toLowerCase()}`, tier, priority, inNamespaces(PROD), { ingress: [rule('Pass', [namespacesPeer(DEV)], [], 'delegate')] });
-  const denyAll = (name: string, tier: 'Admin' | 'Baseline', priority: number) => cnp(name, tier, priority, inNamespaces(PROD), { ingress: [rule('Deny', [namespacesPeer()])] });
+  const passDev = (tier: 'Admin' | 'Baseline', priority = 1) =>
+    cnp(`pass-${tier.toLowerCase()}`, tier, priority, inNamespaces(PROD), { ingress: [rule('Pass', [namespacesPeer(DEV)], [], 'delegate')] });
+  const denyAll = (name: string, tier: 'Admin' | 'Baseline', priority: number) =>
+    cnp(name, tier, priority, inNamespaces(PROD), { ingress: [rule('Deny', [namespacesPeer()])] });
 
   test('an Admin Pass skips the rest of the Admin tier: the NetworkPolicy decides', () => {
     const e = build(engine, [passDev('Admin'), denyAll('later', 'Admin', 2)], [netpol('prod', 'web-from-any', { app: 'web' }, { ingress: [{}] })]);
@@ -193,9 +211,17 @@ describeTiers(TIER_ENGINES, 'subjects', (engine) => {
 });
 
 describeTiers(TIER_ENGINES, 'peers (egress from prod/web)', (engine) => {
-  const denyTo = (...peers: Parameters<typeof rule>[1]) => build(engine, [cnp('p', 'Admin', 1, podsOf(PROD, { app: 'web' }), { egress: [rule('Deny', peers)] })]);
+  const denyTo = (...peers: Parameters<typeof rule>[1]) =>
+    build(engine, [cnp('p', 'Admin', 1, podsOf(PROD, { app: 'web' }), { egress: [rule('Deny', peers)] })]);
   const denied = (e: ReturnType<typeof build>, flows: Flow[]) => flows.map((f) => e.verdict(f).egress === 'admin-denied');
-  const targets = [flow(WEB, DB, 'TCP', 80), flow(WEB, CLIENT, 'TCP', 80), flow(WEB, DNS, 'TCP', 80), flow(WEB, N1, 'TCP', 80), flow(WEB, N2, 'TCP', 80), flow(WEB, EXTERNAL, 'TCP', 80)];
+  const targets = [
+    flow(WEB, DB, 'TCP', 80),
+    flow(WEB, CLIENT, 'TCP', 80),
+    flow(WEB, DNS, 'TCP', 80),
+    flow(WEB, N1, 'TCP', 80),
+    flow(WEB, N2, 'TCP', 80),
+    flow(WEB, EXTERNAL, 'TCP', 80),
+  ];
 
   test('namespaces: pods of the selected namespaces only', () => {
     expect(denied(denyTo(namespacesPeer(DEV)), targets)).toEqual([false, true, false, false, false, false]);
@@ -221,7 +247,7 @@ describeTiers(TIER_ENGINES, 'peers (egress from prod/web)', (engine) => {
   test('networks match ICMP too (a rule without protocols)', () => {
     expect(denyTo(networksPeer(`${EXTERNAL}/32`)).verdict(flow(WEB, EXTERNAL, 'ICMP')).egress).toBe('admin-denied');
   });
-  test('domainNames: the flow\'s dstName, exact or *. wildcard; without a name nothing matches', () => {
+  test("domainNames: the flow's dstName, exact or *. wildcard; without a name nothing matches", () => {
     const e = build(engine, [
       cnp('names', 'Admin', 1, podsOf(PROD, { app: 'web' }), { egress: [rule('Accept', [domainsPeer('api.example.com', '*.cdn.example.org')])] }),
       denyAllEgress('rest', 'Admin', 2),
@@ -235,8 +261,11 @@ describeTiers(TIER_ENGINES, 'peers (egress from prod/web)', (engine) => {
       'admin-denied',
     ]);
   });
-  test('domainNames are egress-only: an ingress never sees the source\'s name', () => {
-    const e = build(engine, [cnp('names', 'Admin', 1, inNamespaces(DEV), { egress: [rule('Accept', [domainsPeer('web.prod')])] }), cnp('deny', 'Admin', 2, inNamespaces(DEV), { egress: [rule('Deny', [namespacesPeer()])] })]);
+  test("domainNames are egress-only: an ingress never sees the source's name", () => {
+    const e = build(engine, [
+      cnp('names', 'Admin', 1, inNamespaces(DEV), { egress: [rule('Accept', [domainsPeer('web.prod')])] }),
+      cnp('deny', 'Admin', 2, inNamespaces(DEV), { egress: [rule('Deny', [namespacesPeer()])] }),
+    ]);
     expect(e.verdict(flow(CLIENT, WEB, 'TCP', 80, { dstName: 'web.prod' })).egress).toBe('admin-allowed');
     expect(e.verdict(flow(CLIENT, WEB, 'TCP', 80)).egress).toBe('admin-denied');
   });
@@ -249,19 +278,26 @@ describeTiers(TIER_ENGINES, 'peers (egress from prod/web)', (engine) => {
 
 describeTiers(TIER_ENGINES, 'protocols and named ports', (engine) => {
   const acceptThenDeny = (ports: Parameters<typeof rule>[2], options: EvaluationOptions = {}) =>
-    build(engine, [cnp('p', 'Admin', 1, inNamespaces(), { ingress: [rule('Accept', [namespacesPeer()], ports), rule('Deny', [namespacesPeer()])] })], [], options);
+    build(
+      engine,
+      [cnp('p', 'Admin', 1, inNamespaces(), { ingress: [rule('Accept', [namespacesPeer()], ports), rule('Deny', [namespacesPeer()])] })],
+      [],
+      options,
+    );
   const ingress = (e: ReturnType<typeof build>, f: Flow) => e.verdict(f).ingress;
 
-  test('a number, a range, and the protocol must be the flow\'s', () => {
+  test("a number, a range, and the protocol must be the flow's", () => {
     const e = acceptThenDeny([tcp(80), tcp(8000, 8080), udp(53)]);
-    expect([flow(WEB, DB, 'TCP', 80), flow(WEB, DB, 'TCP', 8080), flow(WEB, DB, 'TCP', 8081), flow(WEB, DB, 'UDP', 80), flow(WEB, DB, 'UDP', 53), flow(WEB, DB, 'SCTP', 80)].map((f) => ingress(e, f))).toEqual([
-      'admin-allowed',
-      'admin-allowed',
-      'admin-denied',
-      'admin-denied',
-      'admin-allowed',
-      'admin-denied',
-    ]);
+    expect(
+      [
+        flow(WEB, DB, 'TCP', 80),
+        flow(WEB, DB, 'TCP', 8080),
+        flow(WEB, DB, 'TCP', 8081),
+        flow(WEB, DB, 'UDP', 80),
+        flow(WEB, DB, 'UDP', 53),
+        flow(WEB, DB, 'SCTP', 80),
+      ].map((f) => ingress(e, f)),
+    ).toEqual(['admin-allowed', 'admin-allowed', 'admin-denied', 'admin-denied', 'admin-allowed', 'admin-denied']);
   });
   test('a named port resolves on the destination pod: its name, protocol and number', () => {
     const e = acceptThenDeny([namedPort('pg'), namedPort('dns')]);
@@ -271,7 +307,9 @@ describeTiers(TIER_ENGINES, 'protocols and named ports', (engine) => {
     expect(ingress(e, flow(WEB, DNS, 'TCP', 53))).toBe('admin-denied'); // dns is a UDP port
   });
   test('a named port in an egress rule resolves on the destination too', () => {
-    const e = build(engine, [cnp('p', 'Admin', 1, inNamespaces(PROD), { egress: [rule('Accept', [namespacesPeer()], [namedPort('dns')]), rule('Deny', [namespacesPeer()])] })]);
+    const e = build(engine, [
+      cnp('p', 'Admin', 1, inNamespaces(PROD), { egress: [rule('Accept', [namespacesPeer()], [namedPort('dns')]), rule('Deny', [namespacesPeer()])] }),
+    ]);
     expect(e.verdict(flow(WEB, DNS, 'UDP', 53)).egress).toBe('admin-allowed');
     expect(e.verdict(flow(WEB, DB, 'UDP', 53)).egress).toBe('admin-denied');
   });
@@ -309,7 +347,7 @@ describeTiers(TIER_ENGINES, 'hairpin, host-network pods and nodes', (engine) => 
     expect(denyOut(networksPeer(`${N1}/32`)).verdict(flow(WEB, N1, 'TCP', 80)).egress).toBe('admin-denied');
     expect(denyOut(nodesPeer({ role: 'worker' })).verdict(flow(WEB, N1, 'TCP', 80)).egress).toBe('admin-denied');
   });
-  test('the local-node exemption is NetworkPolicy\'s: it does not override an Admin Deny', () => {
+  test("the local-node exemption is NetworkPolicy's: it does not override an Admin Deny", () => {
     const options = { allowEgressToLocalNode: true };
     const isolate = netpol('prod', 'isolate', {}, { egress: [] });
     expect(build(engine, [], [isolate], options).verdict(flow(WEB, N1, 'TCP', 80)).egress).toBe('allowed');
@@ -324,11 +362,18 @@ describeTiers(FROM_CLUSTER, 'a peer netpol does not know (loaded leniently) fail
     expect(build(engine, [policy('Accept'), denyAllEgress('rest', 'Admin', 2)]).verdict(flow(WEB, EXTERNAL, 'TCP', 80)).egress).toBe('admin-denied');
   });
   test('in a Deny rule it matches everything', () => {
-    expect([WEB6, DB, N1, EXTERNAL].map((d) => build(engine, [policy('Deny')]).verdict(flow(d === WEB6 ? DB6 : WEB, d, 'TCP', 80)).egress)).toEqual(['admin-denied', 'admin-denied', 'admin-denied', 'admin-denied']);
+    expect([WEB6, DB, N1, EXTERNAL].map((d) => build(engine, [policy('Deny')]).verdict(flow(d === WEB6 ? DB6 : WEB, d, 'TCP', 80)).egress)).toEqual([
+      'admin-denied',
+      'admin-denied',
+      'admin-denied',
+      'admin-denied',
+    ]);
   });
   test('in a Pass rule it matches everything (the rest of the tier is skipped, never an Accept)', () => {
     const accept = cnp('zz-accept', 'Admin', 2, inNamespaces(PROD), { egress: [rule('Accept', [networksPeer('0.0.0.0/0')])] });
-    expect(build(engine, [policy('Pass'), accept], [netpol('prod', 'deny-out', {}, { egress: [] })]).verdict(flow(WEB, EXTERNAL, 'TCP', 80)).egress).toBe('denied');
+    expect(build(engine, [policy('Pass'), accept], [netpol('prod', 'deny-out', {}, { egress: [] })]).verdict(flow(WEB, EXTERNAL, 'TCP', 80)).egress).toBe(
+      'denied',
+    );
   });
 });
 
@@ -337,10 +382,18 @@ describeTiers(TIER_ENGINES, 'equal priorities: a deterministic order, reported',
   const b = cnp('b', 'Admin', 10, inNamespaces(PROD), { ingress: [rule('Deny', [namespacesPeer()])] });
   const anpA = anp('a', 10, inNamespaces(PROD), { ingress: [rule('Deny', [namespacesPeer(DEV)])] });
   test('by name, whatever the listed order', () => {
-    for (const list of [[a, b], [b, a]]) expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
+    for (const list of [
+      [a, b],
+      [b, a],
+    ])
+      expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
   });
   test('ClusterNetworkPolicies before AdminNetworkPolicies of equal priority', () => {
-    for (const list of [[anpA, a], [a, anpA]]) expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
+    for (const list of [
+      [anpA, a],
+      [a, anpA],
+    ])
+      expect(v(build(engine, list), flow(CLIENT, WEB, 'TCP', 80))).toBe('ALLOW not-isolated/admin-allowed');
   });
   test('explain names the policies whose rules also match the flow', () => {
     if (!engine.explains) return;
@@ -357,48 +410,77 @@ describeTiers(TIER_ENGINES, 'equal priorities: a deterministic order, reported',
   });
 });
 
-describeTiers(TIER_ENGINES.filter((e) => e.explains), 'explanations: steps, clusterRules', (engine) => {
-  const steps = (s: readonly { step: StepKind }[]) => s.map((x) => x.step);
-  const passDns = cnp('allow-dns-first', 'Admin', 1, inNamespaces(PROD), { egress: [rule('Pass', [podsPeer(SYSTEM, { app: 'dns' })], [udp(53)], 'pass-dns')] });
+describeTiers(
+  TIER_ENGINES.filter((e) => e.explains),
+  'explanations: steps, clusterRules',
+  (engine) => {
+    const steps = (s: readonly { step: StepKind }[]) => s.map((x) => x.step);
+    const passDns = cnp('allow-dns-first', 'Admin', 1, inNamespaces(PROD), {
+      egress: [rule('Pass', [podsPeer(SYSTEM, { app: 'dns' })], [udp(53)], 'pass-dns')],
+    });
 
-  test('Admin Pass, then the NetworkPolicy denies: the pass is recorded, then the NetworkPolicy chain', () => {
-    const e = build(engine, [passDns], [netpol('prod', 'default-deny', {}, { egress: [] })]).explain(flow(WEB, DNS, 'UDP', 53)).egressDetail;
-    expect(e).toMatchObject({ decision: 'denied', reason: 'no-rule-matched', isolatedBy: ['prod/default-deny'] });
-    expect(steps(e.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'admin', 'isolation', 'local-node', 'rules']);
-    expect(e.clusterRules).toEqual([{ tier: 'admin', policy: 'cnp/allow-dns-first', priority: 1, direction: 'egress', ruleIndex: 0, ruleName: 'pass-dns', action: 'Pass', peerIndex: 0, portIndex: 0 }]);
-  });
-  test('an Admin decision: the admin step decides, reason admin-rule', () => {
-    const e = build(engine, [denyAllEgress('guard', 'Admin', 3)]).explain(flow(WEB, EXTERNAL, 'TCP', 80));
-    expect(e.allowed).toBe(false);
-    expect(e.egressDetail).toMatchObject({ decision: 'admin-denied', reason: 'admin-rule', isolatedBy: [] });
-    expect(e.egressDetail.steps.at(-1)).toEqual({ step: 'admin', answer: 'deny' });
-    expect(e.egressDetail.clusterRules.map((r) => [r.policy, r.action, r.ruleName])).toEqual([['cnp/guard', 'Deny', null]]);
-  });
-  test('a Pass in each tier, then the Baseline decides: both passes and the decision, in order', () => {
-    const basePass = cnp('base-pass', 'Baseline', 1, inNamespaces(PROD), { egress: [rule('Pass', [namespacesPeer(DEV)])] });
-    const b = banp(inNamespaces(PROD), { egress: [rule('Deny', [networksPeer('0.0.0.0/0')], [], 'default-deny')] });
-    const e = build(engine, [passDns, basePass, b]).explain(flow(WEB, DNS, 'UDP', 53)).egressDetail;
-    expect(e).toMatchObject({ decision: 'baseline-denied', reason: 'baseline-rule' });
-    expect(steps(e.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'admin', 'isolation', 'baseline']);
-    expect(e.steps.map((s) => s.answer)).toEqual(['next', 'next', 'next', 'next', 'next', 'next', 'deny']);
-    expect(e.clusterRules.map((r) => `${r.tier} ${r.policy} ${r.action}`)).toEqual(['admin cnp/allow-dns-first Pass', 'baseline banp/default Deny']);
-    // dev is passed by the Baseline CNP: nothing decides.
-    const passed = build(engine, [basePass, b]).explain(flow(WEB, CLIENT, 'TCP', 80)).egressDetail;
-    expect(passed).toMatchObject({ decision: 'not-isolated', reason: 'no-policy' });
-    expect(passed.steps.at(-1)).toEqual({ step: 'baseline', answer: 'allow' });
-    expect(passed.clusterRules.map((r) => r.action)).toEqual(['Pass']);
-  });
-  test('no cluster-scoped policy selects the pod: the NetworkPolicy-only chain, no tier data', () => {
-    const e = build(engine, [cnp('other', 'Admin', 1, inNamespaces(SYSTEM), { egress: [rule('Deny', [namespacesPeer()])] })]).explain(flow(WEB, DB, 'TCP', 80));
-    expect(steps(e.egressDetail.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'isolation']);
-    expect(e.egressDetail).toMatchObject({ decision: 'not-isolated', clusterRules: [], ties: [] });
-    expect(e).not.toHaveProperty('ignoring');
-  });
-});
+    test('Admin Pass, then the NetworkPolicy denies: the pass is recorded, then the NetworkPolicy chain', () => {
+      const e = build(engine, [passDns], [netpol('prod', 'default-deny', {}, { egress: [] })]).explain(flow(WEB, DNS, 'UDP', 53)).egressDetail;
+      expect(e).toMatchObject({ decision: 'denied', reason: 'no-rule-matched', isolatedBy: ['prod/default-deny'] });
+      expect(steps(e.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'admin', 'isolation', 'local-node', 'rules']);
+      expect(e.clusterRules).toEqual([
+        {
+          tier: 'admin',
+          policy: 'cnp/allow-dns-first',
+          priority: 1,
+          direction: 'egress',
+          ruleIndex: 0,
+          ruleName: 'pass-dns',
+          action: 'Pass',
+          peerIndex: 0,
+          portIndex: 0,
+        },
+      ]);
+    });
+    test('an Admin decision: the admin step decides, reason admin-rule', () => {
+      const e = build(engine, [denyAllEgress('guard', 'Admin', 3)]).explain(flow(WEB, EXTERNAL, 'TCP', 80));
+      expect(e.allowed).toBe(false);
+      expect(e.egressDetail).toMatchObject({ decision: 'admin-denied', reason: 'admin-rule', isolatedBy: [] });
+      expect(e.egressDetail.steps.at(-1)).toEqual({ step: 'admin', answer: 'deny' });
+      expect(e.egressDetail.clusterRules.map((r) => [r.policy, r.action, r.ruleName])).toEqual([['cnp/guard', 'Deny', null]]);
+    });
+    test('a Pass in each tier, then the Baseline decides: both passes and the decision, in order', () => {
+      const basePass = cnp('base-pass', 'Baseline', 1, inNamespaces(PROD), { egress: [rule('Pass', [namespacesPeer(DEV)])] });
+      const b = banp(inNamespaces(PROD), { egress: [rule('Deny', [networksPeer('0.0.0.0/0')], [], 'default-deny')] });
+      const e = build(engine, [passDns, basePass, b]).explain(flow(WEB, DNS, 'UDP', 53)).egressDetail;
+      expect(e).toMatchObject({ decision: 'baseline-denied', reason: 'baseline-rule' });
+      expect(steps(e.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'admin', 'isolation', 'baseline']);
+      expect(e.steps.map((s) => s.answer)).toEqual(['next', 'next', 'next', 'next', 'next', 'next', 'deny']);
+      expect(e.clusterRules.map((r) => `${r.tier} ${r.policy} ${r.action}`)).toEqual(['admin cnp/allow-dns-first Pass', 'baseline banp/default Deny']);
+      // dev is passed by the Baseline CNP: nothing decides.
+      const passed = build(engine, [basePass, b]).explain(flow(WEB, CLIENT, 'TCP', 80)).egressDetail;
+      expect(passed).toMatchObject({ decision: 'not-isolated', reason: 'no-policy' });
+      expect(passed.steps.at(-1)).toEqual({ step: 'baseline', answer: 'allow' });
+      expect(passed.clusterRules.map((r) => r.action)).toEqual(['Pass']);
+    });
+    test('no cluster-scoped policy selects the pod: the NetworkPolicy-only chain, no tier data', () => {
+      const e = build(engine, [cnp('other', 'Admin', 1, inNamespaces(SYSTEM), { egress: [rule('Deny', [namespacesPeer()])] })]).explain(
+        flow(WEB, DB, 'TCP', 80),
+      );
+      expect(steps(e.egressDetail.steps)).toEqual(['reply', 'self', 'icmpv6-nd', 'endpoint', 'isolation']);
+      expect(e.egressDetail).toMatchObject({ decision: 'not-isolated', clusterRules: [], ties: [] });
+      expect(e).not.toHaveProperty('ignoring');
+    });
+  },
+);
 
-describeTiers(FROM_CLUSTER.filter((e) => e.explains), 'explanations of a cluster loaded ignoring other policy APIs', (engine) => {
-  test('ignoring: the objects of other policy APIs the cluster was loaded with', () => {
-    const c = world([], [], { ignoredObjects: [{ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', namespace: 'prod', name: 'x' }, { apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', name: 'g' }] });
-    expect(engine.build(c).explain(flow(WEB, DB, 'TCP', 80)).ignoring).toEqual(['CiliumNetworkPolicy prod/x', 'GlobalNetworkPolicy g']);
-  });
-});
+describeTiers(
+  FROM_CLUSTER.filter((e) => e.explains),
+  'explanations of a cluster loaded ignoring other policy APIs',
+  (engine) => {
+    test('ignoring: the objects of other policy APIs the cluster was loaded with', () => {
+      const c = world([], [], {
+        ignoredObjects: [
+          { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', namespace: 'prod', name: 'x' },
+          { apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', name: 'g' },
+        ],
+      });
+      expect(engine.build(c).explain(flow(WEB, DB, 'TCP', 80)).ignoring).toEqual(['CiliumNetworkPolicy prod/x', 'GlobalNetworkPolicy g']);
+    });
+  },
+);

@@ -16,28 +16,44 @@ const base = [
   pod('app', 'job', JOB, { labels: { role: 'job' } }),
 ];
 
-const fromWeb = np('app', 'from-web', `
+const fromWeb = np(
+  'app',
+  'from-web',
+  `
   podSelector: {matchLabels: {role: db}}
   ingress:
   - from: [{podSelector: {matchLabels: {role: web}}}]
     ports: [{port: 5432}]
-`);
-const fromApi = np('app', 'from-api', `
+`,
+);
+const fromApi = np(
+  'app',
+  'from-api',
+  `
   podSelector: {matchLabels: {role: db}}
   ingress:
   - from: [{podSelector: {matchLabels: {role: api}}}]
-`);
-const denyAll = np('app', 'deny-all', `
+`,
+);
+const denyAll = np(
+  'app',
+  'deny-all',
+  `
   podSelector: {}
   policyTypes: [Ingress, Egress]
-`);
-const egressDns = np('app', 'egress-ext', `
+`,
+);
+const egressDns = np(
+  'app',
+  'egress-ext',
+  `
   podSelector: {}
   policyTypes: [Egress]
   egress:
   - to: [{ipBlock: {cidr: 203.0.113.0/24}}]
   - to: [{podSelector: {}}]
-`);
+`,
+);
 
 const flows = [
   flow(WEB, DB, 'TCP', 5432),
@@ -82,14 +98,17 @@ describeEach(ENGINES, 'union of policies', (engine) => {
 });
 
 describeEach(EXPLAINING, 'union of policies: explanations', (engine) => {
-
   test('explain lists every rule that allows the flow, one per policy', () => {
-    const both = np('app', 'any-to-db', `
+    const both = np(
+      'app',
+      'any-to-db',
+      `
       podSelector: {matchLabels: {role: db}}
       ingress:
       - from: [{podSelector: {matchLabels: {role: nobody}}}]
       - ports: [{port: 80}, {port: 5432}]
-    `);
+    `,
+    );
     const ev = engine.build([...base, fromWeb, fromApi, both]);
     const e = ev.explain(flow(WEB, DB, 'TCP', 5432));
     expect(e.ingressDetail.reason).toBe('rule');

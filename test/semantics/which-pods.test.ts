@@ -19,44 +19,77 @@ describeEach(ENGINES, 'hostNetwork pods', (engine) => {
   ];
 
   test('are never subjects: a namespace-wide deny-all does not isolate them', () => {
-    const ev = engine.build([...base, np('app', 'deny-all', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'deny-all',
+        `
       podSelector: {}
       policyTypes: [Ingress, Egress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(short(ev.verdict(flow(EXT, HOST, 'TCP', 22)))).toBe('ALLOW egress=not-applicable ingress=not-applicable');
     expect(short(ev.verdict(flow(HOST, EXT, 'TCP', 443)))).toBe('ALLOW egress=not-applicable ingress=not-applicable');
     if (engine.explains) expect(ev.explain(flow(EXT, HOST, 'TCP', 22)).ingressDetail.endpoint).toBeNull();
   });
 
   test('are never matched by a podSelector or namespaceSelector peer', () => {
-    for (const peer of ['{podSelector: {matchLabels: {role: web}}}', '{podSelector: {}}', '{namespaceSelector: {}}', '{namespaceSelector: {}, podSelector: {matchLabels: {role: web}}}']) {
-      const ev = engine.build([...base, np('app', 'p', `
+    for (const peer of [
+      '{podSelector: {matchLabels: {role: web}}}',
+      '{podSelector: {}}',
+      '{namespaceSelector: {}}',
+      '{namespaceSelector: {}, podSelector: {matchLabels: {role: web}}}',
+    ]) {
+      const ev = engine.build([
+        ...base,
+        np(
+          'app',
+          'p',
+          `
         podSelector: {matchLabels: {role: db}}
         ingress:
         - from: [${peer}]
-      `)]);
+      `,
+        ),
+      ]);
       expect(ev.verdict(flow(WEB, DB, 'TCP', 5432)).allowed).toBe(true);
       expect(ev.verdict(flow(HOST, DB, 'TCP', 5432)).allowed).toBe(false);
     }
   });
 
   test('are not egress destinations for selector peers either', () => {
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: db}}
       policyTypes: [Egress]
       egress:
       - to: [{podSelector: {matchLabels: {role: web}}}]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(DB, WEB, 'TCP', 80)).allowed).toBe(true);
     expect(ev.verdict(flow(DB, HOST, 'TCP', 80)).allowed).toBe(false);
   });
 
   test('their traffic is node traffic: matchable by ipBlock', () => {
-    const ev = engine.build([...base, np('app', 'p', `
+    const ev = engine.build([
+      ...base,
+      np(
+        'app',
+        'p',
+        `
       podSelector: {matchLabels: {role: db}}
       ingress:
       - from: [{ipBlock: {cidr: 192.168.0.12/32}}]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(HOST, DB, 'TCP', 5432)).allowed).toBe(true);
     expect(ev.verdict(flow('192.168.0.2', DB, 'TCP', 5432)).allowed).toBe(false);
   });
@@ -68,12 +101,16 @@ describeEach(ENGINES, 'terminal pods (Succeeded/Failed) are not pods', (engine) 
       ns('app'),
       pod('app', 'db', DB, { labels: { role: 'db' } }),
       pod('app', 'done', WEB, { labels: { role: 'web' }, phase }),
-      np('app', 'p', `
+      np(
+        'app',
+        'p',
+        `
         podSelector: {}
         policyTypes: [Ingress, Egress]
         ingress:
         - from: [{podSelector: {matchLabels: {role: web}}}]
-      `),
+      `,
+      ),
     ]);
     expect(short(ev.verdict(flow(WEB, DB, 'TCP', 1)))).toBe('DENY egress=not-applicable ingress=denied');
     expect(short(ev.verdict(flow(EXT, WEB, 'TCP', 1)))).toBe('ALLOW egress=not-applicable ingress=not-applicable');
@@ -85,11 +122,15 @@ describeEach(ENGINES, 'terminal pods (Succeeded/Failed) are not pods', (engine) 
         ns('app'),
         pod('app', 'db', DB, { labels: { role: 'db' } }),
         pod('app', 'web', WEB, { labels: { role: 'web' }, phase }),
-        np('app', 'p', `
+        np(
+          'app',
+          'p',
+          `
           podSelector: {matchLabels: {role: db}}
           ingress:
           - from: [{podSelector: {matchLabels: {role: web}}}]
-        `),
+        `,
+        ),
       ]);
       expect(ev.verdict(flow(WEB, DB, 'TCP', 1)).allowed).toBe(true);
     }
@@ -101,22 +142,30 @@ describeEach(ENGINES, 'terminal pods (Succeeded/Failed) are not pods', (engine) 
       pod('app', 'db', DB, { labels: { role: 'db' } }),
       pod('app', 'old', WEB, { labels: { role: 'web' }, phase: 'Failed' }),
       pod('app', 'new', WEB, { labels: { role: 'api' }, phase: 'Pending' }),
-      np('app', 'p', `
+      np(
+        'app',
+        'p',
+        `
         podSelector: {matchLabels: {role: db}}
         ingress:
         - from: [{podSelector: {matchLabels: {role: api}}}]
-      `),
+      `,
+      ),
     ];
     expect(engine.build(docs).verdict(flow(WEB, DB, 'TCP', 1)).allowed).toBe(true);
   });
 });
 
 describeEach(ENGINES, 'two live pods sharing an IP: the Running one', (engine) => {
-  const policy = np('app', 'p', `
+  const policy = np(
+    'app',
+    'p',
+    `
     podSelector: {matchLabels: {role: db}}
     ingress:
     - from: [{podSelector: {matchLabels: {role: web}}}]
-  `);
+  `,
+  );
   const running = pod('app', 'running', WEB, { labels: { role: 'web' }, phase: 'Running' });
   const pending = pod('app', 'pending', WEB, { labels: { role: 'job' }, phase: 'Pending' });
   const db = pod('app', 'db', DB, { labels: { role: 'db' } });
@@ -131,10 +180,20 @@ describeEach(ENGINES, 'two live pods sharing an IP: the Running one', (engine) =
   });
 
   test('the Running owner is also the subject', () => {
-    const ev = engine.build([ns('app'), db, pending, running, np('app', 'deny', `
+    const ev = engine.build([
+      ns('app'),
+      db,
+      pending,
+      running,
+      np(
+        'app',
+        'deny',
+        `
       podSelector: {matchLabels: {role: job}}
       policyTypes: [Ingress]
-    `)]);
+    `,
+      ),
+    ]);
     expect(ev.verdict(flow(DB, WEB, 'TCP', 1)).ingress).toBe('not-isolated');
     if (engine.explains) expect(ev.explain(flow(DB, WEB, 'TCP', 1)).ingressDetail.endpoint).toBe('app/running');
   });

@@ -22,14 +22,20 @@ const fixtures = ['test/fixtures/pcap/cluster.yaml', 'test/fixtures/pcap/policie
 function oddPorts(name: string, from: number, to: number): Record<string, unknown> {
   const ports: { protocol: string; port: number }[] = [];
   for (let p = from; p <= to; p += 2) ports.push({ protocol: 'TCP', port: p });
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'demo' }, spec: { podSelector: { matchLabels: { app: 'nothing' } }, policyTypes: ['Ingress'], ingress: [{ ports }] } };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: 'demo' },
+    spec: { podSelector: { matchLabels: { app: 'nothing' } }, policyTypes: ['Ingress'], ingress: [{ ports }] },
+  };
 }
 
 /** Every pair of the fixture's pod addresses on a few ports, both protocols. */
 function probeFlows(): Flow[] {
   const ips = ['10.244.1.11', '10.244.1.20', '10.244.2.5', '10.244.1.12', '192.0.2.1'].map((a) => parseIP(a)!);
   const flows: Flow[] = [];
-  for (const src of ips) for (const dst of ips) for (const port of [53, 80, 443, 8080, 9090]) for (const protocol of [6, 17]) flows.push({ src, dst, protocol, port });
+  for (const src of ips)
+    for (const dst of ips) for (const port of [53, 80, 443, 8080, 9090]) for (const protocol of [6, 17]) flows.push({ src, dst, protocol, port });
   return flows;
 }
 
@@ -48,7 +54,25 @@ describe('capacity-exceeded', () => {
 
   it('the loader counts the port classes exactly as compile() does', () => {
     // Under the limit: the image's header carries the compiler's count.
-    const objects = [oddPorts('a', 1, 999), oddPorts('b', 500, 1500), { ...oddPorts('c', 20000, 20010), spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53, endPort: 60 }, { protocol: 'SCTP', port: 9 }] }] } }];
+    const objects = [
+      oddPorts('a', 1, 999),
+      oddPorts('b', 500, 1500),
+      {
+        ...oddPorts('c', 20000, 20010),
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              ports: [
+                { protocol: 'UDP', port: 53, endPort: 60 },
+                { protocol: 'SCTP', port: 9 },
+              ],
+            },
+          ],
+        },
+      },
+    ];
     const text = objects.map((o) => JSON.stringify(o)).join('\n---\n');
     const r = loadText(text);
     expect(r.cluster).toBeDefined();
@@ -118,7 +142,24 @@ describe('capacity-exceeded', () => {
     expect(sets.sets.length).toBe(65536); // ids 0..65535: a u16 matrix cell holds each
     // An image the header's u32 byteLength cannot describe is refused before it is allocated.
     const counts = Object.fromEntries(SECTIONS.map((name) => [name, name === 'lpm4' ? 2 ** 30 : 0])) as Record<(typeof SECTIONS)[number], number>;
-    const header = { flags: 0, entryCount: 0, portClassCount: 0, portSetWords: 0, portSetCount: 0, egressPeerCount: 0, egressRowCount: 0, ingressPeerCount: 0, ingressRowCount: 0, hosts6Slots: 1, tierEgressColCount: 1, tierEgressRowCount: 1, tierIngressColCount: 1, tierIngressRowCount: 1, tierDecisionCount: 1, nameClassCount: 1 };
+    const header = {
+      flags: 0,
+      entryCount: 0,
+      portClassCount: 0,
+      portSetWords: 0,
+      portSetCount: 0,
+      egressPeerCount: 0,
+      egressRowCount: 0,
+      ingressPeerCount: 0,
+      ingressRowCount: 0,
+      hosts6Slots: 1,
+      tierEgressColCount: 1,
+      tierEgressRowCount: 1,
+      tierIngressColCount: 1,
+      tierIngressRowCount: 1,
+      tierDecisionCount: 1,
+      nameClassCount: 1,
+    };
     expect(() => allocateImage(header, counts, false)).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table: 'imageBytes' }));
   });
 });

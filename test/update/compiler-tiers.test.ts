@@ -10,7 +10,21 @@ import type { SectionName } from '../../packages/core/src/compile/layout.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { referenceVerdicts, runs } from '../helpers.js';
 import { applyOp, opArbitrary } from './compiler-ops.js';
-import { anp, cnp, inNamespaces, namedPort, namespace, netpol, networksPeer, nodeOf, nodesPeer, podOf, podsPeer, rule, tcp } from '../semantics/tier-fixtures.js';
+import {
+  anp,
+  cnp,
+  inNamespaces,
+  namedPort,
+  namespace,
+  netpol,
+  networksPeer,
+  nodeOf,
+  nodesPeer,
+  podOf,
+  podsPeer,
+  rule,
+  tcp,
+} from '../semantics/tier-fixtures.js';
 
 /** The live image read as a generation reads it: names through the compiler's classes. */
 class LiveImage extends ImageDataplane {
@@ -34,7 +48,10 @@ function agree(compiler: LiveCompiler, seed: number, extra?: Cluster): void {
   const live = new LiveImage(compiler.master.buffer, compiler.nameClasses());
   const fresh = new CompiledDataplane(cluster, { native: 'off' });
   const reference = new ReferenceEvaluator(cluster);
-  const flows = [...fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }), ...(extra ? fc.sample(flowArbitrary(extra), { numRuns: 20, seed }) : [])] as Flow[];
+  const flows = [
+    ...fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }),
+    ...(extra ? fc.sample(flowArbitrary(extra), { numRuns: 20, seed }) : []),
+  ] as Flow[];
   for (const [f, want] of referenceVerdicts(reference, flows)) {
     expect(fresh.verdict(f), show(f)).toEqual(want);
     expect(live.verdict(f), show(f)).toEqual(want);
@@ -75,7 +92,9 @@ describe('LiveCompiler with cluster-scoped tiers', () => {
   });
 
   test('incremental where it matters: pods, namespace and node labels never recompute the tier part; a cluster-scoped policy never touches the NetworkPolicy matrices', () => {
-    const guard = anp('guard', 10, inNamespaces({ team: 'a' }), { egress: [rule('Deny', [podsPeer({}, { app: 'db' })], [tcp(5432)]), rule('Pass', [nodesPeer({ zone: 'x' })])] });
+    const guard = anp('guard', 10, inNamespaces({ team: 'a' }), {
+      egress: [rule('Deny', [podsPeer({}, { app: 'db' })], [tcp(5432)]), rule('Pass', [nodesPeer({ zone: 'x' })])],
+    });
     const cluster: Cluster = {
       namespaces: [namespace('prod', { team: 'a' })],
       pods: [podOf('prod', 'web', '10.0.0.1', { labels: { app: 'web' }, node: 'n1' }), podOf('prod', 'db', '10.0.0.2', { labels: { app: 'db' }, node: 'n1' })],

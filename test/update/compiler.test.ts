@@ -13,10 +13,16 @@ function agree(compiler: LiveCompiler, seed: number, extra?: Cluster): void {
   const live = new ImageDataplane(compiler.master.buffer, { native: 'off' });
   const fresh = new CompiledDataplane(cluster, { native: 'off' });
   const reference = new ReferenceEvaluator(cluster);
-  const flows = [...fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }), ...(extra ? fc.sample(flowArbitrary(extra), { numRuns: 20, seed }) : [])] as Flow[];
+  const flows = [
+    ...fc.sample(flowArbitrary(cluster), { numRuns: 40, seed }),
+    ...(extra ? fc.sample(flowArbitrary(extra), { numRuns: 20, seed }) : []),
+  ] as Flow[];
   for (const [f, want] of referenceVerdicts(reference, flows)) {
     expect(fresh.verdict(f)).toEqual(want);
-    expect(live.verdict(f), JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toEqual(want);
+    expect(
+      live.verdict(f),
+      JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    ).toEqual(want);
   }
 }
 

@@ -39,11 +39,30 @@ describe('LiveDataplane.explain across tiers', () => {
     const live = new LiveDataplane(readText(yaml, 'tiers.yaml').objects, { native: 'off' });
     const denied = live.explain(flow('10.0.0.1', '10.0.0.2', 'TCP', 5432));
     expect(denied).toMatchObject({ allowed: false, egress: 'admin-denied' });
-    expect(denied.egressDetail.clusterRules).toEqual([{ tier: 'admin', policy: 'cnp/dns-first', priority: 1, direction: 'egress', ruleIndex: 1, ruleName: 'no-db', action: 'Deny', peerIndex: 0, portIndex: null }]);
+    expect(denied.egressDetail.clusterRules).toEqual([
+      {
+        tier: 'admin',
+        policy: 'cnp/dns-first',
+        priority: 1,
+        direction: 'egress',
+        ruleIndex: 1,
+        ruleName: 'no-db',
+        action: 'Deny',
+        peerIndex: 0,
+        portIndex: null,
+      },
+    ]);
     const dns = live.explain(flow('10.0.0.1', '10.0.0.2', 'UDP', 53));
     expect(dns).toMatchObject({ allowed: true, egress: 'not-isolated' });
     expect(dns.egressDetail.clusterRules.map((r) => `${r.action} ${r.ruleName}`)).toEqual(['Pass pass-dns']);
-    expect(dns.egressDetail.steps.map((s) => `${s.step}:${s.answer}`)).toEqual(['reply:next', 'self:next', 'icmpv6-nd:next', 'endpoint:next', 'admin:next', 'isolation:allow']);
+    expect(dns.egressDetail.steps.map((s) => `${s.step}:${s.answer}`)).toEqual([
+      'reply:next',
+      'self:next',
+      'icmpv6-nd:next',
+      'endpoint:next',
+      'admin:next',
+      'isolation:allow',
+    ]);
     // The policy deleted: no admin step any more.
     expect(live.apply([{ op: 'delete', kind: 'ClusterNetworkPolicy', name: 'dns-first' }]).applied).toBe(true);
     const after = live.explain(flow('10.0.0.1', '10.0.0.2', 'TCP', 5432));
@@ -58,7 +77,8 @@ describe('LiveDataplane.explain across tiers', () => {
     expect(live.explain(f).egress).toBe('admin-denied');
     // Swap every tier decision's Admin accept and deny sets in the published copy.
     const d = sectionViews(live.current.image).tierDecisions;
-    for (let k = 0; k < d.length; k += 4) [d[k + TIER_DECISION.adminAccept], d[k + TIER_DECISION.adminDeny]] = [d[k + TIER_DECISION.adminDeny]!, d[k + TIER_DECISION.adminAccept]!];
+    for (let k = 0; k < d.length; k += 4)
+      [d[k + TIER_DECISION.adminAccept], d[k + TIER_DECISION.adminDeny]] = [d[k + TIER_DECISION.adminDeny]!, d[k + TIER_DECISION.adminAccept]!];
     expect(live.verdict(f).egress).toBe('admin-allowed');
     expect(() => live.explain(f)).toThrow(/internal error: explain \(admin-denied, admin-rule\) disagrees with the kernel \(admin-allowed\)/);
   });

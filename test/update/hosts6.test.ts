@@ -23,7 +23,14 @@ test('inserts and backward-shift removes keep every probe right', () => {
   fc.assert(
     fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
       const slots = 16;
-      const store = { table: new Uint32Array(slots * HOST6_STRIDE), slots, touched: 0, touch() { this.touched++; } };
+      const store = {
+        table: new Uint32Array(slots * HOST6_STRIDE),
+        slots,
+        touched: 0,
+        touch() {
+          this.touched++;
+        },
+      };
       const model = new Map<string, number>();
       for (const [add, w, entry] of ops) {
         if (add && !model.has(w.join()) && model.size >= slots / 2) continue; // the owner keeps it half full

@@ -5,7 +5,18 @@
 // namespaces and nodes relabelled, flows carrying destination names.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, LiveDataplane, loadObjects, NATIVE_MIN_BATCH, readText, ReferenceEvaluator, RetiredGenerationError, VerdictPool, type Flow, type RawObject } from '@netpol/core';
+import {
+  CompiledDataplane,
+  LiveDataplane,
+  loadObjects,
+  NATIVE_MIN_BATCH,
+  readText,
+  ReferenceEvaluator,
+  RetiredGenerationError,
+  VerdictPool,
+  type Flow,
+  type RawObject,
+} from '@netpol/core';
 import { hasPorts } from '../../packages/core/src/model/protocol.js';
 import { clusterArbitrary, flowArbitrary, type ClusterArbitraryOptions } from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterPolicyKey } from '../../packages/core/src/model/types.js';
@@ -97,10 +108,23 @@ class InvalidBatchCommand implements fc.Command<Model, LiveDataplane> {
     const current = live.current;
     const probe = { src: { family: 4 as const, value: 0x0a000001n }, dst: { family: 4 as const, value: 0x0a000002n }, protocol: 6, port: 80 };
     const answer = current.verdict(probe);
-    const bad = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'Bad', namespace: 'default' }, spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }] } };
-    const r = live.apply([{ op: 'apply', object: this.good }, { op: 'apply', object: bad }]);
+    const bad = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'Bad', namespace: 'default' },
+      spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }] },
+    };
+    const r = live.apply([
+      { op: 'apply', object: this.good },
+      { op: 'apply', object: bad },
+    ]);
     expect(r.applied).toBe(false);
-    expect(r.issues.filter((i) => i.severity === 'error').map((i) => i.path).sort()).toEqual(['metadata.name', 'spec.ingress[0].from[0].ipBlock.cidr']);
+    expect(
+      r.issues
+        .filter((i) => i.severity === 'error')
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['metadata.name', 'spec.ingress[0].from[0].ipBlock.cidr']);
     expect(live.generation).toBe(before);
     expect(live.current.generation).toBe(current.generation);
     expect(current.verdict(probe)).toEqual(answer);
@@ -127,7 +151,10 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
     // ...and answers as a fresh compile and the reference, on flows biased to both.
     const fresh = new CompiledDataplane(cluster);
     const reference = new ReferenceEvaluator(cluster);
-    const flows = [...fc.sample(flowArbitrary(cluster), { numRuns: 30, seed: this.seed }), ...fc.sample(flowArbitrary(liveCluster), { numRuns: 10, seed: this.seed })] as Flow[];
+    const flows = [
+      ...fc.sample(flowArbitrary(cluster), { numRuns: 30, seed: this.seed }),
+      ...fc.sample(flowArbitrary(liveCluster), { numRuns: 10, seed: this.seed }),
+    ] as Flow[];
     const judged: Flow[] = [];
     for (const [f, want] of referenceVerdicts(reference, flows)) {
       expect(live.current.verdict(f)).toEqual(want);
@@ -151,7 +178,8 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
 let tiered = 0;
 
 /** Manifests of a random cluster, as raw objects: the pool commands draw from. */
-const poolArbitrary = (options: ClusterArbitraryOptions = {}) => clusterArbitrary(options).map((c) => readText(clusterToYaml(c), 'pool.yaml').objects.map((o) => o.value as Obj));
+const poolArbitrary = (options: ClusterArbitraryOptions = {}) =>
+  clusterArbitrary(options).map((c) => readText(clusterToYaml(c), 'pool.yaml').objects.map((o) => o.value as Obj));
 
 const labelsArbitrary = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y'), { maxKeys: 2 });
 
@@ -202,8 +230,16 @@ describe('LiveDataplane', () => {
     const live = new LiveDataplane(readText(yaml, 'init.yaml').objects);
     expect(live.generation).toBe(1);
     const before = live.current;
-    const deny = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: { matchLabels: { app: 'db' } } } };
-    const r = live.apply([{ op: 'apply', object: deny }, { op: 'delete', kind: 'Pod', namespace: 'a', name: 'web' }]);
+    const deny = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny', namespace: 'a' },
+      spec: { podSelector: { matchLabels: { app: 'db' } } },
+    };
+    const r = live.apply([
+      { op: 'apply', object: deny },
+      { op: 'delete', kind: 'Pod', namespace: 'a', name: 'web' },
+    ]);
     expect(r).toMatchObject({ applied: true, generation: 2 });
     const flow = { src: { family: 4 as const, value: 0x0a000002n }, dst: { family: 4 as const, value: 0x0a000001n }, protocol: 6, port: 80 };
     expect(before.verdict(flow).allowed).toBe(true); // the old generation is intact
@@ -243,13 +279,24 @@ describe('LiveDataplane', () => {
     const live = new LiveDataplane(readText(yaml, 'init.yaml').objects);
     const flow = { src: { family: 4 as const, value: 0x0a000002n }, dst: { family: 4 as const, value: 0x0a000001n }, protocol: 6, port: 80 };
     const plain = live.current;
-    const web = (port: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'a', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: port }] }] }, status: { podIP: '10.0.0.2' } });
+    const web = (port: number) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'a', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: port }] }] },
+      status: { podIP: '10.0.0.2' },
+    });
     expect(live.apply([{ op: 'apply', object: web(1) }])).toMatchObject({ applied: true, strategy: 'incremental' });
     expect(plain.verdict(flow).allowed).toBe(true); // its copy is not reused yet...
     live.apply([{ op: 'apply', object: web(2) }]);
     expect(() => plain.verdict(flow)).toThrow(RetiredGenerationError); // ...now it is
     const pinned = live.snapshot();
-    const deny = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'a' }, spec: { podSelector: { matchLabels: { app: 'db' } } } });
+    const deny = (name: string) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, namespace: 'a' },
+      spec: { podSelector: { matchLabels: { app: 'db' } } },
+    });
     for (let i = 0; i < 5; i++) expect(live.apply([{ op: 'apply', object: deny(`deny-${i}`) }])).toMatchObject({ applied: true, strategy: 'incremental' });
     expect(pinned.verdict(flow).allowed).toBe(true); // pinned before the policies: intact
     expect(live.verdict(flow).allowed).toBe(false);
@@ -264,12 +311,22 @@ describe('LiveDataplane', () => {
     const pool = await VerdictPool.create({ workers: 2 });
     try {
       const live = new LiveDataplane(readText(yaml, 'init.yaml').objects, { pool });
-      const flows = Array.from({ length: 1000 }, (_, i) => ({ src: { family: 4 as const, value: 0x0a000001n + BigInt(i % 3) }, dst: { family: 4 as const, value: 0x0a000001n + BigInt((i >> 2) % 3) }, protocol: 6, port: 80 + (i % 2) }));
+      const flows = Array.from({ length: 1000 }, (_, i) => ({
+        src: { family: 4 as const, value: 0x0a000001n + BigInt(i % 3) },
+        dst: { family: 4 as const, value: 0x0a000001n + BigInt((i >> 2) % 3) },
+        protocol: 6,
+        port: 80 + (i % 2),
+      }));
       const batch = encodeBatch(flows);
       const before = flows.map((f) => live.verdictCode(f));
       const pending = live.verdictBatchParallel(batch);
       // Applied while the batch is in flight: the batch still reads the generation it started on.
-      live.apply([{ op: 'apply', object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: {} } } }]);
+      live.apply([
+        {
+          op: 'apply',
+          object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: {} } },
+        },
+      ]);
       live.apply([{ op: 'delete', kind: 'Pod', namespace: 'a', name: 'web' }]);
       expect([...(await pending)]).toEqual(before);
       const after = flows.map((f) => live.verdictCode(f));
@@ -282,7 +339,15 @@ describe('LiveDataplane', () => {
 
   test('after much churn the image is rebuilt from the objects, and says so', () => {
     // Each replaced policy gets a new id, so its subjects get new classes; the old ones stay unused.
-    const policy = (i: number) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'only-web', namespace: 'a' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 1000 + (i % 7) }] }] } });
+    const policy = (i: number) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'only-web', namespace: 'a' },
+      spec: {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 1000 + (i % 7) }] }],
+      },
+    });
     const yaml = `apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: a, labels: {app: db}}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a, labels: {app: web}}\nstatus: {podIP: 10.0.0.2}\n`;
     const live = new LiveDataplane(readText(yaml, 'init.yaml').objects, { rebuildAfterUnused: 8 });
     const results = Array.from({ length: 30 }, (_, i) => live.apply([{ op: 'apply', object: policy(i) }]));

@@ -10,11 +10,28 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '../..');
 const fixtures = ['test/fixtures/pcap/cluster.yaml', 'test/fixtures/pcap/policies.yaml'].map((f) => join(root, f));
 
-const pod = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i % 50}`, namespace: 'demo', labels: { app: `a${i % 7}`, v: `v${i}` } }, spec: { nodeName: 'worker' }, status: { phase: 'Running', podIP: `10.244.2.${i % 50}` } });
-const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: 'demo' }, spec: { podSelector: {}, ingress: [{}] } };
+const pod = (i: number) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: `p${i % 50}`, namespace: 'demo', labels: { app: `a${i % 7}`, v: `v${i}` } },
+  spec: { nodeName: 'worker' },
+  status: { phase: 'Running', podIP: `10.244.2.${i % 50}` },
+});
+const allowAll = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'allow-all', namespace: 'demo' },
+  spec: { podSelector: {}, ingress: [{}] },
+};
 
 const n = 4096;
-const batch = { count: n, src: new Uint32Array(n).fill(0x0af4010b), dst: new Uint32Array(n).fill(0x0af40114), protocol: new Uint8Array(n).fill(6), port: new Uint16Array(n).fill(8080) };
+const batch = {
+  count: n,
+  src: new Uint32Array(n).fill(0x0af4010b),
+  dst: new Uint32Array(n).fill(0x0af40114),
+  protocol: new Uint8Array(n).fill(6),
+  port: new Uint16Array(n).fill(8080),
+};
 /** Images the pool holds (private: what grew without bound before). */
 const registered = (pool: VerdictPool): number => (pool as unknown as { images: Map<number, unknown> }).images.size;
 
@@ -32,7 +49,12 @@ describe('LiveDataplane + VerdictPool across rebuilds', () => {
     let rebuilds = 0;
     let most = 0;
     for (let i = 0; i < 400; i++) {
-      const changes = [{ op: 'apply' as const, object: pod(i) }, i % 2 === 0 ? { op: 'apply' as const, object: allowAll } : { op: 'delete' as const, kind: 'NetworkPolicy' as const, namespace: 'demo', name: 'allow-all' }];
+      const changes = [
+        { op: 'apply' as const, object: pod(i) },
+        i % 2 === 0
+          ? { op: 'apply' as const, object: allowAll }
+          : { op: 'delete' as const, kind: 'NetworkPolicy' as const, namespace: 'demo', name: 'allow-all' },
+      ];
       const r = live.apply(changes);
       expect(r.applied).toBe(true);
       if (r.strategy === 'rebuild') rebuilds++;
@@ -63,7 +85,13 @@ describe('LiveDataplane + VerdictPool across rebuilds', () => {
     const pinned = live.snapshot();
     const before = registered(pool);
     let i = 0;
-    while (live.apply([{ op: 'apply', object: pod(i) }, i % 2 === 0 ? { op: 'apply', object: allowAll } : { op: 'delete', kind: 'NetworkPolicy', namespace: 'demo', name: 'allow-all' }]).strategy !== 'rebuild') i++;
+    while (
+      live.apply([
+        { op: 'apply', object: pod(i) },
+        i % 2 === 0 ? { op: 'apply', object: allowAll } : { op: 'delete', kind: 'NetworkPolicy', namespace: 'demo', name: 'allow-all' },
+      ]).strategy !== 'rebuild'
+    )
+      i++;
     const out = new Uint8Array(n);
     expect(() => pinned.verdictBatch(batch, out)).not.toThrow();
     const held = registered(pool);

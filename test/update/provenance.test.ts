@@ -21,7 +21,13 @@ class EntryProbe extends ImageDataplane {
 
 interface EntryFacts {
   readonly pod: { readonly namespace: string; readonly name: string } | undefined;
-  readonly identity: { readonly namedPorts: ReadonlyMap<string, readonly number[]>; readonly selectorPeers: readonly number[]; readonly isolatedBy: Record<'ingress' | 'egress', readonly number[]> } | undefined;
+  readonly identity:
+    | {
+        readonly namedPorts: ReadonlyMap<string, readonly number[]>;
+        readonly selectorPeers: readonly number[];
+        readonly isolatedBy: Record<'ingress' | 'egress', readonly number[]>;
+      }
+    | undefined;
   readonly ipPeers: readonly number[];
 }
 
@@ -57,7 +63,21 @@ function agree(live: LiveCompiler, seed: number): void {
     const got = probe.reach(f).map((e) => live.entryProvenance(e));
     for (let i = 0; i < 2; i++) {
       expect(got[i]).toBeDefined();
-      expect(told(got[i]!, (id) => live.policy(id), (id) => live.peer(id), named)).toEqual(told(want[i]!, (id) => provenance.tables.policies[id]!, (id) => provenance.tables.peers[id]!, named));
+      expect(
+        told(
+          got[i]!,
+          (id) => live.policy(id),
+          (id) => live.peer(id),
+          named,
+        ),
+      ).toEqual(
+        told(
+          want[i]!,
+          (id) => provenance.tables.policies[id]!,
+          (id) => provenance.tables.peers[id]!,
+          named,
+        ),
+      );
       // compile() keeps only the named ports some rule uses; the live compiler keeps them all.
       for (const [name, numbers] of want[i]!.identity?.namedPorts ?? []) expect(got[i]!.identity!.namedPorts.get(name)).toEqual(numbers);
     }

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { cluster } from '../helpers.js';
 import { brief, errorsOf, expectIssue, expectOnlyErrors, expectRejected, ipBlockOf, load, policyJson, policyYaml, warningsOf } from './util.js';
 
-const peerSpec = (cidr: unknown, except?: unknown[]) => ({ podSelector: {}, ingress: [{}, { from: [{ podSelector: {} }, { ipBlock: { cidr, ...(except && { except }) } }] }] });
+const peerSpec = (cidr: unknown, except?: unknown[]) => ({
+  podSelector: {},
+  ingress: [{}, { from: [{ podSelector: {} }, { ipBlock: { cidr, ...(except && { except }) } }] }],
+});
 const AT = 'spec.ingress[1].from[1].ipBlock';
 const evaluated = (cidr: string, except?: string[]) => ipBlockOf(cluster(policyJson(peerSpec(cidr, except))).policies[0]!, 'ingress', 1, 1);
 
@@ -48,7 +51,10 @@ describe('parsing (§3.5)', () => {
     ['fd00::/8', 'fd00::/8'],
   ])('%s is valid and evaluated as %s', (cidr, as) => {
     const r = load(policyJson(peerSpec(cidr)), { strict: true });
-    expect(r.issues.filter((i) => i.path.startsWith(AT)), brief(r.issues).join('\n')).toEqual([]);
+    expect(
+      r.issues.filter((i) => i.path.startsWith(AT)),
+      brief(r.issues).join('\n'),
+    ).toEqual([]);
     expect(evaluated(cidr).cidr).toBe(as);
   });
 
@@ -112,11 +118,14 @@ describe('except (B6, B7)', () => {
 
   it('an except of null is the empty string to the API server: not a valid CIDR (B6)', () => {
     // Go decodes a JSON null list element into "" and ValidateIPBlock rejects it as row 17 of §3.6.
-    expectRejected(load(policyYaml('podSelector: {}\ningress:\n- from:\n  - ipBlock:\n      cidr: 10.0.0.0/8\n      except:\n      - 10.1.0.0/16\n      -\n')), {
-      check: 'B6',
-      path: 'spec.ingress[0].from[0].ipBlock.except[1]',
-      type: 'Invalid value',
-    });
+    expectRejected(
+      load(policyYaml('podSelector: {}\ningress:\n- from:\n  - ipBlock:\n      cidr: 10.0.0.0/8\n      except:\n      - 10.1.0.0/16\n      -\n')),
+      {
+        check: 'B6',
+        path: 'spec.ingress[0].from[0].ipBlock.except[1]',
+        type: 'Invalid value',
+      },
+    );
   });
 
   it('an except that is not a string is an error, not a crash', () => {

@@ -97,7 +97,9 @@ describe('port protocol defaulting (§1.6)', () => {
   it('protocol "" is not defaulted: it is rejected (P1)', () => {
     const r = load(policyJson({ podSelector: {}, egress: [{}, { ports: [{ port: 80 }, { protocol: '', port: 80 }] }] }));
     expectOnlyErrors(r, [{ check: 'P1', path: 'spec.egress[1].ports[1].protocol', type: 'Unsupported value' }]);
-    expect(r.issues.find((i) => i.check === 'P1')!.message).toBe('spec.egress[1].ports[1].protocol: Unsupported value: "": supported values: "TCP", "UDP", "SCTP"');
+    expect(r.issues.find((i) => i.check === 'P1')!.message).toBe(
+      'spec.egress[1].ports[1].protocol: Unsupported value: "": supported values: "TCP", "UDP", "SCTP"',
+    );
   });
 
   it('egress ports are defaulted the same way', () => {

@@ -71,8 +71,18 @@ describe('__proto__ and other hostile keys are kept, then validated as label key
 });
 
 describe('YAML tags that do not decode to JSON values are errors with path and line', () => {
-  const peer = (v: string) => policyYaml(`podSelector: {matchLabels: {app: server}}\npolicyTypes: [Ingress]\ningress:\n- from:\n  - podSelector:\n      ${v}\n  ports: [{protocol: TCP, port: 8080}]`);
-  for (const v of ['matchLabels: !!timestamp 2001-12-14', 'matchLabels: !!omap [app: client]', 'matchLabels: !!set {app}', 'matchLabels: !!binary Y2xpZW50', 'matchLabels: !custom {app: client}', 'matchLabels: {app: !!pairs [a: b]}']) {
+  const peer = (v: string) =>
+    policyYaml(
+      `podSelector: {matchLabels: {app: server}}\npolicyTypes: [Ingress]\ningress:\n- from:\n  - podSelector:\n      ${v}\n  ports: [{protocol: TCP, port: 8080}]`,
+    );
+  for (const v of [
+    'matchLabels: !!timestamp 2001-12-14',
+    'matchLabels: !!omap [app: client]',
+    'matchLabels: !!set {app}',
+    'matchLabels: !!binary Y2xpZW50',
+    'matchLabels: !custom {app: client}',
+    'matchLabels: {app: !!pairs [a: b]}',
+  ]) {
     it(v, () => {
       const r = load(peer(v));
       const e = errorsOf(r.issues).find((i) => i.code === 'yaml-tag');
@@ -100,7 +110,10 @@ describe('YAML tags that do not decode to JSON values are errors with path and l
   it('.inf, .nan and integers beyond 2^53 are refused', () => {
     expectRejected(load(policyYaml('podSelector: {}\ningress:\n- ports: [{port: .inf}]')), { path: 'spec.ingress[0].ports[0].port', code: 'not-json' });
     expectRejected(load(policyYaml('podSelector: {}\ningress:\n- ports: [{port: .nan}]')), { path: 'spec.ingress[0].ports[0].port', code: 'not-json' });
-    expectRejected(load(policyYaml('podSelector: {}\ningress:\n- ports: [{port: 9007199254740993}]')), { path: 'spec.ingress[0].ports[0].port', code: 'number-out-of-range' });
+    expectRejected(load(policyYaml('podSelector: {}\ningress:\n- ports: [{port: 9007199254740993}]')), {
+      path: 'spec.ingress[0].ports[0].port',
+      code: 'number-out-of-range',
+    });
   });
 });
 
@@ -173,7 +186,11 @@ describe('objects handed in directly must be JSON values', () => {
 describe('plain scalars mean what kubectl (go-yaml v2, YAML 1.1) sends', () => {
   const portOf = (text: string) => {
     const r = load(policyYaml(`podSelector: {}\ningress:\n- ports: [{port: ${text}}]`));
-    return { port: r.cluster?.policies[0]?.ingress[0]?.ports[0]?.port, errors: errorsOf(r.issues).map((i) => i.code), warnings: warningsOf(r.issues).map((i) => i.code) };
+    return {
+      port: r.cluster?.policies[0]?.ingress[0]?.ports[0]?.port,
+      errors: errorsOf(r.issues).map((i) => i.code),
+      warnings: warningsOf(r.issues).map((i) => i.code),
+    };
   };
   // [text, kubectl's value (a string port is a named port), does YAML 1.2 differ?]
   const forms: [string, number | string | undefined, boolean][] = [
@@ -210,7 +227,8 @@ describe('plain scalars mean what kubectl (go-yaml v2, YAML 1.1) sends', () => {
   });
 
   it('null forms and a key that resolves to a boolean', () => {
-    for (const n of ['~', 'null', 'Null', 'NULL', '']) expect(load(policyYaml(`podSelector:\n  matchLabels: {a: ${n}}`)).cluster!.policies[0]!.podSelector.matchLabels['a']).toBe('');
+    for (const n of ['~', 'null', 'Null', 'NULL', ''])
+      expect(load(policyYaml(`podSelector:\n  matchLabels: {a: ${n}}`)).cluster!.policies[0]!.podSelector.matchLabels['a']).toBe('');
     // `on:` is the key "true" to kubectl.
     const r = load(policyYaml('podSelector:\n  matchLabels: {on: x}'));
     expect(Object.keys(r.cluster!.policies[0]!.podSelector.matchLabels)).toEqual(['true']);
@@ -244,7 +262,12 @@ describe('--strict: unknown kinds in the policy API groups', () => {
 describe('loader bombs and sizes', () => {
   it('an alias bomb is an issue (go-yaml v2 ratio rule), not a thrown ReferenceError', () => {
     const lines = ['apiVersion: v1', 'kind: Namespace', 'metadata: {name: x}', 'a0: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]'];
-    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
     const r = loadText(lines.join('\n'));
     expect(r.cluster).toBeUndefined();
     expect(errorsOf(r.issues).map((i) => i.code)).toEqual(['yaml-alias-bomb']);
@@ -300,7 +323,15 @@ describe('loader bombs and sizes', () => {
 
   it('JSON documents are read with JSON.parse; lines are found when an issue needs one', () => {
     const spy = vi.spyOn(JSON, 'parse');
-    const json = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [policyObject({ podSelector: {} }), { ...policyObject({ podSelector: {} }), metadata: { name: 'Bad', namespace: 'demo' } }] }, null, 2);
+    const json = JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [policyObject({ podSelector: {} }), { ...policyObject({ podSelector: {} }), metadata: { name: 'Bad', namespace: 'demo' } }],
+      },
+      null,
+      2,
+    );
     const r = loadText(json, { file: 'dump.json' });
     expect(spy.mock.calls.some((c) => c[0] === json)).toBe(true);
     spy.mockRestore();
@@ -311,15 +342,23 @@ describe('loader bombs and sizes', () => {
   });
 
   it('a duplicate key in JSON is an error with its path and line (JSON.parse would keep the last one)', () => {
-    const json = '{"apiVersion": "v1", "kind": "List", "items": [\n{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "a", "labels": {"app": "x", "app": "y"}}}]}';
+    const json =
+      '{"apiVersion": "v1", "kind": "List", "items": [\n{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "a", "labels": {"app": "x", "app": "y"}}}]}';
     const r = loadText(json);
     const e = expectRejected(r, { path: 'items[0].metadata.labels.app', code: 'duplicate-key' });
     expect(e.line).toBe(3);
     // Escapes are compared decoded; strings that look like keys are not keys.
-    expect(loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"a\\u0062": "x", "ab": "y"}}}').issues.map((i) => i.code)).toContain('duplicate-key');
-    expect(loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "annotations": {"k": "{\\"a\\":1,\\"a\\":2}"}}}').cluster).toBeDefined();
+    expect(
+      loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"a\\u0062": "x", "ab": "y"}}}').issues.map((i) => i.code),
+    ).toContain('duplicate-key');
+    expect(
+      loadText('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "annotations": {"k": "{\\"a\\":1,\\"a\\":2}"}}}').cluster,
+    ).toBeDefined();
     // And in YAML, keys that are duplicates only after kubectl's conversion (`on` is "true").
-    expectRejected(load('apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {on: x, "true": y}}\n'), { path: 'metadata.labels.true', code: 'duplicate-key' });
+    expectRejected(load('apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {on: x, "true": y}}\n'), {
+      path: 'metadata.labels.true',
+      code: 'duplicate-key',
+    });
   });
 
   it('echoed values are truncated: a 1 MB label value is not printed whole', () => {

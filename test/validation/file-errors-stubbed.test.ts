@@ -25,7 +25,9 @@ beforeEach(() => failures.clear());
 
 it('EACCES from stat: file-unreadable, permission denied', () => {
   failures.set('/stubbed/denied.yaml', errno('EACCES', 'permission denied'));
-  expect(loadFiles(['/stubbed/denied.yaml']).issues.map((i) => [i.code, i.message])).toEqual([['file-unreadable', 'cannot read /stubbed/denied.yaml: permission denied']]);
+  expect(loadFiles(['/stubbed/denied.yaml']).issues.map((i) => [i.code, i.message])).toEqual([
+    ['file-unreadable', 'cannot read /stubbed/denied.yaml: permission denied'],
+  ]);
 });
 
 it('an errno this module has no words for: the system message', () => {

@@ -32,7 +32,7 @@ function oracleLabelValue(value: string): boolean {
 
 function oraclePortName(name: string): boolean {
   if (name.length < 1 || name.length > 15) return false;
-  for (const ch of name) if (!('abcdefghijklmnopqrstuvwxyz0123456789-'.includes(ch))) return false;
+  for (const ch of name) if (!'abcdefghijklmnopqrstuvwxyz0123456789-'.includes(ch)) return false;
   if (!/[a-z]/.test(name)) return false;
   if (name.includes('--')) return false;
   return name[0] !== '-' && name[name.length - 1] !== '-';
@@ -85,7 +85,11 @@ describe('label keys (§3.3)', () => {
     'ключ',
   ])('rejects %j at <sel>.matchLabels (S1)', (key) => {
     expect(oracleLabelKey(key)).toBe(false);
-    expectRejected(load(policyJson({ podSelector: { matchLabels: { [key]: 'v' } } })), { check: 'S1', path: 'spec.podSelector.matchLabels', type: 'Invalid value' });
+    expectRejected(load(policyJson({ podSelector: { matchLabels: { [key]: 'v' } } })), {
+      check: 'S1',
+      path: 'spec.podSelector.matchLabels',
+      type: 'Invalid value',
+    });
   });
 
   it('matchExpressions keys follow the same rules (S6)', () => {
@@ -98,7 +102,11 @@ describe('label keys (§3.3)', () => {
   });
 
   it('an empty or missing expression key is invalid (S6)', () => {
-    expectRejected(load(policyJson({ podSelector: { matchExpressions: [{ operator: 'Exists' }] } })), { check: 'S6', path: 'spec.podSelector.matchExpressions[0].key', type: 'Invalid value' });
+    expectRejected(load(policyJson({ podSelector: { matchExpressions: [{ operator: 'Exists' }] } })), {
+      check: 'S6',
+      path: 'spec.podSelector.matchExpressions[0].key',
+      type: 'Invalid value',
+    });
   });
 });
 
@@ -110,7 +118,11 @@ describe('label values (§3.3)', () => {
 
   it.each(['-', '.a', 'a_', 'a b', 'a/b', 'v'.repeat(64), 'ü', 'a\n'])('rejects %j (S2)', (value) => {
     expect(oracleLabelValue(value)).toBe(false);
-    expectRejected(load(policyJson({ podSelector: { matchLabels: { k: value } } })), { check: 'S2', path: 'spec.podSelector.matchLabels', type: 'Invalid value' });
+    expectRejected(load(policyJson({ podSelector: { matchLabels: { k: value } } })), {
+      check: 'S2',
+      path: 'spec.podSelector.matchLabels',
+      type: 'Invalid value',
+    });
   });
 
   it('a value that is not a string is an error at the map entry, not a crash', () => {
@@ -142,7 +154,11 @@ describe('named ports (§3.4)', () => {
 
   it.each(['-', 'A', 'Http', 'x'.repeat(16), 'a--b', 'a_b', 'a.b', '80', 'a b'])('rejects %j (P3)', (name) => {
     expect(oraclePortName(name)).toBe(false);
-    expectRejected(load(policyJson({ podSelector: {}, ingress: [{ ports: [{ port: name }] }] })), { check: 'P3', path: 'spec.ingress[0].ports[0].port', type: 'Invalid value' });
+    expectRejected(load(policyJson({ podSelector: {}, ingress: [{ ports: [{ port: name }] }] })), {
+      check: 'P3',
+      path: 'spec.ingress[0].ports[0].port',
+      type: 'Invalid value',
+    });
   });
 
   it('each violated rule is its own error', () => {
@@ -164,26 +180,41 @@ const OTHER = [' ', 'é', '=', '\n'];
 
 /** One character: mostly plain letters, often an edge character, sometimes something invalid. */
 const char = (plainWeight: number): fc.Arbitrary<string> =>
-  fc.oneof({ arbitrary: fc.constantFrom(...PLAIN), weight: plainWeight }, { arbitrary: fc.constantFrom(...EDGE), weight: 4 }, { arbitrary: fc.constantFrom(...OTHER), weight: 1 });
+  fc.oneof(
+    { arbitrary: fc.constantFrom(...PLAIN), weight: plainWeight },
+    { arbitrary: fc.constantFrom(...EDGE), weight: 4 },
+    { arbitrary: fc.constantFrom(...OTHER), weight: 1 },
+  );
 
 const stringOf = (c: fc.Arbitrary<string>, lengths: fc.Arbitrary<number>): fc.Arbitrary<string> =>
   lengths.chain((n) => fc.array(c, { minLength: n, maxLength: n }).map((cs) => cs.join('')));
 
 /** Lengths 0-3 or within one of a limit (e.g. 14-16, 62-64). */
-const around = (...limits: number[]): fc.Arbitrary<number> => fc.oneof(fc.integer({ min: 0, max: 3 }), ...limits.map((l) => fc.integer({ min: l - 1, max: l + 1 })));
+const around = (...limits: number[]): fc.Arbitrary<number> =>
+  fc.oneof(fc.integer({ min: 0, max: 3 }), ...limits.map((l) => fc.integer({ min: l - 1, max: l + 1 })));
 
 /**
  * Characters for long strings: mostly valid, with few separators and rare invalid ones, so
  * that strings of 63 or 253 characters are valid often enough for the limits to be tested.
  */
-const prefixChar = fc.oneof({ arbitrary: fc.constantFrom('a', 'z', '0', '9'), weight: 400 }, { arbitrary: fc.constantFrom('-', '.'), weight: 6 }, { arbitrary: fc.constantFrom('A', '_'), weight: 1 });
-const nameChar = fc.oneof({ arbitrary: fc.constantFrom('a', 'Z', '0', '9'), weight: 60 }, { arbitrary: fc.constantFrom('-', '.', '_'), weight: 4 }, { arbitrary: fc.constantFrom('/', ' '), weight: 1 });
+const prefixChar = fc.oneof(
+  { arbitrary: fc.constantFrom('a', 'z', '0', '9'), weight: 400 },
+  { arbitrary: fc.constantFrom('-', '.'), weight: 6 },
+  { arbitrary: fc.constantFrom('A', '_'), weight: 1 },
+);
+const nameChar = fc.oneof(
+  { arbitrary: fc.constantFrom('a', 'Z', '0', '9'), weight: 60 },
+  { arbitrary: fc.constantFrom('-', '.', '_'), weight: 4 },
+  { arbitrary: fc.constantFrom('/', ' '), weight: 1 },
+);
 
 const labelKeys = fc.oneof(
   stringOf(char(4), fc.integer({ min: 0, max: 12 })),
   stringOf(nameChar, around(63)),
   fc.tuple(stringOf(char(6), fc.integer({ min: 0, max: 12 })), stringOf(nameChar, fc.integer({ min: 0, max: 5 }))).map(([p, n]) => `${p}/${n}`),
-  fc.tuple(stringOf(prefixChar, fc.integer({ min: 252, max: 254 })), stringOf(nameChar, fc.oneof(fc.integer({ min: 0, max: 5 }), around(63)))).map(([p, n]) => `${p}/${n}`),
+  fc
+    .tuple(stringOf(prefixChar, fc.integer({ min: 252, max: 254 })), stringOf(nameChar, fc.oneof(fc.integer({ min: 0, max: 5 }), around(63))))
+    .map(([p, n]) => `${p}/${n}`),
 );
 const labelValues = fc.oneof(stringOf(char(4), fc.integer({ min: 0, max: 12 })), stringOf(nameChar, around(63)));
 const portNames = fc.oneof(

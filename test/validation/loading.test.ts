@@ -17,7 +17,18 @@ const POD = (name: string, ns: string, extra = '') => `apiVersion: v1\nkind: Pod
 
 describe('multi-document YAML', () => {
   it('loads every document, skipping empty ones', () => {
-    const text = ['---', NS('shop'), '---', '# only a comment', '---', POD('web', 'shop'), '---', policyYaml('podSelector: {}', 'name: deny\nnamespace: shop'), '---', ''].join('\n');
+    const text = [
+      '---',
+      NS('shop'),
+      '---',
+      '# only a comment',
+      '---',
+      POD('web', 'shop'),
+      '---',
+      policyYaml('podSelector: {}', 'name: deny\nnamespace: shop'),
+      '---',
+      '',
+    ].join('\n');
     const c = cluster(text);
     expect(c.namespaces.map((n) => n.name)).toEqual(['shop']);
     expect(c.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['shop/web']);
@@ -39,7 +50,9 @@ describe('multi-document YAML', () => {
   });
 
   it('YAML merge keys (<<) are merged as kubectl does', () => {
-    const p = cluster(policyYaml('podSelector: {}\ningress:\n- from:\n  - &peer {podSelector: {matchLabels: {app: a}}}\n  - <<: *peer\n    namespaceSelector: {}'));
+    const p = cluster(
+      policyYaml('podSelector: {}\ningress:\n- from:\n  - &peer {podSelector: {matchLabels: {app: a}}}\n  - <<: *peer\n    namespaceSelector: {}'),
+    );
     expect(p.policies[0]!.ingress[0]!.peers[1]).toEqual({
       kind: 'selector',
       podSelector: { matchLabels: { app: 'a' }, matchExpressions: [] },
@@ -88,7 +101,11 @@ describe('List wrappers', () => {
 
   it('typed NetworkPolicyList and PodList whose items carry kind', () => {
     const text = [
-      JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [0, 1].map((i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `p${i}`, namespace: 'a' } })) }),
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicyList',
+        items: [0, 1].map((i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `p${i}`, namespace: 'a' } })),
+      }),
       JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'a' } }] }),
     ].join('\n---\n');
     const c = cluster(text);
@@ -98,7 +115,12 @@ describe('List wrappers', () => {
 
   it('typed lists as the API server returns them: items without apiVersion/kind take the list item kind', () => {
     const text = [
-      JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'p', namespace: 'a' }, spec: { podSelector: {} } }] }),
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicyList',
+        metadata: { resourceVersion: '1' },
+        items: [{ metadata: { name: 'p', namespace: 'a' }, spec: { podSelector: {} } }],
+      }),
       JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'x', namespace: 'a' }, status: { podIP: '10.0.0.1' } }] }),
     ].join('\n---\n');
     const r = load(text);
@@ -133,7 +155,18 @@ describe('directories and files', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'netpol-validation-'));
     writeFileSync(join(dir, 'a.yaml'), [NS('shop'), policyYaml('podSelector: {}', 'name: deny\nnamespace: shop')].join('---\n'));
-    writeFileSync(join(dir, 'b.json'), JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [JSON.parse(policyJson({ podSelector: {} }, { name: 'from-json', namespace: 'shop' }))] }, null, 2));
+    writeFileSync(
+      join(dir, 'b.json'),
+      JSON.stringify(
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicyList',
+          items: [JSON.parse(policyJson({ podSelector: {} }, { name: 'from-json', namespace: 'shop' }))],
+        },
+        null,
+        2,
+      ),
+    );
     writeFileSync(join(dir, 'c.yml'), POD('web', 'shop'));
     writeFileSync(join(dir, 'notes.txt'), 'this: is not a manifest: [');
     writeFileSync(join(dir, 'README.md'), '# nothing');
@@ -180,7 +213,11 @@ describe('directories and files', () => {
 
 describe('kinds', () => {
   it('other kinds are skipped with a warning', () => {
-    const text = ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n', policyYaml('podSelector: {}')].join('---\n');
+    const text = [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n',
+      policyYaml('podSelector: {}'),
+    ].join('---\n');
     const r = load(text);
     expect(r.cluster?.policies).toHaveLength(1);
     const skipped = r.issues.filter((i) => i.code === 'skipped-kind');
@@ -219,7 +256,11 @@ describe('unknown fields are rejected (strict decoding)', () => {
     ['a selector field', { podSelector: { matchLabel: { a: 'b' } } }, 'spec.podSelector.matchLabel'],
     ['a peer field', { podSelector: {}, egress: [{ to: [{ serviceSelector: {} }] }] }, 'spec.egress[0].to[0].serviceSelector'],
     ['a port field', { podSelector: {}, ingress: [{ ports: [{ port: 80, targetPort: 8080 }] }] }, 'spec.ingress[0].ports[0].targetPort'],
-    ['an ipBlock field', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', exclude: [] } }] }] }, 'spec.ingress[0].from[0].ipBlock.exclude'],
+    [
+      'an ipBlock field',
+      { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', exclude: [] } }] }] },
+      'spec.ingress[0].from[0].ipBlock.exclude',
+    ],
     ['to in an ingress rule', { podSelector: {}, ingress: [{ to: [] }] }, 'spec.ingress[0].to'],
     ['from in an egress rule', { podSelector: {}, egress: [{ from: [] }] }, 'spec.egress[0].from'],
   ])('%s', (_name, spec, path) => {
@@ -265,10 +306,26 @@ describe('wrong types are errors, not crashes', () => {
   });
 
   it('random JSON anywhere in a policy never crashes the loader (property)', () => {
-    const slot = fc.constantFrom('spec', 'spec.podSelector', 'spec.ingress', 'spec.ingress.0', 'spec.ingress.0.ports.0', 'spec.ingress.0.from.0', 'spec.ingress.0.from.0.ipBlock', 'spec.egress.0.to.0.namespaceSelector.matchExpressions.0', 'spec.policyTypes', 'metadata');
+    const slot = fc.constantFrom(
+      'spec',
+      'spec.podSelector',
+      'spec.ingress',
+      'spec.ingress.0',
+      'spec.ingress.0.ports.0',
+      'spec.ingress.0.from.0',
+      'spec.ingress.0.from.0.ipBlock',
+      'spec.egress.0.to.0.namespaceSelector.matchExpressions.0',
+      'spec.policyTypes',
+      'metadata',
+    );
     fc.assert(
       fc.property(slot, fc.jsonValue({ maxDepth: 3 }), (where, value) => {
-        const doc: Record<string, unknown> = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p' }, spec: { podSelector: {}, ingress: [{ ports: [{}], from: [{ ipBlock: {} }] }], egress: [{ to: [{ namespaceSelector: { matchExpressions: [{}] } }] }] } };
+        const doc: Record<string, unknown> = {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'p' },
+          spec: { podSelector: {}, ingress: [{ ports: [{}], from: [{ ipBlock: {} }] }], egress: [{ to: [{ namespaceSelector: { matchExpressions: [{}] } }] }] },
+        };
         const keys = where.split('.');
         let at: Record<string, unknown> = doc;
         for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
@@ -327,7 +384,14 @@ describe('namespaces', () => {
   });
 
   it('the defaultNamespace option replaces "default" (like kubectl -n)', () => {
-    const r = loadText(policyYaml('podSelector: {}', 'name: p') + '---\n' + 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n' + '---\n' + policyYaml('podSelector: {}', 'name: q\nnamespace: other'), { defaultNamespace: 'team-a' });
+    const r = loadText(
+      policyYaml('podSelector: {}', 'name: p') +
+        '---\n' +
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n' +
+        '---\n' +
+        policyYaml('podSelector: {}', 'name: q\nnamespace: other'),
+      { defaultNamespace: 'team-a' },
+    );
     expect(r.cluster!.policies.map((p) => p.namespace)).toEqual(['team-a', 'other']);
     expect(r.cluster!.pods[0]!.namespace).toBe('team-a');
     expect(r.issues.find((i) => i.severity === 'error')).toBeUndefined();
@@ -360,7 +424,9 @@ describe('duplicates', () => {
     const r = load(text);
     expect(r.cluster).toBeUndefined();
     const e = errorsOf(r.issues);
-    expect(e.map((i) => [i.code, i.document, i.path, i.type, i.object])).toEqual([['duplicate-object', 2, 'metadata.name', 'Duplicate value', 'NetworkPolicy ns/p']]);
+    expect(e.map((i) => [i.code, i.document, i.path, i.type, i.object])).toEqual([
+      ['duplicate-object', 2, 'metadata.name', 'Duplicate value', 'NetworkPolicy ns/p'],
+    ]);
     expect(e[0]!.message).toContain('test.yaml:4');
   });
 
@@ -375,7 +441,9 @@ describe('duplicates', () => {
   });
 
   it('the same name in another namespace or of another kind is not a duplicate', () => {
-    const text = [policyYaml('podSelector: {}', 'name: p\nnamespace: a'), policyYaml('podSelector: {}', 'name: p\nnamespace: b'), POD('p', 'a'), NS('p')].join('---\n');
+    const text = [policyYaml('podSelector: {}', 'name: p\nnamespace: a'), policyYaml('podSelector: {}', 'name: p\nnamespace: b'), POD('p', 'a'), NS('p')].join(
+      '---\n',
+    );
     expect(errorsOf(load(text).issues)).toEqual([]);
   });
 });
@@ -524,7 +592,11 @@ describe('pods', () => {
   it('container ports are validated', () => {
     const r = load(POD('a', 'nn', 'spec:\n  containers:\n  - name: c\n    ports:\n    - {name: Bad_Name, containerPort: 70000, protocol: ICMP}\n'));
     expect(r.cluster).toBeUndefined();
-    expect(errorsOf(r.issues).map((i) => i.path).sort()).toEqual(['spec.containers[0].ports[0].containerPort', 'spec.containers[0].ports[0].name', 'spec.containers[0].ports[0].protocol']);
+    expect(
+      errorsOf(r.issues)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['spec.containers[0].ports[0].containerPort', 'spec.containers[0].ports[0].name', 'spec.containers[0].ports[0].protocol']);
   });
 
   it('pod labels are kept', () => {
@@ -534,7 +606,9 @@ describe('pods', () => {
 
 describe('nodes', () => {
   it('InternalIP and ExternalIP addresses are the node IPs; Hostname entries are not', () => {
-    const c = cluster('apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus:\n  addresses:\n  - {type: Hostname, address: n1}\n  - {type: InternalIP, address: 10.1.0.1}\n  - {type: InternalIP, address: "fd00:1::1"}\n  - {type: ExternalIP, address: 203.0.113.9}\n');
+    const c = cluster(
+      'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus:\n  addresses:\n  - {type: Hostname, address: n1}\n  - {type: InternalIP, address: 10.1.0.1}\n  - {type: InternalIP, address: "fd00:1::1"}\n  - {type: ExternalIP, address: 203.0.113.9}\n',
+    );
     expect(c.nodes).toEqual([{ name: 'n1', ips: [ip('10.1.0.1'), ip('fd00:1::1'), ip('203.0.113.9')] }]);
   });
 });

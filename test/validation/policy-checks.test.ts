@@ -46,7 +46,9 @@ describe('metadata (M1-M4)', () => {
 
   it('M4: namespace is at most 63 characters', () => {
     expect(load(policyYaml('podSelector: {}', `name: p\nnamespace: ${'n'.repeat(63)}`)).cluster).toBeDefined();
-    expectOnlyErrors(load(policyYaml('podSelector: {}', `name: p\nnamespace: ${'n'.repeat(64)}`)), [{ check: 'M4', path: 'metadata.namespace', type: INVALID }]);
+    expectOnlyErrors(load(policyYaml('podSelector: {}', `name: p\nnamespace: ${'n'.repeat(64)}`)), [
+      { check: 'M4', path: 'metadata.namespace', type: INVALID },
+    ]);
   });
 });
 
@@ -207,7 +209,9 @@ describe('ports (P1-P7)', () => {
       { check: 'P2', path: 'spec.egress[1].ports[1].port', type: INVALID },
       { check: 'P2', path: 'spec.egress[1].ports[2].port', type: INVALID },
     ]);
-    expect(r.issues.find((i) => i.path === 'spec.egress[1].ports[2].port')!.message).toBe('spec.egress[1].ports[2].port: Invalid value: 65536: must be between 1 and 65535, inclusive');
+    expect(r.issues.find((i) => i.path === 'spec.egress[1].ports[2].port')!.message).toBe(
+      'spec.egress[1].ports[2].port: Invalid value: 65536: must be between 1 and 65535, inclusive',
+    );
   });
 
   it('P3: a named port must pass IsValidPortName (one error per broken rule)', () => {
@@ -387,7 +391,9 @@ describe('ipBlock (B1-B7)', () => {
       { check: 'B7', path: `${at}.except[2]`, type: INVALID },
       { check: 'B7', path: `${at}.except[3]`, type: INVALID },
     ]);
-    expect(r.issues.find((i) => i.path === `${at}.except[1]`)!.message).toBe(`${at}.except[1]: Invalid value: "11.0.0.0/16": must be a strict subset of \`cidr\``);
+    expect(r.issues.find((i) => i.path === `${at}.except[1]`)!.message).toBe(
+      `${at}.except[1]: Invalid value: "11.0.0.0/16": must be a strict subset of \`cidr\``,
+    );
   });
 });
 

@@ -6,7 +6,14 @@ import { fieldMessage } from '../../packages/core/src/load/issues.js';
 
 test('Problems.add: value given, value absent, no type', () => {
   const pr = new Problems();
-  pr.add({ severity: 'error', code: 'duplicate-object', path: ['metadata', 'name'], type: 'Duplicate value', detail: 'also defined at a.yaml:3', value: 'web' });
+  pr.add({
+    severity: 'error',
+    code: 'duplicate-object',
+    path: ['metadata', 'name'],
+    type: 'Duplicate value',
+    detail: 'also defined at a.yaml:3',
+    value: 'web',
+  });
   pr.add({ severity: 'warning', code: 'rules-ignored', path: ['spec', 'egress'], detail: 'has 1 rule(s)' });
   pr.add({ severity: 'error', code: 'wrong-type', check: 'P1', path: ['spec'], type: 'Invalid value', detail: 'bad', value: undefined });
   expect(pr.list.map((p) => [p.hasValue, fieldMessage(p)])).toEqual([

@@ -40,7 +40,10 @@ describe('all problems are reported', () => {
   });
 
   it('a valid object next to a bad one does not hide the error and gives no cluster', () => {
-    const text = [policyYaml('podSelector: {}', 'name: ok\nnamespace: ns'), policyYaml('podSelector: {}\npolicyTypes: [x, w, z]', 'name: bad\nnamespace: ns')].join('---\n');
+    const text = [
+      policyYaml('podSelector: {}', 'name: ok\nnamespace: ns'),
+      policyYaml('podSelector: {}\npolicyTypes: [x, w, z]', 'name: bad\nnamespace: ns'),
+    ].join('---\n');
     const r = load(text);
     expect(r.cluster).toBeUndefined();
     expect(errorsOf(r.issues).map((i) => [i.document, i.check])).toEqual([[1, 'T1']]);
@@ -125,11 +128,19 @@ describe('error order follows §3.1 whatever the order of the YAML', () => {
 
   it('inside a selector: matchLabels before matchExpressions (upstream ValidateLabelSelector)', () => {
     const r = load(policyYaml('podSelector:\n  matchExpressions: [{key: a, operator: Is}]\n  matchLabels: {"-a": b}'));
-    expect(errorsOf(r.issues).map((i) => `${i.check} ${i.path}`)).toEqual(['S1 spec.podSelector.matchLabels', 'S3 spec.podSelector.matchExpressions[0].operator']);
+    expect(errorsOf(r.issues).map((i) => `${i.check} ${i.path}`)).toEqual([
+      'S1 spec.podSelector.matchLabels',
+      'S3 spec.podSelector.matchExpressions[0].operator',
+    ]);
   });
 
   it('rules and list entries in index order', () => {
     const r = load(policyYaml('podSelector: {}\negress:\n- ports: [{port: 0}, {port: 1}, {port: -5}]\n- to: [{}, {podSelector: {}}, {}]'));
-    expect(errorsOf(r.issues).map((i) => i.path)).toEqual(['spec.egress[0].ports[0].port', 'spec.egress[0].ports[2].port', 'spec.egress[1].to[0]', 'spec.egress[1].to[2]']);
+    expect(errorsOf(r.issues).map((i) => i.path)).toEqual([
+      'spec.egress[0].ports[0].port',
+      'spec.egress[0].ports[2].port',
+      'spec.egress[1].to[0]',
+      'spec.egress[1].to[2]',
+    ]);
   });
 });

@@ -29,17 +29,47 @@ const ingressCIDR = 'spec.ingress[0].from[0].ipBlock.cidr';
 const ingressExcept0 = 'spec.ingress[0].from[0].ipBlock.except[0]';
 
 const ROWS: Row[] = [
-  { row: 1, spec: ingressPeer({ namespaceSelector: { matchLabels: { c: 'd' } }, ...ipBlockPeer('192.168.0.0/16', ['192.168.3.0/24']) }), check: 'R2', path: 'spec.ingress[0].from[0]', type: 'Forbidden' },
-  { row: 2, spec: egressPeer({ podSelector: { matchLabels: { c: 'd' } }, ...ipBlockPeer('192.168.0.0/16', ['192.168.3.0/24']) }), check: 'R2', path: 'spec.egress[0].to[0]', type: 'Forbidden' },
+  {
+    row: 1,
+    spec: ingressPeer({ namespaceSelector: { matchLabels: { c: 'd' } }, ...ipBlockPeer('192.168.0.0/16', ['192.168.3.0/24']) }),
+    check: 'R2',
+    path: 'spec.ingress[0].from[0]',
+    type: 'Forbidden',
+  },
+  {
+    row: 2,
+    spec: egressPeer({ podSelector: { matchLabels: { c: 'd' } }, ...ipBlockPeer('192.168.0.0/16', ['192.168.3.0/24']) }),
+    check: 'R2',
+    path: 'spec.egress[0].to[0]',
+    type: 'Forbidden',
+  },
   { row: 3, spec: ingressPeer({}), check: 'R1', path: 'spec.ingress[0].from[0]', type: 'Required value' },
   { row: 3, spec: egressPeer({}), check: 'R1', path: 'spec.egress[0].to[0]', type: 'Required value' },
   { row: 4, spec: labels({ [BAD_KEY]: 'b' }), check: 'S1', path: 'spec.podSelector.matchLabels', type: I },
   { row: 5, spec: ingressPort({ protocol: 'ICMP', port: 80 }), check: 'P1', path: 'spec.ingress[0].ports[0].protocol', type: 'Unsupported value' },
   { row: 6, spec: ingressPort({ protocol: 'TCP', port: 123456789 }), check: 'P2', path: 'spec.ingress[0].ports[0].port', type: I },
   { row: 7, spec: ingressPort({ protocol: 'TCP', port: '!@#$' }), check: 'P3', path: 'spec.ingress[0].ports[0].port', type: I },
-  { row: 8, spec: ingressPeer({ podSelector: { matchLabels: { [BAD_KEY]: 'b' } } }), check: 'S1', path: 'spec.ingress[0].from[0].podSelector.matchLabels', type: I },
-  { row: 9, spec: egressPeer({ podSelector: { matchLabels: { [BAD_KEY]: 'b' } } }), check: 'S1', path: 'spec.egress[0].to[0].podSelector.matchLabels', type: I },
-  { row: 10, spec: ingressPeer({ namespaceSelector: { matchLabels: { [BAD_KEY]: 'b' } } }), check: 'S1', path: 'spec.ingress[0].from[0].namespaceSelector.matchLabels', type: I },
+  {
+    row: 8,
+    spec: ingressPeer({ podSelector: { matchLabels: { [BAD_KEY]: 'b' } } }),
+    check: 'S1',
+    path: 'spec.ingress[0].from[0].podSelector.matchLabels',
+    type: I,
+  },
+  {
+    row: 9,
+    spec: egressPeer({ podSelector: { matchLabels: { [BAD_KEY]: 'b' } } }),
+    check: 'S1',
+    path: 'spec.egress[0].to[0].podSelector.matchLabels',
+    type: I,
+  },
+  {
+    row: 10,
+    spec: ingressPeer({ namespaceSelector: { matchLabels: { [BAD_KEY]: 'b' } } }),
+    check: 'S1',
+    path: 'spec.ingress[0].from[0].namespaceSelector.matchLabels',
+    type: I,
+  },
   { row: 11, spec: egressPort({ protocol: 'ICMP', port: 80 }), check: 'P1', path: 'spec.egress[0].ports[0].protocol', type: 'Unsupported value' },
   { row: 12, spec: egressPort({ protocol: 'TCP', port: 123456789 }), check: 'P2', path: 'spec.egress[0].ports[0].port', type: I },
   { row: 13, spec: egressPort({ protocol: 'TCP', port: '!@#$' }), check: 'P3', path: 'spec.egress[0].ports[0].port', type: I },
@@ -63,11 +93,23 @@ const ROWS: Row[] = [
   // Row 30 (metadata.name changed by an update, M5) needs an old object: not a loader case.
   { row: 31, spec: expression({ key: '-key', operator: 'In', values: ['value'] }), check: 'S6', path: 'spec.podSelector.matchExpressions[0].key', type: I },
   { row: 32, spec: expression({ key: 'key', operator: 'abc' }), check: 'S3', path: 'spec.podSelector.matchExpressions[0].operator', type: I },
-  { row: 33, spec: expression({ key: 'key', operator: 'In', values: ['-value'] }), check: 'S7', path: 'spec.podSelector.matchExpressions[0].values[0]', type: I },
+  {
+    row: 33,
+    spec: expression({ key: 'key', operator: 'In', values: ['-value'] }),
+    check: 'S7',
+    path: 'spec.podSelector.matchExpressions[0].values[0]',
+    type: I,
+  },
   { row: 34, spec: labels({ 'only/one/slash': 'v' }), check: 'S1', path: 'spec.podSelector.matchLabels', type: I },
   { row: 35, spec: labels({ 'cantendwithadash-': 'v' }), check: 'S1', path: 'spec.podSelector.matchLabels', type: I },
   { row: 36, spec: labels({ ['a'.repeat(254)]: 'v' }), check: 'S1', path: 'spec.podSelector.matchLabels', type: I },
-  ...['Example.com/abc', 'example_com/abc', '/simple', 'example.com/'].map((key) => ({ row: 37, spec: labels({ [key]: 'v' }), check: 'S1', path: 'spec.podSelector.matchLabels', type: I })),
+  ...['Example.com/abc', 'example_com/abc', '/simple', 'example.com/'].map((key) => ({
+    row: 37,
+    spec: labels({ [key]: 'v' }),
+    check: 'S1',
+    path: 'spec.podSelector.matchLabels',
+    type: I,
+  })),
   ...['bad,value', 'some\\bad\\value', '?#$notsogood', 'a'.repeat(64), '-starts-with-dash', 'ends.with.dot.', 'Tama-nui-te-rā.2000-01-01'].map((value) => ({
     row: 38,
     spec: labels({ key: value }),
@@ -156,7 +198,10 @@ describe('§3.6 rows 41-43: legacy CIDR forms', () => {
       expectRejected(load(policyJson(spec), { strict: true }), { check: 'B6', path, type: I });
       const r = load(policyJson(spec));
       expectIssue(r.issues, 'warning', { check: 'B6', path, type: I });
-      expect(ipBlockOf(cluster(policyJson(spec)).policies[0]!, 'egress').except).toEqual([evaluated.includes(':') ? '2001:db8:1::/48' : '10.0.0.0/8', evaluated]);
+      expect(ipBlockOf(cluster(policyJson(spec)).policies[0]!, 'egress').except).toEqual([
+        evaluated.includes(':') ? '2001:db8:1::/48' : '10.0.0.0/8',
+        evaluated,
+      ]);
     });
   });
 });
@@ -169,7 +214,10 @@ describe('§3.6 inputs accepted by the upstream tests', () => {
     ['{protocol: TCP} without port', ingressPort({ protocol: 'TCP' })],
     ['{UDP, "dns"}', ingressPort({ protocol: 'UDP', port: 'dns' })],
     ['{SCTP, 7777}', ingressPort({ protocol: 'SCTP', port: 7777 })],
-    ['podSelector and namespaceSelector in one peer', ingressPeer({ podSelector: { matchLabels: { a: 'b' } }, namespaceSelector: { matchLabels: { c: 'd' } } })],
+    [
+      'podSelector and namespaceSelector in one peer',
+      ingressPeer({ podSelector: { matchLabels: { a: 'b' } }, namespaceSelector: { matchLabels: { c: 'd' } } }),
+    ],
     ['{port: 32000, endPort: 32768}', egressPort({ port: 32000, endPort: 32768 })],
     ['{TCP, 32768, endPort: 32768}', egressPort({ protocol: 'TCP', port: 32768, endPort: 32768 })],
     ['policyTypes [Egress]', { podSelector: {}, policyTypes: ['Egress'] }],
@@ -190,13 +238,45 @@ describe('§3.6 inputs accepted by the upstream tests', () => {
   // §3.2 "Not validated (accepted as-is)".
   const NOT_VALIDATED: [string, unknown][] = [
     ['duplicate and overlapping ports', { podSelector: {}, ingress: [{ ports: [{ port: 80 }, { port: 80 }, { port: 70, endPort: 90 }] }] }],
-    ['duplicate rules, peers and excepts', { podSelector: {}, ingress: [{ from: [ipBlockPeer('10.0.0.0/8', ['10.1.0.0/16', '10.1.0.0/16']), ipBlockPeer('10.0.0.0/8')] }, { from: [ipBlockPeer('10.0.0.0/8')] }] }],
+    [
+      'duplicate rules, peers and excepts',
+      {
+        podSelector: {},
+        ingress: [{ from: [ipBlockPeer('10.0.0.0/8', ['10.1.0.0/16', '10.1.0.0/16']), ipBlockPeer('10.0.0.0/8')] }, { from: [ipBlockPeer('10.0.0.0/8')] }],
+      },
+    ],
     ['duplicate policyTypes', { podSelector: {}, policyTypes: ['Ingress', 'Ingress'] }],
     ['rules for a direction missing from policyTypes', { podSelector: {}, policyTypes: ['Ingress'], egress: [{ to: [{ podSelector: {} }] }] }],
-    ['a selector that can never match', { podSelector: { matchExpressions: [{ key: 'a', operator: 'Exists' }, { key: 'a', operator: 'DoesNotExist' }] } }],
+    [
+      'a selector that can never match',
+      {
+        podSelector: {
+          matchExpressions: [
+            { key: 'a', operator: 'Exists' },
+            { key: 'a', operator: 'DoesNotExist' },
+          ],
+        },
+      },
+    ],
     ['a named port no pod defines', ingressPort({ port: 'nowhere' })],
-    ['endPort on UDP and SCTP', { podSelector: {}, ingress: [{ ports: [{ protocol: 'UDP', port: 1, endPort: 2 }, { protocol: 'SCTP', port: 3, endPort: 4 }] }] }],
-    ['many rules and peers', { podSelector: {}, ingress: Array.from({ length: 50 }, () => ({ from: Array.from({ length: 20 }, () => ({ podSelector: {} })) })) }],
+    [
+      'endPort on UDP and SCTP',
+      {
+        podSelector: {},
+        ingress: [
+          {
+            ports: [
+              { protocol: 'UDP', port: 1, endPort: 2 },
+              { protocol: 'SCTP', port: 3, endPort: 4 },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'many rules and peers',
+      { podSelector: {}, ingress: Array.from({ length: 50 }, () => ({ from: Array.from({ length: 20 }, () => ({ podSelector: {} })) })) },
+    ],
   ];
 
   it.each(NOT_VALIDATED)('not validated: %s', (_name, spec) => {

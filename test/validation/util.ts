@@ -7,7 +7,10 @@ import { formatCIDR, loadText, type Issue, type LoadOptions, type LoadResult, ty
 
 /** Removes the common indentation of a template literal and the first/last blank lines. */
 export function dedent(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '')
+    .split('\n');
   const margin = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.match(/^ */)![0].length));
   return lines.map((l) => l.slice(margin)).join('\n') + '\n';
 }
@@ -37,7 +40,8 @@ export const errorsOf = (issues: readonly Issue[]): Issue[] => issues.filter((i)
 export const warningsOf = (issues: readonly Issue[]): Issue[] => issues.filter((i) => i.severity === 'warning');
 
 /** Short form of issues for readable assertion failures. */
-export const brief = (issues: readonly Issue[]): string[] => issues.map((i) => `${i.severity} ${i.check ?? '-'} ${i.code} ${i.path} line=${i.line ?? '?'}: ${i.message}`);
+export const brief = (issues: readonly Issue[]): string[] =>
+  issues.map((i) => `${i.severity} ${i.check ?? '-'} ${i.code} ${i.path} line=${i.line ?? '?'}: ${i.message}`);
 
 export interface Expected {
   readonly check?: string;
@@ -53,7 +57,9 @@ export function expectRejected(r: LoadResult, e: Expected): Issue {
 }
 
 export function expectIssue(issues: readonly Issue[], severity: 'error' | 'warning', e: Expected): Issue {
-  const found = issues.find((i) => i.severity === severity && i.path === e.path && (e.check === undefined || i.check === e.check) && (e.code === undefined || i.code === e.code));
+  const found = issues.find(
+    (i) => i.severity === severity && i.path === e.path && (e.check === undefined || i.check === e.check) && (e.code === undefined || i.code === e.code),
+  );
   expect(found, `no ${severity} ${e.check ?? e.code ?? ''} at ${e.path}; got:\n${brief(issues).join('\n')}`).toBeDefined();
   if (e.type !== undefined) expect(found!.type).toBe(e.type);
   // The message is the API server's `<path>: <Type>...` string.

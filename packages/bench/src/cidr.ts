@@ -74,7 +74,11 @@ const MATCHERS: readonly Matcher[] = [
     npm: false,
     check: 1 << 14,
     make: (set, nums) => {
-      const trie = buildLPM(4, Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })), 0);
+      const trie = buildLPM(
+        4,
+        Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })),
+        0,
+      );
       return { test: (i) => lookup4(trie, nums[i]!) !== 0, bytes: trie.byteLength };
     },
   },
@@ -135,7 +139,11 @@ const MATCHERS: readonly Matcher[] = [
     npm: false,
     check: 1 << 14,
     make: (set, _nums, strs) => {
-      const trie = buildLPM(4, Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })), 0);
+      const trie = buildLPM(
+        4,
+        Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })),
+        0,
+      );
       return {
         test: (i) => {
           const ip = parseIP(strs[i]!);
@@ -258,7 +266,9 @@ export function runCidr(o: CidrOptions, progress: Progress): CidrSetResult[] {
       const checked = Math.min(m.check, truthCount);
       for (let i = 0; i < checked; i++) {
         if (test(i) !== truth[i]) {
-          throw new CidrMismatchError(`CIDR ${size}: ${m.label} (${m.input}) says ${!truth[i]} for ${strs[i]}, a plain scan over the ${size} prefixes says ${truth[i]}`);
+          throw new CidrMismatchError(
+            `CIDR ${size}: ${m.label} (${m.input}) says ${!truth[i]} for ${strs[i]}, a plain scan over the ${size} prefixes says ${truth[i]}`,
+          );
         }
       }
       progress.step(`${m.label} (${m.input}): timing`);
@@ -268,7 +278,11 @@ export function runCidr(o: CidrOptions, progress: Progress): CidrSetResult[] {
       if (m.id === 'netpol-lpm' && m.input === 'numeric') {
         // The fast path without a closure call per lookup (the trie read inline, as the kernels do).
         batch = 4096;
-        const trie = buildLPM(4, Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })), 0);
+        const trie = buildLPM(
+          4,
+          Array.from({ length: set.count }, (_, k) => ({ value: BigInt(set.base[k]!), length: set.length[k]!, entry: k + 1 })),
+          0,
+        );
         let at = 0;
         fn = () => {
           let x = 0;

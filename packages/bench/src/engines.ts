@@ -228,7 +228,9 @@ export function verifyEngines(where: string, trace: FlowBatch, ref: ReferenceEva
     const want = ref.verdict(f);
     const got = decodeVerdict(expected[i]!);
     if (!sameVerdict(want, got)) {
-      throw new VerdictMismatchError(`${where}: ${base.id} disagrees with the reference evaluator on flow #${i} ${describeFlow(f)}: reference ${describeVerdict(want)}, ${base.id} ${describeVerdict(got)}`);
+      throw new VerdictMismatchError(
+        `${where}: ${base.id} disagrees with the reference evaluator on flow #${i} ${describeFlow(f)}: reference ${describeVerdict(want)}, ${base.id} ${describeVerdict(got)}`,
+      );
     }
   }
   const out = new Uint8Array(n);
@@ -262,7 +264,13 @@ export function verifyEngines(where: string, trace: FlowBatch, ref: ReferenceEva
   }
   const names = ['allowed', 'denied', 'not-isolated', 'not-applicable', 'admin-allowed', 'admin-denied', 'baseline-allowed', 'baseline-denied'];
   const shares = (c: number[]): Record<string, number> => Object.fromEntries(names.map((name, i) => [name, round(c[i]! / n, 4)]));
-  return { referenceSample: idx.length, fullTraceEngines, checksum: fnv1a(expected), allowedShare: round(allowed / n, 4), decisions: { egress: shares(eg), ingress: shares(ing) } };
+  return {
+    referenceSample: idx.length,
+    fullTraceEngines,
+    checksum: fnv1a(expected),
+    allowedShare: round(allowed / n, 4),
+    decisions: { egress: shares(eg), ingress: shares(ing) },
+  };
 }
 
 export const round = (x: number, digits = 2): number => {

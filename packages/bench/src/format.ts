@@ -4,7 +4,9 @@
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
   const width = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+(×|%| ms| MiB| KiB| ns)?( \[.*\])?$|^[–-]$/.test((r[c] ?? '').trim()) || (r[c] ?? '') === ''));
+  const numeric = header.map(
+    (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+(×|%| ms| MiB| KiB| ns)?( \[.*\])?$|^[–-]$/.test((r[c] ?? '').trim()) || (r[c] ?? '') === ''),
+  );
   const line = (r: readonly string[]): string =>
     r
       .map((cell, c) => (numeric[c] ? cell.padStart(width[c]!) : cell.padEnd(width[c]!)))
@@ -14,4 +16,5 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 }
 
 /** A rate in millions a second, with more decimals the smaller it is (0.00123 M/s stays readable). */
-export const fmtRate = (x: number): string => (x >= 1e7 ? (x / 1e6).toFixed(1) : x >= 1e6 ? (x / 1e6).toFixed(2) : x >= 1e4 ? (x / 1e6).toFixed(3) : (x / 1e6).toFixed(5));
+export const fmtRate = (x: number): string =>
+  x >= 1e7 ? (x / 1e6).toFixed(1) : x >= 1e6 ? (x / 1e6).toFixed(2) : x >= 1e4 ? (x / 1e6).toFixed(3) : (x / 1e6).toFixed(5);

@@ -23,7 +23,13 @@ export const SIZE_NAMES = Object.keys(SIZES) as SizeName[];
 export function benchCluster(size: SizeName | ClusterShape, seed = 1): SyntheticCluster {
   const shape: ClusterShape = typeof size === 'string' ? SIZES[size] : size;
   // Only the shape's own keys: syntheticCluster refuses others (a scenario's `name`).
-  const c = syntheticCluster({ pods: shape.pods, policies: shape.policies, dualStack: shape.dualStack, clusterPolicies: shape.clusterPolicies, seed: shape.seed ?? seed });
+  const c = syntheticCluster({
+    pods: shape.pods,
+    policies: shape.policies,
+    dualStack: shape.dualStack,
+    clusterPolicies: shape.clusterPolicies,
+    seed: shape.seed ?? seed,
+  });
   const seen = new Set<bigint>();
   const unique = c.nodes.every((n) => n.ips.every((ip) => !seen.has(ip.value) && (seen.add(ip.value), true)));
   if (unique) return c;
@@ -97,7 +103,11 @@ export function benchTrace(cluster: SyntheticCluster, shape: BenchTraceShape): B
   const zipf = new Zipf(pods.length, zipfS);
 
   // Externals: inside the policies' ipBlocks (hits, some inside excepts) and random public ones.
-  const blocks = cluster.policies.flatMap((p) => [...p.ingress, ...p.egress].flatMap((rule) => rule.peers.flatMap((peer) => (peer.kind === 'ipBlock' && peer.ipBlock.cidr.family === family ? [peer.ipBlock] : []))));
+  const blocks = cluster.policies.flatMap((p) =>
+    [...p.ingress, ...p.egress].flatMap((rule) =>
+      rule.peers.flatMap((peer) => (peer.kind === 'ipBlock' && peer.ipBlock.cidr.family === family ? [peer.ipBlock] : [])),
+    ),
+  );
   const width = family === 4 ? 32 : 128;
   const randomIn = (base: bigint, prefix: number): bigint => {
     const host = width - prefix;
@@ -266,6 +276,6 @@ export function cidrAddresses(set: PrefixSet, count: number, seed = 13, hitShare
 
 /** Is `a` inside any prefix of the set? (a plain scan: the ground truth for the CIDR check) */
 export function containsScan(set: PrefixSet, a: number): boolean {
-  for (let k = 0; k < set.count; k++) if (((a & mask(set.length[k]!)) >>> 0) === set.base[k]) return true;
+  for (let k = 0; k < set.count; k++) if ((a & mask(set.length[k]!)) >>> 0 === set.base[k]) return true;
   return false;
 }

@@ -27,12 +27,47 @@ export {
   type ClusterShape,
   type SyntheticCluster,
 } from './generators.js';
-export { scenarioEngines, verifyEngines, sampleIndices, fnv1a, nativeUsable, describeFlow, describeVerdict, VerdictMismatchError, type Engine, type EngineKind, type Verification } from './engines.js';
+export {
+  scenarioEngines,
+  verifyEngines,
+  sampleIndices,
+  fnv1a,
+  nativeUsable,
+  describeFlow,
+  describeVerdict,
+  VerdictMismatchError,
+  type Engine,
+  type EngineKind,
+  type Verification,
+} from './engines.js';
 export { timeBatch, calibrateBatch, sink, sinkState, type Timing, type Spread, type TimeOptions } from './measure.js';
 export { runCidr, CidrMismatchError, type CidrResult, type CidrSetResult } from './cidr.js';
-export { runPackets, verifyPacketVerdicts, tracePackets, traceConn, PacketRing, type PacketSpec, type PacketCaseKind, type PacketCaseResult, type PacketScenarioResult, type PacketConntrackFigures, type Conn } from './packets.js';
+export {
+  runPackets,
+  verifyPacketVerdicts,
+  tracePackets,
+  traceConn,
+  PacketRing,
+  type PacketSpec,
+  type PacketCaseKind,
+  type PacketCaseResult,
+  type PacketScenarioResult,
+  type PacketConntrackFigures,
+  type Conn,
+} from './packets.js';
 export { runScaling, type ScalingPoint, type ScalingSweep } from './scaling.js';
-export { runUpdates, updatesSpec, OP_KINDS, type OpKind, type OpLatency, type UpdatesOverrides, type UpdatesResult, type UpdatesSpec, type StreamResult, type StreamSpec } from './updates.js';
+export {
+  runUpdates,
+  updatesSpec,
+  OP_KINDS,
+  type OpKind,
+  type OpLatency,
+  type UpdatesOverrides,
+  type UpdatesResult,
+  type UpdatesSpec,
+  type StreamResult,
+  type StreamSpec,
+} from './updates.js';
 export { renderUpdates, updateTargets } from './update-report.js';
 export { prepare, runScenario, type ScenarioResult, type ScenarioSpec, type CompileFigures, type EngineResult } from './scenario.js';
 export { checkTargets, SCHEMA_VERSION, type BenchResults, type Environment, type TargetCheck } from './results.js';

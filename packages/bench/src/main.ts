@@ -68,7 +68,12 @@ interface Config {
 }
 
 /** A named size with `clusterPolicies` cluster-scoped policies added (scenario `<size>-tiers`). */
-const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { readonly name: string } => ({ ...SIZES[size], name: `${size}-tiers`, clusterPolicies, seed: 1 });
+const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { readonly name: string } => ({
+  ...SIZES[size],
+  name: `${size}-tiers`,
+  clusterPolicies,
+  seed: 1,
+});
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
   const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50 } : { timeMs: timeMs ?? 600, warmupMs: 150 };
@@ -112,12 +117,27 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
   ];
   if (xl) {
     scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
-    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL-tiers', size: withTiers('XL', 100), family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+    scenarios.push({
+      ...base,
+      ...full,
+      warmCompiles: 1,
+      coldProbes: 1,
+      id: 'XL-tiers',
+      size: withTiers('XL', 100),
+      family: 4,
+      traceCount: 1 << 20,
+      referenceSample: 5_000,
+    });
   }
   return {
     mode: 'full',
     scenarios,
-    cidr: { sizes: [1000, 10_000], addresses: 1 << 16, timing: { timeMs: Math.min(timing.timeMs, 500), warmupMs: 100 }, slowTiming: { timeMs: 300, warmupMs: 50, iterations: 8 } },
+    cidr: {
+      sizes: [1000, 10_000],
+      addresses: 1 << 16,
+      timing: { timeMs: Math.min(timing.timeMs, 500), warmupMs: 100 },
+      slowTiming: { timeMs: 300, warmupMs: 50, iterations: 8 },
+    },
     scaling: {
       policies: { values: [10, 100, 1000, 10_000], pods: 10_000, growthFrom: 100 },
       pods: { values: [100, 1000, 10_000, 50_000], policies: 1000, growthFrom: 100 },
@@ -239,7 +259,13 @@ export async function main(argv: string[]): Promise<number> {
     };
   }
   const progress = new Progress();
-  progress.total = (parts.has('engines') ? cfg.scenarios.length : 0) + (parts.has('cidr') ? cfg.cidr.sizes.length : 0) + (parts.has('scaling') ? 2 : 0) + (parts.has('packets') ? cfg.packets.length : 0) + (parts.has('updates') ? cfg.updates.length : 0) + (parts.has('workers') ? 1 : 0);
+  progress.total =
+    (parts.has('engines') ? cfg.scenarios.length : 0) +
+    (parts.has('cidr') ? cfg.cidr.sizes.length : 0) +
+    (parts.has('scaling') ? 2 : 0) +
+    (parts.has('packets') ? cfg.packets.length : 0) +
+    (parts.has('updates') ? cfg.updates.length : 0) +
+    (parts.has('workers') ? 1 : 0);
   const startedAt = new Date();
   const t0 = performance.now();
   const env = environment();
@@ -260,7 +286,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         scenarios.push(runScenario(spec, p, progress));
         // Keep the dataplane only while a later scenario needs the same cluster.
-        if (!cfg.scenarios.slice(cfg.scenarios.indexOf(spec) + 1).some((s) => (typeof s.size === 'string' ? s.size : s.size.name) === key)) prepared.delete(key);
+        if (!cfg.scenarios.slice(cfg.scenarios.indexOf(spec) + 1).some((s) => (typeof s.size === 'string' ? s.size : s.size.name) === key))
+          prepared.delete(key);
       }
     }
     const cidr = parts.has('cidr') ? runCidr(cfg.cidr, progress) : [];

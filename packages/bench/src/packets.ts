@@ -258,7 +258,9 @@ export function verifyPacketVerdicts(where: string, dp: CompiledDataplane, trace
     } else {
       hits++;
       if ((code & 1) !== 1 || stateOf(code) > STATE_REPLY) {
-        throw new VerdictMismatchError(`${where}: packet #${i} (${describeFlow(flowAt(trace, i))}) was neither judged by policy nor an allowed conntrack hit (code 0x${code.toString(16)})`);
+        throw new VerdictMismatchError(
+          `${where}: packet #${i} (${describeFlow(flowAt(trace, i))}) was neither judged by policy nor an allowed conntrack hit (code 0x${code.toString(16)})`,
+        );
       }
     }
   }
@@ -364,7 +366,8 @@ function hitsCase(where: string, dp: CompiledDataplane, trace: BenchTrace, verdi
   for (let i = 0; i < count; i++) {
     const code = f.packetCode(ring.packets[i]!, 0.5);
     const want = dirs[i] === 0 ? STATE_ESTABLISHED : STATE_REPLY;
-    if ((code & 1) !== 1 || code & JUDGED || stateOf(code) !== want) throw new Error(`${where}: hits: packet #${i} gave code 0x${code.toString(16)}, not an allowed hit in state ${want}`);
+    if ((code & 1) !== 1 || code & JUDGED || stateOf(code) !== want)
+      throw new Error(`${where}: hits: packet #${i} gave code 0x${code.toString(16)}, not an allowed hit in state ${want}`);
   }
   return {
     id: `hits@${conns.length}`,
@@ -384,7 +387,13 @@ function hitsCase(where: string, dp: CompiledDataplane, trace: BenchTrace, verdi
  * per round; no 5-tuple repeats, and none is the reply of another. `expected`: each one's
  * verdictCode.
  */
-function newConnections(where: string, trace: BenchTrace, verdicts: Uint8Array, count: number, allowed: boolean): { conns: Conn[]; expected: Uint8Array; pool: number } {
+function newConnections(
+  where: string,
+  trace: BenchTrace,
+  verdicts: Uint8Array,
+  count: number,
+  allowed: boolean,
+): { conns: Conn[]; expected: Uint8Array; pool: number } {
   const pool: Conn[] = [];
   const want: number[] = [];
   const distinct = new Set<string>();
@@ -429,7 +438,9 @@ function missesCase(where: string, dp: CompiledDataplane, trace: BenchTrace, ver
   for (let i = 0; i < count; i++) {
     const code = f.packetCode(ring.packets[i]!, 0.5);
     if (!(code & JUDGED) || (code & 0xff) !== expected[i]) {
-      throw new VerdictMismatchError(`${where}: misses: packet #${i} gave code 0x${code.toString(16)}, verdictCode of its flow is ${describeVerdict(decodeVerdict(expected[i]!))}`);
+      throw new VerdictMismatchError(
+        `${where}: misses: packet #${i} gave code 0x${code.toString(16)}, verdictCode of its flow is ${describeVerdict(decodeVerdict(expected[i]!))}`,
+      );
     }
   }
   return {
@@ -486,7 +497,14 @@ function timeCase(where: string, c: Case, timing: TimeOptions): PacketCaseResult
     if (c.expect === 'hit' && misses !== 0) throw new Error(`${where}: ${c.label}: ${misses} of ${packets} timed packets missed the table`);
     if (c.expect === 'miss' && hits !== 0) throw new Error(`${where}: ${c.label}: ${hits} of ${packets} timed packets hit the table`);
     const per = (x: number): number => Number((x / packets).toPrecision(4));
-    conntrack = { maxEntries: t1.capacity, entries, hits: per(hits), misses: per(misses), inserts: per(t1.inserted - t0.inserted), evictions: per(t1.evicted - t0.evicted) };
+    conntrack = {
+      maxEntries: t1.capacity,
+      entries,
+      hits: per(hits),
+      misses: per(misses),
+      inserts: per(t1.inserted - t0.inserted),
+      evictions: per(t1.evicted - t0.evicted),
+    };
   }
   return {
     id: c.id,

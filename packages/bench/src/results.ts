@@ -65,7 +65,17 @@ export interface BenchResults {
 
 const MiB = 2 ** 20;
 
-function check(id: string, what: string, target: string, unit: string, measured: number | null | undefined, ok: (x: number) => boolean, limit: number, higherIsBetter: boolean, missing: string): TargetCheck {
+function check(
+  id: string,
+  what: string,
+  target: string,
+  unit: string,
+  measured: number | null | undefined,
+  ok: (x: number) => boolean,
+  limit: number,
+  higherIsBetter: boolean,
+  missing: string,
+): TargetCheck {
   if (measured === null || measured === undefined || !Number.isFinite(measured)) return { id, what, target, measured: null, unit, met: null, note: missing };
   const met = ok(measured);
   const factor = higherIsBetter ? limit / measured : measured / limit;
@@ -76,7 +86,12 @@ function check(id: string, what: string, target: string, unit: string, measured:
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The DESIGN.md targets, checked against this run's figures (L cluster unless said). */
-export function checkTargets(scenarios: readonly ScenarioResult[], cidr: readonly CidrSetResult[], scaling: readonly ScalingSweep[], quick: boolean): TargetCheck[] {
+export function checkTargets(
+  scenarios: readonly ScenarioResult[],
+  cidr: readonly CidrSetResult[],
+  scaling: readonly ScalingSweep[],
+  quick: boolean,
+): TargetCheck[] {
   const L = scenarios.find((s) => s.id === 'L');
   const engines = L?.engines ?? [];
   const best = (kind: string, minBatch = 0): ScenarioResult['engines'][number] | undefined =>
@@ -87,7 +102,12 @@ export function checkTargets(scenarios: readonly ScenarioResult[], cidr: readonl
   const ref = engines.find((e) => e.kind === 'reference');
   const js256 = at('js-batch', 256);
   const native256 = at('native-batch', 256);
-  const nativeVsJs = native256 && js256 ? native256.verdictsPerSecond.median / js256.verdictsPerSecond.median : native && js ? native.verdictsPerSecond.median / js.verdictsPerSecond.median : null;
+  const nativeVsJs =
+    native256 && js256
+      ? native256.verdictsPerSecond.median / js256.verdictsPerSecond.median
+      : native && js
+        ? native.verdictsPerSecond.median / js.verdictsPerSecond.median
+        : null;
   const noL = quick ? 'not measured: the quick run has no L scenario' : 'not measured: no L scenario in this run';
   const noNative = L ? 'not measured: the native addon is not loaded' : noL;
   const growth = scaling.find((s) => s.vary === 'policies')?.growth;
@@ -105,17 +125,117 @@ export function checkTargets(scenarios: readonly ScenarioResult[], cidr: readonl
     : null;
   const compileMs = L ? (L.compile.coldProcessMs ?? L.compile.firstInProcessMs) : null;
   return [
-    check('js-batch', 'JS kernel, batch, L cluster', '≥ 40 M verdicts/s per core', 'M verdicts/s', js && r2(js.verdictsPerSecond.median / 1e6), (x) => x >= 40, 40, true, noL),
-    check('vs-reference', 'JS batch vs the reference evaluator, L cluster', '≥ 300×', '×', js && ref ? r2(js.verdictsPerSecond.median / ref.verdictsPerSecond.median) : null, (x) => x >= 300, 300, true, noL),
-    check('native-batch', 'native kernel, batch ≥ 256, L cluster', '≥ 100 M verdicts/s per core', 'M verdicts/s', native && r2(native.verdictsPerSecond.median / 1e6), (x) => x >= 100, 100, true, noNative),
-    check('native-vs-js', 'native vs JS kernel at batch 256, L cluster', '≥ 1.5×', '×', nativeVsJs === null ? null : r2(nativeVsJs), (x) => x >= 1.5, 1.5, true, noNative),
-    check('policy-growth', 'cost growth per verdict (JS batch), 100 → 10k policies at 10k pods', '≤ 1.5×', '×', growthOk ? growth.jsBatch : null, (x) => x <= 1.5, 1.5, false, 'not measured: needs the full policy sweep (100 → 10k)'),
-    check('compile', `compile, L cluster, cold${L && L.compile.coldProcessMs === null ? ' (in-process: JIT warm)' : ''}`, '≤ 250 ms', 'ms', compileMs, (x) => x <= 250, 250, false, noL),
-    check('heap', 'heap retained by the dataplane (JS heap + image), L cluster', '≤ 64 MiB', 'MiB', L ? r2((L.compile.heapRetainedBytes + L.compile.arrayBuffersRetainedBytes) / MiB) : null, (x) => x <= 64, 64, false, noL),
-    check('hot-tables', 'hot tables (the whole image), L cluster', '≤ 8 MiB', 'MiB', L ? r2(L.compile.hotTablesBytes / MiB) : null, (x) => x <= 8, 8, false, noL),
-    check('cidr-rate', `CIDR lookups, numeric input${cidr.length ? ` (${cidr.map((c) => c.prefixes).join(' and ')} prefixes, the lower)` : ''}`, '≥ 50 M/s', 'M lookups/s', cidrRate && r2(cidrRate / 1e6), (x) => x >= 50, 50, true, 'not measured: no CIDR run'),
+    check(
+      'js-batch',
+      'JS kernel, batch, L cluster',
+      '≥ 40 M verdicts/s per core',
+      'M verdicts/s',
+      js && r2(js.verdictsPerSecond.median / 1e6),
+      (x) => x >= 40,
+      40,
+      true,
+      noL,
+    ),
+    check(
+      'vs-reference',
+      'JS batch vs the reference evaluator, L cluster',
+      '≥ 300×',
+      '×',
+      js && ref ? r2(js.verdictsPerSecond.median / ref.verdictsPerSecond.median) : null,
+      (x) => x >= 300,
+      300,
+      true,
+      noL,
+    ),
+    check(
+      'native-batch',
+      'native kernel, batch ≥ 256, L cluster',
+      '≥ 100 M verdicts/s per core',
+      'M verdicts/s',
+      native && r2(native.verdictsPerSecond.median / 1e6),
+      (x) => x >= 100,
+      100,
+      true,
+      noNative,
+    ),
+    check(
+      'native-vs-js',
+      'native vs JS kernel at batch 256, L cluster',
+      '≥ 1.5×',
+      '×',
+      nativeVsJs === null ? null : r2(nativeVsJs),
+      (x) => x >= 1.5,
+      1.5,
+      true,
+      noNative,
+    ),
+    check(
+      'policy-growth',
+      'cost growth per verdict (JS batch), 100 → 10k policies at 10k pods',
+      '≤ 1.5×',
+      '×',
+      growthOk ? growth.jsBatch : null,
+      (x) => x <= 1.5,
+      1.5,
+      false,
+      'not measured: needs the full policy sweep (100 → 10k)',
+    ),
+    check(
+      'compile',
+      `compile, L cluster, cold${L && L.compile.coldProcessMs === null ? ' (in-process: JIT warm)' : ''}`,
+      '≤ 250 ms',
+      'ms',
+      compileMs,
+      (x) => x <= 250,
+      250,
+      false,
+      noL,
+    ),
+    check(
+      'heap',
+      'heap retained by the dataplane (JS heap + image), L cluster',
+      '≤ 64 MiB',
+      'MiB',
+      L ? r2((L.compile.heapRetainedBytes + L.compile.arrayBuffersRetainedBytes) / MiB) : null,
+      (x) => x <= 64,
+      64,
+      false,
+      noL,
+    ),
+    check(
+      'hot-tables',
+      'hot tables (the whole image), L cluster',
+      '≤ 8 MiB',
+      'MiB',
+      L ? r2(L.compile.hotTablesBytes / MiB) : null,
+      (x) => x <= 8,
+      8,
+      false,
+      noL,
+    ),
+    check(
+      'cidr-rate',
+      `CIDR lookups, numeric input${cidr.length ? ` (${cidr.map((c) => c.prefixes).join(' and ')} prefixes, the lower)` : ''}`,
+      '≥ 50 M/s',
+      'M lookups/s',
+      cidrRate && r2(cidrRate / 1e6),
+      (x) => x >= 50,
+      50,
+      true,
+      'not measured: no CIDR run',
+    ),
     ...tierChecks(scenarios, noL),
-    check('cidr-vs-npm', 'CIDR lookups vs the best npm matcher, numeric input (the lower ratio)', '≥ 100×', '×', cidrRatio && r2(cidrRatio), (x) => x >= 100, 100, true, 'not measured: no CIDR run'),
+    check(
+      'cidr-vs-npm',
+      'CIDR lookups vs the best npm matcher, numeric input (the lower ratio)',
+      '≥ 100×',
+      '×',
+      cidrRatio && r2(cidrRatio),
+      (x) => x >= 100,
+      100,
+      true,
+      'not measured: no CIDR run',
+    ),
   ];
 }
 
@@ -141,7 +261,27 @@ function tierChecks(scenarios: readonly ScenarioResult[], noL: string): TargetCh
   const none = !L || !T ? `${noL.replace(/no L scenario/, 'no L and L-tiers scenarios')}` : 'not measured: the native addon is not loaded';
   return [
     check('tiers-js', 'JS batch, L with 50 cluster-scoped policies ÷ L without', '≥ 0.85×', '×', ratio('js-batch'), (x) => x >= 0.85, 0.85, true, none),
-    check('tiers-native', 'native batch, L with 50 cluster-scoped policies ÷ L without', '≥ 0.85×', '×', ratio('native-batch'), (x) => x >= 0.85, 0.85, true, none),
-    check('tiers-compile', 'compile, L with 50 cluster-scoped policies ÷ L without', '≤ 1.25×', '×', cl && ct ? r2(ct / cl) : null, (x) => x <= 1.25, 1.25, false, none),
+    check(
+      'tiers-native',
+      'native batch, L with 50 cluster-scoped policies ÷ L without',
+      '≥ 0.85×',
+      '×',
+      ratio('native-batch'),
+      (x) => x >= 0.85,
+      0.85,
+      true,
+      none,
+    ),
+    check(
+      'tiers-compile',
+      'compile, L with 50 cluster-scoped policies ÷ L without',
+      '≤ 1.25×',
+      '×',
+      cl && ct ? r2(ct / cl) : null,
+      (x) => x <= 1.25,
+      1.25,
+      false,
+      none,
+    ),
   ];
 }

@@ -100,7 +100,11 @@ export function runScaling(o: ScalingOptions, progress: Progress): ScalingSweep[
   };
   const sweep = (vary: 'policies' | 'pods'): ScalingSweep => {
     const cfg = vary === 'policies' ? o.policies : o.pods;
-    progress.phase(vary === 'policies' ? `scaling: policies ${cfg.values.join(', ')} at ${o.policies.pods} pods` : `scaling: pods ${cfg.values.join(', ')} at ${o.pods.policies} policies`);
+    progress.phase(
+      vary === 'policies'
+        ? `scaling: policies ${cfg.values.join(', ')} at ${o.policies.pods} pods`
+        : `scaling: pods ${cfg.values.join(', ')} at ${o.pods.policies} policies`,
+    );
     const points = cfg.values.map((x) => (vary === 'policies' ? point(o.policies.pods, x) : point(x, o.pods.policies)));
     const at = (x: number): ScalingPoint | undefined => points.find((q) => (vary === 'policies' ? q.policies : q.pods) === x);
     const a = at(cfg.growthFrom);

@@ -99,7 +99,8 @@ export interface Prepared {
   readonly size: ClusterSize;
 }
 
-export const shapeOf = (size: ScenarioSpec['size']): ClusterShape & { name: string } => (typeof size === 'string' ? { ...SIZES[size], name: size, seed: 1 } : size);
+export const shapeOf = (size: ScenarioSpec['size']): ClusterShape & { name: string } =>
+  typeof size === 'string' ? { ...SIZES[size], name: size, seed: 1 } : size;
 
 /** Generates and compiles a cluster, with its compile and memory figures. */
 export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; warmCompiles: number }, progress: Progress): Prepared {
@@ -129,7 +130,9 @@ export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; war
   // The probe with the median compile time gives the memory figures too.
   const probe = probes.length ? [...probes].sort((a, b) => a.compileMs - b.compileMs)[probes.length >> 1]! : null;
   const v = dp.kernel.views;
-  const sections = Object.fromEntries((['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix'] as const).map((n) => [n, v[n].byteLength]));
+  const sections = Object.fromEntries(
+    (['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix'] as const).map((n) => [n, v[n].byteLength]),
+  );
   const compile: CompileFigures = {
     coldProcessMs: probe ? round(probe.compileMs, 1) : null,
     coldProcessRunsMs: probes.map((p) => round(p.compileMs, 1)),
@@ -233,10 +236,14 @@ interface ProbeResult {
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 function coldCompile(shape: ClusterShape): ProbeResult {
-  const out = execFileSync(process.execPath, ['--expose-gc', MAIN, '--probe-compile', JSON.stringify({ pods: shape.pods, policies: shape.policies, seed: shape.seed ?? 1 })], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', MAIN, '--probe-compile', JSON.stringify({ pods: shape.pods, policies: shape.policies, seed: shape.seed ?? 1 })],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
 }
 

@@ -36,7 +36,11 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const text = (x: number, y: number, s: string, attrs = ''): string => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 
 const SI = (x: number): string => {
-  const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [v, u] of units) if (x >= v) return `${+(x / v).toPrecision(3)}${u}`;
   return `${+x.toPrecision(3)}`;
 };
@@ -96,7 +100,9 @@ function barChart(y0: number, title: string, unit: string, groups: readonly BarG
       parts.push(text(left - 8, y + barH - 3, b.label, `font-size="11" text-anchor="end" fill="#424242"`));
       parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(b.value) - left).toFixed(1)}" height="${barH}" fill="${b.color}" rx="2"/>`);
       if (b.min !== undefined && b.max !== undefined) {
-        parts.push(`<line x1="${x(b.min).toFixed(1)}" x2="${x(b.max).toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#424242" stroke-width="1" opacity="0.55"/>`);
+        parts.push(
+          `<line x1="${x(b.min).toFixed(1)}" x2="${x(b.max).toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#424242" stroke-width="1" opacity="0.55"/>`,
+        );
       }
       parts.push(text(x(b.value) + 5, y + barH - 3, `${SI(b.value)}${unit}${b.note ? `  ${b.note}` : ''}`, `font-size="10.5" fill="#212121"`));
       y += barH + 3;
@@ -158,7 +164,9 @@ function lineChart(x0: number, y0: number, w: number, h: number, title: string, 
         parts.push(text(sx(p.x) + (nearRight ? -5 : 5), sy(p.y) - 6, p.label, `font-size="9.5" fill="#616161"${nearRight ? ' text-anchor="end"' : ''}`));
       }
     }
-    parts.push(`<line x1="${lx.toFixed(1)}" x2="${(lx + 16).toFixed(1)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(
+      `<line x1="${lx.toFixed(1)}" x2="${(lx + 16).toFixed(1)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
     parts.push(text(lx + 20, ly, s.name, `font-size="10.5" fill="#424242"`));
     lx += 30 + s.name.length * 6.2;
   }
@@ -171,27 +179,42 @@ export function renderSvg(r: BenchResults): string {
   const env = r.environment;
   body.push(text(20, y + 14, `netpol benchmarks (${r.mode} run, ${r.startedAt.slice(0, 10)})`, `font-size="19" font-weight="700" fill="#212121"`));
   body.push(
-    text(20, y + 34, `Node ${env.node} · ${env.cpuModel} · native kernel ${env.nativeLoaded ? 'loaded' : 'not loaded'} · one core · log scales · whiskers: min–max over samples`, `font-size="11.5" fill="#616161"`),
+    text(
+      20,
+      y + 34,
+      `Node ${env.node} · ${env.cpuModel} · native kernel ${env.nativeLoaded ? 'loaded' : 'not loaded'} · one core · log scales · whiskers: min–max over samples`,
+      `font-size="11.5" fill="#616161"`,
+    ),
   );
   y += 52;
 
-  const engines = r.scenarios.length === 0 ? { svg: '', height: -10 } : barChart(
-    y,
-    'Verdicts per second by engine and scenario',
-    '/s',
-    r.scenarios.map((s) => ({
-      title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} trace`,
-      // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
-      bars: s.engines.filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256).map((e) => ({
-        label: e.kind === 'reference' || e.kind === 'js-single' || e.kind === 'noop' ? e.label : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
-        value: e.verdictsPerSecond.median,
-        min: e.verdictsPerSecond.min,
-        max: e.verdictsPerSecond.max,
-        color: COLORS[e.kind] ?? '#757575',
-        ...(e.ratioToReference !== null && e.kind !== 'reference' && e.kind !== 'noop' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
-      })),
-    })),
-  );
+  const engines =
+    r.scenarios.length === 0
+      ? { svg: '', height: -10 }
+      : barChart(
+          y,
+          'Verdicts per second by engine and scenario',
+          '/s',
+          r.scenarios.map((s) => ({
+            title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} trace`,
+            // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
+            bars: s.engines
+              .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)
+              .map((e) => ({
+                label:
+                  e.kind === 'reference' || e.kind === 'js-single' || e.kind === 'noop'
+                    ? e.label
+                    : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
+                value: e.verdictsPerSecond.median,
+                min: e.verdictsPerSecond.min,
+                max: e.verdictsPerSecond.max,
+                color: COLORS[e.kind] ?? '#757575',
+                ...(e.ratioToReference !== null &&
+                  e.kind !== 'reference' &&
+                  e.kind !== 'noop' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
+              })),
+          })),
+        );
   body.push(engines.svg);
   y += engines.height + 10;
 
@@ -252,7 +275,11 @@ export function renderSvg(r: BenchResults): string {
       s
         ? [
             { name: 'JS batch', color: COLORS['js-batch']!, points: s.points.map((p) => ({ x: xOf(p), y: p.nsPerVerdict.jsBatch })) },
-            { name: 'native batch', color: COLORS['native-batch']!, points: s.points.filter((p) => p.nsPerVerdict.native !== null).map((p) => ({ x: xOf(p), y: p.nsPerVerdict.native! })) },
+            {
+              name: 'native batch',
+              color: COLORS['native-batch']!,
+              points: s.points.filter((p) => p.nsPerVerdict.native !== null).map((p) => ({ x: xOf(p), y: p.nsPerVerdict.native! })),
+            },
             { name: 'reference', color: COLORS['reference']!, points: s.points.map((p) => ({ x: xOf(p), y: p.nsPerVerdict.reference })) },
           ]
         : [];
@@ -264,15 +291,67 @@ export function renderSvg(r: BenchResults): string {
               name: 'heap+image MiB',
               color: '#8e24aa',
               dashed: true,
-              points: s.points.map((p) => ({ x: xOf(p), y: (p.heapRetainedBytes + p.imageBytes) / 2 ** 20, label: `image ${(p.imageBytes / 2 ** 20).toFixed(1)}` })),
+              points: s.points.map((p) => ({
+                x: xOf(p),
+                y: (p.heapRetainedBytes + p.imageBytes) / 2 ** 20,
+                label: `image ${(p.imageBytes / 2 ** 20).toFixed(1)}`,
+              })),
             },
           ]
         : [];
-    if (pol) body.push(lineChart(20, y, half, 250, `ns per verdict vs policies (${pol.fixed.pods?.toLocaleString('en-US')} pods)`, 'policies', 'ns / verdict', cost(pol, (p) => p.policies)));
-    if (pods) body.push(lineChart(20 + half, y, half, 250, `ns per verdict vs pods (${pods.fixed.policies?.toLocaleString('en-US')} policies)`, 'pods', 'ns / verdict', cost(pods, (p) => p.pods)));
+    if (pol)
+      body.push(
+        lineChart(
+          20,
+          y,
+          half,
+          250,
+          `ns per verdict vs policies (${pol.fixed.pods?.toLocaleString('en-US')} pods)`,
+          'policies',
+          'ns / verdict',
+          cost(pol, (p) => p.policies),
+        ),
+      );
+    if (pods)
+      body.push(
+        lineChart(
+          20 + half,
+          y,
+          half,
+          250,
+          `ns per verdict vs pods (${pods.fixed.policies?.toLocaleString('en-US')} policies)`,
+          'pods',
+          'ns / verdict',
+          cost(pods, (p) => p.pods),
+        ),
+      );
     y += 260;
-    if (pol) body.push(lineChart(20, y, half, 250, 'compile ms and memory MiB vs policies', 'policies', 'ms · MiB', build(pol, (p) => p.policies)));
-    if (pods) body.push(lineChart(20 + half, y, half, 250, 'compile ms and memory MiB vs pods', 'pods', 'ms · MiB', build(pods, (p) => p.pods)));
+    if (pol)
+      body.push(
+        lineChart(
+          20,
+          y,
+          half,
+          250,
+          'compile ms and memory MiB vs policies',
+          'policies',
+          'ms · MiB',
+          build(pol, (p) => p.policies),
+        ),
+      );
+    if (pods)
+      body.push(
+        lineChart(
+          20 + half,
+          y,
+          half,
+          250,
+          'compile ms and memory MiB vs pods',
+          'pods',
+          'ms · MiB',
+          build(pods, (p) => p.pods),
+        ),
+      );
     y += 260;
   }
   const height = Math.ceil(y + 10);

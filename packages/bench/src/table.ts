@@ -39,7 +39,21 @@ export function renderReport(r: BenchResults): string {
     out.push('Compile and memory (cold = a fresh node process; heap = retained by the dataplane after GC, explain provenance included)');
     out.push(
       formatTable(
-        ['scenario', 'pods', 'policies', 'identities', 'cold ms', 'in-process ms', 'warm ms', 'heap MiB', 'image MiB', 'trace flows', 'allowed', 'checked vs ref', 'checksum'],
+        [
+          'scenario',
+          'pods',
+          'policies',
+          'identities',
+          'cold ms',
+          'in-process ms',
+          'warm ms',
+          'heap MiB',
+          'image MiB',
+          'trace flows',
+          'allowed',
+          'checked vs ref',
+          'checksum',
+        ],
         r.scenarios.map((s) => [
           s.id,
           String(s.size.pods),
@@ -60,7 +74,9 @@ export function renderReport(r: BenchResults): string {
   }
   for (const c of r.cidr) {
     out.push('');
-    out.push(`CIDR: ${c.prefixes} IPv4 prefixes, ${c.addresses} addresses (${(c.hitShare * 100).toFixed(0)}% inside the set), netpol trie ${fmtBytes(c.lpmBytes)}; every matcher checked against a plain scan`);
+    out.push(
+      `CIDR: ${c.prefixes} IPv4 prefixes, ${c.addresses} addresses (${(c.hitShare * 100).toFixed(0)}% inside the set), netpol trie ${fmtBytes(c.lpmBytes)}; every matcher checked against a plain scan`,
+    );
     out.push(
       formatTable(
         ['input', 'matcher', 'batch', 'M lookups/s [min–max]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
@@ -85,7 +101,20 @@ export function renderReport(r: BenchResults): string {
     );
     out.push(
       formatTable(
-        ['pods', 'policies', 'identities', 'rows eg/in', 'port classes', 'compile ms', 'cold ms', 'heap MiB', 'image MiB', 'JS ns/verdict', 'native ns/verdict', 'reference ns/verdict'],
+        [
+          'pods',
+          'policies',
+          'identities',
+          'rows eg/in',
+          'port classes',
+          'compile ms',
+          'cold ms',
+          'heap MiB',
+          'image MiB',
+          'JS ns/verdict',
+          'native ns/verdict',
+          'reference ns/verdict',
+        ],
         s.points.map((p) => [
           String(p.pods),
           String(p.policies),

@@ -67,7 +67,9 @@ export function checkFlows(where: string, gen: Published, model: ClusterModel, f
     const got = decodeVerdict(gen.verdictCode(f));
     if (!same(want, got)) {
       const planted = want !== want0 ? ' [planted: the expected verdict was flipped on purpose]' : '';
-      throw new VerdictMismatchError(`${where}: the live generation disagrees with the reference evaluator on ${describeFlow(f)}: reference ${describeVerdict(want)}, live ${describeVerdict(got)}${planted}`);
+      throw new VerdictMismatchError(
+        `${where}: the live generation disagrees with the reference evaluator on ${describeFlow(f)}: reference ${describeVerdict(want)}, live ${describeVerdict(got)}${planted}`,
+      );
     }
   });
 }
@@ -76,7 +78,13 @@ export function checkFlows(where: string, gen: Published, model: ClusterModel, f
  * The end state: the live generation's verdict bytes over the whole trace equal those of a
  * fresh compile of the model's objects, and those equal the reference on an evenly spread sample.
  */
-export function checkFinal(where: string, gen: Published, model: ClusterModel, trace: FlowBatch, referenceSample: number): { flows: number; referenceSample: number } {
+export function checkFinal(
+  where: string,
+  gen: Published,
+  model: ClusterModel,
+  trace: FlowBatch,
+  referenceSample: number,
+): { flows: number; referenceSample: number } {
   const fresh = new CompiledDataplane(model.cluster());
   const got = new Uint8Array(trace.count);
   const want = new Uint8Array(trace.count);
@@ -85,10 +93,17 @@ export function checkFinal(where: string, gen: Published, model: ClusterModel, t
   for (let i = 0; i < trace.count; i++) {
     if (got[i] !== want[i]) {
       const f = flowAt(trace, i);
-      throw new VerdictMismatchError(`${where}: the live generation disagrees with a fresh compile of the same objects on flow #${i} ${describeFlow(f)}: live ${describeVerdict(decodeVerdict(got[i]!))}, fresh ${describeVerdict(decodeVerdict(want[i]!))}, reference ${describeVerdict(model.reference().verdict(f))}`);
+      throw new VerdictMismatchError(
+        `${where}: the live generation disagrees with a fresh compile of the same objects on flow #${i} ${describeFlow(f)}: live ${describeVerdict(decodeVerdict(got[i]!))}, fresh ${describeVerdict(decodeVerdict(want[i]!))}, reference ${describeVerdict(model.reference().verdict(f))}`,
+      );
     }
   }
   const idx = sampleIndices(trace.count, referenceSample);
-  checkFlows(`${where} (end state)`, gen, model, idx.map((i) => flowAt(trace, i)));
+  checkFlows(
+    `${where} (end state)`,
+    gen,
+    model,
+    idx.map((i) => flowAt(trace, i)),
+  );
   return { flows: trace.count, referenceSample: idx.length };
 }

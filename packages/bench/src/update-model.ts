@@ -32,7 +32,13 @@ export class ClusterModel {
     if (change.op === 'delete') {
       const ns = change.namespace ?? 'default';
       const gone =
-        change.kind === 'Namespace' ? this.namespaces.delete(change.name) : change.kind === 'Node' ? this.nodes.delete(change.name) : change.kind === 'Pod' ? this.pods.delete(key(ns, change.name)) : this.policies.delete(key(ns, change.name));
+        change.kind === 'Namespace'
+          ? this.namespaces.delete(change.name)
+          : change.kind === 'Node'
+            ? this.nodes.delete(change.name)
+            : change.kind === 'Pod'
+              ? this.pods.delete(key(ns, change.name))
+              : this.policies.delete(key(ns, change.name));
       if (!gone) throw new Error(`model: no ${change.kind} ${ns}/${change.name} to delete`);
       return;
     }
@@ -44,7 +50,12 @@ export class ClusterModel {
   }
 
   cluster(): Cluster {
-    this.snapshot ??= { namespaces: [...this.namespaces.values()], nodes: [...this.nodes.values()], pods: [...this.pods.values()], policies: [...this.policies.values()] };
+    this.snapshot ??= {
+      namespaces: [...this.namespaces.values()],
+      nodes: [...this.nodes.values()],
+      pods: [...this.pods.values()],
+      policies: [...this.policies.values()],
+    };
     return this.snapshot;
   }
 
@@ -54,7 +65,6 @@ export class ClusterModel {
     return this.ref;
   }
 }
-
 
 /** The loader keeps label maps in null-prototype objects; the generator writes ordinary ones. */
 function withObjectPrototypes(v: unknown): unknown {
@@ -69,12 +79,20 @@ function withObjectPrototypes(v: unknown): unknown {
  */
 export function roundTrip(c: Cluster, objects: readonly Doc[]): Cluster {
   const r = loadObjects(objects.map((o, i) => rawObject(o, i)));
-  if (!r.cluster) throw new Error(`the generated objects do not load: ${r.issues.filter((i) => i.severity === 'error').map((i) => i.message).slice(0, 3).join('; ')}`);
+  if (!r.cluster)
+    throw new Error(
+      `the generated objects do not load: ${r.issues
+        .filter((i) => i.severity === 'error')
+        .map((i) => i.message)
+        .slice(0, 3)
+        .join('; ')}`,
+    );
   for (const f of ['namespaces', 'nodes', 'pods', 'policies'] as const) {
     const got: readonly unknown[] = r.cluster[f];
     const want: readonly unknown[] = c[f];
     const bad = want.findIndex((x, i) => !isDeepStrictEqual(x, withObjectPrototypes(got[i])));
-    if (got.length !== want.length || bad >= 0) throw new Error(`the generated ${f} do not load back unchanged (${got.length} vs ${want.length}; first difference at #${bad})`);
+    if (got.length !== want.length || bad >= 0)
+      throw new Error(`the generated ${f} do not load back unchanged (${got.length} vs ${want.length}; first difference at #${bad})`);
   }
   return r.cluster;
 }

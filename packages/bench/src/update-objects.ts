@@ -13,7 +13,11 @@ export { namespaceDoc, nodeDoc, podDoc, policyDoc, type Doc } from '@netpol/core
 export const rawObject = (value: Doc, document = 0): RawObject => ({ file: '<bench>', document, value, locate: () => undefined });
 
 /** What one object loads to, alone: the model the reference evaluator gets for it. */
-export type Loaded = { kind: 'Namespace'; value: Namespace } | { kind: 'Pod'; value: Pod } | { kind: 'Node'; value: Node } | { kind: 'NetworkPolicy'; value: NetworkPolicy };
+export type Loaded =
+  | { kind: 'Namespace'; value: Namespace }
+  | { kind: 'Pod'; value: Pod }
+  | { kind: 'Node'; value: Node }
+  | { kind: 'NetworkPolicy'; value: NetworkPolicy };
 
 /**
  * Loads one object exactly as LiveDataplane validates it (alone; the implicit namespace a

@@ -10,7 +10,16 @@ import { Random } from '@netpol/core/internal';
 import type { ClusterModel } from './update-model.js';
 import { namespaceDoc, podDoc, policyDoc } from './update-objects.js';
 
-export const OP_KINDS = ['pod-add', 'pod-add-new-labels', 'pod-remove', 'pod-relabel', 'pod-relabel-new-labels', 'namespace-labels', 'policy-add', 'policy-remove'] as const;
+export const OP_KINDS = [
+  'pod-add',
+  'pod-add-new-labels',
+  'pod-remove',
+  'pod-relabel',
+  'pod-relabel-new-labels',
+  'namespace-labels',
+  'policy-add',
+  'policy-remove',
+] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
 export const OP_LABELS: Readonly<Record<OpKind, string>> = {
@@ -218,7 +227,12 @@ export class UpdatePlanner {
     if (n % 2 === 0) labels['team'] = `t${(Number((ns.labels['team'] ?? 't0').slice(1)) + 1 + (n % 16)) % 17}`;
     else labels['env'] = ENVS[(ENVS.indexOf(ns.labels['env'] ?? 'dev') + 1) % ENVS.length]!;
     const pods = [...this.model.pods.values()].filter((p) => p.namespace === name);
-    return { kind: 'namespace-labels', change: { op: 'apply', object: namespaceDoc({ name, labels }) }, subjects: this.sample(pods, 4).flatMap(v4), what: `namespace ${name} team=${labels['team']} env=${labels['env']}` };
+    return {
+      kind: 'namespace-labels',
+      change: { op: 'apply', object: namespaceDoc({ name, labels }) },
+      subjects: this.sample(pods, 4).flatMap(v4),
+      what: `namespace ${name} team=${labels['team']} env=${labels['env']}`,
+    };
   }
 
   private policyAdd(): Planned {
@@ -232,7 +246,12 @@ export class UpdatePlanner {
     const k = this.policyPool.pick(this.r);
     const p = this.model.policies.get(k)!;
     this.policyPool.remove(k);
-    return { kind: 'policy-remove', change: { op: 'delete', kind: 'NetworkPolicy', name: p.name, namespace: p.namespace }, subjects: this.selected(p), what: `policy ${k}` };
+    return {
+      kind: 'policy-remove',
+      change: { op: 'delete', kind: 'NetworkPolicy', name: p.name, namespace: p.namespace },
+      subjects: this.selected(p),
+      what: `policy ${k}`,
+    };
   }
 
   /** A few pods the policy selects (or of its namespace when it selects none). */

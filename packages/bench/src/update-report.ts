@@ -27,7 +27,12 @@ export function updateTargets(results: readonly UpdatesResult[], quick: boolean)
     const target = ms ? `p99 ≤ ${limitUs / 1000} ms` : `p99 ≤ ${limitUs} µs`;
     const base = { id: `update-${kind}`, what: `${OP_LABELS[kind]}, apply() latency, L cluster`, target, unit: ms ? 'ms' : 'µs' };
     if (!op || op.ops === 0) {
-      return { ...base, measured: null, met: null, note: L ? `not measured: no ${kind} changes in this run` : `not measured: ${quick ? 'the quick run has' : 'this run has'} no L updates` };
+      return {
+        ...base,
+        measured: null,
+        met: null,
+        note: L ? `not measured: no ${kind} changes in this run` : `not measured: ${quick ? 'the quick run has' : 'this run has'} no L updates`,
+      };
     }
     const p99 = op.us.p99;
     const met = p99 <= limitUs;
@@ -46,19 +51,33 @@ const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)}
 /** The updates section of the text report. */
 export function renderUpdates(results: readonly UpdatesResult[]): string {
   const out: string[] = [];
-  out.push('Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts); µs unless marked; flows around every k-th change checked against the reference');
+  out.push(
+    'Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts); µs unless marked; flows around every k-th change checked against the reference',
+  );
   out.push(
     formatTable(
       ['cluster', 'change', 'ops', 'p50', 'p99', 'max', 'mean', 'rebuilds', 'checks (flows)'],
       results.flatMap((r) => [
-        ...r.ops.map((o, i) => [i === 0 ? `${r.id} (${r.size.pods} pods, ${r.size.policies} pol)` : '', o.label, String(o.ops), fmtUs(o.us.p50), fmtUs(o.us.p99), fmtUs(o.us.max), fmtUs(o.us.mean), String(o.rebuilds), `${o.checks} (${o.checkedFlows})`]),
+        ...r.ops.map((o, i) => [
+          i === 0 ? `${r.id} (${r.size.pods} pods, ${r.size.policies} pol)` : '',
+          o.label,
+          String(o.ops),
+          fmtUs(o.us.p50),
+          fmtUs(o.us.p99),
+          fmtUs(o.us.max),
+          fmtUs(o.us.mean),
+          String(o.rebuilds),
+          `${o.checks} (${o.checkedFlows})`,
+        ]),
         ['', `full recompile (median of ${r.fullRecompileMs.runs.length})`, '', fmtUs(r.fullRecompileMs.median * 1000), '', '', '', '', ''],
         ['', `initial build (${r.objects} objects)`, '', fmtUs(r.initialBuildMs * 1000), '', '', '', '', ''],
       ]),
     ),
   );
   out.push('');
-  out.push('Verdicts while pods change: one thread, verdictBatch on the published generation, one pod update (add, relabel, remove in turn) every N batches; rates over verdict + update time');
+  out.push(
+    'Verdicts while pods change: one thread, verdictBatch on the published generation, one pod update (add, relabel, remove in turn) every N batches; rates over verdict + update time',
+  );
   out.push(
     formatTable(
       ['cluster', 'batches/update', 'updates/s', 'M flows/s', 'of no updates', 'M flows/s, verdicts only', 'update p50', 'update p99', 'updates'],
@@ -78,7 +97,9 @@ export function renderUpdates(results: readonly UpdatesResult[]): string {
     ),
   );
   for (const r of results) {
-    out.push(`${r.id}: ${r.generations} generations published; ${r.verification.checks} checks, ${r.verification.flows} flows against the reference; end state: ${r.verification.finalTraceFlows} flows equal to a fresh compile, ${r.verification.referenceSample} against the reference`);
+    out.push(
+      `${r.id}: ${r.generations} generations published; ${r.verification.checks} checks, ${r.verification.flows} flows against the reference; end state: ${r.verification.finalTraceFlows} flows equal to a fresh compile, ${r.verification.referenceSample} against the reference`,
+    );
   }
   return out.join('\n');
 }

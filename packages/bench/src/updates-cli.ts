@@ -104,7 +104,8 @@ export function main(argv: string[]): number {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') process.stderr.write('note: run with node --expose-gc so that each kind of change starts after a full GC\n');
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    process.stderr.write('note: run with node --expose-gc so that each kind of change starts after a full GC\n');
   const progress = new Progress();
   progress.total = parsed.specs.length;
   try {

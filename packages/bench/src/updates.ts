@@ -86,7 +86,13 @@ export interface UpdatesResult {
   readonly stream: readonly StreamResult[];
   /** Generations published by the run. */
   readonly generations: number;
-  readonly verification: { readonly ok: true; readonly checks: number; readonly flows: number; readonly finalTraceFlows: number; readonly referenceSample: number };
+  readonly verification: {
+    readonly ok: true;
+    readonly checks: number;
+    readonly flows: number;
+    readonly finalTraceFlows: number;
+    readonly referenceSample: number;
+  };
 }
 
 export type UpdatesOverrides = Omit<Partial<UpdatesSpec>, 'stream'> & { readonly stream?: Partial<UpdatesSpec['stream']> };
@@ -146,7 +152,11 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
 
   const model = new ClusterModel(loaded);
   const kinds = spec.kinds ?? OP_KINDS;
-  const planner = new UpdatePlanner(model, extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? spec.otherOps + spec.warmupOps : 0), spec.seed);
+  const planner = new UpdatePlanner(
+    model,
+    extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? spec.otherOps + spec.warmupOps : 0),
+    spec.seed,
+  );
   const r = new Random(spec.seed + 1);
   let rebuilds = 0;
   /** Applies one planned change to the dataplane (timed) and to the model; returns µs. */
@@ -238,7 +248,12 @@ function latency(kind: OpKind, us: number[], warmup: number, checks: number, che
     label: OP_LABELS[kind],
     ops: s.length,
     warmup,
-    us: { p50: round(percentile(s, 0.5), 1), p99: round(percentile(s, 0.99), 1), max: round(s[s.length - 1] ?? NaN, 1), mean: round(s.reduce((a, b) => a + b, 0) / s.length, 1) },
+    us: {
+      p50: round(percentile(s, 0.5), 1),
+      p99: round(percentile(s, 0.99), 1),
+      max: round(s[s.length - 1] ?? NaN, 1),
+      mean: round(s.reduce((a, b) => a + b, 0) / s.length, 1),
+    },
     checks,
     checkedFlows,
   };

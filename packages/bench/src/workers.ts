@@ -139,36 +139,68 @@ export async function runWorkers(o: WorkersOptions, progress?: Progress): Promis
       const single = kernel === 'js' ? dp.verdictBatchJS.bind(dp) : dp.verdictBatchNative.bind(dp);
       // Each pass factory takes the number of batches to run: batch k is parts[k % parts.length].
       const n = parts.length;
-      const here = (jobs: number): Pass => () => {
-        for (let k = 0; k < jobs; k++) single(parts[k % n]!, outs[k % n]!);
-      };
-      const sequential = (p: VerdictPool) => (jobs: number): Pass => async () => {
-        for (let k = 0; k < jobs; k++) await p.verdictBatch(1, parts[k % n]!, outs[k % n]);
-      };
-      const pipelined = (p: VerdictPool) => (jobs: number): Pass => async () => {
-        let next = 0;
-        const lane = async (): Promise<void> => {
-          for (let k = next++; k < jobs; k = next++) await p.verdictBatch(1, parts[k % n]!, outs[k % n]);
+      const here =
+        (jobs: number): Pass =>
+        () => {
+          for (let k = 0; k < jobs; k++) single(parts[k % n]!, outs[k % n]!);
         };
-        await Promise.all(Array.from({ length: o.inFlight }, lane));
-      };
+      const sequential =
+        (p: VerdictPool) =>
+        (jobs: number): Pass =>
+        async () => {
+          for (let k = 0; k < jobs; k++) await p.verdictBatch(1, parts[k % n]!, outs[k % n]);
+        };
+      const pipelined =
+        (p: VerdictPool) =>
+        (jobs: number): Pass =>
+        async () => {
+          let next = 0;
+          const lane = async (): Promise<void> => {
+            for (let k = next++; k < jobs; k = next++) await p.verdictBatch(1, parts[k % n]!, outs[k % n]);
+          };
+          await Promise.all(Array.from({ length: o.inFlight }, lane));
+        };
       const configs = [here, ...pools.map(pipelined), ...pools.map(sequential)];
       progress?.step(`workers ${name}: checking ${kernel} verdicts`);
-      await verify(kernel, configs.map((c) => c(n)), outs);
+      await verify(
+        kernel,
+        configs.map((c) => c(n)),
+        outs,
+      );
       progress?.step(`workers ${name}: timing ${kernel}`);
       const before = cpuNow();
-      const rates = await interleaved(configs.map((c) => c(n * o.sweeps)), o.flows * o.sweeps, o.repetitions);
+      const rates = await interleaved(
+        configs.map((c) => c(n * o.sweeps)),
+        o.flows * o.sweeps,
+        o.repetitions,
+      );
       const foreign = foreignCores(before, cpuNow());
       sink(outs[0]![0] ?? 0);
       const poolRates = o.workers.map((workers, i) => ({ workers, pipelined: rate(rates[1 + i]!), sequential: rate(rates[1 + pools.length + i]!) }));
       const one = poolRates.find((p) => p.workers === 1);
       const two = poolRates.find((p) => p.workers === 2);
-      kernels.push({ kernel, callingThread: rate(rates[0]!), pools: poolRates, ratio2v1: one && two ? round(two.pipelined.best / one.pipelined.best, 2) : null, foreignCores: foreign });
+      kernels.push({
+        kernel,
+        callingThread: rate(rates[0]!),
+        pools: poolRates,
+        ratio2v1: one && two ? round(two.pipelined.best / one.pipelined.best, 2) : null,
+        foreignCores: foreign,
+      });
     } finally {
       await Promise.all(pools.map((p) => p.close()));
     }
   }
-  return { cluster: name, flows: o.flows, batch: o.batch, sweeps: o.sweeps, repetitions: o.repetitions, inFlight: o.inFlight, cores: os.availableParallelism(), statistic: 'best of repetitions (median beside)', kernels };
+  return {
+    cluster: name,
+    flows: o.flows,
+    batch: o.batch,
+    sweeps: o.sweeps,
+    repetitions: o.repetitions,
+    inFlight: o.inFlight,
+    cores: os.availableParallelism(),
+    statistic: 'best of repetitions (median beside)',
+    kernels,
+  };
 }
 
 /** Every pool pass must write the calling thread's (the first pass's) bytes; outs are cleared in between. */
@@ -185,11 +217,14 @@ async function verify(kernel: string, [here, ...passes]: readonly Pass[], outs: 
 
 /** The part's lines for the text report. */
 export function renderWorkers(r: WorkersResult): string {
-  const lines = [`Verdict pool, ${r.cluster} cluster: ${r.flows} flows × ${r.sweeps} per pass in batches of ${r.batch}, ${r.cores} cores, M flows/s, ${r.statistic} over ${r.repetitions}`];
+  const lines = [
+    `Verdict pool, ${r.cluster} cluster: ${r.flows} flows × ${r.sweeps} per pass in batches of ${r.batch}, ${r.cores} cores, M flows/s, ${r.statistic} over ${r.repetitions}`,
+  ];
   const cell = (x: WorkersRate): string => `${x.best.toFixed(1)} (${x.median.toFixed(1)})`;
   for (const k of r.kernels) {
     lines.push(`  ${k.kernel.padEnd(6)} calling thread ${cell(k.callingThread)}`);
-    for (const p of k.pools) lines.push(`  ${k.kernel.padEnd(6)} pool of ${p.workers}: ${cell(p.pipelined)} with ${r.inFlight} in flight, ${cell(p.sequential)} one at a time`);
+    for (const p of k.pools)
+      lines.push(`  ${k.kernel.padEnd(6)} pool of ${p.workers}: ${cell(p.pipelined)} with ${r.inFlight} in flight, ${cell(p.sequential)} one at a time`);
     const noise = k.foreignCores === null ? '' : `; other processes kept ${k.foreignCores.toFixed(2)} cores busy meanwhile`;
     lines.push(`  ${k.kernel.padEnd(6)} 2 workers vs 1: ${k.ratio2v1 === null ? 'not measured' : `${k.ratio2v1.toFixed(2)}×`} (target ≥ 1.8×)${noise}`);
   }
@@ -200,10 +235,21 @@ export function renderWorkers(r: WorkersResult): string {
 export function workersTargets(r: WorkersResult | null | undefined): TargetCheck[] {
   if (!r) return [];
   return r.kernels.map((k) => {
-    const noisy = k.foreignCores !== null && k.foreignCores > 0.25 ? `; other processes kept ${k.foreignCores} cores busy: a low figure may be the machine's` : '';
-    const base = { id: `workers-2v1-${k.kernel}`, what: `verdict pool, 2 workers vs 1, ${r.cluster} cluster, ${k.kernel} kernel (best of ${r.repetitions})`, target: '≥ 1.8×', unit: '×' };
+    const noisy =
+      k.foreignCores !== null && k.foreignCores > 0.25 ? `; other processes kept ${k.foreignCores} cores busy: a low figure may be the machine's` : '';
+    const base = {
+      id: `workers-2v1-${k.kernel}`,
+      what: `verdict pool, 2 workers vs 1, ${r.cluster} cluster, ${k.kernel} kernel (best of ${r.repetitions})`,
+      target: '≥ 1.8×',
+      unit: '×',
+    };
     if (k.ratio2v1 === null) return { ...base, measured: null, met: null, note: 'not measured: needs pools of 1 and 2 workers' };
     const met = k.ratio2v1 >= 1.8;
-    return { ...base, measured: k.ratio2v1, met, note: `${met ? `met (${(k.ratio2v1 / 1.8).toFixed(2)}× margin)` : `missed by ${(1.8 / k.ratio2v1).toFixed(2)}×`}${noisy}` };
+    return {
+      ...base,
+      measured: k.ratio2v1,
+      met,
+      note: `${met ? `met (${(k.ratio2v1 / 1.8).toFixed(2)}× margin)` : `missed by ${(1.8 / k.ratio2v1).toFixed(2)}×`}${noisy}`,
+    };
   });
 }

@@ -6,7 +6,17 @@ export type * from './model/flow.js';
 export { selectorMatches } from './model/selector.js';
 export { ClusterIndex } from './model/cluster-index.js';
 export { PROTOCOL_NUMBERS, parseProtocol, protocolName } from './model/protocol.js';
-export { loadFiles, loadText, loadFilesOrThrow, loadTextOrThrow, loadObjects, loadClusterPolicy, type LoadOptions, type LoadResult, type ClusterPolicyLoad } from './load/load.js';
+export {
+  loadFiles,
+  loadText,
+  loadFilesOrThrow,
+  loadTextOrThrow,
+  loadObjects,
+  loadClusterPolicy,
+  type LoadOptions,
+  type LoadResult,
+  type ClusterPolicyLoad,
+} from './load/load.js';
 export { readFiles, readText, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type ErrorType, type PathSegments } from './load/issues.js';
@@ -27,9 +37,40 @@ export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from '.
 export type { Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';
-export { parsePacket, parsePacketInto, ParsedPacket, MALFORMED_REASONS, FRAGMENT, TCP as TCP_FLAGS, tcpFlagsText, type MalformedReason, type PacketParse } from './packet/parse.js';
-export { PacketFilter, PACKET_STATES, codeAllowed, codeState, codeError, type FragmentPolicy, type PacketFilterOptions, type PacketResult, type PacketState, type Denial, type PacketFilterStats, type FilterDataplane } from './packet/filter.js';
-export { Conntrack, DEFAULT_TIMEOUTS, type ConntrackOptions, type ConntrackTimeouts, type ConntrackStats, type ConnectionEntry, type HashSeed } from './conntrack/table.js';
+export {
+  parsePacket,
+  parsePacketInto,
+  ParsedPacket,
+  MALFORMED_REASONS,
+  FRAGMENT,
+  TCP as TCP_FLAGS,
+  tcpFlagsText,
+  type MalformedReason,
+  type PacketParse,
+} from './packet/parse.js';
+export {
+  PacketFilter,
+  PACKET_STATES,
+  codeAllowed,
+  codeState,
+  codeError,
+  type FragmentPolicy,
+  type PacketFilterOptions,
+  type PacketResult,
+  type PacketState,
+  type Denial,
+  type PacketFilterStats,
+  type FilterDataplane,
+} from './packet/filter.js';
+export {
+  Conntrack,
+  DEFAULT_TIMEOUTS,
+  type ConntrackOptions,
+  type ConntrackTimeouts,
+  type ConntrackStats,
+  type ConnectionEntry,
+  type HashSeed,
+} from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';
 export { LiveDataplane, Generation, RetiredGenerationError, type Change, type UpdateResult, type ObjectKind, type LiveOptions } from './update/live.js';

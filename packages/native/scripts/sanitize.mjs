@@ -23,7 +23,12 @@ const save = (name, image) => {
   writeFileSync(file, new Uint8Array(image));
   files.push(file);
 };
-const options = (i) => ({ ipBlockMatchesPods: i % 2 === 0, allowEgressToLocalNode: i % 3 === 0, ipv4MappedAsIPv4: i % 5 === 0, allowICMPv6NeighborDiscovery: i % 7 === 0 });
+const options = (i) => ({
+  ipBlockMatchesPods: i % 2 === 0,
+  allowEgressToLocalNode: i % 3 === 0,
+  ipv4MappedAsIPv4: i % 5 === 0,
+  allowICMPv6NeighborDiscovery: i % 7 === 0,
+});
 fc.sample(clusterArbitrary(), { numRuns: 12, seed: 20261123 }).forEach((cluster, i) => save(`random-${i}`, compile(cluster, options(i)).image));
 const tiered = fc.sample(clusterArbitrary({ maxClusterPolicies: 6 }), { numRuns: 16, seed: 20261207 }).filter((c) => (c.clusterPolicies ?? []).length > 0);
 tiered.forEach((cluster, i) => save(`random-tiers-${i}`, compile(cluster, options(i)).image));
@@ -33,7 +38,22 @@ save('synthetic-M-tiers', compile(syntheticCluster({ ...SIZES.M, clusterPolicies
 
 const exe = join(dir, 'harness');
 const cxx = process.env.CXX ?? 'g++';
-const build = spawnSync(cxx, ['-std=c++17', '-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', join(here, 'test/harness.cc'), join(here, 'src/kernel.cc'), '-o', exe], { stdio: 'inherit' });
+const build = spawnSync(
+  cxx,
+  [
+    '-std=c++17',
+    '-O1',
+    '-g',
+    '-fno-omit-frame-pointer',
+    '-fsanitize=address,undefined',
+    '-fno-sanitize-recover=all',
+    join(here, 'test/harness.cc'),
+    join(here, 'src/kernel.cc'),
+    '-o',
+    exe,
+  ],
+  { stdio: 'inherit' },
+);
 if (build.status !== 0) {
   console.error(`sanitize: could not build the harness with ${cxx}`);
   process.exit(1);

@@ -32,7 +32,8 @@ const SIGNATURES: readonly (readonly [number, readonly number[], string])[] = [
   [0, [0xfe, 0xff], 'UTF-16 text (save it as UTF-8)'],
 ];
 
-const startsWith = (bytes: Uint8Array, offset: number, sig: readonly number[]): boolean => bytes.length >= offset + sig.length && sig.every((b, i) => bytes[offset + i] === b);
+const startsWith = (bytes: Uint8Array, offset: number, sig: readonly number[]): boolean =>
+  bytes.length >= offset + sig.length && sig.every((b, i) => bytes[offset + i] === b);
 
 /**
  * Why an input is not YAML or JSON text (a known binary format, a NUL byte, bytes that are not

@@ -4,7 +4,20 @@ import { connectivityMatrix, parsePortSpec, verdictTier, type Matrix } from '../
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
 import { parseFlow } from '../flow/parse.js';
-import { checkStdin, createEngine, ENGINE_HELP, ENGINE_OPTIONS, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, outputFormat, readInput, UsageError } from './common.js';
+import {
+  checkStdin,
+  createEngine,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  EXIT,
+  EXIT_HELP,
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  loadInput,
+  outputFormat,
+  readInput,
+  UsageError,
+} from './common.js';
 import { endpointText, explanationText, ignoringText } from './explain-text.js';
 import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
@@ -45,22 +58,36 @@ function ignoredSummary(objects: NonNullable<Cluster['ignoredObjects']>): string
 
 export function validate(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, output: { type: 'string', short: 'o' } } });
-  if (values.help) return io.out(VALIDATE_HELP), EXIT.ok;
+  if (values.help) return (io.out(VALIDATE_HELP), EXIT.ok);
   const output = outputFormat(values.output, ['text', 'json']);
   const r = readInput(values);
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   const warnings = r.issues.length - errors;
   if (output === 'json') {
     const c = r.cluster;
-    const counts = c && { namespaces: c.namespaces.length, pods: c.pods.length, nodes: c.nodes.length, policies: c.policies.length, clusterPolicies: c.clusterPolicies?.length ?? 0 };
+    const counts = c && {
+      namespaces: c.namespaces.length,
+      pods: c.pods.length,
+      nodes: c.nodes.length,
+      policies: c.policies.length,
+      clusterPolicies: c.clusterPolicies?.length ?? 0,
+    };
     const ignoredObjects = c?.ignoredObjects;
-    io.out(JSON.stringify({ schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), ...(ignoredObjects && { ignoredObjects }), issues: r.issues }, null, 2));
+    io.out(
+      JSON.stringify(
+        { schemaVersion: 1, valid: !!c, errors, warnings, ...(counts && { counts }), ...(ignoredObjects && { ignoredObjects }), issues: r.issues },
+        null,
+        2,
+      ),
+    );
   } else {
     for (const i of r.issues) io.out(formatIssue(i));
     if (r.cluster) {
       const c = r.cluster;
       const tiers = c.clusterPolicies ? `, ${c.clusterPolicies.length} cluster-scoped policies` : '';
-      io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`);
+      io.out(
+        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
+      );
       if (c.ignoredObjects) io.out(ignoredSummary(c.ignoredObjects));
     } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);
   }
@@ -88,8 +115,12 @@ ${ENGINE_HELP}
 ${EXIT_HELP}`;
 
 export async function verdict(args: string[], io: IO): Promise<number> {
-  const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } } });
-  if (values.help) return io.out(VERDICT_HELP), EXIT.ok;
+  const { values } = parseCli({
+    args,
+    strict: true,
+    options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } },
+  });
+  if (values.help) return (io.out(VERDICT_HELP), EXIT.ok);
   const source = values.flows ?? '-';
   checkStdin(values, source);
   const cluster = loadInput(values, io.err);
@@ -134,18 +165,22 @@ ${ENGINE_HELP}
 ${EXIT_HELP}`;
 
 export async function explain(args: string[], io: IO): Promise<number> {
-  const { values } = parseCli({ args, strict: true, options: {
-    ...INPUT_OPTIONS,
-    ...ENGINE_OPTIONS,
-    src: { type: 'string' },
-    dst: { type: 'string' },
-    protocol: { type: 'string' },
-    port: { type: 'string' },
-    flows: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-    'fail-on-deny': { type: 'boolean' },
-  } });
-  if (values.help) return io.out(EXPLAIN_HELP), EXIT.ok;
+  const { values } = parseCli({
+    args,
+    strict: true,
+    options: {
+      ...INPUT_OPTIONS,
+      ...ENGINE_OPTIONS,
+      src: { type: 'string' },
+      dst: { type: 'string' },
+      protocol: { type: 'string' },
+      port: { type: 'string' },
+      flows: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      'fail-on-deny': { type: 'boolean' },
+    },
+  });
+  if (values.help) return (io.out(EXPLAIN_HELP), EXIT.ok);
   if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
     throw new UsageError('give a flow with --src and --dst, or flows with --flows');
   }
@@ -177,7 +212,12 @@ export async function explain(args: string[], io: IO): Promise<number> {
     else {
       if (!first) io.out('');
       first = false;
-      io.out(explanationText(e, { src: endpointText(engine.index, formatIP(parsed.flow.src), parsed.flow.src), dst: endpointText(engine.index, formatIP(parsed.flow.dst), parsed.flow.dst) }));
+      io.out(
+        explanationText(e, {
+          src: endpointText(engine.index, formatIP(parsed.flow.src), parsed.flow.src),
+          dst: endpointText(engine.index, formatIP(parsed.flow.dst), parsed.flow.dst),
+        }),
+      );
     }
   }
   if (bad > 0) return EXIT.badInput;
@@ -219,8 +259,18 @@ function ignoringField(cluster: Cluster): { ignoring?: string[] } {
 }
 
 export function matrix(args: string[], io: IO): number {
-  const { values } = parseCli({ args, strict: true, options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, port: { type: 'string', multiple: true }, in: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' } } });
-  if (values.help) return io.out(MATRIX_HELP), EXIT.ok;
+  const { values } = parseCli({
+    args,
+    strict: true,
+    options: {
+      ...INPUT_OPTIONS,
+      ...ENGINE_OPTIONS,
+      port: { type: 'string', multiple: true },
+      in: { type: 'string', multiple: true },
+      output: { type: 'string', short: 'o' },
+    },
+  });
+  if (values.help) return (io.out(MATRIX_HELP), EXIT.ok);
   const output = outputFormat(values.output, ['text', 'json']);
   const specs = (values.port ?? ['TCP/80']).map((s) => {
     const spec = parsePortSpec(s);

@@ -95,7 +95,9 @@ export function outputFormat<F extends string>(value: string | undefined, format
 export function checkStdin(values: Values, source: string | undefined, what = 'flows', how = 'pass the flows with --flows <file>'): void {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (source !== '-' || !files.includes('-')) return;
-  throw new UsageError(`manifests (-f -) and ${what} cannot both come from stdin: give the manifests as files (-f cluster.yaml) and pipe the ${what}, or keep -f - and ${how}`);
+  throw new UsageError(
+    `manifests (-f -) and ${what} cannot both come from stdin: give the manifests as files (-f cluster.yaml) and pipe the ${what}, or keep -f - and ${how}`,
+  );
 }
 
 /** Standard input up to `max` bytes; undefined (and nothing more read) beyond that. */
@@ -136,18 +138,31 @@ export function readInput(values: Values): LoadResult {
     ...limits,
   };
   // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
-  const listed = listManifestFiles(files.filter((f) => f !== '-'), opts.recursive);
-  const refused = new Map(listed.files.flatMap((f) => {
-    const reason = fileBinaryReason(f);
-    return reason === undefined ? [] : [[f, notTextIssue(f, reason)] as const];
-  }));
-  const read = readFiles(listed.files.filter((f) => !refused.has(f)), false, limits);
+  const listed = listManifestFiles(
+    files.filter((f) => f !== '-'),
+    opts.recursive,
+  );
+  const refused = new Map(
+    listed.files.flatMap((f) => {
+      const reason = fileBinaryReason(f);
+      return reason === undefined ? [] : [[f, notTextIssue(f, reason)] as const];
+    }),
+  );
+  const read = readFiles(
+    listed.files.filter((f) => !refused.has(f)),
+    false,
+    limits,
+  );
   read.issues.unshift(...listed.issues, ...refused.values());
   if (files.includes('-')) {
     const bytes = readStdin(maxInputBytes);
     const reason = bytes && binaryReason(bytes);
     const fromStdin =
-      bytes === undefined ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] } : reason !== undefined ? { objects: [], issues: [notTextIssue('<stdin>', reason)] } : readText(bytes.toString('utf8'), '<stdin>', limits);
+      bytes === undefined
+        ? { objects: [], issues: [tooLarge('<stdin>', maxInputBytes)] }
+        : reason !== undefined
+          ? { objects: [], issues: [notTextIssue('<stdin>', reason)] }
+          : readText(bytes.toString('utf8'), '<stdin>', limits);
     read.objects.push(...fromStdin.objects);
     read.issues.push(...fromStdin.issues);
   }

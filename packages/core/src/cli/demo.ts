@@ -35,7 +35,9 @@ function defaultExamplesDir(): string {
 function storyTitle(dir: string): string {
   const readme = join(dir, 'README.md');
   if (!existsSync(readme)) return '';
-  const first = readFileSync(readme, 'utf8').split('\n').find((l) => l.startsWith('# '));
+  const first = readFileSync(readme, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('# '));
   return first ? first.slice(2).trim() : '';
 }
 
@@ -49,7 +51,7 @@ interface FlowRecord {
 
 export function demo(args: string[], io: IO): number {
   const { values } = parseCli({ args, strict: true, options: { examples: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return io.out(DEMO_HELP), EXIT.ok;
+  if (values.help) return (io.out(DEMO_HELP), EXIT.ok);
   const root = values.examples ?? defaultExamplesDir();
   if (!existsSync(root)) throw new UsageError(`no examples directory at ${root} (use --examples <dir>)`);
   const stories = readdirSync(root, { withFileTypes: true })
@@ -61,7 +63,10 @@ export function demo(args: string[], io: IO): number {
   for (const story of stories) {
     const dir = join(root, story);
     io.out(`\n=== ${story}: ${storyTitle(dir)}`);
-    const scenarios = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'flows.jsonl'))).map((d) => d.name).sort();
+    const scenarios = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'flows.jsonl')))
+      .map((d) => d.name)
+      .sort();
     for (const scenario of scenarios) {
       const files = [join(dir, 'cluster.yaml'), join(dir, scenario)];
       const loaded = loadFiles(files);
@@ -74,11 +79,16 @@ export function demo(args: string[], io: IO): number {
         unexpected++;
         continue;
       }
-      io.out(`valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} policies: ${c.policies.map((p) => p.name).join(', ')}`);
+      io.out(
+        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} policies: ${c.policies.map((p) => p.name).join(', ')}`,
+      );
       // The compiled dataplane answers; the reference evaluator checks every answer.
       const engine = new CompiledDataplane(c);
       const reference = new ReferenceEvaluator(c);
-      const records = readFileSync(join(dir, scenario, 'flows.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FlowRecord);
+      const records = readFileSync(join(dir, scenario, 'flows.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as FlowRecord);
       const ports = new Map<string, PortSpec>();
       const explained: string[] = [];
       const explanations: string[] = [];
@@ -101,7 +111,9 @@ export function demo(args: string[], io: IO): number {
         const got = e.allowed ? 'allow' : 'deny';
         const ok = rec.expect === undefined || rec.expect === got;
         if (!ok) unexpected++;
-        io.out(`  ${got.toUpperCase().padEnd(5)} ${rec.src} -> ${rec.dst} ${formatPortSpec(spec)}${ok ? '' : `   << UNEXPECTED: the story says ${rec.expect}`}`);
+        io.out(
+          `  ${got.toUpperCase().padEnd(5)} ${rec.src} -> ${rec.dst} ${formatPortSpec(spec)}${ok ? '' : `   << UNEXPECTED: the story says ${rec.expect}`}`,
+        );
         if (rec.why) io.out(`        ${rec.why}`);
         // Explain the first deny and the first rule-based allow of each scenario.
         const kind = e.allowed ? (e.ingressDetail.reason === 'rule' || e.egressDetail.reason === 'rule' ? 'allow' : '') : 'deny';
@@ -113,12 +125,20 @@ export function demo(args: string[], io: IO): number {
       }
       if (explanations.length > 0) {
         io.out('explanations:');
-        for (const text of explanations) io.out(text.split('\n').map((l) => `  ${l}`).join('\n'));
+        for (const text of explanations)
+          io.out(
+            text
+              .split('\n')
+              .map((l) => `  ${l}`)
+              .join('\n'),
+          );
       }
       io.out('matrix:');
       for (const m of connectivityMatrix(engine, [...ports.values()])) for (const l of matrixText(m)) io.out(`  ${l}`);
     }
   }
-  io.out(`\n${total} flows in ${stories.length} stories: ${total - unexpected} as the stories expect, ${unexpected} unexpected (compiled dataplane, checked against the reference evaluator)`);
+  io.out(
+    `\n${total} flows in ${stories.length} stories: ${total - unexpected} as the stories expect, ${unexpected} unexpected (compiled dataplane, checked against the reference evaluator)`,
+  );
   return unexpected === 0 ? EXIT.ok : EXIT.denied;
 }

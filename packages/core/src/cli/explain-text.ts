@@ -1,7 +1,18 @@
 /** Human-readable explanations: the one place an explanation's data becomes sentences. */
 import type { IPAddress } from '../ip/address.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
-import type { ClusterRuleRef, DirectionExplanation, Explanation, LabelMiss, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef } from '../model/flow.js';
+import type {
+  ClusterRuleRef,
+  DirectionExplanation,
+  Explanation,
+  LabelMiss,
+  PeerMiss,
+  PeerMisses,
+  PortMiss,
+  PortMisses,
+  RuleMiss,
+  RuleRef,
+} from '../model/flow.js';
 
 const peersField = (d: string): string => (d === 'ingress' ? 'from' : 'to');
 

@@ -54,7 +54,7 @@ export function fuzz(args: string[], io: IO): number {
     strict: true,
     options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, seed: { type: 'string' }, runs: { type: 'string' }, flows: { type: 'string' }, tiers: { type: 'string' } },
   });
-  if (values.help) return io.out(FUZZ_HELP), EXIT.ok;
+  if (values.help) return (io.out(FUZZ_HELP), EXIT.ok);
   if (values.seed !== undefined && !/^-?[0-9]+$/.test(values.seed)) throw new UsageError('--seed must be an integer');
   const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
   const runs = positiveInt(values.runs, 'runs', 1000);
@@ -123,7 +123,8 @@ export function runFuzz(p: FuzzParams, io: IO): number {
         clusterPolicies += cluster.clusterPolicies?.length ?? 0;
         if (Date.now() - last > 2000 || done === runs) {
           last = Date.now();
-          const tiers = clusterPolicies > 0 ? `, ${clusterPolicies} cluster-scoped policies (${tierDecided} flows decided by one, ${passed} through a Pass)` : '';
+          const tiers =
+            clusterPolicies > 0 ? `, ${clusterPolicies} cluster-scoped policies (${tierDecided} flows decided by one, ${passed} through a Pass)` : '';
           io.err(`  ${done}/${runs} runs, ${flows} flows${tiers}, no disagreement so far`);
         }
       }

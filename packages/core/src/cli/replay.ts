@@ -19,7 +19,19 @@ import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
 import { linkPayload } from '../pcap/link.js';
 import { FlowTable, type FoldedCounts } from './replay-flows.js';
-import { checkStdin, ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, outputFormat, UsageError } from './common.js';
+import {
+  checkStdin,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  evaluationOptions,
+  EXIT,
+  EXIT_HELP,
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  loadInput,
+  outputFormat,
+  UsageError,
+} from './common.js';
 import { parseCli, type IO } from './commands.js';
 
 const DEFAULT_TOP_FLOWS = 100;
@@ -143,22 +155,28 @@ export function replay(args: string[], io: IO): number {
       'top-flows': { type: 'string' },
     },
   });
-  if (values.help) return io.out(REPLAY_HELP), EXIT.ok;
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give one capture file (pcap or pcapng; - for stdin)' : `one capture at a time (got ${positionals.length})`);
+  if (values.help) return (io.out(REPLAY_HELP), EXIT.ok);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'give one capture file (pcap or pcapng; - for stdin)' : `one capture at a time (got ${positionals.length})`,
+    );
   const output = outputFormat(values.output, ['jsonl', 'summary', 'json']);
   const fragments = (values.fragments ?? 'protocol-only') as FragmentPolicy;
   if (!['protocol-only', 'track', 'allow'].includes(fragments)) throw new UsageError(`--fragments must be protocol-only, track or allow`);
   let maxEntries = 65536;
   if (values['max-connections'] !== undefined) {
     maxEntries = Number(values['max-connections']);
-    if (!/^[0-9]+$/.test(values['max-connections']) || maxEntries < 1 || maxEntries > 1 << 24) throw new UsageError(`--max-connections must be an integer 1..${1 << 24}`);
+    if (!/^[0-9]+$/.test(values['max-connections']) || maxEntries < 1 || maxEntries > 1 << 24)
+      throw new UsageError(`--max-connections must be an integer 1..${1 << 24}`);
   }
   let topFlows = DEFAULT_TOP_FLOWS;
   if (values['top-flows'] !== undefined) {
     topFlows = Number(values['top-flows']);
-    if (!/^[0-9]+$/.test(values['top-flows']) || topFlows < 1 || topFlows > MAX_TOP_FLOWS) throw new UsageError(`--top-flows must be an integer 1..${MAX_TOP_FLOWS}`);
+    if (!/^[0-9]+$/.test(values['top-flows']) || topFlows < 1 || topFlows > MAX_TOP_FLOWS)
+      throw new UsageError(`--top-flows must be an integer 1..${MAX_TOP_FLOWS}`);
   }
-  if (values.engine !== undefined && values.engine !== 'compiled') throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
+  if (values.engine !== undefined && values.engine !== 'compiled')
+    throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
   if (values.file === undefined || values.file.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
   checkStdin(values, path, 'the capture', 'give the capture as a file (netpol replay capture.pcap)');
@@ -289,7 +307,20 @@ function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): Flo
     // any other error (explain disagreeing with the kernel) is a bug: it propagates.
     if (!(err instanceof MixedFamiliesError)) throw err;
     const v = decodeVerdict(code & 0x7f);
-    return { allowed, src: formatIP(p.srcIP()), dst: formatIP(p.dstIP()), protocol: protocolName(p.protocol), srcPod: null, dstPod: null, egress: v.egress, ingress: v.ingress, policies: [], egressPolicies: [], ingressPolicies: [], packets: 0 };
+    return {
+      allowed,
+      src: formatIP(p.srcIP()),
+      dst: formatIP(p.dstIP()),
+      protocol: protocolName(p.protocol),
+      srcPod: null,
+      dstPod: null,
+      egress: v.egress,
+      ingress: v.ingress,
+      policies: [],
+      egressPolicies: [],
+      ingressPolicies: [],
+      packets: 0,
+    };
   }
   // Allowed: the policies that allowed each side; denied: those that denied (a side that did not deny names none).
   const side = (d: DirectionExplanation): readonly string[] => (allowed || isDenying(d.decision) ? decidingPolicies(d) : []);
@@ -341,7 +372,8 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
 }
 
 const flowText = (f: FlowInfo): string => {
-  const end = (ip: string, port: number | undefined, pod: string | null): string => `${port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`}${pod ? ` (${pod})` : ''}`;
+  const end = (ip: string, port: number | undefined, pod: string | null): string =>
+    `${port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`}${pod ? ` (${pod})` : ''}`;
   const proto = f.icmpType !== undefined ? `${f.protocol} type ${f.icmpType}` : f.protocol;
   return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)} ${proto}`;
 };
@@ -351,13 +383,17 @@ export function summaryText(s: ReplaySummary): string[] {
   const lines = [
     `${s.capture.format}${s.capture.bigEndian ? ' (big-endian)' : ''}: ${p.total} frame(s), ${p.ip} IP packet(s), ${p.skipped} not IP`,
     `packets: ${p.allowed} allowed, ${p.denied} denied, ${p.malformed} malformed`,
-    `  by state: ${Object.entries(p.byState).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  by state: ${Object.entries(p.byState)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `flows judged by policy: ${s.flows.allowed} allowed, ${s.flows.denied} denied`,
     'per direction (decisions by policy):',
   ];
   for (const d of ['egress', 'ingress'] as const) {
     const t = s.directions[d];
-    lines.push(`  ${d.padEnd(7)} allowed ${t.allowed.packets} packet(s) / ${t.allowed.flows} flow(s); denied ${t.denied.packets} packet(s) / ${t.denied.flows} flow(s)`);
+    lines.push(
+      `  ${d.padEnd(7)} allowed ${t.allowed.packets} packet(s) / ${t.allowed.flows} flow(s); denied ${t.denied.packets} packet(s) / ${t.denied.flows} flow(s)`,
+    );
   }
   const names = Object.keys(s.policies).sort();
   lines.push(names.length ? 'per policy (allowed: its rules allowed; denied: it isolated the denying side):' : 'per policy: none involved');
@@ -372,8 +408,13 @@ export function summaryText(s: ReplaySummary): string[] {
     lines.push(`  ${flowText(f)}: ${f.packets} packet(s), ${dir} denied by ${f.policies.join(', ') || '(no policy)'}`);
   }
   if (other.flows) lines.push(`  and ${other.flows} more denied flow(s), ${other.packets} packet(s)`);
-  if (s.flowTable.folded) lines.push(`flow counts are approximate: the flow table (${s.flowTable.capacity} flows) filled and ${s.flowTable.folded} flow(s) with fewest packets were folded into counts; a folded flow seen again counts again`);
-  lines.push(`conntrack: ${s.conntrack.connections} connection(s) at the end, ${s.conntrack.inserted} opened, ${s.conntrack.evicted} evicted, ${s.conntrack.expired} expired${s.conntrack.refused ? `, ${s.conntrack.refused} not tracked (hash chain full)` : ''}`);
+  if (s.flowTable.folded)
+    lines.push(
+      `flow counts are approximate: the flow table (${s.flowTable.capacity} flows) filled and ${s.flowTable.folded} flow(s) with fewest packets were folded into counts; a folded flow seen again counts again`,
+    );
+  lines.push(
+    `conntrack: ${s.conntrack.connections} connection(s) at the end, ${s.conntrack.inserted} opened, ${s.conntrack.evicted} evicted, ${s.conntrack.expired} expired${s.conntrack.refused ? `, ${s.conntrack.refused} not tracked (hash chain full)` : ''}`,
+  );
   if (s.capture.problem) lines.push(`capture cut: ${s.capture.problem}; ${cutText(p.total, s.capture.unreadBytes ?? 0)}`);
   return lines;
 }

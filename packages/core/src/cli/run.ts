@@ -78,4 +78,3 @@ export async function run(argv: string[], io: IO): Promise<number> {
     throw e;
   }
 }
-

@@ -88,7 +88,11 @@ function portCuts(tables: PolicyTables, identities: readonly Identity[], tiers: 
  * The tiers' provenance. Made outside compile(): a closure made inside would keep compile()'s
  * whole scope (every intermediate table) alive as long as the dataplane.
  */
-const tierProvenance = (policies: readonly ClusterPolicy[], entries: readonly TierEntryFacts[], names: NameClasses): TierProvenance => ({ policies, entries, nameClass: (name) => names.classOf(name) });
+const tierProvenance = (policies: readonly ClusterPolicy[], entries: readonly TierEntryFacts[], names: NameClasses): TierProvenance => ({
+  policies,
+  entries,
+  nameClass: (name) => names.classOf(name),
+});
 
 /**
  * Compiles a cluster into an image: one ArrayBuffer (a SharedArrayBuffer with `shared`) laid out
@@ -124,7 +128,12 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   for (const [pod, slot] of podSlots) podOfSlot[slot] = pod;
 
   const ipIndex = new IPBlockIndex(tables.peers);
-  const classes = { egressPeer: new Interner<PeerClass>(), ingressPeer: new Interner<PeerClass>(), egressLocal: new Interner<LocalClass>(), ingressLocal: new Interner<LocalClass>() };
+  const classes = {
+    egressPeer: new Interner<PeerClass>(),
+    ingressPeer: new Interner<PeerClass>(),
+    egressLocal: new Interner<LocalClass>(),
+    ingressLocal: new Interner<LocalClass>(),
+  };
   classes.egressLocal.intern('', () => ({ policies: [], profileKey: '' })); // local class 0: not isolated
   classes.ingressLocal.intern('', () => ({ policies: [], profileKey: '' }));
   const entries = new Interner<Provenance['entries'][number]>();
@@ -145,7 +154,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   /** Classifies one region (a host address, an ipBlock or networks prefix, none: the default) into an entry id. */
   const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[], region?: CIDR): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
-    const memoKey = ipPeers.length === 0 ? identity?.id ?? -1 : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
+    const memoKey = ipPeers.length === 0 ? (identity?.id ?? -1) : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
     const pod = host && host.podSlot ? podOfSlot[host.podSlot] : undefined;
@@ -154,7 +163,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       pod,
       identity: identity?.id ?? -1,
       address: host ? host.ip : region && { family: region.family, value: region.base },
-      prefix: host ? (host.ip.family === 4 ? 32 : 128) : region?.prefix ?? 0,
+      prefix: host ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
       node,
     });
     const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0, 0, 0, 0];
@@ -317,5 +326,8 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     },
     options.shared === true,
   );
-  return { image, provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance(tiers.policies, tierEntries, tiers.names) } };
+  return {
+    image,
+    provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance(tiers.policies, tierEntries, tiers.names) },
+  };
 }

@@ -58,7 +58,15 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
     if (id === undefined) {
       const { ports, key: profileKey } = namedPortProfile(pod, options, used);
       id = identities.length;
-      const identity: Identity = { id, namespace: pod.namespace, labels: pod.labels, namedPorts: ports, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] } };
+      const identity: Identity = {
+        id,
+        namespace: pod.namespace,
+        labels: pod.labels,
+        namedPorts: ports,
+        profileKey,
+        selectorPeers: [],
+        isolatedBy: { ingress: [], egress: [] },
+      };
       identities.push(identity);
       byKey.set(key, id);
       pushTo(byNamespace, pod.namespace, identity);
@@ -95,9 +103,7 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
   for (const info of tables.peers) {
     const peer = info.peer;
     if (peer.kind !== 'selector') continue;
-    const chosen = peer.namespaceSelector
-      ? namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, index.namespaceLabels(ns)))
-      : [info.namespace];
+    const chosen = peer.namespaceSelector ? namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, index.namespaceLabels(ns))) : [info.namespace];
     for (const ns of chosen) {
       for (const identity of candidates(ns, peer.podSelector)) {
         if (!peer.podSelector || selectorMatches(peer.podSelector, identity.labels)) identity.selectorPeers.push(info.id);

@@ -44,7 +44,19 @@ export const HEADER = {
 export const HEADER_WORDS = 48;
 
 /** The section table's order; a twelfth pair follows, reserved (0, 0). */
-export const SECTIONS = ['lpm4', 'lpm6', 'entries', 'portMap', 'portSets', 'egressMatrix', 'ingressMatrix', 'hosts6', 'tierEgressMatrix', 'tierIngressMatrix', 'tierDecisions'] as const;
+export const SECTIONS = [
+  'lpm4',
+  'lpm6',
+  'entries',
+  'portMap',
+  'portSets',
+  'egressMatrix',
+  'ingressMatrix',
+  'hosts6',
+  'tierEgressMatrix',
+  'tierIngressMatrix',
+  'tierDecisions',
+] as const;
 export type SectionName = (typeof SECTIONS)[number];
 /** Element size in bytes of each section. */
 export const SECTION_ELEMENT: Readonly<Record<SectionName, 2 | 4>> = {
@@ -70,7 +82,12 @@ export const IMAGE_FLAGS = {
 } as const;
 
 /** The header's flags word for these evaluation options. */
-export const imageFlags = (o: { readonly allowIngressFromLocalNode: boolean; readonly allowEgressToLocalNode: boolean; readonly ipv4MappedAsIPv4: boolean; readonly allowICMPv6NeighborDiscovery: boolean }): number =>
+export const imageFlags = (o: {
+  readonly allowIngressFromLocalNode: boolean;
+  readonly allowEgressToLocalNode: boolean;
+  readonly ipv4MappedAsIPv4: boolean;
+  readonly allowICMPv6NeighborDiscovery: boolean;
+}): number =>
   (o.allowIngressFromLocalNode ? IMAGE_FLAGS.allowIngressFromLocalNode : 0) |
   (o.allowEgressToLocalNode ? IMAGE_FLAGS.allowEgressToLocalNode : 0) |
   (o.ipv4MappedAsIPv4 ? IMAGE_FLAGS.ipv4MappedAsIPv4 : 0) |
@@ -100,7 +117,16 @@ export const TIER_DECISION = { adminAccept: 0, adminDeny: 1, baselineAccept: 2, 
 export const TIER_DECISION_STRIDE = 4;
 
 /** Per-direction decisions as the kernels encode them. */
-export const DECISION = { allowed: 0, denied: 1, notIsolated: 2, notApplicable: 3, adminAllowed: 4, adminDenied: 5, baselineAllowed: 6, baselineDenied: 7 } as const;
+export const DECISION = {
+  allowed: 0,
+  denied: 1,
+  notIsolated: 2,
+  notApplicable: 3,
+  adminAllowed: 4,
+  adminDenied: 5,
+  baselineAllowed: 6,
+  baselineDenied: 7,
+} as const;
 /** The decision codes that deny (bit i set: code i denies). */
 export const DENYING_DECISIONS = (1 << DECISION.denied) | (1 << DECISION.adminDenied) | (1 << DECISION.baselineDenied);
 /** The verdict byte of a malformed flow. */
@@ -123,7 +149,10 @@ export function host6Hash(w0: number, w1: number, w2: number, w3: number, mask: 
 }
 
 /** Builds the host table for `hosts` (address words and entry id each). */
-export function buildHosts6(hosts: readonly { readonly words: readonly number[]; readonly entry: number }[], minSlots = 1): { table: Uint32Array; slots: number } {
+export function buildHosts6(
+  hosts: readonly { readonly words: readonly number[]; readonly entry: number }[],
+  minSlots = 1,
+): { table: Uint32Array; slots: number } {
   let slots = minSlots;
   while (slots < hosts.length * 2 + 1) slots *= 2; // at most half full, and never full
   const table = new Uint32Array(slots * HOST6_STRIDE);

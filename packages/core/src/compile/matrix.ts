@@ -133,10 +133,11 @@ export function buildMatrix(localCount: number, peerCount: number, fill: (local:
   const buckets = new Map<string, number[]>();
   const colOf = new Uint32Array(groups);
   const kept: number[] = [];
-  const sameGroup = (a: number, b: number): boolean => rows.every((row) => {
-    for (let j = 0; j < group; j++) if (row[a * group + j] !== row[b * group + j]) return false;
-    return true;
-  });
+  const sameGroup = (a: number, b: number): boolean =>
+    rows.every((row) => {
+      for (let j = 0; j < group; j++) if (row[a * group + j] !== row[b * group + j]) return false;
+      return true;
+    });
   for (let g = 0; g < groups; g++) {
     const key = `${h1[g]}:${h2[g]}`;
     const bucket = buckets.get(key) ?? [];

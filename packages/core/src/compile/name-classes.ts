@@ -64,6 +64,9 @@ export class NameClasses {
   }
 
   private matching(name: string): number[] {
-    return this.peers.filter((p) => p.names.some((d) => domainMatches(d, name))).map((p) => p.id).sort((a, b) => a - b);
+    return this.peers
+      .filter((p) => p.names.some((d) => domainMatches(d, name)))
+      .map((p) => p.id)
+      .sort((a, b) => a - b);
   }
 }

@@ -46,7 +46,10 @@ export function namedPortProfile(pod: Pod, options: ResolvedOptions, used?: Read
     ports.set(k, list);
   }
   if (ports.size === 0) return NO_PORTS;
-  const key = [...ports.entries()].map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`).sort().join(',');
+  const key = [...ports.entries()]
+    .map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join('+')}`)
+    .sort()
+    .join(',');
   return { ports, key };
 }
 

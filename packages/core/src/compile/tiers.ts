@@ -140,7 +140,12 @@ export class TierClassifier {
             if (!this.peerIds[d].has(key)) {
               this.peerIds[d].set(key, this.peers[d].push(peer) - 1);
               const id = this.peers[d].length - 1;
-              if (peer.kind === 'networks') for (const cidr of peer.networks) this.cidrPeer[cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' }) - 1] = { direction: d, peer: id };
+              if (peer.kind === 'networks')
+                for (const cidr of peer.networks)
+                  this.cidrPeer[cidrs.push({ id: cidrs.length, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' }) - 1] = {
+                    direction: d,
+                    peer: id,
+                  };
             }
             ids.peers.push(this.peerIds[d].get(key)!);
           }
@@ -149,7 +154,9 @@ export class TierClassifier {
       }
     }
     this.networks = new IPBlockIndex(cidrs);
-    for (const c of cidrs) if (c.peer.kind === 'ipBlock' && c.peer.ipBlock.cidr.family === 4) this.networks4.push({ id: c.id, base: Number(c.peer.ipBlock.cidr.base), prefix: c.peer.ipBlock.cidr.prefix });
+    for (const c of cidrs)
+      if (c.peer.kind === 'ipBlock' && c.peer.ipBlock.cidr.family === 4)
+        this.networks4.push({ id: c.id, base: Number(c.peer.ipBlock.cidr.base), prefix: c.peer.ipBlock.cidr.prefix });
     this.names = new NameClasses(domains);
   }
 
@@ -161,7 +168,9 @@ export class TierClassifier {
   /** `name/protocol` keys of the named ports cluster rules use: identities must tell them apart. */
   namedPortKeys(): Set<string> {
     const keys = new Set<string>();
-    for (const p of this.policies) for (const d of DIRECTIONS) for (const r of p[d]) for (const port of r.ports) if (port.kind === 'named') for (const proto of PROTOCOLS) keys.add(namedKey(port.name, proto));
+    for (const p of this.policies)
+      for (const d of DIRECTIONS)
+        for (const r of p[d]) for (const port of r.ports) if (port.kind === 'named') for (const proto of PROTOCOLS) keys.add(namedKey(port.name, proto));
     return keys;
   }
 
@@ -206,7 +215,7 @@ export class TierClassifier {
     let out: number[] | undefined;
     for (const c of this.networks4) {
       if (c.prefix > prefix) continue;
-      if (c.prefix === 0 || ((v ^ c.base) >>> (32 - c.prefix)) === 0) (out ??= []).push(c.id);
+      if (c.prefix === 0 || (v ^ c.base) >>> (32 - c.prefix) === 0) (out ??= []).push(c.id);
     }
     return out ?? NO_NETWORKS;
   }
@@ -342,7 +351,14 @@ export class TierClassifier {
           cols.forEach((col, c) => {
             for (let k = 0; k < n; k++) {
               const domains = this.names.members[k]!;
-              const sets = cells.evaluate(row.policies.map((i) => this.policies[i]!), d, (rule) => this.ruleMatches(rule, col, domains), d === 'ingress' ? row : col).map((bits) => portSets.intern(bits));
+              const sets = cells
+                .evaluate(
+                  row.policies.map((i) => this.policies[i]!),
+                  d,
+                  (rule) => this.ruleMatches(rule, col, domains),
+                  d === 'ingress' ? row : col,
+                )
+                .map((bits) => portSets.intern(bits));
               out[c * n + k] = decisions.intern(sets.join(','), () => sets);
             }
           });
@@ -371,7 +387,14 @@ export class TierClassifier {
 
 const UNKNOWN_PEER: ClusterPeer = { kind: 'unknown' };
 /** The target an unknown peer is asked about: it matches by the rule's action alone. */
-const UNKNOWN_TARGET: ClusterPeerTarget = { address: { family: 4, value: 0n }, pod: undefined, namespaceLabels: () => ({}), node: undefined, nodeLabels: () => ({}), dstName: undefined };
+const UNKNOWN_TARGET: ClusterPeerTarget = {
+  address: { family: 4, value: 0n },
+  pod: undefined,
+  namespaceLabels: () => ({}),
+  node: undefined,
+  nodeLabels: () => ({}),
+  dstName: undefined,
+};
 
 /** First-match evaluation of a row's rules over the port classes, as four port-class bitsets. */
 class CellBuilder {
@@ -416,10 +439,18 @@ class CellBuilder {
    * order, each taking the classes still undecided that it admits (Pass takes them too, for
    * neither set). Baseline starts from what the Admin tier left undecided.
    */
-  evaluate(policies: readonly ClusterPolicy[], d: Direction, matches: (rule: ClusterRule) => boolean, dst: { readonly pod: Pod | undefined; readonly profileKey: string }): Uint32Array[] {
+  evaluate(
+    policies: readonly ClusterPolicy[],
+    d: Direction,
+    matches: (rule: ClusterRule) => boolean,
+    dst: { readonly pod: Pod | undefined; readonly profileKey: string },
+  ): Uint32Array[] {
     const out = [0, 1, 2, 3].map(() => new Uint32Array(this.words));
     const left = this.all.slice();
-    for (const [tier, accept, deny] of [['Admin', out[0]!, out[1]!], ['Baseline', out[2]!, out[3]!]] as const) {
+    for (const [tier, accept, deny] of [
+      ['Admin', out[0]!, out[1]!],
+      ['Baseline', out[2]!, out[3]!],
+    ] as const) {
       if (tier === 'Baseline') for (let w = 0; w < this.words; w++) left[w] = this.all[w]! & ~(out[0]![w]! | out[1]![w]!);
       for (const p of policies) {
         if (p.tier !== tier) continue;

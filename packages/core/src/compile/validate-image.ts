@@ -6,7 +6,21 @@
  * invariant (test vectors: test/native/image-vectors.test.ts). IMAGE.md, "Invariants", is
  * the written list.
  */
-import { ENTRY, ENTRY_STRIDE, HEADER, HEADER_WORDS, HOST6_STRIDE, IMAGE_FLAGS, MAGIC, SECTION_ELEMENT, SECTIONS, TIER_DECISION_STRIDE, VERSION, sectionViews, type ImageViews } from './layout.js';
+import {
+  ENTRY,
+  ENTRY_STRIDE,
+  HEADER,
+  HEADER_WORDS,
+  HOST6_STRIDE,
+  IMAGE_FLAGS,
+  MAGIC,
+  SECTION_ELEMENT,
+  SECTIONS,
+  TIER_DECISION_STRIDE,
+  VERSION,
+  sectionViews,
+  type ImageViews,
+} from './layout.js';
 import { POINTER, ROOT_SLOTS } from './lpm.js';
 
 /** Each invariant by the name errors carry, in the order both validators check them. */
@@ -26,7 +40,8 @@ export const IMAGE_INVARIANTS = {
   'port-map-size': 'portMap holds 3 × 65536 classes',
   'egress-matrix-size': 'egressRowCount and egressPeerCount are at least 1 and egressMatrix holds their product',
   'ingress-matrix-size': 'ingressRowCount and ingressPeerCount are at least 1 and ingressMatrix holds their product',
-  'tier-matrix-size': 'tier egress then ingress: row and column counts at least 1, the egress column count a multiple of nameClassCount, the matrix holds their product',
+  'tier-matrix-size':
+    'tier egress then ingress: row and column counts at least 1, the egress column count a multiple of nameClassCount, the matrix holds their product',
   'tier-decisions-size': 'tierDecisionCount is at least 1 and tierDecisions holds 4 words per decision',
   'name-classes': 'nameClassCount is at least 1',
   'hosts6-size': 'hosts6Slots is a power of two and hosts6 holds 5 words per slot',
@@ -37,7 +52,8 @@ export const IMAGE_INVARIANTS = {
   'entry-row': "an entry's egress and ingress rows are below the matrices' row counts",
   'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts",
   'entry-tier-row': "an entry's tier egress and ingress rows are below the tier matrices' row counts",
-  'entry-tier-column': "an entry's tier egress column times nameClassCount plus nameClassCount is at most tierEgressColCount; its tier ingress column is below tierIngressColCount",
+  'entry-tier-column':
+    "an entry's tier egress column times nameClassCount plus nameClassCount is at most tierEgressColCount; its tier ingress column is below tierIngressColCount",
   'port-class': 'a portMap value is below portClassCount',
   'port-set': 'a matrix cell is a port set id below portSetCount',
   'tier-cell': 'a tier matrix cell is a tier decision id below tierDecisionCount',
@@ -97,22 +113,27 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
   const end = SECTIONS.map((name, s) => start[s]! + count[s]! * SECTION_ELEMENT[name]);
   SECTIONS.forEach((name, s) => {
     const size = SECTION_ELEMENT[name];
-    if (start[s]! < HEADER_WORDS * 4 || start[s]! % size !== 0 || end[s]! > len) fail('section-bounds', 'header', HEADER.sections + 2 * s, start[s]!, `${name}: ${count[s]} elements of ${size} bytes in ${len} bytes`);
+    if (start[s]! < HEADER_WORDS * 4 || start[s]! % size !== 0 || end[s]! > len)
+      fail('section-bounds', 'header', HEADER.sections + 2 * s, start[s]!, `${name}: ${count[s]} elements of ${size} bytes in ${len} bytes`);
   });
   for (let j = 1; j < SECTIONS.length; j++) {
     for (let i = 0; i < j; i++) {
-      if (start[i]! < end[j]! && start[j]! < end[i]!) fail('section-overlap', 'header', HEADER.sections + 2 * j, start[j]!, `${SECTIONS[j]} overlaps ${SECTIONS[i]}`);
+      if (start[i]! < end[j]! && start[j]! < end[i]!)
+        fail('section-overlap', 'header', HEADER.sections + 2 * j, start[j]!, `${SECTIONS[j]} overlaps ${SECTIONS[i]}`);
     }
   }
   const n = Object.fromEntries(SECTIONS.map((name, s) => [name, count[s]!])) as Record<(typeof SECTIONS)[number], number>;
   const at = (name: (typeof SECTIONS)[number]): number => HEADER.sections + 2 * SECTIONS.indexOf(name) + 1;
   const entries = word(HEADER.entryCount);
-  if (entries === 0 || n.entries !== entries * ENTRY_STRIDE) fail('entries-size', 'header', HEADER.entryCount, entries, `entries holds ${n.entries} words, ${ENTRY_STRIDE} per entry, at least one entry`);
+  if (entries === 0 || n.entries !== entries * ENTRY_STRIDE)
+    fail('entries-size', 'header', HEADER.entryCount, entries, `entries holds ${n.entries} words, ${ENTRY_STRIDE} per entry, at least one entry`);
   const classes = word(HEADER.portClassCount);
   const words = word(HEADER.portSetWords);
-  if (classes === 0 || words !== Math.ceil(classes / 32)) fail('port-classes', 'header', HEADER.portSetWords, words, `portClassCount ${classes}, at least 1, 32 per word`);
+  if (classes === 0 || words !== Math.ceil(classes / 32))
+    fail('port-classes', 'header', HEADER.portSetWords, words, `portClassCount ${classes}, at least 1, 32 per word`);
   const sets = word(HEADER.portSetCount);
-  if (sets === 0 || n.portSets !== sets * words) fail('port-sets-size', 'header', HEADER.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
+  if (sets === 0 || n.portSets !== sets * words)
+    fail('port-sets-size', 'header', HEADER.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
   if (n.portMap !== PORT_MAP_SLOTS) fail('port-map-size', 'header', at('portMap'), n.portMap, `expected ${PORT_MAP_SLOTS}`);
   for (const [inv, section, rows, cols] of [
     ['egress-matrix-size', 'egressMatrix', HEADER.egressRowCount, HEADER.egressPeerCount],
@@ -131,13 +152,22 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
     const c = word(cols);
     // A nameClassCount of 0 is name-classes' to report: the multiple is checked from 1 on.
     const grouped = section === 'tierIngressMatrix' || names === 0 || c % names === 0;
-    if (r === 0 || c === 0 || !grouped || n[section] !== r * c) fail('tier-matrix-size', 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1, nameClassCount ${names}`);
+    if (r === 0 || c === 0 || !grouped || n[section] !== r * c)
+      fail('tier-matrix-size', 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1, nameClassCount ${names}`);
   }
   const decisions = word(HEADER.tierDecisionCount);
-  if (decisions === 0 || n.tierDecisions !== decisions * TIER_DECISION_STRIDE) fail('tier-decisions-size', 'header', HEADER.tierDecisionCount, decisions, `tierDecisions holds ${n.tierDecisions} words, ${TIER_DECISION_STRIDE} per decision, at least one decision`);
+  if (decisions === 0 || n.tierDecisions !== decisions * TIER_DECISION_STRIDE)
+    fail(
+      'tier-decisions-size',
+      'header',
+      HEADER.tierDecisionCount,
+      decisions,
+      `tierDecisions holds ${n.tierDecisions} words, ${TIER_DECISION_STRIDE} per decision, at least one decision`,
+    );
   if (names === 0) fail('name-classes', 'header', HEADER.nameClassCount, names, 'at least 1');
   const slots = word(HEADER.hosts6Slots);
-  if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE) fail('hosts6-size', 'header', HEADER.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
+  if (slots === 0 || (slots & (slots - 1)) !== 0 || n.hosts6 !== slots * HOST6_STRIDE)
+    fail('hosts6-size', 'header', HEADER.hosts6Slots, slots, `a power of two; hosts6 holds ${n.hosts6} words, ${HOST6_STRIDE} per slot`);
   for (const trie of ['lpm4', 'lpm6'] as const) {
     if (n[trie] < ROOT_SLOTS) fail('trie-size', 'header', at(trie), n[trie], `the root needs ${ROOT_SLOTS} slots`);
   }
@@ -179,7 +209,12 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
   // Column classes of the egress matrix: each spans nameClassCount columns.
   const tierLimits = [h[HEADER.tierEgressRowCount]!, h[HEADER.tierIngressRowCount]!, tierEgressCols / nameClasses, h[HEADER.tierIngressColCount]!];
   const tierFields = [ENTRY.tierEgressRow, ENTRY.tierIngressRow, ENTRY.tierEgressCol, ENTRY.tierIngressCol] as const;
-  const tierRules = [`tierEgressRowCount ${tierLimits[0]}`, `tierIngressRowCount ${tierLimits[1]}`, `tierEgressColCount ${tierEgressCols}, nameClassCount ${nameClasses}`, `tierIngressColCount ${tierLimits[3]}`];
+  const tierRules = [
+    `tierEgressRowCount ${tierLimits[0]}`,
+    `tierIngressRowCount ${tierLimits[1]}`,
+    `tierEgressColCount ${tierEgressCols}, nameClassCount ${nameClasses}`,
+    `tierIngressColCount ${tierLimits[3]}`,
+  ];
   for (let e = 0; e < entries; e++) {
     for (let f = 0; f < 4; f++) {
       const at = e * ENTRY_STRIDE + tierFields[f]!;
@@ -198,8 +233,10 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     const cells = v[m];
     for (let i = 0; i < cells.length; i++) if (cells[i]! >= decisions) fail('tier-cell', m, i, cells[i]!, `tierDecisionCount ${decisions}`);
   }
-  for (let i = 0; i < v.tierDecisions.length; i++) if (v.tierDecisions[i]! >= sets) fail('tier-set', 'tierDecisions', i, v.tierDecisions[i]!, `portSetCount ${sets}`);
-  for (let i = 0; i < TIER_DECISION_STRIDE; i++) if (v.tierDecisions[i] !== 0) fail('tier-decision-zero', 'tierDecisions', i, v.tierDecisions[i]!, 'decision 0 names port set 0 four times');
+  for (let i = 0; i < v.tierDecisions.length; i++)
+    if (v.tierDecisions[i]! >= sets) fail('tier-set', 'tierDecisions', i, v.tierDecisions[i]!, `portSetCount ${sets}`);
+  for (let i = 0; i < TIER_DECISION_STRIDE; i++)
+    if (v.tierDecisions[i] !== 0) fail('tier-decision-zero', 'tierDecisions', i, v.tierDecisions[i]!, 'decision 0 names port set 0 four times');
   for (let i = 0; i < h[HEADER.portSetWords]!; i++) if (v.portSets[i] !== 0) fail('tier-decision-zero', 'portSets', i, v.portSets[i]!, 'port set 0 is empty');
   const slots = h[HEADER.hosts6Slots]!;
   let empty = false;

@@ -3,7 +3,16 @@ import { DECISION } from './layout.js';
 import type { Decision, Verdict } from '../model/flow.js';
 
 /** Indexed by decision code (compile/layout.ts DECISION). */
-export const DECISIONS: readonly Decision[] = ['allowed', 'denied', 'not-isolated', 'not-applicable', 'admin-allowed', 'admin-denied', 'baseline-allowed', 'baseline-denied'];
+export const DECISIONS: readonly Decision[] = [
+  'allowed',
+  'denied',
+  'not-isolated',
+  'not-applicable',
+  'admin-allowed',
+  'admin-denied',
+  'baseline-allowed',
+  'baseline-denied',
+];
 export const DECISION_CODE: Readonly<Record<Decision, number>> = {
   allowed: DECISION.allowed,
   denied: DECISION.denied,

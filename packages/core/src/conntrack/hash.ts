@@ -55,7 +55,16 @@ function sipWords(key: Int32Array, w: Int32Array, count: number): number {
   for (let i = 0; i < count + 3; i++) {
     const m = i < count ? w[i]! : 0;
     v3 ^= m;
-    v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
     v0 ^= m;
     if (i === count - 1) v2 ^= 0xff;
   }
@@ -87,7 +96,17 @@ export function halfSipHash13(k0: number, k1: number, message: Uint8Array): numb
  * a call the compiler does not inline boxes nothing (a 32-bit word passed or returned would
  * be a heap number per packet). Allocates nothing.
  */
-export function tupleHash(key: Int32Array, family: number, tag: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number, srcPort: number, dstPort: number): number {
+export function tupleHash(
+  key: Int32Array,
+  family: number,
+  tag: number,
+  a: Uint32Array,
+  ao: number,
+  b: Uint32Array,
+  bo: number,
+  srcPort: number,
+  dstPort: number,
+): number {
   return family === 4 ? tupleHash4(key, tag, a, ao, b, bo, srcPort, dstPort) : tupleHash6(key, tag, a, ao, b, bo, srcPort, dstPort);
 }
 
@@ -109,21 +128,84 @@ function tupleHash4(key: Int32Array, tag: number, a: Uint32Array, ao: number, b:
   let v2 = 0x6c796765 ^ k0;
   let v3 = 0x74656462 ^ k1;
   v3 ^= ports;
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
   v0 ^= ports;
   v3 ^= src;
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
   v0 ^= src;
   v3 ^= dst;
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
   v0 ^= dst;
   v3 ^= last;
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
   v0 ^= last;
   v2 ^= 0xff;
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
-  v0 = (v0 + v1) | 0; v1 = rotl(v1, 5) ^ v0; v0 = rotl(v0, 16); v2 = (v2 + v3) | 0; v3 = rotl(v3, 8) ^ v2; v0 = (v0 + v3) | 0; v3 = rotl(v3, 7) ^ v0; v2 = (v2 + v1) | 0; v1 = rotl(v1, 13) ^ v2; v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
   return (v1 ^ v3) & 0x3fffffff;
 }
 

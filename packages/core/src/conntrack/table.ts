@@ -255,7 +255,8 @@ export class Conntrack {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.tcpLoose = options.tcpLoose ?? true;
     const seed = options.seed ?? randomSeed();
-    if (seed.length !== 2 || !seed.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) throw new RangeError('seed must be two unsigned 32-bit integers');
+    if (seed.length !== 2 || !seed.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff))
+      throw new RangeError('seed must be two unsigned 32-bit integers');
     this.hashKey = Int32Array.of(seed[0], seed[1]);
     this.tag = new Uint16Array(n);
     this.addr = new Uint32Array(n * 8);
@@ -282,8 +283,33 @@ export class Conntrack {
 
   /** The table's counters: connections held and room for them, inserts, evictions, expiries, bytes of the typed arrays, refusals (full chains), lookups and probes. */
   stats(): ConntrackStats {
-    const bytes = [this.tag, this.addr, this.ports, this.st, this.seen, this.verdictByte, this.expiry, this.touchedAt, this.prev, this.next, this.buckets, this.chain, this.nodeBucket].reduce((s, a) => s + a.byteLength, 0);
-    return { size: this.count, capacity: this.capacity, inserted: this.inserted, evicted: this.evicted, expired: this.expired, bytes, refused: this.refused, lookups: this.lookups, probes: this.probes, longestProbe: this.longestProbe };
+    const bytes = [
+      this.tag,
+      this.addr,
+      this.ports,
+      this.st,
+      this.seen,
+      this.verdictByte,
+      this.expiry,
+      this.touchedAt,
+      this.prev,
+      this.next,
+      this.buckets,
+      this.chain,
+      this.nodeBucket,
+    ].reduce((s, a) => s + a.byteLength, 0);
+    return {
+      size: this.count,
+      capacity: this.capacity,
+      inserted: this.inserted,
+      evicted: this.evicted,
+      expired: this.expired,
+      bytes,
+      refused: this.refused,
+      lookups: this.lookups,
+      probes: this.probes,
+      longestProbe: this.longestProbe,
+    };
   }
 
   /** Forgets every connection. */
@@ -385,7 +411,17 @@ export class Conntrack {
         // Direction 0 stores (a, b); the reply direction sees (b, a).
         const so = id * 8 + dir * 4;
         const dO = id * 8 + 4 - dir * 4;
-        if (addr[so] === src[0] && addr[dO] === dst[0] && (fam === 4 || (addr[so + 1] === src[1] && addr[so + 2] === src[2] && addr[so + 3] === src[3] && addr[dO + 1] === dst[1] && addr[dO + 2] === dst[2] && addr[dO + 3] === dst[3]))) {
+        if (
+          addr[so] === src[0] &&
+          addr[dO] === dst[0] &&
+          (fam === 4 ||
+            (addr[so + 1] === src[1] &&
+              addr[so + 2] === src[2] &&
+              addr[so + 3] === src[3] &&
+              addr[dO + 1] === dst[1] &&
+              addr[dO + 2] === dst[2] &&
+              addr[dO + 3] === dst[3]))
+        ) {
           this.probed(probes);
           if (this.expiry[id]! < now) {
             this.remove(id);
@@ -521,12 +557,17 @@ export class Conntrack {
         else if (f & ACK && (state === CT.synRecv || (state === CT.synSent && seen & SEEN_REPLY))) state = CT.established;
       }
       ttl =
-        state === CT.synSent ? t.tcpSynSent
-        : state === CT.synRecv ? t.tcpSynRecv
-        : state === CT.established ? t.tcpEstablished
-        : state === CT.finWait ? t.tcpFinWait
-        : state === CT.timeWait ? t.tcpTimeWait
-        : t.tcpClose;
+        state === CT.synSent
+          ? t.tcpSynSent
+          : state === CT.synRecv
+            ? t.tcpSynRecv
+            : state === CT.established
+              ? t.tcpEstablished
+              : state === CT.finWait
+                ? t.tcpFinWait
+                : state === CT.timeWait
+                  ? t.tcpTimeWait
+                  : t.tcpClose;
     } else if (state === CT.fragment) {
       ttl = t.fragment;
     } else {

@@ -62,7 +62,11 @@ export class CompiledDataplane extends ImageDataplane {
     super(image, { native: options.native });
     this.prov = provenance;
     this.index = provenance.index;
-    this.source = provenanceSource(provenance, options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods, options.initContainerPorts ?? DEFAULT_OPTIONS.initContainerPorts);
+    this.source = provenanceSource(
+      provenance,
+      options.ipBlockMatchesPods ?? DEFAULT_OPTIONS.ipBlockMatchesPods,
+      options.initContainerPorts ?? DEFAULT_OPTIONS.initContainerPorts,
+    );
   }
 
   /** The image's size and table counts. */

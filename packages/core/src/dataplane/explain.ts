@@ -21,14 +21,26 @@ import { describePort } from '../model/describe.js';
 import type { DirectionExplanation, Explanation, Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { onlyIsolates, portMiss, recordRule, type NamedPortResolver, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
-import { policyKey, type ClusterPolicy, type Direction, type Labels, type NetworkPolicy, type Pod, type PolicyPort, type Rule, type Tier } from '../model/types.js';
+import {
+  policyKey,
+  type ClusterPolicy,
+  type Direction,
+  type Labels,
+  type NetworkPolicy,
+  type Pod,
+  type PolicyPort,
+  type Rule,
+  type Tier,
+} from '../model/types.js';
 import { decodeVerdict, DECISIONS } from '../compile/verdict.js';
 import { portArgument } from './image-dataplane.js';
 
 /** What an image entry stands for (compile()'s Provenance entries, the live compiler's EntryProvenance). */
 export interface EntryFacts {
   readonly pod: Pod | undefined;
-  readonly identity: { readonly namedPorts: NamedPorts; readonly selectorPeers: readonly number[]; readonly isolatedBy: Readonly<Record<Direction, readonly number[]>> } | undefined;
+  readonly identity:
+    | { readonly namedPorts: NamedPorts; readonly selectorPeers: readonly number[]; readonly isolatedBy: Readonly<Record<Direction, readonly number[]>> }
+    | undefined;
   /** The ipBlock peer ids containing the entry's address or prefix. */
   readonly ipPeers: readonly number[];
 }
@@ -98,7 +110,11 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
       reply: () => established,
       self: () => ends[0].pod !== undefined && ends[0].pod === ends[1].pod,
       neighborDiscovery: () =>
-        (flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= ND_FIRST && flow.icmpType <= ND_LAST,
+        (flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 &&
+        flow.protocol === PROTOCOL_NUMBERS.ICMPv6 &&
+        flow.icmpType !== undefined &&
+        flow.icmpType >= ND_FIRST &&
+        flow.icmpType <= ND_LAST,
       isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
       localNode: () => kernel.localNode(direction, s, d),
       rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1], pc),
@@ -111,7 +127,9 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
     // The steps, read from provenance, must say what the kernel's tables say.
     const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc, nameClass) : kernel.ingress(s, d, pc)]!;
     if (e.decision !== kernelDecision || isFlowWideStep(e.steps[e.steps.length - 1]!.step) !== special) {
-      throw new Error(`internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${formatIP(src)} -> ${formatIP(dst)}`);
+      throw new Error(
+        `internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${formatIP(src)} -> ${formatIP(dst)}`,
+      );
     }
     return e;
   };
@@ -130,7 +148,16 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
 }
 
 /** One tier for one direction, from the provenance's policies (model/cluster-tier.ts, as the reference). */
-function tier(t: ImageTiers, which: Tier, direction: Direction, prov: ImageProvenance, flow: Flow, subject: Pod, remote: EntryFacts, destination: EntryFacts): TierOutcome {
+function tier(
+  t: ImageTiers,
+  which: Tier,
+  direction: Direction,
+  prov: ImageProvenance,
+  flow: Flow,
+  subject: Pod,
+  remote: EntryFacts,
+  destination: EntryFacts,
+): TierOutcome {
   const address = direction === 'egress' ? flow.dst : flow.src;
   const target: ClusterPeerTarget = {
     address,
@@ -161,16 +188,26 @@ function known(prov: ImageProvenance, entry: number): EntryFacts {
 }
 
 /** The rules step from provenance: peers by the peer ids the remote entry matches, ports by the rule's terms. */
-function rules(prov: ImageProvenance, direction: Direction, isolating: readonly number[], flow: Flow, remote: EntryFacts, destination: EntryFacts, pc: number): RuleOutcomes {
+function rules(
+  prov: ImageProvenance,
+  direction: Direction,
+  isolating: readonly number[],
+  flow: Flow,
+  remote: EntryFacts,
+  destination: EntryFacts,
+  pc: number,
+): RuleOutcomes {
   const matched = new Set([...(remote.identity?.selectorPeers ?? []), ...remote.ipPeers]);
   const address = direction === 'egress' ? flow.dst : flow.src;
   // Named ports resolve on the destination (§2.5), through its identity's named-port profile.
   const owner = destination.identity?.namedPorts;
-  const resolve: NamedPortResolver = (name, protocol) => (destination.pod ? owner?.get(namedKey(name, protocol)) ?? [] : null);
+  const resolve: NamedPortResolver = (name, protocol) => (destination.pod ? (owner?.get(namedKey(name, protocol)) ?? []) : null);
   const portMatches = (p: PolicyPort): boolean => {
     const matches = portMiss(p, flow, resolve) === undefined;
     if (prov.portAdmits && prov.portAdmits(p, owner, pc) !== matches) {
-      throw new Error(`internal error: port ${describePort(p)} ${matches ? 'matches' : 'misses'} ${protocolName(flow.protocol)}/${flow.port ?? '-'} by its terms but not by the image's port class ${pc}`);
+      throw new Error(
+        `internal error: port ${describePort(p)} ${matches ? 'matches' : 'misses'} ${protocolName(flow.protocol)}/${flow.port ?? '-'} by its terms but not by the image's port class ${pc}`,
+      );
     }
     return matches;
   };
@@ -180,7 +217,14 @@ function rules(prov: ImageProvenance, direction: Direction, isolating: readonly 
     const name = policyKey(policy);
     const ruleIds = prov.rulesOf(pi, direction);
     if (ruleIds.length === 0) out.rejected.push(onlyIsolates(name, direction));
-    const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: remote.pod, isNode: prov.isNodeAddress(address), namespaceLabels: (ns) => prov.namespaceLabels(ns), ipBlockMatchesPods: prov.ipBlockMatchesPods };
+    const target: PeerTarget = {
+      policyNamespace: policy.namespace,
+      address,
+      pod: remote.pod,
+      isNode: prov.isNodeAddress(address),
+      namespaceLabels: (ns) => prov.namespaceLabels(ns),
+      ipBlockMatchesPods: prov.ipBlockMatchesPods,
+    };
     for (const ruleId of ruleIds) {
       const { index: ruleIndex, rule, peerIds } = prov.rule(ruleId);
       const peerIndex = peerIds.length === 0 ? null : peerIds.findIndex((p) => matched.has(p));

@@ -15,7 +15,7 @@ import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
 
 /** The kernel's port argument: the destination port for TCP/UDP/SCTP, the ICMP type otherwise. */
-export const portArgument = (flow: Flow): number => (hasPorts(flow.protocol) ? flow.port ?? -1 : flow.icmpType ?? -1);
+export const portArgument = (flow: Flow): number => (hasPorts(flow.protocol) ? (flow.port ?? -1) : (flow.icmpType ?? -1));
 
 /**
  * Below this many flows a batch stays in JS: one N-API call costs more than a few verdicts
@@ -128,7 +128,16 @@ export class ImageDataplane {
     else this.kernel.verdictBatch(batch, out);
   }
 
-  private readonly one = { count: 1, src: new Uint32Array(4), dst: new Uint32Array(4), family: new Uint8Array(1), protocol: new Uint8Array(1), port: new Uint16Array(1), flags: new Uint8Array(1), nameClass: new Uint16Array(1) };
+  private readonly one = {
+    count: 1,
+    src: new Uint32Array(4),
+    dst: new Uint32Array(4),
+    family: new Uint8Array(1),
+    protocol: new Uint8Array(1),
+    port: new Uint16Array(1),
+    flags: new Uint8Array(1),
+    nameClass: new Uint16Array(1),
+  };
   private readonly oneOut = new Uint8Array(1);
 
   /**
@@ -173,6 +182,17 @@ export class ImageDataplane {
   verdictBatchNative(batch: FlowBatch, out: Uint8Array): void {
     const binding = nativeBinding();
     if (!this.nativeHandle || !binding) throw new Error(`the native kernel is not active: ${nativeStatus().reason}`);
-    binding.verdictBatch(this.nativeHandle, batch.src, batch.dst, batch.protocol, batch.port, out, batch.count, batch.family ?? null, batch.flags ?? null, batch.nameClass ?? null);
+    binding.verdictBatch(
+      this.nativeHandle,
+      batch.src,
+      batch.dst,
+      batch.protocol,
+      batch.port,
+      out,
+      batch.count,
+      batch.family ?? null,
+      batch.flags ?? null,
+      batch.nameClass ?? null,
+    );
   }
 }

@@ -76,7 +76,8 @@ export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
   }
   if (rec['dstName'] !== undefined) {
     const n = rec['dstName'];
-    if (typeof n !== 'string' || !DNS_NAME.test(n)) return fail(`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
+    if (typeof n !== 'string' || !DNS_NAME.test(n))
+      return fail(`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
     // Names compare case-insensitively; a trailing dot (fully qualified) is the same name.
     flow.dstName = n.toLowerCase().replace(/\.$/, '');
   }

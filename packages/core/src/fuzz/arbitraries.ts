@@ -75,7 +75,14 @@ export const CLUSTER_PRIORITIES = [0, 1, 1, 1, 1000] as const;
 /** Patterns of domainNames peers (exact and `*.` wildcards, one upper-case to check case folding). */
 export const DOMAIN_PATTERNS = ['example.com', '*.example.com', 'API.example.com', '*.svc.cluster.local', 'kubernetes.default.svc.cluster.local'] as const;
 /** Flow destination names: some match exactly, some only a wildcard, some nothing. */
-export const FLOW_NAMES = ['example.com', 'api.example.com', 'a.b.example.com', 'kubernetes.default.svc.cluster.local', 'svc.cluster.local', 'example.org'] as const;
+export const FLOW_NAMES = [
+  'example.com',
+  'api.example.com',
+  'a.b.example.com',
+  'kubernetes.default.svc.cluster.local',
+  'svc.cluster.local',
+  'example.org',
+] as const;
 
 function ip(text: string): IPAddress {
   const a = parseIP(text);
@@ -202,12 +209,10 @@ function ipBlockArb(ipv6: boolean): fc.Arbitrary<Peer> {
 
 /** One CIDR anchored on the pools (masked; never IPv4-mapped IPv6). */
 function cidrArb(ipv6: boolean): fc.Arbitrary<CIDR> {
-  return fc
-    .record({ v6: ipv6 ? chance(30) : fc.constant(false), anchor: fc.nat({ max: 40 }), prefix: fc.nat({ max: 20 }) })
-    .map(({ v6, anchor, prefix }) => {
-      const family: Family = v6 ? 6 : 4;
-      return makeCIDR(family, pick(CIDR_ANCHORS[family], anchor).value, pick(CIDR_PREFIXES[family], prefix));
-    });
+  return fc.record({ v6: ipv6 ? chance(30) : fc.constant(false), anchor: fc.nat({ max: 40 }), prefix: fc.nat({ max: 20 }) }).map(({ v6, anchor, prefix }) => {
+    const family: Family = v6 ? 6 : 4;
+    return makeCIDR(family, pick(CIDR_ANCHORS[family], anchor).value, pick(CIDR_PREFIXES[family], prefix));
+  });
 }
 
 function peerArb(ipv6: boolean): fc.Arbitrary<Peer> {
@@ -226,9 +231,21 @@ function peerArb(ipv6: boolean): fc.Arbitrary<Peer> {
 
 /** The usual number and protocol for each port name; other pods use the other entries. */
 const NAMED_PORT_HABITS: Record<(typeof PORT_NAMES)[number], readonly { port: number; protocol: PolicyProtocol }[]> = {
-  http: [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'TCP' }, { port: 8080, protocol: 'SCTP' }],
-  dns: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }, { port: 9090, protocol: 'UDP' }],
-  metrics: [{ port: 9090, protocol: 'TCP' }, { port: 65535, protocol: 'TCP' }, { port: 1, protocol: 'UDP' }],
+  http: [
+    { port: 80, protocol: 'TCP' },
+    { port: 8080, protocol: 'TCP' },
+    { port: 8080, protocol: 'SCTP' },
+  ],
+  dns: [
+    { port: 53, protocol: 'UDP' },
+    { port: 53, protocol: 'TCP' },
+    { port: 9090, protocol: 'UDP' },
+  ],
+  metrics: [
+    { port: 9090, protocol: 'TCP' },
+    { port: 65535, protocol: 'TCP' },
+    { port: 1, protocol: 'UDP' },
+  ],
 };
 
 const policyPortArb: fc.Arbitrary<PolicyPort> = weighted<PolicyPort>(
@@ -244,10 +261,12 @@ const policyPortArb: fc.Arbitrary<PolicyPort> = weighted<PolicyPort>(
   [
     2,
     // Named ports mostly with the protocol their name usually has, so that they do match.
-    fc.record({ protocol: protocolArb, port: fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME), habitual: chance(70) }).map(({ protocol, port, habitual }) => ({
-      protocol: habitual && port !== UNKNOWN_PORT_NAME ? NAMED_PORT_HABITS[port as (typeof PORT_NAMES)[number]][0]!.protocol : protocol,
-      port,
-    })),
+    fc
+      .record({ protocol: protocolArb, port: fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME), habitual: chance(70) })
+      .map(({ protocol, port, habitual }) => ({
+        protocol: habitual && port !== UNKNOWN_PORT_NAME ? NAMED_PORT_HABITS[port as (typeof PORT_NAMES)[number]][0]!.protocol : protocol,
+        port,
+      })),
   ],
   [1, fc.record({ protocol: protocolArb })],
 );
@@ -426,7 +445,12 @@ const EVERY_NAMESPACE: ClusterSubject & ClusterPeer = { kind: 'namespaces', name
 const subjectArb: fc.Arbitrary<ClusterSubject> = weighted<ClusterSubject>(
   [3, fc.constant(EVERY_NAMESPACE)],
   [2, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
-  [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
+  [
+    3,
+    fc
+      .tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS))
+      .map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector })),
+  ],
 );
 
 /** What the cluster-scoped generators draw from. */
@@ -441,22 +465,42 @@ function clusterPeerArb({ ipv6, unknownPeers }: TierDraw, egress: boolean): fc.A
     [unknownPeers ? 1 : 0, fc.constant({ kind: 'unknown' as const })],
     [2, fc.constant(EVERY_NAMESPACE)],
     [3, selectorArb(NAMESPACE_KEYS).map((namespaceSelector) => ({ kind: 'namespaces' as const, namespaceSelector }))],
-    [3, fc.tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS)).map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector }))],
+    [
+      3,
+      fc
+        .tuple(selectorArb(NAMESPACE_KEYS), selectorArb(POD_KEYS))
+        .map(([namespaceSelector, podSelector]) => ({ kind: 'pods' as const, namespaceSelector, podSelector })),
+    ],
     [egress ? 2 : 0, selectorArb(NODE_KEYS).map((nodeSelector) => ({ kind: 'nodes' as const, nodeSelector }))],
-    [egress ? 3 : 0, fc.uniqueArray(cidrArb(ipv6), { minLength: 1, maxLength: 2, selector: (c) => `${c.family}/${c.base}/${c.prefix}` }).map((networks) => ({ kind: 'networks' as const, networks }))],
-    [egress ? 2 : 0, fc.uniqueArray(fc.constantFrom(...DOMAIN_PATTERNS), { minLength: 1, maxLength: 2 }).map((domainNames) => ({ kind: 'domainNames' as const, domainNames }))],
+    [
+      egress ? 3 : 0,
+      fc
+        .uniqueArray(cidrArb(ipv6), { minLength: 1, maxLength: 2, selector: (c) => `${c.family}/${c.base}/${c.prefix}` })
+        .map((networks) => ({ kind: 'networks' as const, networks })),
+    ],
+    [
+      egress ? 2 : 0,
+      fc.uniqueArray(fc.constantFrom(...DOMAIN_PATTERNS), { minLength: 1, maxLength: 2 }).map((domainNames) => ({ kind: 'domainNames' as const, domainNames })),
+    ],
   );
 }
 
 /** A protocols/ports entry: a number (start = end), a range (start < end), or a named port. */
 const clusterPortArb: fc.Arbitrary<ClusterPort> = weighted<ClusterPort>(
-  [3, fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS) }).map(({ protocol, port }) => ({ kind: 'range' as const, protocol, start: port, end: port }))],
+  [
+    3,
+    fc
+      .record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS) })
+      .map(({ protocol, port }) => ({ kind: 'range' as const, protocol, start: port, end: port })),
+  ],
   [
     2,
-    fc.record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS.filter((p) => p < 65535)), end: fc.nat({ max: 9 }) }).map(({ protocol, port, end }) => {
-      const ends = [...new Set([port + 1, port + 10, 65535, ...POLICY_PORTS.filter((p) => p > port)])].filter((p) => p <= 65535);
-      return { kind: 'range' as const, protocol, start: port, end: pick(ends, end) };
-    }),
+    fc
+      .record({ protocol: protocolArb, port: fc.constantFrom(...POLICY_PORTS.filter((p) => p < 65535)), end: fc.nat({ max: 9 }) })
+      .map(({ protocol, port, end }) => {
+        const ends = [...new Set([port + 1, port + 10, 65535, ...POLICY_PORTS.filter((p) => p > port)])].filter((p) => p <= 65535);
+        return { kind: 'range' as const, protocol, start: port, end: pick(ends, end) };
+      }),
   ],
   [3, fc.constantFrom<string>(...PORT_NAMES, UNKNOWN_PORT_NAME).map((name) => ({ kind: 'named' as const, name }))],
 );
@@ -510,7 +554,9 @@ function tiersArb(draw: TierDraw, maxPolicies: number): fc.Arbitrary<TierShape> 
   return fc.record({
     nodeLabels: fc.tuple(labelsArb, labelsArb, labelsArb),
     policies: fc.array(
-      fc.tuple(flavourArb, fc.constantFrom(...CLUSTER_PRIORITIES), policyRulesArb(draw, false)).map(([flavour, priority, rules]) => ({ ...flavour, priority, ...rules })),
+      fc
+        .tuple(flavourArb, fc.constantFrom(...CLUSTER_PRIORITIES), policyRulesArb(draw, false))
+        .map(([flavour, priority, rules]) => ({ ...flavour, priority, ...rules })),
       { minLength: 1, maxLength: maxPolicies },
     ),
     banp: fc.option(policyRulesArb(draw, true), { freq: 3, nil: undefined }),
@@ -535,7 +581,15 @@ function withTiers(cluster: Cluster, tiers: TierShape): Cluster {
   }));
   if (tiers.banp) {
     const { subject, ingress, egress } = tiers.banp;
-    clusterPolicies.push({ kind: 'BaselineAdminNetworkPolicy', name: 'default', tier: 'Baseline', priority: 1001, subject, ingress: nameRules(ingress, 'in'), egress: nameRules(egress, 'out') });
+    clusterPolicies.push({
+      kind: 'BaselineAdminNetworkPolicy',
+      name: 'default',
+      tier: 'Baseline',
+      priority: 1001,
+      subject,
+      ingress: nameRules(ingress, 'in'),
+      egress: nameRules(egress, 'out'),
+    });
   }
   return { ...cluster, nodes, clusterPolicies };
 }
@@ -595,8 +649,14 @@ export function addressPools(cluster: Cluster, family: Family): AddressPools {
     if (last < max) edges.push(last + 1n);
   }
   return {
-    pods: dedupe(family, cluster.pods.flatMap((p) => of(p.ips))),
-    nodes: dedupe(family, cluster.nodes.flatMap((n) => of(n.ips))),
+    pods: dedupe(
+      family,
+      cluster.pods.flatMap((p) => of(p.ips)),
+    ),
+    nodes: dedupe(
+      family,
+      cluster.nodes.flatMap((n) => of(n.ips)),
+    ),
     edges: dedupe(family, edges),
     external: family === 4 ? EXTERNAL_V4 : EXTERNAL_V6,
   };
@@ -605,7 +665,10 @@ export function addressPools(cluster: Cluster, family: Family): AddressPools {
 /** Every address of addressPools, deduplicated. */
 export function interestingAddresses(cluster: Cluster, family: Family): IPAddress[] {
   const p = addressPools(cluster, family);
-  return dedupe(family, [...p.pods, ...p.nodes, ...p.edges, ...p.external].map((a) => a.value));
+  return dedupe(
+    family,
+    [...p.pods, ...p.nodes, ...p.edges, ...p.external].map((a) => a.value),
+  );
 }
 
 /** Destination ports worth probing: 0/1/65535, rule ports and endPorts (range ends) with ±1, container ports. */
@@ -650,7 +713,8 @@ export function interestingL4(cluster: Cluster): { containers: { protocol: numbe
     }
   }
   for (const r of clusterRules(cluster)) {
-    for (const port of r.ports) if (port.kind === 'range') for (const n of [port.start, port.end]) for (const d of [-1, 0, 1]) rulePairs.push([port.protocol, n + d]);
+    for (const port of r.ports)
+      if (port.kind === 'range') for (const n of [port.start, port.end]) for (const d of [-1, 0, 1]) rulePairs.push([port.protocol, n + d]);
   }
   return {
     containers: collect(cluster.pods.flatMap((pod) => pod.ports.map((cp): [PolicyProtocol, number] => [cp.protocol, cp.port]))),
@@ -688,7 +752,8 @@ export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {})
   const perFamily = families.map((family) => {
     // Mostly pod IPs, so that both ends are often pods and isolation decides.
     const pools = addressPools(cluster, family);
-    const fromPool = (weight: number, list: readonly IPAddress[]): [number, fc.Arbitrary<IPAddress>][] => (list.length > 0 ? [[weight, fc.constantFrom(...list)]] : []);
+    const fromPool = (weight: number, list: readonly IPAddress[]): [number, fc.Arbitrary<IPAddress>][] =>
+      list.length > 0 ? [[weight, fc.constantFrom(...list)]] : [];
     const addressArb = weighted<IPAddress>(
       ...fromPool(Math.min(16, 4 * pools.pods.length), pools.pods),
       ...fromPool(2, pools.nodes),
@@ -738,7 +803,9 @@ export function flowArbitrary(cluster: Cluster, opts: FlowArbitraryOptions = {})
  */
 function withDstName(cluster: Cluster, flow: fc.Arbitrary<Flow>): fc.Arbitrary<Flow> {
   if ((cluster.clusterPolicies ?? []).length === 0) return flow;
-  return fc.tuple(flow, fc.option(fc.constantFrom(...FLOW_NAMES), { freq: 2, nil: undefined })).map(([f, dstName]) => (dstName === undefined ? f : { ...f, dstName }));
+  return fc
+    .tuple(flow, fc.option(fc.constantFrom(...FLOW_NAMES), { freq: 2, nil: undefined }))
+    .map(([f, dstName]) => (dstName === undefined ? f : { ...f, dstName }));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -760,9 +827,7 @@ export interface Scenario {
 export function scenarioArbitrary(opts: ScenarioArbitraryOptions = {}): fc.Arbitrary<Scenario> {
   const minLength = Math.max(0, opts.minFlows ?? 1);
   const maxLength = Math.max(minLength, opts.maxFlows ?? 20);
-  return clusterArbitrary(opts).chain((cluster) =>
-    fc.array(flowArbitrary(cluster, opts), { minLength, maxLength }).map((flows) => ({ cluster, flows })),
-  );
+  return clusterArbitrary(opts).chain((cluster) => fc.array(flowArbitrary(cluster, opts), { minLength, maxLength }).map((flows) => ({ cluster, flows })));
 }
 
 /** Every combination of the evaluation options (the engines must agree under each). */

@@ -54,7 +54,8 @@ function judge(flow: Flow, engineName: string, reference: ReferenceEvaluator, wa
   const expected = strip(want);
   // The reference's own fast path must say what its explanation says.
   const fast = reference.verdict(flow);
-  if (!isDeepStrictEqual(fast, expected)) return { flow, kind: 'error', engineName: 'reference', reference: { explain: expected, verdict: fast }, engine: got.verdict };
+  if (!isDeepStrictEqual(fast, expected))
+    return { flow, kind: 'error', engineName: 'reference', reference: { explain: expected, verdict: fast }, engine: got.verdict };
   const { verdict, explanation } = got;
   if (verdict.allowed !== expected.allowed || verdict.egress !== expected.egress || verdict.ingress !== expected.ingress) {
     return { flow, kind: 'verdict', engineName, reference: expected, engine: verdict };

@@ -58,7 +58,12 @@ export function nodeDoc(node: Node): Doc {
     return { type, address: formatIP(ip) };
   });
   const labels = node.labels && Object.keys(node.labels).length > 0 ? { labels: { ...node.labels } } : {};
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: node.name, ...labels }, status: { addresses: [...addresses, { type: 'Hostname', address: node.name }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: node.name, ...labels },
+    status: { addresses: [...addresses, { type: 'Hostname', address: node.name }] },
+  };
 }
 
 function containerPort(cp: ContainerPort): Doc {
@@ -69,7 +74,8 @@ export function podDoc(pod: Pod): Doc {
   // One container per port: port names are unique only within a container.
   const regular = pod.ports.filter((p) => !p.init);
   const init = pod.ports.filter((p) => p.init);
-  const containers = regular.length === 0 ? [{ name: 'main', image: IMAGE }] : regular.map((p, i) => ({ name: `c${i}`, image: IMAGE, ports: [containerPort(p)] }));
+  const containers =
+    regular.length === 0 ? [{ name: 'main', image: IMAGE }] : regular.map((p, i) => ({ name: `c${i}`, image: IMAGE, ports: [containerPort(p)] }));
   const initContainers = init.map((p, i) => ({ name: `init${i}`, image: IMAGE, ports: [containerPort(p)] }));
   return {
     apiVersion: 'v1',
@@ -109,7 +115,8 @@ function peer(p: Peer, where: string): Doc {
     const { cidr, except } = p.ipBlock;
     return { ipBlock: { cidr: cidrText(cidr, where), ...(except.length > 0 && { except: except.map((e) => cidrText(e, where)) }) } };
   }
-  if (!p.podSelector && !p.namespaceSelector) throw new RangeError(`${where}: a selector peer with neither podSelector nor namespaceSelector is not a valid NetworkPolicyPeer`);
+  if (!p.podSelector && !p.namespaceSelector)
+    throw new RangeError(`${where}: a selector peer with neither podSelector nor namespaceSelector is not a valid NetworkPolicyPeer`);
   return {
     ...(p.podSelector && { podSelector: selector(p.podSelector) }),
     ...(p.namespaceSelector && { namespaceSelector: selector(p.namespaceSelector) }),
@@ -153,7 +160,10 @@ export function policyDoc(p: NetworkPolicy): Doc {
 const v1alpha1 = (p: ClusterPolicy): boolean => p.kind !== 'ClusterNetworkPolicy';
 
 /** `pods` of a subject or peer; v1alpha1 requires namespaceSelector, so it is always written. */
-const namespacedPod = (p: { namespaceSelector: Selector; podSelector: Selector }): Doc => ({ namespaceSelector: selector(p.namespaceSelector), podSelector: selector(p.podSelector) });
+const namespacedPod = (p: { namespaceSelector: Selector; podSelector: Selector }): Doc => ({
+  namespaceSelector: selector(p.namespaceSelector),
+  podSelector: selector(p.podSelector),
+});
 
 function clusterPeer(p: ClusterPeer, where: string): Doc {
   switch (p.kind) {

@@ -17,11 +17,9 @@ export interface LegacyForms {
 /** parseCIDR's result: the CIDR and what the text had that strict validation refuses, or `ok: false`. */
 export type CIDRParse =
   /** `written` is the prefix length as written (Go's Mask.Size(), used by check B7). */
-  | { readonly ok: true; readonly cidr: CIDR; readonly written: number; readonly legacy: LegacyForms }
-  | { readonly ok: false };
+  { readonly ok: true; readonly cidr: CIDR; readonly written: number; readonly legacy: LegacyForms } | { readonly ok: false };
 
-const maskOf = (bits: number, prefix: number): bigint =>
-  ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+const maskOf = (bits: number, prefix: number): bigint => ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
 
 /**
  * Parses `addr/len` the way Go's ParseCIDRSloppy does (the form Kubernetes has always

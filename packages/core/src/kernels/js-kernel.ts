@@ -5,7 +5,22 @@
  * NetworkPolicy (matrix), then Baseline tier; a pod no cluster-scoped policy selects has
  * tier row 0 and costs one entry read more than NetworkPolicy alone.
  */
-import { DECISION, DENYING_DECISIONS, ENTRY, ENTRY_STRIDE, IMAGE_FLAGS, HEADER, HOST6_STRIDE, host6Hash, MALFORMED, TIER_DECISION, TIER_DECISION_STRIDE, verdictByte, ALLOW_BOTH, type ImageViews } from '../compile/layout.js';
+import {
+  DECISION,
+  DENYING_DECISIONS,
+  ENTRY,
+  ENTRY_STRIDE,
+  IMAGE_FLAGS,
+  HEADER,
+  HOST6_STRIDE,
+  host6Hash,
+  MALFORMED,
+  TIER_DECISION,
+  TIER_DECISION_STRIDE,
+  verdictByte,
+  ALLOW_BOTH,
+  type ImageViews,
+} from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
@@ -125,8 +140,16 @@ export class Kernel {
     for (let k = 1; k < decisions; k++) {
       const at = k * TIER_DECISION_STRIDE;
       for (let pc = 0; pc < this.classes; pc++) {
-        const admin = this.has(d[at + TIER_DECISION.adminAccept]!, pc) ? DECISION.adminAllowed : this.has(d[at + TIER_DECISION.adminDeny]!, pc) ? DECISION.adminDenied : 0;
-        const baseline = this.has(d[at + TIER_DECISION.baselineAccept]!, pc) ? DECISION.baselineAllowed : this.has(d[at + TIER_DECISION.baselineDeny]!, pc) ? DECISION.baselineDenied : 0;
+        const admin = this.has(d[at + TIER_DECISION.adminAccept]!, pc)
+          ? DECISION.adminAllowed
+          : this.has(d[at + TIER_DECISION.adminDeny]!, pc)
+            ? DECISION.adminDenied
+            : 0;
+        const baseline = this.has(d[at + TIER_DECISION.baselineAccept]!, pc)
+          ? DECISION.baselineAllowed
+          : this.has(d[at + TIER_DECISION.baselineDeny]!, pc)
+            ? DECISION.baselineDenied
+            : 0;
         codes[k * this.classes + pc] = admin | (baseline << 3);
       }
     }
@@ -157,7 +180,10 @@ export class Kernel {
     if (this.flags & IMAGE_FLAGS.ipv4MappedAsIPv4 && w[o] === 0 && w[o + 1] === 0 && w[o + 2] === 0xffff) return lookup4(this.lpm4, w[o + 3]!);
     // Pod and node addresses first (exact match), then the prefixes.
     const t = this.hosts6;
-    const w0 = w[o]!, w1 = w[o + 1]!, w2 = w[o + 2]!, w3 = w[o + 3]!;
+    const w0 = w[o]!,
+      w1 = w[o + 1]!,
+      w2 = w[o + 2]!,
+      w3 = w[o + 3]!;
     for (let i = host6Hash(w0, w1, w2, w3, this.hosts6Mask), n = 0; n <= this.hosts6Mask; i = (i + 1) & this.hosts6Mask, n++) {
       const at = i * HOST6_STRIDE;
       const e = t[at + 4]!;
@@ -221,7 +247,8 @@ export class Kernel {
     const row = ent[es + ENTRY.egressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const ed = d * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode]) return DECISION.allowed;
+    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode])
+      return DECISION.allowed;
     return this.has(this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
@@ -230,7 +257,11 @@ export class Kernel {
     const es = s * ENTRY_STRIDE;
     const ed = d * ENTRY_STRIDE;
     const row = ent[es + ENTRY.egressRow]!;
-    const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
+    const localNode =
+      row !== 0 &&
+      (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 &&
+      ent[ed + ENTRY.addrNode] !== 0 &&
+      ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
     const cell = row !== 0 ? this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]! : 0;
     return this.tiered(k, pc, row, localNode, cell);
   }
@@ -247,7 +278,8 @@ export class Kernel {
     const row = ent[ed + ENTRY.ingressRow]!;
     if (row === 0) return DECISION.notIsolated;
     const es = s * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode]) return DECISION.allowed;
+    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode])
+      return DECISION.allowed;
     return this.has(this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
@@ -256,7 +288,11 @@ export class Kernel {
     const es = s * ENTRY_STRIDE;
     const ed = d * ENTRY_STRIDE;
     const row = ent[ed + ENTRY.ingressRow]!;
-    const localNode = row !== 0 && (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
+    const localNode =
+      row !== 0 &&
+      (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 &&
+      ent[es + ENTRY.addrNode] !== 0 &&
+      ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
     const cell = row !== 0 ? this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]! : 0;
     return this.tiered(k, pc, row, localNode, cell);
   }
@@ -294,7 +330,8 @@ export class Kernel {
     if (!Number.isInteger(n) || n < 0) throw new RangeError('batch count must be a non-negative integer');
     if (b.src.length < n * wordsPerAddr || b.dst.length < n * wordsPerAddr) throw new RangeError(`src/dst need ${n * wordsPerAddr} words`);
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
-    if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n)) throw new RangeError(`family, flags and nameClass need ${n} elements`);
+    if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
+      throw new RangeError(`family, flags and nameClass need ${n} elements`);
     if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
@@ -408,7 +445,7 @@ export class Kernel {
           else ing = 2;
         }
       }
-      out[i] = (((DENYING >>> eg) | (DENYING >>> ing)) & 1) ^ 1 | (eg << 1) | (ing << 4);
+      out[i] = ((((DENYING >>> eg) | (DENYING >>> ing)) & 1) ^ 1) | (eg << 1) | (ing << 4);
     }
   }
 }

@@ -81,13 +81,25 @@ export function capacityIssues(policies: readonly NetworkPolicy[], pods: readonl
   // Each port adds at most two cuts: most inputs cannot reach the limit, and need no count.
   if (BASE_CLASSES + 2 * portCount(policies, pods) <= LIMITS.portClasses) return [];
   const used = new Set<string>();
-  for (const p of policies) for (const d of ['ingress', 'egress'] as const) for (const r of p[d]) for (const port of r.ports) if (typeof port.port === 'string') used.add(`${port.port}/${port.protocol}`);
+  for (const p of policies)
+    for (const d of ['ingress', 'egress'] as const)
+      for (const r of p[d]) for (const port of r.ports) if (typeof port.port === 'string') used.add(`${port.port}/${port.protocol}`);
   const counter = new PortClassCounter();
   const over = (object: string): Issue[] => {
     if (counter.count <= LIMITS.portClasses) return [];
     const raw = seen.get(object);
     const line = raw?.locate(['spec']);
-    return [{ code: 'capacity-exceeded', severity: 'error', ...(raw && { file: raw.file, document: raw.document }), ...(line !== undefined && { line }), object, path: 'spec', message: portClassMessage(counter.count) }];
+    return [
+      {
+        code: 'capacity-exceeded',
+        severity: 'error',
+        ...(raw && { file: raw.file, document: raw.document }),
+        ...(line !== undefined && { line }),
+        object,
+        path: 'spec',
+        message: portClassMessage(counter.count),
+      },
+    ];
   };
   for (const p of policies) {
     counter.addPolicy(p);

@@ -19,7 +19,14 @@ const STRICT_CHECKS = [
  * addresses are always errors, host bits are accepted (a warning: evaluated masked, as the
  * implementations do), and no NetworkPolicy check id is given.
  */
-export function validateCIDRField(pr: Problems, text: string, path: PathSegments, strict: boolean, isExcept: boolean, cel = false): { cidr: CIDR; written: number } | undefined {
+export function validateCIDRField(
+  pr: Problems,
+  text: string,
+  path: PathSegments,
+  strict: boolean,
+  isExcept: boolean,
+  cel = false,
+): { cidr: CIDR; written: number } | undefined {
   const parsed = parseCIDR(text);
   if (!parsed.ok) {
     if (cel) pr.invalid('invalid-cidr', undefined, path, text, 'Invalid CIDR format provided (e.g. 10.9.8.0/24 or 2001:db8::/64)');
@@ -31,13 +38,20 @@ export function validateCIDRField(pr: Problems, text: string, path: PathSegments
     const id = cel ? undefined : isExcept ? 'B6' : check;
     if (cel && flag === 'hostBits') pr.warn(code, id, path, text, `${detail}; accepted by the CRD and evaluated as ${formatCIDR(parsed.cidr)}`);
     else if (strict || cel) pr.invalid(code, id, path, text, detail);
-    else pr.warn(code, id, path, text, `${detail}; accepted as a legacy form and evaluated as ${formatCIDR(parsed.cidr)} (--strict rejects it, as a 1.36 API server does on create)`);
+    else
+      pr.warn(
+        code,
+        id,
+        path,
+        text,
+        `${detail}; accepted as a legacy form and evaluated as ${formatCIDR(parsed.cidr)} (--strict rejects it, as a 1.36 API server does on create)`,
+      );
   }
   const legacy = parsed.legacy.leadingZeros || parsed.legacy.ipv4Mapped || parsed.legacy.hostBits;
   if (!legacy && parsed.cidr.family === 6) {
     const canonical = formatCIDR(parsed.cidr);
-    if (canonical !== text) pr.warn('cidr-not-canonical', undefined, path, text, `is not in canonical form; the canonical form is ${JSON.stringify(canonical)}`);
+    if (canonical !== text)
+      pr.warn('cidr-not-canonical', undefined, path, text, `is not in canonical form; the canonical form is ${JSON.stringify(canonical)}`);
   }
   return { cidr: parsed.cidr, written: parsed.written };
 }
-

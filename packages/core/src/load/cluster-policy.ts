@@ -9,7 +9,18 @@
  *   implementations evaluate them nowhere else, but the CRD does not enforce it.
  */
 import { EMPTY_SELECTOR } from '../model/selector.js';
-import type { ClusterAction, ClusterPeer, ClusterPolicy, ClusterPolicyKind, ClusterPort, ClusterRule, ClusterSubject, Direction, Selector, Tier } from '../model/types.js';
+import type {
+  ClusterAction,
+  ClusterPeer,
+  ClusterPolicy,
+  ClusterPolicyKind,
+  ClusterPort,
+  ClusterRule,
+  ClusterSubject,
+  Direction,
+  Selector,
+  Tier,
+} from '../model/types.js';
 import { checkKnownFields, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
 import type { PathSegments } from './issues.js';
 import { validateMeta, validateSelector } from './meta.js';
@@ -66,8 +77,18 @@ const DIALECTS: Readonly<Record<ClusterPolicyKind, Dialect>> = {
     podsNeedNamespaceSelector: false,
     domainName: V1ALPHA2_DOMAIN,
   },
-  AdminNetworkPolicy: { ...V1ALPHA1, specFields: ['priority', 'subject', 'ingress', 'egress'], actions: ['Allow', 'Deny', 'Pass'], egressPeers: ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'] },
-  BaselineAdminNetworkPolicy: { ...V1ALPHA1, specFields: ['subject', 'ingress', 'egress'], actions: ['Allow', 'Deny'], egressPeers: ['namespaces', 'pods', 'nodes', 'networks'] },
+  AdminNetworkPolicy: {
+    ...V1ALPHA1,
+    specFields: ['priority', 'subject', 'ingress', 'egress'],
+    actions: ['Allow', 'Deny', 'Pass'],
+    egressPeers: ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'],
+  },
+  BaselineAdminNetworkPolicy: {
+    ...V1ALPHA1,
+    specFields: ['subject', 'ingress', 'egress'],
+    actions: ['Allow', 'Deny'],
+    egressPeers: ['namespaces', 'pods', 'nodes', 'networks'],
+  },
 };
 
 /** The apiVersion each cluster-scoped kind is loaded at. */
@@ -101,7 +122,11 @@ function stringSet<T>(pr: Problems, obj: Obj, key: string, path: PathSegments, i
   if (!list) return undefined;
   const p = [...path, key];
   const texts = list.map((x, i) => getString(pr, x, [...p, i]));
-  uniqueItems(pr, texts.filter((t) => t !== undefined), p);
+  uniqueItems(
+    pr,
+    texts.filter((t) => t !== undefined),
+    p,
+  );
   const out = texts.map((t, i) => (t === undefined ? undefined : item(t, [...p, i])));
   return out.every((x) => x !== undefined) ? (out as T[]) : undefined;
 }
@@ -130,7 +155,13 @@ function peerOf(pr: Problems, obj: Obj, field: PeerField, path: PathSegments, d:
     case 'domainNames': {
       const domainNames = stringSet(pr, obj, field, path, (text, ip) => {
         if (d.domainName.test(text)) return text;
-        pr.invalid('invalid-domain-name', undefined, ip, text, `should match '${d.domainName.source}' (an exact name, or *. and a name for any one or more labels in front of it)`);
+        pr.invalid(
+          'invalid-domain-name',
+          undefined,
+          ip,
+          text,
+          `should match '${d.domainName.source}' (an exact name, or *. and a name for any one or more labels in front of it)`,
+        );
         return undefined;
       });
       return domainNames && { kind: 'domainNames', domainNames };
@@ -165,11 +196,23 @@ function validateRule(pr: Problems, raw: unknown, path: PathSegments, direction:
     const addressPeer = peerObjects.some((o) => ADDRESS_PEERS.some((f) => fields.includes(f as PeerField) && !isAbsent(o[f])));
     if (addressPeer && named(d.portsField === 'protocols' ? 'destinationNamedPort' : 'namedPort')) {
       const peers = ADDRESS_PEERS.filter((f) => fields.includes(f as PeerField)).join('/');
-      pr.invalid('named-port-with-address-peer', undefined, path, 'object', `${peers} peer cannot be set with namedPorts since there are no namedPorts for ${peers}`);
+      pr.invalid(
+        'named-port-with-address-peer',
+        undefined,
+        path,
+        'object',
+        `${peers} peer cannot be set with namedPorts since there are no namedPorts for ${peers}`,
+      );
     }
     if (written !== undefined && action !== 'Accept' && fields.includes('domainNames')) {
       peerObjects.forEach((o, k) => {
-        if (!isAbsent(o['domainNames'])) pr.forbidden('domain-names-not-accept', undefined, [...path, 'to', k, 'domainNames'], `may only be used in ${d.actions[0]} rules, not ${written}: the API supports domainNames in ${d.actions[0]} rules only (the CRD does not enforce it) and implementations evaluate them nowhere else, so netpol cannot either`);
+        if (!isAbsent(o['domainNames']))
+          pr.forbidden(
+            'domain-names-not-accept',
+            undefined,
+            [...path, 'to', k, 'domainNames'],
+            `may only be used in ${d.actions[0]} rules, not ${written}: the API supports domainNames in ${d.actions[0]} rules only (the CRD does not enforce it) and implementations evaluate them nowhere else, so netpol cannot either`,
+          );
       });
     }
   }
@@ -184,7 +227,13 @@ export function validateClusterPolicy(pr: Problems, obj: Obj, kind: ClusterPolic
   const meta = validateMeta(pr, obj, { namespaced: false, defaultNamespace: '', fallbackName });
   const writtenName = (obj['metadata'] as Obj | undefined)?.['name'];
   if (kind === 'BaselineAdminNetworkPolicy' && typeof writtenName === 'string' && writtenName !== '' && writtenName !== 'default') {
-    pr.invalid('banp-name-not-default', undefined, ['metadata', 'name'], writtenName, 'Only one baseline admin network policy with metadata.name="default" can be created in the cluster');
+    pr.invalid(
+      'banp-name-not-default',
+      undefined,
+      ['metadata', 'name'],
+      writtenName,
+      'Only one baseline admin network policy with metadata.name="default" can be created in the cluster',
+    );
   }
   let tier: Tier = kind === 'BaselineAdminNetworkPolicy' ? 'Baseline' : 'Admin';
   let priority = BANP_PRIORITY;

@@ -15,14 +15,21 @@ export function requireField(pr: Problems, obj: Obj, key: string, path: PathSegm
 }
 
 /** A list with minItems/maxItems; absent gives undefined (and `required` reports it). */
-export function boundedList(pr: Problems, obj: Obj, key: string, path: PathSegments, bounds: { min?: number; max: number; required?: boolean }): unknown[] | undefined {
+export function boundedList(
+  pr: Problems,
+  obj: Obj,
+  key: string,
+  path: PathSegments,
+  bounds: { min?: number; max: number; required?: boolean },
+): unknown[] | undefined {
   if (bounds.required && !requireField(pr, obj, key, path)) return undefined;
   const list = getArray(pr, obj[key], [...path, key]);
   if (!list) return undefined;
   const p = [...path, key];
   if (bounds.min !== undefined && list.length < bounds.min) pr.invalid('too-few-items', undefined, p, list.length, `should have at least ${bounds.min} items`);
   // The list is still read whole: every item's problems are reported too.
-  if (list.length > bounds.max) pr.add({ severity: 'error', code: 'too-many-items', path: p, type: 'Too many', value: list.length, detail: `must have at most ${bounds.max} items` });
+  if (list.length > bounds.max)
+    pr.add({ severity: 'error', code: 'too-many-items', path: p, type: 'Too many', value: list.length, detail: `must have at most ${bounds.max} items` });
   return list;
 }
 
@@ -78,7 +85,13 @@ export function exactlyOne(pr: Problems, obj: Obj, path: PathSegments, fields: r
  * fields unknown): `each` reads every field that is set, so that a second one's problems are
  * listed too, and the value read from the one set is returned.
  */
-export function oneOf<F extends string, T>(pr: Problems, raw: unknown, path: PathSegments, fields: readonly F[], each: (field: F, obj: Obj, path: PathSegments) => T | undefined): T | undefined {
+export function oneOf<F extends string, T>(
+  pr: Problems,
+  raw: unknown,
+  path: PathSegments,
+  fields: readonly F[],
+  each: (field: F, obj: Obj, path: PathSegments) => T | undefined,
+): T | undefined {
   const obj = getObject(pr, raw, path) ?? {};
   checkKnownFields(pr, obj, path, fields);
   const which = exactlyOne(pr, obj, path, fields);
@@ -95,7 +108,15 @@ export function oneOf<F extends string, T>(pr: Problems, raw: unknown, path: Pat
 export function uniqueItems(pr: Problems, items: readonly string[], path: PathSegments): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
-    if (seen.has(item)) pr.add({ severity: 'error', code: 'duplicate-entry', path: [...path, i], type: 'Duplicate value', value: item, detail: 'the list is a set: each value at most once' });
+    if (seen.has(item))
+      pr.add({
+        severity: 'error',
+        code: 'duplicate-entry',
+        path: [...path, i],
+        type: 'Duplicate value',
+        value: item,
+        detail: 'the list is a set: each value at most once',
+      });
     seen.add(item);
   });
 }

@@ -31,7 +31,12 @@ export interface DecodeLimits {
 }
 
 const TAG = 'tag:yaml.org,2002:';
-const SCALAR_TAGS: Readonly<Record<string, Resolved['kind']>> = { [`${TAG}int`]: 'int', [`${TAG}float`]: 'float', [`${TAG}bool`]: 'bool', [`${TAG}null`]: 'null' };
+const SCALAR_TAGS: Readonly<Record<string, Resolved['kind']>> = {
+  [`${TAG}int`]: 'int',
+  [`${TAG}float`]: 'float',
+  [`${TAG}bool`]: 'bool',
+  [`${TAG}null`]: 'null',
+};
 
 class Abort extends Error {}
 
@@ -73,10 +78,20 @@ class Decoder {
     this.aliased++;
     this.aliasUnits += units;
     if (this.aliased > 100 && this.decoded > 1000 && this.aliased / this.decoded > allowedAliasRatio(this.decoded)) {
-      this.fatal('yaml-alias-bomb', node, path, `document contains excessive aliasing: ${this.aliased} of ${this.decoded} nodes come from aliases (kubectl's YAML decoder refuses it too)`);
+      this.fatal(
+        'yaml-alias-bomb',
+        node,
+        path,
+        `document contains excessive aliasing: ${this.aliased} of ${this.decoded} nodes come from aliases (kubectl's YAML decoder refuses it too)`,
+      );
     }
     if (this.aliasUnits > this.limits.aliasBudget) {
-      this.fatal('yaml-alias-bomb', node, path, `aliases expand the document beyond ${this.limits.aliasBudget} characters (the budget is the document's size, at least ${ALIAS_BUDGET_FLOOR}); refused as a resource exhaustion attack`);
+      this.fatal(
+        'yaml-alias-bomb',
+        node,
+        path,
+        `aliases expand the document beyond ${this.limits.aliasBudget} characters (the budget is the document's size, at least ${ALIAS_BUDGET_FLOOR}); refused as a resource exhaustion attack`,
+      );
     }
   }
 
@@ -113,7 +128,13 @@ class Decoder {
   }
 
   private badTag(node: unknown, path: PathSegments, tag: string): null {
-    this.problem('error', 'yaml-tag', node, path, `tag ${shortTag(tag)} does not decode to a JSON value (object, list, string, number, boolean or null); the API server would refuse it`);
+    this.problem(
+      'error',
+      'yaml-tag',
+      node,
+      path,
+      `tag ${shortTag(tag)} does not decode to a JSON value (object, list, string, number, boolean or null); the API server would refuse it`,
+    );
     return null;
   }
 
@@ -129,7 +150,13 @@ class Decoder {
       const other = core12(text);
       if (!sameJSON(r, other)) {
         const fix = r.kind === 'str' || other.kind === 'str' || r.kind === 'bool' ? 'quote it if you mean the string' : 'write the number in plain decimal';
-        this.problem('warning', 'yaml-1.1-value', node, path, `${text} is read as ${describe(r)}, as kubectl reads YAML (1.1); a YAML 1.2 reader sees ${describe(other)}: ${fix}`);
+        this.problem(
+          'warning',
+          'yaml-1.1-value',
+          node,
+          path,
+          `${text} is read as ${describe(r)}, as kubectl reads YAML (1.1); a YAML 1.2 reader sees ${describe(other)}: ${fix}`,
+        );
       }
     } else {
       const want = SCALAR_TAGS[tag];
@@ -200,7 +227,13 @@ class Decoder {
       if (merged === null || typeof merged !== 'object') continue;
       for (const [k, v] of Object.entries(merged)) {
         if (explicit.has(k)) {
-          this.problem('error', 'yaml-merge', value, path, `merges key ${JSON.stringify(k)} over the one written before it: kubectl keeps the merged value, YAML 1.2 tools the written one; move the key after <<`);
+          this.problem(
+            'error',
+            'yaml-merge',
+            value,
+            path,
+            `merges key ${JSON.stringify(k)} over the one written before it: kubectl keeps the merged value, YAML 1.2 tools the written one; move the key after <<`,
+          );
         }
         out[k] = v;
       }

@@ -29,7 +29,15 @@ export class Problems {
     this.add({ severity: 'error', code, check, path, type: 'Forbidden', detail });
   }
   unsupported(code: IssueCode, check: string | undefined, path: PathSegments, value: unknown, supported: readonly string[]): void {
-    this.add({ severity: 'error', code, check, path, type: 'Unsupported value', detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value });
+    this.add({
+      severity: 'error',
+      code,
+      check,
+      path,
+      type: 'Unsupported value',
+      detail: `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+      value,
+    });
   }
   warn(code: IssueCode, check: string | undefined, path: PathSegments, value: unknown, detail: string): void {
     this.add({ severity: 'warning', code, check, path, type: 'Invalid value', detail, value });

@@ -9,14 +9,7 @@ import { ECHO_LIMIT } from './limits.js';
 export type Severity = 'error' | 'warning';
 
 /** The API server's error type (Go `field.ErrorType`) of a validation problem, as its messages print it. */
-export type ErrorType =
-  | 'Invalid value'
-  | 'Required value'
-  | 'Unsupported value'
-  | 'Forbidden'
-  | 'Duplicate value'
-  | 'Too long'
-  | 'Too many';
+export type ErrorType = 'Invalid value' | 'Required value' | 'Unsupported value' | 'Forbidden' | 'Duplicate value' | 'Too long' | 'Too many';
 
 /** Every code an Issue carries (loader, update and capacity problems): a closed set callers can switch on. */
 export type IssueCode =
@@ -141,7 +134,10 @@ export function truncate(text: string, limit = ECHO_LIMIT): string {
 
 /** Go's %q-ish rendering of the offending value in the message. */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return value.length <= ECHO_LIMIT ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, ECHO_LIMIT))}... (${value.length - ECHO_LIMIT} more characters)`;
+  if (typeof value === 'string')
+    return value.length <= ECHO_LIMIT
+      ? JSON.stringify(value)
+      : `${JSON.stringify(value.slice(0, ECHO_LIMIT))}... (${value.length - ECHO_LIMIT} more characters)`;
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'object') return truncate(JSON.stringify(value));
   return String(value);

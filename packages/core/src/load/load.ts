@@ -5,7 +5,16 @@
  * (unsupported-policies.ts) unless the caller chooses to ignore them.
  */
 import { ipKey } from '../ip/address.js';
-import { ignoredObjectKey, type Cluster, type ClusterPolicy, type IgnoredObject, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
+import {
+  ignoredObjectKey,
+  type Cluster,
+  type ClusterPolicy,
+  type IgnoredObject,
+  type Namespace,
+  type NetworkPolicy,
+  type Node,
+  type Pod,
+} from '../model/types.js';
 import { Problems } from './fields.js';
 import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
 import { DEFAULT_MAX_INPUT_BYTES } from './limits.js';
@@ -43,7 +52,13 @@ export interface LoadOptions {
 }
 
 /** LoadOptions' keys and types, checked by every load function (model/check-options.ts). */
-export const LOAD_OPTIONS: OptionSpec<LoadOptions> = { ...READ_OPTIONS, strict: 'boolean', defaultNamespace: 'string', recursive: 'boolean', ignoreUnsupportedPolicies: 'boolean' };
+export const LOAD_OPTIONS: OptionSpec<LoadOptions> = {
+  ...READ_OPTIONS,
+  strict: 'boolean',
+  defaultNamespace: 'string',
+  recursive: 'boolean',
+  ignoreUnsupportedPolicies: 'boolean',
+};
 /** loadText's: LoadOptions and the name its issues give the text. */
 const LOAD_TEXT_OPTIONS: OptionSpec<LoadOptions & { file?: string }> = { ...LOAD_OPTIONS, file: 'string' };
 
@@ -115,15 +130,30 @@ function unsupported(raw: RawObject, kind: string, fallbackName: string, opts: C
   };
   const name = field('name') ?? fallbackName;
   const namespace = found.namespaced ? (field('namespace') ?? opts.defaultNamespace) : undefined;
-  const ignored: IgnoredObject = { apiVersion: truncate(String(apiVersion)), kind: truncate(kind), ...(namespace !== undefined && { namespace: truncate(namespace) }), name: truncate(name) };
+  const ignored: IgnoredObject = {
+    apiVersion: truncate(String(apiVersion)),
+    kind: truncate(kind),
+    ...(namespace !== undefined && { namespace: truncate(namespace) }),
+    name: truncate(name),
+  };
   const object = ignoredObjectKey(ignored);
   const pr = new Problems();
   if (found.notEnforced) pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `${truncate(kind)} skipped: ${found.reason}` });
   else if (opts.ignoreUnsupportedPolicies) {
-    pr.add({ severity: 'warning', code: 'unsupported-policy', path: ['kind'], detail: `${truncate(kind)} of ${truncate(String(apiVersion))} ignored as asked (--ignore-unsupported-policies): ${found.reason}, and verdicts do not account for it` });
+    pr.add({
+      severity: 'warning',
+      code: 'unsupported-policy',
+      path: ['kind'],
+      detail: `${truncate(kind)} of ${truncate(String(apiVersion))} ignored as asked (--ignore-unsupported-policies): ${found.reason}, and verdicts do not account for it`,
+    });
     out.ignored.push(ignored);
   } else {
-    pr.add({ severity: 'error', code: 'unsupported-policy', path: ['kind'], detail: `netpol cannot evaluate ${truncate(kind)} of ${truncate(String(apiVersion))}: ${found.reason}, so verdicts that ignore it could say allowed where the cluster drops the traffic; remove it from the input, or pass --ignore-unsupported-policies (LoadOptions.ignoreUnsupportedPolicies) to evaluate without it` });
+    pr.add({
+      severity: 'error',
+      code: 'unsupported-policy',
+      path: ['kind'],
+      detail: `netpol cannot evaluate ${truncate(kind)} of ${truncate(String(apiVersion))}: ${found.reason}, so verdicts that ignore it could say allowed where the cluster drops the traffic; remove it from the input, or pass --ignore-unsupported-policies (LoadOptions.ignoreUnsupportedPolicies) to evaluate without it`,
+    });
   }
   out.issues.push(...objectIssues(raw, pr.list, object));
   return true;
@@ -149,8 +179,15 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
   const expected = Object.hasOwn(API_VERSIONS, kind) ? API_VERSIONS[kind] : undefined;
   if (expected === undefined) {
     const group = policyGroupKind(raw.value['apiVersion'], kind);
-    if (group && opts.strict) pr.add({ severity: 'error', code: 'unknown-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)` });
-    else pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not used by NetworkPolicy evaluation; skipped` });
+    if (group && opts.strict)
+      pr.add({
+        severity: 'error',
+        code: 'unknown-kind',
+        path: ['kind'],
+        detail: `kind ${truncate(kind)} is not a kind netpol evaluates in ${group}: a typo, or a policy the verdicts would ignore (--strict refuses it)`,
+      });
+    else
+      pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: `kind ${truncate(kind)} is not used by NetworkPolicy evaluation; skipped` });
     out.issues.push(...objectIssues(raw, pr.list, truncate(kind)));
     return;
   }
@@ -191,7 +228,12 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
       for (const dir of ['ingress', 'egress'] as const) {
         if (!policy.affects[dir] && policy[dir].length > 0) {
           const type = dir === 'ingress' ? 'Ingress' : 'Egress';
-          pr.add({ severity: 'warning', code: 'rules-ignored', path: ['spec', dir], detail: `has ${policy[dir].length} rule(s) but policyTypes does not include ${type}: they have no effect` });
+          pr.add({
+            severity: 'warning',
+            code: 'rules-ignored',
+            path: ['spec', dir],
+            detail: `has ${policy[dir].length} rule(s) but policyTypes does not include ${type}: they have no effect`,
+          });
         }
       }
       if (!pr.hasErrors) out.policies.push(policy);
@@ -200,7 +242,14 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
   const first = out.seen.get(object);
   if (first) {
     const firstLine = first.locate(['metadata', 'name']);
-    pr.add({ severity: 'error', code: 'duplicate-object', path: ['metadata', 'name'], type: 'Duplicate value', detail: `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`, value: object.split(' ')[1] });
+    pr.add({
+      severity: 'error',
+      code: 'duplicate-object',
+      path: ['metadata', 'name'],
+      type: 'Duplicate value',
+      detail: `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`,
+      value: object.split(' ')[1],
+    });
   } else out.seen.set(object, raw);
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
@@ -229,7 +278,12 @@ function sharedNodeIPs(out: Collected): void {
   for (const node of out.nodes) for (const ip of node.ips) owners.set(ipKey(ip), [...(owners.get(ipKey(ip)) ?? []), node.name]);
   for (const [, nodes] of owners) {
     if (nodes.length < 2) continue;
-    out.issues.push({ code: 'shared-node-ip', severity: 'warning', path: 'status.addresses', message: `nodes ${nodes.join(', ')} list the same address; it counts as ${nodes[0]}'s for local-node ingress` });
+    out.issues.push({
+      code: 'shared-node-ip',
+      severity: 'warning',
+      path: 'status.addresses',
+      message: `nodes ${nodes.join(', ')} list the same address; it counts as ${nodes[0]}'s for local-node ingress`,
+    });
   }
 }
 

@@ -22,7 +22,11 @@ export function validateLabels(pr: Problems, labels: Record<string, string>, pat
  * metadata of any object. `defaultNamespace` is set for namespaced kinds: a missing
  * namespace takes it, as kubectl does.
  */
-export function validateMeta(pr: Problems, obj: Obj, opts: { namespaced: boolean; defaultNamespace: string; nameIsLabel?: boolean; fallbackName: string }): Meta {
+export function validateMeta(
+  pr: Problems,
+  obj: Obj,
+  opts: { namespaced: boolean; defaultNamespace: string; nameIsLabel?: boolean; fallbackName: string },
+): Meta {
   const path = ['metadata'];
   const meta = getObject(pr, obj['metadata'], path) ?? {};
   let name = getString(pr, meta['name'], [...path, 'name']) ?? '';
@@ -67,7 +71,8 @@ export function validateSelector(pr: Problems, v: unknown, path: PathSegments): 
     if (operator === 'In' || operator === 'NotIn') {
       if (values.length === 0) pr.required('selector-values-required', 'S4', [...p, 'values'], "must be specified when `operator` is 'In' or 'NotIn'");
     } else if (operator === 'Exists' || operator === 'DoesNotExist') {
-      if (values.length > 0) pr.forbidden('selector-values-forbidden', 'S5', [...p, 'values'], "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+      if (values.length > 0)
+        pr.forbidden('selector-values-forbidden', 'S5', [...p, 'values'], "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
     } else {
       validOperator = false;
       pr.invalid('invalid-selector-operator', 'S3', [...p, 'operator'], operator, 'not a valid selector operator');

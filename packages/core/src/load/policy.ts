@@ -128,6 +128,7 @@ export function validatePolicy(pr: Problems, obj: Obj, opts: PolicyOptions): Net
   }
   // SetDefaults_NetworkPolicy: only an empty list is defaulted; `egress: []` does not add Egress.
   const egressListLength = Array.isArray(spec['egress']) ? spec['egress'].length : 0;
-  const affects = types.length === 0 ? { ingress: true, egress: egressListLength > 0 } : { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+  const affects =
+    types.length === 0 ? { ingress: true, egress: egressListLength > 0 } : { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
   return { namespace: meta.namespace!, name: meta.name, podSelector, affects, ingress, egress };
 }

@@ -83,7 +83,12 @@ export function priorityTies(loaded: readonly LoadedClusterPolicy[], pods: reado
           overlap = `both select pod ${first.namespace}/${first.name}${common.count > 1 ? ` (and ${common.count - 1} more)` : ''}`;
         } else overlap = 'no pods were loaded, so whether they select a common pod could not be checked';
         if (issues.length === MAX_TIE_WARNINGS) {
-          issues.push({ code: 'priority-tie', severity: 'warning', path: 'spec.priority', message: `spec.priority: more cluster-scoped policies tie on tier and priority; only the first ${MAX_TIE_WARNINGS} pairs are listed` });
+          issues.push({
+            code: 'priority-tie',
+            severity: 'warning',
+            path: 'spec.priority',
+            message: `spec.priority: more cluster-scoped policies tie on tier and priority; only the first ${MAX_TIE_WARNINGS} pairs are listed`,
+          });
           return issues;
         }
         issues.push(tieIssue(group[i]!, group[j]!, overlap));

@@ -49,7 +49,13 @@ function fsIssue(file: string, e: unknown): Issue {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code !== 'string') throw e;
   const reason = FS_REASONS[code] ?? (e as Error).message;
-  return { code: code === 'ENOENT' || code === 'ENOTDIR' ? 'file-not-found' : 'file-unreadable', severity: 'error', file, path: '', message: `cannot read ${file}: ${reason}` };
+  return {
+    code: code === 'ENOENT' || code === 'ENOTDIR' ? 'file-not-found' : 'file-unreadable',
+    severity: 'error',
+    file,
+    path: '',
+    message: `cannot read ${file}: ${reason}`,
+  };
 }
 
 /** Expands directories (one level, or all levels with `recursive`) into manifest files. */
@@ -94,7 +100,8 @@ function nodeLine(doc: Document, lines: LineCounter, path: PathSegments): number
     const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
     const seg = path[n - 1];
     let range: [number, number, number] | null | undefined;
-    if (isMap(parent)) range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === seg)?.key as { range?: [number, number, number] } | undefined)?.range;
+    if (isMap(parent))
+      range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === seg)?.key as { range?: [number, number, number] } | undefined)?.range;
     else if (isSeq(parent) && typeof seg === 'number') range = (parent.items[seg] as { range?: [number, number, number] } | undefined)?.range;
     if (range) return lines.linePos(range[0]).line;
   }
@@ -129,7 +136,15 @@ const looksLikeJSON = (text: string, file: string): boolean => file.endsWith('.j
 function flatten(value: unknown, file: string, document: number, locate: (path: PathSegments) => number | undefined, out: ReadResult): void {
   const add = (v: unknown, prefix: (string | number)[]): void => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      out.issues.push({ code: 'not-an-object', severity: 'error', file, document, line: locate(prefix), path: '', message: 'expected a Kubernetes object (a mapping with apiVersion and kind)' });
+      out.issues.push({
+        code: 'not-an-object',
+        severity: 'error',
+        file,
+        document,
+        line: locate(prefix),
+        path: '',
+        message: 'expected a Kubernetes object (a mapping with apiVersion and kind)',
+      });
       return;
     }
     const obj = v as Record<string, unknown>;
@@ -160,7 +175,15 @@ function readJSON(text: string, file: string, out: ReadResult): boolean {
   const dup = findDuplicateKey(text);
   if (dup) {
     const path = formatPath(dup.path);
-    out.issues.push({ code: 'duplicate-key', severity: 'error', file, document: 0, line: lines.lineOf(dup.offset), path, message: `${path}: duplicate key ${JSON.stringify(truncate(String(dup.path[dup.path.length - 1])))}` });
+    out.issues.push({
+      code: 'duplicate-key',
+      severity: 'error',
+      file,
+      document: 0,
+      line: lines.lineOf(dup.offset),
+      path,
+      message: `${path}: duplicate key ${JSON.stringify(truncate(String(dup.path[dup.path.length - 1])))}`,
+    });
   }
   flatten(value, file, 0, (path) => lines.line(path), out);
   return true;
@@ -178,7 +201,13 @@ const MAX_SYNTAX_ERRORS = 20;
 
 function readYAML(text: string, file: string, out: ReadResult, maxTokens: number): void {
   if (!withinTokens(text, maxTokens)) {
-    out.issues.push({ code: 'input-too-large', severity: 'error', file, path: '', message: `more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)` });
+    out.issues.push({
+      code: 'input-too-large',
+      severity: 'error',
+      file,
+      path: '',
+      message: `more than ${maxTokens} YAML tokens (raise the limit with --max-yaml-tokens or LoadOptions.maxYamlTokens, or give the same objects as JSON, which has no such limit)`,
+    });
     return;
   }
   const lines = new LineCounter();
@@ -195,15 +224,38 @@ function readYAML(text: string, file: string, out: ReadResult, maxTokens: number
   docs.forEach((doc, index) => {
     // The parser can report one error per nesting level: the first ones say enough.
     for (const err of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-      out.issues.push({ code: 'yaml-syntax', severity: 'error', file, document: index, line: lines.linePos(err.pos[0]).line, path: '', message: `cannot parse: ${err.message.split('\n')[0]}` });
+      out.issues.push({
+        code: 'yaml-syntax',
+        severity: 'error',
+        file,
+        document: index,
+        line: lines.linePos(err.pos[0]).line,
+        path: '',
+        message: `cannot parse: ${err.message.split('\n')[0]}`,
+      });
     }
     if (doc.errors.length > MAX_SYNTAX_ERRORS) {
-      out.issues.push({ code: 'yaml-syntax', severity: 'error', file, document: index, path: '', message: `and ${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax error(s) in this document` });
+      out.issues.push({
+        code: 'yaml-syntax',
+        severity: 'error',
+        file,
+        document: index,
+        path: '',
+        message: `and ${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax error(s) in this document`,
+      });
     }
     if (doc.errors.length > 0) return;
     const { value, problems } = decodeDocument(doc, { maxDepth: MAX_DEPTH, aliasBudget });
     for (const p of problems) {
-      out.issues.push({ code: p.code, severity: p.severity, file, document: index, ...(p.offset !== undefined && { line: lines.linePos(p.offset).line }), path: formatPath(p.path), message: fieldMessage(p) });
+      out.issues.push({
+        code: p.code,
+        severity: p.severity,
+        file,
+        document: index,
+        ...(p.offset !== undefined && { line: lines.linePos(p.offset).line }),
+        path: formatPath(p.path),
+        message: fieldMessage(p),
+      });
     }
     if (value === null || value === undefined || problems.some((p) => p.severity === 'error')) return; // empty, or refused
     flatten(value, file, index, (path) => nodeLine(doc, lines, path), out);
@@ -251,4 +303,3 @@ export function readFiles(paths: readonly string[], recursive = false, options: 
   }
   return { objects, issues };
 }
-

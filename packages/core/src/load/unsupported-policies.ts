@@ -37,7 +37,10 @@ function antrea(): Record<string, UnsupportedPolicy> {
 const TABLE: Readonly<Record<string, Readonly<Record<string, UnsupportedPolicy>>>> = {
   'cilium.io': {
     CiliumNetworkPolicy: { reason: 'Cilium policies add allow and deny rules (entities, L7, DNS names) beside NetworkPolicies', namespaced: true },
-    CiliumClusterwideNetworkPolicy: { reason: 'Cilium policies add allow and deny rules (entities, L7, DNS names, nodes) beside NetworkPolicies', namespaced: false },
+    CiliumClusterwideNetworkPolicy: {
+      reason: 'Cilium policies add allow and deny rules (entities, L7, DNS names, nodes) beside NetworkPolicies',
+      namespaced: false,
+    },
   },
   'projectcalico.org': calico(),
   'crd.projectcalico.org': calico(),
@@ -57,7 +60,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, UnsupportedPolicy>>
 /** The three kinds netpol evaluates in policy.networking.k8s.io; any other there is refused. */
 const POLICY_API_KINDS = new Set(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
 const POLICY_API_OTHER: UnsupportedPolicy = {
-  reason: 'netpol evaluates ClusterNetworkPolicy (v1alpha2), AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1) of policy.networking.k8s.io, no other kind',
+  reason:
+    'netpol evaluates ClusterNetworkPolicy (v1alpha2), AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1) of policy.networking.k8s.io, no other kind',
   namespaced: false,
 };
 

@@ -41,7 +41,8 @@ function containerPorts(pr: Problems, spec: Obj, field: 'containers' | 'initCont
       if (number === undefined) pr.required('container-port-required', undefined, [...path, 'containerPort'], '');
       else for (const msg of portNumber(number)) pr.invalid('invalid-port', undefined, [...path, 'containerPort'], number, msg);
       const protocol = isAbsent(port['protocol']) ? 'TCP' : getString(pr, port['protocol'], [...path, 'protocol']);
-      if (protocol !== undefined && !PROTOCOLS.includes(protocol as PolicyProtocol)) pr.unsupported('unsupported-protocol', undefined, [...path, 'protocol'], protocol, PROTOCOLS);
+      if (protocol !== undefined && !PROTOCOLS.includes(protocol as PolicyProtocol))
+        pr.unsupported('unsupported-protocol', undefined, [...path, 'protocol'], protocol, PROTOCOLS);
       const name = getString(pr, port['name'], [...path, 'name']);
       if (name !== undefined && name !== '') for (const msg of portName(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
       if (number !== undefined && protocol !== undefined) {

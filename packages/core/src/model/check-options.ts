@@ -28,7 +28,15 @@ const cut = (s: string): string => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHO
 
 /** A value as an error names it: scalars as written, anything else by its type. */
 const shown = (v: unknown): string =>
-  typeof v === 'string' ? JSON.stringify(cut(v)) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+  typeof v === 'string'
+    ? JSON.stringify(cut(v))
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : v === null
+        ? 'null'
+        : Array.isArray(v)
+          ? 'an array'
+          : typeof v;
 
 const expectedText = (t: OptionType): string =>
   typeof t === 'string'

@@ -89,7 +89,9 @@ export function clusterPeerMatches(peer: ClusterPeer, action: ClusterAction, t: 
     case 'namespaces':
       return t.pod !== undefined && namespaceSelects(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace));
     case 'pods':
-      return t.pod !== undefined && namespaceSelects(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace)) && selectorMatches(peer.podSelector, t.pod.labels);
+      return (
+        t.pod !== undefined && namespaceSelects(peer.namespaceSelector, t.namespaceLabels(t.pod.namespace)) && selectorMatches(peer.podSelector, t.pod.labels)
+      );
     case 'nodes':
       return t.node !== undefined && namespaceSelects(peer.nodeSelector, t.nodeLabels(t.node));
     case 'networks':

@@ -62,7 +62,16 @@ export function evaluateTier(q: TierQuery): TierOutcome {
       const rule = rules[ruleIndex]!;
       const m = clusterRuleMatch(rule, q.remote, q.flow, q.dstPod, q.initContainerPorts);
       if (m) {
-        return { tier: TIER_NAME[q.tier], policy: clusterPolicyKey(p), priority: p.priority, direction: q.direction, ruleIndex, ruleName: rule.name ?? null, action: rule.action, ...m };
+        return {
+          tier: TIER_NAME[q.tier],
+          policy: clusterPolicyKey(p),
+          priority: p.priority,
+          direction: q.direction,
+          ruleIndex,
+          ruleName: rule.name ?? null,
+          action: rule.action,
+          ...m,
+        };
       }
     }
     return undefined;

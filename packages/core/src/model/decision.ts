@@ -106,11 +106,18 @@ export const DECISION_STEPS: readonly StepRule[] = [
     taken: isolated,
     run: (f) => {
       const { allowedBy, rejected } = f.rules();
-      return allowedBy.length > 0 ? { answer: 'allow', decision: 'allowed', reason: 'rule', allowedBy } : { answer: 'deny', decision: 'denied', reason: 'no-rule-matched', rejected };
+      return allowedBy.length > 0
+        ? { answer: 'allow', decision: 'allowed', reason: 'rule', allowedBy }
+        : { answer: 'deny', decision: 'denied', reason: 'no-rule-matched', rejected };
     },
   },
   // Reached only when not isolated and a Baseline policy selects the pod: its rule, or nothing decided.
-  { step: 'baseline', flowWide: false, taken: (f) => f.baseline().selected, run: (f) => tierDecision(f.baseline(), 'baseline') ?? allow('not-isolated', 'no-policy') },
+  {
+    step: 'baseline',
+    flowWide: false,
+    taken: (f) => f.baseline().selected,
+    run: (f) => tierDecision(f.baseline(), 'baseline') ?? allow('not-isolated', 'no-policy'),
+  },
 ];
 
 /** Whether `step` is one of the always-allowed steps taken before any policy (the kernel's "special"). */
@@ -139,7 +146,10 @@ export function decideDirection(given: DirectionFacts): DirectionExplanation {
     // The isolating policies are named once the isolation step has passed the flow on.
     const isolatedBy = steps.some((s) => s.step === 'isolation' && s.answer === 'next') ? facts.isolatedBy() : [];
     // The tiers whose steps were taken: every Pass on the way, then the rule that decided.
-    const tiers = [...(admin && steps.some((s) => s.step === 'admin') ? [admin] : []), ...(baseline && steps.some((s) => s.step === 'baseline') ? [baseline] : [])];
+    const tiers = [
+      ...(admin && steps.some((s) => s.step === 'admin') ? [admin] : []),
+      ...(baseline && steps.some((s) => s.step === 'baseline') ? [baseline] : []),
+    ];
     const clusterRules: ClusterRuleRef[] = tiers.flatMap((t) => [...t.passes, ...(t.decided ? [t.decided] : [])]);
     return {
       direction: facts.direction,

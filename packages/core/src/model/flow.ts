@@ -27,15 +27,7 @@ export interface Flow {
  * (no tier had anything to say), no pod on that end, or accepted/denied by a rule of the Admin
  * or Baseline tier. The eight values are the verdict byte's three bits per direction.
  */
-export type Decision =
-  | 'allowed'
-  | 'denied'
-  | 'not-isolated'
-  | 'not-applicable'
-  | 'admin-allowed'
-  | 'admin-denied'
-  | 'baseline-allowed'
-  | 'baseline-denied';
+export type Decision = 'allowed' | 'denied' | 'not-isolated' | 'not-applicable' | 'admin-allowed' | 'admin-denied' | 'baseline-allowed' | 'baseline-denied';
 
 /** Whether a direction's decision denies the flow (a flow is allowed iff neither direction's does). */
 export const isDenying = (d: Decision): boolean => d === 'denied' || d === 'admin-denied' || d === 'baseline-denied';

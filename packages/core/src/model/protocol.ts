@@ -3,9 +3,7 @@ export const PROTOCOL_NUMBERS = { ICMP: 1, TCP: 6, UDP: 17, ICMPv6: 58, SCTP: 13
 
 export type ProtocolName = keyof typeof PROTOCOL_NUMBERS;
 
-const NAMES = new Map<number, ProtocolName>(
-  Object.entries(PROTOCOL_NUMBERS).map(([k, v]) => [v, k as ProtocolName]),
-);
+const NAMES = new Map<number, ProtocolName>(Object.entries(PROTOCOL_NUMBERS).map(([k, v]) => [v, k as ProtocolName]));
 
 /** The name of an IP protocol number (`6` → `TCP`), or the number as text for a protocol without one. */
 export const protocolName = (n: number): string => NAMES.get(n) ?? String(n);

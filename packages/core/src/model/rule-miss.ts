@@ -72,7 +72,8 @@ export function namedPortNumbers(owner: Pod | undefined, name: string, protocol:
 export function portMiss(port: PolicyPort, flow: Flow, resolve: NamedPortResolver): PortMiss | undefined {
   if (flow.protocol !== PROTOCOL_NUMBERS[port.protocol] || flow.port === undefined) return { kind: 'protocol', port: describePort(port) };
   if (port.port === undefined) return undefined;
-  if (typeof port.port === 'number') return flow.port >= port.port && flow.port <= (port.endPort ?? port.port) ? undefined : { kind: 'range', port: describePort(port) };
+  if (typeof port.port === 'number')
+    return flow.port >= port.port && flow.port <= (port.endPort ?? port.port) ? undefined : { kind: 'range', port: describePort(port) };
   const resolved = resolve(port.port, port.protocol);
   return resolved?.includes(flow.port) ? undefined : { kind: 'named', port: describePort(port), resolved };
 }
@@ -99,7 +100,13 @@ export interface MissContext {
 }
 
 /** The miss of an isolating policy with no rules for the direction. */
-export const onlyIsolates = (policy: string, direction: Direction): RuleMiss => ({ policy, direction, ruleIndex: null, peerMatched: false, portMatched: false });
+export const onlyIsolates = (policy: string, direction: Direction): RuleMiss => ({
+  policy,
+  direction,
+  ruleIndex: null,
+  peerMatched: false,
+  portMatched: false,
+});
 
 /**
  * Records one rule's outcome, for every engine alike. `peerIndex`/`portIndex`: the first
@@ -109,7 +116,14 @@ export const onlyIsolates = (policy: string, direction: Direction): RuleMiss => 
  */
 export function recordRule(
   out: RuleOutcomes,
-  r: { readonly policy: string; readonly direction: Direction; readonly ruleIndex: number; readonly rule: Rule; readonly peerIndex: number | null; readonly portIndex: number | null },
+  r: {
+    readonly policy: string;
+    readonly direction: Direction;
+    readonly ruleIndex: number;
+    readonly rule: Rule;
+    readonly peerIndex: number | null;
+    readonly portIndex: number | null;
+  },
   why: MissContext | undefined,
 ): void {
   const { policy, direction, ruleIndex, rule, peerIndex, portIndex } = r;

@@ -226,7 +226,11 @@ export interface Cluster {
 /** How explanations and denials name a NetworkPolicy: `namespace/name`. */
 export const policyKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
 
-const CLUSTER_KIND_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = { ClusterNetworkPolicy: 'cnp', AdminNetworkPolicy: 'anp', BaselineAdminNetworkPolicy: 'banp' };
+const CLUSTER_KIND_PREFIX: Readonly<Record<ClusterPolicyKind, string>> = {
+  ClusterNetworkPolicy: 'cnp',
+  AdminNetworkPolicy: 'anp',
+  BaselineAdminNetworkPolicy: 'banp',
+};
 
 /** How explanations name a cluster-scoped policy: `cnp/name`, `anp/name`, `banp/default`. */
 export const clusterPolicyKey = (p: { kind: ClusterPolicyKind; name: string }): string => `${CLUSTER_KIND_PREFIX[p.kind]}/${p.name}`;

@@ -235,14 +235,14 @@ function ipv6(b: Uint8Array, n: number, wire: number, p: ParsedPacket): number {
       case 135: // mobility
       case 139: // HIP
       case 140: // shim6
-      {
-        if (off + 8 > end) return (p.error = MALFORMED.truncatedExtensionHeader);
-        const len = (b[off + 1]! + 1) * 8;
-        if (off + len > end) return (p.error = MALFORMED.truncatedExtensionHeader);
-        next = b[off]!;
-        off += len;
-        continue;
-      }
+        {
+          if (off + 8 > end) return (p.error = MALFORMED.truncatedExtensionHeader);
+          const len = (b[off + 1]! + 1) * 8;
+          if (off + len > end) return (p.error = MALFORMED.truncatedExtensionHeader);
+          next = b[off]!;
+          off += len;
+          continue;
+        }
       case 51: {
         // authentication header: length in 4-byte units minus 2
         if (off + 8 > end) return (p.error = MALFORMED.truncatedExtensionHeader);
@@ -331,7 +331,9 @@ export function hasIcmpId(family: number, type: number): boolean {
 }
 
 /** parsePacket's result: the parsed packet, or the reason it is malformed (with the fields parsed so far). */
-export type PacketParse = { readonly ok: true; readonly packet: ParsedPacket } | { readonly ok: false; readonly reason: MalformedReason; readonly packet: ParsedPacket };
+export type PacketParse =
+  | { readonly ok: true; readonly packet: ParsedPacket }
+  | { readonly ok: false; readonly reason: MalformedReason; readonly packet: ParsedPacket };
 
 /** Parses into a new ParsedPacket: the convenient form (`parsePacketInto` is the loop form). */
 export function parsePacket(bytes: Uint8Array, wireLength?: number): PacketParse {

@@ -186,7 +186,18 @@ export class VerdictPool {
       for (let k = 0; k < parts; k++) {
         const slot = this.slots[(this.next + k) % this.size]!;
         const buffer = arena.bufferFor(slot.index);
-        runs.push(this.request(slot, { type: 'run', image: imageId, arena: arena.id, layout, count: n, grain, ...(buffer && { buffer }), ...(direct && { flows: direct.flows }) }));
+        runs.push(
+          this.request(slot, {
+            type: 'run',
+            image: imageId,
+            arena: arena.id,
+            layout,
+            count: n,
+            grain,
+            ...(buffer && { buffer }),
+            ...(direct && { flows: direct.flows }),
+          }),
+        );
       }
       this.next = (this.next + parts) % this.size;
       // Every chunk must be over before the arena is reused, failed or not.
@@ -203,7 +214,10 @@ export class VerdictPool {
    * A batch of `count` flows and its output, all in one SharedArrayBuffer: fill it and pass
    * both to verdictBatch, and no flow is copied in or out (the workers read and write it).
    */
-  static sharedBatch(count: number, options: { readonly family?: boolean; readonly flags?: boolean; readonly nameClass?: boolean } = {}): { batch: FlowBatch; out: Uint8Array } {
+  static sharedBatch(
+    count: number,
+    options: { readonly family?: boolean; readonly flags?: boolean; readonly nameClass?: boolean } = {},
+  ): { batch: FlowBatch; out: Uint8Array } {
     const words = options.family ? 4 : 1;
     let at = 0;
     const take = (bytes: number): number => ((at += bytes), at - bytes);
@@ -243,7 +257,8 @@ export class VerdictPool {
 
   private usable(): void {
     if (this.closed) throw new Error('VerdictPool is closed');
-    if (this.failure) throw new Error(`VerdictPool is unusable after a worker failure (${this.failure.message}); close it and create another`, { cause: this.failure });
+    if (this.failure)
+      throw new Error(`VerdictPool is unusable after a worker failure (${this.failure.message}); close it and create another`, { cause: this.failure });
   }
 
   private requireImage(id: number): void {
@@ -308,6 +323,7 @@ function checkBatch(b: FlowBatch): number {
   const words = b.family ? 4 : 1;
   if (b.src.length < n * words || b.dst.length < n * words) throw new RangeError(`src/dst need ${n * words} words`);
   if (b.protocol.length < n || b.port.length < n) throw new RangeError(`protocol and port need ${n} elements`);
-  if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n)) throw new RangeError(`family, flags and nameClass need ${n} elements`);
+  if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
+    throw new RangeError(`family, flags and nameClass need ${n} elements`);
   return n;
 }

@@ -66,7 +66,11 @@ function chunk(img: Loaded, buf: SharedArrayBuffer, L: ArenaLayout, start: numbe
   const flags = L.flags === undefined ? undefined : new Uint8Array(buf, L.flags + start, n);
   const nameClass = L.nameClass === undefined ? undefined : new Uint16Array(buf, L.nameClass + start * 2, n);
   if (img.native && binding) binding.verdictBatch(img.native, src, dst, protocol, portArr, out, n, family ?? null, flags ?? null, nameClass ?? null);
-  else img.kernel.verdictBatch({ count: n, src, dst, protocol, port: portArr, ...(family && { family }), ...(flags && { flags }), ...(nameClass && { nameClass }) }, out);
+  else
+    img.kernel.verdictBatch(
+      { count: n, src, dst, protocol, port: portArr, ...(family && { family }), ...(flags && { flags }), ...(nameClass && { nameClass }) },
+      out,
+    );
 }
 
 port.on('message', (m: Request) => {

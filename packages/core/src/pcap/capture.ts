@@ -281,7 +281,17 @@ function readInterface(r: Reader, body: number, end: number): CaptureInterface {
 }
 
 function packetBlock(r: Reader, type: number, off: number, end: number, index: number, interfaces: readonly CaptureInterface[]): CaptureRecord {
-  const fail = (error: string): CaptureRecord => ({ index, seconds: 0, nanos: 0, digits: 0, linkType: -1, data: new Uint8Array(0), originalLength: 0, interfaceId: -1, error });
+  const fail = (error: string): CaptureRecord => ({
+    index,
+    seconds: 0,
+    nanos: 0,
+    digits: 0,
+    linkType: -1,
+    data: new Uint8Array(0),
+    originalLength: 0,
+    interfaceId: -1,
+    error,
+  });
   let ifid: number;
   let hi = 0;
   let lo = 0;

@@ -15,7 +15,15 @@ export type LinkPayload =
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const VLAN = new Set([0x8100, 0x88a8, 0x9100, 0x9200]);
-const ETHERTYPE_NAMES: Readonly<Record<number, string>> = { 0x0806: 'ARP', 0x8035: 'RARP', 0x88cc: 'LLDP', 0x8847: 'MPLS', 0x8863: 'PPPoE discovery', 0x8864: 'PPPoE', 0x888e: 'EAPOL' };
+const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
+  0x0806: 'ARP',
+  0x8035: 'RARP',
+  0x88cc: 'LLDP',
+  0x8847: 'MPLS',
+  0x8863: 'PPPoE discovery',
+  0x8864: 'PPPoE',
+  0x888e: 'EAPOL',
+};
 
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 
@@ -32,7 +40,7 @@ function ethertype(b: Uint8Array, at: number, payload: number): LinkPayload {
     off += 4;
   }
   if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) return { ok: true, offset: off };
-  const name = type <= 1500 ? '802.3 frame' : ETHERTYPE_NAMES[type] ?? `ethertype 0x${type.toString(16).padStart(4, '0')}`;
+  const name = type <= 1500 ? '802.3 frame' : (ETHERTYPE_NAMES[type] ?? `ethertype 0x${type.toString(16).padStart(4, '0')}`);
   return { ok: false, reason: 'not-ip', detail: name };
 }
 

@@ -13,7 +13,17 @@ import { isDenying, type DirectionExplanation, type Explanation, type Flow, type
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { namedPortNumbers, onlyIsolates, peerMiss, portMiss, recordRule, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
 import { selectorMatches } from '../model/selector.js';
-import { ignoredObjectKey, policyKey, type Cluster, type ClusterPolicy, type Direction, type NetworkPolicy, type Pod, type PolicyProtocol, type Tier } from '../model/types.js';
+import {
+  ignoredObjectKey,
+  policyKey,
+  type Cluster,
+  type ClusterPolicy,
+  type Direction,
+  type NetworkPolicy,
+  type Pod,
+  type PolicyProtocol,
+  type Tier,
+} from '../model/types.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../model/options.js';
 import { checkOptions } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
@@ -105,7 +115,11 @@ export class ReferenceEvaluator {
       reply: () => flow.established === true,
       self: () => srcPod !== undefined && srcPod === dstPod,
       neighborDiscovery: () =>
-        this.options.allowICMPv6NeighborDiscovery && flow.protocol === PROTOCOL_NUMBERS.ICMPv6 && flow.icmpType !== undefined && flow.icmpType >= 133 && flow.icmpType <= 137,
+        this.options.allowICMPv6NeighborDiscovery &&
+        flow.protocol === PROTOCOL_NUMBERS.ICMPv6 &&
+        flow.icmpType !== undefined &&
+        flow.icmpType >= 133 &&
+        flow.icmpType <= 137,
       isolatedBy: () => isolating().map(policyKey),
       localNode: () =>
         (direction === 'ingress' ? this.options.allowIngressFromLocalNode : this.options.allowEgressToLocalNode) &&
@@ -161,7 +175,14 @@ export class ReferenceEvaluator {
       const name = policyKey(policy);
       const rules = policy[direction];
       if (rules.length === 0) out.rejected.push(onlyIsolates(name, direction));
-      const target: PeerTarget = { policyNamespace: policy.namespace, address, pod: peerPod, isNode, namespaceLabels: (ns) => this.index.namespaceLabels(ns), ipBlockMatchesPods: this.options.ipBlockMatchesPods };
+      const target: PeerTarget = {
+        policyNamespace: policy.namespace,
+        address,
+        pod: peerPod,
+        isNode,
+        namespaceLabels: (ns) => this.index.namespaceLabels(ns),
+        ipBlockMatchesPods: this.options.ipBlockMatchesPods,
+      };
       rules.forEach((rule, ruleIndex) => {
         // First matching peer and port; null = the list is empty (matches all); -1 = no match.
         const peerIndex = rule.peers.length === 0 ? null : rule.peers.findIndex((p) => peerMiss(p, target) === undefined);

@@ -6,7 +6,24 @@
  */
 import type { IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
-import type { Cluster, ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, ClusterSubject, ContainerPort, Namespace, NetworkPolicy, Node, Peer, Pod, PolicyPort, Rule, Selector, Tier } from '../model/types.js';
+import type {
+  Cluster,
+  ClusterPeer,
+  ClusterPolicy,
+  ClusterPort,
+  ClusterRule,
+  ClusterSubject,
+  ContainerPort,
+  Namespace,
+  NetworkPolicy,
+  Node,
+  Peer,
+  Pod,
+  PolicyPort,
+  Rule,
+  Selector,
+  Tier,
+} from '../model/types.js';
 import { Random } from './random.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 
@@ -36,11 +53,23 @@ export const SIZES = {
 const TIERS = ['frontend', 'backend', 'db', 'cache', 'worker'] as const;
 const ENVS = ['prod', 'staging', 'dev'] as const;
 const TIER_PORTS: Record<string, ContainerPort[]> = {
-  frontend: [{ name: 'http', port: 8080, protocol: 'TCP', init: false }, { name: 'metrics', port: 9090, protocol: 'TCP', init: false }],
-  backend: [{ name: 'grpc', port: 50051, protocol: 'TCP', init: false }, { name: 'metrics', port: 9100, protocol: 'TCP', init: false }],
-  db: [{ name: 'postgres', port: 5432, protocol: 'TCP', init: false }, { name: 'metrics', port: 9187, protocol: 'TCP', init: false }],
+  frontend: [
+    { name: 'http', port: 8080, protocol: 'TCP', init: false },
+    { name: 'metrics', port: 9090, protocol: 'TCP', init: false },
+  ],
+  backend: [
+    { name: 'grpc', port: 50051, protocol: 'TCP', init: false },
+    { name: 'metrics', port: 9100, protocol: 'TCP', init: false },
+  ],
+  db: [
+    { name: 'postgres', port: 5432, protocol: 'TCP', init: false },
+    { name: 'metrics', port: 9187, protocol: 'TCP', init: false },
+  ],
   cache: [{ name: 'redis', port: 6379, protocol: 'TCP', init: false }],
-  worker: [{ name: 'metrics', port: 9090, protocol: 'TCP', init: false }, { name: 'statsd', port: 8125, protocol: 'UDP', init: false }],
+  worker: [
+    { name: 'metrics', port: 9090, protocol: 'TCP', init: false },
+    { name: 'statsd', port: 8125, protocol: 'UDP', init: false },
+  ],
 };
 
 const v4 = (a: number, b: number, c: number, d: number): IPAddress => ({ family: 4, value: BigInt(((a << 24) | (b << 16) | (c << 8) | d) >>> 0) });
@@ -65,7 +94,16 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
   namespaces.push({ name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } });
   const nodes: Node[] = [];
   // Node i: 172.18.0.0/16 from .0.1 on, one address each.
-  for (let i = 0; i < nodeCount; i++) nodes.push({ name: `node-${i}`, ips: [v4(172, 18, (i + 1) >> 8, (i + 1) & 255)], labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % 3}`, ...(i % 10 === 0 && { 'node-role.kubernetes.io/infra': '' }) } });
+  for (let i = 0; i < nodeCount; i++)
+    nodes.push({
+      name: `node-${i}`,
+      ips: [v4(172, 18, (i + 1) >> 8, (i + 1) & 255)],
+      labels: {
+        'kubernetes.io/hostname': `node-${i}`,
+        'topology.kubernetes.io/zone': `zone-${i % 3}`,
+        ...(i % 10 === 0 && { 'node-role.kubernetes.io/infra': '' }),
+      },
+    });
 
   // Deployments with replicas; pod IPs come from the node's /24 (node i: 10.(i>>8).(i&255).x).
   const pods: Pod[] = [];
@@ -78,7 +116,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
     const app = `${tier}-${d}`;
     apps.push({ namespace: ns.name, app, tier });
     const replicas = Math.min(shape.pods - pods.length, r.int(1, 9));
-    const hash = (d * 2654435761 >>> 0).toString(16).slice(0, 8);
+    const hash = ((d * 2654435761) >>> 0).toString(16).slice(0, 8);
     for (let k = 0; k < replicas; k++) {
       let node = r.int(0, nodeCount - 1);
       for (let tries = 0; nextHost[node]! > 250 && tries < nodeCount; tries++) node = (node + 1) % nodeCount;
@@ -101,22 +139,57 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
   // A monitoring agent per node, in the monitoring namespace, scraping metrics everywhere.
   for (let i = 0; i < Math.min(nodeCount, 50); i++) {
     const host = nextHost[i]!++;
-    pods.push({ namespace: 'monitoring', name: `prometheus-${i}`, labels: { app: 'prometheus' }, ips: [v4(10, 100 + (i >> 8), i & 255, host)], nodeName: `node-${i}`, hostNetwork: false, phase: 'Running', ports: [] });
+    pods.push({
+      namespace: 'monitoring',
+      name: `prometheus-${i}`,
+      labels: { app: 'prometheus' },
+      ips: [v4(10, 100 + (i >> 8), i & 255, host)],
+      nodeName: `node-${i}`,
+      hostNetwork: false,
+      phase: 'Running',
+      ports: [],
+    });
   }
 
   for (let i = 0; i < 2; i++) {
     const host = nextHost[i % nodeCount]!++;
-    pods.push({ namespace: 'kube-system', name: `coredns-${i}`, labels: { 'k8s-app': 'kube-dns' }, ips: [v4(10, 100, i % nodeCount, host)], nodeName: `node-${i % nodeCount}`, hostNetwork: false, phase: 'Running', ports: [{ name: 'dns', port: 53, protocol: 'UDP', init: false }, { name: 'dns-tcp', port: 53, protocol: 'TCP', init: false }] });
+    pods.push({
+      namespace: 'kube-system',
+      name: `coredns-${i}`,
+      labels: { 'k8s-app': 'kube-dns' },
+      ips: [v4(10, 100, i % nodeCount, host)],
+      nodeName: `node-${i % nodeCount}`,
+      hostNetwork: false,
+      phase: 'Running',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', init: false },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', init: false },
+      ],
+    });
   }
 
   const policies: NetworkPolicy[] = [];
   const add = (namespace: string, name: string, podSelector: Selector, ingress: Rule[] | null, egress: Rule[] | null): void => {
     if (policies.length >= shape.policies) return;
-    policies.push({ namespace, name, podSelector, affects: { ingress: ingress !== null, egress: egress !== null }, ingress: ingress ?? [], egress: egress ?? [] });
+    policies.push({
+      namespace,
+      name,
+      podSelector,
+      affects: { ingress: ingress !== null, egress: egress !== null },
+      ingress: ingress ?? [],
+      egress: egress ?? [],
+    });
   };
   const tcp = (port: number | string, endPort?: number): PolicyPort => ({ protocol: 'TCP', port, ...(endPort !== undefined && { endPort }) });
-  const external: Peer = { kind: 'ipBlock', ipBlock: { cidr: cidr4(0, 0, 0, 0, 0), except: [cidr4(10, 0, 0, 0, 8), cidr4(172, 16, 0, 0, 12), cidr4(192, 168, 0, 0, 16)] } };
-  const dnsPeer: Peer = { kind: 'selector', namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'kube-system' }), podSelector: sel({ 'k8s-app': 'kube-dns' }) };
+  const external: Peer = {
+    kind: 'ipBlock',
+    ipBlock: { cidr: cidr4(0, 0, 0, 0, 0), except: [cidr4(10, 0, 0, 0, 8), cidr4(172, 16, 0, 0, 12), cidr4(192, 168, 0, 0, 16)] },
+  };
+  const dnsPeer: Peer = {
+    kind: 'selector',
+    namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'kube-system' }),
+    podSelector: sel({ 'k8s-app': 'kube-dns' }),
+  };
   // Policies cycle over namespaces so that every namespace gets a default deny first.
   let round = 0;
   while (policies.length < shape.policies) {
@@ -129,24 +202,102 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
           add(ns, 'default-deny', sel({}), [], r.chance(0.5) ? [] : null);
           break;
         case 1:
-          add(ns, 'allow-dns-and-monitoring', sel({}), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'monitoring' }), podSelector: sel({ app: 'prometheus' }) }], ports: [tcp('metrics')] }], [{ peers: [dnsPeer], ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }]);
+          add(
+            ns,
+            'allow-dns-and-monitoring',
+            sel({}),
+            [
+              {
+                peers: [{ kind: 'selector', namespaceSelector: sel({ 'kubernetes.io/metadata.name': 'monitoring' }), podSelector: sel({ app: 'prometheus' }) }],
+                ports: [tcp('metrics')],
+              },
+            ],
+            [{ peers: [dnsPeer], ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }],
+          );
           break;
         default: {
           if (!a) break;
           const peerTier = TIERS[(TIERS.indexOf(a.tier as (typeof TIERS)[number]) + 4) % TIERS.length]!;
           const kind = (round + i) % 6;
           const name = `allow-${a.app}-r${round}`;
-          if (kind === 0) add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'selector', podSelector: sel({ tier: peerTier }) }], ports: TIER_PORTS[a.tier]!.map((p) => ({ protocol: p.protocol, port: p.name! })) }], null);
-          else if (kind === 1) add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ env: ENVS[round % 3]! }), podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }]) }], ports: [tcp(8000, 8100)] }], null);
-          else if (kind === 2) add(ns, name, sel({}, [{ key: 'tier', operator: 'In', values: [a.tier] }, { key: 'version', operator: 'NotIn', values: ['v2'] }]), null, [{ peers: [external], ports: [tcp(443), tcp(80)] }, { peers: [{ kind: 'selector', podSelector: sel({}) }], ports: [] }]);
+          if (kind === 0)
+            add(
+              ns,
+              name,
+              sel({ app: a.app }),
+              [
+                {
+                  peers: [{ kind: 'selector', podSelector: sel({ tier: peerTier }) }],
+                  ports: TIER_PORTS[a.tier]!.map((p) => ({ protocol: p.protocol, port: p.name! })),
+                },
+              ],
+              null,
+            );
+          else if (kind === 1)
+            add(
+              ns,
+              name,
+              sel({ app: a.app }),
+              [
+                {
+                  peers: [
+                    {
+                      kind: 'selector',
+                      namespaceSelector: sel({ env: ENVS[round % 3]! }),
+                      podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }]),
+                    },
+                  ],
+                  ports: [tcp(8000, 8100)],
+                },
+              ],
+              null,
+            );
+          else if (kind === 2)
+            add(
+              ns,
+              name,
+              sel({}, [
+                { key: 'tier', operator: 'In', values: [a.tier] },
+                { key: 'version', operator: 'NotIn', values: ['v2'] },
+              ]),
+              null,
+              [
+                { peers: [external], ports: [tcp(443), tcp(80)] },
+                { peers: [{ kind: 'selector', podSelector: sel({}) }], ports: [] },
+              ],
+            );
           else if (kind === 3) {
             // A partner network (a /20 of public space) minus one of its /24s.
             const a1 = r.int(11, 223);
             const b = r.int(0, 15) << 4;
-            add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(a1, b, 0, 0, 20), except: [cidr4(a1, b, 1, 0, 24)] } }], ports: [tcp(5432)] }], null);
-          }
-          else if (kind === 4) add(ns, name, sel({ tier: a.tier }, [{ key: 'canary', operator: 'DoesNotExist', values: [] }]), [{ peers: [{ kind: 'selector', namespaceSelector: sel({ team: `t${r.int(0, 16)}` }) }], ports: [{ protocol: 'UDP', port: 8125 }, tcp(30000, 32767)] }], null);
-          else add(ns, name, sel({ app: a.app }), [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(r.int(1, 220), r.int(0, 255), 0, 0, 16), except: [] } }], ports: [] }], [{ peers: [{ kind: 'selector', podSelector: sel({ tier: 'db' }) }], ports: [tcp(5432), tcp('postgres')] }]);
+            add(
+              ns,
+              name,
+              sel({ app: a.app }),
+              [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(a1, b, 0, 0, 20), except: [cidr4(a1, b, 1, 0, 24)] } }], ports: [tcp(5432)] }],
+              null,
+            );
+          } else if (kind === 4)
+            add(
+              ns,
+              name,
+              sel({ tier: a.tier }, [{ key: 'canary', operator: 'DoesNotExist', values: [] }]),
+              [
+                {
+                  peers: [{ kind: 'selector', namespaceSelector: sel({ team: `t${r.int(0, 16)}` }) }],
+                  ports: [{ protocol: 'UDP', port: 8125 }, tcp(30000, 32767)],
+                },
+              ],
+              null,
+            );
+          else
+            add(
+              ns,
+              name,
+              sel({ app: a.app }),
+              [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr4(r.int(1, 220), r.int(0, 255), 0, 0, 16), except: [] } }], ports: [] }],
+              [{ peers: [{ kind: 'selector', podSelector: sel({ tier: 'db' }) }], ports: [tcp(5432), tcp('postgres')] }],
+            );
         }
       }
     }
@@ -168,18 +319,72 @@ const nsName = (name: string): Selector => sel({ 'kubernetes.io/metadata.name': 
  */
 function clusterPolicies(count: number, r: Random): ClusterPolicy[] {
   const out: ClusterPolicy[] = [];
-  const all: ClusterSubject = { kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }]) };
+  const all: ClusterSubject = {
+    kind: 'namespaces',
+    namespaceSelector: nsSel({}, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }]),
+  };
   const dns: ClusterPeer = { kind: 'pods', namespaceSelector: nsName('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) };
   const tcp = (start: number, end = start): ClusterPort => ({ kind: 'range', protocol: 'TCP', start, end });
   const udp = (start: number): ClusterPort => ({ kind: 'range', protocol: 'UDP', start, end: start });
-  const cnp = (name: string, tier: Tier, priority: number, subject: ClusterSubject, ingress: ClusterRule[], egress: ClusterRule[]): ClusterPolicy => ({ kind: 'ClusterNetworkPolicy', name, tier, priority, subject, ingress, egress });
+  const cnp = (name: string, tier: Tier, priority: number, subject: ClusterSubject, ingress: ClusterRule[], egress: ClusterRule[]): ClusterPolicy => ({
+    kind: 'ClusterNetworkPolicy',
+    name,
+    tier,
+    priority,
+    subject,
+    ingress,
+    egress,
+  });
   const fixed: ClusterPolicy[] = [
-    cnp('deny-cloud-metadata', 'Admin', 1, all, [], [{ name: 'metadata', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(169, 254, 169, 254, 32)] }], ports: [] }]),
+    cnp(
+      'deny-cloud-metadata',
+      'Admin',
+      1,
+      all,
+      [],
+      [{ name: 'metadata', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(169, 254, 169, 254, 32)] }], ports: [] }],
+    ),
     cnp('pass-dns', 'Admin', 2, all, [], [{ name: 'pass-dns', action: 'Pass', peers: [dns], ports: [udp(53), tcp(53)] }]),
-    cnp('allow-monitoring', 'Admin', 3, all, [{ name: 'prometheus', action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: nsName('monitoring'), podSelector: sel({ app: 'prometheus' }) }], ports: [{ kind: 'named', name: 'metrics' }, tcp(9090, 9190)] }], []),
-    cnp('allow-infra-nodes', 'Admin', 4, all, [], [{ name: 'node-exporter', action: 'Accept', peers: [{ kind: 'nodes', nodeSelector: sel({}, [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists', values: [] }]) }], ports: [tcp(9100)] }]),
+    cnp(
+      'allow-monitoring',
+      'Admin',
+      3,
+      all,
+      [
+        {
+          name: 'prometheus',
+          action: 'Accept',
+          peers: [{ kind: 'pods', namespaceSelector: nsName('monitoring'), podSelector: sel({ app: 'prometheus' }) }],
+          ports: [{ kind: 'named', name: 'metrics' }, tcp(9090, 9190)],
+        },
+      ],
+      [],
+    ),
+    cnp(
+      'allow-infra-nodes',
+      'Admin',
+      4,
+      all,
+      [],
+      [
+        {
+          name: 'node-exporter',
+          action: 'Accept',
+          peers: [{ kind: 'nodes', nodeSelector: sel({}, [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists', values: [] }]) }],
+          ports: [tcp(9100)],
+        },
+      ],
+    ),
   ];
-  const banp: ClusterPolicy = { kind: 'BaselineAdminNetworkPolicy', name: 'default', tier: 'Baseline', priority: 1001, subject: all, ingress: [], egress: [{ name: 'deny-smtp', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [tcp(25)] }] };
+  const banp: ClusterPolicy = {
+    kind: 'BaselineAdminNetworkPolicy',
+    name: 'default',
+    tier: 'Baseline',
+    priority: 1001,
+    subject: all,
+    ingress: [],
+    egress: [{ name: 'deny-smtp', action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [tcp(25)] }],
+  };
   for (let i = 0; out.length < count; i++) {
     if (i < fixed.length) {
       out.push(fixed[i]!);
@@ -193,20 +398,64 @@ function clusterPolicies(count: number, r: Random): ClusterPolicy[] {
     const subject: ClusterSubject = { kind: 'namespaces', namespaceSelector: nsSel({ team }) };
     if (i % 3 === 0) {
       // Admin: a team's namespaces refuse other teams, except their frontends on HTTP.
-      out.push(cnp(`isolate-${team}-${i}`, 'Admin', 10 + i, subject, [
-        { name: 'frontends', action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: nsSel({}), podSelector: sel({ tier: 'frontend' }) }], ports: [tcp(8080)] },
-        { name: 'other-teams', action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }], ports: [] },
-      ], []));
+      out.push(
+        cnp(
+          `isolate-${team}-${i}`,
+          'Admin',
+          10 + i,
+          subject,
+          [
+            {
+              name: 'frontends',
+              action: 'Accept',
+              peers: [{ kind: 'pods', namespaceSelector: nsSel({}), podSelector: sel({ tier: 'frontend' }) }],
+              ports: [tcp(8080)],
+            },
+            {
+              name: 'other-teams',
+              action: 'Deny',
+              peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }],
+              ports: [],
+            },
+          ],
+          [],
+        ),
+      );
     } else if (i % 3 === 1) {
       // Baseline: dev namespaces of a team get no internet egress unless a NetworkPolicy says so.
       const a = r.int(11, 223);
-      out.push(cnp(`dev-egress-${team}-${i}`, 'Baseline', 10 + i, { kind: 'pods', namespaceSelector: nsSel({ team, env: 'dev' }), podSelector: sel({}) }, [], [
-        { name: 'partner', action: 'Accept', peers: [{ kind: 'networks', networks: [cidr4(a, 0, 0, 0, 16)] }], ports: [tcp(443)] },
-        { action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [] },
-      ]));
+      out.push(
+        cnp(
+          `dev-egress-${team}-${i}`,
+          'Baseline',
+          10 + i,
+          { kind: 'pods', namespaceSelector: nsSel({ team, env: 'dev' }), podSelector: sel({}) },
+          [],
+          [
+            { name: 'partner', action: 'Accept', peers: [{ kind: 'networks', networks: [cidr4(a, 0, 0, 0, 16)] }], ports: [tcp(443)] },
+            { action: 'Deny', peers: [{ kind: 'networks', networks: [cidr4(0, 0, 0, 0, 0)] }], ports: [] },
+          ],
+        ),
+      );
     } else {
       // Baseline: ingress between teams denied by default, NetworkPolicies may open it.
-      out.push(cnp(`team-baseline-${team}-${i}`, 'Baseline', 10 + i, subject, [{ name: 'other-teams', action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }], ports: [] }], []));
+      out.push(
+        cnp(
+          `team-baseline-${team}-${i}`,
+          'Baseline',
+          10 + i,
+          subject,
+          [
+            {
+              name: 'other-teams',
+              action: 'Deny',
+              peers: [{ kind: 'namespaces', namespaceSelector: nsSel({}, [{ key: 'team', operator: 'NotIn', values: [team] }]) }],
+              ports: [],
+            },
+          ],
+          [],
+        ),
+      );
     }
   }
   return out;

@@ -31,7 +31,18 @@ import type { RawObject } from '../load/read.js';
 import type { Explanation, Flow, Verdict } from '../model/flow.js';
 import { CapacityError, LIMITS } from '../model/limits.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
-import { clusterPolicyKey, ignoredObjectKey, type Cluster, type ClusterPolicy, type ClusterPolicyKind, type IgnoredObject, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js';
+import {
+  clusterPolicyKey,
+  ignoredObjectKey,
+  type Cluster,
+  type ClusterPolicy,
+  type ClusterPolicyKind,
+  type IgnoredObject,
+  type Namespace,
+  type NetworkPolicy,
+  type Node,
+  type Pod,
+} from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
 import { Generations, type Copy } from './generations.js';
 
@@ -154,7 +165,13 @@ export class Generation {
 
 type Model = Namespace | Pod | Node | NetworkPolicy | ClusterPolicy;
 /** A validated change; `ignored`: an object of another policy API kept only to be named in explanations. */
-type Op = { readonly kind: ObjectKind | (string & {}); readonly key: string; readonly model?: Model; readonly object?: Record<string, unknown>; readonly ignored?: IgnoredObject };
+type Op = {
+  readonly kind: ObjectKind | (string & {});
+  readonly key: string;
+  readonly model?: Model;
+  readonly object?: Record<string, unknown>;
+  readonly ignored?: IgnoredObject;
+};
 
 const NAMESPACED: Readonly<Record<ObjectKind, boolean>> = {
   Namespace: false,
@@ -309,7 +326,11 @@ export class LiveDataplane {
       this.rebuild();
       this.generations.publish(this.gen, this.compiler.nameClasses());
       const code = e instanceof CapacityError ? e.code : 'apply-failed';
-      return { applied: false, generation: this.gen, issues: [...issues, { code, severity: 'error', file: '<update>', path: '', message: (e as Error).message }] };
+      return {
+        applied: false,
+        generation: this.gen,
+        issues: [...issues, { code, severity: 'error', file: '<update>', path: '', message: (e as Error).message }],
+      };
     }
     this.record(ops);
     const g = this.compiler.garbage();
@@ -383,7 +404,13 @@ export class LiveDataplane {
   }
 
   private modelCluster(): Cluster {
-    const out = { namespaces: [] as Namespace[], pods: [] as Pod[], nodes: [] as Node[], policies: [] as NetworkPolicy[], clusterPolicies: [] as ClusterPolicy[] };
+    const out = {
+      namespaces: [] as Namespace[],
+      pods: [] as Pod[],
+      nodes: [] as Node[],
+      policies: [] as NetworkPolicy[],
+      clusterPolicies: [] as ClusterPolicy[],
+    };
     for (const [key, m] of this.models) {
       const kind = key.slice(0, key.indexOf('/'));
       if (kind === 'Namespace') out.namespaces.push(m as Namespace);
@@ -418,10 +445,24 @@ export class LiveDataplane {
         const defaultNs = change.namespace ?? this.options.defaultNamespace ?? 'default';
         // Another policy API's kind: cluster-scoped if held so, else namespaced.
         const known = change.kind in NAMESPACED;
-        const ns = known ? (NAMESPACED[change.kind as ObjectKind] ? defaultNs : undefined) : change.namespace === undefined && has(keyOf(change.kind, undefined, change.name)) ? undefined : defaultNs;
+        const ns = known
+          ? NAMESPACED[change.kind as ObjectKind]
+            ? defaultNs
+            : undefined
+          : change.namespace === undefined && has(keyOf(change.kind, undefined, change.name))
+            ? undefined
+            : defaultNs;
         const key = keyOf(change.kind, ns, change.name);
         if (!has(key)) {
-          issues.push({ code: 'not-found', severity: 'error', file: '<update>', document: index, object: `${change.kind} ${ns ? ns + '/' : ''}${change.name}`, path: '', message: `${change.kind.toLowerCase()} "${change.name}" not found` });
+          issues.push({
+            code: 'not-found',
+            severity: 'error',
+            file: '<update>',
+            document: index,
+            object: `${change.kind} ${ns ? ns + '/' : ''}${change.name}`,
+            path: '',
+            message: `${change.kind.toLowerCase()} "${change.name}" not found`,
+          });
           return;
         }
         exists.set(key, false);
@@ -451,7 +492,16 @@ export class LiveDataplane {
         return;
       }
       const kind = copy['kind'] as ObjectKind;
-      const model = kind === 'Namespace' ? c.namespaces[0] : kind === 'Pod' ? c.pods[0] : kind === 'Node' ? c.nodes[0] : kind === 'NetworkPolicy' ? c.policies[0] : c.clusterPolicies?.[0];
+      const model =
+        kind === 'Namespace'
+          ? c.namespaces[0]
+          : kind === 'Pod'
+            ? c.pods[0]
+            : kind === 'Node'
+              ? c.nodes[0]
+              : kind === 'NetworkPolicy'
+                ? c.policies[0]
+                : c.clusterPolicies?.[0];
       if (!model) return; // a kind that evaluation does not use: skipped
       const ns = 'namespace' in model && kind !== 'Namespace' ? (model as { namespace: string }).namespace : undefined;
       // Store the object with its namespace filled in, so later loads place it the same way.

@@ -94,7 +94,15 @@ export class AddressTable {
   /** A new host address: its entry, and its /32 leaf or IPv6 host slot. */
   addHost(key: number | string, ip: IPAddress): Host {
     // A host outranks a region of the same length (an ipBlock /32 equal to a pod IP), as in compile().
-    const h: Host = { key, ip, words: addressWords(ip.value, ip.family), entry: this.allocEntry(bitsOf(ip.family) + 0.5), pod: undefined, identity: undefined, node: undefined };
+    const h: Host = {
+      key,
+      ip,
+      words: addressWords(ip.value, ip.family),
+      entry: this.allocEntry(bitsOf(ip.family) + 0.5),
+      pod: undefined,
+      identity: undefined,
+      node: undefined,
+    };
     this.entryOwner[h.entry] = h;
     this.hosts.set(key, h);
     if (ip.family === 4) insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);

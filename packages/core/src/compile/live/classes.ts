@@ -108,7 +108,9 @@ export class DirectionClasses {
 
   /** Named ports resolve on the destination: the local pod for ingress, the peer for egress. */
   private ruleSet(info: RuleInfo, local: LocalClass, peer: PeerClass): number {
-    return this.direction === 'ingress' ? this.ports.ruleSet(info, local.namedPorts, local.profileKey) : this.ports.ruleSet(info, peer.namedPorts, peer.profileKey);
+    return this.direction === 'ingress'
+      ? this.ports.ruleSet(info, local.namedPorts, local.profileKey)
+      : this.ports.ruleSet(info, peer.namedPorts, peer.profileKey);
   }
 
   /**

@@ -71,7 +71,10 @@ export class LiveCompiler {
     this.options = resolveOptions(options);
     this.master = new MasterImage(imageFlags(this.options));
     this.ports = new LivePorts(this.master);
-    this.classes = { egress: new DirectionClasses('egress', this.master, this.ports, this.rules), ingress: new DirectionClasses('ingress', this.master, this.ports, this.rules) };
+    this.classes = {
+      egress: new DirectionClasses('egress', this.master, this.ports, this.rules),
+      ingress: new DirectionClasses('ingress', this.master, this.ports, this.rules),
+    };
     this.tiers = new LiveTiers(this.master, this.ports, {
       namespaceLabels: (name) => this.namespaceLabels(name),
       nodeLabels: (name) => this.nodeLabels(name),

@@ -50,7 +50,17 @@ export class IdentityIndex {
     const known = this.identities.get(key);
     if (known) return known;
     const { ports: named, key: profileKey } = namedPortProfile(pod, this.options);
-    const identity: Identity = { key, namespace: pod.namespace, labels: pod.labels, namedPorts: named, profileKey, selectorPeers: [], isolatedBy: { ingress: [], egress: [] }, hosts: new Set(), classCache: new Map() };
+    const identity: Identity = {
+      key,
+      namespace: pod.namespace,
+      labels: pod.labels,
+      namedPorts: named,
+      profileKey,
+      selectorPeers: [],
+      isolatedBy: { ingress: [], egress: [] },
+      hosts: new Set(),
+      classCache: new Map(),
+    };
     namedPortCuts(named, this.hooks.cut);
     for (const state of this.hooks.policiesIn(pod.namespace)) {
       if (!selectorMatches(state.policy.podSelector, identity.labels)) continue;
@@ -108,7 +118,9 @@ export class IdentityIndex {
       this.nsSelectorPeers.push(info);
       this.nsPeerCache.clear();
     } else pushTo(this.scopedPeers, info.namespace, info);
-    const namespaces = peer.namespaceSelector ? [...this.byNamespace.keys()].filter((ns) => selectorMatches(peer.namespaceSelector!, this.hooks.namespaceLabels(ns))) : [info.namespace];
+    const namespaces = peer.namespaceSelector
+      ? [...this.byNamespace.keys()].filter((ns) => selectorMatches(peer.namespaceSelector!, this.hooks.namespaceLabels(ns)))
+      : [info.namespace];
     for (const ns of namespaces) {
       for (const identity of this.candidates(ns, peer.podSelector)) {
         if (!this.peerMatches(info, identity)) continue;
@@ -132,7 +144,10 @@ export class IdentityIndex {
 
   private peerMatches(info: PeerInfo, identity: Identity): boolean {
     const peer = info.peer as SelectorPeer;
-    if (peer.namespaceSelector ? !selectorMatches(peer.namespaceSelector, this.hooks.namespaceLabels(identity.namespace)) : info.namespace !== identity.namespace) return false;
+    if (
+      peer.namespaceSelector ? !selectorMatches(peer.namespaceSelector, this.hooks.namespaceLabels(identity.namespace)) : info.namespace !== identity.namespace
+    )
+      return false;
     return !peer.podSelector || selectorMatches(peer.podSelector, identity.labels);
   }
 

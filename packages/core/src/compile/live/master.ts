@@ -6,7 +6,16 @@
  * outgrows its room the master is laid out again, larger (`layoutVersion` changes and
  * published copies are replaced instead of patched).
  */
-import { allocateImage, sectionViews, HOST6_STRIDE, ENTRY_STRIDE, TIER_DECISION_STRIDE, type HeaderValues, type ImageViews, type SectionName } from '../layout.js';
+import {
+  allocateImage,
+  sectionViews,
+  HOST6_STRIDE,
+  ENTRY_STRIDE,
+  TIER_DECISION_STRIDE,
+  type HeaderValues,
+  type ImageViews,
+  type SectionName,
+} from '../layout.js';
 import { ROOT_SLOTS } from '../lpm.js';
 import type { TrieStore } from './trie.js';
 
@@ -139,9 +148,10 @@ export class MasterImage {
     for (const [k, v] of Object.entries(need) as [keyof Capacities, number][]) {
       if (v <= next[k]) continue;
       changed = true;
-      next[k] = k === 'portClasses' ? Math.ceil(grown(next[k], v) / 32) * 32 : k === 'hosts6Slots' ? 2 ** Math.ceil(Math.log2(grown(next[k], v))) : grown(next[k], v);
+      next[k] =
+        k === 'portClasses' ? Math.ceil(grown(next[k], v) / 32) * 32 : k === 'hosts6Slots' ? 2 ** Math.ceil(Math.log2(grown(next[k], v))) : grown(next[k], v);
     }
-    if (changed && process.env.NP_DEBUG) console.error("relayout", JSON.stringify(need), new Error().stack?.split("\n")[3]);
+    if (changed && process.env.NP_DEBUG) console.error('relayout', JSON.stringify(need), new Error().stack?.split('\n')[3]);
     if (changed) this.relayout(next);
   }
 
@@ -212,10 +222,18 @@ export class MasterImage {
       const w0 = was.portClasses >>> 5;
       const w1 = caps.portClasses >>> 5;
       for (let s = 0; s < Math.min(was.portSets, caps.portSets); s++) copy(views.portSets, old.portSets.subarray(s * w0), s * w1, Math.min(w0, w1));
-      for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++) copy(views.egressMatrix, old.egressMatrix.subarray(r * was.egressCols), r * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
-      for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++) copy(views.ingressMatrix, old.ingressMatrix.subarray(r * was.ingressCols), r * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
+      for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++)
+        copy(views.egressMatrix, old.egressMatrix.subarray(r * was.egressCols), r * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
+      for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++)
+        copy(views.ingressMatrix, old.ingressMatrix.subarray(r * was.ingressCols), r * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
       copyTierEgress(views.tierEgressMatrix, old.tierEgressMatrix, was, caps);
-      for (let r = 0; r < Math.min(was.tierIngressRows, caps.tierIngressRows); r++) copy(views.tierIngressMatrix, old.tierIngressMatrix.subarray(r * was.tierIngressCols), r * caps.tierIngressCols, Math.min(was.tierIngressCols, caps.tierIngressCols));
+      for (let r = 0; r < Math.min(was.tierIngressRows, caps.tierIngressRows); r++)
+        copy(
+          views.tierIngressMatrix,
+          old.tierIngressMatrix.subarray(r * was.tierIngressCols),
+          r * caps.tierIngressCols,
+          Math.min(was.tierIngressCols, caps.tierIngressCols),
+        );
       copy(views.tierDecisions, old.tierDecisions);
       // hosts6 is rebuilt by its owner whenever the slot count changes (the hash depends on it).
       if (was.hosts6Slots === caps.hosts6Slots) views.hosts6.set(old.hosts6);

@@ -21,7 +21,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CIDR } from '../../ip/cidr.js';
 import { clusterPeerMatches, orderClusterPolicies, subjectSelects } from '../../model/cluster-match.js';
-import { clusterPolicyKey, type ClusterPeer, type ClusterPolicy, type ClusterRule, type Direction, type Labels, type Pod, type PolicyProtocol } from '../../model/types.js';
+import {
+  clusterPolicyKey,
+  type ClusterPeer,
+  type ClusterPolicy,
+  type ClusterRule,
+  type Direction,
+  type Labels,
+  type Pod,
+  type PolicyProtocol,
+} from '../../model/types.js';
 import { CapacityError, LIMITS } from '../../model/limits.js';
 import { IPBlockIndex } from '../address-space.js';
 import { TIER_DECISION_STRIDE } from '../layout.js';
@@ -231,7 +240,20 @@ export class LiveTiers {
   regionFields(cidr: CIDR | undefined): readonly number[] {
     if (!this.active) return ZERO;
     const nets = cidr ? this.networks.peersContaining(cidr.family, cidr.base, cidr.prefix) : NONE;
-    return [0, 0, this.column('egress', nets.filter((p) => this.peers[p]!.direction === 'egress'), undefined), this.column('ingress', nets.filter((p) => this.peers[p]!.direction === 'ingress'), undefined)];
+    return [
+      0,
+      0,
+      this.column(
+        'egress',
+        nets.filter((p) => this.peers[p]!.direction === 'egress'),
+        undefined,
+      ),
+      this.column(
+        'ingress',
+        nets.filter((p) => this.peers[p]!.direction === 'ingress'),
+        undefined,
+      ),
+    ];
   }
 
   // ---- the recompute
@@ -259,7 +281,8 @@ export class LiveTiers {
             this.peers.push(tp);
             if (peer.kind === 'networks') {
               // An ipBlock without excepts, to IPBlockIndex: the same containment, one index.
-              for (const cidr of peer.networks) networks.push({ id: tp.id, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' });
+              for (const cidr of peer.networks)
+                networks.push({ id: tp.id, direction: d, peer: { kind: 'ipBlock', ipBlock: { cidr, except: [] } }, namespace: '' });
               cidrs.push(...peer.networks);
             } else if (peer.kind === 'domainNames') names.push({ id: tp.id, names: peer.domainNames });
             return tp.id;
@@ -319,7 +342,14 @@ export class LiveTiers {
       for (const d of DIRECTIONS) if (p[d].length > 0) rows[d].push(i);
     });
     const peers = { ingress: [] as number[], egress: [] as number[] };
-    const target = { address: { family: 4 as const, value: 0n }, pod, namespaceLabels: this.hooks.namespaceLabels, node: undefined, nodeLabels: this.hooks.nodeLabels, dstName: undefined };
+    const target = {
+      address: { family: 4 as const, value: 0n },
+      pod,
+      namespaceLabels: this.hooks.namespaceLabels,
+      node: undefined,
+      nodeLabels: this.hooks.nodeLabels,
+      dstName: undefined,
+    };
     for (const p of this.selectorPeers) if (clusterPeerMatches(p.peer, p.action, target)) peers[p.direction].push(p.id);
     const facts: IdentityFacts = { epoch: this.epoch, rows, peers };
     this.identityFacts.set(identity, facts);
@@ -330,7 +360,14 @@ export class LiveTiers {
     let known = this.nodeFacts.get(node);
     if (known) return known;
     const out = { ingress: [] as number[], egress: [] as number[] };
-    const target = { address: { family: 4 as const, value: 0n }, pod: undefined, namespaceLabels: this.hooks.namespaceLabels, node, nodeLabels: this.hooks.nodeLabels, dstName: undefined };
+    const target = {
+      address: { family: 4 as const, value: 0n },
+      pod: undefined,
+      namespaceLabels: this.hooks.namespaceLabels,
+      node,
+      nodeLabels: this.hooks.nodeLabels,
+      dstName: undefined,
+    };
     for (const p of this.nodePeers) if (clusterPeerMatches(p.peer, p.action, target)) out[p.direction].push(p.id);
     this.nodeFacts.set(node, (known = out));
     return known;
@@ -370,7 +407,11 @@ export class LiveTiers {
   /** Room for the side's rows and columns (a relayout keeps what is written). */
   private fit(d: Direction): void {
     const side = this.sides[d];
-    this.master.ensure(d === 'egress' ? { tierEgressRows: side.rows.length, tierEgressCols: side.cols.length } : { tierIngressRows: side.rows.length, tierIngressCols: side.cols.length });
+    this.master.ensure(
+      d === 'egress'
+        ? { tierEgressRows: side.rows.length, tierEgressCols: side.cols.length }
+        : { tierIngressRows: side.rows.length, tierIngressCols: side.cols.length },
+    );
   }
 
   /** Writes cell (r, c): every name class for egress, the classes beyond the compiled ones as class 0. */
