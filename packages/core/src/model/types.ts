@@ -64,6 +64,96 @@ export interface Pod {
   readonly hostNetwork: boolean;
   readonly phase: PodPhase;
   readonly ports: readonly ContainerPort[];
+  /**
+   * The workload the pod belongs to: its controller `ownerReference`, followed up to the top-level
+   * owner when that object is in the input (a ReplicaSet to its Deployment, a Job to its CronJob).
+   * Absent: a bare pod (its own endpoint, `namespace/name[Pod]`).
+   */
+  readonly owner?: Owner;
+}
+
+/** A pod's top-level controller: what endpoint names (`namespace/name[Kind]`) are made of. */
+export interface Owner {
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** The controllers whose pod template netpol reads (workloads: endpoints before any pod runs). */
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'ReplicationController' | 'Job' | 'CronJob';
+
+/**
+ * A workload: a controller with a pod template (`spec.template`, for a CronJob
+ * `spec.jobTemplate.spec.template`). Its pods carry the template's labels and container ports
+ * (init containers included), have no address until they run, and share one endpoint
+ * `namespace/name[Kind]`. A workload owned by another one in the input (a ReplicaSet of a
+ * Deployment) keeps `owner`: its pods belong to that top-level owner.
+ */
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** `spec.template.metadata.labels`. */
+  readonly labels: Labels;
+  readonly ports: readonly ContainerPort[];
+  readonly hostNetwork: boolean;
+  /** The workload's own controller, when it has one (a ReplicaSet's Deployment). */
+  readonly owner?: Owner;
+}
+
+/** `spec.type` of a Service. */
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+/** One entry of a Service's `spec.ports`. */
+export interface ServicePort {
+  readonly name?: string;
+  readonly protocol: PolicyProtocol;
+  /** The Service's own port (what a client connects to on the ClusterIP). */
+  readonly port: number;
+  /** The backend port: a number, or a container port name resolved on each backend pod. Defaults to `port`. */
+  readonly targetPort: number | string;
+  /** NodePort and LoadBalancer services: the port on every node's addresses. */
+  readonly nodePort?: number;
+}
+
+/**
+ * A Service: the virtual addresses kube-proxy translates (DNAT) to backend endpoints before
+ * policy sees a packet. Backends come from EndpointSlices when the input has any for the
+ * Service, else from `selector` over the pods. A headless Service (`clusterIP: None`) has no
+ * virtual address: clients reach the backends directly.
+ */
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: ServiceType;
+  /** `spec.clusterIPs` (or `spec.clusterIP`); empty for a headless or ExternalName Service. */
+  readonly clusterIPs: readonly IPAddress[];
+  readonly headless: boolean;
+  /** `spec.selector`; absent: the Service has no selector (its EndpointSlices are managed by hand). */
+  readonly selector?: Labels;
+  readonly ports: readonly ServicePort[];
+  /** `spec.externalIPs` and `status.loadBalancer.ingress[].ip`: more addresses DNATed like the ClusterIP. */
+  readonly externalIPs: readonly IPAddress[];
+}
+
+/** One endpoint of an EndpointSlice. */
+export interface SliceEndpoint {
+  readonly addresses: readonly IPAddress[];
+  /** `conditions.ready`; absent counts as ready, as kube-proxy reads it. */
+  readonly ready: boolean;
+  /** `targetRef` when it names a Pod: `namespace/name`. */
+  readonly pod?: string;
+}
+
+/** An EndpointSlice (discovery.k8s.io/v1): the backends of `service` with their resolved port numbers. */
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  /** The `kubernetes.io/service-name` label. */
+  readonly service: string;
+  readonly addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  readonly endpoints: readonly SliceEndpoint[];
+  /** Port name (matching the Service port's name, '' for an unnamed one), protocol and backend number. */
+  readonly ports: readonly { readonly name: string; readonly protocol: PolicyProtocol; readonly port: number }[];
 }
 
 /** A Node: its `InternalIP` and `ExternalIP` addresses (plus, in the index, its hostNetwork pods' IPs). */
@@ -221,6 +311,12 @@ export interface Cluster {
    * explicit choice: verdicts do not account for them. Absent: none.
    */
   readonly ignoredObjects?: readonly IgnoredObject[];
+  /** Workloads (pod templates). Absent: none. */
+  readonly workloads?: readonly Workload[];
+  /** Services. Absent: none. */
+  readonly services?: readonly Service[];
+  /** EndpointSlices. Absent: none. */
+  readonly endpointSlices?: readonly EndpointSlice[];
 }
 
 /** How explanations and denials name a NetworkPolicy: `namespace/name`. */
