@@ -153,7 +153,12 @@ export const vectors: readonly Vector[] = [
   { name: 'portSetCount one more', invariant: 'port-sets-size', image: edit((v) => void (v.header[H.portSetCount]! += 1)) },
   { name: 'portMap one short', invariant: 'port-map-size', image: edit((v) => void (v.header[PORT_MAP.count]! -= 1)) },
   { name: 'egress peer count huge', invariant: 'egress-matrix-size', image: edit((v) => void (v.header[H.egressPeerCount] = 0x7fffffff)) },
-  { name: 'ingress row count 0', invariant: 'ingress-matrix-size', image: edit((v) => void (v.header[H.ingressRowCount] = 0)) },
+  { name: 'ingress group count 0', invariant: 'ingress-matrix-size', image: edit((v) => void (v.header[H.ingressGroupCount] = 0)) },
+  {
+    name: 'egress group maps longer than the matrix',
+    invariant: 'egress-matrix-size',
+    image: edit((v) => void (v.header[H.egressGroupCount] = v.egressMatrix.length)),
+  },
   {
     name: 'tier egress columns not a multiple of nameClassCount',
     invariant: 'tier-matrix-size',
@@ -189,7 +194,23 @@ export const vectors: readonly Vector[] = [
       v.lpm6[child + 7] = (POINTER | child) >>> 0;
     }),
   },
-  { name: 'an entry egress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 3] = v.header[10]!)) },
+  { name: 'an entry with no egress row but a map', invariant: 'entry-map', image: edit((v) => void ((v.entries[E + 3] = 0), (v.entries[E + 11] = 1))) },
+  {
+    name: 'an entry ingress map inside a group map',
+    invariant: 'entry-map',
+    image: edit((v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = 1))),
+  },
+  {
+    name: 'an entry ingress map past the group maps',
+    invariant: 'entry-map',
+    image: edit((v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = v.header[H.ingressGroupCount]! * v.header[H.ingressPeerCount]!))),
+  },
+  { name: 'an entry egress row inside the group maps', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 3] = 1)) },
+  {
+    name: 'an entry egress row whose cells run past the matrix',
+    invariant: 'entry-row',
+    image: edit((v) => void ((v.entries[E + 11] = 0), (v.egressMatrix[0] = 7), (v.entries[E + 3] = v.egressMatrix.length - 7))),
+  },
   { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 4] = 0xffffffff)) },
   { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 5] = v.header[9]!)) },
   { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 6] = v.header[11]!)) },
@@ -216,7 +237,7 @@ export const vectors: readonly Vector[] = [
     invariant: 'port-set',
     image: edit((v) => void (v.egressMatrix[v.egressMatrix.length - 1] = v.header[H.portSetCount]!)),
   },
-  { name: 'an ingress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.ingressMatrix[0] = 0xffff)) },
+  { name: 'an ingress cell past the port sets', invariant: 'port-set', image: edit((v) => void (v.ingressMatrix[v.ingressMatrix.length - 1] = 0xffff)) },
   {
     name: 'a tier egress cell past the tier decisions',
     invariant: 'tier-cell',

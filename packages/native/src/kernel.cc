@@ -1,5 +1,6 @@
 #include "kernel.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -12,7 +13,7 @@ namespace netpol {
 namespace {
 
 constexpr uint32_t kMagic = 0x4C4F504E;
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 constexpr uint32_t kHeaderWords = 48;
 constexpr uint32_t kPointer = 0x80000000u;
 constexpr uint32_t kStride = 16;
@@ -23,9 +24,9 @@ enum Decision : uint32_t { kAllowed = 0, kDenied = 1, kNotIsolated = 2, kNotAppl
                            kAdminDenied = 5, kBaselineAllowed = 6, kBaselineDenied = 7, kBadIndex = 8 };
 enum Header { kHMagic, kHVersion, kHLength, kHFlags, kHEntries, kHStride, kHPortClasses, kHWords, kHPortSets,
               kHEgCols, kHEgRows, kHInCols, kHInRows, kHHosts6Slots, kHTierEgCols, kHTierEgRows, kHTierInCols,
-              kHTierInRows, kHTierDecisions, kHNameClasses, kHSections = 24 };
+              kHTierInRows, kHTierDecisions, kHNameClasses, kHEgGroups, kHInGroups, kHSections = 24 };
 // Entry fields (IMAGE.md, "entries").
-enum Field { kPodSlot, kPodNode, kAddrNode, kEgRow, kInRow, kEgCol, kInCol, kTierEgRow, kTierInRow, kTierEgCol, kTierInCol };
+enum Field { kPodSlot, kPodNode, kAddrNode, kEgRow, kInRow, kEgCol, kInCol, kTierEgRow, kTierInRow, kTierEgCol, kTierInCol, kEgMap, kInMap };
 // Sections in the header's table (a twelfth pair is reserved).
 enum Section { kLpm4, kLpm6, kEntries, kPortMap, kPortSets, kEgress, kIngress, kHosts6, kTierEgress, kTierIngress, kTierDecisions, kSections };
 constexpr uint32_t kHost6Stride = 5;
@@ -128,7 +129,7 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
     }
   }
   const uint64_t entries = h[kHEntries], classes = h[kHPortClasses], words = h[kHWords], sets = h[kHPortSets];
-  const uint64_t eg_rows = h[kHEgRows], eg_cols = h[kHEgCols], in_rows = h[kHInRows], in_cols = h[kHInCols];
+  const uint64_t eg_groups = h[kHEgGroups], eg_cols = h[kHEgCols], in_groups = h[kHInGroups], in_cols = h[kHInCols];
   const uint64_t slots = h[kHHosts6Slots];
   const uint64_t te_rows = h[kHTierEgRows], te_cols = h[kHTierEgCols], ti_rows = h[kHTierInRows], ti_cols = h[kHTierInCols];
   const uint64_t decisions = h[kHTierDecisions], names = h[kHNameClasses];
@@ -137,8 +138,8 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   if (classes == 0 || words != (classes + 31) / 32) return fail(error, "port-classes", "header", kHWords, words, "portClassCount " + str(classes) + ", at least 1, 32 per word");
   if (sets == 0 || count[kPortSets] != sets * words) return fail(error, "port-sets-size", "header", kHPortSets, sets, "portSets holds " + str(count[kPortSets]) + " words, " + str(words) + " per set, at least one set");
   if (count[kPortMap] != kPortMapSlots) return fail(error, "port-map-size", "header", count_at(kPortMap), count[kPortMap], "expected " + str(kPortMapSlots));
-  if (eg_rows == 0 || eg_cols == 0 || count[kEgress] != eg_rows * eg_cols) return fail(error, "egress-matrix-size", "header", count_at(kEgress), count[kEgress], str(eg_rows) + " rows × " + str(eg_cols) + " columns, both at least 1");
-  if (in_rows == 0 || in_cols == 0 || count[kIngress] != in_rows * in_cols) return fail(error, "ingress-matrix-size", "header", count_at(kIngress), count[kIngress], str(in_rows) + " rows × " + str(in_cols) + " columns, both at least 1");
+  if (eg_groups == 0 || eg_cols == 0 || count[kEgress] < eg_groups * eg_cols) return fail(error, "egress-matrix-size", "header", count_at(kEgress), count[kEgress], str(eg_groups) + " group maps × " + str(eg_cols) + " columns, both at least 1");
+  if (in_groups == 0 || in_cols == 0 || count[kIngress] < in_groups * in_cols) return fail(error, "ingress-matrix-size", "header", count_at(kIngress), count[kIngress], str(in_groups) + " group maps × " + str(in_cols) + " columns, both at least 1");
   // Egress, then ingress; the egress columns come in groups of nameClassCount (a count of 0
   // is name-classes' to report, below).
   for (int m = kTierEgress; m <= kTierIngress; m++) {
@@ -177,12 +178,31 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   img.port_classes = h[kHPortClasses];
   if (!valid_slots(img.lpm4, img.lpm4_len, img.entry_count, "lpm4", error) || !valid_depth(img.lpm4, img.lpm4_len, 2, "lpm4", error)) return false;
   if (!valid_slots(img.lpm6, img.lpm6_len, img.entry_count, "lpm6", error) || !valid_depth(img.lpm6, img.lpm6_len, 14, "lpm6", error)) return false;
-  const uint64_t limits[4] = {eg_rows, in_rows, eg_cols, in_cols};
-  const char* const limit_names[4] = {"egressRowCount", "ingressRowCount", "egressPeerCount", "ingressPeerCount"};
+  // A row is read at most as far as the largest local column its group map names.
+  struct Matrix { const uint16_t* cells; uint64_t len, groups, cols; int row, map, col; const char* name; const char* cols_name; };
+  const Matrix matrices[2] = {{img.egress, count[kEgress], eg_groups, eg_cols, kEgRow, kEgMap, kEgCol, "egressMatrix", "egressPeerCount"},
+                              {img.ingress, count[kIngress], in_groups, in_cols, kInRow, kInMap, kInCol, "ingressMatrix", "ingressPeerCount"}};
+  std::vector<uint64_t> widths[2];
+  for (int m = 0; m < 2; m++) {
+    const Matrix& x = matrices[m];
+    widths[m].assign(x.groups, 0);
+    for (uint64_t g = 0; g < x.groups; g++)
+      for (uint64_t c = 0; c < x.cols; c++) widths[m][g] = std::max<uint64_t>(widths[m][g], uint64_t(x.cells[g * x.cols + c]) + 1);
+  }
   for (uint64_t e = 0; e < entries; e++) {
-    for (int f = 0; f < 4; f++) {
-      const uint64_t at = e * kStride + kEgRow + f;
-      if (img.entries[at] >= limits[f]) return fail(error, f < 2 ? "entry-row" : "entry-column", "entries", int64_t(at), img.entries[at], std::string(limit_names[f]) + " " + str(limits[f]));
+    for (int m = 0; m < 2; m++) {
+      const Matrix& x = matrices[m];
+      const uint64_t at = e * kStride;
+      const uint64_t row = img.entries[at + x.row], map = img.entries[at + x.map], maps = x.groups * x.cols;
+      if (row == 0 ? map != 0 : (map % x.cols != 0 || map >= maps))
+        return fail(error, "entry-map", "entries", int64_t(at + x.map), map, "0 with row 0, else a multiple of " + str(x.cols) + " below " + str(maps));
+      if (row != 0 && (row < maps || row + widths[m][map / x.cols] > x.len))
+        return fail(error, "entry-row", "entries", int64_t(at + x.row), row, "0, or from " + str(maps) + " with " + str(widths[m][map / x.cols]) + " cells inside " + str(x.len));
+    }
+    for (int m = 0; m < 2; m++) {
+      const Matrix& x = matrices[m];
+      const uint64_t at = e * kStride + x.col;
+      if (img.entries[at] >= x.cols) return fail(error, "entry-column", "entries", int64_t(at), img.entries[at], std::string(x.cols_name) + " " + str(x.cols));
     }
   }
   // A tier egress column class spans nameClassCount columns: below tierEgressColCount / nameClassCount
@@ -199,10 +219,9 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   for (uint64_t i = 0; i < count[kPortMap]; i++) {
     if (img.port_map[i] >= classes) return fail(error, "port-class", "portMap", int64_t(i), img.port_map[i], "portClassCount " + str(classes));
   }
-  for (int m = kEgress; m <= kIngress; m++) {
-    const uint16_t* cells = m == kEgress ? img.egress : img.ingress;
-    for (uint64_t i = 0; i < count[m]; i++) {
-      if (cells[i] >= sets) return fail(error, "port-set", kSectionNames[m], int64_t(i), cells[i], "portSetCount " + str(sets));
+  for (const Matrix& x : matrices) {
+    for (uint64_t i = x.groups * x.cols; i < x.len; i++) {
+      if (x.cells[i] >= sets) return fail(error, "port-set", x.name, int64_t(i), x.cells[i], "portSetCount " + str(sets));
     }
   }
   for (int m = kTierEgress; m <= kTierIngress; m++) {
@@ -334,9 +353,13 @@ NETPOL_HOT uint32_t set_has(const Image& img, uint32_t set, uint32_t pc) {
   return (img.port_sets[word] >> (pc & 31)) & 1;
 }
 
+// The cell is matrix[row + matrix[map + col]]: the local pod's row and group map (offsets
+// from its entry), the remote end's global column (IMAGE.md, "Matrices").
 template <bool kChecked>
-NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint64_t cols, uint32_t row, uint32_t col, uint32_t pc) {
-  const uint64_t at = uint64_t(row) * cols + col;
+NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint32_t row, uint32_t map, uint32_t col, uint32_t pc) {
+  const uint64_t local = uint64_t(map) + col;
+  if (kChecked && UNLIKELY(local >= len)) return kBad;
+  const uint64_t at = uint64_t(row) + matrix[local];
   if (kChecked && UNLIKELY(at >= len)) return kBad;
   return set_has<kChecked>(img, matrix[at], pc);
 }
@@ -364,8 +387,8 @@ NETPOL_HOT uint32_t tier_step(const Image& img, const uint32_t* sets, uint32_t u
 template <bool kChecked, bool kEgress>
 NETPOL_HOT uint32_t isolated(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t row, uint32_t pc) {
   if ((img.flags & (kEgress ? kLocalEgress : kLocalIngress)) && r[kAddrNode] != 0 && r[kAddrNode] == l[kPodNode]) return kAllowed;
-  const uint32_t a = kEgress ? cell_allows<kChecked>(img, img.egress, img.egress_len, img.egress_cols, row, r[kEgCol], pc)
-                             : cell_allows<kChecked>(img, img.ingress, img.ingress_len, img.ingress_cols, row, r[kInCol], pc);
+  const uint32_t a = kEgress ? cell_allows<kChecked>(img, img.egress, img.egress_len, row, l[kEgMap], r[kEgCol], pc)
+                             : cell_allows<kChecked>(img, img.ingress, img.ingress_len, row, l[kInMap], r[kInCol], pc);
   if (kChecked && UNLIKELY(a == kBad)) return kBadIndex;
   return a ? kAllowed : kDenied;
 }

@@ -17,11 +17,11 @@ import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, TIER_DECISION_STRIDE, wri
 import { TierClassifier, type TierEntryFacts } from './tiers.js';
 import type { NameClasses } from './name-classes.js';
 import { buildLPM, type Prefix } from './lpm.js';
-import { pushTo } from './multimap.js';
 import { NodeIds } from './node-ids.js';
 import type { NamedPorts } from './pod-identity.js';
 import { buildPortClasses, namedPortCuts, PortSetBuilder, PROTOCOL_SLOTS, rulePortCuts, type PortClasses } from './ports.js';
-import { buildMatrix, PortSetTable, type Matrix } from './matrix.js';
+import { PortSetTable } from './matrix.js';
+import { buildFactoredMatrix, type FactoredMatrix } from './factored-matrix.js';
 import { Interner } from './interner.js';
 import { addressWords, type Family } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
@@ -239,39 +239,8 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     return id;
   };
 
-  const matrixFor = (d: Direction): Matrix => {
-    const peerList = classes[`${d}Peer`].values;
-    const localList = classes[`${d}Local`].values;
-    const byPeer = new Map<number, number[]>();
-    peerList.forEach((pc, i) => {
-      for (const p of pc.peers) pushTo(byPeer, p, i);
-    });
-    // The peer classes each rule matches, computed once per rule.
-    const all = Array.from(peerList, (_, i) => i);
-    const targetsMemo = new Map<number, readonly number[]>();
-    const targets = (ruleId: number): readonly number[] => {
-      let t = targetsMemo.get(ruleId);
-      if (!t) {
-        const ids = tables.rules[ruleId]!.peerIds;
-        t = ids.length === 0 ? all : [...new Set(ids.flatMap((id) => byPeer.get(id) ?? []))];
-        targetsMemo.set(ruleId, t);
-      }
-      return t;
-    };
-    return buildMatrix(localList.length, peerList.length, (l, row) => {
-      const local = localList[l]!;
-      for (const pi of local.policies) {
-        for (const ruleId of tables.rulesOf[pi]![d]) {
-          // Named ports resolve on the destination: the subject for ingress, the peer for egress.
-          const fixed = d === 'ingress' ? ruleSet(ruleId, local.namedPorts, local.profileKey) : -1;
-          for (const p of targets(ruleId)) {
-            const ps = fixed >= 0 ? fixed : ruleSet(ruleId, peerList[p]!.namedPorts, peerList[p]!.profileKey);
-            row[p] = portSets.union(row[p]!, ps);
-          }
-        }
-      }
-    });
-  };
+  const matrixFor = (d: Direction): FactoredMatrix =>
+    buildFactoredMatrix(d, tables, classes[`${d}Local`].values, classes[`${d}Peer`].values, ruleSet, portSets);
   const egress = matrixFor('egress');
   const ingress = matrixFor('ingress');
   const tierTables = tiers.build(portClasses, portSets);
@@ -280,8 +249,12 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const entryData = new Uint32Array(entryFields);
   for (let e = 0; e < entries.values.length; e++) {
     const o = e * ENTRY_STRIDE;
-    entryData[o + ENTRY.egressRow] = egress.rowOf[entryData[o + ENTRY.egressRow]!]!;
-    entryData[o + ENTRY.ingressRow] = ingress.rowOf[entryData[o + ENTRY.ingressRow]!]!;
+    const egressLocal = entryData[o + ENTRY.egressRow]!;
+    const ingressLocal = entryData[o + ENTRY.ingressRow]!;
+    entryData[o + ENTRY.egressRow] = egress.rowOf[egressLocal]!;
+    entryData[o + ENTRY.egressMap] = egress.mapOf[egressLocal]!;
+    entryData[o + ENTRY.ingressRow] = ingress.rowOf[ingressLocal]!;
+    entryData[o + ENTRY.ingressMap] = ingress.mapOf[ingressLocal]!;
     entryData[o + ENTRY.egressCol] = egress.colOf[entryData[o + ENTRY.egressCol]!]!;
     entryData[o + ENTRY.ingressCol] = ingress.colOf[entryData[o + ENTRY.ingressCol]!]!;
     entryData[o + ENTRY.tierEgressRow] = tierTables.egress.rowOf[entryData[o + ENTRY.tierEgressRow]!]!;
@@ -302,8 +275,10 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       hosts6Slots: hostTable.slots,
       egressPeerCount: egress.cols,
       egressRowCount: egress.rows,
+      egressGroupCount: egress.groups,
       ingressPeerCount: ingress.cols,
       ingressRowCount: ingress.rows,
+      ingressGroupCount: ingress.groups,
       tierEgressColCount: tierTables.egress.cols,
       tierEgressRowCount: tierTables.egress.rows,
       tierIngressColCount: tierTables.ingress.cols,

@@ -8,7 +8,7 @@ import { CapacityError, LIMITS } from '../model/limits.js';
 /** The first word of every image (`NPOL` as a little-endian u32): validateImage refuses anything else. */
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
 /** The image layout version this package writes and reads; an image of another version is refused. */
-export const VERSION = 3;
+export const VERSION = 4;
 
 /** Header words (u32 indexes). */
 export const HEADER = {
@@ -21,7 +21,9 @@ export const HEADER = {
   portClassCount: 6,
   portSetWords: 7,
   portSetCount: 8,
+  /** Global columns of the egress matrix (peer classes): the width of each group map. */
   egressPeerCount: 9,
+  /** Rows stored in the egress matrix, all groups together (informational: kernels read offsets). */
   egressRowCount: 10,
   ingressPeerCount: 11,
   ingressRowCount: 12,
@@ -38,6 +40,9 @@ export const HEADER = {
   tierDecisionCount: 18,
   /** Destination-name classes, at least 1 (class 0: no name, or no domainNames peer matches it). */
   nameClassCount: 19,
+  /** Group maps at the start of the egress matrix (at least 1), each egressPeerCount cells. */
+  egressGroupCount: 20,
+  ingressGroupCount: 21,
   /** Section table: (byte offset, element count) per section, from this word on. */
   sections: 24,
 } as const;
@@ -93,11 +98,12 @@ export const imageFlags = (o: {
   (o.ipv4MappedAsIPv4 ? IMAGE_FLAGS.ipv4MappedAsIPv4 : 0) |
   (o.allowICMPv6NeighborDiscovery ? IMAGE_FLAGS.allowICMPv6NeighborDiscovery : 0);
 
-/** Fields of one entry (ENTRY_STRIDE u32 words; 11-15 reserved, 0). */
+/** Fields of one entry (ENTRY_STRIDE u32 words; 13-15 reserved, 0). */
 export const ENTRY = {
   podSlot: 0,
   podNode: 1,
   addrNode: 2,
+  /** Offset in egressMatrix of the row when this address is the source pod; 0 = not isolated for egress. */
   egressRow: 3,
   ingressRow: 4,
   egressCol: 5,
@@ -108,6 +114,9 @@ export const ENTRY = {
   /** Tier egress column class when this address is the destination (the matrix column is this × nameClassCount + name class). */
   tierEgressCol: 9,
   tierIngressCol: 10,
+  /** Offset in egressMatrix of the row's group map (0 when egressRow is 0). */
+  egressMap: 11,
+  ingressMap: 12,
 } as const;
 /** 16 words: one 64-byte cache line per entry. */
 export const ENTRY_STRIDE = 16;

@@ -38,8 +38,8 @@ export const IMAGE_INVARIANTS = {
   'port-classes': 'portClassCount is at least 1 and portSetWords is ceil(portClassCount / 32)',
   'port-sets-size': 'portSetCount is at least 1 and portSets holds portSetWords words per set',
   'port-map-size': 'portMap holds 3 × 65536 classes',
-  'egress-matrix-size': 'egressRowCount and egressPeerCount are at least 1 and egressMatrix holds their product',
-  'ingress-matrix-size': 'ingressRowCount and ingressPeerCount are at least 1 and ingressMatrix holds their product',
+  'egress-matrix-size': 'egressGroupCount and egressPeerCount are at least 1 and egressMatrix holds at least their product (the group maps, before the rows)',
+  'ingress-matrix-size': 'ingressGroupCount and ingressPeerCount are at least 1 and ingressMatrix holds at least their product',
   'tier-matrix-size':
     'tier egress then ingress: row and column counts at least 1, the egress column count a multiple of nameClassCount, the matrix holds their product',
   'tier-decisions-size': 'tierDecisionCount is at least 1 and tierDecisions holds 4 words per decision',
@@ -49,13 +49,16 @@ export const IMAGE_INVARIANTS = {
   'trie-child': 'a trie pointer names a whole 256-slot chunk after the root',
   'trie-leaf': 'a trie leaf is an entry id below entryCount',
   'trie-depth': 'no pointer below the last level a lookup reads (IPv4: 2 chunks, IPv6: 14), so no walk goes past the address or loops',
-  'entry-row': "an entry's egress and ingress rows are below the matrices' row counts",
-  'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts",
+  'entry-map':
+    "an entry's egress and ingress map offsets are 0 when its row is 0, else the start of a group map (a multiple of the peer count below group count × peer count)",
+  'entry-row':
+    "an entry's egress and ingress row offsets are 0, or lie after the group maps with the row, as wide as the largest column its group map names, inside the matrix",
+  'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts (the group maps' width)",
   'entry-tier-row': "an entry's tier egress and ingress rows are below the tier matrices' row counts",
   'entry-tier-column':
     "an entry's tier egress column times nameClassCount plus nameClassCount is at most tierEgressColCount; its tier ingress column is below tierIngressColCount",
   'port-class': 'a portMap value is below portClassCount',
-  'port-set': 'a matrix cell is a port set id below portSetCount',
+  'port-set': 'a matrix cell after the group maps is a port set id below portSetCount',
   'tier-cell': 'a tier matrix cell is a tier decision id below tierDecisionCount',
   'tier-set': 'a tier decision holds port set ids below portSetCount',
   'tier-decision-zero': 'tier decision 0 is four times port set 0, and port set 0 is empty: decision 0 decides nothing, so a kernel may skip it',
@@ -135,13 +138,13 @@ export function readImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageViews {
   if (sets === 0 || n.portSets !== sets * words)
     fail('port-sets-size', 'header', HEADER.portSetCount, sets, `portSets holds ${n.portSets} words, ${words} per set, at least one set`);
   if (n.portMap !== PORT_MAP_SLOTS) fail('port-map-size', 'header', at('portMap'), n.portMap, `expected ${PORT_MAP_SLOTS}`);
-  for (const [inv, section, rows, cols] of [
-    ['egress-matrix-size', 'egressMatrix', HEADER.egressRowCount, HEADER.egressPeerCount],
-    ['ingress-matrix-size', 'ingressMatrix', HEADER.ingressRowCount, HEADER.ingressPeerCount],
+  for (const [inv, section, groups, cols] of [
+    ['egress-matrix-size', 'egressMatrix', HEADER.egressGroupCount, HEADER.egressPeerCount],
+    ['ingress-matrix-size', 'ingressMatrix', HEADER.ingressGroupCount, HEADER.ingressPeerCount],
   ] as const) {
-    const r = word(rows);
+    const g = word(groups);
     const c = word(cols);
-    if (r === 0 || c === 0 || n[section] !== r * c) fail(inv, 'header', at(section), n[section], `${r} rows × ${c} columns, both at least 1`);
+    if (g === 0 || c === 0 || n[section] < g * c) fail(inv, 'header', at(section), n[section], `${g} group maps × ${c} columns, both at least 1`);
   }
   const names = word(HEADER.nameClassCount);
   for (const [section, rows, cols] of [
@@ -195,13 +198,33 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     }
     trieDepth(t, trie, TRIE_LEVELS[trie]);
   }
-  const limits = [h[HEADER.egressRowCount]!, h[HEADER.ingressRowCount]!, h[HEADER.egressPeerCount]!, h[HEADER.ingressPeerCount]!];
-  const fields = [ENTRY.egressRow, ENTRY.ingressRow, ENTRY.egressCol, ENTRY.ingressCol] as const;
-  const names = ['egressRowCount', 'ingressRowCount', 'egressPeerCount', 'ingressPeerCount'];
+  const matrices = [
+    { section: 'egressMatrix', row: ENTRY.egressRow, map: ENTRY.egressMap, groups: h[HEADER.egressGroupCount]!, cols: h[HEADER.egressPeerCount]! },
+    { section: 'ingressMatrix', row: ENTRY.ingressRow, map: ENTRY.ingressMap, groups: h[HEADER.ingressGroupCount]!, cols: h[HEADER.ingressPeerCount]! },
+  ] as const;
+  // A row is read at most as far as the largest local column its group map names.
+  const widths = matrices.map(({ section, groups, cols }) => {
+    const cells = v[section];
+    const w = new Uint32Array(groups);
+    for (let g = 0; g < groups; g++) for (let c = 0; c < cols; c++) w[g] = Math.max(w[g]!, cells[g * cols + c]! + 1);
+    return w;
+  });
   for (let e = 0; e < entries; e++) {
-    for (let f = 0; f < 4; f++) {
-      const at = e * ENTRY_STRIDE + fields[f]!;
-      if (v.entries[at]! >= limits[f]!) fail(f < 2 ? 'entry-row' : 'entry-column', 'entries', at, v.entries[at]!, `${names[f]} ${limits[f]}`);
+    for (let m = 0; m < 2; m++) {
+      const { section, row: rowField, map: mapField, groups, cols } = matrices[m]!;
+      const at = e * ENTRY_STRIDE;
+      const row = v.entries[at + rowField]!;
+      const map = v.entries[at + mapField]!;
+      const maps = groups * cols;
+      if (row === 0 ? map !== 0 : map % cols !== 0 || map >= maps)
+        fail('entry-map', 'entries', at + mapField, map, `0 with row 0, else a multiple of ${cols} below ${maps}`);
+      if (row !== 0 && (row < maps || row + widths[m]![map / cols]! > v[section].length))
+        fail('entry-row', 'entries', at + rowField, row, `0, or from ${maps} with ${widths[m]![map / cols]} cells inside ${v[section].length}`);
+    }
+    for (let m = 0; m < 2; m++) {
+      const at = e * ENTRY_STRIDE + (m === 0 ? ENTRY.egressCol : ENTRY.ingressCol);
+      const { cols } = matrices[m]!;
+      if (v.entries[at]! >= cols) fail('entry-column', 'entries', at, v.entries[at]!, `${m === 0 ? 'egressPeerCount' : 'ingressPeerCount'} ${cols}`);
     }
   }
   const nameClasses = h[HEADER.nameClassCount]!;
@@ -224,9 +247,9 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
   const classes = h[HEADER.portClassCount]!;
   for (let i = 0; i < v.portMap.length; i++) if (v.portMap[i]! >= classes) fail('port-class', 'portMap', i, v.portMap[i]!, `portClassCount ${classes}`);
   const sets = h[HEADER.portSetCount]!;
-  for (const m of ['egressMatrix', 'ingressMatrix'] as const) {
-    const cells = v[m];
-    for (let i = 0; i < cells.length; i++) if (cells[i]! >= sets) fail('port-set', m, i, cells[i]!, `portSetCount ${sets}`);
+  for (const { section, groups, cols } of matrices) {
+    const cells = v[section];
+    for (let i = groups * cols; i < cells.length; i++) if (cells[i]! >= sets) fail('port-set', section, i, cells[i]!, `portSetCount ${sets}`);
   }
   const decisions = h[HEADER.tierDecisionCount]!;
   for (const m of ['tierEgressMatrix', 'tierIngressMatrix'] as const) {

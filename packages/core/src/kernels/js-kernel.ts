@@ -83,8 +83,6 @@ export class Kernel {
   private readonly egM: Uint16Array;
   private readonly inM: Uint16Array;
   private readonly words: number;
-  private readonly egPeers: number;
-  private readonly inPeers: number;
   private readonly flags: number;
   private readonly tEg: Uint16Array;
   private readonly tIn: Uint16Array;
@@ -120,8 +118,6 @@ export class Kernel {
     this.egM = v.egressMatrix;
     this.inM = v.ingressMatrix;
     this.words = v.header[HEADER.portSetWords]!;
-    this.egPeers = v.header[HEADER.egressPeerCount]!;
-    this.inPeers = v.header[HEADER.ingressPeerCount]!;
     this.flags = v.header[HEADER.flags]!;
     this.tEg = v.tierEgressMatrix;
     this.tIn = v.tierIngressMatrix;
@@ -249,7 +245,7 @@ export class Kernel {
     const ed = d * ENTRY_STRIDE;
     if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode])
       return DECISION.allowed;
-    return this.has(this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
+    return this.has(this.egM[row + this.egM[ent[es + ENTRY.egressMap]! + ent[ed + ENTRY.egressCol]!]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
   private egressTiered(k: number, s: number, d: number, pc: number): number {
@@ -262,7 +258,7 @@ export class Kernel {
       (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 &&
       ent[ed + ENTRY.addrNode] !== 0 &&
       ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
-    const cell = row !== 0 ? this.egM[row * this.egPeers + ent[ed + ENTRY.egressCol]!]! : 0;
+    const cell = row !== 0 ? this.egM[row + this.egM[ent[es + ENTRY.egressMap]! + ent[ed + ENTRY.egressCol]!]!]! : 0;
     return this.tiered(k, pc, row, localNode, cell);
   }
 
@@ -280,7 +276,7 @@ export class Kernel {
     const es = s * ENTRY_STRIDE;
     if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode])
       return DECISION.allowed;
-    return this.has(this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]!, pc) ? DECISION.allowed : DECISION.denied;
+    return this.has(this.inM[row + this.inM[ent[ed + ENTRY.ingressMap]! + ent[es + ENTRY.ingressCol]!]!]!, pc) ? DECISION.allowed : DECISION.denied;
   }
 
   private ingressTiered(k: number, s: number, d: number, pc: number): number {
@@ -293,7 +289,7 @@ export class Kernel {
       (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 &&
       ent[es + ENTRY.addrNode] !== 0 &&
       ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
-    const cell = row !== 0 ? this.inM[row * this.inPeers + ent[es + ENTRY.ingressCol]!]! : 0;
+    const cell = row !== 0 ? this.inM[row + this.inM[ent[ed + ENTRY.ingressMap]! + ent[es + ENTRY.ingressCol]!]!]! : 0;
     return this.tiered(k, pc, row, localNode, cell);
   }
 
@@ -351,7 +347,7 @@ export class Kernel {
 
   /** The hot loop: IPv4 only, no flags, name class 0. Everything inlined; same logic as decide(). */
   private batch4(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, portMap, portSets, egM, inM, words, egPeers, inPeers, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
+    const { lpm4: t, ent, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
     const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const src = b.src;
@@ -384,7 +380,8 @@ export class Kernel {
       const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
       const word = pc >>> 5;
       const bit = pc & 31;
-      // Entry fields by number (ENTRY): 1 podNode, 2 addrNode, 3/4 rows, 5/6 columns, 7-10 tiers.
+      // Entry fields by number (ENTRY): 1 podNode, 2 addrNode, 3/4 row offsets, 5/6 columns, 7-10 tiers,
+      // 11/12 group map offsets: a cell is M[row + M[map + column]].
       // No cluster-scoped policy selects the pod (tier row 0): version 2's decision, unchanged.
       let eg: number;
       if (sSlot === 0) eg = 3;
@@ -396,21 +393,21 @@ export class Kernel {
         if (k === 0) {
           if (row === 0) eg = 2;
           else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-          else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else if (tCodes !== null) {
           // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
           const code = tCodes[(k >>> 2) * classes + pc]!;
           if (code & 7) eg = code & 7;
           else if (row !== 0) {
             if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-            else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else eg = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
           else if (row !== 0) {
             if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-            else eg = (portSets[egM[row * egPeers + ent[ed + 5]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
           else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
           else eg = 2;
@@ -425,21 +422,21 @@ export class Kernel {
         if (k === 0) {
           if (row === 0) ing = 2;
           else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-          else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else if (tCodes !== null) {
           // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
           const code = tCodes[(k >>> 2) * classes + pc]!;
           if (code & 7) ing = code & 7;
           else if (row !== 0) {
             if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-            else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else ing = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
           else if (row !== 0) {
             if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-            else ing = (portSets[inM[row * inPeers + ent[es + 6]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
           else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
           else ing = 2;

@@ -16,6 +16,8 @@ export const LIMITS = {
   tierDecisions: 0x10000,
   /** Destination-name classes: FlowBatch.nameClass holds u16 class numbers. */
   nameClasses: 0x10000,
+  /** Columns of one namespace's matrix group: a group map holds u16 local columns. */
+  groupColumns: 0x10000,
   /** Address entries: a trie slot holds an entry id in 31 bits. */
   entries: 0x7fffffff,
   /** Bytes of one image: the header's `byteLength` and section offsets are u32. */
@@ -31,6 +33,7 @@ export const LIMIT_NOUN: Readonly<Record<LimitName, string>> = {
   portSets: 'distinct port sets',
   tierDecisions: 'distinct tier decisions',
   nameClasses: 'destination-name classes',
+  groupColumns: 'matrix columns in one namespace',
   entries: 'address entries',
   imageBytes: 'image bytes',
 };

@@ -65,8 +65,9 @@ export class DirectionClasses {
     return this.direction === 'egress' ? this.master.caps.egressCols : this.master.caps.ingressCols;
   }
 
+  /** The rows, after the one group map (the identity: a live image has a single group, IMAGE.md). */
   private get cells(): Uint16Array {
-    return this.direction === 'egress' ? this.master.views.egressMatrix : this.master.views.ingressMatrix;
+    return (this.direction === 'egress' ? this.master.views.egressMatrix : this.master.views.ingressMatrix).subarray(this.stride);
   }
 
   private ensure(rows: number, cols: number): void {
@@ -134,7 +135,7 @@ export class DirectionClasses {
       for (const pi of ps) this.addPolicy(row, pi, local);
     }
     this.cells.set(row, l * stride);
-    this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', l * stride, l * stride + n);
+    this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', stride + l * stride, stride + l * stride + n);
   }
 
   /** Port sets one policy's rules give each peer class, for a local class's named ports. */
@@ -184,7 +185,7 @@ export class DirectionClasses {
     for (const [l, cell] of cells) {
       if (cell === 0) continue;
       this.cells[l * stride + p] = cell;
-      this.master.touch(section, l * stride + p, l * stride + p + 1);
+      this.master.touch(section, stride + l * stride + p, stride + l * stride + p + 1);
     }
   }
 

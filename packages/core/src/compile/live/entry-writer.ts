@@ -11,7 +11,7 @@ import { ENTRY, ENTRY_STRIDE } from '../layout.js';
 import { NodeIds } from '../node-ids.js';
 import type { PeerInfo } from '../rule-table.js';
 import type { DirectionClasses } from './classes.js';
-import type { MasterImage } from './master.js';
+import { liveRowOffset, type MasterImage } from './master.js';
 import type { Host, Identity } from './state.js';
 import type { LiveTiers } from './tiers.js';
 
@@ -39,7 +39,7 @@ export class EntryWriter {
     f[ENTRY.podSlot] = h.pod ? h.pod.slot : 0;
     f[ENTRY.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
     f[ENTRY.addrNode] = this.nodeIds.id(h.node);
-    f.set(cls, ENTRY.egressRow);
+    this.setClasses(f, cls);
     f.set(this.tiers.hostFields(h), ENTRY.tierEgressRow);
     this.write(h.entry, f, cls);
   }
@@ -49,9 +49,18 @@ export class EntryWriter {
     const f = this.fields;
     f.fill(0);
     const cls = this.classify(undefined, ipPeers);
-    f.set(cls, ENTRY.egressRow);
+    this.setClasses(f, cls);
     f.set(this.tiers.regionFields(cidr), ENTRY.tierEgressRow);
     this.write(entry, f, cls);
+  }
+
+  /** The four class fields: rows as offsets after the single group map (map offset 0), columns as they are. */
+  private setClasses(f: Uint32Array, cls: readonly number[]): void {
+    const caps = this.master.caps;
+    f[ENTRY.egressRow] = liveRowOffset(cls[0]!, caps.egressCols);
+    f[ENTRY.ingressRow] = liveRowOffset(cls[1]!, caps.ingressCols);
+    f[ENTRY.egressCol] = cls[2]!;
+    f[ENTRY.ingressCol] = cls[3]!;
   }
 
   /** A freed entry: zeros, and no classes held. */

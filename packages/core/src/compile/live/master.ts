@@ -10,6 +10,7 @@ import {
   allocateImage,
   sectionViews,
   HOST6_STRIDE,
+  ENTRY,
   ENTRY_STRIDE,
   TIER_DECISION_STRIDE,
   type HeaderValues,
@@ -71,8 +72,9 @@ function countsOf(c: Capacities): Record<SectionName, number> {
     entries: c.entries * ENTRY_STRIDE,
     portMap: 3 * 65536,
     portSets: c.portSets * (c.portClasses >>> 5),
-    egressMatrix: c.egressRows * c.egressCols,
-    ingressMatrix: c.ingressRows * c.ingressCols,
+    // One group map (the identity) in front of the rows: a live image is a single group.
+    egressMatrix: c.egressCols + c.egressRows * c.egressCols,
+    ingressMatrix: c.ingressCols + c.ingressRows * c.ingressCols,
     hosts6: c.hosts6Slots * HOST6_STRIDE,
     tierEgressMatrix: c.tierEgressRows * c.tierEgressCols * c.nameClasses,
     tierIngressMatrix: c.tierIngressRows * c.tierIngressCols,
@@ -102,6 +104,22 @@ function copyTierEgress(to: Uint16Array, from: Uint16Array, was: Capacities, cap
       to.set(from.subarray(a, a + Math.min(n0, n1)), b);
       if (n1 > n0) to.fill(from[a]!, b + n0, b + n1);
     }
+  }
+}
+
+/**
+ * An entry's row offset for local class `row` (0: not isolated): the rows follow the single
+ * group map, so row r starts at (r + 1) × columns. Its map offset is always 0.
+ */
+export const liveRowOffset = (row: number, cols: number): number => (row === 0 ? 0 : (row + 1) * cols);
+
+/** Entries hold row offsets, which depend on the column capacity: recomputed when it changes. */
+function rescaleRows(entries: Uint32Array, was: Capacities, caps: Capacities): void {
+  for (let o = 0; o < entries.length; o += ENTRY_STRIDE) {
+    const eg = entries[o + ENTRY.egressRow]!;
+    if (eg !== 0) entries[o + ENTRY.egressRow] = liveRowOffset(eg / was.egressCols - 1, caps.egressCols);
+    const ing = entries[o + ENTRY.ingressRow]!;
+    if (ing !== 0) entries[o + ENTRY.ingressRow] = liveRowOffset(ing / was.ingressCols - 1, caps.ingressCols);
   }
 }
 
@@ -199,6 +217,8 @@ export class MasterImage {
       egressRowCount: caps.egressRows,
       ingressPeerCount: caps.ingressCols,
       ingressRowCount: caps.ingressRows,
+      egressGroupCount: 1,
+      ingressGroupCount: 1,
       hosts6Slots: caps.hosts6Slots,
       tierEgressColCount: caps.tierEgressCols * caps.nameClasses,
       tierEgressRowCount: caps.tierEgressRows,
@@ -218,14 +238,16 @@ export class MasterImage {
       copy(views.lpm4, old.lpm4);
       copy(views.lpm6, old.lpm6);
       copy(views.entries, old.entries);
+      if (was.egressCols !== caps.egressCols || was.ingressCols !== caps.ingressCols) rescaleRows(views.entries, was, caps);
       copy(views.portMap, old.portMap);
       const w0 = was.portClasses >>> 5;
       const w1 = caps.portClasses >>> 5;
       for (let s = 0; s < Math.min(was.portSets, caps.portSets); s++) copy(views.portSets, old.portSets.subarray(s * w0), s * w1, Math.min(w0, w1));
+      // Rows after the group map: row r at (r + 1) × columns.
       for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++)
-        copy(views.egressMatrix, old.egressMatrix.subarray(r * was.egressCols), r * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
+        copy(views.egressMatrix, old.egressMatrix.subarray((r + 1) * was.egressCols), (r + 1) * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
       for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++)
-        copy(views.ingressMatrix, old.ingressMatrix.subarray(r * was.ingressCols), r * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
+        copy(views.ingressMatrix, old.ingressMatrix.subarray((r + 1) * was.ingressCols), (r + 1) * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
       copyTierEgress(views.tierEgressMatrix, old.tierEgressMatrix, was, caps);
       for (let r = 0; r < Math.min(was.tierIngressRows, caps.tierIngressRows); r++)
         copy(
@@ -238,6 +260,8 @@ export class MasterImage {
       // hosts6 is rebuilt by its owner whenever the slot count changes (the hash depends on it).
       if (was.hosts6Slots === caps.hosts6Slots) views.hosts6.set(old.hosts6);
     }
+    for (let c = 0; c < caps.egressCols; c++) views.egressMatrix[c] = c;
+    for (let c = 0; c < caps.ingressCols; c++) views.ingressMatrix[c] = c;
     this.buffer = buffer;
     this.views = views;
     this.caps = caps;
