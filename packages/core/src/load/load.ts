@@ -14,6 +14,8 @@ import {
   type NetworkPolicy,
   type Node,
   type Pod,
+  type EndpointSlice,
+  type Service,
 } from '../model/types.js';
 import { Problems } from './fields.js';
 import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
@@ -26,6 +28,7 @@ import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
 import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
+import { orphanSlices, validateEndpointSlice, validateService } from './services.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 
 /** Options of the load functions; an unknown key or a value of the wrong type throws a TypeError naming it. */
@@ -75,6 +78,8 @@ const API_VERSIONS: Record<string, string> = {
   Pod: 'v1',
   Node: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
   ...CLUSTER_POLICY_API_VERSIONS,
 };
 
@@ -96,6 +101,8 @@ interface Collected {
   policies: NetworkPolicy[];
   clusterPolicies: LoadedClusterPolicy[];
   ignored: IgnoredObject[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
   issues: Issue[];
   /** First object seen under each `Kind ns/name`, to report duplicates. */
   seen: Map<string, RawObject>;
@@ -214,6 +221,18 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
       if (!pr.hasErrors) out.nodes.push(node);
       break;
     }
+    case 'Service': {
+      const service = validateService(pr, raw.value, opts.defaultNamespace, fallbackName);
+      object = `Service ${service.namespace}/${service.name}`;
+      if (!pr.hasErrors) out.services.push(service);
+      break;
+    }
+    case 'EndpointSlice': {
+      const slice = validateEndpointSlice(pr, raw.value, opts.defaultNamespace, fallbackName);
+      object = `EndpointSlice ${slice.namespace}/${slice.name}`;
+      if (!pr.hasErrors) out.endpointSlices.push(slice);
+      break;
+    }
     case 'ClusterNetworkPolicy':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy': {
@@ -310,11 +329,12 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     ignoreUnsupportedPolicies: options.ignoreUnsupportedPolicies ?? false,
   };
-  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], issues: [...readIssues], seen: new Map() };
+  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], services: [], endpointSlices: [], issues: [...readIssues], seen: new Map() };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);
+  out.issues.push(...orphanSlices(out.services, out.endpointSlices));
   out.issues.push(...capacityIssues(out.policies, out.pods, out.seen));
   out.issues.push(...priorityTies(out.clusterPolicies, out.pods, out.namespaces));
   const failed = out.issues.some((i) => i.severity === 'error');
@@ -329,6 +349,8 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
         policies: out.policies,
         ...(clusterPolicies.length > 0 && { clusterPolicies }),
         ...(out.ignored.length > 0 && { ignoredObjects: out.ignored }),
+        ...(out.services.length > 0 && { services: out.services }),
+        ...(out.endpointSlices.length > 0 && { endpointSlices: out.endpointSlices }),
       };
   return { cluster, issues: out.issues };
 }

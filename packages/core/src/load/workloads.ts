@@ -15,7 +15,8 @@ export function validateNamespace(pr: Problems, obj: Obj, fallbackName: string):
   return { name: meta.name, labels };
 }
 
-function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {
+/** An IP address field (a pod's, a node's, a Service's): legacy leading zeros are a warning. */
+export function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {
   const text = getString(pr, v, path);
   if (text === undefined || text === '') return undefined;
   const ip = parseIPLoose(text);
