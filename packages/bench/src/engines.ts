@@ -8,7 +8,7 @@ import { decodeVerdict, formatIP, type CompiledDataplane, type Flow, type FlowBa
 import { flowAt, sliceBatch } from './generators.js';
 import { calibrateBatch, sink } from './measure.js';
 
-export type EngineKind = 'reference' | 'js-single' | 'js-batch' | 'native-batch' | 'noop';
+export type EngineKind = 'reference' | 'js-single' | 'js-batch' | 'native-batch';
 
 export interface Engine {
   /** Stable id for the JSON: kind plus batch size (`js-batch@4096`). */
@@ -17,7 +17,7 @@ export interface Engine {
   readonly label: string;
   /** Verdicts per timed call. */
   readonly batch: number;
-  /** Verdict bytes for a (sub)batch; absent for the reference (checked on a sample) and the no-op. */
+  /** Verdict bytes for a (sub)batch; absent for the reference (checked on a sample). */
   readonly fill?: (b: FlowBatch, out: Uint8Array) => void;
   /** The timed function: each call handles the next `batch` flows of the trace (rotating). */
   readonly timed: () => void;
@@ -68,7 +68,7 @@ function batchEngine(kind: 'js-batch' | 'native-batch', label: string, run: (b: 
 export interface EngineOptions {
   readonly jsBatches: readonly number[];
   readonly nativeBatches: readonly number[];
-  /** Flows per timed call of the single-flow engine and the no-op pass. */
+  /** Flows per timed call of the single-flow engine. */
   readonly singleBatch: number;
   /** Reference flows (prebuilt Flow objects, timed without the conversion). */
   readonly referenceFlows: readonly Flow[];
@@ -143,35 +143,6 @@ export function scenarioEngines(dp: CompiledDataplane, ref: ReferenceEvaluator, 
     for (const b of o.nativeBatches) engines.push(batchEngine('native-batch', 'native batch', native, trace, b));
   }
 
-  // The no-op pass: reads the same input buffers and writes the same output, computes nothing.
-  const out = new Uint8Array(B);
-  let q = 0;
-  engines.push({
-    id: 'noop',
-    kind: 'noop',
-    label: 'no-op pass (memory-bound limit)',
-    batch: B,
-    timed: v6
-      ? () => {
-          const o0 = q * B;
-          for (let i = 0; i < B; i++) {
-            const j = o0 + i;
-            const w = 4 * j;
-            out[i] = (src[w]! ^ src[w + 1]! ^ src[w + 2]! ^ src[w + 3]! ^ dst[w]! ^ dst[w + 1]! ^ dst[w + 2]! ^ dst[w + 3]! ^ protocol[j]! ^ port[j]!) & 31;
-          }
-          sink(out[B - 1]!);
-          q = q + 1 === rounds ? 0 : q + 1;
-        }
-      : () => {
-          const o0 = q * B;
-          for (let i = 0; i < B; i++) {
-            const j = o0 + i;
-            out[i] = (src[j]! ^ dst[j]! ^ protocol[j]! ^ port[j]!) & 31;
-          }
-          sink(out[B - 1]!);
-          q = q + 1 === rounds ? 0 : q + 1;
-        },
-  });
   return engines;
 }
 

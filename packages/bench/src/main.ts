@@ -76,7 +76,7 @@ const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { re
 });
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
-  const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50 } : { timeMs: timeMs ?? 600, warmupMs: 150 };
+  const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50, rounds: 5 } : { timeMs: timeMs ?? 600, warmupMs: 150, rounds: 10 };
   const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 3, warmCompiles: quick ? 0 : 3 };
   const full = { jsBatches: [16, 64, 256, 4096], nativeBatches: [16, 64, 256, 4096] };
   if (quick) {
@@ -166,12 +166,6 @@ function git(args: string[]): string | null {
 
 function environment(): Environment {
   const native = nativeStatus();
-  let tinybench = 'unknown';
-  try {
-    tinybench = (JSON.parse(readFileSync(join(PKG, 'node_modules/tinybench/package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    /* not found: left as unknown */
-  }
   const commit = git(['rev-parse', 'HEAD']);
   const status = commit === null ? null : git(['status', '--porcelain']);
   return {
@@ -185,7 +179,6 @@ function environment(): Environment {
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     nativeLoaded: native.active,
     native: { active: native.active, reason: native.reason, ...(native.version !== undefined && { version: native.version }) },
-    tinybench,
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
     exposeGc: typeof (globalThis as { gc?: unknown }).gc === 'function',

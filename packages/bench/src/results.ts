@@ -12,7 +12,7 @@ import type { WorkersResult } from './workers.js';
 
 export type { TargetCheck } from './target-check.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Environment {
   readonly node: string;
@@ -26,7 +26,6 @@ export interface Environment {
   readonly loadAverage: readonly number[];
   readonly nativeLoaded: boolean;
   readonly native: { readonly active: boolean; readonly reason: string; readonly version?: string };
-  readonly tinybench: string;
   /** `git rev-parse HEAD` of the working tree, null outside a checkout; `dirty` when it has changes. */
   readonly gitCommit: string | null;
   readonly gitDirty: boolean | null;

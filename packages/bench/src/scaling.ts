@@ -66,7 +66,7 @@ export function runScaling(o: ScalingOptions, progress: Progress): ScalingSweep[
       singleBatch: o.batch,
       referenceFlows: sampleIndices(trace.count, 2048).map((i) => flowAt(trace, i)),
       referenceCallMs: 2,
-    }).filter((e) => e.kind !== 'js-single' && e.kind !== 'noop');
+    }).filter((e) => e.kind !== 'js-single');
     progress.step(`${name}: checking verdicts`);
     const v = verifyEngines(name, trace, p.ref, engines, o.referenceSample);
     const rate = (kind: string): { ns: number; perSecond: number } | null => {

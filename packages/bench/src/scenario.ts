@@ -9,7 +9,8 @@ import { CompiledDataplane, ReferenceEvaluator, type ImageStats } from '@netpol/
 import type { ClusterShape, SyntheticCluster } from '@netpol/core/internal';
 import { scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
 import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
-import { collectGarbage, median, timeBatch, type Spread, type TimeOptions } from './measure.js';
+import type { LoadFigures } from './machine-load.js';
+import { collectGarbage, median, roundSpread, timeInterleaved, type Spread, type TimeOptions, type Timing } from './measure.js';
 import type { Progress } from './progress.js';
 
 export interface CompileFigures {
@@ -53,14 +54,18 @@ export interface EngineResult {
   readonly kind: Engine['kind'];
   readonly label: string;
   readonly batch: number;
+  /** p5, median and p95 of the per-sample rate (the engines of a scenario interleaved in rounds). */
   readonly verdictsPerSecond: Spread;
+  /** 1e9 ÷ the median rate. */
   readonly nsPerVerdict: number;
   readonly samples: number;
-  readonly rme: number;
+  readonly callsPerSample: number;
+  /** Median rate per round, in run order (drift across the measurement). */
+  readonly roundMedians: readonly number[];
+  /** Load while this engine's slices ran. */
+  readonly load: LoadFigures;
   /** verdictsPerSecond.median ÷ the reference's (null when the reference was not timed). */
   readonly ratioToReference: number | null;
-  /** verdictsPerSecond.median ÷ the no-op pass's (1 = as fast as reading the buffers). */
-  readonly ratioToNoop: number | null;
 }
 
 export interface ScenarioResult {
@@ -180,33 +185,37 @@ export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Pr
   if (spec.injectMismatch) engines = engines.map((e) => (e.kind === 'js-single' ? withOneWrongVerdict(e, trace) : e));
   progress.step(`${spec.id}: checking verdicts (${spec.referenceSample} flows against the reference, ${trace.count} across engines)`);
   const verification = verifyEngines(spec.id, trace, ref, engines, spec.referenceSample);
-  const timed: { e: Engine; t: ReturnType<typeof timeBatch> }[] = [];
-  for (const e of engines) {
-    progress.step(`${spec.id}: timing ${e.label}`);
-    timed.push({ e, t: timeBatch(`${spec.id} ${e.id}`, e.timed, e.batch, spec.timing) });
-  }
+  progress.step(`${spec.id}: timing ${engines.length} engines, interleaved in ${spec.timing.rounds ?? 10} rounds`);
+  const timings = timeInterleaved(
+    engines.map((e) => ({ name: `${spec.id} ${e.id}`, fn: e.timed, batch: e.batch })),
+    spec.timing,
+  );
+  const timed = engines.map((e, i) => ({ e, t: timings[i]! }));
   const refRate = timed.find((x) => x.e.kind === 'reference')?.t.perSecond.median ?? null;
-  const noopRate = timed.find((x) => x.e.kind === 'noop')?.t.perSecond.median ?? null;
   return {
     id: spec.id,
     size: prepared.size,
     trace: { ...trace.shape, allowedShare: verification.allowedShare, checksum: verification.checksum, decisions: verification.decisions },
     compile: prepared.compile,
     verification: { ok: true, referenceSample: verification.referenceSample, fullTraceEngines: verification.fullTraceEngines },
-    engines: timed.map(({ e, t }) => ({
-      id: e.id,
-      kind: e.kind,
-      label: e.label,
-      batch: e.batch,
-      verdictsPerSecond: { median: Math.round(t.perSecond.median), min: Math.round(t.perSecond.min), max: Math.round(t.perSecond.max) },
-      nsPerVerdict: round(t.nsPerOp, 2),
-      samples: t.samples,
-      rme: round(t.rme, 2),
-      ratioToReference: refRate ? round(t.perSecond.median / refRate, 1) : null,
-      ratioToNoop: noopRate ? Number((t.perSecond.median / noopRate).toPrecision(3)) : null,
-    })),
+    engines: timed.map(({ e, t }) => engineResult(e, t, refRate)),
   };
 }
+
+/** An engine's figures for the JSON. */
+export const engineResult = (e: Engine, t: Timing, refRate: number | null): EngineResult => ({
+  id: e.id,
+  kind: e.kind,
+  label: e.label,
+  batch: e.batch,
+  verdictsPerSecond: roundSpread(t.perSecond),
+  nsPerVerdict: round(t.nsPerOp, 2),
+  samples: t.samples,
+  callsPerSample: t.callsPerSample,
+  roundMedians: t.roundMedians.map((x) => Math.round(x)),
+  load: t.load,
+  ratioToReference: refRate ? round(t.perSecond.median / refRate, 1) : null,
+});
 
 /** The engine, except that the verdict of the trace's middle flow has its allowed bit flipped. */
 function withOneWrongVerdict(e: Engine, trace: BenchTrace): Engine {

@@ -1,6 +1,8 @@
 /** The readable report on stdout: plain aligned text tables, no colours. */
 import type { BenchResults } from './results.js';
 import { fmtRate, formatTable } from './format.js';
+import type { LoadFigures } from './machine-load.js';
+import type { Spread } from './measure.js';
 import { renderUpdates } from './update-report.js';
 
 const MiB = 2 ** 20;
@@ -8,29 +10,35 @@ const MiB = 2 ** 20;
 const fmtNs = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const fmtX = (x: number | null): string => (x === null ? '–' : x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`);
 const fmtMiB = (b: number): string => (b / MiB).toFixed(2);
+const fmtSpread = (x: Spread): string => `${fmtRate(x.median)} [${fmtRate(x.p5)}–${fmtRate(x.p95)}]`;
+/** The 1-minute load average's range over a measurement, and (in brackets) the cores other processes kept busy. */
+export const fmtLoad = (l: LoadFigures | undefined): string =>
+  l === undefined ? '–' : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;
 const fmtBytes = (b: number): string => (b >= MiB ? `${(b / MiB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 export function renderReport(r: BenchResults): string {
   const env = r.environment;
   const out: string[] = [];
   out.push(
-    `netpol bench (${r.mode}) · Node ${env.node} · ${env.cpuModel} × ${env.cpuCount} · load ${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} · native ${env.nativeLoaded ? `loaded (${env.native.version ?? '?'})` : 'not loaded'} · tinybench ${env.tinybench}`,
+    `netpol bench (${r.mode}) · Node ${env.node} · ${env.cpuModel} × ${env.cpuCount} · load ${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} · native ${env.nativeLoaded ? `loaded (${env.native.version ?? '?'})` : 'not loaded'}`,
   );
   if (r.scenarios.length > 0) {
     out.push('');
-    out.push('Engines: verdicts/s = tinybench calls/s × batch; median [min–max] over samples; every engine checked against the reference first');
+    out.push(
+      'Engines: verdicts/s = calls/s × batch, median [p5–p95] over samples; the engines of a scenario interleaved in rounds; every engine checked against the reference first; load: 1-min load average over the rounds, and the cores other processes kept busy meanwhile',
+    );
     out.push(
       formatTable(
-        ['scenario', 'engine', 'batch', 'M verdicts/s [min–max]', 'ns/verdict', '× reference', 'of no-op'],
+        ['scenario', 'engine', 'batch', 'M verdicts/s [p5–p95]', 'ns/verdict', '× reference', 'load (others)'],
         r.scenarios.flatMap((s) =>
           s.engines.map((e, i) => [
             i === 0 ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
             e.label.replace(/ \(batch \d+\)$/, ''),
             String(e.batch),
-            `${fmtRate(e.verdictsPerSecond.median)} [${fmtRate(e.verdictsPerSecond.min)}–${fmtRate(e.verdictsPerSecond.max)}]`,
+            fmtSpread(e.verdictsPerSecond),
             fmtNs(e.nsPerVerdict),
             fmtX(e.ratioToReference),
-            e.ratioToNoop === null ? '–' : `${e.ratioToNoop >= 0.01 ? (e.ratioToNoop * 100).toFixed(1) : (e.ratioToNoop * 100).toPrecision(2)}%`,
+            fmtLoad(e.load),
           ]),
         ),
       ),
@@ -79,12 +87,12 @@ export function renderReport(r: BenchResults): string {
     );
     out.push(
       formatTable(
-        ['input', 'matcher', 'batch', 'M lookups/s [min–max]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
+        ['input', 'matcher', 'batch', 'M lookups/s [p5–p95]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
         c.matchers.map((m) => [
           m.input,
           m.label,
           String(m.batch),
-          `${fmtRate(m.lookupsPerSecond.median)} [${fmtRate(m.lookupsPerSecond.min)}–${fmtRate(m.lookupsPerSecond.max)}]`,
+          fmtSpread(m.lookupsPerSecond),
           fmtNs(m.nsPerLookup),
           fmtX(m.netpolSpeedup),
           m.buildMs.toFixed(1),
@@ -146,13 +154,13 @@ export function renderReport(r: BenchResults): string {
     const pct = (x: number): string => (x === 0 ? '0%' : x < 0.001 ? `${(x * 100).toPrecision(2)}%` : `${(x * 100).toFixed(1)}%`);
     out.push(
       formatTable(
-        ['cluster', 'case', 'batch', 'M packets/s [min–max]', 'ns/packet', 'hits', 'misses', 'inserts', 'evictions', 'table'],
+        ['cluster', 'case', 'batch', 'M packets/s [p5–p95]', 'ns/packet', 'hits', 'misses', 'inserts', 'evictions', 'table'],
         packets.flatMap((p) =>
           p.cases.map((c, i) => [
             i === 0 ? `${p.id} (${p.size.pods} pods, ${p.size.policies} pol)` : '',
             c.label,
             String(c.batch),
-            `${fmtRate(c.packetsPerSecond.median)} [${fmtRate(c.packetsPerSecond.min)}–${fmtRate(c.packetsPerSecond.max)}]`,
+            fmtSpread(c.packetsPerSecond),
             fmtNs(c.nsPerPacket),
             c.conntrack ? pct(c.conntrack.hits) : '–',
             c.conntrack ? pct(c.conntrack.misses) : '–',

@@ -16,14 +16,14 @@ import { CompiledDataplane, LiveDataplane, type Cluster, type NetworkPolicy } fr
 import { clusterObjects, Random, syntheticCluster } from '@netpol/core/internal';
 import { round } from './engines.js';
 import { benchCluster, benchTrace } from './generators.js';
-import { collectGarbage, median } from './measure.js';
+import { collectGarbage, median, percentile } from './measure.js';
 import { Progress } from './progress.js';
 import { clusterSize, shapeOf, type ClusterSize, type ScenarioSpec } from './scenario.js';
 import { checkFinal, checkFlows, flowsAround } from './update-check.js';
 import { ClusterModel, roundTrip } from './update-model.js';
 import { rawObject } from './update-objects.js';
 import { OP_KINDS, OP_LABELS, UpdatePlanner, type OpKind, type Planned } from './update-ops.js';
-import { percentile, runStream, type StreamResult, type StreamSpec } from './update-stream.js';
+import { runStream, type StreamResult, type StreamSpec } from './update-stream.js';
 
 export { OP_KINDS, type OpKind } from './update-ops.js';
 export type { StreamResult, StreamSpec } from './update-stream.js';
