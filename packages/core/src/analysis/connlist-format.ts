@@ -66,12 +66,12 @@ export function connectionsText(c: ConnectionSet, opts: ConnlistFormatOptions = 
 }
 
 /** A CSV field as Go's encoding/csv writes it: quoted when it holds a comma, a quote, a line break or leads with a space. */
-function csvField(s: string): string {
+export function csvField(s: string): string {
   return /[",\r\n]/.test(s) || s.startsWith(' ') ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** A string as Go's %q writes one (what netpol-analyzer's dot output uses for names and labels). */
-const goQuote = (s: string): string => JSON.stringify(s);
+export const goQuote = (s: string): string => JSON.stringify(s);
 
 function dotGraph(conns: Iterable<FormattedConnection>, opts: ConnlistFormatOptions): string[] {
   const namespaces = new Map<string, Set<string>>();
