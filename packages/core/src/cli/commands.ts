@@ -38,16 +38,26 @@ export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeo
 
 export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict] [-o text|json]
 
-Loads Namespaces, Pods, Nodes, NetworkPolicies and the cluster-scoped policies
-(ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and checks them as the
-API server would, listing every problem with file, line, object and field path. Policies of
-APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are errors unless ignored explicitly;
-the summary lists what was ignored.
+Loads Namespaces, Pods, Nodes, NetworkPolicies, the cluster-scoped policies
+(ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and the pod templates of
+workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job,
+CronJob) and checks them as the API server would, listing every problem with file, line,
+object and field path. Policies of APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are
+errors unless ignored explicitly; the summary lists what was ignored. Ingress and Route
+objects are skipped with a warning (traffic they route is judged as the ingress controller's).
 
 ${INPUT_HELP}
   -o, --output <fmt>       text (default) or json
 
 ${EXIT_HELP}`;
+
+/** `, 3 workloads (2 Deployment, 1 CronJob)` in input order of kinds; empty without workloads (the NetworkPolicy-only summary is unchanged). */
+function workloadSummary(workloads: Cluster['workloads']): string {
+  if (!workloads) return '';
+  const byKind = new Map<string, number>();
+  for (const w of workloads) byKind.set(w.kind, (byKind.get(w.kind) ?? 0) + 1);
+  return `, ${workloads.length} workloads (${[...byKind].map(([kind, n]) => `${n} ${kind}`).join(', ')})`;
+}
 
 /** The summary line of the objects loaded with --ignore-unsupported-policies (the first 20 named). */
 function ignoredSummary(objects: NonNullable<Cluster['ignoredObjects']>): string {
@@ -71,6 +81,7 @@ export function validate(args: string[], io: IO): number {
       nodes: c.nodes.length,
       policies: c.policies.length,
       clusterPolicies: c.clusterPolicies?.length ?? 0,
+      ...(c.workloads && { workloads: c.workloads.length }),
     };
     const ignoredObjects = c?.ignoredObjects;
     io.out(
@@ -86,7 +97,7 @@ export function validate(args: string[], io: IO): number {
       const c = r.cluster;
       const tiers = c.clusterPolicies ? `, ${c.clusterPolicies.length} cluster-scoped policies` : '';
       io.out(
-        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
+        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods${workloadSummary(c.workloads)}, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
       );
       if (c.ignoredObjects) io.out(ignoredSummary(c.ignoredObjects));
     } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);

@@ -14,6 +14,7 @@ import {
   type NetworkPolicy,
   type Node,
   type Pod,
+  type Workload,
   type EndpointSlice,
   type Service,
 } from '../model/types.js';
@@ -28,6 +29,9 @@ import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
 import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
+import { followOwners } from './owners.js';
+import { skippedKind } from './skipped-kinds.js';
+import { validateWorkload, WORKLOAD_API_VERSIONS } from './workload.js';
 import { orphanSlices, validateEndpointSlice, validateService } from './services.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 
@@ -78,6 +82,7 @@ const API_VERSIONS: Record<string, string> = {
   Pod: 'v1',
   Node: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  ...WORKLOAD_API_VERSIONS,
   Service: 'v1',
   EndpointSlice: 'discovery.k8s.io/v1',
   ...CLUSTER_POLICY_API_VERSIONS,
@@ -101,6 +106,7 @@ interface Collected {
   policies: NetworkPolicy[];
   clusterPolicies: LoadedClusterPolicy[];
   ignored: IgnoredObject[];
+  workloads: Workload[];
   services: Service[];
   endpointSlices: EndpointSlice[];
   issues: Issue[];
@@ -183,6 +189,12 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     return;
   }
   if (unsupported(raw, kind, fallbackName, opts, out)) return;
+  const skipped = skippedKind(raw.value['apiVersion'], kind);
+  if (skipped) {
+    pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: skipped });
+    out.issues.push(...objectIssues(raw, pr.list, truncate(kind)));
+    return;
+  }
   const expected = Object.hasOwn(API_VERSIONS, kind) ? API_VERSIONS[kind] : undefined;
   if (expected === undefined) {
     const group = policyGroupKind(raw.value['apiVersion'], kind);
@@ -233,6 +245,18 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
       if (!pr.hasErrors) out.endpointSlices.push(slice);
       break;
     }
+    case 'Deployment':
+    case 'ReplicaSet':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicationController':
+    case 'Job':
+    case 'CronJob': {
+      const workload = validateWorkload(pr, raw.value, kind, opts.defaultNamespace, fallbackName);
+      object = `${kind} ${workload.namespace}/${workload.name}`;
+      if (!pr.hasErrors) out.workloads.push(workload);
+      break;
+    }
     case 'ClusterNetworkPolicy':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy': {
@@ -273,20 +297,36 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
 
-/** Namespaces that objects refer to but the input does not hold get only their name label. */
+/** How many objects a namespace-not-found warning names before `and N more`. */
+const REFERRERS_NAMED = 3;
+
+/**
+ * Namespaces that objects refer to but the input does not hold get only their name label (they
+ * join `Cluster.namespaces`, so that namespace selectors see them), with one warning each naming
+ * the first objects that use it.
+ */
 function implicitNamespaces(out: Collected): void {
   const known = new Set(out.namespaces.map((n) => n.name));
-  const referenced = [...out.pods.map((p) => p.namespace), ...out.policies.map((p) => p.namespace)];
-  for (const name of [...new Set(referenced)].sort()) {
-    if (known.has(name)) continue;
-    known.add(name);
+  const referrers = new Map<string, string[]>();
+  const refer = (kind: string, o: { namespace: string; name: string }): void => {
+    if (known.has(o.namespace)) return;
+    const list = referrers.get(o.namespace) ?? [];
+    list.push(`${kind} ${o.namespace}/${o.name}`);
+    referrers.set(o.namespace, list);
+  };
+  for (const p of out.pods) refer('Pod', p);
+  for (const w of out.workloads) refer(w.kind, w);
+  for (const p of out.policies) refer('NetworkPolicy', p);
+  for (const name of [...referrers.keys()].sort()) {
+    const users = referrers.get(name)!;
+    const more = users.length > REFERRERS_NAMED ? ` and ${users.length - REFERRERS_NAMED} more` : '';
     out.namespaces.push({ name, labels: { [NAMESPACE_NAME_LABEL]: name } });
     out.issues.push({
       code: 'namespace-not-found',
       severity: 'warning',
-      object: `Namespace ${name}`,
+      object: `Namespace ${truncate(name)}`,
       path: '',
-      message: `namespace ${name} is used but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${name}`,
+      message: `namespace ${truncate(name)} is used by ${users.slice(0, REFERRERS_NAMED).join(', ')}${more} but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${truncate(name)}`,
     });
   }
 }
@@ -329,8 +369,9 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     ignoreUnsupportedPolicies: options.ignoreUnsupportedPolicies ?? false,
   };
-  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], services: [], endpointSlices: [], issues: [...readIssues], seen: new Map() };
+  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], workloads: [], services: [], endpointSlices: [], issues: [...readIssues], seen: new Map() };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
+  out.pods = followOwners(out.pods, out.workloads);
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);
@@ -349,6 +390,7 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
         policies: out.policies,
         ...(clusterPolicies.length > 0 && { clusterPolicies }),
         ...(out.ignored.length > 0 && { ignoredObjects: out.ignored }),
+        ...(out.workloads.length > 0 && { workloads: out.workloads }),
         ...(out.services.length > 0 && { services: out.services }),
         ...(out.endpointSlices.length > 0 && { endpointSlices: out.endpointSlices }),
       };
