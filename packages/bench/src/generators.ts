@@ -67,13 +67,15 @@ export interface BenchTrace extends FlowBatch {
   readonly shape: Required<Pick<BenchTraceShape, 'count' | 'seed' | 'family' | 'zipf'>> & { readonly mix: TraceMix };
 }
 
-const COMMON_PORTS = [53, 80, 443, 5432, 6379, 8080, 8125, 9090, 30080, 50051];
-const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+/** Ports clients often use (a destination's own ports aside). */
+export const COMMON_PORTS = [53, 80, 443, 5432, 6379, 8080, 8125, 9090, 30080, 50051];
+/** IP protocol numbers of the container port protocols. */
+export const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 
 const u32 = (v: bigint): number => Number(v & 0xffffffffn);
 
 /** Writes an address (bigint) as `words` big-endian u32s at a[i*words ..]. */
-function put(a: Uint32Array, i: number, words: number, v: bigint): void {
+export function put(a: Uint32Array, i: number, words: number, v: bigint): void {
   if (words === 1) a[i] = u32(v);
   else for (let k = 0; k < 4; k++) a[4 * i + k] = u32(v >> BigInt(96 - 32 * k));
 }

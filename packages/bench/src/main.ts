@@ -77,17 +77,45 @@ const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { re
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
   const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50, rounds: 5 } : { timeMs: timeMs ?? 600, warmupMs: 150, rounds: 10 };
-  const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 3, warmCompiles: quick ? 0 : 3 };
-  const full = { jsBatches: [16, 64, 256, 4096], nativeBatches: [16, 64, 256, 4096] };
+  const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 5, warmCompiles: quick ? 0 : 3 };
+  const headline = { jsBatches: [256, 4096], nativeBatches: [256, 4096] };
+  // Every full scenario: the live image beside the compiled one, and the realistic trace beside the mixed one.
+  const full = {
+    jsBatches: [16, 64, 256, 4096],
+    nativeBatches: [16, 64, 256, 4096],
+    live: headline,
+    realistic: { ...headline, traceCount: 1 << 20, pool: 4096, referenceSample: 10_000 },
+  };
   if (quick) {
     const q = { jsBatches: [256, 4096], nativeBatches: [256, 4096] };
+    const big = { jsBatches: [4096], nativeBatches: [4096] };
     return {
       mode: 'quick',
       scenarios: [
         { ...base, ...q, id: 'S', size: 'S', family: 4, traceCount: 1 << 18, referenceSample: 5000 },
-        { ...base, ...q, id: 'M', size: 'M', family: 4, traceCount: 1 << 18, referenceSample: 5000 },
+        {
+          ...base,
+          ...q,
+          id: 'M',
+          size: 'M',
+          family: 4,
+          traceCount: 1 << 18,
+          referenceSample: 5000,
+          live: big,
+          realistic: { ...big, traceCount: 1 << 16, pool: 256, referenceSample: 2000 },
+        },
         { ...base, ...q, id: 'M-v6', size: 'M', family: 6, traceCount: 1 << 16, referenceSample: 2000 },
-        { ...base, ...q, id: 'L', size: 'L', family: 4, traceCount: 1 << 16, referenceSample: 1000 },
+        {
+          ...base,
+          ...q,
+          id: 'L',
+          size: 'L',
+          family: 4,
+          traceCount: 1 << 16,
+          referenceSample: 1000,
+          // No live image at L in the quick run: building it takes seconds.
+          realistic: { ...big, traceCount: 1 << 16, pool: 256, referenceSample: 1000 },
+        },
         { ...base, ...q, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 16, referenceSample: 1000 },
       ],
       cidr: { sizes: [1000], addresses: 1 << 14, timing, slowTiming: { timeMs: 100, warmupMs: 20, iterations: 8 } },
@@ -116,12 +144,12 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     { ...base, ...full, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 20, referenceSample: 10_000 },
   ];
   if (xl) {
-    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 3, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
     scenarios.push({
       ...base,
       ...full,
       warmCompiles: 1,
-      coldProbes: 1,
+      coldProbes: 3,
       id: 'XL-tiers',
       size: withTiers('XL', 100),
       family: 4,

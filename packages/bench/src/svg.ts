@@ -12,6 +12,8 @@ const COLORS: Record<string, string> = {
   'js-single': '#90caf9',
   'js-batch': '#1e88e5',
   'native-batch': '#fb8c00',
+  'live-js-batch': '#64b5f6',
+  'live-native-batch': '#ffb74d',
   netpol: '#1e88e5',
   peer: '#9e9e9e',
   builtin: '#bcaaa4',
@@ -194,8 +196,16 @@ export function renderSvg(r: BenchResults): string {
           y,
           'Verdicts per second by engine and scenario',
           '/s',
-          r.scenarios.map((s) => ({
-            title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} trace`,
+          r.scenarios.flatMap((s) => [
+            {
+              title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} mixed trace (${(s.trace.allowedShare * 100).toFixed(0)}% allowed)`,
+              engines: s.engines,
+            },
+            ...(s.realistic
+              ? [{ title: `${s.id}: realistic trace (${(s.realistic.trace.allowedShare * 100).toFixed(0)}% allowed)`, engines: s.realistic.engines }]
+              : []),
+          ]).map((s) => ({
+            title: s.title,
             // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
             bars: s.engines
               .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)

@@ -3,6 +3,7 @@ import type { BenchResults } from './results.js';
 import { fmtRate, formatTable } from './format.js';
 import type { LoadFigures } from './machine-load.js';
 import type { Spread } from './measure.js';
+import type { ColdProbe, CompileFigures, EngineResult } from './scenario.js';
 import { renderUpdates } from './update-report.js';
 
 const MiB = 2 ** 20;
@@ -14,6 +15,36 @@ const fmtSpread = (x: Spread): string => `${fmtRate(x.median)} [${fmtRate(x.p5)}
 /** The 1-minute load average's range over a measurement, and (in brackets) the cores other processes kept busy. */
 export const fmtLoad = (l: LoadFigures | undefined): string =>
   l === undefined ? '–' : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;
+/** Cold compile: the median probe, the spread over the probes and their count. */
+const fmtCold = (c: CompileFigures): string => {
+  if (c.coldProcessMs === null) return '–';
+  const runs = c.coldProcessRunsMs;
+  return runs.length > 1 ? `${c.coldProcessMs.toFixed(0)} [${Math.min(...runs).toFixed(0)}–${Math.max(...runs).toFixed(0)}] ×${runs.length}` : c.coldProcessMs.toFixed(0);
+};
+/** The load beside the cold probes: the load average's range at their starts and the most cores others took during one. */
+const fmtProbeLoad = (probes: readonly ColdProbe[] | undefined): string => {
+  if (!probes || probes.length === 0) return '–';
+  const loads = probes.map((p) => p.load);
+  const fc = probes.flatMap((p) => (p.foreignCores === null ? [] : [p.foreignCores]));
+  return fmtLoad({ min: Math.min(...loads), max: Math.max(...loads), foreignCores: fc.length ? Math.max(...fc) : null });
+};
+/** The median probe's CPU ms over all its threads (above the wall time: V8 worked in the background too). */
+const probeCpu = (probes: readonly ColdProbe[] | undefined): string => {
+  if (!probes || probes.length === 0) return '–';
+  const s = [...probes].sort((a, b) => a.ms - b.ms)[probes.length >> 1]!;
+  return s.cpuMs.toFixed(0);
+};
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** Live ÷ compiled throughput per kernel and batch on the mixed trace (median rates), e.g. "JS@4096 0.81×, native@4096 0.77×". */
+function liveRatios(s: BenchResults['scenarios'][number]): string | null {
+  const pairs = s.engines.flatMap((e) => {
+    const kernel = e.kind === 'live-js-batch' ? 'js-batch' : e.kind === 'live-native-batch' ? 'native-batch' : null;
+    const c = kernel && s.engines.find((x) => x.kind === kernel && x.batch === e.batch);
+    return c ? [`${kernel === 'js-batch' ? 'JS' : 'native'}@${e.batch} ${(e.verdictsPerSecond.median / c.verdictsPerSecond.median).toFixed(2)}×`] : [];
+  });
+  return pairs.length ? pairs.join(', ') : null;
+}
 const fmtBytes = (b: number): string => (b >= MiB ? `${(b / MiB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 export function renderReport(r: BenchResults): string {
@@ -27,24 +58,41 @@ export function renderReport(r: BenchResults): string {
     out.push(
       'Engines: verdicts/s = calls/s × batch, median [p5–p95] over samples; the engines of a scenario interleaved in rounds; every engine checked against the reference first; load: 1-min load average over the rounds, and the cores other processes kept busy meanwhile',
     );
+    const row = (s: BenchResults['scenarios'][number], trace: string, e: EngineResult, first: boolean): string[] => [
+      first ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
+      trace,
+      e.label.replace(/ \(batch \d+\)$/, ''),
+      String(e.batch),
+      fmtSpread(e.verdictsPerSecond),
+      fmtNs(e.nsPerVerdict),
+      fmtX(e.ratioToReference),
+      fmtLoad(e.load),
+    ];
     out.push(
       formatTable(
-        ['scenario', 'engine', 'batch', 'M verdicts/s [p5–p95]', 'ns/verdict', '× reference', 'load (others)'],
-        r.scenarios.flatMap((s) =>
-          s.engines.map((e, i) => [
-            i === 0 ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
-            e.label.replace(/ \(batch \d+\)$/, ''),
-            String(e.batch),
-            fmtSpread(e.verdictsPerSecond),
-            fmtNs(e.nsPerVerdict),
-            fmtX(e.ratioToReference),
-            fmtLoad(e.load),
-          ]),
-        ),
+        ['scenario', 'trace', 'engine', 'batch', 'M verdicts/s [p5–p95]', 'ns/verdict', '× reference', 'load (others)'],
+        r.scenarios.flatMap((s) => [
+          ...s.engines.map((e, i) => row(s, i === 0 ? 'mixed' : '', e, i === 0)),
+          ...(s.realistic?.engines ?? []).map((e, i) => row(s, i === 0 ? 'realistic' : '', e, false)),
+        ]),
       ),
     );
+    for (const s of r.scenarios) {
+      const parts = [`${s.id}: mixed trace ${pct(s.trace.allowedShare)} allowed`];
+      if (s.realistic) {
+        const t = s.realistic.trace;
+        parts.push(
+          `realistic trace ${pct(t.allowedShare)} allowed (${t.allowedConnections} allowed and ${t.deniedConnections} denied connections sampled from ${t.candidates} candidates the reference judged; ${s.realistic.verification.referenceSample} flows checked against the reference)`,
+        );
+      }
+      const ratios = liveRatios(s);
+      if (ratios) parts.push(`live image ÷ compiled: ${ratios}`);
+      out.push(parts.join('; '));
+    }
     out.push('');
-    out.push('Compile and memory (cold = a fresh node process; heap = retained by the dataplane after GC, explain provenance included)');
+    out.push(
+      'Compile and memory (cold = a fresh node process per probe: the median, the spread and the count; load at the probes and the most cores others took during one; CPU ms over all threads of the median probe; peak RSS of that process, generation included; heap = retained by the dataplane after GC, explain provenance included)',
+    );
     out.push(
       formatTable(
         [
@@ -52,11 +100,16 @@ export function renderReport(r: BenchResults): string {
           'pods',
           'policies',
           'identities',
-          'cold ms',
+          'cold ms p50 [min–max]',
+          'cold load (others)',
+          'cold CPU ms',
+          'peak RSS MiB',
           'in-process ms',
           'warm ms',
           'heap MiB',
           'image MiB',
+          'live image MiB',
+          'live build ms',
           'trace flows',
           'allowed',
           'checked vs ref',
@@ -67,11 +120,16 @@ export function renderReport(r: BenchResults): string {
           String(s.size.pods),
           String(s.size.policies),
           String(s.compile.stats.identities),
-          s.compile.coldProcessMs === null ? '–' : s.compile.coldProcessMs.toFixed(1),
+          fmtCold(s.compile),
+          fmtProbeLoad(s.compile.coldProbes),
+          probeCpu(s.compile.coldProbes),
+          s.compile.maxRssBytes === null || s.compile.maxRssBytes === undefined ? '–' : fmtMiB(s.compile.maxRssBytes),
           s.compile.firstInProcessMs.toFixed(1),
           s.compile.warmMs === null ? '–' : s.compile.warmMs.toFixed(1),
           fmtMiB(s.compile.heapRetainedBytes + s.compile.arrayBuffersRetainedBytes),
           fmtMiB(s.compile.imageBytes),
+          s.live ? fmtMiB(s.live.imageBytes) : '–',
+          s.live ? s.live.buildMs.toFixed(0) : '–',
           String(s.trace.count),
           `${(s.trace.allowedShare * 100).toFixed(1)}%`,
           String(s.verification.referenceSample),
