@@ -399,6 +399,14 @@ describe('namespaces used but absent', () => {
     ]);
   });
 
+  it('a Service counts as a user too', () => {
+    const r = load('apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: ghost}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n');
+    expect(r.cluster!.namespaces.map((n) => n.name)).toEqual(['ghost']);
+    expect(warningsOf(r.issues).map((i) => i.message)).toContain(
+      'namespace ghost is used by Service ghost/web but not in the input; assuming its only label is kubernetes.io/metadata.name=ghost',
+    );
+  });
+
   it('no warning for a namespace the input holds', () => {
     const r = load([NS, apps('Deployment', 'web')].join('---\n'));
     expect(r.issues.filter((i) => i.code === 'namespace-not-found')).toEqual([]);

@@ -317,6 +317,7 @@ function implicitNamespaces(out: Collected): void {
   for (const p of out.pods) refer('Pod', p);
   for (const w of out.workloads) refer(w.kind, w);
   for (const p of out.policies) refer('NetworkPolicy', p);
+  for (const s of out.services) refer('Service', s);
   for (const name of [...referrers.keys()].sort()) {
     const users = referrers.get(name)!;
     const more = users.length > REFERRERS_NAMED ? ` and ${users.length - REFERRERS_NAMED} more` : '';
