@@ -26,6 +26,20 @@ export { parseFlow, type FlowParse } from './flow/parse.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane, type ImageOptions } from './dataplane/image-dataplane.js';
+export {
+  encodeImage,
+  decodeImage,
+  SavedImageError,
+  SAVED_IMAGE_MAGIC,
+  ENVELOPE_VERSION as SAVED_IMAGE_ENVELOPE_VERSION,
+  DEFAULT_MAX_IMAGE_FILE_BYTES,
+  type SavedImageErrorCode,
+  type SavedImageInfo,
+  type EncodeImageOptions,
+  type DecodeImageOptions,
+  type DecodedImage,
+} from './dataplane/image-envelope.js';
+export { saveImage, loadImage, loadImageFile, readImageFile, SavedImageDataplane, type LoadImageOptions } from './dataplane/saved-image.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { CapacityError, LIMITS, type LimitName } from './model/limits.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';

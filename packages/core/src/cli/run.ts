@@ -1,5 +1,5 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
-import { readFileSync } from 'node:fs';
+import { netpolVersion } from '../package-version.js';
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
@@ -25,12 +25,9 @@ Commands:
 Run 'netpol <command> --help' for a command's options; 'netpol --version' (-V) prints the version.
 Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
 
-/**
- * The version of the installed @netpol/core, from its package.json (two levels up from both
- * src/cli and dist/cli), printed bare as npm and pnpm print theirs, for scripts to compare.
- */
+/** The version of the installed @netpol/core (package-version.ts), printed bare as npm and pnpm print theirs, for scripts to compare. */
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return netpolVersion();
 }
 
 export async function run(argv: string[], io: IO): Promise<number> {
