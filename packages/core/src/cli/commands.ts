@@ -3,12 +3,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectivityMatrix, parsePortSpec, verdictTier, type Matrix } from '../analysis/matrix.js';
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
-import { parseFlow } from '../flow/parse.js';
+import { parseFlowRecord } from '../flow/record.js';
+import { ServiceIndex } from '../model/services.js';
+import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { expandedExplanation, expandedVerdict } from './service-flows.js';
 import {
   checkStdin,
   createEngine,
   ENGINE_HELP,
   ENGINE_OPTIONS,
+  evaluationOptions,
   EXIT,
   EXIT_HELP,
   INPUT_HELP,
@@ -137,15 +141,23 @@ export async function verdict(args: string[], io: IO): Promise<number> {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
+  const services = new ServiceIndex(cluster);
   let denied = 0;
   let bad = 0;
   for await (const { line, record, jsonError } of readFlowLines(source)) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
     if (!parsed.ok) {
       bad++;
       io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
       // Only the recognised fields: a caller's own "allowed" must not sit beside an error.
       io.out(JSON.stringify({ line, ...flowEcho(record), error: parsed.error }));
+      continue;
+    }
+    if (parsed.kind !== 'flow') {
+      // A Service (judged per backend after DNAT) or endpoints of several or address-less pods.
+      const v = expandedVerdict(engine, services, parsed);
+      if (!v.allowed) denied++;
+      io.out(JSON.stringify({ ...verdictEcho(record), ...v, ...ignoringField(cluster) }));
       continue;
     }
     const v = engine.verdict(parsed.flow);
@@ -200,6 +212,8 @@ export async function explain(args: string[], io: IO): Promise<number> {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
+  const services = new ServiceIndex(cluster);
+  let reference: ReferenceEvaluator | undefined;
   const records: AsyncIterable<{ line: number; record: unknown; jsonError?: string }> =
     values.flows !== undefined
       ? readFlowLines(values.flows)
@@ -211,10 +225,22 @@ export async function explain(args: string[], io: IO): Promise<number> {
   let bad = 0;
   let first = true;
   for await (const { line, record, jsonError } of records) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
     if (!parsed.ok) {
       bad++;
       io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);
+      continue;
+    }
+    if (parsed.kind !== 'flow') {
+      // The compiled dataplane explains address pairs; the reference explains pairs with a pod without an address.
+      const x = expandedExplanation(engine, services, parsed, () => (reference ??= new ReferenceEvaluator(cluster, evaluationOptions(values))));
+      if (!x.allowed) denied++;
+      if (output === 'json') io.out(JSON.stringify({ ...x.json, ...ignoringField(cluster) }));
+      else {
+        if (!first) io.out('');
+        first = false;
+        io.out(x.text);
+      }
       continue;
     }
     const e = { ...engine.explain(parsed.flow), ...ignoringField(cluster) };
