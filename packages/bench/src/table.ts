@@ -1,7 +1,6 @@
 /** The readable report on stdout: plain aligned text tables, no colours. */
 import type { BenchResults } from './results.js';
-import { fmtRate, formatTable } from './format.js';
-import type { LoadFigures } from './machine-load.js';
+import { fmtLoad, fmtRate, formatTable } from './format.js';
 import type { Spread } from './measure.js';
 import type { ColdProbe, CompileFigures, EngineResult } from './scenario.js';
 import { renderUpdates } from './update-report.js';
@@ -12,9 +11,6 @@ const fmtNs = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('e
 const fmtX = (x: number | null): string => (x === null ? '–' : x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`);
 const fmtMiB = (b: number): string => (b / MiB).toFixed(2);
 const fmtSpread = (x: Spread): string => `${fmtRate(x.median)} [${fmtRate(x.p5)}–${fmtRate(x.p95)}]`;
-/** The 1-minute load average's range over a measurement, and (in brackets) the cores other processes kept busy. */
-export const fmtLoad = (l: LoadFigures | undefined): string =>
-  l === undefined ? '–' : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;
 /** Cold compile: the median probe, the spread over the probes and their count. */
 const fmtCold = (c: CompileFigures): string => {
   if (c.coldProcessMs === null) return '–';
