@@ -62,8 +62,29 @@ const FULL = [{ start: 1, end: 65535 }];
 
 describe('connectionsText', () => {
   test('netpol-analyzer forms: protocols in SCTP, TCP, UDP order, single ports and ranges', () => {
-    expect(connectionsText(set({ tcp: [{ start: 80, end: 80 }, { start: 8080, end: 8090 }], udp: [{ start: 53, end: 53 }] }))).toBe('TCP 80,8080-8090,UDP 53');
-    expect(connectionsText(set({ sctp: FULL, tcp: [{ start: 1, end: 79 }, { start: 81, end: 65535 }], udp: FULL }))).toBe('SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535');
+    expect(
+      connectionsText(
+        set({
+          tcp: [
+            { start: 80, end: 80 },
+            { start: 8080, end: 8090 },
+          ],
+          udp: [{ start: 53, end: 53 }],
+        }),
+      ),
+    ).toBe('TCP 80,8080-8090,UDP 53');
+    expect(
+      connectionsText(
+        set({
+          sctp: FULL,
+          tcp: [
+            { start: 1, end: 79 },
+            { start: 81, end: 65535 },
+          ],
+          udp: FULL,
+        }),
+      ),
+    ).toBe('SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535');
     expect(connectionsText(set({}))).toBe('No Connections');
   });
 
@@ -94,7 +115,9 @@ const CONNS: FormattedConnection[] = [
 
 describe('formats', () => {
   test('txt: src => dst : conns', () => {
-    expect(formatConnlist(CONNS, 'txt')).toBe('0.0.0.0-255.255.255.255[External] => ns-a/a[Deployment] : All Connections\nns-a/a[Deployment] => ns-b/b[StatefulSet] : TCP 80,UDP 53\n');
+    expect(formatConnlist(CONNS, 'txt')).toBe(
+      '0.0.0.0-255.255.255.255[External] => ns-a/a[Deployment] : All Connections\nns-a/a[Deployment] => ns-b/b[StatefulSet] : TCP 80,UDP 53\n',
+    );
   });
 
   test('csv quotes a connection set with commas, as Go encoding/csv does', () => {
@@ -107,7 +130,11 @@ describe('formats', () => {
   });
 
   test('md table', () => {
-    expect(formatConnlist(CONNS, 'md').split('\n').slice(0, 3)).toEqual(['| src | dst | conn |', '|-----|-----|------|', '| 0.0.0.0-255.255.255.255[External] | ns-a/a[Deployment] | All Connections |']);
+    expect(formatConnlist(CONNS, 'md').split('\n').slice(0, 3)).toEqual([
+      '| src | dst | conn |',
+      '|-----|-----|------|',
+      '| 0.0.0.0-255.255.255.255[External] | ns-a/a[Deployment] | All Connections |',
+    ]);
   });
 
   test('json: an array of {src, dst, conn}, two-space indented; [] when empty', () => {

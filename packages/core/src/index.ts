@@ -48,6 +48,20 @@ export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
+export { connectivity, type Connectivity, type ConnectivityOptions, type Connection, type Endpoint } from './analysis/connectivity.js';
+export {
+  connlistLines,
+  formatConnlist,
+  connectionsText,
+  CONNLIST_FORMATS,
+  type ConnlistFormat,
+  type ConnlistFormatOptions,
+  type FormattedConnection,
+  type FormattedEndpoint,
+} from './analysis/connlist-format.js';
+export { isAllConnections, isNoConnections, sameConnections, intersectConnections, NO_CONNECTIONS, type ConnectionSet, type PortRange } from './analysis/connection-set.js';
+export type { ExternalBlock } from './analysis/external-endpoints.js';
+export type { AddressBlock, AddressRange } from './analysis/address-blocks.js';
 export type { Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';

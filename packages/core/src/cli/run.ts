@@ -1,5 +1,6 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
 import { netpolVersion } from '../package-version.js';
+import { connlist } from './connlist.js';
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
@@ -18,6 +19,7 @@ Commands:
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod connectivity grid per port
+  connlist   every allowed connection between workloads (netpol-analyzer's list)
   fuzz       check an engine against the reference evaluator on random flows
   replay     run a pcap/pcapng capture through conntrack and the policies
   demo       run the built-in example stories
@@ -42,6 +44,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return await explain(rest, io);
       case 'matrix':
         return matrix(rest, io);
+      case 'connlist':
+        return connlist(rest, io);
       case 'fuzz':
         return fuzz(rest, io);
       case 'replay':
