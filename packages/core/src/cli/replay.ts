@@ -14,7 +14,9 @@ import { isDenying, type Decision, type DirectionExplanation, type Explanation }
 const allowing = (d: Decision): boolean => d === 'allowed' || d === 'admin-allowed' || d === 'baseline-allowed';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
-import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type PacketState } from '../packet/filter.js';
+import { codeError, codeState, CODE, PacketFilter, type FilterDataplane, type FragmentPolicy, type PacketState } from '../packet/filter.js';
+import { ServiceNat } from '../packet/service-nat.js';
+import { portLabel, ServiceIndex } from '../model/services.js';
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
 import { linkPayload } from '../pcap/link.js';
@@ -39,13 +41,14 @@ const MAX_TOP_FLOWS = 100_000;
 /** The flow table's least capacity (bounded memory, a few MB of flow records). */
 const MIN_FLOW_TABLE = 10_000;
 
-export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--fail-on-deny]
+export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--services] [--fail-on-deny]
 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
 when it opens a connection, judged by the compiled dataplane. Replies to allowed
 connections pass; a new connection in either direction is judged by policy. Addresses are
-taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses).
+taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses),
+unless --services applies kube-proxy's DNAT first.
 
 Output:
   -o, --output <fmt>       jsonl (default): one JSON line per packet: index (frame number),
@@ -64,6 +67,14 @@ Output:
       --fail-on-deny       exit 1 when a packet was denied (or malformed), 2 when the capture
                            could not be read to its end
 Packet path:
+      --services           the capture was taken before kube-proxy's DNAT (on a client pod or
+                           a node uplink): a connection to a Service address and port (ClusterIP,
+                           external or load-balancer IP, a node address with a nodePort) is
+                           judged once per backend of the Service (EndpointSlices in the input,
+                           else its selector) at its target port, and allowed iff every backend
+                           allows it (no backend: denied on ingress); replies from the Service
+                           address match the connection. Lines and flows name the Service and
+                           each backend's verdict
       --fragments <p>      non-first fragments: protocol-only (default: judged without ports,
                            so only port-less rules match), track (follow the first fragment),
                            allow
@@ -105,7 +116,17 @@ interface FlowInfo {
   readonly policies: readonly string[];
   readonly egressPolicies: readonly string[];
   readonly ingressPolicies: readonly string[];
+  /** replay --services: the Service port the flow went to and each backend's verdict. */
+  readonly service?: ServiceInfo;
   packets: number;
+}
+
+/** A flow to a Service (replay --services): what it hit and what each backend decided. */
+interface ServiceInfo {
+  readonly name: string;
+  readonly port: string;
+  readonly via: string;
+  readonly backends: readonly { readonly backend: string; readonly address?: string; readonly port: number; readonly allowed: boolean }[];
 }
 
 export interface ReplaySummary {
@@ -153,6 +174,7 @@ export function replay(args: string[], io: IO): number {
       'max-connections': { type: 'string' },
       'strict-tcp': { type: 'boolean' },
       'top-flows': { type: 'string' },
+      services: { type: 'boolean' },
     },
   });
   if (values.help) return (io.out(REPLAY_HELP), EXIT.ok);
@@ -194,8 +216,9 @@ export function replay(args: string[], io: IO): number {
   }
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
-  const dp = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
-  const filter = new PacketFilter(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
+  const compiled = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
+  const dp = values.services ? new ServiceNat(compiled, new ServiceIndex(cluster)) : compiled;
+  const filter = new PacketFilter<FilterDataplane>(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
   const capture = opened.capture;
 
   const summary: ReplaySummary = {
@@ -255,6 +278,7 @@ export function replay(args: string[], io: IO): number {
       info = flows.get(key);
       if (!info) {
         info = describeFlow(dp, p, code);
+        if (dp instanceof ServiceNat) info = withService(dp, p, info);
         flows.add(key, info);
         if (info.allowed) summary.flows.allowed++;
         else summary.flows.denied++;
@@ -297,7 +321,25 @@ export function replay(args: string[], io: IO): number {
 const cutText = (records: number, unreadBytes: number): string =>
   `${records} record(s) before it were replayed; the remaining ${unreadBytes} byte(s) could not be read (how many packets they hold is unknown)`;
 
-function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): FlowInfo {
+/** A flow to a Service (replay --services): the Service port and each backend's verdict. */
+function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo): FlowInfo {
+  const d = nat.decision(p.dstIP(), p.protocol, p.hasL4 === 1 && hasPorts(p.protocol) ? p.dstPort : undefined);
+  if (!d) return info;
+  const backends = d.backends.map(({ backend, verdict }) => {
+    const v = backend.unjudgeable ? undefined : decodeVerdict(verdict);
+    return {
+      backend: backend.name,
+      ...(backend.address && { address: formatIP(backend.address) }),
+      port: backend.port,
+      allowed: (verdict & 1) === 1,
+      ...(v && { egress: v.egress, ingress: v.ingress }),
+      ...(backend.unjudgeable && { error: backend.unjudgeable }),
+    };
+  });
+  return { ...info, service: { name: `${d.target.service.namespace}/${d.target.service.name}`, port: portLabel(d.target.port), via: d.target.via, backends } };
+}
+
+function describeFlow(dp: Pick<FilterDataplane, 'explain'>, p: ParsedPacket, code: number): FlowInfo {
   const allowed = (code & 1) === 1;
   let e: Explanation;
   try {
@@ -363,6 +405,7 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
     const v = decodeVerdict(code & 0x7f);
     line['egress'] = v.egress;
     line['ingress'] = v.ingress;
+    if (info?.service) line['service'] = info.service;
     if (!allowed && info) {
       line['direction'] = isDenying(v.egress) && isDenying(v.ingress) ? 'both' : isDenying(v.egress) ? 'egress' : 'ingress';
       line['policies'] = info.policies;
@@ -375,7 +418,8 @@ const flowText = (f: FlowInfo): string => {
   const end = (ip: string, port: number | undefined, pod: string | null): string =>
     `${port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`}${pod ? ` (${pod})` : ''}`;
   const proto = f.icmpType !== undefined ? `${f.protocol} type ${f.icmpType}` : f.protocol;
-  return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)} ${proto}`;
+  const service = f.service ? ` (Service ${f.service.name} ${f.service.port})` : '';
+  return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)}${service} ${proto}`;
 };
 
 export function summaryText(s: ReplaySummary): string[] {
