@@ -133,7 +133,9 @@ describe('validate on workload manifests', () => {
     const r = await cli('validate', '-f', join(boutique, 'manifests'));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^valid: 1 namespaces, 0 pods, 12 workloads \(12 Deployment\)(, \d+ services)?, 0 nodes, 0 network policies \(\d+ warning\(s\)\)$/m);
-    expect(r.out).toMatch(/warning: .*namespace default is used by Deployment default\/emailservice, Deployment default\/checkoutservice, Deployment default\/recommendationservice and \d+ more but not in the input/);
+    expect(r.out).toMatch(
+      /warning: .*namespace default is used by Deployment default\/emailservice, Deployment default\/checkoutservice, Deployment default\/recommendationservice and \d+ more but not in the input/,
+    );
     expect(r.out).not.toMatch(/kind Deployment is not used/);
   });
 
@@ -148,8 +150,12 @@ describe('validate on workload manifests', () => {
     const r = spawnSync(process.execPath, [bin, 'validate', '-f', '-'], { input: HELM_STREAM, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`warning: <stdin>:${lineOf(HELM_STREAM, 'kind: Ingress')} doc 4 Ingress: kind: Ingress not evaluated: netpol does not evaluate ingress routing`);
-    expect(r.stdout).toMatch(/^valid: 1 namespaces, 0 pods, 3 workloads \(1 Deployment, 1 StatefulSet, 1 CronJob\), 0 nodes, 1 network policies \(1 warning\(s\)\)$/m);
+    expect(r.stdout).toContain(
+      `warning: <stdin>:${lineOf(HELM_STREAM, 'kind: Ingress')} doc 4 Ingress: kind: Ingress not evaluated: netpol does not evaluate ingress routing`,
+    );
+    expect(r.stdout).toMatch(
+      /^valid: 1 namespaces, 0 pods, 3 workloads \(1 Deployment, 1 StatefulSet, 1 CronJob\), 0 nodes, 1 network policies \(1 warning\(s\)\)$/m,
+    );
   });
 
   test('a selector that does not match its template on stdin: exit 2, file:line and the field path', () => {

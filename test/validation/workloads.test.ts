@@ -115,7 +115,11 @@ describe('workload kinds', () => {
 
 describe('what the API server would reject', () => {
   it('bad container ports: Go field paths and lines under spec.template.spec', () => {
-    const text = apps('Deployment', 'web', 'containers:\n- name: c\n  ports:\n  - containerPort: 80\n  - containerPort: 70000\ninitContainers:\n- name: i\n  ports: [{name: Bad_Name, containerPort: 1}]');
+    const text = apps(
+      'Deployment',
+      'web',
+      'containers:\n- name: c\n  ports:\n  - containerPort: 80\n  - containerPort: 70000\ninitContainers:\n- name: i\n  ports: [{name: Bad_Name, containerPort: 1}]',
+    );
     const r = load(text);
     const port = expectRejected(r, { path: 'spec.template.spec.containers[0].ports[1].containerPort', code: 'invalid-port' });
     expect(port.line).toBe(text.split('\n').findIndex((l) => l.includes('70000')) + 1);
@@ -261,7 +265,10 @@ const pod = (name: string, refs: string, labels = '{app: web}') =>
 const ref = (kind: string, name: string, controller = true, apiVersion = 'apps/v1') =>
   `  - {apiVersion: ${apiVersion}, kind: ${kind}, name: ${name}, uid: u-${name}, controller: ${controller}}\n`;
 const ownedRS = (name: string, owner: string) =>
-  apps('ReplicaSet', name).replace('metadata: {name: ' + name + ', namespace: shop}', `metadata:\n  name: ${name}\n  namespace: shop\n  ownerReferences:\n${ref('Deployment', owner)}`);
+  apps('ReplicaSet', name).replace(
+    'metadata: {name: ' + name + ', namespace: shop}',
+    `metadata:\n  name: ${name}\n  namespace: shop\n  ownerReferences:\n${ref('Deployment', owner)}`,
+  );
 
 describe('owners', () => {
   it('a pod of a ReplicaSet whose Deployment is in the input belongs to the Deployment', () => {
@@ -339,8 +346,14 @@ describe('owners', () => {
   });
 
   it('an ownership cycle (impossible in a cluster) ends where it closes', () => {
-    const a = apps('ReplicaSet', 'a').replace('metadata: {name: a, namespace: shop}', `metadata:\n  name: a\n  namespace: shop\n  ownerReferences:\n${ref('ReplicaSet', 'b')}`);
-    const b = apps('ReplicaSet', 'b').replace('metadata: {name: b, namespace: shop}', `metadata:\n  name: b\n  namespace: shop\n  ownerReferences:\n${ref('ReplicaSet', 'a')}`);
+    const a = apps('ReplicaSet', 'a').replace(
+      'metadata: {name: a, namespace: shop}',
+      `metadata:\n  name: a\n  namespace: shop\n  ownerReferences:\n${ref('ReplicaSet', 'b')}`,
+    );
+    const b = apps('ReplicaSet', 'b').replace(
+      'metadata: {name: b, namespace: shop}',
+      `metadata:\n  name: b\n  namespace: shop\n  ownerReferences:\n${ref('ReplicaSet', 'a')}`,
+    );
     const c = cluster([NS, a, b, pod('p', ref('ReplicaSet', 'a'))].join('---\n'));
     expect(c.pods[0]!.owner).toEqual({ kind: 'ReplicaSet', name: 'b' });
   });

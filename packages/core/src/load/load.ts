@@ -370,7 +370,19 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     ignoreUnsupportedPolicies: options.ignoreUnsupportedPolicies ?? false,
   };
-  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], workloads: [], services: [], endpointSlices: [], issues: [...readIssues], seen: new Map() };
+  const out: Collected = {
+    namespaces: [],
+    pods: [],
+    nodes: [],
+    policies: [],
+    clusterPolicies: [],
+    ignored: [],
+    workloads: [],
+    services: [],
+    endpointSlices: [],
+    issues: [...readIssues],
+    seen: new Map(),
+  };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   out.pods = followOwners(out.pods, out.workloads);
   implicitNamespaces(out);
