@@ -130,3 +130,24 @@ describe('docs/connlist.md', () => {
     if (!shown.includes('...')) expect(lines).toEqual(wanted);
   });
 });
+
+describe('netpol matrix on workload manifests', () => {
+  test('rows and columns are the workloads (their template pods), judged without addresses', async () => {
+    const r = await cli('matrix', ...OB, '--port', 'TCP/50051', '-o', 'json');
+    expect(r.code).toBe(0);
+    const [m] = (JSON.parse(r.out) as { matrices: { pods: string[]; allowed: boolean[][] }[] }).matrices;
+    expect(m!.pods).toHaveLength(12);
+    expect(m!.pods).toContain('default/paymentservice[Deployment]');
+    const at = (name: string): number => m!.pods.indexOf(`default/${name}[Deployment]`);
+    // only checkoutservice may reach paymentservice's 50051 (and shippingservice's, with frontend)
+    expect(m!.pods.filter((_, i) => m!.allowed[i]![at('paymentservice')] && i !== at('paymentservice'))).toEqual(['default/checkoutservice[Deployment]']);
+    expect(m!.allowed[at('frontend')]![at('shippingservice')]).toBe(true);
+    expect(m!.allowed[at('adservice')]![at('shippingservice')]).toBe(false);
+  });
+
+  test('the same verdicts from every engine', async () => {
+    const outs = await Promise.all(['compiled', 'reference'].map(async (engine) => (await cli('matrix', ...OB, '--port', 'TCP/7070', '--engine', engine)).out));
+    expect(outs[1]).toBe(outs[0]);
+    expect(outs[0]).toMatch(/default\/cartservice\[Deployment\]/);
+  });
+});
