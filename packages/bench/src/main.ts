@@ -169,6 +169,16 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     scaling: {
       policies: { values: [10, 100, 1000, 10_000], pods: 10_000, growthFrom: 100 },
       pods: { values: [100, 1000, 10_000, 50_000], policies: 1000, growthFrom: 100 },
+      // The shapes: pods and policies grown together up to 100k pods / 20k policies.
+      both: {
+        values: [
+          { pods: 10_000, policies: 1000 },
+          { pods: 50_000, policies: 10_000 },
+          { pods: 100_000, policies: 20_000 },
+        ],
+        coldProbes: 3,
+        referenceSample: 500,
+      },
       traceCount: 1 << 18,
       coldProbes: 1,
       referenceSample: 2000,
@@ -283,7 +293,7 @@ export async function main(argv: string[]): Promise<number> {
   progress.total =
     (parts.has('engines') ? cfg.scenarios.length : 0) +
     (parts.has('cidr') ? cfg.cidr.sizes.length : 0) +
-    (parts.has('scaling') ? 2 : 0) +
+    (parts.has('scaling') ? (cfg.scaling.both ? 3 : 2) : 0) +
     (parts.has('packets') ? cfg.packets.length : 0) +
     (parts.has('updates') ? cfg.updates.length : 0) +
     (parts.has('workers') ? 1 : 0);

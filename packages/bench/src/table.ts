@@ -158,8 +158,10 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     out.push(
       s.vary === 'policies'
-        ? `Scaling: policies at ${s.fixed.pods} pods (compile ms: in the bench process; cold ms and heap: a fresh process)`
-        : `Scaling: pods at ${s.fixed.policies} policies`,
+        ? `Scaling: policies at ${s.fixed.pods} pods (compile ms: in the bench process; cold ms, heap and peak RSS: a fresh process; engines interleaved per point)`
+        : s.vary === 'pods'
+          ? `Scaling: pods at ${s.fixed.policies} policies`
+          : 'Scaling: pods and policies together (cold ms: the median fresh process, [min–max] over the probes)',
     );
     out.push(
       formatTable(
@@ -172,10 +174,12 @@ export function renderReport(r: BenchResults): string {
           'compile ms',
           'cold ms',
           'heap MiB',
+          'peak RSS MiB',
           'image MiB',
           'JS ns/verdict',
           'native ns/verdict',
           'reference ns/verdict',
+          'load (others)',
         ],
         s.points.map((p) => [
           String(p.pods),
@@ -184,12 +188,18 @@ export function renderReport(r: BenchResults): string {
           `${p.egressRows}/${p.ingressRows}`,
           String(p.portClasses),
           p.compileMs.toFixed(1),
-          p.coldCompileMs === null ? '–' : p.coldCompileMs.toFixed(1),
+          p.coldCompileMs === null
+            ? '–'
+            : p.coldCompileRunsMs.length > 1
+              ? `${p.coldCompileMs.toFixed(0)} [${Math.min(...p.coldCompileRunsMs).toFixed(0)}–${Math.max(...p.coldCompileRunsMs).toFixed(0)}]`
+              : p.coldCompileMs.toFixed(1),
           fmtMiB(p.heapRetainedBytes),
+          p.maxRssBytes === null ? '–' : fmtMiB(p.maxRssBytes),
           fmtMiB(p.imageBytes),
           fmtNs(p.nsPerVerdict.jsBatch),
           p.nsPerVerdict.native === null ? '–' : fmtNs(p.nsPerVerdict.native),
           fmtNs(p.nsPerVerdict.reference),
+          fmtLoad(p.load),
         ]),
       ),
     );
