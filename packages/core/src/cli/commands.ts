@@ -25,6 +25,8 @@ import {
 import { endpointText, explanationText, ignoringText } from './explain-text.js';
 import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, refuseImage } from './image-input.js';
+import { verdictFromImage } from './verdict-image.js';
 
 export interface IO {
   out(line: string): void;
@@ -109,7 +111,7 @@ export function validate(args: string[], io: IO): number {
   return r.cluster ? EXIT.ok : EXIT.badInput;
 }
 
-export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <file|->] [--fail-on-deny]
+export const VERDICT_HELP = `Usage: netpol verdict (-f <file|dir>... | --image <file>) [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
@@ -127,17 +129,20 @@ ${INPUT_HELP}
       --fail-on-deny       exit 1 when any flow is denied
 ${ENGINE_HELP}
 
+${IMAGE_HELP}
+
 ${EXIT_HELP}`;
 
 export async function verdict(args: string[], io: IO): Promise<number> {
   const { values } = parseCli({
     args,
     strict: true,
-    options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } },
+    options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, ...IMAGE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } },
   });
   if (values.help) return (io.out(VERDICT_HELP), EXIT.ok);
   const source = values.flows ?? '-';
   checkStdin(values, source);
+  if (values.image !== undefined) return verdictFromImage(values, source, io);
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
@@ -201,9 +206,11 @@ export async function explain(args: string[], io: IO): Promise<number> {
       flows: { type: 'string' },
       output: { type: 'string', short: 'o' },
       'fail-on-deny': { type: 'boolean' },
+      image: { type: 'string' },
     },
   });
   if (values.help) return (io.out(EXPLAIN_HELP), EXIT.ok);
+  refuseImage(values, 'explain', 'it names the policies and rules behind each decision');
   if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
     throw new UsageError('give a flow with --src and --dst, or flows with --flows');
   }
@@ -305,9 +312,11 @@ export function matrix(args: string[], io: IO): number {
       port: { type: 'string', multiple: true },
       in: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
+      image: { type: 'string' },
     },
   });
   if (values.help) return (io.out(MATRIX_HELP), EXIT.ok);
+  refuseImage(values, 'matrix', 'its rows and columns are the pods of the manifests');
   const output = outputFormat(values.output, ['text', 'json']);
   const specs = (values.port ?? ['TCP/80']).map((s) => {
     const spec = parsePortSpec(s);

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompiledDataplane } from '../dataplane/compiled.js';
+import { SavedImageError } from '../dataplane/image-envelope.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, loadImageInput } from './image-input.js';
 import { decodeVerdict } from '../compile/verdict.js';
 import { formatIP } from '../ip/address.js';
 import { decidingPolicies } from '../model/decision.js';
@@ -41,7 +43,7 @@ const MAX_TOP_FLOWS = 100_000;
 /** The flow table's least capacity (bounded memory, a few MB of flow records). */
 const MIN_FLOW_TABLE = 10_000;
 
-export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--services] [--fail-on-deny]
+export const REPLAY_HELP = `Usage: netpol replay <capture> (-f <file|dir>... | --image <file>) [-o jsonl|summary|json] [--services] [--fail-on-deny]
 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
@@ -83,6 +85,8 @@ Packet path:
                            ACK or data segment without one picks it up mid-stream)
 ${INPUT_HELP}
 ${ENGINE_HELP.replace(/ {6}--engine <name>[^\n]*\n(?: {20,}[^\n]*\n)*/, '')}
+${IMAGE_HELP}
+                           (replayed on a saved image, denials name no policy or pod)
 
 A capture that ends inside a record, or has a corrupt one, is replayed up to there, with a
 warning that says how many records were replayed and how many bytes could not be read (with
@@ -175,6 +179,7 @@ export function replay(args: string[], io: IO): number {
       'strict-tcp': { type: 'boolean' },
       'top-flows': { type: 'string' },
       services: { type: 'boolean' },
+      ...IMAGE_OPTIONS,
     },
   });
   if (values.help) return (io.out(REPLAY_HELP), EXIT.ok);
@@ -200,7 +205,8 @@ export function replay(args: string[], io: IO): number {
   if (values.engine !== undefined && values.engine !== 'compiled')
     throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
-  if (values.file === undefined || values.file.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
+  if (values.image !== undefined && values.services) throw new UsageError('--services needs the manifests (Services and their backends): a saved image holds neither');
+  if (values.image === undefined && (values.file === undefined || values.file.length === 0)) throw new UsageError('no input: give manifests with -f <file|dir>');
   checkStdin(values, path, 'the capture', 'give the capture as a file (netpol replay capture.pcap)');
   let bytes: Uint8Array;
   try {
@@ -214,10 +220,9 @@ export function replay(args: string[], io: IO): number {
     io.err(`netpol: ${path}: ${opened.error}`);
     return EXIT.badInput;
   }
-  const cluster = loadInput(values, io.err);
-  if (!cluster) return EXIT.badInput;
-  const compiled = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
-  const dp = values.services ? new ServiceNat(compiled, new ServiceIndex(cluster)) : compiled;
+  const dp = values.image !== undefined ? loadImageInput(values, io.err, 'off') : replayDataplane(values, io);
+  if (!dp) return EXIT.badInput;
+  if (values.image !== undefined) io.err('netpol: warning: a saved image holds verdicts only: denials name no policy or pod (replay with -f manifests for them)');
   const filter = new PacketFilter<FilterDataplane>(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
   const capture = opened.capture;
 
@@ -339,15 +344,24 @@ function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo): FlowInfo
   return { ...info, service: { name: `${d.target.service.namespace}/${d.target.service.name}`, port: portLabel(d.target.port), via: d.target.via, backends } };
 }
 
+/** The manifests' compiled dataplane (behind the Service NAT with --services), or undefined when they do not load. */
+function replayDataplane(values: Parameters<typeof evaluationOptions>[0], io: IO): FilterDataplane | undefined {
+  const cluster = loadInput(values, io.err);
+  if (!cluster) return undefined;
+  const compiled = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
+  return values['services'] ? new ServiceNat(compiled, new ServiceIndex(cluster)) : compiled;
+}
+
 function describeFlow(dp: Pick<FilterDataplane, 'explain'>, p: ParsedPacket, code: number): FlowInfo {
   const allowed = (code & 1) === 1;
   let e: Explanation;
   try {
     e = dp.explain(p.toFlow());
   } catch (err) {
-    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families);
-    // any other error (explain disagreeing with the kernel) is a bug: it propagates.
-    if (!(err instanceof MixedFamiliesError)) throw err;
+    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families), or a
+    // saved image (no provenance); any other error (explain disagreeing with the kernel) is a
+    // bug: it propagates.
+    if (!(err instanceof MixedFamiliesError) && !(err instanceof SavedImageError && err.code === 'no-provenance')) throw err;
     const v = decodeVerdict(code & 0x7f);
     return {
       allowed,

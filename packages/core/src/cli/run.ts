@@ -1,6 +1,7 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
 import { netpolVersion } from '../package-version.js';
 import { connlist } from './connlist.js';
+import { compileImage } from './compile-image.js';
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
@@ -19,6 +20,7 @@ Commands:
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod connectivity grid per port
+  compile    compile once into a saved image file (verdict and replay load it with --image)
   connlist   every allowed connection between workloads (netpol-analyzer's list)
   fuzz       check an engine against the reference evaluator on random flows
   replay     run a pcap/pcapng capture through conntrack and the policies
@@ -46,6 +48,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return matrix(rest, io);
       case 'connlist':
         return connlist(rest, io);
+      case 'compile':
+        return compileImage(rest, io);
       case 'fuzz':
         return fuzz(rest, io);
       case 'replay':
