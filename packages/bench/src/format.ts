@@ -22,4 +22,6 @@ export const fmtRate = (x: number): string =>
 
 /** The 1-minute load average's range over a measurement, and (in brackets) the cores other processes kept busy; – when not recorded. */
 export const fmtLoad = (l: LoadFigures | undefined): string =>
-  l === undefined ? '–' : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;
+  l === undefined
+    ? '–'
+    : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;

@@ -33,7 +33,17 @@ export function scaleTargets(scenarios: readonly ScenarioResult[], scaling: read
   return [
     check('scale-image', `image, ${at}`, '≤ 32 MiB', 'MiB', big && r2(big.imageBytes / MiB), (x) => x <= 32, 32, false, noBig),
     check('scale-compile', `cold compile, ${at}`, '≤ 2 s', 'ms', big?.coldCompileMs, (x) => x <= 2000, 2000, false, noBig),
-    check('scale-rss', `peak RSS of the cold compile process, ${at}`, '≤ 400 MB', 'MB', big?.maxRssBytes && Math.round(big.maxRssBytes / 1e6), (x) => x <= 400, 400, false, noBig),
+    check(
+      'scale-rss',
+      `peak RSS of the cold compile process, ${at}`,
+      '≤ 400 MB',
+      'MB',
+      big?.maxRssBytes && Math.round(big.maxRssBytes / 1e6),
+      (x) => x <= 400,
+      400,
+      false,
+      noBig,
+    ),
     check('scale-native', `native batch, ${at}, mixed trace`, '≤ 25 ns/verdict', 'ns', big?.nsPerVerdict.native, (x) => x <= 25, 25, false, noBig),
     check('scale-js', `JS batch, ${at}, mixed trace`, '≤ 50 ns/verdict', 'ns', big?.nsPerVerdict.jsBatch, (x) => x <= 50, 50, false, noBig),
     check('L-native-ns', 'native batch ≥ 256, L cluster, mixed trace', '≤ 15 ns/verdict', 'ns', fastest('native-batch'), (x) => x <= 15, 15, false, noL),

@@ -50,7 +50,11 @@ export interface ScalingOptions {
   readonly policies: { readonly values: readonly number[]; readonly pods: number; readonly growthFrom: number };
   readonly pods: { readonly values: readonly number[]; readonly policies: number; readonly growthFrom: number };
   /** Pods and policies grown together (the full run goes to 100k pods / 20k policies); absent: no such sweep. */
-  readonly both?: { readonly values: readonly { readonly pods: number; readonly policies: number }[]; readonly coldProbes: number; readonly referenceSample: number };
+  readonly both?: {
+    readonly values: readonly { readonly pods: number; readonly policies: number }[];
+    readonly coldProbes: number;
+    readonly referenceSample: number;
+  };
   readonly traceCount: number;
   /** Fresh-process compiles per point (clean heap figures); 0 measures in-process only. */
   readonly coldProbes: number;

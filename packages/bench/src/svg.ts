@@ -196,32 +196,30 @@ export function renderSvg(r: BenchResults): string {
           y,
           'Verdicts per second by engine and scenario',
           '/s',
-          r.scenarios.flatMap((s) => [
-            {
-              title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} mixed trace (${(s.trace.allowedShare * 100).toFixed(0)}% allowed)`,
-              engines: s.engines,
-            },
-            ...(s.realistic
-              ? [{ title: `${s.id}: realistic trace (${(s.realistic.trace.allowedShare * 100).toFixed(0)}% allowed)`, engines: s.realistic.engines }]
-              : []),
-          ]).map((s) => ({
-            title: s.title,
-            // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
-            bars: s.engines
-              .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)
-              .map((e) => ({
-                label:
-                  e.kind === 'reference' || e.kind === 'js-single'
-                    ? e.label
-                    : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
-                value: e.verdictsPerSecond.median,
-                min: e.verdictsPerSecond.p5,
-                max: e.verdictsPerSecond.p95,
-                color: COLORS[e.kind] ?? '#757575',
-                ...(e.ratioToReference !== null &&
-                  e.kind !== 'reference' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
-              })),
-          })),
+          r.scenarios
+            .flatMap((s) => [
+              {
+                title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} mixed trace (${(s.trace.allowedShare * 100).toFixed(0)}% allowed)`,
+                engines: s.engines,
+              },
+              ...(s.realistic
+                ? [{ title: `${s.id}: realistic trace (${(s.realistic.trace.allowedShare * 100).toFixed(0)}% allowed)`, engines: s.realistic.engines }]
+                : []),
+            ])
+            .map((s) => ({
+              title: s.title,
+              // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
+              bars: s.engines
+                .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)
+                .map((e) => ({
+                  label: e.kind === 'reference' || e.kind === 'js-single' ? e.label : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
+                  value: e.verdictsPerSecond.median,
+                  min: e.verdictsPerSecond.p5,
+                  max: e.verdictsPerSecond.p95,
+                  color: COLORS[e.kind] ?? '#757575',
+                  ...(e.ratioToReference !== null && e.kind !== 'reference' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
+                })),
+            })),
         );
   body.push(engines.svg);
   y += engines.height + 10;

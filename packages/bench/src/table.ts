@@ -15,7 +15,9 @@ const fmtSpread = (x: Spread): string => `${fmtRate(x.median)} [${fmtRate(x.p5)}
 const fmtCold = (c: CompileFigures): string => {
   if (c.coldProcessMs === null) return '–';
   const runs = c.coldProcessRunsMs;
-  return runs.length > 1 ? `${c.coldProcessMs.toFixed(0)} [${Math.min(...runs).toFixed(0)}–${Math.max(...runs).toFixed(0)}] ×${runs.length}` : c.coldProcessMs.toFixed(0);
+  return runs.length > 1
+    ? `${c.coldProcessMs.toFixed(0)} [${Math.min(...runs).toFixed(0)}–${Math.max(...runs).toFixed(0)}] ×${runs.length}`
+    : c.coldProcessMs.toFixed(0);
 };
 /** The load beside the cold probes: the load average's range at their starts and the most cores others took during one. */
 const fmtProbeLoad = (probes: readonly ColdProbe[] | undefined): string => {

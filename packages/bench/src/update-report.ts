@@ -53,7 +53,7 @@ const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)}
 export function renderUpdates(results: readonly UpdatesResult[]): string {
   const out: string[] = [];
   out.push(
-    'Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts), in steady state (changes back to back, no forced GC; flows around every k-th change checked against the reference after each kind\'s run); µs unless marked',
+    "Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts), in steady state (changes back to back, no forced GC; flows around every k-th change checked against the reference after each kind's run); µs unless marked",
   );
   const row = (o: OpLatency, first: string): string[] => [
     first,

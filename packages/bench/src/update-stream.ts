@@ -40,7 +40,6 @@ export interface StreamResult {
   readonly updateUs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
 }
 
-
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 /**

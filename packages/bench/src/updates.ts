@@ -169,11 +169,7 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
 
   const model = new ClusterModel(loaded);
   const kinds = spec.kinds ?? OP_KINDS;
-  const planner = new UpdatePlanner(
-    model,
-    extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? policyAdds(spec) : 0),
-    spec.seed,
-  );
+  const planner = new UpdatePlanner(model, extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? policyAdds(spec) : 0), spec.seed);
   const r = new Random(spec.seed + 1);
   let rebuilds = 0;
   /** Applies one planned change to the dataplane (timed) and to the model; returns µs. */
