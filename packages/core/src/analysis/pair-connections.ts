@@ -39,16 +39,19 @@ interface Run {
 /** Above this many cells a per-direction memo is a Map instead of a typed table. */
 const TABLE_MAX = 1 << 22;
 
-/** Memo of one direction: (local class, remote class, local-node) → set id + 1 (0: not yet). */
+/**
+ * Memo of one direction: (local class, remote class, local-node) → set id + 1 (0: not yet), in
+ * a typed table when it is small enough, else in a Map.
+ */
 class DirectionMemo {
-  private readonly table: Int32Array | undefined;
+  readonly table: Int32Array | undefined;
   private readonly map = new Map<number, number>();
-  constructor(private readonly remotes: number, locals: number) {
+  constructor(
+    readonly remotes: number,
+    locals: number,
+  ) {
     const cells = locals * remotes * 2;
     this.table = cells <= TABLE_MAX ? new Int32Array(cells) : undefined;
-  }
-  key(local: number, remote: number, localNode: boolean): number {
-    return (local * this.remotes + remote) * 2 + (localNode ? 1 : 0);
   }
   get(key: number): number {
     return this.table ? this.table[key]! - 1 : (this.map.get(key) ?? -1);
@@ -96,7 +99,13 @@ export class ImageConnections {
   /** (egress set id, ingress set id) → the pair's connections. */
   private readonly pairs: (ConnectionSet | undefined)[][] = [];
   private readonly interned = new Map<string, ConnectionSet>();
+  /** (tier decision, cell port set, mode) → set id: what compute() reduces a class pair to. */
+  private readonly decided = new Map<number, number>();
   private readonly allId: number;
+  /** Every connection: what a pod may open to itself. */
+  private readonly everything: ConnectionSet;
+  private readonly localEgress: boolean;
+  private readonly localIngress: boolean;
   private regions: readonly ExternalRegion[] | undefined;
 
   /** Validates the image (ImageError for a corrupt one) and indexes its entries. */
@@ -115,6 +124,9 @@ export class ImageConnections {
     this.runs = [0, 1, 2].map((slot) => this.slotRuns(slot));
     for (const slotRuns of this.runs) for (const r of slotRuns) this.visible[r.cls >>> 5]! |= 1 << (r.cls & 31);
     this.allId = this.intern(this.all);
+    this.everything = this.toConnections(this.all.slice());
+    this.localEgress = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
+    this.localIngress = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
 
     const n = h[HEADER.entryCount]!;
     const ent = this.v.entries;
@@ -180,12 +192,26 @@ export class ImageConnections {
     const es = src * ENTRY_STRIDE;
     const ed = dst * ENTRY_STRIDE;
     const slot = ent[es + ENTRY.podSlot]!;
-    let eg: number;
-    let ing: number;
-    if (slot !== 0 && slot === ent[ed + ENTRY.podSlot]) eg = ing = this.allId; // a pod reaching itself
-    else {
-      eg = this.direction(true, src, dst);
-      ing = this.direction(false, src, dst);
+    if (slot !== 0 && slot === ent[ed + ENTRY.podSlot]) return this.everything; // a pod reaching itself
+    // Egress on the source: its class, the destination's, and whether the destination is its node.
+    let eg = this.allId;
+    const egLocal = this.egSrc[src]!;
+    if (egLocal !== 0) {
+      const node = ent[ed + ENTRY.addrNode]!;
+      const localNode = this.localEgress && node !== 0 && node === ent[es + ENTRY.podNode];
+      const key = (egLocal * this.egMemo.remotes + this.egDst[dst]!) * 2 + (localNode ? 1 : 0);
+      eg = this.egMemo.get(key);
+      if (eg < 0) this.egMemo.set(key, (eg = this.compute(true, egLocal, this.egDst[dst]!, localNode)));
+    }
+    // Ingress on the destination, the mirror image.
+    let ing = this.allId;
+    const inLocal = this.inDst[dst]!;
+    if (inLocal !== 0) {
+      const node = ent[es + ENTRY.addrNode]!;
+      const localNode = this.localIngress && node !== 0 && node === ent[ed + ENTRY.podNode];
+      const key = (inLocal * this.inMemo.remotes + this.inSrc[src]!) * 2 + (localNode ? 1 : 0);
+      ing = this.inMemo.get(key);
+      if (ing < 0) this.inMemo.set(key, (ing = this.compute(false, inLocal, this.inSrc[src]!, localNode)));
     }
     const row = (this.pairs[eg] ??= []);
     let c = row[ing];
@@ -198,24 +224,11 @@ export class ImageConnections {
     return this.connections(this.entryOf(src), this.entryOf(dst));
   }
 
-  /** One direction's allowed classes as a set id: egress on `src`, or ingress on `dst`. */
-  private direction(egress: boolean, src: number, dst: number): number {
-    const [local, remote] = egress ? [src, dst] : [dst, src];
-    const localClass = (egress ? this.egSrc : this.inDst)[local]!;
-    if (localClass === 0) return this.allId; // not a pod: no policy of this side applies
-    const ent = this.v.entries;
-    const node = ent[remote * ENTRY_STRIDE + ENTRY.addrNode]!;
-    const flag = egress ? IMAGE_FLAGS.allowEgressToLocalNode : IMAGE_FLAGS.allowIngressFromLocalNode;
-    const localNode = (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode];
-    const remoteClass = (egress ? this.egDst : this.inSrc)[remote]!;
-    const memo = egress ? this.egMemo : this.inMemo;
-    const key = memo.key(localClass, remoteClass, localNode);
-    let id = memo.get(key);
-    if (id < 0) memo.set(key, (id = this.compute(egress, localClass, remoteClass, localNode)));
-    return id;
-  }
-
-  /** IMAGE.md's decision over every port class at once, for one class pair of one direction. */
+  /**
+   * One direction's set for a class pair: the tier decision and the NetworkPolicy cell the
+   * pair reads (array reads), then IMAGE.md's decision over every port class for that
+   * (decision, cell, isolated, local-node), computed once per distinct combination.
+   */
   private compute(egress: boolean, localClass: number, remoteClass: number, localNode: boolean): number {
     const v = this.v;
     const h = v.header;
@@ -228,16 +241,25 @@ export class ImageConnections {
         : egress
           ? v.tierEgressMatrix[trow! * h[HEADER.tierEgressColCount]! + tcol! * h[HEADER.nameClassCount]!]! // name class 0
           : v.tierIngressMatrix[trow! * h[HEADER.tierIngressColCount]! + tcol!]!;
-    const d = v.tierDecisions;
+    // 0: not isolated by NetworkPolicy; 1: isolated, the local-node exemption applies; 2: isolated, the cell decides.
+    const mode = row === 0 ? 0 : localNode ? 1 : 2;
+    const cell = mode !== 2 ? 0 : egress ? v.egressMatrix[row! * h[HEADER.egressPeerCount]! + col!]! : v.ingressMatrix[row! * h[HEADER.ingressPeerCount]! + col!]!;
+    const key = (k * h[HEADER.portSetCount]! + cell) * 3 + mode;
+    let id = this.decided.get(key);
+    if (id === undefined) this.decided.set(key, (id = this.decide(k, mode, cell)));
+    return id;
+  }
+
+  /** allowed = adminAccept ∪ (¬adminDeny ∩ (isolated ? (localNode ? all : cell) : baselineAccept ∪ ¬baselineDeny)). */
+  private decide(k: number, mode: number, cell: number): number {
+    const d = this.v.tierDecisions;
     const at = k * TIER_DECISION_STRIDE;
     const adminAccept = this.portSet(d[at + TIER_DECISION.adminAccept]!);
     const adminDeny = this.portSet(d[at + TIER_DECISION.adminDeny]!);
     let rest: Uint32Array;
-    if (row !== 0) {
-      rest = localNode
-        ? this.all
-        : this.portSet(egress ? v.egressMatrix[row! * h[HEADER.egressPeerCount]! + col!]! : v.ingressMatrix[row! * h[HEADER.ingressPeerCount]! + col!]!);
-    } else {
+    if (mode === 1) rest = this.all;
+    else if (mode === 2) rest = this.portSet(cell);
+    else {
       const baselineAccept = this.portSet(d[at + TIER_DECISION.baselineAccept]!);
       const baselineDeny = this.portSet(d[at + TIER_DECISION.baselineDeny]!);
       rest = new Uint32Array(this.words);
@@ -310,34 +332,49 @@ export class ImageConnections {
     }
     hosts6.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const family of [4, 6] as const) {
-      const leaves: ExternalRegion[] = [];
-      const emit = (first: bigint, last: bigint, entry: number): void => {
-        if (isHost(entry)) return;
-        const prev = leaves[leaves.length - 1];
-        if (prev && prev.entry === entry && prev.last + 1n === first) leaves[leaves.length - 1] = { ...prev, last };
-        else leaves.push({ family, first, last, entry });
-      };
-      walkTrie(family === 4 ? this.v.lpm4 : this.v.lpm6, family === 4 ? 32 : 128, emit);
-      if (family === 4) out.push(...leaves);
-      else out.push(...cutHosts(leaves, hosts6));
+      const regions = trieRegions(family === 4 ? this.v.lpm4 : this.v.lpm6, family).filter((r) => !isHost(r.entry));
+      out.push(...(family === 4 ? regions : cutHosts(regions, hosts6)));
     }
     return (this.regions = Object.freeze(out));
   }
 }
 
-/** Every leaf of a trie in address order: `emit(first, last, entry)`. */
-function walkTrie(t: Uint32Array, bits: number, emit: (first: bigint, last: bigint, entry: number) => void): void {
-  const visit = (base: number, slots: number, prefix: bigint, used: number): void => {
-    const stride = slots === ROOT_SLOTS ? 16 : 8;
-    const span = BigInt(bits - used - stride);
+/**
+ * The maximal runs of one entry over a trie's leaves, in address order. The walk visits leaves
+ * in order and contiguously, so a run ends where the entry changes: only there is an address
+ * computed (in bigint), which keeps the 65,536-slot root cheap.
+ */
+function trieRegions(t: Uint32Array, family: 4 | 6): ExternalRegion[] {
+  const bits = family === 4 ? 32 : 128;
+  const out: ExternalRegion[] = [];
+  const path: number[] = []; // slot index per level: the current leaf's prefix
+  let entry = -1;
+  let first = 0n;
+  /** First address of the leaf at `path` (its prefix, `used` bits). */
+  const address = (used: number): bigint => {
+    let a = 0n;
+    path.forEach((slot, level) => (a = (a << BigInt(level === 0 ? 16 : 8)) | BigInt(slot)));
+    return a << BigInt(bits - used);
+  };
+  const visit = (base: number, slots: number, used: number): void => {
+    const level = path.length;
     for (let i = 0; i < slots; i++) {
       const v = t[base + i]!;
-      const first = (prefix << BigInt(stride)) | BigInt(i);
-      if (v & POINTER) visit(v & ~POINTER, 256, first, used + stride);
-      else emit(first << span, ((first + 1n) << span) - 1n, v);
+      path[level] = i;
+      if (v & POINTER) {
+        visit(v & ~POINTER, 256, used + 8);
+        path.length = level + 1;
+      } else if (v !== entry) {
+        const at = address(used);
+        if (entry >= 0) out.push({ family, first, last: at - 1n, entry });
+        entry = v;
+        first = at;
+      }
     }
   };
-  visit(0, ROOT_SLOTS, 0n, 0);
+  visit(0, ROOT_SLOTS, 16);
+  out.push({ family, first, last: (1n << BigInt(bits)) - 1n, entry });
+  return out;
 }
 
 /** Regions (address order) with the given addresses (ascending) cut out. */
