@@ -17,7 +17,7 @@
  * Deterministic for a seed.
  */
 import type { Flow, FlowBatch, IPAddress, Pod, ReferenceEvaluator } from '@netpol/core';
-import { COMMON_PORTS, PROTO, put, Random, Zipf, type SyntheticCluster } from './generators.js';
+import { COMMON_PORTS, PROTO, put, Random, Zipf, zeroBatch, type SyntheticCluster } from './generators.js';
 
 export interface RealisticTraceOptions {
   readonly count: number;
@@ -127,14 +127,7 @@ export function realisticTrace(cluster: SyntheticCluster, ref: ReferenceEvaluato
 
   const n = o.count;
   const words = family === 4 ? 1 : 4;
-  const t = {
-    count: n,
-    src: new Uint32Array(n * words),
-    dst: new Uint32Array(n * words),
-    protocol: new Uint8Array(n),
-    port: new Uint16Array(n),
-    ...(family === 6 && { family: new Uint8Array(n).fill(6) }),
-  };
+  const t = zeroBatch(n, family);
   for (let i = 0; i < n; i++) {
     const fromAllowed = allowedZipf !== null && (deniedZipf === null || r.next() < allowedTarget);
     const c = fromAllowed ? allowed[allowedZipf.sample(r)]! : denied[deniedZipf!.sample(r)]!;
