@@ -32,6 +32,10 @@ function apps(kind: string, name: string, spec = 'containers: [{name: c, ports: 
 
 const NS = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n';
 
+/** A CronJob `report` whose job template's pod spec is `podSpec` (a YAML flow mapping); the pod spec is on line 9. */
+const cronJob = (podSpec: string) =>
+  `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: report, namespace: shop}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {app: report}}\n        spec: ${podSpec}\n`;
+
 const byName = (ws: readonly Workload[] | undefined) => Object.fromEntries((ws ?? []).map((w) => [w.name, w]));
 
 describe('workload kinds', () => {
@@ -62,18 +66,7 @@ describe('workload kinds', () => {
               initContainers: [{name: i, ports: [{name: warm, containerPort: 8000}]}]
               containers: [{name: c}]
       `),
-      dedent(`
-        apiVersion: batch/v1
-        kind: CronJob
-        metadata: {name: report, namespace: shop}
-        spec:
-          schedule: "0 * * * *"
-          jobTemplate:
-            spec:
-              template:
-                metadata: {labels: {app: report}}
-                spec: {containers: [{name: c, ports: [{containerPort: 8443, protocol: SCTP}]}]}
-      `),
+      cronJob('{containers: [{name: c, ports: [{containerPort: 8443, protocol: SCTP}]}]}'),
     ].join('---\n');
     const c = cluster(text);
     const w = byName(c.workloads);
@@ -129,23 +122,10 @@ describe('what the API server would reject', () => {
   });
 
   it('a CronJob’s paths go through spec.jobTemplate.spec.template', () => {
-    const text = dedent(`
-      apiVersion: batch/v1
-      kind: CronJob
-      metadata: {name: report, namespace: shop}
-      spec:
-        jobTemplate:
-          spec:
-            template:
-              metadata: {labels: {app: report}}
-              spec:
-                hostNetwork: "yes"
-                containers: [{name: c, ports: [{containerPort: 80, protocol: ICMP}]}]
-    `);
-    const r = load(text);
+    const r = load(cronJob('{hostNetwork: "yes", containers: [{name: c, ports: [{containerPort: 80, protocol: ICMP}]}]}'));
     expectRejected(r, { path: 'spec.jobTemplate.spec.template.spec.containers[0].ports[0].protocol', code: 'unsupported-protocol' });
     const e = expectIssue(r.issues, 'error', { path: 'spec.jobTemplate.spec.template.spec.hostNetwork', code: 'wrong-type' });
-    expect(e.line).toBe(10);
+    expect(e.line).toBe(9);
   });
 
   it('the selector must match the template labels', () => {
@@ -290,17 +270,7 @@ describe('owners', () => {
   });
 
   it('a Job of a CronJob: its pods belong to the CronJob', () => {
-    const cron = dedent(`
-      apiVersion: batch/v1
-      kind: CronJob
-      metadata: {name: report, namespace: shop}
-      spec:
-        jobTemplate:
-          spec:
-            template:
-              metadata: {labels: {app: report}}
-              spec: {containers: [{name: c}]}
-    `);
+    const cron = cronJob('{containers: [{name: c}]}');
     const job = dedent(`
       apiVersion: batch/v1
       kind: Job
