@@ -307,12 +307,13 @@ const REFERRERS_NAMED = 3;
  */
 function implicitNamespaces(out: Collected): void {
   const known = new Set(out.namespaces.map((n) => n.name));
-  const referrers = new Map<string, string[]>();
+  // The first few users by name and a count: a namespace of 100k pods names three.
+  const referrers = new Map<string, { named: string[]; count: number }>();
   const refer = (kind: string, o: { namespace: string; name: string }): void => {
     if (known.has(o.namespace)) return;
-    const list = referrers.get(o.namespace) ?? [];
-    list.push(`${kind} ${o.namespace}/${o.name}`);
-    referrers.set(o.namespace, list);
+    const users = referrers.get(o.namespace) ?? { named: [], count: 0 };
+    if (users.count++ < REFERRERS_NAMED) users.named.push(`${kind} ${o.namespace}/${o.name}`);
+    referrers.set(o.namespace, users);
   };
   for (const p of out.pods) refer('Pod', p);
   for (const w of out.workloads) refer(w.kind, w);
@@ -320,14 +321,14 @@ function implicitNamespaces(out: Collected): void {
   for (const s of out.services) refer('Service', s);
   for (const name of [...referrers.keys()].sort()) {
     const users = referrers.get(name)!;
-    const more = users.length > REFERRERS_NAMED ? ` and ${users.length - REFERRERS_NAMED} more` : '';
+    const more = users.count > REFERRERS_NAMED ? ` and ${users.count - REFERRERS_NAMED} more` : '';
     out.namespaces.push({ name, labels: { [NAMESPACE_NAME_LABEL]: name } });
     out.issues.push({
       code: 'namespace-not-found',
       severity: 'warning',
       object: `Namespace ${truncate(name)}`,
       path: '',
-      message: `namespace ${truncate(name)} is used by ${users.slice(0, REFERRERS_NAMED).join(', ')}${more} but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${truncate(name)}`,
+      message: `namespace ${truncate(name)} is used by ${users.named.join(', ')}${more} but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${truncate(name)}`,
     });
   }
 }
