@@ -89,9 +89,9 @@ export function encodeBatch(flows: readonly Flow[]) {
  * stripped by the TypeScript compiler; test/docs/readme.test.ts type-checks them) and returns
  * what it printed and what its `console.log(...) // expected` comments say, line by line.
  */
-export function runReadmeExample(heading: string): { printed: string[]; expected: string[] } {
+export function runReadmeExample(heading: string, markdownFile = 'README.md'): { printed: string[]; expected: string[] } {
   const root = join(import.meta.dirname, '..');
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(root, markdownFile), 'utf8');
   const block = readme.slice(readme.indexOf(heading));
   const from = block.indexOf('```ts\n') + 6;
   const code = block.slice(from, block.indexOf('\n```', from));

@@ -323,7 +323,7 @@ const ENTRIES: Entry[] = [
     call: (o) => syntheticCluster({ pods: 10, policies: 2, ...o }),
     typo: ['dualstack', 'dualStack'],
     wrong: ['seed', '1', 'a number'],
-    all: () => ({ pods: 10, policies: 2, dualStack: 0, clusterPolicies: 1, seed: 3 }) satisfies Required<ClusterShape>,
+    all: () => ({ pods: 10, policies: 2, dualStack: 0, clusterPolicies: 1, workloads: 'pods', seed: 3 }) satisfies Required<ClusterShape>,
   },
   {
     name: 'syntheticTrace',

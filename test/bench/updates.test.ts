@@ -13,6 +13,7 @@ import { checkFlows, flowsAround } from '../../packages/bench/src/update-check.j
 import { ClusterModel, roundTrip } from '../../packages/bench/src/update-model.js';
 import { rawObject } from '../../packages/bench/src/update-objects.js';
 import { UpdatePlanner } from '../../packages/bench/src/update-ops.js';
+import { ControllerLoad } from '../../packages/bench/src/controller-load.js';
 import { renderUpdates, updateTargets } from '../../packages/bench/src/update-report.js';
 import { OP_KINDS, runUpdates, updatesSpec, type UpdatesOverrides } from '../../packages/bench/src/updates.js';
 
@@ -47,8 +48,14 @@ describe('update benchmark', () => {
     expect(r!.stream[0]!.updates).toBe(0);
     expect(r!.stream[1]!.updates).toBeGreaterThanOrEqual(2);
     expect(r!.stream[1]!.updateUs!.p50).toBeGreaterThan(0);
-    // Every change published exactly one generation: warm-ups, recorded ones and the stream's.
-    const recorded = r!.ops.reduce((a, o) => a + o.ops + o.warmup, 0);
+    // The quick defaults run pod add and policy add again under a controller-like allocation load.
+    expect(r!.loaded?.ops.map((o) => o.kind)).toEqual(['pod-add', 'policy-add']);
+    expect(r!.loaded!.decodedBytesPerApply).toBeGreaterThan(0);
+    expect(r!.loaded!.ops[0]!.checks).toBe(2);
+    for (const o of [...r!.ops, ...r!.loaded!.ops]) expect(o.load.min).toBeLessThanOrEqual(o.load.max);
+    expect(renderUpdates([r!])).toMatch(/under a controller-like allocation load/);
+    // Every change published exactly one generation: warm-ups, recorded ones (steady and under load) and the stream's.
+    const recorded = [...r!.ops, ...r!.loaded!.ops].reduce((a, o) => a + o.ops + o.warmup, 0);
     expect(r!.generations).toBe(recorded + r!.stream[1]!.updates);
     expect(r!.verification).toMatchObject({ ok: true, finalTraceFlows: 4096, referenceSample: 200 });
     expect(r!.fullRecompileMs.runs).toHaveLength(1);
@@ -66,6 +73,26 @@ describe('update benchmark', () => {
     expect(() => runUpdates([updatesSpec('S', 'S', true, { ...tiny, injectMismatch: true, kinds: ['policy-remove'] })])).toThrow(
       /updates S: after policy-remove #0 .*: the live generation disagrees with the reference evaluator/,
     );
+  });
+
+  test('the controller load decodes the events asked for, deterministically, and keeps its cache bounded', () => {
+    const objects = clusterObjects(benchCluster('S'));
+    const a = new ControllerLoad(objects, { eventsPerTick: 5, cachedObjects: 50, seed: 3 });
+    const b = new ControllerLoad(objects, { eventsPerTick: 5, cachedObjects: 50, seed: 3 });
+    for (let i = 0; i < 10; i++) {
+      a.tick();
+      b.tick();
+    }
+    expect(a.events).toBe(50);
+    expect(a.decodedBytes).toBeGreaterThan(50 * 100);
+    expect(b.decodedBytes).toBe(a.decodedBytes);
+    expect(() => new ControllerLoad([], { eventsPerTick: 1, cachedObjects: 1 })).toThrow(RangeError);
+  });
+
+  test('without a controller load there is no loaded run', () => {
+    const [r] = runUpdates([updatesSpec('S', 'S', true, { ...tiny, kinds: ['pod-remove'], controllerLoad: undefined })]);
+    expect(r!.loaded).toBeNull();
+    expect(r!.ops.map((o) => o.kind)).toEqual(['pod-remove']);
   });
 
   test('the changes are valid objects; new pods get unique addresses in the pod ranges', () => {

@@ -215,7 +215,7 @@ describe('kinds', () => {
   it('other kinds are skipped with a warning', () => {
     const text = [
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n',
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n',
+      'apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: d}\n',
       policyYaml('podSelector: {}'),
     ].join('---\n');
     const r = load(text);

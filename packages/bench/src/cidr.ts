@@ -20,7 +20,8 @@ import { parseIP } from '@netpol/core';
 import { buildLPM, lookup4 } from '@netpol/core/internal';
 import { round } from './engines.js';
 import { cidrAddresses, cidrPrefixes, containsScan, formatIPv4, type PrefixSet } from './generators.js';
-import { calibrateBatch, sink, timeBatch, type Spread, type TimeOptions } from './measure.js';
+import type { LoadFigures } from './machine-load.js';
+import { calibrateBatch, roundSpread, sink, timeBatch, type Spread, type TimeOptions } from './measure.js';
 import type { Progress } from './progress.js';
 
 export type CidrInput = 'numeric' | 'string';
@@ -36,7 +37,8 @@ export interface CidrResult {
   readonly lookupsPerSecond: Spread;
   readonly nsPerLookup: number;
   readonly samples: number;
-  readonly rme: number;
+  /** Load while it was timed. */
+  readonly load: LoadFigures;
   /** Addresses whose answer was checked against a plain scan before timing. */
   readonly checked: number;
   /** netpol (same input kind) ÷ this; 1 for netpol itself. */
@@ -317,10 +319,10 @@ export function runCidr(o: CidrOptions, progress: Progress): CidrSetResult[] {
         npm: m.npm,
         buildMs: round(buildMs, 1),
         batch,
-        lookupsPerSecond: { median: Math.round(t.perSecond.median), min: Math.round(t.perSecond.min), max: Math.round(t.perSecond.max) },
+        lookupsPerSecond: roundSpread(t.perSecond),
         nsPerLookup: round(t.nsPerOp, 2),
         samples: t.samples,
-        rme: round(t.rme, 2),
+        load: t.load,
         checked,
       });
     }

@@ -8,7 +8,7 @@ import { decodeVerdict, formatIP, type CompiledDataplane, type Flow, type FlowBa
 import { flowAt, sliceBatch } from './generators.js';
 import { calibrateBatch, sink } from './measure.js';
 
-export type EngineKind = 'reference' | 'js-single' | 'js-batch' | 'native-batch' | 'noop';
+export type EngineKind = 'reference' | 'js-single' | 'js-batch' | 'native-batch' | 'live-js-batch' | 'live-native-batch';
 
 export interface Engine {
   /** Stable id for the JSON: kind plus batch size (`js-batch@4096`). */
@@ -17,20 +17,21 @@ export interface Engine {
   readonly label: string;
   /** Verdicts per timed call. */
   readonly batch: number;
-  /** Verdict bytes for a (sub)batch; absent for the reference (checked on a sample) and the no-op. */
+  /** Verdict bytes for a (sub)batch; absent for the reference (checked on a sample). */
   readonly fill?: (b: FlowBatch, out: Uint8Array) => void;
   /** The timed function: each call handles the next `batch` flows of the trace (rotating). */
   readonly timed: () => void;
 }
 
-/** What CompiledDataplane offers across versions (verdictBatchJS/Native arrived with the addon). */
-interface DataplaneBatches {
+/** What CompiledDataplane (and a live generation's copy) offers across versions (verdictBatchJS/Native arrived with the addon). */
+export interface DataplaneBatches {
   verdictBatchJS?: (b: FlowBatch, out: Uint8Array) => void;
   verdictBatchNative?: (b: FlowBatch, out: Uint8Array) => void;
   nativeActive?: boolean;
 }
 
-export const nativeUsable = (dp: CompiledDataplane): boolean => {
+/** The native kernel is loaded and this dataplane has it. */
+export const nativeUsable = (dp: CompiledDataplane | DataplaneBatches): boolean => {
   const d = dp as unknown as DataplaneBatches;
   return typeof d.verdictBatchNative === 'function' && d.nativeActive === true;
 };
@@ -40,6 +41,12 @@ const jsBatchOf = (dp: CompiledDataplane): ((b: FlowBatch, out: Uint8Array) => v
   return typeof d.verdictBatchJS === 'function' ? (b, out) => d.verdictBatchJS!.call(dp, b, out) : (b, out) => dp.kernel.verdictBatch(b, out);
 };
 
+/** The native batch call of a dataplane whose addon is loaded. */
+const nativeBatchOf = (dp: object): ((b: FlowBatch, out: Uint8Array) => void) => {
+  const d = dp as DataplaneBatches;
+  return (b, out) => d.verdictBatchNative!.call(dp, b, out);
+};
+
 /** Precomputed slice views of the trace, so that the timed path allocates nothing. */
 function slices(trace: FlowBatch, batch: number): FlowBatch[] {
   const n = Math.floor(trace.count / batch);
@@ -47,7 +54,8 @@ function slices(trace: FlowBatch, batch: number): FlowBatch[] {
   return Array.from({ length: n }, (_, k) => sliceBatch(trace, k * batch, batch));
 }
 
-function batchEngine(kind: 'js-batch' | 'native-batch', label: string, run: (b: FlowBatch, out: Uint8Array) => void, trace: FlowBatch, batch: number): Engine {
+/** An engine that runs `run` on the next `batch` flows of the trace per timed call. */
+export function batchEngine(kind: EngineKind, label: string, run: (b: FlowBatch, out: Uint8Array) => void, trace: FlowBatch, batch: number): Engine {
   const parts = slices(trace, batch);
   const out = new Uint8Array(batch);
   let k = 0;
@@ -68,7 +76,7 @@ function batchEngine(kind: 'js-batch' | 'native-batch', label: string, run: (b: 
 export interface EngineOptions {
   readonly jsBatches: readonly number[];
   readonly nativeBatches: readonly number[];
-  /** Flows per timed call of the single-flow engine and the no-op pass. */
+  /** Flows per timed call of the single-flow engine. */
   readonly singleBatch: number;
   /** Reference flows (prebuilt Flow objects, timed without the conversion). */
   readonly referenceFlows: readonly Flow[];
@@ -135,43 +143,26 @@ export function scenarioEngines(dp: CompiledDataplane, ref: ReferenceEvaluator, 
         },
   });
 
-  const js = jsBatchOf(dp);
-  for (const b of o.jsBatches) engines.push(batchEngine('js-batch', 'compiled JS batch', js, trace, b));
-  if (nativeUsable(dp)) {
-    const d = dp as unknown as DataplaneBatches;
-    const native = (b: FlowBatch, out: Uint8Array): void => d.verdictBatchNative!.call(dp, b, out);
-    for (const b of o.nativeBatches) engines.push(batchEngine('native-batch', 'native batch', native, trace, b));
-  }
+  engines.push(...compiledBatchEngines(dp, trace, o));
+  return engines;
+}
 
-  // The no-op pass: reads the same input buffers and writes the same output, computes nothing.
-  const out = new Uint8Array(B);
-  let q = 0;
-  engines.push({
-    id: 'noop',
-    kind: 'noop',
-    label: 'no-op pass (memory-bound limit)',
-    batch: B,
-    timed: v6
-      ? () => {
-          const o0 = q * B;
-          for (let i = 0; i < B; i++) {
-            const j = o0 + i;
-            const w = 4 * j;
-            out[i] = (src[w]! ^ src[w + 1]! ^ src[w + 2]! ^ src[w + 3]! ^ dst[w]! ^ dst[w + 1]! ^ dst[w + 2]! ^ dst[w + 3]! ^ protocol[j]! ^ port[j]!) & 31;
-          }
-          sink(out[B - 1]!);
-          q = q + 1 === rounds ? 0 : q + 1;
-        }
-      : () => {
-          const o0 = q * B;
-          for (let i = 0; i < B; i++) {
-            const j = o0 + i;
-            out[i] = (src[j]! ^ dst[j]! ^ protocol[j]! ^ port[j]!) & 31;
-          }
-          sink(out[B - 1]!);
-          q = q + 1 === rounds ? 0 : q + 1;
-        },
-  });
+/** The compiled image's batch engines over a trace: JS at each of `jsBatches`, native at each of `nativeBatches` when loaded. */
+export function compiledBatchEngines(dp: CompiledDataplane, trace: FlowBatch, o: Pick<EngineOptions, 'jsBatches' | 'nativeBatches'>): Engine[] {
+  const js = jsBatchOf(dp);
+  const engines = o.jsBatches.map((b) => batchEngine('js-batch', 'compiled JS batch', js, trace, b));
+  if (nativeUsable(dp)) for (const b of o.nativeBatches) engines.push(batchEngine('native-batch', 'native batch', nativeBatchOf(dp), trace, b));
+  return engines;
+}
+
+/**
+ * The live image's batch engines over a trace (`dp`: the current generation's copy, which
+ * LiveDataplane patches in place: the native kernel reads it with per-read checks).
+ */
+export function liveBatchEngines(dp: DataplaneBatches, trace: FlowBatch, o: Pick<EngineOptions, 'jsBatches' | 'nativeBatches'>): Engine[] {
+  const js: (b: FlowBatch, out: Uint8Array) => void = (b, out) => dp.verdictBatchJS!.call(dp, b, out);
+  const engines = o.jsBatches.map((b) => batchEngine('live-js-batch', 'live image JS batch', js, trace, b));
+  if (nativeUsable(dp)) for (const b of o.nativeBatches) engines.push(batchEngine('live-native-batch', 'live image native batch', nativeBatchOf(dp), trace, b));
   return engines;
 }
 

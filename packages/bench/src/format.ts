@@ -1,4 +1,5 @@
-/** Text-table helpers shared by the bench reports (a leaf: the report modules import it, it imports nothing). */
+/** Text-table helpers shared by the bench reports (a leaf: the report modules import it, it imports only a type). */
+import type { LoadFigures } from './machine-load.js';
 
 /** Aligns rows of cells; numeric-looking cells are right-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -18,3 +19,9 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 /** A rate in millions a second, with more decimals the smaller it is (0.00123 M/s stays readable). */
 export const fmtRate = (x: number): string =>
   x >= 1e7 ? (x / 1e6).toFixed(1) : x >= 1e6 ? (x / 1e6).toFixed(2) : x >= 1e4 ? (x / 1e6).toFixed(3) : (x / 1e6).toFixed(5);
+
+/** The 1-minute load average's range over a measurement, and (in brackets) the cores other processes kept busy; – when not recorded. */
+export const fmtLoad = (l: LoadFigures | undefined): string =>
+  l === undefined
+    ? '–'
+    : `${l.min === l.max ? l.min.toFixed(2) : `${l.min.toFixed(2)}–${l.max.toFixed(2)}`}${l.foreignCores === null ? '' : ` (${l.foreignCores.toFixed(2)})`}`;

@@ -67,13 +67,28 @@ export interface BenchTrace extends FlowBatch {
   readonly shape: Required<Pick<BenchTraceShape, 'count' | 'seed' | 'family' | 'zipf'>> & { readonly mix: TraceMix };
 }
 
-const COMMON_PORTS = [53, 80, 443, 5432, 6379, 8080, 8125, 9090, 30080, 50051];
-const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+/** Ports clients often use (a destination's own ports aside). */
+export const COMMON_PORTS = [53, 80, 443, 5432, 6379, 8080, 8125, 9090, 30080, 50051];
+/** IP protocol numbers of the container port protocols. */
+export const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 
 const u32 = (v: bigint): number => Number(v & 0xffffffffn);
 
+/** A batch of `count` zeroed flows of one family (IPv6: four words per address and `family` all 6), for a generator to fill. */
+export function zeroBatch(count: number, family: 4 | 6): FlowBatch & { readonly family?: Uint8Array } {
+  const words = family === 4 ? 1 : 4;
+  return {
+    count,
+    src: new Uint32Array(count * words),
+    dst: new Uint32Array(count * words),
+    protocol: new Uint8Array(count),
+    port: new Uint16Array(count),
+    ...(family === 6 && { family: new Uint8Array(count).fill(6) }),
+  };
+}
+
 /** Writes an address (bigint) as `words` big-endian u32s at a[i*words ..]. */
-function put(a: Uint32Array, i: number, words: number, v: bigint): void {
+export function put(a: Uint32Array, i: number, words: number, v: bigint): void {
   if (words === 1) a[i] = u32(v);
   else for (let k = 0; k < 4; k++) a[4 * i + k] = u32(v >> BigInt(96 - 32 * k));
 }
@@ -138,15 +153,7 @@ export function benchTrace(cluster: SyntheticCluster, shape: BenchTraceShape): B
   };
 
   const n = shape.count;
-  const t = {
-    count: n,
-    src: new Uint32Array(n * words),
-    dst: new Uint32Array(n * words),
-    protocol: new Uint8Array(n),
-    port: new Uint16Array(n),
-    ...(family === 6 && { family: new Uint8Array(n).fill(6) }),
-    shape: { count: n, seed, family, zipf: zipfS, mix },
-  };
+  const t = { ...zeroBatch(n, family), shape: { count: n, seed, family, zipf: zipfS, mix } };
   const c1 = mix.podToPod;
   const c2 = c1 + mix.podToExternal;
   const c3 = c2 + mix.externalToPod;

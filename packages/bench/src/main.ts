@@ -76,18 +76,46 @@ const withTiers = (size: SizeName, clusterPolicies: number): ClusterShape & { re
 });
 
 function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config {
-  const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50 } : { timeMs: timeMs ?? 600, warmupMs: 150 };
-  const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 3, warmCompiles: quick ? 0 : 3 };
-  const full = { jsBatches: [16, 64, 256, 4096], nativeBatches: [16, 64, 256, 4096] };
+  const timing: TimeOptions = quick ? { timeMs: timeMs ?? 150, warmupMs: 50, rounds: 5 } : { timeMs: timeMs ?? 600, warmupMs: 150, rounds: 10 };
+  const base = { traceSeed: 7, timing, singleBatch: 4096, coldProbes: quick ? 1 : 5, warmCompiles: quick ? 0 : 3 };
+  const headline = { jsBatches: [256, 4096], nativeBatches: [256, 4096] };
+  // Every full scenario: the live image beside the compiled one, and the realistic trace beside the mixed one.
+  const full = {
+    jsBatches: [16, 64, 256, 4096],
+    nativeBatches: [16, 64, 256, 4096],
+    live: headline,
+    realistic: { ...headline, traceCount: 1 << 20, pool: 4096, referenceSample: 10_000 },
+  };
   if (quick) {
     const q = { jsBatches: [256, 4096], nativeBatches: [256, 4096] };
+    const big = { jsBatches: [4096], nativeBatches: [4096] };
     return {
       mode: 'quick',
       scenarios: [
         { ...base, ...q, id: 'S', size: 'S', family: 4, traceCount: 1 << 18, referenceSample: 5000 },
-        { ...base, ...q, id: 'M', size: 'M', family: 4, traceCount: 1 << 18, referenceSample: 5000 },
+        {
+          ...base,
+          ...q,
+          id: 'M',
+          size: 'M',
+          family: 4,
+          traceCount: 1 << 18,
+          referenceSample: 5000,
+          live: big,
+          realistic: { ...big, traceCount: 1 << 16, pool: 256, referenceSample: 2000 },
+        },
         { ...base, ...q, id: 'M-v6', size: 'M', family: 6, traceCount: 1 << 16, referenceSample: 2000 },
-        { ...base, ...q, id: 'L', size: 'L', family: 4, traceCount: 1 << 16, referenceSample: 1000 },
+        {
+          ...base,
+          ...q,
+          id: 'L',
+          size: 'L',
+          family: 4,
+          traceCount: 1 << 16,
+          referenceSample: 1000,
+          // No live image at L in the quick run: building it takes seconds.
+          realistic: { ...big, traceCount: 1 << 16, pool: 256, referenceSample: 1000 },
+        },
         { ...base, ...q, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 16, referenceSample: 1000 },
       ],
       cidr: { sizes: [1000], addresses: 1 << 14, timing, slowTiming: { timeMs: 100, warmupMs: 20, iterations: 8 } },
@@ -116,12 +144,12 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     { ...base, ...full, id: 'L-tiers', size: withTiers('L', 50), family: 4, traceCount: 1 << 20, referenceSample: 10_000 },
   ];
   if (xl) {
-    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 1, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
+    scenarios.push({ ...base, ...full, warmCompiles: 1, coldProbes: 3, id: 'XL', size: 'XL', family: 4, traceCount: 1 << 20, referenceSample: 5_000 });
     scenarios.push({
       ...base,
       ...full,
       warmCompiles: 1,
-      coldProbes: 1,
+      coldProbes: 3,
       id: 'XL-tiers',
       size: withTiers('XL', 100),
       family: 4,
@@ -141,6 +169,16 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     scaling: {
       policies: { values: [10, 100, 1000, 10_000], pods: 10_000, growthFrom: 100 },
       pods: { values: [100, 1000, 10_000, 50_000], policies: 1000, growthFrom: 100 },
+      // The shapes: pods and policies grown together up to 100k pods / 20k policies.
+      both: {
+        values: [
+          { pods: 10_000, policies: 1000 },
+          { pods: 50_000, policies: 10_000 },
+          { pods: 100_000, policies: 20_000 },
+        ],
+        coldProbes: 3,
+        referenceSample: 500,
+      },
       traceCount: 1 << 18,
       coldProbes: 1,
       referenceSample: 2000,
@@ -166,12 +204,6 @@ function git(args: string[]): string | null {
 
 function environment(): Environment {
   const native = nativeStatus();
-  let tinybench = 'unknown';
-  try {
-    tinybench = (JSON.parse(readFileSync(join(PKG, 'node_modules/tinybench/package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    /* not found: left as unknown */
-  }
   const commit = git(['rev-parse', 'HEAD']);
   const status = commit === null ? null : git(['status', '--porcelain']);
   return {
@@ -185,7 +217,6 @@ function environment(): Environment {
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     nativeLoaded: native.active,
     native: { active: native.active, reason: native.reason, ...(native.version !== undefined && { version: native.version }) },
-    tinybench,
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
     exposeGc: typeof (globalThis as { gc?: unknown }).gc === 'function',
@@ -262,7 +293,7 @@ export async function main(argv: string[]): Promise<number> {
   progress.total =
     (parts.has('engines') ? cfg.scenarios.length : 0) +
     (parts.has('cidr') ? cfg.cidr.sizes.length : 0) +
-    (parts.has('scaling') ? 2 : 0) +
+    (parts.has('scaling') ? (cfg.scaling.both ? 3 : 2) : 0) +
     (parts.has('packets') ? cfg.packets.length : 0) +
     (parts.has('updates') ? cfg.updates.length : 0) +
     (parts.has('workers') ? 1 : 0);

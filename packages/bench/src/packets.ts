@@ -2,7 +2,7 @@
  * The packet path (`packets` part): raw IPv4 packets built from a synthetic trace, through
  * `PacketFilter.packetCode` — parse, conntrack lookup and, for a packet that opens a
  * connection, the compiled verdict (plus an insert when it is allowed). The cases, per
- * cluster, each timed like the engines (one tinybench call = a batch of packets, packets/s =
+ * cluster, each timed like the engines (one call = a batch of packets, packets/s =
  * calls/s × batch, results folded into the XOR sink):
  *
  * - `parse`: `parsePacketInto` alone over the trace's packets;
@@ -31,7 +31,8 @@
 import { CompiledDataplane, PacketFilter, ParsedPacket, decodeVerdict, parsePacketInto } from '@netpol/core';
 import { VerdictMismatchError, describeFlow, describeVerdict, round } from './engines.js';
 import { benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
-import { collectGarbage, sink, timeBatch, type Spread, type TimeOptions } from './measure.js';
+import type { LoadFigures } from './machine-load.js';
+import { collectGarbage, sink, roundSpread, timeBatch, type Spread, type TimeOptions } from './measure.js';
 import type { Progress } from './progress.js';
 import { clusterSize, shapeOf, type ClusterSize } from './scenario.js';
 
@@ -78,7 +79,8 @@ export interface PacketCaseResult {
   /** Median call latency / batch. */
   readonly nsPerPacket: number;
   readonly samples: number;
-  readonly rme: number;
+  /** Load while it was timed. */
+  readonly load: LoadFigures;
   /**
    * hits: the tracked connections; misses: the trace's distinct (protocol, source,
    * destination, port) flows with that verdict, which the new connections cycle through;
@@ -511,10 +513,10 @@ function timeCase(where: string, c: Case, timing: TimeOptions): PacketCaseResult
     kind: c.kind,
     label: c.label,
     batch: c.batch,
-    packetsPerSecond: { median: Math.round(t.perSecond.median), min: Math.round(t.perSecond.min), max: Math.round(t.perSecond.max) },
+    packetsPerSecond: roundSpread(t.perSecond),
     nsPerPacket: round(t.nsPerOp, 2),
     samples: t.samples,
-    rme: round(t.rme, 2),
+    load: t.load,
     flows: c.flows,
     conntrack,
   };

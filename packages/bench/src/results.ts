@@ -7,12 +7,13 @@ import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
 import type { ScenarioResult } from './scenario.js';
 import type { UpdatesResult } from './updates.js';
-import type { TargetCheck } from './target-check.js';
+import { check, type TargetCheck } from './target-check.js';
+import { scaleTargets } from './scale-targets.js';
 import type { WorkersResult } from './workers.js';
 
 export type { TargetCheck } from './target-check.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Environment {
   readonly node: string;
@@ -26,7 +27,6 @@ export interface Environment {
   readonly loadAverage: readonly number[];
   readonly nativeLoaded: boolean;
   readonly native: { readonly active: boolean; readonly reason: string; readonly version?: string };
-  readonly tinybench: string;
   /** `git rev-parse HEAD` of the working tree, null outside a checkout; `dirty` when it has changes. */
   readonly gitCommit: string | null;
   readonly gitDirty: boolean | null;
@@ -64,24 +64,6 @@ export interface BenchResults {
 }
 
 const MiB = 2 ** 20;
-
-function check(
-  id: string,
-  what: string,
-  target: string,
-  unit: string,
-  measured: number | null | undefined,
-  ok: (x: number) => boolean,
-  limit: number,
-  higherIsBetter: boolean,
-  missing: string,
-): TargetCheck {
-  if (measured === null || measured === undefined || !Number.isFinite(measured)) return { id, what, target, measured: null, unit, met: null, note: missing };
-  const met = ok(measured);
-  const factor = higherIsBetter ? limit / measured : measured / limit;
-  const note = met ? `met (${higherIsBetter ? (measured / limit).toFixed(2) : (limit / measured).toFixed(2)}× margin)` : `missed by ${factor.toFixed(2)}×`;
-  return { id, what, target, measured, unit, met, note };
-}
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
@@ -225,6 +207,7 @@ export function checkTargets(
       'not measured: no CIDR run',
     ),
     ...tierChecks(scenarios, noL),
+    ...scaleTargets(scenarios, scaling, noL),
     check(
       'cidr-vs-npm',
       'CIDR lookups vs the best npm matcher, numeric input (the lower ratio)',

@@ -7,9 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CompiledDataplane, ReferenceEvaluator, type ImageStats } from '@netpol/core';
 import type { ClusterShape, SyntheticCluster } from '@netpol/core/internal';
-import { scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
+import { compiledBatchEngines, liveBatchEngines, scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
+import { buildLiveImage, type LiveImage, type LiveImageFigures } from './live-image.js';
+import { realisticTrace, type RealisticShape } from './realistic-trace.js';
 import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
-import { collectGarbage, median, timeBatch, type Spread, type TimeOptions } from './measure.js';
+import { cpuNow, foreignCores, loadNow, type LoadFigures } from './machine-load.js';
+import { collectGarbage, median, roundSpread, timeInterleaved, type Spread, type TimeOptions, type Timing } from './measure.js';
 import type { Progress } from './progress.js';
 
 export interface CompileFigures {
@@ -17,6 +20,10 @@ export interface CompileFigures {
   readonly coldProcessMs: number | null;
   /** Every cold probe's compile time (ms), in run order. */
   readonly coldProcessRunsMs: readonly number[];
+  /** Every cold probe, in run order, with the load beside it. */
+  readonly coldProbes: readonly ColdProbe[];
+  /** Peak resident set of the median probe process (generation, model and compile); null when not probed. */
+  readonly maxRssBytes: number | null;
   /** First compile of this cluster in the benchmark process (JIT already warm from earlier work). */
   readonly firstInProcessMs: number;
   /** Median of further compiles of the same cluster; null when none ran. */
@@ -53,23 +60,40 @@ export interface EngineResult {
   readonly kind: Engine['kind'];
   readonly label: string;
   readonly batch: number;
+  /** p5, median and p95 of the per-sample rate (the engines of a scenario interleaved in rounds). */
   readonly verdictsPerSecond: Spread;
+  /** 1e9 ÷ the median rate. */
   readonly nsPerVerdict: number;
   readonly samples: number;
-  readonly rme: number;
+  readonly callsPerSample: number;
+  /** Median rate per round, in run order (drift across the measurement). */
+  readonly roundMedians: readonly number[];
+  /** Load while this engine's slices ran. */
+  readonly load: LoadFigures;
   /** verdictsPerSecond.median ÷ the reference's (null when the reference was not timed). */
   readonly ratioToReference: number | null;
-  /** verdictsPerSecond.median ÷ the no-op pass's (1 = as fast as reading the buffers). */
-  readonly ratioToNoop: number | null;
 }
+
+/** A trace's figures in the results: how it was made, the verdicts' shares and checksum. */
+type TraceFigures = { readonly allowedShare: number; readonly checksum: string; readonly decisions: Verification['decisions'] };
 
 export interface ScenarioResult {
   readonly id: string;
   readonly size: ClusterSize;
-  readonly trace: BenchTrace['shape'] & { readonly allowedShare: number; readonly checksum: string; readonly decisions: Verification['decisions'] };
+  /** The mixed trace (pods, externals, nodes, misses; mostly denied). */
+  readonly trace: BenchTrace['shape'] & { readonly kind: 'mixed' } & TraceFigures;
   readonly compile: CompileFigures;
   readonly verification: Pick<Verification, 'referenceSample' | 'fullTraceEngines'> & { readonly ok: true };
+  /** Every engine on the mixed trace (the live image's among them when measured). */
   readonly engines: readonly EngineResult[];
+  /** The live image (LiveDataplane's current generation); null when not measured. */
+  readonly live: LiveImageFigures | null;
+  /** The realistic trace (mostly allowed pod→pod traffic) and the batch engines on it, timed in the same rounds; null when not run. */
+  readonly realistic: {
+    readonly trace: RealisticShape & TraceFigures;
+    readonly verification: Pick<Verification, 'referenceSample' | 'fullTraceEngines'> & { readonly ok: true };
+    readonly engines: readonly EngineResult[];
+  } | null;
 }
 
 export interface ScenarioSpec {
@@ -87,6 +111,17 @@ export interface ScenarioSpec {
   /** Compiles in fresh processes (cold JIT, clean heap); 0 for none. */
   readonly coldProbes: number;
   readonly warmCompiles: number;
+  /** The live image's batch engines (LiveDataplane's current generation) beside the compiled ones; absent: not measured. */
+  readonly live?: { readonly jsBatches: readonly number[]; readonly nativeBatches: readonly number[] };
+  /** The realistic trace beside the mixed one (see realistic-trace.ts); absent: mixed only. */
+  readonly realistic?: {
+    readonly traceCount: number;
+    /** Allowed connections to sample (denied: a quarter). */
+    readonly pool: number;
+    readonly referenceSample: number;
+    readonly jsBatches: readonly number[];
+    readonly nativeBatches: readonly number[];
+  };
   /** Self-test of the check: the single-flow engine gets one verdict wrong, so the run must abort. */
   readonly injectMismatch?: boolean;
 }
@@ -122,7 +157,7 @@ export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; war
     new CompiledDataplane(cluster);
     warm.push(performance.now() - t);
   }
-  const probes: ProbeResult[] = [];
+  const probes: (ProbeResult & { probe: ColdProbe })[] = [];
   for (let i = 0; i < o.coldProbes; i++) {
     progress.step(`${shape.name}: compiling in a fresh process (cold, ${i + 1}/${o.coldProbes})`);
     probes.push(coldCompile(shape));
@@ -136,6 +171,8 @@ export function prepare(size: ScenarioSpec['size'], o: { coldProbes: number; war
   const compile: CompileFigures = {
     coldProcessMs: probe ? round(probe.compileMs, 1) : null,
     coldProcessRunsMs: probes.map((p) => round(p.compileMs, 1)),
+    coldProbes: probes.map((p) => p.probe),
+    maxRssBytes: probe?.maxRssBytes ?? null,
     firstInProcessMs: round(firstInProcessMs, 1),
     warmMs: warm.length ? round(median(warm), 1) : null,
     heapRetainedBytes: probe?.heapRetainedBytes ?? m2.heapUsed - m0.heapUsed,
@@ -165,6 +202,18 @@ export function clusterSize(shape: ClusterShape & { readonly name: string }, clu
   };
 }
 
+/** The live image of a prepared cluster, built once and shared by the scenarios over it. */
+const liveImages = new WeakMap<Prepared, LiveImage>();
+function liveImageOf(p: Prepared, progress: Progress, id: string): LiveImage {
+  let l = liveImages.get(p);
+  if (!l) {
+    progress.step(`${id}: building the live image (LiveDataplane of ${p.size.pods} pods, ${p.size.policies} policies)`);
+    l = buildLiveImage(p.cluster);
+    liveImages.set(p, l);
+  }
+  return l;
+}
+
 export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Progress): ScenarioResult {
   const { cluster, dp, ref } = prepared;
   progress.step(`${spec.id}: trace of ${spec.traceCount} IPv${spec.family} flows`);
@@ -177,36 +226,63 @@ export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Pr
     referenceFlows,
     referenceCallMs: 2,
   });
+  const live = spec.live ? liveImageOf(prepared, progress, spec.id) : null;
+  if (live && spec.live) engines.push(...liveBatchEngines(live.dataplane, trace, spec.live));
   if (spec.injectMismatch) engines = engines.map((e) => (e.kind === 'js-single' ? withOneWrongVerdict(e, trace) : e));
   progress.step(`${spec.id}: checking verdicts (${spec.referenceSample} flows against the reference, ${trace.count} across engines)`);
   const verification = verifyEngines(spec.id, trace, ref, engines, spec.referenceSample);
-  const timed: { e: Engine; t: ReturnType<typeof timeBatch> }[] = [];
-  for (const e of engines) {
-    progress.step(`${spec.id}: timing ${e.label}`);
-    timed.push({ e, t: timeBatch(`${spec.id} ${e.id}`, e.timed, e.batch, spec.timing) });
+
+  let realistic: { trace: ReturnType<typeof realisticTrace>; engines: Engine[]; verification: Verification } | null = null;
+  if (spec.realistic) {
+    const o = spec.realistic;
+    progress.step(`${spec.id}: realistic trace of ${o.traceCount} flows (sampling ${o.pool} allowed connections with the reference)`);
+    const rt = realisticTrace(cluster, ref, { count: o.traceCount, seed: spec.traceSeed, family: spec.family, pool: o.pool });
+    const rEngines = [...compiledBatchEngines(dp, rt, o), ...(live && spec.live ? liveBatchEngines(live.dataplane, rt, o) : [])];
+    progress.step(`${spec.id}: checking verdicts on the realistic trace (${o.referenceSample} flows against the reference)`);
+    realistic = { trace: rt, engines: rEngines, verification: verifyEngines(`${spec.id} realistic`, rt, ref, rEngines, o.referenceSample) };
   }
-  const refRate = timed.find((x) => x.e.kind === 'reference')?.t.perSecond.median ?? null;
-  const noopRate = timed.find((x) => x.e.kind === 'noop')?.t.perSecond.median ?? null;
+
+  const all = [...engines, ...(realistic?.engines ?? [])];
+  progress.step(`${spec.id}: timing ${all.length} engines, interleaved in ${spec.timing.rounds ?? 10} rounds`);
+  const timings = timeInterleaved(
+    all.map((e) => ({ name: `${spec.id} ${e.id}`, fn: e.timed, batch: e.batch })),
+    spec.timing,
+  );
+  const refRate = timings[engines.findIndex((e) => e.kind === 'reference')]?.perSecond.median ?? null;
+  // × reference only on the mixed trace, where the reference was timed.
+  const results = all.map((e, i) => engineResult(e, timings[i]!, i < engines.length ? refRate : null));
+  const checked = (v: Verification) => ({ ok: true as const, referenceSample: v.referenceSample, fullTraceEngines: v.fullTraceEngines });
+  const figures = (v: Verification): TraceFigures => ({ allowedShare: v.allowedShare, checksum: v.checksum, decisions: v.decisions });
   return {
     id: spec.id,
     size: prepared.size,
-    trace: { ...trace.shape, allowedShare: verification.allowedShare, checksum: verification.checksum, decisions: verification.decisions },
+    trace: { ...trace.shape, kind: 'mixed', ...figures(verification) },
     compile: prepared.compile,
-    verification: { ok: true, referenceSample: verification.referenceSample, fullTraceEngines: verification.fullTraceEngines },
-    engines: timed.map(({ e, t }) => ({
-      id: e.id,
-      kind: e.kind,
-      label: e.label,
-      batch: e.batch,
-      verdictsPerSecond: { median: Math.round(t.perSecond.median), min: Math.round(t.perSecond.min), max: Math.round(t.perSecond.max) },
-      nsPerVerdict: round(t.nsPerOp, 2),
-      samples: t.samples,
-      rme: round(t.rme, 2),
-      ratioToReference: refRate ? round(t.perSecond.median / refRate, 1) : null,
-      ratioToNoop: noopRate ? Number((t.perSecond.median / noopRate).toPrecision(3)) : null,
-    })),
+    verification: checked(verification),
+    engines: results.slice(0, engines.length),
+    live: live ? { buildMs: live.buildMs, imageBytes: live.imageBytes } : null,
+    realistic: realistic && {
+      trace: { ...realistic.trace.shape, ...figures(realistic.verification) },
+      verification: checked(realistic.verification),
+      engines: results.slice(engines.length),
+    },
   };
 }
+
+/** An engine's figures for the JSON. */
+export const engineResult = (e: Engine, t: Timing, refRate: number | null): EngineResult => ({
+  id: e.id,
+  kind: e.kind,
+  label: e.label,
+  batch: e.batch,
+  verdictsPerSecond: roundSpread(t.perSecond),
+  nsPerVerdict: round(t.nsPerOp, 2),
+  samples: t.samples,
+  callsPerSample: t.callsPerSample,
+  roundMedians: t.roundMedians.map((x) => Math.round(x)),
+  load: t.load,
+  ratioToReference: refRate ? round(t.perSecond.median / refRate, 1) : null,
+});
 
 /** The engine, except that the verdict of the trace's middle flow has its allowed bit flipped. */
 function withOneWrongVerdict(e: Engine, trace: BenchTrace): Engine {
@@ -225,47 +301,85 @@ function withOneWrongVerdict(e: Engine, trace: BenchTrace): Engine {
 
 // ---- cold compile in a fresh process ----
 
+/** What a probe process reports (main.ts --probe-compile). */
 interface ProbeResult {
   readonly compileMs: number;
+  /** CPU time of the whole probe process (every thread: V8 compiles and collects in the background) during the compile. */
+  readonly compileCpuMs: number;
+  /** CPU time of the probe process over its life (generation and compile), for the load figure. */
+  readonly processCpuMs: number;
   readonly heapRetainedBytes: number;
   readonly heapAfterCompileBytes: number;
   readonly arrayBuffersRetainedBytes: number;
   readonly processHeapUsedBytes: number;
+  /** Resident set after the compile and the probe's peak (generation, model and compile together). */
+  readonly rssBytes: number;
+  readonly maxRssBytes: number;
+}
+
+/** One cold probe as the results record it. */
+export interface ColdProbe {
+  readonly ms: number;
+  /** CPU ms the probe process spent compiling, all threads: ms × cores it kept busy. */
+  readonly cpuMs: number;
+  /** 1-minute load average when the probe started. */
+  readonly load: number;
+  /** Cores other processes kept busy while the probe ran (null off Linux). */
+  readonly foreignCores: number | null;
+  readonly maxRssBytes: number;
 }
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
-function coldCompile(shape: ClusterShape): ProbeResult {
-  const out = execFileSync(
-    process.execPath,
-    ['--expose-gc', MAIN, '--probe-compile', JSON.stringify({ pods: shape.pods, policies: shape.policies, seed: shape.seed ?? 1 })],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+/** The shape's fields a probe needs to regenerate the same cluster. */
+const probeShape = (shape: ClusterShape): ClusterShape => ({
+  pods: shape.pods,
+  policies: shape.policies,
+  seed: shape.seed ?? 1,
+  ...(shape.dualStack !== undefined && { dualStack: shape.dualStack }),
+  ...(shape.clusterPolicies !== undefined && { clusterPolicies: shape.clusterPolicies }),
+});
+
+function coldCompile(shape: ClusterShape): ProbeResult & { probe: ColdProbe } {
+  const load = loadNow();
+  const before = cpuNow();
+  const out = execFileSync(process.execPath, ['--expose-gc', MAIN, '--probe-compile', JSON.stringify(probeShape(shape))], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const after = cpuNow();
+  const r = JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+  // The probe's own CPU time is not "other processes": count it as ours.
+  const fc = foreignCores(before, { ...after, own: after.own + r.processCpuMs / 1000 });
+  return { ...r, probe: { ms: round(r.compileMs, 1), cpuMs: round(r.compileCpuMs, 1), load, foreignCores: fc, maxRssBytes: r.maxRssBytes } };
 }
 
-/** The probe's side (main.ts --probe-compile): one cold compile, memory around it. */
+/** The probe's side (main.ts --probe-compile): one cold compile, memory and CPU time around it. */
 export function probeCompile(shape: ClusterShape): ProbeResult {
   const cluster = benchCluster(shape);
   collectGarbage();
   collectGarbage();
   const m0 = process.memoryUsage();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const dp = new CompiledDataplane(cluster);
   const compileMs = performance.now() - t0;
+  const c1 = process.cpuUsage(c0);
   const m1 = process.memoryUsage();
   collectGarbage();
   collectGarbage();
   const m2 = process.memoryUsage();
   if (dp.image.byteLength === 0) throw new Error('empty image');
+  const life = process.cpuUsage();
   return {
     compileMs,
+    compileCpuMs: (c1.user + c1.system) / 1000,
+    processCpuMs: (life.user + life.system) / 1000,
     heapRetainedBytes: m2.heapUsed - m0.heapUsed,
     heapAfterCompileBytes: m1.heapUsed - m0.heapUsed,
     arrayBuffersRetainedBytes: m2.arrayBuffers - m0.arrayBuffers,
     processHeapUsedBytes: m2.heapUsed,
+    rssBytes: m1.rss,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }

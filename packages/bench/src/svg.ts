@@ -12,7 +12,8 @@ const COLORS: Record<string, string> = {
   'js-single': '#90caf9',
   'js-batch': '#1e88e5',
   'native-batch': '#fb8c00',
-  noop: '#d7ccc8',
+  'live-js-batch': '#64b5f6',
+  'live-native-batch': '#ffb74d',
   netpol: '#1e88e5',
   peer: '#9e9e9e',
   builtin: '#bcaaa4',
@@ -182,7 +183,7 @@ export function renderSvg(r: BenchResults): string {
     text(
       20,
       y + 34,
-      `Node ${env.node} · ${env.cpuModel} · native kernel ${env.nativeLoaded ? 'loaded' : 'not loaded'} · one core · log scales · whiskers: min–max over samples`,
+      `Node ${env.node} · ${env.cpuModel} · native kernel ${env.nativeLoaded ? 'loaded' : 'not loaded'} · one core · log scales · whiskers: p5–p95 over samples`,
       `font-size="11.5" fill="#616161"`,
     ),
   );
@@ -195,25 +196,30 @@ export function renderSvg(r: BenchResults): string {
           y,
           'Verdicts per second by engine and scenario',
           '/s',
-          r.scenarios.map((s) => ({
-            title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} trace`,
-            // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
-            bars: s.engines
-              .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)
-              .map((e) => ({
-                label:
-                  e.kind === 'reference' || e.kind === 'js-single' || e.kind === 'noop'
-                    ? e.label
-                    : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
-                value: e.verdictsPerSecond.median,
-                min: e.verdictsPerSecond.min,
-                max: e.verdictsPerSecond.max,
-                color: COLORS[e.kind] ?? '#757575',
-                ...(e.ratioToReference !== null &&
-                  e.kind !== 'reference' &&
-                  e.kind !== 'noop' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
-              })),
-          })),
+          r.scenarios
+            .flatMap((s) => [
+              {
+                title: `${s.id}: ${s.size.pods.toLocaleString('en-US')} pods, ${s.size.policies.toLocaleString('en-US')} policies, IPv${s.trace.family} mixed trace (${(s.trace.allowedShare * 100).toFixed(0)}% allowed)`,
+                engines: s.engines,
+              },
+              ...(s.realistic
+                ? [{ title: `${s.id}: realistic trace (${(s.realistic.trace.allowedShare * 100).toFixed(0)}% allowed)`, engines: s.realistic.engines }]
+                : []),
+            ])
+            .map((s) => ({
+              title: s.title,
+              // Batches below 256 are in the table and the JSON; the chart keeps to the headline sizes.
+              bars: s.engines
+                .filter((e) => (e.kind !== 'js-batch' && e.kind !== 'native-batch') || e.batch >= 256)
+                .map((e) => ({
+                  label: e.kind === 'reference' || e.kind === 'js-single' ? e.label : `${e.label.replace(/ \(batch \d+\)$/, '')}, batch ${e.batch}`,
+                  value: e.verdictsPerSecond.median,
+                  min: e.verdictsPerSecond.p5,
+                  max: e.verdictsPerSecond.p95,
+                  color: COLORS[e.kind] ?? '#757575',
+                  ...(e.ratioToReference !== null && e.kind !== 'reference' && { note: `${Math.round(e.ratioToReference).toLocaleString('en-US')}× ref` }),
+                })),
+            })),
         );
   body.push(engines.svg);
   y += engines.height + 10;
@@ -231,8 +237,8 @@ export function renderSvg(r: BenchResults): string {
             .map((m) => ({
               label: m.label,
               value: m.lookupsPerSecond.median,
-              min: m.lookupsPerSecond.min,
-              max: m.lookupsPerSecond.max,
+              min: m.lookupsPerSecond.p5,
+              max: m.lookupsPerSecond.p95,
               color: m.id === 'netpol-lpm' ? COLORS['netpol']! : m.npm ? COLORS['peer']! : COLORS['builtin']!,
               ...(m.netpolSpeedup !== null && m.id !== 'netpol-lpm' && { note: `netpol ${Math.round(m.netpolSpeedup).toLocaleString('en-US')}× faster` }),
             })),
@@ -254,8 +260,8 @@ export function renderSvg(r: BenchResults): string {
         bars: p.cases.map((c) => ({
           label: c.kind === 'hits' ? `conntrack hits, ${c.flows.toLocaleString('en-US')} connections` : (PACKET_LABELS[c.kind] ?? c.label),
           value: c.packetsPerSecond.median,
-          min: c.packetsPerSecond.min,
-          max: c.packetsPerSecond.max,
+          min: c.packetsPerSecond.p5,
+          max: c.packetsPerSecond.p95,
           color: PACKET_COLORS[c.kind] ?? '#757575',
           note: `${Math.round(c.nsPerPacket)} ns/packet`,
         })),

@@ -1,6 +1,8 @@
 /** The readable report on stdout: plain aligned text tables, no colours. */
 import type { BenchResults } from './results.js';
-import { fmtRate, formatTable } from './format.js';
+import { fmtLoad, fmtRate, formatTable } from './format.js';
+import type { Spread } from './measure.js';
+import type { ColdProbe, CompileFigures, EngineResult } from './scenario.js';
 import { renderUpdates } from './update-report.js';
 
 const MiB = 2 ** 20;
@@ -8,35 +10,87 @@ const MiB = 2 ** 20;
 const fmtNs = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const fmtX = (x: number | null): string => (x === null ? '–' : x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`);
 const fmtMiB = (b: number): string => (b / MiB).toFixed(2);
+const fmtSpread = (x: Spread): string => `${fmtRate(x.median)} [${fmtRate(x.p5)}–${fmtRate(x.p95)}]`;
+/** Cold compile: the median probe, the spread over the probes and their count. */
+const fmtCold = (c: CompileFigures): string => {
+  if (c.coldProcessMs === null) return '–';
+  const runs = c.coldProcessRunsMs;
+  return runs.length > 1
+    ? `${c.coldProcessMs.toFixed(0)} [${Math.min(...runs).toFixed(0)}–${Math.max(...runs).toFixed(0)}] ×${runs.length}`
+    : c.coldProcessMs.toFixed(0);
+};
+/** The load beside the cold probes: the load average's range at their starts and the most cores others took during one. */
+const fmtProbeLoad = (probes: readonly ColdProbe[] | undefined): string => {
+  if (!probes || probes.length === 0) return '–';
+  const loads = probes.map((p) => p.load);
+  const fc = probes.flatMap((p) => (p.foreignCores === null ? [] : [p.foreignCores]));
+  return fmtLoad({ min: Math.min(...loads), max: Math.max(...loads), foreignCores: fc.length ? Math.max(...fc) : null });
+};
+/** The median probe's CPU ms over all its threads (above the wall time: V8 worked in the background too). */
+const probeCpu = (probes: readonly ColdProbe[] | undefined): string => {
+  if (!probes || probes.length === 0) return '–';
+  const s = [...probes].sort((a, b) => a.ms - b.ms)[probes.length >> 1]!;
+  return s.cpuMs.toFixed(0);
+};
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** Live ÷ compiled throughput per kernel and batch on the mixed trace (median rates), e.g. "JS@4096 0.81×, native@4096 0.77×". */
+function liveRatios(s: BenchResults['scenarios'][number]): string | null {
+  const pairs = s.engines.flatMap((e) => {
+    const kernel = e.kind === 'live-js-batch' ? 'js-batch' : e.kind === 'live-native-batch' ? 'native-batch' : null;
+    const c = kernel && s.engines.find((x) => x.kind === kernel && x.batch === e.batch);
+    return c ? [`${kernel === 'js-batch' ? 'JS' : 'native'}@${e.batch} ${(e.verdictsPerSecond.median / c.verdictsPerSecond.median).toFixed(2)}×`] : [];
+  });
+  return pairs.length ? pairs.join(', ') : null;
+}
 const fmtBytes = (b: number): string => (b >= MiB ? `${(b / MiB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 export function renderReport(r: BenchResults): string {
   const env = r.environment;
   const out: string[] = [];
   out.push(
-    `netpol bench (${r.mode}) · Node ${env.node} · ${env.cpuModel} × ${env.cpuCount} · load ${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} · native ${env.nativeLoaded ? `loaded (${env.native.version ?? '?'})` : 'not loaded'} · tinybench ${env.tinybench}`,
+    `netpol bench (${r.mode}) · Node ${env.node} · ${env.cpuModel} × ${env.cpuCount} · load ${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} · native ${env.nativeLoaded ? `loaded (${env.native.version ?? '?'})` : 'not loaded'}`,
   );
   if (r.scenarios.length > 0) {
     out.push('');
-    out.push('Engines: verdicts/s = tinybench calls/s × batch; median [min–max] over samples; every engine checked against the reference first');
+    out.push(
+      'Engines: verdicts/s = calls/s × batch, median [p5–p95] over samples; the engines of a scenario interleaved in rounds; every engine checked against the reference first; load: 1-min load average over the rounds, and the cores other processes kept busy meanwhile',
+    );
+    const row = (s: BenchResults['scenarios'][number], trace: string, e: EngineResult, first: boolean): string[] => [
+      first ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
+      trace,
+      e.label.replace(/ \(batch \d+\)$/, ''),
+      String(e.batch),
+      fmtSpread(e.verdictsPerSecond),
+      fmtNs(e.nsPerVerdict),
+      fmtX(e.ratioToReference),
+      fmtLoad(e.load),
+    ];
     out.push(
       formatTable(
-        ['scenario', 'engine', 'batch', 'M verdicts/s [min–max]', 'ns/verdict', '× reference', 'of no-op'],
-        r.scenarios.flatMap((s) =>
-          s.engines.map((e, i) => [
-            i === 0 ? `${s.id} (${s.size.pods} pods, ${s.size.policies} pol, IPv${s.trace.family})` : '',
-            e.label.replace(/ \(batch \d+\)$/, ''),
-            String(e.batch),
-            `${fmtRate(e.verdictsPerSecond.median)} [${fmtRate(e.verdictsPerSecond.min)}–${fmtRate(e.verdictsPerSecond.max)}]`,
-            fmtNs(e.nsPerVerdict),
-            fmtX(e.ratioToReference),
-            e.ratioToNoop === null ? '–' : `${e.ratioToNoop >= 0.01 ? (e.ratioToNoop * 100).toFixed(1) : (e.ratioToNoop * 100).toPrecision(2)}%`,
-          ]),
-        ),
+        ['scenario', 'trace', 'engine', 'batch', 'M verdicts/s [p5–p95]', 'ns/verdict', '× reference', 'load (others)'],
+        r.scenarios.flatMap((s) => [
+          ...s.engines.map((e, i) => row(s, i === 0 ? 'mixed' : '', e, i === 0)),
+          ...(s.realistic?.engines ?? []).map((e, i) => row(s, i === 0 ? 'realistic' : '', e, false)),
+        ]),
       ),
     );
+    for (const s of r.scenarios) {
+      const parts = [`${s.id}: mixed trace ${pct(s.trace.allowedShare)} allowed`];
+      if (s.realistic) {
+        const t = s.realistic.trace;
+        parts.push(
+          `realistic trace ${pct(t.allowedShare)} allowed (${t.allowedConnections} allowed and ${t.deniedConnections} denied connections sampled from ${t.candidates} candidates the reference judged; ${s.realistic.verification.referenceSample} flows checked against the reference)`,
+        );
+      }
+      const ratios = liveRatios(s);
+      if (ratios) parts.push(`live image ÷ compiled: ${ratios}`);
+      out.push(parts.join('; '));
+    }
     out.push('');
-    out.push('Compile and memory (cold = a fresh node process; heap = retained by the dataplane after GC, explain provenance included)');
+    out.push(
+      'Compile and memory (cold = a fresh node process per probe: the median, the spread and the count; load at the probes and the most cores others took during one; CPU ms over all threads of the median probe; peak RSS of that process, generation included; heap = retained by the dataplane after GC, explain provenance included)',
+    );
     out.push(
       formatTable(
         [
@@ -44,11 +98,16 @@ export function renderReport(r: BenchResults): string {
           'pods',
           'policies',
           'identities',
-          'cold ms',
+          'cold ms p50 [min–max]',
+          'cold load (others)',
+          'cold CPU ms',
+          'peak RSS MiB',
           'in-process ms',
           'warm ms',
           'heap MiB',
           'image MiB',
+          'live image MiB',
+          'live build ms',
           'trace flows',
           'allowed',
           'checked vs ref',
@@ -59,11 +118,16 @@ export function renderReport(r: BenchResults): string {
           String(s.size.pods),
           String(s.size.policies),
           String(s.compile.stats.identities),
-          s.compile.coldProcessMs === null ? '–' : s.compile.coldProcessMs.toFixed(1),
+          fmtCold(s.compile),
+          fmtProbeLoad(s.compile.coldProbes),
+          probeCpu(s.compile.coldProbes),
+          s.compile.maxRssBytes === null || s.compile.maxRssBytes === undefined ? '–' : fmtMiB(s.compile.maxRssBytes),
           s.compile.firstInProcessMs.toFixed(1),
           s.compile.warmMs === null ? '–' : s.compile.warmMs.toFixed(1),
           fmtMiB(s.compile.heapRetainedBytes + s.compile.arrayBuffersRetainedBytes),
           fmtMiB(s.compile.imageBytes),
+          s.live ? fmtMiB(s.live.imageBytes) : '–',
+          s.live ? s.live.buildMs.toFixed(0) : '–',
           String(s.trace.count),
           `${(s.trace.allowedShare * 100).toFixed(1)}%`,
           String(s.verification.referenceSample),
@@ -79,12 +143,12 @@ export function renderReport(r: BenchResults): string {
     );
     out.push(
       formatTable(
-        ['input', 'matcher', 'batch', 'M lookups/s [min–max]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
+        ['input', 'matcher', 'batch', 'M lookups/s [p5–p95]', 'ns/lookup', 'netpol ÷ this', 'build ms'],
         c.matchers.map((m) => [
           m.input,
           m.label,
           String(m.batch),
-          `${fmtRate(m.lookupsPerSecond.median)} [${fmtRate(m.lookupsPerSecond.min)}–${fmtRate(m.lookupsPerSecond.max)}]`,
+          fmtSpread(m.lookupsPerSecond),
           fmtNs(m.nsPerLookup),
           fmtX(m.netpolSpeedup),
           m.buildMs.toFixed(1),
@@ -96,8 +160,10 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     out.push(
       s.vary === 'policies'
-        ? `Scaling: policies at ${s.fixed.pods} pods (compile ms: in the bench process; cold ms and heap: a fresh process)`
-        : `Scaling: pods at ${s.fixed.policies} policies`,
+        ? `Scaling: policies at ${s.fixed.pods} pods (compile ms: in the bench process; cold ms, heap and peak RSS: a fresh process; engines interleaved per point)`
+        : s.vary === 'pods'
+          ? `Scaling: pods at ${s.fixed.policies} policies`
+          : 'Scaling: pods and policies together (cold ms: the median fresh process, [min–max] over the probes)',
     );
     out.push(
       formatTable(
@@ -110,10 +176,12 @@ export function renderReport(r: BenchResults): string {
           'compile ms',
           'cold ms',
           'heap MiB',
+          'peak RSS MiB',
           'image MiB',
           'JS ns/verdict',
           'native ns/verdict',
           'reference ns/verdict',
+          'load (others)',
         ],
         s.points.map((p) => [
           String(p.pods),
@@ -122,12 +190,18 @@ export function renderReport(r: BenchResults): string {
           `${p.egressRows}/${p.ingressRows}`,
           String(p.portClasses),
           p.compileMs.toFixed(1),
-          p.coldCompileMs === null ? '–' : p.coldCompileMs.toFixed(1),
+          p.coldCompileMs === null
+            ? '–'
+            : p.coldCompileRunsMs.length > 1
+              ? `${p.coldCompileMs.toFixed(0)} [${Math.min(...p.coldCompileRunsMs).toFixed(0)}–${Math.max(...p.coldCompileRunsMs).toFixed(0)}]`
+              : p.coldCompileMs.toFixed(1),
           fmtMiB(p.heapRetainedBytes),
+          p.maxRssBytes === null ? '–' : fmtMiB(p.maxRssBytes),
           fmtMiB(p.imageBytes),
           fmtNs(p.nsPerVerdict.jsBatch),
           p.nsPerVerdict.native === null ? '–' : fmtNs(p.nsPerVerdict.native),
           fmtNs(p.nsPerVerdict.reference),
+          fmtLoad(p.load),
         ]),
       ),
     );
@@ -146,13 +220,13 @@ export function renderReport(r: BenchResults): string {
     const pct = (x: number): string => (x === 0 ? '0%' : x < 0.001 ? `${(x * 100).toPrecision(2)}%` : `${(x * 100).toFixed(1)}%`);
     out.push(
       formatTable(
-        ['cluster', 'case', 'batch', 'M packets/s [min–max]', 'ns/packet', 'hits', 'misses', 'inserts', 'evictions', 'table'],
+        ['cluster', 'case', 'batch', 'M packets/s [p5–p95]', 'ns/packet', 'hits', 'misses', 'inserts', 'evictions', 'table'],
         packets.flatMap((p) =>
           p.cases.map((c, i) => [
             i === 0 ? `${p.id} (${p.size.pods} pods, ${p.size.policies} pol)` : '',
             c.label,
             String(c.batch),
-            `${fmtRate(c.packetsPerSecond.median)} [${fmtRate(c.packetsPerSecond.min)}–${fmtRate(c.packetsPerSecond.max)}]`,
+            fmtSpread(c.packetsPerSecond),
             fmtNs(c.nsPerPacket),
             c.conntrack ? pct(c.conntrack.hits) : '–',
             c.conntrack ? pct(c.conntrack.misses) : '–',

@@ -6,7 +6,8 @@
 import { fmtRate, formatTable } from './format.js';
 import type { TargetCheck } from './target-check.js';
 import { OP_LABELS, type OpKind } from './update-ops.js';
-import type { UpdatesResult } from './updates.js';
+import type { OpLatency, UpdatesResult } from './updates.js';
+import { fmtLoad } from './format.js';
 
 const TARGETS: readonly { kind: OpKind; limitUs: number }[] = [
   { kind: 'pod-add', limitUs: 100 },
@@ -52,28 +53,45 @@ const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)}
 export function renderUpdates(results: readonly UpdatesResult[]): string {
   const out: string[] = [];
   out.push(
-    'Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts); µs unless marked; flows around every k-th change checked against the reference',
+    "Updates: LiveDataplane.apply() of one object, from the call to its return (the change then visible to verdicts), in steady state (changes back to back, no forced GC; flows around every k-th change checked against the reference after each kind's run); µs unless marked",
   );
+  const row = (o: OpLatency, first: string): string[] => [
+    first,
+    o.label,
+    String(o.ops),
+    fmtUs(o.us.p50),
+    fmtUs(o.us.p99),
+    fmtUs(o.us.max),
+    fmtUs(o.us.mean),
+    String(o.rebuilds),
+    `${o.checks} (${o.checkedFlows})`,
+    fmtLoad(o.load),
+  ];
+  const cluster = (r: UpdatesResult): string => `${r.id} (${r.size.pods} pods, ${r.size.policies} pol)`;
   out.push(
     formatTable(
-      ['cluster', 'change', 'ops', 'p50', 'p99', 'max', 'mean', 'rebuilds', 'checks (flows)'],
+      ['cluster', 'change', 'ops', 'p50', 'p99', 'max', 'mean', 'rebuilds', 'checks (flows)', 'load (others)'],
       results.flatMap((r) => [
-        ...r.ops.map((o, i) => [
-          i === 0 ? `${r.id} (${r.size.pods} pods, ${r.size.policies} pol)` : '',
-          o.label,
-          String(o.ops),
-          fmtUs(o.us.p50),
-          fmtUs(o.us.p99),
-          fmtUs(o.us.max),
-          fmtUs(o.us.mean),
-          String(o.rebuilds),
-          `${o.checks} (${o.checkedFlows})`,
-        ]),
-        ['', `full recompile (median of ${r.fullRecompileMs.runs.length})`, '', fmtUs(r.fullRecompileMs.median * 1000), '', '', '', '', ''],
-        ['', `initial build (${r.objects} objects)`, '', fmtUs(r.initialBuildMs * 1000), '', '', '', '', ''],
+        ...r.ops.map((o, i) => row(o, i === 0 ? cluster(r) : '')),
+        ['', `full recompile (median of ${r.fullRecompileMs.runs.length})`, '', fmtUs(r.fullRecompileMs.median * 1000), '', '', '', '', '', ''],
+        ['', `initial build (${r.objects} objects)`, '', fmtUs(r.initialBuildMs * 1000), '', '', '', '', '', ''],
       ]),
     ),
   );
+  const loaded = results.filter((r) => r.loaded && r.loaded.ops.length > 0);
+  if (loaded.length > 0) {
+    out.push('');
+    const l = loaded[0]!.loaded!;
+    out.push(
+      `Updates under a controller-like allocation load: between two applies (untimed), ${l.eventsPerApply} watch events decoded from JSON (about ${(l.decodedBytesPerApply / 1024).toFixed(0)} KiB) into a cache of ${l.cachedObjects} objects and a label index, so the collector runs during some applies as in a controller; µs unless marked`,
+    );
+    out.push(
+      formatTable(
+        ['cluster', 'change', 'ops', 'p50', 'p99', 'max', 'mean', 'rebuilds', 'checks (flows)', 'load (others)'],
+        loaded.flatMap((r) => r.loaded!.ops.map((o, i) => row(o, i === 0 ? cluster(r) : ''))),
+      ),
+    );
+  }
   out.push('');
   out.push(
     'Verdicts while pods change: one thread, verdictBatch on the published generation, one pod update (add, relabel, remove in turn) every N batches; rates over verdict + update time',

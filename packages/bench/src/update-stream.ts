@@ -8,7 +8,7 @@
  */
 import type { FlowBatch } from '@netpol/core';
 import { sliceBatch } from './generators.js';
-import { collectGarbage, sink } from './measure.js';
+import { collectGarbage, percentile, sink } from './measure.js';
 import type { Published } from './update-check.js';
 
 export interface StreamSpec {
@@ -39,9 +39,6 @@ export interface StreamResult {
   /** Latency of the updates made in this run, µs. */
   readonly updateUs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
 }
-
-/** Nearest-rank percentile of sorted values. */
-export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 

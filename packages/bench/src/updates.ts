@@ -16,14 +16,16 @@ import { CompiledDataplane, LiveDataplane, type Cluster, type NetworkPolicy } fr
 import { clusterObjects, Random, syntheticCluster } from '@netpol/core/internal';
 import { round } from './engines.js';
 import { benchCluster, benchTrace } from './generators.js';
-import { collectGarbage, median } from './measure.js';
+import { ControllerLoad } from './controller-load.js';
+import { LoadTracker, type LoadFigures } from './machine-load.js';
+import { collectGarbage, median, percentile } from './measure.js';
 import { Progress } from './progress.js';
 import { clusterSize, shapeOf, type ClusterSize, type ScenarioSpec } from './scenario.js';
 import { checkFinal, checkFlows, flowsAround } from './update-check.js';
 import { ClusterModel, roundTrip } from './update-model.js';
 import { rawObject } from './update-objects.js';
 import { OP_KINDS, OP_LABELS, UpdatePlanner, type OpKind, type Planned } from './update-ops.js';
-import { percentile, runStream, type StreamResult, type StreamSpec } from './update-stream.js';
+import { runStream, type StreamResult, type StreamSpec } from './update-stream.js';
 
 export { OP_KINDS, type OpKind } from './update-ops.js';
 export type { StreamResult, StreamSpec } from './update-stream.js';
@@ -56,6 +58,8 @@ export interface UpdatesSpec {
   readonly traceSeed: number;
   /** Seed of the changes. */
   readonly seed: number;
+  /** A second run of `kinds` (opsShare of the ops each) with a controller-like allocation load (controller-load.ts) between the applies; absent: none. */
+  readonly controllerLoad?: { readonly kinds: readonly OpKind[]; readonly eventsPerApply: number; readonly opsShare: number };
   /** Self-test: the first check expects a wrong verdict, so the run must abort. */
   readonly injectMismatch?: boolean;
 }
@@ -72,6 +76,8 @@ export interface OpLatency {
   readonly checkedFlows: number;
   /** Recorded changes the dataplane applied by recompiling everything (`strategy: 'rebuild'`; a full-recompile LiveDataplane reports none). */
   readonly rebuilds: number;
+  /** The machine's load over the recorded changes. */
+  readonly load: LoadFigures;
 }
 
 export interface UpdatesResult {
@@ -82,7 +88,16 @@ export interface UpdatesResult {
   readonly initialBuildMs: number;
   /** new CompiledDataplane(cluster) on the objects after the changes: what any change would cost without incremental updates. */
   readonly fullRecompileMs: { readonly median: number; readonly min: number; readonly runs: readonly number[] };
+  /** Steady state: changes back to back, no forced GC, checks after each kind's run. */
   readonly ops: readonly OpLatency[];
+  /** The same kinds (a subset) with a controller-like allocation load between the applies; null when not run. */
+  readonly loaded: {
+    readonly eventsPerApply: number;
+    readonly cachedObjects: number;
+    /** JSON decoded between two applies, bytes (about what the load allocates). */
+    readonly decodedBytesPerApply: number;
+    readonly ops: readonly OpLatency[];
+  } | null;
   readonly stream: readonly StreamResult[];
   /** Generations published by the run. */
   readonly generations: number;
@@ -110,6 +125,7 @@ export function updatesSpec(id: string, size: ScenarioSpec['size'], quick: boole
         minOps: 3,
         recompiles: 3,
         stream: { batch: 4096, durationMs: 300, batchesPerUpdate: [0, 100, 10], minUpdates: 3, rounds: 2, traceCount: 1 << 16 },
+        controllerLoad: { kinds: ['pod-add', 'policy-add'], eventsPerApply: 20, opsShare: 1 },
         finalTraceCount: 1 << 14,
         referenceSample: 500,
       }
@@ -122,6 +138,7 @@ export function updatesSpec(id: string, size: ScenarioSpec['size'], quick: boole
         minOps: 5,
         recompiles: 5,
         stream: { batch: 4096, durationMs: 1000, batchesPerUpdate: [0, 1000, 100, 10], minUpdates: 3, rounds: 4, traceCount: 1 << 18 },
+        controllerLoad: { kinds: ['pod-add', 'pod-remove', 'pod-relabel', 'policy-add', 'policy-remove'], eventsPerApply: 20, opsShare: 0.5 },
         finalTraceCount: 1 << 16,
         referenceSample: 2000,
       };
@@ -144,7 +161,7 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
   const raws = objects.map((o, i) => rawObject(o, i));
 
   progress.step(`${spec.id}: initial build`);
-  collectGarbage();
+  collectGarbage(); // once, before the initial build: the changes that follow run on whatever heap it leaves
   const t0 = performance.now();
   const live = new LiveDataplane(raws);
   const initialBuildMs = performance.now() - t0;
@@ -152,11 +169,7 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
 
   const model = new ClusterModel(loaded);
   const kinds = spec.kinds ?? OP_KINDS;
-  const planner = new UpdatePlanner(
-    model,
-    extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? spec.otherOps + spec.warmupOps : 0),
-    spec.seed,
-  );
+  const planner = new UpdatePlanner(model, extraPolicies(shape, generated.policies, kinds.includes('policy-add') ? policyAdds(spec) : 0), spec.seed);
   const r = new Random(spec.seed + 1);
   let rebuilds = 0;
   /** Applies one planned change to the dataplane (timed) and to the model; returns µs. */
@@ -173,31 +186,65 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
   let corrupt = spec.injectMismatch === true;
   let checks = 0;
   let checkedFlows = 0;
+  /**
+   * One kind of change in steady state: warm-up changes, then the recorded ones back to back,
+   * nothing between two applies but the model's bookkeeping and (when given) the controller
+   * load's tick; no forced GC. The flows around every k-th recorded change are checked after
+   * the kind's run, on the generation it ends with, so the checks' allocations and cache
+   * misses stay out of the timed applies.
+   */
+  const recordKind = (kind: OpKind, want: number, controller: ControllerLoad | null): OpLatency => {
+    for (let i = 0; i < spec.warmupOps; i++) {
+      controller?.tick();
+      apply(planner.plan(kind));
+    }
+    const us: number[] = [];
+    const checkSubjects: { subjects: Planned['subjects']; what: string; at: number }[] = [];
+    rebuilds = 0;
+    const load = new LoadTracker();
+    load.start();
+    const start = performance.now();
+    while (us.length < want && (us.length < spec.minOps || performance.now() - start < spec.budgetMsPerKind)) {
+      const p = planner.plan(kind);
+      controller?.tick();
+      us.push(apply(p));
+      if ((us.length - 1) % spec.checkEvery === 0) checkSubjects.push({ subjects: p.subjects, what: p.what, at: us.length - 1 });
+    }
+    load.stop();
+    let kindFlows = 0;
+    for (const c of checkSubjects) {
+      const flows = flowsAround(model, c.subjects, spec.flowsPerSubject, r);
+      checkFlows(`updates ${spec.id}: after ${kind} #${c.at} (${c.what}; checked at the end of the run)`, live.current, model, flows, corrupt);
+      if (flows.length > 0) corrupt = false; // planted on the first check that has a flow
+      kindFlows += flows.length;
+    }
+    checks += checkSubjects.length;
+    checkedFlows += kindFlows;
+    return { ...latency(kind, us, spec.warmupOps, checkSubjects.length, kindFlows), rebuilds, load: load.figures() };
+  };
+
   const ops: OpLatency[] = [];
   for (const kind of kinds) {
     const want = POD_KINDS.has(kind) ? spec.podOps : spec.otherOps;
     progress.step(`${spec.id}: ${OP_LABELS[kind]} × ${want}`);
-    for (let i = 0; i < spec.warmupOps; i++) apply(planner.plan(kind));
-    collectGarbage();
-    const us: number[] = [];
-    let kindChecks = 0;
-    let kindFlows = 0;
-    rebuilds = 0;
-    const start = performance.now();
-    while (us.length < want && (us.length < spec.minOps || performance.now() - start < spec.budgetMsPerKind)) {
-      const p = planner.plan(kind);
-      us.push(apply(p));
-      if ((us.length - 1) % spec.checkEvery === 0) {
-        const flows = flowsAround(model, p.subjects, spec.flowsPerSubject, r);
-        checkFlows(`updates ${spec.id}: after ${kind} #${us.length - 1} (${p.what})`, live.current, model, flows, corrupt);
-        if (flows.length > 0) corrupt = false; // planted on the first check that has a flow
-        kindChecks++;
-        kindFlows += flows.length;
-      }
+    ops.push(recordKind(kind, want, null));
+  }
+  let underLoad: UpdatesResult['loaded'] = null;
+  if (spec.controllerLoad) {
+    const cl = spec.controllerLoad;
+    const controller = new ControllerLoad(objects, { eventsPerTick: cl.eventsPerApply, cachedObjects: objects.length, seed: spec.seed + 2 });
+    const loadedOps: OpLatency[] = [];
+    for (const kind of cl.kinds.filter((k) => kinds.includes(k))) {
+      const want = Math.max(1, Math.round((POD_KINDS.has(kind) ? spec.podOps : spec.otherOps) * cl.opsShare));
+      progress.step(`${spec.id}: ${OP_LABELS[kind]} × ${want} under a controller-like allocation load`);
+      loadedOps.push(recordKind(kind, want, controller));
     }
-    checks += kindChecks;
-    checkedFlows += kindFlows;
-    ops.push({ ...latency(kind, us, spec.warmupOps, kindChecks, kindFlows), rebuilds });
+    underLoad = {
+      eventsPerApply: cl.eventsPerApply,
+      cachedObjects: objects.length,
+      decodedBytesPerApply: controller.events ? Math.round((controller.decodedBytes / controller.events) * cl.eventsPerApply) : 0,
+      ops: loadedOps,
+    };
   }
 
   progress.step(`${spec.id}: full recompiles`);
@@ -223,10 +270,17 @@ function runOne(spec: UpdatesSpec, progress: Progress): UpdatesResult {
     initialBuildMs: round(initialBuildMs, 1),
     fullRecompileMs: { median: round(median(runs), 1), min: round(Math.min(...runs), 1), runs: runs.map((x) => round(x, 1)) },
     ops,
+    loaded: underLoad,
     stream,
     generations: live.generation - gen0,
     verification: { ok: true, checks, flows: checkedFlows, finalTraceFlows: final.flows, referenceSample: final.referenceSample },
   };
+}
+
+/** Policies the run adds: the steady run's and the loaded run's, warm-ups included. */
+function policyAdds(spec: UpdatesSpec): number {
+  const loaded = spec.controllerLoad?.kinds.includes('policy-add') ? Math.max(1, Math.round(spec.otherOps * spec.controllerLoad.opsShare)) + spec.warmupOps : 0;
+  return spec.otherOps + spec.warmupOps + loaded;
 }
 
 /** Full compiles of the cluster (after the changes: JIT as warm as for them), ms. */
@@ -241,7 +295,7 @@ function recompiles(cluster: Cluster, n: number): number[] {
   return runs;
 }
 
-function latency(kind: OpKind, us: number[], warmup: number, checks: number, checkedFlows: number): Omit<OpLatency, 'rebuilds'> {
+function latency(kind: OpKind, us: number[], warmup: number, checks: number, checkedFlows: number): Omit<OpLatency, 'rebuilds' | 'load'> {
   const s = [...us].sort((a, b) => a - b);
   return {
     kind,

@@ -9,12 +9,12 @@
  * the best pass is the figure (noise only ever slows a pass down), the median is kept beside.
  * Every configuration's bytes are checked against the calling thread's before any timing.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { CompiledDataplane, VerdictPool, type FlowBatch } from '@netpol/core';
 import type { ClusterShape } from '@netpol/core/internal';
 import { nativeUsable, round, VerdictMismatchError } from './engines.js';
 import { benchCluster, benchTrace, sliceBatch, type SizeName } from './generators.js';
+import { cpuNow, foreignCores } from './machine-load.js';
 import { collectGarbage, median, sink } from './measure.js';
 import type { Progress } from './progress.js';
 import type { TargetCheck } from './target-check.js';
@@ -83,25 +83,6 @@ async function interleaved(passes: readonly Pass[], flows: number, repetitions: 
     }
   }
   return rates;
-}
-
-/** Busy CPU seconds of the whole machine (Linux) and of this process, now. */
-function cpuNow(): { machine: number | null; own: number; wall: number } {
-  let machine: number | null = null;
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait, in 1/100 s.
-    machine = (f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3]! - f[4]!) / 100;
-  } catch {
-    /* not Linux: no figure */
-  }
-  const u = process.cpuUsage();
-  return { machine, own: (u.user + u.system) / 1e6, wall: performance.now() / 1000 };
-}
-
-function foreignCores(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>): number | null {
-  if (a.machine === null || b.machine === null) return null;
-  return round(Math.max(0, (b.machine - a.machine - (b.own - a.own)) / (b.wall - a.wall)), 2);
 }
 
 const rate = (xs: readonly number[]): WorkersRate => ({ best: round(Math.max(...xs), 1), median: round(median(xs), 1) });

@@ -26,6 +26,20 @@ export { parseFlow, type FlowParse } from './flow/parse.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane, type ImageOptions } from './dataplane/image-dataplane.js';
+export {
+  encodeImage,
+  decodeImage,
+  SavedImageError,
+  SAVED_IMAGE_MAGIC,
+  ENVELOPE_VERSION as SAVED_IMAGE_ENVELOPE_VERSION,
+  DEFAULT_MAX_IMAGE_FILE_BYTES,
+  type SavedImageErrorCode,
+  type SavedImageInfo,
+  type EncodeImageOptions,
+  type DecodeImageOptions,
+  type DecodedImage,
+} from './dataplane/image-envelope.js';
+export { saveImage, loadImage, loadImageFile, readImageFile, SavedImageDataplane, type LoadImageOptions } from './dataplane/saved-image.js';
 export { compile, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { CapacityError, LIMITS, type LimitName } from './model/limits.js';
 export { Kernel, type FlowBatch } from './kernels/js-kernel.js';
@@ -34,6 +48,22 @@ export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
+export { connectivity, type Connectivity, type ConnectivityOptions, type Connection, type Endpoint } from './analysis/connectivity.js';
+export {
+  connlistLines,
+  formatConnlist,
+  connectionsText,
+  CONNLIST_FORMATS,
+  type ConnlistFormat,
+  type ConnlistFormatOptions,
+  type FormattedConnection,
+  type FormattedEndpoint,
+} from './analysis/connlist-format.js';
+export { isAllConnections, isNoConnections, sameConnections, intersectConnections, NO_CONNECTIONS, type ConnectionSet, type PortRange } from './analysis/connection-set.js';
+export { ImageConnections, type ExternalRegion } from './analysis/pair-connections.js';
+export { endpointGroups, templatePods, type EndpointGroup, type EndpointGroupOptions } from './model/endpoints.js';
+export type { ExternalBlock } from './analysis/external-endpoints.js';
+export type { AddressBlock, AddressRange } from './analysis/address-blocks.js';
 export type { Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';

@@ -1,6 +1,7 @@
 /** Pod-to-pod connectivity matrices: one grid of verdicts per protocol/port. */
 import type { IPAddress } from '../ip/address.js';
-import { decidingTier, isDenying, type DecidingTier, type Verdict } from '../model/flow.js';
+import { templatePods } from '../model/endpoints.js';
+import { decidingTier, isDenying, type DecidingTier, type FlowEnd, type Verdict } from '../model/flow.js';
 import { hasPorts, parseProtocol, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { Pod } from '../model/types.js';
 import type { Engine } from './engine.js';
@@ -30,7 +31,10 @@ export const formatPortSpec = (p: PortSpec): string => (p.port === undefined ? p
 /** Who may open a connection to whom, for one protocol and port: a square grid over the pods. */
 export interface Matrix {
   readonly port: string;
-  /** `namespace/name` of each pod, rows (sources) and columns (destinations) alike. */
+  /**
+   * `namespace/name` of each pod, rows (sources) and columns (destinations) alike; a workload
+   * with no pod in the input is one row and column, `namespace/name[Kind]` (its template pod).
+   */
   readonly pods: readonly string[];
   /** allowed[i][j]: pods[i] may open a connection to pods[j]. */
   readonly allowed: readonly (readonly boolean[])[];
@@ -60,6 +64,19 @@ export function matrixPods(engine: Engine, namespaces?: readonly string[]): Pod[
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 
+/** The template pods of workloads without pods (pod network), optionally of `namespaces`, by name. */
+function matrixTemplates(engine: Engine, namespaces?: readonly string[]): Pod[] {
+  return templatePods(engine.index.cluster)
+    .filter((p) => !p.hostNetwork && (!namespaces || namespaces.length === 0 || namespaces.includes(p.namespace)))
+    .sort((a, b) => matrixName(a).localeCompare(matrixName(b)));
+}
+
+/** A row's name: `namespace/name` for a pod, `namespace/name[Kind]` for a workload's template pod. */
+const matrixName = (p: Pod): string => (p.ips.length === 0 && p.owner ? `${p.namespace}/${p.owner.name}[${p.owner.kind}]` : `${p.namespace}/${p.name}`);
+
+/** An engine that judges ends without an address (CompiledDataplane, ReferenceEvaluator). */
+type BetweenEngine = Engine & { verdictBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict };
+
 function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
   for (const family of [4, 6]) {
     const x = a.ips.find((ip) => ip.family === family);
@@ -69,20 +86,31 @@ function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
   return undefined;
 }
 
+/** The ends a pair is judged on when one of them has no address: the other's IPv4 address, else its IPv6 one. */
+const end = (p: Pod): FlowEnd => {
+  const address = p.ips.find((ip) => ip.family === 4) ?? p.ips[0];
+  return address ? { pod: p, address } : { pod: p };
+};
+
 /**
  * One Matrix per port spec over the pods that can be endpoints (pod network, an IP, not
- * finished), optionally only those of `namespaces`, sorted by `namespace/name`. Pods with no
+ * finished), sorted by `namespace/name`, then the workloads without pods in the input (their
+ * template pods, which no ipBlock matches: engine.verdictBetween judges them; an engine without
+ * it throws a TypeError), optionally only those of `namespaces`. Pods with no
  * address family in common are not connected. Costs pods² verdicts per port.
  *
  * @example
  * const [tcp80] = connectivityMatrix(new CompiledDataplane(cluster), [parsePortSpec('TCP/80')!]);
  * console.log(tcp80.pods[0], tcp80.allowed[0]);
  */
-export function connectivityMatrix(engine: Engine, ports: readonly PortSpec[], namespaces?: readonly string[]): Matrix[] {
-  const pods = matrixPods(engine, namespaces);
+export function connectivityMatrix(engine: BetweenEngine, ports: readonly PortSpec[], namespaces?: readonly string[]): Matrix[] {
+  const templates = matrixTemplates(engine, namespaces);
+  if (templates.length > 0 && !engine.verdictBetween) throw new TypeError('this engine cannot judge workloads without pods (no verdictBetween)');
+  const pods = [...matrixPods(engine, namespaces), ...templates];
   return ports.map((spec) => {
     const verdicts = pods.map((src) =>
       pods.map((dst) => {
+        if (src.ips.length === 0 || dst.ips.length === 0) return engine.verdictBetween!(end(src), end(dst), spec.protocol, spec.port);
         const pair = commonPair(src, dst);
         if (!pair) return undefined; // no common family: no connection is possible
         return engine.verdict({ src: pair[0], dst: pair[1], protocol: spec.protocol, ...(spec.port !== undefined && { port: spec.port }) });
@@ -92,7 +120,7 @@ export function connectivityMatrix(engine: Engine, ports: readonly PortSpec[], n
     const tiered = decidedBy.some((row) => row.some((t) => t === 'admin' || t === 'baseline'));
     return {
       port: formatPortSpec(spec),
-      pods: pods.map((p) => `${p.namespace}/${p.name}`),
+      pods: pods.map(matrixName),
       allowed: verdicts.map((row) => row.map((v) => v?.allowed ?? false)),
       ...(tiered && { decidedBy }),
     };

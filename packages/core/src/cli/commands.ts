@@ -3,12 +3,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectivityMatrix, parsePortSpec, verdictTier, type Matrix } from '../analysis/matrix.js';
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
-import { parseFlow } from '../flow/parse.js';
+import { parseFlowRecord } from '../flow/record.js';
+import { ServiceIndex } from '../model/services.js';
+import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { expandedExplanation, expandedVerdict } from './service-flows.js';
 import {
   checkStdin,
   createEngine,
   ENGINE_HELP,
   ENGINE_OPTIONS,
+  evaluationOptions,
   EXIT,
   EXIT_HELP,
   INPUT_HELP,
@@ -21,6 +25,8 @@ import {
 import { endpointText, explanationText, ignoringText } from './explain-text.js';
 import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { flowEcho, MAX_FLOW_LINE_BYTES, readFlowLines, verdictEcho } from './flows-input.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, refuseImage } from './image-input.js';
+import { verdictFromImage } from './verdict-image.js';
 
 export interface IO {
   out(line: string): void;
@@ -38,16 +44,26 @@ export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeo
 
 export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict] [-o text|json]
 
-Loads Namespaces, Pods, Nodes, NetworkPolicies and the cluster-scoped policies
-(ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and checks them as the
-API server would, listing every problem with file, line, object and field path. Policies of
-APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are errors unless ignored explicitly;
-the summary lists what was ignored.
+Loads Namespaces, Pods, Nodes, NetworkPolicies, the cluster-scoped policies
+(ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and the pod templates of
+workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job,
+CronJob) and checks them as the API server would, listing every problem with file, line,
+object and field path. Policies of APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are
+errors unless ignored explicitly; the summary lists what was ignored. Ingress and Route
+objects are skipped with a warning (traffic they route is judged as the ingress controller's).
 
 ${INPUT_HELP}
   -o, --output <fmt>       text (default) or json
 
 ${EXIT_HELP}`;
+
+/** `, 3 workloads (2 Deployment, 1 CronJob)` in input order of kinds; empty without workloads (the NetworkPolicy-only summary is unchanged). */
+function workloadSummary(workloads: Cluster['workloads']): string {
+  if (!workloads) return '';
+  const byKind = new Map<string, number>();
+  for (const w of workloads) byKind.set(w.kind, (byKind.get(w.kind) ?? 0) + 1);
+  return `, ${workloads.length} workloads (${[...byKind].map(([kind, n]) => `${n} ${kind}`).join(', ')})`;
+}
 
 /** The summary line of the objects loaded with --ignore-unsupported-policies (the first 20 named). */
 function ignoredSummary(objects: NonNullable<Cluster['ignoredObjects']>): string {
@@ -71,6 +87,7 @@ export function validate(args: string[], io: IO): number {
       nodes: c.nodes.length,
       policies: c.policies.length,
       clusterPolicies: c.clusterPolicies?.length ?? 0,
+      ...(c.workloads && { workloads: c.workloads.length }),
     };
     const ignoredObjects = c?.ignoredObjects;
     io.out(
@@ -86,7 +103,7 @@ export function validate(args: string[], io: IO): number {
       const c = r.cluster;
       const tiers = c.clusterPolicies ? `, ${c.clusterPolicies.length} cluster-scoped policies` : '';
       io.out(
-        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
+        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods${workloadSummary(c.workloads)}, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
       );
       if (c.ignoredObjects) io.out(ignoredSummary(c.ignoredObjects));
     } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);
@@ -94,7 +111,7 @@ export function validate(args: string[], io: IO): number {
   return r.cluster ? EXIT.ok : EXIT.badInput;
 }
 
-export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <file|->] [--fail-on-deny]
+export const VERDICT_HELP = `Usage: netpol verdict (-f <file|dir>... | --image <file>) [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
@@ -112,29 +129,40 @@ ${INPUT_HELP}
       --fail-on-deny       exit 1 when any flow is denied
 ${ENGINE_HELP}
 
+${IMAGE_HELP}
+
 ${EXIT_HELP}`;
 
 export async function verdict(args: string[], io: IO): Promise<number> {
   const { values } = parseCli({
     args,
     strict: true,
-    options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } },
+    options: { ...INPUT_OPTIONS, ...ENGINE_OPTIONS, ...IMAGE_OPTIONS, flows: { type: 'string' }, 'fail-on-deny': { type: 'boolean' } },
   });
   if (values.help) return (io.out(VERDICT_HELP), EXIT.ok);
   const source = values.flows ?? '-';
   checkStdin(values, source);
+  if (values.image !== undefined) return verdictFromImage(values, source, io);
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
+  const services = new ServiceIndex(cluster);
   let denied = 0;
   let bad = 0;
   for await (const { line, record, jsonError } of readFlowLines(source)) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
     if (!parsed.ok) {
       bad++;
       io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
       // Only the recognised fields: a caller's own "allowed" must not sit beside an error.
       io.out(JSON.stringify({ line, ...flowEcho(record), error: parsed.error }));
+      continue;
+    }
+    if (parsed.kind !== 'flow') {
+      // A Service (judged per backend after DNAT) or endpoints of several or address-less pods.
+      const v = expandedVerdict(engine, services, parsed);
+      if (!v.allowed) denied++;
+      io.out(JSON.stringify({ ...verdictEcho(record), ...v, ...ignoringField(cluster) }));
       continue;
     }
     const v = engine.verdict(parsed.flow);
@@ -178,9 +206,11 @@ export async function explain(args: string[], io: IO): Promise<number> {
       flows: { type: 'string' },
       output: { type: 'string', short: 'o' },
       'fail-on-deny': { type: 'boolean' },
+      image: { type: 'string' },
     },
   });
   if (values.help) return (io.out(EXPLAIN_HELP), EXIT.ok);
+  refuseImage(values, 'explain', 'it names the policies and rules behind each decision');
   if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
     throw new UsageError('give a flow with --src and --dst, or flows with --flows');
   }
@@ -189,6 +219,8 @@ export async function explain(args: string[], io: IO): Promise<number> {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const engine = createEngine(cluster, values);
+  const services = new ServiceIndex(cluster);
+  let reference: ReferenceEvaluator | undefined;
   const records: AsyncIterable<{ line: number; record: unknown; jsonError?: string }> =
     values.flows !== undefined
       ? readFlowLines(values.flows)
@@ -200,10 +232,22 @@ export async function explain(args: string[], io: IO): Promise<number> {
   let bad = 0;
   let first = true;
   for await (const { line, record, jsonError } of records) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlow(record, engine.index);
+    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
     if (!parsed.ok) {
       bad++;
       io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);
+      continue;
+    }
+    if (parsed.kind !== 'flow') {
+      // The compiled dataplane explains address pairs; the reference explains pairs with a pod without an address.
+      const x = expandedExplanation(engine, services, parsed, () => (reference ??= new ReferenceEvaluator(cluster, evaluationOptions(values))));
+      if (!x.allowed) denied++;
+      if (output === 'json') io.out(JSON.stringify({ ...x.json, ...ignoringField(cluster) }));
+      else {
+        if (!first) io.out('');
+        first = false;
+        io.out(x.text);
+      }
       continue;
     }
     const e = { ...engine.explain(parsed.flow), ...ignoringField(cluster) };
@@ -268,9 +312,11 @@ export function matrix(args: string[], io: IO): number {
       port: { type: 'string', multiple: true },
       in: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
+      image: { type: 'string' },
     },
   });
   if (values.help) return (io.out(MATRIX_HELP), EXIT.ok);
+  refuseImage(values, 'matrix', 'its rows and columns are the pods of the manifests');
   const output = outputFormat(values.output, ['text', 'json']);
   const specs = (values.port ?? ['TCP/80']).map((s) => {
     const spec = parsePortSpec(s);

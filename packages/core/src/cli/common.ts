@@ -201,7 +201,8 @@ export function createEngine(cluster: Cluster, values: Values, options: Evaluati
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    return { index: dp.index, verdict: (f) => dp.verdictNative(f), explain: (f) => dp.explain(f) };
+    const engine: Engine = { index: dp.index, verdict: (f) => dp.verdictNative(f), explain: (f) => dp.explain(f) };
+    return Object.assign(engine, { verdictBetween: dp.verdictBetween.bind(dp) }); // workloads without pods (matrix)
   }
   if (name === 'reference') return new ReferenceEvaluator(cluster, options);
   throw new UsageError(`unknown engine ${JSON.stringify(name)}: available engines: compiled, native, reference`);

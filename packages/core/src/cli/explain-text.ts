@@ -127,7 +127,7 @@ export function ruleMissText(m: RuleMiss): string {
 }
 
 function peerMissesText(p: PeerMisses, field: string): string {
-  const who = p.pod ? `${p.pod} (${p.address})` : p.address;
+  const who = p.pod ? (p.address ? `${p.pod} (${p.address})` : `${p.pod} (no address)`) : p.address;
   const why = p.misses.map((m, i) => `${field}[${i}] ${peerMissText(m)}`).join(', ');
   return `${p.side} ${who} matches none of its ${p.misses.length} peer(s): ${why}`;
 }
@@ -140,6 +140,8 @@ function peerMissText(m: PeerMiss): string {
       return `is ipBlock ${m.cidr} except ${m.except}, which contains it`;
     case 'pod-or-node-address':
       return `is ipBlock ${m.cidr}, which never matches pod or node addresses (--ipblock-excludes-pods)`;
+    case 'no-address':
+      return `is ipBlock ${m.cidr}, which never matches a pod without an address`;
     case 'not-a-pod':
       return 'selects pods, and this address is not a pod';
     case 'other-namespace':

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompiledDataplane } from '../dataplane/compiled.js';
+import { SavedImageError } from '../dataplane/image-envelope.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, loadImageInput } from './image-input.js';
 import { decodeVerdict } from '../compile/verdict.js';
 import { formatIP } from '../ip/address.js';
 import { decidingPolicies } from '../model/decision.js';
@@ -14,7 +16,9 @@ import { isDenying, type Decision, type DirectionExplanation, type Explanation }
 const allowing = (d: Decision): boolean => d === 'allowed' || d === 'admin-allowed' || d === 'baseline-allowed';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
-import { codeError, codeState, CODE, PacketFilter, type FragmentPolicy, type PacketState } from '../packet/filter.js';
+import { codeError, codeState, CODE, PacketFilter, type FilterDataplane, type FragmentPolicy, type PacketState } from '../packet/filter.js';
+import { ServiceNat } from '../packet/service-nat.js';
+import { portLabel, ServiceIndex } from '../model/services.js';
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
 import { openCapture, timestampSeconds, timestampText } from '../pcap/capture.js';
 import { linkPayload } from '../pcap/link.js';
@@ -39,13 +43,14 @@ const MAX_TOP_FLOWS = 100_000;
 /** The flow table's least capacity (bounded memory, a few MB of flow records). */
 const MIN_FLOW_TABLE = 10_000;
 
-export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--fail-on-deny]
+export const REPLAY_HELP = `Usage: netpol replay <capture> (-f <file|dir>... | --image <file>) [-o jsonl|summary|json] [--services] [--fail-on-deny]
 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
 when it opens a connection, judged by the compiled dataplane. Replies to allowed
 connections pass; a new connection in either direction is judged by policy. Addresses are
-taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses).
+taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses),
+unless --services applies kube-proxy's DNAT first.
 
 Output:
   -o, --output <fmt>       jsonl (default): one JSON line per packet: index (frame number),
@@ -64,6 +69,14 @@ Output:
       --fail-on-deny       exit 1 when a packet was denied (or malformed), 2 when the capture
                            could not be read to its end
 Packet path:
+      --services           the capture was taken before kube-proxy's DNAT (on a client pod or
+                           a node uplink): a connection to a Service address and port (ClusterIP,
+                           external or load-balancer IP, a node address with a nodePort) is
+                           judged once per backend of the Service (EndpointSlices in the input,
+                           else its selector) at its target port, and allowed iff every backend
+                           allows it (no backend: denied on ingress); replies from the Service
+                           address match the connection. Lines and flows name the Service and
+                           each backend's verdict
       --fragments <p>      non-first fragments: protocol-only (default: judged without ports,
                            so only port-less rules match), track (follow the first fragment),
                            allow
@@ -72,6 +85,8 @@ Packet path:
                            ACK or data segment without one picks it up mid-stream)
 ${INPUT_HELP}
 ${ENGINE_HELP.replace(/ {6}--engine <name>[^\n]*\n(?: {20,}[^\n]*\n)*/, '')}
+${IMAGE_HELP}
+                           (replayed on a saved image, denials name no policy or pod)
 
 A capture that ends inside a record, or has a corrupt one, is replayed up to there, with a
 warning that says how many records were replayed and how many bytes could not be read (with
@@ -105,7 +120,17 @@ interface FlowInfo {
   readonly policies: readonly string[];
   readonly egressPolicies: readonly string[];
   readonly ingressPolicies: readonly string[];
+  /** replay --services: the Service port the flow went to and each backend's verdict. */
+  readonly service?: ServiceInfo;
   packets: number;
+}
+
+/** A flow to a Service (replay --services): what it hit and what each backend decided. */
+interface ServiceInfo {
+  readonly name: string;
+  readonly port: string;
+  readonly via: string;
+  readonly backends: readonly { readonly backend: string; readonly address?: string; readonly port: number; readonly allowed: boolean }[];
 }
 
 export interface ReplaySummary {
@@ -153,6 +178,8 @@ export function replay(args: string[], io: IO): number {
       'max-connections': { type: 'string' },
       'strict-tcp': { type: 'boolean' },
       'top-flows': { type: 'string' },
+      services: { type: 'boolean' },
+      ...IMAGE_OPTIONS,
     },
   });
   if (values.help) return (io.out(REPLAY_HELP), EXIT.ok);
@@ -178,7 +205,8 @@ export function replay(args: string[], io: IO): number {
   if (values.engine !== undefined && values.engine !== 'compiled')
     throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
-  if (values.file === undefined || values.file.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
+  if (values.image !== undefined && values.services) throw new UsageError('--services needs the manifests (Services and their backends): a saved image holds neither');
+  if (values.image === undefined && (values.file === undefined || values.file.length === 0)) throw new UsageError('no input: give manifests with -f <file|dir>');
   checkStdin(values, path, 'the capture', 'give the capture as a file (netpol replay capture.pcap)');
   let bytes: Uint8Array;
   try {
@@ -192,10 +220,10 @@ export function replay(args: string[], io: IO): number {
     io.err(`netpol: ${path}: ${opened.error}`);
     return EXIT.badInput;
   }
-  const cluster = loadInput(values, io.err);
-  if (!cluster) return EXIT.badInput;
-  const dp = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
-  const filter = new PacketFilter(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
+  const dp = values.image !== undefined ? loadImageInput(values, io.err, 'off') : replayDataplane(values, io);
+  if (!dp) return EXIT.badInput;
+  if (values.image !== undefined) io.err('netpol: warning: a saved image holds verdicts only: denials name no policy or pod (replay with -f manifests for them)');
+  const filter = new PacketFilter<FilterDataplane>(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
   const capture = opened.capture;
 
   const summary: ReplaySummary = {
@@ -255,6 +283,7 @@ export function replay(args: string[], io: IO): number {
       info = flows.get(key);
       if (!info) {
         info = describeFlow(dp, p, code);
+        if (dp instanceof ServiceNat) info = withService(dp, p, info);
         flows.add(key, info);
         if (info.allowed) summary.flows.allowed++;
         else summary.flows.denied++;
@@ -297,15 +326,42 @@ export function replay(args: string[], io: IO): number {
 const cutText = (records: number, unreadBytes: number): string =>
   `${records} record(s) before it were replayed; the remaining ${unreadBytes} byte(s) could not be read (how many packets they hold is unknown)`;
 
-function describeFlow(dp: CompiledDataplane, p: ParsedPacket, code: number): FlowInfo {
+/** A flow to a Service (replay --services): the Service port and each backend's verdict. */
+function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo): FlowInfo {
+  const d = nat.decision(p.dstIP(), p.protocol, p.hasL4 === 1 && hasPorts(p.protocol) ? p.dstPort : undefined);
+  if (!d) return info;
+  const backends = d.backends.map(({ backend, verdict }) => {
+    const v = backend.unjudgeable ? undefined : decodeVerdict(verdict);
+    return {
+      backend: backend.name,
+      ...(backend.address && { address: formatIP(backend.address) }),
+      port: backend.port,
+      allowed: (verdict & 1) === 1,
+      ...(v && { egress: v.egress, ingress: v.ingress }),
+      ...(backend.unjudgeable && { error: backend.unjudgeable }),
+    };
+  });
+  return { ...info, service: { name: `${d.target.service.namespace}/${d.target.service.name}`, port: portLabel(d.target.port), via: d.target.via, backends } };
+}
+
+/** The manifests' compiled dataplane (behind the Service NAT with --services), or undefined when they do not load. */
+function replayDataplane(values: Parameters<typeof evaluationOptions>[0], io: IO): FilterDataplane | undefined {
+  const cluster = loadInput(values, io.err);
+  if (!cluster) return undefined;
+  const compiled = new CompiledDataplane(cluster, { ...evaluationOptions(values), native: 'off' });
+  return values['services'] ? new ServiceNat(compiled, new ServiceIndex(cluster)) : compiled;
+}
+
+function describeFlow(dp: Pick<FilterDataplane, 'explain'>, p: ParsedPacket, code: number): FlowInfo {
   const allowed = (code & 1) === 1;
   let e: Explanation;
   try {
     e = dp.explain(p.toFlow());
   } catch (err) {
-    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families);
-    // any other error (explain disagreeing with the kernel) is a bug: it propagates.
-    if (!(err instanceof MixedFamiliesError)) throw err;
+    // Only a flow explain cannot represent (IPv4-mapped unmapping that mixes families), or a
+    // saved image (no provenance); any other error (explain disagreeing with the kernel) is a
+    // bug: it propagates.
+    if (!(err instanceof MixedFamiliesError) && !(err instanceof SavedImageError && err.code === 'no-provenance')) throw err;
     const v = decodeVerdict(code & 0x7f);
     return {
       allowed,
@@ -363,6 +419,7 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
     const v = decodeVerdict(code & 0x7f);
     line['egress'] = v.egress;
     line['ingress'] = v.ingress;
+    if (info?.service) line['service'] = info.service;
     if (!allowed && info) {
       line['direction'] = isDenying(v.egress) && isDenying(v.ingress) ? 'both' : isDenying(v.egress) ? 'egress' : 'ingress';
       line['policies'] = info.policies;
@@ -375,7 +432,8 @@ const flowText = (f: FlowInfo): string => {
   const end = (ip: string, port: number | undefined, pod: string | null): string =>
     `${port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`}${pod ? ` (${pod})` : ''}`;
   const proto = f.icmpType !== undefined ? `${f.protocol} type ${f.icmpType}` : f.protocol;
-  return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)} ${proto}`;
+  const service = f.service ? ` (Service ${f.service.name} ${f.service.port})` : '';
+  return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)}${service} ${proto}`;
 };
 
 export function summaryText(s: ReplaySummary): string[] {

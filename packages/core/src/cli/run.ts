@@ -1,5 +1,7 @@
 /** `netpol` subcommand dispatch; main.ts binds it to the process. */
-import { readFileSync } from 'node:fs';
+import { netpolVersion } from '../package-version.js';
+import { connlist } from './connlist.js';
+import { compileImage } from './compile-image.js';
 import { demo } from './demo.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
@@ -18,6 +20,8 @@ Commands:
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod connectivity grid per port
+  compile    compile once into a saved image file (verdict and replay load it with --image)
+  connlist   every allowed connection between workloads (netpol-analyzer's list)
   fuzz       check an engine against the reference evaluator on random flows
   replay     run a pcap/pcapng capture through conntrack and the policies
   demo       run the built-in example stories
@@ -25,12 +29,9 @@ Commands:
 Run 'netpol <command> --help' for a command's options; 'netpol --version' (-V) prints the version.
 Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
 
-/**
- * The version of the installed @netpol/core, from its package.json (two levels up from both
- * src/cli and dist/cli), printed bare as npm and pnpm print theirs, for scripts to compare.
- */
+/** The version of the installed @netpol/core (package-version.ts), printed bare as npm and pnpm print theirs, for scripts to compare. */
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return netpolVersion();
 }
 
 export async function run(argv: string[], io: IO): Promise<number> {
@@ -45,6 +46,10 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return await explain(rest, io);
       case 'matrix':
         return matrix(rest, io);
+      case 'connlist':
+        return connlist(rest, io);
+      case 'compile':
+        return compileImage(rest, io);
       case 'fuzz':
         return fuzz(rest, io);
       case 'replay':

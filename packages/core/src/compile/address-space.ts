@@ -28,22 +28,39 @@ export class IPBlockIndex {
   readonly prefixes: Record<Family, CIDR[]> = { 4: [], 6: [] };
 
   constructor(peers: readonly PeerInfo[]) {
-    for (const info of peers) {
-      if (info.peer.kind !== 'ipBlock') continue;
-      this.mark(info.peer.ipBlock.cidr).plus.push(info.id);
-      for (const e of info.peer.ipBlock.except) this.mark(e).minus.push(info.id);
-    }
-    for (const f of [4, 6] as const) this.lengths[f] = [...this.byLength[f].keys()].sort((a, b) => a - b);
+    for (const info of peers) this.add(info);
   }
 
-  private mark(c: CIDR): Marks {
+  /**
+   * One more peer (the live compiler adds them as policies come): its cidr and excepts are
+   * marked; returns the prefixes the index did not hold yet. Answers are the same as an index
+   * built with the peer from the start.
+   */
+  add(info: PeerInfo): CIDR[] {
+    if (info.peer.kind !== 'ipBlock') return [];
+    const fresh: CIDR[] = [];
+    this.mark(info.peer.ipBlock.cidr, fresh).plus.push(info.id);
+    for (const e of info.peer.ipBlock.except) this.mark(e, fresh).minus.push(info.id);
+    // Cached host answers may change (and their key, the longest length, too).
+    this.hostCache.clear();
+    return fresh;
+  }
+
+  private mark(c: CIDR, fresh: CIDR[]): Marks {
     let level = this.byLength[c.family].get(c.prefix);
-    if (!level) this.byLength[c.family].set(c.prefix, (level = new Map()));
+    if (!level) {
+      this.byLength[c.family].set(c.prefix, (level = new Map()));
+      const lengths = this.lengths[c.family];
+      let i = lengths.length;
+      while (i > 0 && lengths[i - 1]! > c.prefix) i--;
+      lengths.splice(i, 0, c.prefix);
+    }
     const k = c.family === 4 ? Number(c.base) : c.base;
     let m = level.get(k);
     if (!m) {
       level.set(k, (m = { plus: [], minus: [] }));
       this.prefixes[c.family].push(c);
+      fresh.push(c);
     }
     return m;
   }

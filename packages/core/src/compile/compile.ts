@@ -5,7 +5,8 @@
  *   address matches) → port sets over port classes → one flat image. The cluster-scoped
  *   tiers add their own rows and columns per entry and their matrices (tiers.ts).
  */
-import { ClusterIndex } from '../model/cluster-index.js';
+import { ClusterIndex, isTerminal } from '../model/cluster-index.js';
+import { templatePods } from '../model/endpoints.js';
 import type { Cluster, ClusterPolicy, Direction, Pod } from '../model/types.js';
 import { orderClusterPolicies } from '../model/cluster-match.js';
 import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions } from '../model/options.js';
@@ -15,7 +16,7 @@ import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
 import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, TIER_DECISION_STRIDE, writeImage } from './layout.js';
 import { TierClassifier, type TierEntryFacts } from './tiers.js';
-import type { NameClasses } from './name-classes.js';
+import type { NameClasses, NamePeer } from './name-classes.js';
 import { buildLPM, type Prefix } from './lpm.js';
 import { NodeIds } from './node-ids.js';
 import type { NamedPorts } from './pod-identity.js';
@@ -23,7 +24,7 @@ import { buildPortClasses, namedPortCuts, PortSetBuilder, PROTOCOL_SLOTS, rulePo
 import { PortSetTable } from './matrix.js';
 import { buildFactoredMatrix, type FactoredMatrix } from './factored-matrix.js';
 import { Interner } from './interner.js';
-import { addressWords, type Family } from '../ip/address.js';
+import { addressWords, type Family, type IPAddress } from '../ip/address.js';
 import type { CIDR } from '../ip/cidr.js';
 
 export interface CompileOptions extends EvaluationOptions {
@@ -44,6 +45,23 @@ export interface Provenance {
   readonly portClasses: PortClasses;
   /** The cluster-scoped tiers: what explain re-derives their decisions from. */
   readonly tiers: TierProvenance;
+  /**
+   * The entry of each pod without an address (addresslessPods): appended after every other
+   * entry, reached by no trie slot, only by the pod (verdictBetween, ImageConnections).
+   */
+  readonly podEntries: ReadonlyMap<Pod, number>;
+  /** The entry of an end that is neither an address nor a pod taking part (no pod, no node, no prefix). */
+  readonly defaultEntry: number;
+}
+
+/**
+ * The pods of `cluster` that have no address and take part in policy: workloads' template pods
+ * (templatePods) and pods of `cluster.pods` without an IP, neither hostNetwork nor Succeeded or
+ * Failed. compile() gives each an entry of its own.
+ */
+export function addresslessPods(cluster: Cluster): Pod[] {
+  const takesPart = (p: Pod): boolean => !p.hostNetwork && !isTerminal(p);
+  return [...templatePods(cluster).filter(takesPart), ...cluster.pods.filter((p) => p.ips.length === 0 && takesPart(p))];
 }
 
 /** compile()'s provenance of the tiers. */
@@ -54,6 +72,8 @@ export interface TierProvenance {
   readonly entries: readonly TierEntryFacts[];
   /** The name class of a destination name (FlowBatch.nameClass; 0: no name, or no domainNames peer matches it). */
   nameClass(name: string): number;
+  /** The domainNames peers the name classes are numbered from (`new NameClasses(namePeers)` gives the same classes). */
+  readonly namePeers: readonly NamePeer[];
 }
 
 /** compile()'s result: the image (what kernels, workers and ImageDataplane read) and what explain needs. */
@@ -62,6 +82,9 @@ export interface CompileResult {
   /** @internal What the compiled dataplane's explain reads; its shape follows the compiler. */
   readonly provenance: Provenance;
 }
+
+/** What an entry is made for: a host address (HostAddress), or a pod without one (`ip` undefined). */
+type Site = Omit<HostAddress, 'ip'> & { readonly ip: IPAddress | undefined };
 
 interface PeerClass {
   readonly peers: ReadonlySet<number>;
@@ -92,6 +115,7 @@ const tierProvenance = (policies: readonly ClusterPolicy[], entries: readonly Ti
   policies,
   entries,
   nameClass: (name) => names.classOf(name),
+  namePeers: names.peers,
 });
 
 /**
@@ -109,7 +133,8 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const tiers = new TierClassifier(index, orderClusterPolicies(cluster.clusterPolicies ?? []), opts);
   // Named ports of cluster rules split identities too (their numbers are port-class cuts).
   const identityTables = tiers.active ? { ...tables, namedPortKeys: new Set([...tables.namedPortKeys, ...tiers.namedPortKeys()]) } : tables;
-  const { identities, identityOf } = buildIdentities(index, identityTables, opts);
+  const addressless = addresslessPods(cluster);
+  const { identities, identityOf } = buildIdentities(index, identityTables, opts, addressless);
   const peerDirection = tables.peers.map((p) => p.direction);
 
   // Pods, nodes and the host addresses they own.
@@ -151,19 +176,22 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     if (!facts) factsMemo.set(identity.id, (facts = { subjectOf: tiers.subjectOf(identity.id, pod), node: undefined }));
     return node === undefined ? facts : { ...facts, node };
   };
-  /** Classifies one region (a host address, an ipBlock or networks prefix, none: the default) into an entry id. */
-  const entryFor = (host: HostAddress | undefined, ipPeers: readonly number[], region?: CIDR): number => {
+  /**
+   * Classifies one region (a host address, an ipBlock or networks prefix, none: the default) or
+   * a pod without an address (a site whose `ip` is undefined) into an entry id.
+   */
+  const entryFor = (host: Site | undefined, ipPeers: readonly number[], region?: CIDR): number => {
     const identity = host && host.identity >= 0 ? identities[host.identity] : undefined;
     const memoKey = ipPeers.length === 0 ? (identity?.id ?? -1) : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
     const pod = host && host.podSlot ? podOfSlot[host.podSlot] : undefined;
-    const node = host && host.addrNode ? index.nodeByIP(host.ip) : undefined;
+    const node = host?.ip && host.addrNode ? index.nodeByIP(host.ip) : undefined;
     const tier = tiers.classify({
       pod,
       identity: identity?.id ?? -1,
       address: host ? host.ip : region && { family: region.family, value: region.base },
-      prefix: host ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
+      prefix: host?.ip ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
       node,
     });
     const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0, 0, 0, 0];
@@ -212,6 +240,14 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     // IPv6 host addresses go to the exact-match table: a /128 in the trie is a 15-level walk.
     if (f === 6) hosts6.push({ words: addressWords(h.ip.value, 6), entry });
     else prefixes[f].push({ value: h.ip.value, length: bits, entry });
+  }
+  // Pods without an address, after every other entry (an image without them is unchanged): no
+  // node, no ipBlock or networks peer, a pod slot of their own (self traffic).
+  const podEntries = new Map<Pod, number>();
+  for (const pod of addressless) {
+    const podSlot = Math.max(1, podOfSlot.length); // slot 0: no pod
+    podOfSlot[podSlot] = pod;
+    podEntries.set(pod, entryFor({ ip: undefined, podSlot, identity: identityOf.get(pod)!, podNode: 0, addrNode: 0 }, []));
   }
 
   // Port classes and the port set each rule admits for an owner's named ports.
@@ -303,6 +339,15 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   );
   return {
     image,
-    provenance: { index, tables, identities, entries: entries.values, portClasses, tiers: tierProvenance(tiers.policies, tierEntries, tiers.names) },
+    provenance: {
+      index,
+      tables,
+      identities,
+      entries: entries.values,
+      portClasses,
+      tiers: tierProvenance(tiers.policies, tierEntries, tiers.names),
+      podEntries,
+      defaultEntry,
+    },
   };
 }

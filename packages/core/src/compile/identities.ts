@@ -43,15 +43,23 @@ export function policyTables(policies: readonly NetworkPolicy[]): PolicyTables {
   return { policies, rules: table.rules, peers: table.peers, rulesOf, namedPortKeys };
 }
 
-/** Groups the pods that own addresses into identities and evaluates every selector once each. */
-export function buildIdentities(index: ClusterIndex, tables: PolicyTables, options: ResolvedOptions): { identities: Identity[]; identityOf: Map<Pod, number> } {
+/**
+ * Groups the pods that own addresses, then `addressless` (pods without an address: workloads'
+ * template pods), into identities and evaluates every selector once each.
+ */
+export function buildIdentities(
+  index: ClusterIndex,
+  tables: PolicyTables,
+  options: ResolvedOptions,
+  addressless: readonly Pod[] = [],
+): { identities: Identity[]; identityOf: Map<Pod, number> } {
   const identities: Identity[] = [];
   const byKey = new Map<string, number>();
   const identityOf = new Map<Pod, number>();
   const byNamespace = new Map<string, Identity[]>();
   const used = tables.namedPortKeys;
-  for (const { pod } of index.podAddresses()) {
-    if (identityOf.has(pod)) continue;
+  const add = (pod: Pod): void => {
+    if (identityOf.has(pod)) return;
     // A cheap raw signature first; the named-port profile is built once per identity.
     const key = identityKey(pod, options, used);
     let id = byKey.get(key);
@@ -72,7 +80,9 @@ export function buildIdentities(index: ClusterIndex, tables: PolicyTables, optio
       pushTo(byNamespace, pod.namespace, identity);
     }
     identityOf.set(pod, id);
-  }
+  };
+  for (const { pod } of index.podAddresses()) add(pod);
+  for (const pod of addressless) add(pod);
 
   // Index identities by label pair per namespace: a selector with matchLabels only looks
   // at the identities carrying its rarest pair.

@@ -27,7 +27,25 @@ export class NameClasses {
   private readonly ids = new Map<string, number>();
   private readonly memo = new Map<string, number>();
 
-  constructor(private readonly peers: readonly NamePeer[]) {
+  /**
+   * The domainNames peers the classes were built from: all a saved image needs to rebuild the
+   * same classes in another process (dataplane/saved-image.ts), since classes are numbered from
+   * them alone.
+   */
+  readonly peers: readonly NamePeer[];
+
+  /**
+   * `saved`: the classes as an earlier `members` listed them for the same peers (a saved
+   * image), taken as they are instead of derived again: loading then costs the size of the
+   * list, not peers × names matches.
+   */
+  constructor(peers: readonly NamePeer[], saved?: readonly (readonly number[])[]) {
+    this.peers = peers;
+    if (saved) {
+      saved.forEach((set, c) => this.ids.set(set.join(','), c));
+      this.members = saved;
+      return;
+    }
     const members: number[][] = [[]];
     this.ids.set('', 0);
     const representatives = new Set<string>();

@@ -36,7 +36,10 @@ export interface TierEndpoint {
   readonly pod: Pod | undefined;
   /** Its identity id (classes are per identity, never per pod). */
   readonly identity: number;
-  /** The address, or for a region the prefix's base address; undefined: the default entry. */
+  /**
+   * The address, or for a region the prefix's base address; undefined: the default entry, or
+   * a pod without an address (a workload's template pod: matched by namespaces/pods peers only).
+   */
   readonly address: IPAddress | undefined;
   /** Prefix length of the region (32 or 128 for a host address). */
   readonly prefix: number;
@@ -321,7 +324,7 @@ export class TierClassifier {
   }
 
   private target(e: TierEndpoint): ClusterPeerTarget | undefined {
-    if (!e.address) return undefined; // the default entry: no pod, no node, inside no network
+    if (!e.address && !e.pod) return undefined; // the default entry: no pod, no node, inside no network
     return {
       address: e.address,
       pod: e.pod,

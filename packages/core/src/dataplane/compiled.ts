@@ -9,7 +9,10 @@ import { resolvePort } from '../compile/identities.js';
 import { HEADER } from '../compile/layout.js';
 import { PROTOCOL_SLOTS } from '../compile/ports.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
-import type { Explanation, Flow } from '../model/flow.js';
+import type { Explanation, Flow, FlowEnd, Verdict } from '../model/flow.js';
+import { hasPorts } from '../model/protocol.js';
+import { decodeVerdict } from '../compile/verdict.js';
+import { endEntries, endEntry } from './flow-ends.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
 import { ignoredObjectKey, type Cluster } from '../model/types.js';
 import { explainImage, type ImageProvenance } from './explain.js';
@@ -118,6 +121,26 @@ export class CompiledDataplane extends ImageDataplane {
   /** The name class of a destination name, for FlowBatch.nameClass. */
   nameClass(name: string): number {
     return this.prov.tiers.nameClass(name);
+  }
+
+  /**
+   * The image entry of one end of a connection: an address's, or for a pod without an address
+   * (a workload's template pod, a pod not yet given an IP) the entry compiled for it. Throws
+   * RangeError for a pod that has an IP but no address given (pass the address).
+   */
+  entryOf(end: FlowEnd): number {
+    return endEntry(this.kernel, this.prov, end);
+  }
+
+  /**
+   * The verdict between two ends (model/flow.ts `FlowEnd`), the same as the ReferenceEvaluator's:
+   * a pod without an address is a subject and a selector peer like any pod, and no ipBlock,
+   * `networks` or `nodes` peer matches it. `port`: the destination port (TCP, UDP, SCTP).
+   * Throws MixedFamiliesError for two addresses of different families, RangeError as entryOf.
+   */
+  verdictBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict {
+    const [s, d] = endEntries(this.kernel, this.prov, src, dst);
+    return decodeVerdict(this.kernel.decide(s, d, protocol, hasPorts(protocol) ? (port ?? -1) : -1, false, 0));
   }
 
   /**

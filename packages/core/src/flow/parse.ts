@@ -13,7 +13,8 @@ import { hasPorts, parseProtocol, PROTOCOL_NUMBERS } from '../model/protocol.js'
 /** parseFlow's result: the flow, or why the record is not one (a message naming the field). */
 export type FlowParse = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly error: string };
 
-function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): IPAddress[] | string {
+/** The addresses a flow record's `src` or `dst` names (an IP, or `namespace/pod`'s IPs), or why it names none. */
+export function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): IPAddress[] | string {
   if (typeof value !== 'string' || value === '') return `"${field}" must be an IP address or "namespace/pod"`;
   const ip = parseIP(value);
   if (ip) return [ip];
@@ -27,7 +28,8 @@ function candidates(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
   return `"${field}": ${JSON.stringify(truncate(value))} is neither an IP address nor "namespace/pod"`;
 }
 
-function pickFamily(a: IPAddress[], b: IPAddress[]): Family | undefined {
+/** The first family (IPv4, then IPv6) both lists have an address of. */
+export function pickFamily(a: readonly IPAddress[], b: readonly IPAddress[]): Family | undefined {
   for (const f of [4, 6] as const) if (a.some((x) => x.family === f) && b.some((x) => x.family === f)) return f;
   return undefined;
 }
@@ -56,34 +58,40 @@ export function parseFlow(input: unknown, index: ClusterIndex): FlowParse {
   if (typeof dst === 'string') return fail(dst);
   const family = pickFamily(src, dst);
   if (family === undefined) return fail(`"src" and "dst" have no address family in common (policy matching is family-strict)`);
+  const fields = flowFields(rec);
+  if (typeof fields === 'string') return fail(fields);
+  return { ok: true, flow: { src: src.find((x) => x.family === family)!, dst: dst.find((x) => x.family === family)!, ...fields } };
+}
+
+/** What a flow record says besides its ends: protocol, port, icmpType, dstName, established; or why it is not valid. */
+export type FlowFields = Omit<Flow, 'src' | 'dst'>;
+
+/** The fields of a flow record other than its ends, validated (parseFlow's messages); a string says what is wrong. */
+export function flowFields(rec: Record<string, unknown>): FlowFields | string {
   const protocol = rec['protocol'] === undefined ? PROTOCOL_NUMBERS.TCP : parseProtocol(rec['protocol']);
-  if (protocol === undefined) return fail(`"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`);
-  const flow: { -readonly [K in keyof Flow]: Flow[K] } = {
-    src: src.find((x) => x.family === family)!,
-    dst: dst.find((x) => x.family === family)!,
-    protocol,
-  };
+  if (protocol === undefined) return (`"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`);
+  const flow: { -readonly [K in keyof FlowFields]: FlowFields[K] } = { protocol };
   if (hasPorts(protocol)) {
-    if (!isPort(rec['port'])) return fail(`"port" must be an integer 0-65535 for this protocol`);
+    if (!isPort(rec['port'])) return (`"port" must be an integer 0-65535 for this protocol`);
     flow.port = rec['port'];
   } else if (rec['port'] !== undefined) {
-    return fail(`"port" is only meaningful for TCP, UDP and SCTP`);
+    return (`"port" is only meaningful for TCP, UDP and SCTP`);
   }
   if (rec['icmpType'] !== undefined) {
     const t = rec['icmpType'];
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return fail(`"icmpType" must be an integer 0-255`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return (`"icmpType" must be an integer 0-255`);
     flow.icmpType = t;
   }
   if (rec['dstName'] !== undefined) {
     const n = rec['dstName'];
     if (typeof n !== 'string' || !DNS_NAME.test(n))
-      return fail(`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
+      return (`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
     // Names compare case-insensitively; a trailing dot (fully qualified) is the same name.
     flow.dstName = n.toLowerCase().replace(/\.$/, '');
   }
   if (rec['established'] !== undefined) {
-    if (typeof rec['established'] !== 'boolean') return fail(`"established" must be true or false`);
+    if (typeof rec['established'] !== 'boolean') return (`"established" must be true or false`);
     flow.established = rec['established'];
   }
-  return { ok: true, flow };
+  return flow;
 }

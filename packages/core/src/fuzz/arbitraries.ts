@@ -53,6 +53,8 @@ import type {
   Selector,
   SelectorOperator,
   SelectorRequirement,
+  Workload,
+  WorkloadKind,
 } from '../model/types.js';
 
 // ------------------------------------------------------------------------------------------
@@ -305,6 +307,13 @@ export interface ClusterArbitraryOptions {
    * no manifest loads as one, so clusterToYaml cannot write them). Default false.
    */
   readonly unknownPeers?: boolean;
+  /**
+   * Workloads (pod templates): up to this many, some owned by another (a Deployment's
+   * ReplicaSet), some with pods of the cluster pointing at them as their owner, so that both
+   * template pods (address-less endpoints) and grouped pods occur. Default 0: drawn exactly as
+   * without the option.
+   */
+  readonly maxWorkloads?: number;
 }
 
 const phaseArb: fc.Arbitrary<PodPhase> = weighted<PodPhase>(
@@ -421,8 +430,60 @@ export function clusterArbitrary(opts: ClusterArbitraryOptions = {}): fc.Arbitra
       return { namespaces, pods, nodes, policies };
     });
   const maxClusterPolicies = Math.max(0, opts.maxClusterPolicies ?? 0);
-  if (maxClusterPolicies === 0) return base;
-  return fc.tuple(base, tiersArb({ ipv6, unknownPeers: opts.unknownPeers ?? false }, maxClusterPolicies)).map(([cluster, tiers]) => withTiers(cluster, tiers));
+  const tiered =
+    maxClusterPolicies === 0
+      ? base
+      : fc.tuple(base, tiersArb({ ipv6, unknownPeers: opts.unknownPeers ?? false }, maxClusterPolicies)).map(([cluster, tiers]) => withTiers(cluster, tiers));
+  const maxWorkloads = Math.max(0, opts.maxWorkloads ?? 0);
+  if (maxWorkloads === 0) return tiered;
+  return fc.tuple(tiered, fc.array(workloadShape, { maxLength: maxWorkloads })).map(([cluster, shapes]) => withWorkloads(cluster, shapes));
+}
+
+// ------------------------------------------------------------------------------------------
+// Workloads
+
+const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController', 'Job', 'CronJob'];
+
+const workloadShape = fc.record({
+  ns: fc.nat({ max: NAMESPACE_POOL.length - 1 }),
+  kind: fc.constantFrom(...WORKLOAD_KINDS),
+  labels: labelsArb,
+  ports: fc.array(containerPortArb, { maxLength: 3 }),
+  hostNetwork: chance(10),
+  /** Owned by the workload drawn before it (when in the same namespace). */
+  ownedByPrevious: chance(15),
+  /** Takes over up to this many of the cluster's pods of its namespace (their owner). */
+  pods: fc.nat({ max: 2 }),
+});
+type WorkloadShape = typeof workloadShape extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * Adds the workloads: each in one of the cluster's namespaces, named `wl-<i>`; some take pods
+ * of the cluster as theirs (those pods get it as owner: the workload is then no template), the
+ * rest are represented by template pods.
+ */
+function withWorkloads(cluster: Cluster, shapes: readonly WorkloadShape[]): Cluster {
+  const workloads: Workload[] = [];
+  const pods = [...cluster.pods];
+  const taken = new Set<number>();
+  shapes.forEach((w, i) => {
+    const namespace = pick(cluster.namespaces, w.ns).name;
+    const prev = workloads[workloads.length - 1];
+    const owner = w.ownedByPrevious && prev && prev.namespace === namespace ? { kind: prev.kind, name: prev.name } : undefined;
+    const ports = [...w.ports.filter((x) => !x.init), ...w.ports.filter((x) => x.init)];
+    const workload: Workload = { kind: w.kind, namespace, name: `wl-${i}`, labels: w.labels, ports, hostNetwork: w.hostNetwork, ...(owner && { owner }) };
+    workloads.push(workload);
+    // The pods of an owned workload belong to its top-level owner, as the loader resolves them.
+    const top = owner ?? { kind: workload.kind, name: workload.name };
+    let left = w.pods;
+    pods.forEach((p, j) => {
+      if (left === 0 || taken.has(j) || p.namespace !== namespace || p.owner) return;
+      taken.add(j);
+      left--;
+      pods[j] = { ...p, owner: top };
+    });
+  });
+  return { ...cluster, pods, workloads };
 }
 
 // ------------------------------------------------------------------------------------------

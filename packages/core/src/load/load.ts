@@ -14,6 +14,9 @@ import {
   type NetworkPolicy,
   type Node,
   type Pod,
+  type Workload,
+  type EndpointSlice,
+  type Service,
 } from '../model/types.js';
 import { Problems } from './fields.js';
 import { fieldMessage, formatPath, LoadError, truncate, type FieldProblem, type Issue } from './issues.js';
@@ -26,6 +29,10 @@ import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
 import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
+import { followOwners } from './owners.js';
+import { skippedKind } from './skipped-kinds.js';
+import { validateWorkload, WORKLOAD_API_VERSIONS } from './workload.js';
+import { orphanSlices, validateEndpointSlice, validateService } from './services.js';
 import { checkOptions, pickOptions, type OptionSpec } from '../model/check-options.js';
 
 /** Options of the load functions; an unknown key or a value of the wrong type throws a TypeError naming it. */
@@ -75,6 +82,9 @@ const API_VERSIONS: Record<string, string> = {
   Pod: 'v1',
   Node: 'v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  ...WORKLOAD_API_VERSIONS,
+  Service: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
   ...CLUSTER_POLICY_API_VERSIONS,
 };
 
@@ -96,6 +106,9 @@ interface Collected {
   policies: NetworkPolicy[];
   clusterPolicies: LoadedClusterPolicy[];
   ignored: IgnoredObject[];
+  workloads: Workload[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
   issues: Issue[];
   /** First object seen under each `Kind ns/name`, to report duplicates. */
   seen: Map<string, RawObject>;
@@ -176,6 +189,12 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     return;
   }
   if (unsupported(raw, kind, fallbackName, opts, out)) return;
+  const skipped = skippedKind(raw.value['apiVersion'], kind);
+  if (skipped) {
+    pr.add({ severity: 'warning', code: 'skipped-kind', path: ['kind'], detail: skipped });
+    out.issues.push(...objectIssues(raw, pr.list, truncate(kind)));
+    return;
+  }
   const expected = Object.hasOwn(API_VERSIONS, kind) ? API_VERSIONS[kind] : undefined;
   if (expected === undefined) {
     const group = policyGroupKind(raw.value['apiVersion'], kind);
@@ -212,6 +231,30 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
       const node = validateNode(pr, raw.value, fallbackName);
       object = `Node ${node.name}`;
       if (!pr.hasErrors) out.nodes.push(node);
+      break;
+    }
+    case 'Service': {
+      const service = validateService(pr, raw.value, opts.defaultNamespace, fallbackName);
+      object = `Service ${service.namespace}/${service.name}`;
+      if (!pr.hasErrors) out.services.push(service);
+      break;
+    }
+    case 'EndpointSlice': {
+      const slice = validateEndpointSlice(pr, raw.value, opts.defaultNamespace, fallbackName);
+      object = `EndpointSlice ${slice.namespace}/${slice.name}`;
+      if (!pr.hasErrors) out.endpointSlices.push(slice);
+      break;
+    }
+    case 'Deployment':
+    case 'ReplicaSet':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicationController':
+    case 'Job':
+    case 'CronJob': {
+      const workload = validateWorkload(pr, raw.value, kind, opts.defaultNamespace, fallbackName);
+      object = `${kind} ${workload.namespace}/${workload.name}`;
+      if (!pr.hasErrors) out.workloads.push(workload);
       break;
     }
     case 'ClusterNetworkPolicy':
@@ -254,20 +297,38 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
 
-/** Namespaces that objects refer to but the input does not hold get only their name label. */
+/** How many objects a namespace-not-found warning names before `and N more`. */
+const REFERRERS_NAMED = 3;
+
+/**
+ * Namespaces that objects refer to but the input does not hold get only their name label (they
+ * join `Cluster.namespaces`, so that namespace selectors see them), with one warning each naming
+ * the first objects that use it.
+ */
 function implicitNamespaces(out: Collected): void {
   const known = new Set(out.namespaces.map((n) => n.name));
-  const referenced = [...out.pods.map((p) => p.namespace), ...out.policies.map((p) => p.namespace)];
-  for (const name of [...new Set(referenced)].sort()) {
-    if (known.has(name)) continue;
-    known.add(name);
+  // The first few users by name and a count: a namespace of 100k pods names three.
+  const referrers = new Map<string, { named: string[]; count: number }>();
+  const refer = (kind: string, o: { namespace: string; name: string }): void => {
+    if (known.has(o.namespace)) return;
+    const users = referrers.get(o.namespace) ?? { named: [], count: 0 };
+    if (users.count++ < REFERRERS_NAMED) users.named.push(`${kind} ${o.namespace}/${o.name}`);
+    referrers.set(o.namespace, users);
+  };
+  for (const p of out.pods) refer('Pod', p);
+  for (const w of out.workloads) refer(w.kind, w);
+  for (const p of out.policies) refer('NetworkPolicy', p);
+  for (const s of out.services) refer('Service', s);
+  for (const name of [...referrers.keys()].sort()) {
+    const users = referrers.get(name)!;
+    const more = users.count > REFERRERS_NAMED ? ` and ${users.count - REFERRERS_NAMED} more` : '';
     out.namespaces.push({ name, labels: { [NAMESPACE_NAME_LABEL]: name } });
     out.issues.push({
       code: 'namespace-not-found',
       severity: 'warning',
-      object: `Namespace ${name}`,
+      object: `Namespace ${truncate(name)}`,
       path: '',
-      message: `namespace ${name} is used but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${name}`,
+      message: `namespace ${truncate(name)} is used by ${users.named.join(', ')}${more} but not in the input; assuming its only label is ${NAMESPACE_NAME_LABEL}=${truncate(name)}`,
     });
   }
 }
@@ -310,11 +371,25 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     ignoreUnsupportedPolicies: options.ignoreUnsupportedPolicies ?? false,
   };
-  const out: Collected = { namespaces: [], pods: [], nodes: [], policies: [], clusterPolicies: [], ignored: [], issues: [...readIssues], seen: new Map() };
+  const out: Collected = {
+    namespaces: [],
+    pods: [],
+    nodes: [],
+    policies: [],
+    clusterPolicies: [],
+    ignored: [],
+    workloads: [],
+    services: [],
+    endpointSlices: [],
+    issues: [...readIssues],
+    seen: new Map(),
+  };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
+  out.pods = followOwners(out.pods, out.workloads);
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);
+  out.issues.push(...orphanSlices(out.services, out.endpointSlices));
   out.issues.push(...capacityIssues(out.policies, out.pods, out.seen));
   out.issues.push(...priorityTies(out.clusterPolicies, out.pods, out.namespaces));
   const failed = out.issues.some((i) => i.severity === 'error');
@@ -329,6 +404,9 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
         policies: out.policies,
         ...(clusterPolicies.length > 0 && { clusterPolicies }),
         ...(out.ignored.length > 0 && { ignoredObjects: out.ignored }),
+        ...(out.workloads.length > 0 && { workloads: out.workloads }),
+        ...(out.services.length > 0 && { services: out.services }),
+        ...(out.endpointSlices.length > 0 && { endpointSlices: out.endpointSlices }),
       };
   return { cluster, issues: out.issues };
 }

@@ -25,7 +25,7 @@ export function validateLabels(pr: Problems, labels: Record<string, string>, pat
 export function validateMeta(
   pr: Problems,
   obj: Obj,
-  opts: { namespaced: boolean; defaultNamespace: string; nameIsLabel?: boolean; fallbackName: string },
+  opts: { namespaced: boolean; defaultNamespace: string; nameIsLabel?: boolean; nameSyntax?: (name: string) => string[]; fallbackName: string },
 ): Meta {
   const path = ['metadata'];
   const meta = getObject(pr, obj['metadata'], path) ?? {};
@@ -36,7 +36,7 @@ export function validateMeta(
     // The API server would append a random suffix; a stable one keeps runs reproducible.
     name = generateName === '' ? opts.fallbackName : `${generateName}${opts.fallbackName}`;
   } else {
-    const errs = opts.nameIsLabel ? dns1123Label(name) : dns1123Subdomain(name);
+    const errs = opts.nameSyntax ? opts.nameSyntax(name) : opts.nameIsLabel ? dns1123Label(name) : dns1123Subdomain(name);
     for (const msg of errs) pr.invalid('invalid-name', 'M2', [...path, 'name'], name, msg);
   }
   let namespace: string | undefined;

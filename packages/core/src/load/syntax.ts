@@ -22,6 +22,18 @@ export function dns1123Label(v: string): string[] {
   return errs;
 }
 
+/** A DNS-1035 label (a Service's name): as a DNS-1123 label, but it starts with a letter. */
+export function dns1035Label(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 63) errs.push(maxLen(63));
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(v)) {
+    errs.push(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    );
+  }
+  return errs;
+}
+
 export function dns1123Subdomain(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 253) errs.push(maxLen(253));

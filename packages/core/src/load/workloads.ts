@@ -4,6 +4,7 @@ import type { ContainerPort, Namespace, Node, Pod, PodPhase, PolicyProtocol } fr
 import { getArray, getBoolean, getInteger, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
 import type { PathSegments } from './issues.js';
 import { validateMeta } from './meta.js';
+import { controllerOwner } from './owners.js';
 import { portName, portNumber } from './syntax.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -15,7 +16,8 @@ export function validateNamespace(pr: Problems, obj: Obj, fallbackName: string):
   return { name: meta.name, labels };
 }
 
-function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {
+/** An IP address field (a pod's, a node's, a Service's): legacy leading zeros are a warning. */
+export function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | undefined {
   const text = getString(pr, v, path);
   if (text === undefined || text === '') return undefined;
   const ip = parseIPLoose(text);
@@ -30,12 +32,16 @@ function validateIP(pr: Problems, v: unknown, path: PathSegments): IPAddress | u
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const PROTOCOLS: readonly PolicyProtocol[] = ['TCP', 'UDP', 'SCTP'];
 
-function containerPorts(pr: Problems, spec: Obj, field: 'containers' | 'initContainers'): ContainerPort[] {
+/**
+ * The container ports of a pod spec (`base` is its path: `spec` for a Pod, `spec.template.spec`
+ * for a workload), validated; init containers' carry `init` (the named-port rules use them).
+ */
+export function containerPorts(pr: Problems, spec: Obj, field: 'containers' | 'initContainers', base: PathSegments = ['spec']): ContainerPort[] {
   const out: ContainerPort[] = [];
-  (getArray(pr, spec[field], ['spec', field]) ?? []).forEach((c, i) => {
-    const container = getObject(pr, c, ['spec', field, i]) ?? {};
-    (getArray(pr, container['ports'], ['spec', field, i, 'ports']) ?? []).forEach((p, j) => {
-      const path = ['spec', field, i, 'ports', j];
+  (getArray(pr, spec[field], [...base, field]) ?? []).forEach((c, i) => {
+    const container = getObject(pr, c, [...base, field, i]) ?? {};
+    (getArray(pr, container['ports'], [...base, field, i, 'ports']) ?? []).forEach((p, j) => {
+      const path = [...base, field, i, 'ports', j];
       const port = getObject(pr, p, path) ?? {};
       const number = getInteger(pr, port['containerPort'], [...path, 'containerPort']);
       if (number === undefined) pr.required('container-port-required', undefined, [...path, 'containerPort'], '');
@@ -76,6 +82,7 @@ export function validatePod(pr: Problems, obj: Obj, defaultNamespace: string, fa
     else pr.unsupported('unsupported-phase', undefined, ['status', 'phase'], phaseText, PHASES);
   }
   const nodeName = getString(pr, spec['nodeName'], ['spec', 'nodeName']);
+  const owner = controllerOwner(pr, obj);
   return {
     namespace: meta.namespace!,
     name: meta.name,
@@ -85,6 +92,7 @@ export function validatePod(pr: Problems, obj: Obj, defaultNamespace: string, fa
     hostNetwork: getBoolean(pr, spec['hostNetwork'], ['spec', 'hostNetwork']) ?? false,
     phase,
     ports: [...containerPorts(pr, spec, 'containers'), ...containerPorts(pr, spec, 'initContainers')],
+    ...(owner && { owner }),
   };
 }
 

@@ -5,7 +5,8 @@
 import { ipKey, type IPAddress } from '../ip/address.js';
 import type { Cluster, Labels, NetworkPolicy, Pod } from './types.js';
 
-const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
+/** Succeeded and Failed pods take no part in policy (their IPs may be reused). */
+export const isTerminal = (p: Pod): boolean => p.phase === 'Succeeded' || p.phase === 'Failed';
 
 /**
  * Lookups over a Cluster that every engine shares: pods by IP and by name, namespaces' labels,

@@ -55,7 +55,8 @@ export function subjectSelects(subject: ClusterSubject, pod: Pod, namespaceLabel
 
 /** The remote end of a flow as a cluster-scoped peer sees it. */
 export interface ClusterPeerTarget {
-  readonly address: IPAddress;
+  /** undefined: a pod without an address (no `networks` or `nodes` peer matches it). */
+  readonly address: IPAddress | undefined;
   /** The pod-network pod owning the address (never a hostNetwork pod). */
   readonly pod: Pod | undefined;
   readonly namespaceLabels: (namespace: string) => Labels;
@@ -95,7 +96,7 @@ export function clusterPeerMatches(peer: ClusterPeer, action: ClusterAction, t: 
     case 'nodes':
       return t.node !== undefined && namespaceSelects(peer.nodeSelector, t.nodeLabels(t.node));
     case 'networks':
-      return peer.networks.some((c) => cidrContains(c, t.address));
+      return t.address !== undefined && peer.networks.some((c) => cidrContains(c, t.address!));
     case 'domainNames':
       return t.dstName !== undefined && peer.domainNames.some((d) => domainMatches(d, t.dstName!));
     case 'unknown':

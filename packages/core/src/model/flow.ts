@@ -1,6 +1,6 @@
 /** Flows and the verdicts every engine returns for them. */
 import type { IPAddress } from '../ip/address.js';
-import type { Direction, SelectorOperator } from './types.js';
+import type { Direction, Pod, SelectorOperator } from './types.js';
 
 /**
  * One connection attempt, post-DNAT and pre-SNAT (the addresses policy sees).
@@ -21,6 +21,15 @@ export interface Flow {
    */
   readonly dstName?: string;
 }
+
+/**
+ * One end of a connection for `verdictBetween`: an address (judged exactly as `Flow.src`/`dst`
+ * are), or a pod without an address (a workload's template pod, a pod not yet given an IP).
+ * A pod without an address is a subject and a selector peer like any pod; ipBlock, `networks`
+ * and `nodes` peers never match it, and the local-node exemptions never apply to it. With an
+ * address, the address decides (the pod owning it, if any, is the end's pod, as for a Flow).
+ */
+export type FlowEnd = { readonly pod: Pod; readonly address?: IPAddress } | { readonly pod?: undefined; readonly address: IPAddress };
 
 /**
  * Per direction, with the tier that decided: allowed or denied by NetworkPolicy, not isolated
@@ -112,6 +121,7 @@ export interface RuleMiss {
 /** The remote end of a flow (the destination for egress, the source for ingress) and each peer's miss. */
 export interface PeerMisses {
   readonly side: 'source' | 'destination';
+  /** The remote end's address; '' for a pod without one (`pod` names it). */
   readonly address: string;
   /** `namespace/name` when the address is a pod's. */
   readonly pod: string | null;
@@ -121,7 +131,8 @@ export interface PeerMisses {
 
 /**
  * Why one peer does not match the remote end. ipBlock: the address is outside `cidr`, inside one
- * of its `except` blocks, or (ipBlockMatchesPods: false) a pod's or node's address. Selector
+ * of its `except` blocks, or (ipBlockMatchesPods: false) a pod's or node's address, or the end
+ * is a pod without an address (`no-address`: a workload's template pod). Selector
  * peers: the address is not a pod's, the pod is in another namespace than the policy's (a
  * podSelector alone), or the first selector term its namespace's or its own labels fail.
  */
@@ -129,6 +140,7 @@ export type PeerMiss =
   | { readonly kind: 'outside-block'; readonly cidr: string }
   | { readonly kind: 'in-except'; readonly cidr: string; readonly except: string }
   | { readonly kind: 'pod-or-node-address'; readonly cidr: string }
+  | { readonly kind: 'no-address'; readonly cidr: string }
   | { readonly kind: 'not-a-pod' }
   | { readonly kind: 'other-namespace'; readonly namespace: string; readonly policyNamespace: string }
   | { readonly kind: 'namespace-labels'; readonly namespace: string; readonly label: LabelMiss }

@@ -15,7 +15,8 @@ import type { Direction, Labels, Peer, Pod, PolicyPort, PolicyProtocol, Rule } f
 /** What a peer is matched against: the remote end of the flow, seen from one policy. */
 export interface PeerTarget {
   readonly policyNamespace: string;
-  readonly address: IPAddress;
+  /** undefined: a pod without an address (ipBlocks never match it). */
+  readonly address: IPAddress | undefined;
   readonly pod: Pod | undefined;
   /** The address is a node's. */
   readonly isNode: boolean;
@@ -29,6 +30,7 @@ export function peerMiss(peer: Peer, target: PeerTarget): PeerMiss | undefined {
   const { address, pod } = target;
   if (peer.kind === 'ipBlock') {
     const { cidr, except } = peer.ipBlock;
+    if (address === undefined) return { kind: 'no-address', cidr: formatCIDR(cidr) };
     if (!cidrContains(cidr, address)) return { kind: 'outside-block', cidr: formatCIDR(cidr) };
     const inside = except.find((e) => cidrContains(e, address));
     if (inside) return { kind: 'in-except', cidr: formatCIDR(cidr), except: formatCIDR(inside) };
@@ -51,7 +53,7 @@ export function peerMiss(peer: Peer, target: PeerTarget): PeerMiss | undefined {
 export function peerMisses(direction: Direction, peers: readonly Peer[], target: PeerTarget): PeerMisses {
   return {
     side: direction === 'egress' ? 'destination' : 'source',
-    address: formatIP(target.address),
+    address: target.address ? formatIP(target.address) : '',
     pod: target.pod ? `${target.pod.namespace}/${target.pod.name}` : null,
     misses: peers.map((p) => peerMiss(p, target) ?? unexpectedMatch(direction)),
   };
@@ -69,7 +71,7 @@ export function namedPortNumbers(owner: Pod | undefined, name: string, protocol:
  * never matches a flow without one (ICMP). `resolve` gives a named port's numbers on the
  * destination (null: not a pod); named ports always resolve there, for both directions.
  */
-export function portMiss(port: PolicyPort, flow: Flow, resolve: NamedPortResolver): PortMiss | undefined {
+export function portMiss(port: PolicyPort, flow: Pick<Flow, 'protocol' | 'port'>, resolve: NamedPortResolver): PortMiss | undefined {
   if (flow.protocol !== PROTOCOL_NUMBERS[port.protocol] || flow.port === undefined) return { kind: 'protocol', port: describePort(port) };
   if (port.port === undefined) return undefined;
   if (typeof port.port === 'number')
@@ -79,7 +81,7 @@ export function portMiss(port: PolicyPort, flow: Flow, resolve: NamedPortResolve
 }
 
 /** The flow's protocol and port and why each of `ports` misses it (all of them do). */
-export function portMisses(ports: readonly PolicyPort[], flow: Flow, resolve: NamedPortResolver): PortMisses {
+export function portMisses(ports: readonly PolicyPort[], flow: Pick<Flow, 'protocol' | 'port'>, resolve: NamedPortResolver): PortMisses {
   return { protocol: protocolName(flow.protocol), port: flow.port ?? null, misses: ports.map((p) => portMiss(p, flow, resolve) ?? unexpectedMatch('port')) };
 }
 
@@ -95,7 +97,7 @@ export interface RuleOutcomes {
 /** What explaining a miss of one policy's rules needs. */
 export interface MissContext {
   readonly target: PeerTarget;
-  readonly flow: Flow;
+  readonly flow: Pick<Flow, 'protocol' | 'port'>;
   readonly resolve: NamedPortResolver;
 }
 

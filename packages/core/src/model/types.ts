@@ -133,6 +133,8 @@ export interface Service {
   readonly ports: readonly ServicePort[];
   /** `spec.externalIPs` and `status.loadBalancer.ingress[].ip`: more addresses DNATed like the ClusterIP. */
   readonly externalIPs: readonly IPAddress[];
+  /** ExternalName services: the DNS name clients are sent to (a CNAME; no DNAT). */
+  readonly externalName?: string;
 }
 
 /** One endpoint of an EndpointSlice. */

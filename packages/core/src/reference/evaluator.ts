@@ -4,12 +4,12 @@
  * It is the oracle every faster engine is fuzzed against, so it favours being obviously
  * right over being fast: no caches, no precomputation beyond the cluster index.
  */
-import { formatIP, ipEquals, unmapIPv4 } from '../ip/address.js';
-import { ClusterIndex } from '../model/cluster-index.js';
+import { formatIP, ipEquals, unmapIPv4, type IPAddress } from '../ip/address.js';
+import { ClusterIndex, isTerminal } from '../model/cluster-index.js';
 import { orderClusterPolicies, type ClusterPeerTarget } from '../model/cluster-match.js';
 import { evaluateTier, type TierOutcome } from '../model/cluster-tier.js';
 import { decideDirection } from '../model/decision.js';
-import { isDenying, type DirectionExplanation, type Explanation, type Flow, type Verdict } from '../model/flow.js';
+import { isDenying, type DirectionExplanation, type Explanation, type Flow, type FlowEnd, type Verdict } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import { namedPortNumbers, onlyIsolates, peerMiss, portMiss, recordRule, type PeerTarget, type RuleOutcomes } from '../model/rule-miss.js';
 import { selectorMatches } from '../model/selector.js';
@@ -28,9 +28,14 @@ import { EVALUATION_OPTIONS, resolveOptions, type EvaluationOptions, type Resolv
 import { checkOptions } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
 
-/** Both ends of a flow as the evaluator sees them. */
+/**
+ * Both ends of a flow as the evaluator sees them: each an address, a pod, or both (a pod
+ * without an address: a workload's template pod); `flow` carries the rest of the flow.
+ */
 interface Ends {
-  readonly flow: Flow;
+  readonly flow: Omit<Flow, 'src' | 'dst'>;
+  readonly src: IPAddress | undefined;
+  readonly dst: IPAddress | undefined;
   readonly srcPod: Pod | undefined;
   readonly dstPod: Pod | undefined;
 }
@@ -61,24 +66,47 @@ export class ReferenceEvaluator {
 
   /** The verdict alone. Throws RangeError for a flow whose two ends are of different families. */
   verdict(input: Flow): Verdict {
-    const ends = this.ends(input);
+    return this.judge(this.ends(input));
+  }
+
+  /** The verdict with its reasons, per direction. Throws MixedFamiliesError for ends of different families. */
+  explain(input: Flow): Explanation {
+    return this.explainEnds(this.ends(input));
+  }
+
+  /**
+   * The verdict between two ends, either of which may be a pod without an address (FlowEnd: a
+   * workload's template pod): such a pod is a subject and a selector peer like any pod, never
+   * matched by ipBlock, `networks` or `nodes` peers, never exempt as local-node traffic. Two
+   * address ends are judged as `verdict` judges a Flow between them. `port`: the destination
+   * port (TCP, UDP, SCTP). Throws MixedFamiliesError for two addresses of different families.
+   */
+  verdictBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict {
+    return this.judge(this.endsBetween(src, dst, protocol, port));
+  }
+
+  /** verdictBetween with its reasons; an end without an address is named `namespace/pod`. */
+  explainBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Explanation {
+    return this.explainEnds(this.endsBetween(src, dst, protocol, port));
+  }
+
+  private judge(ends: Ends): Verdict {
     const egress = this.direction('egress', ends, false).decision;
     const ingress = this.direction('ingress', ends, false).decision;
     return { allowed: !isDenying(egress) && !isDenying(ingress), egress, ingress };
   }
 
-  /** The verdict with its reasons, per direction. Throws MixedFamiliesError for ends of different families. */
-  explain(input: Flow): Explanation {
-    const ends = this.ends(input);
+  private explainEnds(ends: Ends): Explanation {
     const { flow } = ends;
     const egress = this.direction('egress', ends, true);
     const ingress = this.direction('ingress', ends, true);
+    const text = (address: IPAddress | undefined, pod: Pod | undefined): string => (address ? formatIP(address) : (podName(pod) ?? ''));
     return {
       allowed: !isDenying(egress.decision) && !isDenying(ingress.decision),
       egress: egress.decision,
       ingress: ingress.decision,
-      src: formatIP(flow.src),
-      dst: formatIP(flow.dst),
+      src: text(ends.src, ends.srcPod),
+      dst: text(ends.dst, ends.dstPod),
       protocol: protocolName(flow.protocol),
       ...(flow.port !== undefined && { port: flow.port }),
       egressDetail: egress,
@@ -94,8 +122,19 @@ export class ReferenceEvaluator {
       dst = unmapIPv4(dst);
     }
     assertOneFamily(src, dst);
-    const flow = { ...input, src, dst };
-    return { flow, srcPod: this.index.podByIP(src), dstPod: this.index.podByIP(dst) };
+    return { flow: input, src, dst, srcPod: this.index.podByIP(src), dstPod: this.index.podByIP(dst) };
+  }
+
+  private endsBetween(srcEnd: FlowEnd, dstEnd: FlowEnd, protocol: number, port?: number): Ends {
+    for (const e of [srcEnd, dstEnd]) if (!e.address && !e.pod) throw new TypeError('a connection end needs an address or a pod');
+    const address = (e: FlowEnd): IPAddress | undefined => (e.address && this.options.ipv4MappedAsIPv4 ? unmapIPv4(e.address) : e.address);
+    const src = address(srcEnd);
+    const dst = address(dstEnd);
+    if (src && dst) assertOneFamily(src, dst);
+    // With an address, the address decides (as for a Flow); without, the pod, when it takes part.
+    const pod = (e: FlowEnd, a: IPAddress | undefined): Pod | undefined =>
+      a ? this.index.podByIP(a) : e.pod && !e.pod.hostNetwork && !isTerminal(e.pod) ? e.pod : undefined;
+    return { flow: { protocol, ...(port !== undefined && { port }) }, src, dst, srcPod: pod(srcEnd, src), dstPod: pod(dstEnd, dst) };
   }
 
   /**
@@ -108,7 +147,7 @@ export class ReferenceEvaluator {
     const subject = direction === 'egress' ? srcPod : dstPod;
     const isolating = (): NetworkPolicy[] =>
       this.index.policiesIn(subject!.namespace).filter((p) => p.affects[direction] && selectorMatches(p.podSelector, subject!.labels));
-    const peerAddr = direction === 'egress' ? flow.dst : flow.src;
+    const [localAddr, peerAddr] = direction === 'egress' ? [ends.src, ends.dst] : [ends.dst, ends.src];
     return decideDirection({
       direction,
       endpoint: podName(subject),
@@ -123,6 +162,9 @@ export class ReferenceEvaluator {
       isolatedBy: () => isolating().map(policyKey),
       localNode: () =>
         (direction === 'ingress' ? this.options.allowIngressFromLocalNode : this.options.allowEgressToLocalNode) &&
+        // A pod without an address is on no node's network (and a node end always has one).
+        localAddr !== undefined &&
+        peerAddr !== undefined &&
         subject?.nodeName !== undefined &&
         this.index.ipsOfNode(subject.nodeName).some((ip) => ipEquals(ip, peerAddr)),
       rules: () => this.rules(direction, ends, isolating(), detail),
@@ -139,12 +181,12 @@ export class ReferenceEvaluator {
   private tier(tier: Tier, direction: Direction, ends: Ends): TierOutcome {
     const { flow, srcPod, dstPod } = ends;
     const subject = (direction === 'egress' ? srcPod : dstPod)!; // the endpoint step passed: a pod
-    const address = direction === 'egress' ? flow.dst : flow.src;
+    const address = direction === 'egress' ? ends.dst : ends.src;
     const remote: ClusterPeerTarget = {
       address,
       pod: direction === 'egress' ? dstPod : srcPod,
       namespaceLabels: (ns) => this.index.namespaceLabels(ns),
-      node: this.index.nodeByIP(address),
+      node: address && this.index.nodeByIP(address),
       nodeLabels: (node) => this.index.nodeLabels(node),
       dstName: direction === 'egress' ? flow.dstName : undefined,
     };
@@ -165,8 +207,8 @@ export class ReferenceEvaluator {
   private rules(direction: Direction, ends: Ends, isolating: readonly NetworkPolicy[], detail: boolean): RuleOutcomes {
     const { flow } = ends;
     const peerPod = direction === 'egress' ? ends.dstPod : ends.srcPod;
-    const address = direction === 'egress' ? flow.dst : flow.src;
-    const isNode = this.index.nodeByIP(address) !== undefined;
+    const address = direction === 'egress' ? ends.dst : ends.src;
+    const isNode = address !== undefined && this.index.nodeByIP(address) !== undefined;
     // Named ports always resolve on the destination pod, for both directions (§2.5).
     const resolve = (name: string, protocol: PolicyProtocol): number[] | null => namedPortNumbers(ends.dstPod, name, protocol, this.options.initContainerPorts);
     const out: RuleOutcomes = { allowedBy: [], rejected: [] };

@@ -17,12 +17,14 @@ import type {
   Namespace,
   NetworkPolicy,
   Node,
+  Owner,
   Peer,
   Pod,
   PolicyPort,
   Rule,
   Selector,
   Tier,
+  Workload,
 } from '../model/types.js';
 import { Random } from './random.js';
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
@@ -38,10 +40,27 @@ export interface ClusterShape {
    * and, from 5 on, a BaselineAdminNetworkPolicy. See clusterPolicies() below.
    */
   readonly clusterPolicies?: number;
+  /**
+   * The pods as workloads (default: bare pods, no `workloads`). `'pods'`: each deployment of
+   * replicas (1-9, about 5 on average: L's 10k pods are about 2k workloads) becomes a Deployment
+   * whose pods name it as their owner, the monitoring agents a DaemonSet and CoreDNS a
+   * Deployment, as a `kubectl get -o yaml` dump of a running cluster would have them.
+   * `'manifests'`: the same workloads with no pods and no nodes, hence no addresses at all, as
+   * `helm template` or `kustomize build` output is. The pods, policies and random draws are the
+   * same in all three, so a variant differs from the default only by what it adds or leaves out.
+   */
+  readonly workloads?: 'pods' | 'manifests';
   readonly seed?: number;
 }
 
-const CLUSTER_SHAPE: OptionSpec<ClusterShape> = { pods: 'number', policies: 'number', dualStack: 'number', clusterPolicies: 'number', seed: 'number' };
+const CLUSTER_SHAPE: OptionSpec<ClusterShape> = {
+  pods: 'number',
+  policies: 'number',
+  dualStack: 'number',
+  clusterPolicies: 'number',
+  workloads: ['pods', 'manifests'],
+  seed: 'number',
+};
 
 export const SIZES = {
   S: { pods: 100, policies: 10 },
@@ -71,6 +90,11 @@ const TIER_PORTS: Record<string, ContainerPort[]> = {
     { name: 'statsd', port: 8125, protocol: 'UDP', init: false },
   ],
 };
+
+const DNS_PORTS: ContainerPort[] = [
+  { name: 'dns', port: 53, protocol: 'UDP', init: false },
+  { name: 'dns-tcp', port: 53, protocol: 'TCP', init: false },
+];
 
 const v4 = (a: number, b: number, c: number, d: number): IPAddress => ({ family: 4, value: BigInt(((a << 24) | (b << 16) | (c << 8) | d) >>> 0) });
 const cidr4 = (a: number, b: number, c: number, d: number, prefix: number): CIDR => ({ family: 4, prefix, base: v4(a, b, c, d).value });
@@ -108,6 +132,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
   // Deployments with replicas; pod IPs come from the node's /24 (node i: 10.(i>>8).(i&255).x).
   const pods: Pod[] = [];
   const apps: { namespace: string; app: string; tier: string }[] = [];
+  const workloads: Workload[] = [];
   const nextHost = new Array<number>(nodeCount).fill(2);
   let d = 0;
   while (pods.length < shape.pods) {
@@ -117,6 +142,8 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
     apps.push({ namespace: ns.name, app, tier });
     const replicas = Math.min(shape.pods - pods.length, r.int(1, 9));
     const hash = ((d * 2654435761) >>> 0).toString(16).slice(0, 8);
+    const labels = { app, tier, version: `v${d % 3}` };
+    workloads.push({ kind: 'Deployment', namespace: ns.name, name: app, labels, ports: TIER_PORTS[tier]!, hostNetwork: false });
     for (let k = 0; k < replicas; k++) {
       let node = r.int(0, nodeCount - 1);
       for (let tries = 0; nextHost[node]! > 250 && tries < nodeCount; tries++) node = (node + 1) % nodeCount;
@@ -126,7 +153,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
       pods.push({
         namespace: ns.name,
         name: `${app}-${hash}-${k}`,
-        labels: { app, tier, version: `v${d % 3}`, 'pod-template-hash': hash },
+        labels: { ...labels, 'pod-template-hash': hash },
         ips,
         nodeName: `node-${node}`,
         hostNetwork: false,
@@ -150,6 +177,7 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
       ports: [],
     });
   }
+  workloads.push({ kind: 'DaemonSet', namespace: 'monitoring', name: 'prometheus', labels: { app: 'prometheus' }, ports: [], hostNetwork: false });
 
   for (let i = 0; i < 2; i++) {
     const host = nextHost[i % nodeCount]!++;
@@ -161,12 +189,17 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
       nodeName: `node-${i % nodeCount}`,
       hostNetwork: false,
       phase: 'Running',
-      ports: [
-        { name: 'dns', port: 53, protocol: 'UDP', init: false },
-        { name: 'dns-tcp', port: 53, protocol: 'TCP', init: false },
-      ],
+      ports: DNS_PORTS,
     });
   }
+  workloads.push({
+    kind: 'Deployment',
+    namespace: 'kube-system',
+    name: 'coredns',
+    labels: { 'k8s-app': 'kube-dns' },
+    ports: DNS_PORTS,
+    hostNetwork: false,
+  });
 
   const policies: NetworkPolicy[] = [];
   const add = (namespace: string, name: string, podSelector: Selector, ingress: Rule[] | null, egress: Rule[] | null): void => {
@@ -304,7 +337,17 @@ export function syntheticCluster(shape: ClusterShape): SyntheticCluster {
     round++;
   }
   const cnps = clusterPolicies(shape.clusterPolicies ?? 0, r);
-  return { namespaces, nodes, pods, policies, apps, ...(cnps.length > 0 && { clusterPolicies: cnps }) };
+  const tiers = cnps.length > 0 ? { clusterPolicies: cnps } : {};
+  if (shape.workloads === 'manifests') return { namespaces, nodes: [], pods: [], policies, apps, workloads, ...tiers };
+  if (shape.workloads === 'pods') return { namespaces, nodes, pods: pods.map((p) => ({ ...p, owner: ownerOf(p) })), policies, apps, workloads, ...tiers };
+  return { namespaces, nodes, pods, policies, apps, ...tiers };
+}
+
+/** The workload a generated pod belongs to: its deployment's `app` label names it (CoreDNS and the monitoring agents aside). */
+function ownerOf(p: Pod): Owner {
+  if (p.namespace === 'kube-system') return { kind: 'Deployment', name: 'coredns' };
+  if (p.labels['app'] === 'prometheus') return { kind: 'DaemonSet', name: 'prometheus' };
+  return { kind: 'Deployment', name: p.labels['app']! };
 }
 
 const nsSel = (labels: Record<string, string>, expressions: Selector['matchExpressions'] = []): Selector => sel(labels, expressions);

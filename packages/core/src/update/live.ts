@@ -23,7 +23,7 @@ import { explainImage, type ImageProvenance } from '../dataplane/explain.js';
 import { DATAPLANE_OPTIONS, type DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
-import type { Issue } from '../load/issues.js';
+import { truncate, type Issue } from '../load/issues.js';
 import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
 import { toPlainJSON } from '../load/plain.js';
@@ -502,7 +502,19 @@ export class LiveDataplane {
               : kind === 'NetworkPolicy'
                 ? c.policies[0]
                 : c.clusterPolicies?.[0];
-      if (!model) return; // a kind that evaluation does not use: skipped
+      if (!model) {
+        // A kind that evaluation does not use (loading warned), or one it reads that live updates do not follow (workloads, Services).
+        if (!own.some((i) => i.code === 'skipped-kind'))
+          issues.push({
+            code: 'skipped-kind',
+            severity: 'warning',
+            file: '<update>',
+            document: index,
+            path: 'kind',
+            message: `kind: ${truncate(String(kind))} is not followed by live updates (they apply Namespaces, Pods, Nodes and policies); skipped`,
+          });
+        return;
+      }
       const ns = 'namespace' in model && kind !== 'Namespace' ? (model as { namespace: string }).namespace : undefined;
       // Store the object with its namespace filled in, so later loads place it the same way.
       const stored = ns === undefined ? copy : { ...copy, metadata: { ...(copy['metadata'] as object), namespace: ns } };

@@ -16,6 +16,7 @@ import type { DirectionClasses } from './classes.js';
 import { EntryWriter } from './entry-writer.js';
 import { insertHost6, removeHost6, type HostTableStore } from './hosts6.js';
 import type { MasterImage } from './master.js';
+import { addTo, deleteFrom } from '../multimap.js';
 import { NO_PEERS, type Host, type Identity, type Region } from './state.js';
 import type { LiveTiers } from './tiers.js';
 import { initTrie, insertPrefix, removePrefix, type TrieStore } from './trie.js';
@@ -31,9 +32,11 @@ export interface EntryProvenance {
 
 export class AddressTable {
   private readonly hosts = new Map<number | string, Host>();
+  /** IPv4 hosts by their /16, IPv6 hosts apart: what a new ipBlock contains is found without a walk over every host. */
+  private readonly hosts4 = new Map<number, Set<Host>>();
+  private readonly hosts6 = new Set<Host>();
   private readonly regions = new Map<string, Region>();
-  private ipIndex = new IPBlockIndex([]);
-  private readonly ipBlockPeers: PeerInfo[] = [];
+  private readonly ipIndex = new IPBlockIndex([]);
   /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
   private readonly peerLists = new Map<string, readonly number[]>();
 
@@ -105,8 +108,13 @@ export class AddressTable {
     };
     this.entryOwner[h.entry] = h;
     this.hosts.set(key, h);
-    if (ip.family === 4) insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);
-    else this.addHost6(h);
+    if (ip.family === 4) {
+      insertPrefix(this.master.trie4, h.words, 32, h.entry, this.lengthOf);
+      addTo(this.hosts4, h.words[0]! >>> 16, h);
+    } else {
+      this.hosts6.add(h);
+      this.addHost6(h);
+    }
     return h;
   }
 
@@ -117,7 +125,9 @@ export class AddressTable {
     if (h.ip.family === 4) {
       const cover = lookup4(this.regionTries[4].t, h.words[0]!);
       removePrefix(this.master.trie4, h.words, 32, h.entry, cover);
+      deleteFrom(this.hosts4, h.words[0]! >>> 16, h);
     } else {
+      this.hosts6.delete(h);
       this.hosts6Count--;
       if (!this.hosts6Dirty) removeHost6(this.hostTable, h.words);
     }
@@ -152,27 +162,34 @@ export class AddressTable {
 
   // ---- regions
 
-  /** New ipBlock peers: new prefixes into the tries; addresses inside them are classified again. */
+  /**
+   * New ipBlock peers: their prefixes into the index and the tries, and only the addresses
+   * the peers contain (inside a cidr, outside its excepts) classified again, with the new
+   * regions: no other address's ipBlock peers change. Hosts are found by their /16.
+   */
   ipBlocksAdded(fresh: readonly PeerInfo[]): void {
-    const blocks: CIDR[] = [];
     for (const info of fresh) {
       if (info.peer.kind !== 'ipBlock') continue;
-      this.ipBlockPeers.push(info);
-      blocks.push(info.peer.ipBlock.cidr);
+      for (const c of this.ipIndex.add(info)) this.stale.add(this.addRegion(c));
+      const { cidr, except } = info.peer.ipBlock;
+      const inPeer = (family: Family, len: number, word0: number, value: () => bigint): boolean =>
+        family === cidr.family && within(cidr, len, word0, value) && !except.some((e) => within(e, len, word0, value));
+      for (const r of this.regions.values()) if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, () => r.cidr.base)) this.stale.add(r);
+      if (!this.options.ipBlockMatchesPods) continue;
+      if (cidr.family === 6) {
+        for (const h of this.hosts6) if (inPeer(6, 128, 0, () => h.ip.value)) this.stale.add(h);
+        continue;
+      }
+      const lo = Number(cidr.base);
+      const hi = lo + 2 ** (32 - cidr.prefix) - 1;
+      const visit = (bucket: Set<Host>): void => {
+        for (const h of bucket) if (inPeer(4, 32, h.words[0]!, NO_VALUE)) this.stale.add(h);
+      };
+      if (cidr.prefix >= 16) {
+        const b = this.hosts4.get(lo >>> 16);
+        if (b) visit(b);
+      } else for (const [k, b] of this.hosts4) if (k >= lo >>> 16 && k <= hi >>> 16) visit(b);
     }
-    if (blocks.length === 0) return;
-    this.ipIndex = new IPBlockIndex(this.ipBlockPeers);
-    for (const f of [4, 6] as const) for (const c of this.ipIndex.prefixes[f]) this.addRegion(c);
-    // Only addresses inside a new block can change (a region or host outside it, or around
-    // it, is not contained by the new peer). IPv4 as number ranges: bigint tests per host
-    // were most of a policy add's time.
-    const ranges = blocks.filter((b) => b.family === 4).map((b) => [Number(b.base), Number(b.base) + 2 ** (32 - b.prefix) - 1] as const);
-    const v6 = blocks.filter((b) => b.family === 6);
-    const inside = (family: Family, words: readonly number[], ip: IPAddress): boolean =>
-      family === 4 ? ranges.some(([lo, hi]) => words[0]! >= lo && words[0]! <= hi) : v6.some((b) => cidrContains(b, ip));
-    for (const r of this.regions.values()) if (inside(r.cidr.family, r.words, { family: r.cidr.family, value: r.cidr.base })) this.stale.add(r);
-    if (!this.options.ipBlockMatchesPods) return;
-    for (const h of this.hosts.values()) if (inside(h.ip.family, h.words, h.ip)) this.stale.add(h);
   }
 
   /** A prefix's own entry and trie leaves, unless it has them already; returns it. */
@@ -282,4 +299,18 @@ function plainTrie(): TrieStore {
     },
     touch() {},
   };
+}
+
+const NO_VALUE = (): bigint => 0n;
+
+/**
+ * Whether a prefix of length `len` (an address: its full length) lies in `c` (a shorter prefix
+ * around `c` does not): IPv4 by its first word as a number (bigint tests per host were most of a
+ * policy add's time), IPv6 by its value.
+ */
+function within(c: CIDR, len: number, word0: number, value: () => bigint): boolean {
+  if (len < c.prefix) return false;
+  if (c.family === 6) return cidrContains(c, { family: 6, value: value() });
+  const lo = Number(c.base);
+  return word0 >= lo && word0 <= lo + 2 ** (32 - c.prefix) - 1;
 }

@@ -1,0 +1,188 @@
+/**
+ * Flow records with every kind of end netpol judges: what parseFlow reads (IPs, `namespace/pod`
+ * with an IP), plus
+ * - `svc:namespace/name:port` as `dst` (the Service port by number or name), or a Service
+ *   address (ClusterIP, external or load-balancer IP, a node address with a nodePort) with a
+ *   port of it: judged after kube-proxy's DNAT, per backend (analysis/service-verdict.ts);
+ * - `namespace/name[Kind]`: an endpoint (model/endpoints.ts), every pod of it, or a workload's
+ *   template pod when none of its pods is in the input;
+ * - `namespace/pod` naming a pod without an address (not yet given one): judged as such.
+ * A record with only addresses and pods with IPs, to no Service address, is exactly what
+ * parseFlow makes of it.
+ */
+import { parseIP, type Family, type IPAddress } from '../ip/address.js';
+import { truncate } from '../load/issues.js';
+import { isTerminal, type ClusterIndex } from '../model/cluster-index.js';
+import { endpointGroups } from '../model/endpoints.js';
+import type { Flow } from '../model/flow.js';
+import { PROTOCOL_NUMBERS, parseProtocol } from '../model/protocol.js';
+import { servicePortBySpec, type NamedEnd, type ServiceIndex, type ServiceMiss, type ServiceTarget } from '../model/services.js';
+import type { Pod, PolicyProtocol } from '../model/types.js';
+import { candidates, flowFields, parseFlow } from './parse.js';
+
+/** What a flow record is: a plain flow, a flow to a Service, or a flow between endpoints; or why it is none. */
+export type FlowRecordParse =
+  | { readonly ok: true; readonly kind: 'flow'; readonly flow: Flow }
+  | { readonly ok: true; readonly kind: 'service'; readonly src: readonly NamedEnd[]; readonly target: ServiceTarget | ServiceMiss }
+  | {
+      readonly ok: true;
+      readonly kind: 'ends';
+      readonly src: readonly NamedEnd[];
+      readonly dst: readonly NamedEnd[];
+      readonly protocol: number;
+      readonly port?: number;
+    }
+  | { readonly ok: false; readonly error: string };
+
+/** One end before a family is chosen: addresses (an IP, a pod's IPs) or pods (an endpoint's). */
+type End =
+  | { readonly kind: 'addresses'; readonly name: string; readonly ips: readonly IPAddress[] }
+  | { readonly kind: 'pods'; readonly pods: readonly { readonly name: string; readonly pod: Pod }[] }
+  | { readonly kind: 'service'; readonly namespace: string; readonly name: string; readonly port?: number | string };
+
+const ENDPOINT = /^([^/[\]]+)\/([^/[\]]+)\[([A-Za-z]+)\]$/;
+const SERVICE = /^svc:([^/:]+)\/([^/:]+)(?::([^/:]+))?$/;
+const PROTOCOLS: Readonly<Record<number, PolicyProtocol>> = { [PROTOCOL_NUMBERS.TCP]: 'TCP', [PROTOCOL_NUMBERS.UDP]: 'UDP', [PROTOCOL_NUMBERS.SCTP]: 'SCTP' };
+
+/** A pod's name in verdicts: `ns/pod`, or its endpoint's for a template pod (`ns/name[Kind]`). */
+function podEnd(pod: Pod, template: boolean): { name: string; pod: Pod } {
+  return { name: template && pod.owner ? `${pod.namespace}/${pod.owner.name}[${pod.owner.kind}]` : `${pod.namespace}/${pod.name}`, pod };
+}
+
+function resolveEnd(field: 'src' | 'dst', value: unknown, index: ClusterIndex): End | string {
+  if (typeof value === 'string') {
+    const svc = SERVICE.exec(value);
+    if (svc) {
+      if (field === 'src') return `"src": a Service is not a source (connections to it come from pods or addresses)`;
+      const spec = svc[3];
+      return { kind: 'service', namespace: svc[1]!, name: svc[2]!, ...(spec !== undefined && { port: /^[0-9]+$/.test(spec) ? Number(spec) : spec }) };
+    }
+    const ep = ENDPOINT.exec(value);
+    if (ep) {
+      const group = endpointGroups(index.cluster, 'workload').find((g) => g.name === value);
+      if (group) return { kind: 'pods', pods: group.pods.map((p) => podEnd(p, group.template)) };
+      const pod = ep[3] === 'Pod' ? index.podByName(ep[1]!, ep[2]!) : undefined;
+      if (pod && !isTerminal(pod) && !pod.hostNetwork) return { kind: 'pods', pods: [podEnd(pod, false)] };
+      return `"${field}": no endpoint ${truncate(value)} in the input (endpoints are namespace/name[Kind]: a workload, or a pod as namespace/pod[Pod])`;
+    }
+    const slash = value.indexOf('/');
+    if (!parseIP(value) && slash > 0 && !value.includes('/', slash + 1)) {
+      const pod = index.podByName(value.slice(0, slash), value.slice(slash + 1));
+      // A pod not yet given an address is judged as such (address-less ends).
+      if (pod && pod.ips.length === 0 && !pod.hostNetwork && !isTerminal(pod)) return { kind: 'pods', pods: [podEnd(pod, false)] };
+    }
+  }
+  const ips = candidates(field, value, index);
+  return typeof ips === 'string' ? ips : { kind: 'addresses', name: value as string, ips };
+}
+
+/** The ends in `family` (undefined: any): an address of it for each address or pod with IPs, the pod itself for one without. */
+function named(end: End, family: Family | undefined, field: 'src' | 'dst'): NamedEnd[] | string {
+  if (end.kind === 'service') return [];
+  if (end.kind === 'addresses') {
+    const ip = family === undefined ? end.ips[0]! : end.ips.find((x) => x.family === family);
+    return ip ? [{ name: end.name, end: { address: ip } }] : `"${field}": ${truncate(end.name)} has no IPv${family} address`;
+  }
+  const out: NamedEnd[] = [];
+  for (const { name, pod } of end.pods) {
+    if (pod.ips.length === 0) {
+      out.push({ name, end: { pod } });
+      continue;
+    }
+    const ip = family === undefined ? (pod.ips.find((x) => x.family === 4) ?? pod.ips[0]!) : pod.ips.find((x) => x.family === family);
+    if (!ip) return `"${field}": pod ${truncate(name)} has no IPv${family} address`;
+    out.push({ name, end: { address: ip } });
+  }
+  return out;
+}
+
+/** Every address an end has (address-less pods have none). */
+const addressesOf = (end: End): readonly IPAddress[] =>
+  end.kind === 'addresses' ? end.ips : end.kind === 'pods' ? end.pods.flatMap((p) => p.pod.ips) : [];
+
+/** The family every addressed end can use (IPv4 first); undefined when no end has an address; null when none fits. */
+function commonFamily(ends: readonly End[]): Family | undefined | null {
+  const constrained = ends.filter((e) => addressesOf(e).length > 0);
+  if (constrained.length === 0) return undefined;
+  const has = (e: End, f: Family): boolean =>
+    e.kind === 'addresses' ? e.ips.some((x) => x.family === f) : e.kind === 'pods' ? e.pods.every((p) => p.pod.ips.length === 0 || p.pod.ips.some((x) => x.family === f)) : true;
+  for (const f of [4, 6] as const) if (constrained.every((e) => has(e, f))) return f;
+  return null;
+}
+
+const NO_FAMILY = `"src" and "dst" have no address family in common (policy matching is family-strict)`;
+
+/** `svc:ns/name[:port]` → the Service port it names, with the record's protocol. */
+function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string, unknown>, services: ServiceIndex): Omit<ServiceTarget, 'address'> | string {
+  const service = services.service(end.namespace, end.name);
+  const key = `${end.namespace}/${end.name}`;
+  if (!service) return `"dst": no Service ${truncate(key)} in the input`;
+  if (service.type === 'ExternalName')
+    return `"dst": Service ${truncate(key)} is ExternalName, a DNS alias of ${service.externalName}: kube-proxy translates nothing; judge a flow to the address that name resolves to (with "dstName": "${service.externalName}")`;
+  if (end.port !== undefined && rec['port'] !== undefined) return `"dst" names the Service port; leave "port" out`;
+  const spec = end.port ?? (typeof rec['port'] === 'number' ? rec['port'] : undefined);
+  if (spec === undefined) return `"dst": give the Service port as svc:${truncate(key)}:<port number or name>`;
+  const protocol = rec['protocol'] === undefined ? undefined : parseProtocol(rec['protocol']);
+  if (rec['protocol'] !== undefined && (protocol === undefined || PROTOCOLS[protocol] === undefined))
+    return `"protocol" must be TCP, UDP or SCTP for a Service port`;
+  const wanted = protocol === undefined ? undefined : PROTOCOLS[protocol];
+  const port =
+    typeof spec === 'number'
+      ? service.ports.find((p) => p.port === spec && p.protocol === (wanted ?? 'TCP'))
+      : servicePortBySpec(service, spec);
+  const known = service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none';
+  if (!port) return `"dst": Service ${truncate(key)} has no ${typeof spec === 'number' ? `port ${spec}/${wanted ?? 'TCP'}` : `port named ${truncate(spec)}`}; its ports: ${known}`;
+  if (wanted !== undefined && port.protocol !== wanted) return `"dst": port ${truncate(String(spec))} of Service ${truncate(key)} is ${port.protocol}, not ${wanted}`;
+  return { service, port, via: 'name' };
+}
+
+/**
+ * A flow record → a plain Flow, a flow to a Service, or a flow between endpoints (module
+ * comment). `services` is the cluster's ServiceIndex: without one (or with no Service in the
+ * cluster) `svc:` ends are refused and no address is taken for a Service's. Never throws.
+ */
+export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: ServiceIndex): FlowRecordParse {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, error: 'a flow must be a JSON object' };
+  const rec = input as Record<string, unknown>;
+  const src = resolveEnd('src', rec['src'], index);
+  if (typeof src === 'string') return { ok: false, error: src };
+  const dst = resolveEnd('dst', rec['dst'], index);
+  if (typeof dst === 'string') return { ok: false, error: dst };
+  const hasServices = services !== undefined && !services.empty;
+  if (dst.kind === 'service') {
+    if (!hasServices) return { ok: false, error: `"dst": no Service ${truncate(`${dst.namespace}/${dst.name}`)} in the input` };
+    const target = namedService(dst, rec, services);
+    if (typeof target === 'string') return { ok: false, error: target };
+    const rest = flowFields({ ...rec, protocol: target.port.protocol, port: target.port.port });
+    if (typeof rest === 'string') return { ok: false, error: rest };
+    // The source's family: one the Service has an address of (any, for a headless one).
+    const families = target.service.clusterIPs.map((ip) => ip.family);
+    const addrs = addressesOf(src);
+    const family = addrs.length === 0 ? undefined : ([4, 6] as const).find((f) => addrs.some((a) => a.family === f) && (families.length === 0 || families.includes(f)));
+    if (addrs.length > 0 && family === undefined) return { ok: false, error: `"src" has no address of the Service's family` };
+    const ends = named(src, family, 'src');
+    return typeof ends === 'string' ? { ok: false, error: ends } : { ok: true, kind: 'service', src: ends, target };
+  }
+  if (src.kind === 'addresses' && dst.kind === 'addresses') {
+    const parsed = parseFlow(input, index);
+    if (!parsed.ok || !hasServices || parsed.flow.established) return parsed.ok ? { ok: true, kind: 'flow', flow: parsed.flow } : parsed;
+    const hit = services.at(parsed.flow.dst, parsed.flow.protocol, parsed.flow.port);
+    if (!hit) return { ok: true, kind: 'flow', flow: parsed.flow };
+    return { ok: true, kind: 'service', src: [{ name: src.name, end: { address: parsed.flow.src } }], target: hit };
+  }
+  const rest = flowFields(rec);
+  if (typeof rest === 'string') return { ok: false, error: rest };
+  const family = commonFamily([src, dst]);
+  if (family === null) return { ok: false, error: NO_FAMILY };
+  const srcEnds = named(src, family, 'src');
+  if (typeof srcEnds === 'string') return { ok: false, error: srcEnds };
+  if (dst.kind === 'addresses' && hasServices) {
+    const ip = dst.ips.find((x) => family === undefined || x.family === family)!;
+    const hit = services.at(ip, rest.protocol, rest.port);
+    if (hit) return { ok: true, kind: 'service', src: srcEnds, target: hit };
+  }
+  const dstEnds = named(dst, family, 'dst');
+  if (typeof dstEnds === 'string') return { ok: false, error: dstEnds };
+  return { ok: true, kind: 'ends', src: srcEnds, dst: dstEnds, protocol: rest.protocol, ...(rest.port !== undefined && { port: rest.port }) };
+}
+

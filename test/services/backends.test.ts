@@ -1,0 +1,197 @@
+// Which Service a destination hits and the backends kube-proxy translates it to: EndpointSlices
+// before the selector, named target ports per pod, address lookups (ClusterIP, external IP,
+// nodePort), headless and ExternalName; and the verdict per backend (allowed iff every one is).
+import { describe, expect, test } from 'vitest';
+import { CompiledDataplane, formatIP, ReferenceEvaluator } from '@netpol/core';
+import { serviceVerdict } from '../../packages/core/src/analysis/service-verdict.js';
+import { parseFlowRecord } from '../../packages/core/src/flow/record.js';
+import { ServiceIndex, type ServiceTarget } from '../../packages/core/src/model/services.js';
+import { cluster, ip } from '../helpers.js';
+
+const pod = (name: string, ipText: string, labels: string, ports = '') => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: shop, labels: {${labels}}}
+spec:
+  nodeName: n1
+  containers: [{name: c, ports: [${ports}]}]
+status: {podIP: ${ipText}, phase: Running}
+---
+`;
+
+const BASE = `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 192.168.0.1}]}
+---
+${pod('client', '10.0.0.2', 'app: client')}${pod('web-a', '10.0.1.1', 'app: web', '{name: http, containerPort: 8080}')}${pod('web-b', '10.0.1.2', 'app: web', '{name: http, containerPort: 8081}, {name: admin, containerPort: 9000}')}${pod('web-c', '10.0.1.3', 'app: web', '{name: metrics, containerPort: 9100}')}apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: NodePort
+  clusterIP: 10.96.0.10
+  externalIPs: [203.0.113.5]
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http, nodePort: 30080}
+  - {name: admin, port: 9000, protocol: UDP}
+`;
+
+const hit = (c: ReturnType<typeof cluster>, addr: string, protocol: number, port: number) => new ServiceIndex(c).at(ip(addr), protocol, port);
+
+describe('which Service a destination hits', () => {
+  const c = cluster(BASE);
+  test('a ClusterIP, an external IP, a node address with a nodePort; protocol and number must match', () => {
+    const at = (addr: string, proto: number, port: number) => {
+      const h = hit(c, addr, proto, port);
+      return h && ('port' in h ? `${h.service.name}:${h.port.port}/${h.port.protocol} via ${h.via}` : `${h.service.name} (no such port) via ${h.via}`);
+    };
+    expect(at('10.96.0.10', 6, 80)).toBe('web:80/TCP via cluster-ip');
+    expect(at('203.0.113.5', 6, 80)).toBe('web:80/TCP via external-ip');
+    expect(at('192.168.0.1', 6, 30080)).toBe('web:80/TCP via node-port');
+    expect(at('10.96.0.10', 17, 9000)).toBe('web:9000/UDP via cluster-ip');
+    expect(at('10.96.0.10', 6, 9000)).toBe('web (no such port) via cluster-ip');
+    expect(at('192.168.0.1', 6, 80)).toBeUndefined();
+    expect(at('10.0.1.1', 6, 8080)).toBeUndefined();
+  });
+});
+
+describe('backends', () => {
+  test('a named targetPort is resolved on each pod: two numbers for one name, and a pod without the name is no backend', () => {
+    const c = cluster(BASE);
+    const target = hit(c, '10.96.0.10', 6, 80) as ServiceTarget;
+    const b = new ServiceIndex(c).backends(target, 4);
+    expect(b.source).toBe('selector');
+    expect(b.backends.map((x) => `${x.name} ${formatIP(x.address!)}:${x.port}`)).toEqual(['shop/web-a 10.0.1.1:8080', 'shop/web-b 10.0.1.2:8081']);
+    expect(b.notes).toEqual(['shop/web-c has no TCP container port named http: not a backend of port http (80/TCP)']);
+  });
+
+  test('a numeric targetPort defaults to the port and applies to every selected pod', () => {
+    const c = cluster(BASE);
+    const b = new ServiceIndex(c).backends(hit(c, '10.96.0.10', 17, 9000) as ServiceTarget, 4);
+    expect(b.backends.map((x) => `${x.name}:${x.port}`)).toEqual(['shop/web-a:9000', 'shop/web-b:9000', 'shop/web-c:9000']);
+  });
+
+  test("EndpointSlices are preferred over the selector: their ready endpoints, their port numbers", () => {
+    const c = cluster(`${BASE}---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints:
+- addresses: [10.0.1.3]
+  targetRef: {kind: Pod, name: web-c}
+- addresses: [10.0.1.9]
+  conditions: {ready: false}
+- addresses: [10.0.1.8]
+ports: [{name: http, port: 7070}]
+`);
+    const b = new ServiceIndex(c).backends(hit(c, '10.96.0.10', 6, 80) as ServiceTarget, 4);
+    expect(b.source).toBe('endpoint-slices');
+    expect(b.backends.map((x) => `${x.name} ${formatIP(x.address!)}:${x.port}`)).toEqual(['shop/web-c 10.0.1.3:7070', '10.0.1.8 10.0.1.8:7070']);
+    expect(b.notes).toEqual(['1 endpoint(s) not ready: not backends (kube-proxy sends them nothing)']);
+    // The slice has no `admin` port: no backend for it at all (not the selector's pods).
+    const admin = new ServiceIndex(c).backends(hit(c, '10.96.0.10', 17, 9000) as ServiceTarget, 4);
+    expect(admin.backends).toEqual([]);
+    expect(admin.notes).toEqual(['EndpointSlice shop/web-1 has no port admin (9000/UDP): none of its endpoints is a backend of it']);
+  });
+});
+
+describe('service verdicts', () => {
+  const POLICY = `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-a-only, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}]
+    ports: [{port: 8080}]
+`;
+  for (const [name, make] of [
+    ['compiled', (c: ReturnType<typeof cluster>) => new CompiledDataplane(c)],
+    ['reference', (c: ReturnType<typeof cluster>) => new ReferenceEvaluator(c)],
+  ] as const) {
+    test(`${name}: every backend judged at its own target port; allowed iff every backend allows, some says whether any does`, () => {
+      const c = cluster(BASE + POLICY);
+      const engine = make(c);
+      const v = serviceVerdict(engine, { name: 'shop/client', end: { address: ip('10.0.0.2') } }, hit(c, '10.96.0.10', 6, 80) as ServiceTarget);
+      expect(v).toMatchObject({ service: 'shop/web', via: 'cluster-ip', address: '10.96.0.10', backendSource: 'selector', allowed: false, some: true });
+      expect(v.backends.map((b) => `${b.dst}:${b.port} ${b.allowed ? 'allowed' : 'denied'} ${b.egress}/${b.ingress}`)).toEqual([
+        'shop/web-a:8080 allowed not-isolated/allowed',
+        'shop/web-b:8081 denied not-isolated/denied',
+      ]);
+    });
+  }
+
+  test('a Service address on a port it does not have, and a Service without backends, are denied', () => {
+    const c = cluster(BASE);
+    const dp = new CompiledDataplane(c);
+    const src = { name: 'shop/client', end: { address: ip('10.0.0.2') } };
+    const miss = serviceVerdict(dp, src, hit(c, '10.96.0.10', 6, 443)!);
+    expect(miss).toMatchObject({ allowed: false, some: false, backends: [], backendSource: 'none' });
+    expect(miss.notes[0]).toMatch(/10.96.0.10 is shop\/web's, which has no port of this protocol and number there/);
+    const empty = cluster(BASE.replace('selector: {app: web}', 'selector: {app: nobody}'));
+    const none = serviceVerdict(new CompiledDataplane(empty), src, hit(empty, '10.96.0.10', 6, 80)!);
+    expect(none).toMatchObject({ allowed: false, some: false, backends: [] });
+    expect(none.notes).toEqual(['no backend: the connection is refused (kube-proxy rejects it)']);
+  });
+});
+
+describe('flow records naming Services', () => {
+  const HEADLESS = `${BASE}---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: web}, ports: [{port: 5432, targetPort: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: shop}
+spec: {type: ExternalName, externalName: db.example.com}
+`;
+  const c = cluster(HEADLESS);
+  const dp = new CompiledDataplane(c);
+  const services = new ServiceIndex(c);
+  const parse = (rec: object) => parseFlowRecord(rec, dp.index, services);
+
+  test('svc:ns/name:port by number or name, and a Service address, give the same Service port', () => {
+    for (const rec of [
+      { src: 'shop/client', dst: 'svc:shop/web:80' },
+      { src: 'shop/client', dst: 'svc:shop/web:http' },
+      { src: 'shop/client', dst: 'svc:shop/web', port: 80 },
+      { src: 'shop/client', dst: '10.96.0.10', port: 80 },
+    ]) {
+      const r = parse(rec);
+      expect(r.ok && r.kind === 'service' && 'port' in r.target && `${r.target.service.name}:${r.target.port.name}`).toBe('web:http');
+    }
+  });
+
+  test('a headless Service has no address; by name it stands for its backends at their target ports', () => {
+    const r = parse({ src: 'shop/client', dst: 'svc:shop/db:5432' });
+    if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+    const v = serviceVerdict(dp, r.src, r.target, services);
+    expect(v.headless).toBe(true);
+    expect(v.backends.map((b) => `${b.dst}:${b.port}`)).toEqual(['shop/web-a:8080', 'shop/web-b:8081']);
+    expect(v.notes).toContain('headless: no virtual address and no DNAT; clients reach each backend directly (the Service name resolves to their addresses)');
+  });
+
+  test('ExternalName, unknown Services and ports are refused with a message naming what is there', () => {
+    const error = (rec: object) => {
+      const r = parse(rec);
+      return r.ok ? 'ok' : r.error;
+    };
+    expect(error({ src: 'shop/client', dst: 'svc:shop/ext:80' })).toBe(
+      '"dst": Service shop/ext is ExternalName, a DNS alias of db.example.com: kube-proxy translates nothing; judge a flow to the address that name resolves to (with "dstName": "db.example.com")',
+    );
+    expect(error({ src: 'shop/client', dst: 'svc:shop/nope:80' })).toBe('"dst": no Service shop/nope in the input');
+    expect(error({ src: 'shop/client', dst: 'svc:shop/web:81' })).toBe('"dst": Service shop/web has no port 81/TCP; its ports: http (80/TCP), admin (9000/UDP)');
+    expect(error({ src: 'shop/client', dst: 'svc:shop/web:admin', protocol: 'TCP' })).toBe('"dst": port admin of Service shop/web is UDP, not TCP');
+    expect(error({ src: 'shop/client', dst: 'svc:shop/web' })).toBe('"dst": give the Service port as svc:shop/web:<port number or name>');
+    expect(error({ src: 'svc:shop/web:80', dst: 'shop/client' })).toBe('"src": a Service is not a source (connections to it come from pods or addresses)');
+  });
+
+  test('a flow to a pod address stays a plain flow', () => {
+    const r = parse({ src: 'shop/client', dst: 'shop/web-a', port: 8080 });
+    expect(r.ok && r.kind).toBe('flow');
+  });
+});
