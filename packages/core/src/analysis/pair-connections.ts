@@ -86,10 +86,10 @@ export class ImageConnections {
   private readonly egDst: Int32Array;
   private readonly inDst: Int32Array;
   private readonly inSrc: Int32Array;
-  /** Entry fields of each class, for computing its sets: [row, tier row] or [col, tier col]. */
-  private readonly egSrcFields: number[][] = [[0, 0]];
+  /** Entry fields of each class, for computing its sets: [row, tier row, group map] or [col, tier col]. */
+  private readonly egSrcFields: number[][] = [[0, 0, 0]];
   private readonly egDstFields: number[][] = [];
-  private readonly inDstFields: number[][] = [[0, 0]];
+  private readonly inDstFields: number[][] = [[0, 0, 0]];
   private readonly inSrcFields: number[][] = [];
   private readonly egMemo: DirectionMemo;
   private readonly inMemo: DirectionMemo;
@@ -141,16 +141,22 @@ export class ImageConnections {
       return id;
     };
     const maps = [new Map<number, number>(), new Map<number, number>(), new Map<number, number>(), new Map<number, number>()] as const;
-    const tierEgRows = h[HEADER.tierEgressRowCount]!;
+    // A local class is (row offset, tier row, group map offset); offsets can be large, so keyed by text.
+    const localOf = (ids: Map<string, number>, fields: number[][], row: number, trow: number, map: number): number => {
+      const key = `${row},${trow},${map}`;
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = fields.push([row, trow, map]) - 1));
+      return id;
+    };
+    const locals = [new Map<string, number>(), new Map<string, number>()] as const;
     const tierEgCols = h[HEADER.tierEgressColCount]!;
-    const tierInRows = h[HEADER.tierIngressRowCount]!;
     const tierInCols = h[HEADER.tierIngressColCount]!;
     for (let e = 0; e < n; e++) {
       const o = e * ENTRY_STRIDE;
       const pod = ent[o + ENTRY.podSlot] !== 0;
-      this.egSrc[e] = pod ? classOf(maps[0], this.egSrcFields, ent[o + ENTRY.egressRow]!, ent[o + ENTRY.tierEgressRow]!, tierEgRows) : 0;
+      this.egSrc[e] = pod ? localOf(locals[0], this.egSrcFields, ent[o + ENTRY.egressRow]!, ent[o + ENTRY.tierEgressRow]!, ent[o + ENTRY.egressMap]!) : 0;
       this.egDst[e] = classOf(maps[1], this.egDstFields, ent[o + ENTRY.egressCol]!, ent[o + ENTRY.tierEgressCol]!, tierEgCols);
-      this.inDst[e] = pod ? classOf(maps[2], this.inDstFields, ent[o + ENTRY.ingressRow]!, ent[o + ENTRY.tierIngressRow]!, tierInRows) : 0;
+      this.inDst[e] = pod ? localOf(locals[1], this.inDstFields, ent[o + ENTRY.ingressRow]!, ent[o + ENTRY.tierIngressRow]!, ent[o + ENTRY.ingressMap]!) : 0;
       this.inSrc[e] = classOf(maps[3], this.inSrcFields, ent[o + ENTRY.ingressCol]!, ent[o + ENTRY.tierIngressCol]!, tierInCols);
     }
     this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length);
@@ -232,7 +238,7 @@ export class ImageConnections {
   private compute(egress: boolean, localClass: number, remoteClass: number, localNode: boolean): number {
     const v = this.v;
     const h = v.header;
-    const [row, trow] = (egress ? this.egSrcFields : this.inDstFields)[localClass]!;
+    const [row, trow, map] = (egress ? this.egSrcFields : this.inDstFields)[localClass]!;
     const [col, tcol] = (egress ? this.egDstFields : this.inSrcFields)[remoteClass]!;
     // Tier decision 0 is four empty sets: no cluster-scoped policy selects the pod.
     const k =
@@ -243,7 +249,8 @@ export class ImageConnections {
           : v.tierIngressMatrix[trow! * h[HEADER.tierIngressColCount]! + tcol!]!;
     // 0: not isolated by NetworkPolicy; 1: isolated, the local-node exemption applies; 2: isolated, the cell decides.
     const mode = row === 0 ? 0 : localNode ? 1 : 2;
-    const cell = mode !== 2 ? 0 : egress ? v.egressMatrix[row! * h[HEADER.egressPeerCount]! + col!]! : v.ingressMatrix[row! * h[HEADER.ingressPeerCount]! + col!]!;
+    const m = egress ? v.egressMatrix : v.ingressMatrix;
+    const cell = mode !== 2 ? 0 : m[row! + m[map! + col!]!]!; // IMAGE.md: M[row + M[map + col]]
     const key = (k * h[HEADER.portSetCount]! + cell) * 3 + mode;
     let id = this.decided.get(key);
     if (id === undefined) this.decided.set(key, (id = this.decide(k, mode, cell)));
