@@ -23,6 +23,30 @@ export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions, type ResolvedOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
+export { parseFlowRecord, type FlowRecordParse } from './flow/record.js';
+export {
+  ServiceIndex,
+  namedTargetPort,
+  type ServiceTarget,
+  type ServiceMiss,
+  type ServiceBackend,
+  type ServiceBackends,
+  type ServiceVia,
+  type BackendSource,
+  type NamedEnd,
+} from './model/services.js';
+export {
+  serviceVerdict,
+  explainService,
+  endsVerdict,
+  explainEnds,
+  type ServiceVerdict,
+  type EndsVerdict,
+  type PairVerdict,
+  type BetweenEngine,
+  type PairExplainer,
+} from './analysis/service-verdict.js';
+export { ServiceNat, type NatDataplane, type NatDecision } from './packet/service-nat.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane, type ImageOptions } from './dataplane/image-dataplane.js';
