@@ -1,7 +1,14 @@
 // diffConnectivity on hand-built connectivity maps: pair matching, new and gone endpoints,
 // the refinement and merge of external ranges, streaming order, and the formats.
 import { describe, expect, test } from 'vitest';
-import { connectionChanges, diffConnectivity, UnsortedConnectionsError, type DiffConnection, type DiffEndpoint, type DiffSide } from '../../packages/core/src/analysis/diff.js';
+import {
+  connectionChanges,
+  diffConnectivity,
+  UnsortedConnectionsError,
+  type DiffConnection,
+  type DiffEndpoint,
+  type DiffSide,
+} from '../../packages/core/src/analysis/diff.js';
 import { diffLines, formatDiff } from '../../packages/core/src/analysis/diff-format.js';
 import type { ConnectionSet } from '../../packages/core/src/analysis/connection-set.js';
 
@@ -15,7 +22,8 @@ const ext = (first: bigint, last: bigint): DiffEndpoint => ({ kind: 'external', 
 /** A map from endpoints and [src, dst, conns] triples, yielded sorted (or as given, with `unsorted`). */
 function side(endpoints: DiffEndpoint[], conns: [DiffEndpoint, DiffEndpoint, ConnectionSet][], unsorted = false): DiffSide {
   const list: DiffConnection[] = conns.map(([src, dst, c]) => ({ src, dst, conns: c }));
-  if (!unsorted) list.sort((x, y) => (x.src.name < y.src.name ? -1 : x.src.name > y.src.name ? 1 : x.dst.name < y.dst.name ? -1 : x.dst.name > y.dst.name ? 1 : 0));
+  if (!unsorted)
+    list.sort((x, y) => (x.src.name < y.src.name ? -1 : x.src.name > y.src.name ? 1 : x.dst.name < y.dst.name ? -1 : x.dst.name > y.dst.name ? 1 : 0));
   return { endpoints, connections: () => list[Symbol.iterator]() };
 }
 
@@ -184,7 +192,13 @@ describe('diffConnectivity', () => {
 
 describe('formatDiff', () => {
   const before = side([a, b], [[a, b, tcp(80)]]);
-  const after = side([a, b, c], [[a, b, { ...tcp(80), udp: [{ start: 53, end: 53 }] }], [c, a, tcp(9)]]);
+  const after = side(
+    [a, b, c],
+    [
+      [a, b, { ...tcp(80), udp: [{ start: 53, end: 53 }] }],
+      [c, a, tcp(9)],
+    ],
+  );
   const changes = diffConnectivity(before, after);
 
   test('csv quotes fields with commas as Go does; md is a table', () => {

@@ -71,7 +71,7 @@ describe('backends', () => {
     expect(b.backends.map((x) => `${x.name}:${x.port}`)).toEqual(['shop/web-a:9000', 'shop/web-b:9000', 'shop/web-c:9000']);
   });
 
-  test("EndpointSlices are preferred over the selector: their ready endpoints, their port numbers", () => {
+  test('EndpointSlices are preferred over the selector: their ready endpoints, their port numbers', () => {
     const c = cluster(`${BASE}---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -184,7 +184,9 @@ spec: {type: ExternalName, externalName: db.example.com}
       '"dst": Service shop/ext is ExternalName, a DNS alias of db.example.com: kube-proxy translates nothing; judge a flow to the address that name resolves to (with "dstName": "db.example.com")',
     );
     expect(error({ src: 'shop/client', dst: 'svc:shop/nope:80' })).toBe('"dst": no Service shop/nope in the input');
-    expect(error({ src: 'shop/client', dst: 'svc:shop/web:81' })).toBe('"dst": Service shop/web has no port 81/TCP; its ports: http (80/TCP), admin (9000/UDP)');
+    expect(error({ src: 'shop/client', dst: 'svc:shop/web:81' })).toBe(
+      '"dst": Service shop/web has no port 81/TCP; its ports: http (80/TCP), admin (9000/UDP)',
+    );
     expect(error({ src: 'shop/client', dst: 'svc:shop/web:admin', protocol: 'TCP' })).toBe('"dst": port admin of Service shop/web is UDP, not TCP');
     expect(error({ src: 'shop/client', dst: 'svc:shop/web' })).toBe('"dst": give the Service port as svc:shop/web:<port number or name>');
     expect(error({ src: 'svc:shop/web:80', dst: 'shop/client' })).toBe('"src": a Service is not a source (connections to it come from pods or addresses)');

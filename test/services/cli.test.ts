@@ -58,7 +58,13 @@ describe('netpol verdict on a Service flow', () => {
         dst: 'svc:shop/web:web',
         allowed: false,
         some: true,
-        service: { name: 'shop/web', type: 'ClusterIP', via: 'name', port: { name: 'web', protocol: 'TCP', port: 80, targetPort: 'http' }, backendSource: 'selector' },
+        service: {
+          name: 'shop/web',
+          type: 'ClusterIP',
+          via: 'name',
+          port: { name: 'web', protocol: 'TCP', port: 80, targetPort: 'http' },
+          backendSource: 'selector',
+        },
         backends: [
           { src: 'shop/client[Deployment]', dst: 'shop/web-v1[Deployment]', port: 8080, allowed: true, egress: 'not-isolated', ingress: 'allowed' },
           { src: 'shop/client[Deployment]', dst: 'shop/web-v2[Deployment]', port: 9090, allowed: false, egress: 'not-isolated', ingress: 'denied' },

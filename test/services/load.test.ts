@@ -86,7 +86,7 @@ spec:
   - {name: http, port: 81, nodePort: 30000}
 `),
     ).toEqual([
-      '3: metadata.name: metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
+      "3: metadata.name: metadata.name: Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
       '5: spec.type: spec.type: Unsupported value: "Cluster": supported values: "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"',
       '7: spec.clusterIPs[0]: spec.clusterIPs[0]: Invalid value: "10.96.0.2": must be equal to clusterIP',
       '7: spec.clusterIPs[1]: spec.clusterIPs[1]: Invalid value: "10.96.0.3": may not have the same family as clusterIPs[0]',
@@ -96,8 +96,8 @@ spec:
       '12: spec.ports[1].port: spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive',
       '12: spec.ports[1].targetPort: spec.ports[1].targetPort: Invalid value: "8080": must contain at least one letter (a-z)',
       '13: spec.ports[2].name: spec.ports[2].name: Duplicate value: "http": port names must be unique',
-      '13: spec.ports[2].nodePort: spec.ports[2].nodePort: Forbidden: may not be used when `type` is \'ClusterIP\'',
-      '8: spec.selector: spec.selector: Invalid value: "bad key!": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+      "13: spec.ports[2].nodePort: spec.ports[2].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'",
+      "8: spec.selector: spec.selector: Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
       '9: spec.externalIPs[0]: spec.externalIPs[0]: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
       '9: spec.externalIPs[1]: spec.externalIPs[1]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
     ]);
@@ -121,7 +121,7 @@ metadata: {name: c}
 spec: {type: ExternalName, clusterIP: 10.96.0.9}
 `),
     ).toEqual([
-      "4: spec.clusterIP: spec.clusterIP: Invalid value: \"None\": may not be set to 'None' for NodePort services",
+      '4: spec.clusterIP: spec.clusterIP: Invalid value: "None": may not be set to \'None\' for NodePort services',
       '9: spec.ports: spec.ports: Required value: a Service needs at least one port unless it is headless or ExternalName',
       '14: spec.clusterIP: spec.clusterIP: Forbidden: may not be set for ExternalName services',
       '14: spec.externalName: spec.externalName: Required value: an ExternalName Service needs the DNS name it points to',
@@ -136,7 +136,9 @@ spec: {type: NodePort, ports: [{port: 80, nodePort: 8080}]}
   });
 
   test('a duplicate Service is an error naming the first', () => {
-    expect(errors(`${SERVICE}---\n${SERVICE}`)).toEqual([expect.stringMatching(/^13: metadata.name: .*Duplicate value: "shop\/web": Service shop\/web is also defined at svc.yaml:3/)]);
+    expect(errors(`${SERVICE}---\n${SERVICE}`)).toEqual([
+      expect.stringMatching(/^13: metadata.name: .*Duplicate value: "shop\/web": Service shop\/web is also defined at svc.yaml:3/),
+    ]);
   });
 });
 

@@ -2,8 +2,9 @@
 // connections to a ClusterIP (and a nodePort) judged per backend at each one's target port,
 // replies from the Service address matching the connection, a port the Service does not have
 // denied; without --services the same packets are judged as to an external address.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ethernet, ipv4, pcap, TCP_FLAGS, tcp } from '../packet/build.js';
 import { runCli, scratchFile } from '../helpers.js';
 
 const pod = (name: string, ipText: string, labels: string, ports = '') => `apiVersion: v1
@@ -48,19 +49,10 @@ spec:
 `,
   );
 
-const { S, A } = TCP_FLAGS;
-const packet = (src: string, dst: string, sport: number, dport: number, flags: number) => ({ data: ethernet(ipv4({ src, dst, protocol: 6 }, tcp(sport, dport, flags))) });
-const CAPTURE = scratchFile(
-  'pre-dnat.pcap',
-  pcap([
-    packet('10.0.0.2', '10.96.0.10', 40000, 80, S),
-    packet('10.96.0.10', '10.0.0.2', 80, 40000, S | A),
-    packet('10.0.0.2', '10.96.0.10', 40000, 80, A),
-    packet('10.0.0.3', '10.96.0.10', 40001, 80, S),
-    packet('10.0.0.2', '192.168.0.1', 40002, 30080, S),
-    packet('10.0.0.2', '10.96.0.10', 40003, 443, S),
-  ]),
-);
+import { capturePackets } from './capture.js';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/services');
+const CAPTURE = join(FIXTURES, 'pre-dnat.pcap');
 
 interface Line {
   allowed: boolean;
@@ -76,6 +68,10 @@ const replay = async (...extra: string[]) => {
 const brief = (l: Line) =>
   `${l.allowed ? 'allow' : 'deny'}/${l.state}${l.service ? ` ${l.service.name} ${l.service.via} [${l.service.backends.map((b) => `${b.backend}:${b.port}:${b.allowed ? 'Y' : 'N'}`).join(' ')}]` : ''}`;
 
+test('the fixture capture is what capturePackets writes', () => {
+  expect(new Uint8Array(readFileSync(CAPTURE))).toEqual(capturePackets());
+});
+
 describe('replay --services', () => {
   test('per backend at its target port; replies from the Service address pass; a port the Service lacks is denied', async () => {
     const lines = await replay('-f', policy('http'), '--services');
@@ -85,7 +81,7 @@ describe('replay --services', () => {
       'allow/established',
       'deny/new shop/web cluster-ip [shop/web-a:8080:N shop/web-b:8081:N]',
       'allow/new shop/web node-port [shop/web-a:8080:Y shop/web-b:8081:Y]',
-      'deny/new',
+      'deny/new shop/web cluster-ip []',
     ]);
     expect(lines[5]!.ingress).toBe('denied');
   });
@@ -100,8 +96,27 @@ describe('replay --services', () => {
     expect(lines.map(brief)).toEqual(['allow/new', 'allow/reply', 'allow/established', 'allow/new', 'allow/new', 'allow/new']);
   });
 
+  test("a running cluster's EndpointSlices give the backends and their numbers", async () => {
+    const r = await runCli('replay', CAPTURE, '-f', join(FIXTURES, 'cluster.yaml'), '--services');
+    expect(r.out.map((l) => brief(JSON.parse(l) as Line))).toEqual([
+      'allow/new shop/web cluster-ip [shop/web-1:8080:Y shop/web-2:8081:Y]',
+      'allow/reply',
+      'allow/established',
+      'deny/new shop/web cluster-ip [shop/web-1:8080:N shop/web-2:8081:N]',
+      'allow/new shop/web node-port [shop/web-1:8080:Y shop/web-2:8081:Y]',
+      'deny/new shop/web cluster-ip []',
+    ]);
+  });
+
   test('the summary names the Service of a denied flow', async () => {
     const r = await runCli('replay', CAPTURE, '-f', CLUSTER, '-f', policy('http'), '--services', '-o', 'summary');
-    expect(r.out).toContain('  10.0.0.3:40001 (shop/intruder) -> 10.96.0.10:80 (shop/web-a) (Service shop/web http (80/TCP)) TCP: 1 packet(s), ingress denied by shop/web-from-client');
+    expect(r.out).toContain(
+      '  10.0.0.3:40001 (shop/intruder) -> 10.96.0.10:80 (shop/web-a) (Service shop/web http (80/TCP)) TCP: 1 packet(s), ingress denied by shop/web-from-client',
+    );
+    expect(r.out).toContain(
+      '  10.0.0.2:40003 (shop/client) -> 10.96.0.10:443 (Service shop/web without this port) TCP: 1 packet(s), ingress denied by kube-proxy (no backend)',
+    );
+    // Flows and packets counted alike: the decisions are the verdict's, not one backend's explanation's.
+    expect(r.out).toContain('  ingress allowed 2 packet(s) / 2 flow(s); denied 2 packet(s) / 2 flow(s)');
   });
 });

@@ -4,9 +4,10 @@
  * owner references of pods and workloads, skipped ingress kinds, and namespaces used but absent.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadFiles, type Workload } from '@netpol/core';
-import { cluster } from '../helpers.js';
+import { loadFiles, loadObjects, type Workload } from '@netpol/core';
+import { cluster, runs } from '../helpers.js';
 import { brief, dedent, errorsOf, expectIssue, expectRejected, load, warningsOf } from './util.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/online-boutique');
@@ -189,6 +190,13 @@ describe('what the API server would reject', () => {
     expectRejected(load(apps('Deployment', 'web', 'containers: []')), { path: 'spec.template.spec.containers', code: 'field-required' });
     const cron = load('apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: "* * * * *"}\n');
     expectRejected(cron, { path: 'spec.jobTemplate', code: 'field-required' });
+    // A part of the wrong type is one problem, not also a missing one.
+    for (const [text, path] of [
+      [apps('Deployment', 'web').replace(/ {2}template:\n[\s\S]*$/, '  template: []\n'), 'spec.template'],
+      [apps('Deployment', 'web').replace(/ {4}spec:\n[\s\S]*$/, '    spec: x\n'), 'spec.template.spec'],
+      ['apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: 3\n', 'spec'],
+    ] as const)
+      expect(errorsOf(load(text).issues).map((i) => [i.path, i.code])).toEqual([[path, 'wrong-type']]);
   });
 
   it('template labels are validated as labels', () => {
@@ -430,6 +438,62 @@ describe('Online Boutique (a Deployment-only repository)', () => {
     const r = loadFiles([join(FIXTURE, 'manifests'), join(FIXTURE, 'network-policies')]);
     expect(r.cluster!.policies).toHaveLength(13);
     expect(r.cluster!.workloads).toHaveLength(12);
+  });
+});
+
+describe('hostile values', () => {
+  /** A valid object of each kind, and the paths netpol reads in it. */
+  const template = { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] } };
+  const objects: Record<string, unknown>[] = [
+    ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].map((kind) => ({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name: 'w', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'a' } }, template },
+    })),
+    { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'w' }, spec: { selector: { app: 'a' }, template } },
+    { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'w' }, spec: { template } },
+    { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'w' }, spec: { jobTemplate: { spec: { template } } } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ownerReferences: [{ kind: 'ReplicaSet', name: 'w', controller: true }] } },
+  ];
+  const PATHS = [
+    ['spec'],
+    ['metadata'],
+    ['metadata', 'ownerReferences'],
+    ['metadata', 'ownerReferences', 0],
+    ['metadata', 'ownerReferences', 0, 'controller'],
+    ['spec', 'selector'],
+    ['spec', 'selector', 'matchLabels'],
+    ['spec', 'template'],
+    ['spec', 'jobTemplate'],
+    ['spec', 'jobTemplate', 'spec'],
+    ['spec', 'template', 'metadata'],
+    ['spec', 'template', 'metadata', 'labels'],
+    ['spec', 'template', 'spec'],
+    ['spec', 'template', 'spec', 'containers'],
+    ['spec', 'template', 'spec', 'containers', 0, 'ports'],
+    ['spec', 'template', 'spec', 'hostNetwork'],
+  ] as const;
+  const setAt = (obj: unknown, path: readonly (string | number)[], value: unknown): unknown => {
+    const copy = structuredClone(obj) as Record<string | number, unknown>;
+    let cur = copy;
+    for (const seg of path.slice(0, -1)) {
+      if (typeof cur[seg] !== 'object' || cur[seg] === null) cur[seg] = typeof path[path.indexOf(seg) + 1] === 'number' ? [] : {};
+      cur = cur[seg] as Record<string | number, unknown>;
+    }
+    cur[path.at(-1)!] = value;
+    return copy;
+  };
+
+  it('any JSON value at a field netpol reads is a list of issues or a workload, never a crash', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...objects), fc.constantFrom(...PATHS), fc.jsonValue({ maxDepth: 3 }), (object, path, value) => {
+        const r = loadObjects([{ file: 'x', document: 0, value: setAt(object, path, value) as Record<string, unknown>, locate: () => undefined }]);
+        if (!r.cluster) expect(r.issues.some((i) => i.severity === 'error')).toBe(true);
+        else expect((r.cluster.workloads?.length ?? 0) + r.cluster.pods.length).toBe(1);
+      }),
+      { numRuns: runs(2000) },
+    );
   });
 });
 

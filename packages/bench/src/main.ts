@@ -29,6 +29,7 @@ import { prepare, probeCompile, runScenario, type Prepared, type ScenarioResult,
 import { renderSvg } from './svg.js';
 import { renderReport } from './table.js';
 import { renderWorkers, runWorkers, workersTargets, type WorkersOptions } from './workers.js';
+import { connlistOptions, connlistTargets, renderConnlist, runConnlist, type ConnlistOptions } from './connlist.js';
 import { updateTargets } from './update-report.js';
 import { runUpdates, updatesSpec, type UpdatesSpec } from './updates.js';
 
@@ -41,7 +42,9 @@ const USAGE = `usage: pnpm bench [options]
                      a short update run on M; writes results/quick.{json,svg}
   --skip-xl          leave the XL scenario (50k pods / 5k policies) out of a full run
   --only LIST        parts to run, comma-separated: engines, cidr, scaling, packets,
-                     updates, workers (the VerdictPool: 1 and 2 worker threads)
+                     updates, workers (the VerdictPool: 1 and 2 worker threads),
+                     connlist (full connectivity maps at workload and pod level,
+                     the change-set diff of two L clusters)
                      (default: all)
   --time MS          time budget per timed task (default 600, quick 150)
   --out DIR          where to write the JSON and SVG (default packages/bench/results)
@@ -65,6 +68,7 @@ interface Config {
   readonly packets: readonly PacketSpec[];
   readonly updates: readonly UpdatesSpec[];
   readonly workers: WorkersOptions;
+  readonly connlist: ConnlistOptions;
 }
 
 /** A named size with `clusterPolicies` cluster-scoped policies added (scenario `<size>-tiers`). */
@@ -131,6 +135,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
       packets: [{ id: 'M', size: 'M', packets: 1 << 16, traceSeed: 7, batch: 4096, hitConnections: [4096], timing }],
       updates: [updatesSpec('M', 'M', true)],
       workers: { size: 'L', flows: 1 << 18, batch: 1 << 16, sweeps: 2, repetitions: 5, workers: [1, 2], inFlight: 2, traceSeed: 7 },
+      connlist: connlistOptions(true, false),
     };
   }
   const scenarios: ScenarioSpec[] = [
@@ -191,6 +196,7 @@ function config(quick: boolean, xl: boolean, timeMs: number | undefined): Config
     updates: [updatesSpec('M', 'M', false, { podOps: 300, otherOps: 100 }), updatesSpec('L', 'L', false)],
     // Best of 25 interleaved passes of 4M flows: the 2-worker figure needs both cores free.
     workers: { size: 'L', flows: 1 << 20, batch: 1 << 18, sweeps: 4, repetitions: 25, workers: [1, 2], inFlight: 2, traceSeed: 7 },
+    connlist: connlistOptions(false, xl),
   };
 }
 
@@ -265,12 +271,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(`${renderReport(results)}\n`);
     if (results.workers) process.stdout.write(`\n${renderWorkers(results.workers)}\n`);
+    if (results.connlist) process.stdout.write(`\n${renderConnlist(results.connlist)}\n`);
     if (!args['no-write']) writeFileSync(file.replace(/\.json$/, '.svg'), renderSvg(results));
     return 0;
   }
-  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets,updates,workers').split(',').map((s) => s.trim()));
+  const parts = new Set((args.only ?? 'engines,cidr,scaling,packets,updates,workers,connlist').split(',').map((s) => s.trim()));
   for (const p of parts) {
-    if (!['engines', 'cidr', 'scaling', 'packets', 'updates', 'workers'].includes(p)) {
+    if (!['engines', 'cidr', 'scaling', 'packets', 'updates', 'workers', 'connlist'].includes(p)) {
       process.stderr.write(`unknown part '${p}' in --only\n\n${USAGE}\n`);
       return 2;
     }
@@ -296,7 +303,8 @@ export async function main(argv: string[]): Promise<number> {
     (parts.has('scaling') ? (cfg.scaling.both ? 3 : 2) : 0) +
     (parts.has('packets') ? cfg.packets.length : 0) +
     (parts.has('updates') ? cfg.updates.length : 0) +
-    (parts.has('workers') ? 1 : 0);
+    (parts.has('workers') ? 1 : 0) +
+    (parts.has('connlist') ? cfg.connlist.maps.length + cfg.connlist.diffs.length : 0);
   const startedAt = new Date();
   const t0 = performance.now();
   const env = environment();
@@ -327,6 +335,7 @@ export async function main(argv: string[]): Promise<number> {
     const updates = parts.has('updates') ? runUpdates(cfg.updates, progress) : [];
     if (parts.has('workers')) progress.phase('workers: VerdictPool, 1 and 2 workers');
     const workers = parts.has('workers') ? await runWorkers(cfg.workers, progress) : null;
+    const connlist = parts.has('connlist') ? runConnlist(cfg.connlist, progress) : null;
     progress.done();
     const results: BenchResults = {
       schemaVersion: SCHEMA_VERSION,
@@ -341,11 +350,18 @@ export async function main(argv: string[]): Promise<number> {
       packets,
       updates,
       workers,
-      targets: [...checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'), ...updateTargets(updates, cfg.mode === 'quick'), ...workersTargets(workers)],
+      connlist,
+      targets: [
+        ...checkTargets(scenarios, cidr, scaling, cfg.mode === 'quick'),
+        ...updateTargets(updates, cfg.mode === 'quick'),
+        ...workersTargets(workers),
+        ...connlistTargets(connlist),
+      ],
       sink: sinkState(),
     };
     process.stdout.write(`${renderReport(results)}\n`);
     if (workers) process.stdout.write(`\n${renderWorkers(workers)}\n`);
+    if (connlist) process.stdout.write(`\n${renderConnlist(connlist)}\n`);
     if (!args['no-write']) {
       const dir = resolve(args.out ?? join(PKG, 'results'));
       mkdirSync(dir, { recursive: true });

@@ -2,6 +2,7 @@
  * The results file (`results/latest.json`): its schema, documented in ../README.md, and the
  * target checks computed from it. Bump SCHEMA_VERSION on any incompatible change.
  */
+import type { ConnlistBenchResult } from './connlist.js';
 import type { CidrSetResult } from './cidr.js';
 import type { PacketScenarioResult } from './packets.js';
 import type { ScalingSweep } from './scaling.js';
@@ -58,6 +59,8 @@ export interface BenchResults {
   readonly updates: readonly UpdatesResult[];
   /** The verdict pool (`workers` part); absent in files from before it, null when not run. */
   readonly workers?: WorkersResult | null;
+  /** Connectivity maps and the change-set diff (`connlist` part); absent in files from before it, null when not run. */
+  readonly connlist?: ConnlistBenchResult | null;
   readonly targets: readonly TargetCheck[];
   /** The XOR sink every timed call folded its results into (printed so nothing is dead code). */
   readonly sink: number;

@@ -23,6 +23,30 @@ export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions, type ResolvedOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
+export { parseFlowRecord, type FlowRecordParse } from './flow/record.js';
+export {
+  ServiceIndex,
+  namedTargetPort,
+  type ServiceTarget,
+  type ServiceMiss,
+  type ServiceBackend,
+  type ServiceBackends,
+  type ServiceVia,
+  type BackendSource,
+  type NamedEnd,
+} from './model/services.js';
+export {
+  serviceVerdict,
+  explainService,
+  endsVerdict,
+  explainEnds,
+  type ServiceVerdict,
+  type EndsVerdict,
+  type PairVerdict,
+  type BetweenEngine,
+  type PairExplainer,
+} from './analysis/service-verdict.js';
+export { ServiceNat, type NatDataplane, type NatDecision } from './packet/service-nat.js';
 export { MixedFamiliesError } from './model/mixed-families.js';
 export { CompiledDataplane, NATIVE_MIN_BATCH, type DataplaneOptions, type ImageStats } from './dataplane/compiled.js';
 export { ImageDataplane, type ImageOptions } from './dataplane/image-dataplane.js';
@@ -64,6 +88,21 @@ export { ImageConnections, type ExternalRegion } from './analysis/pair-connectio
 export { endpointGroups, templatePods, type EndpointGroup, type EndpointGroupOptions } from './model/endpoints.js';
 export type { ExternalBlock } from './analysis/external-endpoints.js';
 export type { AddressBlock, AddressRange } from './analysis/address-blocks.js';
+export {
+  diffConnectivity,
+  connectionChanges,
+  externalRangeName,
+  UnsortedConnectionsError,
+  type ChangeKind,
+  type ConnectionChange,
+  type DiffAddressRange,
+  type DiffConnection,
+  type DiffEndpoint,
+  type DiffOptions,
+  type DiffSide,
+} from './analysis/diff.js';
+export { diffLines, formatDiff, DIFF_FORMATS, type DiffFormat, type DiffFormatOptions } from './analysis/diff-format.js';
+export { diffClusters, type ClusterDiff, type ClusterDiffOptions } from './analysis/cluster-diff.js';
 export type { Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';

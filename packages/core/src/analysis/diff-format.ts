@@ -62,7 +62,8 @@ function dotLegend(): string[] {
   const inv = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
   const edge = (s: string, d: string, label: string, color: string): string =>
     `\t\t${s} -> ${d} [label=${goQuote(label)}, color=${goQuote(color)} fontcolor=${goQuote(color)} fontsize = 10 arrowsize=0.2]`;
-  const node = (n: string, label: string, color: string): string => `\t\t${n} [label=${goQuote(label)} color=${goQuote(color)} fontcolor=${goQuote(color)} fontsize = 10]`;
+  const node = (n: string, label: string, color: string): string =>
+    `\t\t${n} [label=${goQuote(label)} color=${goQuote(color)} fontcolor=${goQuote(color)} fontsize = 10]`;
   return [
     '\tnodesep=0.5',
     '\tsubgraph cluster_legend {',
@@ -142,7 +143,14 @@ export function diffLines(changes: Iterable<ConnectionChange>, format: DiffForma
   const ref2 = opts.ref2 ?? 'ref2';
   const reported = all.filter((f) => f.kind !== 'unchanged');
   if (format === 'json') {
-    const entry = (f: Fields): object => ({ diffType: f.kind, src: f.src, dst: f.dst, before: f.before, after: f.after, ...(f.info && { workloadsDiffInfo: f.info }) });
+    const entry = (f: Fields): object => ({
+      diffType: f.kind,
+      src: f.src,
+      dst: f.dst,
+      before: f.before,
+      after: f.after,
+      ...(f.info && { workloadsDiffInfo: f.info }),
+    });
     const ordered = REPORTED.flatMap((kind) => reported.filter((f) => f.kind === kind));
     return JSON.stringify({ schemaVersion: 1, ref1, ref2, changes: ordered.map(entry) }, null, 2).split('\n');
   }
@@ -151,7 +159,11 @@ export function diffLines(changes: Iterable<ConnectionChange>, format: DiffForma
     case 'txt':
       return [
         'Connectivity diff:',
-        ...grouped(reported, (f) => `diff-type: ${f.kind}, source: ${f.src}, destination: ${f.dst}, ${ref1}: ${f.before}, ${ref2}: ${f.after}${f.info && `, workloads-diff-info: ${f.info}`}`),
+        ...grouped(
+          reported,
+          (f) =>
+            `diff-type: ${f.kind}, source: ${f.src}, destination: ${f.dst}, ${ref1}: ${f.before}, ${ref2}: ${f.after}${f.info && `, workloads-diff-info: ${f.info}`}`,
+        ),
       ];
     case 'csv':
       return [

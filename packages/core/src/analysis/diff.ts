@@ -174,7 +174,8 @@ function* inClusterSorted(side: DiffSide, external: DiffConnection[]): Generator
       external.push(c);
       continue;
     }
-    if (prev && pairOrder(prev, c) >= 0) throw new UnsortedConnectionsError(`connections out of order: ${c.src.name} -> ${c.dst.name} after ${prev.src.name} -> ${prev.dst.name}`);
+    if (prev && pairOrder(prev, c) >= 0)
+      throw new UnsortedConnectionsError(`connections out of order: ${c.src.name} -> ${c.dst.name} after ${prev.src.name} -> ${prev.dst.name}`);
     prev = c;
     yield c;
   }
@@ -208,7 +209,7 @@ function hashedPairs(a: DiffSide, b: DiffSide): Pairing {
   const external = { a: [] as DiffConnection[], b: [] as DiffConnection[] };
   const key = (c: DiffConnection): string => `${c.src.name}\u0000${c.dst.name}`;
   const fromA = new Map<string, DiffConnection>();
-  for (const c of a.connections()) (isExternal(c) ? external.a.push(c) : fromA.set(key(c), c));
+  for (const c of a.connections()) isExternal(c) ? external.a.push(c) : fromA.set(key(c), c);
   const out: [DiffConnection | undefined, DiffConnection | undefined][] = [];
   for (const c of b.connections()) {
     if (isExternal(c)) {

@@ -171,7 +171,8 @@ function servicePairs(
   const { port } = target;
   const found = services.backends(target, familyOf(target, sources));
   const notes = [...found.notes];
-  if (service.headless) notes.push('headless: no virtual address and no DNAT; clients reach each backend directly (the Service name resolves to their addresses)');
+  if (service.headless)
+    notes.push('headless: no virtual address and no DNAT; clients reach each backend directly (the Service name resolves to their addresses)');
   if (found.backends.length === 0 && service.type !== 'ExternalName') notes.push('no backend: the connection is refused (kube-proxy rejects it)');
   const pairs: Pair[] = [];
   for (const src of sources)

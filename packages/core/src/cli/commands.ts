@@ -124,6 +124,15 @@ dst, protocol, port, icmpType, established; long strings cut) and "error", and n
 the other lines are still evaluated (exit 2 at the end). A line longer than ${MAX_FLOW_LINE_BYTES} bytes is
 not read (an error for that line); extra fields nested deeper than 64 levels are not echoed.
 
+Services and endpoints: "dst" may be "svc:namespace/name:port" (the Service port by number or
+name), or a Service address (ClusterIP, external or load-balancer IP, a node address with a
+nodePort) with one of its ports: the flow is judged after kube-proxy's DNAT, once per backend
+(EndpointSlices in the input, else the Service's selector over pods and workloads) at its
+target port, and the line carries "allowed" (every backend allows, and there is one), "some",
+"service" and "backends" (each with its verdict) instead of "egress"/"ingress". An end may also
+be an endpoint "namespace/name[Kind]" (a workload, or namespace/pod[Pod]) or a pod without an
+address: every pod pair is judged and listed under "pairs". See docs/services.md.
+
 ${INPUT_HELP}
       --flows <file|->     flow records (default: stdin)
       --fail-on-deny       exit 1 when any flow is denied
@@ -182,7 +191,8 @@ allowed it (policy, direction, rule, peer and port index) or, for a deny, every 
 rule and why it failed.
 
 ${INPUT_HELP}
-      --src, --dst         the two ends: an IP or namespace/pod
+      --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind];
+                           --dst also svc:namespace/name:port (a Service: judged per backend)
       --protocol <p>       TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number
       --port <n>           destination port (TCP, UDP, SCTP)
       --flows <file|->     JSON Lines flows instead of --src/--dst

@@ -128,7 +128,8 @@ interface FlowInfo {
 /** A flow to a Service (replay --services): what it hit and what each backend decided. */
 interface ServiceInfo {
   readonly name: string;
-  readonly port: string;
+  /** Absent: the address is the Service's, but it has no such port (no backend took the connection). */
+  readonly port?: string;
   readonly via: string;
   readonly backends: readonly { readonly backend: string; readonly address?: string; readonly port: number; readonly allowed: boolean }[];
 }
@@ -283,7 +284,7 @@ export function replay(args: string[], io: IO): number {
       info = flows.get(key);
       if (!info) {
         info = describeFlow(dp, p, code);
-        if (dp instanceof ServiceNat) info = withService(dp, p, info);
+        if (dp instanceof ServiceNat) info = withService(dp, p, info, code);
         flows.add(key, info);
         if (info.allowed) summary.flows.allowed++;
         else summary.flows.denied++;
@@ -326,10 +327,19 @@ export function replay(args: string[], io: IO): number {
 const cutText = (records: number, unreadBytes: number): string =>
   `${records} record(s) before it were replayed; the remaining ${unreadBytes} byte(s) could not be read (how many packets they hold is unknown)`;
 
-/** A flow to a Service (replay --services): the Service port and each backend's verdict. */
-function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo): FlowInfo {
-  const d = nat.decision(p.dstIP(), p.protocol, p.hasL4 === 1 && hasPorts(p.protocol) ? p.dstPort : undefined);
-  if (!d) return info;
+/**
+ * A flow to a Service (replay --services): the Service port and each backend's verdict, and the
+ * decisions of the verdict byte (the explanation is one backend's, or the address's when no
+ * backend took the connection).
+ */
+function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo, code: number): FlowInfo {
+  const port = p.hasL4 === 1 && hasPorts(p.protocol) ? p.dstPort : undefined;
+  const hit = nat.services.at(p.dstIP(), p.protocol, port);
+  if (!hit) return info;
+  const { egress, ingress } = decodeVerdict(code & 0x7f);
+  const name = `${hit.service.namespace}/${hit.service.name}`;
+  const d = nat.decision(p.dstIP(), p.protocol, port);
+  if (!d) return { ...info, egress, ingress, service: { name, via: hit.via, backends: [] } };
   const backends = d.backends.map(({ backend, verdict }) => {
     const v = backend.unjudgeable ? undefined : decodeVerdict(verdict);
     return {
@@ -341,7 +351,7 @@ function withService(nat: ServiceNat, p: ParsedPacket, info: FlowInfo): FlowInfo
       ...(backend.unjudgeable && { error: backend.unjudgeable }),
     };
   });
-  return { ...info, service: { name: `${d.target.service.namespace}/${d.target.service.name}`, port: portLabel(d.target.port), via: d.target.via, backends } };
+  return { ...info, egress, ingress, service: { name, port: portLabel(d.target.port), via: d.target.via, backends } };
 }
 
 /** The manifests' compiled dataplane (behind the Service NAT with --services), or undefined when they do not load. */
@@ -432,7 +442,7 @@ const flowText = (f: FlowInfo): string => {
   const end = (ip: string, port: number | undefined, pod: string | null): string =>
     `${port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`}${pod ? ` (${pod})` : ''}`;
   const proto = f.icmpType !== undefined ? `${f.protocol} type ${f.icmpType}` : f.protocol;
-  const service = f.service ? ` (Service ${f.service.name} ${f.service.port})` : '';
+  const service = f.service ? ` (Service ${f.service.name} ${f.service.port ?? 'without this port'})` : '';
   return `${end(f.src, f.srcPort, f.srcPod)} -> ${end(f.dst, f.dstPort, f.dstPod)}${service} ${proto}`;
 };
 
@@ -463,7 +473,8 @@ export function summaryText(s: ReplaySummary): string[] {
   lines.push(s.deniedFlows.length ? `denied flows${other.flows ? ` (the ${s.deniedFlows.length} with most packets)` : ''}:` : 'denied flows: none');
   for (const f of s.deniedFlows) {
     const dir = isDenying(f.egress) && isDenying(f.ingress) ? 'egress and ingress' : isDenying(f.egress) ? 'egress' : 'ingress';
-    lines.push(`  ${flowText(f)}: ${f.packets} packet(s), ${dir} denied by ${f.policies.join(', ') || '(no policy)'}`);
+    const by = f.policies.join(', ') || (f.service?.backends.length === 0 ? 'kube-proxy (no backend)' : '(no policy)');
+    lines.push(`  ${flowText(f)}: ${f.packets} packet(s), ${dir} denied by ${by}`);
   }
   if (other.flows) lines.push(`  and ${other.flows} more denied flow(s), ${other.packets} packet(s)`);
   if (s.flowTable.folded)

@@ -3,6 +3,7 @@ import { netpolVersion } from '../package-version.js';
 import { connlist } from './connlist.js';
 import { compileImage } from './compile-image.js';
 import { demo } from './demo.js';
+import { diff } from './diff.js';
 import { fuzz } from './fuzz.js';
 import { replay } from './replay.js';
 import { explain, matrix, validate, verdict, type IO } from './commands.js';
@@ -22,6 +23,7 @@ Commands:
   matrix     pod-to-pod connectivity grid per port
   compile    compile once into a saved image file (verdict and replay load it with --image)
   connlist   every allowed connection between workloads (netpol-analyzer's list)
+  diff       what changes in allowed connectivity between two manifest sets
   fuzz       check an engine against the reference evaluator on random flows
   replay     run a pcap/pcapng capture through conntrack and the policies
   demo       run the built-in example stories
@@ -48,6 +50,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
         return matrix(rest, io);
       case 'connlist':
         return connlist(rest, io);
+      case 'diff':
+        return diff(rest, io);
       case 'compile':
         return compileImage(rest, io);
       case 'fuzz':

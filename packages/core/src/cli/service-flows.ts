@@ -3,7 +3,16 @@
  * Service (judged per backend after kube-proxy's DNAT) and a flow between endpoints
  * (`namespace/name[Kind]`, pods without an address). The JSON line and the text each prints.
  */
-import { explainEnds, explainService, endsVerdict, serviceVerdict, type BetweenEngine, type PairExplainer, type PairVerdict, type ServiceVerdict } from '../analysis/service-verdict.js';
+import {
+  explainEnds,
+  explainService,
+  endsVerdict,
+  serviceVerdict,
+  type BetweenEngine,
+  type PairExplainer,
+  type PairVerdict,
+  type ServiceVerdict,
+} from '../analysis/service-verdict.js';
 import type { Engine } from '../analysis/engine.js';
 import type { FlowRecordParse } from '../flow/record.js';
 import type { Explanation } from '../model/flow.js';
@@ -87,7 +96,9 @@ export function expandedExplanation(
     const port = sp ? `port ${sp.name !== undefined ? `${sp.name} ` : ''}${sp.port}/${sp.protocol} -> targetPort ${sp.targetPort}` : 'no matching port';
     const reached = v.via === 'name' ? 'by name' : `via ${v.via} ${v.address}`;
     const from = [...new Set(v.backends.map((b) => b.src))].join(', ') || r.src.map((s) => s.name).join(', ');
-    lines.push(`${from} -> Service ${v.service} (${v.type}${v.headless ? ', headless' : ''}) ${port}, ${reached}: ${verdictWord(v.allowed, v.some, v.backends.length)}`);
+    lines.push(
+      `${from} -> Service ${v.service} (${v.type}${v.headless ? ', headless' : ''}) ${port}, ${reached}: ${verdictWord(v.allowed, v.some, v.backends.length)}`,
+    );
     const source = v.backendSource === 'endpoint-slices' ? 'from EndpointSlices' : v.backendSource === 'selector' ? 'from the selector' : 'none';
     lines.push(`  backends (${source}): ${v.backends.length}, allowed to ${v.backends.filter((b) => b.allowed).length}; allowed only if every backend allows`);
     const protocol = sp?.protocol ?? 'TCP';

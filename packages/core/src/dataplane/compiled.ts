@@ -12,10 +12,10 @@ import type { ClusterIndex } from '../model/cluster-index.js';
 import type { Explanation, Flow, FlowEnd, Verdict } from '../model/flow.js';
 import { hasPorts } from '../model/protocol.js';
 import { decodeVerdict } from '../compile/verdict.js';
-import { endEntries, endEntry } from './flow-ends.js';
+import { endEntries, endEntry, imageAddress } from './flow-ends.js';
 import { DEFAULT_OPTIONS } from '../model/options.js';
 import { ignoredObjectKey, type Cluster } from '../model/types.js';
-import { explainImage, type ImageProvenance } from './explain.js';
+import { explainEntries, explainImage, type ImageProvenance } from './explain.js';
 import { DATAPLANE_OPTIONS, ImageDataplane, type DataplaneOptions } from './image-dataplane.js';
 import { checkOptions, pickOptions } from '../model/check-options.js';
 import { PacketFilter, type PacketResult } from '../packet/filter.js';
@@ -141,6 +141,16 @@ export class CompiledDataplane extends ImageDataplane {
   verdictBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict {
     const [s, d] = endEntries(this.kernel, this.prov, src, dst);
     return decodeVerdict(this.kernel.decide(s, d, protocol, hasPorts(protocol) ? (port ?? -1) : -1, false, 0));
+  }
+
+  /**
+   * verdictBetween with its reasons, as explain gives them (checked against the kernel alike);
+   * an end without an address is named `namespace/pod`.
+   */
+  explainBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Explanation {
+    const [s, d] = endEntries(this.kernel, this.prov, src, dst);
+    const address = (e: FlowEnd) => e.address && imageAddress(this.kernel, e.address);
+    return explainEntries(this.kernel, this.source, { src: address(src), dst: address(dst), protocol, ...(port !== undefined && { port }) }, s, d);
   }
 
   /**

@@ -88,12 +88,25 @@ export interface ImageTiers {
 const ND_FIRST = 133;
 const ND_LAST = 137;
 
+/**
+ * A flow whose ends may lack an address (model/flow.ts `FlowEnd`: a pod without one, whose
+ * entry compile() appended): what explainEntries judges.
+ */
+export type EndsFlow = Omit<Flow, 'src' | 'dst'> & { readonly src: IPAddress | undefined; readonly dst: IPAddress | undefined };
+
 /** Explains `flow` between resolved entries `s` and `d` of `kernel`'s image. */
 export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, s: number, d: number): Explanation {
+  const mapped = (kernel.views.header[HEADER.flags]! & IMAGE_FLAGS.ipv4MappedAsIPv4) !== 0;
+  return explainEntries(kernel, prov, { ...flow, src: mapped ? unmapIPv4(flow.src) : flow.src, dst: mapped ? unmapIPv4(flow.dst) : flow.dst }, s, d);
+}
+
+/**
+ * Explains a flow between entries `s` and `d` whose ends may have no address (verdictBetween's
+ * ends, addresses already as the image reads them): an end without one is named by its pod.
+ */
+export function explainEntries(kernel: Kernel, prov: ImageProvenance, flow: EndsFlow, s: number, d: number): Explanation {
   const flags = kernel.views.header[HEADER.flags]!;
-  const mapped = (flags & IMAGE_FLAGS.ipv4MappedAsIPv4) !== 0;
-  const src = mapped ? unmapIPv4(flow.src) : flow.src;
-  const dst = mapped ? unmapIPv4(flow.dst) : flow.dst;
+  const { src, dst } = flow;
   const portArg = portArgument(flow);
   const established = flow.established === true;
   const nameClass = prov.tiers?.nameClass(flow.dstName) ?? 0;
@@ -117,18 +130,18 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
         flow.icmpType <= ND_LAST,
       isolatedBy: () => isolating.map((p) => policyKey(prov.policy(p))),
       localNode: () => kernel.localNode(direction, s, d),
-      rules: () => rules(prov, direction, isolating, { ...flow, src, dst }, remote, ends[1], pc),
+      rules: () => rules(prov, direction, isolating, flow, remote, ends[1], pc),
       ...(prov.tiers &&
         local.pod && {
-          admin: () => tier(prov.tiers!, 'Admin', direction, prov, { ...flow, src, dst }, local.pod!, remote, ends[1]),
-          baseline: () => tier(prov.tiers!, 'Baseline', direction, prov, { ...flow, src, dst }, local.pod!, remote, ends[1]),
+          admin: () => tier(prov.tiers!, 'Admin', direction, prov, flow, local.pod!, remote, ends[1]),
+          baseline: () => tier(prov.tiers!, 'Baseline', direction, prov, flow, local.pod!, remote, ends[1]),
         }),
     });
     // The steps, read from provenance, must say what the kernel's tables say.
     const kernelDecision = special ? 'allowed' : DECISIONS[direction === 'egress' ? kernel.egress(s, d, pc, nameClass) : kernel.ingress(s, d, pc)]!;
     if (e.decision !== kernelDecision || isFlowWideStep(e.steps[e.steps.length - 1]!.step) !== special) {
       throw new Error(
-        `internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${formatIP(src)} -> ${formatIP(dst)}`,
+        `internal error: explain (${e.decision}, ${e.reason}) disagrees with the kernel (${kernelDecision}${special ? ', always allowed' : ''}) for ${direction} ${endText(src, ends[0])} -> ${endText(dst, ends[1])}`,
       );
     }
     return e;
@@ -137,8 +150,8 @@ export function explainImage(kernel: Kernel, prov: ImageProvenance, flow: Flow, 
   const ingressDetail = detail('ingress');
   return {
     ...v,
-    src: formatIP(src),
-    dst: formatIP(dst),
+    src: endText(src, ends[0]),
+    dst: endText(dst, ends[1]),
     protocol: protocolName(flow.protocol),
     ...(flow.port !== undefined && { port: flow.port }),
     egressDetail,
@@ -153,7 +166,7 @@ function tier(
   which: Tier,
   direction: Direction,
   prov: ImageProvenance,
-  flow: Flow,
+  flow: EndsFlow,
   subject: Pod,
   remote: EntryFacts,
   destination: EntryFacts,
@@ -163,7 +176,7 @@ function tier(
     address,
     pod: remote.pod,
     namespaceLabels: (ns) => prov.namespaceLabels(ns),
-    node: t.nodeOf(address),
+    node: address && t.nodeOf(address),
     nodeLabels: (node) => t.nodeLabels(node),
     // Names are the destination's: only egress peers see them.
     dstName: direction === 'egress' ? flow.dstName : undefined,
@@ -181,6 +194,9 @@ function tier(
   });
 }
 
+/** An end as explanations name it: its address, or for a pod without one `namespace/name`. */
+const endText = (address: IPAddress | undefined, e: EntryFacts): string => (address ? formatIP(address) : e.pod ? `${e.pod.namespace}/${e.pod.name}` : '');
+
 function known(prov: ImageProvenance, entry: number): EntryFacts {
   const e = prov.entry(entry);
   if (!e) throw new Error(`internal error: the kernel resolved an address to entry ${entry}, which no address or prefix owns`);
@@ -192,7 +208,7 @@ function rules(
   prov: ImageProvenance,
   direction: Direction,
   isolating: readonly number[],
-  flow: Flow,
+  flow: EndsFlow,
   remote: EntryFacts,
   destination: EntryFacts,
   pc: number,
@@ -221,7 +237,7 @@ function rules(
       policyNamespace: policy.namespace,
       address,
       pod: remote.pod,
-      isNode: prov.isNodeAddress(address),
+      isNode: address !== undefined && prov.isNodeAddress(address),
       namespaceLabels: (ns) => prov.namespaceLabels(ns),
       ipBlockMatchesPods: prov.ipBlockMatchesPods,
     };

@@ -16,7 +16,7 @@ import { assertOneFamily } from '../model/mixed-families.js';
 export type EndProvenance = Pick<Provenance, 'podEntries' | 'defaultEntry'>;
 
 /** The address as the image reads it: IPv4-mapped IPv6 as IPv4 when the image's flag says so. */
-function imageAddress(kernel: Kernel, a: IPAddress): IPAddress {
+export function imageAddress(kernel: Kernel, a: IPAddress): IPAddress {
   return kernel.views.header[HEADER.flags]! & IMAGE_FLAGS.ipv4MappedAsIPv4 ? unmapIPv4(a) : a;
 }
 

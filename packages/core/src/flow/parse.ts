@@ -69,28 +69,28 @@ export type FlowFields = Omit<Flow, 'src' | 'dst'>;
 /** The fields of a flow record other than its ends, validated (parseFlow's messages); a string says what is wrong. */
 export function flowFields(rec: Record<string, unknown>): FlowFields | string {
   const protocol = rec['protocol'] === undefined ? PROTOCOL_NUMBERS.TCP : parseProtocol(rec['protocol']);
-  if (protocol === undefined) return (`"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`);
+  if (protocol === undefined) return `"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`;
   const flow: { -readonly [K in keyof FlowFields]: FlowFields[K] } = { protocol };
   if (hasPorts(protocol)) {
-    if (!isPort(rec['port'])) return (`"port" must be an integer 0-65535 for this protocol`);
+    if (!isPort(rec['port'])) return `"port" must be an integer 0-65535 for this protocol`;
     flow.port = rec['port'];
   } else if (rec['port'] !== undefined) {
-    return (`"port" is only meaningful for TCP, UDP and SCTP`);
+    return `"port" is only meaningful for TCP, UDP and SCTP`;
   }
   if (rec['icmpType'] !== undefined) {
     const t = rec['icmpType'];
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return (`"icmpType" must be an integer 0-255`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 255) return `"icmpType" must be an integer 0-255`;
     flow.icmpType = t;
   }
   if (rec['dstName'] !== undefined) {
     const n = rec['dstName'];
     if (typeof n !== 'string' || !DNS_NAME.test(n))
-      return (`"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`);
+      return `"dstName" must be a DNS name such as "api.example.com" (the name the source resolved to reach "dst")`;
     // Names compare case-insensitively; a trailing dot (fully qualified) is the same name.
     flow.dstName = n.toLowerCase().replace(/\.$/, '');
   }
   if (rec['established'] !== undefined) {
-    if (typeof rec['established'] !== 'boolean') return (`"established" must be true or false`);
+    if (typeof rec['established'] !== 'boolean') return `"established" must be true or false`;
     flow.established = rec['established'];
   }
   return flow;

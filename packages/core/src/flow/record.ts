@@ -97,15 +97,18 @@ function named(end: End, family: Family | undefined, field: 'src' | 'dst'): Name
 }
 
 /** Every address an end has (address-less pods have none). */
-const addressesOf = (end: End): readonly IPAddress[] =>
-  end.kind === 'addresses' ? end.ips : end.kind === 'pods' ? end.pods.flatMap((p) => p.pod.ips) : [];
+const addressesOf = (end: End): readonly IPAddress[] => (end.kind === 'addresses' ? end.ips : end.kind === 'pods' ? end.pods.flatMap((p) => p.pod.ips) : []);
 
 /** The family every addressed end can use (IPv4 first); undefined when no end has an address; null when none fits. */
 function commonFamily(ends: readonly End[]): Family | undefined | null {
   const constrained = ends.filter((e) => addressesOf(e).length > 0);
   if (constrained.length === 0) return undefined;
   const has = (e: End, f: Family): boolean =>
-    e.kind === 'addresses' ? e.ips.some((x) => x.family === f) : e.kind === 'pods' ? e.pods.every((p) => p.pod.ips.length === 0 || p.pod.ips.some((x) => x.family === f)) : true;
+    e.kind === 'addresses'
+      ? e.ips.some((x) => x.family === f)
+      : e.kind === 'pods'
+        ? e.pods.every((p) => p.pod.ips.length === 0 || p.pod.ips.some((x) => x.family === f))
+        : true;
   for (const f of [4, 6] as const) if (constrained.every((e) => has(e, f))) return f;
   return null;
 }
@@ -126,13 +129,12 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
   if (rec['protocol'] !== undefined && (protocol === undefined || PROTOCOLS[protocol] === undefined))
     return `"protocol" must be TCP, UDP or SCTP for a Service port`;
   const wanted = protocol === undefined ? undefined : PROTOCOLS[protocol];
-  const port =
-    typeof spec === 'number'
-      ? service.ports.find((p) => p.port === spec && p.protocol === (wanted ?? 'TCP'))
-      : servicePortBySpec(service, spec);
+  const port = typeof spec === 'number' ? service.ports.find((p) => p.port === spec && p.protocol === (wanted ?? 'TCP')) : servicePortBySpec(service, spec);
   const known = service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none';
-  if (!port) return `"dst": Service ${truncate(key)} has no ${typeof spec === 'number' ? `port ${spec}/${wanted ?? 'TCP'}` : `port named ${truncate(spec)}`}; its ports: ${known}`;
-  if (wanted !== undefined && port.protocol !== wanted) return `"dst": port ${truncate(String(spec))} of Service ${truncate(key)} is ${port.protocol}, not ${wanted}`;
+  if (!port)
+    return `"dst": Service ${truncate(key)} has no ${typeof spec === 'number' ? `port ${spec}/${wanted ?? 'TCP'}` : `port named ${truncate(spec)}`}; its ports: ${known}`;
+  if (wanted !== undefined && port.protocol !== wanted)
+    return `"dst": port ${truncate(String(spec))} of Service ${truncate(key)} is ${port.protocol}, not ${wanted}`;
   return { service, port, via: 'name' };
 }
 
@@ -158,7 +160,8 @@ export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: 
     // The source's family: one the Service has an address of (any, for a headless one).
     const families = target.service.clusterIPs.map((ip) => ip.family);
     const addrs = addressesOf(src);
-    const family = addrs.length === 0 ? undefined : ([4, 6] as const).find((f) => addrs.some((a) => a.family === f) && (families.length === 0 || families.includes(f)));
+    const family =
+      addrs.length === 0 ? undefined : ([4, 6] as const).find((f) => addrs.some((a) => a.family === f) && (families.length === 0 || families.includes(f)));
     if (addrs.length > 0 && family === undefined) return { ok: false, error: `"src" has no address of the Service's family` };
     const ends = named(src, family, 'src');
     return typeof ends === 'string' ? { ok: false, error: ends } : { ok: true, kind: 'service', src: ends, target };
@@ -185,4 +188,3 @@ export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: 
   if (typeof dstEnds === 'string') return { ok: false, error: dstEnds };
   return { ok: true, kind: 'ends', src: srcEnds, dst: dstEnds, protocol: rest.protocol, ...(rest.port !== undefined && { port: rest.port }) };
 }
-

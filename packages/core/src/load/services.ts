@@ -98,7 +98,8 @@ function clusterIPs(pr: Problems, spec: Obj, type: ServiceType | undefined): { i
 /** spec.ports: names (required when several, unique, DNS labels), numbers, protocols, target ports, node ports. */
 function servicePorts(pr: Problems, spec: Obj, type: ServiceType | undefined, headless: boolean): ServicePort[] {
   const raw = getArray(pr, spec['ports'], ['spec', 'ports']) ?? [];
-  if (raw.length === 0 && !headless && type !== 'ExternalName') pr.required('field-required', undefined, ['spec', 'ports'], 'a Service needs at least one port unless it is headless or ExternalName');
+  if (raw.length === 0 && !headless && type !== 'ExternalName')
+    pr.required('field-required', undefined, ['spec', 'ports'], 'a Service needs at least one port unless it is headless or ExternalName');
   const out: ServicePort[] = [];
   const names = new Set<string>();
   const ports = new Set<string>();
@@ -111,7 +112,15 @@ function servicePorts(pr: Problems, spec: Obj, type: ServiceType | undefined, he
       if (raw.length > 1) pr.required('field-required', undefined, [...path, 'name'], 'every port needs a name when a Service has more than one');
     } else {
       for (const msg of dns1123Label(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
-      if (names.has(name)) pr.add({ severity: 'error', code: 'duplicate-entry', path: [...path, 'name'], type: 'Duplicate value', detail: 'port names must be unique', value: name });
+      if (names.has(name))
+        pr.add({
+          severity: 'error',
+          code: 'duplicate-entry',
+          path: [...path, 'name'],
+          type: 'Duplicate value',
+          detail: 'port names must be unique',
+          value: name,
+        });
       names.add(name);
     }
     const protocol = protocolField(pr, entry['protocol'], [...path, 'protocol']);
@@ -141,12 +150,21 @@ function servicePorts(pr: Problems, spec: Obj, type: ServiceType | undefined, he
           `provided port is not in the valid range of a default API server (${NODE_PORT_RANGE.first}-${NODE_PORT_RANGE.last}); accepted, as --service-node-port-range may allow it`,
         );
       const key = `${nodePort}/${protocol}`;
-      if (nodePorts.has(key)) pr.add({ severity: 'error', code: 'duplicate-entry', path: [...path, 'nodePort'], type: 'Duplicate value', detail: 'another port of the same protocol has this nodePort', value: nodePort });
+      if (nodePorts.has(key))
+        pr.add({
+          severity: 'error',
+          code: 'duplicate-entry',
+          path: [...path, 'nodePort'],
+          type: 'Duplicate value',
+          detail: 'another port of the same protocol has this nodePort',
+          value: nodePort,
+        });
       nodePorts.add(key);
     }
     if (port !== undefined && protocol !== undefined) {
       const key = `${port}/${protocol}`;
-      if (ports.has(key)) pr.add({ severity: 'error', code: 'duplicate-entry', path, type: 'Duplicate value', detail: 'another port has this number and protocol', value: key });
+      if (ports.has(key))
+        pr.add({ severity: 'error', code: 'duplicate-entry', path, type: 'Duplicate value', detail: 'another port has this number and protocol', value: key });
       ports.add(key);
     }
     if (port !== undefined && protocol !== undefined && targetPort !== undefined) {
@@ -228,7 +246,14 @@ function sliceEndpoint(pr: Problems, v: unknown, path: PathSegments, addressType
   const raw = getArray(pr, entry['addresses'], [...path, 'addresses']) ?? [];
   if (raw.length === 0) pr.required('field-required', undefined, [...path, 'addresses'], 'must contain at least 1 address');
   if (raw.length > MAX_ADDRESSES)
-    pr.add({ severity: 'error', code: 'too-many-items', path: [...path, 'addresses'], type: 'Too many', value: raw.length, detail: `must have at most ${MAX_ADDRESSES} items` });
+    pr.add({
+      severity: 'error',
+      code: 'too-many-items',
+      path: [...path, 'addresses'],
+      type: 'Too many',
+      value: raw.length,
+      detail: `must have at most ${MAX_ADDRESSES} items`,
+    });
   const addresses: IPAddress[] = [];
   raw.slice(0, MAX_ADDRESSES).forEach((a, j) => {
     const p = [...path, 'addresses', j];
@@ -269,7 +294,14 @@ export function validateEndpointSlice(pr: Problems, obj: Obj, defaultNamespace: 
   else pr.unsupported('unsupported-address-type', undefined, ['addressType'], typeText, ADDRESS_TYPES);
   const rawEndpoints = getArray(pr, obj['endpoints'], ['endpoints']) ?? [];
   if (rawEndpoints.length > MAX_ENDPOINTS)
-    pr.add({ severity: 'error', code: 'too-many-items', path: ['endpoints'], type: 'Too many', value: rawEndpoints.length, detail: `must have at most ${MAX_ENDPOINTS} items` });
+    pr.add({
+      severity: 'error',
+      code: 'too-many-items',
+      path: ['endpoints'],
+      type: 'Too many',
+      value: rawEndpoints.length,
+      detail: `must have at most ${MAX_ENDPOINTS} items`,
+    });
   const endpoints: SliceEndpoint[] = [];
   rawEndpoints.slice(0, MAX_ENDPOINTS).forEach((e, i) => {
     const ep = sliceEndpoint(pr, e, ['endpoints', i], addressType, meta.namespace!);
@@ -277,7 +309,14 @@ export function validateEndpointSlice(pr: Problems, obj: Obj, defaultNamespace: 
   });
   const rawPorts = getArray(pr, obj['ports'], ['ports']) ?? [];
   if (rawPorts.length > MAX_SLICE_PORTS)
-    pr.add({ severity: 'error', code: 'too-many-items', path: ['ports'], type: 'Too many', value: rawPorts.length, detail: `must have at most ${MAX_SLICE_PORTS} items` });
+    pr.add({
+      severity: 'error',
+      code: 'too-many-items',
+      path: ['ports'],
+      type: 'Too many',
+      value: rawPorts.length,
+      detail: `must have at most ${MAX_SLICE_PORTS} items`,
+    });
   const ports: { name: string; protocol: PolicyProtocol; port: number }[] = [];
   const names = new Set<string>();
   rawPorts.slice(0, MAX_SLICE_PORTS).forEach((v, i) => {
@@ -285,7 +324,15 @@ export function validateEndpointSlice(pr: Problems, obj: Obj, defaultNamespace: 
     const entry = getObject(pr, v, path) ?? {};
     const name = getString(pr, entry['name'], [...path, 'name']) ?? '';
     if (name !== '') for (const msg of dns1123Label(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
-    if (names.has(name)) pr.add({ severity: 'error', code: 'duplicate-entry', path: [...path, 'name'], type: 'Duplicate value', detail: 'port names must be unique', value: name });
+    if (names.has(name))
+      pr.add({
+        severity: 'error',
+        code: 'duplicate-entry',
+        path: [...path, 'name'],
+        type: 'Duplicate value',
+        detail: 'port names must be unique',
+        value: name,
+      });
     names.add(name);
     const protocol = protocolField(pr, entry['protocol'], [...path, 'protocol']);
     const port = portField(pr, entry['port'], [...path, 'port']);

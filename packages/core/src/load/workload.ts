@@ -44,8 +44,9 @@ function mismatch(pr: Problems, labelsPath: PathSegments, labels: Labels): void 
 /**
  * `spec.selector` of the kinds that require a metav1.LabelSelector (apps/v1), or that may carry
  * one (Job, a CronJob's job template: generated when absent, so a missing one is fine).
+ * `labels` undefined: the template's could not be read, so no comparison.
  */
-function labelSelector(pr: Problems, kind: WorkloadKind, spec: Obj, base: PathSegments, labels: Labels): void {
+function labelSelector(pr: Problems, kind: WorkloadKind, spec: Obj, base: PathSegments, labels: Labels | undefined): void {
   const path = [...base, 'selector'];
   const selector = validateSelector(pr, spec['selector'], path);
   const noun = EMPTY_SELECTOR_NOUN[kind];
@@ -56,15 +57,16 @@ function labelSelector(pr: Problems, kind: WorkloadKind, spec: Obj, base: PathSe
   const empty = Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
   if (empty && noun) pr.invalid('selector-empty', undefined, path, spec['selector'], `empty selector is invalid for ${noun}`);
   // An empty selector matches everything; the API server checks only a non-empty one.
-  else if (!empty && !selectorMatches(selector, labels)) mismatch(pr, [...base, 'template', 'metadata', 'labels'], labels);
+  else if (!empty && labels && !selectorMatches(selector, labels)) mismatch(pr, [...base, 'template', 'metadata', 'labels'], labels);
 }
 
 /** A ReplicationController's `spec.selector` is a plain map, defaulted to the template's labels. */
-function mapSelector(pr: Problems, spec: Obj, labels: Labels): void {
+function mapSelector(pr: Problems, spec: Obj, labels: Labels | undefined): void {
   const path = ['spec', 'selector'];
   const selector = getStringMap(pr, spec['selector'], path) ?? {};
   validateLabels(pr, selector, path);
   const entries = Object.entries(selector);
+  if (!labels) return;
   if (entries.length === 0) {
     if (Object.keys(labels).length === 0) pr.required('field-required', undefined, path, '');
   } else if (!entries.every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v)) mismatch(pr, ['spec', 'template', 'metadata', 'labels'], labels);
@@ -82,31 +84,39 @@ export function validateWorkload(pr: Problems, obj: Obj, kind: WorkloadKind, def
   if (kind === 'CronJob' && meta.name.length > CRONJOB_NAME_MAX)
     pr.invalid('invalid-name', undefined, ['metadata', 'name'], meta.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
   const owner = controllerOwner(pr, obj);
+  // A missing part is reported once, where it is missing (one of the wrong type, by getObject).
   const spec = getObject(pr, obj['spec'], ['spec']);
-  if (!spec) pr.required('field-required', undefined, ['spec'], '');
+  if (isAbsent(obj['spec'])) pr.required('field-required', undefined, ['spec'], '');
   // The object whose `template` and `selector` are read: a CronJob's job template spec.
   let base: PathSegments = ['spec'];
-  let owning: Obj = spec ?? {};
+  let owning: Obj | undefined = spec;
   if (kind === 'CronJob' && spec) {
     base = ['spec', 'jobTemplate', 'spec'];
     const jobTemplate = getObject(pr, spec['jobTemplate'], ['spec', 'jobTemplate']);
-    if (!jobTemplate) pr.required('field-required', undefined, ['spec', 'jobTemplate'], '');
-    owning = (jobTemplate && getObject(pr, jobTemplate['spec'], base)) ?? {};
+    if (isAbsent(spec['jobTemplate'])) pr.required('field-required', undefined, ['spec', 'jobTemplate'], '');
+    owning = jobTemplate && getObject(pr, jobTemplate['spec'], base);
+    if (jobTemplate && isAbsent(jobTemplate['spec'])) pr.required('field-required', undefined, base, '');
   }
   const templatePath = [...base, 'template'];
-  const template = getObject(pr, owning['template'], templatePath);
-  if (!template && spec) pr.required('field-required', undefined, templatePath, '');
-  const templateMeta = (template && getObject(pr, template['metadata'], [...templatePath, 'metadata'])) ?? {};
+  const template = owning && getObject(pr, owning['template'], templatePath);
+  if (owning && isAbsent(owning['template'])) pr.required('field-required', undefined, templatePath, '');
+  const templateMetaObject = template && getObject(pr, template['metadata'], [...templatePath, 'metadata']);
+  const templateMeta = templateMetaObject ?? {};
   const labelsPath = [...templatePath, 'metadata', 'labels'];
-  const labels = getStringMap(pr, templateMeta['labels'], labelsPath) ?? {};
+  const labelsObject = getStringMap(pr, templateMeta['labels'], labelsPath);
+  const labels = labelsObject ?? {};
+  // The selector is compared with labels that were read: not with a template missing or of the wrong type.
+  const labelsRead = !!template && (!!templateMetaObject || isAbsent(template['metadata'])) && (!!labelsObject || isAbsent(templateMeta['labels']));
   validateLabels(pr, labels, labelsPath);
   const podPath = [...templatePath, 'spec'];
-  const podSpec = (template && getObject(pr, template['spec'], podPath)) ?? {};
-  if (template && (isAbsent(podSpec['containers']) || (Array.isArray(podSpec['containers']) && podSpec['containers'].length === 0)))
-    pr.required('field-required', undefined, [...podPath, 'containers'], '');
+  const podSpecObject = template && getObject(pr, template['spec'], podPath);
+  const podSpec = podSpecObject ?? {};
+  const containers = podSpec['containers'];
+  const noContainers = isAbsent(containers) || (Array.isArray(containers) && containers.length === 0);
+  if (template && (podSpecObject || isAbsent(template['spec'])) && noContainers) pr.required('field-required', undefined, [...podPath, 'containers'], '');
   const ports = [...containerPorts(pr, podSpec, 'containers', podPath), ...containerPorts(pr, podSpec, 'initContainers', podPath)];
   const hostNetwork = getBoolean(pr, podSpec['hostNetwork'], [...podPath, 'hostNetwork']) ?? false;
-  if (kind === 'ReplicationController') mapSelector(pr, owning, labels);
-  else labelSelector(pr, kind, owning, base, labels);
+  if (owning && kind === 'ReplicationController') mapSelector(pr, owning, labelsRead ? labels : undefined);
+  else if (owning) labelSelector(pr, kind, owning, base, labelsRead ? labels : undefined);
   return { kind, namespace: meta.namespace!, name: meta.name, labels, ports, hostNetwork, ...(owner && { owner }) };
 }

@@ -69,7 +69,6 @@ export interface ServiceBackends {
 
 const protocolOf = (n: number): PolicyProtocol | undefined => (n === 6 ? 'TCP' : n === 17 ? 'UDP' : n === 132 ? 'SCTP' : undefined);
 
-
 /**
  * A named target port on one pod, as podutil.FindPort resolves it: the first container port of
  * that name and protocol, app containers before init containers.
@@ -196,7 +195,8 @@ export class ServiceIndex {
       if (slice.addressType !== type) continue;
       const sp = slice.ports.find((p) => p.name === (port.name ?? '') && p.protocol === port.protocol);
       if (!sp) {
-        if (slice.endpoints.length > 0) notes.push(`EndpointSlice ${slice.namespace}/${slice.name} has no port ${portLabel(port)}: none of its endpoints is a backend of it`);
+        if (slice.endpoints.length > 0)
+          notes.push(`EndpointSlice ${slice.namespace}/${slice.name} has no port ${portLabel(port)}: none of its endpoints is a backend of it`);
         continue;
       }
       for (const ep of slice.endpoints) {

@@ -115,7 +115,8 @@ export class ServiceNat implements FilterDataplane {
   }
 }
 
-const targetKey = (t: ServiceTarget): string => `${t.service.namespace}/${t.service.name}|${t.port.protocol}|${t.port.port}|${t.via}|${t.address ? ipKey(t.address) : ''}`;
+const targetKey = (t: ServiceTarget): string =>
+  `${t.service.namespace}/${t.service.name}|${t.port.protocol}|${t.port.port}|${t.via}|${t.address ? ipKey(t.address) : ''}`;
 
 /** The ipKey of the IPv6 address in `w` at `o` (same text as ipKey makes of the bigint). */
 function key6(w: Uint32Array, o: number): string {

@@ -23,6 +23,7 @@ import { explainImage, type ImageProvenance } from '../dataplane/explain.js';
 import { DATAPLANE_OPTIONS, type DataplaneOptions } from '../dataplane/image-dataplane.js';
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
+import { fastModel, type FastPathOptions } from '../load/fast-path.js';
 import { truncate, type Issue } from '../load/issues.js';
 import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
@@ -169,7 +170,6 @@ type Op = {
   readonly kind: ObjectKind | (string & {});
   readonly key: string;
   readonly model?: Model;
-  readonly object?: Record<string, unknown>;
   readonly ignored?: IgnoredObject;
 };
 
@@ -204,7 +204,8 @@ const GARBAGE_FACTOR = 2;
  * Verdicts come from the generation current at the call. Throws a TypeError for an unknown option.
  */
 export class LiveDataplane {
-  private readonly objects = new Map<string, Record<string, unknown>>();
+  /** Keys (`Kind/namespace/name`) of the objects accepted, those of other policy APIs included. */
+  private readonly objects = new Set<string>();
   /** Objects of other policy APIs applied with `ignoreUnsupportedPolicies`: verdicts ignore them, explanations say so. */
   private readonly ignored = new Map<string, IgnoredObject>();
   private readonly models = new Map<string, Model>();
@@ -212,11 +213,13 @@ export class LiveDataplane {
   private generations: Generations;
   private gen = 0;
   private readonly options: LiveOptions;
+  private readonly fastOptions: FastPathOptions;
 
   /** Starts from validated objects (for example `readFiles(paths).objects`). */
   constructor(initial: readonly RawObject[] = [], options: LiveOptions = {}) {
     checkOptions('LiveDataplane options', options, LIVE_OPTIONS);
     this.options = options;
+    this.fastOptions = { defaultNamespace: options.defaultNamespace ?? 'default', maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
     const { ops, issues } = this.validate(initial.map((o) => ({ op: 'apply' as const, object: o.value })));
     const errors = issues.filter((i) => i.severity === 'error');
     if (errors.length > 0) throw new Error(`the initial objects are invalid:\n${errors.map((i) => i.message).join('\n')}`);
@@ -425,7 +428,7 @@ export class LiveDataplane {
   /** Keeps the accepted objects (in the order a fresh load of them would list them). */
   private record(ops: readonly Op[]): void {
     for (const op of ops) {
-      if (op.object) this.objects.set(op.key, op.object);
+      if (op.model || op.ignored) this.objects.add(op.key);
       else this.objects.delete(op.key);
       if (op.model) this.models.set(op.key, op.model);
       else this.models.delete(op.key);
@@ -474,6 +477,16 @@ export class LiveDataplane {
         issues.push({ code: 'not-an-object', severity: 'error', file: '<update>', document: index, path: '', message: 'expected a Kubernetes object' });
         return;
       }
+      // A Pod or Namespace in its common valid form: its model straight away (the lean path,
+      // load/fast-path.ts, which accepts only what loading takes with no issue, as loading has it).
+      const fast = fastModel(value, this.fastOptions);
+      if (fast) {
+        const ns = fast.kind === 'Pod' ? fast.model.namespace : undefined;
+        const key = keyOf(fast.kind, ns, fast.model.name);
+        exists.set(key, true);
+        ops.push({ kind: fast.kind, key, model: fast.model });
+        return;
+      }
       // Keep a JSON-only copy (null-prototype objects): what the caller holds may change later
       // or be no JSON value at all, in which case loadObjects reports why on the original.
       const copy = toPlainJSON(value, { maxBytes: this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES }).value as Record<string, unknown> | undefined;
@@ -488,7 +501,7 @@ export class LiveDataplane {
       if (ignored) {
         const key = keyOf(ignored.kind, ignored.namespace, ignored.name);
         exists.set(key, true);
-        ops.push({ kind: ignored.kind, key, ignored, object: copy });
+        ops.push({ kind: ignored.kind, key, ignored });
         return;
       }
       const kind = copy['kind'] as ObjectKind;
@@ -516,11 +529,9 @@ export class LiveDataplane {
         return;
       }
       const ns = 'namespace' in model && kind !== 'Namespace' ? (model as { namespace: string }).namespace : undefined;
-      // Store the object with its namespace filled in, so later loads place it the same way.
-      const stored = ns === undefined ? copy : { ...copy, metadata: { ...(copy['metadata'] as object), namespace: ns } };
       const key = keyOf(kind, ns, model.name);
       exists.set(key, true);
-      ops.push({ kind, key, model, object: stored });
+      ops.push({ kind, key, model });
     });
     return { ops, issues };
   }

@@ -1,0 +1,198 @@
+/**
+ * The lean path for single objects (LiveDataplane.apply): a Pod or a Namespace in its common,
+ * valid form goes straight to its model, without the per-object costs of loadObjects (a
+ * null-prototype copy of the whole object, field paths built for every field read, the
+ * cluster-wide passes). It only ever accepts: an object it returns a model for is one loading
+ * takes with no issue at all, and gives the same model; anything else (another kind, a
+ * problem, a warning, a form it does not know, a field read as loading reads it only through
+ * fallbacks) yields undefined, and the caller loads the object the full way, which reports
+ * every problem with its path and message. So checks and messages are loading's by
+ * construction; test/validation/fast-path.test.ts holds the two paths equal.
+ *
+ * The syntax checks are loading's own functions (syntax.ts, parseIPLoose, controllerOwner),
+ * called only for their verdict.
+ */
+import { parseIPLoose, type IPAddress } from '../ip/address.js';
+import type { ContainerPort, Namespace, Pod, PodPhase, PolicyProtocol } from '../model/types.js';
+import { Problems, type Obj } from './fields.js';
+import { MAX_DEPTH } from './limits.js';
+import { controllerOwner } from './owners.js';
+import { dns1123Label, dns1123Subdomain, labelValue, portName, qualifiedName } from './syntax.js';
+import { NAMESPACE_NAME_LABEL } from './workloads.js';
+
+/** A model the lean path made, by kind. */
+export type FastModel = { readonly kind: 'Pod'; readonly model: Pod } | { readonly kind: 'Namespace'; readonly model: Namespace };
+
+export interface FastPathOptions {
+  readonly defaultNamespace: string;
+  /** loadObjects' maxInputBytes: a larger object goes the full way (which refuses it). */
+  readonly maxInputBytes: number;
+}
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
+
+/**
+ * Whether toPlainJSON would copy `input` without a problem: JSON values only, plain objects,
+ * no holes, within the depth and byte limits (bytes counted as toPlainJSON counts them). A
+ * cycle ends at the depth limit. Allocates nothing.
+ */
+function plainJSON(input: unknown, maxBytes: number): boolean {
+  let bytes = 0;
+  const ok = (v: unknown, depth: number): boolean => {
+    bytes += 2;
+    if (typeof v === 'string') bytes += v.length;
+    if (bytes > maxBytes) return false;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+    if (typeof v === 'number') return Number.isFinite(v);
+    if (typeof v !== 'object' || depth >= MAX_DEPTH) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!(i in v) || !ok(v[i], depth + 1)) return false;
+      return true;
+    }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const k of Object.keys(v)) {
+      bytes += k.length + 3;
+      if (!ok((v as Obj)[k], depth + 1)) return false;
+    }
+    return true;
+  };
+  return ok(input, 0);
+}
+
+/** metadata.labels as validateMeta reads them (absent: `{}`), or undefined for any problem. */
+function labelsOf(meta: Obj): Record<string, string> | undefined {
+  const l = meta['labels'];
+  if (absent(l)) return {};
+  if (!isObject(l)) return undefined;
+  const out = Object.create(null) as Record<string, string>;
+  for (const k of Object.keys(l)) {
+    const v = l[k] === null ? '' : l[k];
+    if (typeof v !== 'string' || qualifiedName(k).length > 0 || labelValue(v).length > 0) return undefined;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** metadata.name when it is given and valid (generateName then plays no part). */
+function nameOf(meta: Obj, valid: (name: string) => string[]): string | undefined {
+  const name = meta['name'];
+  if (typeof name !== 'string' || name === '' || valid(name).length > 0) return undefined;
+  const generateName = meta['generateName'];
+  return absent(generateName) || typeof generateName === 'string' ? name : undefined;
+}
+
+/** An optional string field: '' for absent, undefined for another type. */
+const optionalString = (v: unknown): string | undefined => (absent(v) ? '' : typeof v === 'string' ? v : undefined);
+
+/** An address field as validateIP reads it, 'none' when absent or empty; undefined for any problem (a legacy form warns). */
+function addressOf(v: unknown): IPAddress | 'none' | undefined {
+  const text = optionalString(v);
+  if (text === undefined) return undefined;
+  if (text === '') return 'none';
+  const ip = parseIPLoose(text);
+  return ip && !ip.leadingZeros ? ip.address : undefined;
+}
+
+const PHASES: ReadonlySet<string> = new Set<PodPhase>(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+const PROTOCOLS: ReadonlySet<string> = new Set<PolicyProtocol>(['TCP', 'UDP', 'SCTP']);
+
+/** Container ports of `spec[field]`, appended to `out`; false for any problem. */
+function containerPorts(spec: Obj, field: 'containers' | 'initContainers', out: ContainerPort[]): boolean {
+  const list = spec[field];
+  if (absent(list)) return true;
+  if (!Array.isArray(list)) return false;
+  for (const c of list) {
+    if (!isObject(c)) return false;
+    const ports = c['ports'];
+    if (absent(ports)) continue;
+    if (!Array.isArray(ports)) return false;
+    for (const p of ports) {
+      if (!isObject(p)) return false;
+      const port = p['containerPort'];
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return false;
+      const protocol = absent(p['protocol']) ? 'TCP' : p['protocol'];
+      if (typeof protocol !== 'string' || !PROTOCOLS.has(protocol)) return false;
+      const name = optionalString(p['name']);
+      if (name === undefined || (name !== '' && portName(name).length > 0)) return false;
+      out.push({ ...(name && { name }), port, protocol: protocol as PolicyProtocol, init: field === 'initContainers' });
+    }
+  }
+  return true;
+}
+
+function fastPod(o: Obj, defaultNamespace: string): Pod | undefined {
+  const meta = o['metadata'];
+  if (!isObject(meta)) return undefined;
+  const name = nameOf(meta, dns1123Subdomain);
+  const given = optionalString(meta['namespace']);
+  if (name === undefined || given === undefined) return undefined;
+  const namespace = given === '' ? defaultNamespace : given;
+  if (dns1123Label(namespace).length > 0) return undefined;
+  const labels = labelsOf(meta);
+  const spec = absent(o['spec']) ? {} : o['spec'];
+  const status = absent(o['status']) ? {} : o['status'];
+  if (!labels || !isObject(spec) || !isObject(status)) return undefined;
+  const ips: IPAddress[] = [];
+  const add = (ip: IPAddress | 'none' | undefined): boolean => {
+    if (ip === undefined) return false;
+    if (ip !== 'none' && !ips.some((x) => x.family === ip.family && x.value === ip.value)) ips.push(ip);
+    return true;
+  };
+  if (!add(addressOf(status['podIP']))) return undefined;
+  const podIPs = status['podIPs'];
+  if (!absent(podIPs)) {
+    if (!Array.isArray(podIPs)) return undefined;
+    for (const e of podIPs) if (!isObject(e) || !add(addressOf(e['ip']))) return undefined;
+  }
+  // Two of one family is an error; more than two is a form this path leaves to loading.
+  if (ips.length > 2 || (ips.length === 2 && ips[0]!.family === ips[1]!.family)) return undefined;
+  const phase = absent(status['phase']) ? 'Running' : status['phase'];
+  const nodeName = optionalString(spec['nodeName']);
+  const hostNetwork = absent(spec['hostNetwork']) ? false : spec['hostNetwork'];
+  if (typeof phase !== 'string' || !PHASES.has(phase) || nodeName === undefined || typeof hostNetwork !== 'boolean') return undefined;
+  const ports: ContainerPort[] = [];
+  if (!containerPorts(spec, 'containers', ports) || !containerPorts(spec, 'initContainers', ports)) return undefined;
+  const pr = new Problems();
+  const owner = controllerOwner(pr, o);
+  if (pr.list.length > 0) return undefined;
+  return {
+    namespace,
+    name,
+    labels,
+    ips,
+    ...(nodeName && { nodeName }),
+    hostNetwork,
+    phase: phase as PodPhase,
+    ports,
+    ...(owner && { owner }),
+  };
+}
+
+function fastNamespace(o: Obj): Namespace | undefined {
+  const meta = o['metadata'];
+  if (!isObject(meta)) return undefined;
+  const name = nameOf(meta, dns1123Label);
+  const labels = labelsOf(meta);
+  if (name === undefined || !labels) return undefined;
+  // The API server always sets this label to the name, whatever the manifest says.
+  return { name, labels: Object.assign(Object.create(null) as Record<string, string>, labels, { [NAMESPACE_NAME_LABEL]: name }) };
+}
+
+/**
+ * The model of one object handed in directly, when it is a v1 Pod or Namespace that loading
+ * would take with no issue (same model); undefined otherwise: load it the full way.
+ */
+export function fastModel(value: unknown, options: FastPathOptions): FastModel | undefined {
+  if (!isObject(value) || value['apiVersion'] !== 'v1') return undefined;
+  const kind = value['kind'];
+  if (kind !== 'Pod' && kind !== 'Namespace') return undefined;
+  if (!plainJSON(value, options.maxInputBytes)) return undefined;
+  if (kind === 'Pod') {
+    const model = fastPod(value, options.defaultNamespace);
+    return model && { kind, model };
+  }
+  const model = fastNamespace(value);
+  return model && { kind, model };
+}

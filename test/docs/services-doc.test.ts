@@ -1,0 +1,50 @@
+// docs/services.md runs as written: every `$ netpol ...` line of its ```console blocks is run
+// (single quotes removed, as a shell would) against the built CLI from the repository root and prints exactly the lines below it (exit 2
+// when it shows an invalid input or a flow error, else 0); its ```ts example prints what its
+// comments say and type-checks under strict.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { runReadmeExample } from '../helpers.js';
+import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
+
+const root = join(import.meta.dirname, '../..');
+const doc = readFileSync(join(root, 'docs/services.md'), 'utf8');
+const bin = join(root, 'packages/core/dist/cli/main.js');
+
+function sessions(): { command: string; output: string[] }[] {
+  const out: { command: string; output: string[] }[] = [];
+  for (const block of codeBlocks(doc, 'console'))
+    for (const line of block.code.split('\n')) {
+      if (line.startsWith('$ ')) out.push({ command: line.slice(2), output: [] });
+      else out.at(-1)!.output.push(line);
+    }
+  return out;
+}
+
+test('the console examples are there', () => {
+  expect(sessions().length).toBeGreaterThanOrEqual(6);
+});
+
+test.each(sessions().map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
+  // Endpoint names are quoted as a shell needs them ([Kind] is a glob); no argument has a space.
+  const args = command
+    .replace(/^netpol /, '')
+    .split(' ')
+    .map((a) => a.replace(/^'(.*)'$/, '$1'));
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
+  expect(r.stdout.trimEnd().split('\n')).toEqual(output);
+  const failed = output.at(-1)!.startsWith('invalid:') || output.some((l) => l.includes('"error":'));
+  expect(r.status).toBe(failed ? 2 : 0);
+});
+
+test('the library example prints what its comments say', () => {
+  const { printed, expected } = runReadmeExample('## Library', 'docs/services.md');
+  expect(expected).toHaveLength(2);
+  expect(printed).toEqual(expected);
+});
+
+test('the ts block type-checks under strict against the built package', () => {
+  expect(typecheckBlocks(codeBlocks(doc, 'ts'), 'docs/services.md')).toEqual([]);
+});
