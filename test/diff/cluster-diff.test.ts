@@ -17,14 +17,13 @@ const full = (a: Cluster, b: Cluster, o: ConnectivityOptions = {}) => {
 /** A change set drawn from `picks`: policies removed, one moved to another port, copies of others re-pointed at another pod selector. */
 function changeSet(c: Cluster, picks: readonly number[]): Cluster {
   const policies: NetworkPolicy[] = [...c.policies];
-  const n = policies.length;
   for (const [k, pick] of picks.entries()) {
     const i = pick % policies.length;
     const p = policies[i]!;
     if (k % 3 === 0) policies.splice(i, 1);
     else if (k % 3 === 1)
       policies[i] = { ...p, ingress: p.ingress.map((r) => ({ ...r, ports: [{ protocol: 'TCP', port: 1000 + pick }] })), egress: p.egress.slice(1) };
-    else policies.push({ ...policies[(pick * 7) % n]!, name: `copy-${k}`, podSelector: policies[(pick * 3) % policies.length]!.podSelector });
+    else policies.push({ ...policies[(pick * 7) % policies.length]!, name: `copy-${k}`, podSelector: policies[(pick * 3) % policies.length]!.podSelector });
   }
   return { ...c, policies };
 }

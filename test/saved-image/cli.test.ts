@@ -2,6 +2,7 @@
 // it exactly as from the manifests (verdict lines identical, replay's verdicts identical with
 // denials naming no policy); explain and matrix refuse --image with the reason; a damaged or
 // missing file, manifests beside --image, or an evaluation flag are errors (exit 2).
+import { VERSION } from '../../packages/core/src/compile/layout.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -34,7 +35,7 @@ async function compiled(args: string[]): Promise<string> {
   expect(r.err).toEqual([]);
   expect(r.code).toBe(0);
   expect(r.out).toHaveLength(1);
-  expect(r.out[0]).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [0-9]+ bytes \\(image [0-9]+, version 3\\), sha256 [0-9a-f]{64}$`));
+  expect(r.out[0]).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [0-9]+ bytes \\(image [0-9]+, version ${VERSION}\\), sha256 [0-9a-f]{64}$`));
   return path;
 }
 
