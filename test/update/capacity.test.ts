@@ -152,6 +152,8 @@ describe('capacity-exceeded', () => {
       egressRowCount: 0,
       ingressPeerCount: 0,
       ingressRowCount: 0,
+      egressGroupCount: 1,
+      ingressGroupCount: 1,
       hosts6Slots: 1,
       tierEgressColCount: 1,
       tierEgressRowCount: 1,
