@@ -8,17 +8,15 @@ import { connectivity } from '../../packages/core/src/analysis/connectivity.js';
 import { diffConnectivity } from '../../packages/core/src/analysis/diff.js';
 import { formatDiff, type DiffFormat } from '../../packages/core/src/analysis/diff-format.js';
 import { loadFiles } from '../../packages/core/src/load/load.js';
-import { run } from '../../packages/core/src/cli/run.js';
+import { runCli } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
 const minimal = join(repo, 'test/fixtures/netpol-analyzer-diff/minimal');
 const boutique = join(repo, 'test/fixtures/online-boutique');
 
 async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const r = await runCli(...args);
+  return { code: r.code, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 function load(path: string) {
