@@ -203,7 +203,7 @@ export class ImageConnections {
       eg = this.egMemo.get(key);
       if (eg < 0) this.egMemo.set(key, (eg = this.compute(true, egLocal, this.egDst[dst]!, localNode)));
     }
-    // Ingress on the destination, the mirror image.
+    // Ingress on the destination, the mirror image (written out twice: this runs per pair, millions of times).
     let ing = this.allId;
     const inLocal = this.inDst[dst]!;
     if (inLocal !== 0) {
@@ -217,6 +217,23 @@ export class ImageConnections {
     let c = row[ing];
     if (!c) row[ing] = c = this.toConnections(this.and(this.sets[eg]!, this.sets[ing]!));
     return c;
+  }
+
+  /**
+   * What `connections(entry, dst)` depends on as a source: two entries with the same key get the
+   * same set from every destination that is neither one of their own pods nor a node address
+   * (the pod-itself and local-node cases depend on the pair). -1 for a node address. Lets a
+   * report compute one set per key pair instead of one per entry pair.
+   */
+  sourceKey(entry: number): number {
+    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    return this.egSrc[entry]! * this.inSrcFields.length + this.inSrc[entry]!;
+  }
+
+  /** What `connections(src, entry)` depends on as a destination (as sourceKey says); -1 for a node address. */
+  destinationKey(entry: number): number {
+    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    return this.egDst[entry]! * this.inDstFields.length + this.inDst[entry]!;
   }
 
   /** The connections between two ends (entryOf each, then connections). */
