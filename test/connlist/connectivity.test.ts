@@ -165,6 +165,16 @@ describe('workload level and pod level', () => {
     expect(r.warnings).toEqual([expect.stringMatching(/^app\/web-5d9\[ReplicaSet\]: its pods are not all judged alike/)]);
   });
 
+  test('pods that differ only where no policy looks are judged alike: no warning', () => {
+    const plain = yaml
+      .replace(/tier: b/g, 'tier: a')
+      .replace('tier: a, ', 'tier: a, ')
+      .replace(/(web-5d9-b[^\n]*labels: \{app: web, tier: a)/, '$1, extra: label');
+    const r = connectivity(cluster(plain));
+    expect(r.warnings).toEqual([]);
+    expect([...r.connections()].map((c) => `${c.src.name} => ${c.dst.name}`)).toContain('app/web-5d9[ReplicaSet] => app/db[Pod]');
+  });
+
   test('pod level: each pod on its own', () => {
     expect(txt(yaml, { level: 'pod' }).filter((l) => l.endsWith('app/db[Pod] : All Connections'))).toEqual([
       'app/web-5d9-a[Pod] => app/db[Pod] : All Connections',
