@@ -108,19 +108,12 @@ const scenario = (maxClusterPolicies: number) =>
 const real = (r: CompileResult) => new ImageConnections(r);
 
 describe('ImageConnections = reference, port by port', () => {
-  test('NetworkPolicy only, with workloads and pods without addresses', () => {
+  test.each([
+    ['NetworkPolicy only, with workloads and pods without addresses', 0],
+    ['with cluster-scoped tiers', 4],
+  ])('%s', (_, maxClusterPolicies) => {
     fc.assert(
-      fc.property(scenario(0), ({ cluster, options, pairs }) => {
-        const d = disagreement(cluster, options, pairs, real, true);
-        if (d) expect.fail(`${d}\noptions ${JSON.stringify(options)}\n---\n${clusterToYaml(cluster)}`);
-      }),
-      { numRuns: runs(100) },
-    );
-  });
-
-  test('with cluster-scoped tiers', () => {
-    fc.assert(
-      fc.property(scenario(4), ({ cluster, options, pairs }) => {
+      fc.property(scenario(maxClusterPolicies), ({ cluster, options, pairs }) => {
         const d = disagreement(cluster, options, pairs, real, true);
         if (d) expect.fail(`${d}\noptions ${JSON.stringify(options)}\n---\n${clusterToYaml(cluster)}`);
       }),
