@@ -101,6 +101,32 @@ spec:
   });
 });
 
+describe('external blocks', () => {
+  const v6 =
+    APP +
+    policy(
+      'app',
+      'db',
+      `  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 2001:db8::/32}}]}]`,
+    );
+
+  test('IPv6 blocks appear when a rule names an IPv6 CIDR (the dataplane view), not in compat (netpol-analyzer cuts IPv4 only)', () => {
+    expect(txt(v6).filter((l) => l.startsWith('app/db[Deployment] =>'))).toEqual([
+      'app/db[Deployment] => 2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections',
+    ]);
+    expect(txt(v6).filter((l) => l.includes('::-2001:db7'))).toEqual([
+      'app/web[Deployment] => ::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections',
+    ]);
+    expect(txt(v6, { compat: 'netpol-analyzer' }).some((l) => l.includes(':'.repeat(2)))).toBe(false);
+  });
+
+  test('external: false leaves them out', () => {
+    expect(txt(v6, { external: false })).toEqual(['app/web[Deployment] => app/db[Deployment] : All Connections']);
+  });
+});
+
 describe('pods with addresses', () => {
   const yaml =
     ns('app') +
