@@ -197,3 +197,87 @@ spec: {type: ExternalName, externalName: db.example.com}
     expect(r.ok && r.kind).toBe('flow');
   });
 });
+
+describe('families, endpoints of several pods, backends that cannot be judged', () => {
+  const DUAL = `apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: c}]}
+status: {podIPs: [{ip: 10.0.0.2}, {ip: "fd00::2"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-a, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c}]}
+status: {podIPs: [{ip: 10.0.1.1}, {ip: "fd00::1:1"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {clusterIPs: [10.96.0.10, "fd00::10"], selector: {app: web}, ports: [{port: 80}]}
+`;
+  test('a dual-stack Service: each virtual address DNATs to backends of its own family', () => {
+    const c = cluster(DUAL);
+    const dp = new CompiledDataplane(c);
+    for (const [vip, backend] of [
+      ['10.96.0.10', '10.0.1.1'],
+      ['fd00::10', 'fd00::1:1'],
+    ] as const) {
+      const r = parseFlowRecord({ src: 'shop/client', dst: vip, port: 80 }, dp.index, new ServiceIndex(c));
+      if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+      expect(serviceVerdict(dp, r.src, r.target).backends.map((b) => b.address)).toEqual([backend]);
+    }
+  });
+
+  test('an endpoint of several pods as the source: every pod to every backend', () => {
+    const owned = (name: string, ipText: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: shop, labels: {app: client}, ownerReferences: [{kind: ReplicaSet, name: client-7d, controller: true, apiVersion: apps/v1, uid: x}]}
+spec: {containers: [{name: c}]}
+status: {podIP: ${ipText}}
+---
+`;
+    const c = cluster(`${owned('client-7d-a', '10.0.0.4')}${owned('client-7d-b', '10.0.0.5')}${BASE}`);
+    const dp = new CompiledDataplane(c);
+    const r = parseFlowRecord({ src: 'shop/client-7d[ReplicaSet]', dst: 'svc:shop/web:http' }, dp.index, new ServiceIndex(c));
+    if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+    expect(serviceVerdict(dp, r.src, r.target).backends.map((b) => `${b.src} -> ${b.dst}:${b.port}`)).toEqual([
+      'shop/client-7d-a -> shop/web-a:8080',
+      'shop/client-7d-a -> shop/web-b:8081',
+      'shop/client-7d-b -> shop/web-a:8080',
+      'shop/client-7d-b -> shop/web-b:8081',
+    ]);
+  });
+
+  test('a hostNetwork workload without pods as a backend cannot be judged: it denies, saying why', () => {
+    const c = cluster(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {hostNetwork: true, containers: [{name: c, ports: [{containerPort: 9100}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: agent, namespace: shop}
+spec: {selector: {app: agent}, ports: [{port: 9100}]}
+---
+${pod('client', '10.0.0.2', 'app: client')}`);
+    const dp = new CompiledDataplane(c);
+    const r = parseFlowRecord({ src: 'shop/client', dst: 'svc:shop/agent:9100' }, dp.index, new ServiceIndex(c));
+    if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+    const v = serviceVerdict(dp, r.src, r.target);
+    expect([v.allowed, v.some]).toEqual([false, false]);
+    expect(v.backends).toEqual([
+      {
+        src: 'shop/client',
+        dst: 'shop/agent[DaemonSet]',
+        port: 9100,
+        allowed: false,
+        error: 'a hostNetwork pod without an address: its node, and so the address policy sees, is unknown',
+      },
+    ]);
+  });
+});

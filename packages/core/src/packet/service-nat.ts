@@ -22,6 +22,7 @@ import type { FilterDataplane } from './filter.js';
 
 /** What ServiceNat needs of a dataplane: PacketFilter's view, and entries for pods without an address. */
 export interface NatDataplane extends FilterDataplane {
+  /** The image entry of an address, or of a pod without one (CompiledDataplane.entryOf). */
   entryOf(end: FlowEnd): number;
 }
 
