@@ -93,7 +93,7 @@ export {
   type ConnectionSetOptions,
   type PortRange,
 } from './analysis/connection-set.js';
-export { ImageConnections, type ExternalRegion } from './analysis/pair-connections.js';
+export { ImageConnections, type ExternalRegion, type ImageConnectionsOptions } from './analysis/pair-connections.js';
 export { endpointGroups, templatePods, type EndpointGroup, type EndpointGroupOptions } from './model/endpoints.js';
 export type { ExternalBlock } from './analysis/external-endpoints.js';
 export type { AddressBlock, AddressRange } from './analysis/address-blocks.js';

@@ -39,6 +39,12 @@ interface Run {
 /** Above this many cells a per-direction memo is a Map instead of a typed table. */
 const TABLE_MAX = 1 << 22;
 
+/** ImageConnections' options. */
+export interface ImageConnectionsOptions {
+  /** @internal Largest typed memo table per direction, in cells (tests force the Map path with 0). */
+  readonly memoTableCells?: number;
+}
+
 /**
  * Memo of one direction: (local class, remote class, local-node) → set id + 1 (0: not yet), in
  * a typed table when it is small enough, else in a Map.
@@ -49,9 +55,10 @@ class DirectionMemo {
   constructor(
     readonly remotes: number,
     locals: number,
+    tableMax: number,
   ) {
     const cells = locals * remotes * 2;
-    this.table = cells <= TABLE_MAX ? new Int32Array(cells) : undefined;
+    this.table = cells <= tableMax ? new Int32Array(cells) : undefined;
   }
   get(key: number): number {
     return this.table ? this.table[key]! - 1 : (this.map.get(key) ?? -1);
@@ -109,7 +116,7 @@ export class ImageConnections {
   private regions: readonly ExternalRegion[] | undefined;
 
   /** Validates the image (ImageError for a corrupt one) and indexes its entries. */
-  constructor(result: CompileResult) {
+  constructor(result: CompileResult, options: ImageConnectionsOptions = {}) {
     this.kernel = new Kernel(result.image);
     this.v = this.kernel.views;
     this.prov = result.provenance;
@@ -153,8 +160,9 @@ export class ImageConnections {
       this.inDst[e] = pod ? classOf(maps[2], this.inDstFields, ent[o + ENTRY.ingressRow]!, ent[o + ENTRY.tierIngressRow]!, tierInRows) : 0;
       this.inSrc[e] = classOf(maps[3], this.inSrcFields, ent[o + ENTRY.ingressCol]!, ent[o + ENTRY.tierIngressCol]!, tierInCols);
     }
-    this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length);
-    this.inMemo = new DirectionMemo(this.inSrcFields.length, this.inDstFields.length);
+    const tableMax = options.memoTableCells ?? TABLE_MAX;
+    this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length, tableMax);
+    this.inMemo = new DirectionMemo(this.inSrcFields.length, this.inDstFields.length, tableMax);
   }
 
   /** The runs of equal port class of one protocol slot over ports 1-65535 (the portMap scanned once). */
