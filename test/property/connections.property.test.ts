@@ -14,7 +14,13 @@ import { ImageConnections } from '../../packages/core/src/analysis/pair-connecti
 import type { ConnectionSet } from '../../packages/core/src/analysis/connection-set.js';
 import { addresslessPods, type CompileResult } from '../../packages/core/src/compile/compile.js';
 import { sectionViews, TIER_DECISION, TIER_DECISION_STRIDE } from '../../packages/core/src/compile/layout.js';
-import { clusterArbitrary, evaluationOptionsArbitrary, interestingAddresses, interestingL4, interestingPorts } from '../../packages/core/src/fuzz/arbitraries.js';
+import {
+  clusterArbitrary,
+  evaluationOptionsArbitrary,
+  interestingAddresses,
+  interestingL4,
+  interestingPorts,
+} from '../../packages/core/src/fuzz/arbitraries.js';
 import { clusterToYaml } from '../../packages/core/src/fuzz/to-yaml.js';
 import { formatIP } from '../../packages/core/src/ip/address.js';
 import { PROTOCOL_NUMBERS } from '../../packages/core/src/model/protocol.js';

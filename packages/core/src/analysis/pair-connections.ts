@@ -268,7 +268,8 @@ export class ImageConnections {
           : v.tierIngressMatrix[trow! * h[HEADER.tierIngressColCount]! + tcol!]!;
     // 0: not isolated by NetworkPolicy; 1: isolated, the local-node exemption applies; 2: isolated, the cell decides.
     const mode = row === 0 ? 0 : localNode ? 1 : 2;
-    const cell = mode !== 2 ? 0 : egress ? v.egressMatrix[row! * h[HEADER.egressPeerCount]! + col!]! : v.ingressMatrix[row! * h[HEADER.ingressPeerCount]! + col!]!;
+    const cell =
+      mode !== 2 ? 0 : egress ? v.egressMatrix[row! * h[HEADER.egressPeerCount]! + col!]! : v.ingressMatrix[row! * h[HEADER.ingressPeerCount]! + col!]!;
     const key = (k * h[HEADER.portSetCount]! + cell) * 3 + mode;
     let id = this.decided.get(key);
     if (id === undefined) this.decided.set(key, (id = this.decide(k, mode, cell)));
