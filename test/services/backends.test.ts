@@ -281,3 +281,36 @@ ${pod('client', '10.0.0.2', 'app: client')}`);
     ]);
   });
 });
+
+describe('flow records naming endpoints', () => {
+  const c = cluster(`${BASE}---
+apiVersion: v1
+kind: Pod
+metadata: {name: pending, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8082}]}]}
+status: {phase: Pending}
+`);
+  const dp = new CompiledDataplane(c);
+  const services = new ServiceIndex(c);
+  test('a pod not yet given an address is an end without one, and a backend without one', () => {
+    const r = parseFlowRecord({ src: 'shop/client', dst: 'shop/pending', port: 8082 }, dp.index, services);
+    expect(r.ok && r.kind === 'ends' && r.dst.map((d) => [d.name, d.end.address, d.end.pod?.name])).toEqual([['shop/pending', undefined, 'pending']]);
+    const s = parseFlowRecord({ src: 'shop/client', dst: 'svc:shop/web:http' }, dp.index, services);
+    if (!s.ok || s.kind !== 'service') throw new Error(JSON.stringify(s));
+    expect(serviceVerdict(dp, s.src, s.target, services).backends.map((b) => `${b.dst}:${b.port}${b.address ? '' : ' (no address)'}`)).toEqual([
+      'shop/web-a:8080',
+      'shop/web-b:8081',
+      'shop/pending:8082 (no address)',
+    ]);
+  });
+
+  test('an unknown endpoint is an error naming the form', () => {
+    const r = parseFlowRecord({ src: 'shop/nope[Deployment]', dst: 'shop/client', port: 80 }, dp.index, services);
+    expect(r).toEqual({
+      ok: false,
+      error: '"src": no endpoint shop/nope[Deployment] in the input (endpoints are namespace/name[Kind]: a workload, or a pod as namespace/pod[Pod])',
+    });
+    const pod = parseFlowRecord({ src: 'shop/client[Pod]', dst: 'shop/web-a', port: 8080 }, dp.index, services);
+    expect(pod.ok && pod.kind === 'ends' && pod.src.map((e) => e.name)).toEqual(['shop/client']);
+  });
+});

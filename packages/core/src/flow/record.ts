@@ -139,7 +139,7 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
     return `"protocol" must be TCP, UDP or SCTP for a Service port`;
   const wanted = protocol === undefined ? undefined : PROTOCOLS[protocol];
   const port = typeof spec === 'number' ? service.ports.find((p) => p.port === spec && p.protocol === (wanted ?? 'TCP')) : servicePortBySpec(service, spec);
-  const known = service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none';
+  const known = truncate(service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none');
   if (!port)
     return `"dst": Service ${truncate(key)} has no ${typeof spec === 'number' ? `port ${spec}/${wanted ?? 'TCP'}` : `port named ${truncate(spec)}`}; its ports: ${known}`;
   if (wanted !== undefined && port.protocol !== wanted)
