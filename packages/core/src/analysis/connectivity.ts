@@ -314,6 +314,12 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
           const cell = row + dstSig[j]!;
           let id = table ? table[cell]! - 1 : (map.get(cell) ?? -1);
           if (id < 0) {
+            // Without the table the map is a bounded cache (a Map holds at most 2^24 entries, and the sets with it).
+            if (!table && map.size >= 1 << 20) {
+              map.clear();
+              sets.length = 0;
+              listed.length = 0;
+            }
             const conns = between(src, dst);
             id = sets.push(conns) - 1;
             listed.push(!isNoConnections(conns, empty));
