@@ -1,5 +1,6 @@
 // `netpol diff`: netpol-analyzer's published diff example line for line, and the command as CI
 // uses it (identical sets, --fail-on-change, invalid input on either side, formats).
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,17 +9,15 @@ import { connectivity } from '../../packages/core/src/analysis/connectivity.js';
 import { diffConnectivity } from '../../packages/core/src/analysis/diff.js';
 import { formatDiff, type DiffFormat } from '../../packages/core/src/analysis/diff-format.js';
 import { loadFiles } from '../../packages/core/src/load/load.js';
-import { run } from '../../packages/core/src/cli/run.js';
+import { runCli } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
 const minimal = join(repo, 'test/fixtures/netpol-analyzer-diff/minimal');
 const boutique = join(repo, 'test/fixtures/online-boutique');
 
 async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const r = await runCli(...args);
+  return { code: r.code, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 function load(path: string) {
@@ -150,6 +149,16 @@ spec:
     expect(one.code).toBe(2);
     expect(one.err).not.toMatch(/^dir1: .*error/m);
     rmSync(dir, { recursive: true });
+  });
+
+  test('one side from stdin (the built binary): the same diff', () => {
+    const bin = join(repo, 'packages/core/dist/cli/main.js');
+    const input = ['netpols.yaml', 'deployments.yaml'].map((f) => readFileSync(join(minimal, 'dir2', f), 'utf8')).join('\n---\n');
+    const r = spawnSync(process.execPath, [bin, 'diff', join(minimal, 'dir1'), '-', '--fail-on-change'], { input, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout.split('\n')[1]).toBe(
+      'diff-type: changed, source: default/frontend[Deployment], destination: default/backend[Deployment], dir1: TCP 9090, dir2: TCP 9090,UDP 53',
+    );
   });
 
   test('usage: two sets needed, one stdin at most, known formats', async () => {

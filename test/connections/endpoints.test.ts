@@ -9,7 +9,16 @@ describe('templatePods', () => {
 
   test('a workload without pods is one template pod: its labels and ports, no address, Running, owned by it', () => {
     expect(templatePods(c)).toEqual([
-      { namespace: 'prod', name: 'web', labels: { app: 'web' }, ips: [], hostNetwork: false, phase: 'Running', ports: [tcp(8080, 'http')], owner: { kind: 'Deployment', name: 'web' } },
+      {
+        namespace: 'prod',
+        name: 'web',
+        labels: { app: 'web' },
+        ips: [],
+        hostNetwork: false,
+        phase: 'Running',
+        ports: [tcp(8080, 'http')],
+        owner: { kind: 'Deployment', name: 'web' },
+      },
     ]);
     expect(templatePods(c)[0]).not.toHaveProperty('nodeName');
   });

@@ -71,7 +71,10 @@ describe('connections', () => {
   });
 
   test('a rule with no ports allows other protocols (port class 0) too', () => {
-    const all: Cluster = { ...base, policies: [policy('prod', 'db-in', sel({ app: 'db' }), { ingress: [{ peers: [{ kind: 'selector', podSelector: sel({ app: 'web' }) }], ports: [] }] })] };
+    const all: Cluster = {
+      ...base,
+      policies: [policy('prod', 'db-in', sel({ app: 'db' }), { ingress: [{ peers: [{ kind: 'selector', podSelector: sel({ app: 'web' }) }], ports: [] }] })],
+    };
     const conns = new ImageConnections(compile(all));
     expect(isAllConnections(conns.between(tpl(all, 'web'), tpl(all, 'db')))).toBe(true);
     expect(conns.between(tpl(all, 'api'), tpl(all, 'db')).otherProtocols).toBe(false);
@@ -89,7 +92,11 @@ describe('connections', () => {
           priority: 1,
           subject: { kind: 'pods', namespaceSelector: sel(), podSelector: sel({ app: 'db' }) },
           ingress: [
-            { action: 'Accept', peers: [{ kind: 'pods', namespaceSelector: sel(), podSelector: sel({ app: 'api' }) }], ports: [{ kind: 'range', protocol: 'TCP', start: 22, end: 22 }] },
+            {
+              action: 'Accept',
+              peers: [{ kind: 'pods', namespaceSelector: sel(), podSelector: sel({ app: 'api' }) }],
+              ports: [{ kind: 'range', protocol: 'TCP', start: 22, end: 22 }],
+            },
             { action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: sel() }], ports: [{ kind: 'range', protocol: 'TCP', start: 5432, end: 5432 }] },
           ],
           egress: [],
@@ -100,7 +107,9 @@ describe('connections', () => {
           tier: 'Baseline',
           priority: 1,
           subject: { kind: 'namespaces', namespaceSelector: sel() },
-          ingress: [{ action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: sel() }], ports: [{ kind: 'range', protocol: 'UDP', start: 53, end: 53 }] }],
+          ingress: [
+            { action: 'Deny', peers: [{ kind: 'namespaces', namespaceSelector: sel() }], ports: [{ kind: 'range', protocol: 'UDP', start: 53, end: 53 }] },
+          ],
           egress: [],
         },
       ],
@@ -130,7 +139,11 @@ describe('externalRegions', () => {
       ...cluster({ namespaces: [ns('prod')] }),
       nodes: [{ name: 'n1', ips: [ip('192.168.0.1')] }],
       pods: [pod('prod', 'a', { app: 'a' }, ['10.2.0.5', 'fd00::5'])],
-      policies: [policy('prod', 'out', sel(), { egress: [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr('10.0.0.0/8'), except: [cidr('10.1.0.0/16')] } }], ports: [] }] })],
+      policies: [
+        policy('prod', 'out', sel(), {
+          egress: [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr('10.0.0.0/8'), except: [cidr('10.1.0.0/16')] } }], ports: [] }],
+        }),
+      ],
     };
     const ic = new ImageConnections(compile(c));
     const regions = ic.externalRegions();

@@ -57,7 +57,11 @@ describe('a pod without an address', () => {
   test('is a subject and a selector peer: a named port resolves on the template pod', () => {
     const c: Cluster = {
       ...base,
-      policies: [policy('prod', 'db-in', sel({ app: 'db' }), { ingress: [{ peers: [{ kind: 'selector', podSelector: sel({ app: 'web' }) }], ports: [{ protocol: 'TCP', port: 'pg' }] }] })],
+      policies: [
+        policy('prod', 'db-in', sel({ app: 'db' }), {
+          ingress: [{ peers: [{ kind: 'selector', podSelector: sel({ app: 'web' }) }], ports: [{ protocol: 'TCP', port: 'pg' }] }],
+        }),
+      ],
     };
     expect(both(c, end(c, 'web'), end(c, 'db'), 5432)).toEqual({ allowed: true, egress: 'not-isolated', ingress: 'allowed' });
     expect(both(c, end(c, 'web'), end(c, 'db'), 5433).allowed).toBe(false);
@@ -66,7 +70,14 @@ describe('a pod without an address', () => {
   });
 
   test('is never matched by an ipBlock (a pod with an IP inside it is)', () => {
-    const c: Cluster = { ...base, policies: [policy('prod', 'db-in', sel({ app: 'db' }), { ingress: [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr('0.0.0.0/0'), except: [] } }], ports: [] }] })] };
+    const c: Cluster = {
+      ...base,
+      policies: [
+        policy('prod', 'db-in', sel({ app: 'db' }), {
+          ingress: [{ peers: [{ kind: 'ipBlock', ipBlock: { cidr: cidr('0.0.0.0/0'), except: [] } }], ports: [] }],
+        }),
+      ],
+    };
     expect(both(c, end(c, 'web'), end(c, 'db'), 5432).ingress).toBe('denied');
     expect(both(c, end(c, 'client'), end(c, 'db'), 5432).ingress).toBe('allowed');
     const why = new ReferenceEvaluator(c).explainBetween(end(c, 'web'), end(c, 'db'), TCP, 5432);
@@ -142,6 +153,8 @@ describe('ends', () => {
   test('the compiled dataplane refuses a pod with an IP given without its address (it has no entry without one)', () => {
     const client = base.pods[0]!;
     expect(() => new CompiledDataplane(base).verdictBetween({ pod: client }, end(base, 'db'), TCP, 80)).toThrow(/pass its address 10.0.0.5/);
-    expect(new CompiledDataplane(base).entryOf({ pod: client, address: client.ips[0]! })).toBe(new CompiledDataplane(base).entryOf({ address: ip('10.0.0.5') }));
+    expect(new CompiledDataplane(base).entryOf({ pod: client, address: client.ips[0]! })).toBe(
+      new CompiledDataplane(base).entryOf({ address: ip('10.0.0.5') }),
+    );
   });
 });

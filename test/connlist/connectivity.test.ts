@@ -101,6 +101,32 @@ spec:
   });
 });
 
+describe('external blocks', () => {
+  const v6 =
+    APP +
+    policy(
+      'app',
+      'db',
+      `  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 2001:db8::/32}}]}]`,
+    );
+
+  test('IPv6 blocks appear when a rule names an IPv6 CIDR (the dataplane view), not in compat (netpol-analyzer cuts IPv4 only)', () => {
+    expect(txt(v6).filter((l) => l.startsWith('app/db[Deployment] =>'))).toEqual([
+      'app/db[Deployment] => 2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections',
+    ]);
+    expect(txt(v6).filter((l) => l.includes('::-2001:db7'))).toEqual([
+      'app/web[Deployment] => ::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections',
+    ]);
+    expect(txt(v6, { compat: 'netpol-analyzer' }).some((l) => l.includes(':'.repeat(2)))).toBe(false);
+  });
+
+  test('external: false leaves them out', () => {
+    expect(txt(v6, { external: false })).toEqual(['app/web[Deployment] => app/db[Deployment] : All Connections']);
+  });
+});
+
 describe('pods with addresses', () => {
   const yaml =
     ns('app') +
@@ -162,7 +188,17 @@ describe('workload level and pod level', () => {
   test('a workload is allowed what every pod of it is allowed, with a warning when its pods differ', () => {
     const r = connectivity(cluster(yaml));
     expect([...r.connections()].filter((c) => c.dst.name === 'app/db[Pod]').map((c) => c.src.name)).toEqual([]); // pod b may not: neither may the workload
-    expect(r.warnings).toEqual([expect.stringMatching(/^app\/web-5d9\[ReplicaSet\]: its pods differ/)]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^app\/web-5d9\[ReplicaSet\]: its pods are not all judged alike/)]);
+  });
+
+  test('pods that differ only where no policy looks are judged alike: no warning', () => {
+    const plain = yaml
+      .replace(/tier: b/g, 'tier: a')
+      .replace('tier: a, ', 'tier: a, ')
+      .replace(/(web-5d9-b[^\n]*labels: \{app: web, tier: a)/, '$1, extra: label');
+    const r = connectivity(cluster(plain));
+    expect(r.warnings).toEqual([]);
+    expect([...r.connections()].map((c) => `${c.src.name} => ${c.dst.name}`)).toContain('app/web-5d9[ReplicaSet] => app/db[Pod]');
   });
 
   test('pod level: each pod on its own', () => {

@@ -7,21 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
+import { consoleSessions } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/services.md'), 'utf8');
 const bin = join(root, 'packages/core/dist/cli/main.js');
 
-function sessions(): { command: string; output: string[] }[] {
-  const out: { command: string; output: string[] }[] = [];
-  for (const block of codeBlocks(doc, 'console'))
-    for (const line of block.code.split('\n')) {
-      if (line.startsWith('$ ')) out.push({ command: line.slice(2), output: [] });
-      else out.at(-1)!.output.push(line);
-    }
-  return out;
-}
+const sessions = () => consoleSessions(doc);
 
 test('the console examples are there', () => {
   expect(sessions().length).toBeGreaterThanOrEqual(6);

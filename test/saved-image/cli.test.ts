@@ -32,8 +32,7 @@ function flowsFile(files: string[]): string {
 async function compiled(args: string[]): Promise<string> {
   const path = scratchFile('cluster.npimg', '');
   const r = await runCli('compile', ...args, '-o', path);
-  expect(r.err).toEqual([]);
-  expect(r.code).toBe(0);
+  expect(r.code, r.err.join('\n')).toBe(0);
   expect(r.out).toHaveLength(1);
   expect(r.out[0]).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [0-9]+ bytes \\(image [0-9]+, version ${VERSION}\\), sha256 [0-9a-f]{64}$`));
   return path;
@@ -92,6 +91,19 @@ describe('netpol compile, then --image', () => {
     const r = await runCli('replay', capture, '--image', image, '--services');
     expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/--services needs the manifests/);
+  });
+
+  test('policies of other APIs ignored at compile time stay named on every verdict line (the image does not account for them)', async () => {
+    const yaml = [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n',
+      'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: l7\n  namespace: prod\nspec: {endpointSelector: {}}\n',
+    ].join('---\n');
+    const files = ['-f', scratchFile('cluster.yaml', yaml), '--ignore-unsupported-policies'];
+    const image = await compiled(files);
+    const flows = scratchFile('f.jsonl', '{"src":"10.0.0.1","dst":"10.0.0.2","protocol":"TCP","port":80}\n');
+    const fromImage = await runCli('verdict', '--image', image, '--flows', flows);
+    expect(JSON.parse(fromImage.out[0]!).ignoring).toEqual(['CiliumNetworkPolicy prod/l7']);
+    expect(fromImage.out).toEqual((await runCli('verdict', ...files, '--flows', flows)).out);
   });
 
   test('explain and matrix refuse --image, saying why', async () => {

@@ -197,3 +197,120 @@ spec: {type: ExternalName, externalName: db.example.com}
     expect(r.ok && r.kind).toBe('flow');
   });
 });
+
+describe('families, endpoints of several pods, backends that cannot be judged', () => {
+  const DUAL = `apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: c}]}
+status: {podIPs: [{ip: 10.0.0.2}, {ip: "fd00::2"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-a, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c}]}
+status: {podIPs: [{ip: 10.0.1.1}, {ip: "fd00::1:1"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {clusterIPs: [10.96.0.10, "fd00::10"], selector: {app: web}, ports: [{port: 80}]}
+`;
+  test('a dual-stack Service: each virtual address DNATs to backends of its own family', () => {
+    const c = cluster(DUAL);
+    const dp = new CompiledDataplane(c);
+    for (const [vip, backend] of [
+      ['10.96.0.10', '10.0.1.1'],
+      ['fd00::10', 'fd00::1:1'],
+    ] as const) {
+      const r = parseFlowRecord({ src: 'shop/client', dst: vip, port: 80 }, dp.index, new ServiceIndex(c));
+      if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+      expect(serviceVerdict(dp, r.src, r.target).backends.map((b) => b.address)).toEqual([backend]);
+    }
+  });
+
+  test('an endpoint of several pods as the source: every pod to every backend', () => {
+    const owned = (name: string, ipText: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: shop, labels: {app: client}, ownerReferences: [{kind: ReplicaSet, name: client-7d, controller: true, apiVersion: apps/v1, uid: x}]}
+spec: {containers: [{name: c}]}
+status: {podIP: ${ipText}}
+---
+`;
+    const c = cluster(`${owned('client-7d-a', '10.0.0.4')}${owned('client-7d-b', '10.0.0.5')}${BASE}`);
+    const dp = new CompiledDataplane(c);
+    const r = parseFlowRecord({ src: 'shop/client-7d[ReplicaSet]', dst: 'svc:shop/web:http' }, dp.index, new ServiceIndex(c));
+    if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+    expect(serviceVerdict(dp, r.src, r.target).backends.map((b) => `${b.src} -> ${b.dst}:${b.port}`)).toEqual([
+      'shop/client-7d-a -> shop/web-a:8080',
+      'shop/client-7d-a -> shop/web-b:8081',
+      'shop/client-7d-b -> shop/web-a:8080',
+      'shop/client-7d-b -> shop/web-b:8081',
+    ]);
+  });
+
+  test('a hostNetwork workload without pods as a backend cannot be judged: it denies, saying why', () => {
+    const c = cluster(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {hostNetwork: true, containers: [{name: c, ports: [{containerPort: 9100}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: agent, namespace: shop}
+spec: {selector: {app: agent}, ports: [{port: 9100}]}
+---
+${pod('client', '10.0.0.2', 'app: client')}`);
+    const dp = new CompiledDataplane(c);
+    const r = parseFlowRecord({ src: 'shop/client', dst: 'svc:shop/agent:9100' }, dp.index, new ServiceIndex(c));
+    if (!r.ok || r.kind !== 'service') throw new Error(JSON.stringify(r));
+    const v = serviceVerdict(dp, r.src, r.target);
+    expect([v.allowed, v.some]).toEqual([false, false]);
+    expect(v.backends).toEqual([
+      {
+        src: 'shop/client',
+        dst: 'shop/agent[DaemonSet]',
+        port: 9100,
+        allowed: false,
+        error: 'a hostNetwork pod without an address: its node, and so the address policy sees, is unknown',
+      },
+    ]);
+  });
+});
+
+describe('flow records naming endpoints', () => {
+  const c = cluster(`${BASE}---
+apiVersion: v1
+kind: Pod
+metadata: {name: pending, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8082}]}]}
+status: {phase: Pending}
+`);
+  const dp = new CompiledDataplane(c);
+  const services = new ServiceIndex(c);
+  test('a pod not yet given an address is an end without one, and a backend without one', () => {
+    const r = parseFlowRecord({ src: 'shop/client', dst: 'shop/pending', port: 8082 }, dp.index, services);
+    expect(r.ok && r.kind === 'ends' && r.dst.map((d) => [d.name, d.end.address, d.end.pod?.name])).toEqual([['shop/pending', undefined, 'pending']]);
+    const s = parseFlowRecord({ src: 'shop/client', dst: 'svc:shop/web:http' }, dp.index, services);
+    if (!s.ok || s.kind !== 'service') throw new Error(JSON.stringify(s));
+    expect(serviceVerdict(dp, s.src, s.target, services).backends.map((b) => `${b.dst}:${b.port}${b.address ? '' : ' (no address)'}`)).toEqual([
+      'shop/web-a:8080',
+      'shop/web-b:8081',
+      'shop/pending:8082 (no address)',
+    ]);
+  });
+
+  test('an unknown endpoint is an error naming the form', () => {
+    const r = parseFlowRecord({ src: 'shop/nope[Deployment]', dst: 'shop/client', port: 80 }, dp.index, services);
+    expect(r).toEqual({
+      ok: false,
+      error: '"src": no endpoint shop/nope[Deployment] in the input (endpoints are namespace/name[Kind]: a workload, or a pod as namespace/pod[Pod])',
+    });
+    const pod = parseFlowRecord({ src: 'shop/client[Pod]', dst: 'shop/web-a', port: 8080 }, dp.index, services);
+    expect(pod.ok && pod.kind === 'ends' && pod.src.map((e) => e.name)).toEqual(['shop/client']);
+  });
+});

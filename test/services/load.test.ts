@@ -1,7 +1,8 @@
 // Service and EndpointSlice loading: what is read and defaulted, and every problem the API
 // server would refuse, with file, line and Go field path.
 import { describe, expect, test } from 'vitest';
-import { formatIP, formatIssue, loadFiles, loadText } from '@netpol/core';
+import fc from 'fast-check';
+import { formatIP, formatIssue, loadFiles, loadObjects, loadText } from '@netpol/core';
 import { join } from 'node:path';
 
 const load = (yaml: string) => {
@@ -221,4 +222,67 @@ test("Online Boutique's manifests: every Service loads", () => {
   const r = loadFiles([join(import.meta.dirname, '../fixtures/online-boutique/manifests')], { recursive: true });
   expect(r.issues.filter((i) => i.object?.startsWith('Service '))).toEqual([]);
   expect(r.cluster?.services?.length).toBeGreaterThan(10);
+});
+
+describe('hostile input', () => {
+  // Any JSON value in any field the loader reads: problems, never an exception.
+  const SERVICE_FIELDS = [
+    ['spec'],
+    ['spec', 'type'],
+    ['spec', 'clusterIP'],
+    ['spec', 'clusterIPs'],
+    ['spec', 'ports'],
+    ['spec', 'ports', 0],
+    ['spec', 'ports', 0, 'targetPort'],
+    ['spec', 'ports', 0, 'nodePort'],
+    ['spec', 'ports', 0, 'protocol'],
+    ['spec', 'selector'],
+    ['spec', 'externalIPs'],
+    ['spec', 'externalName'],
+    ['status', 'loadBalancer', 'ingress'],
+  ] as const;
+  const SLICE_FIELDS = [
+    ['addressType'],
+    ['endpoints'],
+    ['endpoints', 0],
+    ['endpoints', 0, 'addresses'],
+    ['endpoints', 0, 'conditions'],
+    ['endpoints', 0, 'targetRef'],
+    ['ports'],
+    ['ports', 0, 'port'],
+  ] as const;
+  const set = (obj: Record<string, unknown>, path: readonly (string | number)[], value: unknown): Record<string, unknown> => {
+    const copy = structuredClone(obj);
+    let o = copy as Record<string | number, unknown>;
+    for (const k of path.slice(0, -1)) {
+      if (typeof o[k] !== 'object' || o[k] === null) o[k] = typeof path[path.indexOf(k) + 1] === 'number' ? [] : {};
+      o = o[k] as Record<string | number, unknown>;
+    }
+    o[path.at(-1)!] = value;
+    return copy;
+  };
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }], selector: { app: 'web' } },
+  };
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 's', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['10.0.0.1'] }],
+    ports: [{ port: 8080 }],
+  };
+  test('a Service or an EndpointSlice with any JSON value in any field it reads loads or lists problems', () => {
+    fc.assert(
+      fc.property(fc.nat(SERVICE_FIELDS.length + SLICE_FIELDS.length - 1), fc.jsonValue(), (i, value) => {
+        const object = i < SERVICE_FIELDS.length ? set(service, SERVICE_FIELDS[i]!, value) : set(slice, SLICE_FIELDS[i - SERVICE_FIELDS.length]!, value);
+        const r = loadObjects([{ file: 'x.json', document: 0, value: object, locate: () => undefined }]);
+        expect(r.cluster !== undefined || r.issues.some((issue) => issue.severity === 'error')).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

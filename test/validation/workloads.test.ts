@@ -323,6 +323,27 @@ describe('owners', () => {
     expect(multi.message).toContain('Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/x, StatefulSet/db');
   });
 
+  it('pods of a ReplicaSet absent from the input beside the Deployment that made it: a warning says they are two endpoints and what to add', () => {
+    const hashed = (name: string) => pod(name, ref('ReplicaSet', 'web-5d8f'), '{app: web, pod-template-hash: 5d8f}');
+    const r = load([NS, apps('Deployment', 'web'), hashed('web-5d8f-x1'), hashed('web-5d8f-x2')].join('---\n'));
+    const w = warningsOf(r.issues).filter((i) => i.code === 'owner-not-in-input');
+    expect(w.map((i) => [i.object, i.message])).toEqual([
+      [
+        'ReplicaSet shop/web-5d8f',
+        'pods of ReplicaSet shop/web-5d8f, which is not in the input, are the endpoint shop/web-5d8f[ReplicaSet], apart from Deployment shop/web (its template); add the ReplicaSet to the input (kubectl get deployments,replicasets,pods) to group them under the Deployment',
+      ],
+    ]);
+    expect(r.cluster!.pods.map((p) => p.owner)).toEqual([
+      { kind: 'ReplicaSet', name: 'web-5d8f' },
+      { kind: 'ReplicaSet', name: 'web-5d8f' },
+    ]);
+    // No warning with the ReplicaSet in the input, without the Deployment, or without the hash label.
+    const none = (text: string) => expect(load(text).issues.filter((i) => i.code === 'owner-not-in-input')).toEqual([]);
+    none([NS, apps('Deployment', 'web'), ownedRS('web-5d8f', 'web'), hashed('web-5d8f-x1')].join('---\n'));
+    none([NS, hashed('web-5d8f-x1')].join('---\n'));
+    none([NS, apps('Deployment', 'web'), pod('web-5d8f-x1', ref('ReplicaSet', 'web-5d8f'))].join('---\n'));
+  });
+
   it('an ownership cycle (impossible in a cluster) ends where it closes', () => {
     const a = apps('ReplicaSet', 'a').replace(
       'metadata: {name: a, namespace: shop}',

@@ -72,7 +72,7 @@ export function main(argv: string[]): number {
           (['workload', 'pod'] as const).flatMap((level) =>
             (['pods', 'manifests'] as const)
               .filter((variant) => level === 'workload' || variant === 'pods')
-              .map((variant) => ({ size, level, variant, runs: 3, matrix: size === 'S' || size === 'M' })),
+              .map((variant) => ({ size, level, variant, runs: 3, matrix: (size === 'S' || size === 'M') && level === 'workload' && variant === 'pods' })),
           ),
         )
       : [...base.maps];

@@ -83,8 +83,17 @@ export {
   type FormattedConnection,
   type FormattedEndpoint,
 } from './analysis/connlist-format.js';
-export { isAllConnections, isNoConnections, sameConnections, intersectConnections, NO_CONNECTIONS, type ConnectionSet, type PortRange } from './analysis/connection-set.js';
-export { ImageConnections, type ExternalRegion } from './analysis/pair-connections.js';
+export {
+  isAllConnections,
+  isNoConnections,
+  sameConnections,
+  intersectConnections,
+  NO_CONNECTIONS,
+  type ConnectionSet,
+  type ConnectionSetOptions,
+  type PortRange,
+} from './analysis/connection-set.js';
+export { ImageConnections, type ExternalRegion, type ImageConnectionsOptions } from './analysis/pair-connections.js';
 export { endpointGroups, templatePods, type EndpointGroup, type EndpointGroupOptions } from './model/endpoints.js';
 export type { ExternalBlock } from './analysis/external-endpoints.js';
 export type { AddressBlock, AddressRange } from './analysis/address-blocks.js';

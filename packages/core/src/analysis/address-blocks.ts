@@ -104,7 +104,10 @@ export function disjointBlocks(family: Family, blocks: readonly AddressBlock[]):
     let rest = b;
     const added: AddressBlock[] = [];
     for (let k = 0; k < pieces.length && !isEmpty(rest); k++) {
-      const shared = intersectBlocks(pieces[k]!, rest);
+      const piece = pieces[k]!;
+      // most pieces lie outside the block: compare bounds before intersecting
+      if (piece.ranges[piece.ranges.length - 1]!.last < rest.ranges[0]!.first || piece.ranges[0]!.first > rest.ranges[rest.ranges.length - 1]!.last) continue;
+      const shared = intersectBlocks(piece, rest);
       if (isEmpty(shared)) continue;
       rest = subtractBlocks(rest, shared);
       if (!sameBlock(pieces[k]!, shared)) {

@@ -18,10 +18,9 @@ import { endpointGroups, type EndpointGroup } from '../model/endpoints.js';
 import type { FlowEnd } from '../model/flow.js';
 import type { EvaluationOptions } from '../model/options.js';
 import type { Cluster, Pod } from '../model/types.js';
-import { intersectBlocks, type AddressBlock } from './address-blocks.js';
 import { intersectConnections, isNoConnections, NO_CONNECTIONS, type ConnectionSet } from './connection-set.js';
 import type { FormattedConnection, FormattedEndpoint } from './connlist-format.js';
-import { externalBlocks, ruleAddressBlocks, type ExternalBlock } from './external-endpoints.js';
+import { externalBlocks, type ExternalBlock } from './external-endpoints.js';
 import { ImageConnections } from './pair-connections.js';
 
 /** Options of connectivity(). */
@@ -130,27 +129,36 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
     external ? externalBlocks(view, direction, { ipv4Only: isCompat }).map((b) => ({ kind: 'external' as const, name: b.name, block: b })) : [];
   const sources = [...members, ...blockEndpoints('ingress')].sort(byName);
   const destinations = [...members, ...blockEndpoints('egress')].sort(byName);
+  const externalNames = new Set<string>();
   const endpoints = [
     ...members,
-    ...[...sources, ...destinations].filter((e, i, all) => e.kind === 'external' && all.findIndex((x) => x.name === e.name) === i),
+    ...[...sources, ...destinations].filter((e) => e.kind === 'external' && !externalNames.has(e.name) && externalNames.add(e.name)),
   ];
   const warnings: string[] = [];
 
+  // Pods of one endpoint that the image judges alike (equal keys of their entries in both roles,
+  // equal address families) have equal sets: one of them stands for all. Pods that differ each
+  // count, and the endpoint gets a warning.
   const podEnds = new Map<EndpointGroup, PodEnd[]>();
-  const endsOf = (g: EndpointGroup): PodEnd[] => {
-    let ends = podEnds.get(g);
-    if (!ends) {
-      ends = g.pods.map((pod) => {
-        const at = (family: Family): number | undefined => {
-          const address = pod.ips.find((ip: IPAddress) => ip.family === family);
-          return address && image.entryOf({ pod, address });
-        };
-        return pod.ips.length === 0 ? { pod, any: image.entryOf({ pod } as FlowEnd) } : { pod, v4: at(4), v6: at(6) };
-      });
-      podEnds.set(g, ends);
+  for (const g of groups) {
+    const distinct = new Map<string, PodEnd>();
+    for (const pod of g.pods) {
+      const at = (family: Family): number | undefined => {
+        const address = pod.ips.find((ip: IPAddress) => ip.family === family);
+        return address && image.entryOf({ pod, address });
+      };
+      const end: PodEnd = pod.ips.length === 0 ? { pod, any: image.entryOf({ pod } as FlowEnd) } : { pod, v4: at(4), v6: at(6) };
+      const keys = [end.any, end.v4, end.v6].map((e) => (e === undefined ? '' : `${image.sourceKey(e)}/${image.destinationKey(e)}`));
+      const key = keys.some((k) => k.includes('-1')) ? `own:${pod.name}` : keys.join(' ');
+      if (!distinct.has(key)) distinct.set(key, end);
     }
-    return ends;
-  };
+    if (distinct.size > 1) {
+      warnings.push(
+        `${g.name}: its pods are not all judged alike (labels, container ports or the ipBlocks their addresses are in differ where a policy looks); the connections listed are those every pod is allowed (see each pod with level pod)`,
+      );
+    }
+    podEnds.set(g, [...distinct.values()]);
+  }
   // The entry pair a pod pair is judged on: IPv4 when both have it, else IPv6; a pod without an address pairs with either.
   const entryPair = (a: PodEnd, b: PodEnd): [number, number] | undefined => {
     if (a.any !== undefined && b.any !== undefined) return [a.any, b.any];
@@ -162,88 +170,107 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
   };
 
   const regions = image.externalRegions();
-  const regionEntries = new Map<ExternalBlock, { family: Family; entries: number[] }>();
-  /** The entries of the address regions inside a block (host addresses, pods' and nodes', are no external region). */
-  const entriesOf = (block: ExternalBlock): { family: Family; entries: number[] } => {
-    let r = regionEntries.get(block);
-    if (!r) {
-      const entries = new Set<number>();
-      for (const region of regions) {
-        if (region.family !== block.family) continue;
-        const shared: AddressBlock = intersectBlocks(block, { family: block.family, ranges: [{ first: region.first, last: region.last }] });
-        if (shared.ranges.length > 0) entries.add(region.entry);
+  const regionEntries = { source: new Map<ExternalBlock, number[]>(), destination: new Map<ExternalBlock, number[]>() };
+  /**
+   * The entries of the address regions inside a block (host addresses, pods' and nodes', are no
+   * external region), one per image key of the block's role (entries of equal keys get equal
+   * sets), every entry without a key.
+   */
+  const entriesOf = (block: ExternalBlock, role: 'source' | 'destination'): number[] => {
+    let entries = regionEntries[role].get(block);
+    if (!entries) {
+      const keys = new Set<number>();
+      const found = new Set<number>();
+      for (const r of block.ranges) {
+        // regions are in address order, IPv4 then IPv6: the first that ends at or after r.first
+        let lo = 0;
+        let hi = regions.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const m = regions[mid]!;
+          if (m.family < block.family || (m.family === block.family && m.last < r.first)) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let i = lo; i < regions.length && regions[i]!.family === block.family && regions[i]!.first <= r.last; i++) {
+          const entry = regions[i]!.entry;
+          const key = role === 'source' ? image.sourceKey(entry) : image.destinationKey(entry);
+          if (key === -1 || !keys.has(key)) found.add(entry);
+          keys.add(key);
+        }
       }
-      r = { family: block.family, entries: [...entries] };
-      regionEntries.set(block, r);
+      regionEntries[role].set(block, (entries = [...found]));
     }
-    return r;
+    return entries;
   };
   const familyEntry = (end: PodEnd, family: Family): number | undefined => end.any ?? (family === 4 ? end.v4 : end.v6);
 
-  const intersectAll = (sets: Iterable<ConnectionSet>): ConnectionSet => {
+  /** What every pod pair (and every region of an external block) is allowed: the intersection; nothing when there is nothing to judge on. */
+  const between = (src: Endpoint, dst: Endpoint): ConnectionSet => {
     let acc: ConnectionSet | undefined;
-    for (const s of sets) {
+    const meet = (s: ConnectionSet): boolean => {
       acc = acc === undefined || acc === s ? s : intersectConnections(acc, s);
-      if (isNoConnections(acc)) return NO_CONNECTIONS;
-    }
-    return acc ?? NO_CONNECTIONS; // nothing to judge on (no address region, no pod): nothing allowed
-  };
-
-  function* pairSets(src: Endpoint, dst: Endpoint): Generator<ConnectionSet> {
+      return !isNoConnections(acc); // false: nothing left, stop
+    };
     if (src.group && dst.group) {
-      const ds = endsOf(dst.group);
-      for (const a of endsOf(src.group)) {
-        for (const b of ds) {
+      for (const a of podEnds.get(src.group)!) {
+        for (const b of podEnds.get(dst.group)!) {
           const pair = entryPair(a, b);
-          yield pair ? image.connections(pair[0], pair[1]) : NO_CONNECTIONS;
+          if (!pair || !meet(image.connections(pair[0], pair[1]))) return NO_CONNECTIONS;
         }
       }
-    } else if (src.group && dst.block) {
-      const { family, entries } = entriesOf(dst.block);
-      for (const a of endsOf(src.group)) {
-        const e = familyEntry(a, family);
-        if (e === undefined || entries.length === 0) yield NO_CONNECTIONS;
-        else for (const x of entries) yield image.connections(e, x);
-      }
-    } else if (src.block && dst.group) {
-      const { family, entries } = entriesOf(src.block);
-      for (const b of endsOf(dst.group)) {
-        const e = familyEntry(b, family);
-        if (e === undefined || entries.length === 0) yield NO_CONNECTIONS;
-        else for (const x of entries) yield image.connections(x, e);
-      }
+      return acc ?? NO_CONNECTIONS;
     }
-  }
-  const between = (src: Endpoint, dst: Endpoint): ConnectionSet => intersectAll(pairSets(src, dst));
+    const block = (src.block ?? dst.block)!;
+    const group = (src.group ?? dst.group)!;
+    const entries = entriesOf(block, src.block ? 'source' : 'destination');
+    if (entries.length === 0) return NO_CONNECTIONS;
+    for (const end of podEnds.get(group)!) {
+      const e = familyEntry(end, block.family);
+      if (e === undefined) return NO_CONNECTIONS;
+      for (const x of entries) if (!meet(src.block ? image.connections(x, e) : image.connections(e, x))) return NO_CONNECTIONS;
+    }
+    return acc ?? NO_CONNECTIONS;
+  };
 
-  // Endpoints whose pods are not alike for policy: the intersection hides what some of them may open.
-  const addressBlocks = isCompat ? [] : [...ruleAddressBlocks(view, 'ingress'), ...ruleAddressBlocks(view, 'egress')];
-  for (const g of groups) {
-    if (g.pods.length < 2) continue;
-    const profile = (p: Pod): string =>
-      JSON.stringify([
-        Object.entries(p.labels).sort(),
-        p.ports,
-        addressBlocks.map((b) => p.ips.some((ip) => ip.family === b.family && b.ranges.some((r) => ip.value >= r.first && ip.value <= r.last))),
-      ]);
-    if (new Set(g.pods.map(profile)).size > 1) {
-      warnings.push(
-        `${g.name}: its pods differ in labels, container ports or the ipBlocks their addresses are in; the connections listed are those every pod is allowed (see each pod with level pod)`,
-      );
-    }
-  }
+  /**
+   * Per endpoint, a small number standing for what its connections depend on in one role (the
+   * image keys of its pods' entries, with their families, or of its regions' entries): equal
+   * numbers, equal sets against any other endpoint. An entry without a key (a node address)
+   * makes the endpoint its own.
+   */
+  const signatures = (side: readonly Endpoint[], role: 'source' | 'destination'): number[] => {
+    const key = (e: number | undefined): number | string => (e === undefined ? '' : role === 'source' ? image.sourceKey(e) : image.destinationKey(e));
+    const ids = new Map<string, number>();
+    return side.map((e) => {
+      const parts: (number | string)[][] = e.group
+        ? podEnds.get(e.group)!.map((p) => [key(p.any), key(p.v4), key(p.v6)])
+        : [[`${e.block!.family}`, ...new Set(entriesOf(e.block!, role).map(key))].sort()];
+      const sig = parts.some((p) => p.includes(-1)) ? `own:${e.name}` : `${e.kind === 'external' ? 'x' : 'g'}${JSON.stringify(parts)}`;
+      let id = ids.get(sig);
+      if (id === undefined) ids.set(sig, (id = ids.size));
+      return id;
+    });
+  };
 
   const focusing = focusWorkload.length > 0;
   for (const f of focusWorkload) {
     if (!members.some((m) => matchesFocus(m, [f]))) warnings.push(`focus workload ${f}: no such workload in the input`);
   }
+  // Per endpoint, once: is it a focus workload, a focus peer, in a focus namespace.
+  const focus = new Map<Endpoint, { workload: boolean; peer: boolean; namespace: boolean }>();
+  for (const e of [...sources, ...destinations]) {
+    focus.set(e, {
+      workload: matchesFocus(e, focusWorkload),
+      peer: focusWorkloadPeer.length === 0 || matchesFocus(e, focusWorkloadPeer),
+      namespace: e.namespace !== undefined && focusNamespace.includes(e.namespace),
+    });
+  }
   const includes = (src: Endpoint, dst: Endpoint): boolean => {
-    if (src.kind === 'external' && dst.kind === 'external') return false;
-    if (src.name === dst.name) return false;
-    if (focusNamespace.length > 0 && !focusNamespace.some((ns) => ns === src.namespace || ns === dst.namespace)) return false;
-    if (!focusing) return true;
-    const peer = (e: Endpoint): boolean => focusWorkloadPeer.length === 0 || matchesFocus(e, focusWorkloadPeer);
-    return (matchesFocus(src, focusWorkload) && peer(dst)) || (matchesFocus(dst, focusWorkload) && peer(src));
+    if (src === dst || (src.kind === 'external' && dst.kind === 'external')) return false;
+    const s = focus.get(src)!;
+    const d = focus.get(dst)!;
+    if (focusNamespace.length > 0 && !s.namespace && !d.namespace) return false;
+    return !focusing || (s.workload && d.peer) || (d.workload && s.peer);
   };
   const resolve = (e: Endpoint | string, side: readonly Endpoint[]): Endpoint => {
     if (typeof e !== 'string') return e;
@@ -263,11 +290,43 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
     warnings,
     ignoreOtherProtocols: isCompat,
     *connections() {
-      for (const src of sources) {
-        for (const dst of destinations) {
-          if (!includes(src, dst)) continue;
-          const conns = between(src, dst);
-          if (!isNoConnections(conns, { ignoreOtherProtocols: isCompat })) yield { src, dst, conns };
+      const filtering = focusing || focusNamespace.length > 0;
+      const empty = { ignoreOtherProtocols: isCompat };
+      // Endpoints whose pods (or regions) have the same image keys get the same sets: one
+      // between() per pair of signatures, every other pair a table read.
+      const srcSig = signatures(sources, 'source');
+      const dstSig = signatures(destinations, 'destination');
+      const width = Math.max(0, ...dstSig) + 1;
+      const cells = (Math.max(0, ...srcSig) + 1) * width;
+      const table = cells <= 1 << 24 ? new Int32Array(cells) : undefined;
+      const map = new Map<number, number>();
+      const sets: ConnectionSet[] = [];
+      const listed: boolean[] = [];
+      const dstExternal = destinations.map((d) => d.kind === 'external');
+      for (let i = 0; i < sources.length; i++) {
+        const src = sources[i]!;
+        const srcExternal = src.kind === 'external';
+        const row = srcSig[i]! * width;
+        for (let j = 0; j < destinations.length; j++) {
+          if (srcExternal && dstExternal[j]) continue;
+          const dst = destinations[j]!;
+          if (src === dst || (filtering && !includes(src, dst))) continue;
+          const cell = row + dstSig[j]!;
+          let id = table ? table[cell]! - 1 : (map.get(cell) ?? -1);
+          if (id < 0) {
+            // Without the table the map is a bounded cache (a Map holds at most 2^24 entries, and the sets with it).
+            if (!table && map.size >= 1 << 20) {
+              map.clear();
+              sets.length = 0;
+              listed.length = 0;
+            }
+            const conns = between(src, dst);
+            id = sets.push(conns) - 1;
+            listed.push(!isNoConnections(conns, empty));
+            if (table) table[cell] = id + 1;
+            else map.set(cell, id);
+          }
+          if (listed[id]) yield { src, dst, conns: sets[id]! };
         }
       }
     },

@@ -23,13 +23,7 @@ export interface ExternalBlockOptions {
 }
 
 function ipBlockBlock(b: IPBlock): AddressBlock {
-  return subtractBlocks(
-    cidrBlock(b.cidr),
-    unionBlocks(
-      b.cidr.family,
-      b.except.filter((e) => e.family === b.cidr.family).map(cidrBlock),
-    ),
-  );
+  return subtractBlocks(cidrBlock(b.cidr), unionBlocks(b.cidr.family, b.except.filter((e) => e.family === b.cidr.family).map(cidrBlock)));
 }
 
 /** The address blocks the rules of one direction name (NetworkPolicy ipBlocks; cluster-scoped `networks`, one block per CIDR). */

@@ -74,9 +74,6 @@ function matrixTemplates(engine: Engine, namespaces?: readonly string[]): Pod[] 
 /** A row's name: `namespace/name` for a pod, `namespace/name[Kind]` for a workload's template pod. */
 const matrixName = (p: Pod): string => (p.ips.length === 0 && p.owner ? `${p.namespace}/${p.owner.name}[${p.owner.kind}]` : `${p.namespace}/${p.name}`);
 
-/** An engine that judges ends without an address (CompiledDataplane, ReferenceEvaluator). */
-type BetweenEngine = Engine & { verdictBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict };
-
 function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
   for (const family of [4, 6]) {
     const x = a.ips.find((ip) => ip.family === family);
@@ -103,7 +100,12 @@ const end = (p: Pod): FlowEnd => {
  * const [tcp80] = connectivityMatrix(new CompiledDataplane(cluster), [parsePortSpec('TCP/80')!]);
  * console.log(tcp80.pods[0], tcp80.allowed[0]);
  */
-export function connectivityMatrix(engine: BetweenEngine, ports: readonly PortSpec[], namespaces?: readonly string[]): Matrix[] {
+export function connectivityMatrix(
+  // an engine that judges ends without an address too (CompiledDataplane, ReferenceEvaluator) for workloads without pods
+  engine: Engine & { verdictBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict },
+  ports: readonly PortSpec[],
+  namespaces?: readonly string[],
+): Matrix[] {
   const templates = matrixTemplates(engine, namespaces);
   if (templates.length > 0 && !engine.verdictBetween) throw new TypeError('this engine cannot judge workloads without pods (no verdictBetween)');
   const pods = [...matrixPods(engine, namespaces), ...templates];

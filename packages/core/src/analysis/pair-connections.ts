@@ -39,6 +39,12 @@ interface Run {
 /** Above this many cells a per-direction memo is a Map instead of a typed table. */
 const TABLE_MAX = 1 << 22;
 
+/** ImageConnections' options. */
+export interface ImageConnectionsOptions {
+  /** @internal Largest typed memo table per direction, in cells (tests force the Map path with 0). */
+  readonly memoTableCells?: number;
+}
+
 /**
  * Memo of one direction: (local class, remote class, local-node) → set id + 1 (0: not yet), in
  * a typed table when it is small enough, else in a Map.
@@ -49,9 +55,10 @@ class DirectionMemo {
   constructor(
     readonly remotes: number,
     locals: number,
+    tableMax: number,
   ) {
     const cells = locals * remotes * 2;
-    this.table = cells <= TABLE_MAX ? new Int32Array(cells) : undefined;
+    this.table = cells <= tableMax ? new Int32Array(cells) : undefined;
   }
   get(key: number): number {
     return this.table ? this.table[key]! - 1 : (this.map.get(key) ?? -1);
@@ -109,7 +116,7 @@ export class ImageConnections {
   private regions: readonly ExternalRegion[] | undefined;
 
   /** Validates the image (ImageError for a corrupt one) and indexes its entries. */
-  constructor(result: CompileResult) {
+  constructor(result: CompileResult, options: ImageConnectionsOptions = {}) {
     this.kernel = new Kernel(result.image);
     this.v = this.kernel.views;
     this.prov = result.provenance;
@@ -159,8 +166,9 @@ export class ImageConnections {
       this.inDst[e] = pod ? localOf(locals[1], this.inDstFields, ent[o + ENTRY.ingressRow]!, ent[o + ENTRY.tierIngressRow]!, ent[o + ENTRY.ingressMap]!) : 0;
       this.inSrc[e] = classOf(maps[3], this.inSrcFields, ent[o + ENTRY.ingressCol]!, ent[o + ENTRY.tierIngressCol]!, tierInCols);
     }
-    this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length);
-    this.inMemo = new DirectionMemo(this.inSrcFields.length, this.inDstFields.length);
+    const tableMax = options.memoTableCells ?? TABLE_MAX;
+    this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length, tableMax);
+    this.inMemo = new DirectionMemo(this.inSrcFields.length, this.inDstFields.length, tableMax);
   }
 
   /** The runs of equal port class of one protocol slot over ports 1-65535 (the portMap scanned once). */
@@ -209,7 +217,7 @@ export class ImageConnections {
       eg = this.egMemo.get(key);
       if (eg < 0) this.egMemo.set(key, (eg = this.compute(true, egLocal, this.egDst[dst]!, localNode)));
     }
-    // Ingress on the destination, the mirror image.
+    // Ingress on the destination, the mirror image (written out twice: this runs per pair, millions of times).
     let ing = this.allId;
     const inLocal = this.inDst[dst]!;
     if (inLocal !== 0) {
@@ -223,6 +231,23 @@ export class ImageConnections {
     let c = row[ing];
     if (!c) row[ing] = c = this.toConnections(this.and(this.sets[eg]!, this.sets[ing]!));
     return c;
+  }
+
+  /**
+   * What `connections(entry, dst)` depends on as a source: two entries with the same key get the
+   * same set from every destination that is neither one of their own pods nor a node address
+   * (the pod-itself and local-node cases depend on the pair). -1 for a node address. Lets a
+   * report compute one set per key pair instead of one per entry pair.
+   */
+  sourceKey(entry: number): number {
+    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    return this.egSrc[entry]! * this.inSrcFields.length + this.inSrc[entry]!;
+  }
+
+  /** What `connections(src, entry)` depends on as a destination (as sourceKey says); -1 for a node address. */
+  destinationKey(entry: number): number {
+    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    return this.egDst[entry]! * this.inDstFields.length + this.inDst[entry]!;
   }
 
   /** The connections between two ends (entryOf each, then connections). */

@@ -20,7 +20,7 @@ import {
   type ServiceTarget,
   type ServiceVia,
 } from '../model/services.js';
-import type { PolicyProtocol, ServiceType } from '../model/types.js';
+import type { PolicyProtocol, ServicePort, ServiceType } from '../model/types.js';
 import type { Engine } from './engine.js';
 
 /**
@@ -29,7 +29,9 @@ import type { Engine } from './engine.js';
  * such pairs too.
  */
 export interface BetweenEngine extends Engine {
+  /** The verdict between two ends, either of which may be a pod without an address (CompiledDataplane.verdictBetween). */
   verdictBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict;
+  /** verdictBetween with its reasons (ReferenceEvaluator.explainBetween), where the engine has it. */
   explainBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Explanation;
 }
 
@@ -63,13 +65,7 @@ export interface ServiceVerdict {
   /** The Service address the client connected to (absent when the flow named the Service). */
   readonly address?: string;
   /** The Service port hit; absent when the address is the Service's but no port of it matches. */
-  readonly servicePort?: {
-    readonly name?: string;
-    readonly protocol: PolicyProtocol;
-    readonly port: number;
-    readonly targetPort: number | string;
-    readonly nodePort?: number;
-  };
+  readonly servicePort?: ServicePort;
   readonly backendSource: BackendSource;
   /** Every backend allows the flow, and there is at least one. */
   readonly allowed: boolean;
@@ -177,14 +173,20 @@ function servicePairs(
   const pairs: Pair[] = [];
   for (const src of sources)
     for (const b of found.backends) pairs.push({ src, dst: backendEnd(b), port: b.port, ...(b.unjudgeable && { unjudgeable: b.unjudgeable }) });
-  const servicePort = {
-    ...(port.name !== undefined && { name: port.name }),
-    protocol: port.protocol,
-    port: port.port,
-    targetPort: port.targetPort,
-    ...(port.nodePort !== undefined && { nodePort: port.nodePort }),
-  };
-  return { pairs, frame: { ...common, servicePort, backendSource: found.source, notes } };
+  return { pairs, frame: { ...common, servicePort: port, backendSource: found.source, notes } };
+}
+
+/** A Service flow judged: its pairs (for explanations), their protocol, and the verdict. */
+function judgeService(
+  engine: BetweenEngine,
+  src: NamedEnd | readonly NamedEnd[],
+  target: ServiceTarget | ServiceMiss,
+  services: ServiceIndex,
+): { pairs: Pair[]; protocol: number; verdict: ServiceVerdict } {
+  const { pairs, frame } = servicePairs(services, asList(src), target);
+  const protocol = frame.servicePort ? PROTOCOL[frame.servicePort.protocol] : PROTOCOL_NUMBERS.TCP;
+  const backends = pairs.map((p) => judge(engine, p, protocol));
+  return { pairs, protocol, verdict: { ...frame, ...summary(backends), backends } };
 }
 
 /**
@@ -203,10 +205,7 @@ export function serviceVerdict(
   target: ServiceTarget | ServiceMiss,
   services: ServiceIndex = new ServiceIndex(engine.index.cluster),
 ): ServiceVerdict {
-  const { pairs, frame } = servicePairs(services, asList(src), target);
-  const protocol = frame.servicePort ? PROTOCOL[frame.servicePort.protocol] : PROTOCOL_NUMBERS.TCP;
-  const backends = pairs.map((p) => judge(engine, p, protocol));
-  return { ...frame, ...summary(backends), backends };
+  return judgeService(engine, src, target, services).verdict;
 }
 
 /**
@@ -221,15 +220,17 @@ export function explainService(
   services: ServiceIndex = new ServiceIndex(engine.index.cluster),
   explainer?: PairExplainer,
 ): { verdict: ServiceVerdict; explanations: (Explanation | undefined)[] } {
-  const { pairs, frame } = servicePairs(services, asList(src), target);
-  const protocol = frame.servicePort ? PROTOCOL[frame.servicePort.protocol] : PROTOCOL_NUMBERS.TCP;
-  const backends = pairs.map((p) => judge(engine, p, protocol));
-  return { verdict: { ...frame, ...summary(backends), backends }, explanations: pairs.map((p) => explainPair(engine, p, protocol, explainer)) };
+  const { pairs, protocol, verdict } = judgeService(engine, src, target, services);
+  return { verdict, explanations: pairs.map((p) => explainPair(engine, p, protocol, explainer)) };
 }
+
+/** Every source end to every destination end. */
+const endPairs = (src: readonly NamedEnd[], dst: readonly NamedEnd[], port?: number): Pair[] =>
+  src.flatMap((s) => dst.map((d) => ({ src: s, dst: d, ...(port !== undefined && { port }) })));
 
 /** The verdict on a flow between endpoints: every source end to every destination end. */
 export function endsVerdict(engine: BetweenEngine, src: readonly NamedEnd[], dst: readonly NamedEnd[], protocol: number, port?: number): EndsVerdict {
-  const pairs = src.flatMap((s) => dst.map((d) => judge(engine, { src: s, dst: d, ...(port !== undefined && { port }) }, protocol)));
+  const pairs = endPairs(src, dst, port).map((p) => judge(engine, p, protocol));
   return { ...summary(pairs), pairs };
 }
 
@@ -242,7 +243,7 @@ export function explainEnds(
   port?: number,
   explainer?: PairExplainer,
 ): { verdict: EndsVerdict; explanations: (Explanation | undefined)[] } {
-  const pairs: Pair[] = src.flatMap((s) => dst.map((d) => ({ src: s, dst: d, ...(port !== undefined && { port }) })));
+  const pairs = endPairs(src, dst, port);
   const judged = pairs.map((p) => judge(engine, p, protocol));
   return { verdict: { ...summary(judged), pairs: judged }, explanations: pairs.map((p) => explainPair(engine, p, protocol, explainer)) };
 }

@@ -15,7 +15,8 @@ import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { assertOneFamily } from '../model/mixed-families.js';
 
 /** The kernel's port argument: the destination port for TCP/UDP/SCTP, the ICMP type otherwise. */
-export const portArgument = (flow: Pick<Flow, 'protocol' | 'port' | 'icmpType'>): number => (hasPorts(flow.protocol) ? (flow.port ?? -1) : (flow.icmpType ?? -1));
+export const portArgument = (flow: Pick<Flow, 'protocol' | 'port' | 'icmpType'>): number =>
+  hasPorts(flow.protocol) ? (flow.port ?? -1) : (flow.icmpType ?? -1);
 
 /**
  * Below this many flows a batch stays in JS: one N-API call costs more than a few verdicts

@@ -128,8 +128,8 @@ export interface DecodeImageOptions {
 export interface DecodedImage {
   readonly image: ArrayBuffer | SharedArrayBuffer;
   readonly info: SavedImageInfo;
-  /** The destination-name classes, as the compiled dataplane's `nameClass` numbers them. */
-  readonly names: NameClasses;
+  /** The class of a destination name (FlowBatch.nameClass; 0 for no name), as the compiled dataplane's `nameClass` numbers it. */
+  nameClass(name: string | undefined): number;
 }
 
 /** The metadata as written (JSON). New keys come with a new envelope version: a reader refuses keys it does not know. */
@@ -294,9 +294,15 @@ export function finishDecode(env: EnvelopeHeader, head: Uint8Array, meta: Uint8A
       nameClasses: names.classes.length,
       ...(metadata.ignoring && { ignoring: metadata.ignoring }),
     },
-    names: new NameClasses(names.peers, names.classes),
+    nameClass: nameClassOf(new NameClasses(names.peers, names.classes)),
   };
 }
+
+/** A name-class function over the table alone (a closure made here keeps nothing else of the decode alive). */
+const nameClassOf =
+  (names: NameClasses) =>
+  (name: string | undefined): number =>
+    name === undefined ? 0 : names.classOf(name);
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 

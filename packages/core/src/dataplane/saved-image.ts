@@ -11,7 +11,6 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CompileResult } from '../compile/compile.js';
 import { ImageError } from '../compile/validate-image.js';
-import type { NameClasses } from '../compile/name-classes.js';
 import { checkOptions } from '../model/check-options.js';
 import type { Explanation, Flow } from '../model/flow.js';
 import { ImageDataplane } from './image-dataplane.js';
@@ -47,7 +46,7 @@ const LOAD_OPTIONS = { ...DECODE_OPTIONS, native: ['auto', 'off', 'require'] } a
 export class SavedImageDataplane extends ImageDataplane {
   /** The envelope's and metadata's facts: sizes, SHA-256, the netpol version and options that made it. */
   readonly info: SavedImageInfo;
-  private readonly names: NameClasses;
+  private readonly names: (name: string | undefined) => number;
 
   /** From a decoded image (decodeImage); validates every invariant, as every ImageDataplane does. Throws SavedImageError. */
   constructor(decoded: DecodedImage, options: Pick<LoadImageOptions, 'native'> = {}) {
@@ -57,17 +56,17 @@ export class SavedImageDataplane extends ImageDataplane {
       throw loadFailure(e);
     }
     this.info = decoded.info;
-    this.names = decoded.names;
+    this.names = decoded.nameClass;
   }
 
   /** The class of `flow.dstName`, as the compiled dataplane that saved the image numbers it. */
   override nameClassOf(flow: Flow): number {
-    return flow.dstName === undefined ? 0 : this.names.classOf(flow.dstName);
+    return this.names(flow.dstName);
   }
 
   /** The name class of a destination name, for FlowBatch.nameClass (the same numbers as CompiledDataplane.nameClass). */
   nameClass(name: string): number {
-    return this.names.classOf(name);
+    return this.names(name);
   }
 
   /**

@@ -13,11 +13,11 @@
 import { parseIP, type Family, type IPAddress } from '../ip/address.js';
 import { truncate } from '../load/issues.js';
 import { isTerminal, type ClusterIndex } from '../model/cluster-index.js';
-import { endpointGroups } from '../model/endpoints.js';
+import { endpointGroups, type EndpointGroup } from '../model/endpoints.js';
 import type { Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, parseProtocol } from '../model/protocol.js';
 import { servicePortBySpec, type NamedEnd, type ServiceIndex, type ServiceMiss, type ServiceTarget } from '../model/services.js';
-import type { Pod, PolicyProtocol } from '../model/types.js';
+import type { Cluster, Pod, PolicyProtocol } from '../model/types.js';
 import { candidates, flowFields, parseFlow } from './parse.js';
 
 /** What a flow record is: a plain flow, a flow to a Service, or a flow between endpoints; or why it is none. */
@@ -44,6 +44,15 @@ const ENDPOINT = /^([^/[\]]+)\/([^/[\]]+)\[([A-Za-z]+)\]$/;
 const SERVICE = /^svc:([^/:]+)\/([^/:]+)(?::([^/:]+))?$/;
 const PROTOCOLS: Readonly<Record<number, PolicyProtocol>> = { [PROTOCOL_NUMBERS.TCP]: 'TCP', [PROTOCOL_NUMBERS.UDP]: 'UDP', [PROTOCOL_NUMBERS.SCTP]: 'SCTP' };
 
+const groups = new WeakMap<Cluster, ReadonlyMap<string, EndpointGroup>>();
+
+/** The workload-level endpoints by name, made once per cluster (a flow file names them line after line). */
+function groupsOf(cluster: Cluster): ReadonlyMap<string, EndpointGroup> {
+  let byName = groups.get(cluster);
+  if (!byName) groups.set(cluster, (byName = new Map(endpointGroups(cluster, 'workload').map((g) => [g.name, g]))));
+  return byName;
+}
+
 /** A pod's name in verdicts: `ns/pod`, or its endpoint's for a template pod (`ns/name[Kind]`). */
 function podEnd(pod: Pod, template: boolean): { name: string; pod: Pod } {
   return { name: template && pod.owner ? `${pod.namespace}/${pod.owner.name}[${pod.owner.kind}]` : `${pod.namespace}/${pod.name}`, pod };
@@ -59,7 +68,7 @@ function resolveEnd(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
     }
     const ep = ENDPOINT.exec(value);
     if (ep) {
-      const group = endpointGroups(index.cluster, 'workload').find((g) => g.name === value);
+      const group = groupsOf(index.cluster).get(value);
       if (group) return { kind: 'pods', pods: group.pods.map((p) => podEnd(p, group.template)) };
       const pod = ep[3] === 'Pod' ? index.podByName(ep[1]!, ep[2]!) : undefined;
       if (pod && !isTerminal(pod) && !pod.hostNetwork) return { kind: 'pods', pods: [podEnd(pod, false)] };
@@ -130,7 +139,7 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
     return `"protocol" must be TCP, UDP or SCTP for a Service port`;
   const wanted = protocol === undefined ? undefined : PROTOCOLS[protocol];
   const port = typeof spec === 'number' ? service.ports.find((p) => p.port === spec && p.protocol === (wanted ?? 'TCP')) : servicePortBySpec(service, spec);
-  const known = service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none';
+  const known = truncate(service.ports.map((p) => `${p.name ?? p.port} (${p.port}/${p.protocol})`).join(', ') || 'none');
   if (!port)
     return `"dst": Service ${truncate(key)} has no ${typeof spec === 'number' ? `port ${spec}/${wanted ?? 'TCP'}` : `port named ${truncate(spec)}`}; its ports: ${known}`;
   if (wanted !== undefined && port.protocol !== wanted)

@@ -44,6 +44,7 @@ import type {
   Namespace,
   NetworkPolicy,
   Node,
+  Owner,
   Peer,
   Pod,
   PodPhase,
@@ -464,17 +465,22 @@ type WorkloadShape = typeof workloadShape extends fc.Arbitrary<infer T> ? T : ne
  */
 function withWorkloads(cluster: Cluster, shapes: readonly WorkloadShape[]): Cluster {
   const workloads: Workload[] = [];
+  const tops: Owner[] = [];
   const pods = [...cluster.pods];
   const taken = new Set<number>();
   shapes.forEach((w, i) => {
     const namespace = pick(cluster.namespaces, w.ns).name;
     const prev = workloads[workloads.length - 1];
-    const owner = w.ownedByPrevious && prev && prev.namespace === namespace ? { kind: prev.kind, name: prev.name } : undefined;
+    const owned = w.ownedByPrevious && prev && prev.namespace === namespace;
+    const owner = owned ? { kind: prev.kind, name: prev.name } : undefined;
     const ports = [...w.ports.filter((x) => !x.init), ...w.ports.filter((x) => x.init)];
-    const workload: Workload = { kind: w.kind, namespace, name: `wl-${i}`, labels: w.labels, ports, hostNetwork: w.hostNetwork, ...(owner && { owner }) };
+    // A ReplicationController's selector defaults to its template labels and may not be empty.
+    const kind = w.kind === 'ReplicationController' && Object.keys(w.labels).length === 0 ? 'Deployment' : w.kind;
+    const workload: Workload = { kind, namespace, name: `wl-${i}`, labels: w.labels, ports, hostNetwork: w.hostNetwork, ...(owner && { owner }) };
     workloads.push(workload);
-    // The pods of an owned workload belong to its top-level owner, as the loader resolves them.
-    const top = owner ?? { kind: workload.kind, name: workload.name };
+    // The pods of an owned workload belong to its top-level owner (up the whole chain), as the loader resolves them.
+    const top = owned ? tops[tops.length - 1]! : { kind: workload.kind, name: workload.name };
+    tops.push(top);
     let left = w.pods;
     pods.forEach((p, j) => {
       if (left === 0 || taken.has(j) || p.namespace !== namespace || p.owner) return;
@@ -483,7 +489,8 @@ function withWorkloads(cluster: Cluster, shapes: readonly WorkloadShape[]): Clus
       pods[j] = { ...p, owner: top };
     });
   });
-  return { ...cluster, pods, workloads };
+  // Absent rather than empty, as the loader gives it.
+  return { ...cluster, pods, ...(workloads.length > 0 && { workloads }) };
 }
 
 // ------------------------------------------------------------------------------------------

@@ -13,7 +13,10 @@
  * load would make), a port range with start > end, a BaselineAdminNetworkPolicy not named
  * `default` or not of priority 1001, an AdminNetworkPolicy outside the Admin tier. Empty
  * labels (`{}` on a Node) and an empty rule name load as absent; `ignoredObjects` are not
- * written (they are objects of other APIs).
+ * written (they are objects of other APIs). Workloads and owners: a ReplicationController
+ * without template labels (its selector would be empty); pods' owners must be top-level (the
+ * loader follows an owner's own controller when it is in the input), and Services and
+ * EndpointSlices are not written.
  */
 import { stringify } from 'yaml';
 import { formatIP } from '../ip/address.js';
@@ -35,10 +38,13 @@ import {
   type Peer,
   type Pod,
   type PolicyPort,
+  type Owner,
   type Rule,
   type Selector,
+  type Workload,
 } from '../model/types.js';
 import { BANP_PRIORITY, CLUSTER_POLICY_API_VERSIONS } from '../load/cluster-policy.js';
+import { WORKLOAD_API_VERSIONS } from '../load/workload.js';
 
 /** One Kubernetes object as plain data (what the reader hands the loader). */
 export type Doc = Record<string, unknown>;
@@ -70,27 +76,76 @@ function containerPort(cp: ContainerPort): Doc {
   return { ...(cp.name !== undefined && { name: cp.name }), containerPort: cp.port, protocol: cp.protocol };
 }
 
-export function podDoc(pod: Pod): Doc {
-  // One container per port: port names are unique only within a container.
-  const regular = pod.ports.filter((p) => !p.init);
-  const init = pod.ports.filter((p) => p.init);
-  const containers =
-    regular.length === 0 ? [{ name: 'main', image: IMAGE }] : regular.map((p, i) => ({ name: `c${i}`, image: IMAGE, ports: [containerPort(p)] }));
+/** A pod spec's containers for `ports`: one container per port (port names are unique only within a container). */
+function containers(ports: readonly ContainerPort[]): Doc {
+  const regular = ports.filter((p) => !p.init);
+  const init = ports.filter((p) => p.init);
   const initContainers = init.map((p, i) => ({ name: `init${i}`, image: IMAGE, ports: [containerPort(p)] }));
+  return {
+    containers: regular.length === 0 ? [{ name: 'main', image: IMAGE }] : regular.map((p, i) => ({ name: `c${i}`, image: IMAGE, ports: [containerPort(p)] })),
+    ...(initContainers.length > 0 && { initContainers }),
+  };
+}
+
+/** `metadata.ownerReferences` naming `owner` as the controller (uid is not read, so not written). */
+function ownerReferences(owner: Owner | undefined): Doc {
+  if (!owner) return {};
+  const apiVersion = Object.hasOwn(WORKLOAD_API_VERSIONS, owner.kind) ? WORKLOAD_API_VERSIONS[owner.kind as Workload['kind']] : 'v1';
+  return { ownerReferences: [{ apiVersion, kind: owner.kind, name: owner.name, controller: true }] };
+}
+
+export function podDoc(pod: Pod): Doc {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: pod.name, namespace: pod.namespace, ...(Object.keys(pod.labels).length > 0 && { labels: { ...pod.labels } }) },
+    metadata: {
+      name: pod.name,
+      namespace: pod.namespace,
+      ...(Object.keys(pod.labels).length > 0 && { labels: { ...pod.labels } }),
+      ...ownerReferences(pod.owner),
+    },
     spec: {
       ...(pod.nodeName !== undefined && { nodeName: pod.nodeName }),
       ...(pod.hostNetwork && { hostNetwork: true }),
-      containers,
-      ...(initContainers.length > 0 && { initContainers }),
+      ...containers(pod.ports),
     },
     status: {
       phase: pod.phase,
       ...(pod.ips.length > 0 && { podIP: formatIP(pod.ips[0]!), podIPs: pod.ips.map((ip) => ({ ip: formatIP(ip) })) }),
     },
+  };
+}
+
+/** A selector that matches every label set without this key: an apps/v1 selector may not be empty. */
+const NO_LABELS_KEY = 'netpol.invalid/no-template-labels';
+
+/**
+ * A workload's manifest: its pod template (labels, ports, hostNetwork) under the kind's path,
+ * the selector the API server requires (the template labels; for a template without labels a
+ * `DoesNotExist` on a key no label has), its owner as controller reference.
+ */
+export function workloadDoc(w: Workload): Doc {
+  const labels = Object.keys(w.labels).length > 0 ? { labels: { ...w.labels } } : {};
+  const batch = w.kind === 'Job' || w.kind === 'CronJob';
+  const template = {
+    metadata: labels,
+    spec: { ...(w.hostNetwork && { hostNetwork: true }), ...(batch && { restartPolicy: 'Never' }), ...containers(w.ports) },
+  };
+  let spec: Doc;
+  if (w.kind === 'ReplicationController') {
+    if (!labels.labels) throw new RangeError(`ReplicationController ${w.namespace}/${w.name}: no template labels, so no selector (it may not be empty)`);
+    spec = { selector: { ...w.labels }, template };
+  } else if (w.kind === 'Job') spec = { template };
+  else if (w.kind === 'CronJob') spec = { schedule: '0 * * * *', jobTemplate: { spec: { template } } };
+  else {
+    const sel = labels.labels ? { matchLabels: { ...w.labels } } : { matchExpressions: [{ key: NO_LABELS_KEY, operator: 'DoesNotExist' }] };
+    spec = { selector: sel, template };
+  }
+  return {
+    apiVersion: WORKLOAD_API_VERSIONS[w.kind],
+    kind: w.kind,
+    metadata: { name: w.name, namespace: w.namespace, ...ownerReferences(w.owner) },
+    spec,
   };
 }
 
@@ -230,12 +285,13 @@ export function clusterPolicyDoc(p: ClusterPolicy): Doc {
   };
 }
 
-/** The cluster's objects: Namespaces, Nodes, Pods, NetworkPolicies, cluster-scoped policies, in the cluster's order. */
+/** The cluster's objects: Namespaces, Nodes, Pods, workloads, NetworkPolicies, cluster-scoped policies, in the cluster's order. */
 export function clusterObjects(cluster: Cluster): Doc[] {
   return [
     ...cluster.namespaces.map(namespaceDoc),
     ...cluster.nodes.map(nodeDoc),
     ...cluster.pods.map(podDoc),
+    ...(cluster.workloads ?? []).map(workloadDoc),
     ...cluster.policies.map(policyDoc),
     ...(cluster.clusterPolicies ?? []).map(clusterPolicyDoc),
   ];

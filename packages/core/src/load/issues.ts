@@ -62,6 +62,7 @@ export type IssueCode =
   | 'number-out-of-range'
   | 'one-of-conflict'
   | 'one-of-required'
+  | 'owner-not-in-input'
   | 'peer-ipblock-combined'
   | 'peer-required'
   | 'port-range-order'

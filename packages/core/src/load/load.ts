@@ -29,7 +29,7 @@ import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
 import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
-import { followOwners } from './owners.js';
+import { followOwners, unlinkedReplicaSets } from './owners.js';
 import { skippedKind } from './skipped-kinds.js';
 import { validateWorkload, WORKLOAD_API_VERSIONS } from './workload.js';
 import { orphanSlices, validateEndpointSlice, validateService } from './services.js';
@@ -386,6 +386,7 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
   };
   raws.forEach((raw, i) => collect(raw, i, opts, out));
   out.pods = followOwners(out.pods, out.workloads);
+  out.issues.push(...unlinkedReplicaSets(out.pods, out.workloads));
   implicitNamespaces(out);
   sharedIPs(out);
   sharedNodeIPs(out);

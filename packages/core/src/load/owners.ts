@@ -5,6 +5,7 @@
  */
 import type { Owner, Pod, Workload } from '../model/types.js';
 import { getArray, getBoolean, getObject, getString, isAbsent, type Obj, type Problems } from './fields.js';
+import { truncate, type Issue } from './issues.js';
 
 /**
  * The owner reference with `controller: true`, if any. Checks what netpol reads of each
@@ -80,4 +81,38 @@ export function followOwners(pods: readonly Pod[], workloads: readonly Workload[
     const owner = topOf(w);
     return owner.kind === p.owner!.kind && owner.name === p.owner!.name ? p : { ...p, owner };
   });
+}
+
+/** The label a Deployment's ReplicaSet and its pods carry; the ReplicaSet is named `<deployment>-<hash>`. */
+const TEMPLATE_HASH = 'pod-template-hash';
+
+/**
+ * A warning per ReplicaSet that is not in the input while pods of it and the Deployment that made
+ * it are (a `kubectl get deployments,pods` dump): netpol does not guess the link from names, so
+ * the pods are the ReplicaSet's endpoint and the Deployment is one more, of its template. The
+ * warning says what to add to group them.
+ */
+export function unlinkedReplicaSets(pods: readonly Pod[], workloads: readonly Workload[]): Issue[] {
+  const present = new Set(workloads.map((w) => key(w.namespace, w)));
+  const warned = new Set<string>();
+  const issues: Issue[] = [];
+  for (const p of pods) {
+    const rs = p.owner;
+    const hash = p.labels[TEMPLATE_HASH];
+    if (rs?.kind !== 'ReplicaSet' || !hash || !rs.name.endsWith(`-${hash}`)) continue;
+    const rsKey = key(p.namespace, rs);
+    const deployment = { kind: 'Deployment', name: rs.name.slice(0, -hash.length - 1) };
+    if (present.has(rsKey) || warned.has(rsKey) || !present.has(key(p.namespace, deployment))) continue;
+    warned.add(rsKey);
+    const ns = p.namespace;
+    const [rsName, name] = [truncate(rs.name), truncate(deployment.name)];
+    issues.push({
+      code: 'owner-not-in-input',
+      severity: 'warning',
+      object: `ReplicaSet ${ns}/${rsName}`,
+      path: '',
+      message: `pods of ReplicaSet ${ns}/${rsName}, which is not in the input, are the endpoint ${ns}/${rsName}[ReplicaSet], apart from Deployment ${ns}/${name} (its template); add the ReplicaSet to the input (kubectl get deployments,replicasets,pods) to group them under the Deployment`,
+    });
+  }
+  return issues;
 }

@@ -45,6 +45,14 @@ function portField(pr: Problems, v: unknown, path: PathSegments, code: 'invalid-
   return errs.length === 0 ? n : undefined;
 }
 
+/** A value that must be unique in its list and is not (`Duplicate value`). */
+const duplicate = (pr: Problems, path: PathSegments, value: unknown, detail: string): void =>
+  pr.add({ severity: 'error', code: 'duplicate-entry', path, type: 'Duplicate value', detail, value });
+
+/** A list longer than the API server takes (`Too many`). */
+const tooMany = (pr: Problems, path: PathSegments, length: number, max: number): void =>
+  pr.add({ severity: 'error', code: 'too-many-items', path, type: 'Too many', value: length, detail: `must have at most ${max} items` });
+
 /** ValidateNonSpecialIP: what an external IP may not be. */
 function specialIP(ip: IPAddress): string | undefined {
   const v = ip.value;
@@ -112,15 +120,7 @@ function servicePorts(pr: Problems, spec: Obj, type: ServiceType | undefined, he
       if (raw.length > 1) pr.required('field-required', undefined, [...path, 'name'], 'every port needs a name when a Service has more than one');
     } else {
       for (const msg of dns1123Label(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
-      if (names.has(name))
-        pr.add({
-          severity: 'error',
-          code: 'duplicate-entry',
-          path: [...path, 'name'],
-          type: 'Duplicate value',
-          detail: 'port names must be unique',
-          value: name,
-        });
+      if (names.has(name)) duplicate(pr, [...path, 'name'], name, 'port names must be unique');
       names.add(name);
     }
     const protocol = protocolField(pr, entry['protocol'], [...path, 'protocol']);
@@ -150,21 +150,12 @@ function servicePorts(pr: Problems, spec: Obj, type: ServiceType | undefined, he
           `provided port is not in the valid range of a default API server (${NODE_PORT_RANGE.first}-${NODE_PORT_RANGE.last}); accepted, as --service-node-port-range may allow it`,
         );
       const key = `${nodePort}/${protocol}`;
-      if (nodePorts.has(key))
-        pr.add({
-          severity: 'error',
-          code: 'duplicate-entry',
-          path: [...path, 'nodePort'],
-          type: 'Duplicate value',
-          detail: 'another port of the same protocol has this nodePort',
-          value: nodePort,
-        });
+      if (nodePorts.has(key)) duplicate(pr, [...path, 'nodePort'], nodePort, 'another port of the same protocol has this nodePort');
       nodePorts.add(key);
     }
     if (port !== undefined && protocol !== undefined) {
       const key = `${port}/${protocol}`;
-      if (ports.has(key))
-        pr.add({ severity: 'error', code: 'duplicate-entry', path, type: 'Duplicate value', detail: 'another port has this number and protocol', value: key });
+      if (ports.has(key)) duplicate(pr, path, key, 'another port has this number and protocol');
       ports.add(key);
     }
     if (port !== undefined && protocol !== undefined && targetPort !== undefined) {
@@ -245,15 +236,7 @@ function sliceEndpoint(pr: Problems, v: unknown, path: PathSegments, addressType
   const entry = getObject(pr, v, path) ?? {};
   const raw = getArray(pr, entry['addresses'], [...path, 'addresses']) ?? [];
   if (raw.length === 0) pr.required('field-required', undefined, [...path, 'addresses'], 'must contain at least 1 address');
-  if (raw.length > MAX_ADDRESSES)
-    pr.add({
-      severity: 'error',
-      code: 'too-many-items',
-      path: [...path, 'addresses'],
-      type: 'Too many',
-      value: raw.length,
-      detail: `must have at most ${MAX_ADDRESSES} items`,
-    });
+  if (raw.length > MAX_ADDRESSES) tooMany(pr, [...path, 'addresses'], raw.length, MAX_ADDRESSES);
   const addresses: IPAddress[] = [];
   raw.slice(0, MAX_ADDRESSES).forEach((a, j) => {
     const p = [...path, 'addresses', j];
@@ -293,30 +276,14 @@ export function validateEndpointSlice(pr: Problems, obj: Obj, defaultNamespace: 
   else if ((ADDRESS_TYPES as readonly string[]).includes(typeText)) addressType = typeText as EndpointSlice['addressType'];
   else pr.unsupported('unsupported-address-type', undefined, ['addressType'], typeText, ADDRESS_TYPES);
   const rawEndpoints = getArray(pr, obj['endpoints'], ['endpoints']) ?? [];
-  if (rawEndpoints.length > MAX_ENDPOINTS)
-    pr.add({
-      severity: 'error',
-      code: 'too-many-items',
-      path: ['endpoints'],
-      type: 'Too many',
-      value: rawEndpoints.length,
-      detail: `must have at most ${MAX_ENDPOINTS} items`,
-    });
+  if (rawEndpoints.length > MAX_ENDPOINTS) tooMany(pr, ['endpoints'], rawEndpoints.length, MAX_ENDPOINTS);
   const endpoints: SliceEndpoint[] = [];
   rawEndpoints.slice(0, MAX_ENDPOINTS).forEach((e, i) => {
     const ep = sliceEndpoint(pr, e, ['endpoints', i], addressType, meta.namespace!);
     if (ep) endpoints.push(ep);
   });
   const rawPorts = getArray(pr, obj['ports'], ['ports']) ?? [];
-  if (rawPorts.length > MAX_SLICE_PORTS)
-    pr.add({
-      severity: 'error',
-      code: 'too-many-items',
-      path: ['ports'],
-      type: 'Too many',
-      value: rawPorts.length,
-      detail: `must have at most ${MAX_SLICE_PORTS} items`,
-    });
+  if (rawPorts.length > MAX_SLICE_PORTS) tooMany(pr, ['ports'], rawPorts.length, MAX_SLICE_PORTS);
   const ports: { name: string; protocol: PolicyProtocol; port: number }[] = [];
   const names = new Set<string>();
   rawPorts.slice(0, MAX_SLICE_PORTS).forEach((v, i) => {
@@ -324,15 +291,7 @@ export function validateEndpointSlice(pr: Problems, obj: Obj, defaultNamespace: 
     const entry = getObject(pr, v, path) ?? {};
     const name = getString(pr, entry['name'], [...path, 'name']) ?? '';
     if (name !== '') for (const msg of dns1123Label(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
-    if (names.has(name))
-      pr.add({
-        severity: 'error',
-        code: 'duplicate-entry',
-        path: [...path, 'name'],
-        type: 'Duplicate value',
-        detail: 'port names must be unique',
-        value: name,
-      });
+    if (names.has(name)) duplicate(pr, [...path, 'name'], name, 'port names must be unique');
     names.add(name);
     const protocol = protocolField(pr, entry['protocol'], [...path, 'protocol']);
     const port = portField(pr, entry['port'], [...path, 'port']);

@@ -105,6 +105,8 @@ export class ServiceIndex {
   private readonly slices = new Map<string, EndpointSlice[]>();
   private readonly podsByName = new Map<string, Pod>();
   private readonly podsByIP = new Map<number | string, Pod>();
+  /** backends() answers, as many as the cluster has Service ports (times three families). */
+  private readonly found = new Map<string, ServiceBackends>();
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
@@ -171,7 +173,14 @@ export class ServiceIndex {
    * input holds any for the Service, else the selector (module comment).
    */
   backends(target: Pick<ServiceTarget, 'service' | 'port'>, family?: Family): ServiceBackends {
-    const { service, port } = target;
+    // Remembered per Service port and family: a flow file or a capture asks again and again.
+    const key = `${serviceKey(target.service)}|${target.port.protocol}|${target.port.port}|${family ?? ''}`;
+    let found = this.found.get(key);
+    if (!found) this.found.set(key, (found = this.resolve(target.service, target.port, family)));
+    return found;
+  }
+
+  private resolve(service: Service, port: ServicePort, family: Family | undefined): ServiceBackends {
     if (service.type === 'ExternalName')
       return { source: 'none', backends: [], notes: [`ExternalName: a DNS alias of ${service.externalName ?? '?'}; kube-proxy translates nothing`] };
     const slices = this.slices.get(serviceKey(service));

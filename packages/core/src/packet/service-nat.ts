@@ -17,11 +17,12 @@ import { DECISION, verdictByte } from '../compile/layout.js';
 import { addressWords, ipKey, type IPAddress } from '../ip/address.js';
 import type { Kernel } from '../kernels/js-kernel.js';
 import type { Explanation, Flow, FlowEnd } from '../model/flow.js';
-import type { ServiceBackend, ServiceBackends, ServiceIndex, ServiceTarget } from '../model/services.js';
+import type { ServiceBackend, ServiceIndex, ServiceTarget } from '../model/services.js';
 import type { FilterDataplane } from './filter.js';
 
 /** What ServiceNat needs of a dataplane: PacketFilter's view, and entries for pods without an address. */
 export interface NatDataplane extends FilterDataplane {
+  /** The image entry of an address, or of a pod without one (CompiledDataplane.entryOf). */
   entryOf(end: FlowEnd): number;
 }
 
@@ -45,8 +46,6 @@ export class ServiceNat implements FilterDataplane {
   private readonly nat6 = new Map<string, number>();
   private readonly addresses: { readonly ip: IPAddress; readonly entry: number }[] = [];
   private readonly decided = new Map<string, NatDecision>();
-  /** Backends per Service port hit (as many as the cluster has Service addresses and ports). */
-  private readonly backendsOf = new Map<string, ServiceBackends>();
 
   constructor(
     readonly inner: NatDataplane,
@@ -85,8 +84,7 @@ export class ServiceNat implements FilterDataplane {
   private judge(s: number, target: ServiceTarget, protocol: number, established: boolean, nameClass: number): number {
     const k = this.inner.kernel;
     const key = targetKey(target);
-    let found = this.backendsOf.get(key);
-    if (!found) this.backendsOf.set(key, (found = this.services.backends(target, target.address?.family)));
+    const found = this.services.backends(target, target.address?.family);
     const backends = found.backends.map((backend) => {
       if (backend.unjudgeable) return { backend, verdict: NO_BACKEND };
       const d = backend.address ? this.inner.entryOf({ address: backend.address }) : this.inner.entryOf({ pod: backend.pod! });
