@@ -111,7 +111,8 @@ export function validate(args: string[], io: IO): number {
   return r.cluster ? EXIT.ok : EXIT.badInput;
 }
 
-export const VERDICT_HELP = `Usage: netpol verdict (-f <file|dir>... | --image <file>) [--flows <file|->] [--fail-on-deny]
+export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <file|->] [--fail-on-deny]
+       netpol verdict --image <file> [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the

@@ -43,7 +43,8 @@ const MAX_TOP_FLOWS = 100_000;
 /** The flow table's least capacity (bounded memory, a few MB of flow records). */
 const MIN_FLOW_TABLE = 10_000;
 
-export const REPLAY_HELP = `Usage: netpol replay <capture> (-f <file|dir>... | --image <file>) [-o jsonl|summary|json] [--services] [--fail-on-deny]
+export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--services] [--fail-on-deny]
+       netpol replay <capture> --image <file> [-o jsonl|summary|json] [--fail-on-deny]
 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
