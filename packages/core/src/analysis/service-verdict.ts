@@ -7,7 +7,7 @@
  * backends reaches nothing); `some` says whether any pair is.
  */
 import { formatIP, type Family } from '../ip/address.js';
-import type { Decision, Explanation, FlowEnd, Verdict } from '../model/flow.js';
+import type { Decision, Explanation } from '../model/flow.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 import {
