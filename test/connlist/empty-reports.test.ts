@@ -122,3 +122,15 @@ describe('netpol diff', () => {
     expect(r.err.filter((l) => l.startsWith('dir2: warning: no workloads'))).toEqual([]);
   });
 });
+
+describe('netpol matrix', () => {
+  test('an empty grid comes with a warning saying why (no pod or workload, or none in the --in namespace)', async () => {
+    const policies = await runCli('matrix', '-f', join(OB_DIR, 'network-policies'));
+    expect(policies.code).toBe(0);
+    expect(policies.err).toContain('warning: the grid is empty: no pod or workload in the input (hostNetwork and finished pods are not in it)');
+    const elsewhere = await runCli('matrix', ...OB, '--in', 'nowhere');
+    expect(elsewhere.err).toContain('warning: the grid is empty: no pod or workload in namespace nowhere (hostNetwork and finished pods are not in it)');
+    const full = await runCli('matrix', ...OB);
+    expect(full.err.filter((l) => l.includes('the grid is empty'))).toEqual([]);
+  });
+});

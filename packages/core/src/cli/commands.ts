@@ -345,6 +345,11 @@ export function matrix(args: string[], io: IO): number {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
+  // An empty grid with exit 0 looks like an answer: say why there is nothing in it.
+  if (matrices[0]?.pods.length === 0) {
+    const where = values.in ? `in namespace ${values.in.join(', ')}` : 'in the input';
+    io.err(`warning: the grid is empty: no pod or workload ${where} (hostNetwork and finished pods are not in it)`);
+  }
   const { ignoring } = ignoringField(cluster);
   if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, ...(ignoring && { ignoring }), matrices }, null, 2));
   else {
