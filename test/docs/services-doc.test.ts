@@ -2,17 +2,15 @@
 // (single quotes removed, as a shell would) against the built CLI from the repository root and prints exactly the lines below it (exit 2
 // when it shows an invalid input or a flow error, else 0); its ```ts example prints what its
 // comments say and type-checks under strict.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
-import { consoleSessions } from './console-sessions.js';
+import { consoleSessions, documentedStatus, runConsoleCommand } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/services.md'), 'utf8');
-const bin = join(root, 'packages/core/dist/cli/main.js');
 
 const sessions = () => consoleSessions(doc);
 
@@ -21,15 +19,9 @@ test('the console examples are there', () => {
 });
 
 test.each(sessions().map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
-  // Endpoint names are quoted as a shell needs them ([Kind] is a glob); no argument has a space.
-  const args = command
-    .replace(/^netpol /, '')
-    .split(' ')
-    .map((a) => a.replace(/^'(.*)'$/, '$1'));
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
-  expect(r.stdout.trimEnd().split('\n')).toEqual(output);
-  const failed = output.at(-1)!.startsWith('invalid:') || output.some((l) => l.includes('"error":'));
-  expect(r.status).toBe(failed ? 2 : 0);
+  const r = runConsoleCommand(command);
+  expect(r.output).toEqual(output);
+  expect(r.status).toBe(documentedStatus(output));
 });
 
 test('the library example prints what its comments say', () => {
