@@ -61,7 +61,8 @@ function pairs(cluster: Cluster, more: Cluster): Flow[] {
   for (const p of cluster.pods) for (const cp of p.ports) ports.add(cp.port);
   const list = [...addresses.values()];
   const out: Flow[] = [];
-  for (const src of list) for (const dst of list) if (src.family === dst.family) for (const port of [...ports].slice(0, 4)) out.push({ src, dst, protocol: 6, port });
+  for (const src of list)
+    for (const dst of list) if (src.family === dst.family) for (const port of [...ports].slice(0, 4)) out.push({ src, dst, protocol: 6, port });
   return out;
 }
 
@@ -106,7 +107,18 @@ describe('compaction', () => {
   test('LiveDataplane.compact publishes a generation with the same verdicts and explanations; snapshots and later applies are unaffected', () => {
     const live = new LiveDataplane(readText(yaml, 'init.yaml').objects);
     // Churn first: classes left unused.
-    for (let i = 0; i < 5; i++) live.apply([{ op: 'apply', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'a', labels: { app: 'web', v: `${i}` } }, status: { podIP: '10.0.0.2' } } }]);
+    for (let i = 0; i < 5; i++)
+      live.apply([
+        {
+          op: 'apply',
+          object: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'web', namespace: 'a', labels: { app: 'web', v: `${i}` } },
+            status: { podIP: '10.0.0.2' },
+          },
+        },
+      ]);
     const before = live.snapshot();
     const explained = live.explain(webToDb);
     const g = live.compact();
