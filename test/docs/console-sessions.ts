@@ -1,9 +1,10 @@
-// The ```console blocks of a Markdown file as commands and the output printed under each, and how
-// the docs' example tests run them: `$ netpol ...` lines against the built CLI from the
-// repository root, as a shell would.
+// The ```console blocks of a Markdown file as commands and the output printed under each, and the
+// docs' tests of them: `$ netpol ...` lines run against the built CLI from the repository root,
+// as a shell would, print exactly what is written under them.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, test } from 'vitest';
 import { codeBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -39,4 +40,21 @@ export function runConsoleCommand(command: string): { output: string[]; status: 
 /** The exit status a documented output stands for: 2 when it ends in `invalid:` (bad input) or shows a flow error, else 0. */
 export function documentedStatus(output: readonly string[]): number {
   return output.at(-1)!.startsWith('invalid:') || output.some((l) => l.includes('"error":')) ? 2 : 0;
+}
+
+/**
+ * The tests of a doc's console examples: there are at least `atLeast` of them, and each command
+ * (runConsoleCommand) prints exactly the lines written under it and exits with the status they
+ * stand for (documentedStatus).
+ */
+export function testConsoleExamples(docPath: string, atLeast: number): void {
+  const sessions = consoleSessions(readFileSync(join(root, docPath), 'utf8'));
+  test('the console examples are there', () => {
+    expect(sessions.length).toBeGreaterThanOrEqual(atLeast);
+  });
+  test.each(sessions.map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
+    const r = runConsoleCommand(command);
+    expect(r.output).toEqual(output);
+    expect(r.status).toBe(documentedStatus(output));
+  });
 }

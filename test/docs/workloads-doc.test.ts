@@ -6,23 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
-import { consoleSessions, documentedStatus, runConsoleCommand } from './console-sessions.js';
+import { testConsoleExamples } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/workloads.md'), 'utf8');
 
-const sessions = () => consoleSessions(doc);
-
-test('the console examples are there', () => {
-  expect(sessions().length).toBeGreaterThanOrEqual(5);
-});
-
-test.each(sessions().map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
-  const r = runConsoleCommand(command);
-  expect(r.output).toEqual(output);
-  expect(r.status).toBe(documentedStatus(output));
-});
+testConsoleExamples('docs/workloads.md', 5);
 
 test('the owners example prints what its comments say', () => {
   const { printed, expected } = runReadmeExample('## Owners', 'docs/workloads.md');
