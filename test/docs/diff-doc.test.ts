@@ -1,31 +1,17 @@
 // docs/diff.md runs as written: every `$ netpol ...` line of its ```console blocks is run
 // against the built CLI from the repository root and prints exactly the lines below it; its
 // ```ts example prints what its comments say and type-checks under strict.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
+import { testConsoleExamples } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/diff.md'), 'utf8');
-const bin = join(root, 'packages/core/dist/cli/main.js');
 
-const sessions = codeBlocks(doc, 'console').flatMap((block) => {
-  const [first, ...output] = block.code.split('\n');
-  return first!.startsWith('$ netpol ') ? [{ command: first!.slice(2), output }] : [];
-});
-
-test('the console examples are there', () => {
-  expect(sessions.length).toBeGreaterThanOrEqual(2);
-});
-
-test.each(sessions.map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
-  const r = spawnSync(process.execPath, [bin, ...command.replace(/^netpol /, '').split(' ')], { cwd: root, encoding: 'utf8' });
-  expect(r.stdout.trimEnd().split('\n')).toEqual(output);
-  expect(r.status).toBe(0);
-});
+testConsoleExamples('docs/diff.md', 2);
 
 test('the library example prints what its comments say', () => {
   const { printed, expected } = runReadmeExample('## Library', 'docs/diff.md');

@@ -2,35 +2,17 @@
 // (single quotes removed, as a shell would) against the built CLI from the repository root and prints exactly the lines below it (exit 2
 // when it shows an invalid input or a flow error, else 0); its ```ts example prints what its
 // comments say and type-checks under strict.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
-import { consoleSessions } from './console-sessions.js';
+import { testConsoleExamples } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/services.md'), 'utf8');
-const bin = join(root, 'packages/core/dist/cli/main.js');
 
-const sessions = () => consoleSessions(doc);
-
-test('the console examples are there', () => {
-  expect(sessions().length).toBeGreaterThanOrEqual(6);
-});
-
-test.each(sessions().map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
-  // Endpoint names are quoted as a shell needs them ([Kind] is a glob); no argument has a space.
-  const args = command
-    .replace(/^netpol /, '')
-    .split(' ')
-    .map((a) => a.replace(/^'(.*)'$/, '$1'));
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
-  expect(r.stdout.trimEnd().split('\n')).toEqual(output);
-  const failed = output.at(-1)!.startsWith('invalid:') || output.some((l) => l.includes('"error":'));
-  expect(r.status).toBe(failed ? 2 : 0);
-});
+testConsoleExamples('docs/services.md', 6);
 
 test('the library example prints what its comments say', () => {
   const { printed, expected } = runReadmeExample('## Library', 'docs/services.md');

@@ -2,31 +2,17 @@
 // against the built CLI from the repository root (`cat FILE | netpol ...` feeds FILE on stdin)
 // and prints exactly the lines below it; its ```ts example prints what its comments say and
 // type-checks under strict.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReadmeExample } from '../helpers.js';
-import { consoleSessions } from './console-sessions.js';
+import { testConsoleExamples } from './console-sessions.js';
 import { codeBlocks, typecheckBlocks } from './typecheck-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
 const doc = readFileSync(join(root, 'docs/workloads.md'), 'utf8');
-const bin = join(root, 'packages/core/dist/cli/main.js');
 
-const sessions = () => consoleSessions(doc);
-
-test('the console examples are there', () => {
-  expect(sessions().length).toBeGreaterThanOrEqual(5);
-});
-
-test.each(sessions().map((s) => [s.command, s]))('$ %s', (_, { command, output }) => {
-  const piped = /^cat (\S+) \| netpol (.*)$/.exec(command);
-  const args = (piped ? piped[2]! : command.replace(/^netpol /, '')).split(' ');
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', ...(piped && { input: readFileSync(join(root, piped[1]!)) }) });
-  expect(r.stdout.trimEnd().split('\n')).toEqual(output);
-  expect(r.status).toBe(output.at(-1)!.startsWith('valid:') ? 0 : 2);
-});
+testConsoleExamples('docs/workloads.md', 5);
 
 test('the owners example prints what its comments say', () => {
   const { printed, expected } = runReadmeExample('## Owners', 'docs/workloads.md');

@@ -283,6 +283,7 @@ describe('replay: bad packets and bad input', () => {
     const help = spawnSync(process.execPath, [bin, 'replay', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: netpol replay <capture> -f/);
+    expect(help.stdout).toMatch(/^ +netpol replay <capture> --image <file> /m);
     expect(help.stdout).toMatch(/--fragments <p>/);
     const denied = spawnSync(process.execPath, [bin, 'replay', cap('demo.eth.pcap'), ...CLUSTER, '--fail-on-deny', '-o', 'summary'], { encoding: 'utf8' });
     expect(denied.status).toBe(1);

@@ -10,7 +10,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { CompiledDataplane, ReferenceEvaluator, type Cluster, type FlowEnd, type Pod, type Service } from '@netpol/core';
-import { serviceVerdict, type BetweenEngine } from '../../packages/core/src/analysis/service-verdict.js';
+import type { BetweenEngine } from '../../packages/core/src/analysis/engine.js';
+import { serviceVerdict } from '../../packages/core/src/analysis/service-verdict.js';
 import { clusterArbitrary, CONTAINER_PORTS, LABEL_KEYS, LABEL_VALUES, PORT_NAMES, UNKNOWN_PORT_NAME } from '../../packages/core/src/fuzz/arbitraries.js';
 import { formatIP, parseIP } from '../../packages/core/src/ip/address.js';
 import { isTerminal } from '../../packages/core/src/model/cluster-index.js';

@@ -63,4 +63,3 @@ describe('VerdictPool over a saved image', () => {
     await expect(pool.addImage(pool.newImageId(), saved.image as SharedArrayBuffer, { mutable: false })).rejects.toThrow(/entry-row/);
   });
 });
-

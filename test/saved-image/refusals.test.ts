@@ -197,7 +197,14 @@ describe('a saved image is refused', () => {
   });
 
   test('options that disagree with the header flags: metadata', () => {
-    const opts = { ipBlockMatchesPods: true, allowIngressFromLocalNode: true, allowEgressToLocalNode: true, initContainerPorts: true, ipv4MappedAsIPv4: false, allowICMPv6NeighborDiscovery: false };
+    const opts = {
+      ipBlockMatchesPods: true,
+      allowIngressFromLocalNode: true,
+      allowEgressToLocalNode: true,
+      initContainerPorts: true,
+      ipv4MappedAsIPv4: false,
+      allowICMPv6NeighborDiscovery: false,
+    };
     expect(refusal(withMetadata({ ...metadata, options: opts }))).toBe('metadata');
     expect(loadImage(withMetadata({ ...metadata, options: { ...opts, allowEgressToLocalNode: false } }), { native: 'off' }).info.options).toMatchObject({
       allowEgressToLocalNode: false,
@@ -238,7 +245,9 @@ describe('a saved image is refused', () => {
 
   test('explain on a loaded image: no-provenance, saying what to do instead', () => {
     const dp = loadImage(good, { native: 'off' });
-    expect(() => dp.explain({} as never)).toThrow(expect.objectContaining({ code: 'no-provenance', message: expect.stringContaining('verdicts, not explanations') }));
+    expect(() => dp.explain({} as never)).toThrow(
+      expect.objectContaining({ code: 'no-provenance', message: expect.stringContaining('verdicts, not explanations') }),
+    );
   });
 
   test('options are checked like every entry point (unknown key: TypeError)', () => {

@@ -2,6 +2,7 @@
 // (Deployments and a Service, no pods, no IPs): a named target port resolved per workload, every
 // backend listed with its verdict, the flow allowed only when every backend allows it.
 import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
 import { runCli, scratchFile } from '../helpers.js';
 
 const deployment = (name: string, labels: string, port: string) => `apiVersion: apps/v1
@@ -118,5 +119,24 @@ describe('netpol explain on a Service flow', () => {
     const r = await runCli('explain', '-f', MANIFESTS, '--src', 'shop/client[Deployment]', '--dst', 'svc:shop/web:81');
     expect(r.code).toBe(2);
     expect(r.err.at(-1)).toBe('"dst": Service shop/web has no port 81/TCP; its ports: web (80/TCP)');
+  });
+});
+
+describe('netpol validate with Services', () => {
+  const CLUSTER = join(import.meta.dirname, '../fixtures/services/cluster.yaml');
+
+  test('the summary counts Services and EndpointSlices, each only when present', async () => {
+    const r = await runCli('validate', '-f', CLUSTER);
+    expect(r.out.at(-1)).toBe('valid: 1 namespaces, 4 pods, 1 services, 2 endpoint slices, 1 nodes, 1 network policies (0 warning(s))');
+    const manifests = await runCli('validate', '-f', MANIFESTS);
+    expect(manifests.out.at(-1)).toBe('valid: 1 namespaces, 0 pods, 3 workloads (3 Deployment), 1 services, 0 nodes, 1 network policies (1 warning(s))');
+  });
+
+  test('-o json: counts.services and counts.endpointSlices', async () => {
+    const r = await runCli('validate', '-f', CLUSTER, '-o', 'json');
+    expect(JSON.parse(r.out.join('\n')).counts).toEqual({ namespaces: 1, pods: 4, nodes: 1, policies: 1, clusterPolicies: 0, services: 1, endpointSlices: 2 });
+    const manifests = JSON.parse((await runCli('validate', '-f', MANIFESTS, '-o', 'json')).out.join('\n'));
+    expect(manifests.counts).not.toHaveProperty('endpointSlices');
+    expect(manifests.counts).toMatchObject({ workloads: 3, services: 1 });
   });
 });

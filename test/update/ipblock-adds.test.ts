@@ -39,7 +39,9 @@ const POD_ADDRESSES: readonly IPAddress[] = [
 ];
 
 const contains = (outer: CIDR, inner: CIDR): boolean =>
-  outer.family === inner.family && inner.prefix > outer.prefix && inner.base >> BigInt((outer.family === 4 ? 32 : 128) - outer.prefix) === outer.base >> BigInt((outer.family === 4 ? 32 : 128) - outer.prefix);
+  outer.family === inner.family &&
+  inner.prefix > outer.prefix &&
+  inner.base >> BigInt((outer.family === 4 ? 32 : 128) - outer.prefix) === outer.base >> BigInt((outer.family === 4 ? 32 : 128) - outer.prefix);
 
 /** A policy of namespace `ns` selecting every pod, one ipBlock rule per direction given. */
 const blockPolicy = fc

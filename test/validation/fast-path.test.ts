@@ -68,7 +68,11 @@ const BASE = podDoc({
 
 /** A copy of plain objects and arrays (other values shared: a Map or a function stays what it is). */
 const clone = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(clone) : typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)])) : v;
+  Array.isArray(v)
+    ? v.map(clone)
+    : typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]))
+      : v;
 
 /** A copy of `o` with the value at `path` replaced (undefined: the key removed), made on the way if missing. */
 function variant(path: readonly (string | number)[], value: unknown, o: unknown = BASE): Record<string, unknown> {
@@ -148,6 +152,15 @@ const VALUES: readonly unknown[] = [
   '10.0.1.6',
   '010.0.1.5',
   '10.0.1.256',
+  '0.0.0.0',
+  '255.255.255.255',
+  '1.2.3',
+  '1.2.3.4.5',
+  '1..2.3',
+  '1.2.3.04',
+  '1.2.3.4 ',
+  '1.2.3.',
+  '1000.2.3.4',
   'fd00::5',
   'fd00::6',
   '::ffff:10.0.1.5',

@@ -64,7 +64,14 @@ export function probeLoad(file: string, native: 'auto' | 'off'): LoadProbe {
   const u1 = process.cpuUsage(u0);
   const c1 = cpuNow();
   if (dp.image.byteLength === 0) throw new Error('empty image');
-  return { readMs: t1 - t0, validateMs: t2 - t1, totalMs: t2 - t0, cpuMs: (u1.user + u1.system) / 1000, native: dp.nativeActive, foreignCores: foreignCores(c0, c1) };
+  return {
+    readMs: t1 - t0,
+    validateMs: t2 - t1,
+    totalMs: t2 - t0,
+    cpuMs: (u1.user + u1.system) / 1000,
+    native: dp.nativeActive,
+    foreignCores: foreignCores(c0, c1),
+  };
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
@@ -146,7 +153,9 @@ function main(): void {
   console.log(`saved image, ${r.size}: ${(r.fileBytes / 1e6).toFixed(2)} MB; compile in this process ${r.compileMs} ms`);
   console.log(`load (${r.loads} fresh processes, ${kernel}): p50 ${r.totalMs.p50} ms, p95 ${r.totalMs.p95} ms (min ${r.totalMs.min}, max ${r.totalMs.max})`);
   console.log(`  CPU time of the load: p50 ${r.cpuMs.p50} ms, p95 ${r.cpuMs.p95} ms`);
-  console.log(`  read + SHA-256 + metadata: p50 ${r.readMs.p50} ms, p95 ${r.readMs.p95} ms; validation: p50 ${r.validateMs.p50} ms, p95 ${r.validateMs.p95} ms`);
+  console.log(
+    `  read + SHA-256 + metadata: p50 ${r.readMs.p50} ms, p95 ${r.readMs.p95} ms; validation: p50 ${r.validateMs.p50} ms, p95 ${r.validateMs.p95} ms`,
+  );
   const foreign = r.probes.map((p) => p.foreignCores).filter((x): x is number => x !== null);
   console.log(`  machine: load average ${r.loadAverage}${foreign.length ? `, other processes' cores during the loads: median ${spread(foreign).p50}` : ''}`);
 }

@@ -82,8 +82,9 @@ export function renderUpdates(results: readonly UpdatesResult[]): string {
   if (loaded.length > 0) {
     out.push('');
     const l = loaded[0]!.loaded!;
+    const caches = loaded.map((r) => `${r.id}: ${r.loaded!.cachedObjects}`).join(', ');
     out.push(
-      `Updates under a controller-like allocation load: between two applies (untimed), ${l.eventsPerApply} watch events decoded from JSON (about ${(l.decodedBytesPerApply / 1024).toFixed(0)} KiB) into a cache of ${l.cachedObjects} objects and a label index, so the collector runs during some applies as in a controller; µs unless marked`,
+      `Updates under a controller-like allocation load: between two applies (untimed), ${l.eventsPerApply} watch events decoded from JSON (about ${(l.decodedBytesPerApply / 1024).toFixed(0)} KiB) into an informer-like cache of every object of the cluster (${caches} objects) and a label index, so the collector runs during some applies as in a controller; µs unless marked`,
     );
     out.push(
       formatTable(

@@ -43,7 +43,6 @@ export {
   type ServiceVerdict,
   type EndsVerdict,
   type PairVerdict,
-  type BetweenEngine,
   type PairExplainer,
 } from './analysis/service-verdict.js';
 export { ServiceNat, type NatDataplane, type NatDecision } from './packet/service-nat.js';
@@ -112,7 +111,7 @@ export {
 } from './analysis/diff.js';
 export { diffLines, formatDiff, DIFF_FORMATS, type DiffFormat, type DiffFormatOptions } from './analysis/diff-format.js';
 export { diffClusters, type ClusterDiff, type ClusterDiffOptions } from './analysis/cluster-diff.js';
-export type { Engine } from './analysis/engine.js';
+export type { BetweenEngine, Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';
 export {

@@ -29,7 +29,8 @@ export interface ConnectivityOptions extends EvaluationOptions {
   readonly level?: 'workload' | 'pod';
   /**
    * Only pairs with one of these endpoints on at least one side, named as netpol-analyzer's
-   * `--focusworkload` takes them: `name` (the workload's, or the pod's at pod level) or `namespace/name`.
+   * `--focusworkload` takes them: `name` (the workload's, or the pod's at pod level) or `namespace/name`;
+   * also the endpoint's full name as a report prints it, `namespace/name[Kind]`.
    */
   readonly focusWorkload?: readonly string[];
   /** With focusWorkload: the other side must be one of these (netpol-analyzer's `--focusworkload-peer`). */
@@ -95,8 +96,9 @@ const byName = (a: { name: string }, b: { name: string }): number => (a.name < b
 /** The part of an endpoint name focus options match: the workload's (or pod's) name. */
 const shortName = (e: Endpoint): string => e.name.slice(e.name.indexOf('/') + 1, e.name.lastIndexOf('['));
 
+/** A focus name matches an endpoint by its name, `namespace/name`, or the whole `namespace/name[Kind]` a report prints. */
 const matchesFocus = (e: Endpoint, names: readonly string[]): boolean =>
-  e.kind !== 'external' && names.some((f) => f === shortName(e) || f === `${e.namespace}/${shortName(e)}`);
+  e.kind !== 'external' && names.some((f) => f === shortName(e) || f === `${e.namespace}/${shortName(e)}` || f === e.name);
 
 /** One end of a pod pair: the pod and the entry of the address (or of the pod, without one) it is judged on. */
 interface PodEnd {
@@ -253,8 +255,16 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
   };
 
   const focusing = focusWorkload.length > 0;
+  // A focus that matches nothing gives an empty (or narrower) report: say why rather than print nothing.
+  if (members.length === 0) warnings.push('no workloads or pods in the input: there is no endpoint to report on');
   for (const f of focusWorkload) {
     if (!members.some((m) => matchesFocus(m, [f]))) warnings.push(`focus workload ${f}: no such workload in the input`);
+  }
+  for (const f of focusWorkloadPeer) {
+    if (!members.some((m) => matchesFocus(m, [f]))) warnings.push(`focus workload peer ${f}: no such workload in the input`);
+  }
+  for (const ns of focusNamespace) {
+    if (!members.some((m) => m.namespace === ns)) warnings.push(`focus namespace ${ns}: no workload or pod in this namespace`);
   }
   // Per endpoint, once: is it a focus workload, a focus peer, in a focus namespace.
   const focus = new Map<Endpoint, { workload: boolean; peer: boolean; namespace: boolean }>();

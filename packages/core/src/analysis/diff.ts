@@ -49,7 +49,9 @@ export interface DiffConnection {
  * by reading it again into a map.
  */
 export interface DiffSide {
+  /** Every endpoint of the map, also those without any connection: they tell which in-cluster endpoints are new or gone. */
   readonly endpoints: readonly DiffEndpoint[];
+  /** The map's non-empty connections, best in pair order (see above); called a second time when they are not. */
   connections(): Iterable<DiffConnection>;
 }
 

@@ -4,7 +4,7 @@ import { templatePods } from '../model/endpoints.js';
 import { decidingTier, isDenying, type DecidingTier, type FlowEnd, type Verdict } from '../model/flow.js';
 import { hasPorts, parseProtocol, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { Pod } from '../model/types.js';
-import type { Engine } from './engine.js';
+import type { BetweenEngine, Engine } from './engine.js';
 
 /** A protocol number and, for TCP, UDP and SCTP, a destination port (parsePortSpec reads `TCP/80`, `53`, `ICMP`). */
 export interface PortSpec {
@@ -102,7 +102,7 @@ const end = (p: Pod): FlowEnd => {
  */
 export function connectivityMatrix(
   // an engine that judges ends without an address too (CompiledDataplane, ReferenceEvaluator) for workloads without pods
-  engine: Engine & { verdictBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict },
+  engine: Engine & Partial<Pick<BetweenEngine, 'verdictBetween'>>,
   ports: readonly PortSpec[],
   namespaces?: readonly string[],
 ): Matrix[] {

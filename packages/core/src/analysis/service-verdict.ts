@@ -7,7 +7,7 @@
  * backends reaches nothing); `some` says whether any pair is.
  */
 import { formatIP, type Family } from '../ip/address.js';
-import type { Decision, Explanation, FlowEnd, Verdict } from '../model/flow.js';
+import type { Decision, Explanation } from '../model/flow.js';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 import {
@@ -21,19 +21,7 @@ import {
   type ServiceVia,
 } from '../model/services.js';
 import type { PolicyProtocol, ServicePort, ServiceType } from '../model/types.js';
-import type { Engine } from './engine.js';
-
-/**
- * An engine that also judges ends without an address (CompiledDataplane, ReferenceEvaluator):
- * what Service and endpoint verdicts need. `explainBetween`, where an engine has it, explains
- * such pairs too.
- */
-export interface BetweenEngine extends Engine {
-  /** The verdict between two ends, either of which may be a pod without an address (CompiledDataplane.verdictBetween). */
-  verdictBetween(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Verdict;
-  /** verdictBetween with its reasons (ReferenceEvaluator.explainBetween), where the engine has it. */
-  explainBetween?(src: FlowEnd, dst: FlowEnd, protocol: number, port?: number): Explanation;
-}
+import type { BetweenEngine } from './engine.js';
 
 /** The verdict on one (source, destination) pair of an expanded flow. */
 export interface PairVerdict {

@@ -47,7 +47,7 @@ export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict]
 Loads Namespaces, Pods, Nodes, NetworkPolicies, the cluster-scoped policies
 (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and the pod templates of
 workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job,
-CronJob) and checks them as the API server would, listing every problem with file, line,
+CronJob), Services and EndpointSlices, and checks them as the API server would, listing every problem with file, line,
 object and field path. Policies of APIs netpol cannot evaluate (Cilium, Calico, Antrea...) are
 errors unless ignored explicitly; the summary lists what was ignored. Ingress and Route
 objects are skipped with a warning (traffic they route is judged as the ingress controller's).
@@ -63,6 +63,12 @@ function workloadSummary(workloads: Cluster['workloads']): string {
   const byKind = new Map<string, number>();
   for (const w of workloads) byKind.set(w.kind, (byKind.get(w.kind) ?? 0) + 1);
   return `, ${workloads.length} workloads (${[...byKind].map(([kind, n]) => `${n} ${kind}`).join(', ')})`;
+}
+
+/** `, 12 services, 3 endpoint slices`, each part only when the input holds such objects (the NetworkPolicy-only summary is unchanged). */
+function serviceSummary(c: Cluster): string {
+  const services = c.services ? `, ${c.services.length} services` : '';
+  return c.endpointSlices ? `${services}, ${c.endpointSlices.length} endpoint slices` : services;
 }
 
 /** The summary line of the objects loaded with --ignore-unsupported-policies (the first 20 named). */
@@ -88,6 +94,8 @@ export function validate(args: string[], io: IO): number {
       policies: c.policies.length,
       clusterPolicies: c.clusterPolicies?.length ?? 0,
       ...(c.workloads && { workloads: c.workloads.length }),
+      ...(c.services && { services: c.services.length }),
+      ...(c.endpointSlices && { endpointSlices: c.endpointSlices.length }),
     };
     const ignoredObjects = c?.ignoredObjects;
     io.out(
@@ -103,7 +111,7 @@ export function validate(args: string[], io: IO): number {
       const c = r.cluster;
       const tiers = c.clusterPolicies ? `, ${c.clusterPolicies.length} cluster-scoped policies` : '';
       io.out(
-        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods${workloadSummary(c.workloads)}, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
+        `valid: ${c.namespaces.length} namespaces, ${c.pods.length} pods${workloadSummary(c.workloads)}${serviceSummary(c)}, ${c.nodes.length} nodes, ${c.policies.length} network policies${tiers} (${warnings} warning(s))`,
       );
       if (c.ignoredObjects) io.out(ignoredSummary(c.ignoredObjects));
     } else io.out(`invalid: ${errors} error(s), ${warnings} warning(s)`);
@@ -111,7 +119,8 @@ export function validate(args: string[], io: IO): number {
   return r.cluster ? EXIT.ok : EXIT.badInput;
 }
 
-export const VERDICT_HELP = `Usage: netpol verdict (-f <file|dir>... | --image <file>) [--flows <file|->] [--fail-on-deny]
+export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <file|->] [--fail-on-deny]
+       netpol verdict --image <file> [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
 "port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
@@ -336,6 +345,11 @@ export function matrix(args: string[], io: IO): number {
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
   const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
+  // An empty grid with exit 0 looks like an answer: say why there is nothing in it.
+  if (matrices[0]?.pods.length === 0) {
+    const where = values.in ? `in namespace ${values.in.join(', ')}` : 'in the input';
+    io.err(`warning: the grid is empty: no pod or workload ${where} (hostNetwork and finished pods are not in it)`);
+  }
   const { ignoring } = ignoringField(cluster);
   if (output === 'json') io.out(JSON.stringify({ schemaVersion: 1, ...(ignoring && { ignoring }), matrices }, null, 2));
   else {

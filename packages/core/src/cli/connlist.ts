@@ -5,8 +5,9 @@ import { ENGINE_OPTIONS, evaluationOptions, EXIT, INPUT_HELP, INPUT_OPTIONS, loa
 import { parseCli, type IO } from './commands.js';
 
 /** The help lines of the options connlist and diff share (CONNLIST_OPTIONS). */
-export const CONNLIST_HELP_OPTIONS = `      --focus-workload <w> only pairs with this workload on one side: its name or namespace/name
-                           (repeatable, or comma-separated; --focusworkload is accepted too)
+export const CONNLIST_HELP_OPTIONS = `      --focus-workload <w> only pairs with this workload on one side: its name, namespace/name or
+                           namespace/name[Kind] (repeatable, or comma-separated; --focusworkload
+                           is accepted too); a name that matches nothing is a warning
       --focus-workload-peer <w>
                            with --focus-workload: only pairs whose other side is this one
       --focus-namespace <ns>
@@ -34,13 +35,15 @@ Connections are 'All Connections' or per protocol ('TCP 80,8080-8090,UDP 53'). O
 with no connection, an endpoint to itself, external to external.
 
 ${INPUT_HELP}
-      --dir <dir>          same as -f <dir> (netpol-analyzer's --dirpath is accepted too)
+      --dir <dir>          a directory read recursively, as netpol-analyzer's --dirpath (accepted
+                           too) reads it: as -f <dir> -R (-f directories then recurse too)
 
 Report:
   -o, --output <fmt>       txt (default), json, csv, md or dot (Graphviz, a cluster per namespace)
 ${CONNLIST_HELP_OPTIONS}
 
-Exit codes: 0 ok (the report may be empty), 2 bad input or usage.`;
+Exit codes: 0 ok (the report may be empty: a warning on stderr says when the input has no
+workload or pod, or a focus matches nothing), 2 bad input or usage.`;
 
 /** Values of a repeatable option, each also split at commas (netpol-analyzer's list flags take `a,b`). */
 const list = (values: readonly string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
@@ -68,11 +71,16 @@ export function connectivityOptions(values: Values): ConnectivityOptions {
   if (level !== 'workload' && level !== 'pod') throw new UsageError(`--level must be workload or pod, not ${JSON.stringify(level)}`);
   const compat = values['compat'];
   if (compat !== undefined && compat !== 'netpol-analyzer') throw new UsageError(`--compat must be netpol-analyzer, not ${JSON.stringify(compat)}`);
+  const focusWorkload = list([...strings(values['focus-workload']), ...strings(values['focusworkload'])]);
+  const focusWorkloadPeer = list([...strings(values['focus-workload-peer']), ...strings(values['focusworkload-peer'])]);
+  // Without a focus workload the peer filter has nothing to pair with: ignoring it would print the whole report.
+  if (focusWorkloadPeer.length > 0 && focusWorkload.length === 0)
+    throw new UsageError('--focus-workload-peer needs --focus-workload (the workload whose peers it keeps)');
   return {
     ...evaluationOptions(values as Parameters<typeof evaluationOptions>[0]),
     level,
-    focusWorkload: list([...strings(values['focus-workload']), ...strings(values['focusworkload'])]),
-    focusWorkloadPeer: list([...strings(values['focus-workload-peer']), ...strings(values['focusworkload-peer'])]),
+    focusWorkload,
+    focusWorkloadPeer,
     focusNamespace: list(strings(values['focus-namespace'])),
     ...(compat === 'netpol-analyzer' && { compat }),
   };
@@ -93,8 +101,9 @@ export function connlist(args: string[], io: IO): number {
   if (values.help) return (io.out(CONNLIST_HELP), EXIT.ok);
   const format = outputFormat(values.output, CONNLIST_FORMATS);
   const options = connectivityOptions(values);
-  const files = [...(values.file ?? []), ...(values.dir ?? []), ...(values.dirpath ?? [])];
-  const cluster = loadInput({ ...values, file: files }, io.err);
+  const dirs = [...(values.dir ?? []), ...(values.dirpath ?? [])];
+  // netpol-analyzer walks --dirpath to any depth: its users' repositories keep manifests in subdirectories.
+  const cluster = loadInput({ ...values, file: [...(values.file ?? []), ...dirs], recursive: values.recursive === true || dirs.length > 0 }, io.err);
   if (!cluster) return EXIT.badInput;
   const report = connectivity(cluster, options);
   for (const w of report.warnings) io.err(`warning: ${w}`);

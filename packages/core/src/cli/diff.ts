@@ -80,7 +80,7 @@ export function diff(args: string[], io: IO): number {
     return EXIT.badInput;
   }
   const { changes, warnings, ignoreOtherProtocols } = diffClusters(clusters[0]!, clusters[1]!, { ...options, unchanged: format === 'dot' });
-  warnings.forEach((side, i) => side.forEach((w) => io.err(`warning: dir${i + 1}: ${w}`)));
+  warnings.forEach((side, i) => side.forEach((w) => io.err(`dir${i + 1}: warning: ${w}`))); // as the loading issues: the side first
   for (const line of diffLines(changes, format, { ref1: 'dir1', ref2: 'dir2', ignoreOtherProtocols })) io.out(line);
   const changed = changes.some((c) => c.kind !== 'unchanged');
   return changed && values['fail-on-change'] ? EXIT.denied : EXIT.ok;

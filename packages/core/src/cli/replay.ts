@@ -43,7 +43,8 @@ const MAX_TOP_FLOWS = 100_000;
 /** The flow table's least capacity (bounded memory, a few MB of flow records). */
 const MIN_FLOW_TABLE = 10_000;
 
-export const REPLAY_HELP = `Usage: netpol replay <capture> (-f <file|dir>... | --image <file>) [-o jsonl|summary|json] [--services] [--fail-on-deny]
+export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o jsonl|summary|json] [--services] [--fail-on-deny]
+       netpol replay <capture> --image <file> [-o jsonl|summary|json] [--fail-on-deny]
 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
@@ -206,8 +207,10 @@ export function replay(args: string[], io: IO): number {
   if (values.engine !== undefined && values.engine !== 'compiled')
     throw new UsageError(`replay runs on the compiled dataplane (--engine ${values.engine} is not available here)`);
   const path = positionals[0]!;
-  if (values.image !== undefined && values.services) throw new UsageError('--services needs the manifests (Services and their backends): a saved image holds neither');
-  if (values.image === undefined && (values.file === undefined || values.file.length === 0)) throw new UsageError('no input: give manifests with -f <file|dir>');
+  if (values.image !== undefined && values.services)
+    throw new UsageError('--services needs the manifests (Services and their backends): a saved image holds neither');
+  if (values.image === undefined && (values.file === undefined || values.file.length === 0))
+    throw new UsageError('no input: give manifests with -f <file|dir>');
   checkStdin(values, path, 'the capture', 'give the capture as a file (netpol replay capture.pcap)');
   let bytes: Uint8Array;
   try {
@@ -223,7 +226,8 @@ export function replay(args: string[], io: IO): number {
   }
   const dp = values.image !== undefined ? loadImageInput(values, io.err, 'off') : replayDataplane(values, io);
   if (!dp) return EXIT.badInput;
-  if (values.image !== undefined) io.err('netpol: warning: a saved image holds verdicts only: denials name no policy or pod (replay with -f manifests for them)');
+  if (values.image !== undefined)
+    io.err('netpol: warning: a saved image holds verdicts only: denials name no policy or pod (replay with -f manifests for them)');
   const filter = new PacketFilter<FilterDataplane>(dp, { fragmentPolicy: fragments, maxEntries, tcpLoose: values['strict-tcp'] !== true });
   const capture = opened.capture;
 

@@ -8,12 +8,11 @@ import {
   explainService,
   endsVerdict,
   serviceVerdict,
-  type BetweenEngine,
   type PairExplainer,
   type PairVerdict,
   type ServiceVerdict,
 } from '../analysis/service-verdict.js';
-import type { Engine } from '../analysis/engine.js';
+import type { BetweenEngine, Engine } from '../analysis/engine.js';
 import type { FlowRecordParse } from '../flow/record.js';
 import type { Explanation } from '../model/flow.js';
 import { protocolName } from '../model/protocol.js';

@@ -163,7 +163,8 @@ export function encodeImage(result: CompileResult, options: EncodeImageOptions =
     checkOptions('encodeImage options.options', options.options, EVALUATION_OPTIONS);
     recorded = { ...DEFAULT_OPTIONS, ...options.options };
     const mismatch = flagMismatch(recorded, header[HEADER.flags]!);
-    if (mismatch) throw new TypeError(`encodeImage: options.options.${mismatch} is not the option the image was compiled with (its header flags say otherwise)`);
+    if (mismatch)
+      throw new TypeError(`encodeImage: options.options.${mismatch} is not the option the image was compiled with (its header flags say otherwise)`);
   }
   const peers = result.provenance.tiers.namePeers;
   const classes = new NameClasses(peers).members;
@@ -222,7 +223,8 @@ export interface EnvelopeHeader {
 export function parseEnvelope(head: Uint8Array, size: number, maxBytes: number, where: string): EnvelopeHeader {
   if (size > maxBytes) throw new SavedImageError('too-large', `${where}: ${size} bytes, at most ${maxBytes} (raise the limit to load it)`);
   const magic = SAVED_IMAGE_MAGIC.subarray(0, Math.min(size, SAVED_IMAGE_MAGIC.length));
-  if (magic.some((b, i) => head[i] !== b)) throw new SavedImageError('magic', `${where}: not a netpol saved image (it does not start with \\x89NPIM\\r\\n\\x1a)`);
+  if (magic.some((b, i) => head[i] !== b))
+    throw new SavedImageError('magic', `${where}: not a netpol saved image (it does not start with \\x89NPIM\\r\\n\\x1a)`);
   if (size < ENVELOPE_BYTES) throw new SavedImageError('truncated', `${where}: ${size} bytes, shorter than the ${ENVELOPE_BYTES}-byte header`);
   const view = new DataView(head.buffer, head.byteOffset, ENVELOPE_BYTES);
   const u32 = (at: number): number => view.getUint32(at, true);
@@ -255,7 +257,8 @@ export function maxBytesOption(maxBytes: number | undefined): number {
 }
 
 /** A fresh buffer for the image: owned by the caller, 8-byte aligned (so u32 views work), shared when asked. */
-export const imageBuffer = (length: number, shared: boolean): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
+export const imageBuffer = (length: number, shared: boolean): ArrayBuffer | SharedArrayBuffer =>
+  shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length);
 
 /**
  * The checks after the bytes are in: the hash, the metadata, the image header (readImage:
@@ -265,7 +268,10 @@ export const imageBuffer = (length: number, shared: boolean): ArrayBuffer | Shar
 export function finishDecode(env: EnvelopeHeader, head: Uint8Array, meta: Uint8Array, image: ArrayBuffer | SharedArrayBuffer, where: string): DecodedImage {
   const hash = digest(head.subarray(0, HASHED_HEADER_BYTES), meta, new Uint8Array(image));
   if (!hash.equals(env.hash))
-    throw new SavedImageError('hash-mismatch', `${where}: the SHA-256 does not match (file ${hex(env.hash)}, content ${hex(hash)}): the file was changed or damaged`);
+    throw new SavedImageError(
+      'hash-mismatch',
+      `${where}: the SHA-256 does not match (file ${hex(env.hash)}, content ${hex(hash)}): the file was changed or damaged`,
+    );
   const metadata = parseMetadata(meta, where);
   let header: Uint32Array;
   try {
@@ -339,7 +345,8 @@ function parseMetadata(bytes: Uint8Array, where: string): Metadata {
   if (!isObject(m)) return bad('is not a JSON object');
   const extra = Object.keys(m).filter((k) => !['netpol', 'options', 'ignoring', 'names'].includes(k));
   if (extra.length > 0) bad(`has keys this version does not know: ${extra.slice(0, 5).join(', ')}`);
-  if (typeof m['netpol'] !== 'string' || m['netpol'].length > MAX_VERSION_CHARS) bad(`"netpol" must be a version string of at most ${MAX_VERSION_CHARS} characters`);
+  if (typeof m['netpol'] !== 'string' || m['netpol'].length > MAX_VERSION_CHARS)
+    bad(`"netpol" must be a version string of at most ${MAX_VERSION_CHARS} characters`);
   const o = m['options'];
   if (o !== undefined) {
     if (!isObject(o) || Object.keys(o).length !== OPTION_KEYS.length || !OPTION_KEYS.every((k) => typeof o[k] === 'boolean'))

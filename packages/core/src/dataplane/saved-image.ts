@@ -144,10 +144,14 @@ export function readImageFile(path: string, options: DecodeImageOptions = {}): D
     const env = parseEnvelope(head.subarray(0, got), stat.size, maxBytes, path);
     const meta = new Uint8Array(env.metaLength);
     const image = imageBuffer(env.imageLength, options.shared === true);
-    if (readFully(fd, meta, ENVELOPE_BYTES, path) < meta.length || readFully(fd, new Uint8Array(image), ENVELOPE_BYTES + env.metaLength, path) < env.imageLength)
+    if (
+      readFully(fd, meta, ENVELOPE_BYTES, path) < meta.length ||
+      readFully(fd, new Uint8Array(image), ENVELOPE_BYTES + env.metaLength, path) < env.imageLength
+    )
       throw new SavedImageError('truncated', `${path}: the file got shorter while it was read`);
     // The file may have grown since fstat: anything past the declared end is refused too.
-    if (readSync(fd, new Uint8Array(1), 0, 1, env.total) !== 0) throw new SavedImageError('trailing-bytes', `${path}: bytes after the ${env.total} its header declares`);
+    if (readSync(fd, new Uint8Array(1), 0, 1, env.total) !== 0)
+      throw new SavedImageError('trailing-bytes', `${path}: bytes after the ${env.total} its header declares`);
     return finishDecode(env, head, meta, image, path);
   } catch (e) {
     if (e instanceof SavedImageError) throw e;

@@ -86,11 +86,39 @@ function nameOf(meta: Obj, valid: (name: string) => string[]): string | undefine
 /** An optional string field: '' for absent, undefined for another type. */
 const optionalString = (v: unknown): string | undefined => (absent(v) ? '' : typeof v === 'string' ? v : undefined);
 
+/**
+ * A dotted quad in its canonical form (1-3 digits per octet, no leading zero, at most 255) as a
+ * number; undefined for anything else, which parseIPLoose then reads as loading does.
+ */
+function quad(text: string): number | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined; // a leading zero: loading warns
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
+  }
+  return dots === 3 && digits > 0 ? value * 256 + octet : undefined;
+}
+
 /** An address field as validateIP reads it, 'none' when absent or empty; undefined for any problem (a legacy form warns). */
 function addressOf(v: unknown): IPAddress | 'none' | undefined {
   const text = optionalString(v);
   if (text === undefined) return undefined;
   if (text === '') return 'none';
+  const v4 = quad(text);
+  if (v4 !== undefined) return { family: 4, value: BigInt(v4) };
   const ip = parseIPLoose(text);
   return ip && !ip.leadingZeros ? ip.address : undefined;
 }
@@ -116,7 +144,8 @@ function containerPorts(spec: Obj, field: 'containers' | 'initContainers', out: 
       if (typeof protocol !== 'string' || !PROTOCOLS.has(protocol)) return false;
       const name = optionalString(p['name']);
       if (name === undefined || (name !== '' && portName(name).length > 0)) return false;
-      out.push({ ...(name && { name }), port, protocol: protocol as PolicyProtocol, init: field === 'initContainers' });
+      const init = field === 'initContainers';
+      out.push(name ? { name, port, protocol: protocol as PolicyProtocol, init } : { port, protocol: protocol as PolicyProtocol, init });
     }
   }
   return true;

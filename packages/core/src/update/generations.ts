@@ -38,8 +38,9 @@ export interface Copy {
   readonly layout: number;
   /** The generation this copy holds now. */
   generation: number;
-  /** Pages that differ from the master. */
+  /** Pages that differ from the master: marks, and the same pages as a list (a sync visits only those). */
   readonly dirty: Uint8Array;
+  readonly dirtyList: number[];
   pins: number;
   /** Resolves when every worker of the pool has loaded the copy. */
   readonly registered: Promise<void> | undefined;
@@ -63,7 +64,14 @@ export class Generations {
   /** Publishes the master as `generation` (its name classes `names`): a spare copy patched, or a new one. */
   publish(generation: number, names: NameClasses): void {
     const pages = this.master.takeDirty();
-    for (const c of this.copies) if (c.layout === this.master.layoutVersion) for (const p of pages) c.dirty[p] = 1;
+    for (const c of this.copies) {
+      if (c.layout !== this.master.layoutVersion) continue;
+      for (const p of pages) {
+        if (c.dirty[p] === 1) continue;
+        c.dirty[p] = 1;
+        c.dirtyList.push(p);
+      }
+    }
     this.dropStale();
     const spare = this.copies.find((c) => c !== this.current && c.pins === 0 && c.layout === this.master.layoutVersion);
     if (spare) this.sync(spare);
@@ -73,27 +81,43 @@ export class Generations {
     this.current = copy; // the switch: one assignment
   }
 
+  /**
+   * Publishes an image made apart from the master (a compaction of it) as `generation`: a
+   * copy of its own, never patched; the next `publish` goes back to the master's copies, and
+   * this one leaves once nobody holds it.
+   */
+  publishImage(buffer: ArrayBuffer | SharedArrayBuffer, generation: number, names: NameClasses): void {
+    const copy = this.create(buffer);
+    copy.generation = generation;
+    copy.dataplane.names = names;
+    this.current = copy;
+    this.dropStale();
+  }
+
   /** Copies the dirty pages of `copy` from the master, merging runs into one copy each. */
   private sync(copy: Copy): void {
     const from = new Uint8Array(this.master.buffer);
     const to = new Uint8Array(copy.buffer);
-    const d = copy.dirty;
-    for (let p = 0; p < d.length; p++) {
-      if (d[p] === 0) continue;
-      let q = p;
-      while (q < d.length && d[q] === 1) d[q++] = 0;
-      const start = p << PAGE_SHIFT;
-      const end = Math.min(q << PAGE_SHIFT, from.length);
-      to.set(from.subarray(start, end), start);
-      p = q;
+    const list = copy.dirtyList.sort((a, b) => a - b);
+    for (let i = 0; i < list.length; ) {
+      const p = list[i]!;
+      let q = p + 1;
+      while (++i < list.length && list[i] === q) q++;
+      to.set(from.subarray(p << PAGE_SHIFT, Math.min(q << PAGE_SHIFT, from.length)), p << PAGE_SHIFT);
     }
+    for (const p of list) copy.dirty[p] = 0;
+    list.length = 0;
   }
 
-  private create(): Copy {
-    const bytes = this.master.buffer.byteLength;
+  /** A copy of the master, or (`own`) an image of its own that is never patched. */
+  private create(own?: ArrayBuffer | SharedArrayBuffer): Copy {
+    const bytes = own ? own.byteLength : this.master.buffer.byteLength;
     const shared = this.options.pool !== undefined;
-    const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-    new Uint8Array(buffer).set(new Uint8Array(this.master.buffer));
+    let buffer = own;
+    if (!buffer) {
+      buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+      new Uint8Array(buffer).set(new Uint8Array(this.master.buffer));
+    }
     // From the pool, so that ids stay unique across rebuilds (a new Generations) and across
     // live dataplanes sharing the pool; without a pool they only tell copies apart.
     const id = this.options.pool?.newImageId() ?? this.nextId++;
@@ -101,12 +125,14 @@ export class Generations {
       id,
       buffer,
       // Patched in place later: the native kernel reads it with per-index checks.
-      dataplane: new CopyDataplane(buffer, { native: this.options.native ?? 'auto', mutable: true }),
-      layout: this.master.layoutVersion,
+      dataplane: new CopyDataplane(buffer, { native: this.options.native ?? 'auto', mutable: own === undefined }),
+      // An image of its own matches no layout of the master's: never a spare, dropped when left.
+      layout: own ? -1 : this.master.layoutVersion,
       generation: 0,
       dirty: new Uint8Array((bytes >>> PAGE_SHIFT) + 1),
+      dirtyList: [],
       pins: 0,
-      registered: this.options.pool?.addImage(id, buffer as SharedArrayBuffer, { mutable: true }),
+      registered: this.options.pool?.addImage(id, buffer as SharedArrayBuffer, { mutable: own === undefined }),
     };
     // An unhandled rejection here would surface only when a parallel batch awaits it.
     copy.registered?.catch(() => undefined);

@@ -309,6 +309,20 @@ export class LiveDataplane {
     return explainImage(dp.kernel, liveProvenance(this.compiler, dp, [...this.ignored.values()].map(ignoredObjectKey)), flow, s, d);
   }
 
+  /**
+   * Publishes the current state again as a compacted image (compile/live/compact.ts): the
+   * same verdicts at a compiled image's density (rows and columns merged, unused classes and
+   * room to grow dropped), as a new generation. The next apply publishes from the incremental
+   * image again; call this when changes have gone quiet (an idle timer, say). Returns the
+   * generation published.
+   */
+  compact(): number {
+    const image = this.compiler.compactImage(this.options.pool !== undefined);
+    this.gen++;
+    this.generations.publishImage(image, this.gen, this.compiler.nameClasses());
+    return this.gen;
+  }
+
   /** Applies a batch of changes, all or nothing. */
   apply(changes: readonly Change[]): UpdateResult {
     const { ops, issues } = this.validate(changes);
@@ -377,11 +391,14 @@ export class LiveDataplane {
    */
   private capacity(ops: readonly Op[]): Issue | undefined {
     const classes = this.compiler.portClasses();
-    const of = <M extends Model>(kind: ObjectKind): M[] => ops.flatMap((op) => (op.kind === kind && op.model ? [op.model as M] : []));
-    const policies = of<NetworkPolicy>('NetworkPolicy');
-    const pods = of<Pod>('Pod');
-    const clusterPorts = ops.reduce((n, op) => n + (op.model && isClusterPolicy(op.kind) ? clusterRanges(op.model as ClusterPolicy).length : 0), 0);
-    if (classes.count + 2 * (portCount(policies, pods) + clusterPorts) <= LIMITS.portClasses) return undefined; // cannot reach it
+    let ports = 0;
+    for (const op of ops) {
+      if (!op.model) continue;
+      if (op.kind === 'NetworkPolicy') ports += portCount([op.model as NetworkPolicy], []);
+      else if (op.kind === 'Pod') ports += (op.model as Pod).ports.length;
+      else if (isClusterPolicy(op.kind)) ports += clusterRanges(op.model as ClusterPolicy).length;
+    }
+    if (classes.count + 2 * ports <= LIMITS.portClasses) return undefined; // cannot reach it
     const counter = new PortClassCounter(classes.count, classes.isCut);
     for (const op of ops) {
       if (op.kind === 'NetworkPolicy' && op.model) counter.addPolicy(op.model as NetworkPolicy);

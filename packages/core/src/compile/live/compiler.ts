@@ -34,6 +34,7 @@ import { PROTOCOL_SLOTS } from '../ports.js';
 import type { PeerInfo, RuleInfo } from '../rule-table.js';
 import { AddressTable, type EntryProvenance } from './address-table.js';
 import { DirectionClasses } from './classes.js';
+import { compactImage, type ClassUse } from './compact.js';
 import { IdentityIndex } from './identity-index.js';
 import { MasterImage } from './master.js';
 import { AddressOwners } from './owners.js';
@@ -330,6 +331,20 @@ export class LiveCompiler {
   /** `key`: clusterPolicyKey (`cnp/name`, `anp/name`, `banp/default`). */
   deleteClusterPolicy(key: string): void {
     this.tiers.deletePolicy(key);
+  }
+
+  /**
+   * The committed image compacted (compact.ts): the same verdicts from merged rows and columns,
+   * without unused classes or room to grow. A new buffer, never patched.
+   */
+  compactImage(shared: boolean): ArrayBuffer | SharedArrayBuffer {
+    const use = (c: DirectionClasses): ClassUse => ({
+      rows: c.locals.length,
+      cols: c.peerClasses.length,
+      rowUsed: (r) => r === 0 || c.locals[r]!.refs > 0,
+      colUsed: (k) => c.peerClasses[k]!.refs > 0,
+    });
+    return compactImage(this.master, this.addresses.entryCount, { egress: use(this.classes.egress), ingress: use(this.classes.ingress) }, shared);
   }
 
   /** Finishes a batch: the tier part if a cluster-scoped policy changed, then what changed is classified and the IPv6 host table rewritten if needed. */

@@ -1,0 +1,93 @@
+/**
+ * Compaction: the live master image (compile/live/master.ts) as a dense image of the same
+ * verdicts, the way compile() lays one out. The master keeps one matrix row per local class
+ * and one column per peer class, never merged (a new class must not split old ones), plus
+ * room to grow and the classes churn left unused; here unused classes are dropped, equal rows
+ * and then equal columns are merged (compile()'s buildMatrix), entries are pointed at the
+ * merged ones and every table is cut to what is used. Entry ids stay as they are (the trie
+ * leads to the same entries), so explanations from the compiler's provenance hold for it.
+ * The result is a fresh image the master never patches: it is published as a generation of
+ * its own, and the next change publishes from the master again.
+ */
+import type { Direction } from '../../model/types.js';
+import { allocateImage, ENTRY, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
+import { buildMatrix, type Matrix } from '../matrix.js';
+import type { MasterImage } from './master.js';
+
+/** What compaction reads of a direction's classes: how many there are and which entries use. */
+export interface ClassUse {
+  readonly rows: number;
+  readonly cols: number;
+  rowUsed(row: number): boolean;
+  colUsed(col: number): boolean;
+}
+
+/** The master's matrix of a direction, unused classes zeroed, rows and then columns merged. */
+function merged(master: MasterImage, d: Direction, use: ClassUse): Matrix {
+  const cells = d === 'egress' ? master.views.egressMatrix : master.views.ingressMatrix;
+  const stride = d === 'egress' ? master.caps.egressCols : master.caps.ingressCols;
+  const usedCols: number[] = [];
+  for (let c = 0; c < use.cols; c++) if (use.colUsed(c)) usedCols.push(c);
+  // Row 0 (not isolated) is all empty in both layouts; buildMatrix fills the others.
+  return buildMatrix(use.rows, use.cols, (l, row) => {
+    if (!use.rowUsed(l)) return;
+    const at = l * stride;
+    for (const c of usedCols) row[c] = cells[at + c]!;
+  });
+}
+
+/**
+ * The compact image of the master: `entries` entries in use, the tries' used nodes, the
+ * classes of each direction as `use` says. A SharedArrayBuffer with `shared`.
+ */
+export function compactImage(
+  master: MasterImage,
+  entries: number,
+  use: Readonly<Record<Direction, ClassUse>>,
+  shared: boolean,
+): ArrayBuffer | SharedArrayBuffer {
+  const egress = merged(master, 'egress', use.egress);
+  const ingress = merged(master, 'ingress', use.ingress);
+  const from = master.views;
+  const h = from.header;
+  const counts = Object.fromEntries(SECTIONS.map((s) => [s, from[s].length])) as Record<SectionName, number>;
+  counts.lpm4 = master.trie4.used;
+  counts.lpm6 = master.trie6.used;
+  counts.entries = entries * ENTRY_STRIDE;
+  counts.egressMatrix = egress.cells.length;
+  counts.ingressMatrix = ingress.cells.length;
+  const header: HeaderValues = {
+    flags: h[HEADER.flags]!,
+    entryCount: entries,
+    portClassCount: h[HEADER.portClassCount]!,
+    portSetWords: h[HEADER.portSetWords]!,
+    portSetCount: h[HEADER.portSetCount]!,
+    egressPeerCount: egress.cols,
+    egressRowCount: egress.rows,
+    ingressPeerCount: ingress.cols,
+    ingressRowCount: ingress.rows,
+    hosts6Slots: h[HEADER.hosts6Slots]!,
+    tierEgressColCount: h[HEADER.tierEgressColCount]!,
+    tierEgressRowCount: h[HEADER.tierEgressRowCount]!,
+    tierIngressColCount: h[HEADER.tierIngressColCount]!,
+    tierIngressRowCount: h[HEADER.tierIngressRowCount]!,
+    tierDecisionCount: h[HEADER.tierDecisionCount]!,
+    nameClassCount: h[HEADER.nameClassCount]!,
+  };
+  const buffer = allocateImage(header, counts, shared);
+  const to = sectionViews(buffer);
+  for (const s of SECTIONS) {
+    if (s === 'egressMatrix' || s === 'ingressMatrix') continue;
+    (to[s] as Uint32Array).set((from[s] as Uint32Array).subarray(0, counts[s]));
+  }
+  to.egressMatrix.set(egress.cells);
+  to.ingressMatrix.set(ingress.cells);
+  const ent = to.entries;
+  for (let o = 0; o < ent.length; o += ENTRY_STRIDE) {
+    ent[o + ENTRY.egressRow] = egress.rowOf[ent[o + ENTRY.egressRow]!]!;
+    ent[o + ENTRY.ingressRow] = ingress.rowOf[ent[o + ENTRY.ingressRow]!]!;
+    ent[o + ENTRY.egressCol] = egress.colOf[ent[o + ENTRY.egressCol]!]!;
+    ent[o + ENTRY.ingressCol] = ingress.colOf[ent[o + ENTRY.ingressCol]!]!;
+  }
+  return buffer;
+}
