@@ -12,7 +12,7 @@
 import type { Direction } from '../../model/types.js';
 import { allocateImage, ENTRY, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
 import { buildMatrix, type Matrix } from '../matrix.js';
-import type { MasterImage } from './master.js';
+import { liveRowOffset, type MasterImage } from './master.js';
 
 /** What compaction reads of a direction's classes: how many there are and which entries use. */
 export interface ClassUse {
@@ -28,10 +28,11 @@ function merged(master: MasterImage, d: Direction, use: ClassUse): Matrix {
   const stride = d === 'egress' ? master.caps.egressCols : master.caps.ingressCols;
   const usedCols: number[] = [];
   for (let c = 0; c < use.cols; c++) if (use.colUsed(c)) usedCols.push(c);
-  // Row 0 (not isolated) is all empty in both layouts; buildMatrix fills the others.
+  // Row 0 (not isolated) is all empty in both layouts; buildMatrix fills the others. The
+  // master's rows follow its one group map: local class l at (l + 1) × stride.
   return buildMatrix(use.rows, use.cols, (l, row) => {
     if (!use.rowUsed(l)) return;
-    const at = l * stride;
+    const at = (l + 1) * stride;
     for (const c of usedCols) row[c] = cells[at + c]!;
   });
 }
@@ -54,8 +55,9 @@ export function compactImage(
   counts.lpm4 = master.trie4.used;
   counts.lpm6 = master.trie6.used;
   counts.entries = entries * ENTRY_STRIDE;
-  counts.egressMatrix = egress.cells.length;
-  counts.ingressMatrix = ingress.cells.length;
+  // One group, as in the master: the identity map over the merged columns, then the rows.
+  counts.egressMatrix = egress.cols + egress.cells.length;
+  counts.ingressMatrix = ingress.cols + ingress.cells.length;
   const header: HeaderValues = {
     flags: h[HEADER.flags]!,
     entryCount: entries,
@@ -66,6 +68,8 @@ export function compactImage(
     egressRowCount: egress.rows,
     ingressPeerCount: ingress.cols,
     ingressRowCount: ingress.rows,
+    egressGroupCount: 1,
+    ingressGroupCount: 1,
     hosts6Slots: h[HEADER.hosts6Slots]!,
     tierEgressColCount: h[HEADER.tierEgressColCount]!,
     tierEgressRowCount: h[HEADER.tierEgressRowCount]!,
@@ -80,12 +84,19 @@ export function compactImage(
     if (s === 'egressMatrix' || s === 'ingressMatrix') continue;
     (to[s] as Uint32Array).set((from[s] as Uint32Array).subarray(0, counts[s]));
   }
-  to.egressMatrix.set(egress.cells);
-  to.ingressMatrix.set(ingress.cells);
+  for (let c = 0; c < egress.cols; c++) to.egressMatrix[c] = c;
+  for (let c = 0; c < ingress.cols; c++) to.ingressMatrix[c] = c;
+  to.egressMatrix.set(egress.cells, egress.cols);
+  to.ingressMatrix.set(ingress.cells, ingress.cols);
   const ent = to.entries;
+  const wasEg = master.caps.egressCols;
+  const wasIn = master.caps.ingressCols;
   for (let o = 0; o < ent.length; o += ENTRY_STRIDE) {
-    ent[o + ENTRY.egressRow] = egress.rowOf[ent[o + ENTRY.egressRow]!]!;
-    ent[o + ENTRY.ingressRow] = ingress.rowOf[ent[o + ENTRY.ingressRow]!]!;
+    // Row offsets of the master's layout back to local classes, then to the merged rows' offsets (map 0).
+    const eg = egress.rowOf[ent[o + ENTRY.egressRow]! === 0 ? 0 : ent[o + ENTRY.egressRow]! / wasEg - 1]!;
+    const ing = ingress.rowOf[ent[o + ENTRY.ingressRow]! === 0 ? 0 : ent[o + ENTRY.ingressRow]! / wasIn - 1]!;
+    ent[o + ENTRY.egressRow] = liveRowOffset(eg, egress.cols);
+    ent[o + ENTRY.ingressRow] = liveRowOffset(ing, ingress.cols);
     ent[o + ENTRY.egressCol] = egress.colOf[ent[o + ENTRY.egressCol]!]!;
     ent[o + ENTRY.ingressCol] = ingress.colOf[ent[o + ENTRY.ingressCol]!]!;
   }
