@@ -35,12 +35,16 @@ function sameCells(compiler: LiveCompiler, compact: ArrayBuffer | SharedArrayBuf
   const b = sectionViews(compact);
   const used: number[] = [];
   for (let e = 0; e < b.header[HEADER.entryCount]!; e++) if (compiler.entryProvenance(e)) used.push(e);
-  for (const [row, col, matrix, stride] of [
-    [ENTRY.egressRow, ENTRY.egressCol, 'egressMatrix', HEADER.egressPeerCount],
-    [ENTRY.ingressRow, ENTRY.ingressCol, 'ingressMatrix', HEADER.ingressPeerCount],
+  for (const [row, map, col, matrix] of [
+    [ENTRY.egressRow, ENTRY.egressMap, ENTRY.egressCol, 'egressMatrix'],
+    [ENTRY.ingressRow, ENTRY.ingressMap, ENTRY.ingressCol, 'ingressMatrix'],
   ] as const) {
-    const cell = (v: ImageViews, i: number, j: number): number =>
-      v[matrix][v.entries[i * ENTRY_STRIDE + row]! * v.header[stride]! + v.entries[j * ENTRY_STRIDE + col]!]!;
+    // IMAGE.md: M[row + M[map + col]]; row 0 (not isolated) reads nothing.
+    const cell = (v: ImageViews, i: number, j: number): number => {
+      const r = v.entries[i * ENTRY_STRIDE + row]!;
+      const m = v[matrix];
+      return r === 0 ? 0 : m[r + m[v.entries[i * ENTRY_STRIDE + map]! + v.entries[j * ENTRY_STRIDE + col]!]!]!;
+    };
     for (const i of used) for (const j of used) expect(cell(b, i, j), `${matrix} ${i} ${j}`).toBe(cell(a, i, j));
   }
 }
