@@ -168,7 +168,9 @@ export function fieldMessage(p: FieldProblem): string {
   const path = formatPath(p.path);
   if (!p.type) return `${path}: ${p.detail}`;
   const withValue = p.hasValue && p.type !== 'Required value' && p.type !== 'Forbidden';
-  return withValue ? `${path}: ${p.type}: ${formatValue(p.value)}: ${p.detail}` : `${path}: ${p.type}: ${p.detail}`;
+  // As Go's field.Error: no ': ' after the type (or value) when there is no detail.
+  const detail = p.detail === '' ? '' : `: ${p.detail}`;
+  return withValue ? `${path}: ${p.type}: ${formatValue(p.value)}${detail}` : `${path}: ${p.type}${detail}`;
 }
 
 const FOOTPRINT = Symbol.for('netpol/LoadError');

@@ -40,17 +40,25 @@ export function containerPorts(pr: Problems, spec: Obj, field: 'containers' | 'i
   const out: ContainerPort[] = [];
   (getArray(pr, spec[field], [...base, field]) ?? []).forEach((c, i) => {
     const container = getObject(pr, c, [...base, field, i]) ?? {};
+    const names = new Set<string>(); // port names are unique within a container (the API server's Duplicate value)
     (getArray(pr, container['ports'], [...base, field, i, 'ports']) ?? []).forEach((p, j) => {
       const path = [...base, field, i, 'ports', j];
       const port = getObject(pr, p, path) ?? {};
       const number = getInteger(pr, port['containerPort'], [...path, 'containerPort']);
-      if (number === undefined) pr.required('container-port-required', undefined, [...path, 'containerPort'], '');
-      else for (const msg of portNumber(number)) pr.invalid('invalid-port', undefined, [...path, 'containerPort'], number, msg);
+      // Absent: Required; present with the wrong type, getInteger has said so already.
+      if (number === undefined) {
+        if (isAbsent(port['containerPort'])) pr.required('container-port-required', undefined, [...path, 'containerPort'], '');
+      } else for (const msg of portNumber(number)) pr.invalid('invalid-port', undefined, [...path, 'containerPort'], number, msg);
       const protocol = isAbsent(port['protocol']) ? 'TCP' : getString(pr, port['protocol'], [...path, 'protocol']);
       if (protocol !== undefined && !PROTOCOLS.includes(protocol as PolicyProtocol))
         pr.unsupported('unsupported-protocol', undefined, [...path, 'protocol'], protocol, PROTOCOLS);
       const name = getString(pr, port['name'], [...path, 'name']);
-      if (name !== undefined && name !== '') for (const msg of portName(name)) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
+      const nameProblems = name !== undefined && name !== '' ? portName(name) : [];
+      for (const msg of nameProblems) pr.invalid('invalid-port-name', undefined, [...path, 'name'], name, msg);
+      if (name && nameProblems.length === 0) {
+        if (names.has(name)) pr.add({ severity: 'error', code: 'duplicate-entry', path: [...path, 'name'], type: 'Duplicate value', detail: '', value: name });
+        names.add(name);
+      }
       if (number !== undefined && protocol !== undefined) {
         out.push({ ...(name && { name }), port: number, protocol: protocol as PolicyProtocol, init: field === 'initContainers' });
       }
