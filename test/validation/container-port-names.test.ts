@@ -4,6 +4,7 @@
 // as Go's field.Error prints it (no trailing ': ').
 import { expect, test } from 'vitest';
 import { Problems } from '../../packages/core/src/load/fields.js';
+import { fastModel } from '../../packages/core/src/load/fast-path.js';
 import { fieldMessage } from '../../packages/core/src/load/issues.js';
 import { issuesOf } from '../helpers.js';
 
@@ -56,4 +57,30 @@ test('fieldMessage: an empty detail adds nothing after the type or the value', (
   pr.add({ severity: 'error', code: 'duplicate-entry', path: ['ports', 1, 'name'], type: 'Duplicate value', detail: '', value: 'http' });
   pr.required('field-required', undefined, ['spec'], 'needed');
   expect(pr.list.map(fieldMessage)).toEqual(['spec.selector: Required value', 'ports[1].name: Duplicate value: "http"', 'spec: Required value: needed']);
+});
+
+test('the live lean path leaves a pod with a duplicate port name to loading (which refuses it), and takes the same name in two containers', () => {
+  const parse = (containers: unknown[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'shop' },
+    spec: { containers },
+    status: { phase: 'Running', podIP: '10.0.0.1' },
+  });
+  const options = { defaultNamespace: 'default', maxInputBytes: 1 << 20 };
+  const twice = parse([
+    {
+      name: 'c',
+      ports: [
+        { name: 'http', containerPort: 80 },
+        { name: 'http', containerPort: 81 },
+      ],
+    },
+  ]);
+  expect(fastModel(twice, options)).toBeUndefined();
+  const apart = parse([
+    { name: 'a', ports: [{ name: 'http', containerPort: 80 }, { containerPort: 81 }, { containerPort: 82 }] },
+    { name: 'b', ports: [{ name: 'http', containerPort: 8080 }] },
+  ]);
+  expect(fastModel(apart, options)?.kind).toBe('Pod');
 });

@@ -136,6 +136,7 @@ function containerPorts(spec: Obj, field: 'containers' | 'initContainers', out: 
     const ports = c['ports'];
     if (absent(ports)) continue;
     if (!Array.isArray(ports)) return false;
+    const names = new Set<string>(); // a name twice in one container is loading's Duplicate value
     for (const p of ports) {
       if (!isObject(p)) return false;
       const port = p['containerPort'];
@@ -143,7 +144,8 @@ function containerPorts(spec: Obj, field: 'containers' | 'initContainers', out: 
       const protocol = absent(p['protocol']) ? 'TCP' : p['protocol'];
       if (typeof protocol !== 'string' || !PROTOCOLS.has(protocol)) return false;
       const name = optionalString(p['name']);
-      if (name === undefined || (name !== '' && portName(name).length > 0)) return false;
+      if (name === undefined || (name !== '' && (portName(name).length > 0 || names.has(name)))) return false;
+      if (name !== '') names.add(name);
       const init = field === 'initContainers';
       out.push(name ? { name, port, protocol: protocol as PolicyProtocol, init } : { port, protocol: protocol as PolicyProtocol, init });
     }
