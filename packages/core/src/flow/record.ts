@@ -66,6 +66,8 @@ function resolveEnd(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
       const spec = svc[3];
       return { kind: 'service', namespace: svc[1]!, name: svc[2]!, ...(spec !== undefined && { port: /^[0-9]+$/.test(spec) ? Number(spec) : spec }) };
     }
+    if (value.startsWith('svc:'))
+      return `"${field}": ${JSON.stringify(truncate(value))} is no Service reference: write svc:namespace/name:port (the port by number or name)`;
     const ep = ENDPOINT.exec(value);
     if (ep) {
       const group = groupsOf(index.cluster).get(value);
@@ -79,6 +81,9 @@ function resolveEnd(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
       const pod = index.podByName(value.slice(0, slash), value.slice(slash + 1));
       // A pod not yet given an address is judged as such (address-less ends).
       if (pod && pod.ips.length === 0 && !pod.hostNetwork && !isTerminal(pod)) return { kind: 'pods', pods: [podEnd(pod, false)] };
+      // `ns/name` of a workload (manifests have no pods): point at the endpoint name that works.
+      const workload = pod ? undefined : [...groupsOf(index.cluster).keys()].find((n) => n.startsWith(`${value}[`));
+      if (workload) return `"${field}": no pod ${truncate(value)} in the input, but an endpoint ${truncate(workload)}: name it so`;
     }
   }
   const ips = candidates(field, value, index);
