@@ -291,7 +291,9 @@ export const MATRIX_HELP = `Usage: netpol matrix -f <file|dir>... [--port <spec>
 
 Pod-to-pod connectivity: for each port spec, a grid whose rows are sources and columns are
 destinations ('Y' = a connection may be opened, '.' = denied; where a cluster-scoped tier
-decided: 'A'/'a' allowed/denied by an Admin rule, 'B'/'b' by a Baseline rule).
+decided: 'A'/'a' allowed/denied by an Admin rule, 'B'/'b' by a Baseline rule). A workload
+with no pod in the input (manifests before deployment) is one row and column,
+'namespace/name[Kind]', judged on its template without an address.
 
 ${INPUT_HELP}
       --port <spec>        80, TCP/80, UDP/53, SCTP/9, ICMP (repeatable; default TCP/80)

@@ -12,15 +12,17 @@ import { CapacityError } from '../model/limits.js';
 
 const HELP = `Usage: netpol <command> [options]
 
-Kubernetes NetworkPolicy, evaluated offline: load Namespaces, Pods, Nodes and
-NetworkPolicies (YAML or JSON, as kubectl prints them), validate them as the API server
-would, and answer whether flows are allowed, and why.
+Kubernetes NetworkPolicy, evaluated offline: load Namespaces, Pods, Nodes, NetworkPolicies
+and the cluster-scoped policies, workloads (Deployments, StatefulSets, Jobs... with or without
+pods), Services and EndpointSlices (YAML or JSON, as kubectl prints them or as helm template
+writes them), validate them as the API server would, and answer whether flows are allowed,
+and why.
 
 Commands:
   validate   check manifests; list every problem with file, line and field path
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
-  matrix     pod-to-pod connectivity grid per port
+  matrix     pod-to-pod (or workload-to-workload) connectivity grid per port
   compile    compile once into a saved image file (verdict and replay load it with --image)
   connlist   every allowed connection between workloads (netpol-analyzer's list)
   diff       what changes in allowed connectivity between two manifest sets
