@@ -142,15 +142,24 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
   // equal address families) have equal sets: one of them stands for all. Pods that differ each
   // count, and the endpoint gets a warning.
   const podEnds = new Map<EndpointGroup, PodEnd[]>();
+  const endOf = (pod: Pod): PodEnd => {
+    const at = (family: Family): number | undefined => {
+      const address = pod.ips.find((ip: IPAddress) => ip.family === family);
+      return address && image.entryOf({ pod, address });
+    };
+    return pod.ips.length === 0 ? { pod, any: image.entryOf({ pod } as FlowEnd) } : { pod, v4: at(4), v6: at(6) };
+  };
+  // An address two pods claim (the image gives it to one of them) is one entry for both: a pair
+  // of them is the pod-itself case, which no key captures. Such pods stand for nobody but
+  // themselves, and their endpoints get signatures of their own.
+  const claims = new Map<number, number>();
+  for (const g of groups) for (const pod of g.pods) for (const e of Object.values(endOf(pod))) if (typeof e === 'number') claims.set(e, (claims.get(e) ?? 0) + 1);
+  const contested = (e: number | undefined): boolean => e !== undefined && claims.get(e)! > 1;
   for (const g of groups) {
     const distinct = new Map<string, PodEnd>();
     for (const pod of g.pods) {
-      const at = (family: Family): number | undefined => {
-        const address = pod.ips.find((ip: IPAddress) => ip.family === family);
-        return address && image.entryOf({ pod, address });
-      };
-      const end: PodEnd = pod.ips.length === 0 ? { pod, any: image.entryOf({ pod } as FlowEnd) } : { pod, v4: at(4), v6: at(6) };
-      const keys = [end.any, end.v4, end.v6].map((e) => (e === undefined ? '' : `${image.sourceKey(e)}/${image.destinationKey(e)}`));
+      const end = endOf(pod);
+      const keys = [end.any, end.v4, end.v6].map((e) => (e === undefined ? '' : contested(e) ? '-1' : `${image.sourceKey(e)}/${image.destinationKey(e)}`));
       const key = keys.some((k) => k.includes('-1')) ? `own:${pod.name}` : keys.join(' ');
       if (!distinct.has(key)) distinct.set(key, end);
     }
@@ -241,7 +250,8 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
    * makes the endpoint its own.
    */
   const signatures = (side: readonly Endpoint[], role: 'source' | 'destination'): number[] => {
-    const key = (e: number | undefined): number | string => (e === undefined ? '' : role === 'source' ? image.sourceKey(e) : image.destinationKey(e));
+    const key = (e: number | undefined): number | string =>
+      e === undefined ? '' : contested(e) ? -1 : role === 'source' ? image.sourceKey(e) : image.destinationKey(e);
     const ids = new Map<string, number>();
     return side.map((e) => {
       const parts: (number | string)[][] = e.group
