@@ -203,7 +203,9 @@ export const vectors: readonly Vector[] = [
   {
     name: 'an entry ingress map past the group maps',
     invariant: 'entry-map',
-    image: edit((v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = v.header[H.ingressGroupCount]! * v.header[H.ingressPeerCount]!))),
+    image: edit(
+      (v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = v.header[H.ingressGroupCount]! * v.header[H.ingressPeerCount]!)),
+    ),
   },
   { name: 'an entry egress row inside the group maps', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 3] = 1)) },
   {

@@ -34,7 +34,9 @@ async function compiled(args: string[]): Promise<string> {
   const r = await runCli('compile', ...args, '-o', path);
   expect(r.code, r.err.join('\n')).toBe(0);
   expect(r.out).toHaveLength(1);
-  expect(r.out[0]).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [0-9]+ bytes \\(image [0-9]+, version ${VERSION}\\), sha256 [0-9a-f]{64}$`));
+  expect(r.out[0]).toMatch(
+    new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [0-9]+ bytes \\(image [0-9]+, version ${VERSION}\\), sha256 [0-9a-f]{64}$`),
+  );
   return path;
 }
 

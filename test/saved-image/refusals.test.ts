@@ -129,7 +129,9 @@ describe('a saved image is refused', () => {
       });
     expect(refusal(v(8, 2))).toBe('envelope-version');
     expect(refusal(v(12, 2))).toBe('image-version');
-    expect(() => loadImage(v(12, VERSION + 1))).toThrow(new RegExp(`image version ${VERSION + 1}, this netpol \\(.*\\) reads version ${VERSION}: compile the manifests again`));
+    expect(() => loadImage(v(12, VERSION + 1))).toThrow(
+      new RegExp(`image version ${VERSION + 1}, this netpol \\(.*\\) reads version ${VERSION}: compile the manifests again`),
+    );
   });
 
   test('reserved bytes set, sizes that cannot be: envelope', () => {

@@ -153,7 +153,8 @@ export function connectivity(cluster: Cluster, options: ConnectivityOptions = {}
   // of them is the pod-itself case, which no key captures. Such pods stand for nobody but
   // themselves, and their endpoints get signatures of their own.
   const claims = new Map<number, number>();
-  for (const g of groups) for (const pod of g.pods) for (const e of Object.values(endOf(pod))) if (typeof e === 'number') claims.set(e, (claims.get(e) ?? 0) + 1);
+  for (const g of groups)
+    for (const pod of g.pods) for (const e of Object.values(endOf(pod))) if (typeof e === 'number') claims.set(e, (claims.get(e) ?? 0) + 1);
   const contested = (e: number | undefined): boolean => e !== undefined && claims.get(e)! > 1;
   for (const g of groups) {
     const distinct = new Map<string, PodEnd>();

@@ -147,7 +147,12 @@ export function buildFactoredMatrix(
         else touched.set(g, [p]);
       }
     }
-    for (const [g, peers] of touched) map[g * peerCount + c] = localOf(g, peers.sort((a, b) => a - b), pc);
+    for (const [g, peers] of touched)
+      map[g * peerCount + c] = localOf(
+        g,
+        peers.sort((a, b) => a - b),
+        pc,
+      );
   }
 
   // Global columns with the same local column in every group behave alike: merged.

@@ -247,7 +247,12 @@ export class MasterImage {
       for (let r = 0; r < Math.min(was.egressRows, caps.egressRows); r++)
         copy(views.egressMatrix, old.egressMatrix.subarray((r + 1) * was.egressCols), (r + 1) * caps.egressCols, Math.min(was.egressCols, caps.egressCols));
       for (let r = 0; r < Math.min(was.ingressRows, caps.ingressRows); r++)
-        copy(views.ingressMatrix, old.ingressMatrix.subarray((r + 1) * was.ingressCols), (r + 1) * caps.ingressCols, Math.min(was.ingressCols, caps.ingressCols));
+        copy(
+          views.ingressMatrix,
+          old.ingressMatrix.subarray((r + 1) * was.ingressCols),
+          (r + 1) * caps.ingressCols,
+          Math.min(was.ingressCols, caps.ingressCols),
+        );
       copyTierEgress(views.tierEgressMatrix, old.tierEgressMatrix, was, caps);
       for (let r = 0; r < Math.min(was.tierIngressRows, caps.tierIngressRows); r++)
         copy(
