@@ -85,9 +85,9 @@ export function buildFactoredMatrix(
   for (let l = 1; l < locals.length; l++) {
     const g = groupOf[l]!;
     for (const pi of locals[l]!.policies) {
-      const key = pi * 65536 + g;
-      if (seenPolicy.has(key)) continue;
-      seenPolicy.add(key);
+      // A policy lives in one namespace, so in one group: its peers are collected once.
+      if (seenPolicy.has(pi)) continue;
+      seenPolicy.add(pi);
       for (const ruleId of tables.rulesOf[pi]![direction]) {
         for (const p of tables.rules[ruleId]!.peerIds) {
           const list = groupsOfPeer.get(p);
