@@ -17,6 +17,11 @@ export {
   type LoadResult,
   type ClusterPolicyLoad,
 } from './load/load.js';
+export { lintObjects, lintFiles, lintText, selectChecks, type LintOptions, type LintResult } from './lint/lint.js';
+export { LINT_CHECKS } from './lint/checks/index.js';
+export { IGNORE_ANNOTATION as LINT_IGNORE_ANNOTATION } from './lint/suppression.js';
+export { LINT_SEVERITIES } from './lint/severity.js';
+export type { LintCheck, LintContext, LintFinding, LintObjectRef, LintSeverity, CheckFinding } from './lint/types.js';
 export { readFiles, readText, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type ErrorType, type PathSegments } from './load/issues.js';

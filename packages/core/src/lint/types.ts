@@ -57,6 +57,12 @@ export interface LintContext {
   readonly cluster: Cluster;
   readonly endpoints: readonly Pod[];
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * The object as written (its JSON value before defaulting), for a check that must tell a
+   * defaulted field from a given one (was `policyTypes` written?). Undefined when the input
+   * holds no such object or the caller built the context without sources.
+   */
+  source?(ref: LintObjectRef): Readonly<Record<string, unknown>> | undefined;
 }
 
 /** One lint check: a stable id, its default severity, a title and a longer description (docs, SARIF rule help). */
