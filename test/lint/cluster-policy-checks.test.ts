@@ -1,7 +1,10 @@
 // The cluster-policy lint checks (lint/checks/cluster-*.ts): for each, a manifest that triggers
 // it (id, object, field path and line as written) and manifests that must not.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { lintText, type LintFinding } from '@netpol/core';
+import { lintFiles, lintText, type LintFinding } from '@netpol/core';
 
 const CLUSTER_IDS = [
   'cluster-subject-matches-nothing',
@@ -426,3 +429,27 @@ describe('cluster-subject-matches-nothing and cluster-peer-matches-nothing', () 
     expect(only(lint(docs(node, policy('worker'))), 'cluster-peer-matches-nothing')).toEqual([]);
   });
 });
+
+describe('the broken manifests (test/fixtures/lint/broken/cluster-*.yaml)', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/lint/broken');
+  const files = readdirSync(dir).filter((f) => f.startsWith('cluster-') && f.endsWith('.yaml'));
+
+  test('there is one for each cluster-policy check', () => {
+    const named = files.flatMap((f) => expectedIds(join(dir, f)));
+    expect([...new Set(named)].sort()).toEqual([...CLUSTER_IDS].sort());
+  });
+
+  test.each(files)('%s: exactly the checks its first line names fire', (f) => {
+    const r = lintFiles([join(dir, f)], { enableOnly: CLUSTER_IDS });
+    expect(r.cluster, r.issues.map((i) => i.message).join('\n')).toBeDefined();
+    expect([...new Set(r.findings.map((x) => x.id))].sort()).toEqual(expectedIds(join(dir, f)).sort());
+  });
+});
+
+/** The ids on a broken manifest's first line: `# lint: id id ...`. */
+function expectedIds(path: string): string[] {
+  const first = readFileSync(path, 'utf8').split('\n', 1)[0]!;
+  const m = /^# lint: (.+)$/.exec(first);
+  if (!m) throw new Error(`${path}: the first line must be "# lint: <check ids>"`);
+  return m[1]!.trim().split(/\s+/);
+}
