@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { lintFiles, lintText, type LintFinding } from '@netpol/core';
+import { selectorWithin } from '../../packages/core/src/lint/checks/cluster-coverage.js';
 
 const CLUSTER_IDS = [
   'cluster-subject-matches-nothing',
@@ -193,7 +194,7 @@ describe('equal-priority-overlap', () => {
     expect(f).toMatchObject({ severity: 'warning', object: 'ClusterNetworkPolicy b', path: 'spec.priority' });
     expect(f!.line).toBe(lineOf(text, 'priority: 10', 'name: b'));
     expect(f!.message).toMatch(
-      /cnp\/a and cnp\/b are both Admin-tier at priority 10 and both select pod prod\/\w+, whose ingress .* from prod\/web cnp\/a spec.ingress\[0\] answers Deny and cnp\/b spec.ingress\[0\] Accept/,
+      /cnp\/a and cnp\/b are both Admin-tier at priority 10 and both select pod prod\/\w+: for its ingress .* from prod\/web, cnp\/a spec.ingress\[0\] answers Deny and cnp\/b spec.ingress\[0\] Accept/,
     );
     expect(f!.fix).toBe('give them distinct priorities, e.g. spec.priority: 11 on cnp/b (the order netpol uses today)');
   });
@@ -410,7 +411,7 @@ describe('cluster-subject-matches-nothing and cluster-peer-matches-nothing', () 
     expect(s).toMatchObject({ severity: 'warning', object: 'ClusterNetworkPolicy by-name', path: 'spec.subject.namespaces' });
     expect(s!.line).toBe(lineOf(text, 'namespaces: {matchLabels: {name: prod}}'));
     expect(s!.message).toContain('(namespace prod has no label name=prod)');
-    expect(s!.fix).toBe('select it by kubernetes.io/metadata.name: write namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: prod}}');
+    expect(s!.fix).toBe('select the namespace by the label every namespace carries: matchLabels: {kubernetes.io/metadata.name: prod}');
     const [p] = only(lint(text), 'cluster-peer-matches-nothing');
     expect(p).toMatchObject({ path: 'spec.ingress[0].from[0].namespaces' });
     expect(p!.message).toContain('namespace dev has no label name=dev');
@@ -453,3 +454,25 @@ function expectedIds(path: string): string[] {
   if (!m) throw new Error(`${path}: the first line must be "# lint: <check ids>"`);
   return m[1]!.trim().split(/\s+/);
 }
+
+describe('selector containment (what the shadowing and overlap proofs rest on)', () => {
+  const s = (matchLabels: Record<string, string>, ...exprs: [string, 'In' | 'NotIn' | 'Exists' | 'DoesNotExist', string[]?][]) => ({
+    matchLabels,
+    matchExpressions: exprs.map(([key, operator, values]) => ({ key, operator, values: values ?? [] })),
+  });
+  test.each([
+    ['anything is inside {}', s({ a: '1' }), s({}), true],
+    ['{} is not inside a: 1', s({}), s({ a: '1' }), false],
+    ['a: 1, b: 2 inside a: 1', s({ a: '1', b: '2' }), s({ a: '1' }), true],
+    ['a: 1 inside a In (1, 2)', s({ a: '1' }), s({}, ['a', 'In', ['1', '2']]), true],
+    ['a In (1, 3) not inside a In (1, 2)', s({}, ['a', 'In', ['1', '3']]), s({}, ['a', 'In', ['1', '2']]), false],
+    ['a: 1 inside a Exists', s({ a: '1' }), s({}, ['a', 'Exists']), true],
+    ['a: 3 inside a NotIn (1, 2)', s({ a: '3' }), s({}, ['a', 'NotIn', ['1', '2']]), true],
+    ['a DoesNotExist inside a NotIn (1)', s({}, ['a', 'DoesNotExist']), s({}, ['a', 'NotIn', ['1']]), true],
+    ['a NotIn (1, 2) inside a NotIn (1)', s({}, ['a', 'NotIn', ['1', '2']]), s({}, ['a', 'NotIn', ['1']]), true],
+    ['a NotIn (1) not inside a NotIn (1, 2)', s({}, ['a', 'NotIn', ['1']]), s({}, ['a', 'NotIn', ['1', '2']]), false],
+    ['b: 1 not inside a DoesNotExist', s({ b: '1' }), s({}, ['a', 'DoesNotExist']), false],
+  ] as const)('%s', (_, inner, outer, expected) => {
+    expect(selectorWithin(inner, outer)).toBe(expected);
+  });
+});

@@ -37,9 +37,9 @@ function requirementImplied(inner: Selector, r: SelectorRequirement): boolean {
   const k = implied(inner, r.key);
   switch (r.operator) {
     case 'In':
-      return k.values !== undefined && k.values.every((v) => r.values.includes(v));
+      return k.values?.every((v) => r.values.includes(v)) === true;
     case 'NotIn':
-      return k.absent || (k.values !== undefined && k.values.every((v) => !r.values.includes(v))) || r.values.every((v) => k.notIn.includes(v));
+      return k.absent || k.values?.every((v) => !r.values.includes(v)) === true || r.values.every((v) => k.notIn.includes(v));
     case 'Exists':
       return k.present;
     case 'DoesNotExist':

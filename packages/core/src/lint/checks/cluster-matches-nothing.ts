@@ -23,7 +23,7 @@ function namespaceHint(ctx: LintContext, selector: Selector): { readonly lacks: 
     if (ns && ns.labels[key] !== value) {
       return {
         lacks: `namespace ${value} has no label ${key}=${value}`,
-        fix: `select it by ${NAME_LABEL}: write namespaceSelector: {matchLabels: {${NAME_LABEL}: ${value}}}`,
+        fix: `select the namespace by the label every namespace carries: matchLabels: {${NAME_LABEL}: ${value}}`,
       };
     }
   }

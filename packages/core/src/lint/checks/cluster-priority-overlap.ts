@@ -52,7 +52,7 @@ function conflict(ctx: LintContext, a: ClusterPolicy, b: ClusterPolicy, budget: 
         if (j < 0 || a[d][i]!.action === b[d][j]!.action) continue;
         const remote = s.remote.target.pod ? `${s.remote.target.pod.namespace}/${s.remote.target.pod.name}` : formatIP(s.remote.end.address!);
         const flow = `${protocolName(s.protocol)}${s.port === undefined ? '' : ` ${s.port}`}`;
-        return `both select pod ${subject.namespace}/${subject.name}, whose ${d} ${flow} ${d === 'egress' ? 'to' : 'from'} ${remote} ${ruleLabel(a, d, i)} answers ${a[d][i]!.action} and ${ruleLabel(b, d, j)} ${b[d][j]!.action}`;
+        return `both select pod ${subject.namespace}/${subject.name}: for its ${d} ${flow} ${d === 'egress' ? 'to' : 'from'} ${remote}, ${ruleLabel(a, d, i)} answers ${a[d][i]!.action} and ${ruleLabel(b, d, j)} ${b[d][j]!.action}`;
       }
     }
   }
