@@ -118,6 +118,26 @@ export { diffLines, formatDiff, DIFF_FORMATS, type DiffFormat, type DiffFormatOp
 export { diffClusters, type ClusterDiff, type ClusterDiffOptions } from './analysis/cluster-diff.js';
 export type { BetweenEngine, Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
+export {
+  testVectors,
+  testVectorCases,
+  TestVectorError,
+  MAX_VECTOR_PODS,
+  MAX_VECTOR_POLICIES,
+  MAX_VECTOR_CLUSTER_POLICIES,
+  MAX_VECTOR_RUNS,
+  MAX_VECTOR_PORTS,
+  MAX_VECTOR_EXTERNALS,
+  DEFAULT_MAX_VECTOR_FLOWS,
+  type TestVectorOptions,
+  type TestVectorCase,
+  type VectorFlow,
+  type VectorReason,
+} from './fuzz/test-vectors.js';
+export { testVectorFiles, testVectorIndex, caseDirectory, VECTOR_FILES, type VectorProvenance } from './fuzz/vector-files.js';
+export { truthTableText } from './fuzz/truth-table.js';
+export { portableCluster } from './fuzz/portable.js';
+export type { Disagreement, NamedEngineMaker, EngineMaker } from './fuzz/differential.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';
 export {
   parsePacket,
