@@ -16,6 +16,7 @@ import { formatPath } from '../../load/issues.js';
 import { clusterPolicyKey, type ClusterPolicy, type ClusterRule } from '../../model/types.js';
 import type { CheckFinding, LintCheck, LintContext } from '../types.js';
 import { peerWithin, portWithin, subjectWithin } from './cluster-coverage.js';
+import { Budget } from './cluster-samples.js';
 import { clusterRef, orderedPolicies, placedRules, ruleLabel, rulePath, type PlacedRule } from './cluster-rules.js';
 
 /** The rules evaluated before `r` for every pod `r` applies to, in evaluation order. */
@@ -42,13 +43,13 @@ function rulesBefore(ctx: LintContext, r: PlacedRule): PlacedRule[] {
  * For each peer × port entry of `r.rule`, the first of `candidates` containing it; undefined
  * when some piece has none.
  */
-function coverers(r: PlacedRule, candidates: readonly PlacedRule[]): PlacedRule[] | undefined {
+function coverers(r: PlacedRule, candidates: readonly PlacedRule[], budget: Budget): PlacedRule[] | undefined {
   const ports = r.rule.ports.length === 0 ? (['all'] as const) : r.rule.ports;
   const found = new Set<PlacedRule>();
   for (const peer of r.rule.peers) {
     for (const port of ports) {
-      const c = candidates.find((a) => peerWithin(peer, a.rule.peers) && portWithin(port, a.rule.ports));
-      if (!c) return undefined;
+      const c = candidates.find((a) => budget.take() && peerWithin(peer, a.rule.peers) && portWithin(port, a.rule.ports));
+      if (!c || budget.exhausted) return undefined;
       found.add(c);
     }
   }
@@ -81,7 +82,9 @@ interface Shadowed {
 function shadowedRules(ctx: LintContext): readonly Shadowed[] {
   return ctx.memo('cluster-lint:shadowed', () => {
     const out: Shadowed[] = [];
+    const budget = new Budget();
     for (const r of placedRules(orderedPolicies(ctx))) {
+      if (budget.exhausted) break;
       if (r.rule.peers.some((p) => p.kind === 'unknown')) continue;
       const before = rulesBefore(ctx, r);
       if (before.length === 0) continue;
@@ -91,8 +94,9 @@ function shadowedRules(ctx: LintContext): readonly Shadowed[] {
           : coverers(
               r,
               before.filter((x) => x.rule.action === 'Accept'),
+              budget,
             );
-      const by = accepts ?? coverers(r, before);
+      const by = accepts ?? coverers(r, before, budget);
       if (by) out.push({ r, byAccept: accepts !== undefined, by });
     }
     return out;
