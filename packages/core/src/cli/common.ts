@@ -1,7 +1,7 @@
 /** Options shared by the subcommands, and loading with every issue printed to stderr. */
 import { formatIssue, type Issue } from '../load/issues.js';
 import { readSync } from 'node:fs';
-import { loadObjects, type LoadResult } from '../load/load.js';
+import { loadObjects, type LoadOptions, type LoadResult } from '../load/load.js';
 import { fromInput, listManifestFiles, readFiles, readText, tooLarge, type RawObject } from '../load/read.js';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
@@ -167,6 +167,15 @@ export function inputNamespaces(tokens: readonly OptionToken[]): (string | undef
 
 /** Reads and validates every -f input ('-' is stdin), with the shared input options; each -f with its own -n (inputNamespaces). */
 export function readInput(values: Values): LoadResult {
+  const raw = readRawInput(values);
+  return loadObjects(raw.objects, raw.options, raw.issues);
+}
+
+/**
+ * What readInput loads: the raw objects of every -f (each with its -n), reading's issues and the
+ * load options of the command line. `netpol lint` keeps the raw objects: it locates findings in them.
+ */
+export function readRawInput(values: Values): { objects: RawObject[]; issues: Issue[]; options: LoadOptions } {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
   const maxInputBytes = positiveInt(values['max-input-bytes'] as string | undefined, 'max-input-bytes', DEFAULT_MAX_INPUT_BYTES);
@@ -210,7 +219,7 @@ export function readInput(values: Values): LoadResult {
     objects.push(...fromInput(fromStdin.objects, namespaces?.[stdin], `-f #${stdin + 1}`));
     readIssues.push(...fromStdin.issues);
   }
-  return loadObjects(objects, opts, [...issues, ...readIssues]);
+  return { objects, issues: [...issues, ...readIssues], options: opts };
 }
 
 /** Loads the cluster or prints every problem and returns undefined. Warnings go to stderr too. */
