@@ -408,19 +408,25 @@ describe('cluster-subject-matches-nothing and cluster-peer-matches-nothing', () 
   test('`name: prod` when namespaces carry only kubernetes.io/metadata.name: the subject and the peer, with the probable fix', () => {
     const text = docs(PODS, byName);
     const [s] = only(lint(text), 'cluster-subject-matches-nothing');
-    expect(s).toMatchObject({ severity: 'warning', object: 'ClusterNetworkPolicy by-name', path: 'spec.subject.namespaces' });
+    expect(s).toMatchObject({ severity: 'warning', object: 'ClusterNetworkPolicy by-name', path: 'spec.subject.namespaces.matchLabels.name' });
     expect(s!.line).toBe(lineOf(text, 'namespaces: {matchLabels: {name: prod}}'));
-    expect(s!.message).toContain('(namespace prod has no label name=prod)');
-    expect(s!.fix).toBe('select the namespace by the label every namespace carries: matchLabels: {kubernetes.io/metadata.name: prod}');
+    expect(s!.message).toContain('so the policy applies to nothing: namespace prod exists but has no label name=prod');
+    expect(s!.fix).toMatch(/^select it by the label every namespace carries: matchLabels: \{kubernetes.io\/metadata.name: prod\}/);
     const [p] = only(lint(text), 'cluster-peer-matches-nothing');
-    expect(p).toMatchObject({ path: 'spec.ingress[0].from[0].namespaces' });
-    expect(p!.message).toContain('namespace dev has no label name=dev');
+    expect(p).toMatchObject({ path: 'spec.ingress[0].from[0].namespaces.matchLabels.name' });
+    expect(p!.message).toContain('namespace dev exists but has no label name=dev');
   });
 
   test('not: the namespaces carry the label; and never without pods or workloads', () => {
     const labelled = docs(ns('prod', 'name: prod'), ns('dev', 'name: dev'), pod('prod', 'web', '10.1.0.5'), pod('dev', 'app', '10.2.0.7'), byName);
     expect(lint(labelled).filter((f) => f.id.endsWith('matches-nothing'))).toEqual([]);
     expect(lint(byName).filter((f) => f.id.endsWith('matches-nothing'))).toEqual([]);
+  });
+
+  test('a pods peer with a typo in its podSelector: at the label, with the value meant', () => {
+    const typo = cnp('typo', 'Admin', 10, '  ingress:\n  - action: Accept\n    from:\n    - pods:\n        podSelector: {matchLabels: {app: wev}}\n');
+    const [p] = only(lint(docs(PODS, typo)), 'cluster-peer-matches-nothing');
+    expect(p).toMatchObject({ path: 'spec.ingress[0].from[0].pods.podSelector.matchLabels.app', fix: 'did you mean app: web?' });
   });
 
   test('a nodes peer matching none of the Nodes', () => {

@@ -2,38 +2,33 @@
  * `cluster-subject-matches-nothing` and `cluster-peer-matches-nothing`: a cluster-scoped
  * subject, or a `namespaces`/`pods`/`nodes` peer, that selects none of the input's pods
  * (workloads' template pods included) or Nodes. Checked only when the input has some: a
- * policies-only input says nothing about what runs.
+ * policies-only input says nothing about what runs. The hint (which term fails, what was
+ * probably meant) is the NetworkPolicy checks' (selector-hint.ts).
  */
-import { subjectSelects } from '../../model/cluster-match.js';
+import type { PathSegments } from '../../load/issues.js';
 import { selectorMatches } from '../../model/selector.js';
-import type { ClusterPeer, ClusterSubject, Selector } from '../../model/types.js';
+import type { ClusterPeer, ClusterSubject, Labels } from '../../model/types.js';
 import type { CheckFinding, LintCheck, LintContext } from '../types.js';
 import { clusterIndex, clusterRef, peersField, placedRules, rulePath, subjectPods } from './cluster-rules.js';
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
+import { endpointLabels, namespacesByName } from './endpoint-labels.js';
+import { selectorHint, type SelectorHint } from './selector-hint.js';
 
 /**
- * The classic mistake: a namespace selector on `name: x` (or another key) when namespace x
- * exists but carries only `kubernetes.io/metadata.name`. Returns the suggestion, if any.
+ * Why a namespaces/pods selection selects no endpoint, as a hint at the failing selector
+ * (`path` relative to the selection), or undefined when it selects one.
  */
-function namespaceHint(ctx: LintContext, selector: Selector): { readonly lacks: string; readonly fix: string } | undefined {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (key === NAME_LABEL) continue;
-    const ns = ctx.cluster.namespaces.find((n) => n.name === value);
-    if (ns && ns.labels[key] !== value) {
-      return {
-        lacks: `namespace ${value} has no label ${key}=${value}`,
-        fix: `select the namespace by the label every namespace carries: matchLabels: {${NAME_LABEL}: ${value}}`,
-      };
-    }
-  }
-  return undefined;
-}
-
-/** Whether a namespaces/pods selection selects some endpoint. */
-function selectsSomePod(ctx: LintContext, s: ClusterSubject): boolean {
+function selectionMiss(ctx: LintContext, s: ClusterSubject): SelectorHint | undefined {
   const index = clusterIndex(ctx);
-  return ctx.endpoints.some((p) => subjectSelects(s, p, index.namespaceLabels(p.namespace)));
+  const byNamespace = endpointLabels(ctx);
+  const namespaces = [...byNamespace.keys()];
+  const nsLabels = namespaces.map((ns) => index.namespaceLabels(ns));
+  const nsPath: PathSegments = s.kind === 'pods' ? ['namespaceSelector'] : [];
+  const nsHint = selectorHint(s.namespaceSelector, nsLabels, 'namespace', namespacesByName(ctx));
+  if (nsHint) return { ...nsHint, path: [...nsPath, ...nsHint.path] };
+  if (s.kind === 'namespaces') return undefined;
+  const candidates: Labels[] = namespaces.filter((ns) => selectorMatches(s.namespaceSelector, index.namespaceLabels(ns))).flatMap((ns) => byNamespace.get(ns)!);
+  const podHint = selectorHint(s.podSelector, candidates, 'pod');
+  return podHint && { ...podHint, path: ['podSelector', ...podHint.path] };
 }
 
 /** The check on subjects. */
@@ -48,27 +43,28 @@ export const clusterSubjectMatchesNothing: LintCheck = {
     if (ctx.endpoints.length === 0) return;
     for (const policy of ctx.cluster.clusterPolicies ?? []) {
       if (subjectPods(ctx, policy).length > 0) continue;
-      const hint = namespaceHint(ctx, policy.subject.namespaceSelector);
+      const hint = selectionMiss(ctx, policy.subject);
       yield {
         object: clusterRef(policy),
-        path: ['spec', 'subject', policy.subject.kind],
-        message: `the subject selects none of the input's ${ctx.endpoints.length} pods and workloads: the policy applies to nothing${hint ? ` (${hint.lacks})` : ''}`,
-        fix: hint ? hint.fix : 'fix the selector labels to those of the pods or namespaces meant, or delete the policy',
+        path: ['spec', 'subject', policy.subject.kind, ...(hint?.path ?? [])],
+        message: `the subject selects none of the input's ${ctx.endpoints.length} pods and workloads, so the policy applies to nothing${hint ? `: ${hint.why}` : ''}`,
+        fix: hint?.fix ?? 'select the pods or namespaces meant, or delete the policy',
       };
     }
   },
 };
 
-/** Why `peer` matches nothing in the input, or undefined when it matches something or the input cannot tell. */
-function emptyPeer(ctx: LintContext, peer: ClusterPeer): string | undefined {
+/** Why `peer` matches nothing in the input (a hint, or a plain reason for nodes), or undefined when it matches or the input cannot tell. */
+function emptyPeer(ctx: LintContext, peer: ClusterPeer): (Partial<SelectorHint> & { readonly why: string }) | undefined {
   if (peer.kind === 'namespaces' || peer.kind === 'pods') {
-    if (ctx.endpoints.length === 0 || selectsSomePod(ctx, peer)) return undefined;
-    return `selects none of the input's ${ctx.endpoints.length} pods and workloads`;
+    if (ctx.endpoints.length === 0) return undefined;
+    const hint = selectionMiss(ctx, peer);
+    return hint && { ...hint, why: `selects none of the input's ${ctx.endpoints.length} pods and workloads: ${hint.why}` };
   }
   if (peer.kind === 'nodes') {
     const { nodes } = ctx.cluster;
     if (nodes.length === 0 || nodes.some((n) => selectorMatches(peer.nodeSelector, n.labels ?? {}))) return undefined;
-    return `selects none of the input's ${nodes.length} Nodes`;
+    return { why: `selects none of the input's ${nodes.length} Nodes` };
   }
   return undefined;
 }
@@ -85,14 +81,13 @@ export const clusterPeerMatchesNothing: LintCheck = {
   *run(ctx: LintContext): Iterable<CheckFinding> {
     for (const { policy, direction, index, rule } of placedRules(ctx.cluster.clusterPolicies ?? [])) {
       for (const [j, peer] of rule.peers.entries()) {
-        const why = emptyPeer(ctx, peer);
-        if (!why) continue;
-        const hint = peer.kind === 'namespaces' || peer.kind === 'pods' ? namespaceHint(ctx, peer.namespaceSelector) : undefined;
+        const miss = emptyPeer(ctx, peer);
+        if (!miss) continue;
         yield {
           object: clusterRef(policy),
-          path: [...rulePath(direction, index), peersField(direction), j, peer.kind],
-          message: `this ${rule.action} rule's peer ${why}, so the rule never matches through it${hint ? ` (${hint.lacks})` : ''}`,
-          fix: hint ? hint.fix : 'fix the selector labels to those of the pods, namespaces or Nodes meant, or remove the peer',
+          path: [...rulePath(direction, index), peersField(direction), j, peer.kind, ...(miss.path ?? [])],
+          message: `this ${rule.action} rule's peer ${miss.why}, so the rule never matches through it`,
+          fix: miss.fix ?? 'select the Nodes meant by labels they carry, or remove the peer',
         };
       }
     }
