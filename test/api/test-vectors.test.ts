@@ -265,7 +265,17 @@ spec:
   egress:
     - ports: [{ port: 443 }, { port: 1000, endPort: 1010 }, { port: dns, protocol: UDP }, { port: 9, protocol: SCTP }]
 `);
-    expect(vectorPorts(cluster).map((s) => `${s.protocol}/${s.port}`)).toEqual(['6/80', '6/81', '6/443', '6/1000', '6/1010', '6/1011', '17/53', '17/5353', '132/9']);
+    expect(vectorPorts(cluster).map((s) => `${s.protocol}/${s.port}`)).toEqual([
+      '6/80',
+      '6/81',
+      '6/443',
+      '6/1000',
+      '6/1010',
+      '6/1011',
+      '17/53',
+      '17/5353',
+      '132/9',
+    ]);
   });
 });
 
@@ -285,6 +295,8 @@ describe('cross-check', () => {
     expect(found.length).toBeGreaterThan(0);
     for (const c of found) expect(c.disagreement).toMatchObject({ kind: 'verdict', engineName: 'broken', flow: { port: 81 } });
     // The compiled dataplane agrees everywhere.
-    expect(testVectors({ seed: 9, runs: 30, crossCheck: [{ name: 'compiled', make: (c, o) => new CompiledDataplane(c, o) }] }).filter((c) => c.disagreement)).toEqual([]);
+    expect(
+      testVectors({ seed: 9, runs: 30, crossCheck: [{ name: 'compiled', make: (c, o) => new CompiledDataplane(c, o) }] }).filter((c) => c.disagreement),
+    ).toEqual([]);
   });
 });

@@ -57,7 +57,9 @@ describe('netpol fuzz --emit', () => {
     const files = tree(a);
     expect(Object.keys(files).sort()).toEqual([
       'README.md',
-      ...['case-0001', 'case-0002', 'case-0003'].flatMap((c) => ['README.md', 'cluster.yaml', 'flows.jsonl', 'meta.json', 'truth-table.txt'].map((f) => `${c}/${f}`)),
+      ...['case-0001', 'case-0002', 'case-0003'].flatMap((c) =>
+        ['README.md', 'cluster.yaml', 'flows.jsonl', 'meta.json', 'truth-table.txt'].map((f) => `${c}/${f}`),
+      ),
     ]);
     expect(tree(b)).toEqual(files);
     // meta.json says how to get them again, and with what.

@@ -96,7 +96,9 @@ export function fuzz(args: string[], io: IO): number {
   });
   if (values.help) return (io.out(FUZZ_HELP), EXIT.ok);
   if (values.engine === 'reference') {
-    throw new UsageError('--engine reference: fuzz checks engines against the reference evaluator, so it would compare the reference with itself; use compiled, native or all');
+    throw new UsageError(
+      '--engine reference: fuzz checks engines against the reference evaluator, so it would compare the reference with itself; use compiled, native or all',
+    );
   }
   if (values.emit === undefined) {
     const only = (['force', 'pods', 'policies', 'namespaces', 'port', 'max-flows'] as const).find((k) => values[k] !== undefined);
@@ -122,7 +124,8 @@ export function fuzz(args: string[], io: IO): number {
   const engineNames = makers.map((m) => m.name).join(' and ');
   if (values.emit !== undefined) {
     if (values.emit === '') throw new UsageError('--emit needs a directory');
-    if (userCluster && values.runs !== undefined && runs !== 1) throw new UsageError('--runs applies to random clusters: with -f there is one case, your cluster');
+    if (userCluster && values.runs !== undefined && runs !== 1)
+      throw new UsageError('--runs applies to random clusters: with -f there is one case, your cluster');
     const count = (name: 'pods' | 'policies' | 'namespaces' | 'max-flows') => {
       const v = values[name];
       // --policies 0: cluster-scoped policies only (with --tiers).

@@ -56,7 +56,8 @@ function portableBlock(cidr: CIDR, except: readonly CIDR[]): IPBlock {
   return { cidr, except: [...except, ...added] };
 }
 
-const portablePeer = (peer: Peer): Peer => (peer.kind === 'ipBlock' ? { kind: 'ipBlock', ipBlock: portableBlock(peer.ipBlock.cidr, peer.ipBlock.except) } : peer);
+const portablePeer = (peer: Peer): Peer =>
+  peer.kind === 'ipBlock' ? { kind: 'ipBlock', ipBlock: portableBlock(peer.ipBlock.cidr, peer.ipBlock.except) } : peer;
 const portableRule = (rule: Rule): Rule => ({ ports: rule.ports, peers: rule.peers.map(portablePeer) });
 
 function portablePolicy(p: NetworkPolicy): NetworkPolicy {

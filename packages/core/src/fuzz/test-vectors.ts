@@ -190,7 +190,8 @@ export function vectorPorts(cluster: Cluster): PortSpec[] {
     if (!out.has(keyOf(spec))) out.set(keyOf(spec), spec);
   };
   const named = (name: string, protocol?: PolicyProtocol): void => {
-    for (const pod of cluster.pods) for (const cp of pod.ports) if (cp.name === name && (protocol === undefined || cp.protocol === protocol)) add(cp.protocol, cp.port);
+    for (const pod of cluster.pods)
+      for (const cp of pod.ports) if (cp.name === name && (protocol === undefined || cp.protocol === protocol)) add(cp.protocol, cp.port);
   };
   for (const p of cluster.policies) {
     for (const r of [...p.ingress, ...p.egress]) {
