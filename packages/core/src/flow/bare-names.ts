@@ -34,7 +34,6 @@ export function qualifyEnd(
   if (bare[2] !== undefined || index.podByName(namespace, value)) return { name: qualified };
   const named = [...endpoints].filter((n) => n.startsWith(`${qualified}[`));
   if (named.length === 1) return { name: named[0]! };
-  const where = `names without a namespace are looked up in namespace ${truncate(namespace)} (-n)`;
   if (named.length > 1)
     return `"${field}": ${truncate(value)} is ambiguous in namespace ${truncate(namespace)}: ${named.map((n) => truncate(n)).join(', ')}; name one of them`;
   const elsewhere = [
@@ -49,5 +48,5 @@ export function qualifyEnd(
           .slice(0, NAMED)
           .map((n) => truncate(n))
           .join(', ')}${unique.length > NAMED ? ` and ${unique.length - NAMED} more` : ''}`;
-  return `"${field}": no pod or endpoint ${truncate(value)} in namespace ${truncate(namespace)} (${where})${hint}`;
+  return `"${field}": no pod or endpoint ${truncate(value)} in namespace ${truncate(namespace)} (a name without namespace/ is looked up in the -n namespace)${hint}`;
 }
