@@ -234,6 +234,67 @@ spec:
   });
 });
 
+describe('families and endpoints', () => {
+  const DUAL = `
+apiVersion: v1
+kind: Pod
+metadata: { name: four, labels: { app: a } }
+spec: { containers: [{ name: c, image: i }] }
+status: { phase: Running, podIPs: [{ ip: 10.1.0.1 }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: six, labels: { app: a } }
+spec: { containers: [{ name: c, image: i }] }
+status: { phase: Running, podIPs: [{ ip: "fd00::6" }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: dual, labels: { app: a } }
+spec: { containers: [{ name: c, image: i }] }
+status: { phase: Running, podIPs: [{ ip: 10.1.0.2 }, { ip: "fd00::7" }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: out }
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{ to: [{ ipBlock: { cidr: "2001:db8::/64" } }] }]
+`;
+
+  test('a pair without an address family in common is no flow; the bound counts exactly what is made', () => {
+    const cluster = loadTextOrThrow(DUAL);
+    const [c] = testVectors({ cluster });
+    expect(c!.externals).toEqual(['8.8.8.8', '2001:db8::1']);
+    const pairs = new Set(c!.flows.filter((f) => f.port === 80).map((f) => `${f.src} ${f.dst}`));
+    expect(pairs.has('default/four default/six')).toBe(false);
+    expect(pairs.has('default/four 2001:db8::1')).toBe(false);
+    expect(pairs.has('default/six default/dual')).toBe(true);
+    expect(pairs.has('2001:db8::1 default/dual')).toBe(true);
+    // four-four, four-dual, dual-four, dual-dual, six-six, six-dual, dual-six, and 2 x (2 pods x v4 + 2 pods x v6)
+    expect(pairs.size).toBe(7 + 8);
+    const n = c!.flows.length;
+    expect(testVectors({ cluster, maxFlows: n })[0]!.flows).toHaveLength(n);
+    expect(() => testVectors({ cluster, maxFlows: n - 1 })).toThrow(TestVectorError);
+    // Every flow replays (the family is picked as netpol verdict picks it).
+    const reference = new ReferenceEvaluator(cluster);
+    for (const f of c!.flows) expect(parseFlow(f, reference.index).ok).toBe(true);
+  });
+
+  test('a cluster with no pod to probe (workloads only) is refused', () => {
+    const cluster = loadTextOrThrow(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  selector: { matchLabels: { app: web } }
+  template: { metadata: { labels: { app: web } }, spec: { containers: [{ name: c, image: i }] } }
+`);
+    expect(() => testVectors({ cluster })).toThrow(/no pod to probe/);
+  });
+});
+
 describe('cyclonus layout', () => {
   test("tablewriter's: borders, header upper-case and centred (the odd space right), cells left-aligned", () => {
     expect(cyclonusTable('TCP/80', ['x/a', 'x/bb'], ['x/a', 'x/bb'], (i, j) => (i === j ? '.' : 'X'))).toEqual([

@@ -168,6 +168,30 @@ describe('netpol fuzz --emit', () => {
   });
 });
 
+describe('netpol fuzz --emit, provenance', () => {
+  test('a negative seed is written as --seed=N in the reproduce command, which parses back to the same files', async () => {
+    const [a, b] = [fresh(), fresh()];
+    expect((await cli('fuzz', '--emit', a, '--seed=-7')).code).toBe(0);
+    const meta = JSON.parse(readFileSync(join(a, 'meta.json'), 'utf8'));
+    expect(meta.reproduce).toBe('netpol fuzz --emit DIR --seed=-7 --runs 1 --tiers 0');
+    const args = (meta.reproduce as string).split(' ').slice(1);
+    expect((await cli(...args.map((x) => (x === 'DIR' ? b : x)))).code).toBe(0);
+    expect(tree(b)).toEqual(tree(a));
+  });
+
+  test('policies of other APIs left out with --ignore-unsupported-policies are named in meta.json and README.md', async () => {
+    const dir = fresh();
+    const calico = join(scratch, 'calico.yaml');
+    writeFileSync(calico, 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: { name: deny-all, namespace: my-ns }\nspec: { selector: all() }\n');
+    const refused = await cli('fuzz', '--emit', dir, '-f', ex('my-ns/cluster.yaml'), '-f', calico);
+    expect(refused.code).toBe(2);
+    const r = await cli('fuzz', '--emit', dir, '-f', ex('my-ns/cluster.yaml'), '-f', calico, '--ignore-unsupported-policies');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).ignoring).toEqual(['NetworkPolicy my-ns/deny-all']);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('The verdicts ignore 1 policies of other APIs');
+  });
+});
+
 describe('netpol fuzz --engine reference', () => {
   test('is refused: it would compare the reference with itself', async () => {
     for (const extra of [[], ['--emit', fresh()]]) {

@@ -59,7 +59,8 @@ function portSpecs(texts: readonly string[] | undefined): PortSpec[] | undefined
 function reproduceCommand(p: EmitParams): string {
   const args = ['netpol', 'fuzz', '--emit', 'DIR'];
   if (p.cluster) args.push('-f', 'cluster.yaml');
-  else args.push('--seed', String(p.seed), '--runs', String(p.runs), '--tiers', String(p.tiers));
+  // --seed=-5: parseArgs would take a separate -5 for an option.
+  else args.push(p.seed < 0 ? `--seed=${p.seed}` : `--seed ${p.seed}`, '--runs', String(p.runs), '--tiers', String(p.tiers));
   if (!p.cluster && p.namespaces !== undefined) args.push('--namespaces', String(p.namespaces));
   if (!p.cluster && p.pods !== undefined) args.push('--pods', String(p.pods));
   if (!p.cluster && p.policies !== undefined) args.push('--policies', String(p.policies));

@@ -271,19 +271,39 @@ interface VectorEnd {
 /** Whether a flow from `a` to `b` is in the set: at least one end a pod, and a family in common. */
 const isFlow = (a: VectorEnd, b: VectorEnd): boolean => (a.pod || b.pod) && pickFamily(a.ips, b.ips) !== undefined;
 
+/**
+ * How many flows one port spec makes, without enumerating them (a large cluster is refused
+ * before any quadratic work): pod pairs with a family in common (those with IPv4, plus those
+ * with IPv6, less those counted twice), and each pod to and from each external of its family.
+ */
+function flowsPerPort(pods: readonly Pod[], externals: readonly IPAddress[]): number {
+  const has = (p: Pod, f: 4 | 6): boolean => p.ips.some((a) => a.family === f);
+  const n4 = pods.filter((p) => has(p, 4)).length;
+  const n6 = pods.filter((p) => has(p, 6)).length;
+  const both = pods.filter((p) => has(p, 4) && has(p, 6)).length;
+  const e4 = externals.filter((a) => a.family === 4).length;
+  return n4 * n4 + n6 * n6 - both * both + 2 * (n4 * e4 + n6 * (externals.length - e4));
+}
+
 /** The truth table of one cluster: every flow of the set with the reference's verdict. */
 function vectorCase(index: number, cluster: Cluster, portable: boolean, o: TestVectorOptions, maxFlows: number): TestVectorCase {
   const evaluation = o.evaluation ?? {};
   const reference = new ReferenceEvaluator(cluster, evaluation);
-  const pods: Pod[] = matrixPods(reference);
+  // Sorted by code units, not localeCompare (matrixPods' order): the same on every machine and locale.
+  const name = (p: Pod): string => `${p.namespace}/${p.name}`;
+  const pods: Pod[] = matrixPods(reference).sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  if (pods.length === 0) {
+    throw new TestVectorError(
+      'the cluster has no pod to probe (pod network, an address, not finished): workloads without pods are no endpoints a dataplane can be probed on; give the pods too (kubectl get pods -A -o yaml)',
+    );
+  }
   const externals = vectorExternals(cluster, portable);
   const ports = o.ports ? [...o.ports] : vectorPorts(cluster);
   const ends: VectorEnd[] = [
     ...pods.map((p) => ({ name: `${p.namespace}/${p.name}`, ips: p.ips, pod: true })),
     ...externals.map((a) => ({ name: formatIP(a), ips: [a], pod: false })),
   ];
-  let perPort = 0;
-  for (const a of ends) for (const b of ends) if (isFlow(a, b)) perPort++;
+  const perPort = flowsPerPort(pods, externals);
   if (perPort * ports.length > maxFlows) {
     throw new TestVectorError(
       `case ${index}: ${pods.length} pods, ${externals.length} external addresses and ${ports.length} port specs make ${perPort * ports.length} flows, more than the limit of ${maxFlows}: give fewer ports or raise the limit`,

@@ -5,6 +5,8 @@
  * options give the same bytes.
  */
 import fc from 'fast-check';
+import { formatPortSpec } from '../analysis/matrix.js';
+import { ignoredObjectKey } from '../model/types.js';
 import { resolveOptions } from '../model/options.js';
 import { netpolVersion } from '../package-version.js';
 import { resolveTestVectorOptions, type TestVectorCase, type TestVectorOptions } from './test-vectors.js';
@@ -33,7 +35,7 @@ function recordedOptions(o: TestVectorOptions): Record<string, unknown> {
   const random = o.cluster
     ? {}
     : { seed: r.seed, runs: r.runs, maxNamespaces: r.maxNamespaces, maxPods: r.maxPods, maxPolicies: r.maxPolicies, maxClusterPolicies: r.maxClusterPolicies };
-  return { ...random, maxFlows: r.maxFlows, ...(o.ports && { ports: 'given' }), evaluation: resolveOptions(o.evaluation) };
+  return { ...random, maxFlows: r.maxFlows, ...(o.ports && { ports: o.ports.map(formatPortSpec) }), evaluation: resolveOptions(o.evaluation) };
 }
 
 /** How to make the same files again: the command, or the library call. */
@@ -55,6 +57,8 @@ function meta(c: TestVectorCase, p: VectorProvenance): string {
       case: { index: c.index, of: runs },
       options: recordedOptions(p.options),
       reproduce: reproduction(p),
+      // Policies of other APIs the verdicts leave out (a cluster loaded with the opt-out); cluster.yaml does not hold them.
+      ...(c.cluster.ignoredObjects?.length && { ignoring: c.cluster.ignoredObjects.map(ignoredObjectKey) }),
       counts: {
         namespaces: c.cluster.namespaces.length,
         pods: c.pods.length,
@@ -105,6 +109,10 @@ flows.jsonl from its source pod to its destination, and compare what got through
     random
       ? ' The cluster is portable: no ipBlock covers a private address, so the verdicts hold whatever addresses the real cluster gives the pods.'
       : ' The cluster is as given: verdicts involving ipBlocks assume the pod addresses in its manifests.'
+  }${
+    c.cluster.ignoredObjects?.length
+      ? `\n\nThe verdicts ignore ${c.cluster.ignoredObjects.length} policies of other APIs (the input was loaded with --ignore-unsupported-policies; meta.json names them): a dataplane enforcing them will block more.`
+      : ''
   }${ties > 0 ? `\n\n${ties} flow(s) carry \`ties\`: cluster-scoped policies of equal priority both match them, an order the API leaves to the implementation.` : ''}
 `;
 }
