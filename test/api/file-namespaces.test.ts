@@ -66,15 +66,27 @@ status: {phase: Failed, podIP: 10.0.0.3, podIPs: [{ip: 10.0.0.3}]}
 describe('parseFlowRecord', () => {
   const dp = new CompiledDataplane(loadTextOrThrow(CLUSTER));
 
-  test('a bare pod name resolves in options.namespace (default: default)', () => {
-    const r = parseFlowRecord({ src: 'client', dst: 'server', port: 80 }, dp.index, undefined, { namespace: 'stars' });
+  test('a bare pod name resolves in options.namespaces (default: default)', () => {
+    const r = parseFlowRecord({ src: 'client', dst: 'server', port: 80 }, dp.index, undefined, { namespaces: ['stars'] });
     expect(r.ok).toBe(false); // client is not in stars
-    const ok = parseFlowRecord({ src: 'client/client', dst: 'server', port: 80 }, dp.index, undefined, { namespace: 'stars' });
+    const ok = parseFlowRecord({ src: 'client/client', dst: 'server', port: 80 }, dp.index, undefined, { namespaces: ['stars'] });
     expect(ok).toMatchObject({ ok: true, kind: 'flow', flow: { port: 80 } });
     expect(parseFlowRecord({ src: 'client/client', dst: 'server', port: 80 }, dp.index)).toEqual({
       ok: false,
       error:
-        '"dst": no pod or endpoint server in namespace default (a name without namespace/ is looked up in the -n namespace); in other namespaces: stars/server',
+        '"dst": no pod or endpoint server in namespace default (a name without namespace/ is looked up in the -n namespaces); in other namespaces: stars/server',
+    });
+  });
+
+  test('in several namespaces: the one that has it, or an error naming each that does', () => {
+    const r = parseFlowRecord({ src: 'client', dst: 'server', port: 80 }, dp.index, undefined, { namespaces: ['client', 'stars'] });
+    expect(r).toMatchObject({ ok: true, kind: 'flow', flow: { src: { family: 4 }, port: 80 } });
+    const both = new CompiledDataplane(
+      loadTextOrThrow(CLUSTER.replace('name: old, namespace: stars', 'name: client, namespace: stars').replace('phase: Failed', 'phase: Running')),
+    );
+    expect(parseFlowRecord({ src: 'client', dst: 'stars/server', port: 80 }, both.index, undefined, { namespaces: ['client', 'stars'] })).toEqual({
+      ok: false,
+      error: '"src": client is ambiguous in namespaces client, stars: client/client, stars/client; name one of them',
     });
   });
 

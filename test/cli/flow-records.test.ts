@@ -107,10 +107,17 @@ describe('a pod named without its namespace', () => {
     expect((await verdict({ src: 'client', dst: 'stars/server', port: 8080 }, '-n', 'client')).line).toMatchObject({ allowed: true });
   });
 
+  test('with several -n (one per group of files): the one that has it, or an error naming each', async () => {
+    expect((await verdict({ src: 'server', dst: 'web', port: 80 }, '-n', 'stars', '-n', 'default')).line).toMatchObject({ allowed: true });
+    expect((await verdict({ src: 'client', dst: 'web', port: 80 }, '-n', 'stars', '-n', 'client', '-n', 'default')).line.error).toBe(
+      '"src": client is ambiguous in namespaces stars, client, default: stars/client, client/client; name one of them',
+    );
+  });
+
   test('without -n, in default; unknown there: an error naming where that name is', async () => {
     expect((await verdict({ src: 'web', dst: 'stars/server', port: 8080 })).line).toMatchObject({ allowed: true });
     expect((await verdict({ src: 'client', dst: 'stars/server', port: 8080 })).line.error).toBe(
-      '"src": no pod or endpoint client in namespace default (a name without namespace/ is looked up in the -n namespace); in other namespaces: client/client, stars/client',
+      '"src": no pod or endpoint client in namespace default (a name without namespace/ is looked up in the -n namespaces); in other namespaces: client/client, stars/client',
     );
   });
 

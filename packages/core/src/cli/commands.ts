@@ -18,6 +18,8 @@ import {
   EXIT,
   EXIT_HELP,
   FILE_NAMESPACES,
+  flowNamespaces,
+  GIVEN_NAMESPACES,
   INPUT_HELP,
   inputNamespaces,
   INPUT_OPTIONS,
@@ -43,15 +45,18 @@ export interface IO {
  */
 export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   let parsed: ReturnType<typeof parseArgs<T>>;
-  const perFile = config.options?.['file'] !== undefined && config.options['namespace'] !== undefined;
+  const namespaced = config.options?.['namespace'] !== undefined;
   try {
-    parsed = parseArgs(perFile ? { ...config, tokens: true } : config);
+    parsed = parseArgs(namespaced ? { ...config, tokens: true } : config);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (perFile) {
-    const namespaces = inputNamespaces((parsed as { tokens?: { kind: string; name?: string; value?: string }[] }).tokens ?? []);
-    if (namespaces) Object.assign(parsed.values, { [FILE_NAMESPACES]: namespaces });
+  if (namespaced) {
+    const tokens = (parsed as { tokens?: { kind: string; name?: string; value?: string }[] }).tokens ?? [];
+    const given = tokens.flatMap((t) => (t.kind === 'option' && t.name === 'namespace' && t.value !== undefined ? [t.value] : []));
+    Object.assign(parsed.values, { [GIVEN_NAMESPACES]: given });
+    const perFile = config.options?.['file'] !== undefined ? inputNamespaces(tokens) : undefined;
+    if (perFile) Object.assign(parsed.values, { [FILE_NAMESPACES]: perFile });
   }
   return parsed;
 }
@@ -184,7 +189,7 @@ export async function verdict(args: string[], io: IO): Promise<number> {
   for await (const { line, record, jsonError } of readFlowLines(source)) {
     const parsed = jsonError
       ? { ok: false as const, error: jsonError }
-      : parseFlowRecord(record, engine.index, services, { namespace: values.namespace ?? 'default' });
+      : parseFlowRecord(record, engine.index, services, { namespaces: flowNamespaces(values) });
     if (!parsed.ok) {
       bad++;
       io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
@@ -217,9 +222,9 @@ rule and why it failed.
 
 ${INPUT_HELP}
       --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind]; a pod
-                           or name[Kind] without namespace/ is in the -n namespace (default:
-                           default); --dst also svc:namespace/name:port (a Service: judged
-                           per backend)
+                           or name[Kind] without namespace/ is looked up in the -n namespaces
+                           (default: default); --dst also svc:namespace/name:port (a Service:
+                           judged per backend)
       --protocol <p>       TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number
       --port <n|name>      destination port, required for TCP, UDP and SCTP: a number, or a
                            container port name of the destination pod (--port http)
@@ -286,7 +291,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
   for await (const { line, record, jsonError } of records) {
     const parsed = jsonError
       ? { ok: false as const, error: jsonError }
-      : parseFlowRecord(record, engine.index, services, { namespace: values.namespace ?? 'default' });
+      : parseFlowRecord(record, engine.index, services, { namespaces: flowNamespaces(values) });
     if (!parsed.ok) {
       bad++;
       io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);

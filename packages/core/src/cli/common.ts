@@ -45,8 +45,8 @@ export const INPUT_HELP = `Input:
   -n, --namespace <ns>     namespace for objects without one (default: default); it applies
                            to the -f files after it, up to the next -n (-n a -f x.yaml -n b
                            -f x.yaml loads x.yaml into both); a -n after every -f applies to
-                           all of them; a pod named without a namespace in a flow is in
-                           the last -n
+                           all of them; a pod named without a namespace in a flow is looked
+                           up in the -n namespaces
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy group
       --ignore-unsupported-policies
@@ -132,6 +132,19 @@ function readStdin(max: number): Buffer | undefined {
  * parsed values. A symbol key: it survives `{ ...values }` and is no option name.
  */
 export const FILE_NAMESPACES = Symbol('netpol.fileNamespaces');
+
+/** Where parseCli records every -n given, in order (flowNamespaces). */
+export const GIVEN_NAMESPACES = Symbol('netpol.givenNamespaces');
+
+/**
+ * The namespaces a pod named without one in a flow is looked up in: every -n given (one per
+ * group of files), else `default`. A name in several of them is an error (flow/bare-names.ts).
+ */
+export function flowNamespaces(values: Values): string[] {
+  const given = (values as { [GIVEN_NAMESPACES]?: readonly string[] })[GIVEN_NAMESPACES];
+  if (given && given.length > 0) return [...new Set(given)];
+  return [(values['namespace'] as string | undefined) ?? 'default'];
+}
 
 /** The option tokens of parseArgs (`tokens: true`) that inputNamespaces reads. */
 type OptionToken = { readonly kind: string; readonly name?: string; readonly value?: string | undefined };

@@ -22,7 +22,7 @@ import type { Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, parseProtocol } from '../model/protocol.js';
 import { servicePortBySpec, type NamedEnd, type ServiceIndex, type ServiceMiss, type ServiceTarget } from '../model/services.js';
 import type { Cluster, Pod, PolicyProtocol } from '../model/types.js';
-import { qualifyEnd } from './bare-names.js';
+import { BareNames } from './bare-names.js';
 import { resolveNamedPort } from './named-port.js';
 import { candidates, flowFields, parseFlow, terminalPod } from './parse.js';
 
@@ -57,6 +57,15 @@ function groupsOf(cluster: Cluster): ReadonlyMap<string, EndpointGroup> {
   let byName = groups.get(cluster);
   if (!byName) groups.set(cluster, (byName = new Map(endpointGroups(cluster, 'workload').map((g) => [g.name, g]))));
   return byName;
+}
+
+const bareNames = new WeakMap<Cluster, BareNames>();
+
+/** The pods and endpoints a name without a namespace may stand for, indexed once per cluster. */
+function bareNamesOf(cluster: Cluster): BareNames {
+  let names = bareNames.get(cluster);
+  if (!names) bareNames.set(cluster, (names = new BareNames(cluster.pods, groupsOf(cluster).keys())));
+  return names;
 }
 
 /** A pod's name in verdicts: `ns/pod`, or its endpoint's for a template pod (`ns/name[Kind]`). */
@@ -165,10 +174,11 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
 /** Options of parseFlowRecord. */
 export interface FlowRecordOptions {
   /**
-   * The namespace of a pod or endpoint named without one (`"src": "client"`,
-   * `"dst": "web[Deployment]"`), like `kubectl -n`; default `default`.
+   * Where a pod or endpoint named without its namespace (`"src": "client"`,
+   * `"dst": "web[Deployment]"`) is looked up, like `kubectl -n` (the CLI passes every `-n`
+   * given); default `['default']`. A name found in several of them is an error.
    */
-  readonly namespace?: string;
+  readonly namespaces?: readonly string[];
 }
 
 /**
@@ -199,10 +209,10 @@ function namedPort(
 export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: ServiceIndex, options: FlowRecordOptions = {}): FlowRecordParse {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, error: 'a flow must be a JSON object' };
   const given = input as Record<string, unknown>;
-  const namespace = options.namespace ?? 'default';
+  const namespaces = options.namespaces?.length ? options.namespaces : ['default'];
   const names: Record<string, unknown> = {};
   for (const field of ['src', 'dst'] as const) {
-    const q = qualifyEnd(field, given[field], namespace, index, groupsOf(index.cluster).keys());
+    const q = bareNamesOf(index.cluster).qualify(field, given[field], namespaces);
     if (typeof q === 'string') return { ok: false, error: q };
     if (q) names[field] = q.name;
   }
