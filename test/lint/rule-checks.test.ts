@@ -1,8 +1,12 @@
 // The rule lint checks (lint/checks/rule-checks.ts): for each, manifests that trigger it (id,
-// object, field path, message) and manifests that must not; the redundancy checks are also held
-// to their promise (removing what they report changes no verdict) against diffClusters.
+// object, field path, message) and manifests that must not; the broken manifests of
+// test/fixtures/lint/broken/rule-*.yaml; the example stories and Online Boutique. The redundancy
+// checks' promise (removing what they report changes no verdict) is rule-coverage.property.test.ts.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { diffClusters, lintText, type Cluster, type LintFinding } from '@netpol/core';
+import { lintFiles, lintText, type Cluster, type LintFinding } from '@netpol/core';
 
 const RULE_IDS = ['egress-without-dns', 'rule-cross-product', 'shadowed-rule', 'policy-changes-nothing', 'ipblock-covers-pods', 'named-port-unresolved'];
 
@@ -301,6 +305,16 @@ describe('policy-changes-nothing', () => {
     expect(lint(docs(BASE, netpol('prod', 'deny', '  podSelector: {}\n  policyTypes: [Ingress]\n'), allow), ids)).toEqual([]);
     expect(lint(docs(BASE, netpol('prod', 'nobody', '  podSelector: {matchLabels: {app: nobody}}\n  policyTypes: [Ingress]\n')), ids)).toEqual([]);
   });
+
+  test('a default deny whose pods all have allow policies today is kept: it is the safety net for pods to come', () => {
+    const allow = (app: string): string =>
+      netpol('prod', `${app}-in`, `  podSelector: {matchLabels: {app: ${app}}}\n  ingress:\n  - from: [{podSelector: {}}]\n`);
+    const deny = netpol('prod', 'deny', '  podSelector: {}\n  policyTypes: [Ingress]\n');
+    expect(lint(docs(BASE, deny, allow('web'), allow('db')), ids)).toEqual([]);
+    // Behind a policy with an empty podSelector that isolates too, it is redundant for every pod, now and later.
+    const wide = netpol('prod', 'from-monitoring', '  podSelector: {}\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {env: dev}}}]\n');
+    expect(lint(docs(BASE, deny, wide), ids).map((f) => f.object)).toEqual(['NetworkPolicy prod/deny']);
+  });
 });
 
 describe('ipblock-covers-pods', () => {
@@ -365,5 +379,60 @@ describe('named-port-unresolved', () => {
     expect(lint(docs(BASE, ok), ids)).toEqual([]);
     const none = netpol('prod', 'x-in', '  podSelector: {matchLabels: {app: nobody}}\n  ingress:\n  - ports: [{port: nope}]\n');
     expect(lint(docs(BASE, none), ids)).toEqual([]);
+  });
+});
+
+describe('the broken manifests (test/fixtures/lint/broken/rule-*.yaml)', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/lint/broken');
+  const files = readdirSync(dir).filter((f) => f.startsWith('rule-') && f.endsWith('.yaml'));
+  const expectedIds = (path: string): string[] => {
+    const m = /^# lint: (.+)$/.exec(readFileSync(path, 'utf8').split('\n', 1)[0]!);
+    if (!m) throw new Error(`${path}: the first line must be "# lint: <check ids>"`);
+    return m[1]!.trim().split(/\s+/);
+  };
+
+  test('there is one for each rule check', () => {
+    expect([...new Set(files.flatMap((f) => expectedIds(join(dir, f))))].sort()).toEqual([...RULE_IDS].sort());
+  });
+
+  test.each(files)('%s: exactly the rule checks its first line names fire', (f) => {
+    const r = lintFiles([join(dir, f)], { enableOnly: RULE_IDS });
+    expect(r.cluster, r.issues.map((i) => i.message).join('\n')).toBeDefined();
+    expect([...new Set(r.findings.map((x) => x.id))].sort()).toEqual(expectedIds(join(dir, f)).sort());
+    for (const x of r.findings) expect(x.line, `${x.id} ${x.path}`).toBeGreaterThan(0);
+  });
+});
+
+describe('the example stories and Online Boutique', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+  const run = (...paths: string[]): string[] =>
+    lintFiles(
+      paths.map((p) => join(root, p)),
+      { enableOnly: RULE_IDS, recursive: true },
+    ).findings.map((f) => `${f.id} ${f.object} ${f.path}`);
+
+  test('each fires where the story says it breaks, and nowhere else', () => {
+    // "the classic pitfall that the egress allow-list also blocks DNS"
+    expect(run('examples/account-service/cluster.yaml', 'examples/account-service/lockdown')).toEqual([
+      'egress-without-dns NetworkPolicy production/account-service spec.egress',
+    ]);
+    // "every port is opened to every peer ... and web, which has no DNS policy of its own here, loses DNS"
+    expect(run('examples/my-ns/cluster.yaml', 'examples/my-ns/merged')).toEqual([
+      'egress-without-dns NetworkPolicy my-ns/default-deny-all spec.policyTypes',
+      'rule-cross-product NetworkPolicy my-ns/allow-cronjob-egress spec.egress[0]',
+    ]);
+    for (const clean of [
+      ['examples/my-ns/cluster.yaml', 'examples/my-ns/correct'],
+      ['examples/my-ns/cluster.yaml', 'examples/my-ns/ports-only'],
+      ['examples/production-db/cluster.yaml', 'examples/production-db/and'],
+      ['examples/production-db/cluster.yaml', 'examples/production-db/or'],
+      ['examples/secure-pod/cluster.yaml', 'examples/secure-pod/allow-by-label'],
+      ['examples/three-tier/cluster.yaml', 'examples/three-tier/tiers'],
+      ['examples/three-tier/cluster.yaml', 'examples/three-tier/no-ports'],
+      ['examples/cluster-tiers/cluster.yaml', 'examples/cluster-tiers/guardrails'],
+      ['test/fixtures/online-boutique/manifests', 'test/fixtures/online-boutique/network-policies'],
+    ]) {
+      expect(run(...clean), clean.join(' ')).toEqual([]);
+    }
   });
 });

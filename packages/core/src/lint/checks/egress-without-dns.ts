@@ -18,6 +18,7 @@
 import { externalBlocks } from '../../analysis/external-endpoints.js';
 import { isDenying, type FlowEnd } from '../../model/flow.js';
 import { PROTOCOL_NUMBERS } from '../../model/protocol.js';
+import { selectorMatches } from '../../model/selector.js';
 import { clusterPolicyKey, policyKey, type ClusterPolicy, type NetworkPolicy, type Pod } from '../../model/types.js';
 import { ReferenceEvaluator } from '../../reference/evaluator.js';
 import type { LintCheck, LintContext, LintObjectRef } from '../types.js';
@@ -63,7 +64,7 @@ export const EGRESS_WITHOUT_DNS: LintCheck = {
   severity: 'warning',
   title: 'Pods isolated for egress that cannot reach DNS',
   description:
-    'The pods this policy isolates for egress are not allowed UDP and TCP port 53 to kube-dns (the kube-system pods labelled k8s-app=kube-dns), so every name lookup fails: the first thing a default-deny egress breaks. Add an egress rule allowing both protocols to kube-dns (a rule to the DNS Service\'s ClusterIP does not help: policy sees the pod address after translation).',
+    "The pods this policy isolates for egress are not allowed UDP and TCP port 53 to kube-dns (the kube-system pods labelled k8s-app=kube-dns), so every name lookup fails: the first thing a default-deny egress breaks. Add an egress rule allowing both protocols to kube-dns (a rule to the DNS Service's ClusterIP does not help: policy sees the pod address after translation).",
   *run(ctx) {
     const scope = ruleScope(ctx);
     const ref = referenceEvaluator(ctx);
@@ -75,17 +76,25 @@ export const EGRESS_WITHOUT_DNS: LintCheck = {
     const addresses: FlowEnd[] = standIn
       ? externalBlocks(ctx.cluster, 'egress').map((b) => ({ address: { family: b.family, value: b.ranges[0]!.first } }))
       : [];
-    // Who can be denied egress: every pod when a cluster-scoped policy has egress rules, else the NetworkPolicies' subjects.
+    // Who can be denied egress: every pod when a cluster-scoped policy has egress rules, else the
+    // NetworkPolicies' egress subjects. Pods of one namespace selected by the same egress policies
+    // get the same egress answers (with tiers, only pods with the same labels: tiers select by them).
     const tiers = (ctx.cluster.clusterPolicies ?? []).some((cp) => cp.egress.length > 0);
-    const candidates = tiers ? ctx.endpoints : [...new Set(ctx.cluster.policies.filter((p) => p.affects.egress).flatMap((p) => [...scope.subjects(p)]))];
-    // Pods of one namespace with the same labels get the same egress answers (local-node egress is policed by default).
+    const egressPolicies = ctx.cluster.policies.filter((p) => p.affects.egress);
     const groups = new Map<string, Pod[]>();
-    for (const pod of candidates) {
-      if (isDns(pod)) continue;
-      const key = `${pod.namespace}\0${JSON.stringify(Object.entries(pod.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
-      const g = groups.get(key);
-      if (g) g.push(pod);
-      else groups.set(key, [pod]);
+    for (const namespace of scope.namespaces) {
+      const local = egressPolicies.filter((p) => p.namespace === namespace);
+      if (local.length === 0 && !tiers) continue;
+      for (const g of scope.labelGroups(namespace)) {
+        const pods = g.pods.filter((p) => !isDns(p));
+        if (pods.length === 0) continue;
+        const selecting = local.flatMap((p, i) => (selectorMatches(p.podSelector, g.labels) ? [i] : []));
+        if (selecting.length === 0 && !tiers) continue;
+        const key = `${namespace}\0${selecting.join(',')}${tiers ? `\0${groups.size}` : ''}`;
+        const list = groups.get(key);
+        if (list) list.push(...pods);
+        else groups.set(key, [...pods]);
+      }
     }
     const clusterPolicies = new Map((ctx.cluster.clusterPolicies ?? []).map((cp) => [clusterPolicyKey(cp), cp] as const));
     const policies = new Map(ctx.cluster.policies.map((p) => [policyKey(p), p] as const));
@@ -105,7 +114,10 @@ export const EGRESS_WITHOUT_DNS: LintCheck = {
         let at: { object: LintObjectRef; path: (string | number)[] } | undefined;
         if (detail.decision === 'denied') {
           const isolating = detail.isolatedBy.map((k) => policies.get(k)!).filter(Boolean);
-          const widest = isolating.reduce<NetworkPolicy | undefined>((best, p) => (!best || scope.subjects(p).length > scope.subjects(best).length ? p : best), undefined);
+          const widest = isolating.reduce<NetworkPolicy | undefined>(
+            (best, p) => (!best || scope.subjects(p).length > scope.subjects(best).length ? p : best),
+            undefined,
+          );
           if (widest)
             at = {
               object: { kind: 'NetworkPolicy', namespace: widest.namespace, name: widest.name },

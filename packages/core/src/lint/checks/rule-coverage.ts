@@ -14,6 +14,9 @@
  *     is the only one, allows every remote and connection (a rule with neither peers nor ports)
  *     and no Baseline-tier policy has rules in that direction (unisolated, the pod falls to the
  *     Baseline tier).
+ * A default deny (a policy without rules in the directions it isolates) is reported only when
+ * another policy isolates every pod it could ever select (an empty or the same podSelector):
+ * it is the safety net for pods the input does not have yet.
  * Either way the NetworkPolicy-level answer is the same for every flow, and so is every
  * verdict, whatever the cluster-scoped tiers say. This is a sufficient condition, not a
  * necessary one: a policy whose effect the Admin tier overrides everywhere is not found.
@@ -22,6 +25,7 @@
  * removable one leaves the pool the next ones are compared with; then rules, last to first, over
  * the remaining policies. Of two identical rules (or policies) the later one is reported.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ConnectionSet } from '../../analysis/connection-set.js';
 import type { ContainerPort, Direction, NetworkPolicy, Pod, Rule } from '../../model/types.js';
 import { connectionsWithin, EVERY_CONNECTION, hasNamedPort, rulePorts, unionConnections } from './rule-ports.js';
@@ -99,30 +103,37 @@ class NsDirection {
     const remotes = scope.remotes(direction);
     this.rulesOf = policies.map(() => []);
     this.groupsOf = policies.map(() => []);
-    const byRemote = new Map<number, number[]>();
+    // Remote classes by partition refinement: each rule splits the classes of the remotes it matches.
+    const classOf = new Int32Array(remotes.remotes.length); // 0: matched by no rule
+    const classRules: number[][] = [[]];
     policies.forEach((policy, owner) => {
       policy[direction].forEach((rule, ruleIndex) => {
         const id = this.rules.push({ at: { policy, direction, ruleIndex }, owner, rule, named: hasNamedPort(rule), ports: new Map() }) - 1;
         this.rulesOf[owner]!.push(id);
+        const split = new Map<number, number>();
         for (const r of remotes.ruleRemotes(rule, policy.namespace)) {
-          const list = byRemote.get(r);
-          if (list) list.push(id);
-          else byRemote.set(r, [id]);
+          const old = classOf[r]!;
+          let next = split.get(old);
+          if (next === undefined) split.set(old, (next = classRules.push([...classRules[old]!, id]) - 1));
+          classOf[r] = next;
         }
       });
     });
     const named = this.rules.some((r) => r.named);
     this.classesOf = this.rules.map(() => []);
-    const classIds = new Map<string, number>();
-    for (const [r, rules] of byRemote) {
+    // The classes in use; egress with named ports also splits them by the destination pod's container ports.
+    const classIds = new Map<string | number, number>();
+    classOf.forEach((cls, r) => {
+      if (cls === 0) return;
       const remote = remotes.remotes[r]!;
       const dst = direction === 'egress' && remote.kind === 'pod' ? remote.pod : undefined;
-      const key = named && direction === 'egress' ? `${rules.join(',')}|${dst ? portsKey(dst) : '-'}` : rules.join(',');
-      if (classIds.has(key)) continue;
+      const key = named && direction === 'egress' ? `${cls}|${dst ? portsKey(dst) : '-'}` : cls;
+      if (classIds.has(key)) return;
+      const rules = classRules[cls]!;
       const id = this.classes.push({ rules, dst }) - 1;
       classIds.set(key, id);
       for (const rule of rules) this.classesOf[rule]!.push(id);
-    }
+    });
     const groupIds = new Map<string, number>();
     const namespace = policies[0]!.namespace;
     const selecting = policies.map((p) => new Set(scope.subjects(p)));
@@ -178,6 +189,7 @@ export function ruleCoverage(scope: RuleScope): Coverage {
     for (let i = nsPolicies.length - 1; i >= 0; i--) {
       const policy = nsPolicies[i]!;
       const coveredBy: Partial<Record<Direction, NetworkPolicy[]>> = {};
+      if (isDefaultDeny(policy) && !outlived(policy, nsPolicies, removed)) continue;
       const ok = dirs.every((nd) => {
         const pi = nd.policies.indexOf(policy);
         if (pi < 0) return true;
@@ -205,12 +217,33 @@ export function ruleCoverage(scope: RuleScope): Coverage {
   return { policies, rules };
 }
 
+const DIRECTIONS = ['ingress', 'egress'] as const;
+
+/** A policy with no rules in the directions it isolates: a default deny. */
+const isDefaultDeny = (p: NetworkPolicy): boolean => DIRECTIONS.every((d) => !p.affects[d] || p[d].length === 0);
+
+/**
+ * Whether another policy of the pool isolates, in every direction `p` does, every pod `p` could
+ * ever select (its podSelector is empty or the same). A default deny is a safety net for pods
+ * not in the input yet: redundant today is not enough, it must stay redundant for those too.
+ */
+function outlived(p: NetworkPolicy, nsPolicies: readonly NetworkPolicy[], removed: ReadonlySet<NetworkPolicy>): boolean {
+  const wider = (q: NetworkPolicy): boolean =>
+    (q.podSelector.matchExpressions.length === 0 && Object.keys(q.podSelector.matchLabels).length === 0) || isDeepStrictEqual(q.podSelector, p.podSelector);
+  return DIRECTIONS.every((d) => !p.affects[d] || nsPolicies.some((q) => q !== p && !removed.has(q) && q.affects[d] && wider(q)));
+}
+
 /**
  * The rules of `pool` covering rule `id` for every subject group of its policy (see the module
  * comment), the single one when one alone does; undefined when they do not, or the rule allows
  * nothing at all (a rule matching nothing is another check's finding, not a shadowed one).
  */
-function ruleCoveredBy(nd: NsDirection, id: number, pool: ReadonlySet<number>, portsKey: (pod: Pod) => string): { coveredBy: RuleAt[]; single: boolean } | undefined {
+function ruleCoveredBy(
+  nd: NsDirection,
+  id: number,
+  pool: ReadonlySet<number>,
+  portsKey: (pod: Pod) => string,
+): { coveredBy: RuleAt[]; single: boolean } | undefined {
   const owner = nd.rules[id]!.owner;
   const contributors = new Set<number>();
   let grants = false;

@@ -8,16 +8,17 @@
  *     (externalBlocks): every address in it that is no pod's is matched by exactly the same
  *     ipBlocks and by no selector, so one remote stands for all of them (node addresses
  *     included: NetworkPolicy peers match them as any address).
- * Matching uses peerMiss, the reference evaluator's own test, with the default options
- * (ipBlocks match pod addresses). Built once per lint run (ctx.memo) and shared by the checks.
+ * Matching follows peerMiss, the reference evaluator's own test, with the default options
+ * (ipBlocks match pod addresses): selectors by namespace labels and pod labels (tested once
+ * per group of pods with the same labels), ipBlocks by address (a binary search per range).
+ * Built once per lint run (ctx.memo) and shared by the checks.
  */
 import { externalBlocks, ipBlockBlock } from '../../analysis/external-endpoints.js';
 import { wholeFamily, type AddressBlock } from '../../analysis/address-blocks.js';
 import type { IPAddress } from '../../ip/address.js';
 import { ClusterIndex } from '../../model/cluster-index.js';
-import { peerMiss, type PeerTarget } from '../../model/rule-miss.js';
 import { selectorMatches } from '../../model/selector.js';
-import type { Cluster, Direction, NetworkPolicy, Peer, Pod, Rule } from '../../model/types.js';
+import type { Cluster, Direction, Labels, NetworkPolicy, Peer, Pod, Rule } from '../../model/types.js';
 import type { LintContext } from '../types.js';
 
 /** A remote end of a rule (see the module comment). */
@@ -49,6 +50,7 @@ export class DirectionRemotes {
   /** Per family, the remotes with an address, sorted by it. */
   private readonly byAddress: Readonly<Record<4 | 6, readonly Located[]>>;
   private readonly all: Int32Array;
+  private readonly peerMemo = new WeakMap<Peer, Map<string, readonly number[]>>();
 
   constructor(
     readonly scope: RuleScope,
@@ -66,36 +68,28 @@ export class DirectionRemotes {
     this.all = Int32Array.from(remotes.keys());
   }
 
-  /** Whether `peer` of a policy in `namespace` matches remote `i` (peerMiss, as the reference evaluator decides). */
-  matches(peer: Peer, namespace: string, i: number): boolean {
-    const r = this.remotes[i]!;
-    const target: PeerTarget = {
-      policyNamespace: namespace,
-      address: r.address,
-      pod: r.kind === 'pod' ? r.pod : undefined,
-      isNode: false,
-      namespaceLabels: (ns) => this.scope.index.namespaceLabels(ns),
-      ipBlockMatchesPods: true,
-    };
-    return peerMiss(peer, target) === undefined;
+  /** The remotes `peer` (of a policy in `namespace`) matches, ascending (memoized: peers are often shared). */
+  peerRemotes(peer: Peer, namespace: string): readonly number[] {
+    let byNs = this.peerMemo.get(peer);
+    if (!byNs) this.peerMemo.set(peer, (byNs = new Map()));
+    let out = byNs.get(namespace);
+    if (!out) byNs.set(namespace, (out = this.match(peer, namespace)));
+    return out;
   }
 
-  /** The remotes `peer` (of a policy in `namespace`) matches, ascending. */
-  peerRemotes(peer: Peer, namespace: string): number[] {
+  private match(peer: Peer, namespace: string): number[] {
     const out: number[] = [];
     if (peer.kind === 'ipBlock') {
       const block = ipBlockBlock(peer.ipBlock);
       for (const r of block.ranges) for (const i of inRange(this.byAddress[block.family], r.first, r.last)) out.push(i);
       return out.sort((a, b) => a - b);
     }
+    // A selector matches pods by labels and namespace only (peerMiss's terms): one test per label group.
     const namespaces = peer.namespaceSelector
       ? this.scope.namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, this.scope.index.namespaceLabels(ns)))
       : [namespace];
     for (const ns of namespaces) {
-      for (const i of this.scope.podRemotesIn(ns)) {
-        const pod = (this.remotes[i] as { pod: Pod }).pod;
-        if (!peer.podSelector || selectorMatches(peer.podSelector, pod.labels)) out.push(i);
-      }
+      for (const g of this.scope.labelGroups(ns)) if (!peer.podSelector || selectorMatches(peer.podSelector, g.labels)) out.push(...g.remotes);
     }
     return out.sort((a, b) => a - b);
   }
@@ -110,6 +104,17 @@ export class DirectionRemotes {
   }
 }
 
+/** Pods of one namespace with the same labels: every selector treats them alike. */
+export interface LabelGroup {
+  readonly labels: Labels;
+  readonly pods: readonly Pod[];
+  /** Their pod remotes (ids shared by both directions). */
+  readonly remotes: readonly number[];
+}
+
+/** Labels as text, keys sorted: equal labels, equal text. */
+const labelsKey = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
 /** The endpoints, their remotes and the policies' subjects of one lint run. */
 export class RuleScope {
   readonly index: ClusterIndex;
@@ -117,8 +122,9 @@ export class RuleScope {
   readonly namespaces: readonly string[];
   /** Pod remotes (the same ids in both directions: they come first). */
   readonly podRemotes: readonly Remote[];
-  private readonly podRemotesByNs = new Map<string, number[]>();
+  private readonly groupsByNs = new Map<string, LabelGroup[]>();
   private readonly podsByNs = new Map<string, Pod[]>();
+  private readonly groupOf = new Map<Pod, LabelGroup>();
   private readonly subjectsOf = new Map<NetworkPolicy, readonly Pod[]>();
   private readonly directions = new Map<Direction, DirectionRemotes>();
 
@@ -129,14 +135,23 @@ export class RuleScope {
   ) {
     this.index = new ClusterIndex(cluster);
     const remotes: Remote[] = [];
+    const groups = new Map<string, { labels: Labels; pods: Pod[]; remotes: number[] }>();
     for (const pod of pods) {
       let list = this.podsByNs.get(pod.namespace);
       if (!list) this.podsByNs.set(pod.namespace, (list = []));
       list.push(pod);
-      let ids = this.podRemotesByNs.get(pod.namespace);
-      if (!ids) this.podRemotesByNs.set(pod.namespace, (ids = []));
-      if (pod.ips.length === 0) ids.push(remotes.push({ kind: 'pod', pod }) - 1);
-      for (const address of pod.ips) ids.push(remotes.push({ kind: 'pod', pod, address }) - 1);
+      const key = `${pod.namespace}\0${labelsKey(pod.labels)}`;
+      let g = groups.get(key);
+      if (!g) {
+        groups.set(key, (g = { labels: pod.labels, pods: [], remotes: [] }));
+        const inNs = this.groupsByNs.get(pod.namespace);
+        if (inNs) inNs.push(g);
+        else this.groupsByNs.set(pod.namespace, [g]);
+      }
+      g.pods.push(pod);
+      this.groupOf.set(pod, g);
+      if (pod.ips.length === 0) g.remotes.push(remotes.push({ kind: 'pod', pod }) - 1);
+      for (const address of pod.ips) g.remotes.push(remotes.push({ kind: 'pod', pod, address }) - 1);
     }
     this.podRemotes = remotes;
     this.namespaces = [...new Set([...cluster.namespaces.map((n) => n.name), ...this.podsByNs.keys()])];
@@ -147,15 +162,18 @@ export class RuleScope {
     return this.podsByNs.get(namespace) ?? [];
   }
 
-  /** The pod remotes of a namespace. */
-  podRemotesIn(namespace: string): readonly number[] {
-    return this.podRemotesByNs.get(namespace) ?? [];
+  /** The endpoints of a namespace by labels. */
+  labelGroups(namespace: string): readonly LabelGroup[] {
+    return this.groupsByNs.get(namespace) ?? [];
   }
 
-  /** The endpoints a policy selects (its namespace, its podSelector). */
+  /** The endpoints a policy selects (its namespace, its podSelector), in input order. */
   subjects(policy: NetworkPolicy): readonly Pod[] {
     let s = this.subjectsOf.get(policy);
-    if (!s) this.subjectsOf.set(policy, (s = this.podsIn(policy.namespace).filter((p) => selectorMatches(policy.podSelector, p.labels))));
+    if (!s) {
+      const chosen = new Set(this.labelGroups(policy.namespace).filter((g) => selectorMatches(policy.podSelector, g.labels)));
+      this.subjectsOf.set(policy, (s = this.podsIn(policy.namespace).filter((p) => chosen.has(this.groupOf.get(p)!))));
+    }
     return s;
   }
 
