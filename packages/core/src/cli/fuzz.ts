@@ -56,8 +56,9 @@ ${ENGINE_HELP}
 Test vectors:
       --emit <dir>         write test vectors to <dir> (a new or empty directory)
       --force              write into a non-empty <dir> (files of the same names are replaced)
-      --runs <n>           random clusters (default 1, at most 10000)
-      --tiers <n>          cluster-scoped policies per cluster (default 0 with --emit)
+      --runs <n>           with --emit: random clusters (default 1, at most 10000)
+      --tiers <n>          with --emit: default 0 (NetworkPolicy only, what every CNI
+                           implements), at most 10
       --pods <n>           at most n pods per random cluster (default 6, at most 50)
       --policies <n>       at most n NetworkPolicies per random cluster (default 4, at most 50)
       --namespaces <n>     at most n namespaces per random cluster (1-3, default 3)
@@ -65,7 +66,8 @@ Test vectors:
                            ICMP (repeatable, at most 16)
       --max-flows <n>      refuse a case of more flows (default 200000)
 
-Exit codes: 0 no disagreement, 1 a disagreement was found, 2 bad input or usage.`;
+Exit codes: 0 no disagreement (with --emit: the files written, every flow cross-checked), 1 a
+disagreement was found, 2 bad input or usage.`;
 
 /** The engines `--engine` names: one, or every one available for `all`. */
 function engineMakers(values: Record<string, unknown>, name: string): NamedEngineMaker[] {

@@ -26,7 +26,7 @@ export const VECTOR_FILES = {
   'flows.jsonl': 'one flow a line with its expected verdict (netpol verdict reads it and prints it back)',
   'truth-table.txt': 'the same verdicts as cyclonus-style tables, one per protocol/port',
   'meta.json': 'versions, seed, options, counts and the command that reproduces this directory',
-  'README.md': 'this description',
+  'README.md': 'what the case is, and how to check a dataplane against it',
 } as const;
 
 /** The options as meta.json records them: defaults filled in, the given cluster left out (cluster.yaml is it). */
