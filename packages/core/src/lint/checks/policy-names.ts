@@ -81,7 +81,7 @@ export const POLICY_NAME_CHECKS: readonly LintCheck[] = [
   {
     id: 'meaningless-policy-name',
     severity: 'info',
-    title: 'policy name says nothing about the policy',
+    title: 'Policy name that says nothing about the policy',
     description:
       'A name made only of generic words (my, network, policy, netpol, np, test, example, demo, foo, tmp, ...; single letters, numbers and version suffixes such as 1 or v2 set aside), as my-network-policy, policy1, test or np-1, tells a reader of kubectl get, of an explanation or of a denial nothing. Name the policy for whom and what it allows or denies. Covers NetworkPolicies and the cluster-scoped policies (the BaselineAdminNetworkPolicy must be named default).',
     run: meaninglessNames,

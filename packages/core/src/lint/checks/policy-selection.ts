@@ -141,7 +141,7 @@ export const POLICY_SELECTION_CHECKS: readonly LintCheck[] = [
   {
     id: 'peer-matches-nothing',
     severity: 'warning',
-    title: 'from/to peer matches no namespace or pod',
+    title: 'From/to peer matches no namespace or pod',
     description:
       'A namespaceSelector that matches no namespace of the input (including those objects only refer to), or a podSelector that matches no pod or workload in the namespaces it reaches, allows nothing: the traffic meant to pass is denied. The classic case is namespaceSelector matchLabels name: x, where namespace x carries only kubernetes.io/metadata.name: x. Since the input may not hold every namespace and pod: a namespace named by kubernetes.io/metadata.name that the input lacks (kube-system) is judged only when the name is one typo from a namespace of the input; other namespace labels only when the input declares Namespace objects or the value names one of its namespaces; pod selectors only in namespaces whose pods or workloads the input holds.',
     run: peerMatchesNothing,

@@ -95,7 +95,7 @@ export const POLICY_SHAPE_CHECKS: readonly LintCheck[] = [
   {
     id: 'ports-without-peers',
     severity: 'warning',
-    title: 'rule with ports but no from/to',
+    title: 'Rule with ports but no from/to',
     description:
       'A rule that lists ports but no from (ingress) or to (egress) peers matches every address on those ports: any source in the cluster or on the internet may connect, or the pods may reach any destination. The usual "allow DNS" rule without a to lets port 53 out to any server. Add the peers meant; an explicit ipBlock 0.0.0.0/0 says that any address is intended.',
     run: portsWithoutPeers,
@@ -103,7 +103,7 @@ export const POLICY_SHAPE_CHECKS: readonly LintCheck[] = [
   {
     id: 'allow-all-pods-policy',
     severity: 'warning',
-    title: 'namespace-wide policy allowing all traffic from or to everywhere',
+    title: 'Namespace-wide policy allowing all traffic from or to everywhere',
     description:
       'A policy with podSelector: {} (every pod of its namespace) and a rule, in a direction it isolates, with no ports (all ports and protocols) whose peers reach everywhere: no peers at all, a namespaceSelector: {} peer without a pod restriction (every pod of every namespace), or an ipBlock of prefix length 0. Such a rule undoes every other policy of the namespace in that direction. Rules limited to ports, or to peers of some namespaces, are not flagged: allowing DNS or same-namespace traffic to every pod is common and intended.',
     run: allowAllPods,
@@ -111,7 +111,7 @@ export const POLICY_SHAPE_CHECKS: readonly LintCheck[] = [
   {
     id: 'policy-types-missing-direction',
     severity: 'error',
-    title: 'rules of a direction policyTypes leaves out',
+    title: 'Rules of a direction that policyTypes leaves out',
     description:
       'When policyTypes is written, only the directions it lists are isolated, and rules of another direction are ignored: an egress list under policyTypes: [Ingress] allows nothing and isolates nothing. Add the direction to policyTypes, or remove the rules.',
     run: policyTypesMissing,
