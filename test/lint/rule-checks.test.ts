@@ -97,10 +97,7 @@ describe('egress-without-dns', () => {
   });
 
   test('only UDP allowed: the finding says TCP 53 is missing', () => {
-    const fs = lint(
-      docs(BASE, netpol('prod', 'deny', `  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}]\n`)),
-      ids,
-    );
+    const fs = lint(docs(BASE, netpol('prod', 'deny', `  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}]\n`)), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]!.path).toBe('spec.egress');
     expect(fs[0]!.message).toContain('cannot reach TCP 53');
@@ -110,7 +107,13 @@ describe('egress-without-dns', () => {
   test('a DNS rule to kube-dns, a rule without peers on 53, or an egress policy not isolating: no finding', () => {
     expect(lint(docs(BASE, netpol('prod', 'deny', `  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n${DNS_RULE}`)), ids)).toEqual([]);
     expect(
-      lint(docs(BASE, netpol('prod', 'deny', `  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]\n`)), ids),
+      lint(
+        docs(
+          BASE,
+          netpol('prod', 'deny', `  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]\n`),
+        ),
+        ids,
+      ),
     ).toEqual([]);
     expect(lint(docs(BASE, netpol('prod', 'ingress-only', '  podSelector: {}\n  policyTypes: [Ingress]\n')), ids)).toEqual([]);
   });
@@ -162,7 +165,8 @@ spec:
 
 describe('rule-cross-product', () => {
   const ids = ['rule-cross-product'];
-  const egress = (rule: string): string => netpol('prod', 'web-egress', `  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n${rule}`);
+  const egress = (rule: string): string =>
+    netpol('prod', 'web-egress', `  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n${rule}`);
 
   test("the issue's example: DNS to kube-dns and HTTPS to an external /32 in one rule", () => {
     const rule = `  - to:
@@ -175,9 +179,12 @@ describe('rule-cross-product', () => {
       const fs = lint(input, ids);
       expect(fs).toHaveLength(1);
       expect(fs[0]).toMatchObject({ id: 'rule-cross-product', object: 'NetworkPolicy prod/web-egress', path: 'spec.egress[0]' });
-      expect(fs[0]!.message).toContain('TCP 443 to to[0]');
-      expect(fs[0]!.message).toContain('UDP 53, TCP 53 to to[1] (ipBlock 203.0.113.7/32)');
-      expect(fs[0]!.fix).toBe('split it into one rule per peer group: {to: [to[0]], ports: [UDP 53, TCP 53]} and {to: [to[1]], ports: [TCP 443]}');
+      expect(fs[0]!.message).toBe(
+        'every port applies to every peer, so it also allows TCP 443 to to[0] (namespaces kubernetes.io/metadata.name=kube-system, pods k8s-app=kube-dns); UDP 53, TCP 53 to to[1] (ipBlock 203.0.113.7/32)',
+      );
+      expect(fs[0]!.fix).toBe(
+        'split it into one rule per peer, each with its own ports: egress: [{to: [{podSelector: {matchLabels: {k8s-app: kube-dns}}, namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}], ports: [{protocol: UDP, port: 53}, {port: 53}]}, {to: [{ipBlock: {cidr: 203.0.113.7/32}}], ports: [{port: 443}]}]',
+      );
     }
   });
 
@@ -235,7 +242,11 @@ describe('shadowed-rule', () => {
 
   test('a rule of another policy selecting a superset of the pods covers it; of two identical rules the later one is reported', () => {
     const wide = netpol('prod', 'all-from-ns', '  podSelector: {}\n  ingress:\n  - from: [{podSelector: {}}]\n');
-    const narrow = netpol('prod', 'db-in', '  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n    ports: [{port: 5432}]\n');
+    const narrow = netpol(
+      'prod',
+      'db-in',
+      '  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n    ports: [{port: 5432}]\n',
+    );
     const fs = lint(docs(BASE, wide, narrow), ['shadowed-rule', 'policy-changes-nothing']);
     // db-in's only rule is covered and its isolation too: the whole policy changes nothing (reported once, as the policy).
     expect(fs.map((f) => `${f.id} ${f.object} ${f.path}`)).toEqual(['policy-changes-nothing NetworkPolicy prod/db-in ']);
@@ -286,7 +297,11 @@ describe('policy-changes-nothing', () => {
 
   test('a second default-deny changes nothing (the later one is reported, not both)', () => {
     const fs = lint(
-      docs(BASE, netpol('prod', 'deny-a', '  podSelector: {}\n  policyTypes: [Ingress]\n'), netpol('prod', 'deny-b', '  podSelector: {}\n  policyTypes: [Ingress]\n')),
+      docs(
+        BASE,
+        netpol('prod', 'deny-a', '  podSelector: {}\n  policyTypes: [Ingress]\n'),
+        netpol('prod', 'deny-b', '  podSelector: {}\n  policyTypes: [Ingress]\n'),
+      ),
       ids,
     );
     expect(fs.map((f) => f.object)).toEqual(['NetworkPolicy prod/deny-b']);
@@ -321,7 +336,11 @@ describe('ipblock-covers-pods', () => {
   const ids = ['ipblock-covers-pods'];
 
   test('an ipBlock over the pod range: how many pods, one example, and the except to add', () => {
-    const p = netpol('prod', 'web-out', '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n');
+    const p = netpol(
+      'prod',
+      'web-out',
+      '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n',
+    );
     const fs = lint(docs(BASE, p), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]).toMatchObject({ object: 'NetworkPolicy prod/web-out', path: 'spec.egress[0].to[0].ipBlock' });
@@ -359,7 +378,7 @@ describe('named-port-unresolved', () => {
     expect(fs[0]!.fix).toContain('(http?)');
   });
 
-  test('an egress named port resolves on the peers\' pods; the wrong protocol is said', () => {
+  test("an egress named port resolves on the peers' pods; the wrong protocol is said", () => {
     const p = netpol(
       'prod',
       'web-out',

@@ -19,6 +19,8 @@
  * source was meant for which port.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { stringify } from 'yaml';
+import { peer as peerDoc, policyPort } from '../../fuzz/to-yaml.js';
 import { formatCIDR } from '../../ip/cidr.js';
 import { describePort } from '../../model/describe.js';
 import { namedPortNumbers } from '../../model/rule-miss.js';
@@ -44,6 +46,9 @@ interface Profile {
 }
 
 const DNS_PORT = 53;
+
+/** YAML on one line, as a fix shows it. */
+const FLOW_YAML = { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: false } as const;
 
 /** Whether a pod declares a container port the policy port names (number in range, whole protocol, or the name). */
 function declares(pod: Pod, port: PolicyPort): boolean {
@@ -145,25 +150,20 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         for (const q of unknown) for (const p of known) if (unrelated(p, q)) for (const s of p.serves!) note(q, s);
         const unrelatedUnknown = unknown.some((a, i) => unknown.some((b, j) => j > i && unrelated(a, b)));
         if (extra.size === 0 && !unrelatedUnknown) continue;
-        const portText = (key: string): string =>
-          all
-            .find((s) => s.key === key)!
-            .ports.map((i) => describePort(rule.ports[i]!))
-            .join(', ');
+        const portsOf = (key: string): PolicyPort[] => all.find((s) => s.key === key)!.ports.map((i) => rule.ports[i]!);
+        const portText = (key: string): string => portsOf(key).map(describePort).join(', ');
         const combos = [...extra]
           .sort(([a], [b]) => a.index - b.index)
           .map(([p, keys]) => `${[...keys].map(portText).join(', ')} to ${describePeer(p)}`);
         const message =
           combos.length > 0
-            ? `its ${rule.peers.length} peers and ${all.length} services are a cross product: it also allows ${someOf(combos)}`
+            ? `every port applies to every peer, so it also allows ${combos.slice(0, 3).join('; ')}${combos.length > 3 ? `; and ${combos.length - 3} more` : ''}`
             : `its peers are unrelated (${someOf(profiles.map(describePeer))}) and every port (${someOf(all.map((s) => portText(s.key)))}) applies to every peer`;
         // The split: each known peer with its services; the unknown ones with the services no known peer serves.
         const leftover = all.filter((s) => !known.some((p) => p.serves!.has(s.key))).map((s) => s.key);
         const split = [
-          ...known.map((p) => `{to: [to[${p.index}]], ports: [${[...p.serves!].map(portText).join(', ')}]}`),
-          ...(unknown.length > 0 && leftover.length > 0 && known.length > 0
-            ? [`{to: [${unknown.map((p) => `to[${p.index}]`).join(', ')}], ports: [${leftover.map(portText).join(', ')}]}`]
-            : []),
+          ...known.map((p) => ({ to: [peerDoc(p.peer, '')], ports: [...p.serves!].flatMap(portsOf).map(policyPort) })),
+          ...(unknown.length > 0 && leftover.length > 0 ? [{ to: unknown.map((p) => peerDoc(p.peer, '')), ports: leftover.flatMap(portsOf).map(policyPort) }] : []),
         ];
         yield {
           object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
@@ -171,7 +171,7 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
           message,
           fix:
             known.length > 0 && (unknown.length === 0 || leftover.length > 0)
-              ? `split it into one rule per peer group: ${split.join(' and ')}`
+              ? `split it into one rule per peer, each with its own ports: egress: ${stringify(split, FLOW_YAML).trim()}`
               : 'split it into one egress rule per peer (or group of related peers), each with only the ports that peer needs',
         };
       }
