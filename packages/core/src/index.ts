@@ -19,6 +19,10 @@ export {
 } from './load/load.js';
 export { lintObjects, lintFiles, lintText, selectChecks, type LintOptions, type LintResult } from './lint/lint.js';
 export { LINT_CHECKS } from './lint/checks/index.js';
+export { formatLintText, findingText } from './lint/format-text.js';
+export { lintJson, type LintJson } from './lint/format-json.js';
+export { formatSarif as lintSarif, type SarifOptions as LintSarifOptions } from './lint/format-sarif.js';
+export { lintCounts, failsAt as lintFailsAt, type LintCounts } from './lint/summary.js';
 export { IGNORE_ANNOTATION as LINT_IGNORE_ANNOTATION } from './lint/suppression.js';
 export { LINT_SEVERITIES } from './lint/severity.js';
 export type { LintCheck, LintContext, LintFinding, LintObjectRef, LintSeverity, CheckFinding } from './lint/types.js';
