@@ -176,10 +176,14 @@ function candidates(d: DirectionExplanation, ends: Ends): Candidate[] {
 
 const other = (d: Direction): 'src' | 'dst' => (d === 'egress' ? 'dst' : 'src');
 
-/** The flow's port as a NetworkPolicy port entry; undefined for a flow without one (ICMP). */
+/**
+ * The flow's port as a NetworkPolicy port entry; undefined for a flow without one (ICMP). Port 0
+ * (which no manifest can name) gets the protocol's entry without a number: every port.
+ */
 function flowPort(flow: Flow): PolicyPort | undefined {
   const name = protocolName(flow.protocol);
-  return flow.port !== undefined && (name === 'TCP' || name === 'UDP' || name === 'SCTP') ? { protocol: name as PolicyProtocol, port: flow.port } : undefined;
+  if (flow.port === undefined || (name !== 'TCP' && name !== 'UDP' && name !== 'SCTP')) return undefined;
+  return flow.port >= 1 ? { protocol: name, port: flow.port } : { protocol: name };
 }
 
 const hostCIDR = (a: IPAddress): CIDR => ({ family: a.family, base: a.value, prefix: bitsOf(a.family) });
@@ -324,11 +328,9 @@ function peerEdits(m: RuleMiss, policy: NetworkPolicy, rule: Rule, ends: Ends): 
       }
       const nsObject: LabelledObject = { kind: 'Namespace', name: pod.namespace };
       const podObject: LabelledObject = { kind: 'Pod', namespace: pod.namespace, name: pod.name, ...(pod.owner && { owner: { ...pod.owner } }) };
-      const edits = [
-        ...(peer.namespaceSelector ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace))) : []),
-        ...(peer.podSelector ? labelEdits(podObject, selectorMisses(peer.podSelector, pod.labels)) : []),
-      ];
-      if (edits.length > 0) alternatives.push(edits);
+      const nsEdits = peer.namespaceSelector ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace))) : [];
+      const podEdits = peer.podSelector ? labelEdits(podObject, selectorMisses(peer.podSelector, pod.labels)) : [];
+      if (nsEdits && podEdits && nsEdits.length + podEdits.length > 0) alternatives.push([...nsEdits, ...podEdits]);
     }
     if (miss.kind === 'other-namespace' && pod && peer.kind === 'selector') {
       // Keep the peer (it still means this namespace) and add one for the pod's namespace.
@@ -371,13 +373,18 @@ function byNameSelector(s: Selector, namespace: string, miss: LabelMiss): Select
 /** The value an `Exists` requirement is satisfied with when the label is missing. */
 const ANY_VALUE = 'true';
 
-/** The label edits that make `obj` pass every failed term (set for Equals/In/Exists, remove for NotIn/DoesNotExist). */
-function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[]): Edit[] {
+/**
+ * The label edits that make `obj` pass every failed term (set for Equals/In/Exists, remove for
+ * NotIn/DoesNotExist); undefined when one would change a namespace's kubernetes.io/metadata.name,
+ * which the API server keeps equal to its name.
+ */
+function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[]): Edit[] | undefined {
   const wanted = new Map<string, string | null>();
   for (const l of misses) {
     const value = l.operator === 'Equals' || l.operator === 'In' ? l.values[0]! : l.operator === 'Exists' ? ANY_VALUE : null;
     if (!wanted.has(l.key)) wanted.set(l.key, value);
   }
+  if (obj.kind === 'Namespace' && wanted.has(NAMESPACE_NAME_LABEL)) return undefined;
   return [...wanted].map(([key, value]) => ({
     change: value === null ? { kind: 'remove-label', object: obj, key } : { kind: 'set-label', object: obj, key, value },
     apply: relabel(obj, key, value),
@@ -416,7 +423,8 @@ function acceptBefore(policy: ClusterPolicy, direction: Direction, before: numbe
   const rule: ClusterRule = {
     action: 'Accept',
     peers: [peer],
-    ports: port ? [{ kind: 'range', protocol: port.protocol, start: port.port as number, end: port.port as number }] : [],
+    // No ports (all traffic) for a flow without one, or on port 0, which no cluster-scoped port names.
+    ports: typeof port?.port === 'number' ? [{ kind: 'range', protocol: port.protocol, start: port.port, end: port.port }] : [],
   };
   const key = clusterPolicyKey(policy);
   const doc = safeDoc(() => clusterRuleDoc(policy, rule, peersField(direction), key));
