@@ -128,6 +128,12 @@ describe('netpol fuzz --emit', () => {
     const asFile = await cli('fuzz', '--emit', file, '--seed', '1', '--force');
     expect(asFile.code).toBe(2);
     expect(asFile.err).toContain('not a directory');
+    // A write the file system refuses (here: a case directory that is a file) is bad input, not an internal error.
+    writeFileSync(join(dir, 'case-0002'), 'in the way');
+    const blocked = await cli('fuzz', '--emit', dir, '--seed', '1', '--runs', '3', '--force');
+    expect(blocked.code).toBe(2);
+    expect(blocked.err).toMatch(/netpol: cannot write .*case-0002: EEXIST/);
+    expect(readdirSync(join(dir, 'case-0001')).length).toBe(5);
   });
 
   test('a request out of bounds is a usage error and writes nothing', async () => {

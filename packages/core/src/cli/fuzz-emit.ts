@@ -70,6 +70,20 @@ function reproduceCommand(p: EmitParams): string {
   return args.join(' ');
 }
 
+/** A file system error while writing (no permission, no space, a path through a file): bad input, not an internal error. */
+class WriteError extends Error {}
+
+/** Runs a write, turning its file system error into a WriteError naming the path. */
+function writing<T>(path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
 /** Refuses a DIR that is a file, or a non-empty directory without --force; creates a missing one. */
 function prepareDirectory(dir: string, force: boolean): void {
   let entries: string[] | undefined;
@@ -83,10 +97,10 @@ function prepareDirectory(dir: string, force: boolean): void {
   if (entries && entries.length > 0 && !force) {
     throw new UsageError(`--emit ${dir}: the directory is not empty (${entries.length} entries); give an empty or new directory, or --force to write into it`);
   }
-  mkdirSync(dir, { recursive: true });
+  writing(dir, () => mkdirSync(dir, { recursive: true }));
 }
 
-/** Writes every case; exit 0, 1 when an engine disagreed with the reference, 2 for a request out of bounds. */
+/** Writes every case; exit 0, 1 when an engine disagreed with the reference, 2 for a request out of bounds or a write the file system refuses. */
 export function emitVectors(p: EmitParams, io: IO): number {
   const options: TestVectorOptions = {
     ...(p.cluster ? { cluster: p.cluster } : { seed: p.seed, runs: p.runs, maxClusterPolicies: p.tiers }),
@@ -109,19 +123,19 @@ export function emitVectors(p: EmitParams, io: IO): number {
     if (e instanceof TestVectorError) throw new UsageError(e.message);
     throw e;
   }
-  prepareDirectory(p.dir, p.force);
-  io.err(`netpol fuzz --emit: test vectors of ${what} to ${p.dir}, cross-checked against ${p.engineName}`);
   const several = !p.cluster && p.runs > 1;
   let flows = 0;
   let written = 0;
   let disagreements = 0;
   let last = Date.now();
   try {
+    prepareDirectory(p.dir, p.force);
+    io.err(`netpol fuzz --emit: test vectors of ${what} to ${p.dir}, cross-checked against ${p.engineName}`);
     for (let r = first; !r.done; r = cases.next()) {
       const c = r.value;
       const dir = several ? join(p.dir, caseDirectory(c.index)) : p.dir;
-      mkdirSync(dir, { recursive: true });
-      for (const [name, text] of Object.entries(testVectorFiles(c, provenance))) writeFileSync(join(dir, name), text);
+      writing(dir, () => mkdirSync(dir, { recursive: true }));
+      for (const [name, text] of Object.entries(testVectorFiles(c, provenance))) writing(join(dir, name), () => writeFileSync(join(dir, name), text));
       written++;
       flows += c.flows.length;
       if (c.disagreement) {
@@ -136,14 +150,16 @@ export function emitVectors(p: EmitParams, io: IO): number {
         io.err(`  ${written}/${several ? p.runs : 1} case(s), ${flows} flows`);
       }
     }
+    const index = join(p.dir, 'README.md');
+    if (several) writing(index, () => writeFileSync(index, testVectorIndex(written, provenance)));
   } catch (e) {
-    if (e instanceof TestVectorError) {
+    // A case over the flow limit after others were written, or the file system refusing a write.
+    if (e instanceof TestVectorError || e instanceof WriteError) {
       io.err(`netpol: ${e.message}`);
       return EXIT.badInput;
     }
     throw e;
   }
-  if (several) writeFileSync(join(p.dir, 'README.md'), testVectorIndex(written, provenance));
   io.out(`wrote ${written} case(s), ${flows} flows with their expected verdicts, to ${p.dir}${p.cluster ? '' : ` (seed ${p.seed})`}`);
   return disagreements > 0 ? EXIT.denied : EXIT.ok;
 }
