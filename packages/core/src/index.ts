@@ -26,7 +26,7 @@ export { lintCounts, failsAt as lintFailsAt, type LintCounts } from './lint/summ
 export { IGNORE_ANNOTATION as LINT_IGNORE_ANNOTATION } from './lint/suppression.js';
 export { LINT_SEVERITIES } from './lint/severity.js';
 export type { LintCheck, LintContext, LintFinding, LintObjectRef, LintSeverity, CheckFinding } from './lint/types.js';
-export { readFiles, readText, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
+export { readFiles, readText, type FileInput, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type ErrorType, type PathSegments } from './load/issues.js';
 export { ReferenceEvaluator } from './reference/evaluator.js';
@@ -79,7 +79,7 @@ export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
-export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
+export { connectivityMatrix, parsePortSpec, type Matrix, type MatrixNamespaces, type PortSpec } from './analysis/matrix.js';
 export { connectivity, type Connectivity, type ConnectivityOptions, type Connection, type Endpoint } from './analysis/connectivity.js';
 export {
   connlistLines,

@@ -142,10 +142,13 @@ export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <fi
        netpol verdict --image <file> [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
-"port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
-per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable,
-and admin-allowed, admin-denied, baseline-allowed, baseline-denied when a cluster-scoped tier
-decided), plus "decidedBy": "admin" or "baseline" when that tier decided the flow. When the
+"port": 80}) and prints one JSON line per flow. A pod named without its namespace ("client")
+is looked up in the -n namespaces (default: default); "port" may be a string ("8080") or a
+container port name of the destination pod ("http": its protocol too, unless "protocol" is
+given); a Succeeded or Failed pod is an error (it holds no address). Out: the input fields
+plus "allowed" and the per-direction decisions "egress" and "ingress" (allowed, denied,
+not-isolated, not-applicable, and admin-allowed, admin-denied, baseline-allowed,
+baseline-denied when a cluster-scoped tier decided), plus "decidedBy": "admin" or "baseline" when that tier decided the flow. When the
 input held policies of other APIs (loaded with the opt-out), every line carries "ignoring".
 A flow that cannot be evaluated gets a line with "line", its recognised input fields (src,
 dst, protocol, port, icmpType, established; long strings cut) and "error", and no verdict;

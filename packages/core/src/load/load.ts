@@ -220,35 +220,37 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     pr.unsupported('unsupported-api-version', undefined, ['apiVersion'], raw.value['apiVersion'] ?? '', [expected]);
   }
   let object: string;
+  // Taken once the object is known valid and no duplicate (a duplicate must not count twice in the cluster-wide passes).
+  let keep: () => void;
   switch (kind) {
     case 'Namespace': {
       const ns = validateNamespace(pr, raw.value, fallbackName);
       object = `Namespace ${ns.name}`;
-      if (!pr.hasErrors) out.namespaces.push(ns);
+      keep = () => out.namespaces.push(ns);
       break;
     }
     case 'Pod': {
       const pod = validatePod(pr, raw.value, defaultNamespace, fallbackName);
       object = `Pod ${pod.namespace}/${pod.name}`;
-      if (!pr.hasErrors) out.pods.push(pod);
+      keep = () => out.pods.push(pod);
       break;
     }
     case 'Node': {
       const node = validateNode(pr, raw.value, fallbackName);
       object = `Node ${node.name}`;
-      if (!pr.hasErrors) out.nodes.push(node);
+      keep = () => out.nodes.push(node);
       break;
     }
     case 'Service': {
       const service = validateService(pr, raw.value, defaultNamespace, fallbackName);
       object = `Service ${service.namespace}/${service.name}`;
-      if (!pr.hasErrors) out.services.push(service);
+      keep = () => out.services.push(service);
       break;
     }
     case 'EndpointSlice': {
       const slice = validateEndpointSlice(pr, raw.value, defaultNamespace, fallbackName);
       object = `EndpointSlice ${slice.namespace}/${slice.name}`;
-      if (!pr.hasErrors) out.endpointSlices.push(slice);
+      keep = () => out.endpointSlices.push(slice);
       break;
     }
     case 'Deployment':
@@ -260,7 +262,7 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     case 'CronJob': {
       const workload = validateWorkload(pr, raw.value, kind, defaultNamespace, fallbackName);
       object = `${kind} ${workload.namespace}/${workload.name}`;
-      if (!pr.hasErrors) out.workloads.push(workload);
+      keep = () => out.workloads.push(workload);
       break;
     }
     case 'ClusterNetworkPolicy':
@@ -268,7 +270,7 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     case 'BaselineAdminNetworkPolicy': {
       const policy = validateClusterPolicy(pr, raw.value, kind, fallbackName);
       object = `${kind} ${policy.name}`;
-      if (!pr.hasErrors) out.clusterPolicies.push({ policy, raw });
+      keep = () => out.clusterPolicies.push({ policy, raw });
       break;
     }
     default: {
@@ -285,7 +287,7 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
           });
         }
       }
-      if (!pr.hasErrors) out.policies.push(policy);
+      keep = () => out.policies.push(policy);
     }
   }
   const first = out.seen.get(object);
@@ -305,6 +307,7 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
       value: object.split(' ')[1],
     });
   } else out.seen.set(object, raw);
+  if (!pr.hasErrors) keep();
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
 
