@@ -126,7 +126,9 @@ describe('cluster-networks-everything', () => {
     const fs = only(lint(text), 'cluster-networks-everything');
     expect(fs.map((f) => f.path)).toEqual(['spec.egress[0].to[0].networks[1]', 'spec.egress[0].to[1].networks[0]']);
     expect(fs[0]!.message).toContain('pod prod/web (10.1.0.5)');
+    expect(fs[0]!.severity).toBe('warning');
     expect(fs[1]!.message).toContain('node n1 (192.168.0.10)');
+    expect(fs[1]).toMatchObject({ severity: 'info', fix: expect.stringContaining('nodes peer') });
   });
 
   test('not: an outside block, or 0.0.0.0/0 after a rule that takes all pod traffic first', () => {
