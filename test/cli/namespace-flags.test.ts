@@ -103,3 +103,12 @@ describe('the same file twice into one namespace', () => {
     );
   });
 });
+
+describe('a command without -f (diff)', () => {
+  test('one -n for both sides; two different ones are a usage error rather than the last winning', async () => {
+    const r = await runCli('diff', deny, deny, '-n', 'stars', '-n', 'client');
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toMatch(/^netpol: -n is given 2 different namespaces \(stars, client\): this command reads one, for every file/);
+    expect((await runCli('diff', deny, deny, '-n', 'stars', '-n', 'stars')).code).toBe(0);
+  });
+});

@@ -57,6 +57,10 @@ export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeo
     Object.assign(parsed.values, { [GIVEN_NAMESPACES]: given });
     const perFile = config.options?.['file'] !== undefined ? inputNamespaces(tokens) : undefined;
     if (perFile) Object.assign(parsed.values, { [FILE_NAMESPACES]: perFile });
+    // Without -f (diff's sides) -n is one namespace for everything: a second, different one would silently win.
+    const distinct = [...new Set(given)];
+    if (config.options?.['file'] === undefined && distinct.length > 1)
+      throw new UsageError(`-n is given ${distinct.length} different namespaces (${distinct.join(', ')}): this command reads one, for every file`);
   }
   return parsed;
 }
