@@ -84,7 +84,7 @@ function profile(scope: RuleScope, policy: NetworkPolicy, peer: Peer, index: num
     peer.namespaceSelector ? scope.namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, scope.index.namespaceLabels(ns))) : [policy.namespace],
   );
   const remotes = scope.remotes('egress');
-  const pods = [...new Set(remotes.peerRemotes(peer, policy.namespace).map((i) => (remotes.remotes[i] as { pod: Pod }).pod))];
+  const pods = [...new Set(Array.from(remotes.peerRemotes(peer, policy.namespace), (i) => (remotes.remotes[i] as { pod: Pod }).pod))];
   const serves = new Set(all.filter((s) => s.ports.some((i) => pods.some((pod) => declares(pod, rule.ports[i]!)))).map((s) => s.key));
   if (serves.size > 0) return { peer, index, namespaces, serves };
   if (isDnsSelector(peer.podSelector) && all.some((s) => s.key === `${DNS_PORT}`)) return { peer, index, namespaces, serves: new Set([`${DNS_PORT}`]) };
