@@ -207,6 +207,12 @@ describe('rule-cross-product', () => {
     ports: [{port: 8080}, {port: 9090}]
 `;
     expect(lint(docs(BASE, egress(sameApp)), ids)).toEqual([]);
+    // db serves 5432; the dev pods serve 5432 and 8080 (a superset): one service and more of it, not two.
+    const superset = `  - to: [{podSelector: {matchLabels: {app: db}}}, {namespaceSelector: {matchLabels: {env: dev}}}]
+    ports: [{port: 5432}, {port: 8080}]
+`;
+    const devDb = pod('dev', 'pg', '10.2.0.8', 'app: app', '[{name: postgres, containerPort: 5432}, {name: http, containerPort: 8080}]');
+    expect(lint(docs(BASE.replace(pod('dev', 'app', '10.2.0.7', 'app: app', '[{name: http, containerPort: 8080}]'), devDb), egress(superset)), ids)).toEqual([]);
     const twoBlocks = `  - to: [{ipBlock: {cidr: 192.0.2.0/24}}, {ipBlock: {cidr: 198.51.100.0/24}}]
     ports: [{port: 80}, {port: 443}]
 `;

@@ -10,8 +10,9 @@
  * `k8s-app=kube-dns`) is known to serve 53 even without pods in the input; any other peer
  * (an ipBlock, a selector matching no pod or pods declaring none of the ports) is *unknown*.
  * The rule is reported when
- *   - a known peer does not serve one of the rule's services that another known peer serves, or
- *     that an unknown peer unrelated to it may be meant for; or
+ *   - a known peer does not serve one of the rule's services that another known peer serves
+ *     (one that does not also serve all the first one serves: the peers' services differ both
+ *     ways), or that an unknown peer unrelated to it may be meant for; or
  *   - two unknown peers are unrelated,
  * where two peers are unrelated when one is an ipBlock and the other a selector, or both are
  * selectors with different pod selectors over disjoint sets of namespaces. Ingress rules are
@@ -142,7 +143,8 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         for (const p of known) {
           for (const s of all) {
             if (p.serves!.has(s.key)) continue;
-            const servedElsewhere = known.some((q) => q !== p && q.serves!.has(s.key));
+            // Another peer serves it, and not everything p serves (a superset is the same service, more of it).
+            const servedElsewhere = known.some((q) => q !== p && q.serves!.has(s.key) && [...p.serves!].some((t) => !q.serves!.has(t)));
             const unknownOther = unknown.some((q) => unrelated(p, q));
             if (servedElsewhere || unknownOther) note(p, s.key);
           }
