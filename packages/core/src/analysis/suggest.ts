@@ -17,7 +17,8 @@ import { NAMESPACE_NAME_LABEL } from '../load/workloads.js';
 import { isDenying, type DirectionExplanation, type Explanation, type Flow, type LabelMiss, type RuleMiss } from '../model/flow.js';
 import { resolveOptions, type EvaluationOptions } from '../model/options.js';
 import { protocolName } from '../model/protocol.js';
-import { selectorMisses } from '../model/selector.js';
+import { selectorMatches, selectorMisses } from '../model/selector.js';
+import { subjectSelects } from '../model/cluster-match.js';
 import type { LabelledObject, SuggestedChange, Suggestion, SuggestionBasis } from '../model/suggestion.js';
 import {
   clusterPolicyKey,
@@ -112,7 +113,9 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
     const other = detail.direction === 'egress' ? e.ingress : e.egress;
     const holds = (c: Candidate): boolean => {
       try {
-        const v = judge(c.apply(cluster));
+        const changed = c.apply(cluster);
+        if (!sameSubjects(cluster, changed, c.suggestion)) return false;
+        const v = judge(changed);
         return !isDenying(v[detail.direction]) && (isDenying(other) || !isDenying(v[detail.direction === 'egress' ? 'ingress' : 'egress']));
       } catch {
         return false; // a change the model cannot hold (none is expected): not offered
@@ -130,6 +133,33 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
 /** `e` with `suggestions` (suggestChanges) when it is a denial; unchanged when allowed. */
 export function withSuggestions(cluster: Cluster, flow: Flow, e: Explanation, options: EvaluationOptions = {}): Explanation {
   return e.allowed ? e : { ...e, suggestions: suggestChanges(cluster, flow, options, e) };
+}
+
+/**
+ * Whether the relabelled objects' pods are the subjects of the same policies after the change:
+ * a label is suggested to make a peer match, never to take a pod out of (or into) a policy's
+ * subjects, which would open (or close) far more than this flow.
+ */
+function sameSubjects(before: Cluster, after: Cluster, s: Suggestion): boolean {
+  return s.changes.every((c) => {
+    if (c.kind !== 'set-label' && c.kind !== 'remove-label') return true;
+    const o = c.object;
+    const namespace = o.kind === 'Pod' ? o.namespace! : o.name;
+    const name = o.kind === 'Pod' ? o.name : undefined;
+    return subjectsOf(before, namespace, name) === subjectsOf(after, namespace, name);
+  });
+}
+
+/** The policies (NetworkPolicy and cluster-scoped) selecting each pod of `namespace` (only `name`, when given), as one string. */
+function subjectsOf(c: Cluster, namespace: string, name: string | undefined): string {
+  const nsLabels = c.namespaces.find((n) => n.name === namespace)?.labels ?? { [NAMESPACE_NAME_LABEL]: namespace };
+  const pods = c.pods.filter((p) => p.namespace === namespace && (name === undefined || p.name === name));
+  return JSON.stringify(
+    pods.map((p) => [
+      ...c.policies.filter((np) => np.namespace === namespace && selectorMatches(np.podSelector, p.labels)).map(policyKey),
+      ...(c.clusterPolicies ?? []).filter((cp) => subjectSelects(cp.subject, p, nsLabels)).map(clusterPolicyKey),
+    ]),
+  );
 }
 
 /**
