@@ -14,8 +14,8 @@ import type { LintCheck, LintFinding, LintSeverity } from './types.js';
 /** SARIF's levels for lint severities. */
 const LEVEL: Readonly<Record<LintSeverity, 'error' | 'warning' | 'note'>> = { error: 'error', warning: 'warning', info: 'note' };
 
-/** Where the docs of every check are (SARIF `helpUri`). */
-const DOCS = 'https://github.com/netpol/netpol/blob/main/docs/lint.md';
+/** The table of every check, each linked to its section (SARIF `helpUri`). */
+const CHECKS_DOC = 'https://github.com/netpol/netpol/blob/main/docs/lint.md#checks';
 
 /** What formatSarif needs besides the run's result. */
 export interface SarifOptions {
@@ -82,7 +82,7 @@ export function formatSarif(
     shortDescription: { text: c.title },
     fullDescription: { text: c.description },
     defaultConfiguration: { level: LEVEL[c.severity] },
-    helpUri: `${DOCS}#${c.id}`,
+    helpUri: CHECKS_DOC,
     help: { text: c.description },
   }));
   const results = [

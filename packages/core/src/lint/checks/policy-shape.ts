@@ -65,7 +65,7 @@ function* allowAllPods(ctx: LintContext): Iterable<CheckFinding> {
       yield {
         object: ref(p),
         path: j < 0 ? ['spec', dir, i] : ['spec', dir, i, SIDE[dir], j],
-        message: `applies to every pod of ${p.namespace} (podSelector: {}) and ${dir} rule ${i} allows all ports and protocols ${from}: no ${dir} policy of the namespace isolates anything any more`,
+        message: `podSelector: {} and ${dir} rule ${i} allow all ports and protocols ${from}: for ${j < 0 ? 'any peer' : 'those peers'}, no other ${dir} policy of the namespace restricts anything any more`,
         fix: `limit the rule to the peers and ports meant, or select only the pods that need it in spec.podSelector`,
       };
     }
