@@ -8,6 +8,7 @@ import { hasPorts, parseProtocol, protocolName } from '../model/protocol.js';
 import { closestKey } from '../model/check-options.js';
 import { ServiceIndex } from '../model/services.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { withSuggestions } from '../analysis/suggest.js';
 import { expandedExplanation, expandedVerdict } from './service-flows.js';
 import {
   checkStdin,
@@ -225,7 +226,8 @@ export const EXPLAIN_HELP = `Usage: netpol explain -f <file|dir>... (--src <ip|n
 
 For each flow, per direction: the decision, the policies that isolate the pod, the rule that
 allowed it (policy, direction, rule, peer and port index) or, for a deny, every candidate
-rule and why it failed.
+rule and why it failed, then suggestions: the smallest changes found that would allow the
+flow, each checked against the reference evaluator (nothing is applied).
 
 ${INPUT_HELP}
       --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind]; a pod
@@ -316,7 +318,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
       }
       continue;
     }
-    const e = { ...engine.explain(parsed.flow), ...ignoringField(cluster) };
+    const e = { ...withSuggestions(cluster, parsed.flow, engine.explain(parsed.flow), evaluationOptions(values)), ...ignoringField(cluster) };
     if (!e.allowed) denied++;
     if (output === 'json') io.out(JSON.stringify(e));
     else {
