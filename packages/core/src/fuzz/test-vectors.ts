@@ -306,7 +306,7 @@ function vectorCase(index: number, cluster: Cluster, portable: boolean, o: TestV
   const perPort = flowsPerPort(pods, externals);
   if (perPort * ports.length > maxFlows) {
     throw new TestVectorError(
-      `case ${index}: ${pods.length} pods, ${externals.length} external addresses and ${ports.length} port specs make ${perPort * ports.length} flows, more than the limit of ${maxFlows}: give fewer ports or raise the limit`,
+      `case ${index}: ${pods.length} pods, ${externals.length} external addresses and ${ports.length} port specs make ${perPort * ports.length} flows, more than the limit of ${maxFlows}: probe fewer ports (ports, --port) or raise the limit (maxFlows, --max-flows)`,
     );
   }
   const flows: VectorFlow[] = [];
