@@ -31,7 +31,10 @@ const cases = examples(doc);
 test('there is an example for each rule check', () => {
   expect(cases.length).toBeGreaterThanOrEqual(6);
   for (const id of ['egress-without-dns', 'rule-cross-product', 'shadowed-rule', 'policy-changes-nothing', 'ipblock-covers-pods', 'named-port-unresolved'])
-    expect(cases.some((c) => c.output.some((l) => l.includes(` ${id}: `))), id).toBe(true);
+    expect(
+      cases.some((c) => c.output.some((l) => l.includes(` ${id}: `))),
+      id,
+    ).toBe(true);
 });
 
 test.each(cases.map((c) => [c.commands.join(' && '), c]))('%s', (_, { commands, output }) => {

@@ -42,7 +42,11 @@ function without(c: Cluster, cov: Coverage): Cluster {
  */
 function withInert(c: Cluster, original: Cluster): Cluster {
   const whole = (family: 4 | 6) => ({ kind: 'ipBlock' as const, ipBlock: { cidr: { family, prefix: 0, base: 0n }, except: [] } });
-  const blocks = (d: 'ingress' | 'egress') => [whole(4), whole(6), ...original.policies.flatMap((p) => p[d].flatMap((r) => r.peers.filter((x) => x.kind === 'ipBlock')))];
+  const blocks = (d: 'ingress' | 'egress') => [
+    whole(4),
+    whole(6),
+    ...original.policies.flatMap((p) => p[d].flatMap((r) => r.peers.filter((x) => x.kind === 'ipBlock'))),
+  ];
   const inert: NetworkPolicy = {
     namespace: 'lint-property',
     name: 'inert',
@@ -71,7 +75,9 @@ describe('removing what policy-changes-nothing and shadowed-rule report changes 
           for (const f of flows) {
             const [a, b] = [before.verdict(f), after.verdict(f)];
             if (a.allowed !== b.allowed)
-              expect.fail(`${JSON.stringify(cov.policies.map((p) => p.policy.name))} ${JSON.stringify(cov.rules.map((r) => [r.policy.name, r.direction, r.ruleIndex]))}\n${clusterToYaml(c)}`);
+              expect.fail(
+                `${JSON.stringify(cov.policies.map((p) => p.policy.name))} ${JSON.stringify(cov.rules.map((r) => [r.policy.name, r.direction, r.ruleIndex]))}\n${clusterToYaml(c)}`,
+              );
           }
           const changes = diffClusters(withInert(c, c), withInert(reduced, c), { level: 'pod' }).changes;
           if (changes.length > 0)

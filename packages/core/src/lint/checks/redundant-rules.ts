@@ -14,7 +14,8 @@ const coverage = (ctx: LintContext): Coverage => ctx.memo('rule-coverage', () =>
 const ref = (p: NetworkPolicy) => ({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name });
 
 /** `ns/name ingress[0]`, or `ingress[0] of this policy` when `from` is the same policy. */
-const ruleName = (r: RuleAt, from: NetworkPolicy): string => (r.policy === from ? `${r.direction}[${r.ruleIndex}]` : `${policyKey(r.policy)} ${r.direction}[${r.ruleIndex}]`);
+const ruleName = (r: RuleAt, from: NetworkPolicy): string =>
+  r.policy === from ? `${r.direction}[${r.ruleIndex}]` : `${policyKey(r.policy)} ${r.direction}[${r.ruleIndex}]`;
 
 /** A few names, then how many more. */
 export function someOf(names: readonly string[], max = 3): string {

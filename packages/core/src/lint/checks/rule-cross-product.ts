@@ -154,9 +154,7 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         if (extra.size === 0 && !unrelatedUnknown) continue;
         const portsOf = (key: string): PolicyPort[] => all.find((s) => s.key === key)!.ports.map((i) => rule.ports[i]!);
         const portText = (key: string): string => portsOf(key).map(describePort).join(', ');
-        const combos = [...extra]
-          .sort(([a], [b]) => a.index - b.index)
-          .map(([p, keys]) => `${[...keys].map(portText).join(', ')} to ${describePeer(p)}`);
+        const combos = [...extra].sort(([a], [b]) => a.index - b.index).map(([p, keys]) => `${[...keys].map(portText).join(', ')} to ${describePeer(p)}`);
         const message =
           combos.length > 0
             ? `every port applies to every peer, so it also allows ${combos.slice(0, 3).join('; ')}${combos.length > 3 ? `; and ${combos.length - 3} more` : ''}`
@@ -165,7 +163,9 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         const leftover = all.filter((s) => !known.some((p) => p.serves!.has(s.key))).map((s) => s.key);
         const split = [
           ...known.map((p) => ({ to: [peerDoc(p.peer, '')], ports: [...p.serves!].flatMap(portsOf).map(policyPort) })),
-          ...(unknown.length > 0 && leftover.length > 0 ? [{ to: unknown.map((p) => peerDoc(p.peer, '')), ports: leftover.flatMap(portsOf).map(policyPort) }] : []),
+          ...(unknown.length > 0 && leftover.length > 0
+            ? [{ to: unknown.map((p) => peerDoc(p.peer, '')), ports: leftover.flatMap(portsOf).map(policyPort) }]
+            : []),
         ];
         yield {
           object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },

@@ -198,5 +198,19 @@ export class RuleScope {
   }
 }
 
+/** A rule of a direction a policy isolates (rules of another direction are ignored). */
+export interface ActiveRule {
+  readonly direction: Direction;
+  readonly ruleIndex: number;
+  readonly rule: Rule;
+}
+
+/** The rules of the directions a policy isolates, with their indices, ingress first. */
+export function* activeRules(policy: NetworkPolicy): Generator<ActiveRule> {
+  for (const direction of ['ingress', 'egress'] as const) {
+    if (policy.affects[direction]) for (const [ruleIndex, rule] of policy[direction].entries()) yield { direction, ruleIndex, rule };
+  }
+}
+
 /** The run's RuleScope, shared by the rule checks. */
 export const ruleScope = (ctx: LintContext): RuleScope => ctx.memo('rule-scope', () => new RuleScope(ctx.cluster, ctx.endpoints));
