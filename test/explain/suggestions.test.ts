@@ -90,6 +90,14 @@ test('the name: x mistake: the peer rewritten to select kubernetes.io/metadata.n
   expect(allows(byExpression.c, f, byExpression.s[0]!)).toBe(true);
 });
 
+test('a namespace is never labelled with the name of another one (name: other on app would mean other)', () => {
+  const f = flow(API, DB, 'TCP', 5432);
+  const { c, s } = suggest([...base, dbIn('- from: [{namespaceSelector: {matchLabels: {name: other}}}]')], f);
+  expect(s.flatMap((x) => x.changes).filter((x) => x.kind === 'set-label')).toEqual([]);
+  expect(s[0]!.changes).toEqual([{ kind: 'add-peer', policy: 'app/db-in', direction: 'ingress', ruleIndex: 0, peer: { podSelector: { matchLabels: { role: 'api' } } } }]);
+  expect(allows(c, f, s[0]!)).toBe(true);
+});
+
 test('only pod labels miss: a new peer for the pod, then labels on the pod (set for In, remove for NotIn)', () => {
   const f = flow(API, DB, 'TCP', 5432);
   const { c, s } = suggest([...base, dbIn('- from: [{podSelector: {matchExpressions: [{key: tier, operator: In, values: [be]}, {key: role, operator: NotIn, values: [api]}]}}]')], f);
@@ -220,7 +228,7 @@ test('an Admin Deny decided: the suggestion names that Deny and puts an Accept f
   expect(s).toEqual([
     {
       direction: 'egress',
-      basis: 'cluster-deny',
+      basis: 'admin-deny',
       policy: 'cnp/guard',
       ruleIndex: 0,
       changes: [
@@ -236,7 +244,7 @@ test('an Admin Deny decided: the suggestion names that Deny and puts an Accept f
   ]);
   expect(allows(c, f, s[0]!)).toBe(true);
   expect(suggestionsText(s)).toEqual([
-    '  suggestion (egress, not applied): cnp/guard egress[0] is a Deny that decides before NetworkPolicy and any lower-priority Accept, which cannot override it: an Accept ahead of it',
+    '  suggestion (egress, not applied): cnp/guard egress[0] is an Admin Deny: it decides before any NetworkPolicy, and neither a NetworkPolicy nor a lower-priority Accept can override it: an Accept ahead of it',
     '      insert into cnp/guard egress before rule 0: { action: Accept, to: [ { networks: [ 203.0.113.9/32 ] } ], protocols: [ { tcp: { destinationPort: { number: 443 } } } ] }',
   ]);
 });
@@ -246,7 +254,10 @@ test('a Baseline Deny decided (v1alpha1 BANP): an Allow ahead of it, in its API 
   const f = flow(API, WEB, 'TCP', 80);
   const s = suggestChanges(c, f);
   const ingress = s.find((x) => x.direction === 'ingress')!;
-  expect(ingress).toMatchObject({ basis: 'cluster-deny', policy: 'banp/default', ruleIndex: 0 });
+  expect(ingress).toMatchObject({ basis: 'baseline-deny', policy: 'banp/default', ruleIndex: 0 });
+  expect(suggestionsText([ingress])[0]).toBe(
+    '  suggestion (ingress, not applied): banp/default ingress[0] is a Baseline Deny: it decides because no NetworkPolicy isolates the pod, and a lower-priority Baseline Accept cannot override it: an Accept ahead of it',
+  );
   expect(ingress.changes[0]).toMatchObject({ kind: 'insert-cluster-rule', rule: { action: 'Allow', ports: [{ portNumber: { port: 80 } }] } });
   expect(allows(c, f, ...s)).toBe(true);
 });

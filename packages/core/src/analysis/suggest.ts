@@ -358,7 +358,10 @@ function peerEdits(m: RuleMiss, policy: NetworkPolicy, rule: Rule, ends: Ends): 
       }
       const nsObject: LabelledObject = { kind: 'Namespace', name: pod.namespace };
       const podObject: LabelledObject = { kind: 'Pod', namespace: pod.namespace, name: pod.name, ...(pod.owner && { owner: { ...pod.owner } }) };
-      const nsEdits = peer.namespaceSelector ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace))) : [];
+      const others = new Set(ends.cluster.namespaces.map((n) => n.name).filter((n) => n !== pod.namespace));
+      const nsEdits = peer.namespaceSelector
+        ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace)), others)
+        : [];
       const podEdits = peer.podSelector ? labelEdits(podObject, selectorMisses(peer.podSelector, pod.labels)) : [];
       if (nsEdits && podEdits && nsEdits.length + podEdits.length > 0) alternatives.push([...nsEdits, ...podEdits]);
     }
@@ -405,16 +408,17 @@ const ANY_VALUE = 'true';
 
 /**
  * The label edits that make `obj` pass every failed term (set for Equals/In/Exists, remove for
- * NotIn/DoesNotExist); undefined when one would change a namespace's kubernetes.io/metadata.name,
- * which the API server keeps equal to its name.
+ * NotIn/DoesNotExist); undefined when one would change a namespace's kubernetes.io/metadata.name
+ * (the API server keeps it equal to the name), or give a namespace the name of another one of
+ * `otherNamespaces` as a value (`name: other` on this one: the selector means the other).
  */
-function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[]): Edit[] | undefined {
+function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[], otherNamespaces: ReadonlySet<string> = new Set()): Edit[] | undefined {
   const wanted = new Map<string, string | null>();
   for (const l of misses) {
     const value = l.operator === 'Equals' || l.operator === 'In' ? l.values[0]! : l.operator === 'Exists' ? ANY_VALUE : null;
     if (!wanted.has(l.key)) wanted.set(l.key, value);
   }
-  if (obj.kind === 'Namespace' && wanted.has(NAMESPACE_NAME_LABEL)) return undefined;
+  if (obj.kind === 'Namespace' && (wanted.has(NAMESPACE_NAME_LABEL) || [...wanted.values()].some((v) => v !== null && otherNamespaces.has(v)))) return undefined;
   return [...wanted].map(([key, value]) => ({
     change: value === null ? { kind: 'remove-label', object: obj, key } : { kind: 'set-label', object: obj, key, value },
     apply: relabel(obj, key, value),
@@ -462,7 +466,7 @@ function acceptBefore(policy: ClusterPolicy, direction: Direction, before: numbe
   return {
     suggestion: {
       direction,
-      basis: 'cluster-deny',
+      basis: policy.tier === 'Admin' ? 'admin-deny' : 'baseline-deny',
       policy: key,
       ruleIndex: before,
       changes: [{ kind: 'insert-cluster-rule', policy: key, direction, before, rule: doc }],

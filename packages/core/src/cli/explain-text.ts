@@ -227,8 +227,10 @@ const BASIS_TEXT: Readonly<Record<SuggestionBasis, (s: Suggestion) => string>> =
   'peer-and-port': (s) => `${s.policy} ${s.direction}[${s.ruleIndex}] misses both peer and port`,
   'isolation-only': (s) => `${s.policy} has no ${s.direction} rules (it only isolates): a first rule`,
   'new-rule': (s) => `no rule of ${s.policy} comes close: a new rule`,
-  'cluster-deny': (s) =>
-    `${s.policy} ${s.direction}[${s.ruleIndex}] is a Deny that decides before NetworkPolicy and any lower-priority Accept, which cannot override it: an Accept ahead of it`,
+  'admin-deny': (s) =>
+    `${s.policy} ${s.direction}[${s.ruleIndex}] is an Admin Deny: it decides before any NetworkPolicy, and neither a NetworkPolicy nor a lower-priority Accept can override it: an Accept ahead of it`,
+  'baseline-deny': (s) =>
+    `${s.policy} ${s.direction}[${s.ruleIndex}] is a Baseline Deny: it decides because no NetworkPolicy isolates the pod, and a lower-priority Baseline Accept cannot override it: an Accept ahead of it`,
 };
 
 function objectText(o: LabelledObject): string {

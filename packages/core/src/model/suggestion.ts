@@ -63,10 +63,14 @@ export type SuggestedChange =
  * What the rule a suggestion builds on missed: only its ports (`port`), only its peers (`peer`),
  * both (`peer-and-port`); `isolation-only`: the policy has no rule for the direction (it only
  * isolates), so the suggestion is a first rule; `new-rule`: no rule of the policy is close, so a
- * new one; `cluster-deny`: an Admin or Baseline Deny rule decided, and nothing after it (no
- * NetworkPolicy, no lower-priority Accept) can override it, so the change is in that policy.
+ * new one; `admin-deny`: an Admin-tier Deny rule decided, before any NetworkPolicy, and no
+ * NetworkPolicy or lower-priority Accept can override it, so the change is an Accept ahead of it
+ * in that policy; `baseline-deny`: a Baseline-tier Deny decided (no NetworkPolicy isolates the
+ * pod) and no lower-priority Baseline Accept can override it: an Accept ahead of it likewise
+ * (a NetworkPolicy selecting the pod would also take the decision away from the Baseline tier,
+ * but isolates the pod for everything else, so it is not suggested).
  */
-export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-only' | 'new-rule' | 'cluster-deny';
+export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-only' | 'new-rule' | 'admin-deny' | 'baseline-deny';
 
 /**
  * A change that would allow a denied flow in one direction, checked against the reference
@@ -77,9 +81,9 @@ export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-onl
 export interface Suggestion {
   readonly direction: Direction;
   readonly basis: SuggestionBasis;
-  /** The policy the suggestion builds on (`namespace/name`, or `cnp/x` for `cluster-deny`). */
+  /** The policy the suggestion builds on (`namespace/name`, or `cnp/x` for a cluster-scoped Deny). */
   readonly policy: string;
-  /** The rule it completes (for `cluster-deny`: the Deny rule); null: a new rule. */
+  /** The rule it completes (for `admin-deny`/`baseline-deny`: the Deny rule); null: a new rule. */
   readonly ruleIndex: number | null;
   readonly changes: readonly SuggestedChange[];
 }
