@@ -2,7 +2,7 @@
 // validated with Ajv's draft-07 validator and the standard formats: uri, uri-reference, date-time...),
 // and the parts GitHub code scanning reads: rules, levels, file URIs relative to the working
 // directory, start lines, suppressions, and loading's issues as notifications.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import formats from 'ajv-formats';
@@ -52,7 +52,18 @@ describe('SARIF 2.1.0', () => {
     expect(errors({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'm' }, level: 'severe' }] }] })).not.toEqual([]);
   });
 
-  test('findings of every example story and of the broken set validate; rules, levels, URIs, lines', async () => {
+  test('the findings of every broken manifest (every check fires there) validate, each result naming its rule', async () => {
+    const dir = join(repo, 'test/fixtures/lint/broken');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      const { code, doc } = await sarif('-f', join(dir, f));
+      expect(code, f).not.toBe(2);
+      expect(errors(doc), f).toEqual([]);
+      const run = doc.runs[0]!;
+      for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
+    }
+  });
+
+  test('an example story: rules, levels, URIs relative to the working directory, lines', async () => {
     const { code, doc } = await sarif('-f', join(repo, 'examples/my-ns/cluster.yaml'), '-f', join(repo, 'examples/my-ns/ports-only'));
     expect(code).toBe(1);
     expect(errors(doc)).toEqual([]);
