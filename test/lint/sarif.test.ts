@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import formats from 'ajv-formats';
 import { describe, expect, test } from 'vitest';
-import { LINT_CHECKS } from '@netpol/core';
+import { LINT_CHECKS, lintSarif, lintText, type LintCheck } from '@netpol/core';
 import { runCli, scratchFile } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
@@ -113,5 +113,31 @@ describe('SARIF 2.1.0', () => {
     expect(run.invocations[0]!.toolExecutionNotifications.map((n: { level: string; descriptor: { id: string } }) => [n.level, n.descriptor.id])).toContainEqual(
       ['error', 'invalid-label-key'],
     );
+  });
+
+  test('every result has a physical location (GitHub rejects the whole log otherwise): stdin input, and an object with no source placed at the first file', () => {
+    const everyNamespace: LintCheck = {
+      id: 'test-every-namespace',
+      severity: 'warning',
+      title: 'every namespace',
+      description: 'flags every Namespace (test)',
+      *run(ctx) {
+        for (const ns of ctx.cluster.namespaces) yield { object: { kind: 'Namespace', name: ns.name }, path: [], message: ns.name, fix: 'none' };
+      },
+    };
+    // shop is declared in the text; default is only referred to by the policy: no source.
+    const yaml =
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n';
+    for (const file of ['policies.yaml', '<stdin>']) {
+      const r = lintText(yaml, { file, checks: [everyNamespace] });
+      const doc = lintSarif(r, { checks: [everyNamespace], version: '0.0.0' }) as { runs: SarifRun[] };
+      expect(errors(doc)).toEqual([]);
+      const locations = doc.runs[0]!.results.map((x) => x.locations[0]!.physicalLocation);
+      const uri = file === '<stdin>' ? '%3Cstdin%3E' : 'policies.yaml';
+      expect(locations).toEqual([
+        { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } },
+        { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } },
+      ]);
+    }
   });
 });
