@@ -319,6 +319,7 @@ describe('policy-changes-nothing', () => {
     const fs = lint(docs(BASE, netpol('prod', 'allow-all', '  podSelector: {}\n  ingress:\n  - {}\n')), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]!.message).toContain('allows everything and nothing else isolates its pods');
+    expect(fs[0]!.fix).toContain('what no policy does');
   });
 
   test('not reported: a policy that alone isolates, a policy whose rules add something, a policy selecting nothing', () => {

@@ -39,11 +39,15 @@ export const POLICY_CHANGES_NOTHING: LintCheck = {
         )
         .join('; ');
       const pods = ruleScope(ctx).subjects(policy).length;
+      const covering = [...new Set(dirs.flatMap(([, others]) => others.map(policyKey)))];
       yield {
         object: ref(policy),
         path: [],
         message: `removing it changes no verdict for the ${pods} pod${pods === 1 ? '' : 's'} it selects: ${why}`,
-        fix: `delete the policy, or, if it was meant to restrict, narrow ${someOf([...new Set(dirs.flatMap(([, o]) => o.map(policyKey)))]) || 'the rules it duplicates'} (rules of the policies selecting a pod add up)`,
+        fix:
+          covering.length > 0
+            ? `delete the policy, or, if it was meant to restrict, narrow ${someOf(covering)} (rules of the policies selecting a pod add up)`
+            : 'delete the policy (allowing everything to pods nothing else isolates is what no policy does), or give it the rules meant',
       };
     }
   },
