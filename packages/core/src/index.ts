@@ -183,4 +183,15 @@ export {
 } from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';
-export { LiveDataplane, Generation, RetiredGenerationError, type Change, type UpdateResult, type ObjectKind, type LiveOptions } from './update/live.js';
+export {
+  LiveDataplane,
+  Generation,
+  RetiredGenerationError,
+  type Change,
+  type UpdateResult,
+  type ObjectKind,
+  type LiveOptions,
+  type CompactionInfo,
+  type CompactionMode,
+  type CompactionStatus,
+} from './update/live.js';
