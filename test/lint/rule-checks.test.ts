@@ -197,6 +197,18 @@ describe('rule-cross-product', () => {
     expect(fs[0]!.message).toContain('TCP 5432 to to[1]');
   });
 
+  test('peers nothing in the input tells about (no pods, no declared ports) but of different kinds', () => {
+    const rule = `  - to: [{ipBlock: {cidr: 192.0.2.10/32}}, {namespaceSelector: {matchLabels: {team: payments}}}]
+    ports: [{port: 443}, {port: 8443}]
+`;
+    const fs = lint(docs(BASE, webOut(rule)), ids);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]!.message).toBe(
+      'its peers are unrelated (to[0] (ipBlock 192.0.2.10/32), to[1] (namespaces team=payments)) and every port (TCP 443, TCP 8443) applies to every peer',
+    );
+    expect(fs[0]!.fix).toBe('split it into one egress rule per peer (or group of related peers), each with only the ports that peer needs');
+  });
+
   test('not reported: one service (UDP and TCP 53), peers that all serve every port, related peers, ingress rules', () => {
     const dnsTwice = `  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}, {ipBlock: {cidr: 8.8.8.8/32}}]
     ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]

@@ -128,7 +128,7 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
       for (const [ruleIndex, rule] of policy.egress.entries()) {
         if (rule.peers.length < 2 || rule.ports.length < 2) continue;
         const remotes = scope.remotes('egress');
-        const pods = [...new Set(remotes.ruleRemotes(rule, policy.namespace))].flatMap((i) => {
+        const pods = Array.from(remotes.ruleRemotes(rule, policy.namespace)).flatMap((i) => {
           const r = remotes.remotes[i]!;
           return r.kind === 'pod' ? [r.pod] : [];
         });
@@ -172,7 +172,8 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
           path: ['spec', 'egress', ruleIndex],
           message,
           fix:
-            known.length > 0 && (unknown.length === 0 || leftover.length > 0)
+            // One rule for the unknown peers is only right when they are related to each other.
+            known.length > 0 && !unrelatedUnknown && (unknown.length === 0 || leftover.length > 0)
               ? `split it into one rule per peer, each with its own ports: egress: ${stringify(split, FLOW_YAML).trim()}`
               : 'split it into one egress rule per peer (or group of related peers), each with only the ports that peer needs',
         };
