@@ -42,11 +42,11 @@ export const ENGINE_OPTIONS = {
 export const INPUT_HELP = `Input:
   -f, --file <path>        manifest file or directory (YAML or JSON; repeatable; '-' is stdin)
   -R, --recursive          descend into subdirectories
-  -n, --namespace <ns>     namespace for objects without one (default: default); it applies
+  -n, --namespace <ns>     namespace for objects without one (default: default). It applies
                            to the -f files after it, up to the next -n (-n a -f x.yaml -n b
-                           -f x.yaml loads x.yaml into both); a -n after every -f applies to
-                           all of them; a pod named without a namespace in a flow is looked
-                           up in the -n namespaces
+                           -f x.yaml loads x.yaml into both; files before the first -n are in
+                           default); a -n after every -f applies to all of them. A pod named
+                           without a namespace in a flow is looked up in the -n namespaces
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy group
       --ignore-unsupported-policies
