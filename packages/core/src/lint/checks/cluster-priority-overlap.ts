@@ -43,7 +43,7 @@ function conflict(ctx: LintContext, a: ClusterPolicy, b: ClusterPolicy, budget: 
   }
   const inB = new Set(subjectPods(ctx, b));
   const common = subjectPods(ctx, a).filter((p) => inB.has(p));
-  for (const subject of distinctSubjects(common)) {
+  for (const subject of distinctSubjects(ctx, common)) {
     for (const d of DIRECTIONS) {
       if (a[d].length === 0 || b[d].length === 0) continue;
       for (const s of sampleFlows(ctx, subject, d, [...a[d], ...b[d]], budget)) {
