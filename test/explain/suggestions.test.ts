@@ -274,4 +274,9 @@ test('netpol explain: suggestions in -o json and, labelled, in the text', async 
   const text: string[] = [];
   await run(['explain', ...args], { out: (l) => text.push(l), err: () => {} });
   expect(text.join('\n')).toContain('  suggestion (ingress, not applied): production/db-allow-production-backend ingress[0] misses only the peer');
+  // --no-suggestions: the explanation as the engine gave it.
+  const bare: string[] = [];
+  await run(['explain', '-o', 'json', '--no-suggestions', ...args], { out: (l) => bare.push(l), err: () => {} });
+  expect(JSON.parse(bare[0]!)).not.toHaveProperty('suggestions');
+  expect(JSON.parse(bare[0]!)).toEqual({ ...e, suggestions: undefined });
 });
