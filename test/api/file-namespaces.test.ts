@@ -34,6 +34,14 @@ describe('a namespace per file', () => {
     );
   });
 
+  test('a file of more objects than a spread passes as arguments is read (not a stack overflow)', () => {
+    const items = Array.from({ length: 150_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}` } }));
+    const big = scratchFile('big.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const read = readFiles([{ path: big, namespace: 'x' }]);
+    expect(read.objects).toHaveLength(150_000);
+    expect(read.objects[149_999]!.via).toBe('input #1');
+  });
+
   test('one file twice into one namespace: a duplicate naming both inputs, not one line twice', () => {
     const r = loadFiles([deny, deny]);
     const dup = r.issues.find((i) => i.code === 'duplicate-object')!;
