@@ -135,6 +135,22 @@ test('a podSelector alone, a pod of another namespace: add the same podSelector 
   expect(allows(c, f, s[0]!)).toBe(true);
 });
 
+test('a pod of a workload: its peer leaves out the labels each rollout changes; a label on it says to change the pod template', () => {
+  const deployed = pod('app', 'api-7d9f-x2', '10.0.0.7', { labels: { app: 'api', 'pod-template-hash': '7d9f' } });
+  const f = flow('10.0.0.7', DB, 'TCP', 5432);
+  const { c, s } = suggest([...base, deployed, np('app', 'deny', 'podSelector: {}\npolicyTypes: [Ingress]')], f);
+  expect(s[0]!.changes[0]).toMatchObject({ kind: 'add-rule', rule: { from: [{ podSelector: { matchLabels: { app: 'api' } } }] } });
+  expect(allows(c, f, s[0]!)).toBe(true);
+  const relabel: Suggestion = {
+    direction: 'ingress',
+    basis: 'peer',
+    policy: 'app/db-in',
+    ruleIndex: 0,
+    changes: [{ kind: 'set-label', object: { kind: 'Pod', namespace: 'app', name: 'api-7d9f-x2', owner: { kind: 'Deployment', name: 'api' } }, key: 'tier', value: 'be' }],
+  };
+  expect(suggestionsText([relabel])[1]).toBe('      label Pod app/api-7d9f-x2 tier=be (owned by Deployment api: change its pod template)');
+});
+
 test('a policy that only isolates: a first rule for exactly this peer and port; an address that is no pod by ipBlock /32', () => {
   const deny = np('app', 'deny', 'podSelector: {}\npolicyTypes: [Ingress]');
   const f = flow(WEB, DB, 'TCP', 5432);

@@ -217,6 +217,23 @@ function flowPort(flow: Flow): PolicyPort | undefined {
 }
 
 const hostCIDR = (a: IPAddress): CIDR => ({ family: a.family, base: a.value, prefix: bitsOf(a.family) });
+
+/**
+ * Labels controllers put on each pod of a rollout or replica (a hash, a uid, an ordinal): a peer
+ * selecting them would stop matching at the next rollout, so a pod is selected without them
+ * (with its siblings, as a workload's pods should be).
+ */
+const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'controller-uid',
+  'batch.kubernetes.io/controller-uid',
+]);
+
+/** A pod's labels as a peer selects it: without CONTROLLER_LABELS. */
+const podSelector = (pod: Pod): Selector => labelsSelector(Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !CONTROLLER_LABELS.has(k))));
 const labelsSelector = (labels: Labels): Selector => ({ matchLabels: { ...labels }, matchExpressions: [] });
 
 /** A selector for namespace `ns` alone: its kubernetes.io/metadata.name, else all its labels. */
@@ -234,10 +251,9 @@ function namespaceSelector(ns: string, ends: Ends): Selector {
 function exactPeer(direction: Direction, policyNamespace: string, ends: Ends): Peer | undefined {
   const pod = ends.pods[other(direction)];
   if (pod) {
-    const podSelector = labelsSelector(pod.labels);
     return pod.namespace === policyNamespace
-      ? { kind: 'selector', podSelector }
-      : { kind: 'selector', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector };
+      ? { kind: 'selector', podSelector: podSelector(pod) }
+      : { kind: 'selector', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: podSelector(pod) };
   }
   const address = ends.addresses[other(direction)];
   if (!ends.ipBlockMatchesPods && ends.ref.index.nodeByIP(address) !== undefined) return undefined;
@@ -450,7 +466,7 @@ function relabel(obj: LabelledObject, key: string, value: string | null) {
 function acceptBefore(policy: ClusterPolicy, direction: Direction, before: number, ends: Ends): Candidate | undefined {
   const pod = ends.pods[other(direction)];
   let peer: ClusterPeer;
-  if (pod) peer = { kind: 'pods', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: labelsSelector(pod.labels) };
+  if (pod) peer = { kind: 'pods', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: podSelector(pod) };
   else if (direction === 'egress') peer = { kind: 'networks', networks: [hostCIDR(ends.addresses.dst)] };
   else return undefined;
   const port = flowPort(ends.flow);

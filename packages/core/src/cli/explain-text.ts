@@ -233,10 +233,10 @@ const BASIS_TEXT: Readonly<Record<SuggestionBasis, (s: Suggestion) => string>> =
     `${s.policy} ${s.direction}[${s.ruleIndex}] is a Baseline Deny: it decides because no NetworkPolicy isolates the pod, and a lower-priority Baseline Accept cannot override it: an Accept ahead of it`,
 };
 
-function objectText(o: LabelledObject): string {
-  const name = o.kind === 'Pod' ? `Pod ${o.namespace}/${o.name}` : `Namespace ${o.name}`;
-  return o.owner ? `${name} (owned by ${o.owner.kind} ${o.owner.name}: change its pod template)` : name;
-}
+const objectText = (o: LabelledObject): string => (o.kind === 'Pod' ? `Pod ${o.namespace}/${o.name}` : `Namespace ${o.name}`);
+
+/** Where a pod's label lasts: its controller's pod template. */
+const ownerNote = (o: LabelledObject): string => (o.owner ? ` (owned by ${o.owner.kind} ${o.owner.name}: change its pod template)` : '');
 
 function changeText(c: SuggestedChange): string {
   const rule = (x: { policy: string; direction: Direction; ruleIndex: number }): string => `${x.policy} ${x.direction}[${x.ruleIndex}]`;
@@ -252,9 +252,9 @@ function changeText(c: SuggestedChange): string {
     case 'add-rule':
       return `add to ${c.policy} ${c.direction}: ${fragmentText(c.rule)}`;
     case 'set-label':
-      return `label ${objectText(c.object)} ${c.key}=${c.value}`;
+      return `label ${objectText(c.object)} ${c.key}=${c.value}${ownerNote(c.object)}`;
     case 'remove-label':
-      return `remove label ${c.key} from ${objectText(c.object)}`;
+      return `remove label ${c.key} from ${objectText(c.object)}${ownerNote(c.object)}`;
     case 'insert-cluster-rule':
       return `insert into ${c.policy} ${c.direction} before rule ${c.before}: ${fragmentText(c.rule)}`;
   }
