@@ -76,7 +76,8 @@ export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-onl
  * A change that would allow a denied flow in one direction, checked against the reference
  * evaluator before it is offered: applied alone, the direction no longer denies and the other
  * direction does not start to; the first suggestion of each denying direction, applied
- * together, allow the flow.
+ * together, allow the flow (when no pair found does, the ingress suggestions are left out
+ * rather than offer halves that do not add up).
  */
 export interface Suggestion {
   readonly direction: Direction;
