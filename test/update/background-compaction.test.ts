@@ -144,6 +144,24 @@ console.log(live.compactionStatus.state);`,
     expect(r.status).toBe(0);
   });
 
+  test('slices follow one another while only a slow timer keeps the process alive (the built package, in a child process)', () => {
+    // The slices must wake the event loop themselves: unref'd immediates did not (the poll
+    // phase slept until the next 20 s tick, and the child would be killed at the timeout).
+    const file = join(mkdtempSync(join(tmpdir(), 'netpol-compaction-')), 'child.mjs');
+    writeFileSync(
+      file,
+      `const core = await import(${JSON.stringify(dist)});
+const tick = setInterval(() => {}, 20000);
+const live = new core.LiveDataplane(core.readText(${JSON.stringify(objects(40))}, 'c.yaml').objects, {
+  compactionIdleMs: 0, compactionMinWaste: 0, compactionMinBytes: 0, compactionSliceMs: 0,
+  onCompaction: (info) => { console.log(info.slices > 3 ? 'compacted' : 'too few slices ' + info.slices); clearInterval(tick); },
+});`,
+    );
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim()).toBe('compacted');
+    expect(r.status).toBe(0);
+  });
+
   test('after close() nothing runs', async () => {
     const waiting = new LiveDataplane(readText(objects(20), 'c.yaml').objects, { compactionIdleMs: 60_000, compactionMinBytes: 0 });
     waiting.apply([relabel(1, 'x')]);

@@ -108,7 +108,7 @@ export interface LiveOptions extends DataplaneOptions, LoadOptions {
   readonly compactionMinBytes?: number;
   /** Background compaction work per event-loop turn, ms (default 2). */
   readonly compactionSliceMs?: number;
-  /** Called after each background compaction published its generation (from a setImmediate callback). */
+  /** Called after each background compaction published its generation (from a timer callback). */
   readonly onCompaction?: (info: CompactionInfo) => void;
 }
 
