@@ -122,7 +122,11 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
       }
     };
     const all = candidates(detail, ends);
-    const pick = (cs: readonly Candidate[]): Candidate[] => cs.slice(0, CANDIDATES_CHECKED).filter(holds).slice(0, SUGGESTIONS_PER_DIRECTION);
+    const pick = (cs: readonly Candidate[]): Candidate[] => {
+      const kept: Candidate[] = [];
+      for (const c of cs.slice(0, CANDIDATES_CHECKED)) if (kept.length < SUGGESTIONS_PER_DIRECTION && holds(c)) kept.push(c);
+      return kept;
+    };
     const found = pick(all.filter((c) => !c.fallback));
     lists.push(found.length > 0 ? found : pick(all.filter((c) => c.fallback)));
   }
