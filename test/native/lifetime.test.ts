@@ -26,7 +26,7 @@ function child(code: string): Record<string, number> {
   const file = join(mkdtempSync(join(tmpdir(), 'netpol-lifetime-')), 'child.mjs');
   writeFileSync(
     file,
-    `const core = await import(${JSON.stringify(dist)});\nconst fixtures = ${JSON.stringify(fixtures)};\nconst ab = () => (globalThis.gc(), process.memoryUsage().arrayBuffers);\n${code}`,
+    `const core = await import(${JSON.stringify(dist)});\nconst fixtures = ${JSON.stringify(fixtures)};\nconst ab = () => (globalThis.gc(), globalThis.gc(), process.memoryUsage().arrayBuffers);\n${code}`,
   );
   const r = spawnSync(process.execPath, ['--expose-gc', file], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   expect(r.status, r.stderr).toBe(0);
