@@ -224,13 +224,20 @@ export class LiveCompiler {
   setNode(node: Node): void {
     this.nodes.set(node.name, node);
     this.nodesChanged();
-    // Its labels may have changed: the `nodes` peers its addresses match.
-    this.tiers.nodeChanged(node.name);
-    if (this.tiers.active) this.addresses.nodeChanged(node.name);
+    this.nodeLabelsChanged(node.name);
   }
 
   deleteNode(name: string): void {
-    if (this.nodes.delete(name)) this.nodesChanged();
+    if (!this.nodes.delete(name)) return;
+    this.nodesChanged();
+    // Addresses still attributed to it (a hostNetwork pod's, naming the node) lose its labels.
+    this.nodeLabelsChanged(name);
+  }
+
+  /** The node's labels changed or went: the `nodes` peers its addresses match. */
+  private nodeLabelsChanged(name: string): void {
+    this.tiers.nodeChanged(name);
+    if (this.tiers.active) this.addresses.nodeChanged(name);
   }
 
   private nodesChanged(): void {
