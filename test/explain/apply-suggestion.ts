@@ -47,7 +47,7 @@ function applyChange(docs: Doc[], c: SuggestedChange): void {
     }
     case 'remove-except': {
       const r = policyRules(docs, c.policy, c.direction)[c.ruleIndex]!;
-      const block = ((r[field(c.direction)] as Obj[])[c.peerIndex]!['ipBlock'] as Obj);
+      const block = (r[field(c.direction)] as Obj[])[c.peerIndex]!['ipBlock'] as Obj;
       const except = block['except'] as string[];
       if (except[c.exceptIndex] !== c.except) throw new Error(`except[${c.exceptIndex}] is ${except[c.exceptIndex]}, not ${c.except}`);
       except.splice(c.exceptIndex, 1);
@@ -60,8 +60,7 @@ function applyChange(docs: Doc[], c: SuggestedChange): void {
     case 'set-label':
     case 'remove-label': {
       const o = c.object;
-      const match = (d: Doc): boolean =>
-        d['kind'] === o.kind && meta(d).name === o.name && (o.kind === 'Namespace' || meta(d).namespace === o.namespace);
+      const match = (d: Doc): boolean => d['kind'] === o.kind && meta(d).name === o.name && (o.kind === 'Namespace' || meta(d).namespace === o.namespace);
       if (o.kind === 'Namespace' && !docs.some(match)) {
         docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.name, labels: { 'kubernetes.io/metadata.name': o.name } } });
       }

@@ -94,16 +94,23 @@ test('a namespace is never labelled with the name of another one (name: other on
   const f = flow(API, DB, 'TCP', 5432);
   const { c, s } = suggest([...base, dbIn('- from: [{namespaceSelector: {matchLabels: {name: other}}}]')], f);
   expect(s.flatMap((x) => x.changes).filter((x) => x.kind === 'set-label')).toEqual([]);
-  expect(s[0]!.changes).toEqual([{ kind: 'add-peer', policy: 'app/db-in', direction: 'ingress', ruleIndex: 0, peer: { podSelector: { matchLabels: { role: 'api' } } } }]);
+  expect(s[0]!.changes).toEqual([
+    { kind: 'add-peer', policy: 'app/db-in', direction: 'ingress', ruleIndex: 0, peer: { podSelector: { matchLabels: { role: 'api' } } } },
+  ]);
   expect(allows(c, f, s[0]!)).toBe(true);
 });
 
 test('only pod labels miss: a new peer for the pod, then labels on the pod (set for In, remove for NotIn)', () => {
   const f = flow(API, DB, 'TCP', 5432);
-  const { c, s } = suggest([...base, dbIn('- from: [{podSelector: {matchExpressions: [{key: tier, operator: In, values: [be]}, {key: role, operator: NotIn, values: [api]}]}}]')], f);
+  const { c, s } = suggest(
+    [...base, dbIn('- from: [{podSelector: {matchExpressions: [{key: tier, operator: In, values: [be]}, {key: role, operator: NotIn, values: [api]}]}}]')],
+    f,
+  );
   expect(s.map((x) => x.basis)).toEqual(['peer', 'peer']);
   // One peer (cost 3) before two labels (2 each).
-  expect(s[0]!.changes).toEqual([{ kind: 'add-peer', policy: 'app/db-in', direction: 'ingress', ruleIndex: 0, peer: { podSelector: { matchLabels: { role: 'api' } } } }]);
+  expect(s[0]!.changes).toEqual([
+    { kind: 'add-peer', policy: 'app/db-in', direction: 'ingress', ruleIndex: 0, peer: { podSelector: { matchLabels: { role: 'api' } } } },
+  ]);
   expect(s[1]!.changes).toEqual([
     { kind: 'set-label', object: { kind: 'Pod', namespace: 'app', name: 'api' }, key: 'tier', value: 'be' },
     { kind: 'remove-label', object: { kind: 'Pod', namespace: 'app', name: 'api' }, key: 'role' },
@@ -114,7 +121,11 @@ test('only pod labels miss: a new peer for the pod, then labels on the pod (set 
 
 test('a label that would take a pod out of its own policies is not suggested (it would open far more than this flow)', () => {
   // Relabelling db role=cache would satisfy api-out's peer, and also take db out of db-in.
-  const out = np('app', 'api-out', 'podSelector: {matchLabels: {role: api}}\npolicyTypes: [Egress]\negress:\n- to: [{podSelector: {matchLabels: {role: cache}}}]');
+  const out = np(
+    'app',
+    'api-out',
+    'podSelector: {matchLabels: {role: api}}\npolicyTypes: [Egress]\negress:\n- to: [{podSelector: {matchLabels: {role: cache}}}]',
+  );
   const { s } = suggest([...base, out, dbIn('- from: [{podSelector: {matchLabels: {role: api}}}]')], flow(API, DB, 'TCP', 5432));
   expect(s.length).toBeGreaterThan(0);
   expect(s.flatMap((x) => x.changes).filter((c) => c.kind === 'set-label')).toEqual([]);
@@ -146,7 +157,14 @@ test('a pod of a workload: its peer leaves out the labels each rollout changes; 
     basis: 'peer',
     policy: 'app/db-in',
     ruleIndex: 0,
-    changes: [{ kind: 'set-label', object: { kind: 'Pod', namespace: 'app', name: 'api-7d9f-x2', owner: { kind: 'Deployment', name: 'api' } }, key: 'tier', value: 'be' }],
+    changes: [
+      {
+        kind: 'set-label',
+        object: { kind: 'Pod', namespace: 'app', name: 'api-7d9f-x2', owner: { kind: 'Deployment', name: 'api' } },
+        key: 'tier',
+        value: 'be',
+      },
+    ],
   };
   expect(suggestionsText([relabel])[1]).toBe('      label Pod app/api-7d9f-x2 tier=be (owned by Deployment api: change its pod template)');
 });
@@ -168,7 +186,9 @@ test('a policy that only isolates: a first rule for exactly this peer and port; 
           direction: 'ingress',
           rule: {
             ports: [{ port: 5432 }],
-            from: [{ podSelector: { matchLabels: { role: 'web', env: 'dev' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }],
+            from: [
+              { podSelector: { matchLabels: { role: 'web', env: 'dev' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } },
+            ],
           },
         },
       ],
@@ -184,13 +204,21 @@ test('a policy that only isolates: a first rule for exactly this peer and port; 
 test('ICMP against rules that all have ports: a new rule without ports (a port entry cannot name ICMP)', () => {
   const f = flow(API, DB, 'ICMP', undefined, { icmpType: 8 });
   const { c, s } = suggest([...base, dbIn('- from: [{podSelector: {matchLabels: {role: api}}}]\n  ports: [{port: 5432}]')], f);
-  expect(s[0]).toMatchObject({ basis: 'new-rule', ruleIndex: null, changes: [{ kind: 'add-rule', rule: { from: [{ podSelector: { matchLabels: { role: 'api' } } }] } }] });
+  expect(s[0]).toMatchObject({
+    basis: 'new-rule',
+    ruleIndex: null,
+    changes: [{ kind: 'add-rule', rule: { from: [{ podSelector: { matchLabels: { role: 'api' } } }] } }],
+  });
   expect(s[0]!.changes[0]).not.toHaveProperty('rule.ports');
   expect(allows(c, f, s[0]!)).toBe(true);
 });
 
 test('both directions deny: one suggestion each, and the first of each together allow the flow', () => {
-  const out = np('app', 'api-out', 'podSelector: {matchLabels: {role: api}}\npolicyTypes: [Egress]\negress:\n- to: [{podSelector: {matchLabels: {role: cache}}}]');
+  const out = np(
+    'app',
+    'api-out',
+    'podSelector: {matchLabels: {role: api}}\npolicyTypes: [Egress]\negress:\n- to: [{podSelector: {matchLabels: {role: cache}}}]',
+  );
   const f = flow(API, DB, 'TCP', 5432);
   const { c, s } = suggest([...base, out, dbIn('- from: [{podSelector: {matchLabels: {role: web}}}]\n  ports: [{port: 5432}]')], f);
   const egress = s.find((x) => x.direction === 'egress')!;
@@ -281,7 +309,18 @@ test('a Baseline Deny decided (v1alpha1 BANP): an Allow ahead of it, in its API 
 const ex = (p: string) => join(import.meta.dirname, '../../examples', p);
 
 test('netpol explain: suggestions in -o json and, labelled, in the text', async () => {
-  const args = ['-f', ex('production-db/cluster.yaml'), '-f', ex('production-db/and'), '--src', 'production/frontend', '--dst', 'production/db', '--port', '5432'];
+  const args = [
+    '-f',
+    ex('production-db/cluster.yaml'),
+    '-f',
+    ex('production-db/and'),
+    '--src',
+    'production/frontend',
+    '--dst',
+    'production/db',
+    '--port',
+    '5432',
+  ];
   const out: string[] = [];
   expect(await run(['explain', '-o', 'json', ...args], { out: (l) => out.push(l), err: () => {} })).toBe(0);
   const e = JSON.parse(out[0]!);

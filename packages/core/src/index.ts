@@ -33,7 +33,7 @@ export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type
 export { ReferenceEvaluator } from './reference/evaluator.js';
 export { DEFAULT_OPTIONS, type EvaluationOptions, type ResolvedOptions } from './model/options.js';
 export { parseFlow, type FlowParse } from './flow/parse.js';
-export { parseFlowRecord, type FlowRecordParse } from './flow/record.js';
+export { parseFlowRecord, type FlowRecordOptions, type FlowRecordParse } from './flow/record.js';
 export {
   ServiceIndex,
   namedTargetPort,

@@ -33,7 +33,6 @@ import {
   type Peer,
   type Pod,
   type PolicyPort,
-  type PolicyProtocol,
   type Rule,
   type Selector,
 } from '../model/types.js';
@@ -175,7 +174,7 @@ function subjectsOf(c: Cluster, namespace: string, name: string | undefined): st
  */
 function firstPairTogether(lists: [Candidate[], Candidate[]], cluster: Cluster, judge: (c: Cluster) => { allowed: boolean }): void {
   const [a, b] = lists;
-  const pairs = a.flatMap((x, i) => b.map((y, j) => [i, j] as const)).sort((p, q) => p[0] + p[1] - (q[0] + q[1]));
+  const pairs = a.flatMap((_x, i) => b.map((_y, j) => [i, j] as const)).sort((p, q) => p[0] + p[1] - (q[0] + q[1]));
   for (const [i, j] of pairs) {
     let together = false;
     try {
@@ -195,7 +194,8 @@ function firstPairTogether(lists: [Candidate[], Candidate[]], cluster: Cluster, 
 /** A label that replaces a value costs more than a new peer: the pod or namespace stops being what it was (to other selectors, Services, its controller). */
 const REPLACED_LABEL_COST = 4;
 
-const cost = (s: Suggestion): number => s.changes.reduce((n, c) => n + (c.kind === 'set-label' && c.replaces !== undefined ? REPLACED_LABEL_COST : COST[c.kind]), 0);
+const cost = (s: Suggestion): number =>
+  s.changes.reduce((n, c) => n + (c.kind === 'set-label' && c.replaces !== undefined ? REPLACED_LABEL_COST : COST[c.kind]), 0);
 
 /** Every candidate for one denying direction, cheapest first (stable: rule order within a cost). */
 function candidates(d: DirectionExplanation, ends: Ends): Candidate[] {
@@ -209,7 +209,10 @@ function candidates(d: DirectionExplanation, ends: Ends): Candidate[] {
       if (c) out.push(c);
     }
   }
-  return out.map((c, i) => ({ c, i })).sort((x, y) => cost(x.c.suggestion) - cost(y.c.suggestion) || x.i - y.i).map((x) => x.c);
+  return out
+    .map((c, i) => ({ c, i }))
+    .sort((x, y) => cost(x.c.suggestion) - cost(y.c.suggestion) || x.i - y.i)
+    .map((x) => x.c);
 }
 
 const other = (d: Direction): 'src' | 'dst' => (d === 'egress' ? 'dst' : 'src');
@@ -460,7 +463,8 @@ function relabel(obj: LabelledObject, key: string, value: string | null) {
     return value === null ? rest : { ...rest, [key]: value };
   };
   return (c: Cluster): Cluster => {
-    if (obj.kind === 'Pod') return { ...c, pods: c.pods.map((p) => (p.namespace === obj.namespace && p.name === obj.name ? { ...p, labels: edit(p.labels) } : p)) };
+    if (obj.kind === 'Pod')
+      return { ...c, pods: c.pods.map((p) => (p.namespace === obj.namespace && p.name === obj.name ? { ...p, labels: edit(p.labels) } : p)) };
     const known = c.namespaces.some((n) => n.name === obj.name);
     const namespaces = known
       ? c.namespaces.map((n) => (n.name === obj.name ? { ...n, labels: edit(n.labels) } : n))

@@ -263,7 +263,10 @@ function changeText(c: SuggestedChange): string {
 /** The suggestions of a denied flow, each labelled as one (nothing was applied). */
 export function suggestionsText(suggestions: readonly Suggestion[]): string[] {
   if (suggestions.length === 0) return ['  suggestion: none found (no change netpol tried allows this flow)'];
-  return suggestions.flatMap((s) => [`  suggestion (${s.direction}, not applied): ${BASIS_TEXT[s.basis](s)}`, ...s.changes.map((c) => `      ${changeText(c)}`)]);
+  return suggestions.flatMap((s) => [
+    `  suggestion (${s.direction}, not applied): ${BASIS_TEXT[s.basis](s)}`,
+    ...s.changes.map((c) => `      ${changeText(c)}`),
+  ]);
 }
 
 /** The line every verdict, explanation and matrix prints when the cluster held objects of other policy APIs. */
