@@ -10,7 +10,7 @@
  * its own, and the next change publishes from the master again.
  */
 import type { Direction } from '../../model/types.js';
-import { allocateImage, ENTRY, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
+import { allocateImage, ENTRY, ENTRY_HALF, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
 import { buildMatrix, type Matrix } from '../matrix.js';
 import { liveRowOffset, type MasterImage } from './master.js';
 
@@ -89,16 +89,18 @@ export function compactImage(
   to.egressMatrix.set(egress.cells, egress.cols);
   to.ingressMatrix.set(ingress.cells, ingress.cols);
   const ent = to.entries;
+  const halves = to.entryHalves;
   const wasEg = master.caps.egressCols;
   const wasIn = master.caps.ingressCols;
   for (let o = 0; o < ent.length; o += ENTRY_STRIDE) {
-    // Row offsets of the master's layout back to local classes, then to the merged rows' offsets (map 0).
+    // Row offsets of the master's layout back to local classes, then to the merged rows' offsets (group 0).
     const eg = egress.rowOf[ent[o + ENTRY.egressRow]! === 0 ? 0 : ent[o + ENTRY.egressRow]! / wasEg - 1]!;
     const ing = ingress.rowOf[ent[o + ENTRY.ingressRow]! === 0 ? 0 : ent[o + ENTRY.ingressRow]! / wasIn - 1]!;
     ent[o + ENTRY.egressRow] = liveRowOffset(eg, egress.cols);
     ent[o + ENTRY.ingressRow] = liveRowOffset(ing, ingress.cols);
-    ent[o + ENTRY.egressCol] = egress.colOf[ent[o + ENTRY.egressCol]!]!;
-    ent[o + ENTRY.ingressCol] = ingress.colOf[ent[o + ENTRY.ingressCol]!]!;
+    const h = 2 * o;
+    halves[h + ENTRY_HALF.egressCol] = egress.colOf[halves[h + ENTRY_HALF.egressCol]!]!;
+    halves[h + ENTRY_HALF.ingressCol] = ingress.colOf[halves[h + ENTRY_HALF.ingressCol]!]!;
   }
   return buffer;
 }
