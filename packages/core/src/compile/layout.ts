@@ -161,27 +161,31 @@ const HALF_LIMIT: Readonly<Record<keyof typeof ENTRY_HALF, LimitName>> = {
 };
 const HALVES = Object.entries(ENTRY_HALF) as [keyof typeof ENTRY_HALF, number][];
 
-
 /**
  * Writes entry `e` of an entries section from its fields (`f[at + FIELD.x]`). A field too large
  * for its u16 throws CapacityError, naming the limit, before anything is written.
  */
 export function writeEntry(ent: Uint32Array, e: number, f: ArrayLike<number>, at = 0): void {
-  for (const [name, half] of HALVES) {
+  const u16 = (name: keyof typeof ENTRY_HALF): number => {
     const x = f[at + FIELD[name]]!;
     // Every u16 field holds at most 0xffff: a count of 65,536 (numbers from 0), or of 65,535 nodes (numbers from 1).
     if (x > 0xffff) throw new CapacityError(HALF_LIMIT[name], HALF_LIMIT[name] === 'nodes' ? x : x + 1);
-  }
+    return x;
+  };
+  const w3 = (u16('egressGroup') | (u16('ingressGroup') << 16)) >>> 0;
+  const w4 = (u16('egressCol') | (u16('ingressCol') << 16)) >>> 0;
+  const w5 = (u16('podNode') | (u16('addrNode') << 16)) >>> 0;
+  const w6 = (u16('tierEgressRow') | (u16('tierIngressRow') << 16)) >>> 0;
+  const w7 = (u16('tierEgressCol') | (u16('tierIngressCol') << 16)) >>> 0;
   const o = e * ENTRY_STRIDE;
-  const pair = (lo: number, hi: number): number => (f[at + lo]! | (f[at + hi]! << 16)) >>> 0;
   ent[o + ENTRY.podSlot] = f[at + FIELD.podSlot]!;
   ent[o + ENTRY.egressRow] = f[at + FIELD.egressRow]!;
   ent[o + ENTRY.ingressRow] = f[at + FIELD.ingressRow]!;
-  ent[o + 3] = pair(FIELD.egressGroup, FIELD.ingressGroup);
-  ent[o + 4] = pair(FIELD.egressCol, FIELD.ingressCol);
-  ent[o + 5] = pair(FIELD.podNode, FIELD.addrNode);
-  ent[o + 6] = pair(FIELD.tierEgressRow, FIELD.tierIngressRow);
-  ent[o + 7] = pair(FIELD.tierEgressCol, FIELD.tierIngressCol);
+  ent[o + 3] = w3;
+  ent[o + 4] = w4;
+  ent[o + 5] = w5;
+  ent[o + 6] = w6;
+  ent[o + 7] = w7;
 }
 
 /** The fields of entry `e` (FIELD order), as writeEntry took them: for readers off the hot path. */
