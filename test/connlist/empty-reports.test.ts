@@ -128,8 +128,11 @@ describe('netpol matrix', () => {
     const policies = await runCli('matrix', '-f', join(OB_DIR, 'network-policies'));
     expect(policies.code).toBe(0);
     expect(policies.err).toContain('warning: the grid is empty: no pod or workload in the input (hostNetwork and finished pods are not in it)');
-    const elsewhere = await runCli('matrix', ...OB, '--in', 'nowhere');
-    expect(elsewhere.err).toContain('warning: the grid is empty: no pod or workload in namespace nowhere (hostNetwork and finished pods are not in it)');
+    // A namespace the input holds but no pod of (an unknown one is a usage error: test/cli/matrix-in.test.ts).
+    const dir = mkdtempSync(join(tmpdir(), 'netpol-emptyns-'));
+    writeFileSync(join(dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}\n');
+    const elsewhere = await runCli('matrix', ...OB, '-f', join(dir, 'ns.yaml'), '--in', 'quiet');
+    expect(elsewhere.err).toContain('warning: the grid is empty: no pod or workload in namespace quiet (hostNetwork and finished pods are not in it)');
     const full = await runCli('matrix', ...OB);
     expect(full.err.filter((l) => l.includes('the grid is empty'))).toEqual([]);
   });

@@ -54,7 +54,7 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
     const m = rejected(e.ingressDetail);
     expect(m.map((r) => [r.ruleIndex, r.peerMatched, r.portMatched])).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => [i, i === 6, i !== 6]));
     expect(m[0]!.peers).toEqual({ side: 'source', address: WEB, pod: 'app/web', misses: [{ kind: 'outside-block', cidr: '192.168.0.0/16' }] });
-    expect(peersOf(m[1]!)).toEqual([{ kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24' }]);
+    expect(peersOf(m[1]!)).toEqual([{ kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24', exceptIndex: 0 }]);
     expect(peersOf(m[2]!)).toEqual([{ kind: 'pod-labels', label: { key: 'role', operator: 'Equals', values: ['api'], actual: 'web' } }]);
     expect(peersOf(m[3]!)).toEqual([{ kind: 'pod-labels', label: { key: 'env', operator: 'In', values: ['prod'], actual: null } }]);
     expect(peersOf(m[4]!)).toEqual([{ kind: 'namespace-labels', namespace: 'app', label: { key: 'team', operator: 'Equals', values: ['c'], actual: 'a' } }]);
@@ -73,7 +73,7 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
         { kind: 'range', port: 'TCP 80' },
         { kind: 'protocol', port: 'UDP 5433' },
         { kind: 'named', port: 'TCP pg', resolved: [5432] },
-        { kind: 'named', port: 'TCP http', resolved: [] },
+        { kind: 'named', port: 'TCP http', resolved: [], unresolved: { reason: 'no-such-port' } },
       ],
     });
     // A flow without a port (ICMP) misses every port on the protocol.
@@ -119,7 +119,7 @@ describeEach(EXPLAINING, 'rule misses as data', (engine) => {
     `,
     );
     const e = engine.build([...base, p]).explain(flow(WEB, EXTERNAL, 'TCP', 80));
-    expect(rejected(e.egressDetail)[0]!.ports!.misses).toEqual([{ kind: 'named', port: 'TCP http', resolved: null }]);
+    expect(rejected(e.egressDetail)[0]!.ports!.misses).toEqual([{ kind: 'named', port: 'TCP http', resolved: null, unresolved: { reason: 'not-a-pod' } }]);
   });
 
   test('the decision steps: every step before the deciding one answers next', () => {
@@ -192,12 +192,12 @@ test('the text rendering names the peer, the reason, the label and the named por
   expect(
     ruleMissText(
       peers(
-        { kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24' },
+        { kind: 'in-except', cidr: '10.0.0.0/16', except: '10.0.0.0/24', exceptIndex: 0 },
         { kind: 'namespace-labels', namespace: 'app', label: { key: 'team', operator: 'Exists', values: [], actual: null } },
       ),
     ),
   ).toBe(
-    'app/p ingress[0]: source app/web (10.0.0.2) matches none of its 2 peer(s): from[0] is ipBlock 10.0.0.0/16 except 10.0.0.0/24, which contains it, from[1] namespaceSelector: namespace app needs a team label',
+    'app/p ingress[0]: source app/web (10.0.0.2) matches none of its 2 peer(s): from[0] is ipBlock 10.0.0.0/16, and its except[0] 10.0.0.0/24 contains it, from[1] namespaceSelector: namespace app needs a team label',
   );
   const ports = miss({
     peerMatched: true,
@@ -209,12 +209,12 @@ test('the text rendering names the peer, the reason, the label and the named por
       misses: [
         { kind: 'range', port: 'TCP 80' },
         { kind: 'named', port: 'TCP pg', resolved: [5432] },
-        { kind: 'named', port: 'TCP http', resolved: [] },
-        { kind: 'named', port: 'TCP x', resolved: null },
+        { kind: 'named', port: 'TCP http', resolved: [], unresolved: { reason: 'no-such-port' } },
+        { kind: 'named', port: 'TCP x', resolved: null, unresolved: { reason: 'not-a-pod' } },
       ],
     },
   });
   expect(ruleMissText(ports)).toBe(
-    'app/p egress[0]: TCP/5433 matches none of its ports (TCP 80, TCP pg = 5432 on the destination, TCP http: not a port of the destination, TCP x: the destination is not a pod)',
+    'app/p egress[0]: TCP/5433 matches none of its ports (TCP 80, TCP pg = 5432 on the destination, TCP http: the destination pod has no container port named http, TCP x: the destination is not a pod, so it resolves to no port)',
   );
 });

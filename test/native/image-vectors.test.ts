@@ -75,6 +75,26 @@ if (binding)
       }
     });
 
+    test('with the addon, the JS kernel is validated on first use: bytes the addon accepted but JS refuses are never answered by JS', () => {
+      // The addon's validation decides at construction; the JS kernel (single verdicts, small
+      // batches) validates when first used. Simulate the two validators disagreeing: the addon
+      // accepts a corrupt image, the JS side must still refuse it rather than answer.
+      const corrupt = vectors[vectors.length - 1]!;
+      const spy = vi.spyOn(binding, 'loadImage').mockImplementation(() => ({}));
+      try {
+        const dp = new ImageDataplane(corrupt.image());
+        expect(dp.nativeActive).toBe(true);
+        expect(() => dp.kernel).toThrow(ImageError);
+        expect(() => dp.verdict(vectorFlows[0]!)).toThrow(new RegExp(`${corrupt.invariant}: `));
+      } finally {
+        spy.mockRestore();
+      }
+      // Without the disagreement, the lazily built kernel answers as an eagerly built one.
+      const lazy = new ImageDataplane(validImage);
+      const eager = new ImageDataplane(validImage, { native: 'off' });
+      for (const f of vectorFlows) expect(lazy.verdictCode(f)).toBe(eager.verdictCode(f));
+    });
+
     test('a corrupt image gives no ImageDataplane, in any native mode (F4: it answered "allowed")', () => {
       for (const v of vectors) {
         for (const native of ['auto', 'require', 'off'] as const)

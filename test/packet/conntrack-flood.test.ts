@@ -112,12 +112,14 @@ describe('conntrack hash flooding', () => {
     for (const sport of ports) f.packetCode(segment(CLIENT, SERVER, sport, 8080, F.A), 2);
     expect(f.conntrack.stats().longestProbe).toBeLessThanOrEqual(MAX_CHAIN);
     // Fail closed: the server's SYN-ACK passes only for tracked connections; for a refused one
-    // it is a new connection into the ingress-isolated client, which policy denies.
+    // it belongs to no connection and cannot open one: invalid, dropped without a verdict.
     const tracked = new Set(f.conntrack.entries().map((e) => e.srcPort));
     const refused = ports.filter((p) => !tracked.has(p));
     expect(refused.length).toBeGreaterThanOrEqual(48 - MAX_CHAIN);
     const replies = refused.map((sport) => f.packet(segment(SERVER, CLIENT, 8080, sport, F.S | F.A), 3));
-    expect(replies.every((r) => !r.allowed && r.state === 'new')).toBe(true);
+    expect(replies.every((r) => !r.allowed && r.state === 'invalid' && r.invalid === 'no-connection')).toBe(true);
+    // Its data segments are judged one by one (mid-stream pickup, refused again): the server's into the isolated client are denied.
+    expect(f.packet(segment(SERVER, CLIENT, 8080, refused[0]!, F.A), 3)).toMatchObject({ allowed: false, state: 'new', ingress: 'denied' });
     const back = f.packet(segment(SERVER, CLIENT, 8080, [...tracked][0]!, F.S | F.A), 3);
     expect(back).toMatchObject({ allowed: true, state: 'reply' });
   });

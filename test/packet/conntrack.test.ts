@@ -47,15 +47,43 @@ describe('TCP', () => {
 
   test('the SYN-ACK is not judged by policy (the client is ingress-isolated): only conntrack lets it in', () => {
     const f = new PacketFilter(fixtureDataplane());
-    // Without the SYN first, the same SYN-ACK is a new flow into the isolated client: denied.
+    // Without the SYN first, the same SYN-ACK belongs to no connection and cannot open one:
+    // invalid (Linux conntrack's INVALID), never judged as a new flow into the client.
     const lone = f.packet(t4(SERVER, CLIENT, 8080, 40001, F.S | F.A), 1);
-    expect(lone).toMatchObject({
-      allowed: false,
-      state: 'new',
-      ingress: 'denied',
-      denial: { direction: 'ingress', policies: ['demo/client-deny-ingress'], ingressPod: 'demo/client' },
-    });
+    expect(lone).toEqual({ allowed: false, state: 'invalid', invalid: 'no-connection', packet: lone.packet });
     expect(f.conntrack.size).toBe(0); // a lone SYN-ACK never opens a connection
+    expect(f.stats()).toMatchObject({ packets: 1, misses: 1, invalid: 1, malformed: 0 });
+  });
+
+  test('a SYN-ACK, RST or FIN of no tracked connection is invalid, in either direction and whatever policy says', () => {
+    const f = new PacketFilter(fixtureDataplane());
+    const lone = (src: string, dst: string, sport: number, dport: number, flags: number) => brief(f.packet(t4(src, dst, sport, dport, flags), 1));
+    // The client may open connections to the server (allowed), the server may not open any to the client (denied):
+    // the answer is the same for both, since policy is never asked.
+    for (const [src, dst, sport, dport] of [
+      [CLIENT, SERVER, 40000, 8080],
+      [SERVER, CLIENT, 8080, 40000],
+    ] as const) {
+      expect(lone(src, dst, sport, dport, F.S | F.A)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.R)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.R | F.A)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.F)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.F | F.A)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.F | F.P | F.A)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, F.S | F.F)).toBe('deny/invalid');
+      expect(lone(src, dst, sport, dport, 0)).toBe('deny/invalid'); // no flags at all
+    }
+    expect(f.conntrack.size).toBe(0);
+    expect(f.stats().invalid).toBe(16);
+    // A SYN still opens; a bare ACK is picked up mid-stream (loose, the default) once policy allows it.
+    expect(lone(CLIENT, SERVER, 40000, 8080, F.S)).toBe('allow/new');
+    expect(lone(CLIENT, SERVER, 40001, 8080, F.A)).toBe('allow/new');
+    expect(lone(SERVER, CLIENT, 8080, 40002, F.A)).toBe('deny/new');
+    expect(f.conntrack.size).toBe(2);
+    // Once the connection is tracked, its RST and FIN are ordinary segments of it.
+    expect(lone(SERVER, CLIENT, 8080, 40000, F.S | F.A)).toBe('allow/reply');
+    expect(lone(CLIENT, SERVER, 40000, 8080, F.F | F.A)).toBe('allow/established');
+    expect(lone(SERVER, CLIENT, 8080, 40000, F.R)).toBe('allow/reply');
   });
 
   test('a denied SYN names the isolating policy and opens nothing; retransmissions are judged again', () => {
@@ -112,16 +140,21 @@ describe('TCP', () => {
     expect(brief(loose.packet(t4(CLIENT, SERVER, 40000, 8080, F.A), 1))).toBe('allow/new');
     expect(brief(loose.packet(t4(SERVER, CLIENT, 8080, 40000, F.A), 1))).toBe('allow/reply');
     expect(loose.conntrack.entries()[0]!.state).toBe('ESTABLISHED');
+    // Strict (Linux's nf_conntrack_tcp_loose=0): only a SYN opens; any other segment without a connection is invalid.
     const strict = new PacketFilter(fixtureDataplane(), { tcpLoose: false });
-    expect(brief(strict.packet(t4(CLIENT, SERVER, 40000, 8080, F.A), 1))).toBe('allow/new');
-    expect(brief(strict.packet(t4(SERVER, CLIENT, 8080, 40000, F.A), 1))).toBe('deny/new');
+    expect(brief(strict.packet(t4(CLIENT, SERVER, 40000, 8080, F.A), 1))).toBe('deny/invalid');
+    expect(brief(strict.packet(t4(SERVER, CLIENT, 8080, 40000, F.A), 1))).toBe('deny/invalid');
+    expect(brief(strict.packet(t4(CLIENT, SERVER, 40000, 8080, F.P | F.A), 1))).toBe('deny/invalid');
     expect(strict.conntrack.size).toBe(0);
+    expect(brief(strict.packet(t4(CLIENT, SERVER, 40001, 8080, F.S), 1))).toBe('allow/new');
+    expect(strict.conntrack.size).toBe(1);
   });
 
   test('timeouts per state: SYN_SENT expires after 120 s, ESTABLISHED lives on', () => {
     const f = new PacketFilter(fixtureDataplane());
     f.packet(t4(CLIENT, SERVER, 40000, 8080, F.S), 0);
-    expect(brief(f.packet(t4(SERVER, CLIENT, 8080, 40000, F.S | F.A), 121))).toBe('deny/new');
+    // The SYN_SENT entry expired: the late SYN-ACK belongs to no connection (invalid).
+    expect(brief(f.packet(t4(SERVER, CLIENT, 8080, 40000, F.S | F.A), 121))).toBe('deny/invalid');
     f.packet(t4(CLIENT, SERVER, 40001, 8080, F.S), 200);
     f.packet(t4(SERVER, CLIENT, 8080, 40001, F.S | F.A), 200);
     f.packet(t4(CLIENT, SERVER, 40001, 8080, F.A), 200);

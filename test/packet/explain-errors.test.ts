@@ -74,7 +74,7 @@ describe('netpol replay', () => {
     });
     const { code, out } = await replay();
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/packets: 35 allowed, 17 denied, 0 malformed/);
+    expect(out.join('\n')).toMatch(/packets: 34 allowed, 14 denied, 0 malformed, 4 invalid/);
     expect(out.join('\n')).toContain('denied by (no policy)');
   });
 });

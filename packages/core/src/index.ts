@@ -19,10 +19,14 @@ export {
 } from './load/load.js';
 export { lintObjects, lintFiles, lintText, selectChecks, type LintOptions, type LintResult } from './lint/lint.js';
 export { LINT_CHECKS } from './lint/checks/index.js';
+export { formatLintText, findingText } from './lint/format-text.js';
+export { lintJson, type LintJson } from './lint/format-json.js';
+export { formatSarif as lintSarif, type SarifOptions as LintSarifOptions } from './lint/format-sarif.js';
+export { lintCounts, failsAt as lintFailsAt, type LintCounts } from './lint/summary.js';
 export { IGNORE_ANNOTATION as LINT_IGNORE_ANNOTATION } from './lint/suppression.js';
 export { LINT_SEVERITIES } from './lint/severity.js';
 export type { LintCheck, LintContext, LintFinding, LintObjectRef, LintSeverity, CheckFinding } from './lint/types.js';
-export { readFiles, readText, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
+export { readFiles, readText, type FileInput, type RawObject, type ReadOptions, type ReadResult } from './load/read.js';
 export { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from './load/limits.js';
 export { LoadError, formatIssue, type Issue, type IssueCode, type Severity, type ErrorType, type PathSegments } from './load/issues.js';
 export { ReferenceEvaluator } from './reference/evaluator.js';
@@ -75,7 +79,7 @@ export { VerdictPool, type PoolOptions } from './parallel/pool.js';
 export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
-export { connectivityMatrix, parsePortSpec, type Matrix, type PortSpec } from './analysis/matrix.js';
+export { connectivityMatrix, parsePortSpec, type Matrix, type MatrixNamespaces, type PortSpec } from './analysis/matrix.js';
 export { connectivity, type Connectivity, type ConnectivityOptions, type Connection, type Endpoint } from './analysis/connectivity.js';
 export {
   connlistLines,
@@ -118,6 +122,26 @@ export { diffLines, formatDiff, DIFF_FORMATS, type DiffFormat, type DiffFormatOp
 export { diffClusters, type ClusterDiff, type ClusterDiffOptions } from './analysis/cluster-diff.js';
 export type { BetweenEngine, Engine } from './analysis/engine.js';
 export { clusterToYaml } from './fuzz/to-yaml.js';
+export {
+  testVectors,
+  testVectorCases,
+  TestVectorError,
+  MAX_VECTOR_PODS,
+  MAX_VECTOR_POLICIES,
+  MAX_VECTOR_CLUSTER_POLICIES,
+  MAX_VECTOR_RUNS,
+  MAX_VECTOR_PORTS,
+  MAX_VECTOR_EXTERNALS,
+  DEFAULT_MAX_VECTOR_FLOWS,
+  type TestVectorOptions,
+  type TestVectorCase,
+  type VectorFlow,
+  type VectorReason,
+} from './fuzz/test-vectors.js';
+export { testVectorFiles, testVectorIndex, caseDirectory, VECTOR_FILES, type VectorProvenance } from './fuzz/vector-files.js';
+export { truthTableText } from './fuzz/truth-table.js';
+export { portableCluster } from './fuzz/portable.js';
+export type { Disagreement, NamedEngineMaker, EngineMaker } from './fuzz/differential.js';
 export { nativeStatus, type NativeStatus } from './native/loader.js';
 export {
   parsePacket,
@@ -136,10 +160,12 @@ export {
   codeAllowed,
   codeState,
   codeError,
+  codeInvalid,
   type FragmentPolicy,
   type PacketFilterOptions,
   type PacketResult,
   type PacketState,
+  type InvalidReason,
   type Denial,
   type PacketFilterStats,
   type FilterDataplane,

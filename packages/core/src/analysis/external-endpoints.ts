@@ -22,7 +22,8 @@ export interface ExternalBlockOptions {
   readonly ipv4Only?: boolean;
 }
 
-function ipBlockBlock(b: IPBlock): AddressBlock {
+/** The addresses an ipBlock peer matches: its CIDR less its excepts. */
+export function ipBlockBlock(b: IPBlock): AddressBlock {
   return subtractBlocks(cidrBlock(b.cidr), unionBlocks(b.cidr.family, b.except.filter((e) => e.family === b.cidr.family).map(cidrBlock)));
 }
 

@@ -28,15 +28,21 @@ export function parsePortSpec(text: string): PortSpec | undefined {
 
 export const formatPortSpec = (p: PortSpec): string => (p.port === undefined ? protocolName(p.protocol) : `${protocolName(p.protocol)}/${p.port}`);
 
-/** Who may open a connection to whom, for one protocol and port: a square grid over the pods. */
+/**
+ * Who may open a connection to whom, for one protocol and port: a grid over the pods, square
+ * unless the rows are of some namespaces only (MatrixNamespaces.rows: then `columns`).
+ */
 export interface Matrix {
   readonly port: string;
   /**
-   * `namespace/name` of each pod, rows (sources) and columns (destinations) alike; a workload
-   * with no pod in the input is one row and column, `namespace/name[Kind]` (its template pod).
+   * `namespace/name` of each pod, the rows (sources), and the columns (destinations) too unless
+   * `columns` is given; a workload with no pod in the input is one row and column,
+   * `namespace/name[Kind]` (its template pod).
    */
   readonly pods: readonly string[];
-  /** allowed[i][j]: pods[i] may open a connection to pods[j]. */
+  /** The columns (destinations), when they are not `pods`: rows of some namespaces, columns of all. */
+  readonly columns?: readonly string[];
+  /** allowed[i][j]: pods[i] may open a connection to columns[j] (pods[j] without `columns`). */
   readonly allowed: readonly (readonly boolean[])[];
   /**
    * decidedBy[i][j]: the tier that decided allowed[i][j] (`verdictTier`); null when none did.
@@ -83,6 +89,10 @@ function commonPair(a: Pod, b: Pod): [IPAddress, IPAddress] | undefined {
   return undefined;
 }
 
+/** Whether two namespace filters (absent or empty: all) pick the same pods. */
+const sameNamespaces = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  (a?.length ?? 0) === 0 ? (b?.length ?? 0) === 0 : (b?.length ?? 0) !== 0 && a!.length === b!.length && a!.every((n) => b!.includes(n));
+
 /** The ends a pair is judged on when one of them has no address: the other's IPv4 address, else its IPv6 one. */
 const end = (p: Pod): FlowEnd => {
   const address = p.ips.find((ip) => ip.family === 4) ?? p.ips[0];
@@ -90,11 +100,22 @@ const end = (p: Pod): FlowEnd => {
 };
 
 /**
+ * The namespaces a matrix's rows (sources) and columns (destinations) are taken from; each
+ * absent or empty: every namespace. `netpol matrix --in NS` is `{ rows: [NS] }`: the connections
+ * NS's pods may open to every pod, cross-namespace ones included.
+ */
+export interface MatrixNamespaces {
+  readonly rows?: readonly string[];
+  readonly columns?: readonly string[];
+}
+
+/**
  * One Matrix per port spec over the pods that can be endpoints (pod network, an IP, not
  * finished), sorted by `namespace/name`, then the workloads without pods in the input (their
  * template pods, which no ipBlock matches: engine.verdictBetween judges them; an engine without
- * it throws a TypeError), optionally only those of `namespaces`. Pods with no
- * address family in common are not connected. Costs pods² verdicts per port.
+ * it throws a TypeError), optionally only those of `namespaces` (a list: rows and columns
+ * alike; MatrixNamespaces: each its own, and the matrix has `columns` when they differ). Pods
+ * with no address family in common are not connected. Costs rows × columns verdicts per port.
  *
  * @example
  * const [tcp80] = connectivityMatrix(new CompiledDataplane(cluster), [parsePortSpec('TCP/80')!]);
@@ -104,14 +125,20 @@ export function connectivityMatrix(
   // an engine that judges ends without an address too (CompiledDataplane, ReferenceEvaluator) for workloads without pods
   engine: Engine & Partial<Pick<BetweenEngine, 'verdictBetween'>>,
   ports: readonly PortSpec[],
-  namespaces?: readonly string[],
+  namespaces?: readonly string[] | MatrixNamespaces,
 ): Matrix[] {
-  const templates = matrixTemplates(engine, namespaces);
-  if (templates.length > 0 && !engine.verdictBetween) throw new TypeError('this engine cannot judge workloads without pods (no verdictBetween)');
-  const pods = [...matrixPods(engine, namespaces), ...templates];
+  const { rows: rowNs, columns: columnNs } = Array.isArray(namespaces) ? { rows: namespaces, columns: namespaces } : ((namespaces ?? {}) as MatrixNamespaces);
+  const ends = (ns: readonly string[] | undefined): Pod[] => {
+    const templates = matrixTemplates(engine, ns);
+    if (templates.length > 0 && !engine.verdictBetween) throw new TypeError('this engine cannot judge workloads without pods (no verdictBetween)');
+    return [...matrixPods(engine, ns), ...templates];
+  };
+  const pods = ends(rowNs);
+  const square = sameNamespaces(rowNs, columnNs);
+  const columns = square ? pods : ends(columnNs);
   return ports.map((spec) => {
     const verdicts = pods.map((src) =>
-      pods.map((dst) => {
+      columns.map((dst) => {
         if (src.ips.length === 0 || dst.ips.length === 0) return engine.verdictBetween!(end(src), end(dst), spec.protocol, spec.port);
         const pair = commonPair(src, dst);
         if (!pair) return undefined; // no common family: no connection is possible
@@ -123,6 +150,7 @@ export function connectivityMatrix(
     return {
       port: formatPortSpec(spec),
       pods: pods.map(matrixName),
+      ...(!square && { columns: columns.map(matrixName) }),
       allowed: verdicts.map((row) => row.map((v) => v?.allowed ?? false)),
       ...(tiered && { decidedBy }),
     };

@@ -4,6 +4,8 @@ import { connectivityMatrix, parsePortSpec, verdictTier, type Matrix } from '../
 import { formatIP } from '../ip/address.js';
 import { formatIssue } from '../load/issues.js';
 import { parseFlowRecord } from '../flow/record.js';
+import { hasPorts, parseProtocol, protocolName } from '../model/protocol.js';
+import { closestKey } from '../model/check-options.js';
 import { ServiceIndex } from '../model/services.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
 import { expandedExplanation, expandedVerdict } from './service-flows.js';
@@ -15,7 +17,11 @@ import {
   evaluationOptions,
   EXIT,
   EXIT_HELP,
+  FILE_NAMESPACES,
+  flowNamespaces,
+  GIVEN_NAMESPACES,
   INPUT_HELP,
+  inputNamespaces,
   INPUT_OPTIONS,
   loadInput,
   outputFormat,
@@ -33,13 +39,26 @@ export interface IO {
   err(line: string): void;
 }
 
-/** parseArgs, with its errors turned into usage errors (exit 2). */
+/**
+ * parseArgs, with its errors turned into usage errors (exit 2). A command that reads -f and -n
+ * gets the namespace of each -f beside its values (FILE_NAMESPACES, from the order of the options).
+ */
 export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  const namespaced = config.options?.['namespace'] !== undefined;
   try {
-    return parseArgs(config);
+    parsed = parseArgs(namespaced ? { ...config, tokens: true } : config);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (namespaced) {
+    const tokens = (parsed as { tokens?: { kind: string; name?: string; value?: string }[] }).tokens ?? [];
+    const given = tokens.flatMap((t) => (t.kind === 'option' && t.name === 'namespace' && t.value !== undefined ? [t.value] : []));
+    Object.assign(parsed.values, { [GIVEN_NAMESPACES]: given });
+    const perFile = config.options?.['file'] !== undefined ? inputNamespaces(tokens) : undefined;
+    if (perFile) Object.assign(parsed.values, { [FILE_NAMESPACES]: perFile });
+  }
+  return parsed;
 }
 
 export const VALIDATE_HELP = `Usage: netpol validate -f <file|dir>... [--strict] [-o text|json]
@@ -123,10 +142,13 @@ export const VERDICT_HELP = `Usage: netpol verdict -f <file|dir>... [--flows <fi
        netpol verdict --image <file> [--flows <file|->] [--fail-on-deny]
 
 Reads flows as JSON Lines ({"src": "10.0.0.1" | "ns/pod", "dst": ..., "protocol": "TCP",
-"port": 80}) and prints one JSON line per flow: the input fields plus "allowed" and the
-per-direction decisions "egress" and "ingress" (allowed, denied, not-isolated, not-applicable,
-and admin-allowed, admin-denied, baseline-allowed, baseline-denied when a cluster-scoped tier
-decided), plus "decidedBy": "admin" or "baseline" when that tier decided the flow. When the
+"port": 80}) and prints one JSON line per flow. A pod named without its namespace ("client")
+is looked up in the -n namespaces (default: default); "port" may be a string ("8080") or a
+container port name of the destination pod ("http": its protocol too, unless "protocol" is
+given); a Succeeded or Failed pod is an error (it holds no address). Out: the input fields
+plus "allowed" and the per-direction decisions "egress" and "ingress" (allowed, denied,
+not-isolated, not-applicable, and admin-allowed, admin-denied, baseline-allowed,
+baseline-denied when a cluster-scoped tier decided), plus "decidedBy": "admin" or "baseline" when that tier decided the flow. When the
 input held policies of other APIs (loaded with the opt-out), every line carries "ignoring".
 A flow that cannot be evaluated gets a line with "line", its recognised input fields (src,
 dst, protocol, port, icmpType, established; long strings cut) and "error", and no verdict;
@@ -168,7 +190,9 @@ export async function verdict(args: string[], io: IO): Promise<number> {
   let denied = 0;
   let bad = 0;
   for await (const { line, record, jsonError } of readFlowLines(source)) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
+    const parsed = jsonError
+      ? { ok: false as const, error: jsonError }
+      : parseFlowRecord(record, engine.index, services, { namespaces: flowNamespaces(values) });
     if (!parsed.ok) {
       bad++;
       io.err(`${source === '-' ? '<stdin>' : source}:${line}: ${parsed.error}`);
@@ -200,16 +224,32 @@ allowed it (policy, direction, rule, peer and port index) or, for a deny, every 
 rule and why it failed.
 
 ${INPUT_HELP}
-      --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind];
-                           --dst also svc:namespace/name:port (a Service: judged per backend)
+      --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind]; a pod
+                           or name[Kind] without namespace/ is looked up in the -n namespaces
+                           (default: default); --dst also svc:namespace/name:port (a Service:
+                           judged per backend)
       --protocol <p>       TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number
-      --port <n>           destination port (TCP, UDP, SCTP)
+      --port <n|name>      destination port, required for TCP, UDP and SCTP: a number, or a
+                           container port name of the destination pod (--port http)
       --flows <file|->     JSON Lines flows instead of --src/--dst
   -o, --output <fmt>       text (default) or json (one JSON object per line)
       --fail-on-deny       exit 1 when any flow is denied
 ${ENGINE_HELP}
 
 ${EXIT_HELP}`;
+
+/**
+ * `explain --src --dst` of a TCP, UDP or SCTP flow needs `--port` (a flow without one would
+ * match only port-less rules: an answer to a question nobody asked), unless `--dst` names a
+ * Service port (`svc:ns/name:port`).
+ */
+function requirePort(values: { protocol?: string; port?: string; dst?: string }): void {
+  const protocol = parseProtocol(values.protocol ?? 'TCP');
+  if (values.port !== undefined || protocol === undefined || !hasPorts(protocol) || /^svc:[^:]+:[^:]+$/.test(values.dst ?? '')) return;
+  throw new UsageError(
+    `--port is required for a ${protocolName(protocol)} flow (the destination port: a number, or a container port name of the destination pod)`,
+  );
+}
 
 export async function explain(args: string[], io: IO): Promise<number> {
   const { values } = parseCli({
@@ -233,6 +273,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
   if (values.flows === undefined && (values.src === undefined || values.dst === undefined)) {
     throw new UsageError('give a flow with --src and --dst, or flows with --flows');
   }
+  if (values.flows === undefined) requirePort(values);
   const output = outputFormat(values.output, ['text', 'json']);
   checkStdin(values, values.flows);
   const cluster = loadInput(values, io.err);
@@ -251,7 +292,9 @@ export async function explain(args: string[], io: IO): Promise<number> {
   let bad = 0;
   let first = true;
   for await (const { line, record, jsonError } of records) {
-    const parsed = jsonError ? { ok: false as const, error: jsonError } : parseFlowRecord(record, engine.index, services);
+    const parsed = jsonError
+      ? { ok: false as const, error: jsonError }
+      : parseFlowRecord(record, engine.index, services, { namespaces: flowNamespaces(values) });
     if (!parsed.ok) {
       bad++;
       io.err(`${line ? `line ${line}: ` : ''}${parsed.error}`);
@@ -297,7 +340,9 @@ with no pod in the input (manifests before deployment) is one row and column,
 
 ${INPUT_HELP}
       --port <spec>        80, TCP/80, UDP/53, SCTP/9, ICMP (repeatable; default TCP/80)
-      --in <namespace>     only pods of this namespace (repeatable)
+      --in <namespace>     rows (sources) only of this namespace's pods, columns of every
+                           namespace, so its cross-namespace traffic stays in view
+                           (repeatable); a namespace the input lacks is an error
   -o, --output <fmt>       text (default) or json
 ${ENGINE_HELP}
 
@@ -307,13 +352,21 @@ ${EXIT_HELP}`;
 const CELL = { admin: ['a', 'A'], baseline: ['b', 'B'], networkpolicy: ['.', 'Y'] } as const;
 
 export function matrixText(m: Matrix): string[] {
+  const columns = m.columns ?? m.pods;
+  // A row is numbered as its column (rows of some namespaces: the columns not among them are listed after the grid).
+  const number = m.columns ? new Map(columns.map((c, j) => [c, j])) : undefined;
   const width = Math.max(4, ...m.pods.map((p) => p.length));
   const idx = (i: number): string => String(i + 1).padStart(2);
   const legend = m.decidedBy ? '; A/a allowed/denied by an Admin rule, B/b by a Baseline rule' : '';
   const lines = [`${m.port}  (rows: from, columns: to; Y allowed, . denied${legend})`];
-  lines.push(`${' '.repeat(width + 4)} ${m.pods.map((_, j) => idx(j)).join(' ')}`);
+  lines.push(`${' '.repeat(width + 4)} ${columns.map((_, j) => idx(j)).join(' ')}`);
   const cell = (i: number, j: number): string => CELL[m.decidedBy?.[i]?.[j] ?? 'networkpolicy'][m.allowed[i]![j] ? 1 : 0];
-  m.pods.forEach((p, i) => lines.push(`${idx(i)} ${p.padEnd(width)}  ${m.pods.map((_, j) => ` ${cell(i, j)}`).join(' ')}`));
+  m.pods.forEach((p, i) => lines.push(`${idx(number?.get(p) ?? i)} ${p.padEnd(width)}  ${columns.map((_, j) => ` ${cell(i, j)}`).join(' ')}`));
+  if (m.columns) {
+    const rows = new Set(m.pods);
+    const others = columns.flatMap((c, j) => (rows.has(c) ? [] : [`${idx(j)} ${c}`]));
+    if (others.length > 0) lines.push('columns not among the rows:', ...others);
+  }
   return lines;
 }
 
@@ -321,6 +374,17 @@ export function matrixText(m: Matrix): string[] {
 function ignoringField(cluster: Cluster): { ignoring?: string[] } {
   const ignored = cluster.ignoredObjects ?? [];
   return ignored.length > 0 ? { ignoring: ignored.map(ignoredObjectKey) } : {};
+}
+
+/** `--in NS` of a namespace the input does not hold (nor any object of it refers to) is a usage error naming those it does. */
+function knownNamespace(cluster: Cluster, ns: string): void {
+  const known = cluster.namespaces.map((n) => n.name).sort();
+  if (known.includes(ns)) return;
+  const close = closestKey(ns, known);
+  const list = known.length > 20 ? `${known.slice(0, 20).join(', ')} and ${known.length - 20} more` : known.join(', ') || 'none';
+  throw new UsageError(
+    `--in ${JSON.stringify(ns)}: no such namespace in the input${close ? ` (did you mean ${JSON.stringify(close)}?)` : ''}; namespaces: ${list}`,
+  );
 }
 
 export function matrix(args: string[], io: IO): number {
@@ -346,7 +410,9 @@ export function matrix(args: string[], io: IO): number {
   });
   const cluster = loadInput(values, io.err);
   if (!cluster) return EXIT.badInput;
-  const matrices = connectivityMatrix(createEngine(cluster, values), specs, values.in);
+  for (const ns of values.in ?? []) knownNamespace(cluster, ns);
+  // Rows of --in's namespaces, columns of all: their traffic to other namespaces stays in view.
+  const matrices = connectivityMatrix(createEngine(cluster, values), specs, { rows: values.in });
   // An empty grid with exit 0 looks like an answer: say why there is nothing in it.
   if (matrices[0]?.pods.length === 0) {
     const where = values.in ? `in namespace ${values.in.join(', ')}` : 'in the input';

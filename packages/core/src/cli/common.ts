@@ -1,8 +1,8 @@
 /** Options shared by the subcommands, and loading with every issue printed to stderr. */
-import { formatIssue } from '../load/issues.js';
+import { formatIssue, type Issue } from '../load/issues.js';
 import { readSync } from 'node:fs';
-import { loadObjects, type LoadResult } from '../load/load.js';
-import { listManifestFiles, readFiles, readText, tooLarge } from '../load/read.js';
+import { loadObjects, type LoadOptions, type LoadResult } from '../load/load.js';
+import { fromInput, listManifestFiles, readFiles, readText, tooLarge, type RawObject } from '../load/read.js';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_YAML_TOKENS } from '../load/limits.js';
 import type { Cluster } from '../model/types.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -42,7 +42,11 @@ export const ENGINE_OPTIONS = {
 export const INPUT_HELP = `Input:
   -f, --file <path>        manifest file or directory (YAML or JSON; repeatable; '-' is stdin)
   -R, --recursive          descend into subdirectories
-  -n, --namespace <ns>     namespace for objects without one (default: default)
+  -n, --namespace <ns>     namespace for objects without one (default: default); it applies
+                           to the -f files after it, up to the next -n (-n a -f x.yaml -n b
+                           -f x.yaml loads x.yaml into both); a -n after every -f applies to
+                           all of them; a pod named without a namespace in a flow is looked
+                           up in the -n namespaces
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy group
       --ignore-unsupported-policies
@@ -123,8 +127,68 @@ function readStdin(max: number): Buffer | undefined {
   return Buffer.concat(chunks);
 }
 
-/** Reads and validates every -f input ('-' is stdin), with the shared input options. */
+/**
+ * Where parseCli records the namespace each -f was given with (inputNamespaces), beside the
+ * parsed values. A symbol key: it survives `{ ...values }` and is no option name.
+ */
+export const FILE_NAMESPACES = Symbol('netpol.fileNamespaces');
+
+/** Where parseCli records every -n given, in order (flowNamespaces). */
+export const GIVEN_NAMESPACES = Symbol('netpol.givenNamespaces');
+
+/**
+ * The namespaces a pod named without one in a flow is looked up in: every -n given (one per
+ * group of files), else `default`. A name in several of them is an error (flow/bare-names.ts).
+ */
+export function flowNamespaces(values: Values): string[] {
+  const given = (values as { [GIVEN_NAMESPACES]?: readonly string[] })[GIVEN_NAMESPACES];
+  if (given && given.length > 0) return [...new Set(given)];
+  return [(values['namespace'] as string | undefined) ?? 'default'];
+}
+
+/** The option tokens of parseArgs (`tokens: true`) that inputNamespaces reads. */
+type OptionToken = { readonly kind: string; readonly name?: string; readonly value?: string | undefined };
+
+/**
+ * The namespace of each -f, in order, from the order of -n and -f on the command line, or
+ * undefined when one namespace (the last -n, or `default`) applies to every file:
+ * - no -n, or every -n after the last -f: the last -n applies to every file (as before, and as
+ *   kubectl's global -n: `-f a.yaml -f b.yaml -n stars` loads both into stars);
+ * - otherwise -n applies to the files that follow it, up to the next -n
+ *   (`-n stars -f deny.yaml -n client -f deny.yaml` loads deny.yaml into both); files before the
+ *   first -n go to `default`, and a -n after the last -f applies to no file: a usage error (a
+ *   forgotten -f, or a namespace meant for the whole command line, which belongs before the files).
+ */
+export function inputNamespaces(tokens: readonly OptionToken[]): (string | undefined)[] | undefined {
+  const order = tokens.filter((t) => t.kind === 'option' && (t.name === 'file' || t.name === 'namespace'));
+  const lastFile = order.findLastIndex((t) => t.name === 'file');
+  const firstNs = order.findIndex((t) => t.name === 'namespace');
+  if (firstNs < 0 || lastFile < 0 || firstNs > lastFile) return undefined;
+  const trailing = order.slice(lastFile + 1).find((t) => t.name === 'namespace');
+  if (trailing)
+    throw new UsageError(
+      `-n ${trailing.value ?? ''} comes after the last -f: -n applies to the files that follow it (-n stars -f a.yaml -n client -f b.yaml); give it before the files it is for`,
+    );
+  let namespace = 'default';
+  const out: string[] = [];
+  for (const t of order) {
+    if (t.name === 'namespace') namespace = t.value ?? namespace;
+    else out.push(namespace);
+  }
+  return out;
+}
+
+/** Reads and validates every -f input ('-' is stdin), with the shared input options; each -f with its own -n (inputNamespaces). */
 export function readInput(values: Values): LoadResult {
+  const raw = readRawInput(values);
+  return loadObjects(raw.objects, raw.options, raw.issues);
+}
+
+/**
+ * What readInput loads: the raw objects of every -f (each with its -n), reading's issues and the
+ * load options of the command line. `netpol lint` keeps the raw objects: it locates findings in them.
+ */
+export function readRawInput(values: Values): { objects: RawObject[]; issues: Issue[]; options: LoadOptions } {
   const files = (values['file'] as string[] | undefined) ?? [];
   if (files.length === 0) throw new UsageError('no input: give manifests with -f <file|dir>');
   const maxInputBytes = positiveInt(values['max-input-bytes'] as string | undefined, 'max-input-bytes', DEFAULT_MAX_INPUT_BYTES);
@@ -137,24 +201,26 @@ export function readInput(values: Values): LoadResult {
     ignoreUnsupportedPolicies: values['ignore-unsupported-policies'] === true,
     ...limits,
   };
-  // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
-  const listed = listManifestFiles(
-    files.filter((f) => f !== '-'),
-    opts.recursive,
-  );
-  const refused = new Map(
-    listed.files.flatMap((f) => {
+  const namespaces = (values as { [FILE_NAMESPACES]?: readonly (string | undefined)[] })[FILE_NAMESPACES];
+  const issues: Issue[] = [];
+  const readIssues: Issue[] = [];
+  const objects: RawObject[] = [];
+  files.forEach((path, i) => {
+    if (path === '-') return;
+    // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
+    const listed = listManifestFiles([path], opts.recursive);
+    issues.push(...listed.issues);
+    const text = listed.files.filter((f) => {
       const reason = fileBinaryReason(f);
-      return reason === undefined ? [] : [[f, notTextIssue(f, reason)] as const];
-    }),
-  );
-  const read = readFiles(
-    listed.files.filter((f) => !refused.has(f)),
-    false,
-    limits,
-  );
-  read.issues.unshift(...listed.issues, ...refused.values());
-  if (files.includes('-')) {
+      if (reason !== undefined) issues.push(notTextIssue(f, reason));
+      return reason === undefined;
+    });
+    const read = readFiles(text, false, limits);
+    objects.push(...fromInput(read.objects, namespaces?.[i], `-f #${i + 1}`));
+    readIssues.push(...read.issues);
+  });
+  const stdin = files.indexOf('-');
+  if (stdin >= 0) {
     const bytes = readStdin(maxInputBytes);
     const reason = bytes && binaryReason(bytes);
     const fromStdin =
@@ -163,10 +229,10 @@ export function readInput(values: Values): LoadResult {
         : reason !== undefined
           ? { objects: [], issues: [notTextIssue('<stdin>', reason)] }
           : readText(bytes.toString('utf8'), '<stdin>', limits);
-    read.objects.push(...fromStdin.objects);
-    read.issues.push(...fromStdin.issues);
+    objects.push(...fromInput(fromStdin.objects, namespaces?.[stdin], `-f #${stdin + 1}`));
+    readIssues.push(...fromStdin.issues);
   }
-  return loadObjects(read.objects, opts, read.issues);
+  return { objects, issues: [...issues, ...readIssues], options: opts };
 }
 
 /** Loads the cluster or prints every problem and returns undefined. Warnings go to stderr too. */

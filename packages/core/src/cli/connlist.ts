@@ -46,7 +46,7 @@ Exit codes: 0 ok (the report may be empty: a warning on stderr says when the inp
 workload or pod, or a focus matches nothing), 2 bad input or usage.`;
 
 /** Values of a repeatable option, each also split at commas (netpol-analyzer's list flags take `a,b`). */
-const list = (values: readonly string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+export const list = (values: readonly string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
 
 const { engine: _engine, ...EVALUATION_FLAGS } = ENGINE_OPTIONS;
 

@@ -1,6 +1,8 @@
 /** Human-readable explanations: the one place an explanation's data becomes sentences. */
+import { stringify } from 'yaml';
 import type { IPAddress } from '../ip/address.js';
 import type { ClusterIndex } from '../model/cluster-index.js';
+import { NAMESPACE_NAME_LABEL } from '../load/workloads.js';
 import type {
   ClusterRuleRef,
   DirectionExplanation,
@@ -13,6 +15,8 @@ import type {
   RuleMiss,
   RuleRef,
 } from '../model/flow.js';
+import type { LabelledObject, ManifestFragment, SuggestedChange, Suggestion, SuggestionBasis } from '../model/suggestion.js';
+import type { Direction } from '../model/types.js';
 
 const peersField = (d: string): string => (d === 'ingress' ? 'from' : 'to');
 
@@ -137,7 +141,7 @@ function peerMissText(m: PeerMiss): string {
     case 'outside-block':
       return `is ipBlock ${m.cidr}, which does not contain it`;
     case 'in-except':
-      return `is ipBlock ${m.cidr} except ${m.except}, which contains it`;
+      return `is ipBlock ${m.cidr}, and its except[${m.exceptIndex}] ${m.except} contains it`;
     case 'pod-or-node-address':
       return `is ipBlock ${m.cidr}, which never matches pod or node addresses (--ipblock-excludes-pods)`;
     case 'no-address':
@@ -147,11 +151,23 @@ function peerMissText(m: PeerMiss): string {
     case 'other-namespace':
       return `selects pods in ${m.policyNamespace} only (no namespaceSelector), and the pod is in ${m.namespace}`;
     case 'namespace-labels':
-      return `namespaceSelector: namespace ${m.namespace} ${labelMissText(m.label)}`;
+      return `namespaceSelector: namespace ${m.namespace} ${labelMissText(m.label)}${byNameMistake(m.namespace, m.label) ? byNameText(m.namespace, m.label) : ''}`;
     case 'pod-labels':
       return `podSelector: ${labelMissText(m.label)}`;
   }
 }
+
+/**
+ * The classic mistake: a namespaceSelector on a label such as `name: x` that wants the
+ * namespace's own name, while namespaces carry their name only as kubernetes.io/metadata.name
+ * (set by the API server) unless someone labelled them.
+ */
+export function byNameMistake(namespace: string, l: LabelMiss): boolean {
+  return l.key !== NAMESPACE_NAME_LABEL && l.actual === null && (l.operator === 'Equals' || l.operator === 'In') && l.values.includes(namespace);
+}
+
+const byNameText = (namespace: string, l: LabelMiss): string =>
+  ` (the classic mistake: a namespace carries its name as ${NAMESPACE_NAME_LABEL}=${namespace}, set by the API server, not as ${l.key}; select on that)`;
 
 function labelMissText(l: LabelMiss): string {
   const has = l.actual === null ? `has no ${l.key} label` : `has ${l.key}=${l.actual}`;
@@ -176,8 +192,19 @@ function portMissesText(p: PortMisses): string {
 
 function portMissText(m: PortMiss): string {
   if (m.kind !== 'named') return m.port;
-  if (m.resolved === null) return `${m.port}: the destination is not a pod`;
-  return m.resolved.length === 0 ? `${m.port}: not a port of the destination` : `${m.port} = ${m.resolved.join(', ')} on the destination`;
+  if (m.resolved !== null && m.resolved.length > 0) return `${m.port} = ${m.resolved.join(', ')} on the destination`;
+  const name = m.port.slice(m.port.indexOf(' ') + 1);
+  const u = m.unresolved ?? { reason: m.resolved === null ? 'not-a-pod' : 'no-such-port' };
+  switch (u.reason) {
+    case 'not-a-pod':
+      return `${m.port}: the destination is not a pod, so it resolves to no port`;
+    case 'no-such-port':
+      return `${m.port}: the destination pod has no container port named ${name}`;
+    case 'other-protocol':
+      return `${m.port}: the destination pod has ${name} only as ${u.ports.join(', ')}`;
+    case 'init-container':
+      return `${m.port}: ${u.ports.join(', ')} on an init container of the destination, not counted (--ignore-init-container-ports)`;
+  }
 }
 
 export function explanationText(e: Explanation, labels: { src: string; dst: string }): string {
@@ -187,7 +214,54 @@ export function explanationText(e: Explanation, labels: { src: string; dst: stri
     ...directionText(e.egressDetail).map((l) => `  ${l}`),
     ...directionText(e.ingressDetail).map((l) => `  ${l}`),
     ...(e.ignoring ? [`  ${ignoringText(e.ignoring)}`] : []),
+    ...(e.suggestions && !e.allowed ? suggestionsText(e.suggestions) : []),
   ].join('\n');
+}
+
+/** A manifest fragment on one line, in YAML flow style (what to paste, as kubectl reads it). */
+export const fragmentText = (f: ManifestFragment): string => stringify(f, { collectionStyle: 'flow', version: '1.1', lineWidth: 0 }).trimEnd();
+
+const BASIS_TEXT: Readonly<Record<SuggestionBasis, (s: Suggestion) => string>> = {
+  port: (s) => `${s.policy} ${s.direction}[${s.ruleIndex}] misses only the port`,
+  peer: (s) => `${s.policy} ${s.direction}[${s.ruleIndex}] misses only the peer`,
+  'peer-and-port': (s) => `${s.policy} ${s.direction}[${s.ruleIndex}] misses both peer and port`,
+  'isolation-only': (s) => `${s.policy} has no ${s.direction} rules (it only isolates): a first rule`,
+  'new-rule': (s) => `no rule of ${s.policy} comes close: a new rule`,
+  'cluster-deny': (s) =>
+    `${s.policy} ${s.direction}[${s.ruleIndex}] is a Deny that decides before NetworkPolicy and any lower-priority Accept, which cannot override it: an Accept ahead of it`,
+};
+
+function objectText(o: LabelledObject): string {
+  const name = o.kind === 'Pod' ? `Pod ${o.namespace}/${o.name}` : `Namespace ${o.name}`;
+  return o.owner ? `${name} (owned by ${o.owner.kind} ${o.owner.name}: change its pod template)` : name;
+}
+
+function changeText(c: SuggestedChange): string {
+  const rule = (x: { policy: string; direction: Direction; ruleIndex: number }): string => `${x.policy} ${x.direction}[${x.ruleIndex}]`;
+  switch (c.kind) {
+    case 'add-port':
+      return `add to ${rule(c)} ports: ${fragmentText(c.port)}`;
+    case 'remove-except':
+      return `remove ${c.except} from ${rule(c)} ${peersField(c.direction)}[${c.peerIndex}].ipBlock.except[${c.exceptIndex}]`;
+    case 'add-peer':
+      return `add to ${rule(c)} ${peersField(c.direction)}: ${fragmentText(c.peer)}`;
+    case 'replace-peer':
+      return `replace ${rule(c)} ${peersField(c.direction)}[${c.peerIndex}] with ${fragmentText(c.peer)}`;
+    case 'add-rule':
+      return `add to ${c.policy} ${c.direction}: ${fragmentText(c.rule)}`;
+    case 'set-label':
+      return `label ${objectText(c.object)} ${c.key}=${c.value}`;
+    case 'remove-label':
+      return `remove label ${c.key} from ${objectText(c.object)}`;
+    case 'insert-cluster-rule':
+      return `insert into ${c.policy} ${c.direction} before rule ${c.before}: ${fragmentText(c.rule)}`;
+  }
+}
+
+/** The suggestions of a denied flow, each labelled as one (nothing was applied). */
+export function suggestionsText(suggestions: readonly Suggestion[]): string[] {
+  if (suggestions.length === 0) return ['  suggestion: none found (no change netpol tried allows this flow)'];
+  return suggestions.flatMap((s) => [`  suggestion (${s.direction}, not applied): ${BASIS_TEXT[s.basis](s)}`, ...s.changes.map((c) => `      ${changeText(c)}`)]);
 }
 
 /** The line every verdict, explanation and matrix prints when the cluster held objects of other policy APIs. */

@@ -16,7 +16,7 @@ import { isDenying, type Decision, type DirectionExplanation, type Explanation }
 const allowing = (d: Decision): boolean => d === 'allowed' || d === 'admin-allowed' || d === 'baseline-allowed';
 import { MixedFamiliesError } from '../model/mixed-families.js';
 import { hasPorts, protocolName, PROTOCOL_NUMBERS } from '../model/protocol.js';
-import { codeError, codeState, CODE, PacketFilter, type FilterDataplane, type FragmentPolicy, type PacketState } from '../packet/filter.js';
+import { codeError, codeInvalid, codeState, CODE, PacketFilter, type FilterDataplane, type FragmentPolicy, type PacketState } from '../packet/filter.js';
 import { ServiceNat } from '../packet/service-nat.js';
 import { portLabel, ServiceIndex } from '../model/services.js';
 import { FRAGMENT, tcpFlagsText, type ParsedPacket } from '../packet/parse.js';
@@ -49,7 +49,9 @@ export const REPLAY_HELP = `Usage: netpol replay <capture> -f <file|dir>... [-o 
 Replays a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked SLL/SLL2)
 against the policies: each IP packet is parsed, looked up in a connection-tracking table and,
 when it opens a connection, judged by the compiled dataplane. Replies to allowed
-connections pass; a new connection in either direction is judged by policy. Addresses are
+connections pass; a new connection in either direction is judged by policy; a TCP SYN-ACK,
+RST or FIN of no tracked connection is invalid (dropped, as Linux conntrack marks it), never
+judged as a connection in its own direction. Addresses are
 taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses),
 unless --services applies kube-proxy's DNAT first.
 
@@ -59,7 +61,9 @@ Output:
                            tcpFlags, allowed, state (new, established, reply, fragment, invalid),
                            egress/ingress decisions for packets judged by policy, and for a
                            denial its direction and the isolating policies; "error" for a
-                           malformed packet, "skipped" for a frame that is not IP
+                           malformed packet, "invalid": "no-connection" for a TCP segment
+                           that opens no connection and belongs to none, "skipped" for a
+                           frame that is not IP
                            summary: packets and flows allowed/denied per policy and direction,
                            and the denied flows with most packets; json: the same summary as
                            one JSON object
@@ -68,7 +72,8 @@ Output:
                            max(${MIN_FLOW_TABLE}, 4n); when it fills, the half with fewest packets
                            is folded into counts (flow counts then become approximate)
       --fail-on-deny       exit 1 when a packet was denied (or malformed), 2 when the capture
-                           could not be read to its end
+                           could not be read to its end (invalid TCP segments do not count:
+                           no policy decides them)
 Packet path:
       --services           the capture was taken before kube-proxy's DNAT (on a client pod or
                            a node uplink): a connection to a Service address and port (ClusterIP,
@@ -82,8 +87,9 @@ Packet path:
                            so only port-less rules match), track (follow the first fragment),
                            allow
       --max-connections <n>  conntrack table size (default 65536; least recently used evicted)
-      --strict-tcp         only a SYN opens a TCP connection (default: like Linux, an allowed
-                           ACK or data segment without one picks it up mid-stream)
+      --strict-tcp         only a SYN opens a TCP connection, other segments without one are
+                           invalid (Linux's nf_conntrack_tcp_loose=0; default: like Linux, an
+                           allowed ACK or data segment without one picks it up mid-stream)
 ${INPUT_HELP}
 ${ENGINE_HELP.replace(/ {6}--engine <name>[^\n]*\n(?: {20,}[^\n]*\n)*/, '')}
 ${IMAGE_HELP}
@@ -144,6 +150,9 @@ export interface ReplaySummary {
     allowed: number;
     denied: number;
     malformed: number;
+    /** Well-formed TCP segments of no tracked connection that cannot open one (state invalid, not judged). */
+    invalid: number;
+    /** Malformed and invalid packets are both state `invalid`. */
     byState: Record<PacketState, number>;
   };
   readonly flows: { allowed: number; denied: number };
@@ -233,7 +242,16 @@ export function replay(args: string[], io: IO): number {
 
   const summary: ReplaySummary = {
     capture: { format: capture.format, bigEndian: capture.bigEndian },
-    packets: { total: 0, ip: 0, skipped: 0, allowed: 0, denied: 0, malformed: 0, byState: { new: 0, established: 0, reply: 0, fragment: 0, invalid: 0 } },
+    packets: {
+      total: 0,
+      ip: 0,
+      skipped: 0,
+      allowed: 0,
+      denied: 0,
+      malformed: 0,
+      invalid: 0,
+      byState: { new: 0, established: 0, reply: 0, fragment: 0, invalid: 0 },
+    },
     flows: { allowed: 0, denied: 0 },
     directions: { egress: allowDeny(), ingress: allowDeny() },
     policies: {},
@@ -277,6 +295,12 @@ export function replay(args: string[], io: IO): number {
     if (error) {
       summary.packets.malformed++;
       if (jsonl) io.out(JSON.stringify({ ...base, allowed: false, state, error }));
+      continue;
+    }
+    if (codeInvalid(code)) {
+      // Dropped by conntrack before policy: no verdict, no flow.
+      summary.packets.invalid++;
+      if (jsonl) io.out(JSON.stringify(packetLine(base, p, false, state, code, undefined)));
       continue;
     }
     const allowed = (code & 1) === 1;
@@ -429,6 +453,8 @@ function packetLine(base: object, p: ParsedPacket, allowed: boolean, state: Pack
     allowed,
     state,
   };
+  const invalid = codeInvalid(code);
+  if (invalid) line['invalid'] = invalid;
   if (code & CODE.judged) {
     const v = decodeVerdict(code & 0x7f);
     line['egress'] = v.egress;
@@ -454,7 +480,7 @@ export function summaryText(s: ReplaySummary): string[] {
   const p = s.packets;
   const lines = [
     `${s.capture.format}${s.capture.bigEndian ? ' (big-endian)' : ''}: ${p.total} frame(s), ${p.ip} IP packet(s), ${p.skipped} not IP`,
-    `packets: ${p.allowed} allowed, ${p.denied} denied, ${p.malformed} malformed`,
+    `packets: ${p.allowed} allowed, ${p.denied} denied, ${p.malformed} malformed, ${p.invalid} invalid (TCP segments of no tracked connection)`,
     `  by state: ${Object.entries(p.byState)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,

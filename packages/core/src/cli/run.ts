@@ -5,6 +5,7 @@ import { compileImage } from './compile-image.js';
 import { demo } from './demo.js';
 import { diff } from './diff.js';
 import { fuzz } from './fuzz.js';
+import { lint } from './lint.js';
 import { replay } from './replay.js';
 import { explain, matrix, validate, verdict, type IO } from './commands.js';
 import { EXIT, UsageError } from './common.js';
@@ -20,6 +21,7 @@ and why.
 
 Commands:
   validate   check manifests; list every problem with file, line and field path
+  lint       find what policies probably get wrong (selects nothing, open ports...), with fixes
   verdict    JSON Lines flows in, one JSON verdict per flow out
   explain    why a flow is allowed or denied, per direction and rule
   matrix     pod-to-pod (or workload-to-workload) connectivity grid per port
@@ -31,7 +33,8 @@ Commands:
   demo       run the built-in example stories
 
 Run 'netpol <command> --help' for a command's options; 'netpol --version' (-V) prints the version.
-Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
+Exit codes: 0 ok, 1 something was denied (with --fail-on-deny) or lint found something at
+--fail-on, 2 bad input or usage.`;
 
 /** The version of the installed @netpol/core (package-version.ts), printed bare as npm and pnpm print theirs, for scripts to compare. */
 export function version(): string {
@@ -44,6 +47,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
     switch (command) {
       case 'validate':
         return validate(rest, io);
+      case 'lint':
+        return lint(rest, io);
       case 'verdict':
         return await verdict(rest, io);
       case 'explain':

@@ -13,9 +13,12 @@
  * - TCP: SYN opens (SYN_SENT), the responder's SYN-ACK moves to SYN_RECV, the initiator's ACK
  *   to ESTABLISHED; a FIN from one side → FIN_WAIT, from both → TIME_WAIT; RST → CLOSE.
  *   A pure ACK/data segment without an entry is picked up mid-stream as ESTABLISHED (Linux's
- *   default `nf_conntrack_tcp_loose=1`; option `tcpLoose`); a lone SYN-ACK, RST or FIN without ACK never opens an
- *   entry (Linux marks them INVALID). A new SYN on a TIME_WAIT/CLOSE entry reopens: the entry
- *   is dropped and the SYN is judged by policy again.
+ *   default `nf_conntrack_tcp_loose=1`; option `tcpLoose`). A segment that cannot open a
+ *   connection (a SYN-ACK, a RST, a FIN with or without ACK, one without SYN, ACK or RST, a
+ *   SYN with FIN; with `tcpLoose` off, anything but a SYN) never opens an entry: Linux's state
+ *   table leads from NONE to INVALID for it (nf_conntrack_proto_tcp), and the packet filter
+ *   drops it as `invalid` without asking policy. A new SYN on a TIME_WAIT/CLOSE entry reopens:
+ *   the entry is dropped and the SYN is judged by policy again.
  * - UDP and SCTP: pseudo-connections by 5-tuple, UNREPLIED until the other side answers.
  * - ICMP/ICMPv6 queries with an identifier (echo, timestamp, information): keyed by
  *   (addresses, id, request type); the reply type answers. Other ICMP (errors, neighbour
@@ -31,10 +34,11 @@
  * Hostile traffic: buckets are chosen by a keyed hash (hash.ts, a random key per table), so
  * tuples that collide cannot be computed from the outside, and no chain grows past
  * MAX_CHAIN nodes: an insert that would lengthen a full chain is refused (counted in
- * `refused`). A refused connection is simply not tracked: each of its packets is judged by
- * policy as a new one, in its own direction, so it never passes more than policy allows
- * (replies of a refused connection pass only where policy allows them too). Lookups thus
- * walk at most MAX_CHAIN nodes whatever the traffic.
+ * `refused`). A refused connection is simply not tracked: each of its packets that could open
+ * a connection is judged by policy as a new one, in its own direction, and the others (its
+ * SYN-ACK, FIN, RST) are invalid, so it never passes more than policy allows (an ACK or data
+ * reply of a refused connection passes only where policy allows it too). Lookups thus walk at
+ * most MAX_CHAIN nodes whatever the traffic.
  */
 import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hasPorts, PROTOCOL_NUMBERS } from '../model/protocol.js';
@@ -118,8 +122,8 @@ export interface ConntrackOptions {
   /**
    * TCP mid-stream pickup (default true, Linux's `nf_conntrack_tcp_loose=1`): an ACK or data
    * segment without an entry opens one once policy allows it, so a capture or a filter that
-   * starts while connections are open recovers them. false: only a SYN opens a connection,
-   * and other segments without an entry are judged one by one.
+   * starts while connections are open recovers them. false (`nf_conntrack_tcp_loose=0`): only
+   * a SYN opens a connection, and other segments without an entry are invalid.
    */
   readonly tcpLoose?: boolean;
   /**
@@ -442,12 +446,16 @@ export class Conntrack {
     if (n > this.longestProbe) this.longestProbe = n;
   }
 
-  /** Whether a packet with no entry may open one (TCP: SYN, or a mid-stream ACK). */
+  /**
+   * Whether a packet with no entry may open one. TCP as Linux's state table from NONE: a SYN
+   * (without ACK or FIN), or with `tcpLoose` an ACK or data segment without SYN, FIN or RST;
+   * never a SYN-ACK, RST or FIN, nor a segment with none of SYN, ACK, RST.
+   */
   opens(p: ParsedPacket): boolean {
     if (p.hasL4 === 0) return p.fragment !== LATER_FRAGMENT;
     if (p.protocol === PROTO_TCP) {
       const f = p.tcpFlags;
-      if (f & RST) return false;
+      if (f & (RST | FIN)) return false;
       return (f & (SYN | ACK)) === SYN || (this.tcpLoose && (f & (SYN | ACK)) === ACK);
     }
     if (hasPorts(p.protocol)) return true;

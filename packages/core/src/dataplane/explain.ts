@@ -245,7 +245,7 @@ function rules(
       const { index: ruleIndex, rule, peerIds } = prov.rule(ruleId);
       const peerIndex = peerIds.length === 0 ? null : peerIds.findIndex((p) => matched.has(p));
       const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex(portMatches);
-      recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, { target, flow, resolve });
+      recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, { target, flow, resolve, destination: destination.pod });
     }
   }
   return out;

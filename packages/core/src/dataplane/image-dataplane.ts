@@ -49,10 +49,25 @@ const IMAGE_OPTIONS: OptionSpec<ImageOptions> = { native: NATIVE_MODES, mutable:
  */
 export class ImageDataplane {
   readonly image: ArrayBuffer | SharedArrayBuffer;
-  readonly kernel: Kernel;
   /** The native kernel serves this dataplane's batches (large ones, unless 'require'). */
   readonly nativeActive: boolean;
   protected readonly words = new Uint32Array(8);
+  private readonly mutable: boolean;
+  private jsKernel: Kernel | undefined;
+
+  /**
+   * The JS kernel over the image: single verdicts, small batches, explain. Built, and the image
+   * validated by it, in the constructor without the addon, else on first use (a JS validation
+   * that refuses what the addon accepted then throws ImageError here: fail closed either way).
+   */
+  get kernel(): Kernel {
+    return this.jsKernel ?? this.buildKernel();
+  }
+
+  private buildKernel(): Kernel {
+    this.jsKernel = new Kernel(this.image, { mutable: this.mutable }); // validates the image: a corrupt one throws ImageError
+    return this.jsKernel;
+  }
   protected readonly nativeHandle: object | undefined;
   private readonly nativeMin: number;
 
@@ -64,19 +79,24 @@ export class ImageDataplane {
   constructor(image: ArrayBuffer | SharedArrayBuffer, options: ImageOptions = {}) {
     checkOptions('ImageDataplane options', options, IMAGE_OPTIONS);
     this.image = image;
-    this.kernel = new Kernel(image, { mutable: options.mutable === true }); // validates the image: a corrupt one throws ImageError here
+    this.mutable = options.mutable === true;
     const mode = options.native ?? 'auto';
     const binding = mode === 'off' ? undefined : nativeBinding();
     if (mode === 'require' && !binding) throw new Error(`the native kernel was required but ${nativeStatus().reason}`);
-    // The addon checks the same invariants again. Should it still refuse (an addon built for
-    // another image version, or the two validators disagreeing), nothing serves the image:
-    // the JS kernel must not answer for bytes one kernel calls corrupt.
+    // Both validators check the same invariants (IMAGE.md, "Invariants"). With the addon, its
+    // validation (about 5× faster than the JS one) decides whether the image is served at all,
+    // and the JS kernel, with its own validation, is built on first use: a node agent or worker
+    // that only runs native batches starts without paying for it. Should the addon refuse
+    // (an addon built for another image version, or the two validators disagreeing), nothing
+    // serves the image: the JS kernel must not answer for bytes one kernel calls corrupt.
     let handle: object | undefined;
     try {
       handle = binding?.loadImage(new Uint8Array(image), options.mutable !== true);
     } catch (e) {
+      this.buildKernel(); // a corrupt image: the JS validator's ImageError names the broken invariant, as without the addon
       throw new RangeError(`the native kernel refused the image: ${(e as Error).message}`, { cause: e });
     }
+    if (!handle) this.buildKernel(); // no addon: validate now, so that a corrupt image throws ImageError here
     this.nativeHandle = handle;
     this.nativeActive = this.nativeHandle !== undefined;
     this.nativeMin = mode === 'require' ? 0 : NATIVE_MIN_BATCH;

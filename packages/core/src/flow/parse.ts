@@ -2,11 +2,13 @@
  * Flow records as users write them (JSON Lines: {"src", "dst", "protocol", "port"}, optionally
  * "icmpType", "established" and "dstName", the DNS name the source resolved), turned
  * into model Flows. `src`/`dst` are IPs or `namespace/pod`; a pod resolves to its IP of the
- * family the other end uses (IPv4 first when both are pods with both families).
+ * family the other end uses (IPv4 first when both are pods with both families). A Succeeded or
+ * Failed pod is refused (it holds no address). `port` is a number or a number as a string
+ * (`"8080"`); names (`"http"`) are parseFlowRecord's, which knows the destination pod.
  */
 import { parseIP, type Family, type IPAddress } from '../ip/address.js';
 import { truncate } from '../load/issues.js';
-import type { ClusterIndex } from '../model/cluster-index.js';
+import { isTerminal, type ClusterIndex } from '../model/cluster-index.js';
 import type { Flow } from '../model/flow.js';
 import { hasPorts, parseProtocol, PROTOCOL_NUMBERS } from '../model/protocol.js';
 
@@ -22,10 +24,20 @@ export function candidates(field: 'src' | 'dst', value: unknown, index: ClusterI
   if (slash > 0 && !value.includes('/', slash + 1)) {
     const pod = index.podByName(value.slice(0, slash), value.slice(slash + 1));
     if (!pod) return `"${field}": no pod ${truncate(value)} in the input`;
+    if (isTerminal(pod)) return terminalPod(field, pod);
     if (pod.ips.length === 0) return `"${field}": pod ${truncate(value)} has no IP (status.podIPs is empty)`;
     return [...pod.ips];
   }
   return `"${field}": ${JSON.stringify(truncate(value))} is neither an IP address nor "namespace/pod"`;
+}
+
+/**
+ * Why a flow cannot name a Succeeded or Failed pod: it takes no part in policy and holds no
+ * address in the dataplane (its IP may already be another pod's), so judging its IP would judge
+ * some other end.
+ */
+export function terminalPod(field: 'src' | 'dst', pod: { readonly namespace: string; readonly name: string; readonly phase: string }): string {
+  return `"${field}": pod ${truncate(`${pod.namespace}/${pod.name}`)} is ${pod.phase}: a finished pod does not count (it holds no address in the dataplane, and its IP may already be another pod's)`;
 }
 
 /** The first family (IPv4, then IPv6) both lists have an address of. */
@@ -38,6 +50,9 @@ export function pickFamily(a: readonly IPAddress[], b: readonly IPAddress[]): Fa
 const DNS_NAME = /^(?=.{1,253}\.?$)([a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9_])?\.?$/;
 
 const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+
+/** A record's `port`: a number, or a number written as a string (`"8080"`, as YAML-minded users write it). */
+const portNumber = (v: unknown): unknown => (typeof v === 'string' && /^[0-9]{1,5}$/.test(v) ? Number(v) : v);
 
 /**
  * A flow record (a parsed JSON object: `src`, `dst`, optional `protocol`, `port`, `icmpType`,
@@ -72,8 +87,12 @@ export function flowFields(rec: Record<string, unknown>): FlowFields | string {
   if (protocol === undefined) return `"protocol" must be TCP, UDP, SCTP, ICMP, ICMPv6 or a protocol number 0-255`;
   const flow: { -readonly [K in keyof FlowFields]: FlowFields[K] } = { protocol };
   if (hasPorts(protocol)) {
-    if (!isPort(rec['port'])) return `"port" must be an integer 0-65535 for this protocol`;
-    flow.port = rec['port'];
+    const port = portNumber(rec['port']);
+    if (port === undefined) return `"port" is required for TCP, UDP and SCTP (the destination port)`;
+    if (typeof port === 'string')
+      return `"port": ${JSON.stringify(truncate(port))} is no port number (a named port is resolved on a destination pod, by parseFlowRecord)`;
+    if (!isPort(port)) return `"port" must be an integer 0-65535 for this protocol`;
+    flow.port = port;
   } else if (rec['port'] !== undefined) {
     return `"port" is only meaningful for TCP, UDP and SCTP`;
   }

@@ -6,9 +6,13 @@
  *   port of it: judged after kube-proxy's DNAT, per backend (analysis/service-verdict.ts);
  * - `namespace/name[Kind]`: an endpoint (model/endpoints.ts), every pod of it, or a workload's
  *   template pod when none of its pods is in the input;
- * - `namespace/pod` naming a pod without an address (not yet given one): judged as such.
+ * - `namespace/pod` naming a pod without an address (not yet given one): judged as such;
+ * - a pod or endpoint named without its namespace (`client`, `web[Deployment]`): looked up in
+ *   FlowRecordOptions.namespace (the CLI's -n; bare-names.ts);
+ * - `"port": "http"`: a named port, resolved on the destination pod's containers
+ *   (named-port.ts), or for a `svc:namespace/name` destination the Service port of that name.
  * A record with only addresses and pods with IPs, to no Service address, is exactly what
- * parseFlow makes of it.
+ * parseFlow makes of it (once names are resolved).
  */
 import { parseIP, type Family, type IPAddress } from '../ip/address.js';
 import { truncate } from '../load/issues.js';
@@ -18,7 +22,9 @@ import type { Flow } from '../model/flow.js';
 import { PROTOCOL_NUMBERS, parseProtocol } from '../model/protocol.js';
 import { servicePortBySpec, type NamedEnd, type ServiceIndex, type ServiceMiss, type ServiceTarget } from '../model/services.js';
 import type { Cluster, Pod, PolicyProtocol } from '../model/types.js';
-import { candidates, flowFields, parseFlow } from './parse.js';
+import { BareNames } from './bare-names.js';
+import { resolveNamedPort } from './named-port.js';
+import { candidates, flowFields, parseFlow, terminalPod } from './parse.js';
 
 /** What a flow record is: a plain flow, a flow to a Service, or a flow between endpoints; or why it is none. */
 export type FlowRecordParse =
@@ -53,6 +59,15 @@ function groupsOf(cluster: Cluster): ReadonlyMap<string, EndpointGroup> {
   return byName;
 }
 
+const bareNames = new WeakMap<Cluster, BareNames>();
+
+/** The pods and endpoints a name without a namespace may stand for, indexed once per cluster. */
+function bareNamesOf(cluster: Cluster): BareNames {
+  let names = bareNames.get(cluster);
+  if (!names) bareNames.set(cluster, (names = new BareNames(cluster.pods, groupsOf(cluster).keys())));
+  return names;
+}
+
 /** A pod's name in verdicts: `ns/pod`, or its endpoint's for a template pod (`ns/name[Kind]`). */
 function podEnd(pod: Pod, template: boolean): { name: string; pod: Pod } {
   return { name: template && pod.owner ? `${pod.namespace}/${pod.owner.name}[${pod.owner.kind}]` : `${pod.namespace}/${pod.name}`, pod };
@@ -73,7 +88,8 @@ function resolveEnd(field: 'src' | 'dst', value: unknown, index: ClusterIndex): 
       const group = groupsOf(index.cluster).get(value);
       if (group) return { kind: 'pods', pods: group.pods.map((p) => podEnd(p, group.template)) };
       const pod = ep[3] === 'Pod' ? index.podByName(ep[1]!, ep[2]!) : undefined;
-      if (pod && !isTerminal(pod) && !pod.hostNetwork) return { kind: 'pods', pods: [podEnd(pod, false)] };
+      if (pod && isTerminal(pod)) return terminalPod(field, pod);
+      if (pod && !pod.hostNetwork) return { kind: 'pods', pods: [podEnd(pod, false)] };
       return `"${field}": no endpoint ${truncate(value)} in the input (endpoints are namespace/name[Kind]: a workload, or a pod as namespace/pod[Pod])`;
     }
     const slash = value.indexOf('/');
@@ -137,7 +153,10 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
   if (service.type === 'ExternalName')
     return `"dst": Service ${truncate(key)} is ExternalName, a DNS alias of ${service.externalName}: kube-proxy translates nothing; judge a flow to the address that name resolves to (with "dstName": "${service.externalName}")`;
   if (end.port !== undefined && rec['port'] !== undefined) return `"dst" names the Service port; leave "port" out`;
-  const spec = end.port ?? (typeof rec['port'] === 'number' ? rec['port'] : undefined);
+  // "port" beside svc:ns/name: the Service port by number or name, as after the colon.
+  const given = rec['port'];
+  const spec =
+    end.port ?? (typeof given === 'number' ? given : typeof given === 'string' && given !== '' ? (/^[0-9]+$/.test(given) ? Number(given) : given) : undefined);
   if (spec === undefined) return `"dst": give the Service port as svc:${truncate(key)}:<port number or name>`;
   const protocol = rec['protocol'] === undefined ? undefined : parseProtocol(rec['protocol']);
   if (rec['protocol'] !== undefined && (protocol === undefined || PROTOCOLS[protocol] === undefined))
@@ -152,18 +171,61 @@ function namedService(end: Extract<End, { kind: 'service' }>, rec: Record<string
   return { service, port, via: 'name' };
 }
 
+/** Options of parseFlowRecord. */
+export interface FlowRecordOptions {
+  /**
+   * Where a pod or endpoint named without its namespace (`"src": "client"`,
+   * `"dst": "web[Deployment]"`) is looked up, like `kubectl -n` (the CLI passes every `-n`
+   * given); default `['default']`. A name found in several of them is an error.
+   */
+  readonly namespaces?: readonly string[];
+}
+
+/**
+ * `"port": "http"` → the number and protocol it names on the destination's pods (the pod an
+ * address or `ns/pod` names, or an endpoint's pods), with the record's protocol if it gives one.
+ */
+function namedPort(
+  rec: Record<string, unknown>,
+  dst: Exclude<End, { kind: 'service' }>,
+  index: ClusterIndex,
+): { port: number; protocol: PolicyProtocol } | string {
+  const name = rec['port'] as string;
+  const number = rec['protocol'] === undefined ? undefined : parseProtocol(rec['protocol']);
+  const protocol = number === undefined ? undefined : PROTOCOLS[number];
+  if (rec['protocol'] !== undefined && protocol === undefined) return `"port" is a named port: "protocol" must be TCP, UDP or SCTP`;
+  const pods = dst.kind === 'pods' ? dst.pods.map((p) => p.pod) : dst.ips.map((ip) => index.podByIP(ip));
+  if (pods.length === 0 || pods.includes(undefined))
+    return `"port": a named port (${JSON.stringify(truncate(name))}) is resolved on the destination pod, and ${truncate(String(rec['dst']))} is no pod (give the number)`;
+  const resolved = resolveNamedPort(name, pods as Pod[], String(rec['dst']), protocol);
+  return typeof resolved === 'string' ? resolved : { port: resolved.port, protocol: resolved.protocol };
+}
+
 /**
  * A flow record → a plain Flow, a flow to a Service, or a flow between endpoints (module
  * comment). `services` is the cluster's ServiceIndex: without one (or with no Service in the
  * cluster) `svc:` ends are refused and no address is taken for a Service's. Never throws.
  */
-export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: ServiceIndex): FlowRecordParse {
+export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: ServiceIndex, options: FlowRecordOptions = {}): FlowRecordParse {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, error: 'a flow must be a JSON object' };
-  const rec = input as Record<string, unknown>;
+  const given = input as Record<string, unknown>;
+  const namespaces = options.namespaces?.length ? options.namespaces : ['default'];
+  const names: Record<string, unknown> = {};
+  for (const field of ['src', 'dst'] as const) {
+    const q = bareNamesOf(index.cluster).qualify(field, given[field], namespaces);
+    if (typeof q === 'string') return { ok: false, error: q };
+    if (q) names[field] = q.name;
+  }
+  let rec: Record<string, unknown> = { ...given, ...names };
   const src = resolveEnd('src', rec['src'], index);
   if (typeof src === 'string') return { ok: false, error: src };
   const dst = resolveEnd('dst', rec['dst'], index);
   if (typeof dst === 'string') return { ok: false, error: dst };
+  if (dst.kind !== 'service' && typeof rec['port'] === 'string' && !/^[0-9]*$/.test(rec['port'])) {
+    const port = namedPort(rec, dst, index);
+    if (typeof port === 'string') return { ok: false, error: port };
+    rec = { ...rec, ...port };
+  }
   const hasServices = services !== undefined && !services.empty;
   if (dst.kind === 'service') {
     if (!hasServices) return { ok: false, error: `"dst": no Service ${truncate(`${dst.namespace}/${dst.name}`)} in the input` };
@@ -181,7 +243,7 @@ export function parseFlowRecord(input: unknown, index: ClusterIndex, services?: 
     return typeof ends === 'string' ? { ok: false, error: ends } : { ok: true, kind: 'service', src: ends, target };
   }
   if (src.kind === 'addresses' && dst.kind === 'addresses') {
-    const parsed = parseFlow(input, index);
+    const parsed = parseFlow(rec, index);
     if (!parsed.ok || !hasServices || parsed.flow.established) return parsed.ok ? { ok: true, kind: 'flow', flow: parsed.flow } : parsed;
     const hit = services.at(parsed.flow.dst, parsed.flow.protocol, parsed.flow.port);
     if (!hit) return { ok: true, kind: 'flow', flow: parsed.flow };

@@ -21,6 +21,7 @@ export interface NamedEngineMaker {
   readonly make: EngineMaker;
 }
 
+/** An engine and the reference evaluator answering one flow differently: the flow, what differs, and both answers. */
 export interface Disagreement {
   readonly flow: Flow;
   /** What differs: the verdict, or only the explanation. */

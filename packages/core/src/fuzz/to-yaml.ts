@@ -165,7 +165,8 @@ function cidrText(c: CIDR, where: string): string {
   return formatCIDR(c);
 }
 
-function peer(p: Peer, where: string): Doc {
+/** A NetworkPolicy `from`/`to` entry as written. */
+export function peer(p: Peer, where: string): Doc {
   if (p.kind === 'ipBlock') {
     const { cidr, except } = p.ipBlock;
     return { ipBlock: { cidr: cidrText(cidr, where), ...(except.length > 0 && { except: except.map((e) => cidrText(e, where)) }) } };
@@ -178,8 +179,8 @@ function peer(p: Peer, where: string): Doc {
   };
 }
 
-/** TCP is written by omission, so the loader's defaulting is exercised too. */
-function policyPort(p: PolicyPort): Doc {
+/** A NetworkPolicy `ports` entry. TCP is written by omission, so the loader's defaulting is exercised too. */
+export function policyPort(p: PolicyPort): Doc {
   return {
     ...(p.protocol !== 'TCP' && { protocol: p.protocol }),
     ...(p.port !== undefined && { port: p.port }),
@@ -187,7 +188,8 @@ function policyPort(p: PolicyPort): Doc {
   };
 }
 
-function rule(r: Rule, peersField: 'from' | 'to', where: string): Doc {
+/** A NetworkPolicy `ingress`/`egress` entry as written. */
+export function rule(r: Rule, peersField: 'from' | 'to', where: string): Doc {
   return {
     ...(r.ports.length > 0 && { ports: r.ports.map(policyPort) }),
     ...(r.peers.length > 0 && { [peersField]: r.peers.map((p) => peer(p, where)) }),
@@ -253,7 +255,8 @@ function portEntry(port: ClusterPort, where: string): Doc {
   return port.start === port.end ? { portNumber: { ...protocol, port: port.start } } : { portRange: { ...protocol, start: port.start, end: port.end } };
 }
 
-function clusterRule(p: ClusterPolicy, r: ClusterRule, peersField: 'from' | 'to', where: string): Doc {
+/** A rule of cluster-scoped policy `p`, in `p`'s API version (v1alpha1 `ports` and `Allow`, v1alpha2 `protocols`). */
+export function clusterRule(p: ClusterPolicy, r: ClusterRule, peersField: 'from' | 'to', where: string): Doc {
   const old = v1alpha1(p);
   return {
     ...(r.name && { name: r.name }),

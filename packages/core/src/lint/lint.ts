@@ -6,7 +6,7 @@
  */
 import { loadObjects, LOAD_OPTIONS, type LoadOptions } from '../load/load.js';
 import { formatPath, type Issue } from '../load/issues.js';
-import { READ_OPTIONS, readFiles, readText, type RawObject } from '../load/read.js';
+import { READ_OPTIONS, readFiles, readText, type FileInput, type RawObject } from '../load/read.js';
 import { checkOptions, closestKey, pickOptions, type OptionSpec } from '../model/check-options.js';
 import type { Cluster } from '../model/types.js';
 import { LINT_CHECKS } from './checks/index.js';
@@ -136,8 +136,8 @@ export function lintObjects(raws: readonly RawObject[], options: LintOptions = {
   return { findings: findings.sort(compareFindings), suppressed: suppressed.sort(compareFindings), issues: loaded.issues, cluster };
 }
 
-/** Lints files and directories (YAML or JSON), as loadFiles reads them. */
-export function lintFiles(paths: readonly string[], options: LintOptions = {}): LintResult {
+/** Lints files and directories (YAML or JSON), as loadFiles reads them (a path may carry the namespace of its objects without one, as a per-file -n). */
+export function lintFiles(paths: readonly (string | FileInput)[], options: LintOptions = {}): LintResult {
   checkOptions('lintFiles options', options, LINT_OPTIONS);
   const read = readFiles(paths, options.recursive, pickOptions(options, READ_OPTIONS));
   return lintObjects(read.objects, options, read.issues);

@@ -35,8 +35,7 @@ export function rawRef(raw: RawObject, defaultNamespace: string): LintObjectRef 
   if (kind === undefined || name === undefined) return undefined;
   if (CLUSTER_SCOPED.has(kind)) return { kind, name };
   // A per-file -n (RawObject.defaultNamespace) before the options' namespace, as loading reads it.
-  const fileNamespace = (raw as { readonly defaultNamespace?: string }).defaultNamespace;
-  return { kind, namespace: text(meta?.['namespace']) ?? fileNamespace ?? defaultNamespace, name };
+  return { kind, namespace: text(meta?.['namespace']) ?? raw.defaultNamespace ?? defaultNamespace, name };
 }
 
 /** Raw objects by objectKey; the first of duplicates wins, as loading keeps the first. */

@@ -56,6 +56,7 @@ export interface LintFinding {
 export interface LintContext {
   readonly cluster: Cluster;
   readonly endpoints: readonly Pod[];
+  /** The value computed for `key` in this run: the first call computes it with `compute`, later ones get the same value. */
   memo<T>(key: string, compute: () => T): T;
   /**
    * The object as written (its JSON value before defaulting), for a check that must tell a
@@ -73,5 +74,6 @@ export interface LintCheck {
   readonly title: string;
   /** Why it matters and what to do, a few sentences (SARIF `fullDescription`, docs/lint.md). */
   readonly description: string;
+  /** The check's findings over one validated input (the linter locates, sorts and suppresses them). */
   run(ctx: LintContext): Iterable<CheckFinding>;
 }

@@ -26,7 +26,7 @@ import { validatePolicy } from './policy.js';
 import { CLUSTER_POLICY_API_VERSIONS, validateClusterPolicy } from './cluster-policy.js';
 import { priorityTies, type LoadedClusterPolicy } from './priority-ties.js';
 import { apiGroup, unsupportedPolicy } from './unsupported-policies.js';
-import { READ_OPTIONS, readFiles, readText, type RawObject } from './read.js';
+import { READ_OPTIONS, readFiles, readText, type FileInput, type RawObject } from './read.js';
 import { NAMESPACE_NAME_LABEL, validateNamespace, validateNode, validatePod } from './workloads.js';
 import { capacityIssues } from './capacity.js';
 import { followOwners, unlinkedReplicaSets } from './owners.js';
@@ -39,7 +39,10 @@ import { checkOptions, pickOptions, type OptionSpec } from '../model/check-optio
 export interface LoadOptions {
   /** Reject legacy CIDR forms as a 1.36 API server does on create (default: warn). */
   readonly strict?: boolean;
-  /** Namespace for namespaced objects without one, like `kubectl -n` (default `default`). */
+  /**
+   * Namespace for namespaced objects without one, like `kubectl -n` (default `default`); an
+   * object read from a FileInput with a `namespace` (RawObject.defaultNamespace) goes to that one.
+   */
   readonly defaultNamespace?: string;
   /** Descend into subdirectories (like `kubectl -R`). */
   readonly recursive?: boolean;
@@ -133,6 +136,7 @@ type CollectOptions = Required<Omit<LoadOptions, 'recursive' | 'maxYamlTokens'>>
 
 /** An object of a policy API netpol cannot evaluate: refused, or (by explicit choice) ignored and recorded. */
 function unsupported(raw: RawObject, kind: string, fallbackName: string, opts: CollectOptions, out: Collected): boolean {
+  const defaultNamespace = raw.defaultNamespace ?? opts.defaultNamespace;
   const apiVersion = raw.value['apiVersion'];
   const found = unsupportedPolicy(apiVersion, kind);
   if (!found) return false;
@@ -142,7 +146,7 @@ function unsupported(raw: RawObject, kind: string, fallbackName: string, opts: C
     return typeof v === 'string' && v !== '' ? v : undefined;
   };
   const name = field('name') ?? fallbackName;
-  const namespace = found.namespaced ? (field('namespace') ?? opts.defaultNamespace) : undefined;
+  const namespace = found.namespaced ? (field('namespace') ?? defaultNamespace) : undefined;
   const ignored: IgnoredObject = {
     apiVersion: truncate(String(apiVersion)),
     kind: truncate(kind),
@@ -181,6 +185,8 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     return;
   }
   const raw: RawObject = { ...given, value: plain.value as Record<string, unknown> };
+  // The namespace of the object's own input (a per-file -n) before the options' one.
+  const defaultNamespace = raw.defaultNamespace ?? opts.defaultNamespace;
   const kind = raw.value['kind'];
   const fallbackName = `unnamed-${index}`;
   if (typeof kind !== 'string' || kind === '') {
@@ -214,35 +220,37 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     pr.unsupported('unsupported-api-version', undefined, ['apiVersion'], raw.value['apiVersion'] ?? '', [expected]);
   }
   let object: string;
+  // Taken once the object is known valid and no duplicate (a duplicate must not count twice in the cluster-wide passes).
+  let keep: () => void;
   switch (kind) {
     case 'Namespace': {
       const ns = validateNamespace(pr, raw.value, fallbackName);
       object = `Namespace ${ns.name}`;
-      if (!pr.hasErrors) out.namespaces.push(ns);
+      keep = () => out.namespaces.push(ns);
       break;
     }
     case 'Pod': {
-      const pod = validatePod(pr, raw.value, opts.defaultNamespace, fallbackName);
+      const pod = validatePod(pr, raw.value, defaultNamespace, fallbackName);
       object = `Pod ${pod.namespace}/${pod.name}`;
-      if (!pr.hasErrors) out.pods.push(pod);
+      keep = () => out.pods.push(pod);
       break;
     }
     case 'Node': {
       const node = validateNode(pr, raw.value, fallbackName);
       object = `Node ${node.name}`;
-      if (!pr.hasErrors) out.nodes.push(node);
+      keep = () => out.nodes.push(node);
       break;
     }
     case 'Service': {
-      const service = validateService(pr, raw.value, opts.defaultNamespace, fallbackName);
+      const service = validateService(pr, raw.value, defaultNamespace, fallbackName);
       object = `Service ${service.namespace}/${service.name}`;
-      if (!pr.hasErrors) out.services.push(service);
+      keep = () => out.services.push(service);
       break;
     }
     case 'EndpointSlice': {
-      const slice = validateEndpointSlice(pr, raw.value, opts.defaultNamespace, fallbackName);
+      const slice = validateEndpointSlice(pr, raw.value, defaultNamespace, fallbackName);
       object = `EndpointSlice ${slice.namespace}/${slice.name}`;
-      if (!pr.hasErrors) out.endpointSlices.push(slice);
+      keep = () => out.endpointSlices.push(slice);
       break;
     }
     case 'Deployment':
@@ -252,9 +260,9 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     case 'ReplicationController':
     case 'Job':
     case 'CronJob': {
-      const workload = validateWorkload(pr, raw.value, kind, opts.defaultNamespace, fallbackName);
+      const workload = validateWorkload(pr, raw.value, kind, defaultNamespace, fallbackName);
       object = `${kind} ${workload.namespace}/${workload.name}`;
-      if (!pr.hasErrors) out.workloads.push(workload);
+      keep = () => out.workloads.push(workload);
       break;
     }
     case 'ClusterNetworkPolicy':
@@ -262,11 +270,11 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
     case 'BaselineAdminNetworkPolicy': {
       const policy = validateClusterPolicy(pr, raw.value, kind, fallbackName);
       object = `${kind} ${policy.name}`;
-      if (!pr.hasErrors) out.clusterPolicies.push({ policy, raw });
+      keep = () => out.clusterPolicies.push({ policy, raw });
       break;
     }
     default: {
-      const policy = validatePolicy(pr, raw.value, { strict: opts.strict, defaultNamespace: opts.defaultNamespace, fallbackName });
+      const policy = validatePolicy(pr, raw.value, { strict: opts.strict, defaultNamespace, fallbackName });
       object = `NetworkPolicy ${policy.namespace}/${policy.name}`;
       for (const dir of ['ingress', 'egress'] as const) {
         if (!policy.affects[dir] && policy[dir].length > 0) {
@@ -279,21 +287,27 @@ function collect(given: RawObject, index: number, opts: CollectOptions, out: Col
           });
         }
       }
-      if (!pr.hasErrors) out.policies.push(policy);
+      keep = () => out.policies.push(policy);
     }
   }
   const first = out.seen.get(object);
   if (first) {
     const firstLine = first.locate(['metadata', 'name']);
+    const at = `${first.file}${firstLine ? ':' + firstLine : ''}`;
+    // One file given twice (twice -f a.yaml, or a directory and a file in it): the same spot, so say how each copy came in.
+    const again = first.file === raw.file && first.document === raw.document && firstLine === raw.locate(['metadata', 'name']);
     pr.add({
       severity: 'error',
       code: 'duplicate-object',
       path: ['metadata', 'name'],
       type: 'Duplicate value',
-      detail: `${object} is also defined at ${first.file}${firstLine ? ':' + firstLine : ''}`,
+      detail: again
+        ? `${object} is loaded twice: first at ${at}${first.via ? ` (via ${first.via})` : ''}${raw.via ? `, again via ${raw.via}` : ''}`
+        : `${object} is also defined at ${at}`,
       value: object.split(' ')[1],
     });
   } else out.seen.set(object, raw);
+  if (!pr.hasErrors) keep();
   out.issues.push(...objectIssues(raw, pr.list, object));
 }
 
@@ -417,14 +431,17 @@ export function loadObjects(raws: readonly RawObject[], options: LoadOptions = {
  * validated as the API server validates (docs/semantics.md §3): `cluster` is undefined when any
  * error was found, and `issues` lists every error and warning with file, line and field path.
  * Never throws for bad input (a missing file is an issue too); throws a TypeError for an unknown
- * option.
+ * option. A path may come with the namespace of its objects that have none (FileInput, like a
+ * `-n` per file); the others take `options.defaultNamespace`.
  *
  * @example
  * const { cluster, issues } = loadFiles(['cluster.yaml', 'policies/']);
  * for (const i of issues) console.error(formatIssue(i));
  * if (!cluster) process.exit(2);
+ * // one namespace-less policy in two namespaces
+ * loadFiles(['cluster.yaml', { path: 'deny.yaml', namespace: 'stars' }, { path: 'deny.yaml', namespace: 'client' }]);
  */
-export function loadFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
+export function loadFiles(paths: readonly (string | FileInput)[], options: LoadOptions = {}): LoadResult {
   checkOptions('loadFiles options', options, LOAD_OPTIONS);
   const read = readFiles(paths, options.recursive, pickOptions(options, READ_OPTIONS));
   return loadObjects(read.objects, options, read.issues);
@@ -438,7 +455,7 @@ export function loadText(text: string, options: LoadOptions & { file?: string } 
 }
 
 /** As loadFiles, but throws a LoadError listing every problem. */
-export function loadFilesOrThrow(paths: readonly string[], options: LoadOptions = {}): Cluster {
+export function loadFilesOrThrow(paths: readonly (string | FileInput)[], options: LoadOptions = {}): Cluster {
   const r = loadFiles(paths, options);
   if (!r.cluster) throw new LoadError(r.issues);
   return r.cluster;

@@ -19,6 +19,34 @@ export interface RawObject {
   readonly value: Record<string, unknown>;
   /** 1-based line of the field at `path` inside this object, or of its nearest ancestor. */
   locate(path: PathSegments): number | undefined;
+  /**
+   * The namespace this object goes to when it has no `metadata.namespace`, overriding
+   * LoadOptions.defaultNamespace: the namespace its file was given with (FileInput.namespace,
+   * the `-n` before a CLI `-f`). Absent: LoadOptions.defaultNamespace.
+   */
+  readonly defaultNamespace?: string;
+  /**
+   * How the object's file was given (`input #2` from readFiles, `-f #2` from the CLI): a file
+   * given twice yields the same object twice at the same line, and the duplicate-object error
+   * tells the two apart by it.
+   */
+  readonly via?: string;
+}
+
+/**
+ * A file or directory to read with the namespace of its namespaced objects that have none
+ * (like `kubectl apply -n`, but per file): `loadFiles([{ path: 'deny.yaml', namespace: 'stars' },
+ * { path: 'deny.yaml', namespace: 'client' }])` loads one namespace-less policy into two
+ * namespaces. Without `namespace`, LoadOptions.defaultNamespace applies.
+ */
+export interface FileInput {
+  readonly path: string;
+  readonly namespace?: string;
+}
+
+/** The objects read from one input, marked with its namespace (if any) and how it was given. */
+export function fromInput(objects: readonly RawObject[], namespace: string | undefined, via: string): RawObject[] {
+  return objects.map((o) => ({ ...o, ...(namespace !== undefined && { defaultNamespace: namespace }), via }));
 }
 
 /** readFiles' and readText's result: the objects read, and the problems reading them (syntax, size, unreadable files). */
@@ -277,29 +305,41 @@ export function readText(text: string, file: string, options: ReadOptions = {}):
   return out;
 }
 
-/** Reads files and directories (see listManifestFiles) into raw objects. */
-export function readFiles(paths: readonly string[], recursive = false, options: ReadOptions = {}): ReadResult {
+/**
+ * Reads files and directories (see listManifestFiles) into raw objects. An input given as a
+ * FileInput with a `namespace` marks its objects with it (RawObject.defaultNamespace); every
+ * object records which input it came from (`via: 'input #N'`, 1-based).
+ */
+export function readFiles(paths: readonly (string | FileInput)[], recursive = false, options: ReadOptions = {}): ReadResult {
   checkOptions('readFiles options', options, READ_OPTIONS);
-  const listed = listManifestFiles(paths, recursive);
+  const inputs = paths.map((p, i) => {
+    if (typeof p === 'string') return { path: p };
+    if (typeof p?.path !== 'string' || (p.namespace !== undefined && typeof p.namespace !== 'string'))
+      throw new TypeError(`readFiles: input #${i + 1} must be a path or { path: string, namespace?: string }`);
+    return p;
+  });
+  const listed = inputs.map((input) => listManifestFiles([input.path], recursive));
   const objects: RawObject[] = [];
-  const issues: Issue[] = [...listed.issues];
+  const issues: Issue[] = listed.flatMap((l) => l.issues);
   const max = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  for (const file of listed.files) {
-    let text: string;
-    try {
-      const size = statSync(file).size;
-      if (size > max) {
-        issues.push(tooLarge(file, max, size));
+  listed.forEach(({ files }, i) => {
+    for (const file of files) {
+      let text: string;
+      try {
+        const size = statSync(file).size;
+        if (size > max) {
+          issues.push(tooLarge(file, max, size));
+          continue;
+        }
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        issues.push(fsIssue(file, e));
         continue;
       }
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      issues.push(fsIssue(file, e));
-      continue;
+      const r = readText(text, file, options);
+      objects.push(...fromInput(r.objects, inputs[i]!.namespace, `input #${i + 1}`));
+      issues.push(...r.issues);
     }
-    const r = readText(text, file, options);
-    objects.push(...r.objects);
-    issues.push(...r.issues);
-  }
+  });
   return { objects, issues };
 }

@@ -1,5 +1,6 @@
 /** Flows and the verdicts every engine returns for them. */
 import type { IPAddress } from '../ip/address.js';
+import type { Suggestion } from './suggestion.js';
 import type { Direction, Pod, SelectorOperator } from './types.js';
 
 /**
@@ -131,14 +132,15 @@ export interface PeerMisses {
 
 /**
  * Why one peer does not match the remote end. ipBlock: the address is outside `cidr`, inside one
- * of its `except` blocks, or (ipBlockMatchesPods: false) a pod's or node's address, or the end
+ * of its `except` blocks (the first that contains it: `except`, at `exceptIndex` in the list as
+ * written), or (ipBlockMatchesPods: false) a pod's or node's address, or the end
  * is a pod without an address (`no-address`: a workload's template pod). Selector
  * peers: the address is not a pod's, the pod is in another namespace than the policy's (a
  * podSelector alone), or the first selector term its namespace's or its own labels fail.
  */
 export type PeerMiss =
   | { readonly kind: 'outside-block'; readonly cidr: string }
-  | { readonly kind: 'in-except'; readonly cidr: string; readonly except: string }
+  | { readonly kind: 'in-except'; readonly cidr: string; readonly except: string; readonly exceptIndex: number }
   | { readonly kind: 'pod-or-node-address'; readonly cidr: string }
   | { readonly kind: 'no-address'; readonly cidr: string }
   | { readonly kind: 'not-a-pod' }
@@ -170,11 +172,23 @@ export interface PortMisses {
  * `TCP 8000-8080`, `TCP http`). 'protocol': another protocol, or the flow has no port (ICMP);
  * 'range': the number or range does not contain the flow's port; 'named': the name resolved on
  * the destination pod to `resolved` (ascending, distinct; null: the destination is not a pod),
- * which does not contain the flow's port.
+ * which does not contain the flow's port. When it resolved to no number at all, `unresolved`
+ * says why.
  */
 export type PortMiss =
   | { readonly kind: 'protocol' | 'range'; readonly port: string }
-  | { readonly kind: 'named'; readonly port: string; readonly resolved: readonly number[] | null };
+  | { readonly kind: 'named'; readonly port: string; readonly resolved: readonly number[] | null; readonly unresolved?: UnresolvedPort };
+
+/**
+ * Why a named port resolved to no number on the flow's destination: it is not a pod; the pod
+ * has no container port of that name; it has the name only with another protocol (`ports`:
+ * those, as `UDP 53`); or only on an init (or sidecar) container while init-container ports are
+ * not counted (`ports`: their numbers; the `--ignore-init-container-ports` option).
+ */
+export type UnresolvedPort =
+  | { readonly reason: 'not-a-pod' | 'no-such-port' }
+  | { readonly reason: 'other-protocol'; readonly ports: readonly string[] }
+  | { readonly reason: 'init-container'; readonly ports: readonly number[] };
 
 /**
  * The kinds of step a direction's decision takes, in order (model/decision.ts): the
@@ -235,4 +249,11 @@ export interface Explanation extends Verdict {
   readonly ingressDetail: DirectionExplanation;
   /** Policies of other APIs the verdict ignores (loaded with the explicit opt-out); absent: none. */
   readonly ignoring?: readonly string[];
+  /**
+   * For a denied flow, the smallest changes found that would allow it, cheapest first, each
+   * checked to do so (analysis/suggest.ts `suggestChanges`). Engines never fill it (their
+   * explanations stay equal to the reference's); `withSuggestions` and `netpol explain` do.
+   * Absent: not computed; empty: none found.
+   */
+  readonly suggestions?: readonly Suggestion[];
 }

@@ -7,7 +7,7 @@
 import { formatIP, type IPAddress } from '../ip/address.js';
 import { cidrContains, formatCIDR } from '../ip/cidr.js';
 import { describePort } from './describe.js';
-import type { Flow, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef } from './flow.js';
+import type { Flow, PeerMiss, PeerMisses, PortMiss, PortMisses, RuleMiss, RuleRef, UnresolvedPort } from './flow.js';
 import { PROTOCOL_NUMBERS, protocolName } from './protocol.js';
 import { selectorMiss } from './selector.js';
 import type { Direction, Labels, Peer, Pod, PolicyPort, PolicyProtocol, Rule } from './types.js';
@@ -32,8 +32,8 @@ export function peerMiss(peer: Peer, target: PeerTarget): PeerMiss | undefined {
     const { cidr, except } = peer.ipBlock;
     if (address === undefined) return { kind: 'no-address', cidr: formatCIDR(cidr) };
     if (!cidrContains(cidr, address)) return { kind: 'outside-block', cidr: formatCIDR(cidr) };
-    const inside = except.find((e) => cidrContains(e, address));
-    if (inside) return { kind: 'in-except', cidr: formatCIDR(cidr), except: formatCIDR(inside) };
+    const exceptIndex = except.findIndex((e) => cidrContains(e, address));
+    if (exceptIndex >= 0) return { kind: 'in-except', cidr: formatCIDR(cidr), except: formatCIDR(except[exceptIndex]!), exceptIndex };
     if (!target.ipBlockMatchesPods && (pod || target.isNode)) return { kind: 'pod-or-node-address', cidr: formatCIDR(cidr) };
     return undefined;
   }
@@ -80,9 +80,37 @@ export function portMiss(port: PolicyPort, flow: Pick<Flow, 'protocol' | 'port'>
   return resolved?.includes(flow.port) ? undefined : { kind: 'named', port: describePort(port), resolved };
 }
 
-/** The flow's protocol and port and why each of `ports` misses it (all of them do). */
-export function portMisses(ports: readonly PolicyPort[], flow: Pick<Flow, 'protocol' | 'port'>, resolve: NamedPortResolver): PortMisses {
-  return { protocol: protocolName(flow.protocol), port: flow.port ?? null, misses: ports.map((p) => portMiss(p, flow, resolve) ?? unexpectedMatch('port')) };
+/**
+ * Why a named port resolved to no number on `destination` (see UnresolvedPort). Read from the
+ * pod alone, so every engine says the same: a name its port profile does not hold, present on
+ * an init container with this protocol, can only have been left out by initContainerPorts.
+ */
+export function unresolvedPort(destination: Pod | undefined, name: string, protocol: PolicyProtocol): UnresolvedPort {
+  if (!destination) return { reason: 'not-a-pod' };
+  const named = destination.ports.filter((cp) => cp.name === name);
+  const init = named.filter((cp) => cp.protocol === protocol && cp.init);
+  if (init.length > 0) return { reason: 'init-container', ports: [...new Set(init.map((cp) => cp.port))].sort((a, b) => a - b) };
+  const other = named.filter((cp) => cp.protocol !== protocol);
+  if (other.length > 0) return { reason: 'other-protocol', ports: [...new Set(other.map((cp) => `${cp.protocol} ${cp.port}`))].sort() };
+  return { reason: 'no-such-port' };
+}
+
+/**
+ * The flow's protocol and port and why each of `ports` misses it (all of them do); a named port
+ * that resolved to nothing on `destination` (the flow's destination pod) says why.
+ */
+export function portMisses(
+  ports: readonly PolicyPort[],
+  flow: Pick<Flow, 'protocol' | 'port'>,
+  resolve: NamedPortResolver,
+  destination: Pod | undefined,
+): PortMisses {
+  const why = (p: PolicyPort): PortMiss => {
+    const m = portMiss(p, flow, resolve) ?? unexpectedMatch('port');
+    if (m.kind !== 'named' || (m.resolved !== null && m.resolved.length > 0)) return m;
+    return { ...m, unresolved: unresolvedPort(destination, p.port as string, p.protocol) };
+  };
+  return { protocol: protocolName(flow.protocol), port: flow.port ?? null, misses: ports.map(why) };
 }
 
 /** A named port's numbers on the flow's destination (null: the destination is not a pod). */
@@ -99,6 +127,8 @@ export interface MissContext {
   readonly target: PeerTarget;
   readonly flow: Pick<Flow, 'protocol' | 'port'>;
   readonly resolve: NamedPortResolver;
+  /** The flow's destination pod (where named ports resolve), undefined when it is not a pod. */
+  readonly destination: Pod | undefined;
 }
 
 /** The miss of an isolating policy with no rules for the direction. */
@@ -138,7 +168,7 @@ export function recordRule(
       peerMatched: peerIndex !== -1,
       portMatched: portIndex !== -1,
       ...(peerIndex === -1 && { peers: peerMisses(direction, rule.peers, why.target) }),
-      ...(portIndex === -1 && { ports: portMisses(rule.ports, why.flow, why.resolve) }),
+      ...(portIndex === -1 && { ports: portMisses(rule.ports, why.flow, why.resolve, why.destination) }),
     });
   }
 }

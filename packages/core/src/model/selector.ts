@@ -33,13 +33,19 @@ export const EMPTY_SELECTOR: Selector = { matchLabels: {}, matchExpressions: [] 
  * expressions), as explain reports it; undefined when the selector matches.
  */
 export function selectorMiss(selector: Selector, labels: Labels): LabelMiss | undefined {
+  return selectorMisses(selector, labels)[0];
+}
+
+/** Every term of `selector` that `labels` fail, in selectorMiss's order (what a suggestion must fix). */
+export function selectorMisses(selector: Selector, labels: Labels): LabelMiss[] {
   const actual = (key: string): string | null => (Object.hasOwn(labels, key) ? labels[key]! : null);
   const want = selector.matchLabels;
+  const out: LabelMiss[] = [];
   for (const key in want) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== want[key]) return { key, operator: 'Equals', values: [want[key]!], actual: actual(key) };
+    if (!Object.hasOwn(labels, key) || labels[key] !== want[key]) out.push({ key, operator: 'Equals', values: [want[key]!], actual: actual(key) });
   }
   for (const r of selector.matchExpressions) {
-    if (!requirementMatches(r, labels)) return { key: r.key, operator: r.operator, values: r.values, actual: actual(r.key) };
+    if (!requirementMatches(r, labels)) out.push({ key: r.key, operator: r.operator, values: r.values, actual: actual(r.key) });
   }
-  return undefined;
+  return out;
 }

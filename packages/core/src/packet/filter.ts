@@ -10,6 +10,11 @@
  * flowing, as Linux conntrack does when iptables/nftables rules change; `revalidate()` drops
  * those the new policies would no longer open, `flush()` drops them all.
  *
+ * A TCP segment that cannot open a connection (a SYN-ACK, RST or FIN, or with `tcpLoose` off
+ * anything but a SYN) and belongs to none tracked is `invalid`, as Linux conntrack marks it: it
+ * is dropped without asking policy, so a stray SYN-ACK is never judged as a new connection in
+ * the reverse direction.
+ *
  * The hot path (`packetCode`) allocates nothing: it parses into a reused ParsedPacket and
  * returns one number. `packet()` wraps it in a result object, and only for a denial calls the
  * dataplane's explain (allocating) to name the direction and the policies that denied it.
@@ -28,6 +33,8 @@ import type { Kernel } from '../kernels/js-kernel.js';
 import { isDenying, type Decision, type DirectionExplanation, type Explanation, type Flow } from '../model/flow.js';
 import { decidingPolicies } from '../model/decision.js';
 import { FRAGMENT, MALFORMED_REASONS, ParsedPacket, parsePacketInto, type MalformedReason } from './parse.js';
+
+const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
 
 /**
  * What to do with a non-first fragment (no ports; spec §4 "Fragments"):
@@ -57,21 +64,38 @@ const SET_DATAPLANE_OPTIONS: OptionSpec<{ revalidate?: boolean; flush?: boolean 
 
 /** Per-packet state, as `PACKET_STATES[code]`. */
 export const PACKET_STATES = ['new', 'established', 'reply', 'fragment', 'invalid'] as const;
-/** What a packet was to the filter: a new connection, part of an established one, a reply, a later fragment, or invalid. */
+/**
+ * What a packet was to the filter: a new connection, part of an established one, a reply, a
+ * later fragment, or invalid (malformed, or a TCP segment conntrack cannot place: dropped).
+ */
 export type PacketState = (typeof PACKET_STATES)[number];
 export const STATE = { new: 0, established: 1, reply: 2, fragment: 3, invalid: 4 } as const;
 
 /**
  * The packed result of `packetCode`: bits 0-7 the verdict byte (bit 0 allowed, bits 1-3
  * egress, bits 4-6 ingress decision code; 0x80 malformed), bits 8-10 the state, bits 16-23
- * the malformed reason code, bit 11 "judged by policy" (decisions meaningful).
+ * the malformed reason code, bit 11 "judged by policy" (decisions meaningful), bit 12 "no
+ * connection" (a well-formed TCP segment that cannot open one and belongs to none: invalid).
  */
-export const CODE = { verdictMask: 0xff, stateShift: 8, stateMask: 7, judged: 1 << 11, errorShift: 16 } as const;
+export const CODE = { verdictMask: 0xff, stateShift: 8, stateMask: 7, judged: 1 << 11, noConnection: 1 << 12, errorShift: 16 } as const;
+
+/**
+ * Why a well-formed packet is `invalid` (PacketResult.invalid): `no-connection`, a TCP segment
+ * that cannot open a connection (SYN-ACK, RST, FIN; with `tcpLoose` off anything but a SYN)
+ * and belongs to no tracked one, which Linux conntrack marks INVALID.
+ */
+export type InvalidReason = 'no-connection';
+
+/** The packed code of a packet dropped as `invalid` with no connection. */
+const NO_CONNECTION = (STATE.invalid << CODE.stateShift) | CODE.noConnection;
 
 /** Whether the packet packetCode judged passes. */
 export const codeAllowed = (code: number): boolean => (code & 1) === 1;
 /** The packet's state in a packetCode result. */
 export const codeState = (code: number): PacketState => PACKET_STATES[(code >>> CODE.stateShift) & CODE.stateMask]!;
+/** Why a well-formed packet was invalid, from a packetCode result; undefined when it was not. */
+export const codeInvalid = (code: number): InvalidReason | undefined => (code & CODE.noConnection ? 'no-connection' : undefined);
+
 /** Why a packet was malformed, from a packetCode result; undefined when it was not. */
 export const codeError = (code: number): MalformedReason | undefined => {
   const e = (code >>> CODE.errorShift) & 0xff;
@@ -101,6 +125,8 @@ export interface PacketResult {
   readonly state: PacketState;
   /** Malformed packets: why (they are dropped, state 'invalid'). */
   readonly error?: MalformedReason;
+  /** Well-formed packets conntrack cannot place (dropped, state 'invalid', not judged by policy): why. */
+  readonly invalid?: InvalidReason;
   /** Per-direction decisions, for packets judged by policy (new connections, fragments). */
   readonly egress?: Decision;
   readonly ingress?: Decision;
@@ -109,12 +135,14 @@ export interface PacketResult {
   readonly packet: ParsedPacket;
 }
 
-/** A PacketFilter's counters since it was made: packets, conntrack hits and misses, malformed packets. */
+/** A PacketFilter's counters since it was made: packets, conntrack hits and misses, malformed and invalid packets. */
 export interface PacketFilterStats {
   readonly packets: number;
   readonly hits: number;
   readonly misses: number;
   readonly malformed: number;
+  /** Well-formed TCP segments dropped as `invalid` (no connection to belong to); counted in `misses` too. */
+  readonly invalid: number;
 }
 
 /**
@@ -149,6 +177,7 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
   private hits = 0;
   private misses = 0;
   private malformed = 0;
+  private invalid = 0;
 
   constructor(dataplane: D, options: PacketFilterOptions = {}) {
     checkOptions('PacketFilter options', options, PACKET_FILTER_OPTIONS);
@@ -210,7 +239,7 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
 
   /** The filter's counters (its table's are in `conntrack.stats()`). */
   stats(): PacketFilterStats {
-    return { packets: this.packets, hits: this.hits, misses: this.misses, malformed: this.malformed };
+    return { packets: this.packets, hits: this.hits, misses: this.misses, malformed: this.malformed, invalid: this.invalid };
   }
 
   /** The verdict byte policy gives the parsed packet as a new connection (no port when it has none). */
@@ -260,6 +289,12 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
       code = ALLOW_BOTH | (state << CODE.stateShift);
     } else {
       this.misses++;
+      // A SYN-ACK, RST or FIN of no tracked connection: Linux conntrack's INVALID, never a new
+      // connection in its own direction (it would be judged as the reverse of the real one).
+      if (p.protocol === PROTO_TCP && p.hasL4 === 1 && !ct.opens(p)) {
+        this.invalid++;
+        return NO_CONNECTION;
+      }
       const v = this.judge(p);
       if (v & 1 && ct.opens(p)) ct.insert(p, now, v);
       code = v | (STATE.new << CODE.stateShift) | CODE.judged;
@@ -294,6 +329,8 @@ export class PacketFilter<D extends FilterDataplane = FilterDataplane> {
     const state = codeState(code);
     const error = codeError(code);
     if (error) return { allowed: false, state, error, packet };
+    const invalid = codeInvalid(code);
+    if (invalid) return { allowed: false, state, invalid, packet };
     const allowed = (code & 1) === 1;
     if (!(code & CODE.judged)) return { allowed, state, packet };
     const v = decodeVerdict(code & 0x7f);

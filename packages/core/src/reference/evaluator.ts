@@ -229,7 +229,7 @@ export class ReferenceEvaluator {
         // First matching peer and port; null = the list is empty (matches all); -1 = no match.
         const peerIndex = rule.peers.length === 0 ? null : rule.peers.findIndex((p) => peerMiss(p, target) === undefined);
         const portIndex = rule.ports.length === 0 ? null : rule.ports.findIndex((p) => portMiss(p, flow, resolve) === undefined);
-        recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, detail ? { target, flow, resolve } : undefined);
+        recordRule(out, { policy: name, direction, ruleIndex, rule, peerIndex, portIndex }, detail ? { target, flow, resolve, destination: ends.dstPod } : undefined);
       });
     }
     return out;
