@@ -208,10 +208,11 @@ export class Kernel {
 
   /** Ingress from the pod's own node (or egress to it, by option): allowed before any rule. */
   localNode(direction: 'egress' | 'ingress', s: number, d: number): boolean {
-    const half = this.half;
-    const [local, remote, flag] = direction === 'egress' ? [s, d, IMAGE_FLAGS.allowEgressToLocalNode] : [d, s, IMAGE_FLAGS.allowIngressFromLocalNode];
-    const node = half[remote * ENTRY_HALVES + ENTRY_HALF.addrNode]!;
-    return (this.flags & flag) !== 0 && node !== 0 && node === half[local * ENTRY_HALVES + ENTRY_HALF.podNode];
+    // No destructured array: the single-flow path calls this per flow.
+    const egress = direction === 'egress';
+    if ((this.flags & (egress ? IMAGE_FLAGS.allowEgressToLocalNode : IMAGE_FLAGS.allowIngressFromLocalNode)) === 0) return false;
+    const node = this.half[(egress ? d : s) * ENTRY_HALVES + ENTRY_HALF.addrNode]!;
+    return node !== 0 && node === this.half[(egress ? s : d) * ENTRY_HALVES + ENTRY_HALF.podNode];
   }
 
   /**
