@@ -106,12 +106,6 @@ export class Kernel {
    */
   private readonly tCodes: Uint8Array | null;
   private readonly classes: number;
-  /**
-   * Some entry may have a tier row other than 0 (a tier matrix has more than the reserved row
-   * 0). Without, the batch loop is batch4Plain: NetworkPolicy's steps alone, as the native
-   * kernel's kTiers = false. The header never changes in place, not even in a live copy.
-   */
-  private readonly tierRows: boolean;
 
   /**
    * Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the
@@ -142,7 +136,6 @@ export class Kernel {
     this.tInCols = v.header[HEADER.tierIngressColCount]!;
     this.nameClasses = v.header[HEADER.nameClassCount]!;
     this.classes = v.header[HEADER.portClassCount]!;
-    this.tierRows = v.header[HEADER.tierEgressRowCount]! > 1 || v.header[HEADER.tierIngressRowCount]! > 1;
     const decisions = v.header[HEADER.tierDecisionCount]!;
     this.tCodes = options.mutable !== true && decisions > 1 && decisions * this.classes <= TIER_CODES_MAX ? this.tierCodes(decisions) : null;
   }
@@ -321,8 +314,7 @@ export class Kernel {
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
     if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
       throw new RangeError(`family, flags and nameClass need ${n} elements`);
-    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
-      return this.tierRows ? this.batch4(b, out) : this.batch4Plain(b, out);
+    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
       const proto = b.protocol[i]!;
@@ -336,65 +328,6 @@ export class Kernel {
       if (f === 4) out[i] = this.decide(lookup4(this.lpm4, b.src[4 * i]!), lookup4(this.lpm4, b.dst[4 * i]!), proto, port, established, nc);
       else if (f === 6) out[i] = this.decide(this.entry6(b.src, 4 * i), this.entry6(b.dst, 4 * i), proto, port, established, nc);
       else out[i] = MALFORMED;
-    }
-  }
-
-  /**
-   * batch4 for an image whose entries all have tier rows 0: the same loop without the tier
-   * steps. Measured at L (10k pods, 1k policies), the tier steps in the loop cost such an image
-   * about 25%: V8 compiles the larger loop into slower code even when those branches never run.
-   */
-  private batch4Plain(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, half, egCols, inCols, portMap, portSets, egM, inM, words } = this;
-    const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
-    const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
-    const src = b.src;
-    const dst = b.dst;
-    const protocol = b.protocol;
-    const port = b.port;
-    const n = b.count;
-    for (let i = 0; i < n; i++) {
-      const a = src[i]!;
-      let s = t[a >>> 16]!;
-      if (s & 0x80000000) {
-        s = t[(s & 0x7fffffff) + ((a >>> 8) & 255)]!;
-        if (s & 0x80000000) s = t[(s & 0x7fffffff) + (a & 255)]!;
-      }
-      const c = dst[i]!;
-      let d = t[c >>> 16]!;
-      if (d & 0x80000000) {
-        d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
-        if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
-      }
-      // Entry fields as in batch4.
-      const es = s * 8;
-      const ed = d * 8;
-      const sSlot = ent[es]!;
-      const dSlot = ent[ed]!;
-      if (sSlot !== 0 && sSlot === dSlot) {
-        out[i] = 1; // ALLOW_BOTH
-        continue;
-      }
-      const hs = es * 2;
-      const hd = ed * 2;
-      const p = protocol[i]!;
-      const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
-      const word = pc >>> 5;
-      const bit = pc & 31;
-      let eg: number;
-      let row = ent[es + 1]!;
-      if (sSlot === 0) eg = 3;
-      else if (row === 0) eg = 2;
-      else if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
-      else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-      let ing: number;
-      row = ent[ed + 2]!;
-      if (dSlot === 0) ing = 3;
-      else if (row === 0) ing = 2;
-      else if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
-      else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-      // Without tiers only code 1 denies.
-      out[i] = (eg !== 1 && ing !== 1 ? 1 : 0) | (eg << 1) | (ing << 4);
     }
   }
 
