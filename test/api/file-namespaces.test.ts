@@ -3,7 +3,7 @@
 // file given twice is a duplicate that names the inputs; parseFlowRecord resolves bare pod names
 // in a namespace and named ports on the destination; connectivityMatrix takes row namespaces.
 import { describe, expect, test } from 'vitest';
-import { CompiledDataplane, connectivityMatrix, loadFiles, loadObjects, loadTextOrThrow, readFiles, readText } from '@netpol/core';
+import { CompiledDataplane, connectivityMatrix, loadFiles, loadObjects, loadTextOrThrow, parseFlow, readFiles, readText } from '@netpol/core';
 import { parseFlowRecord } from '../../packages/core/src/flow/record.js';
 import { scratchFile } from '../helpers.js';
 
@@ -32,6 +32,14 @@ describe('a namespace per file', () => {
     expect(() => readFiles([{ path: deny, namespace: 7 } as never])).toThrow(
       new TypeError('readFiles: input #1 must be a path or { path: string, namespace?: string }'),
     );
+  });
+
+  test('a file of more objects than a spread passes as arguments is read (not a stack overflow)', () => {
+    const items = Array.from({ length: 150_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}` } }));
+    const big = scratchFile('big.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const read = readFiles([{ path: big, namespace: 'x' }]);
+    expect(read.objects).toHaveLength(150_000);
+    expect(read.objects[149_999]!.via).toBe('input #1');
   });
 
   test('one file twice into one namespace: a duplicate naming both inputs, not one line twice', () => {
@@ -93,6 +101,18 @@ describe('parseFlowRecord', () => {
   test('a named port gives the number and, without "protocol", the protocol', () => {
     const r = parseFlowRecord({ src: 'client/client', dst: 'stars/server', port: 'dns' }, dp.index);
     expect(r).toMatchObject({ ok: true, kind: 'flow', flow: { protocol: 17, port: 5353 } });
+  });
+
+  test('parseFlow (addresses only) takes "8080", and says a port name needs a destination pod', () => {
+    expect(parseFlow({ src: '10.0.0.1', dst: '10.0.0.2', port: '8080' }, dp.index)).toMatchObject({ ok: true, flow: { port: 8080 } });
+    expect(parseFlow({ src: '10.0.0.1', dst: '10.0.0.2', port: 'dns' }, dp.index)).toEqual({
+      ok: false,
+      error: `"port": "dns" is no port number here (a port name needs the destination pod's containers: give the number)`,
+    });
+    expect(parseFlow({ src: '10.0.0.1', dst: 'stars/old', port: 80 }, dp.index)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^"dst": pod stars\/old is Failed/),
+    });
   });
 
   test('a finished pod is an error', () => {

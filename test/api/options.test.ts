@@ -258,7 +258,19 @@ const ENTRIES: Entry[] = [
     typo: ['rebuildAfterUnsued', 'rebuildAfterUnused'],
     wrong: ['pool', 2, 'an object'],
     // The union of the dataplane's, the loader's and its own.
-    all: () => ({ ...dataplaneAll, ...loadAll, pool, rebuildAfterUnused: 100 }) satisfies Required<LiveOptions>,
+    all: () =>
+      ({
+        ...dataplaneAll,
+        ...loadAll,
+        pool,
+        rebuildAfterUnused: 100,
+        compaction: 'manual',
+        compactionIdleMs: 1000,
+        compactionMinWaste: 0.5,
+        compactionMinBytes: 0,
+        compactionSliceMs: 1,
+        onCompaction: () => {},
+      }) satisfies Required<LiveOptions>,
   },
   {
     name: 'VerdictPool.create',

@@ -228,6 +228,14 @@ spec:
     expect(() => testVectors({ seed: 1, runs: 10_001 })).toThrow(TestVectorError);
     expect(() => testVectors({ seed: 1.5 })).toThrow(TestVectorError);
     expect(() => testVectors({ cluster, ports: [] })).toThrow(TestVectorError);
+    expect(() => testVectors({ cluster, ports: [{ protocol: 6, port: 70_000 }] })).toThrow('ports[0]: TCP needs a port 0-65535, not 70000');
+    expect(() => testVectors({ cluster, ports: [{ protocol: 6 }] })).toThrow('ports[0]: TCP needs a port 0-65535, not undefined');
+    expect(() => testVectors({ cluster, ports: [{ protocol: 1, port: 8 }] })).toThrow('ports[0]: ICMP has no ports, but port 8 is given');
+    expect(() => testVectors({ cluster, ports: [{ protocol: 256 }] })).toThrow('ports[0]: protocol must be a protocol number 0-255, not 256');
+    // A misspelt option is a TypeError naming the one meant, not a default silently kept.
+    expect(() => testVectors({ seed: 1, maxPod: 3 } as never)).toThrow(TypeError);
+    expect(() => testVectors({ seed: 1, maxPod: 3 } as never)).toThrow(/maxPods/);
+    expect(() => testVectors({ seed: '1' } as never)).toThrow(TypeError);
     // 2 pods, 2 externals: 2² + 2·2·2 = 12 flows per port spec, 4 specs.
     expect(() => testVectors({ cluster, maxFlows: 47 })).toThrow(/make 48 flows, more than the limit of 47/);
     expect(testVectors({ cluster, maxFlows: 48 })[0]!.flows).toHaveLength(48);

@@ -4,32 +4,22 @@
 // --port is a usage error.
 import { describe, expect, test } from 'vitest';
 import { runCli, scratchFile } from '../helpers.js';
-
-const pod = (ns: string, name: string, ip: string, extra = '', phase = 'Running') => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}}
-spec:
-  containers:
-  - name: c
-    image: i
-${extra}status: {phase: ${phase}, podIP: ${ip}, podIPs: [{ip: ${ip}}]}
-`;
+import { podManifest } from './pod-manifest.js';
 
 const CLUSTER = scratchFile(
   'cluster.yaml',
   [
-    pod('client', 'client', '10.0.0.1'),
-    pod(
+    podManifest('client', 'client', '10.0.0.1'),
+    podManifest(
       'stars',
       'server',
       '10.0.0.2',
       '    ports: [{name: http, containerPort: 8080}, {name: dns, containerPort: 53, protocol: UDP}]\n  - name: dns-tcp\n    image: i\n    ports: [{name: dns, containerPort: 53}]\n',
     ),
-    pod('stars', 'done', '10.0.0.3', '', 'Succeeded'),
-    pod('stars', 'crashed', '10.0.0.4', '', 'Failed'),
-    pod('stars', 'client', '10.0.0.5'),
-    pod(
+    podManifest('stars', 'done', '10.0.0.3', '', 'Succeeded'),
+    podManifest('stars', 'crashed', '10.0.0.4', '', 'Failed'),
+    podManifest('stars', 'client', '10.0.0.5'),
+    podManifest(
       'default',
       'web',
       '10.0.0.6',

@@ -140,7 +140,7 @@ describe('netpol fuzz --emit', () => {
     const dir = fresh();
     const over = await cli('fuzz', '--emit', dir, '-f', ex('my-ns/cluster.yaml'), '--max-flows', '3');
     expect(over.code).toBe(2);
-    expect(over.err).toMatch(/more than the limit of 3: give fewer ports or raise the limit/);
+    expect(over.err).toMatch(/more than the limit of 3: probe fewer ports \(ports, --port\) or raise the limit \(maxFlows, --max-flows\)/);
     expect(() => readdirSync(dir)).toThrow();
     for (const args of [
       ['--pods', '51'],

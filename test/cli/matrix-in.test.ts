@@ -3,21 +3,14 @@
 // those it has, the closest first.
 import { describe, expect, test } from 'vitest';
 import { runCli, scratchFile } from '../helpers.js';
-
-const pod = (ns: string, name: string, ip: string) => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}}
-spec: {containers: [{name: c, image: i}]}
-status: {phase: Running, podIP: ${ip}, podIPs: [{ip: ${ip}}]}
-`;
+import { podManifest } from './pod-manifest.js';
 
 // stars/server takes connections from its own namespace only.
 const CLUSTER = scratchFile(
   'cluster.yaml',
-  pod('client', 'client', '10.0.0.1') +
-    pod('stars', 'server', '10.0.0.2') +
-    pod('stars', 'backend', '10.0.0.3') +
+  podManifest('client', 'client', '10.0.0.1') +
+    podManifest('stars', 'server', '10.0.0.2') +
+    podManifest('stars', 'backend', '10.0.0.3') +
     `---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli, scratchFile } from '../helpers.js';
+import { podManifest } from './pod-manifest.js';
 
 const DENY = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -16,22 +17,14 @@ spec:
   policyTypes: [Ingress]
 `;
 
-const pod = (ns: string, name: string, ip: string) => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, namespace: ${ns}, labels: {app: ${name}}}
-spec: {containers: [{name: c, image: i}]}
-status: {phase: Running, podIP: ${ip}, podIPs: [{ip: ${ip}}]}
-`;
-
 const deny = scratchFile('default-deny.yaml', DENY);
 const cluster = join(dirname(deny), 'cluster.yaml');
 writeFileSync(
   cluster,
   ['stars', 'client', 'default'].map((n) => `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}\n`).join('') +
-    pod('stars', 'server', '10.0.0.2') +
-    pod('client', 'client', '10.0.0.1') +
-    pod('default', 'web', '10.0.0.3'),
+    podManifest('stars', 'server', '10.0.0.2') +
+    podManifest('client', 'client', '10.0.0.1') +
+    podManifest('default', 'web', '10.0.0.3'),
 );
 
 /** The namespaces whose pods default-deny isolates: each pod's ingress, asked of explain. */
@@ -101,5 +94,14 @@ describe('the same file twice into one namespace', () => {
     expect(r.out[0]).toBe(
       `error: ${copy}:4 doc 0 NetworkPolicy default/default-deny: metadata.name: Duplicate value: "default/default-deny": NetworkPolicy default/default-deny is also defined at ${deny}:4`,
     );
+  });
+});
+
+describe('a command without -f (diff)', () => {
+  test('one -n for both sides; two different ones are a usage error rather than the last winning', async () => {
+    const r = await runCli('diff', deny, deny, '-n', 'stars', '-n', 'client');
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toMatch(/^netpol: -n is given 2 different namespaces \(stars, client\): this command reads one, for every file/);
+    expect((await runCli('diff', deny, deny, '-n', 'stars', '-n', 'stars')).code).toBe(0);
   });
 });

@@ -201,6 +201,16 @@ describe('equal-priority-overlap', () => {
     expect(f!.fix).toBe('give them distinct priorities, e.g. spec.priority: 11 on cnp/b (the order netpol uses today)');
   });
 
+  test('with ports: the flow named is one both rules match', () => {
+    const withPorts = pair('Accept')
+      .replace('    - namespaces: {}\n', '    - namespaces: {}\n    protocols:\n    - tcp: {destinationPort: {range: {start: 80, end: 90}}}\n')
+      .replace('app: web}}\n', 'app: web}}\n    protocols:\n    - tcp: {destinationPort: {range: {start: 85, end: 100}}}\n');
+    const [f] = only(lint(docs(PODS, withPorts)), 'equal-priority-overlap');
+    expect(f?.message).toMatch(/for its ingress TCP (85|90) from prod\/web, cnp\/a spec.ingress\[0\] answers Deny and cnp\/b spec.ingress\[0\] Accept/);
+    const apart = withPorts.replace('start: 85, end: 100', 'start: 91, end: 100');
+    expect(only(lint(docs(PODS, apart)), 'equal-priority-overlap')).toEqual([]);
+  });
+
   test('not: the same action (the loader still warns priority-tie: it names every overlapping pair)', () => {
     const text = docs(PODS, pair('Deny'));
     expect(only(lint(text), 'equal-priority-overlap')).toEqual([]);

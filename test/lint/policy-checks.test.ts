@@ -62,6 +62,10 @@ describe('policy-selects-no-pods', () => {
     expect(where('policy-selects-no-pods', base + done + policy('shop', 'job', '  podSelector: {matchLabels: {app: job}}'))).toEqual([
       ['NetworkPolicy shop/job', 'spec.podSelector.matchLabels.app', 'error'],
     ]);
+    const host = `apiVersion: v1\nkind: Pod\nmetadata: {name: agent-1, namespace: shop, labels: {app: agent}}\nspec: {hostNetwork: true, nodeName: n1, containers: [{name: c, image: i}]}\nstatus: {phase: Running, podIP: 192.0.2.1}\n---\n`;
+    expect(where('policy-selects-no-pods', base + host + policy('shop', 'agent', '  podSelector: {matchLabels: {app: agent}}'))).toEqual([
+      ['NetworkPolicy shop/agent', 'spec.podSelector.matchLabels.app', 'error'],
+    ]);
   });
 });
 

@@ -6,18 +6,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { lintFiles, lintText, type Cluster, type LintFinding } from '@netpol/core';
+import { lintFiles, lintText, type LintFinding } from '@netpol/core';
 
 const RULE_IDS = ['egress-without-dns', 'rule-cross-product', 'shadowed-rule', 'policy-changes-nothing', 'ipblock-covers-pods', 'named-port-unresolved'];
 
 /** The findings of the rule checks only (or of `ids`); fails the test when the input does not load. */
-function lintAll(yaml: string, ids: readonly string[] = RULE_IDS): { findings: readonly LintFinding[]; cluster: Cluster } {
+function lint(yaml: string, ids: readonly string[] = RULE_IDS): readonly LintFinding[] {
   const r = lintText(yaml, { file: 'test.yaml', enableOnly: [...ids] });
   if (!r.cluster) throw new Error(r.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-  return { findings: r.findings, cluster: r.cluster };
+  return r.findings;
 }
-const lint = (yaml: string, ids: readonly string[] = RULE_IDS): readonly LintFinding[] => lintAll(yaml, ids).findings;
-const only = (fs: readonly LintFinding[], id: string) => fs.filter((f) => f.id === id);
 
 const docs = (...parts: string[]): string => parts.join('---\n');
 
@@ -49,6 +47,9 @@ metadata:
   name: ${name}
 spec:
 ${spec}`;
+
+/** prod/web-out: egress of the web pods; `rules` is the text of its egress list. */
+const webOut = (rules: string): string => netpol('prod', 'web-out', `  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n${rules}`);
 
 const DNS_PODS = docs(
   pod('kube-system', 'coredns-a', '10.0.0.10', 'k8s-app: kube-dns', '[{name: dns, containerPort: 53, protocol: UDP}, {name: dns-tcp, containerPort: 53}]'),
@@ -165,8 +166,6 @@ spec:
 
 describe('rule-cross-product', () => {
   const ids = ['rule-cross-product'];
-  const egress = (rule: string): string =>
-    netpol('prod', 'web-egress', `  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n${rule}`);
 
   test("the issue's example: DNS to kube-dns and HTTPS to an external /32 in one rule", () => {
     const rule = `  - to:
@@ -175,10 +174,10 @@ describe('rule-cross-product', () => {
     - ipBlock: {cidr: 203.0.113.7/32}
     ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}, {protocol: TCP, port: 443}]
 `;
-    for (const input of [docs(BASE, egress(rule)), docs(ns('prod'), pod('prod', 'web', '10.1.0.5', 'app: web'), egress(rule))]) {
+    for (const input of [docs(BASE, webOut(rule)), docs(ns('prod'), pod('prod', 'web', '10.1.0.5', 'app: web'), webOut(rule))]) {
       const fs = lint(input, ids);
       expect(fs).toHaveLength(1);
-      expect(fs[0]).toMatchObject({ id: 'rule-cross-product', object: 'NetworkPolicy prod/web-egress', path: 'spec.egress[0]' });
+      expect(fs[0]).toMatchObject({ id: 'rule-cross-product', object: 'NetworkPolicy prod/web-out', path: 'spec.egress[0]' });
       expect(fs[0]!.message).toBe(
         'every port applies to every peer, so it also allows TCP 443 to to[0] (namespaces kubernetes.io/metadata.name=kube-system, pods k8s-app=kube-dns); UDP 53, TCP 53 to to[1] (ipBlock 203.0.113.7/32)',
       );
@@ -192,25 +191,45 @@ describe('rule-cross-product', () => {
     const rule = `  - to: [{podSelector: {matchLabels: {app: db}}}, {namespaceSelector: {matchLabels: {env: dev}}, podSelector: {matchLabels: {app: app}}}]
     ports: [{port: 5432}, {port: 8080}]
 `;
-    const fs = lint(docs(BASE, egress(rule)), ids);
+    const fs = lint(docs(BASE, webOut(rule)), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]!.message).toContain('TCP 8080 to to[0]');
     expect(fs[0]!.message).toContain('TCP 5432 to to[1]');
+  });
+
+  test('peers nothing in the input tells about (no pods, no declared ports) but of different kinds', () => {
+    const rule = `  - to: [{ipBlock: {cidr: 192.0.2.10/32}}, {namespaceSelector: {matchLabels: {team: payments}}}]
+    ports: [{port: 443}, {port: 8443}]
+`;
+    const fs = lint(docs(BASE, webOut(rule)), ids);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]!.message).toBe(
+      'its peers are unrelated (to[0] (ipBlock 192.0.2.10/32), to[1] (namespaces team=payments)) and every port (TCP 443, TCP 8443) applies to every peer',
+    );
+    expect(fs[0]!.fix).toBe('split it into one egress rule per peer (or group of related peers), each with only the ports that peer needs');
   });
 
   test('not reported: one service (UDP and TCP 53), peers that all serve every port, related peers, ingress rules', () => {
     const dnsTwice = `  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}, {ipBlock: {cidr: 8.8.8.8/32}}]
     ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
 `;
-    expect(lint(docs(BASE, egress(dnsTwice)), ids)).toEqual([]);
+    expect(lint(docs(BASE, webOut(dnsTwice)), ids)).toEqual([]);
     const sameApp = `  - to: [{podSelector: {matchLabels: {app: web}}}, {namespaceSelector: {matchLabels: {env: dev}}, podSelector: {matchLabels: {app: app}}}]
     ports: [{port: 8080}, {port: 9090}]
 `;
-    expect(lint(docs(BASE, egress(sameApp)), ids)).toEqual([]);
+    expect(lint(docs(BASE, webOut(sameApp)), ids)).toEqual([]);
+    // db serves 5432; the dev pods serve 5432 and 8080 (a superset): one service and more of it, not two.
+    const superset = `  - to: [{podSelector: {matchLabels: {app: db}}}, {namespaceSelector: {matchLabels: {env: dev}}}]
+    ports: [{port: 5432}, {port: 8080}]
+`;
+    const devDb = pod('dev', 'pg', '10.2.0.8', 'app: app', '[{name: postgres, containerPort: 5432}, {name: http, containerPort: 8080}]');
+    expect(lint(docs(BASE.replace(pod('dev', 'app', '10.2.0.7', 'app: app', '[{name: http, containerPort: 8080}]'), devDb), webOut(superset)), ids)).toEqual(
+      [],
+    );
     const twoBlocks = `  - to: [{ipBlock: {cidr: 192.0.2.0/24}}, {ipBlock: {cidr: 198.51.100.0/24}}]
     ports: [{port: 80}, {port: 443}]
 `;
-    expect(lint(docs(BASE, egress(twoBlocks)), ids)).toEqual([]);
+    expect(lint(docs(BASE, webOut(twoBlocks)), ids)).toEqual([]);
     const ingress = netpol(
       'prod',
       'web-in',
@@ -312,6 +331,7 @@ describe('policy-changes-nothing', () => {
     const fs = lint(docs(BASE, netpol('prod', 'allow-all', '  podSelector: {}\n  ingress:\n  - {}\n')), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]!.message).toContain('allows everything and nothing else isolates its pods');
+    expect(fs[0]!.fix).toContain('what no policy does');
   });
 
   test('not reported: a policy that alone isolates, a policy whose rules add something, a policy selecting nothing', () => {
@@ -336,11 +356,7 @@ describe('ipblock-covers-pods', () => {
   const ids = ['ipblock-covers-pods'];
 
   test('an ipBlock over the pod range: how many pods, one example, and the except to add', () => {
-    const p = netpol(
-      'prod',
-      'web-out',
-      '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n',
-    );
+    const p = webOut('  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]\n');
     const fs = lint(docs(BASE, p), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]).toMatchObject({ object: 'NetworkPolicy prod/web-out', path: 'spec.egress[0].to[0].ipBlock' });
@@ -357,11 +373,7 @@ describe('ipblock-covers-pods', () => {
   });
 
   test('not reported: the pod range carved out with except, or an external block', () => {
-    const p = netpol(
-      'prod',
-      'web-out',
-      '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}, {ipBlock: {cidr: 203.0.113.0/24}}]\n',
-    );
+    const p = webOut('  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}, {ipBlock: {cidr: 203.0.113.0/24}}]\n');
     expect(lint(docs(BASE, p), ids)).toEqual([]);
   });
 });
@@ -379,22 +391,14 @@ describe('named-port-unresolved', () => {
   });
 
   test("an egress named port resolves on the peers' pods; the wrong protocol is said", () => {
-    const p = netpol(
-      'prod',
-      'web-out',
-      '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{podSelector: {matchLabels: {app: db}}}]\n    ports: [{port: postgres, protocol: UDP}]\n',
-    );
+    const p = webOut('  - to: [{podSelector: {matchLabels: {app: db}}}]\n    ports: [{port: postgres, protocol: UDP}]\n');
     const fs = lint(docs(BASE, p), ids);
     expect(fs).toHaveLength(1);
     expect(fs[0]!.message).toContain('prod/db declares postgres with another protocol');
   });
 
   test('not reported: a name some destination declares, or a rule with no destination pod in the input', () => {
-    const ok = netpol(
-      'prod',
-      'web-out',
-      '  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{podSelector: {}}]\n    ports: [{port: postgres}]\n',
-    );
+    const ok = webOut('  - to: [{podSelector: {}}]\n    ports: [{port: postgres}]\n');
     expect(lint(docs(BASE, ok), ids)).toEqual([]);
     const none = netpol('prod', 'x-in', '  podSelector: {matchLabels: {app: nobody}}\n  ingress:\n  - ports: [{port: nope}]\n');
     expect(lint(docs(BASE, none), ids)).toEqual([]);

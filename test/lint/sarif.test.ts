@@ -2,12 +2,12 @@
 // validated with Ajv's draft-07 validator and the standard formats: uri, uri-reference, date-time...),
 // and the parts GitHub code scanning reads: rules, levels, file URIs relative to the working
 // directory, start lines, suppressions, and loading's issues as notifications.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import formats from 'ajv-formats';
 import { describe, expect, test } from 'vitest';
-import { LINT_CHECKS } from '@netpol/core';
+import { LINT_CHECKS, lintSarif, lintText, type LintCheck } from '@netpol/core';
 import { runCli, scratchFile } from '../helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
@@ -52,7 +52,18 @@ describe('SARIF 2.1.0', () => {
     expect(errors({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'm' }, level: 'severe' }] }] })).not.toEqual([]);
   });
 
-  test('findings of every example story and of the broken set validate; rules, levels, URIs, lines', async () => {
+  test('the findings of every broken manifest (every check fires there) validate, each result naming its rule', async () => {
+    const dir = join(repo, 'test/fixtures/lint/broken');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      const { code, doc } = await sarif('-f', join(dir, f));
+      expect(code, f).not.toBe(2);
+      expect(errors(doc), f).toEqual([]);
+      const run = doc.runs[0]!;
+      for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
+    }
+  });
+
+  test('an example story: rules, levels, URIs relative to the working directory, lines', async () => {
     const { code, doc } = await sarif('-f', join(repo, 'examples/my-ns/cluster.yaml'), '-f', join(repo, 'examples/my-ns/ports-only'));
     expect(code).toBe(1);
     expect(errors(doc)).toEqual([]);
@@ -102,5 +113,31 @@ describe('SARIF 2.1.0', () => {
     expect(run.invocations[0]!.toolExecutionNotifications.map((n: { level: string; descriptor: { id: string } }) => [n.level, n.descriptor.id])).toContainEqual(
       ['error', 'invalid-label-key'],
     );
+  });
+
+  test('every result has a physical location (GitHub rejects the whole log otherwise): stdin input, and an object with no source placed at the first file', () => {
+    const everyNamespace: LintCheck = {
+      id: 'test-every-namespace',
+      severity: 'warning',
+      title: 'every namespace',
+      description: 'flags every Namespace (test)',
+      *run(ctx) {
+        for (const ns of ctx.cluster.namespaces) yield { object: { kind: 'Namespace', name: ns.name }, path: [], message: ns.name, fix: 'none' };
+      },
+    };
+    // shop is declared in the text; default is only referred to by the policy: no source.
+    const yaml =
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n';
+    for (const file of ['policies.yaml', '<stdin>']) {
+      const r = lintText(yaml, { file, checks: [everyNamespace] });
+      const doc = lintSarif(r, { checks: [everyNamespace], version: '0.0.0' }) as { runs: SarifRun[] };
+      expect(errors(doc)).toEqual([]);
+      const locations = doc.runs[0]!.results.map((x) => x.locations[0]!.physicalLocation);
+      const uri = file === '<stdin>' ? '%3Cstdin%3E' : 'policies.yaml';
+      expect(locations).toEqual([
+        { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } },
+        { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } },
+      ]);
+    }
   });
 });

@@ -29,13 +29,16 @@ interface Counts {
   compared: number;
   peerMisses: number;
   portMisses: number;
+  /** Peers missed because an except holds the address, and named ports that resolved to no number (with why). */
+  inExcept: number;
+  unresolved: number;
   /** Directions an Admin or Baseline rule decided. */
   decidedByTier: number;
 }
 
 /** The property on the scenarios `arbitrary` draws; returns what the flows exercised. */
 function parity(arbitrary: fc.Arbitrary<Scenario>): Counts {
-  const counts: Counts = { compared: 0, peerMisses: 0, portMisses: 0, decidedByTier: 0 };
+  const counts: Counts = { compared: 0, peerMisses: 0, portMisses: 0, inExcept: 0, unresolved: 0, decidedByTier: 0 };
   fc.assert(
     fc.property(arbitrary, evaluationOptionsArbitrary, ({ cluster, flows }, options) => {
       // Every engine from the same objects: the YAML the fuzzer prints, loaded once.
@@ -72,6 +75,8 @@ function parity(arbitrary: fc.Arbitrary<Scenario>): Counts {
           for (const m of [...want.egressDetail.rejected, ...want.ingressDetail.rejected]) {
             if (m.peers) counts.peerMisses++;
             if (m.ports) counts.portMisses++;
+            counts.inExcept += m.peers?.misses.filter((x) => x.kind === 'in-except').length ?? 0;
+            counts.unresolved += m.ports?.misses.filter((x) => x.kind === 'named' && x.unresolved).length ?? 0;
           }
           for (const d of [want.egress, want.ingress]) if (d.startsWith('admin') || d.startsWith('baseline')) counts.decidedByTier++;
         }
@@ -88,6 +93,9 @@ test('reference, compiled and live: the same verdict bytes, decision steps and r
   expect(counts.compared).toBeGreaterThan(300);
   expect(counts.peerMisses).toBeGreaterThan(20);
   expect(counts.portMisses).toBeGreaterThan(20);
+  // The except and named-port whys (issue 16) are compared too, and occur.
+  expect(counts.inExcept).toBeGreaterThan(0);
+  expect(counts.unresolved).toBeGreaterThan(0);
 });
 
 test('with cluster-scoped policies: the same verdict bytes, tier steps, Passes, deciding rules and ties per flow', () => {

@@ -2,7 +2,9 @@
 // (fast-check model-based testing). After every step the published generation answers
 // exactly as a fresh compile of the same objects and as the reference evaluator; the same
 // again with cluster-scoped policies (ClusterNetworkPolicy, ANP, BANP) among the objects, and
-// namespaces and nodes relabelled, flows carrying destination names.
+// namespaces and nodes relabelled, flows carrying destination names; and again with turns of the
+// event loop between the changes, in which background compactions publish generations or are
+// dropped by the next change.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -148,6 +150,8 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
       ].sort();
     const liveCluster = live.cluster();
     expect(names(liveCluster)).toEqual(names(cluster));
+    const compacted = live.compactionStatus.last?.generation === live.generation;
+    if (compacted) checkedCompacted++;
     // ...and answers as a fresh compile and the reference, on flows biased to both.
     const fresh = new CompiledDataplane(cluster);
     const reference = new ReferenceEvaluator(cluster);
@@ -159,6 +163,7 @@ class CheckCommand implements fc.Command<Model, LiveDataplane> {
     for (const [f, want] of referenceVerdicts(reference, flows)) {
       expect(live.current.verdict(f)).toEqual(want);
       expect(fresh.verdict(f)).toEqual(want);
+      if (compacted && !want.allowed) deniedCompacted++;
       if (/admin|baseline/.test(want.egress + want.ingress)) tiered++;
       if (f.port !== undefined || f.icmpType !== undefined || !hasPorts(f.protocol)) judged.push(f);
     }
@@ -213,9 +218,91 @@ function modelBased(options: ClusterArbitraryOptions, relabel: readonly ('Pod' |
   );
 }
 
+/** A command of the sync model run, for the async one. */
+class AsyncOf implements fc.AsyncCommand<Model, LiveDataplane> {
+  constructor(readonly command: fc.Command<Model, LiveDataplane>) {}
+  check = (m: Readonly<Model>) => this.command.check(m);
+  run = async (m: Model, live: LiveDataplane): Promise<void> => this.command.run(m, live);
+  toString = () => this.command.toString();
+}
+
+/**
+ * Turns of the event loop: a background compaction (quiet period 0, one step per turn) gets
+ * scheduled, advances, publishes, or is dropped by the next change; then, with `seed`, a check.
+ */
+class TurnsCommand implements fc.AsyncCommand<Model, LiveDataplane> {
+  constructor(
+    readonly turns: number,
+    readonly seed?: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, live: LiveDataplane): Promise<void> {
+    for (let i = 0; i < this.turns; i++) await new Promise<void>((r) => setTimeout(r, 0));
+    if (this.seed !== undefined) new CheckCommand(this.seed).run(m, live);
+  }
+  toString = () => `${this.turns} turns${this.seed === undefined ? '' : `, check ${this.seed}`}`;
+}
+
+/** Background compactions published during the compaction model runs; checks that read a compacted generation, and the denials they saw. */
+let compactions = 0;
+let checkedCompacted = 0;
+let deniedCompacted = 0;
+
+/** Random changes with event-loop turns between them (background compaction in auto mode, eager settings), checked as in modelBased. */
+async function modelBasedWithCompaction(numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      poolArbitrary({ maxClusterPolicies: 3 }).chain((pool) =>
+        fc.commands(
+          [
+            fc.constantFrom(...pool).map((o): fc.AsyncCommand<Model, LiveDataplane> => new AsyncOf(new ApplyCommand(o))),
+            // Batches build clusters up fast enough for the checks after a compaction to find isolated pods.
+            fc.subarray(pool, { minLength: 1 }).map((os) => new AsyncOf(new ApplyBatchCommand(os))),
+            fc.subarray(pool, { minLength: 1 }).map((os) => new AsyncOf(new ApplyBatchCommand(os))),
+            fc.nat().map((n) => new AsyncOf(new DeleteCommand(n))),
+            fc.tuple(fc.nat(), labelsArbitrary).map(([n, l]) => new AsyncOf(new RelabelCommand(n, l))),
+            fc.integer().map((seed) => new AsyncOf(new CheckCommand(seed))),
+            fc.integer({ min: 1, max: 12 }).map((n) => new TurnsCommand(n)),
+            fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer()).map(([n, seed]) => new TurnsCommand(n, seed)),
+          ],
+          { maxCommands: 30 },
+        ),
+      ),
+      async (cmds) => {
+        let live: LiveDataplane | undefined;
+        const setup = () => {
+          live = new LiveDataplane([], {
+            compactionIdleMs: 0,
+            compactionMinWaste: 0,
+            compactionMinBytes: 0,
+            compactionSliceMs: 0,
+            onCompaction: () => void compactions++,
+          });
+          return { model: { objects: new Map<string, Obj>() }, real: live };
+        };
+        try {
+          await fc.asyncModelRun(setup, cmds);
+        } finally {
+          live?.close();
+        }
+      },
+    ),
+    { numRuns },
+  );
+}
+
 describe('LiveDataplane', () => {
   test('model-based: every step answers as a fresh compile and the reference', () => {
     modelBased({}, ['Pod'], false, runs(1000));
+  });
+
+  test('model-based with background compactions between the changes: every step answers as a fresh compile and the reference', async () => {
+    compactions = checkedCompacted = deniedCompacted = 0;
+    await modelBasedWithCompaction(runs(150));
+    // The sequences let compactions publish (and drop some), and the checks read compacted generations that deny.
+    expect(compactions).toBeGreaterThan(50);
+    expect(checkedCompacted).toBeGreaterThan(20);
+    expect(deniedCompacted).toBeGreaterThan(20);
   });
 
   test('model-based with cluster-scoped policies: applied, replaced and deleted among pods, namespaces and nodes relabelled', () => {

@@ -3,6 +3,7 @@ export { parseIP, formatIP, type IPAddress, type Family } from './ip/address.js'
 export { parseCIDR, cidrContains, formatCIDR, type CIDR, type CIDRParse, type LegacyForms } from './ip/cidr.js';
 export type * from './model/types.js';
 export type * from './model/flow.js';
+export type * from './model/suggestion.js';
 export { selectorMatches } from './model/selector.js';
 export { ClusterIndex } from './model/cluster-index.js';
 export { PROTOCOL_NUMBERS, parseProtocol, protocolName } from './model/protocol.js';
@@ -80,6 +81,7 @@ export { decodeVerdict } from './compile/verdict.js';
 export { MAGIC as IMAGE_MAGIC, VERSION as IMAGE_VERSION, type ImageViews, type SectionData } from './compile/layout.js';
 export { readImage, validateImage, ImageError } from './compile/validate-image.js';
 export { connectivityMatrix, parsePortSpec, type Matrix, type MatrixNamespaces, type PortSpec } from './analysis/matrix.js';
+export { suggestChanges, withSuggestions, SUGGESTIONS_PER_DIRECTION } from './analysis/suggest.js';
 export { connectivity, type Connectivity, type ConnectivityOptions, type Connection, type Endpoint } from './analysis/connectivity.js';
 export {
   connlistLines,
@@ -181,4 +183,15 @@ export {
 } from './conntrack/table.js';
 export { openCapture, timestampText, timestampSeconds, type Capture, type CaptureRecord, type CaptureInterface, type CaptureOpen } from './pcap/capture.js';
 export { linkPayload, LINKTYPE, type LinkPayload } from './pcap/link.js';
-export { LiveDataplane, Generation, RetiredGenerationError, type Change, type UpdateResult, type ObjectKind, type LiveOptions } from './update/live.js';
+export {
+  LiveDataplane,
+  Generation,
+  RetiredGenerationError,
+  type Change,
+  type UpdateResult,
+  type ObjectKind,
+  type LiveOptions,
+  type CompactionInfo,
+  type CompactionMode,
+  type CompactionStatus,
+} from './update/live.js';

@@ -17,7 +17,8 @@ import { NAMESPACE_NAME_LABEL } from '../load/workloads.js';
 import { isDenying, type DirectionExplanation, type Explanation, type Flow, type LabelMiss, type RuleMiss } from '../model/flow.js';
 import { resolveOptions, type EvaluationOptions } from '../model/options.js';
 import { protocolName } from '../model/protocol.js';
-import { selectorMisses } from '../model/selector.js';
+import { selectorMatches, selectorMisses } from '../model/selector.js';
+import { subjectSelects } from '../model/cluster-match.js';
 import type { LabelledObject, SuggestedChange, Suggestion, SuggestionBasis } from '../model/suggestion.js';
 import {
   clusterPolicyKey,
@@ -112,7 +113,9 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
     const other = detail.direction === 'egress' ? e.ingress : e.egress;
     const holds = (c: Candidate): boolean => {
       try {
-        const v = judge(c.apply(cluster));
+        const changed = c.apply(cluster);
+        if (!sameSubjects(cluster, changed, c.suggestion)) return false;
+        const v = judge(changed);
         return !isDenying(v[detail.direction]) && (isDenying(other) || !isDenying(v[detail.direction === 'egress' ? 'ingress' : 'egress']));
       } catch {
         return false; // a change the model cannot hold (none is expected): not offered
@@ -130,6 +133,33 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
 /** `e` with `suggestions` (suggestChanges) when it is a denial; unchanged when allowed. */
 export function withSuggestions(cluster: Cluster, flow: Flow, e: Explanation, options: EvaluationOptions = {}): Explanation {
   return e.allowed ? e : { ...e, suggestions: suggestChanges(cluster, flow, options, e) };
+}
+
+/**
+ * Whether the relabelled objects' pods are the subjects of the same policies after the change:
+ * a label is suggested to make a peer match, never to take a pod out of (or into) a policy's
+ * subjects, which would open (or close) far more than this flow.
+ */
+function sameSubjects(before: Cluster, after: Cluster, s: Suggestion): boolean {
+  return s.changes.every((c) => {
+    if (c.kind !== 'set-label' && c.kind !== 'remove-label') return true;
+    const o = c.object;
+    const namespace = o.kind === 'Pod' ? o.namespace! : o.name;
+    const name = o.kind === 'Pod' ? o.name : undefined;
+    return subjectsOf(before, namespace, name) === subjectsOf(after, namespace, name);
+  });
+}
+
+/** The policies (NetworkPolicy and cluster-scoped) selecting each pod of `namespace` (only `name`, when given), as one string. */
+function subjectsOf(c: Cluster, namespace: string, name: string | undefined): string {
+  const nsLabels = c.namespaces.find((n) => n.name === namespace)?.labels ?? { [NAMESPACE_NAME_LABEL]: namespace };
+  const pods = c.pods.filter((p) => p.namespace === namespace && (name === undefined || p.name === name));
+  return JSON.stringify(
+    pods.map((p) => [
+      ...c.policies.filter((np) => np.namespace === namespace && selectorMatches(np.podSelector, p.labels)).map(policyKey),
+      ...(c.clusterPolicies ?? []).filter((cp) => subjectSelects(cp.subject, p, nsLabels)).map(clusterPolicyKey),
+    ]),
+  );
 }
 
 /**
@@ -187,6 +217,23 @@ function flowPort(flow: Flow): PolicyPort | undefined {
 }
 
 const hostCIDR = (a: IPAddress): CIDR => ({ family: a.family, base: a.value, prefix: bitsOf(a.family) });
+
+/**
+ * Labels controllers put on each pod of a rollout or replica (a hash, a uid, an ordinal): a peer
+ * selecting them would stop matching at the next rollout, so a pod is selected without them
+ * (with its siblings, as a workload's pods should be).
+ */
+const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'controller-uid',
+  'batch.kubernetes.io/controller-uid',
+]);
+
+/** A pod's labels as a peer selects it: without CONTROLLER_LABELS. */
+const podSelector = (pod: Pod): Selector => labelsSelector(Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !CONTROLLER_LABELS.has(k))));
 const labelsSelector = (labels: Labels): Selector => ({ matchLabels: { ...labels }, matchExpressions: [] });
 
 /** A selector for namespace `ns` alone: its kubernetes.io/metadata.name, else all its labels. */
@@ -204,10 +251,9 @@ function namespaceSelector(ns: string, ends: Ends): Selector {
 function exactPeer(direction: Direction, policyNamespace: string, ends: Ends): Peer | undefined {
   const pod = ends.pods[other(direction)];
   if (pod) {
-    const podSelector = labelsSelector(pod.labels);
     return pod.namespace === policyNamespace
-      ? { kind: 'selector', podSelector }
-      : { kind: 'selector', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector };
+      ? { kind: 'selector', podSelector: podSelector(pod) }
+      : { kind: 'selector', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: podSelector(pod) };
   }
   const address = ends.addresses[other(direction)];
   if (!ends.ipBlockMatchesPods && ends.ref.index.nodeByIP(address) !== undefined) return undefined;
@@ -328,7 +374,10 @@ function peerEdits(m: RuleMiss, policy: NetworkPolicy, rule: Rule, ends: Ends): 
       }
       const nsObject: LabelledObject = { kind: 'Namespace', name: pod.namespace };
       const podObject: LabelledObject = { kind: 'Pod', namespace: pod.namespace, name: pod.name, ...(pod.owner && { owner: { ...pod.owner } }) };
-      const nsEdits = peer.namespaceSelector ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace))) : [];
+      const others = new Set(ends.cluster.namespaces.map((n) => n.name).filter((n) => n !== pod.namespace));
+      const nsEdits = peer.namespaceSelector
+        ? labelEdits(nsObject, selectorMisses(peer.namespaceSelector, ends.ref.index.namespaceLabels(pod.namespace)), others)
+        : [];
       const podEdits = peer.podSelector ? labelEdits(podObject, selectorMisses(peer.podSelector, pod.labels)) : [];
       if (nsEdits && podEdits && nsEdits.length + podEdits.length > 0) alternatives.push([...nsEdits, ...podEdits]);
     }
@@ -375,16 +424,17 @@ const ANY_VALUE = 'true';
 
 /**
  * The label edits that make `obj` pass every failed term (set for Equals/In/Exists, remove for
- * NotIn/DoesNotExist); undefined when one would change a namespace's kubernetes.io/metadata.name,
- * which the API server keeps equal to its name.
+ * NotIn/DoesNotExist); undefined when one would change a namespace's kubernetes.io/metadata.name
+ * (the API server keeps it equal to the name), or give a namespace the name of another one of
+ * `otherNamespaces` as a value (`name: other` on this one: the selector means the other).
  */
-function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[]): Edit[] | undefined {
+function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[], otherNamespaces: ReadonlySet<string> = new Set()): Edit[] | undefined {
   const wanted = new Map<string, string | null>();
   for (const l of misses) {
     const value = l.operator === 'Equals' || l.operator === 'In' ? l.values[0]! : l.operator === 'Exists' ? ANY_VALUE : null;
     if (!wanted.has(l.key)) wanted.set(l.key, value);
   }
-  if (obj.kind === 'Namespace' && wanted.has(NAMESPACE_NAME_LABEL)) return undefined;
+  if (obj.kind === 'Namespace' && (wanted.has(NAMESPACE_NAME_LABEL) || [...wanted.values()].some((v) => v !== null && otherNamespaces.has(v)))) return undefined;
   return [...wanted].map(([key, value]) => ({
     change: value === null ? { kind: 'remove-label', object: obj, key } : { kind: 'set-label', object: obj, key, value },
     apply: relabel(obj, key, value),
@@ -416,7 +466,7 @@ function relabel(obj: LabelledObject, key: string, value: string | null) {
 function acceptBefore(policy: ClusterPolicy, direction: Direction, before: number, ends: Ends): Candidate | undefined {
   const pod = ends.pods[other(direction)];
   let peer: ClusterPeer;
-  if (pod) peer = { kind: 'pods', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: labelsSelector(pod.labels) };
+  if (pod) peer = { kind: 'pods', namespaceSelector: namespaceSelector(pod.namespace, ends), podSelector: podSelector(pod) };
   else if (direction === 'egress') peer = { kind: 'networks', networks: [hostCIDR(ends.addresses.dst)] };
   else return undefined;
   const port = flowPort(ends.flow);
@@ -432,7 +482,7 @@ function acceptBefore(policy: ClusterPolicy, direction: Direction, before: numbe
   return {
     suggestion: {
       direction,
-      basis: 'cluster-deny',
+      basis: policy.tier === 'Admin' ? 'admin-deny' : 'baseline-deny',
       policy: key,
       ruleIndex: before,
       changes: [{ kind: 'insert-cluster-rule', policy: key, direction, before, rule: doc }],

@@ -8,6 +8,7 @@ import { hasPorts, parseProtocol, protocolName } from '../model/protocol.js';
 import { closestKey } from '../model/check-options.js';
 import { ServiceIndex } from '../model/services.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
+import { withSuggestions } from '../analysis/suggest.js';
 import { expandedExplanation, expandedVerdict } from './service-flows.js';
 import {
   checkStdin,
@@ -57,6 +58,10 @@ export function parseCli<T extends ParseArgsConfig>(config: T): ReturnType<typeo
     Object.assign(parsed.values, { [GIVEN_NAMESPACES]: given });
     const perFile = config.options?.['file'] !== undefined ? inputNamespaces(tokens) : undefined;
     if (perFile) Object.assign(parsed.values, { [FILE_NAMESPACES]: perFile });
+    // Without -f (diff's sides) -n is one namespace for everything: a second, different one would silently win.
+    const distinct = [...new Set(given)];
+    if (config.options?.['file'] === undefined && distinct.length > 1)
+      throw new UsageError(`-n is given ${distinct.length} different namespaces (${distinct.join(', ')}): this command reads one, for every file`);
   }
   return parsed;
 }
@@ -221,7 +226,8 @@ export const EXPLAIN_HELP = `Usage: netpol explain -f <file|dir>... (--src <ip|n
 
 For each flow, per direction: the decision, the policies that isolate the pod, the rule that
 allowed it (policy, direction, rule, peer and port index) or, for a deny, every candidate
-rule and why it failed.
+rule and why it failed, then suggestions: the smallest changes found that would allow the
+flow, each checked against the reference evaluator (nothing is applied).
 
 ${INPUT_HELP}
       --src, --dst         the two ends: an IP, namespace/pod or namespace/name[Kind]; a pod
@@ -234,6 +240,9 @@ ${INPUT_HELP}
       --flows <file|->     JSON Lines flows instead of --src/--dst
   -o, --output <fmt>       text (default) or json (one JSON object per line)
       --fail-on-deny       exit 1 when any flow is denied
+      --no-suggestions     leave the suggestions out (each is checked by judging the flow
+                           again on a changed copy of the cluster: for many denied flows on a
+                           large cluster, that is most of the time)
 ${ENGINE_HELP}
 
 ${EXIT_HELP}`;
@@ -265,6 +274,7 @@ export async function explain(args: string[], io: IO): Promise<number> {
       flows: { type: 'string' },
       output: { type: 'string', short: 'o' },
       'fail-on-deny': { type: 'boolean' },
+      'no-suggestions': { type: 'boolean' },
       image: { type: 'string' },
     },
   });
@@ -312,7 +322,8 @@ export async function explain(args: string[], io: IO): Promise<number> {
       }
       continue;
     }
-    const e = { ...engine.explain(parsed.flow), ...ignoringField(cluster) };
+    const explained = engine.explain(parsed.flow);
+    const e = { ...(values['no-suggestions'] ? explained : withSuggestions(cluster, parsed.flow, explained, evaluationOptions(values))), ...ignoringField(cluster) };
     if (!e.allowed) denied++;
     if (output === 'json') io.out(JSON.stringify(e));
     else {

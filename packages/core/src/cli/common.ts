@@ -42,11 +42,11 @@ export const ENGINE_OPTIONS = {
 export const INPUT_HELP = `Input:
   -f, --file <path>        manifest file or directory (YAML or JSON; repeatable; '-' is stdin)
   -R, --recursive          descend into subdirectories
-  -n, --namespace <ns>     namespace for objects without one (default: default); it applies
+  -n, --namespace <ns>     namespace for objects without one (default: default). It applies
                            to the -f files after it, up to the next -n (-n a -f x.yaml -n b
-                           -f x.yaml loads x.yaml into both); a -n after every -f applies to
-                           all of them; a pod named without a namespace in a flow is looked
-                           up in the -n namespaces
+                           -f x.yaml loads x.yaml into both; files before the first -n are in
+                           default); a -n after every -f applies to all of them. A pod named
+                           without a namespace in a flow is looked up in the -n namespaces
       --strict             reject legacy CIDR forms, as a 1.36 API server does on create,
                            and unknown kinds in the networking.k8s.io policy group
       --ignore-unsupported-policies
@@ -202,22 +202,22 @@ export function readRawInput(values: Values): { objects: RawObject[]; issues: Is
     ...limits,
   };
   const namespaces = (values as { [FILE_NAMESPACES]?: readonly (string | undefined)[] })[FILE_NAMESPACES];
-  const issues: Issue[] = [];
-  const readIssues: Issue[] = [];
+  let issues: Issue[] = [];
+  let readIssues: Issue[] = [];
   const objects: RawObject[] = [];
   files.forEach((path, i) => {
     if (path === '-') return;
     // Listed here rather than by readFiles so that a binary file is one issue, not a parse error per token.
     const listed = listManifestFiles([path], opts.recursive);
-    issues.push(...listed.issues);
+    issues = issues.concat(listed.issues);
     const text = listed.files.filter((f) => {
       const reason = fileBinaryReason(f);
       if (reason !== undefined) issues.push(notTextIssue(f, reason));
       return reason === undefined;
     });
     const read = readFiles(text, false, limits);
-    objects.push(...fromInput(read.objects, namespaces?.[i], `-f #${i + 1}`));
-    readIssues.push(...read.issues);
+    fromInput(objects, read.objects, namespaces?.[i], `-f #${i + 1}`);
+    readIssues = readIssues.concat(read.issues);
   });
   const stdin = files.indexOf('-');
   if (stdin >= 0) {
@@ -229,10 +229,10 @@ export function readRawInput(values: Values): { objects: RawObject[]; issues: Is
         : reason !== undefined
           ? { objects: [], issues: [notTextIssue('<stdin>', reason)] }
           : readText(bytes.toString('utf8'), '<stdin>', limits);
-    objects.push(...fromInput(fromStdin.objects, namespaces?.[stdin], `-f #${stdin + 1}`));
-    readIssues.push(...fromStdin.issues);
+    fromInput(objects, fromStdin.objects, namespaces?.[stdin], `-f #${stdin + 1}`);
+    readIssues = readIssues.concat(fromStdin.issues);
   }
-  return { objects, issues: [...issues, ...readIssues], options: opts };
+  return { objects, issues: issues.concat(readIssues), options: opts };
 }
 
 /** Loads the cluster or prints every problem and returns undefined. Warnings go to stderr too. */

@@ -227,14 +227,16 @@ const BASIS_TEXT: Readonly<Record<SuggestionBasis, (s: Suggestion) => string>> =
   'peer-and-port': (s) => `${s.policy} ${s.direction}[${s.ruleIndex}] misses both peer and port`,
   'isolation-only': (s) => `${s.policy} has no ${s.direction} rules (it only isolates): a first rule`,
   'new-rule': (s) => `no rule of ${s.policy} comes close: a new rule`,
-  'cluster-deny': (s) =>
-    `${s.policy} ${s.direction}[${s.ruleIndex}] is a Deny that decides before NetworkPolicy and any lower-priority Accept, which cannot override it: an Accept ahead of it`,
+  'admin-deny': (s) =>
+    `${s.policy} ${s.direction}[${s.ruleIndex}] is an Admin Deny: it decides before any NetworkPolicy, and neither a NetworkPolicy nor a lower-priority Accept can override it: an Accept ahead of it`,
+  'baseline-deny': (s) =>
+    `${s.policy} ${s.direction}[${s.ruleIndex}] is a Baseline Deny: it decides because no NetworkPolicy isolates the pod, and a lower-priority Baseline Accept cannot override it: an Accept ahead of it`,
 };
 
-function objectText(o: LabelledObject): string {
-  const name = o.kind === 'Pod' ? `Pod ${o.namespace}/${o.name}` : `Namespace ${o.name}`;
-  return o.owner ? `${name} (owned by ${o.owner.kind} ${o.owner.name}: change its pod template)` : name;
-}
+const objectText = (o: LabelledObject): string => (o.kind === 'Pod' ? `Pod ${o.namespace}/${o.name}` : `Namespace ${o.name}`);
+
+/** Where a pod's label lasts: its controller's pod template. */
+const ownerNote = (o: LabelledObject): string => (o.owner ? ` (owned by ${o.owner.kind} ${o.owner.name}: change its pod template)` : '');
 
 function changeText(c: SuggestedChange): string {
   const rule = (x: { policy: string; direction: Direction; ruleIndex: number }): string => `${x.policy} ${x.direction}[${x.ruleIndex}]`;
@@ -250,9 +252,9 @@ function changeText(c: SuggestedChange): string {
     case 'add-rule':
       return `add to ${c.policy} ${c.direction}: ${fragmentText(c.rule)}`;
     case 'set-label':
-      return `label ${objectText(c.object)} ${c.key}=${c.value}`;
+      return `label ${objectText(c.object)} ${c.key}=${c.value}${ownerNote(c.object)}`;
     case 'remove-label':
-      return `remove label ${c.key} from ${objectText(c.object)}`;
+      return `remove label ${c.key} from ${objectText(c.object)}${ownerNote(c.object)}`;
     case 'insert-cluster-rule':
       return `insert into ${c.policy} ${c.direction} before rule ${c.before}: ${fragmentText(c.rule)}`;
   }

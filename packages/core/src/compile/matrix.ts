@@ -99,36 +99,67 @@ export interface Matrix {
  * found as stored group × group + index in the group.
  */
 export function buildMatrix(localCount: number, peerCount: number, fill: (local: number, row: Uint32Array) => void, group = 1): Matrix {
-  // Rows, deduplicated as they are produced (hash, then confirm).
+  return finishSteps(matrixSteps(localCount, peerCount, fill, group));
+}
+
+/** Cells visited between two pauses of matrixSteps (a fraction of a millisecond of work). */
+const CELLS_PER_STEP = 1 << 15;
+
+/** Runs steps (a generator that pauses between bounded units of work) to their result at once. */
+export function finishSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * buildMatrix as steps: the same matrix, pausing (yield) about every CELLS_PER_STEP cells
+ * visited, so that a caller can spread the work over several turns of the event loop (the live
+ * dataplane's background compaction). `fill` must answer alike at every step.
+ */
+export function* matrixSteps(localCount: number, peerCount: number, fill: (local: number, row: Uint32Array) => void, group = 1): Generator<void, Matrix> {
+  // Rows, deduplicated as they are produced (hash, then confirm). Each is filled into one
+  // scratch row and copied only when it is new: most local classes repeat a row, and a typed
+  // array per class was most of the garbage (and the GC pauses) of a compaction.
+  // Rows per pause: a row is visited once per phase.
+  const perStep = Math.max(1, Math.floor(CELLS_PER_STEP / Math.max(1, peerCount)));
   const rowBuckets = new Map<number, number[]>();
   const rows: Uint32Array[] = [new Uint32Array(peerCount)];
   const rowOf = new Uint32Array(localCount);
-  const sameRow = (a: Uint32Array, b: Uint32Array): boolean => a.every((v, i) => v === b[i]);
+  const row = new Uint32Array(peerCount);
+  const sameRow = (a: Uint32Array): boolean => {
+    for (let c = 0; c < peerCount; c++) if (a[c] !== row[c]) return false;
+    return true;
+  };
   for (let l = 1; l < localCount; l++) {
-    const row = new Uint32Array(peerCount);
+    row.fill(0);
     fill(l, row);
     let h = 0;
     for (let c = 0; c < peerCount; c++) h = (Math.imul(h, 31) + row[c]! + c) | 0;
     const bucket = rowBuckets.get(h) ?? [];
-    let id = bucket.find((r) => sameRow(rows[r]!, row));
+    let id = bucket.find((r) => sameRow(rows[r]!));
     if (id === undefined) {
       id = rows.length;
-      rows.push(row);
+      rows.push(row.slice());
       bucket.push(id);
       rowBuckets.set(h, bucket);
     }
     rowOf[l] = id;
+    if (l % perStep === 0) yield;
   }
   // Column groups: hash each over all rows, then confirm equality within a hash bucket.
   const groups = peerCount / group;
   const h1 = new Uint32Array(groups);
   const h2 = new Uint32Array(groups);
-  for (const row of rows) {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     for (let c = 0; c < peerCount; c++) {
       const g = (c / group) | 0;
       h1[g] = (Math.imul(h1[g]!, 31) + row[c]!) >>> 0;
       h2[g] = (Math.imul(h2[g]! ^ row[c]!, 0x9e3779b1) + 7) >>> 0;
     }
+    if (r % perStep === perStep - 1) yield;
   }
   const buckets = new Map<string, number[]>();
   const colOf = new Uint32Array(groups);
@@ -149,11 +180,15 @@ export function buildMatrix(localCount: number, peerCount: number, fill: (local:
       kept.push(g);
       buckets.set(key, bucket);
     }
+    // A comparison reads a group in every row.
+    if (g % Math.max(1, Math.floor(CELLS_PER_STEP / Math.max(1, rows.length * group))) === 0) yield;
   }
   const cols = kept.length * group;
   const cells = new Uint16Array(rows.length * cols);
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     for (let k = 0; k < kept.length; k++) for (let j = 0; j < group; j++) cells[r * cols + k * group + j] = row[kept[k]! * group + j]!;
-  });
+    if (r % perStep === perStep - 1) yield;
+  }
   return { cells, rows: rows.length, cols, rowOf, colOf };
 }

@@ -90,7 +90,7 @@ export function flowFields(rec: Record<string, unknown>): FlowFields | string {
     const port = portNumber(rec['port']);
     if (port === undefined) return `"port" is required for TCP, UDP and SCTP (the destination port)`;
     if (typeof port === 'string')
-      return `"port": ${JSON.stringify(truncate(port))} is no port number (a named port is resolved on a destination pod, by parseFlowRecord)`;
+      return `"port": ${JSON.stringify(truncate(port))} is no port number here (a port name needs the destination pod's containers: give the number)`;
     if (!isPort(port)) return `"port" must be an integer 0-65535 for this protocol`;
     flow.port = port;
   } else if (rec['port'] !== undefined) {

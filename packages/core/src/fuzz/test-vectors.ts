@@ -25,7 +25,8 @@ import { cidrContains } from '../ip/cidr.js';
 import { formatPortSpec, matrixPods, parsePortSpec, verdictTier, type PortSpec } from '../analysis/matrix.js';
 import type { DirectionExplanation, Explanation } from '../model/flow.js';
 import type { EvaluationOptions } from '../model/options.js';
-import { PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
+import { checkOptions, type OptionSpec } from '../model/check-options.js';
+import { hasPorts, PROTOCOL_NUMBERS, protocolName } from '../model/protocol.js';
 import type { Cluster, PolicyProtocol, Pod } from '../model/types.js';
 import { parseFlow, pickFamily } from '../flow/parse.js';
 import { ReferenceEvaluator } from '../reference/evaluator.js';
@@ -146,6 +147,30 @@ function bounded(value: number | undefined, name: string, min: number, max: numb
   return v;
 }
 
+const isArray = (v: unknown): boolean => Array.isArray(v);
+
+/** Every key of TestVectorOptions and its type: a misspelt option is a TypeError, not a default. */
+const TEST_VECTOR_OPTIONS: OptionSpec<TestVectorOptions> = {
+  seed: 'number',
+  runs: 'number',
+  cluster: 'object',
+  maxNamespaces: 'number',
+  maxPods: 'number',
+  maxPolicies: 'number',
+  maxClusterPolicies: 'number',
+  ports: { expected: 'an array of { protocol, port } specs', is: isArray },
+  maxFlows: 'number',
+  evaluation: 'object',
+  crossCheck: { expected: 'an array of { name, make } engine makers', is: isArray },
+};
+
+/** Why a port spec cannot be probed (a protocol number 0-255; a port 0-65535 exactly when the protocol has ports), or undefined. */
+function badPortSpec(s: PortSpec): string | undefined {
+  if (!Number.isInteger(s.protocol) || s.protocol < 0 || s.protocol > 255) return `protocol must be a protocol number 0-255, not ${s.protocol}`;
+  if (!hasPorts(s.protocol)) return s.port === undefined ? undefined : `${protocolName(s.protocol)} has no ports, but port ${s.port} is given`;
+  return Number.isInteger(s.port) && s.port! >= 0 && s.port! <= 65535 ? undefined : `${protocolName(s.protocol)} needs a port 0-65535, not ${s.port}`;
+}
+
 /** The options with their defaults, checked against the bounds (what meta.json records). */
 export function resolveTestVectorOptions(o: TestVectorOptions): {
   seed: number;
@@ -156,12 +181,17 @@ export function resolveTestVectorOptions(o: TestVectorOptions): {
   maxClusterPolicies: number;
   maxFlows: number;
 } {
+  checkOptions('testVectors options', o, TEST_VECTOR_OPTIONS);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new TestVectorError(`seed must be an integer, not ${seed}`);
   const runs = bounded(o.runs, 'runs', 1, MAX_VECTOR_RUNS, 1);
   if (o.cluster && runs !== 1) throw new TestVectorError('runs must be 1 with a given cluster (it is one case)');
   if (o.ports && (o.ports.length === 0 || o.ports.length > MAX_VECTOR_PORTS))
     throw new TestVectorError(`ports must list 1 to ${MAX_VECTOR_PORTS} protocol/port specs, not ${o.ports.length}`);
+  for (const [i, spec] of (o.ports ?? []).entries()) {
+    const bad = badPortSpec(spec);
+    if (bad) throw new TestVectorError(`ports[${i}]: ${bad}`);
+  }
   return {
     seed,
     runs,
@@ -306,7 +336,7 @@ function vectorCase(index: number, cluster: Cluster, portable: boolean, o: TestV
   const perPort = flowsPerPort(pods, externals);
   if (perPort * ports.length > maxFlows) {
     throw new TestVectorError(
-      `case ${index}: ${pods.length} pods, ${externals.length} external addresses and ${ports.length} port specs make ${perPort * ports.length} flows, more than the limit of ${maxFlows}: give fewer ports or raise the limit`,
+      `case ${index}: ${pods.length} pods, ${externals.length} external addresses and ${ports.length} port specs make ${perPort * ports.length} flows, more than the limit of ${maxFlows}: probe fewer ports (ports, --port) or raise the limit (maxFlows, --max-flows)`,
     );
   }
   const flows: VectorFlow[] = [];
@@ -371,7 +401,9 @@ function randomClusters(o: TestVectorOptions): Cluster[] {
  * Test vectors, one case at a time (a generator, so that a long run can report progress and
  * write each case as it comes): random portable clusters from `seed` (`runs` of them), or
  * the one cluster given, each with the reference's verdict of every flow of its set.
- * Throws TestVectorError for an option out of bounds or a case over `maxFlows`.
+ * Throws a TypeError for an unknown option or one of the wrong type (a misspelt key would
+ * otherwise leave its default), TestVectorError for an option out of bounds or a case over
+ * `maxFlows`.
  *
  * @example
  * for (const c of testVectorCases({ seed: 7, runs: 3 })) console.log(c.index, c.flows.filter((f) => !f.allowed).length);

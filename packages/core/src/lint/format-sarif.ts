@@ -3,7 +3,8 @@
  * github/codeql-action/upload-sarif and findings show on the pull request). One run: the checks
  * as rules, each finding a result at its file (relative to the working directory) and line,
  * suppressed findings with an `inSource` suppression (the annotation), and loading's issues as
- * tool execution notifications (an input that does not load is an unsuccessful execution).
+ * tool execution notifications (an input that does not load is an unsuccessful execution). Every
+ * result has a physical location: GitHub rejects a whole log for one result without.
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
@@ -14,8 +15,8 @@ import type { LintCheck, LintFinding, LintSeverity } from './types.js';
 /** SARIF's levels for lint severities. */
 const LEVEL: Readonly<Record<LintSeverity, 'error' | 'warning' | 'note'>> = { error: 'error', warning: 'warning', info: 'note' };
 
-/** Where the docs of every check are (SARIF `helpUri`). */
-const DOCS = 'https://github.com/netpol/netpol/blob/main/docs/lint.md';
+/** The table of every check, each linked to its section (SARIF `helpUri`). */
+const CHECKS_DOC = 'https://github.com/netpol/netpol/blob/main/docs/lint.md#checks';
 
 /** What formatSarif needs besides the run's result. */
 export interface SarifOptions {
@@ -27,9 +28,8 @@ export interface SarifOptions {
   readonly cwd?: string;
 }
 
-/** A file as a SARIF URI: relative to `cwd` with `/` separators, percent-encoded; undefined for input that is no file (`<stdin>`). */
-function fileUri(file: string, cwd: string): string | undefined {
-  if (file.startsWith('<')) return undefined;
+/** A file as a SARIF URI: relative to `cwd` with `/` separators, percent-encoded (`<stdin>` becomes `%3Cstdin%3E`). */
+function fileUri(file: string, cwd: string): string {
   const rel = isAbsolute(file) ? relative(cwd, file) : file;
   return encodeURI(rel.split(sep).join('/'));
 }
@@ -37,9 +37,17 @@ function fileUri(file: string, cwd: string): string | undefined {
 /** A stable id of the finding that survives lines moving (GitHub tracks results across commits by it). */
 const fingerprint = (f: LintFinding): string => createHash('sha256').update(`${f.id}\0${f.object}\0${f.path}`).digest('hex').slice(0, 32);
 
-function result(f: LintFinding, ruleIndex: number, cwd: string, suppressed: boolean): Record<string, unknown> {
-  const uri = f.file === undefined ? undefined : fileUri(f.file, cwd);
-  const physical = uri && { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, ...(f.line !== undefined && { region: { startLine: f.line } }) };
+/**
+ * GitHub code scanning refuses the whole log when one result lacks a physical location, so a
+ * finding about an object with no source (a namespace objects only refer to) is placed at the
+ * first line of `fallback`, the first file the run reports on; its logical location names the object.
+ */
+function result(f: LintFinding, ruleIndex: number, cwd: string, suppressed: boolean, fallback: string): Record<string, unknown> {
+  const line = f.file === undefined ? 1 : f.line;
+  const physical = {
+    artifactLocation: { uri: fileUri(f.file ?? fallback, cwd), uriBaseId: '%SRCROOT%' },
+    ...(line !== undefined && { region: { startLine: line } }),
+  };
   return {
     ruleId: f.id,
     ...(ruleIndex >= 0 && { ruleIndex }),
@@ -47,7 +55,7 @@ function result(f: LintFinding, ruleIndex: number, cwd: string, suppressed: bool
     message: { text: `${f.object}${f.path ? ` ${f.path}` : ''}: ${f.message}. Fix: ${f.fix}` },
     locations: [
       {
-        ...(physical && { physicalLocation: physical }),
+        physicalLocation: physical,
         logicalLocations: [{ fullyQualifiedName: `${f.object}${f.path ? ` ${f.path}` : ''}`, kind: 'object' }],
       },
     ],
@@ -82,12 +90,13 @@ export function formatSarif(
     shortDescription: { text: c.title },
     fullDescription: { text: c.description },
     defaultConfiguration: { level: LEVEL[c.severity] },
-    helpUri: `${DOCS}#${c.id}`,
+    helpUri: CHECKS_DOC,
     help: { text: c.description },
   }));
+  const fallback = [...r.findings, ...r.suppressed].find((f) => f.file !== undefined)?.file ?? '<input>';
   const results = [
-    ...r.findings.map((f) => result(f, index.get(f.id) ?? -1, cwd, false)),
-    ...r.suppressed.map((f) => result(f, index.get(f.id) ?? -1, cwd, true)),
+    ...r.findings.map((f) => result(f, index.get(f.id) ?? -1, cwd, false, fallback)),
+    ...r.suppressed.map((f) => result(f, index.get(f.id) ?? -1, cwd, true, fallback)),
   ];
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -5,6 +5,7 @@
  * from what was written.
  */
 import type { RawObject } from '../load/read.js';
+import type { NetworkPolicy } from '../model/types.js';
 import type { LintObjectRef } from './types.js';
 
 /** Kinds without a namespace: their key is `Kind name`. */
@@ -14,6 +15,9 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterNetworkPolicy', 'Ad
 export function objectKey(ref: LintObjectRef): string {
   return ref.namespace === undefined ? `${ref.kind} ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
 }
+
+/** The ref of a NetworkPolicy, as checks name it in their findings. */
+export const policyRef = (p: Pick<NetworkPolicy, 'namespace' | 'name'>): LintObjectRef => ({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name });
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 

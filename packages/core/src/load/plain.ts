@@ -6,7 +6,7 @@
  * undefined, symbols, bigints, non-finite numbers, cycles, sparse arrays. The copy is what gets
  * validated and kept, so getters run once and a caller's later mutation changes nothing.
  */
-import type { FieldProblem, PathSegments } from './issues.js';
+import type { FieldProblem } from './issues.js';
 import { MAX_DEPTH } from './limits.js';
 
 export interface PlainLimits {
@@ -30,39 +30,46 @@ export function toPlainJSON(input: unknown, limits: PlainLimits = {}): { value: 
   const problems: FieldProblem[] = [];
   const ancestors = new Set<object>();
   let bytes = 0;
-  const refuse = (path: PathSegments, detail: string): undefined => {
-    problems.push({ severity: 'error', code: 'not-json', path, detail, hasValue: false });
+  // The path of the value being copied, one stack for the whole walk: a problem takes a copy
+  // of it (an array per field visited was a fifth of a policy's validation in LiveDataplane.apply).
+  const path: (string | number)[] = [];
+  const refuse = (detail: string): undefined => {
+    problems.push({ severity: 'error', code: 'not-json', path: [...path], detail, hasValue: false });
     return undefined;
   };
-  const fatal = (path: PathSegments, detail: string): never => {
-    refuse(path, detail);
+  const fatal = (detail: string): never => {
+    refuse(detail);
     throw new Abort();
   };
-  const copy = (v: unknown, path: PathSegments, depth: number): unknown => {
+  const copy = (v: unknown, depth: number): unknown => {
     bytes += 2;
     if (typeof v === 'string') bytes += v.length;
-    if (bytes > maxBytes) fatal(path, `the object is larger than ${maxBytes} bytes as JSON (the input size limit)`);
+    if (bytes > maxBytes) fatal(`the object is larger than ${maxBytes} bytes as JSON (the input size limit)`);
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') return Number.isFinite(v) ? v : refuse(path, `${v} is not a JSON number`);
-    if (typeof v !== 'object') return refuse(path, `must be a JSON value, not ${kindOf(v)}`);
-    if (depth >= maxDepth) fatal(path, `nested deeper than ${maxDepth} levels`);
-    if (ancestors.has(v)) fatal(path, 'refers to itself (a cycle)');
+    if (typeof v === 'number') return Number.isFinite(v) ? v : refuse(`${v} is not a JSON number`);
+    if (typeof v !== 'object') return refuse(`must be a JSON value, not ${kindOf(v)}`);
+    if (depth >= maxDepth) fatal(`nested deeper than ${maxDepth} levels`);
+    if (ancestors.has(v)) fatal('refers to itself (a cycle)');
     ancestors.add(v);
     try {
       if (Array.isArray(v)) {
         const out: unknown[] = [];
         for (let i = 0; i < v.length; i++) {
-          if (!(i in v)) refuse([...path, i], 'a hole in a sparse array is not a JSON value');
-          out.push(copy(v[i], [...path, i], depth + 1));
+          path.push(i);
+          if (!(i in v)) refuse('a hole in a sparse array is not a JSON value');
+          out.push(copy(v[i], depth + 1));
+          path.pop();
         }
         return out;
       }
       const proto: unknown = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return refuse(path, `must be a plain object, not ${kindOf(v)}`);
+      if (proto !== Object.prototype && proto !== null) return refuse(`must be a plain object, not ${kindOf(v)}`);
       const out = Object.create(null) as Record<string, unknown>;
       for (const k of Object.keys(v)) {
         bytes += k.length + 3;
-        out[k] = copy((v as Record<string, unknown>)[k], [...path, k], depth + 1);
+        path.push(k);
+        out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+        path.pop();
       }
       return out;
     } finally {
@@ -70,7 +77,7 @@ export function toPlainJSON(input: unknown, limits: PlainLimits = {}): { value: 
     }
   };
   try {
-    const value = copy(input, [], 0);
+    const value = copy(input, 0);
     return { value: problems.length === 0 ? value : undefined, problems };
   } catch (e) {
     if (e instanceof Abort) return { value: undefined, problems };

@@ -44,9 +44,12 @@ export interface FileInput {
   readonly namespace?: string;
 }
 
-/** The objects read from one input, marked with its namespace (if any) and how it was given. */
-export function fromInput(objects: readonly RawObject[], namespace: string | undefined, via: string): RawObject[] {
-  return objects.map((o) => ({ ...o, ...(namespace !== undefined && { defaultNamespace: namespace }), via }));
+/**
+ * Appends the objects read from one input to `into`, marked with its namespace (if any) and how
+ * it was given. One by one: a file may hold more objects than a spread can pass as arguments.
+ */
+export function fromInput(into: RawObject[], objects: readonly RawObject[], namespace: string | undefined, via: string): void {
+  for (const o of objects) into.push({ ...o, ...(namespace !== undefined && { defaultNamespace: namespace }), via });
 }
 
 /** readFiles' and readText's result: the objects read, and the problems reading them (syntax, size, unreadable files). */
@@ -337,8 +340,8 @@ export function readFiles(paths: readonly (string | FileInput)[], recursive = fa
         continue;
       }
       const r = readText(text, file, options);
-      objects.push(...fromInput(r.objects, inputs[i]!.namespace, `input #${i + 1}`));
-      issues.push(...r.issues);
+      fromInput(objects, r.objects, inputs[i]!.namespace, `input #${i + 1}`);
+      for (const issue of r.issues) issues.push(issue);
     }
   });
   return { objects, issues };

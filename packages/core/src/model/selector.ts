@@ -28,6 +28,9 @@ export function selectorMatches(selector: Selector, labels: Labels): boolean {
 
 export const EMPTY_SELECTOR: Selector = { matchLabels: {}, matchExpressions: [] };
 
+/** A selector without terms: it matches every label set (`{}`). */
+export const isEmptySelector = (s: Selector): boolean => Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0;
+
 /**
  * The first term of `selector` that `labels` fail (matchLabels in key order, then the
  * expressions), as explain reports it; undefined when the selector matches.

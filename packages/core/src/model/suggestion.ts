@@ -63,23 +63,28 @@ export type SuggestedChange =
  * What the rule a suggestion builds on missed: only its ports (`port`), only its peers (`peer`),
  * both (`peer-and-port`); `isolation-only`: the policy has no rule for the direction (it only
  * isolates), so the suggestion is a first rule; `new-rule`: no rule of the policy is close, so a
- * new one; `cluster-deny`: an Admin or Baseline Deny rule decided, and nothing after it (no
- * NetworkPolicy, no lower-priority Accept) can override it, so the change is in that policy.
+ * new one; `admin-deny`: an Admin-tier Deny rule decided, before any NetworkPolicy, and no
+ * NetworkPolicy or lower-priority Accept can override it, so the change is an Accept ahead of it
+ * in that policy; `baseline-deny`: a Baseline-tier Deny decided (no NetworkPolicy isolates the
+ * pod) and no lower-priority Baseline Accept can override it: an Accept ahead of it likewise
+ * (a NetworkPolicy selecting the pod would also take the decision away from the Baseline tier,
+ * but isolates the pod for everything else, so it is not suggested).
  */
-export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-only' | 'new-rule' | 'cluster-deny';
+export type SuggestionBasis = 'port' | 'peer' | 'peer-and-port' | 'isolation-only' | 'new-rule' | 'admin-deny' | 'baseline-deny';
 
 /**
  * A change that would allow a denied flow in one direction, checked against the reference
  * evaluator before it is offered: applied alone, the direction no longer denies and the other
  * direction does not start to; the first suggestion of each denying direction, applied
- * together, allow the flow.
+ * together, allow the flow (when no pair found does, the ingress suggestions are left out
+ * rather than offer halves that do not add up).
  */
 export interface Suggestion {
   readonly direction: Direction;
   readonly basis: SuggestionBasis;
-  /** The policy the suggestion builds on (`namespace/name`, or `cnp/x` for `cluster-deny`). */
+  /** The policy the suggestion builds on (`namespace/name`, or `cnp/x` for a cluster-scoped Deny). */
   readonly policy: string;
-  /** The rule it completes (for `cluster-deny`: the Deny rule); null: a new rule. */
+  /** The rule it completes (for `admin-deny`/`baseline-deny`: the Deny rule); null: a new rule. */
   readonly ruleIndex: number | null;
   readonly changes: readonly SuggestedChange[];
 }

@@ -45,7 +45,17 @@ import {
   type Pod,
 } from '../model/types.js';
 import type { VerdictPool } from '../parallel/pool.js';
+import {
+  BackgroundCompaction,
+  DEFAULT_COMPACTION,
+  type CompactionInfo,
+  type CompactionMode,
+  type CompactionSettings,
+  type CompactionStatus,
+} from './compaction.js';
 import { Generations, type Copy } from './generations.js';
+
+export type { CompactionInfo, CompactionMode, CompactionStatus } from './compaction.js';
 
 /** The kinds a LiveDataplane takes changes of. */
 export type ObjectKind = 'Namespace' | 'Pod' | 'Node' | 'NetworkPolicy' | ClusterPolicyKind;
@@ -83,10 +93,61 @@ export interface LiveOptions extends DataplaneOptions, LoadOptions {
    * ones twice over (default 2048): churn leaves unused matrix rows and columns behind.
    */
   readonly rebuildAfterUnused?: number;
+  /**
+   * 'auto' (the default): once no change has come for `compactionIdleMs`, the published image
+   * is at least `compactionMinBytes` and at least `compactionMinWaste` of it is room to grow and
+   * unused classes, the image is compacted in the background (slices of `compactionSliceMs` on the event loop) and
+   * published as a new generation; a change meanwhile drops the work. 'manual': only `compact()`.
+   */
+  readonly compaction?: CompactionMode;
+  /** Quiet time before a background compaction, ms (default 1000); doubled after each one a change dropped, up to 32 times. */
+  readonly compactionIdleMs?: number;
+  /** The fraction (0 to 1) of the published image that must be room to grow and unused classes for a background compaction (default 0.25). */
+  readonly compactionMinWaste?: number;
+  /** Published images smaller than this (bytes, default 4 MiB) are never compacted in the background. */
+  readonly compactionMinBytes?: number;
+  /** Background compaction work per event-loop turn, ms (default 2). */
+  readonly compactionSliceMs?: number;
+  /** Called after each background compaction published its generation (from a timer callback). */
+  readonly onCompaction?: (info: CompactionInfo) => void;
 }
 
+const isFunction = { expected: 'a function', is: (v: unknown) => typeof v === 'function' };
+
 /** LiveOptions' keys and types: the dataplane's and the loader's, and its own (model/check-options.ts). */
-const LIVE_OPTIONS: OptionSpec<LiveOptions> = { ...DATAPLANE_OPTIONS, ...LOAD_OPTIONS, pool: 'object', rebuildAfterUnused: 'number' };
+const LIVE_OPTIONS: OptionSpec<LiveOptions> = {
+  ...DATAPLANE_OPTIONS,
+  ...LOAD_OPTIONS,
+  pool: 'object',
+  rebuildAfterUnused: 'number',
+  compaction: ['auto', 'manual'],
+  compactionIdleMs: 'number',
+  compactionMinWaste: 'number',
+  compactionMinBytes: 'number',
+  compactionSliceMs: 'number',
+  onCompaction: isFunction,
+};
+
+/** The background compaction settings of `options`; a RangeError for a value out of range. */
+function compactionSettings(options: LiveOptions): CompactionSettings {
+  const d = DEFAULT_COMPACTION;
+  const settings = {
+    mode: options.compaction ?? d.mode,
+    idleMs: options.compactionIdleMs ?? d.idleMs,
+    minWaste: options.compactionMinWaste ?? d.minWaste,
+    minBytes: options.compactionMinBytes ?? d.minBytes,
+    sliceMs: options.compactionSliceMs ?? d.sliceMs,
+    onCompaction: options.onCompaction,
+  };
+  const check = (key: string, v: number, max: number): void => {
+    if (!(v >= 0 && v <= max)) throw new RangeError(`LiveDataplane options: ${key} must be between 0 and ${max}, not ${v}`);
+  };
+  check('compactionIdleMs', settings.idleMs, 2 ** 31 - 1);
+  check('compactionMinWaste', settings.minWaste, 1);
+  check('compactionMinBytes', settings.minBytes, Number.MAX_SAFE_INTEGER);
+  check('compactionSliceMs', settings.sliceMs, 60_000);
+  return settings;
+}
 
 /**
  * The live compiler's state as explain reads it (dataplane/explain.ts): entries, policies and
@@ -214,10 +275,12 @@ export class LiveDataplane {
   private gen = 0;
   private readonly options: LiveOptions;
   private readonly fastOptions: FastPathOptions;
+  private readonly compaction: BackgroundCompaction;
 
   /** Starts from validated objects (for example `readFiles(paths).objects`). */
   constructor(initial: readonly RawObject[] = [], options: LiveOptions = {}) {
     checkOptions('LiveDataplane options', options, LIVE_OPTIONS);
+    const compaction = compactionSettings(options);
     this.options = options;
     this.fastOptions = { defaultNamespace: options.defaultNamespace ?? 'default', maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
     const { ops, issues } = this.validate(initial.map((o) => ({ op: 'apply' as const, object: o.value })));
@@ -227,6 +290,18 @@ export class LiveDataplane {
     this.compiler = new LiveCompiler(this.modelCluster(), options);
     this.generations = new Generations(this.compiler.master, { native: options.native, pool: options.pool });
     this.publish();
+    this.compaction = new BackgroundCompaction(
+      {
+        waste: () => {
+          const w = this.compiler.waste();
+          return w.wasted / w.bytes;
+        },
+        steps: () => this.compiler.compactSteps(this.options.pool !== undefined),
+        publish: (image) => this.publishCompacted(image),
+        publishedBytes: () => this.generations.current.buffer.byteLength,
+      },
+      compaction,
+    );
   }
 
   get generation(): number {
@@ -317,7 +392,25 @@ export class LiveDataplane {
    * generation published.
    */
   compact(): number {
-    const image = this.compiler.compactImage(this.options.pool !== undefined);
+    const g = this.publishCompacted(this.compiler.compactImage(this.options.pool !== undefined));
+    this.compaction.compacted();
+    return g;
+  }
+
+  /** The state of background compaction (LiveOptions.compaction): counts, the last one's figures. */
+  get compactionStatus(): CompactionStatus {
+    return this.compaction.status;
+  }
+
+  /**
+   * Stops background compaction for good (its timer and any work under way): nothing of this
+   * dataplane runs after it on its own. Verdicts, applies and `compact()` keep working.
+   */
+  close(): void {
+    this.compaction.close();
+  }
+
+  private publishCompacted(image: ArrayBuffer | SharedArrayBuffer): number {
     this.gen++;
     this.generations.publishImage(image, this.gen, this.compiler.nameClasses());
     return this.gen;
@@ -342,6 +435,7 @@ export class LiveDataplane {
       // number: verdicts stay the previous generation's, never a half-applied batch's.
       this.rebuild();
       this.generations.publish(this.gen, this.compiler.nameClasses());
+      this.compaction.changed();
       const code = e instanceof CapacityError ? e.code : 'apply-failed';
       return {
         applied: false,
@@ -357,6 +451,7 @@ export class LiveDataplane {
       this.rebuild();
     }
     this.publish();
+    this.compaction.changed();
     return { applied: true, generation: this.gen, issues, strategy, ...(reason && { reason }) };
   }
 

@@ -36,6 +36,8 @@ export class AddressTable {
   private readonly hosts4 = new Map<number, Set<Host>>();
   private readonly hosts6 = new Set<Host>();
   private readonly regions = new Map<string, Region>();
+  /** The same regions as a list (they are never removed): walked per new ipBlock without an iterator. */
+  private readonly regionList: Region[] = [];
   private readonly ipIndex = new IPBlockIndex([]);
   /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
   private readonly peerLists = new Map<string, readonly number[]>();
@@ -172,18 +174,27 @@ export class AddressTable {
       if (info.peer.kind !== 'ipBlock') continue;
       for (const c of this.ipIndex.add(info)) this.stale.add(this.addRegion(c));
       const { cidr, except } = info.peer.ipBlock;
-      const inPeer = (family: Family, len: number, word0: number, value: () => bigint): boolean =>
-        family === cidr.family && within(cidr, len, word0, value) && !except.some((e) => within(e, len, word0, value));
-      for (const r of this.regions.values()) if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, () => r.cidr.base)) this.stale.add(r);
+      // Bounds once per ipBlock and no closure per address: this visits every region (and hosts).
+      const inside = span(cidr);
+      const outside = except.map(span);
+      const inPeer = (family: Family, len: number, word0: number, value: bigint): boolean => {
+        if (family !== cidr.family || !within(inside, len, word0, value)) return false;
+        for (const e of outside) if (within(e, len, word0, value)) return false;
+        return true;
+      };
+      for (let i = 0; i < this.regionList.length; i++) {
+        const r = this.regionList[i]!;
+        if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, r.cidr.base)) this.stale.add(r);
+      }
       if (!this.options.ipBlockMatchesPods) continue;
       if (cidr.family === 6) {
-        for (const h of this.hosts6) if (inPeer(6, 128, 0, () => h.ip.value)) this.stale.add(h);
+        for (const h of this.hosts6) if (inPeer(6, 128, 0, h.ip.value)) this.stale.add(h);
         continue;
       }
       const lo = Number(cidr.base);
       const hi = lo + 2 ** (32 - cidr.prefix) - 1;
       const visit = (bucket: Set<Host>): void => {
-        for (const h of bucket) if (inPeer(4, 32, h.words[0]!, NO_VALUE)) this.stale.add(h);
+        for (const h of bucket) if (inPeer(4, 32, h.words[0]!, 0n)) this.stale.add(h);
       };
       if (cidr.prefix >= 16) {
         const b = this.hosts4.get(lo >>> 16);
@@ -200,6 +211,7 @@ export class AddressTable {
     const region: Region = { cidr: c, words: addressWords(c.base, c.family), entry: this.allocEntry(c.prefix) };
     this.entryOwner[region.entry] = region;
     this.regions.set(key, region);
+    this.regionList.push(region);
     insertPrefix(c.family === 4 ? this.master.trie4 : this.master.trie6, region.words, c.prefix, region.entry, this.lengthOf);
     insertPrefix(this.regionTries[c.family], region.words, c.prefix, region.entry, this.lengthOf);
     return region;
@@ -230,7 +242,7 @@ export class AddressTable {
 
   private allocEntry(length: number): number {
     const e = this.freeEntries.pop() ?? this.entryTop++;
-    this.master.ensure({ entries: e + 1 });
+    this.master.ensureEntries(e + 1);
     this.entryLength[e] = length;
     return e;
   }
@@ -301,16 +313,25 @@ function plainTrie(): TrieStore {
   };
 }
 
-const NO_VALUE = (): bigint => 0n;
+/** A cidr with its IPv4 bounds as numbers (first and last address), for `within`. */
+interface Span {
+  readonly cidr: CIDR;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const span = (cidr: CIDR): Span => {
+  const lo = cidr.family === 4 ? Number(cidr.base) : 0;
+  return { cidr, lo, hi: cidr.family === 4 ? lo + 2 ** (32 - cidr.prefix) - 1 : 0 };
+};
 
 /**
- * Whether a prefix of length `len` (an address: its full length) lies in `c` (a shorter prefix
- * around `c` does not): IPv4 by its first word as a number (bigint tests per host were most of a
- * policy add's time), IPv6 by its value.
+ * Whether a prefix of length `len` (an address: its full length) lies in `s` (a shorter prefix
+ * around it does not): IPv4 by its first word as a number (bigint tests per host were most of a
+ * policy add's time; `value` is then not read), IPv6 by its value.
  */
-function within(c: CIDR, len: number, word0: number, value: () => bigint): boolean {
-  if (len < c.prefix) return false;
-  if (c.family === 6) return cidrContains(c, { family: 6, value: value() });
-  const lo = Number(c.base);
-  return word0 >= lo && word0 <= lo + 2 ** (32 - c.prefix) - 1;
+function within(s: Span, len: number, word0: number, value: bigint): boolean {
+  if (len < s.cidr.prefix) return false;
+  if (s.cidr.family === 6) return cidrContains(s.cidr, { family: 6, value });
+  return word0 >= s.lo && word0 <= s.hi;
 }

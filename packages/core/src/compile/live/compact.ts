@@ -8,10 +8,16 @@
  * leads to the same entries), so explanations from the compiler's provenance hold for it.
  * The result is a fresh image the master never patches: it is published as a generation of
  * its own, and the next change publishes from the master again.
+ *
+ * The work comes as steps (compactSteps, a generator pausing between bounded units: a block of
+ * matrix rows, of entries), so that the live dataplane can compact in the background across
+ * turns of the event loop; it reads the master and the class use as they are at each step, so
+ * the master must not change between the first step and the result (the dataplane drops the
+ * steps when a change comes).
  */
 import type { Direction } from '../../model/types.js';
 import { allocateImage, ENTRY, ENTRY_HALF, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
-import { buildMatrix, type Matrix } from '../matrix.js';
+import { finishSteps, matrixSteps, type Matrix } from '../matrix.js';
 import { liveRowOffset, type MasterImage } from './master.js';
 
 /** What compaction reads of a direction's classes: how many there are and which entries use. */
@@ -23,19 +29,22 @@ export interface ClassUse {
 }
 
 /** The master's matrix of a direction, unused classes zeroed, rows and then columns merged. */
-function merged(master: MasterImage, d: Direction, use: ClassUse): Matrix {
+function* merged(master: MasterImage, d: Direction, use: ClassUse): Generator<void, Matrix> {
   const cells = d === 'egress' ? master.views.egressMatrix : master.views.ingressMatrix;
   const stride = d === 'egress' ? master.caps.egressCols : master.caps.ingressCols;
   const usedCols: number[] = [];
   for (let c = 0; c < use.cols; c++) if (use.colUsed(c)) usedCols.push(c);
-  // Row 0 (not isolated) is all empty in both layouts; buildMatrix fills the others. The
+  // Row 0 (not isolated) is all empty in both layouts; matrixSteps fills the others. The
   // master's rows follow its one group map: local class l at (l + 1) × stride.
-  return buildMatrix(use.rows, use.cols, (l, row) => {
+  return yield* matrixSteps(use.rows, use.cols, (l, row) => {
     if (!use.rowUsed(l)) return;
     const at = (l + 1) * stride;
     for (const c of usedCols) row[c] = cells[at + c]!;
   });
 }
+
+/** Entries remapped between two pauses of compactSteps. */
+const ENTRIES_PER_STEP = 4096;
 
 /**
  * The compact image of the master: `entries` entries in use, the tries' used nodes, the
@@ -47,8 +56,20 @@ export function compactImage(
   use: Readonly<Record<Direction, ClassUse>>,
   shared: boolean,
 ): ArrayBuffer | SharedArrayBuffer {
-  const egress = merged(master, 'egress', use.egress);
-  const ingress = merged(master, 'ingress', use.ingress);
+  return finishSteps(compactSteps(master, entries, use, shared));
+}
+
+/** compactImage as steps (see the header): the same image, pausing between bounded units of work. */
+export function* compactSteps(
+  master: MasterImage,
+  entries: number,
+  use: Readonly<Record<Direction, ClassUse>>,
+  shared: boolean,
+): Generator<void, ArrayBuffer | SharedArrayBuffer> {
+  const egress = yield* merged(master, 'egress', use.egress);
+  yield;
+  const ingress = yield* merged(master, 'ingress', use.ingress);
+  yield;
   const from = master.views;
   const h = from.header;
   const counts = Object.fromEntries(SECTIONS.map((s) => [s, from[s].length])) as Record<SectionName, number>;
@@ -88,6 +109,7 @@ export function compactImage(
   for (let c = 0; c < ingress.cols; c++) to.ingressMatrix[c] = c;
   to.egressMatrix.set(egress.cells, egress.cols);
   to.ingressMatrix.set(ingress.cells, ingress.cols);
+  yield;
   const ent = to.entries;
   const halves = to.entryHalves;
   const wasEg = master.caps.egressCols;
@@ -101,6 +123,7 @@ export function compactImage(
     const h = 2 * o;
     halves[h + ENTRY_HALF.egressCol] = egress.colOf[halves[h + ENTRY_HALF.egressCol]!]!;
     halves[h + ENTRY_HALF.ingressCol] = ingress.colOf[halves[h + ENTRY_HALF.ingressCol]!]!;
+    if (o % (ENTRIES_PER_STEP * ENTRY_STRIDE) === 0 && o > 0) yield;
   }
   return buffer;
 }

@@ -28,13 +28,14 @@ import { ipKey, type IPAddress } from '../../ip/address.js';
 import { resolveOptions, type EvaluationOptions, type ResolvedOptions } from '../../model/options.js';
 import type { Cluster, ClusterPolicy, Direction, Labels, Namespace, NetworkPolicy, Node, Pod, PolicyProtocol } from '../../model/types.js';
 import type { NameClasses } from '../name-classes.js';
-import { imageFlags } from '../layout.js';
+import { ENTRY_STRIDE, imageFlags } from '../layout.js';
 import { addTo, deleteFrom } from '../multimap.js';
 import { PROTOCOL_SLOTS } from '../ports.js';
 import type { PeerInfo, RuleInfo } from '../rule-table.js';
 import { AddressTable, type EntryProvenance } from './address-table.js';
 import { DirectionClasses } from './classes.js';
-import { compactImage, type ClassUse } from './compact.js';
+import { compactSteps, type ClassUse } from './compact.js';
+import { finishSteps } from '../matrix.js';
 import { IdentityIndex } from './identity-index.js';
 import { MasterImage } from './master.js';
 import { AddressOwners } from './owners.js';
@@ -338,13 +339,41 @@ export class LiveCompiler {
    * without unused classes or room to grow. A new buffer, never patched.
    */
   compactImage(shared: boolean): ArrayBuffer | SharedArrayBuffer {
+    return finishSteps(this.compactSteps(shared));
+  }
+
+  /** compactImage as steps (compact.ts): valid only while nothing changes until the last one. */
+  compactSteps(shared: boolean): Generator<void, ArrayBuffer | SharedArrayBuffer> {
     const use = (c: DirectionClasses): ClassUse => ({
       rows: c.locals.length,
       cols: c.peerClasses.length,
       rowUsed: (r) => r === 0 || c.locals[r]!.refs > 0,
       colUsed: (k) => c.peerClasses[k]!.refs > 0,
     });
-    return compactImage(this.master, this.addresses.entryCount, { egress: use(this.classes.egress), ingress: use(this.classes.ingress) }, shared);
+    return compactSteps(this.master, this.addresses.entryCount, { egress: use(this.classes.egress), ingress: use(this.classes.ingress) }, shared);
+  }
+
+  /**
+   * The master image's bytes, and how many of them are room to grow and classes nobody uses:
+   * the entries, trie nodes, matrix rows and columns beyond those in use (what compaction
+   * drops before it merges anything). Counted per call, from the class lists (thousands).
+   */
+  waste(): { bytes: number; wasted: number } {
+    const m = this.master;
+    const caps = m.caps;
+    let wasted = 4 * (caps.lpm4 - m.trie4.used + caps.lpm6 - m.trie6.used + (caps.entries - this.addresses.entryCount) * ENTRY_STRIDE);
+    for (const [c, rows, cols] of [
+      [this.classes.egress, caps.egressRows, caps.egressCols],
+      [this.classes.ingress, caps.ingressRows, caps.ingressCols],
+    ] as const) {
+      let usedRows = 1; // row 0, not isolated
+      for (let r = 1; r < c.locals.length; r++) if (c.locals[r]!.refs > 0) usedRows++;
+      let usedCols = 0;
+      for (const k of c.peerClasses) if (k.refs > 0) usedCols++;
+      // Uint16 cells; the group map (one entry per column) goes with the columns.
+      wasted += 2 * ((rows + 1) * cols - (usedRows + 1) * usedCols);
+    }
+    return { bytes: m.buffer.byteLength, wasted };
   }
 
   /** Finishes a batch: the tier part if a cluster-scoped policy changed, then what changed is classified and the IPv6 host table rewritten if needed. */

@@ -159,6 +159,11 @@ export class MasterImage {
     return this.caps.portClasses >>> 5;
   }
 
+  /** Makes room for at least `n` entries: ensure() without its allocations, on every new address. */
+  ensureEntries(n: number): void {
+    if (n > this.caps.entries) this.ensure({ entries: n });
+  }
+
   /** Makes room for at least these capacities; lays the image out again if needed. */
   ensure(need: Partial<Capacities>): void {
     let changed = false;

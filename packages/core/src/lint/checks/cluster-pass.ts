@@ -3,15 +3,17 @@
  * say about it. No NetworkPolicy isolates the subject pods for that direction and no Baseline
  * rule matches what the Pass hands down, so every such flow ends `not-isolated` (allowed): the
  * Pass means Accept, which is seldom what its author meant (a Pass is written to defer to
- * the namespace owners' NetworkPolicies). Decided by the reference evaluator on sample flows
- * (cluster-samples.ts) from every group of subject pods.
+ * the namespace owners' NetworkPolicies). Decided by the tiers' own evaluation
+ * (model/cluster-tier.ts, what the evaluators run) on sample flows (cluster-samples.ts) from
+ * every group of subject pods.
  */
-import { ReferenceEvaluator } from '../../reference/evaluator.js';
+import { subjectSelects } from '../../model/cluster-match.js';
+import { evaluateTier } from '../../model/cluster-tier.js';
 import { selectorMatches } from '../../model/selector.js';
 import { clusterPolicyKey, type ClusterPolicy, type Direction, type Pod } from '../../model/types.js';
 import type { CheckFinding, LintCheck, LintContext } from '../types.js';
 import { clusterIndex, clusterRef, orderedPolicies, podsText, rulePath, subjectPods } from './cluster-rules.js';
-import { Budget, distinctSubjects, sampleFlows, subjectEnd } from './cluster-samples.js';
+import { Budget, distinctSubjects, sampleFlows } from './cluster-samples.js';
 
 /** Whether some NetworkPolicy isolates `pod` for `direction` (then NetworkPolicy decides whatever a Pass hands down). */
 function isolated(ctx: LintContext, pod: Pod, direction: Direction): boolean {
@@ -21,36 +23,43 @@ function isolated(ctx: LintContext, pod: Pod, direction: Direction): boolean {
 }
 
 /**
- * Whether the Pass `policy[direction][index]` is taken for some sample flow and every such flow
- * ends `not-isolated`; undefined when the budget ran out.
+ * For one direction, every Admin Pass rule taken for some sample flow (`cnp/x#i`), with whether
+ * every flow it took went undecided by the Baseline tier. The Admin tier is evaluated once per
+ * group of subject pods and sample flow, for all policies together (model/cluster-tier.ts);
+ * `candidates` are the policies with a Pass rule whose subjects NetworkPolicy leaves
+ * unisolated. Undefined when the budget ran out.
  */
-function reachesNothing(
-  ctx: LintContext,
-  policy: ClusterPolicy,
-  direction: Direction,
-  index: number,
-  subjects: readonly Pod[],
-  budget: Budget,
-): boolean | undefined {
-  const reference = ctx.memo('cluster-lint:reference', () => new ReferenceEvaluator(ctx.cluster));
-  const key = clusterPolicyKey(policy);
-  const baseline = orderedPolicies(ctx).flatMap((p) => (p.tier === 'Baseline' ? p[direction] : []));
-  let taken = false;
+function passOutcomes(ctx: LintContext, direction: Direction, candidates: readonly ClusterPolicy[], budget: Budget): Map<string, boolean> | undefined {
+  const index = clusterIndex(ctx);
+  const policies = orderedPolicies(ctx);
+  const keys = new Set(candidates.map(clusterPolicyKey));
+  const rules = [...candidates.flatMap((p) => p[direction]), ...policies.flatMap((p) => (p.tier === 'Baseline' ? p[direction] : []))];
+  const subjects = distinctSubjects(ctx, [...new Set(candidates.flatMap((p) => subjectPods(ctx, p)))]);
+  const nothing = new Map<string, boolean>();
   for (const subject of subjects) {
-    for (const s of sampleFlows(ctx, subject, direction, [...policy[direction], ...baseline], budget)) {
-      const own = subjectEnd(subject, s.remote.end);
-      if (!own) continue;
-      const [src, dst] = direction === 'egress' ? [own, s.remote.end] : [s.remote.end, own];
-      const e = reference.explainBetween(src, dst, s.protocol, s.port);
-      const detail = direction === 'egress' ? e.egressDetail : e.ingressDetail;
-      if (!detail.clusterRules.some((c) => c.tier === 'admin' && c.action === 'Pass' && c.policy === key && c.direction === direction && c.ruleIndex === index))
-        continue;
-      taken = true;
-      if (detail.decision !== 'not-isolated') return false;
+    const subjectNamespaceLabels = index.namespaceLabels(subject.namespace);
+    // The tiers skip policies not selecting the subject: leave them out once, not per flow.
+    const selecting = policies.filter((p) => subjectSelects(p.subject, subject, subjectNamespaceLabels));
+    for (const s of sampleFlows(ctx, subject, direction, rules, budget)) {
+      const query = {
+        policies: selecting,
+        direction,
+        subject,
+        subjectNamespaceLabels,
+        remote: s.remote.target,
+        flow: s,
+        dstPod: s.dstPod,
+        initContainerPorts: true,
+      };
+      const pass = evaluateTier({ ...query, tier: 'Admin' }).passes[0];
+      if (!pass || !keys.has(pass.policy)) continue;
+      const decided = evaluateTier({ ...query, tier: 'Baseline' }).decided !== undefined;
+      const rule = `${pass.policy}#${pass.ruleIndex}`;
+      nothing.set(rule, (nothing.get(rule) ?? true) && !decided);
     }
     if (budget.exhausted) return undefined;
   }
-  return taken;
+  return nothing;
 }
 
 /** The check. */
@@ -65,16 +74,20 @@ export const passReachesNothing: LintCheck = {
     'rule) the Pass is meant to hand the traffic to. Evaluated on the pods and workloads of the input.',
   *run(ctx: LintContext): Iterable<CheckFinding> {
     const budget = new Budget();
-    for (const policy of orderedPolicies(ctx)) {
-      if (policy.tier !== 'Admin') continue;
-      const pods = subjectPods(ctx, policy);
-      for (const direction of ['ingress', 'egress'] as const) {
-        if (pods.length === 0 || pods.some((p) => isolated(ctx, p, direction))) continue;
+    for (const direction of ['ingress', 'egress'] as const) {
+      // A policy some of whose subjects NetworkPolicy isolates hands that pod's traffic to it: not this check's case.
+      const candidates = orderedPolicies(ctx).filter((p) => {
+        if (p.tier !== 'Admin' || !p[direction].some((r) => r.action === 'Pass')) return false;
+        const pods = subjectPods(ctx, p);
+        return pods.length > 0 && !pods.some((pod) => isolated(ctx, pod, direction));
+      });
+      if (candidates.length === 0) continue;
+      const outcomes = passOutcomes(ctx, direction, candidates, budget);
+      if (!outcomes) return;
+      for (const policy of candidates) {
         for (const [index, rule] of policy[direction].entries()) {
-          if (rule.action !== 'Pass') continue;
-          const nothing = reachesNothing(ctx, policy, direction, index, distinctSubjects(pods), budget);
-          if (nothing === undefined) return;
-          if (!nothing) continue;
+          if (rule.action !== 'Pass' || outcomes.get(`${clusterPolicyKey(policy)}#${index}`) !== true) continue;
+          const pods = subjectPods(ctx, policy);
           yield {
             object: clusterRef(policy),
             path: [...rulePath(direction, index), 'action'],

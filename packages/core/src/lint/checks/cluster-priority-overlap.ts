@@ -43,7 +43,7 @@ function conflict(ctx: LintContext, a: ClusterPolicy, b: ClusterPolicy, budget: 
   }
   const inB = new Set(subjectPods(ctx, b));
   const common = subjectPods(ctx, a).filter((p) => inB.has(p));
-  for (const subject of distinctSubjects(common)) {
+  for (const subject of distinctSubjects(ctx, common)) {
     for (const d of DIRECTIONS) {
       if (a[d].length === 0 || b[d].length === 0) continue;
       for (const s of sampleFlows(ctx, subject, d, [...a[d], ...b[d]], budget)) {
@@ -51,7 +51,9 @@ function conflict(ctx: LintContext, a: ClusterPolicy, b: ClusterPolicy, budget: 
         const j = i < 0 ? -1 : firstMatch(b[d], s);
         if (j < 0 || a[d][i]!.action === b[d][j]!.action) continue;
         const remote = s.remote.target.pod ? `${s.remote.target.pod.namespace}/${s.remote.target.pod.name}` : formatIP(s.remote.end.address!);
-        const flow = `${protocolName(s.protocol)}${s.port === undefined ? '' : ` ${s.port}`}`;
+        // Two rules without ports conflict on all traffic; else name the flow that shows it.
+        const portless = a[d][i]!.ports.length === 0 && b[d][j]!.ports.length === 0;
+        const flow = portless ? 'traffic' : `${protocolName(s.protocol)}${s.port === undefined ? '' : ` ${s.port}`}`;
         return `both select pod ${subject.namespace}/${subject.name}: for its ${d} ${flow} ${d === 'egress' ? 'to' : 'from'} ${remote}, ${ruleLabel(a, d, i)} answers ${a[d][i]!.action} and ${ruleLabel(b, d, j)} ${b[d][j]!.action}`;
       }
     }

@@ -14,12 +14,12 @@ import { cidrContains, type CIDR } from '../../ip/cidr.js';
 import type { ClusterPeerTarget } from '../../model/cluster-match.js';
 import type { FlowEnd } from '../../model/flow.js';
 import { PROTOCOL_NUMBERS } from '../../model/protocol.js';
-import type { ClusterRule, Direction, Pod } from '../../model/types.js';
+import type { ClusterRule, Direction, Labels, Pod, Selector } from '../../model/types.js';
 import type { LintContext } from '../types.js';
 import { clusterIndex } from './cluster-rules.js';
 
 /** Flow evaluations one check may spend on samples before it gives up (and reports nothing). */
-export const SAMPLE_BUDGET = 200_000;
+export const SAMPLE_BUDGET = 1_000_000;
 
 /** A countdown shared by one check's calls. */
 export class Budget {
@@ -62,21 +62,54 @@ const lastAddress = (c: CIDR): IPAddress => {
   return { family: c.family, value: c.base | ((1n << BigInt(bits - c.prefix)) - 1n) };
 };
 
+/** The label keys any cluster-scoped selector reads, of namespaces and of pods: all that tells pods apart to them. */
+function selectorKeys(ctx: LintContext): { readonly namespace: ReadonlySet<string>; readonly pod: ReadonlySet<string> } {
+  return ctx.memo('cluster-lint:selector-keys', () => {
+    const namespace = new Set<string>();
+    const pod = new Set<string>();
+    const add = (into: Set<string>, s: Selector): void => {
+      for (const k of Object.keys(s.matchLabels)) into.add(k);
+      for (const r of s.matchExpressions) into.add(r.key);
+    };
+    for (const p of ctx.cluster.clusterPolicies ?? []) {
+      for (const sel of [p.subject, ...p.ingress.flatMap((r) => r.peers), ...p.egress.flatMap((r) => r.peers)]) {
+        if (sel.kind === 'namespaces' || sel.kind === 'pods') add(namespace, sel.namespaceSelector);
+        if (sel.kind === 'pods') add(pod, sel.podSelector);
+      }
+    }
+    return { namespace, pod };
+  });
+}
+
+/**
+ * What cluster-scoped policies can tell of a pod: its namespace's and its own labels restricted
+ * to the keys their selectors read, its container ports (named ports), its address families.
+ */
+function podKey(ctx: LintContext, p: Pod): unknown[] {
+  const keys = selectorKeys(ctx);
+  const only = (labels: Labels, read: ReadonlySet<string>): [string, string][] =>
+    Object.entries(labels)
+      .filter(([k]) => read.has(k))
+      .sort();
+  return [only(clusterIndex(ctx).namespaceLabels(p.namespace), keys.namespace), only(p.labels, keys.pod), p.ports, p.ips.map((ip) => ip.family)];
+}
+
 /** The remote ends of both directions: pods for both, node and outside addresses for egress. */
-function remotes(ctx: LintContext): { readonly pods: readonly Pod[]; readonly addresses: readonly IPAddress[] } {
+function remotes(ctx: LintContext): { readonly pods: readonly (readonly Pod[])[]; readonly addresses: readonly IPAddress[] } {
   return ctx.memo('cluster-lint:remotes', () => {
     const networks = allNetworks(ctx);
     const index = clusterIndex(ctx);
-    // Pods a peer cannot tell apart (namespace, labels, ports, which blocks hold their address)
-    // count twice at most: once, and once more for when the first is the subject itself.
-    const seen = new Map<string, number>();
-    const pods = ctx.endpoints.filter((p) => {
+    // Pods a peer cannot tell apart (podKey, and which blocks hold their address) are one
+    // remote end; a group keeps a second pod for when the first is the subject itself.
+    const groups = new Map<string, Pod[]>();
+    for (const p of ctx.endpoints) {
       const inBlocks = networks.map((c) => (p.ips.some((ip) => cidrContains(c, ip)) ? '1' : '0')).join('');
-      const key = JSON.stringify([p.namespace, p.labels, p.ports, p.ips.map((ip) => ip.family), inBlocks]);
-      const n = seen.get(key) ?? 0;
-      seen.set(key, n + 1);
-      return n < 2;
-    });
+      const key = JSON.stringify([...podKey(ctx, p), inBlocks]);
+      const group = groups.get(key);
+      if (!group) groups.set(key, [p]);
+      else if (group.length < 2) group.push(p);
+    }
+    const pods = [...groups.values()];
     const addresses = new Map<number | string, IPAddress>();
     for (const { ip } of index.nodeAddresses()) addresses.set(ipKey(ip), ip);
     for (const c of networks) {
@@ -93,11 +126,6 @@ function podEnd(p: Pod, family: 4 | 6 | undefined): FlowEnd | undefined {
   return ip && { pod: p, address: ip };
 }
 
-/** The subject's own end for a flow towards `remote`; undefined when the families differ. */
-export function subjectEnd(subject: Pod, remote: FlowEnd): FlowEnd | undefined {
-  return podEnd(subject, remote.address?.family);
-}
-
 function target(ctx: LintContext, end: FlowEnd): ClusterPeerTarget {
   const index = clusterIndex(ctx);
   const pod = end.address ? index.podByIP(end.address) : end.pod;
@@ -111,22 +139,40 @@ function target(ctx: LintContext, end: FlowEnd): ClusterPeerTarget {
   };
 }
 
-/** The (protocol, port) pairs worth trying for `rules`, with ports resolved on `dstPod`. */
-function portSamples(rules: readonly ClusterRule[], dstPod: Pod | undefined, family: 4 | 6): { protocol: number; port?: number }[] {
-  const out = new Map<string, { protocol: number; port?: number }>();
-  const add = (protocol: number, port?: number): void => void out.set(`${protocol}/${port ?? ''}`, { protocol, ...(port !== undefined && { port }) });
+type PortSample = { readonly protocol: number; readonly port?: number };
+
+/** What `rules` name: numbered (protocol, port) pairs, whether some rule has no ports, the named ports. */
+function portsNamed(rules: readonly ClusterRule[]): {
+  readonly numbered: readonly PortSample[];
+  readonly portless: boolean;
+  readonly names: ReadonlySet<string>;
+} {
+  const numbered = new Map<string, PortSample>();
+  const names = new Set<string>();
+  let portless = false;
   for (const r of rules) {
-    if (r.ports.length === 0) add(family === 4 ? PROTOCOL_NUMBERS.ICMP : PROTOCOL_NUMBERS.ICMPv6);
+    if (r.ports.length === 0) portless = true;
     for (const p of r.ports) {
-      if (p.kind === 'range') {
-        add(PROTOCOL_NUMBERS[p.protocol], p.start);
-        add(PROTOCOL_NUMBERS[p.protocol], p.end);
-      } else for (const c of dstPod?.ports ?? []) if (c.name === p.name) add(PROTOCOL_NUMBERS[c.protocol], c.port);
+      if (p.kind === 'named') names.add(p.name);
+      else for (const port of [p.start, p.end]) numbered.set(`${p.protocol}/${port}`, { protocol: PROTOCOL_NUMBERS[p.protocol], port });
     }
   }
+  return { numbered: [...numbered.values()], portless, names };
+}
+
+/** The (protocol, port) pairs worth trying: those `named` lists, named ports resolved on `dstPod`, and ICMP for port-less rules. */
+function portSamples(named: ReturnType<typeof portsNamed>, dstPod: Pod | undefined, family: 4 | 6): PortSample[] {
+  const out = [...named.numbered];
+  if (named.names.size > 0) {
+    for (const c of dstPod?.ports ?? []) {
+      const sample = { protocol: PROTOCOL_NUMBERS[c.protocol], port: c.port };
+      if (c.name !== undefined && named.names.has(c.name) && !out.some((o) => o.protocol === sample.protocol && o.port === sample.port)) out.push(sample);
+    }
+  }
+  if (named.portless) out.push({ protocol: family === 4 ? PROTOCOL_NUMBERS.ICMP : PROTOCOL_NUMBERS.ICMPv6 });
   // Rules without ports match any flow: one with a port, too, for rules of interest that need one.
-  if (out.size === 0) add(PROTOCOL_NUMBERS.TCP, 1);
-  return [...out.values()];
+  if (out.length === 0) out.push({ protocol: PROTOCOL_NUMBERS.TCP, port: 1 });
+  return out;
 }
 
 /**
@@ -136,29 +182,35 @@ function portSamples(rules: readonly ClusterRule[], dstPod: Pod | undefined, fam
 export function* sampleFlows(ctx: LintContext, subject: Pod, direction: Direction, rules: readonly ClusterRule[], budget: Budget): Generator<SampleFlow> {
   const { pods, addresses } = remotes(ctx);
   const ends: FlowEnd[] = [];
-  for (const p of pods) {
-    if (p === subject) continue; // a pod reaching itself is allowed before any tier
+  for (const group of pods) {
+    // A pod reaching itself is allowed before any tier: its twin stands for the group.
+    const p = group[0] === subject ? group[1] : group[0];
+    if (!p) continue;
     const end = podEnd(p, subject.ips[0]?.family);
     if (end) ends.push(end);
   }
   if (direction === 'egress') {
     for (const a of addresses) if (subject.ips.length === 0 || subject.ips.some((ip) => ip.family === a.family)) ends.push({ address: a });
   }
+  const named = portsNamed(rules);
   for (const end of ends) {
     const remote = { end, target: target(ctx, end) };
     const dstPod = direction === 'egress' ? remote.target.pod : subject;
-    for (const flow of portSamples(rules, dstPod, end.address?.family ?? subject.ips[0]?.family ?? 4)) {
+    for (const flow of portSamples(named, dstPod, end.address?.family ?? subject.ips[0]?.family ?? 4)) {
       if (!budget.take()) return;
       yield { remote, dstPod, ...flow };
     }
   }
 }
 
-/** One subject per group of pods the tiers cannot tell apart (namespace, labels, ports, address families, node). */
-export function distinctSubjects(pods: readonly Pod[]): Pod[] {
+/**
+ * One subject per group of pods the cluster-scoped tiers cannot tell apart (podKey). Only for
+ * questions those tiers answer: NetworkPolicy tells pods apart by more (their namespace, node).
+ */
+export function distinctSubjects(ctx: LintContext, pods: readonly Pod[]): Pod[] {
   const seen = new Set<string>();
   return pods.filter((p) => {
-    const key = JSON.stringify([p.namespace, p.labels, p.ports, p.ips.map((ip) => ip.family), p.nodeName ?? null]);
+    const key = JSON.stringify(podKey(ctx, p));
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -11,7 +11,7 @@ import { bitsOf, formatIP, type Family, type IPAddress } from '../../ip/address.
 import { formatCIDR } from '../../ip/cidr.js';
 import type { IPBlock } from '../../model/types.js';
 import type { LintCheck, LintContext } from '../types.js';
-import { ruleScope } from './rule-remotes.js';
+import { activeRules, ruleScope } from './rule-remotes.js';
 
 /** An address of a pod or node, for the sorted index. */
 interface Owned {
@@ -73,31 +73,29 @@ export const IPBLOCK_COVERS_PODS: LintCheck = {
   *run(ctx) {
     const owned = ownedAddresses(ctx);
     for (const policy of ctx.cluster.policies) {
-      for (const direction of ['ingress', 'egress'] as const) {
-        for (const [ruleIndex, rule] of policy[direction].entries()) {
-          for (const [peerIndex, peer] of rule.peers.entries()) {
-            if (peer.kind !== 'ipBlock') continue;
-            const found = inside(owned[peer.ipBlock.cidr.family], peer.ipBlock);
-            if (found.length === 0) continue;
-            const pods = found.filter((o) => !o.node);
-            const nodes = found.filter((o) => o.node);
-            const example = (o: Owned): string => `${o.owner} at ${formatIP({ family: o.family, value: o.value })}`;
-            const parts = [
-              ...(pods.length > 0 ? [`${plural(new Set(pods.map((o) => o.owner)).size, 'pod')} (e.g. ${example(pods[0]!)})`] : []),
-              ...(nodes.length > 0 ? [`${plural(new Set(nodes.map((o) => o.owner)).size, 'node')} (e.g. ${example(nodes[0]!)})`] : []),
-            ];
-            const cidr = formatCIDR(peer.ipBlock.cidr);
-            const carve = enclosing(found);
-            yield {
-              object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
-              path: ['spec', direction, ruleIndex, direction === 'ingress' ? 'from' : 'to', peerIndex, 'ipBlock'],
-              message: `ipBlock ${cidr} contains the addresses of ${parts.join(' and ')}: network plugins disagree on whether an ipBlock matches pod and node traffic (Calico does, Cilium does not)`,
-              fix:
-                carve.prefix > peer.ipBlock.cidr.prefix
-                  ? `select the pods with a podSelector/namespaceSelector peer instead, and add except: [${carve.text}] to the ipBlock`
-                  : `select the pods with a podSelector/namespaceSelector peer instead, and narrow the cidr to the external addresses meant`,
-            };
-          }
+      for (const { direction, ruleIndex, rule } of activeRules(policy)) {
+        for (const [peerIndex, peer] of rule.peers.entries()) {
+          if (peer.kind !== 'ipBlock') continue;
+          const found = inside(owned[peer.ipBlock.cidr.family], peer.ipBlock);
+          if (found.length === 0) continue;
+          const pods = found.filter((o) => !o.node);
+          const nodes = found.filter((o) => o.node);
+          const example = (o: Owned): string => `${o.owner} at ${formatIP({ family: o.family, value: o.value })}`;
+          const parts = [
+            ...(pods.length > 0 ? [`${plural(new Set(pods.map((o) => o.owner)).size, 'pod')} (e.g. ${example(pods[0]!)})`] : []),
+            ...(nodes.length > 0 ? [`${plural(new Set(nodes.map((o) => o.owner)).size, 'node')} (e.g. ${example(nodes[0]!)})`] : []),
+          ];
+          const cidr = formatCIDR(peer.ipBlock.cidr);
+          const carve = enclosing(found);
+          yield {
+            object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
+            path: ['spec', direction, ruleIndex, direction === 'ingress' ? 'from' : 'to', peerIndex, 'ipBlock'],
+            message: `ipBlock ${cidr} contains the addresses of ${parts.join(' and ')}: network plugins disagree on whether an ipBlock matches pod and node traffic (Calico does, Cilium does not)`,
+            fix:
+              carve.prefix > peer.ipBlock.cidr.prefix
+                ? `select the pods with a podSelector/namespaceSelector peer instead, and add except: [${carve.text}] to the ipBlock`
+                : `select the pods with a podSelector/namespaceSelector peer instead, and narrow the cidr to the external addresses meant`,
+          };
         }
       }
     }

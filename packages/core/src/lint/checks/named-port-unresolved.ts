@@ -12,7 +12,7 @@ import { namedPortNumbers } from '../../model/rule-miss.js';
 import type { Direction, NetworkPolicy, Pod, Rule } from '../../model/types.js';
 import type { LintCheck } from '../types.js';
 import { someOf } from './redundant-rules.js';
-import { ruleScope, type RuleScope } from './rule-remotes.js';
+import { activeRules, ruleScope, type RuleScope } from './rule-remotes.js';
 
 /** The destination pods a rule's named ports resolve on. */
 function destinations(scope: RuleScope, policy: NetworkPolicy, direction: Direction, rule: Rule): readonly Pod[] {
@@ -35,35 +35,32 @@ export const NAMED_PORT_UNRESOLVED: LintCheck = {
   *run(ctx) {
     const scope = ruleScope(ctx);
     for (const policy of ctx.cluster.policies) {
-      for (const direction of ['ingress', 'egress'] as const) {
-        if (!policy.affects[direction]) continue;
-        for (const [ruleIndex, rule] of policy[direction].entries()) {
-          if (!rule.ports.some((p) => typeof p.port === 'string')) continue;
-          const pods = destinations(scope, policy, direction, rule);
-          if (pods.length === 0) continue;
-          for (const [portIndex, port] of rule.ports.entries()) {
-            if (typeof port.port !== 'string') continue;
-            const name = port.port;
-            if (pods.some((pod) => (namedPortNumbers(pod, name, port.protocol, true) ?? []).length > 0)) continue;
-            const declared = [...new Set(pods.flatMap((p) => p.ports.flatMap((cp) => (cp.name ? [`${cp.name}/${cp.protocol}`] : []))))];
-            const otherProtocol = pods.find((p) => p.ports.some((cp) => cp.name === name));
-            const names = [...new Set(pods.flatMap((p) => p.ports.flatMap((cp) => (cp.name && cp.protocol === port.protocol ? [cp.name] : []))))];
-            const near = closestKey(name, names);
-            const whose = direction === 'ingress' ? 'the pods it selects' : 'the pods its peers match';
-            const why = otherProtocol
-              ? `${otherProtocol.namespace}/${otherProtocol.name} declares ${name} with another protocol`
-              : declared.length > 0
-                ? `they declare ${someOf(declared, 5)}`
-                : 'they declare no named container port';
-            yield {
-              object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
-              path: ['spec', direction, ruleIndex, 'ports', portIndex],
-              message: `named port ${describePort(port)} resolves on none of ${whose} (${pods.length}: ${someOf(pods.map((p) => `${p.namespace}/${p.name}`))}), so it allows nothing: ${why}`,
-              fix: otherProtocol
-                ? `set the protocol the container port declares, or use the port number`
-                : `use a container port name they declare${near ? ` (${near}?)` : names.length > 0 ? ` (${someOf(names, 5)})` : ''} or the port number`,
-            };
-          }
+      for (const { direction, ruleIndex, rule } of activeRules(policy)) {
+        if (!rule.ports.some((p) => typeof p.port === 'string')) continue;
+        const pods = destinations(scope, policy, direction, rule);
+        if (pods.length === 0) continue;
+        for (const [portIndex, port] of rule.ports.entries()) {
+          if (typeof port.port !== 'string') continue;
+          const name = port.port;
+          if (pods.some((pod) => (namedPortNumbers(pod, name, port.protocol, true) ?? []).length > 0)) continue;
+          const declared = [...new Set(pods.flatMap((p) => p.ports.flatMap((cp) => (cp.name ? [`${cp.name}/${cp.protocol}`] : []))))];
+          const otherProtocol = pods.find((p) => p.ports.some((cp) => cp.name === name));
+          const names = [...new Set(pods.flatMap((p) => p.ports.flatMap((cp) => (cp.name && cp.protocol === port.protocol ? [cp.name] : []))))];
+          const near = closestKey(name, names);
+          const whose = direction === 'ingress' ? 'the pods it selects' : 'the pods its peers match';
+          const why = otherProtocol
+            ? `${otherProtocol.namespace}/${otherProtocol.name} declares ${name} with another protocol`
+            : declared.length > 0
+              ? `they declare ${someOf(declared, 5)}`
+              : 'they declare no named container port';
+          yield {
+            object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
+            path: ['spec', direction, ruleIndex, 'ports', portIndex],
+            message: `named port ${describePort(port)} resolves on none of ${whose} (${pods.length}: ${someOf(pods.map((p) => `${p.namespace}/${p.name}`))}), so it allows nothing: ${why}`,
+            fix: otherProtocol
+              ? `set the protocol the container port declares, or use the port number`
+              : `use a container port name they declare${near ? ` (${near}?)` : names.length > 0 ? ` (${someOf(names, 5)})` : ''} or the port number`,
+          };
         }
       }
     }

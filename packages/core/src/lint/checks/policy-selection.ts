@@ -6,22 +6,19 @@
  */
 import { NAMESPACE_NAME_LABEL } from '../../load/workloads.js';
 import { closestKey } from '../../model/check-options.js';
-import { selectorMatches } from '../../model/selector.js';
+import { isEmptySelector, selectorMatches } from '../../model/selector.js';
+import { policyRef } from '../objects.js';
 import type { Direction, Labels, Namespace, NetworkPolicy, Selector } from '../../model/types.js';
-import type { CheckFinding, LintCheck, LintContext, LintObjectRef } from '../types.js';
+import type { CheckFinding, LintCheck, LintContext } from '../types.js';
 import { endpointLabels, namespacesByName } from './endpoint-labels.js';
 import { selectorHint } from './selector-hint.js';
-
-const ref = (p: NetworkPolicy): LintObjectRef => ({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name });
-
-const isEmpty = (s: Selector): boolean => Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0;
 
 const matchesAny = (s: Selector, sets: readonly Labels[] | undefined): boolean => sets?.some((l) => selectorMatches(s, l)) === true;
 
 /** Was `metadata.namespace` written? True when the source is unknown (say nothing rather than guess). */
 function namespaceWritten(ctx: LintContext, p: NetworkPolicy): boolean {
   if (!ctx.source) return true;
-  const meta = ctx.source(ref(p))?.['metadata'];
+  const meta = ctx.source(policyRef(p))?.['metadata'];
   return typeof meta !== 'object' || meta === null || typeof (meta as Record<string, unknown>)['namespace'] === 'string';
 }
 
@@ -35,7 +32,7 @@ function* selectsNoPods(ctx: LintContext): Iterable<CheckFinding> {
       const hint = selectorHint(p.podSelector, own, 'pod');
       if (hint)
         yield {
-          object: ref(p),
+          object: policyRef(p),
           path: ['spec', 'podSelector', ...hint.path],
           message: `selects none of the pods and workloads of namespace ${p.namespace}, so it isolates and allows nothing: ${hint.why}`,
           fix: hint.fix,
@@ -44,11 +41,11 @@ function* selectsNoPods(ctx: LintContext): Iterable<CheckFinding> {
     }
     // No endpoint in its namespace: say something only when metadata.namespace was not written
     // and the selector picks pods elsewhere (a forgotten namespace, defaulted by -n).
-    if (isEmpty(p.podSelector) || namespaceWritten(ctx, p)) continue;
+    if (isEmptySelector(p.podSelector) || namespaceWritten(ctx, p)) continue;
     const elsewhere = [...byNamespace].filter(([, sets]) => matchesAny(p.podSelector, sets)).map(([ns]) => ns);
     if (elsewhere.length === 0) continue;
     yield {
-      object: ref(p),
+      object: policyRef(p),
       path: ['metadata', 'namespace'],
       severity: 'warning',
       message: `namespace ${p.namespace} has no pod or workload in the input, but the podSelector matches pods in ${elsewhere.slice(0, 3).join(', ')}${elsewhere.length > 3 ? ', ...' : ''}: a policy only selects pods of its own namespace`,
@@ -99,7 +96,7 @@ function* peerMatchesNothing(ctx: LintContext): Iterable<CheckFinding> {
             const hint = selectorHint(nsSelector, nsLabels, 'namespace', namespaces);
             if (hint && namespaceMissJudged(ctx, nsSelector, namespaces)) {
               yield {
-                object: ref(p),
+                object: policyRef(p),
                 path: [...at, 'namespaceSelector', ...hint.path],
                 message: `${side} peer ${j} of ${dir} rule ${i} matches no namespace, so the rule allows nothing through it: ${hint.why}`,
                 fix: hint.fix,
@@ -117,7 +114,7 @@ function* peerMatchesNothing(ctx: LintContext): Iterable<CheckFinding> {
           if (!hint) continue;
           const where = peer.namespaceSelector ? `the ${reach.length} namespace(s) its namespaceSelector selects` : `namespace ${p.namespace}`;
           yield {
-            object: ref(p),
+            object: policyRef(p),
             path: [...at, 'podSelector', ...hint.path],
             message: `${side} peer ${j} of ${dir} rule ${i} matches no pod or workload in ${where}, so the rule allows nothing through it: ${hint.why}`,
             fix: hint.fix,

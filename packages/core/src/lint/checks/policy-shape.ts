@@ -4,10 +4,10 @@
  * leaves out (ignored by the API's semantics).
  */
 import { describePort } from '../../model/describe.js';
-import type { Direction, NetworkPolicy, Peer, Rule } from '../../model/types.js';
-import type { CheckFinding, LintCheck, LintContext, LintObjectRef } from '../types.js';
-
-const ref = (p: NetworkPolicy): LintObjectRef => ({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name });
+import { isEmptySelector } from '../../model/selector.js';
+import type { Direction, NetworkPolicy, Peer, Rule, Selector } from '../../model/types.js';
+import { policyRef } from '../objects.js';
+import type { CheckFinding, LintCheck, LintContext } from '../types.js';
 
 const SIDE: Readonly<Record<Direction, 'from' | 'to'>> = { ingress: 'from', egress: 'to' };
 
@@ -32,7 +32,7 @@ function* portsWithoutPeers(ctx: LintContext): Iterable<CheckFinding> {
           ? 'any source, in the cluster or outside it, may reach the selected pods'
           : 'the selected pods may reach any destination, in the cluster or outside it,';
       yield {
-        object: ref(p),
+        object: policyRef(p),
         path: ['spec', dir, i, 'ports'],
         message: `${dir} rule ${i} lists ports but no ${SIDE[dir]}: ${who} on ${ports}`,
         fix:
@@ -47,15 +47,14 @@ function* portsWithoutPeers(ctx: LintContext): Iterable<CheckFinding> {
 /** A peer that reaches every namespace's pods or every address: namespaceSelector {} without a pod restriction, or an ipBlock /0. */
 function everywhere(peer: Peer): string | undefined {
   if (peer.kind === 'ipBlock') return peer.ipBlock.cidr.prefix === 0 ? 'every address' : undefined;
-  const all = (s: { matchLabels: object; matchExpressions: readonly unknown[] } | undefined): boolean =>
-    s !== undefined && Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0;
+  const all = (sel: Selector | undefined): boolean => sel !== undefined && isEmptySelector(sel);
   return all(peer.namespaceSelector) && (peer.podSelector === undefined || all(peer.podSelector)) ? 'every pod of every namespace' : undefined;
 }
 
 /** `allow-all-pods-policy`: see the check's description. */
 function* allowAllPods(ctx: LintContext): Iterable<CheckFinding> {
   for (const p of ctx.cluster.policies) {
-    if (Object.keys(p.podSelector.matchLabels).length > 0 || p.podSelector.matchExpressions.length > 0) continue;
+    if (!isEmptySelector(p.podSelector)) continue;
     for (const [dir, i, rule] of activeRules(p)) {
       if (rule.ports.length > 0) continue; // port-limited: not everything (a rule without peers is ports-without-peers')
       const j = rule.peers.findIndex((peer) => everywhere(peer) !== undefined);
@@ -63,9 +62,9 @@ function* allowAllPods(ctx: LintContext): Iterable<CheckFinding> {
       const reach = j < 0 ? 'anyone' : everywhere(rule.peers[j]!)!;
       const from = dir === 'ingress' ? `from ${reach} to every pod of namespace ${p.namespace}` : `from every pod of namespace ${p.namespace} to ${reach}`;
       yield {
-        object: ref(p),
+        object: policyRef(p),
         path: j < 0 ? ['spec', dir, i] : ['spec', dir, i, SIDE[dir], j],
-        message: `applies to every pod of ${p.namespace} (podSelector: {}) and ${dir} rule ${i} allows all ports and protocols ${from}: no ${dir} policy of the namespace isolates anything any more`,
+        message: `podSelector: {} and ${dir} rule ${i} allow all ports and protocols ${from}: for ${j < 0 ? 'any peer' : 'those peers'}, no other ${dir} policy of the namespace restricts anything any more`,
         fix: `limit the rule to the peers and ports meant, or select only the pods that need it in spec.podSelector`,
       };
     }
@@ -81,7 +80,7 @@ function* policyTypesMissing(ctx: LintContext): Iterable<CheckFinding> {
       const type = dir === 'ingress' ? 'Ingress' : 'Egress';
       const types = [...(p.affects.ingress || dir === 'ingress' ? ['Ingress'] : []), ...(p.affects.egress || dir === 'egress' ? ['Egress'] : [])];
       yield {
-        object: ref(p),
+        object: policyRef(p),
         path: ['spec', 'policyTypes'],
         message: `has ${p[dir].length} ${dir} rule(s) but policyTypes does not include ${type}: they are ignored, and the selected pods are not isolated for ${dir}`,
         fix: `policyTypes: [${types.join(', ')}] (or remove the ${dir} rules if they are not meant)`,

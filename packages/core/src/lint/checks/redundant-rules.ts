@@ -14,7 +14,8 @@ const coverage = (ctx: LintContext): Coverage => ctx.memo('rule-coverage', () =>
 const ref = (p: NetworkPolicy) => ({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name });
 
 /** `ns/name ingress[0]`, or `ingress[0] of this policy` when `from` is the same policy. */
-const ruleName = (r: RuleAt, from: NetworkPolicy): string => (r.policy === from ? `${r.direction}[${r.ruleIndex}]` : `${policyKey(r.policy)} ${r.direction}[${r.ruleIndex}]`);
+const ruleName = (r: RuleAt, from: NetworkPolicy): string =>
+  r.policy === from ? `${r.direction}[${r.ruleIndex}]` : `${policyKey(r.policy)} ${r.direction}[${r.ruleIndex}]`;
 
 /** A few names, then how many more. */
 export function someOf(names: readonly string[], max = 3): string {
@@ -38,11 +39,15 @@ export const POLICY_CHANGES_NOTHING: LintCheck = {
         )
         .join('; ');
       const pods = ruleScope(ctx).subjects(policy).length;
+      const covering = [...new Set(dirs.flatMap(([, others]) => others.map(policyKey)))];
       yield {
         object: ref(policy),
         path: [],
         message: `removing it changes no verdict for the ${pods} pod${pods === 1 ? '' : 's'} it selects: ${why}`,
-        fix: `delete the policy, or, if it was meant to restrict, narrow ${someOf([...new Set(dirs.flatMap(([, o]) => o.map(policyKey)))]) || 'the rules it duplicates'} (rules of the policies selecting a pod add up)`,
+        fix:
+          covering.length > 0
+            ? `delete the policy, or, if it was meant to restrict, narrow ${someOf(covering)} (rules of the policies selecting a pod add up)`
+            : 'delete the policy (allowing everything to pods nothing else isolates is what no policy does), or give it the rules meant',
       };
     }
   },

@@ -104,7 +104,10 @@ class NsDirection {
     this.rulesOf = policies.map(() => []);
     this.groupsOf = policies.map(() => []);
     // Remote classes by partition refinement: each rule splits the classes of the remotes it matches.
-    const classOf = new Int32Array(remotes.remotes.length); // 0: matched by no rule
+    // classOf is the direction's scratch array (all 0: matched by no rule); only the remotes some
+    // rule matches are visited and reset, so a namespace costs what its rules match, not every remote.
+    const classOf = remotes.scratch;
+    const touched: number[] = [];
     const classRules: number[][] = [[]];
     policies.forEach((policy, owner) => {
       policy[direction].forEach((rule, ruleIndex) => {
@@ -113,6 +116,7 @@ class NsDirection {
         const split = new Map<number, number>();
         for (const r of remotes.ruleRemotes(rule, policy.namespace)) {
           const old = classOf[r]!;
+          if (old === 0) touched.push(r);
           let next = split.get(old);
           if (next === undefined) split.set(old, (next = classRules.push([...classRules[old]!, id]) - 1));
           classOf[r] = next;
@@ -123,17 +127,18 @@ class NsDirection {
     this.classesOf = this.rules.map(() => []);
     // The classes in use; egress with named ports also splits them by the destination pod's container ports.
     const classIds = new Map<string | number, number>();
-    classOf.forEach((cls, r) => {
-      if (cls === 0) return;
+    for (const r of touched) {
+      const cls = classOf[r]!;
+      classOf[r] = 0;
       const remote = remotes.remotes[r]!;
       const dst = direction === 'egress' && remote.kind === 'pod' ? remote.pod : undefined;
       const key = named && direction === 'egress' ? `${cls}|${dst ? portsKey(dst) : '-'}` : cls;
-      if (classIds.has(key)) return;
+      if (classIds.has(key)) continue;
       const rules = classRules[cls]!;
       const id = this.classes.push({ rules, dst }) - 1;
       classIds.set(key, id);
       for (const rule of rules) this.classesOf[rule]!.push(id);
-    });
+    }
     const groupIds = new Map<string, number>();
     const namespace = policies[0]!.namespace;
     const selecting = policies.map((p) => new Set(scope.subjects(p)));

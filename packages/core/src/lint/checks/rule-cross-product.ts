@@ -10,8 +10,9 @@
  * `k8s-app=kube-dns`) is known to serve 53 even without pods in the input; any other peer
  * (an ipBlock, a selector matching no pod or pods declaring none of the ports) is *unknown*.
  * The rule is reported when
- *   - a known peer does not serve one of the rule's services that another known peer serves, or
- *     that an unknown peer unrelated to it may be meant for; or
+ *   - a known peer does not serve one of the rule's services that another known peer serves
+ *     (one that does not also serve all the first one serves: the peers' services differ both
+ *     ways), or that an unknown peer unrelated to it may be meant for; or
  *   - two unknown peers are unrelated,
  * where two peers are unrelated when one is an ipBlock and the other a selector, or both are
  * selectors with different pod selectors over disjoint sets of namespaces. Ingress rules are
@@ -84,7 +85,7 @@ function profile(scope: RuleScope, policy: NetworkPolicy, peer: Peer, index: num
     peer.namespaceSelector ? scope.namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, scope.index.namespaceLabels(ns))) : [policy.namespace],
   );
   const remotes = scope.remotes('egress');
-  const pods = [...new Set(remotes.peerRemotes(peer, policy.namespace).map((i) => (remotes.remotes[i] as { pod: Pod }).pod))];
+  const pods = [...new Set(Array.from(remotes.peerRemotes(peer, policy.namespace), (i) => (remotes.remotes[i] as { pod: Pod }).pod))];
   const serves = new Set(all.filter((s) => s.ports.some((i) => pods.some((pod) => declares(pod, rule.ports[i]!)))).map((s) => s.key));
   if (serves.size > 0) return { peer, index, namespaces, serves };
   if (isDnsSelector(peer.podSelector) && all.some((s) => s.key === `${DNS_PORT}`)) return { peer, index, namespaces, serves: new Set([`${DNS_PORT}`]) };
@@ -127,7 +128,7 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
       for (const [ruleIndex, rule] of policy.egress.entries()) {
         if (rule.peers.length < 2 || rule.ports.length < 2) continue;
         const remotes = scope.remotes('egress');
-        const pods = [...new Set(remotes.ruleRemotes(rule, policy.namespace))].flatMap((i) => {
+        const pods = Array.from(remotes.ruleRemotes(rule, policy.namespace)).flatMap((i) => {
           const r = remotes.remotes[i]!;
           return r.kind === 'pod' ? [r.pod] : [];
         });
@@ -142,7 +143,8 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         for (const p of known) {
           for (const s of all) {
             if (p.serves!.has(s.key)) continue;
-            const servedElsewhere = known.some((q) => q !== p && q.serves!.has(s.key));
+            // Another peer serves it, and not everything p serves (a superset is the same service, more of it).
+            const servedElsewhere = known.some((q) => q !== p && q.serves!.has(s.key) && [...p.serves!].some((t) => !q.serves!.has(t)));
             const unknownOther = unknown.some((q) => unrelated(p, q));
             if (servedElsewhere || unknownOther) note(p, s.key);
           }
@@ -152,9 +154,7 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         if (extra.size === 0 && !unrelatedUnknown) continue;
         const portsOf = (key: string): PolicyPort[] => all.find((s) => s.key === key)!.ports.map((i) => rule.ports[i]!);
         const portText = (key: string): string => portsOf(key).map(describePort).join(', ');
-        const combos = [...extra]
-          .sort(([a], [b]) => a.index - b.index)
-          .map(([p, keys]) => `${[...keys].map(portText).join(', ')} to ${describePeer(p)}`);
+        const combos = [...extra].sort(([a], [b]) => a.index - b.index).map(([p, keys]) => `${[...keys].map(portText).join(', ')} to ${describePeer(p)}`);
         const message =
           combos.length > 0
             ? `every port applies to every peer, so it also allows ${combos.slice(0, 3).join('; ')}${combos.length > 3 ? `; and ${combos.length - 3} more` : ''}`
@@ -163,14 +163,17 @@ export const RULE_CROSS_PRODUCT: LintCheck = {
         const leftover = all.filter((s) => !known.some((p) => p.serves!.has(s.key))).map((s) => s.key);
         const split = [
           ...known.map((p) => ({ to: [peerDoc(p.peer, '')], ports: [...p.serves!].flatMap(portsOf).map(policyPort) })),
-          ...(unknown.length > 0 && leftover.length > 0 ? [{ to: unknown.map((p) => peerDoc(p.peer, '')), ports: leftover.flatMap(portsOf).map(policyPort) }] : []),
+          ...(unknown.length > 0 && leftover.length > 0
+            ? [{ to: unknown.map((p) => peerDoc(p.peer, '')), ports: leftover.flatMap(portsOf).map(policyPort) }]
+            : []),
         ];
         yield {
           object: { kind: 'NetworkPolicy', namespace: policy.namespace, name: policy.name },
           path: ['spec', 'egress', ruleIndex],
           message,
           fix:
-            known.length > 0 && (unknown.length === 0 || leftover.length > 0)
+            // One rule for the unknown peers is only right when they are related to each other.
+            known.length > 0 && !unrelatedUnknown && (unknown.length === 0 || leftover.length > 0)
               ? `split it into one rule per peer, each with its own ports: egress: ${stringify(split, FLOW_YAML).trim()}`
               : 'split it into one egress rule per peer (or group of related peers), each with only the ports that peer needs',
         };

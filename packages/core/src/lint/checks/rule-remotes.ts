@@ -16,6 +16,7 @@
 import { externalBlocks, ipBlockBlock } from '../../analysis/external-endpoints.js';
 import { wholeFamily, type AddressBlock } from '../../analysis/address-blocks.js';
 import type { IPAddress } from '../../ip/address.js';
+import { formatCIDR } from '../../ip/cidr.js';
 import { ClusterIndex } from '../../model/cluster-index.js';
 import { selectorMatches } from '../../model/selector.js';
 import type { Cluster, Direction, Labels, NetworkPolicy, Peer, Pod, Rule } from '../../model/types.js';
@@ -50,7 +51,9 @@ export class DirectionRemotes {
   /** Per family, the remotes with an address, sorted by it. */
   private readonly byAddress: Readonly<Record<4 | 6, readonly Located[]>>;
   private readonly all: Int32Array;
-  private readonly peerMemo = new WeakMap<Peer, Map<string, readonly number[]>>();
+  /** One number per remote, all 0 between uses: working space a caller must leave as it found it. */
+  readonly scratch: Int32Array;
+  private readonly peerMemo = new Map<string, Int32Array>();
 
   constructor(
     readonly scope: RuleScope,
@@ -66,42 +69,52 @@ export class DirectionRemotes {
     for (const list of Object.values(byAddress)) list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     this.byAddress = byAddress;
     this.all = Int32Array.from(remotes.keys());
+    this.scratch = new Int32Array(remotes.length);
   }
 
-  /** The remotes `peer` (of a policy in `namespace`) matches, ascending (memoized: peers are often shared). */
-  peerRemotes(peer: Peer, namespace: string): readonly number[] {
-    let byNs = this.peerMemo.get(peer);
-    if (!byNs) this.peerMemo.set(peer, (byNs = new Map()));
-    let out = byNs.get(namespace);
-    if (!out) byNs.set(namespace, (out = this.match(peer, namespace)));
+  /**
+   * The remotes `peer` (of a policy in `namespace`) matches, in no particular order. Memoized by
+   * what the peer says (policies repeat the same peers: kube-dns, "the monitoring namespace"):
+   * each distinct peer is matched once.
+   */
+  peerRemotes(peer: Peer, namespace: string): Int32Array {
+    const key = peerKey(peer, namespace);
+    let out = this.peerMemo.get(key);
+    if (!out) this.peerMemo.set(key, (out = this.match(peer, namespace)));
     return out;
   }
 
-  private match(peer: Peer, namespace: string): number[] {
+  private match(peer: Peer, namespace: string): Int32Array {
     const out: number[] = [];
     if (peer.kind === 'ipBlock') {
       const block = ipBlockBlock(peer.ipBlock);
       for (const r of block.ranges) for (const i of inRange(this.byAddress[block.family], r.first, r.last)) out.push(i);
-      return out.sort((a, b) => a - b);
+      return Int32Array.from(out);
     }
     // A selector matches pods by labels and namespace only (peerMiss's terms): one test per label group.
     const namespaces = peer.namespaceSelector
       ? this.scope.namespaces.filter((ns) => selectorMatches(peer.namespaceSelector!, this.scope.index.namespaceLabels(ns)))
       : [namespace];
     for (const ns of namespaces) {
-      for (const g of this.scope.labelGroups(ns)) if (!peer.podSelector || selectorMatches(peer.podSelector, g.labels)) out.push(...g.remotes);
+      for (const g of this.scope.labelGroups(ns)) if (!peer.podSelector || selectorMatches(peer.podSelector, g.labels)) for (const r of g.remotes) out.push(r);
     }
-    return out.sort((a, b) => a - b);
+    return Int32Array.from(out);
   }
 
-  /** The remotes a rule matches (any of its peers; every remote when it has none), ascending. */
+  /** The remotes a rule matches (any of its peers; every remote when it has none), each once, in no particular order. */
   ruleRemotes(rule: Rule, namespace: string): Int32Array {
     if (rule.peers.length === 0) return this.all;
-    if (rule.peers.length === 1) return Int32Array.from(this.peerRemotes(rule.peers[0]!, namespace));
+    if (rule.peers.length === 1) return this.peerRemotes(rule.peers[0]!, namespace);
     const set = new Set<number>();
     for (const p of rule.peers) for (const i of this.peerRemotes(p, namespace)) set.add(i);
-    return Int32Array.from([...set].sort((a, b) => a - b));
+    return Int32Array.from(set);
   }
+}
+
+/** What a peer says, as text (CIDRs formatted; a podSelector alone is scoped to the policy's namespace). */
+function peerKey(peer: Peer, namespace: string): string {
+  if (peer.kind === 'ipBlock') return `ip ${formatCIDR(peer.ipBlock.cidr)} ${peer.ipBlock.except.map(formatCIDR).join(' ')}`;
+  return `sel ${JSON.stringify([peer.namespaceSelector ?? namespace, peer.podSelector ?? null])}`;
 }
 
 /** Pods of one namespace with the same labels: every selector treats them alike. */
@@ -182,6 +195,20 @@ export class RuleScope {
     let d = this.directions.get(direction);
     if (!d) this.directions.set(direction, (d = new DirectionRemotes(this, direction)));
     return d;
+  }
+}
+
+/** A rule of a direction a policy isolates (rules of another direction are ignored). */
+export interface ActiveRule {
+  readonly direction: Direction;
+  readonly ruleIndex: number;
+  readonly rule: Rule;
+}
+
+/** The rules of the directions a policy isolates, with their indices, ingress first. */
+export function* activeRules(policy: NetworkPolicy): Generator<ActiveRule> {
+  for (const direction of ['ingress', 'egress'] as const) {
+    if (policy.affects[direction]) for (const [ruleIndex, rule] of policy[direction].entries()) yield { direction, ruleIndex, rule };
   }
 }
 
