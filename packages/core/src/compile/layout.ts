@@ -166,17 +166,11 @@ const HALVES = Object.entries(ENTRY_HALF) as [keyof typeof ENTRY_HALF, number][]
  * for its u16 throws CapacityError, naming the limit, before anything is written.
  */
 export function writeEntry(ent: Uint32Array, e: number, f: ArrayLike<number>, at = 0): void {
-  const u16 = (name: keyof typeof ENTRY_HALF): number => {
-    const x = f[at + FIELD[name]]!;
-    // Every u16 field holds at most 0xffff: a count of 65,536 (numbers from 0), or of 65,535 nodes (numbers from 1).
-    if (x > 0xffff) throw new CapacityError(HALF_LIMIT[name], HALF_LIMIT[name] === 'nodes' ? x : x + 1);
-    return x;
-  };
-  const w3 = (u16('egressGroup') | (u16('ingressGroup') << 16)) >>> 0;
-  const w4 = (u16('egressCol') | (u16('ingressCol') << 16)) >>> 0;
-  const w5 = (u16('podNode') | (u16('addrNode') << 16)) >>> 0;
-  const w6 = (u16('tierEgressRow') | (u16('tierIngressRow') << 16)) >>> 0;
-  const w7 = (u16('tierEgressCol') | (u16('tierIngressCol') << 16)) >>> 0;
+  const w3 = pairOf(f, at, 'egressGroup', 'ingressGroup');
+  const w4 = pairOf(f, at, 'egressCol', 'ingressCol');
+  const w5 = pairOf(f, at, 'podNode', 'addrNode');
+  const w6 = pairOf(f, at, 'tierEgressRow', 'tierIngressRow');
+  const w7 = pairOf(f, at, 'tierEgressCol', 'tierIngressCol');
   const o = e * ENTRY_STRIDE;
   ent[o + ENTRY.podSlot] = f[at + FIELD.podSlot]!;
   ent[o + ENTRY.egressRow] = f[at + FIELD.egressRow]!;
@@ -186,6 +180,18 @@ export function writeEntry(ent: Uint32Array, e: number, f: ArrayLike<number>, at
   ent[o + 5] = w5;
   ent[o + 6] = w6;
   ent[o + 7] = w7;
+}
+
+/** The word holding two u16 fields, `lo` in the low half; a field past 0xffff throws CapacityError. */
+function pairOf(f: ArrayLike<number>, at: number, lo: keyof typeof ENTRY_HALF, hi: keyof typeof ENTRY_HALF): number {
+  return (u16Field(f, at, lo) | (u16Field(f, at, hi) << 16)) >>> 0;
+}
+
+function u16Field(f: ArrayLike<number>, at: number, name: keyof typeof ENTRY_HALF): number {
+  const x = f[at + FIELD[name]]!;
+  // Every u16 field holds at most 0xffff: a count of 65,536 (numbers from 0), or of 65,535 nodes (numbers from 1).
+  if (x > 0xffff) throw new CapacityError(HALF_LIMIT[name], HALF_LIMIT[name] === 'nodes' ? x : x + 1);
+  return x;
 }
 
 /** The fields of entry `e` (FIELD order), as writeEntry took them: for readers off the hot path. */
