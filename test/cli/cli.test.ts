@@ -273,4 +273,14 @@ describe('the built binary', () => {
       expect(r.stdout).toContain(`Usage: netpol ${cmd}`);
     }
   });
+
+  test('a help text names --fail-on-deny in its exit codes only when the command takes it', () => {
+    for (const cmd of ['validate', 'verdict', 'explain', 'matrix', 'compile', 'replay']) {
+      const help = spawnSync(process.execPath, [bin, cmd, '--help'], { encoding: 'utf8' }).stdout;
+      const exitLine = help.split('\n').find((l) => l.startsWith('Exit codes:')) ?? '';
+      expect(exitLine, cmd).not.toBe('');
+      const takesIt = /^\s+--fail-on-deny\b/m.test(help);
+      expect(exitLine.includes('--fail-on-deny'), cmd).toBe(takesIt);
+    }
+  });
 });

@@ -287,6 +287,9 @@ test('netpol explain: suggestions in -o json and, labelled, in the text', async 
   const e = JSON.parse(out[0]!);
   expect(e.suggestions.length).toBeGreaterThan(0);
   expect(e.suggestions[0]).toMatchObject({ direction: 'ingress', basis: 'peer', policy: 'production/db-allow-production-backend', ruleIndex: 0 });
+  // A new peer before relabelling frontend as backend: a label that replaces a value costs more.
+  expect(e.suggestions[0].changes[0]).toMatchObject({ kind: 'add-peer', peer: { podSelector: { matchLabels: { app: 'frontend' } } } });
+  expect(e.suggestions[1].changes[0]).toMatchObject({ kind: 'set-label', key: 'app', value: 'backend', replaces: 'frontend' });
   const text: string[] = [];
   await run(['explain', ...args], { out: (l) => text.push(l), err: () => {} });
   expect(text.join('\n')).toContain('  suggestion (ingress, not applied): production/db-allow-production-backend ingress[0] misses only the peer');

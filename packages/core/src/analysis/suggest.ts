@@ -47,8 +47,9 @@ const CANDIDATES_CHECKED = 24;
 
 /**
  * What a change costs, so that the closest comes first: an edit of one term of an existing rule
- * (a port, an except, a selector key) is cheapest, a label on a Pod or Namespace next (other
- * policies see it), then a new peer, then a new rule.
+ * (a port, an except, a selector key) is cheapest, a missing label added to (or one removed
+ * from) a Pod or Namespace next (other policies see it), then a new peer, then a label that
+ * replaces a value (REPLACED_LABEL_COST) and a new rule.
  */
 const COST: Readonly<Record<SuggestedChange['kind'], number>> = {
   'add-port': 1,
@@ -122,7 +123,11 @@ export function suggestChanges(cluster: Cluster, flow: Flow, options: Evaluation
       }
     };
     const all = candidates(detail, ends);
-    const pick = (cs: readonly Candidate[]): Candidate[] => cs.slice(0, CANDIDATES_CHECKED).filter(holds).slice(0, SUGGESTIONS_PER_DIRECTION);
+    const pick = (cs: readonly Candidate[]): Candidate[] => {
+      const kept: Candidate[] = [];
+      for (const c of cs.slice(0, CANDIDATES_CHECKED)) if (kept.length < SUGGESTIONS_PER_DIRECTION && holds(c)) kept.push(c);
+      return kept;
+    };
     const found = pick(all.filter((c) => !c.fallback));
     lists.push(found.length > 0 ? found : pick(all.filter((c) => c.fallback)));
   }
@@ -187,7 +192,10 @@ function firstPairTogether(lists: [Candidate[], Candidate[]], cluster: Cluster, 
   b.length = 0;
 }
 
-const cost = (s: Suggestion): number => s.changes.reduce((n, c) => n + COST[c.kind], 0);
+/** A label that replaces a value costs more than a new peer: the pod or namespace stops being what it was (to other selectors, Services, its controller). */
+const REPLACED_LABEL_COST = 4;
+
+const cost = (s: Suggestion): number => s.changes.reduce((n, c) => n + (c.kind === 'set-label' && c.replaces !== undefined ? REPLACED_LABEL_COST : COST[c.kind]), 0);
 
 /** Every candidate for one denying direction, cheapest first (stable: rule order within a cost). */
 function candidates(d: DirectionExplanation, ends: Ends): Candidate[] {
@@ -429,14 +437,18 @@ const ANY_VALUE = 'true';
  * `otherNamespaces` as a value (`name: other` on this one: the selector means the other).
  */
 function labelEdits(obj: LabelledObject, misses: readonly LabelMiss[], otherNamespaces: ReadonlySet<string> = new Set()): Edit[] | undefined {
-  const wanted = new Map<string, string | null>();
+  const wanted = new Map<string, { value: string | null; actual: string | null }>();
   for (const l of misses) {
     const value = l.operator === 'Equals' || l.operator === 'In' ? l.values[0]! : l.operator === 'Exists' ? ANY_VALUE : null;
-    if (!wanted.has(l.key)) wanted.set(l.key, value);
+    if (!wanted.has(l.key)) wanted.set(l.key, { value, actual: l.actual });
   }
-  if (obj.kind === 'Namespace' && (wanted.has(NAMESPACE_NAME_LABEL) || [...wanted.values()].some((v) => v !== null && otherNamespaces.has(v)))) return undefined;
-  return [...wanted].map(([key, value]) => ({
-    change: value === null ? { kind: 'remove-label', object: obj, key } : { kind: 'set-label', object: obj, key, value },
+  const values = [...wanted.values()].map((w) => w.value);
+  if (obj.kind === 'Namespace' && (wanted.has(NAMESPACE_NAME_LABEL) || values.some((v) => v !== null && otherNamespaces.has(v)))) return undefined;
+  return [...wanted].map(([key, { value, actual }]) => ({
+    change:
+      value === null
+        ? { kind: 'remove-label', object: obj, key }
+        : { kind: 'set-label', object: obj, key, value, ...(actual !== null && { replaces: actual }) },
     apply: relabel(obj, key, value),
   }));
 }

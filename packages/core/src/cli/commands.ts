@@ -18,6 +18,7 @@ import {
   evaluationOptions,
   EXIT,
   EXIT_HELP,
+  EXIT_HELP_NO_VERDICTS,
   FILE_NAMESPACES,
   flowNamespaces,
   GIVEN_NAMESPACES,
@@ -79,7 +80,7 @@ objects are skipped with a warning (traffic they route is judged as the ingress 
 ${INPUT_HELP}
   -o, --output <fmt>       text (default) or json
 
-${EXIT_HELP}`;
+${EXIT_HELP_NO_VERDICTS}`;
 
 /** `, 3 workloads (2 Deployment, 1 CronJob)` in input order of kinds; empty without workloads (the NetworkPolicy-only summary is unchanged). */
 function workloadSummary(workloads: Cluster['workloads']): string {
@@ -323,7 +324,10 @@ export async function explain(args: string[], io: IO): Promise<number> {
       continue;
     }
     const explained = engine.explain(parsed.flow);
-    const e = { ...(values['no-suggestions'] ? explained : withSuggestions(cluster, parsed.flow, explained, evaluationOptions(values))), ...ignoringField(cluster) };
+    const e = {
+      ...(values['no-suggestions'] ? explained : withSuggestions(cluster, parsed.flow, explained, evaluationOptions(values))),
+      ...ignoringField(cluster),
+    };
     if (!e.allowed) denied++;
     if (output === 'json') io.out(JSON.stringify(e));
     else {
@@ -357,7 +361,7 @@ ${INPUT_HELP}
   -o, --output <fmt>       text (default) or json
 ${ENGINE_HELP}
 
-${EXIT_HELP}`;
+${EXIT_HELP_NO_VERDICTS}`;
 
 /** A cell: Y/. as NetworkPolicy (or nothing) decided; A/a, B/b when an Admin or Baseline rule did. */
 const CELL = { admin: ['a', 'A'], baseline: ['b', 'B'], networkpolicy: ['.', 'Y'] } as const;

@@ -70,6 +70,8 @@ export const ENGINE_HELP = `Evaluation:
       --allow-icmpv6-nd              always allow ICMPv6 neighbour discovery (133-137)`;
 
 export const EXIT_HELP = `Exit codes: 0 ok, 1 something was denied (with --fail-on-deny), 2 bad input or usage.`;
+/** The exit-code line of the commands that judge no flow (validate, matrix, compile): they never exit 1. */
+export const EXIT_HELP_NO_VERDICTS = `Exit codes: 0 ok, 2 bad input or usage.`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

@@ -4,7 +4,7 @@ import type { Cluster } from '../model/types.js';
 import { SavedImageError } from '../dataplane/image-envelope.js';
 import { saveImage } from '../dataplane/saved-image.js';
 import { parseCli, type IO } from './commands.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, evaluationOptions, EXIT, EXIT_HELP_NO_VERDICTS, INPUT_HELP, INPUT_OPTIONS, loadInput, UsageError } from './common.js';
 
 /** ENGINE_HELP's evaluation flags, without --engine (what is compiled is always the image). */
 const EVALUATION_HELP = `Evaluation (compiled into the image; recorded in it):\n${ENGINE_HELP.slice(ENGINE_HELP.indexOf('      --ipblock-excludes-pods'))}`;
@@ -28,7 +28,7 @@ ${INPUT_HELP}
                            addresses are then judged as flows to those addresses, not DNATed)
 ${EVALUATION_HELP}
 
-${EXIT_HELP}`;
+${EXIT_HELP_NO_VERDICTS}`;
 
 export function compileImage(args: string[], io: IO): number {
   const { values } = parseCli({

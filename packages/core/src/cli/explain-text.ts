@@ -252,7 +252,7 @@ function changeText(c: SuggestedChange): string {
     case 'add-rule':
       return `add to ${c.policy} ${c.direction}: ${fragmentText(c.rule)}`;
     case 'set-label':
-      return `label ${objectText(c.object)} ${c.key}=${c.value}${ownerNote(c.object)}`;
+      return `label ${objectText(c.object)} ${c.key}=${c.value}${c.replaces !== undefined ? ` (it has ${c.key}=${c.replaces})` : ''}${ownerNote(c.object)}`;
     case 'remove-label':
       return `remove label ${c.key} from ${objectText(c.object)}${ownerNote(c.object)}`;
     case 'insert-cluster-rule':

@@ -51,9 +51,9 @@ against the policies: each IP packet is parsed, looked up in a connection-tracki
 when it opens a connection, judged by the compiled dataplane. Replies to allowed
 connections pass; a new connection in either direction is judged by policy; a TCP SYN-ACK,
 RST or FIN of no tracked connection is invalid (dropped, as Linux conntrack marks it), never
-judged as a connection in its own direction. Addresses are
-taken as the capture shows them (capture where policy sees post-DNAT, pre-SNAT addresses),
-unless --services applies kube-proxy's DNAT first.
+judged as a connection in its own direction. Addresses are taken as the capture shows them
+(capture where policy sees post-DNAT, pre-SNAT addresses), unless --services applies
+kube-proxy's DNAT first.
 
 Output:
   -o, --output <fmt>       jsonl (default): one JSON line per packet: index (frame number),

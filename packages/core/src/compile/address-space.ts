@@ -39,11 +39,30 @@ export class IPBlockIndex {
   add(info: PeerInfo): CIDR[] {
     if (info.peer.kind !== 'ipBlock') return [];
     const fresh: CIDR[] = [];
+    const longest = this.longest4();
     this.mark(info.peer.ipBlock.cidr, fresh).plus.push(info.id);
     for (const e of info.peer.ipBlock.except) this.mark(e, fresh).minus.push(info.id);
-    // Cached host answers may change (and their key, the longest length, too).
-    this.hostCache.clear();
+    this.forgetHosts(info.peer.ipBlock.cidr, longest);
     return fresh;
+  }
+
+  private longest4(): number {
+    const lengths = this.lengths[4];
+    return lengths.length ? lengths[lengths.length - 1]! : 0;
+  }
+
+  /**
+   * Cached host answers the new peer (cidr `c`, its excepts inside it) may change: all of them
+   * when the longest length (the cache's key) changed, else only those of addresses inside `c`
+   * (a key is its address cut to that length, at least as long as `c`'s prefix). Clearing
+   * them all made every address a policy touched compute its answer again.
+   */
+  private forgetHosts(c: CIDR, longestBefore: number): void {
+    if (c.family !== 4) return; // IPv6 answers are not cached
+    if (this.longest4() !== longestBefore) return this.hostCache.clear();
+    const lo = Number(c.base);
+    const hi = lo + 2 ** (32 - c.prefix) - 1;
+    for (const k of this.hostCache.keys()) if (k >= lo && k <= hi) this.hostCache.delete(k);
   }
 
   private mark(c: CIDR, fresh: CIDR[]): Marks {
@@ -72,8 +91,7 @@ export class IPBlockIndex {
   peersContaining(family: Family, value: bigint, len: number): number[] {
     // every address of one /L (L = the longest ipBlock prefix) gets the same answer.
     if (family === 4 && len === 32) {
-      const lengths = this.lengths[4];
-      const k = key4(Number(value), lengths.length ? lengths[lengths.length - 1]! : 0);
+      const k = key4(Number(value), this.longest4());
       let cached = this.hostCache.get(k);
       if (!cached) this.hostCache.set(k, (cached = this.compute(4, value, 32)));
       return cached;

@@ -30,7 +30,7 @@ export interface LabelledObject {
  * - add-peer: append `peer` to the rule's `from`/`to`;
  * - replace-peer: replace peer `peerIndex` with `peer` (the `name: x` namespace-label mistake);
  * - add-rule: append `rule` to the policy's `ingress`/`egress`;
- * - set-label / remove-label: on a Pod or Namespace;
+ * - set-label / remove-label: on a Pod or Namespace (`replaces`: the value a set replaces);
  * - insert-cluster-rule: insert `rule` into a cluster-scoped policy (`cnp/x`, `anp/x`,
  *   `banp/default`) before its rule `before` (so it is matched first).
  */
@@ -55,7 +55,14 @@ export type SuggestedChange =
       readonly peer: ManifestFragment;
     }
   | { readonly kind: 'add-rule'; readonly policy: string; readonly direction: Direction; readonly rule: ManifestFragment }
-  | { readonly kind: 'set-label'; readonly object: LabelledObject; readonly key: string; readonly value: string }
+  | {
+      readonly kind: 'set-label';
+      readonly object: LabelledObject;
+      readonly key: string;
+      readonly value: string;
+      /** The value the label has now, when it has one (the change replaces it). */
+      readonly replaces?: string;
+    }
   | { readonly kind: 'remove-label'; readonly object: LabelledObject; readonly key: string }
   | { readonly kind: 'insert-cluster-rule'; readonly policy: string; readonly direction: Direction; readonly before: number; readonly rule: ManifestFragment };
 

@@ -127,7 +127,9 @@ export class DirectionClasses {
     const base = ps.length > 1 ? this.localIds.get(classKeyText(ps.slice(0, -1), local.profileKey)) : undefined;
     let row: Uint32Array;
     if (base !== undefined) {
-      row = Uint32Array.from(this.cells.subarray(base * stride, base * stride + n));
+      // A typed-array copy (Uint32Array.from would walk the row with an iterator: most of fillRow).
+      row = new Uint32Array(n);
+      row.set(this.cells.subarray(base * stride, base * stride + n));
       const own = this.policyRow(ps[ps.length - 1]!, local);
       for (let p = 0; p < n; p++) if (own[p] !== 0) row[p] = this.ports.union(row[p]!, own[p]!);
     } else {

@@ -35,7 +35,7 @@ function selectionMiss(ctx: LintContext, s: ClusterSubject): SelectorHint | unde
 export const clusterSubjectMatchesNothing: LintCheck = {
   id: 'cluster-subject-matches-nothing',
   severity: 'warning',
-  title: 'A cluster-scoped policy whose subject selects no pod of the input',
+  title: 'Cluster-scoped policy whose subject selects no pod',
   description:
     'The subject selects none of the pods (or workloads) in the input, so the policy applies to nothing. Often a namespace selector on ' +
     '`name: x` when namespaces carry only `kubernetes.io/metadata.name`. Checked only when the input has pods or workloads.',
@@ -73,7 +73,7 @@ function emptyPeer(ctx: LintContext, peer: ClusterPeer): (Partial<SelectorHint> 
 export const clusterPeerMatchesNothing: LintCheck = {
   id: 'cluster-peer-matches-nothing',
   severity: 'warning',
-  title: 'A cluster-scoped peer that selects no pod or Node of the input',
+  title: 'Cluster-scoped peer that selects no pod or Node',
   description:
     'A `namespaces` or `pods` peer selecting none of the pods (or workloads) of the input, or a `nodes` peer selecting none of its Nodes: ' +
     'the rule never matches through it. Often a namespace selector on `name: x` when namespaces carry only `kubernetes.io/metadata.name`. ' +

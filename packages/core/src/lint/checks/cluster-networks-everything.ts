@@ -39,7 +39,7 @@ function whatItCatches(ctx: LintContext, cidr: CIDR): { readonly what: string; r
 export const clusterNetworksEverything: LintCheck = {
   id: 'cluster-networks-everything',
   severity: 'warning',
-  title: 'A cluster-scoped `networks` peer that also matches pods or nodes',
+  title: 'Cluster-scoped networks peer that also matches pods or nodes',
   description:
     'In ClusterNetworkPolicy and AdminNetworkPolicy, `networks` matches every address inside, pods and nodes included (unlike ipBlock, ' +
     'which CNIs apply to outside traffic only). A `networks: [0.0.0.0/0]` written for "the Internet", or any block holding pod or node ' +

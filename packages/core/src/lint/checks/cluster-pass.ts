@@ -66,7 +66,7 @@ function passOutcomes(ctx: LintContext, direction: Direction, candidates: readon
 export const passReachesNothing: LintCheck = {
   id: 'pass-reaches-nothing',
   severity: 'warning',
-  title: 'An Admin Pass rule that no lower tier decides: it allows, as Accept would',
+  title: 'Admin Pass rule that no lower tier decides (it allows, as Accept would)',
   description:
     'A Pass skips the rest of the Admin tier so that NetworkPolicy, then the Baseline tier, decide. When no NetworkPolicy isolates the ' +
     'subject pods for that direction and no Baseline rule matches the traffic passed, nothing decides and the traffic is allowed by ' +

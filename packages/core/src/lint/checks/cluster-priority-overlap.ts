@@ -65,7 +65,7 @@ function conflict(ctx: LintContext, a: ClusterPolicy, b: ClusterPolicy, budget: 
 export const equalPriorityOverlap: LintCheck = {
   id: 'equal-priority-overlap',
   severity: 'warning',
-  title: 'Two cluster-scoped policies of one tier and priority that answer a flow differently',
+  title: 'Equal-priority cluster-scoped policies that answer a flow differently',
   description:
     'Two policies of the same tier and priority select a common pod and have rules of different actions (Accept, Deny, Pass) matching a ' +
     'common flow. Upstream leaves the order of equal priorities to the implementation: netpol takes ClusterNetworkPolicies before ' +

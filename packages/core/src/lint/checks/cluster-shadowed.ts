@@ -109,7 +109,7 @@ const ACTION_VERB: Readonly<Record<string, string>> = { Accept: 'accepted', Deny
 export const denyShadowedByAccept: LintCheck = {
   id: 'deny-shadowed-by-accept',
   severity: 'warning',
-  title: 'A cluster-scoped Deny or Pass rule that an earlier Accept always pre-empts',
+  title: 'Cluster-scoped Deny or Pass rule an earlier Accept always pre-empts',
   description:
     'Every flow the rule matches is matched first by Accept rules evaluated before it (earlier rules of the same policy, or policies of a ' +
     'lower priority number selecting all of its subjects), so the rule never takes effect and the traffic it was written to deny is ' +
@@ -131,7 +131,7 @@ export const denyShadowedByAccept: LintCheck = {
 export const clusterRuleShadowed: LintCheck = {
   id: 'cluster-rule-shadowed',
   severity: 'warning',
-  title: 'A cluster-scoped rule that earlier rules always pre-empt',
+  title: 'Cluster-scoped rule earlier rules always pre-empt',
   description:
     'Every flow the rule matches is matched first by rules evaluated before it (earlier rules of the same policy, policies of a lower ' +
     'priority number selecting all of its subjects, or for a Baseline rule Admin Accept/Deny rules), so it never takes effect: an Accept ' +
