@@ -11,7 +11,18 @@
  * distinct combination and every equal answer is the same ConnectionSet object.
  */
 import type { CompileResult } from '../compile/compile.js';
-import { ENTRY, ENTRY_HALF, ENTRY_HALVES, ENTRY_STRIDE, HEADER, HOST6_STRIDE, IMAGE_FLAGS, TIER_DECISION, TIER_DECISION_STRIDE, type ImageViews } from '../compile/layout.js';
+import {
+  ENTRY,
+  ENTRY_HALF,
+  ENTRY_HALVES,
+  ENTRY_STRIDE,
+  HEADER,
+  HOST6_STRIDE,
+  IMAGE_FLAGS,
+  TIER_DECISION,
+  TIER_DECISION_STRIDE,
+  type ImageViews,
+} from '../compile/layout.js';
 import { POINTER, ROOT_SLOTS } from '../compile/lpm.js';
 import { OTHER_CLASS } from '../compile/ports.js';
 import { endEntry, type EndProvenance } from '../dataplane/flow-ends.js';

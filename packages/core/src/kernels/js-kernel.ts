@@ -273,10 +273,16 @@ export class Kernel {
     const half = this.half;
     if (direction === 'egress') {
       const m = this.egM;
-      return m[this.ent[s * ENTRY_STRIDE + ENTRY.egressRow]! + m[half[s * ENTRY_HALVES + ENTRY_HALF.egressGroup]! * this.egCols + half[d * ENTRY_HALVES + ENTRY_HALF.egressCol]!]!]!;
+      return m[
+        this.ent[s * ENTRY_STRIDE + ENTRY.egressRow]! +
+          m[half[s * ENTRY_HALVES + ENTRY_HALF.egressGroup]! * this.egCols + half[d * ENTRY_HALVES + ENTRY_HALF.egressCol]!]!
+      ]!;
     }
     const m = this.inM;
-    return m[this.ent[d * ENTRY_STRIDE + ENTRY.ingressRow]! + m[half[d * ENTRY_HALVES + ENTRY_HALF.ingressGroup]! * this.inCols + half[s * ENTRY_HALVES + ENTRY_HALF.ingressCol]!]!]!;
+    return m[
+      this.ent[d * ENTRY_STRIDE + ENTRY.ingressRow]! +
+        m[half[d * ENTRY_HALVES + ENTRY_HALF.ingressGroup]! * this.inCols + half[s * ENTRY_HALVES + ENTRY_HALF.ingressCol]!]!
+    ]!;
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
