@@ -346,9 +346,17 @@ describe('YAML syntax errors', () => {
     expect(r.cluster).toBeUndefined();
     const e = errorsOf(r.issues);
     expect(e).toHaveLength(1);
-    expect(e[0]!.code).toBe('yaml-syntax');
+    expect(e[0]!.code).toBe('duplicate-key'); // as in JSON input
     expect(e[0]!.file).toBe('test.yaml');
     expect(e[0]!.line).toBe(5);
+    expect(e[0]!.message).toBe('duplicate key "name": a mapping may hold each key once');
+  });
+
+  it('a duplicate key names the key, quoted or in a flow mapping', () => {
+    const r = load('apiVersion: v1\nkind: Pod\nmetadata: {name: a, "name": b}\n');
+    expect(errorsOf(r.issues).map((i) => [i.code, i.line, i.message])).toEqual([
+      ['duplicate-key', 3, 'duplicate key "name": a mapping may hold each key once'],
+    ]);
   });
 
   it('an unclosed flow collection is an error with its line', () => {
@@ -366,7 +374,7 @@ describe('YAML syntax errors', () => {
     const text = ['apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n', policyYaml('podSelector: {}\npolicyTypes: [x]')].join('---\n');
     const r = load(text);
     expect(errorsOf(r.issues).map((i) => [i.document, i.code])).toEqual([
-      [0, 'yaml-syntax'],
+      [0, 'duplicate-key'],
       [1, 'unsupported-policy-type'],
     ]);
   });

@@ -220,6 +220,13 @@ function readJSON(text: string, file: string, out: ReadResult): boolean {
   return true;
 }
 
+/** The key the parser's DUPLICATE_KEY error points at (it marks only the key's first character): up to the `:`, unquoted. */
+function keyAt(text: string, at: number): string {
+  const end = text.slice(at, at + 256).search(/:(\s|$)|\n/);
+  const key = text.slice(at, end < 0 ? at + 256 : at + end).trim();
+  return /^(["']).*\1$/.test(key) ? key.slice(1, -1) : key;
+}
+
 /** Counts YAML tokens without keeping them; false as soon as there are more than `max`. */
 function withinTokens(text: string, max: number): boolean {
   if (text.length <= max) return true; // every token holds at least one character
@@ -255,14 +262,17 @@ function readYAML(text: string, file: string, out: ReadResult, maxTokens: number
   docs.forEach((doc, index) => {
     // The parser can report one error per nesting level: the first ones say enough.
     for (const err of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+      const duplicate = err.code === 'DUPLICATE_KEY';
       out.issues.push({
-        code: 'yaml-syntax',
+        code: duplicate ? 'duplicate-key' : 'yaml-syntax',
         severity: 'error',
         file,
         document: index,
         line: lines.linePos(err.pos[0]).line,
         path: '',
-        message: `cannot parse: ${err.message.split('\n')[0]}`,
+        message: duplicate
+          ? `duplicate key ${JSON.stringify(truncate(keyAt(text, err.pos[0])))}: a mapping may hold each key once`
+          : `cannot parse: ${err.message.split('\n')[0]}`,
       });
     }
     if (doc.errors.length > MAX_SYNTAX_ERRORS) {
