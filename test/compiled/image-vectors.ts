@@ -87,8 +87,9 @@ export const vectorFlows = (() => {
 
 /** Header words, as compile/layout.ts names them (the contract's numbers: the native validator reads the same words). */
 const H = HEADER;
-/** Entry words (ENTRY_STRIDE 16); vectors edit entry 1. */
-const E = 16;
+/** Entry 1's first u32 word (ENTRY_STRIDE 8) and first u16 half (ENTRY_HALVES 16): vectors edit entry 1. */
+const E = 8;
+const Q = 16;
 const section = (k: number) => ({ offset: H.sections + 2 * k, count: H.sections + 2 * k + 1 });
 const LPM4 = section(0);
 const LPM6 = section(1);
@@ -128,7 +129,7 @@ export const vectors: readonly Vector[] = [
   { name: 'a truncated buffer', invariant: 'byte-length', image: () => validImage.slice(0, validImage.byteLength - 64) },
   { name: 'length word one more', invariant: 'byte-length', image: edit((v) => void (v.header[2]! += 1)) },
   { name: 'entry stride 7', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 7)) },
-  { name: 'entry stride 8 (version 2)', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 8)) },
+  { name: 'entry stride 16 (version 4)', invariant: 'entry-stride', image: edit((v) => void (v.header[H.entryStride] = 16)) },
   { name: 'an unknown flag bit', invariant: 'flags', image: edit((v) => void (v.header[H.flags]! |= 1 << 9)) },
   { name: 'portMap past the end', invariant: 'section-bounds', image: edit((v) => void (v.header[PORT_MAP.offset] = validImage.byteLength)) },
   { name: 'entries misaligned', invariant: 'section-bounds', image: edit((v) => void (v.header[ENTRIES.offset]! += 2)) },
@@ -194,43 +195,42 @@ export const vectors: readonly Vector[] = [
       v.lpm6[child + 7] = (POINTER | child) >>> 0;
     }),
   },
-  { name: 'an entry with no egress row but a map', invariant: 'entry-map', image: edit((v) => void ((v.entries[E + 3] = 0), (v.entries[E + 11] = 1))) },
+  { name: 'an entry with no egress row but a group', invariant: 'entry-map', image: edit((v) => void ((v.entries[E + 1] = 0), (v.entryHalves[Q + 6] = 1))) },
   {
-    name: 'an entry ingress map inside a group map',
+    name: 'an entry ingress group past the groups',
     invariant: 'entry-map',
-    image: edit((v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = 1))),
+    image: edit((v) => void ((v.entries[E + 2] = v.ingressMatrix.length - 1), (v.entryHalves[Q + 7] = v.header[H.ingressGroupCount]!))),
   },
   {
-    name: 'an entry ingress map past the group maps',
+    name: 'an entry ingress group 65535',
     invariant: 'entry-map',
-    image: edit(
-      (v) => void ((v.entries[E + 4] = v.ingressMatrix.length - 1), (v.entries[E + 12] = v.header[H.ingressGroupCount]! * v.header[H.ingressPeerCount]!)),
-    ),
+    image: edit((v) => void ((v.entries[E + 2] = v.ingressMatrix.length - 1), (v.entryHalves[Q + 7] = 0xffff))),
   },
-  { name: 'an entry egress row inside the group maps', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 3] = 1)) },
+  { name: 'an entry egress row inside the group maps', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 1] = 1)) },
   {
     name: 'an entry egress row whose cells run past the matrix',
     invariant: 'entry-row',
-    image: edit((v) => void ((v.entries[E + 11] = 0), (v.egressMatrix[0] = 7), (v.entries[E + 3] = v.egressMatrix.length - 7))),
+    image: edit((v) => void ((v.entryHalves[Q + 6] = 0), (v.egressMatrix[0] = 7), (v.entries[E + 1] = v.egressMatrix.length - 7))),
   },
-  { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 4] = 0xffffffff)) },
-  { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 5] = v.header[9]!)) },
-  { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entries[E + 6] = v.header[11]!)) },
+  { name: 'an entry ingress row past the matrix', invariant: 'entry-row', image: edit((v) => void (v.entries[E + 2] = 0xffffffff)) },
+  { name: 'an entry egress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entryHalves[Q + 8] = v.header[9]!)) },
+  { name: 'an entry ingress column 65535', invariant: 'entry-column', image: edit((v) => void (v.entryHalves[Q + 9] = 0xffff)) },
+  { name: 'an entry ingress column past the matrix', invariant: 'entry-column', image: edit((v) => void (v.entryHalves[Q + 9] = v.header[11]!)) },
   {
     name: 'an entry tier egress row past the tier matrix',
     invariant: 'entry-tier-row',
-    image: edit((v) => void (v.entries[E + 7] = v.header[H.tierEgressRowCount]!)),
+    image: edit((v) => void (v.entryHalves[Q + 12] = v.header[H.tierEgressRowCount]!)),
   },
-  { name: 'an entry tier ingress row 2^32 - 1', invariant: 'entry-tier-row', image: edit((v) => void (v.entries[E + 8] = 0xffffffff)) },
+  { name: 'an entry tier ingress row 65535', invariant: 'entry-tier-row', image: edit((v) => void (v.entryHalves[Q + 13] = 0xffff)) },
   {
     name: 'an entry tier egress column whose name classes run past the matrix',
     invariant: 'entry-tier-column',
-    image: edit((v) => void (v.entries[E + 9] = v.header[H.tierEgressColCount]! / v.header[H.nameClassCount]!)),
+    image: edit((v) => void (v.entryHalves[Q + 14] = v.header[H.tierEgressColCount]! / v.header[H.nameClassCount]!)),
   },
   {
     name: 'an entry tier ingress column past the matrix',
     invariant: 'entry-tier-column',
-    image: edit((v) => void (v.entries[E + 10] = v.header[H.tierIngressColCount]!)),
+    image: edit((v) => void (v.entryHalves[Q + 15] = v.header[H.tierIngressColCount]!)),
   },
   { name: 'a TCP port class out of range', invariant: 'port-class', image: edit((v) => void (v.portMap[80] = v.header[6]!)) },
   { name: 'an SCTP port class 65535', invariant: 'port-class', image: edit((v) => void (v.portMap[131072 + 65535] = 65535)) },

@@ -151,7 +151,8 @@ describe('the tier part of the image', () => {
     );
     expect(c.stats().tiers).toEqual({ egress: { rows: 1, cols: 1 }, ingress: { rows: 1, cols: 1 }, decisions: 1, nameClasses: 1 });
     const v = readImage(c.image);
-    for (let e = 0; e < v.entries.length; e += 16) expect(Array.from(v.entries.subarray(e + 7, e + 16))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // The tier fields: u16 halves 12-15 of each entry (ENTRY_HALF).
+    for (let q = 0; q < v.entryHalves.length; q += 16) expect(Array.from(v.entryHalves.subarray(q + 12, q + 16))).toEqual([0, 0, 0, 0]);
     expect(short(c, flow('10.2.0.1', '10.1.0.1', 'TCP', 80))).toBe('DENY not-isolated/denied');
   });
 

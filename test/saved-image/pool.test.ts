@@ -54,9 +54,9 @@ describe('VerdictPool over a saved image', () => {
     const view = new DataView(bytes.buffer);
     const meta = view.getUint32(16, true);
     const image = 64 + meta;
-    // Entry 0's egress row past the egress matrix (header word 28: the entries section's offset).
+    // Entry 0's egress row (word 1) past the egress matrix (header word 28: the entries section's offset).
     const entries = view.getUint32(image + 28 * 4, true);
-    view.setUint32(image + entries + 3 * 4, 0xffff, true);
+    view.setUint32(image + entries + 1 * 4, 0xffff, true);
     bytes.set(createHash('sha256').update(bytes.subarray(0, 32)).update(bytes.subarray(64, image)).update(bytes.subarray(image)).digest(), 32);
     writeFileSync(path, bytes);
     const saved = readImageFile(path, { shared: true });

@@ -132,6 +132,13 @@ describe('a saved image is refused', () => {
     expect(() => loadImage(v(12, VERSION + 1))).toThrow(
       new RegExp(`image version ${VERSION + 1}, this netpol \\(.*\\) reads version ${VERSION}: compile the manifests again`),
     );
+    // A file a version 4 netpol saved (64-byte entries): refused by its version, never read as version 5.
+    const v4 = resealed((b) => {
+      new DataView(b.buffer).setUint32(12, 4, true);
+      new DataView(b.buffer).setUint32(imageAt + 4, 4, true);
+    });
+    expect(refusal(v4)).toBe('image-version');
+    expect(() => loadImage(v4)).toThrow(/image version 4, this netpol \(.*\) reads version 5: compile the manifests again/);
   });
 
   test('reserved bytes set, sizes that cannot be: envelope', () => {
@@ -219,9 +226,9 @@ describe('a saved image is refused', () => {
   });
 
   test('an image invariant broken behind a valid hash: invalid-image, the ImageError as cause', () => {
-    // An entry whose egress row is past the matrix (found by validateImage, not by the header check).
+    // An entry whose egress row (word 1) is past the matrix (found by validateImage, not by the header check).
     const entries = new DataView(good.buffer).getUint32(imageAt + (24 + 2 * 2) * 4, true);
-    const bad = resealed((b) => new DataView(b.buffer).setUint32(imageAt + entries + 3 * 4, 0xffff, true));
+    const bad = resealed((b) => new DataView(b.buffer).setUint32(imageAt + entries + 1 * 4, 0xffff, true));
     let caught: unknown;
     try {
       loadImage(bad, { native: 'off' });
@@ -233,7 +240,7 @@ describe('a saved image is refused', () => {
     expect((caught as SavedImageError).cause).toBeInstanceOf(ImageError);
     expect((caught as Error).message).toContain('entry-row');
     // A broken image header is caught while decoding already (readImage).
-    const header = resealed((b) => new DataView(b.buffer).setUint32(imageAt + HEADER.entryStride * 4, 8, true));
+    const header = resealed((b) => new DataView(b.buffer).setUint32(imageAt + HEADER.entryStride * 4, 16, true));
     expect(() => decodeImage(header)).toThrow(/entry-stride/);
   });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveDataplane, compile, loadText, parseIP, readFiles, type Flow } from '@netpol/core';
 import { run } from '../../packages/core/src/cli/run.js';
-import { allocateImage, SECTIONS } from '../../packages/core/src/compile/layout.js';
+import { allocateImage, ENTRY_STRIDE, FIELD, FIELD_COUNT, readEntry, SECTIONS, writeEntry } from '../../packages/core/src/compile/layout.js';
 import { PortSetTable } from '../../packages/core/src/compile/matrix.js';
 import { buildPortClasses } from '../../packages/core/src/compile/ports.js';
 import { CapacityError } from '../../packages/core/src/model/limits.js';
@@ -163,5 +163,28 @@ describe('capacity-exceeded', () => {
       nameClassCount: 1,
     };
     expect(() => allocateImage(header, counts, false)).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table: 'imageBytes' }));
+  });
+
+  it('an entry field past its u16 throws CapacityError naming the limit, and writes nothing', () => {
+    const ent = new Uint32Array(2 * ENTRY_STRIDE);
+    const fields = (name: keyof typeof FIELD, value: number): number[] => {
+      const f = new Array<number>(FIELD_COUNT).fill(1);
+      f[FIELD[name]] = value;
+      return f;
+    };
+    for (const [name, table, needed] of [
+      ['egressGroup', 'matrixGroups', 65537],
+      ['ingressCol', 'peerColumns', 65537],
+      ['tierEgressCol', 'tierClasses', 65537],
+      ['addrNode', 'nodes', 65536],
+    ] as const) {
+      expect(() => writeEntry(ent, 1, fields(name, 65536))).toThrow(expect.objectContaining({ code: 'capacity-exceeded', table, needed }));
+      expect(Array.from(ent)).toEqual(new Array<number>(2 * ENTRY_STRIDE).fill(0));
+    }
+    // 65535 fits every u16 field, and the row offsets and pod slot keep 32 bits.
+    const f = fields('podNode', 65535);
+    f[FIELD.egressRow] = 2 ** 32 - 1;
+    writeEntry(ent, 1, f);
+    expect(readEntry({ entries: ent, entryHalves: new Uint16Array(ent.buffer) }, 1)).toEqual(f);
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { CompiledDataplane, ImageDataplane, LiveDataplane, readText, VerdictPool, type Cluster, type Flow, type IPAddress } from '@netpol/core';
 import { LiveCompiler } from '../../packages/core/src/compile/live/compiler.js';
 import type { NameClasses } from '../../packages/core/src/compile/name-classes.js';
-import { ENTRY, ENTRY_STRIDE, HEADER, sectionViews, type ImageViews } from '../../packages/core/src/compile/layout.js';
+import { ENTRY, ENTRY_HALF, ENTRY_HALVES, ENTRY_STRIDE, HEADER, sectionViews, type ImageViews } from '../../packages/core/src/compile/layout.js';
 import { clusterArbitrary, flowArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { encodeBatch, runs } from '../helpers.js';
 import { applyOp, opArbitrary } from './compiler-ops.js';
@@ -35,15 +35,16 @@ function sameCells(compiler: LiveCompiler, compact: ArrayBuffer | SharedArrayBuf
   const b = sectionViews(compact);
   const used: number[] = [];
   for (let e = 0; e < b.header[HEADER.entryCount]!; e++) if (compiler.entryProvenance(e)) used.push(e);
-  for (const [row, map, col, matrix] of [
-    [ENTRY.egressRow, ENTRY.egressMap, ENTRY.egressCol, 'egressMatrix'],
-    [ENTRY.ingressRow, ENTRY.ingressMap, ENTRY.ingressCol, 'ingressMatrix'],
+  for (const [row, group, col, matrix, peers] of [
+    [ENTRY.egressRow, ENTRY_HALF.egressGroup, ENTRY_HALF.egressCol, 'egressMatrix', HEADER.egressPeerCount],
+    [ENTRY.ingressRow, ENTRY_HALF.ingressGroup, ENTRY_HALF.ingressCol, 'ingressMatrix', HEADER.ingressPeerCount],
   ] as const) {
-    // IMAGE.md: M[row + M[map + col]]; row 0 (not isolated) reads nothing.
+    // IMAGE.md: M[row + M[group × peerCount + col]]; row 0 (not isolated) reads nothing.
     const cell = (v: ImageViews, i: number, j: number): number => {
       const r = v.entries[i * ENTRY_STRIDE + row]!;
       const m = v[matrix];
-      return r === 0 ? 0 : m[r + m[v.entries[i * ENTRY_STRIDE + map]! + v.entries[j * ENTRY_STRIDE + col]!]!]!;
+      const map = v.entryHalves[i * ENTRY_HALVES + group]! * v.header[peers]!;
+      return r === 0 ? 0 : m[r + m[map + v.entryHalves[j * ENTRY_HALVES + col]!]!]!;
     };
     for (const i of used) for (const j of used) expect(cell(b, i, j), `${matrix} ${i} ${j}`).toBe(cell(a, i, j));
   }

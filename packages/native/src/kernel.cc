@@ -13,10 +13,11 @@ namespace netpol {
 namespace {
 
 constexpr uint32_t kMagic = 0x4C4F504E;
-constexpr uint32_t kVersion = 4;
+constexpr uint32_t kVersion = 5;
 constexpr uint32_t kHeaderWords = 48;
 constexpr uint32_t kPointer = 0x80000000u;
-constexpr uint32_t kStride = 16;
+constexpr uint32_t kStride = 8;   // u32 words per entry (32 bytes)
+constexpr uint32_t kHalves = 16;  // u16 halves per entry
 enum Flag : uint32_t { kLocalIngress = 1, kLocalEgress = 2, kMapped = 4, kND = 8 };
 // Per-direction decision codes (the verdict byte's 3-bit fields); kBadIndex is no code: an
 // index read from changed bytes was out of range, and the flow is answered kMalformed.
@@ -25,12 +26,17 @@ enum Decision : uint32_t { kAllowed = 0, kDenied = 1, kNotIsolated = 2, kNotAppl
 enum Header { kHMagic, kHVersion, kHLength, kHFlags, kHEntries, kHStride, kHPortClasses, kHWords, kHPortSets,
               kHEgCols, kHEgRows, kHInCols, kHInRows, kHHosts6Slots, kHTierEgCols, kHTierEgRows, kHTierInCols,
               kHTierInRows, kHTierDecisions, kHNameClasses, kHEgGroups, kHInGroups, kHSections = 24 };
-// Entry fields (IMAGE.md, "entries").
-enum Field { kPodSlot, kPodNode, kAddrNode, kEgRow, kInRow, kEgCol, kInCol, kTierEgRow, kTierInRow, kTierEgCol, kTierInCol, kEgMap, kInMap };
+// Entry fields (IMAGE.md, "entries"): u32 words, then u16 halves (index in the entry's 16 halves).
+enum Field { kPodSlot = 0, kEgRow = 1, kInRow = 2 };
+enum Half { kEgGroup = 6, kInGroup, kEgCol, kInCol, kPodNode, kAddrNode, kTierEgRow, kTierInRow, kTierEgCol, kTierInCol };
 // Sections in the header's table (a twelfth pair is reserved).
 enum Section { kLpm4, kLpm6, kEntries, kPortMap, kPortSets, kEgress, kIngress, kHosts6, kTierEgress, kTierIngress, kTierDecisions, kSections };
 constexpr uint32_t kHost6Stride = 5;
 constexpr uint32_t kTierDecisionWords = 4;  // adminAccept, adminDeny, baselineAccept, baselineDeny
+
+// A u16 field of an entry (Half): the low or high half of one of its words, as the little-endian
+// image lays them out. Read through the u32 words, not a u16 pointer to the same bytes.
+inline __attribute__((always_inline)) uint32_t half_of(const uint32_t* e, uint32_t h) { return (e[h >> 1] >> ((h & 1) * 16)) & 0xffff; }
 
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
@@ -178,10 +184,10 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   img.port_classes = h[kHPortClasses];
   if (!valid_slots(img.lpm4, img.lpm4_len, img.entry_count, "lpm4", error) || !valid_depth(img.lpm4, img.lpm4_len, 2, "lpm4", error)) return false;
   if (!valid_slots(img.lpm6, img.lpm6_len, img.entry_count, "lpm6", error) || !valid_depth(img.lpm6, img.lpm6_len, 14, "lpm6", error)) return false;
-  // A row is read at most as far as the largest local column its group map names.
-  struct Matrix { const uint16_t* cells; uint64_t len, groups, cols; int row, map, col; const char* name; const char* cols_name; };
-  const Matrix matrices[2] = {{img.egress, count[kEgress], eg_groups, eg_cols, kEgRow, kEgMap, kEgCol, "egressMatrix", "egressPeerCount"},
-                              {img.ingress, count[kIngress], in_groups, in_cols, kInRow, kInMap, kInCol, "ingressMatrix", "ingressPeerCount"}};
+  // A row is read at most as far as the largest local column its group map holds.
+  struct Matrix { const uint16_t* cells; uint64_t len, groups, cols; int row, group, col; const char* name; const char* cols_name; };
+  const Matrix matrices[2] = {{img.egress, count[kEgress], eg_groups, eg_cols, kEgRow, kEgGroup, kEgCol, "egressMatrix", "egressPeerCount"},
+                              {img.ingress, count[kIngress], in_groups, in_cols, kInRow, kInGroup, kInCol, "ingressMatrix", "ingressPeerCount"}};
   std::vector<uint64_t> widths[2];
   for (int m = 0; m < 2; m++) {
     const Matrix& x = matrices[m];
@@ -192,17 +198,17 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
   for (uint64_t e = 0; e < entries; e++) {
     for (int m = 0; m < 2; m++) {
       const Matrix& x = matrices[m];
-      const uint64_t at = e * kStride;
-      const uint64_t row = img.entries[at + x.row], map = img.entries[at + x.map], maps = x.groups * x.cols;
-      if (row == 0 ? map != 0 : (map % x.cols != 0 || map >= maps))
-        return fail(error, "entry-map", "entries", int64_t(at + x.map), map, "0 with row 0, else a multiple of " + str(x.cols) + " below " + str(maps));
-      if (row != 0 && (row < maps || row + widths[m][map / x.cols] > x.len))
-        return fail(error, "entry-row", "entries", int64_t(at + x.row), row, "0, or from " + str(maps) + " with " + str(widths[m][map / x.cols]) + " cells inside " + str(x.len));
+      const uint64_t at = e * kStride + x.row, gat = e * kHalves + x.group;
+      const uint64_t row = img.entries[at], group = half_of(img.entries + e * kStride, x.group), maps = x.groups * x.cols;
+      if (row == 0 ? group != 0 : group >= x.groups)
+        return fail(error, "entry-map", "entryHalves", int64_t(gat), group, "0 with row 0, else below " + str(x.groups));
+      if (row != 0 && (row < maps || row + widths[m][group] > x.len))
+        return fail(error, "entry-row", "entries", int64_t(at), row, "0, or from " + str(maps) + " with " + str(widths[m][group]) + " cells inside " + str(x.len));
     }
     for (int m = 0; m < 2; m++) {
       const Matrix& x = matrices[m];
-      const uint64_t at = e * kStride + x.col;
-      if (img.entries[at] >= x.cols) return fail(error, "entry-column", "entries", int64_t(at), img.entries[at], std::string(x.cols_name) + " " + str(x.cols));
+      const uint64_t at = e * kHalves + x.col, col = half_of(img.entries + e * kStride, x.col);
+      if (col >= x.cols) return fail(error, "entry-column", "entryHalves", int64_t(at), col, std::string(x.cols_name) + " " + str(x.cols));
     }
   }
   // A tier egress column class spans nameClassCount columns: below tierEgressColCount / nameClassCount
@@ -212,8 +218,8 @@ bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, u
                                      "tierEgressColCount " + str(te_cols) + ", nameClassCount " + str(names), "tierIngressColCount " + str(ti_cols)};
   for (uint64_t e = 0; e < entries; e++) {
     for (int f = 0; f < 4; f++) {
-      const uint64_t at = e * kStride + kTierEgRow + f;
-      if (img.entries[at] >= tier_limits[f]) return fail(error, f < 2 ? "entry-tier-row" : "entry-tier-column", "entries", int64_t(at), img.entries[at], tier_rules[f]);
+      const uint64_t at = e * kHalves + kTierEgRow + f, v = half_of(img.entries + e * kStride, kTierEgRow + f);
+      if (v >= tier_limits[f]) return fail(error, f < 2 ? "entry-tier-row" : "entry-tier-column", "entryHalves", int64_t(at), v, tier_rules[f]);
     }
   }
   for (uint64_t i = 0; i < count[kPortMap]; i++) {
@@ -353,10 +359,10 @@ NETPOL_HOT uint32_t set_has(const Image& img, uint32_t set, uint32_t pc) {
   return (img.port_sets[word] >> (pc & 31)) & 1;
 }
 
-// The cell is matrix[row + matrix[map + col]]: the local pod's row and group map (offsets
-// from its entry), the remote end's global column (IMAGE.md, "Matrices").
+// The cell is matrix[row + matrix[map + col]]: the local pod's row offset and group map (its
+// group × the peer count, from its entry), the remote end's global column (IMAGE.md, "Matrices").
 template <bool kChecked>
-NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint32_t row, uint32_t map, uint32_t col, uint32_t pc) {
+NETPOL_HOT uint32_t cell_allows(const Image& img, const uint16_t* matrix, uint64_t len, uint32_t row, uint64_t map, uint32_t col, uint32_t pc) {
   const uint64_t local = uint64_t(map) + col;
   if (kChecked && UNLIKELY(local >= len)) return kBad;
   const uint64_t at = uint64_t(row) + matrix[local];
@@ -386,9 +392,12 @@ NETPOL_HOT uint32_t tier_step(const Image& img, const uint32_t* sets, uint32_t u
 // (`row` != 0): the local-node exemption, then the matrix cell's port set.
 template <bool kChecked, bool kEgress>
 NETPOL_HOT uint32_t isolated(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t row, uint32_t pc) {
-  if ((img.flags & (kEgress ? kLocalEgress : kLocalIngress)) && r[kAddrNode] != 0 && r[kAddrNode] == l[kPodNode]) return kAllowed;
-  const uint32_t a = kEgress ? cell_allows<kChecked>(img, img.egress, img.egress_len, row, l[kEgMap], r[kEgCol], pc)
-                             : cell_allows<kChecked>(img, img.ingress, img.ingress_len, row, l[kInMap], r[kInCol], pc);
+  if (img.flags & (kEgress ? kLocalEgress : kLocalIngress)) {
+    const uint32_t node = half_of(r, kAddrNode);
+    if (node != 0 && node == half_of(l, kPodNode)) return kAllowed;
+  }
+  const uint32_t a = kEgress ? cell_allows<kChecked>(img, img.egress, img.egress_len, row, uint64_t(half_of(l, kEgGroup)) * img.egress_cols, half_of(r, kEgCol), pc)
+                             : cell_allows<kChecked>(img, img.ingress, img.ingress_len, row, uint64_t(half_of(l, kInGroup)) * img.ingress_cols, half_of(r, kInCol), pc);
   if (kChecked && UNLIKELY(a == kBad)) return kBadIndex;
   return a ? kAllowed : kDenied;
 }
@@ -402,8 +411,8 @@ NETPOL_HOT uint32_t isolated(const Image& img, const uint32_t* l, const uint32_t
 // of the tier matrices carrying the empty-set bits (no gain).
 template <bool kChecked, bool kEgress>
 NETPOL_HOT uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t trow, uint32_t pc, uint32_t n) {
-  const uint64_t at = kEgress ? uint64_t(trow) * img.tier_egress_cols + uint64_t(r[kTierEgCol]) * img.name_classes + n
-                              : uint64_t(trow) * img.tier_ingress_cols + r[kTierInCol];
+  const uint64_t at = kEgress ? uint64_t(trow) * img.tier_egress_cols + uint64_t(half_of(r, kTierEgCol)) * img.name_classes + n
+                              : uint64_t(trow) * img.tier_ingress_cols + half_of(r, kTierInCol);
   if (kChecked && UNLIKELY(at >= (kEgress ? img.tier_egress_len : img.tier_ingress_len))) return kBadIndex;
   const uint32_t k = kEgress ? img.tier_egress[at] : img.tier_ingress[at];
   if (kChecked && UNLIKELY(uint64_t(k) * kTierDecisionWords + kTierDecisionWords > img.tier_decisions_len)) return kBadIndex;
@@ -434,7 +443,7 @@ NETPOL_HOT uint32_t tiered(const Image& img, const uint32_t* l, const uint32_t* 
 template <bool kChecked, bool kEgress, bool kTiers>
 NETPOL_HOT uint32_t direction(const Image& img, const uint32_t* l, const uint32_t* r, uint32_t pc, uint32_t n) {
   if (l[kPodSlot] == 0) return kNotApplicable;
-  const uint32_t trow = kTiers ? l[kEgress ? kTierEgRow : kTierInRow] : 0;
+  const uint32_t trow = kTiers ? half_of(l, kEgress ? kTierEgRow : kTierInRow) : 0;
   if (UNLIKELY(trow != 0)) return tiered<kChecked, kEgress>(img, l, r, trow, pc, n);
   const uint32_t row = l[kEgress ? kEgRow : kInRow];
   return row != 0 ? isolated<kChecked, kEgress>(img, l, r, row, pc) : kNotIsolated;

@@ -11,7 +11,18 @@
  * distinct combination and every equal answer is the same ConnectionSet object.
  */
 import type { CompileResult } from '../compile/compile.js';
-import { ENTRY, ENTRY_STRIDE, HEADER, HOST6_STRIDE, IMAGE_FLAGS, TIER_DECISION, TIER_DECISION_STRIDE, type ImageViews } from '../compile/layout.js';
+import {
+  ENTRY,
+  ENTRY_HALF,
+  ENTRY_HALVES,
+  ENTRY_STRIDE,
+  HEADER,
+  HOST6_STRIDE,
+  IMAGE_FLAGS,
+  TIER_DECISION,
+  TIER_DECISION_STRIDE,
+  type ImageViews,
+} from '../compile/layout.js';
 import { POINTER, ROOT_SLOTS } from '../compile/lpm.js';
 import { OTHER_CLASS } from '../compile/ports.js';
 import { endEntry, type EndProvenance } from '../dataplane/flow-ends.js';
@@ -158,13 +169,20 @@ export class ImageConnections {
     const locals = [new Map<string, number>(), new Map<string, number>()] as const;
     const tierEgCols = h[HEADER.tierEgressColCount]!;
     const tierInCols = h[HEADER.tierIngressColCount]!;
+    const half = this.v.entryHalves;
+    const egPeers = h[HEADER.egressPeerCount]!;
+    const inPeers = h[HEADER.ingressPeerCount]!;
     for (let e = 0; e < n; e++) {
       const o = e * ENTRY_STRIDE;
+      const q = e * ENTRY_HALVES;
       const pod = ent[o + ENTRY.podSlot] !== 0;
-      this.egSrc[e] = pod ? localOf(locals[0], this.egSrcFields, ent[o + ENTRY.egressRow]!, ent[o + ENTRY.tierEgressRow]!, ent[o + ENTRY.egressMap]!) : 0;
-      this.egDst[e] = classOf(maps[1], this.egDstFields, ent[o + ENTRY.egressCol]!, ent[o + ENTRY.tierEgressCol]!, tierEgCols);
-      this.inDst[e] = pod ? localOf(locals[1], this.inDstFields, ent[o + ENTRY.ingressRow]!, ent[o + ENTRY.tierIngressRow]!, ent[o + ENTRY.ingressMap]!) : 0;
-      this.inSrc[e] = classOf(maps[3], this.inSrcFields, ent[o + ENTRY.ingressCol]!, ent[o + ENTRY.tierIngressCol]!, tierInCols);
+      // The group map's offset: its group × the peer count.
+      const egMap = half[q + ENTRY_HALF.egressGroup]! * egPeers;
+      const inMap = half[q + ENTRY_HALF.ingressGroup]! * inPeers;
+      this.egSrc[e] = pod ? localOf(locals[0], this.egSrcFields, ent[o + ENTRY.egressRow]!, half[q + ENTRY_HALF.tierEgressRow]!, egMap) : 0;
+      this.egDst[e] = classOf(maps[1], this.egDstFields, half[q + ENTRY_HALF.egressCol]!, half[q + ENTRY_HALF.tierEgressCol]!, tierEgCols);
+      this.inDst[e] = pod ? localOf(locals[1], this.inDstFields, ent[o + ENTRY.ingressRow]!, half[q + ENTRY_HALF.tierIngressRow]!, inMap) : 0;
+      this.inSrc[e] = classOf(maps[3], this.inSrcFields, half[q + ENTRY_HALF.ingressCol]!, half[q + ENTRY_HALF.tierIngressCol]!, tierInCols);
     }
     const tableMax = options.memoTableCells ?? TABLE_MAX;
     this.egMemo = new DirectionMemo(this.egDstFields.length, this.egSrcFields.length, tableMax);
@@ -203,16 +221,17 @@ export class ImageConnections {
     const n = this.egSrc.length;
     if (!(src >= 0 && src < n && dst >= 0 && dst < n)) throw new RangeError(`entries ${src}, ${dst}: the image has ${n}`);
     const ent = this.v.entries;
-    const es = src * ENTRY_STRIDE;
-    const ed = dst * ENTRY_STRIDE;
-    const slot = ent[es + ENTRY.podSlot]!;
-    if (slot !== 0 && slot === ent[ed + ENTRY.podSlot]) return this.everything; // a pod reaching itself
+    const half = this.v.entryHalves;
+    const slot = ent[src * ENTRY_STRIDE + ENTRY.podSlot]!;
+    if (slot !== 0 && slot === ent[dst * ENTRY_STRIDE + ENTRY.podSlot]) return this.everything; // a pod reaching itself
+    const es = src * ENTRY_HALVES;
+    const ed = dst * ENTRY_HALVES;
     // Egress on the source: its class, the destination's, and whether the destination is its node.
     let eg = this.allId;
     const egLocal = this.egSrc[src]!;
     if (egLocal !== 0) {
-      const node = ent[ed + ENTRY.addrNode]!;
-      const localNode = this.localEgress && node !== 0 && node === ent[es + ENTRY.podNode];
+      const node = half[ed + ENTRY_HALF.addrNode]!;
+      const localNode = this.localEgress && node !== 0 && node === half[es + ENTRY_HALF.podNode];
       const key = (egLocal * this.egMemo.remotes + this.egDst[dst]!) * 2 + (localNode ? 1 : 0);
       eg = this.egMemo.get(key);
       if (eg < 0) this.egMemo.set(key, (eg = this.compute(true, egLocal, this.egDst[dst]!, localNode)));
@@ -221,8 +240,8 @@ export class ImageConnections {
     let ing = this.allId;
     const inLocal = this.inDst[dst]!;
     if (inLocal !== 0) {
-      const node = ent[es + ENTRY.addrNode]!;
-      const localNode = this.localIngress && node !== 0 && node === ent[ed + ENTRY.podNode];
+      const node = half[es + ENTRY_HALF.addrNode]!;
+      const localNode = this.localIngress && node !== 0 && node === half[ed + ENTRY_HALF.podNode];
       const key = (inLocal * this.inMemo.remotes + this.inSrc[src]!) * 2 + (localNode ? 1 : 0);
       ing = this.inMemo.get(key);
       if (ing < 0) this.inMemo.set(key, (ing = this.compute(false, inLocal, this.inSrc[src]!, localNode)));
@@ -240,13 +259,13 @@ export class ImageConnections {
    * report compute one set per key pair instead of one per entry pair.
    */
   sourceKey(entry: number): number {
-    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    if (this.v.entryHalves[entry * ENTRY_HALVES + ENTRY_HALF.addrNode] !== 0) return -1;
     return this.egSrc[entry]! * this.inSrcFields.length + this.inSrc[entry]!;
   }
 
   /** What `connections(src, entry)` depends on as a destination (as sourceKey says); -1 for a node address. */
   destinationKey(entry: number): number {
-    if (this.v.entries[entry * ENTRY_STRIDE + ENTRY.addrNode] !== 0) return -1;
+    if (this.v.entryHalves[entry * ENTRY_HALVES + ENTRY_HALF.addrNode] !== 0) return -1;
     return this.egDst[entry]! * this.inDstFields.length + this.inDst[entry]!;
   }
 
@@ -354,7 +373,7 @@ export class ImageConnections {
     if (this.regions) return this.regions;
     const out: ExternalRegion[] = [];
     const ent = this.v.entries;
-    const isHost = (e: number): boolean => ent[e * ENTRY_STRIDE + ENTRY.podSlot] !== 0 || ent[e * ENTRY_STRIDE + ENTRY.addrNode] !== 0;
+    const isHost = (e: number): boolean => ent[e * ENTRY_STRIDE + ENTRY.podSlot] !== 0 || this.v.entryHalves[e * ENTRY_HALVES + ENTRY_HALF.addrNode] !== 0;
     // IPv6 host addresses live in hosts6, not in the trie: cut them out of the regions.
     const hosts6: bigint[] = [];
     const t6 = this.v.hosts6;

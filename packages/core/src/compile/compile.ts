@@ -14,7 +14,7 @@ import { checkOptions, type OptionSpec } from '../model/check-options.js';
 import { hostEntry, hostAddresses, IPBlockIndex, type HostAddress } from './address-space.js';
 import { classKeyText, entryClassKeys } from './entry-classes.js';
 import { buildIdentities, policyTables, resolvePort, type Identity, type PolicyTables } from './identities.js';
-import { buildHosts6, ENTRY, ENTRY_STRIDE, imageFlags, TIER_DECISION_STRIDE, writeImage } from './layout.js';
+import { buildHosts6, ENTRY_STRIDE, FIELD, FIELD_COUNT, imageFlags, TIER_DECISION_STRIDE, writeEntry, writeImage } from './layout.js';
 import { TierClassifier, type TierEntryFacts } from './tiers.js';
 import type { NameClasses, NamePeer } from './name-classes.js';
 import { buildLPM, type Prefix } from './lpm.js';
@@ -194,7 +194,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
       prefix: host?.ip ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
       node,
     });
-    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0, 0, 0, 0];
+    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0]; // FIELD order; groups below
     const make = (): Provenance['entries'][number] => {
       for (const f of fields) entryFields.push(f);
       tierEntries.push(tierFacts(pod, identity, node));
@@ -282,21 +282,23 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const tierTables = tiers.build(portClasses, portSets);
 
   // Entries point at stored rows and columns: same row or column, same behaviour.
-  const entryData = new Uint32Array(entryFields);
+  const wide = new Uint32Array(entryFields);
+  const entryData = new Uint32Array(entries.values.length * ENTRY_STRIDE);
   for (let e = 0; e < entries.values.length; e++) {
-    const o = e * ENTRY_STRIDE;
-    const egressLocal = entryData[o + ENTRY.egressRow]!;
-    const ingressLocal = entryData[o + ENTRY.ingressRow]!;
-    entryData[o + ENTRY.egressRow] = egress.rowOf[egressLocal]!;
-    entryData[o + ENTRY.egressMap] = egress.mapOf[egressLocal]!;
-    entryData[o + ENTRY.ingressRow] = ingress.rowOf[ingressLocal]!;
-    entryData[o + ENTRY.ingressMap] = ingress.mapOf[ingressLocal]!;
-    entryData[o + ENTRY.egressCol] = egress.colOf[entryData[o + ENTRY.egressCol]!]!;
-    entryData[o + ENTRY.ingressCol] = ingress.colOf[entryData[o + ENTRY.ingressCol]!]!;
-    entryData[o + ENTRY.tierEgressRow] = tierTables.egress.rowOf[entryData[o + ENTRY.tierEgressRow]!]!;
-    entryData[o + ENTRY.tierIngressRow] = tierTables.ingress.rowOf[entryData[o + ENTRY.tierIngressRow]!]!;
-    entryData[o + ENTRY.tierEgressCol] = tierTables.egress.colOf[entryData[o + ENTRY.tierEgressCol]!]!;
-    entryData[o + ENTRY.tierIngressCol] = tierTables.ingress.colOf[entryData[o + ENTRY.tierIngressCol]!]!;
+    const o = e * FIELD_COUNT;
+    const egressLocal = wide[o + FIELD.egressRow]!;
+    const ingressLocal = wide[o + FIELD.ingressRow]!;
+    wide[o + FIELD.egressRow] = egress.rowOf[egressLocal]!;
+    wide[o + FIELD.egressGroup] = egress.groupOf[egressLocal]!;
+    wide[o + FIELD.ingressRow] = ingress.rowOf[ingressLocal]!;
+    wide[o + FIELD.ingressGroup] = ingress.groupOf[ingressLocal]!;
+    wide[o + FIELD.egressCol] = egress.colOf[wide[o + FIELD.egressCol]!]!;
+    wide[o + FIELD.ingressCol] = ingress.colOf[wide[o + FIELD.ingressCol]!]!;
+    wide[o + FIELD.tierEgressRow] = tierTables.egress.rowOf[wide[o + FIELD.tierEgressRow]!]!;
+    wide[o + FIELD.tierIngressRow] = tierTables.ingress.rowOf[wide[o + FIELD.tierIngressRow]!]!;
+    wide[o + FIELD.tierEgressCol] = tierTables.egress.colOf[wide[o + FIELD.tierEgressCol]!]!;
+    wide[o + FIELD.tierIngressCol] = tierTables.ingress.colOf[wide[o + FIELD.tierIngressCol]!]!;
+    writeEntry(entryData, e, wide, o);
   }
 
   const flags = imageFlags(opts);

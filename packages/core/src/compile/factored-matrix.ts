@@ -40,8 +40,8 @@ export interface FactoredMatrix {
   readonly rows: number;
   /** Local class → offset of its row in `cells` (0 for local class 0: not isolated). */
   readonly rowOf: Uint32Array;
-  /** Local class → offset of its group's map in `cells` (0 for local class 0). */
-  readonly mapOf: Uint32Array;
+  /** Local class → its group, whose map starts at group × cols in `cells` (0 for local class 0). */
+  readonly groupOf: Uint32Array;
   /** Peer class → global column. */
   readonly colOf: Uint32Array;
 }
@@ -183,7 +183,7 @@ export function buildFactoredMatrix(
 
   // Rows per group, deduplicated within the group, laid out after the maps.
   const rowOf = new Uint32Array(locals.length);
-  const mapOf = new Uint32Array(locals.length);
+  const groupOfLocal = new Uint32Array(locals.length);
   const chunks: Uint16Array[] = [];
   let offset = groups * cols;
   let rows = 0;
@@ -237,7 +237,7 @@ export function buildFactoredMatrix(
       rows++;
     }
     rowOf[l] = at;
-    mapOf[l] = g * cols;
+    groupOfLocal[l] = g;
   }
   // Map values are u16 local columns; offsets and the section length are u32 element counts.
   const widest = Math.max(...localCols.map((c) => c.length));
@@ -252,5 +252,5 @@ export function buildFactoredMatrix(
     cells.set(chunk, at);
     at += chunk.length;
   }
-  return { cells, groups, cols, rows, rowOf, mapOf, colOf };
+  return { cells, groups, cols, rows, rowOf, groupOf: groupOfLocal, colOf };
 }

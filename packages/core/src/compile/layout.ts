@@ -3,12 +3,12 @@
  * JS kernel, the native kernel and worker threads read the same bytes. All integers are
  * little-endian. See IMAGE.md beside this file for the full description.
  */
-import { CapacityError, LIMITS } from '../model/limits.js';
+import { CapacityError, LIMITS, type LimitName } from '../model/limits.js';
 
 /** The first word of every image (`NPOL` as a little-endian u32): validateImage refuses anything else. */
 export const MAGIC = 0x4c4f504e; // "NPOL" read as a little-endian u32
 /** The image layout version this package writes and reads; an image of another version is refused. */
-export const VERSION = 4;
+export const VERSION = 5;
 
 /** Header words (u32 indexes). */
 export const HEADER = {
@@ -98,8 +98,11 @@ export const imageFlags = (o: {
   (o.ipv4MappedAsIPv4 ? IMAGE_FLAGS.ipv4MappedAsIPv4 : 0) |
   (o.allowICMPv6NeighborDiscovery ? IMAGE_FLAGS.allowICMPv6NeighborDiscovery : 0);
 
-/** Fields of one entry (ENTRY_STRIDE u32 words; 13-15 reserved, 0). */
-export const ENTRY = {
+/**
+ * An entry's fields as the compilers assemble them, one number each (FIELD_COUNT per entry);
+ * writeEntry packs them into the image's 32-byte entry (ENTRY, ENTRY_HALF).
+ */
+export const FIELD = {
   podSlot: 0,
   podNode: 1,
   addrNode: 2,
@@ -114,12 +117,92 @@ export const ENTRY = {
   /** Tier egress column class when this address is the destination (the matrix column is this × nameClassCount + name class). */
   tierEgressCol: 9,
   tierIngressCol: 10,
-  /** Offset in egressMatrix of the row's group map (0 when egressRow is 0). */
-  egressMap: 11,
-  ingressMap: 12,
+  /** Group (namespace) of the egress row: its map starts at egressGroup × egressPeerCount (0 when egressRow is 0). */
+  egressGroup: 11,
+  ingressGroup: 12,
 } as const;
-/** 16 words: one 64-byte cache line per entry. */
-export const ENTRY_STRIDE = 16;
+export const FIELD_COUNT = 13;
+
+/** The u32 fields of an entry: word index in the entry (ENTRY_STRIDE words per entry). */
+export const ENTRY = { podSlot: 0, egressRow: 1, ingressRow: 2 } as const;
+/**
+ * The u16 fields of an entry: index in a Uint16Array over the entries section (ENTRY_HALVES per
+ * entry). Words 3-7 hold them two by two, the lower-numbered field in the low half.
+ */
+export const ENTRY_HALF = {
+  egressGroup: 6,
+  ingressGroup: 7,
+  egressCol: 8,
+  ingressCol: 9,
+  podNode: 10,
+  addrNode: 11,
+  tierEgressRow: 12,
+  tierIngressRow: 13,
+  tierEgressCol: 14,
+  tierIngressCol: 15,
+} as const;
+/** 8 words (32 bytes): two entries per 64-byte cache line, none across two. */
+export const ENTRY_STRIDE = 8;
+/** u16 halves per entry. */
+export const ENTRY_HALVES = 2 * ENTRY_STRIDE;
+
+/** The limit (LIMITS) each u16 field of an entry stands for, for the CapacityError a too-large value throws. */
+const HALF_LIMIT: Readonly<Record<keyof typeof ENTRY_HALF, LimitName>> = {
+  egressGroup: 'matrixGroups',
+  ingressGroup: 'matrixGroups',
+  egressCol: 'peerColumns',
+  ingressCol: 'peerColumns',
+  podNode: 'nodes',
+  addrNode: 'nodes',
+  tierEgressRow: 'tierClasses',
+  tierIngressRow: 'tierClasses',
+  tierEgressCol: 'tierClasses',
+  tierIngressCol: 'tierClasses',
+};
+const HALVES = Object.entries(ENTRY_HALF) as [keyof typeof ENTRY_HALF, number][];
+
+/**
+ * Writes entry `e` of an entries section from its fields (`f[at + FIELD.x]`). A field too large
+ * for its u16 throws CapacityError, naming the limit, before anything is written.
+ */
+export function writeEntry(ent: Uint32Array, e: number, f: ArrayLike<number>, at = 0): void {
+  const w3 = pairOf(f, at, 'egressGroup', 'ingressGroup');
+  const w4 = pairOf(f, at, 'egressCol', 'ingressCol');
+  const w5 = pairOf(f, at, 'podNode', 'addrNode');
+  const w6 = pairOf(f, at, 'tierEgressRow', 'tierIngressRow');
+  const w7 = pairOf(f, at, 'tierEgressCol', 'tierIngressCol');
+  const o = e * ENTRY_STRIDE;
+  ent[o + ENTRY.podSlot] = f[at + FIELD.podSlot]!;
+  ent[o + ENTRY.egressRow] = f[at + FIELD.egressRow]!;
+  ent[o + ENTRY.ingressRow] = f[at + FIELD.ingressRow]!;
+  ent[o + 3] = w3;
+  ent[o + 4] = w4;
+  ent[o + 5] = w5;
+  ent[o + 6] = w6;
+  ent[o + 7] = w7;
+}
+
+/** The word holding two u16 fields, `lo` in the low half; a field past 0xffff throws CapacityError. */
+function pairOf(f: ArrayLike<number>, at: number, lo: keyof typeof ENTRY_HALF, hi: keyof typeof ENTRY_HALF): number {
+  return (u16Field(f, at, lo) | (u16Field(f, at, hi) << 16)) >>> 0;
+}
+
+function u16Field(f: ArrayLike<number>, at: number, name: keyof typeof ENTRY_HALF): number {
+  const x = f[at + FIELD[name]]!;
+  // Every u16 field holds at most 0xffff: a count of 65,536 (numbers from 0), or of 65,535 nodes (numbers from 1).
+  if (x > 0xffff) throw new CapacityError(HALF_LIMIT[name], HALF_LIMIT[name] === 'nodes' ? x : x + 1);
+  return x;
+}
+
+/** The fields of entry `e` (FIELD order), as writeEntry took them: for readers off the hot path. */
+export function readEntry(v: Pick<ImageViews, 'entries' | 'entryHalves'>, e: number): number[] {
+  const f = new Array<number>(FIELD_COUNT);
+  f[FIELD.podSlot] = v.entries[e * ENTRY_STRIDE + ENTRY.podSlot]!;
+  f[FIELD.egressRow] = v.entries[e * ENTRY_STRIDE + ENTRY.egressRow]!;
+  f[FIELD.ingressRow] = v.entries[e * ENTRY_STRIDE + ENTRY.ingressRow]!;
+  for (const [name, half] of HALVES) f[FIELD[name]] = v.entryHalves[e * ENTRY_HALVES + half]!;
+  return f;
+}
 
 /** Fields of one tier decision (TIER_DECISION_STRIDE u32 words): port-set ids. */
 export const TIER_DECISION = { adminAccept: 0, adminDeny: 1, baselineAccept: 2, baselineDeny: 3 } as const;
@@ -233,6 +316,8 @@ export function writeImage(header: HeaderValues, data: SectionData, shared: bool
 /** Typed views over an image: its header words and every section (readImage returns them; the kernels read them). */
 export interface ImageViews extends SectionData {
   readonly header: Uint32Array;
+  /** The entries section as u16 halves (ENTRY_HALF): the same bytes as `entries`. */
+  readonly entryHalves: Uint16Array;
 }
 
 /**
@@ -248,5 +333,7 @@ export function sectionViews(buffer: ArrayBuffer | SharedArrayBuffer): ImageView
     const n = header[HEADER.sections + 2 * i + 1]!;
     views[name] = SECTION_ELEMENT[name] === 2 ? new Uint16Array(buffer, at, n) : new Uint32Array(buffer, at, n);
   });
-  return { header, ...(views as unknown as SectionData) };
+  const entries = views.entries as Uint32Array;
+  const entryHalves = new Uint16Array(buffer, entries.byteOffset, entries.length * 2);
+  return { header, entryHalves, ...(views as unknown as SectionData) };
 }

@@ -8,6 +8,8 @@
  */
 import {
   ENTRY,
+  ENTRY_HALF,
+  ENTRY_HALVES,
   ENTRY_STRIDE,
   HEADER,
   HEADER_WORDS,
@@ -30,11 +32,11 @@ export const IMAGE_INVARIANTS = {
   magic: 'header word 0 is the magic 0x4C4F504E',
   version: 'header word 1 is the version this reader knows',
   'byte-length': 'header word 2 equals the buffer length',
-  'entry-stride': 'header word 5 is 16',
+  'entry-stride': 'header word 5 is 8',
   flags: 'header word 3 holds only the four known flag bits',
   'section-bounds': 'every one of the 11 sections starts after the header at a multiple of its element size and ends inside the buffer',
   'section-overlap': 'no two sections share a byte',
-  'entries-size': 'entryCount is at least 1 and entries holds 16 words per entry',
+  'entries-size': 'entryCount is at least 1 and entries holds 8 words per entry',
   'port-classes': 'portClassCount is at least 1 and portSetWords is ceil(portClassCount / 32)',
   'port-sets-size': 'portSetCount is at least 1 and portSets holds portSetWords words per set',
   'port-map-size': 'portMap holds 3 × 65536 classes',
@@ -49,8 +51,7 @@ export const IMAGE_INVARIANTS = {
   'trie-child': 'a trie pointer names a whole 256-slot chunk after the root',
   'trie-leaf': 'a trie leaf is an entry id below entryCount',
   'trie-depth': 'no pointer below the last level a lookup reads (IPv4: 2 chunks, IPv6: 14), so no walk goes past the address or loops',
-  'entry-map':
-    "an entry's egress and ingress map offsets are 0 when its row is 0, else the start of a group map (a multiple of the peer count below group count × peer count)",
+  'entry-map': "an entry's egress and ingress groups are 0 when its row is 0, else below the group count",
   'entry-row':
     "an entry's egress and ingress row offsets are 0, or lie after the group maps with the row, as wide as the largest column its group map names, inside the matrix",
   'entry-column': "an entry's egress and ingress columns are below the matrices' peer counts (the group maps' width)",
@@ -198,49 +199,66 @@ export function validateImage(buffer: ArrayBuffer | SharedArrayBuffer): ImageVie
     trieDepth(t, trie, TRIE_LEVELS[trie]);
   }
   const matrices = [
-    { section: 'egressMatrix', row: ENTRY.egressRow, map: ENTRY.egressMap, groups: h[HEADER.egressGroupCount]!, cols: h[HEADER.egressPeerCount]! },
-    { section: 'ingressMatrix', row: ENTRY.ingressRow, map: ENTRY.ingressMap, groups: h[HEADER.ingressGroupCount]!, cols: h[HEADER.ingressPeerCount]! },
+    {
+      section: 'egressMatrix',
+      row: ENTRY.egressRow,
+      group: ENTRY_HALF.egressGroup,
+      col: ENTRY_HALF.egressCol,
+      groups: h[HEADER.egressGroupCount]!,
+      cols: h[HEADER.egressPeerCount]!,
+      colsName: 'egressPeerCount',
+    },
+    {
+      section: 'ingressMatrix',
+      row: ENTRY.ingressRow,
+      group: ENTRY_HALF.ingressGroup,
+      col: ENTRY_HALF.ingressCol,
+      groups: h[HEADER.ingressGroupCount]!,
+      cols: h[HEADER.ingressPeerCount]!,
+      colsName: 'ingressPeerCount',
+    },
   ] as const;
-  // A row is read at most as far as the largest local column its group map names.
+  // A row is read at most as far as the largest local column its group map holds.
   const widths = matrices.map(({ section, groups, cols }) => {
     const cells = v[section];
     const w = new Uint32Array(groups);
     for (let g = 0; g < groups; g++) for (let c = 0; c < cols; c++) w[g] = Math.max(w[g]!, cells[g * cols + c]! + 1);
     return w;
   });
+  const half = v.entryHalves;
   for (let e = 0; e < entries; e++) {
     for (let m = 0; m < 2; m++) {
-      const { section, row: rowField, map: mapField, groups, cols } = matrices[m]!;
-      const at = e * ENTRY_STRIDE;
-      const row = v.entries[at + rowField]!;
-      const map = v.entries[at + mapField]!;
+      const { section, row: rowField, group: groupField, groups, cols } = matrices[m]!;
+      const at = e * ENTRY_STRIDE + rowField;
+      const gat = e * ENTRY_HALVES + groupField;
+      const row = v.entries[at]!;
+      const group = half[gat]!;
       const maps = groups * cols;
-      if (row === 0 ? map !== 0 : map % cols !== 0 || map >= maps)
-        fail('entry-map', 'entries', at + mapField, map, `0 with row 0, else a multiple of ${cols} below ${maps}`);
-      if (row !== 0 && (row < maps || row + widths[m]![map / cols]! > v[section].length))
-        fail('entry-row', 'entries', at + rowField, row, `0, or from ${maps} with ${widths[m]![map / cols]} cells inside ${v[section].length}`);
+      if (row === 0 ? group !== 0 : group >= groups) fail('entry-map', 'entryHalves', gat, group, `0 with row 0, else below ${groups}`);
+      if (row !== 0 && (row < maps || row + widths[m]![group]! > v[section].length))
+        fail('entry-row', 'entries', at, row, `0, or from ${maps} with ${widths[m]![group]} cells inside ${v[section].length}`);
     }
     for (let m = 0; m < 2; m++) {
-      const at = e * ENTRY_STRIDE + (m === 0 ? ENTRY.egressCol : ENTRY.ingressCol);
-      const { cols } = matrices[m]!;
-      if (v.entries[at]! >= cols) fail('entry-column', 'entries', at, v.entries[at]!, `${m === 0 ? 'egressPeerCount' : 'ingressPeerCount'} ${cols}`);
+      const { col, cols, colsName } = matrices[m]!;
+      const at = e * ENTRY_HALVES + col;
+      if (half[at]! >= cols) fail('entry-column', 'entryHalves', at, half[at]!, `${colsName} ${cols}`);
     }
   }
   const nameClasses = h[HEADER.nameClassCount]!;
   const tierEgressCols = h[HEADER.tierEgressColCount]!;
   // Column classes of the egress matrix: each spans nameClassCount columns.
   const tierLimits = [h[HEADER.tierEgressRowCount]!, h[HEADER.tierIngressRowCount]!, tierEgressCols / nameClasses, h[HEADER.tierIngressColCount]!];
-  const tierFields = [ENTRY.tierEgressRow, ENTRY.tierIngressRow, ENTRY.tierEgressCol, ENTRY.tierIngressCol] as const;
+  const tierFields = [ENTRY_HALF.tierEgressRow, ENTRY_HALF.tierIngressRow, ENTRY_HALF.tierEgressCol, ENTRY_HALF.tierIngressCol] as const;
   const tierRules = [
     `tierEgressRowCount ${tierLimits[0]}`,
     `tierIngressRowCount ${tierLimits[1]}`,
     `tierEgressColCount ${tierEgressCols}, nameClassCount ${nameClasses}`,
     `tierIngressColCount ${tierLimits[3]}`,
   ];
-  const badTier = firstFieldOver(v.entries, entries, tierFields, tierLimits);
+  const badTier = firstFieldOver(half, entries, tierFields, tierLimits);
   if (badTier >= 0) {
-    const f = (tierFields as readonly number[]).indexOf(badTier % ENTRY_STRIDE);
-    fail(f < 2 ? 'entry-tier-row' : 'entry-tier-column', 'entries', badTier, v.entries[badTier]!, tierRules[f]!);
+    const f = (tierFields as readonly number[]).indexOf(badTier % ENTRY_HALVES);
+    fail(f < 2 ? 'entry-tier-row' : 'entry-tier-column', 'entryHalves', badTier, half[badTier]!, tierRules[f]!);
   }
   const classes = h[HEADER.portClassCount]!;
   const badClass = firstAtLeast(v.portMap, classes);
@@ -299,15 +317,15 @@ function firstBadSlot(t: Uint32Array, entries: number): number {
   return -1;
 }
 
-/** The first (entry, field) word, entry by entry and in the order of `fields`, at or above its field's limit; -1 if none. */
-function firstFieldOver(ent: Uint32Array, entries: number, fields: readonly number[], limits: readonly number[]): number {
+/** The first (entry, field) u16 half, entry by entry and in the order of `fields`, at or above its field's limit; -1 if none. */
+function firstFieldOver(half: Uint16Array, entries: number, fields: readonly number[], limits: readonly number[]): number {
   const [f0, f1, f2, f3] = fields as [number, number, number, number];
   const [l0, l1, l2, l3] = limits as [number, number, number, number];
-  for (let at = 0, e = 0; e < entries; e++, at += ENTRY_STRIDE) {
-    if (ent[at + f0]! >= l0) return at + f0;
-    if (ent[at + f1]! >= l1) return at + f1;
-    if (ent[at + f2]! >= l2) return at + f2;
-    if (ent[at + f3]! >= l3) return at + f3;
+  for (let at = 0, e = 0; e < entries; e++, at += ENTRY_HALVES) {
+    if (half[at + f0]! >= l0) return at + f0;
+    if (half[at + f1]! >= l1) return at + f1;
+    if (half[at + f2]! >= l2) return at + f2;
+    if (half[at + f3]! >= l3) return at + f3;
   }
   return -1;
 }

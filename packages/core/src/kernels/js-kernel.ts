@@ -9,6 +9,8 @@ import {
   DECISION,
   DENYING_DECISIONS,
   ENTRY,
+  ENTRY_HALF,
+  ENTRY_HALVES,
   ENTRY_STRIDE,
   IMAGE_FLAGS,
   HEADER,
@@ -78,6 +80,11 @@ export class Kernel {
   private readonly hosts6: Uint32Array;
   private readonly hosts6Mask: number;
   private readonly ent: Uint32Array;
+  /** The same entries as u16 halves (ENTRY_HALF). */
+  private readonly half: Uint16Array;
+  /** Peer counts: a group's map starts at group × peer count. */
+  private readonly egCols: number;
+  private readonly inCols: number;
   private readonly portMap: Uint16Array;
   private readonly portSets: Uint32Array;
   private readonly egM: Uint16Array;
@@ -113,6 +120,9 @@ export class Kernel {
     this.hosts6 = v.hosts6;
     this.hosts6Mask = v.header[HEADER.hosts6Slots]! - 1;
     this.ent = v.entries;
+    this.half = v.entryHalves;
+    this.egCols = v.header[HEADER.egressPeerCount]!;
+    this.inCols = v.header[HEADER.ingressPeerCount]!;
     this.portMap = v.portMap;
     this.portSets = v.portSets;
     this.egM = v.egressMatrix;
@@ -191,10 +201,11 @@ export class Kernel {
 
   /** Ingress from the pod's own node (or egress to it, by option): allowed before any rule. */
   localNode(direction: 'egress' | 'ingress', s: number, d: number): boolean {
-    const ent = this.ent;
-    const [local, remote, flag] = direction === 'egress' ? [s, d, IMAGE_FLAGS.allowEgressToLocalNode] : [d, s, IMAGE_FLAGS.allowIngressFromLocalNode];
-    const node = ent[remote * ENTRY_STRIDE + ENTRY.addrNode]!;
-    return (this.flags & flag) !== 0 && node !== 0 && node === ent[local * ENTRY_STRIDE + ENTRY.podNode];
+    // No destructured array: the single-flow path calls this per flow.
+    const egress = direction === 'egress';
+    if ((this.flags & (egress ? IMAGE_FLAGS.allowEgressToLocalNode : IMAGE_FLAGS.allowIngressFromLocalNode)) === 0) return false;
+    const node = this.half[(egress ? d : s) * ENTRY_HALVES + ENTRY_HALF.addrNode]!;
+    return node !== 0 && node === this.half[(egress ? s : d) * ENTRY_HALVES + ENTRY_HALF.podNode];
   }
 
   /**
@@ -202,16 +213,16 @@ export class Kernel {
    * class `nc`, or -1 when no cluster-scoped policy selects `s` for egress.
    */
   tierEgress(s: number, d: number, nc: number): number {
-    const trow = this.ent[s * ENTRY_STRIDE + ENTRY.tierEgressRow]!;
+    const trow = this.half[s * ENTRY_HALVES + ENTRY_HALF.tierEgressRow]!;
     if (trow === 0) return -1;
-    return this.tEg[trow * this.tEgCols + this.ent[d * ENTRY_STRIDE + ENTRY.tierEgressCol]! * this.nameClasses + nc]! * TIER_DECISION_STRIDE;
+    return this.tEg[trow * this.tEgCols + this.half[d * ENTRY_HALVES + ENTRY_HALF.tierEgressCol]! * this.nameClasses + nc]! * TIER_DECISION_STRIDE;
   }
 
   /** The tier decision (× 4) of destination `d` from `s`, or -1 when no cluster-scoped policy selects `d` for ingress. */
   tierIngress(s: number, d: number): number {
-    const trow = this.ent[d * ENTRY_STRIDE + ENTRY.tierIngressRow]!;
+    const trow = this.half[d * ENTRY_HALVES + ENTRY_HALF.tierIngressRow]!;
     if (trow === 0) return -1;
-    return this.tIn[trow * this.tInCols + this.ent[s * ENTRY_STRIDE + ENTRY.tierIngressCol]!]! * TIER_DECISION_STRIDE;
+    return this.tIn[trow * this.tInCols + this.half[s * ENTRY_HALVES + ENTRY_HALF.tierIngressCol]!]! * TIER_DECISION_STRIDE;
   }
 
   /**
@@ -231,66 +242,47 @@ export class Kernel {
 
   /** Egress decision for source entry s towards destination entry d (name class `nc`). */
   egress(s: number, d: number, pc: number, nc = 0): number {
-    const ent = this.ent;
-    const es = s * ENTRY_STRIDE;
-    if (ent[es + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    if (this.ent[s * ENTRY_STRIDE + ENTRY.podSlot] === 0) return DECISION.notApplicable;
     // Tier decision 0 is four empty sets (invariant tier-decision-zero): no cluster-scoped rule
     // can match, so NetworkPolicy alone decides, as when no cluster-scoped policy selects the pod.
-    if (ent[es + ENTRY.tierEgressRow] !== 0) {
-      const k = this.tierEgress(s, d, nc);
-      if (k !== 0) return this.egressTiered(k, s, d, pc);
-    }
-    const row = ent[es + ENTRY.egressRow]!;
+    const k = this.tierEgress(s, d, nc);
+    const row = this.ent[s * ENTRY_STRIDE + ENTRY.egressRow]!;
+    if (k > 0) return this.tiered(k, pc, row, row !== 0 && this.localNode('egress', s, d), row !== 0 ? this.cell('egress', s, d) : 0);
     if (row === 0) return DECISION.notIsolated;
-    const ed = d * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowEgressToLocalNode && ent[ed + ENTRY.addrNode] !== 0 && ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode])
-      return DECISION.allowed;
-    return this.has(this.egM[row + this.egM[ent[es + ENTRY.egressMap]! + ent[ed + ENTRY.egressCol]!]!]!, pc) ? DECISION.allowed : DECISION.denied;
-  }
-
-  private egressTiered(k: number, s: number, d: number, pc: number): number {
-    const ent = this.ent;
-    const es = s * ENTRY_STRIDE;
-    const ed = d * ENTRY_STRIDE;
-    const row = ent[es + ENTRY.egressRow]!;
-    const localNode =
-      row !== 0 &&
-      (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0 &&
-      ent[ed + ENTRY.addrNode] !== 0 &&
-      ent[ed + ENTRY.addrNode] === ent[es + ENTRY.podNode];
-    const cell = row !== 0 ? this.egM[row + this.egM[ent[es + ENTRY.egressMap]! + ent[ed + ENTRY.egressCol]!]!]! : 0;
-    return this.tiered(k, pc, row, localNode, cell);
+    if (this.localNode('egress', s, d)) return DECISION.allowed;
+    return this.has(this.cell('egress', s, d), pc) ? DECISION.allowed : DECISION.denied;
   }
 
   /** Ingress decision for destination entry d from source entry s. */
   ingress(s: number, d: number, pc: number): number {
-    const ent = this.ent;
-    const ed = d * ENTRY_STRIDE;
-    if (ent[ed + ENTRY.podSlot] === 0) return DECISION.notApplicable;
-    if (ent[ed + ENTRY.tierIngressRow] !== 0) {
-      const k = this.tierIngress(s, d);
-      if (k !== 0) return this.ingressTiered(k, s, d, pc);
-    }
-    const row = ent[ed + ENTRY.ingressRow]!;
+    if (this.ent[d * ENTRY_STRIDE + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const k = this.tierIngress(s, d);
+    const row = this.ent[d * ENTRY_STRIDE + ENTRY.ingressRow]!;
+    if (k > 0) return this.tiered(k, pc, row, row !== 0 && this.localNode('ingress', s, d), row !== 0 ? this.cell('ingress', s, d) : 0);
     if (row === 0) return DECISION.notIsolated;
-    const es = s * ENTRY_STRIDE;
-    if (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode && ent[es + ENTRY.addrNode] !== 0 && ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode])
-      return DECISION.allowed;
-    return this.has(this.inM[row + this.inM[ent[ed + ENTRY.ingressMap]! + ent[es + ENTRY.ingressCol]!]!]!, pc) ? DECISION.allowed : DECISION.denied;
+    if (this.localNode('ingress', s, d)) return DECISION.allowed;
+    return this.has(this.cell('ingress', s, d), pc) ? DECISION.allowed : DECISION.denied;
   }
 
-  private ingressTiered(k: number, s: number, d: number, pc: number): number {
-    const ent = this.ent;
-    const es = s * ENTRY_STRIDE;
-    const ed = d * ENTRY_STRIDE;
-    const row = ent[ed + ENTRY.ingressRow]!;
-    const localNode =
-      row !== 0 &&
-      (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0 &&
-      ent[es + ENTRY.addrNode] !== 0 &&
-      ent[es + ENTRY.addrNode] === ent[ed + ENTRY.podNode];
-    const cell = row !== 0 ? this.inM[row + this.inM[ent[ed + ENTRY.ingressMap]! + ent[es + ENTRY.ingressCol]!]!]! : 0;
-    return this.tiered(k, pc, row, localNode, cell);
+  /**
+   * The NetworkPolicy cell (a port-set id) of the local pod (the source for egress, the
+   * destination for ingress) towards the remote end: M[row + M[group × peers + column]]. The
+   * local pod must be isolated in that direction (row ≠ 0).
+   */
+  private cell(direction: 'egress' | 'ingress', s: number, d: number): number {
+    const half = this.half;
+    if (direction === 'egress') {
+      const m = this.egM;
+      return m[
+        this.ent[s * ENTRY_STRIDE + ENTRY.egressRow]! +
+          m[half[s * ENTRY_HALVES + ENTRY_HALF.egressGroup]! * this.egCols + half[d * ENTRY_HALVES + ENTRY_HALF.egressCol]!]!
+      ]!;
+    }
+    const m = this.inM;
+    return m[
+      this.ent[d * ENTRY_STRIDE + ENTRY.ingressRow]! +
+        m[half[d * ENTRY_HALVES + ENTRY_HALF.ingressGroup]! * this.inCols + half[s * ENTRY_HALVES + ENTRY_HALF.ingressCol]!]!
+    ]!;
   }
 
   /** Always-allowed cases before policy: replies, self traffic, ICMPv6 ND by option. */
@@ -347,7 +339,7 @@ export class Kernel {
 
   /** The hot loop: IPv4 only, no flags, name class 0. Everything inlined; same logic as decide(). */
   private batch4(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
+    const { lpm4: t, ent, half, egCols, inCols, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
     const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const src = b.src;
@@ -368,46 +360,49 @@ export class Kernel {
         d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
         if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
       }
-      const es = s * 16;
-      const ed = d * 16;
+      // Entry fields (ENTRY, ENTRY_HALF): u32 words 0 podSlot, 1/2 row offsets at es/ed; u16
+      // halves at hs/hd: 6/7 groups, 8/9 columns, 10 podNode, 11 addrNode, 12-15 tiers. A cell
+      // is M[row + M[group × peers + column]].
+      const es = s * 8;
+      const ed = d * 8;
       const sSlot = ent[es]!;
       const dSlot = ent[ed]!;
       if (sSlot !== 0 && sSlot === dSlot) {
         out[i] = 1; // ALLOW_BOTH
         continue;
       }
+      const hs = es * 2;
+      const hd = ed * 2;
       const p = protocol[i]!;
       const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
       const word = pc >>> 5;
       const bit = pc & 31;
-      // Entry fields by number (ENTRY): 1 podNode, 2 addrNode, 3/4 row offsets, 5/6 columns, 7-10 tiers,
-      // 11/12 group map offsets: a cell is M[row + M[map + column]].
-      // No cluster-scoped policy selects the pod (tier row 0): version 2's decision, unchanged.
+      // No cluster-scoped policy selects the pod (tier row 0): NetworkPolicy alone.
       let eg: number;
       if (sSlot === 0) eg = 3;
       else {
-        const trow = ent[es + 7]!;
-        const row = ent[es + 3]!;
+        const trow = half[hs + 12]!;
+        const row = ent[es + 1]!;
         // Tier decision 0 (four empty sets) decides nothing: NetworkPolicy alone, as for tier row 0.
-        const k = trow === 0 ? 0 : tEg[trow * tEgCols + ent[ed + 9]! * nameClasses]! * 4;
+        const k = trow === 0 ? 0 : tEg[trow * tEgCols + half[hd + 14]! * nameClasses]! * 4;
         if (k === 0) {
           if (row === 0) eg = 2;
-          else if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-          else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          else if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
+          else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else if (tCodes !== null) {
           // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
           const code = tCodes[(k >>> 2) * classes + pc]!;
           if (code & 7) eg = code & 7;
           else if (row !== 0) {
-            if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-            else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
+            else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else eg = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
           else if (row !== 0) {
-            if (localEg && ent[ed + 2] !== 0 && ent[ed + 2] === ent[es + 1]) eg = 0;
-            else eg = (portSets[egM[row + egM[ent[es + 11]! + ent[ed + 5]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
+            else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
           else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
           else eg = 2;
@@ -416,27 +411,27 @@ export class Kernel {
       let ing: number;
       if (dSlot === 0) ing = 3;
       else {
-        const trow = ent[ed + 8]!;
-        const row = ent[ed + 4]!;
-        const k = trow === 0 ? 0 : tIn[trow * tInCols + ent[es + 10]!]! * 4;
+        const trow = half[hd + 13]!;
+        const row = ent[ed + 2]!;
+        const k = trow === 0 ? 0 : tIn[trow * tInCols + half[hs + 15]!]! * 4;
         if (k === 0) {
           if (row === 0) ing = 2;
-          else if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-          else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+          else if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
+          else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
         } else if (tCodes !== null) {
           // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
           const code = tCodes[(k >>> 2) * classes + pc]!;
           if (code & 7) ing = code & 7;
           else if (row !== 0) {
-            if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-            else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
+            else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else ing = code >>> 3 || 2;
         } else {
           if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
           else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
           else if (row !== 0) {
-            if (localIn && ent[es + 2] !== 0 && ent[es + 2] === ent[ed + 1]) ing = 0;
-            else ing = (portSets[inM[row + inM[ent[ed + 12]! + ent[es + 6]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
+            if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
+            else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
           } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
           else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
           else ing = 2;

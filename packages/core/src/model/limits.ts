@@ -18,6 +18,14 @@ export const LIMITS = {
   nameClasses: 0x10000,
   /** Columns of one namespace's matrix group: a group map holds u16 local columns. */
   groupColumns: 0x10000,
+  /** Namespaces with isolated pods, per direction (matrix groups): an entry holds u16 group numbers. */
+  matrixGroups: 0x10000,
+  /** Peer classes of a matrix (its global columns): an entry holds u16 columns. */
+  peerColumns: 0x10000,
+  /** Tier matrix rows and column classes, per direction: an entry holds u16 tier fields. */
+  tierClasses: 0x10000,
+  /** Node numbers (1 up; 0 is "no node"): an entry holds u16 node numbers. */
+  nodes: 0xffff,
   /** Address entries: a trie slot holds an entry id in 31 bits. */
   entries: 0x7fffffff,
   /** Bytes of one image: the header's `byteLength` and section offsets are u32. */
@@ -34,6 +42,10 @@ export const LIMIT_NOUN: Readonly<Record<LimitName, string>> = {
   tierDecisions: 'distinct tier decisions',
   nameClasses: 'destination-name classes',
   groupColumns: 'matrix columns in one namespace',
+  matrixGroups: 'namespaces with isolated pods in one direction',
+  peerColumns: 'peer classes in one direction',
+  tierClasses: 'tier rows or column classes in one direction',
+  nodes: 'nodes',
   entries: 'address entries',
   imageBytes: 'image bytes',
 };

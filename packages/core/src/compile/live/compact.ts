@@ -16,7 +16,7 @@
  * steps when a change comes).
  */
 import type { Direction } from '../../model/types.js';
-import { allocateImage, ENTRY, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
+import { allocateImage, ENTRY, ENTRY_HALF, ENTRY_STRIDE, HEADER, sectionViews, SECTIONS, type HeaderValues, type SectionName } from '../layout.js';
 import { finishSteps, matrixSteps, type Matrix } from '../matrix.js';
 import { liveRowOffset, type MasterImage } from './master.js';
 
@@ -111,16 +111,18 @@ export function* compactSteps(
   to.ingressMatrix.set(ingress.cells, ingress.cols);
   yield;
   const ent = to.entries;
+  const halves = to.entryHalves;
   const wasEg = master.caps.egressCols;
   const wasIn = master.caps.ingressCols;
   for (let o = 0; o < ent.length; o += ENTRY_STRIDE) {
-    // Row offsets of the master's layout back to local classes, then to the merged rows' offsets (map 0).
+    // Row offsets of the master's layout back to local classes, then to the merged rows' offsets (group 0).
     const eg = egress.rowOf[ent[o + ENTRY.egressRow]! === 0 ? 0 : ent[o + ENTRY.egressRow]! / wasEg - 1]!;
     const ing = ingress.rowOf[ent[o + ENTRY.ingressRow]! === 0 ? 0 : ent[o + ENTRY.ingressRow]! / wasIn - 1]!;
     ent[o + ENTRY.egressRow] = liveRowOffset(eg, egress.cols);
     ent[o + ENTRY.ingressRow] = liveRowOffset(ing, ingress.cols);
-    ent[o + ENTRY.egressCol] = egress.colOf[ent[o + ENTRY.egressCol]!]!;
-    ent[o + ENTRY.ingressCol] = ingress.colOf[ent[o + ENTRY.ingressCol]!]!;
+    const h = 2 * o;
+    halves[h + ENTRY_HALF.egressCol] = egress.colOf[halves[h + ENTRY_HALF.egressCol]!]!;
+    halves[h + ENTRY_HALF.ingressCol] = ingress.colOf[halves[h + ENTRY_HALF.ingressCol]!]!;
     if (o % (ENTRIES_PER_STEP * ENTRY_STRIDE) === 0 && o > 0) yield;
   }
   return buffer;

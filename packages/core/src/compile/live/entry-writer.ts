@@ -7,7 +7,7 @@
 import type { CIDR } from '../../ip/cidr.js';
 import type { Direction } from '../../model/types.js';
 import { entryClassKeys } from '../entry-classes.js';
-import { ENTRY, ENTRY_STRIDE } from '../layout.js';
+import { ENTRY_STRIDE, FIELD, FIELD_COUNT, writeEntry } from '../layout.js';
 import { NodeIds } from '../node-ids.js';
 import type { PeerInfo } from '../rule-table.js';
 import type { DirectionClasses } from './classes.js';
@@ -15,13 +15,13 @@ import { liveRowOffset, type MasterImage } from './master.js';
 import type { Host, Identity } from './state.js';
 import type { LiveTiers } from './tiers.js';
 
-const EMPTY: readonly number[] = new Array<number>(ENTRY_STRIDE).fill(0);
+const EMPTY: readonly number[] = new Array<number>(FIELD_COUNT).fill(0);
 
 export class EntryWriter {
   private readonly nodeIds = new NodeIds();
   /** Classes each entry uses, for reference counts (the garbage estimate). */
   private readonly entryClasses: (readonly number[] | undefined)[] = [];
-  private readonly fields = new Uint32Array(ENTRY_STRIDE);
+  private readonly fields = new Uint32Array(FIELD_COUNT);
 
   constructor(
     private readonly master: MasterImage,
@@ -35,12 +35,12 @@ export class EntryWriter {
   host(h: Host, ipPeers: readonly number[]): void {
     const cls = this.classify(h.identity, ipPeers);
     const f = this.fields;
-    f.fill(0); // the reserved words too
-    f[ENTRY.podSlot] = h.pod ? h.pod.slot : 0;
-    f[ENTRY.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
-    f[ENTRY.addrNode] = this.nodeIds.id(h.node);
+    f.fill(0);
+    f[FIELD.podSlot] = h.pod ? h.pod.slot : 0;
+    f[FIELD.podNode] = h.pod ? this.nodeIds.id(h.pod.pod.nodeName) : 0;
+    f[FIELD.addrNode] = this.nodeIds.id(h.node);
     this.setClasses(f, cls);
-    f.set(this.tiers.hostFields(h), ENTRY.tierEgressRow);
+    f.set(this.tiers.hostFields(h), FIELD.tierEgressRow);
     this.write(h.entry, f, cls);
   }
 
@@ -50,17 +50,17 @@ export class EntryWriter {
     f.fill(0);
     const cls = this.classify(undefined, ipPeers);
     this.setClasses(f, cls);
-    f.set(this.tiers.regionFields(cidr), ENTRY.tierEgressRow);
+    f.set(this.tiers.regionFields(cidr), FIELD.tierEgressRow);
     this.write(entry, f, cls);
   }
 
-  /** The four class fields: rows as offsets after the single group map (map offset 0), columns as they are. */
+  /** The four class fields: rows as offsets after the single group map (group 0), columns as they are. */
   private setClasses(f: Uint32Array, cls: readonly number[]): void {
     const caps = this.master.caps;
-    f[ENTRY.egressRow] = liveRowOffset(cls[0]!, caps.egressCols);
-    f[ENTRY.ingressRow] = liveRowOffset(cls[1]!, caps.ingressCols);
-    f[ENTRY.egressCol] = cls[2]!;
-    f[ENTRY.ingressCol] = cls[3]!;
+    f[FIELD.egressRow] = liveRowOffset(cls[0]!, caps.egressCols);
+    f[FIELD.ingressRow] = liveRowOffset(cls[1]!, caps.ingressCols);
+    f[FIELD.egressCol] = cls[2]!;
+    f[FIELD.ingressCol] = cls[3]!;
   }
 
   /** A freed entry: zeros, and no classes held. */
@@ -89,12 +89,11 @@ export class EntryWriter {
   }
 
   private write(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
-    const ent = this.master.views.entries;
     const o = e * ENTRY_STRIDE;
+    writeEntry(this.master.views.entries, e, fields); // throws CapacityError before any change
     this.countRefs(this.entryClasses[e], -1);
     this.entryClasses[e] = classes;
     this.countRefs(classes, 1);
-    ent.set(fields, o);
     this.master.touch('entries', o, o + ENTRY_STRIDE);
   }
 }

@@ -109,7 +109,7 @@ function copyTierEgress(to: Uint16Array, from: Uint16Array, was: Capacities, cap
 
 /**
  * An entry's row offset for local class `row` (0: not isolated): the rows follow the single
- * group map, so row r starts at (r + 1) × columns. Its map offset is always 0.
+ * group map, so row r starts at (r + 1) × columns. Its group is always 0.
  */
 export const liveRowOffset = (row: number, cols: number): number => (row === 0 ? 0 : (row + 1) * cols);
 
