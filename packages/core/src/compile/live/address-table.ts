@@ -48,8 +48,15 @@ export class AddressTable {
   private readonly entryOwner: (Host | Region | undefined)[] = [undefined];
   private readonly freeEntries: number[] = [];
   private entryTop = 1;
-  /** Entries whose classes must be computed again at the end of the batch. */
-  private readonly stale = new Set<Host | Region | 'default'>(['default']);
+  /**
+   * Hosts and regions whose entries must be computed again at the end of the batch, in the
+   * order first marked (their `stale` flag says they are listed); a list that keeps its length
+   * across batches, so that a broad policy's thousands of subjects allocate nothing to list.
+   */
+  private readonly staleList: (Host | Region | undefined)[] = [];
+  private staleCount = 0;
+  /** The default entry (0) must be written again. */
+  private defaultStale = true;
 
   /** Regions only, for finding the prefix around an address that goes away. */
   private readonly regionTries: Record<Family, TrieStore> = { 4: plainTrie(), 6: plainTrie() };
@@ -107,6 +114,7 @@ export class AddressTable {
       pod: undefined,
       identity: undefined,
       node: undefined,
+      stale: false,
     };
     this.entryOwner[h.entry] = h;
     this.hosts.set(key, h);
@@ -123,7 +131,7 @@ export class AddressTable {
   /** The host's leaf goes back to the region around it; its entry is zeroed and reused. */
   removeHost(h: Host): void {
     this.hosts.delete(h.key);
-    this.stale.delete(h);
+    h.stale = false; // still listed, skipped at commit
     if (h.ip.family === 4) {
       const cover = lookup4(this.regionTries[4].t, h.words[0]!);
       removePrefix(this.master.trie4, h.words, 32, h.entry, cover);
@@ -152,14 +160,16 @@ export class AddressTable {
     this.hosts6Dirty = true;
   }
 
-  markStale(h: Host): void {
-    this.stale.add(h);
+  markStale(s: Host | Region): void {
+    if (s.stale) return;
+    s.stale = true;
+    this.staleList[this.staleCount++] = s;
   }
 
   /** What the identity matches changed: its cached classes go, its addresses are classified again. */
   identityChanged(identity: Identity): void {
-    identity.classCache = new Map();
-    for (const h of identity.hosts) this.stale.add(h);
+    identity.classCache.clear();
+    for (const h of identity.hosts) this.markStale(h);
   }
 
   // ---- regions
@@ -172,7 +182,7 @@ export class AddressTable {
   ipBlocksAdded(fresh: readonly PeerInfo[]): void {
     for (const info of fresh) {
       if (info.peer.kind !== 'ipBlock') continue;
-      for (const c of this.ipIndex.add(info)) this.stale.add(this.addRegion(c));
+      for (const c of this.ipIndex.add(info)) this.markStale(this.addRegion(c));
       const { cidr, except } = info.peer.ipBlock;
       // Bounds once per ipBlock and no closure per address: this visits every region (and hosts).
       const inside = span(cidr);
@@ -184,17 +194,17 @@ export class AddressTable {
       };
       for (let i = 0; i < this.regionList.length; i++) {
         const r = this.regionList[i]!;
-        if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, r.cidr.base)) this.stale.add(r);
+        if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, r.cidr.base)) this.markStale(r);
       }
       if (!this.options.ipBlockMatchesPods) continue;
       if (cidr.family === 6) {
-        for (const h of this.hosts6) if (inPeer(6, 128, 0, h.ip.value)) this.stale.add(h);
+        for (const h of this.hosts6) if (inPeer(6, 128, 0, h.ip.value)) this.markStale(h);
         continue;
       }
       const lo = Number(cidr.base);
       const hi = lo + 2 ** (32 - cidr.prefix) - 1;
       const visit = (bucket: Set<Host>): void => {
-        for (const h of bucket) if (inPeer(4, 32, h.words[0]!, 0n)) this.stale.add(h);
+        for (const h of bucket) if (inPeer(4, 32, h.words[0]!, 0n)) this.markStale(h);
       };
       if (cidr.prefix >= 16) {
         const b = this.hosts4.get(lo >>> 16);
@@ -208,7 +218,7 @@ export class AddressTable {
     const key = `${c.family}/${c.base}/${c.prefix}`;
     const known = this.regions.get(key);
     if (known) return known;
-    const region: Region = { cidr: c, words: addressWords(c.base, c.family), entry: this.allocEntry(c.prefix) };
+    const region: Region = { cidr: c, words: addressWords(c.base, c.family), entry: this.allocEntry(c.prefix), stale: false };
     this.entryOwner[region.entry] = region;
     this.regions.set(key, region);
     this.regionList.push(region);
@@ -228,14 +238,14 @@ export class AddressTable {
 
   /** Every entry is written again at the next commit (the tier part was recomputed). */
   markAllStale(): void {
-    this.stale.add('default');
-    for (const h of this.hosts.values()) this.stale.add(h);
-    for (const r of this.regions.values()) this.stale.add(r);
+    this.defaultStale = true;
+    for (const h of this.hosts.values()) this.markStale(h);
+    for (const r of this.regions.values()) this.markStale(r);
   }
 
   /** The addresses of a node are written again (its labels changed). */
   nodeChanged(name: string): void {
-    for (const h of this.hosts.values()) if (h.node === name) this.stale.add(h);
+    for (const h of this.hosts.values()) if (h.node === name) this.markStale(h);
   }
 
   // ---- entries
@@ -265,12 +275,18 @@ export class AddressTable {
 
   /** Finishes a batch: classifies what changed and rewrites the IPv6 host table if needed. */
   commit(): void {
-    for (const s of this.stale) {
-      if (s === 'default') this.writer.region(0, NO_PEERS, undefined);
-      else if ('cidr' in s) this.writer.region(s.entry, this.ipPeersOf(s), s.cidr);
+    if (this.defaultStale) this.writer.region(0, NO_PEERS, undefined);
+    this.defaultStale = false;
+    const list = this.staleList;
+    for (let i = 0; i < this.staleCount; i++) {
+      const s = list[i]!;
+      list[i] = undefined;
+      if (!s.stale) continue; // a host removed since it was marked
+      s.stale = false;
+      if ('cidr' in s) this.writer.region(s.entry, this.ipPeersOf(s), s.cidr);
       else this.writer.host(s, this.ipPeersOf(s));
     }
-    this.stale.clear();
+    this.staleCount = 0;
     if (this.hosts6Dirty) this.writeHosts6();
   }
 

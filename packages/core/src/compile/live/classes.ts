@@ -125,44 +125,57 @@ export class DirectionClasses {
     const n = this.peerClasses.length;
     const ps = local.policies;
     const base = ps.length > 1 ? this.localIds.get(classKeyText(ps.slice(0, -1), local.profileKey)) : undefined;
-    let row: Uint32Array;
+    // Written in place: a new row is all zeros (rows are never reused), and no scratch row is
+    // allocated (two per new class were most of a policy add's young garbage).
+    const cells = this.cells;
+    const row = cells.subarray(l * stride, l * stride + n);
     if (base !== undefined) {
-      // A typed-array copy (Uint32Array.from would walk the row with an iterator: most of fillRow).
-      row = new Uint32Array(n);
-      row.set(this.cells.subarray(base * stride, base * stride + n));
+      cells.copyWithin(l * stride, base * stride, base * stride + n);
       const own = this.policyRow(ps[ps.length - 1]!, local);
       for (let p = 0; p < n; p++) if (own[p] !== 0) row[p] = this.ports.union(row[p]!, own[p]!);
     } else {
-      row = new Uint32Array(n);
       for (const pi of ps) this.addPolicy(row, pi, local);
     }
-    this.cells.set(row, l * stride);
     this.master.touch(this.direction === 'egress' ? 'egressMatrix' : 'ingressMatrix', stride + l * stride, stride + l * stride + n);
   }
 
-  /** Port sets one policy's rules give each peer class, for a local class's named ports. */
-  private readonly policyRows = new Map<string, Uint32Array>();
+  /**
+   * Port sets one policy's rules give each peer class, for a local class's named ports: kept
+   * for the newest policy only (the new classes of one policy add all end with it), by profile.
+   */
+  private readonly policyRows = new Map<string, Uint16Array>();
+  private policyRowsOf = -1;
 
-  private policyRow(pi: number, local: LocalClass): Uint32Array {
-    const key = `${pi}|${local.profileKey}`;
-    let row = this.policyRows.get(key);
+  private policyRow(pi: number, local: LocalClass): Uint16Array {
+    if (pi !== this.policyRowsOf) {
+      this.policyRows.clear();
+      this.policyRowsOf = pi;
+    }
+    let row = this.policyRows.get(local.profileKey);
     if (!row || row.length !== this.peerClasses.length) {
-      row = new Uint32Array(this.peerClasses.length);
+      row = new Uint16Array(this.peerClasses.length);
       this.addPolicy(row, pi, local);
-      this.policyRows.set(key, row);
+      this.policyRows.set(local.profileKey, row);
     }
     return row;
   }
 
   /** Unites into `row` what policy `pi`'s rules of this direction admit per peer class. */
-  private addPolicy(row: Uint32Array, pi: number, local: LocalClass): void {
+  private addPolicy(row: Uint16Array, pi: number, local: LocalClass): void {
     for (const ruleId of this.source.rulesOf(pi, this.direction)) {
       const info = this.source.rule(ruleId);
-      const targets = info.peerIds.length === 0 ? undefined : [...new Set(info.peerIds.flatMap((id) => this.byPeer.get(id) ?? NONE))];
-      const visit = (p: number): void => void (row[p] = this.ports.union(row[p]!, this.ruleSet(info, local, this.peerClasses[p]!)));
-      if (targets) targets.forEach(visit);
-      else for (let p = 0; p < row.length; p++) visit(p);
+      const ids = info.peerIds;
+      if (ids.length === 0) {
+        for (let p = 0; p < row.length; p++) this.unite(row, p, info, local);
+        continue;
+      }
+      // A class listed under two of the rule's peers is united twice: the same set, no change.
+      for (const id of ids) for (const p of this.byPeer.get(id) ?? NONE) this.unite(row, p, info, local);
     }
+  }
+
+  private unite(row: Uint16Array, p: number, info: RuleInfo, local: LocalClass): void {
+    row[p] = this.ports.union(row[p]!, this.ruleSet(info, local, this.peerClasses[p]!));
   }
 
   /**

@@ -22,6 +22,8 @@ export class EntryWriter {
   /** Classes each entry uses, for reference counts (the garbage estimate). */
   private readonly entryClasses: (readonly number[] | undefined)[] = [];
   private readonly fields = new Uint32Array(FIELD_COUNT);
+  /** An entry's words as `write` packs them, compared with the image's before they are copied in. */
+  private readonly packed = new Uint32Array(ENTRY_STRIDE);
 
   constructor(
     private readonly master: MasterImage,
@@ -88,12 +90,26 @@ export class EntryWriter {
     c.ingress.refPeer(cls[3]!, by);
   }
 
+  /**
+   * Writes entry `e` only if its words change: an entry marked stale whose classes stay (an
+   * address inside a new ipBlock that changes nothing for it, a subject whose new policy adds
+   * nothing) leaves its page clean, so the next publish does not copy it.
+   */
   private write(e: number, fields: ArrayLike<number>, classes?: readonly number[]): void {
     const o = e * ENTRY_STRIDE;
-    writeEntry(this.master.views.entries, e, fields); // throws CapacityError before any change
-    this.countRefs(this.entryClasses[e], -1);
-    this.entryClasses[e] = classes;
-    this.countRefs(classes, 1);
+    const next = this.packed;
+    writeEntry(next, 0, fields); // throws CapacityError before any change
+    const entries = this.master.views.entries;
+    let same = true;
+    for (let i = 0; i < ENTRY_STRIDE; i++) if (entries[o + i] !== next[i]) same = false;
+    const was = this.entryClasses[e];
+    if (was !== classes) {
+      this.countRefs(was, -1);
+      this.entryClasses[e] = classes;
+      this.countRefs(classes, 1);
+    }
+    if (same) return;
+    entries.set(next, o);
     this.master.touch('entries', o, o + ENTRY_STRIDE);
   }
 }

@@ -189,8 +189,11 @@ export class MasterImage {
     const thrice = (n: number): number => 3 * n + 256;
     // Exact sizes (growth by doubling during the build overshoots), then one layout.
     this.relayout({
-      lpm4: this.trie4.used + 256 * 64,
-      lpm6: this.trie6.used + 256 * 64,
+      // Trie chunks are what new ipBlocks add: as much room again as the build used (a few
+      // hundred ipBlock policies added at L outgrew a fixed 64 chunks of 256 slots, and each relayout copies
+      // the whole image and makes every published copy afresh).
+      lpm4: this.trie4.used + Math.max(256 * 64, this.trie4.used - ROOT_SLOTS),
+      lpm6: this.trie6.used + Math.max(256 * 64, this.trie6.used - ROOT_SLOTS),
       entries: more(used.entries),
       portClasses: Math.ceil((used.portClasses + 32) / 32) * 32,
       portSets: twice(used.portSets),

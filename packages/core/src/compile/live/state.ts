@@ -40,6 +40,8 @@ export interface Host {
   pod: PodState | undefined;
   identity: Identity | undefined;
   node: string | undefined;
+  /** Listed for classification at the end of the batch (address-table.ts's stale list). */
+  stale: boolean;
 }
 
 /** An ipBlock cidr or except: one entry for every address it is the longest prefix of. */
@@ -47,6 +49,8 @@ export interface Region {
   readonly cidr: CIDR;
   readonly words: number[];
   readonly entry: number;
+  /** Listed for classification at the end of the batch (address-table.ts's stale list). */
+  stale: boolean;
 }
 
 export interface PolicyState {
