@@ -41,6 +41,8 @@ export class AddressTable {
   private readonly ipIndex = new IPBlockIndex([]);
   /** ipBlock-peer lists by content, so that equal lists are one array (the class caches' key). */
   private readonly peerLists = new Map<string, readonly number[]>();
+  /** Interned list → peer id → the interned list with that id appended (a region's list grows by one per new ipBlock containing it). */
+  private readonly appended = new Map<readonly number[], Map<number, readonly number[]>>();
 
   /** Entry → prefix length of the host or region it stands for (-1: the default entry). */
   private readonly entryLength: number[] = [-1];
@@ -194,7 +196,10 @@ export class AddressTable {
       };
       for (let i = 0; i < this.regionList.length; i++) {
         const r = this.regionList[i]!;
-        if (inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, r.cidr.base)) this.markStale(r);
+        if (!inPeer(r.cidr.family, r.cidr.prefix, r.words[0]!, r.cidr.base)) continue;
+        // Peer ids only grow, so the new one goes last; a region made for this peer has it already.
+        if (r.ipPeers[r.ipPeers.length - 1] !== info.id) r.ipPeers = this.withPeer(r.ipPeers, info.id);
+        this.markStale(r);
       }
       if (!this.options.ipBlockMatchesPods) continue;
       if (cidr.family === 6) {
@@ -218,7 +223,13 @@ export class AddressTable {
     const key = `${c.family}/${c.base}/${c.prefix}`;
     const known = this.regions.get(key);
     if (known) return known;
-    const region: Region = { cidr: c, words: addressWords(c.base, c.family), entry: this.allocEntry(c.prefix), stale: false };
+    const region: Region = {
+      cidr: c,
+      words: addressWords(c.base, c.family),
+      entry: this.allocEntry(c.prefix),
+      stale: false,
+      ipPeers: this.interned(this.ipIndex.peersContaining(c.family, c.base, c.prefix)),
+    };
     this.entryOwner[region.entry] = region;
     this.regions.set(key, region);
     this.regionList.push(region);
@@ -257,14 +268,27 @@ export class AddressTable {
     return e;
   }
 
-  /** The ipBlock peers containing a host (none in Cilium mode) or a region's prefix, interned by content. */
+  /** The ipBlock peers containing a host (none in Cilium mode), interned by content; a region keeps its own. */
   private ipPeersOf(s: Host | Region): readonly number[] {
-    const list = this.peersContaining(s);
+    return 'cidr' in s ? s.ipPeers : this.interned(this.peersContaining(s));
+  }
+
+  /** The one array of this content. */
+  private interned(list: readonly number[]): readonly number[] {
     if (list.length === 0) return NO_PEERS;
     const key = list.join(',');
     let same = this.peerLists.get(key);
     if (!same) this.peerLists.set(key, (same = list));
     return same;
+  }
+
+  /** `list` (interned) with `peer` appended, interned; remembered, so that regions alike share one lookup. */
+  private withPeer(list: readonly number[], peer: number): readonly number[] {
+    let next = this.appended.get(list);
+    if (!next) this.appended.set(list, (next = new Map()));
+    let out = next.get(peer);
+    if (!out) next.set(peer, (out = this.interned([...list, peer])));
+    return out;
   }
 
   private peersContaining(s: Host | Region): readonly number[] {

@@ -51,6 +51,8 @@ export interface Region {
   readonly entry: number;
   /** Listed for classification at the end of the batch (address-table.ts's stale list). */
   stale: boolean;
+  /** The ipBlock peers containing the prefix (interned, ascending): a new ipBlock appends its id. */
+  ipPeers: readonly number[];
 }
 
 export interface PolicyState {
