@@ -34,7 +34,12 @@ export function entryClassKeys(
   ipPeers: readonly number[],
   directionOf: (peer: number) => Direction,
 ): { readonly local: Record<Direction, ClassKey>; readonly peer: Record<Direction, ClassKey> } {
-  const matched = identity ? [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b) : ipPeers;
+  // Both lists are ascending and without repeats: only a merge of two non-empty ones needs sorting.
+  const matched = !identity
+    ? ipPeers
+    : ipPeers.length === 0
+      ? identity.selectorPeers
+      : [...new Set([...identity.selectorPeers, ...ipPeers])].sort((a, b) => a - b);
   const of = (d: Direction): number[] => matched.filter((p) => directionOf(p) === d);
   return {
     local: {

@@ -197,9 +197,10 @@ export class DirectionClasses {
       }
     }
     // Cells start at 0 (the empty set): only non-empty ones need writing.
+    const matrix = this.cells;
     for (const [l, cell] of cells) {
       if (cell === 0) continue;
-      this.cells[l * stride + p] = cell;
+      matrix[l * stride + p] = cell;
       this.master.touch(section, stride + l * stride + p, stride + l * stride + p + 1);
     }
   }
