@@ -1,13 +1,13 @@
 /**
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
- * flow path and the batch path share `decide`; the batch loop inlines the IPv4 lookup.
+ * flow path and the general batch path share `decide`; IPv4 batches without flags or name
+ * classes go through batch4.ts's loop, everything inlined (a closure per image: see there why).
  * Each direction is IMAGE.md's decision: Admin tier (tier matrix cell → port sets), then
  * NetworkPolicy (matrix), then Baseline tier; a pod no cluster-scoped policy selects has
  * tier row 0 and costs one entry read more than NetworkPolicy alone.
  */
 import {
   DECISION,
-  DENYING_DECISIONS,
   ENTRY,
   ENTRY_HALF,
   ENTRY_HALVES,
@@ -24,6 +24,7 @@ import {
   type ImageViews,
 } from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
+import { batchLoop4, type BatchLoop } from './batch4.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 
@@ -32,7 +33,6 @@ const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
 const PROTO_UDP = PROTOCOL_NUMBERS.UDP;
 const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
 const ICMPV6 = PROTOCOL_NUMBERS.ICMPv6;
-const DENYING = DENYING_DECISIONS;
 
 /**
  * Flows as typed arrays, for verdictBatch: `count` flows, each field one entry (or four address
@@ -106,6 +106,8 @@ export class Kernel {
    */
   private readonly tCodes: Uint8Array | null;
   private readonly classes: number;
+  /** batch4.ts's loop over this image, made on the first batch that takes it. */
+  private loop: BatchLoop | undefined = undefined;
 
   /**
    * Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the
@@ -160,6 +162,39 @@ export class Kernel {
       }
     }
     return codes;
+  }
+
+  /**
+   * The batch loop over this image. Made on first use, not in the constructor: only the first
+   * closure V8 optimizes alone gets constants for its image (batch4.ts), so a Kernel that never
+   * runs a batch (validation, explain) should not make one.
+   */
+  private batchLoop(): BatchLoop {
+    const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
+    const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
+    const { lpm4, ent, half, egCols, inCols, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
+    return batchLoop4({
+      lpm4,
+      ent,
+      half,
+      egCols,
+      inCols,
+      portMap,
+      portSets,
+      egM,
+      inM,
+      words,
+      tEg,
+      tIn,
+      tDec,
+      tEgCols,
+      tInCols,
+      nameClasses,
+      tCodes,
+      classes,
+      localIn,
+      localEg,
+    });
   }
 
   /** Whether port class `pc` is in port set `set`. */
@@ -320,7 +355,8 @@ export class Kernel {
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
     if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
       throw new RangeError(`family, flags and nameClass need ${n} elements`);
-    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0) return this.batch4(b, out);
+    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
+      return (this.loop ??= this.batchLoop())(b.src, b.dst, b.protocol, b.port, n, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
       const proto = b.protocol[i]!;
@@ -334,110 +370,6 @@ export class Kernel {
       if (f === 4) out[i] = this.decide(lookup4(this.lpm4, b.src[4 * i]!), lookup4(this.lpm4, b.dst[4 * i]!), proto, port, established, nc);
       else if (f === 6) out[i] = this.decide(this.entry6(b.src, 4 * i), this.entry6(b.dst, 4 * i), proto, port, established, nc);
       else out[i] = MALFORMED;
-    }
-  }
-
-  /** The hot loop: IPv4 only, no flags, name class 0. Everything inlined; same logic as decide(). */
-  private batch4(b: FlowBatch, out: Uint8Array): void {
-    const { lpm4: t, ent, half, egCols, inCols, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
-    const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
-    const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
-    const src = b.src;
-    const dst = b.dst;
-    const protocol = b.protocol;
-    const port = b.port;
-    const n = b.count;
-    for (let i = 0; i < n; i++) {
-      const a = src[i]!;
-      let s = t[a >>> 16]!;
-      if (s & 0x80000000) {
-        s = t[(s & 0x7fffffff) + ((a >>> 8) & 255)]!;
-        if (s & 0x80000000) s = t[(s & 0x7fffffff) + (a & 255)]!;
-      }
-      const c = dst[i]!;
-      let d = t[c >>> 16]!;
-      if (d & 0x80000000) {
-        d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
-        if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
-      }
-      // Entry fields (ENTRY, ENTRY_HALF): u32 words 0 podSlot, 1/2 row offsets at es/ed; u16
-      // halves at hs/hd: 6/7 groups, 8/9 columns, 10 podNode, 11 addrNode, 12-15 tiers. A cell
-      // is M[row + M[group × peers + column]].
-      const es = s * 8;
-      const ed = d * 8;
-      const sSlot = ent[es]!;
-      const dSlot = ent[ed]!;
-      if (sSlot !== 0 && sSlot === dSlot) {
-        out[i] = 1; // ALLOW_BOTH
-        continue;
-      }
-      const hs = es * 2;
-      const hd = ed * 2;
-      const p = protocol[i]!;
-      const pc = p === PROTO_TCP ? portMap[port[i]!]! : p === PROTO_UDP ? portMap[65536 + port[i]!]! : p === PROTO_SCTP ? portMap[131072 + port[i]!]! : 0;
-      const word = pc >>> 5;
-      const bit = pc & 31;
-      // No cluster-scoped policy selects the pod (tier row 0): NetworkPolicy alone.
-      let eg: number;
-      if (sSlot === 0) eg = 3;
-      else {
-        const trow = half[hs + 12]!;
-        const row = ent[es + 1]!;
-        // Tier decision 0 (four empty sets) decides nothing: NetworkPolicy alone, as for tier row 0.
-        const k = trow === 0 ? 0 : tEg[trow * tEgCols + half[hd + 14]! * nameClasses]! * 4;
-        if (k === 0) {
-          if (row === 0) eg = 2;
-          else if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
-          else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-        } else if (tCodes !== null) {
-          // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
-          const code = tCodes[(k >>> 2) * classes + pc]!;
-          if (code & 7) eg = code & 7;
-          else if (row !== 0) {
-            if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
-            else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-          } else eg = code >>> 3 || 2;
-        } else {
-          if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) eg = 4;
-          else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) eg = 5;
-          else if (row !== 0) {
-            if (localEg && half[hd + 11] !== 0 && half[hd + 11] === half[hs + 10]) eg = 0;
-            else eg = (portSets[egM[row + egM[half[hs + 6]! * egCols + half[hd + 8]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-          } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) eg = 6;
-          else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) eg = 7;
-          else eg = 2;
-        }
-      }
-      let ing: number;
-      if (dSlot === 0) ing = 3;
-      else {
-        const trow = half[hd + 13]!;
-        const row = ent[ed + 2]!;
-        const k = trow === 0 ? 0 : tIn[trow * tInCols + half[hs + 15]!]! * 4;
-        if (k === 0) {
-          if (row === 0) ing = 2;
-          else if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
-          else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-        } else if (tCodes !== null) {
-          // Admin code in bits 0-2, Baseline code in bits 3-5 (0: no rule of that tier matches).
-          const code = tCodes[(k >>> 2) * classes + pc]!;
-          if (code & 7) ing = code & 7;
-          else if (row !== 0) {
-            if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
-            else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-          } else ing = code >>> 3 || 2;
-        } else {
-          if ((portSets[tDec[k]! * words + word]! >>> bit) & 1) ing = 4;
-          else if ((portSets[tDec[k + 1]! * words + word]! >>> bit) & 1) ing = 5;
-          else if (row !== 0) {
-            if (localIn && half[hs + 11] !== 0 && half[hs + 11] === half[hd + 10]) ing = 0;
-            else ing = (portSets[inM[row + inM[half[hd + 7]! * inCols + half[hs + 9]!]!]! * words + word]! >>> bit) & 1 ? 0 : 1;
-          } else if ((portSets[tDec[k + 2]! * words + word]! >>> bit) & 1) ing = 6;
-          else if ((portSets[tDec[k + 3]! * words + word]! >>> bit) & 1) ing = 7;
-          else ing = 2;
-        }
-      }
-      out[i] = ((((DENYING >>> eg) | (DENYING >>> ing)) & 1) ^ 1) | (eg << 1) | (ing << 4);
     }
   }
 }
