@@ -55,6 +55,11 @@ struct Image {
   // to four set reads. Empty: the sets are read (tier_sets says which).
   std::vector<uint8_t> tier_codes;
   uint32_t port_classes = 0;
+  // The IPv4 loop runs in groups of flows, each stage prefetching what the next reads (see
+  // run_grouped in kernel.cc): validate() sets it when the sections a verdict reads at random
+  // (lpm4, entries, both matrices) hold kGroupedBytes or more. Either loop gives the same
+  // verdicts; a caller may set it either way (the sanitizer harness runs both).
+  bool grouped = false;
   // Some entry can have a tier row other than 0; false when both tier matrices have row 0
   // alone (no cluster-scoped policy selects any pod), where a private copy's kernel does not
   // look at tier rows at all.
@@ -67,6 +72,10 @@ struct Image {
 // tier_code_limit: the most bytes Image::tier_codes may take (the default: 1 MiB, built in a
 // few ms; 0: none, the kernel reads the tier sets).
 constexpr uint64_t kTierCodeLimit = 1 << 20;
+// Image::grouped from this many bytes of lpm4, entries and matrices: below, the sections stay
+// in the caches and the grouped loop's extra instructions cost more than its prefetches save
+// (measured on a 2-core EPYC with 1 MiB of L2 per core: kernel.cc, above run()).
+constexpr uint64_t kGroupedBytes = 2 << 20;
 bool validate(const uint8_t* data, size_t len, Image* out, std::string* error, uint64_t tier_code_limit = kTierCodeLimit);
 
 constexpr uint8_t kMalformed = 0x80;

@@ -28,7 +28,8 @@ uint32_t next() {
 constexpr uint32_t kHeaderWords = 48, kSectionTable = 24;
 // Section numbers in the header's table, and where an entry's tier fields are.
 enum { kLpm4, kLpm6, kEntries, kPortMap, kPortSets, kEgress, kIngress, kHosts6, kTierEgress, kTierIngress, kTierDecisions };
-constexpr uint32_t kStride = 16, kTierFields = 7;
+// u32 words per entry (IMAGE.md, version 5); the tier fields are the entry's u16 halves 12-15.
+constexpr uint32_t kStride = 8, kTierHalves = 12;
 
 // A verdict byte the kernel may write: 0x80 alone, or bit 0 saying whether neither 3-bit
 // direction code is a denying one (1 NetworkPolicy, 5 Admin, 7 Baseline).
@@ -134,16 +135,24 @@ void run_batches(const netpol::Image& img, int rounds, std::initializer_list<con
   }
 }
 
+// `img` with the other IPv4 loop (Image::grouped flipped): the same bytes, the same verdicts.
+netpol::Image other_loop(const netpol::Image& img) {
+  netpol::Image copy = img;
+  copy.grouped = !img.grouped;
+  return copy;
+}
+
 // Bytes validate() accepted (`img`, read with per-read checks), which nobody changes
 // afterwards: read as a private copy too, with its tier-code table and without (reading the
-// tier sets); validation alone must keep the unchecked kernel inside the image, and all
-// three must give the same verdicts.
+// tier sets), each with both IPv4 loops; validation alone must keep the unchecked kernel
+// inside the image, and all six must give the same verdicts.
 void run_validated(const netpol::Image& img, const uint8_t* data, size_t len, int rounds = 5) {
   netpol::Image table, sets;
   std::string error;
   if (!netpol::validate(data, len, &table, &error) || !netpol::validate(data, len, &sets, &error, 0)) std::exit(5);
   table.checked = sets.checked = false;
-  run_batches(img, rounds, {&table, &sets});
+  const netpol::Image img2 = other_loop(img), table2 = other_loop(table), sets2 = other_loop(sets);
+  run_batches(img, rounds, {&table, &sets, &img2, &table2, &sets2});
 }
 
 }  // namespace
@@ -182,7 +191,8 @@ int main(int argc, char** argv) {
       netpol::Image live;
       if (!netpol::validate(reinterpret_cast<uint8_t*>(copy.data()), bytes.size(), &live, &error)) std::exit(5);
       scribble(copy);
-      run_batches(live, 5);
+      const netpol::Image live2 = other_loop(live);
+      run_batches(live, 5, {&live2});
       batches += 5;
       corrupt_accepted++;
     };
@@ -232,7 +242,8 @@ int main(int argc, char** argv) {
       if (k == 3) {
         const uint32_t entries = table[2 * kEntries + 1] / kStride;
         if (entries == 0) return;
-        copy[table[2 * kEntries] / 4 + (next() % entries) * kStride + kTierFields + next() % 4] = (next() & 1) ? next() % 8 : next();
+        auto* halves = reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(copy.data()) + table[2 * kEntries]);
+        halves[(next() % entries) * kStride * 2 + kTierHalves + next() % 4] = uint16_t((next() & 1) ? next() % 8 : next());
         return;
       }
       const int section = kTierEgress + k;
