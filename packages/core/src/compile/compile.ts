@@ -83,6 +83,9 @@ export interface CompileResult {
   readonly provenance: Provenance;
 }
 
+/** The tier classes of every entry when no cluster-scoped policy exists. */
+const NO_TIER: readonly number[] = [0, 0, 0, 0];
+
 /** What an entry is made for: a host address (HostAddress), or a pod without one (`ip` undefined). */
 type Site = Omit<HostAddress, 'ip'> & { readonly ip: IPAddress | undefined };
 
@@ -165,7 +168,8 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const tierEntries: TierEntryFacts[] = [];
   /** Entries of one identity on no node share their facts. */
   const factsMemo = new Map<number, TierEntryFacts>();
-  const entryFields: number[] = [];
+  /** Per entry its FIELD_COUNT fields (FIELD order), grown by doubling: a typed array, not a number per element on the heap. */
+  let entryFields = new Uint32Array(FIELD_COUNT * 1024);
 
   /** Classes depend only on (identity, ipBlock peers): most pods share them with their replicas. */
   const classMemo = new Map<number | string, number[]>();
@@ -187,21 +191,36 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
     const pod = host && host.podSlot ? podOfSlot[host.podSlot] : undefined;
     const node = host?.ip && host.addrNode ? index.nodeByIP(host.ip) : undefined;
-    const tier = tiers.classify({
-      pod,
-      identity: identity?.id ?? -1,
-      address: host ? host.ip : region && { family: region.family, value: region.base },
-      prefix: host?.ip ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
-      node,
-    });
-    const fields = [host?.podSlot ?? 0, host?.podNode ?? 0, host?.addrNode ?? 0, ...memo, ...tier, 0, 0]; // FIELD order; groups below
+    const tier = tiers.active
+      ? tiers.classify({
+          pod,
+          identity: identity?.id ?? -1,
+          address: host ? host.ip : region && { family: region.family, value: region.base },
+          prefix: host?.ip ? (host.ip.family === 4 ? 32 : 128) : (region?.prefix ?? 0),
+          node,
+        })
+      : NO_TIER;
+    const podSlot = host?.podSlot ?? 0;
+    const podNode = host?.podNode ?? 0;
+    const addrNode = host?.addrNode ?? 0;
     const make = (): Provenance['entries'][number] => {
-      for (const f of fields) entryFields.push(f);
+      const o = entries.values.length * FIELD_COUNT; // the id append or intern gives this entry
+      if (o + FIELD_COUNT > entryFields.length) {
+        const grown = new Uint32Array(entryFields.length * 2);
+        grown.set(entryFields);
+        entryFields = grown;
+      }
+      // FIELD order: podSlot, podNode, addrNode, the four classes, the four tier classes; groups below.
+      entryFields[o + FIELD.podSlot] = podSlot;
+      entryFields[o + FIELD.podNode] = podNode;
+      entryFields[o + FIELD.addrNode] = addrNode;
+      entryFields.set(memo, o + FIELD.egressRow);
+      entryFields.set(tier, o + FIELD.tierEgressRow);
       tierEntries.push(tierFacts(pod, identity, node));
       return { pod, identity, ipPeers };
     };
     // A pod's addresses never share an entry with another pod's (podSlot differs): no lookup.
-    return host && host.podSlot ? entries.append(make) : entries.intern(fields.join(','), make);
+    return podSlot ? entries.append(make) : entries.intern(`${podSlot},${podNode},${addrNode},${memo.join(',')},${tier.join(',')}`, make);
   };
   /** [egress local, ingress local, egress peer, ingress peer] classes, interned in that order. */
   function classify(identity: Identity | undefined, ipPeers: readonly number[]): number[] {
@@ -282,7 +301,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
   const tierTables = tiers.build(portClasses, portSets);
 
   // Entries point at stored rows and columns: same row or column, same behaviour.
-  const wide = new Uint32Array(entryFields);
+  const wide = entryFields;
   const entryData = new Uint32Array(entries.values.length * ENTRY_STRIDE);
   for (let e = 0; e < entries.values.length; e++) {
     const o = e * FIELD_COUNT;

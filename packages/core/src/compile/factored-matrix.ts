@@ -80,7 +80,7 @@ export function buildFactoredMatrix(
   }
   const groups = Math.max(1, groupIds.size);
   // The peers each group's rules name, and for each peer the groups naming it.
-  const groupsOfPeer = new Map<number, number[]>();
+  const groupsOfPeer: (number[] | undefined)[] = [];
   const seenPolicy = new Set<number>();
   for (let l = 1; l < locals.length; l++) {
     const g = groupOf[l]!;
@@ -90,8 +90,8 @@ export function buildFactoredMatrix(
       seenPolicy.add(pi);
       for (const ruleId of tables.rulesOf[pi]![direction]) {
         for (const p of tables.rules[ruleId]!.peerIds) {
-          const list = groupsOfPeer.get(p);
-          if (!list) groupsOfPeer.set(p, [g]);
+          const list = groupsOfPeer[p];
+          if (!list) groupsOfPeer[p] = [g];
           else if (!list.includes(g)) list.push(g);
         }
       }
@@ -120,39 +120,63 @@ export function buildFactoredMatrix(
   // filled from a table first, then the pairs that share peers are keyed one by one.
   const profiles = new Map<string, number>();
   const profileOf = new Uint32Array(peerCount);
+  /** A peer class of each profile, the first: what the profile's "none" column is made from. */
+  const profileClass: number[] = [];
   for (let c = 0; c < peerCount; c++) {
     const key = egress ? peerClasses[c]!.profileKey : '';
     let id = profiles.get(key);
-    if (id === undefined) profiles.set(key, (id = profiles.size));
+    if (id === undefined) {
+      profiles.set(key, (id = profiles.size));
+      profileClass.push(c);
+    }
     profileOf[c] = id;
   }
-  const defaults = new Int32Array(groups * profiles.size).fill(-1);
-  const map = new Uint32Array(groups * peerCount);
-  for (let c = 0; c < peerCount; c++) {
-    const pi = profileOf[c]!;
-    for (let g = 0; g < groups; g++) {
-      let id = defaults[g * profiles.size + pi]!;
-      if (id < 0) defaults[g * profiles.size + pi] = id = localOf(g, NONE, peerClasses[c]!);
-      map[g * peerCount + c] = id;
-    }
+  // Group by group (the map is row-major): a group's "none" columns in the order their
+  // profiles first appear among the peer classes, as a column-by-column fill numbers them.
+  // u16 as stored: a local column past 0xffff fails the groupColumns check below before any cell is written.
+  const map = new Uint16Array(groups * peerCount);
+  const defaults = new Uint32Array(profiles.size);
+  for (let g = 0; g < groups; g++) {
+    for (let pi = 0; pi < profileClass.length; pi++) defaults[pi] = localOf(g, NONE, peerClasses[profileClass[pi]!]!);
+    const o = g * peerCount;
+    if (profileClass.length === 1) map.fill(defaults[0]!, o, o + peerCount);
+    else for (let c = 0; c < peerCount; c++) map[o + c] = defaults[profileOf[c]!]!;
   }
-  const touched = new Map<number, number[]>();
+  // The pairs that share peers. Most share one peer (a namespaceSelector peer that every
+  // namespace's policies name, and the class of the pods it selects): those are found by
+  // number, (peer, group, profile), without building the column's key text.
+  const single = new Map<number, number>();
+  const stamp = new Int32Array(groups).fill(-1);
+  const firstPeer = new Int32Array(groups);
+  const more: (number[] | undefined)[] = new Array(groups);
+  const touched: number[] = [];
   for (let c = 0; c < peerCount; c++) {
     const pc = peerClasses[c]!;
-    touched.clear();
+    touched.length = 0;
     for (const p of pc.peers) {
-      for (const g of groupsOfPeer.get(p) ?? NONE) {
-        const list = touched.get(g);
-        if (list) list.push(p);
-        else touched.set(g, [p]);
+      for (const g of groupsOfPeer[p] ?? NONE) {
+        if (stamp[g] !== c) {
+          stamp[g] = c;
+          firstPeer[g] = p;
+          more[g] = undefined;
+          touched.push(g);
+        } else (more[g] ??= [firstPeer[g]!]).push(p);
       }
     }
-    for (const [g, peers] of touched)
-      map[g * peerCount + c] = localOf(
-        g,
-        peers.sort((a, b) => a - b),
-        pc,
-      );
+    for (const g of touched) {
+      const peers = more[g];
+      if (peers) {
+        // Ascending already when the class lists its peers so (compile()'s do): no sort.
+        if (!ascending(peers)) peers.sort((a, b) => a - b);
+        map[g * peerCount + c] = localOf(g, peers, pc);
+        continue;
+      }
+      const p = firstPeer[g]!;
+      const key = (p * groups + g) * profiles.size + profileOf[c]!;
+      let id = single.get(key);
+      if (id === undefined) single.set(key, (id = localOf(g, [p], pc)));
+      map[g * peerCount + c] = id;
+    }
   }
 
   // Global columns with the same local column in every group behave alike: merged.
@@ -204,26 +228,42 @@ export function buildFactoredMatrix(
     }
     return m;
   };
+  // Map values are u16 local columns; offsets and the section length are u32 element counts.
+  const widest = Math.max(...localCols.map((c) => c.length));
+  if (widest > LIMITS.groupColumns) throw new CapacityError('groupColumns', widest);
+  // One scratch row, copied only when new; the columns a rule reaches, deduplicated by stamp,
+  // in the order a rule's peers list them (unions intern new port sets in call order).
+  const scratch = new Uint16Array(widest);
+  const reached = new Int32Array(widest);
+  const targets: number[] = [];
+  let visit = 0;
   for (let l = 1; l < locals.length; l++) {
     const g = groupOf[l]!;
     const local = locals[l]!;
-    const width = localCols[g]!.length;
-    const row = new Uint16Array(width);
+    const columns = localCols[g]!;
+    const width = columns.length;
+    const row = scratch.subarray(0, width);
+    row.fill(0);
     const peersOf = localPeers(g);
     for (const pi of local.policies) {
       for (const ruleId of tables.rulesOf[pi]![direction]) {
         const fixed = egress ? -1 : ruleSet(ruleId, local.namedPorts, local.profileKey);
         const ids = tables.rules[ruleId]!.peerIds;
-        const visit = (j: number): void => {
-          const col = localCols[g]![j]!;
-          const ps = fixed >= 0 ? fixed : ruleSet(ruleId, col.namedPorts, col.profileKey);
-          row[j] = portSets.union(row[j]!, ps);
-        };
-        if (ids.length === 0) for (let j = 0; j < width; j++) visit(j);
+        targets.length = 0;
+        if (ids.length === 0) for (let j = 0; j < width; j++) targets.push(j);
         else {
-          const targets = new Set<number>();
-          for (const id of ids) for (const j of peersOf.get(id) ?? NONE) targets.add(j);
-          targets.forEach(visit);
+          visit++;
+          for (const id of ids) {
+            for (const j of peersOf.get(id) ?? NONE) {
+              if (reached[j] === visit) continue;
+              reached[j] = visit;
+              targets.push(j);
+            }
+          }
+        }
+        for (const j of targets) {
+          const col = columns[j]!;
+          row[j] = portSets.union(row[j]!, fixed >= 0 ? fixed : ruleSet(ruleId, col.namedPorts, col.profileKey));
         }
       }
     }
@@ -232,16 +272,13 @@ export function buildFactoredMatrix(
     if (at === undefined) {
       at = offset;
       rowIds[g]!.set(key, at);
-      chunks.push(row);
+      chunks.push(row.slice());
       offset += width;
       rows++;
     }
     rowOf[l] = at;
     groupOfLocal[l] = g;
   }
-  // Map values are u16 local columns; offsets and the section length are u32 element counts.
-  const widest = Math.max(...localCols.map((c) => c.length));
-  if (widest > LIMITS.groupColumns) throw new CapacityError('groupColumns', widest);
   if (offset > LIMITS.imageBytes / 2) throw new CapacityError('imageBytes', offset * 2);
   const cells = new Uint16Array(Math.max(offset, groups * cols));
   for (let g = 0; g < groups; g++) {
@@ -253,4 +290,9 @@ export function buildFactoredMatrix(
     at += chunk.length;
   }
   return { cells, groups, cols, rows, rowOf, groupOf: groupOfLocal, colOf };
+}
+
+function ascending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1]! > xs[i]!) return false;
+  return true;
 }
