@@ -19,7 +19,8 @@ const raw = (value: unknown): RawObject => ({ file: '<update>', document: 0, val
 function loaded(value: unknown): { issues: Issue[]; model: unknown } {
   const r = loadObjects([raw(value)]);
   const c = r.cluster;
-  const model = c && ((value as { kind?: unknown }).kind === 'Namespace' ? c.namespaces[0] : c.pods[0]);
+  const kind = (value as { kind?: unknown }).kind;
+  const model = c && (kind === 'Namespace' ? c.namespaces[0] : kind === 'Node' ? c.nodes[0] : c.pods[0]);
   return { issues: r.issues.filter((i) => i.code !== 'namespace-not-found'), model };
 }
 
@@ -235,6 +236,6 @@ describe('the lean path for single objects', () => {
     const o = clone(BASE) as { metadata: { labels: Record<string, string> } };
     const fast = fastModel(o, OPTIONS)!;
     o.metadata.labels['app'] = 'changed';
-    expect(fast.model.labels['app']).toBe('web');
+    expect(fast.model.labels?.['app']).toBe('web');
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The lean path for single objects (LiveDataplane.apply): a Pod or a Namespace in its common,
- * valid form goes straight to its model, without the per-object costs of loadObjects (a
+ * The lean path for single objects (LiveDataplane.apply): a Pod, a Namespace or a Node in its
+ * common, valid form goes straight to its model (a NetworkPolicy: fast-policy.ts, on the readers
+ * exported here), without the per-object costs of loadObjects (a
  * null-prototype copy of the whole object, field paths built for every field read, the
  * cluster-wide passes). It only ever accepts: an object it returns a model for is one loading
  * takes with no issue at all, and gives the same model; anything else (another kind, a
@@ -13,7 +14,7 @@
  * called only for their verdict.
  */
 import { parseIPLoose, type IPAddress } from '../ip/address.js';
-import type { ContainerPort, Namespace, Pod, PodPhase, PolicyProtocol } from '../model/types.js';
+import type { ContainerPort, Namespace, Node, Pod, PodPhase, PolicyProtocol } from '../model/types.js';
 import { Problems, type Obj } from './fields.js';
 import { MAX_DEPTH } from './limits.js';
 import { controllerOwner } from './owners.js';
@@ -21,23 +22,29 @@ import { dns1123Label, dns1123Subdomain, labelValue, portName, qualifiedName } f
 import { NAMESPACE_NAME_LABEL } from './workloads.js';
 
 /** A model the lean path made, by kind. */
-export type FastModel = { readonly kind: 'Pod'; readonly model: Pod } | { readonly kind: 'Namespace'; readonly model: Namespace };
+export type FastModel =
+  | { readonly kind: 'Pod'; readonly model: Pod }
+  | { readonly kind: 'Namespace'; readonly model: Namespace }
+  | { readonly kind: 'Node'; readonly model: Node };
 
+/** What the lean paths need of LiveDataplane's options. */
 export interface FastPathOptions {
   readonly defaultNamespace: string;
   /** loadObjects' maxInputBytes: a larger object goes the full way (which refuses it). */
   readonly maxInputBytes: number;
 }
 
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
+/** An object as getObject takes it (not null, not a list). */
+export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Absent or null: the same to the API server's decoder (isAbsent). */
+export const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
 /**
  * Whether toPlainJSON would copy `input` without a problem: JSON values only, plain objects,
  * no holes, within the depth and byte limits (bytes counted as toPlainJSON counts them). A
  * cycle ends at the depth limit. Allocates nothing.
  */
-function plainJSON(input: unknown, maxBytes: number): boolean {
+export function plainJSON(input: unknown, maxBytes: number): boolean {
   let bytes = 0;
   const ok = (v: unknown, depth: number): boolean => {
     bytes += 2;
@@ -61,9 +68,11 @@ function plainJSON(input: unknown, maxBytes: number): boolean {
   return ok(input, 0);
 }
 
-/** metadata.labels as validateMeta reads them (absent: `{}`), or undefined for any problem. */
-function labelsOf(meta: Obj): Record<string, string> | undefined {
-  const l = meta['labels'];
+/**
+ * A label map as getStringMap and validateLabels read it (absent: `{}`; a null value is ''),
+ * or undefined for any problem: metadata.labels, a selector's matchLabels.
+ */
+export function labelMap(l: unknown): Record<string, string> | undefined {
   if (absent(l)) return {};
   if (!isObject(l)) return undefined;
   const out = Object.create(null) as Record<string, string>;
@@ -75,8 +84,11 @@ function labelsOf(meta: Obj): Record<string, string> | undefined {
   return out;
 }
 
+/** metadata.labels as validateMeta reads them, or undefined for any problem. */
+export const labelsOf = (meta: Obj): Record<string, string> | undefined => labelMap(meta['labels']);
+
 /** metadata.name when it is given and valid (generateName then plays no part). */
-function nameOf(meta: Obj, valid: (name: string) => string[]): string | undefined {
+export function nameOf(meta: Obj, valid: (name: string) => string[]): string | undefined {
   const name = meta['name'];
   if (typeof name !== 'string' || name === '' || valid(name).length > 0) return undefined;
   const generateName = meta['generateName'];
@@ -84,7 +96,7 @@ function nameOf(meta: Obj, valid: (name: string) => string[]): string | undefine
 }
 
 /** An optional string field: '' for absent, undefined for another type. */
-const optionalString = (v: unknown): string | undefined => (absent(v) ? '' : typeof v === 'string' ? v : undefined);
+export const optionalString = (v: unknown): string | undefined => (absent(v) ? '' : typeof v === 'string' ? v : undefined);
 
 /**
  * A dotted quad in its canonical form (1-3 digits per octet, no leading zero, at most 255) as a
@@ -211,17 +223,47 @@ function fastNamespace(o: Obj): Namespace | undefined {
   return { name, labels: Object.assign(Object.create(null) as Record<string, string>, labels, { [NAMESPACE_NAME_LABEL]: name }) };
 }
 
+const ADDRESS_TYPES: ReadonlySet<unknown> = new Set(['InternalIP', 'ExternalIP']);
+
+function fastNode(o: Obj): Node | undefined {
+  const meta = o['metadata'];
+  if (!isObject(meta)) return undefined;
+  const name = nameOf(meta, dns1123Subdomain);
+  const labels = labelsOf(meta);
+  const status = absent(o['status']) ? {} : o['status'];
+  if (name === undefined || !labels || !isObject(status)) return undefined;
+  const ips: IPAddress[] = [];
+  const addresses = status['addresses'];
+  if (!absent(addresses)) {
+    if (!Array.isArray(addresses)) return undefined;
+    for (const a of addresses) {
+      if (!isObject(a)) return undefined;
+      const type = a['type'];
+      if (!absent(type) && typeof type !== 'string') return undefined;
+      if (!ADDRESS_TYPES.has(type)) continue; // Hostname and DNS entries carry names, not addresses
+      const ip = addressOf(a['address']);
+      if (ip === undefined) return undefined;
+      if (ip !== 'none' && !ips.some((x) => x.family === ip.family && x.value === ip.value)) ips.push(ip);
+    }
+  }
+  return { name, ips, ...(Object.keys(labels).length > 0 && { labels }) };
+}
+
 /**
- * The model of one object handed in directly, when it is a v1 Pod or Namespace that loading
- * would take with no issue (same model); undefined otherwise: load it the full way.
+ * The model of one object handed in directly, when it is a v1 Pod, Namespace or Node that
+ * loading would take with no issue (same model); undefined otherwise: load it the full way.
  */
 export function fastModel(value: unknown, options: FastPathOptions): FastModel | undefined {
   if (!isObject(value) || value['apiVersion'] !== 'v1') return undefined;
   const kind = value['kind'];
-  if (kind !== 'Pod' && kind !== 'Namespace') return undefined;
+  if (kind !== 'Pod' && kind !== 'Namespace' && kind !== 'Node') return undefined;
   if (!plainJSON(value, options.maxInputBytes)) return undefined;
   if (kind === 'Pod') {
     const model = fastPod(value, options.defaultNamespace);
+    return model && { kind, model };
+  }
+  if (kind === 'Node') {
+    const model = fastNode(value);
     return model && { kind, model };
   }
   const model = fastNamespace(value);

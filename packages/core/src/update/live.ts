@@ -24,6 +24,7 @@ import { DATAPLANE_OPTIONS, type DataplaneOptions } from '../dataplane/image-dat
 import type { FlowBatch } from '../kernels/js-kernel.js';
 import { PortClassCounter, portClassMessage, portCount } from '../load/capacity.js';
 import { fastModel, type FastPathOptions } from '../load/fast-path.js';
+import { fastPolicy } from '../load/fast-policy.js';
 import { truncate, type Issue } from '../load/issues.js';
 import { LOAD_OPTIONS, loadObjects, type LoadOptions } from '../load/load.js';
 import { DEFAULT_MAX_INPUT_BYTES } from '../load/limits.js';
@@ -589,11 +590,12 @@ export class LiveDataplane {
         issues.push({ code: 'not-an-object', severity: 'error', file: '<update>', document: index, path: '', message: 'expected a Kubernetes object' });
         return;
       }
-      // A Pod or Namespace in its common valid form: its model straight away (the lean path,
-      // load/fast-path.ts, which accepts only what loading takes with no issue, as loading has it).
-      const fast = fastModel(value, this.fastOptions);
+      // A Pod, Namespace, Node or NetworkPolicy in its common valid form: its model straight away
+      // (the lean paths, load/fast-path.ts and fast-policy.ts, which accept only what loading
+      // takes with no issue, as loading has it).
+      const fast = fastModel(value, this.fastOptions) ?? fastPolicy(value, this.fastOptions);
       if (fast) {
-        const ns = fast.kind === 'Pod' ? fast.model.namespace : undefined;
+        const ns = fast.kind === 'Pod' || fast.kind === 'NetworkPolicy' ? fast.model.namespace : undefined;
         const key = keyOf(fast.kind, ns, fast.model.name);
         exists.set(key, true);
         ops.push({ kind: fast.kind, key, model: fast.model });

@@ -1,0 +1,390 @@
+// The lean path for NetworkPolicies and Nodes (load/fast-policy.ts and fastModel's Node, what
+// LiveDataplane.apply tries first) against the full loader: whenever the lean path takes an
+// object, loading takes it with no issue at all (no error, no warning) and gives the same model;
+// LiveDataplane.apply reports exactly the issues loading reports. Objects: the fixtures and
+// examples, the generators' policies and nodes, fuzzed valid policies (which the lean path must
+// all take when loading reports nothing), and near-valid ones: every field the loader reads
+// with every kind of value, random edits anywhere in a fuzzed policy.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { LiveDataplane, loadObjects, readFiles, type Issue, type RawObject } from '@netpol/core';
+import { nodeDoc, policyDoc, syntheticCluster } from '@netpol/core/internal';
+import { clusterArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
+import { fastModel } from '../../packages/core/src/load/fast-path.js';
+import { fastPolicy } from '../../packages/core/src/load/fast-policy.js';
+import { EMPTY_SELECTOR } from '../../packages/core/src/model/selector.js';
+import type { NetworkPolicy } from '../../packages/core/src/model/types.js';
+import { runs } from '../helpers.js';
+
+const OPTIONS = { defaultNamespace: 'default', maxInputBytes: 64 << 20 };
+const raw = (value: unknown): RawObject => ({ file: '<update>', document: 0, value: value as Record<string, unknown>, locate: () => undefined });
+
+/** What loading says of the object alone, as LiveDataplane.apply reports it (no implicit namespace warning). */
+function loaded(value: unknown): { issues: Issue[]; model: unknown } {
+  const r = loadObjects([raw(value)]);
+  const c = r.cluster;
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const model = c && (kind === 'Node' ? c.nodes[0] : c.policies[0]);
+  return { issues: r.issues.filter((i) => i.code !== 'namespace-not-found'), model };
+}
+
+/** The lean paths for the kinds of this file. */
+const lean = (value: unknown) => fastPolicy(value, OPTIONS) ?? fastModel(value, OPTIONS);
+
+const live = new LiveDataplane([]);
+
+/** The lean path's promise: it takes only what loading takes cleanly, with the same model. Returns whether it took `value`. */
+function check(value: unknown): boolean {
+  const fast = lean(value);
+  const full = loaded(value);
+  if (fast) {
+    expect(full.issues).toEqual([]);
+    expect(fast.model).toStrictEqual(full.model);
+    // An absent podSelector is the shared empty selector in both.
+    if (fast.kind === 'NetworkPolicy' && (full.model as NetworkPolicy).podSelector === EMPTY_SELECTOR) expect(fast.model.podSelector).toBe(EMPTY_SELECTOR);
+  }
+  // And apply reports what loading reports (the lean path or not).
+  const r = live.apply([{ op: 'apply', object: value }]);
+  const skipped = (i: Issue): boolean => i.code === 'skipped-kind' && i.message.includes('not followed by live updates');
+  expect(r.issues.filter((i) => !skipped(i))).toEqual(full.issues);
+  return fast !== undefined;
+}
+
+function manifests(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return manifests(path);
+    return /\.(ya?ml|json)$/.test(name) ? [path] : [];
+  });
+}
+
+const BASE = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'web', namespace: 'team-a', labels: { app: 'web' } },
+  spec: {
+    podSelector: { matchLabels: { app: 'web', 'example.com/tier': 'front' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }] },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      {
+        ports: [{ port: 80 }, { protocol: 'UDP', port: 'dns' }, { protocol: 'SCTP', port: 8000, endPort: 8100 }],
+        from: [
+          { podSelector: { matchLabels: { role: 'client' } }, namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } },
+          { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } },
+        ],
+      },
+    ],
+    egress: [
+      { to: [{ ipBlock: { cidr: 'fd00::/64', except: ['fd00::/96'] } }, { namespaceSelector: {} }, { ipBlock: { cidr: '192.168.0.0/16' } }] },
+      { ports: [{ protocol: 'TCP' }] },
+    ],
+  },
+};
+
+const NODE = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1', zone: 'a' } },
+  status: {
+    addresses: [
+      { type: 'InternalIP', address: '10.0.2.1' },
+      { type: 'InternalIP', address: 'fd00::9' },
+      { type: 'ExternalIP', address: '192.168.0.1' },
+      { type: 'Hostname', address: 'node-1' },
+    ],
+  },
+};
+
+/** A copy of plain objects and arrays (other values shared: a Map or a function stays what it is). */
+const clone = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(clone)
+    : typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]))
+      : v;
+
+type Path = readonly (string | number)[];
+
+/** A copy of `o` with the value at `path` replaced (undefined: the key removed), made on the way if missing. */
+function variant(path: Path, value: unknown, o: unknown): Record<string, unknown> {
+  const copy = clone(o) as Record<string, unknown>;
+  let at: Record<string | number, unknown> = copy;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    if (typeof at[k] !== 'object' || at[k] === null) at[k] = typeof path[i + 1] === 'number' ? [] : {};
+    at = at[k] as Record<string | number, unknown>;
+  }
+  const last = path[path.length - 1]!;
+  if (value === undefined) delete at[last];
+  else at[last] = value;
+  return copy;
+}
+
+/** Every path in a JSON value (its root excluded), and under each object one new key. */
+function pathsOf(v: unknown, base: Path = []): Path[] {
+  if (Array.isArray(v)) return [[...base, v.length], ...v.flatMap((x, i) => [[...base, i], ...pathsOf(x, [...base, i])])];
+  if (typeof v !== 'object' || v === null) return [];
+  return [[...base, 'extra'], ...Object.entries(v).flatMap(([k, x]) => [[...base, k], ...pathsOf(x, [...base, k])])];
+}
+
+const RULE = ['spec', 'ingress', 0] as const;
+const PEER = [...RULE, 'from', 0] as const;
+const BLOCK = [...RULE, 'from', 1, 'ipBlock'] as const;
+const EXPR = ['spec', 'podSelector', 'matchExpressions', 0] as const;
+/** Fields the loader reads (and a few it does not know), for the policy and for the node. */
+const FIELDS: readonly Path[] = [
+  ['apiVersion'],
+  ['kind'],
+  ['metadata'],
+  ['metadata', 'name'],
+  ['metadata', 'generateName'],
+  ['metadata', 'namespace'],
+  ['metadata', 'labels'],
+  ['metadata', 'labels', 'app'],
+  ['metadata', 'labels', 'example.com/x'],
+  ['metadata', 'annotations'],
+  ['status'],
+  ['unknown'],
+  ['spec'],
+  ['spec', 'unknown'],
+  ['spec', 'podSelector'],
+  ['spec', 'podSelector', 'matchLabels'],
+  ['spec', 'podSelector', 'matchLabels', 'app'],
+  ['spec', 'podSelector', 'matchLabels', 'bad key!'],
+  ['spec', 'podSelector', 'matchExpressions'],
+  ['spec', 'podSelector', 'unknown'],
+  EXPR,
+  [...EXPR, 'key'],
+  [...EXPR, 'operator'],
+  [...EXPR, 'values'],
+  [...EXPR, 'values', 0],
+  [...EXPR, 'values', 2],
+  [...EXPR, 'unknown'],
+  ['spec', 'policyTypes'],
+  ['spec', 'policyTypes', 0],
+  ['spec', 'policyTypes', 1],
+  ['spec', 'policyTypes', 2],
+  ['spec', 'ingress'],
+  ['spec', 'egress'],
+  ['spec', 'egress', 0],
+  RULE,
+  [...RULE, 'unknown'],
+  [...RULE, 'to'],
+  [...RULE, 'ports'],
+  [...RULE, 'ports', 0],
+  [...RULE, 'ports', 0, 'port'],
+  [...RULE, 'ports', 0, 'endPort'],
+  [...RULE, 'ports', 0, 'protocol'],
+  [...RULE, 'ports', 0, 'unknown'],
+  [...RULE, 'ports', 1, 'port'],
+  [...RULE, 'ports', 1, 'endPort'],
+  [...RULE, 'ports', 2, 'port'],
+  [...RULE, 'ports', 2, 'endPort'],
+  [...RULE, 'from'],
+  PEER,
+  [...PEER, 'podSelector'],
+  [...PEER, 'namespaceSelector'],
+  [...PEER, 'ipBlock'],
+  [...PEER, 'unknown'],
+  [...RULE, 'from', 1],
+  BLOCK,
+  [...BLOCK, 'cidr'],
+  [...BLOCK, 'except'],
+  [...BLOCK, 'except', 0],
+  [...BLOCK, 'except', 1],
+  [...BLOCK, 'unknown'],
+  [...RULE, 'from', 1, 'podSelector'],
+  ['spec', 'egress', 0, 'to', 0, 'ipBlock', 'cidr'],
+  ['spec', 'egress', 0, 'to', 0, 'ipBlock', 'except', 0],
+  ['spec', 'egress', 0, 'to', 2, 'ipBlock', 'cidr'],
+  ['status', 'addresses'],
+  ['status', 'addresses', 0],
+  ['status', 'addresses', 0, 'type'],
+  ['status', 'addresses', 0, 'address'],
+  ['status', 'addresses', 1, 'address'],
+  ['status', 'addresses', 3, 'address'],
+  ['status', 'addresses', 4],
+];
+const VALUES: readonly unknown[] = [
+  undefined,
+  null,
+  '',
+  'v1',
+  'networking.k8s.io/v1',
+  'NetworkPolicy',
+  'Node',
+  'web',
+  'Web',
+  'a.b',
+  '-x',
+  'x'.repeat(64),
+  'x'.repeat(254),
+  '__proto__',
+  'http',
+  'h--p',
+  '80',
+  'TCP',
+  'UDP',
+  'ICMP',
+  'In',
+  'NotIn',
+  'Exists',
+  'DoesNotExist',
+  'Ingress',
+  'Egress',
+  'ingress',
+  'InternalIP',
+  'ExternalIP',
+  'Hostname',
+  '10.0.0.0/8',
+  '10.1.0.0/16',
+  '10.1.2.3/16',
+  '010.1.0.0/16',
+  '10.1.0.0/016',
+  '11.0.0.0/16',
+  '10.0.0.0/8 ',
+  '10.0.0.0/33',
+  '0.0.0.0/0',
+  '10.0.2.1',
+  '10.0.2.01',
+  'fd00::/64',
+  'fd00:0::/64',
+  'FD00::/64',
+  'fd00::/96',
+  '::ffff:10.0.0.0/104',
+  'fd00::9',
+  '1.2.3',
+  0,
+  1,
+  80,
+  8000,
+  8100,
+  65535,
+  65536,
+  1.5,
+  -1,
+  Number.NaN,
+  true,
+  false,
+  [],
+  {},
+  ['Ingress'],
+  ['Egress'],
+  ['Ingress', 'Egress', 'Ingress'],
+  ['Ingress', 'Ingress'],
+  [null],
+  ['x'],
+  { app: 'x' },
+  { 'bad key!': 'x' },
+  { app: null },
+  { app: 3 },
+  { matchLabels: { app: 'x' } },
+  { matchExpressions: [] },
+  { cidr: '10.0.0.0/8' },
+  { podSelector: {} },
+  { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} },
+  { port: 80 },
+  { endPort: 90 },
+  { protocol: 'UDP' },
+  { type: 'InternalIP', address: '10.0.2.2' },
+  { type: 'InternalIP', address: '10.0.2.1' },
+  { type: 'InternalIP' },
+  new Date(0),
+  new Map(),
+  () => 1,
+  10n,
+];
+
+describe('the lean path for NetworkPolicies and Nodes', () => {
+  test('every object of the fixtures and examples: lean = loading, and apply reports what loading reports', () => {
+    const files = [...manifests('test/fixtures'), ...manifests('examples')];
+    const objects = readFiles(files)
+      .objects.map((o) => o.value)
+      .filter((o) => o['kind'] === 'NetworkPolicy' || o['kind'] === 'Node');
+    expect(objects.length).toBeGreaterThan(50);
+    let taken = 0;
+    for (const o of objects) if (check(o)) taken++;
+    expect(taken).toBeGreaterThan(40);
+  });
+
+  test('the generator’s policies and nodes all take the lean path, with loading’s model', () => {
+    const c = syntheticCluster({ pods: 300, policies: 200, seed: 5 });
+    for (const p of c.policies) expect(check(policyDoc(p))).toBe(true);
+    for (const n of c.nodes) expect(check(nodeDoc(n))).toBe(true);
+    expect(check(BASE)).toBe(true);
+    expect(check(NODE)).toBe(true);
+  });
+
+  test('every field the loader reads, with every value kind: the lean path never takes what loading warns about or refuses', () => {
+    let taken = 0;
+    for (const path of FIELDS) for (const v of VALUES) if (check(variant(path, v, BASE))) taken++;
+    // The node's own fields, and those all objects have.
+    for (const path of FIELDS.filter((p) => p[0] !== 'spec')) for (const v of VALUES) if (check(variant(path, v, NODE))) taken++;
+    expect(taken).toBeGreaterThan(100);
+  });
+
+  test('fuzzed valid policies and nodes: the lean path takes exactly those loading takes with no issue', () => {
+    fc.assert(
+      fc.property(clusterArbitrary({ maxPolicies: 4, maxPods: 1 }), (c) => {
+        for (const p of c.policies) {
+          if (!p.affects.ingress && !p.affects.egress) continue; // no manifest says that
+          const doc = policyDoc(p);
+          expect(check(doc)).toBe(loaded(doc).issues.length === 0);
+        }
+        for (const n of c.nodes) {
+          const doc = nodeDoc(n);
+          expect(check(doc)).toBe(loaded(doc).issues.length === 0);
+        }
+      }),
+      { numRuns: runs(150) },
+    );
+  });
+
+  test('fuzzed near-valid policies: random edits anywhere, several fields of the base changed at once', () => {
+    const edit = fc.tuple(fc.nat(), fc.constantFrom(...VALUES));
+    const policy = clusterArbitrary({ maxPolicies: 1, maxPods: 1 })
+      .map((c) => c.policies[0])
+      .filter((p) => p !== undefined && (p.affects.ingress || p.affects.egress))
+      .map((p) => policyDoc(p!));
+    fc.assert(
+      fc.property(policy, fc.array(edit, { minLength: 1, maxLength: 3 }), (doc, edits) => {
+        let o: unknown = doc;
+        for (const [at, v] of edits) {
+          const paths = pathsOf(o);
+          o = variant(paths[at % paths.length]!, v, o);
+        }
+        check(o);
+      }),
+      { numRuns: runs(300) },
+    );
+    const change = fc.tuple(fc.constantFrom(...FIELDS), fc.constantFrom(...VALUES));
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 4 }), fc.boolean(), (changes, asNode) => {
+        let o: unknown = asNode ? NODE : BASE;
+        for (const [path, v] of changes) o = variant(path, v, o);
+        check(o);
+      }),
+      { numRuns: runs(300) },
+    );
+  });
+
+  test('a policy of more ports than the image has port classes is left to loading, which refuses it', () => {
+    const ports = Array.from({ length: 70000 }, (_, i) => ({ port: (i % 65535) + 1, protocol: i < 35000 ? 'TCP' : 'UDP' }));
+    const big = variant(['spec', 'ingress', 0, 'ports'], ports, BASE);
+    expect(fastPolicy(big, OPTIONS)).toBeUndefined();
+    expect(loaded(big).issues.map((i) => i.code)).toEqual(['capacity-exceeded']);
+  });
+
+  test('the model holds nothing of the caller’s object: changing it later changes nothing', () => {
+    const o = clone(BASE) as typeof BASE;
+    const fast = fastPolicy(o, OPTIONS)!.model;
+    o.spec.podSelector.matchLabels.app = 'changed';
+    o.spec.podSelector.matchExpressions[0]!.values[0] = 'changed';
+    (o.spec.ingress[0]!.ports[0] as { port: number }).port = 81;
+    expect(fast.podSelector.matchLabels['app']).toBe('web');
+    expect(fast.podSelector.matchExpressions[0]!.values[0]).toBe('prod');
+    expect(fast.ingress[0]!.ports[0]!.port).toBe(80);
+  });
+});
