@@ -198,11 +198,12 @@ export class DirectionClasses {
     }
     // Cells start at 0 (the empty set): only non-empty ones need writing.
     const matrix = this.cells;
-    for (const [l, cell] of cells) {
-      if (cell === 0) continue;
+    // forEach: no [key, value] pair per cell, as for-of over a Map makes.
+    cells.forEach((cell, l) => {
+      if (cell === 0) return;
       matrix[l * stride + p] = cell;
       this.master.touch(section, stride + l * stride + p, stride + l * stride + p + 1);
-    }
+    });
   }
 
   /** Policy id → the local classes holding it. */

@@ -255,10 +255,10 @@ export class LiveCompiler {
     state.pod = pod;
     if (!old) this.pods.set(key, state);
     this.owners.claim(state);
-    const touched = new Map<number | string, IPAddress>();
-    for (const ip of [...(before?.ips ?? []), ...pod.ips]) touched.set(ipKey(ip), ip);
-    // Same addresses with new labels: same hosts, new classes.
-    for (const [k, ip] of touched) this.refreshHost(k, ip);
+    // Same addresses with new labels: same hosts, new classes. (An address listed twice is
+    // refreshed twice, to the same result: no map of addresses per pod.)
+    if (before) for (const ip of before.ips) this.refreshHost(ipKey(ip), ip);
+    for (const ip of pod.ips) this.refreshHost(ipKey(ip), ip);
     if (pod.hostNetwork || before?.hostNetwork) this.nodesChanged();
   }
 
