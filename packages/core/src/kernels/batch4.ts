@@ -61,28 +61,8 @@ export function batchLoop4(image: LoopImage): BatchLoop {
   const img = image;
   return (src, dst, protocol, port, n, out) => {
     // Locals, not the captured binding, in the loop: see the file's comment.
-    const {
-      lpm4: t,
-      ent,
-      half,
-      egCols,
-      inCols,
-      portMap,
-      portSets,
-      egM,
-      inM,
-      words,
-      tEg,
-      tIn,
-      tDec,
-      tEgCols,
-      tInCols,
-      nameClasses,
-      tCodes,
-      classes,
-      localIn,
-      localEg,
-    } = img;
+    const { lpm4: t, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes } = img;
+    const { egCols, inCols, words, tEgCols, tInCols, nameClasses, classes, localIn, localEg } = img;
     for (let i = 0; i < n; i++) {
       const a = src[i]!;
       let s = t[a >>> 16]!;

@@ -28,7 +28,7 @@ import { batchLoop4, type BatchLoop } from './batch4.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 
-// Bound once: the batch loop reads them per flow, and an imported object's property per use costs.
+// Bound once: portClass and special() read them per flow, and an imported object's property per use costs.
 const PROTO_TCP = PROTOCOL_NUMBERS.TCP;
 const PROTO_UDP = PROTOCOL_NUMBERS.UDP;
 const PROTO_SCTP = PROTOCOL_NUMBERS.SCTP;
@@ -172,29 +172,9 @@ export class Kernel {
   private batchLoop(): BatchLoop {
     const localIn = (this.flags & IMAGE_FLAGS.allowIngressFromLocalNode) !== 0;
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
-    const { lpm4, ent, half, egCols, inCols, portMap, portSets, egM, inM, words, tEg, tIn, tDec, tEgCols, tInCols, nameClasses, tCodes, classes } = this;
-    return batchLoop4({
-      lpm4,
-      ent,
-      half,
-      egCols,
-      inCols,
-      portMap,
-      portSets,
-      egM,
-      inM,
-      words,
-      tEg,
-      tIn,
-      tDec,
-      tEgCols,
-      tInCols,
-      nameClasses,
-      tCodes,
-      classes,
-      localIn,
-      localEg,
-    });
+    const { lpm4, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes } = this;
+    const counts = { egCols: this.egCols, inCols: this.inCols, words: this.words, tEgCols: this.tEgCols, tInCols: this.tInCols, classes: this.classes };
+    return batchLoop4({ lpm4, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes, ...counts, nameClasses: this.nameClasses, localIn, localEg });
   }
 
   /** Whether port class `pc` is in port set `set`. */
