@@ -12,7 +12,8 @@ import { describe, expect, test } from 'vitest';
 import { LiveDataplane, loadObjects, readFiles, type Issue, type RawObject } from '@netpol/core';
 import { nodeDoc, policyDoc, syntheticCluster } from '@netpol/core/internal';
 import { clusterArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
-import { fastModel } from '../../packages/core/src/load/fast-path.js';
+import { fastModel, plainJSON } from '../../packages/core/src/load/fast-path.js';
+import { toPlainJSON } from '../../packages/core/src/load/plain.js';
 import { fastPolicy } from '../../packages/core/src/load/fast-policy.js';
 import { EMPTY_SELECTOR } from '../../packages/core/src/model/selector.js';
 import type { NetworkPolicy } from '../../packages/core/src/model/types.js';
@@ -375,6 +376,27 @@ describe('the lean path for NetworkPolicies and Nodes', () => {
     const big = variant(['spec', 'ingress', 0, 'ports'], ports, BASE);
     expect(fastPolicy(big, OPTIONS)).toBeUndefined();
     expect(loaded(big).issues.map((i) => i.code)).toEqual(['capacity-exceeded']);
+  });
+
+  test('the lean path’s JSON check refuses what toPlainJSON refuses: the byte limit to the byte, the depth, values that are not JSON', () => {
+    const copies = (v: unknown, maxBytes: number): boolean => toPlainJSON(v, { maxBytes }).value !== undefined;
+    let deep: unknown = 'x';
+    for (let i = 0; i < 70; i++) deep = i % 2 ? [deep] : { a: deep };
+    for (const v of [
+      BASE,
+      NODE,
+      { a: [1, 'two', null, true, { b: [] }] },
+      deep,
+      { a: 1.5, b: Number.NaN },
+      { a: Object.assign([1], { 2: 3 }) }, // a hole at 1
+      { a: new Map() },
+      { a: undefined },
+    ]) {
+      // The smallest limit toPlainJSON copies `v` within (none: it refuses `v` at any size).
+      let bytes = 0;
+      while (bytes < 10_000 && !copies(v, bytes)) bytes++;
+      for (const n of [bytes - 1, bytes, bytes + 1, 1 << 20]) expect(plainJSON(v, n)).toBe(copies(v, n));
+    }
   });
 
   test('the model holds nothing of the caller’s object: changing it later changes nothing', () => {

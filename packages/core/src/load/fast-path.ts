@@ -40,32 +40,49 @@ export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !==
 export const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
 /**
+ * What is left of `left` bytes once `v` is counted as toPlainJSON counts it, or -1 when
+ * toPlainJSON would refuse `v` (not a JSON value, not a plain object, a hole, too deep, too
+ * large). A module-level function with the budget passed along: no closure per call.
+ */
+function jsonBudget(v: unknown, depth: number, left: number): number {
+  if (typeof v === 'string') return (left -= 2 + v.length) >= 0 ? left : -1;
+  if ((left -= 2) < 0) return -1;
+  if (v === null || typeof v === 'boolean') return left;
+  if (typeof v === 'number') return Number.isFinite(v) ? left : -1;
+  if (typeof v !== 'object' || depth >= MAX_DEPTH) return -1;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || (left = jsonBudget(v[i], depth + 1, left)) < 0) return -1;
+    return left;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return -1;
+  for (const k of Object.keys(v)) if ((left -= k.length + 3) < 0 || (left = jsonBudget((v as Obj)[k], depth + 1, left)) < 0) return -1;
+  return left;
+}
+
+/**
  * Whether toPlainJSON would copy `input` without a problem: JSON values only, plain objects,
  * no holes, within the depth and byte limits (bytes counted as toPlainJSON counts them). A
- * cycle ends at the depth limit. Allocates nothing.
+ * cycle ends at the depth limit. Allocates nothing but the key lists.
  */
-export function plainJSON(input: unknown, maxBytes: number): boolean {
-  let bytes = 0;
-  const ok = (v: unknown, depth: number): boolean => {
-    bytes += 2;
-    if (typeof v === 'string') bytes += v.length;
-    if (bytes > maxBytes) return false;
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
-    if (typeof v === 'number') return Number.isFinite(v);
-    if (typeof v !== 'object' || depth >= MAX_DEPTH) return false;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (!(i in v) || !ok(v[i], depth + 1)) return false;
-      return true;
-    }
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return false;
-    for (const k of Object.keys(v)) {
-      bytes += k.length + 3;
-      if (!ok((v as Obj)[k], depth + 1)) return false;
-    }
-    return true;
-  };
-  return ok(input, 0);
+export const plainJSON = (input: unknown, maxBytes: number): boolean => jsonBudget(input, 0, maxBytes) >= 0;
+
+/**
+ * Label keys qualifiedName found valid. Objects repeat a few keys (app, tier, pod-template-hash)
+ * and the check's split and regular expressions were a sixth of a pod's lean path. Keys only:
+ * an object's property names are interned copies, so the set holds no slice of a larger string;
+ * at most MEMO_LIMIT of them (cleared when full).
+ */
+const VALID_KEYS = new Set<string>();
+const MEMO_LIMIT = 4096;
+
+/** qualifiedName(k) has no complaint, through VALID_KEYS; `k` must be a property name of the object read. */
+function validLabelKey(k: string): boolean {
+  if (VALID_KEYS.has(k)) return true;
+  if (qualifiedName(k).length > 0) return false;
+  if (VALID_KEYS.size >= MEMO_LIMIT) VALID_KEYS.clear();
+  VALID_KEYS.add(k);
+  return true;
 }
 
 /**
@@ -78,7 +95,7 @@ export function labelMap(l: unknown): Record<string, string> | undefined {
   const out = Object.create(null) as Record<string, string>;
   for (const k of Object.keys(l)) {
     const v = l[k] === null ? '' : l[k];
-    if (typeof v !== 'string' || qualifiedName(k).length > 0 || labelValue(v).length > 0) return undefined;
+    if (typeof v !== 'string' || !validLabelKey(k) || labelValue(v).length > 0) return undefined;
     out[k] = v;
   }
   return out;
