@@ -2,7 +2,8 @@
 // for images whose lpm4, entries and matrices hold 2 MiB or more (kGroupedBytes in kernel.h),
 // it must give the JS kernel's verdict bytes, reading a private copy and reading the caller's
 // bytes with per-read checks, with and without name classes and reply flags, in batches whose
-// length is no multiple of the group. Registered only with the addon loaded.
+// length is no multiple of the group. The private copy of an image this large is the addon's
+// huge-page one (addon.cc, HugePad). Registered only with the addon loaded.
 import { describe, expect, test } from 'vitest';
 import { compile, ImageDataplane, type Pod } from '@netpol/core';
 import { syntheticCluster } from '@netpol/core/internal';
@@ -13,6 +14,8 @@ import { nativeBinding } from '../../packages/core/src/native/loader.js';
 const binding = nativeBinding();
 /** kGroupedBytes in packages/native/src/kernel.h. */
 const GROUPED_BYTES = 2 << 20;
+/** kHugeFrom in packages/native/src/addon.cc: a private copy this large starts at a 2 MiB boundary inside a larger buffer. */
+const HUGE_FROM = 4 << 20;
 
 /** Bytes of the sections a verdict reads at random: what decides the native loop. */
 function randomAccessBytes(image: ArrayBuffer | SharedArrayBuffer): number {
@@ -25,8 +28,9 @@ function randomAccessBytes(image: ArrayBuffer | SharedArrayBuffer): number {
 if (binding)
   describe('native grouped IPv4 loop (large images)', () => {
     // A small cluster whose pods each have a /16 of their own: two trie chunks per pod make
-    // the image large enough for the grouped loop while it compiles in well under a second.
-    const base = syntheticCluster({ pods: 1200, policies: 120, clusterPolicies: 8, seed: 5 });
+    // the image large enough for the grouped loop and for the addon's huge-page copy while it
+    // compiles in about a second.
+    const base = syntheticCluster({ pods: 2200, policies: 120, clusterPolicies: 8, seed: 5 });
     let n = 0;
     const spread = (p: Pod): Pod => {
       const i = n++;
@@ -40,8 +44,9 @@ if (binding)
     const header = new Uint32Array(image, 0, HEADER_WORDS);
     const nameClasses = header[HEADER.nameClassCount]!;
 
-    test('the image is large enough for the grouped loop', () => {
+    test('the image is large enough for the grouped loop and the huge-page copy', () => {
       expect(randomAccessBytes(image)).toBeGreaterThanOrEqual(GROUPED_BYTES);
+      expect(image.byteLength).toBeGreaterThanOrEqual(HUGE_FROM);
     });
 
     test('native bytes = JS bytes, private copy and checked reads', () => {

@@ -18,6 +18,10 @@
 // function that can run JS (no ToBoolean, no getters), so such failures stay in this call.
 #include <napi.h>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -53,6 +57,49 @@ struct Copies {
 void Account(napi_env env, Loaded* l, int64_t bytes) {
   int64_t total = 0;
   if (bytes != 0 && napi_adjust_external_memory(env, bytes, &total) == napi_ok) l->external += bytes;
+}
+
+// Huge pages for a large private copy (Linux): a verdict makes about a dozen reads at random
+// places in the image, and past a few MiB most of them also miss the TLB (4 KiB pages: 4,750
+// of them at 100k pods); with 2 MiB pages the page walks go. The copy is allocated
+// kHugePage bytes larger, starts at the first 2 MiB boundary inside, and its whole 2 MiB
+// pages are marked MADV_HUGEPAGE before they are written (THP in "madvise" mode, the common
+// default, then backs them with huge pages), then collapsed (MADV_COLLAPSE, Linux 6.1 on) in
+// case the allocator had written them already. Nothing else changes: elsewhere, or when the
+// kernel refuses, the copy keeps small pages. The head and tail outside the image are never
+// written, so the padding costs address space, not memory. Measured at 100k pods / 20k
+// policies (19.4 MB image, bench mixed trace, one process, alternated with a build without it,
+// load 8-10): 0.84-0.85× the CPU time per verdict; loading (validation and copy) within the
+// noise of the same load (median of 31, 36-60 ms either way).
+constexpr size_t kHugePage = size_t(2) << 20;
+constexpr size_t kHugeFrom = 2 * kHugePage;  // below, at most one huge page would fit
+
+size_t HugePad(size_t length) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  return length >= kHugeFrom ? kHugePage : 0;
+#else
+  (void)length;
+  return 0;
+#endif
+}
+
+uint8_t* HugePages(uint8_t* mem, size_t length) {
+  uint8_t* at = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(mem) + kHugePage - 1) & ~uintptr_t(kHugePage - 1));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  madvise(at, length & ~(kHugePage - 1), MADV_HUGEPAGE);
+#else
+  (void)length;
+#endif
+  return at;
+}
+
+void Collapse(uint8_t* at, size_t length) {
+#if defined(__linux__) && defined(MADV_COLLAPSE)
+  madvise(at, length & ~(kHugePage - 1), MADV_COLLAPSE);
+#else
+  (void)at;
+  (void)length;
+#endif
 }
 
 // Tells our handles from any other object (napi_unwrap alone would accept another addon's).
@@ -92,12 +139,16 @@ Napi::Value LoadImage(const Napi::CallbackInfo& info) {
   napi_value copied = nullptr;
   if (copy) {
     void* mem = nullptr;
-    if (napi_create_arraybuffer(env, length, &mem, &copied) != napi_ok || (length > 0 && mem == nullptr) ||
+    const size_t pad = HugePad(length);
+    if (napi_create_arraybuffer(env, length + pad, &mem, &copied) != napi_ok || (length > 0 && mem == nullptr) ||
         reinterpret_cast<uintptr_t>(mem) % 4 != 0) {
       return Fail(env, "loadImage: cannot allocate the private copy", true);
     }
-    if (length > 0) std::memcpy(mem, bytes, length);
-    bytes = static_cast<const uint8_t*>(mem);
+    uint8_t* at = static_cast<uint8_t*>(mem);
+    if (pad != 0) at = HugePages(at, length);
+    if (length > 0) std::memcpy(at, bytes, length);
+    if (pad != 0) Collapse(at, length);
+    bytes = at;
     loaded->owns = true;
   }
   std::string error;
