@@ -63,7 +63,8 @@ describe('update benchmark', () => {
     expect(renderUpdates([r!])).toMatch(/pod add \(replica of a deployment\)/);
     // No L cluster: every target is "not measured", none is an error.
     const targets = updateTargets([r!], true);
-    expect(targets).toHaveLength(7);
+    expect(targets).toHaveLength(9);
+    expect(targets.filter((t) => t.id.endsWith('-steady')).map((t) => t.target)).toEqual(['p99 ≤ 60 µs', 'p99 ≤ 1 ms']);
     expect(targets.every((t) => t.met === null && t.measured === null)).toBe(true);
     expect(updateTargets([{ ...r!, id: 'L' }], false).every((t) => t.met !== null && t.measured !== null)).toBe(true);
   });

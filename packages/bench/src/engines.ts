@@ -8,7 +8,15 @@ import { decodeVerdict, formatIP, type CompiledDataplane, type Flow, type FlowBa
 import { flowAt, sliceBatch } from './generators.js';
 import { calibrateBatch, sink } from './measure.js';
 
-export type EngineKind = 'reference' | 'js-single' | 'js-batch' | 'native-batch' | 'live-js-batch' | 'live-native-batch';
+export type EngineKind =
+  | 'reference'
+  | 'js-single'
+  | 'js-batch'
+  | 'native-batch'
+  | 'live-js-batch'
+  | 'live-native-batch'
+  | 'live-compacted-js-batch'
+  | 'live-compacted-native-batch';
 
 export interface Engine {
   /** Stable id for the JSON: kind plus batch size (`js-batch@4096`). */
@@ -156,13 +164,16 @@ export function compiledBatchEngines(dp: CompiledDataplane, trace: FlowBatch, o:
 }
 
 /**
- * The live image's batch engines over a trace (`dp`: the current generation's copy, which
- * LiveDataplane patches in place: the native kernel reads it with per-read checks).
+ * The live image's batch engines over a trace (`dp`: a generation's copy). As built
+ * (`compacted` false) it is the copy LiveDataplane patches in place: the native kernel reads
+ * it with per-read checks; compacted, an image of its own at compiled density.
  */
-export function liveBatchEngines(dp: DataplaneBatches, trace: FlowBatch, o: Pick<EngineOptions, 'jsBatches' | 'nativeBatches'>): Engine[] {
+export function liveBatchEngines(dp: DataplaneBatches, trace: FlowBatch, o: Pick<EngineOptions, 'jsBatches' | 'nativeBatches'>, compacted = false): Engine[] {
+  const [kind, label] = compacted ? (['live-compacted', 'live image (compacted)'] as const) : (['live', 'live image'] as const);
   const js: (b: FlowBatch, out: Uint8Array) => void = (b, out) => dp.verdictBatchJS!.call(dp, b, out);
-  const engines = o.jsBatches.map((b) => batchEngine('live-js-batch', 'live image JS batch', js, trace, b));
-  if (nativeUsable(dp)) for (const b of o.nativeBatches) engines.push(batchEngine('live-native-batch', 'live image native batch', nativeBatchOf(dp), trace, b));
+  const engines = o.jsBatches.map((b) => batchEngine(`${kind}-js-batch`, `${label} JS batch`, js, trace, b));
+  if (nativeUsable(dp))
+    for (const b of o.nativeBatches) engines.push(batchEngine(`${kind}-native-batch`, `${label} native batch`, nativeBatchOf(dp), trace, b));
   return engines;
 }
 

@@ -5,9 +5,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CompiledDataplane, ReferenceEvaluator, type ImageStats } from '@netpol/core';
+import { CompiledDataplane, ReferenceEvaluator, type FlowBatch, type ImageStats } from '@netpol/core';
 import type { ClusterShape, SyntheticCluster } from '@netpol/core/internal';
-import { compiledBatchEngines, liveBatchEngines, scenarioEngines, sampleIndices, verifyEngines, round, type Engine, type Verification } from './engines.js';
+import {
+  compiledBatchEngines,
+  liveBatchEngines,
+  scenarioEngines,
+  sampleIndices,
+  verifyEngines,
+  round,
+  type Engine,
+  type EngineOptions,
+  type Verification,
+} from './engines.js';
 import { buildLiveImage, type LiveImage, type LiveImageFigures } from './live-image.js';
 import { realisticTrace, type RealisticShape } from './realistic-trace.js';
 import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
@@ -86,7 +96,7 @@ export interface ScenarioResult {
   readonly verification: Pick<Verification, 'referenceSample' | 'fullTraceEngines'> & { readonly ok: true };
   /** Every engine on the mixed trace (the live image's among them when measured). */
   readonly engines: readonly EngineResult[];
-  /** The live image (LiveDataplane's current generation); null when not measured. */
+  /** The live image (LiveDataplane's first generation, and the generation compact() made of it); null when not measured. */
   readonly live: LiveImageFigures | null;
   /** The realistic trace (mostly allowed pod→pod traffic) and the batch engines on it, timed in the same rounds; null when not run. */
   readonly realistic: {
@@ -111,7 +121,7 @@ export interface ScenarioSpec {
   /** Compiles in fresh processes (cold JIT, clean heap); 0 for none. */
   readonly coldProbes: number;
   readonly warmCompiles: number;
-  /** The live image's batch engines (LiveDataplane's current generation) beside the compiled ones; absent: not measured. */
+  /** The live image's batch engines (LiveDataplane's first generation and its compacted one) beside the compiled ones; absent: not measured. */
   readonly live?: { readonly jsBatches: readonly number[]; readonly nativeBatches: readonly number[] };
   /** The realistic trace beside the mixed one (see realistic-trace.ts); absent: mixed only. */
   readonly realistic?: {
@@ -207,7 +217,7 @@ const liveImages = new WeakMap<Prepared, LiveImage>();
 function liveImageOf(p: Prepared, progress: Progress, id: string): LiveImage {
   let l = liveImages.get(p);
   if (!l) {
-    progress.step(`${id}: building the live image (LiveDataplane of ${p.size.pods} pods, ${p.size.policies} policies)`);
+    progress.step(`${id}: building the live image (LiveDataplane of ${p.size.pods} pods, ${p.size.policies} policies) and compacting it`);
     l = buildLiveImage(p.cluster);
     liveImages.set(p, l);
   }
@@ -227,7 +237,9 @@ export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Pr
     referenceCallMs: 2,
   });
   const live = spec.live ? liveImageOf(prepared, progress, spec.id) : null;
-  if (live && spec.live) engines.push(...liveBatchEngines(live.dataplane, trace, spec.live));
+  const liveEngines = (t: FlowBatch, o: Pick<EngineOptions, 'jsBatches' | 'nativeBatches'>): Engine[] =>
+    live ? [...liveBatchEngines(live.dataplane, t, o), ...liveBatchEngines(live.compacted, t, o, true)] : [];
+  if (spec.live) engines.push(...liveEngines(trace, spec.live));
   if (spec.injectMismatch) engines = engines.map((e) => (e.kind === 'js-single' ? withOneWrongVerdict(e, trace) : e));
   progress.step(`${spec.id}: checking verdicts (${spec.referenceSample} flows against the reference, ${trace.count} across engines)`);
   const verification = verifyEngines(spec.id, trace, ref, engines, spec.referenceSample);
@@ -237,7 +249,7 @@ export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Pr
     const o = spec.realistic;
     progress.step(`${spec.id}: realistic trace of ${o.traceCount} flows (sampling ${o.pool} allowed connections with the reference)`);
     const rt = realisticTrace(cluster, ref, { count: o.traceCount, seed: spec.traceSeed, family: spec.family, pool: o.pool });
-    const rEngines = [...compiledBatchEngines(dp, rt, o), ...(live && spec.live ? liveBatchEngines(live.dataplane, rt, o) : [])];
+    const rEngines = [...compiledBatchEngines(dp, rt, o), ...(spec.live ? liveEngines(rt, o) : [])];
     progress.step(`${spec.id}: checking verdicts on the realistic trace (${o.referenceSample} flows against the reference)`);
     realistic = { trace: rt, engines: rEngines, verification: verifyEngines(`${spec.id} realistic`, rt, ref, rEngines, o.referenceSample) };
   }
@@ -260,7 +272,7 @@ export function runScenario(spec: ScenarioSpec, prepared: Prepared, progress: Pr
     compile: prepared.compile,
     verification: checked(verification),
     engines: results.slice(0, engines.length),
-    live: live ? { buildMs: live.buildMs, imageBytes: live.imageBytes } : null,
+    live: live ? { buildMs: live.buildMs, imageBytes: live.imageBytes, compacted: live.compaction } : null,
     realistic: realistic && {
       trace: { ...realistic.trace.shape, ...figures(realistic.verification) },
       verification: checked(realistic.verification),

@@ -14,6 +14,8 @@ const COLORS: Record<string, string> = {
   'native-batch': '#fb8c00',
   'live-js-batch': '#64b5f6',
   'live-native-batch': '#ffb74d',
+  'live-compacted-js-batch': '#1565c0',
+  'live-compacted-native-batch': '#e65100',
   netpol: '#1e88e5',
   peer: '#9e9e9e',
   builtin: '#bcaaa4',

@@ -34,10 +34,13 @@ const probeCpu = (probes: readonly ColdProbe[] | undefined): string => {
 };
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-/** Live ÷ compiled throughput per kernel and batch on the mixed trace (median rates), e.g. "JS@4096 0.81×, native@4096 0.77×". */
-function liveRatios(s: BenchResults['scenarios'][number]): string | null {
+/**
+ * Live ÷ compiled throughput per kernel and batch on the mixed trace (median rates) for the
+ * live image as built (`prefix` 'live') or compacted ('live-compacted'), e.g. "JS@4096 0.81×, native@4096 0.77×".
+ */
+function liveRatios(s: BenchResults['scenarios'][number], prefix: 'live' | 'live-compacted'): string | null {
   const pairs = s.engines.flatMap((e) => {
-    const kernel = e.kind === 'live-js-batch' ? 'js-batch' : e.kind === 'live-native-batch' ? 'native-batch' : null;
+    const kernel = e.kind === `${prefix}-js-batch` ? 'js-batch' : e.kind === `${prefix}-native-batch` ? 'native-batch' : null;
     const c = kernel && s.engines.find((x) => x.kind === kernel && x.batch === e.batch);
     return c ? [`${kernel === 'js-batch' ? 'JS' : 'native'}@${e.batch} ${(e.verdictsPerSecond.median / c.verdictsPerSecond.median).toFixed(2)}×`] : [];
   });
@@ -83,13 +86,15 @@ export function renderReport(r: BenchResults): string {
           `realistic trace ${pct(t.allowedShare)} allowed (${t.allowedConnections} allowed and ${t.deniedConnections} denied connections sampled from ${t.candidates} candidates the reference judged; ${s.realistic.verification.referenceSample} flows checked against the reference)`,
         );
       }
-      const ratios = liveRatios(s);
+      const ratios = liveRatios(s, 'live');
       if (ratios) parts.push(`live image ÷ compiled: ${ratios}`);
+      const compacted = liveRatios(s, 'live-compacted');
+      if (compacted) parts.push(`live image (compacted) ÷ compiled: ${compacted}`);
       out.push(parts.join('; '));
     }
     out.push('');
     out.push(
-      'Compile and memory (cold = a fresh node process per probe: the median, the spread and the count; load at the probes and the most cores others took during one; CPU ms over all threads of the median probe; peak RSS of that process, generation included; heap = retained by the dataplane after GC, explain provenance included)',
+      'Compile and memory (cold = a fresh node process per probe: the median, the spread and the count; load at the probes and the most cores others took during one; CPU ms over all threads of the median probe; peak RSS of that process, generation included; heap = retained by the dataplane after GC, explain provenance included; live image: new LiveDataplane(objects) as built, compacted: its image after LiveDataplane.compact() and the wall ms of that call)',
     );
     out.push(
       formatTable(
@@ -108,6 +113,8 @@ export function renderReport(r: BenchResults): string {
           'image MiB',
           'live image MiB',
           'live build ms',
+          'compacted MiB',
+          'compaction ms',
           'trace flows',
           'allowed',
           'checked vs ref',
@@ -128,6 +135,8 @@ export function renderReport(r: BenchResults): string {
           fmtMiB(s.compile.imageBytes),
           s.live ? fmtMiB(s.live.imageBytes) : '–',
           s.live ? s.live.buildMs.toFixed(0) : '–',
+          s.live?.compacted ? fmtMiB(s.live.compacted.imageBytes) : '–',
+          s.live?.compacted ? s.live.compacted.ms.toFixed(0) : '–',
           String(s.trace.count),
           `${(s.trace.allowedShare * 100).toFixed(1)}%`,
           String(s.verification.referenceSample),
@@ -252,7 +261,9 @@ export function renderReport(r: BenchResults): string {
     out.push(renderUpdates(updates));
   }
   out.push('');
-  out.push(`Targets (DESIGN.md)${r.mode === 'quick' ? ': quick run, short timings and a small L trace: indicative only' : ''}`);
+  out.push(
+    `Targets (DESIGN.md and issue 17; target "report": a figure shown beside them, not a target)${r.mode === 'quick' ? ': quick run, short timings and a small L trace: indicative only' : ''}`,
+  );
   out.push(
     formatTable(
       ['', 'what', 'target', 'measured', 'note'],

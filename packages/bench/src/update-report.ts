@@ -1,7 +1,8 @@
 /**
  * The `updates` part in the report: its tables and its targets (DESIGN.md: at L, 10k pods /
- * 1k policies, a pod change p99 ≤ 100 µs, a policy change p99 ≤ 5 ms). Timing never fails
- * a run: a missed target is reported.
+ * 1k policies, a pod change p99 ≤ 100 µs, a policy change p99 ≤ 5 ms; issue 17, in steady
+ * state: a pod add p99 ≤ 60 µs, a policy add p99 ≤ 1 ms). Timing never fails a run: a missed
+ * target is reported.
  */
 import { fmtRate, formatTable } from './format.js';
 import type { TargetCheck } from './target-check.js';
@@ -9,7 +10,8 @@ import { OP_LABELS, type OpKind } from './update-ops.js';
 import type { OpLatency, UpdatesResult } from './updates.js';
 import { fmtLoad } from './format.js';
 
-const TARGETS: readonly { kind: OpKind; limitUs: number }[] = [
+/** `issue17`: the issue's tighter steady-state target, a row of its own beside DESIGN.md's. */
+const TARGETS: readonly { kind: OpKind; limitUs: number; issue17?: true }[] = [
   { kind: 'pod-add', limitUs: 100 },
   { kind: 'pod-add-new-labels', limitUs: 100 },
   { kind: 'pod-remove', limitUs: 100 },
@@ -17,16 +19,23 @@ const TARGETS: readonly { kind: OpKind; limitUs: number }[] = [
   { kind: 'pod-relabel-new-labels', limitUs: 100 },
   { kind: 'policy-add', limitUs: 5000 },
   { kind: 'policy-remove', limitUs: 5000 },
+  { kind: 'pod-add', limitUs: 60, issue17: true },
+  { kind: 'policy-add', limitUs: 1000, issue17: true },
 ];
 
-/** One target per kind, on the L cluster's p99 (the run with id L). */
+/** One target per kind (two for the issue's), on the L cluster's steady-state p99 (the run with id L; not the controller-load run). */
 export function updateTargets(results: readonly UpdatesResult[], quick: boolean): TargetCheck[] {
   const L = results.find((r) => r.id === 'L');
-  return TARGETS.map(({ kind, limitUs }) => {
+  return TARGETS.map(({ kind, limitUs, issue17 }) => {
     const op = L?.ops.find((o) => o.kind === kind);
     const ms = limitUs >= 1000;
     const target = ms ? `p99 ≤ ${limitUs / 1000} ms` : `p99 ≤ ${limitUs} µs`;
-    const base = { id: `update-${kind}`, what: `${OP_LABELS[kind]}, apply() latency, L cluster`, target, unit: ms ? 'ms' : 'µs' };
+    const base = {
+      id: issue17 ? `update-${kind}-steady` : `update-${kind}`,
+      what: `${OP_LABELS[kind]}, apply() latency, L cluster${issue17 ? ', steady state (issue 17)' : ''}`,
+      target,
+      unit: ms ? 'ms' : 'µs',
+    };
     if (!op || op.ops === 0) {
       return {
         ...base,
