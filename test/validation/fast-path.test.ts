@@ -3,51 +3,15 @@
 // variant below and fuzzed ones go through both; whenever the lean path takes an object,
 // loading takes it with no issue and the same model, and LiveDataplane.apply reports exactly
 // the issues loading reports, object by object.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { LiveDataplane, loadObjects, readFiles, type Issue, type RawObject } from '@netpol/core';
 import { podDoc, namespaceDoc, syntheticCluster } from '@netpol/core/internal';
 import { fastModel } from '../../packages/core/src/load/fast-path.js';
 import { runs } from '../helpers.js';
+import { clone, leanCheck, fixtureObjects, META_FIELDS, NAMES, NOT_JSON, OPTIONS, variant as variantOf } from './lean-path.js';
 
-const OPTIONS = { defaultNamespace: 'default', maxInputBytes: 64 << 20 };
-const raw = (value: unknown): RawObject => ({ file: '<update>', document: 0, value: value as Record<string, unknown>, locate: () => undefined });
-
-/** What loading says of the object alone, as LiveDataplane.apply reports it (no implicit namespace warning). */
-function loaded(value: unknown): { issues: Issue[]; model: unknown } {
-  const r = loadObjects([raw(value)]);
-  const c = r.cluster;
-  const kind = (value as { kind?: unknown }).kind;
-  const model = c && (kind === 'Namespace' ? c.namespaces[0] : kind === 'Node' ? c.nodes[0] : c.pods[0]);
-  return { issues: r.issues.filter((i) => i.code !== 'namespace-not-found'), model };
-}
-
-const live = new LiveDataplane([]);
-
-/** The lean path's promise: it takes only what loading takes cleanly, with the same model. */
-function check(value: unknown): boolean {
-  const fast = fastModel(value, OPTIONS);
-  const full = loaded(value);
-  if (fast) {
-    expect(full.issues).toEqual([]);
-    expect(fast.model).toStrictEqual(full.model);
-  }
-  // And apply reports what loading reports (the lean path or not); earlier applies change nothing of that.
-  const r = live.apply([{ op: 'apply', object: value }]);
-  const skipped = (i: Issue): boolean => i.code === 'skipped-kind' && i.message.includes('not followed by live updates');
-  expect(r.issues.filter((i) => !skipped(i))).toEqual(full.issues);
-  return fast !== undefined;
-}
-
-function manifests(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return manifests(path);
-    return /\.(ya?ml|json)$/.test(name) ? [path] : [];
-  });
-}
+/** The lean path's promise (lean-path.ts): it takes only what loading takes cleanly, with the same model. */
+const check = leanCheck((value) => fastModel(value, OPTIONS));
 
 const BASE = podDoc({
   namespace: 'team-a',
@@ -67,41 +31,13 @@ const BASE = podDoc({
   ],
 });
 
-/** A copy of plain objects and arrays (other values shared: a Map or a function stays what it is). */
-const clone = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(clone)
-    : typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
-      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]))
-      : v;
-
-/** A copy of `o` with the value at `path` replaced (undefined: the key removed), made on the way if missing. */
-function variant(path: readonly (string | number)[], value: unknown, o: unknown = BASE): Record<string, unknown> {
-  const copy = clone(o) as Record<string, unknown>;
-  let at: Record<string | number, unknown> = copy;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    if (typeof at[k] !== 'object' || at[k] === null) at[k] = typeof path[i + 1] === 'number' ? [] : {};
-    at = at[k] as Record<string | number, unknown>;
-  }
-  const last = path[path.length - 1]!;
-  if (value === undefined) delete at[last];
-  else at[last] = value;
-  return copy;
-}
+/** A copy of `o` (BASE by default) with the value at `path` replaced (undefined: the key removed). */
+const variant = (path: readonly (string | number)[], value: unknown, o: unknown = BASE): Record<string, unknown> => variantOf(path, value, o);
 
 const OWNER = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d9c', uid: 'u1', controller: true };
 /** Fields the loader reads, and values that are fine, warned about or refused there. */
 const FIELDS: readonly (readonly (string | number)[])[] = [
-  ['apiVersion'],
-  ['kind'],
-  ['metadata'],
-  ['metadata', 'name'],
-  ['metadata', 'generateName'],
-  ['metadata', 'namespace'],
-  ['metadata', 'labels'],
-  ['metadata', 'labels', 'app'],
-  ['metadata', 'labels', 'example.com/x'],
+  ...META_FIELDS,
   ['metadata', 'ownerReferences'],
   ['metadata', 'ownerReferences', 0],
   ['metadata', 'ownerReferences', 1],
@@ -132,13 +68,7 @@ const VALUES: readonly unknown[] = [
   'v1',
   'Pod',
   'Namespace',
-  'web',
-  'Web',
-  'a.b',
-  '-x',
-  'x'.repeat(64),
-  'x'.repeat(254),
-  '__proto__',
+  ...NAMES,
   'kubernetes.io/metadata.name',
   'http',
   'h--p',
@@ -191,16 +121,12 @@ const VALUES: readonly unknown[] = [
   [OWNER],
   [OWNER, { ...OWNER, name: 'other' }],
   [{ ...OWNER, kind: 'Node' }],
-  new Date(0),
-  new Map(),
-  () => 1,
-  10n,
+  ...NOT_JSON,
 ];
 
 describe('the lean path for single objects', () => {
   test('every object of the fixtures and examples: lean = loading, and apply reports what loading reports', () => {
-    const files = [...manifests('test/fixtures'), ...manifests('examples')];
-    const objects = readFiles(files).objects.map((o) => o.value);
+    const objects = fixtureObjects();
     expect(objects.length).toBeGreaterThan(100);
     let taken = 0;
     for (const o of objects) if (check(o)) taken++;

@@ -5,61 +5,28 @@
 // examples, the generators' policies and nodes, fuzzed valid policies (which the lean path must
 // all take when loading reports nothing), and near-valid ones: every field the loader reads
 // with every kind of value, random edits anywhere in a fuzzed policy.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { LiveDataplane, loadObjects, readFiles, type Issue, type RawObject } from '@netpol/core';
 import { nodeDoc, policyDoc, syntheticCluster } from '@netpol/core/internal';
 import { clusterArbitrary } from '../../packages/core/src/fuzz/arbitraries.js';
 import { fastModel, plainJSON } from '../../packages/core/src/load/fast-path.js';
-import { toPlainJSON } from '../../packages/core/src/load/plain.js';
 import { fastPolicy } from '../../packages/core/src/load/fast-policy.js';
+import { toPlainJSON } from '../../packages/core/src/load/plain.js';
 import { EMPTY_SELECTOR } from '../../packages/core/src/model/selector.js';
 import type { NetworkPolicy } from '../../packages/core/src/model/types.js';
 import { runs } from '../helpers.js';
+import { clone, leanCheck, loaded, fixtureObjects, META_FIELDS, NAMES, NOT_JSON, OPTIONS, variant, type Path } from './lean-path.js';
 
-const OPTIONS = { defaultNamespace: 'default', maxInputBytes: 64 << 20 };
-const raw = (value: unknown): RawObject => ({ file: '<update>', document: 0, value: value as Record<string, unknown>, locate: () => undefined });
-
-/** What loading says of the object alone, as LiveDataplane.apply reports it (no implicit namespace warning). */
-function loaded(value: unknown): { issues: Issue[]; model: unknown } {
-  const r = loadObjects([raw(value)]);
-  const c = r.cluster;
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  const model = c && (kind === 'Node' ? c.nodes[0] : c.policies[0]);
-  return { issues: r.issues.filter((i) => i.code !== 'namespace-not-found'), model };
-}
-
-/** The lean paths for the kinds of this file. */
-const lean = (value: unknown) => fastPolicy(value, OPTIONS) ?? fastModel(value, OPTIONS);
-
-const live = new LiveDataplane([]);
-
-/** The lean path's promise: it takes only what loading takes cleanly, with the same model. Returns whether it took `value`. */
-function check(value: unknown): boolean {
-  const fast = lean(value);
-  const full = loaded(value);
-  if (fast) {
-    expect(full.issues).toEqual([]);
-    expect(fast.model).toStrictEqual(full.model);
-    // An absent podSelector is the shared empty selector in both.
-    if (fast.kind === 'NetworkPolicy' && (full.model as NetworkPolicy).podSelector === EMPTY_SELECTOR) expect(fast.model.podSelector).toBe(EMPTY_SELECTOR);
-  }
-  // And apply reports what loading reports (the lean path or not).
-  const r = live.apply([{ op: 'apply', object: value }]);
-  const skipped = (i: Issue): boolean => i.code === 'skipped-kind' && i.message.includes('not followed by live updates');
-  expect(r.issues.filter((i) => !skipped(i))).toEqual(full.issues);
-  return fast !== undefined;
-}
-
-function manifests(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return manifests(path);
-    return /\.(ya?ml|json)$/.test(name) ? [path] : [];
-  });
-}
+/**
+ * The lean path's promise (lean-path.ts), for the kinds of this file; and an absent podSelector
+ * is the shared empty selector in both.
+ */
+const check = leanCheck(
+  (value) => fastPolicy(value, OPTIONS) ?? fastModel(value, OPTIONS),
+  (fast, full) => {
+    if (fast.kind === 'NetworkPolicy' && (full as NetworkPolicy).podSelector === EMPTY_SELECTOR) expect(fast.model.podSelector).toBe(EMPTY_SELECTOR);
+  },
+);
 
 const BASE = {
   apiVersion: 'networking.k8s.io/v1',
@@ -98,31 +65,6 @@ const NODE = {
   },
 };
 
-/** A copy of plain objects and arrays (other values shared: a Map or a function stays what it is). */
-const clone = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(clone)
-    : typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
-      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]))
-      : v;
-
-type Path = readonly (string | number)[];
-
-/** A copy of `o` with the value at `path` replaced (undefined: the key removed), made on the way if missing. */
-function variant(path: Path, value: unknown, o: unknown): Record<string, unknown> {
-  const copy = clone(o) as Record<string, unknown>;
-  let at: Record<string | number, unknown> = copy;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    if (typeof at[k] !== 'object' || at[k] === null) at[k] = typeof path[i + 1] === 'number' ? [] : {};
-    at = at[k] as Record<string | number, unknown>;
-  }
-  const last = path[path.length - 1]!;
-  if (value === undefined) delete at[last];
-  else at[last] = value;
-  return copy;
-}
-
 /** Every path in a JSON value (its root excluded), and under each object one new key. */
 function pathsOf(v: unknown, base: Path = []): Path[] {
   if (Array.isArray(v)) return [[...base, v.length], ...v.flatMap((x, i) => [[...base, i], ...pathsOf(x, [...base, i])])];
@@ -136,15 +78,7 @@ const BLOCK = [...RULE, 'from', 1, 'ipBlock'] as const;
 const EXPR = ['spec', 'podSelector', 'matchExpressions', 0] as const;
 /** Fields the loader reads (and a few it does not know), for the policy and for the node. */
 const FIELDS: readonly Path[] = [
-  ['apiVersion'],
-  ['kind'],
-  ['metadata'],
-  ['metadata', 'name'],
-  ['metadata', 'generateName'],
-  ['metadata', 'namespace'],
-  ['metadata', 'labels'],
-  ['metadata', 'labels', 'app'],
-  ['metadata', 'labels', 'example.com/x'],
+  ...META_FIELDS,
   ['metadata', 'annotations'],
   ['status'],
   ['unknown'],
@@ -216,13 +150,7 @@ const VALUES: readonly unknown[] = [
   'networking.k8s.io/v1',
   'NetworkPolicy',
   'Node',
-  'web',
-  'Web',
-  'a.b',
-  '-x',
-  'x'.repeat(64),
-  'x'.repeat(254),
-  '__proto__',
+  ...NAMES,
   'http',
   'h--p',
   '80',
@@ -292,18 +220,12 @@ const VALUES: readonly unknown[] = [
   { type: 'InternalIP', address: '10.0.2.2' },
   { type: 'InternalIP', address: '10.0.2.1' },
   { type: 'InternalIP' },
-  new Date(0),
-  new Map(),
-  () => 1,
-  10n,
+  ...NOT_JSON,
 ];
 
 describe('the lean path for NetworkPolicies and Nodes', () => {
   test('every object of the fixtures and examples: lean = loading, and apply reports what loading reports', () => {
-    const files = [...manifests('test/fixtures'), ...manifests('examples')];
-    const objects = readFiles(files)
-      .objects.map((o) => o.value)
-      .filter((o) => o['kind'] === 'NetworkPolicy' || o['kind'] === 'Node');
+    const objects = fixtureObjects().filter((o) => o['kind'] === 'NetworkPolicy' || o['kind'] === 'Node');
     expect(objects.length).toBeGreaterThan(50);
     let taken = 0;
     for (const o of objects) if (check(o)) taken++;
