@@ -91,6 +91,8 @@ export function lookup6(t: Uint32Array, w: Uint32Array, o: number): number {
   let v = t[w[o]! >>> 16]!;
   let pos = 16;
   while (v & POINTER) {
+    // Past the last level only in bytes changed since validation: no entry (a checked kernel answers malformed), not a walk without end.
+    if (pos >= 128) return 0xffffffff;
     const byte = (w[o + (pos >>> 5)]! >>> (24 - (pos & 31))) & 255;
     v = t[(v & 0x7fffffff) + byte]!;
     pos += 8;

@@ -63,6 +63,9 @@ export interface FlowBatch {
   readonly nameClass?: Uint16Array;
 }
 
+/** A checked read that fell outside its section (checkedDirection, checkedCell, checkedHas). */
+const BAD = -1;
+
 /** Largest tier code table a kernel builds (bytes: tier decisions × port classes), as the native kernel's. */
 const TIER_CODES_MAX = 1 << 20;
 
@@ -80,6 +83,14 @@ export class Kernel {
   private readonly hosts6: Uint32Array;
   private readonly hosts6Mask: number;
   private readonly ent: Uint32Array;
+  private readonly entryCount: number;
+  /**
+   * The bytes may change after validation (`mutable`: a live copy patched in place): every
+   * verdict then reads through decideChecked, which checks each index it reads from the image
+   * (the native kernel's kChecked). An image that will not change is a private copy validated
+   * once (the constructor copies it) and is read unchecked.
+   */
+  private readonly checked: boolean;
   /** The same entries as u16 halves (ENTRY_HALF). */
   private readonly half: Uint16Array;
   /** Peer counts: a group's map starts at group × peer count. */
@@ -112,16 +123,22 @@ export class Kernel {
   /**
    * Validates the whole image first (validateImage): a corrupt one throws ImageError, naming the
    * first broken invariant. `mutable`: the bytes will be changed in place after this (a live
-   * generation's copy), so nothing may be derived from them ahead of time.
+   * generation's copy), so nothing may be derived from them ahead of time and every index read
+   * from them is checked per verdict (an out-of-range one makes the flow malformed, 0x80).
+   * Without it the kernel reads a private copy of the bytes, as the native kernel does: what
+   * the caller's buffer becomes later (an ArrayBuffer it writes, a SharedArrayBuffer another
+   * thread writes) cannot reach a verdict, and the copy is read without per-index checks.
    */
   constructor(image: ArrayBuffer | SharedArrayBuffer, options: { readonly mutable?: boolean } = {}) {
-    const v = validateImage(image);
+    this.checked = options.mutable === true;
+    const v = validateImage(this.checked ? image : new Uint8Array(image).slice().buffer);
     this.views = v;
     this.lpm4 = v.lpm4;
     this.lpm6 = v.lpm6;
     this.hosts6 = v.hosts6;
     this.hosts6Mask = v.header[HEADER.hosts6Slots]! - 1;
     this.ent = v.entries;
+    this.entryCount = v.header[HEADER.entryCount]!;
     this.half = v.entryHalves;
     this.egCols = v.header[HEADER.egressPeerCount]!;
     this.inCols = v.header[HEADER.ingressPeerCount]!;
@@ -308,8 +325,83 @@ export class Kernel {
     return (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) !== 0 && protocol === ICMPV6 && port >= 133 && port <= 137;
   }
 
+  /**
+   * One direction's decision on a changeable image (`egress`: the source's, else the
+   * destination's), every index read from the image checked before use: BAD when one lies
+   * outside its section. The same steps as egress/ingress and tiered. `s` and `d` are entries.
+   */
+  private checkedDirection(egress: boolean, s: number, d: number, pc: number, nc: number): number {
+    const { ent, half, tDec } = this;
+    const local = egress ? s : d;
+    const remote = egress ? d : s;
+    if (ent[local * ENTRY_STRIDE + ENTRY.podSlot] === 0) return DECISION.notApplicable;
+    const row = ent[local * ENTRY_STRIDE + (egress ? ENTRY.egressRow : ENTRY.ingressRow)]!;
+    const trow = half[local * ENTRY_HALVES + (egress ? ENTRY_HALF.tierEgressRow : ENTRY_HALF.tierIngressRow)]!;
+    let k = 0;
+    if (trow !== 0) {
+      const id = egress
+        ? this.tEg[trow * this.tEgCols + half[remote * ENTRY_HALVES + ENTRY_HALF.tierEgressCol]! * this.nameClasses + nc]
+        : this.tIn[trow * this.tInCols + half[remote * ENTRY_HALVES + ENTRY_HALF.tierIngressCol]!];
+      // `!(… <= …)`: an id read past the tier matrix is undefined, and the test is false for NaN.
+      if (!((id! + 1) * TIER_DECISION_STRIDE <= tDec.length)) return BAD;
+      k = id! * TIER_DECISION_STRIDE;
+    }
+    if (k > 0) {
+      const accept = this.checkedHas(tDec[k + TIER_DECISION.adminAccept]!, pc);
+      if (accept !== 0) return accept === BAD ? BAD : DECISION.adminAllowed;
+      const deny = this.checkedHas(tDec[k + TIER_DECISION.adminDeny]!, pc);
+      if (deny !== 0) return deny === BAD ? BAD : DECISION.adminDenied;
+    }
+    if (row !== 0) {
+      if (this.localNode(egress ? 'egress' : 'ingress', s, d)) return DECISION.allowed;
+      const cell = this.checkedCell(egress, local, remote, row);
+      const allows = cell === BAD ? BAD : this.checkedHas(cell, pc);
+      return allows === BAD ? BAD : allows === 1 ? DECISION.allowed : DECISION.denied;
+    }
+    if (k > 0) {
+      const accept = this.checkedHas(tDec[k + TIER_DECISION.baselineAccept]!, pc);
+      if (accept !== 0) return accept === BAD ? BAD : DECISION.baselineAllowed;
+      const deny = this.checkedHas(tDec[k + TIER_DECISION.baselineDeny]!, pc);
+      if (deny !== 0) return deny === BAD ? BAD : DECISION.baselineDenied;
+    }
+    return DECISION.notIsolated;
+  }
+
+  /** cell() with both matrix reads checked: the port-set id, or BAD when a read falls outside the matrix. */
+  private checkedCell(egress: boolean, local: number, remote: number, row: number): number {
+    const m = egress ? this.egM : this.inM;
+    const group = this.half[local * ENTRY_HALVES + (egress ? ENTRY_HALF.egressGroup : ENTRY_HALF.ingressGroup)]!;
+    const column = this.half[remote * ENTRY_HALVES + (egress ? ENTRY_HALF.egressCol : ENTRY_HALF.ingressCol)]!;
+    const offset = m[group * (egress ? this.egCols : this.inCols) + column];
+    if (offset === undefined) return BAD;
+    return m[row + offset] ?? BAD;
+  }
+
+  /** has() with the read checked: 1 or 0, BAD when the set's word lies outside portSets (an undefined `set` included). */
+  private checkedHas(set: number, pc: number): number {
+    const w = this.portSets[set * this.words + (pc >>> 5)];
+    return w === undefined ? BAD : (w >>> (pc & 31)) & 1;
+  }
+
+  /**
+   * decide on a changeable image: entries below entryCount (a trie leaf or host slot changed
+   * since validation may name any), then every other index checked as it is read
+   * (checkedDirection); anything out of range makes the flow MALFORMED, never a verdict.
+   */
+  private decideChecked(s: number, d: number, protocol: number, port: number, established: boolean, nameClass: number): number {
+    const n = this.entryCount;
+    // Negated: undefined (a lookup read past the trie) and NaN fail every comparison.
+    if (!(s >= 0 && s < n && d >= 0 && d < n) || nameClass >= this.nameClasses) return MALFORMED;
+    if (this.special(s, d, protocol, port, established)) return ALLOW_BOTH;
+    const pc = this.portClass(protocol, port);
+    const eg = this.checkedDirection(true, s, d, pc, nameClass);
+    const ing = this.checkedDirection(false, s, d, pc, 0);
+    return eg === BAD || ing === BAD ? MALFORMED : verdictByte(eg, ing);
+  }
+
   /** The verdict byte for two resolved entries; `nameClass`: the destination name's class (0: none). */
   decide(s: number, d: number, protocol: number, port: number, established: boolean, nameClass = 0): number {
+    if (this.checked) return this.decideChecked(s, d, protocol, port, established, nameClass);
     if (nameClass >= this.nameClasses) return MALFORMED;
     if (this.special(s, d, protocol, port, established)) return ALLOW_BOTH;
     const pc = this.portClass(protocol, port);
@@ -335,7 +427,8 @@ export class Kernel {
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
     if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
       throw new RangeError(`family, flags and nameClass need ${n} elements`);
-    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
+    // batch4.ts's loop reads unchecked: only a private copy goes there.
+    if (!this.checked && !b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
       return (this.loop ??= this.batchLoop())(b.src, b.dst, b.protocol, b.port, n, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
