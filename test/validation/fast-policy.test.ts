@@ -321,6 +321,15 @@ describe('the lean path for NetworkPolicies and Nodes', () => {
     }
   });
 
+  test('a getter that hands the lean path a Map after plainJSON saw JSON: left to loading, which reads the object once', () => {
+    let reads = 0;
+    const spec = clone(BASE.spec) as Record<string, unknown>;
+    const hostile = { ...(clone(BASE) as object) };
+    Object.defineProperty(hostile, 'spec', { enumerable: true, get: () => (++reads === 1 ? spec : { ...spec, podSelector: new Map() }) });
+    expect(fastPolicy(hostile, OPTIONS)).toBeUndefined();
+    expect(reads).toBeGreaterThan(1);
+  });
+
   test('the model holds nothing of the caller’s object: changing it later changes nothing', () => {
     const o = clone(BASE) as typeof BASE;
     const fast = fastPolicy(o, OPTIONS)!.model;

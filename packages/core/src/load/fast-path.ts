@@ -34,8 +34,16 @@ export interface FastPathOptions {
   readonly maxInputBytes: number;
 }
 
-/** An object as getObject takes it (not null, not a list). */
-export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * An object as getObject takes it (not null, not a list), and a plain one: plainJSON has seen
+ * the object once, but a getter may hand the lean path's own read something else (a Map would
+ * read as an empty object where loading's single copy saw what plainJSON saw).
+ */
+export function isObject(v: unknown): v is Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
 /** Absent or null: the same to the API server's decoder (isAbsent). */
 export const absent = (v: unknown): v is null | undefined => v === undefined || v === null;
 
