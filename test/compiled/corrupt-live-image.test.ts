@@ -84,7 +84,7 @@ function trieSlots(lpm4: Uint32Array, a: number): number[] {
  * (among what the flows read), `over` (≥ 0) past the first out-of-range value. False when the
  * image has no such place or the field cannot hold an out-of-range value.
  */
-function corrupt(buffer: ArrayBuffer, kind: Kind, pick: number, over: number): boolean {
+function corrupt(buffer: ArrayBuffer | SharedArrayBuffer, kind: Kind, pick: number, over: number): boolean {
   const v = sectionViews(buffer);
   const h = v.header;
   const entries = h[HEADER.entryCount]!;
@@ -233,7 +233,7 @@ describe('an image that will not change is the kernels’ private copy', () => {
     new Uint8Array(buffer).set(new Uint8Array(image));
     const js = new Kernel(buffer);
     const native = binding?.loadImage(new Uint8Array(buffer), true);
-    for (const [k, kind] of KINDS.entries()) corrupt(buffer as unknown as ArrayBuffer, kind, k * 5, k * 1000);
+    for (const [k, kind] of KINDS.entries()) corrupt(buffer, kind, k * 5, k * 1000);
     const out = new Uint8Array(count);
     js.verdictBatch(batch, out);
     expect(out).toEqual(before);

@@ -25,6 +25,7 @@ import {
 } from '../compile/layout.js';
 import { validateImage } from '../compile/validate-image.js';
 import { batchLoop4, type BatchLoop } from './batch4.js';
+import { batchLoop4Checked } from './batch4-checked.js';
 import { lookup4, lookup6 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 
@@ -156,6 +157,8 @@ export class Kernel {
     this.nameClasses = v.header[HEADER.nameClassCount]!;
     this.classes = v.header[HEADER.portClassCount]!;
     const decisions = v.header[HEADER.tierDecisionCount]!;
+    // The checked decide as this instance's own: a branch in decide cost the single-flow path on a private copy ~15% (one-process A/B at L).
+    if (this.checked) this.decide = this.decideChecked;
     this.tCodes = options.mutable !== true && decisions > 1 && decisions * this.classes <= TIER_CODES_MAX ? this.tierCodes(decisions) : null;
   }
 
@@ -191,7 +194,8 @@ export class Kernel {
     const localEg = (this.flags & IMAGE_FLAGS.allowEgressToLocalNode) !== 0;
     const { lpm4, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes } = this;
     const counts = { egCols: this.egCols, inCols: this.inCols, words: this.words, tEgCols: this.tEgCols, tInCols: this.tInCols, classes: this.classes };
-    return batchLoop4({ lpm4, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes, ...counts, nameClasses: this.nameClasses, localIn, localEg });
+    const image = { lpm4, ent, half, portMap, portSets, egM, inM, tEg, tIn, tDec, tCodes, ...counts, nameClasses: this.nameClasses, localIn, localEg };
+    return this.checked ? batchLoop4Checked({ ...image, entryCount: this.entryCount }) : batchLoop4(image);
   }
 
   /** Whether port class `pc` is in port set `set`. */
@@ -388,7 +392,7 @@ export class Kernel {
    * since validation may name any), then every other index checked as it is read
    * (checkedDirection); anything out of range makes the flow MALFORMED, never a verdict.
    */
-  private decideChecked(s: number, d: number, protocol: number, port: number, established: boolean, nameClass: number): number {
+  private decideChecked(s: number, d: number, protocol: number, port: number, established: boolean, nameClass = 0): number {
     const n = this.entryCount;
     // Negated: undefined (a lookup read past the trie) and NaN fail every comparison.
     if (!(s >= 0 && s < n && d >= 0 && d < n) || nameClass >= this.nameClasses) return MALFORMED;
@@ -401,7 +405,6 @@ export class Kernel {
 
   /** The verdict byte for two resolved entries; `nameClass`: the destination name's class (0: none). */
   decide(s: number, d: number, protocol: number, port: number, established: boolean, nameClass = 0): number {
-    if (this.checked) return this.decideChecked(s, d, protocol, port, established, nameClass);
     if (nameClass >= this.nameClasses) return MALFORMED;
     if (this.special(s, d, protocol, port, established)) return ALLOW_BOTH;
     const pc = this.portClass(protocol, port);
@@ -427,8 +430,7 @@ export class Kernel {
     if (b.protocol.length < n || b.port.length < n || out.length < n) throw new RangeError(`protocol, port and out need ${n} elements`);
     if ((b.family && b.family.length < n) || (b.flags && b.flags.length < n) || (b.nameClass && b.nameClass.length < n))
       throw new RangeError(`family, flags and nameClass need ${n} elements`);
-    // batch4.ts's loop reads unchecked: only a private copy goes there.
-    if (!this.checked && !b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
+    if (!b.family && !b.flags && !b.nameClass && (this.flags & IMAGE_FLAGS.allowICMPv6NeighborDiscovery) === 0)
       return (this.loop ??= this.batchLoop())(b.src, b.dst, b.protocol, b.port, n, out);
     for (let i = 0; i < n; i++) {
       const established = b.flags ? (b.flags[i]! & 1) === 1 : false;
