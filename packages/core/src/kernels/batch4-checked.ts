@@ -9,6 +9,7 @@
  * No tier code table here (the Kernel builds none for a changeable image).
  */
 import { DENYING_DECISIONS, MALFORMED } from '../compile/layout.js';
+import { lookup4 } from '../compile/lpm.js';
 import { PROTOCOL_NUMBERS } from '../model/protocol.js';
 import type { BatchLoop, LoopImage } from './batch4.js';
 
@@ -63,19 +64,9 @@ export function batchLoop4Checked(image: LoopImage & { readonly entryCount: numb
       return id === undefined || (id + 1) * 4 > tDec.length ? BAD : id * 4;
     };
     for (let i = 0; i < n; i++) {
-      const a = src[i]!;
-      let s = t[a >>> 16]!;
-      if (s & 0x80000000) {
-        s = t[(s & 0x7fffffff) + ((a >>> 8) & 255)]!;
-        if (s & 0x80000000) s = t[(s & 0x7fffffff) + (a & 255)]!;
-      }
-      const c = dst[i]!;
-      let d = t[c >>> 16]!;
-      if (d & 0x80000000) {
-        d = t[(d & 0x7fffffff) + ((c >>> 8) & 255)]!;
-        if (d & 0x80000000) d = t[(d & 0x7fffffff) + (c & 255)]!;
-      }
-      // Negated: an undefined read (a chunk outside the trie) fails it too.
+      const s = lookup4(t, src[i]!);
+      const d = lookup4(t, dst[i]!);
+      // Negated: lookup4 gives undefined for a chunk pointer outside the trie, which fails it too.
       if (!(s < entryCount && d < entryCount)) {
         out[i] = MALFORMED;
         continue;

@@ -1,7 +1,8 @@
 /**
  * The JS kernel: verdicts from the image alone, with plain typed-array reads. The single
  * flow path and the general batch path share `decide`; IPv4 batches without flags or name
- * classes go through batch4.ts's loop, everything inlined (a closure per image: see there why).
+ * classes go through batch4.ts's loop, everything inlined (a closure per image: see there why),
+ * or batch4-checked.ts's for an image that may change after validation (`mutable`).
  * Each direction is IMAGE.md's decision: Admin tier (tier matrix cell → port sets), then
  * NetworkPolicy (matrix), then Baseline tier; a pod no cluster-scoped policy selects has
  * tier row 0 and costs one entry read more than NetworkPolicy alone.
