@@ -101,10 +101,12 @@ function allocate() {
   return { ip: { family: 4, value: BigInt(((10 << 24) | (200 << 16) | (n + 1)) >>> 0) }, node: `node-${n % 8}` };
 }
 let next = 0;
+/** A change as a watch stream delivers it: its object decoded from JSON text (made before the clock starts). */
+const decoded = (c) => ({ ...c, object: JSON.parse(JSON.stringify(c.object)) });
 function podAdd() {
   const t = r.pick(templates);
   const { ip, node } = allocate();
-  return { op: 'apply', object: podDoc({ ...t, name: `${t.labels['app']}-u${next++}`, ips: [ip], nodeName: node }) };
+  return decoded({ op: 'apply', object: podDoc({ ...t, name: `${t.labels['app']}-u${next++}`, ips: [ip], nodeName: node }) });
 }
 
 /** Times apply() of each change; the change objects are made before the clock starts. */
@@ -170,7 +172,7 @@ if (kind === 'all' || kind === 'pod-add') {
 if (kind === 'all' || kind === 'policy-add') {
   const more = cluster(shape.policies + policyWarmup + policyOps).policies.slice(shape.policies);
   const withBlocks = more.filter((p) => [...p.ingress, ...p.egress].some((rule) => rule.peers.some((x) => x.kind === 'ipBlock'))).length;
-  const changes = more.map((p) => ({ op: 'apply', object: policyDoc(p) }));
+  const changes = more.map((p) => decoded({ op: 'apply', object: policyDoc(p) }));
   console.error(`policy adds: ${more.length}, of them ${withBlocks} with ipBlocks`);
   await run('policy-add', changes, policyWarmup);
 }
