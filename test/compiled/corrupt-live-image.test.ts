@@ -159,7 +159,8 @@ function checkBytes(out: Uint8Array, what: string): number {
   for (let i = 0; i < count; i++) {
     const b = out[i]!;
     if (b === MALFORMED) malformed++;
-    else if ((b & 1) === 1 && (before[i]! & 1) === 0) expect.fail(`${what}: flow ${i} allowed (0x${b.toString(16)}), denied before (0x${before[i]!.toString(16)})`);
+    else if ((b & 1) === 1 && (before[i]! & 1) === 0)
+      expect.fail(`${what}: flow ${i} allowed (0x${b.toString(16)}), denied before (0x${before[i]!.toString(16)})`);
   }
   return malformed;
 }
@@ -187,7 +188,8 @@ describe('a changeable image changed past its sections', () => {
         const out = new Uint8Array(count);
         js.verdictBatch(batch, out);
         add(`JS ${kind}`, checkBytes(out, `JS batch, ${what}`));
-        for (let i = 0; i < count; i += 7) expect(js.verdict4(batch.src[i]!, batch.dst[i]!, batch.protocol[i]!, batch.port[i]!), `JS verdict4, ${what}`).toBe(out[i]);
+        for (let i = 0; i < count; i += 7)
+          expect(js.verdict4(batch.src[i]!, batch.dst[i]!, batch.protocol[i]!, batch.port[i]!), `JS verdict4, ${what}`).toBe(out[i]);
         js.verdictBatch(batch6, out);
         checkBytes(out, `JS family batch, ${what}`);
         if (binding && native) {
