@@ -3,9 +3,10 @@
 // it must give the JS kernel's verdict bytes, reading a private copy and reading the caller's
 // bytes with per-read checks, with and without name classes and reply flags, in batches whose
 // length is no multiple of the group. The private copy of an image this large is the addon's
-// huge-page one (addon.cc, HugePad). Registered only with the addon loaded.
+// huge-page one (addon.cc, HugePad). Registered only with the addon loaded (without it: that it
+// says why).
 import { describe, expect, test } from 'vitest';
-import { compile, ImageDataplane, type Pod } from '@netpol/core';
+import { compile, ImageDataplane, nativeStatus, type Pod } from '@netpol/core';
 import { syntheticCluster } from '@netpol/core/internal';
 import { HEADER, HEADER_WORDS, SECTIONS, SECTION_ELEMENT } from '../../packages/core/src/compile/layout.js';
 import { Random } from '../../packages/core/src/synthetic/random.js';
@@ -24,6 +25,13 @@ function randomAccessBytes(image: ArrayBuffer | SharedArrayBuffer): number {
     .map((name) => header[HEADER.sections + 2 * SECTIONS.indexOf(name) + 1]! * SECTION_ELEMENT[name])
     .reduce((a, b) => a + b, 0);
 }
+
+if (!binding)
+  describe('grouped loop without the addon', () => {
+    test('the addon is not loaded, and says why (large images run on the JS kernel, tested in test/compiled)', () => {
+      expect(nativeStatus()).toMatchObject({ active: false, reason: expect.any(String) });
+    });
+  });
 
 if (binding)
   describe('native grouped IPv4 loop (large images)', () => {
