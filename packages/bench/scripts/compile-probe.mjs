@@ -107,7 +107,12 @@ if (!shape.pods) shape.pods = 100000;
 if (!shape.policies) shape.policies = 20000;
 const runs = Number(opt('runs', 3));
 const nodeFlags = args.flatMap((a, i) => (a === '--node-flag' ? [args[i + 1]] : []));
-const sides = opt('base') ? [['base', resolve(opt('base'))], ['this', here]] : [['this', here]];
+const sides = opt('base')
+  ? [
+      ['base', resolve(opt('base'))],
+      ['this', here],
+    ]
+  : [['this', here]];
 const childArgs = (root) => [
   '--expose-gc',
   ...nodeFlags,
@@ -126,7 +131,12 @@ console.log(`shape ${JSON.stringify(shape)}${flag('dataplane') ? ', new Compiled
 for (let r = 0; r < runs; r++) {
   for (const [name, root] of r % 2 ? [...sides].reverse() : sides) {
     const load = loadavg()[0];
-    const out = JSON.parse(execFileSync(process.execPath, childArgs(root), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
+    const out = JSON.parse(
+      execFileSync(process.execPath, childArgs(root), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
     results[name].push({ ...out, load });
     console.log(
       `${name.padEnd(4)} run ${r + 1}: ${out.ms.toFixed(0)} ms wall, ${out.cpuMs.toFixed(0)} ms CPU; peak RSS ${MB(out.peakBefore)} → ${MB(out.peakAfter)} MB ` +

@@ -189,7 +189,7 @@ export function compile(cluster: Cluster, options: CompileOptions = {}): Compile
     const memoKey = ipPeers.length === 0 ? (identity?.id ?? -1) : `${identity?.id ?? -1}|${ipPeers.join(',')}`;
     let memo = classMemo.get(memoKey);
     if (!memo) classMemo.set(memoKey, (memo = classify(identity, ipPeers)));
-    const pod = host && host.podSlot ? podOfSlot[host.podSlot] : undefined;
+    const pod = host?.podSlot ? podOfSlot[host.podSlot] : undefined;
     const node = host?.ip && host.addrNode ? index.nodeByIP(host.ip) : undefined;
     const tier = tiers.active
       ? tiers.classify({

@@ -312,7 +312,7 @@ export class TierClassifier {
         // outside longer prefixes: a network inside it is not a match).
         hit = inNetworks.has(id);
       } else if (peer.kind === 'namespaces' || peer.kind === 'pods') {
-        hit = nsPeers !== undefined && nsPeers.has(id) && clusterPeerMatches(peer, 'Accept', target);
+        hit = nsPeers?.has(id) === true && clusterPeerMatches(peer, 'Accept', target);
       } else if (peer.kind === 'nodes') {
         hit = e.node !== undefined && clusterPeerMatches(peer, 'Accept', target);
       } else hit = clusterPeerMatches(peer, 'Accept', target);
