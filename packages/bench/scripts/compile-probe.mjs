@@ -13,7 +13,7 @@
  * unique), collects garbage twice, then times compile() (or `new CompiledDataplane(cluster)`
  * with --dataplane, as the bench's cold probe does): wall time, and CPU time of the whole
  * process (process.cpuUsage: every thread, so V8's background GC and compiler threads count).
- * Memory: peak RSS (process.resourceUsage().maxRSS) before the compile (the cluster and the
+ * Memory: peak RSS (VmHWM; process.resourceUsage().maxRSS elsewhere) before the compile (the cluster and the
  * generator's garbage) and after it, their difference (the compile's own growth of the peak),
  * the RSS and heap before the compile, and the image's bytes. The 1-minute load is printed
  * beside each run. `--hash` adds the image's SHA-256 (taken after the timed region), to check
@@ -27,10 +27,21 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** Peak RSS of this process (VmHWM on Linux: getrusage's maxRSS is kept across exec, so it includes the spawning parent's RSS). */
+function peakRss() {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -73,14 +84,14 @@ if (flag('child')) {
   globalThis.gc();
   globalThis.gc();
   const session = opt('alloc-prof') && (await startAllocationSampling());
-  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  const peakBefore = peakRss();
   const m0 = process.memoryUsage();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const image = flag('dataplane') ? new core.CompiledDataplane(cluster).image : core.compile(cluster).image;
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  const peakAfter = process.resourceUsage().maxRSS * 1024;
+  const peakAfter = peakRss();
   if (session) await stopAllocationSampling(session, opt('alloc-prof'));
   const out = {
     ms,

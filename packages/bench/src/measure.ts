@@ -14,6 +14,7 @@
  * The 1-minute load average is read at every slice and the cores other processes kept busy
  * are counted over the slices; both are reported beside the figures.
  */
+import { readFileSync } from 'node:fs';
 import { LoadTracker, type LoadFigures } from './machine-load.js';
 
 let sinkValue = 0;
@@ -186,3 +187,19 @@ export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/**
+ * This process's peak resident set, bytes. On Linux from /proc/self/status (VmHWM: the high-water
+ * mark of this process's own address space): getrusage's maxRSS, which process.resourceUsage()
+ * reads, is kept across exec, so a probe spawned by a large bench process reported at least the
+ * parent's RSS at the fork (428 MiB for a 103-pod probe). Elsewhere maxRSS.
+ */
+export function peakRssBytes(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}

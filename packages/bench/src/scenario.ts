@@ -22,7 +22,7 @@ import { buildLiveImage, type LiveImage, type LiveImageFigures } from './live-im
 import { realisticTrace, type RealisticShape } from './realistic-trace.js';
 import { SIZES, benchCluster, benchTrace, flowAt, type BenchTrace, type SizeName } from './generators.js';
 import { cpuNow, foreignCores, loadNow, type LoadFigures } from './machine-load.js';
-import { collectGarbage, median, roundSpread, timeInterleaved, type Spread, type TimeOptions, type Timing } from './measure.js';
+import { collectGarbage, median, peakRssBytes, roundSpread, timeInterleaved, type Spread, type TimeOptions, type Timing } from './measure.js';
 import type { Progress } from './progress.js';
 
 export interface CompileFigures {
@@ -392,6 +392,6 @@ export function probeCompile(shape: ClusterShape): ProbeResult {
     arrayBuffersRetainedBytes: m2.arrayBuffers - m0.arrayBuffers,
     processHeapUsedBytes: m2.heapUsed,
     rssBytes: m1.rss,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: peakRssBytes(),
   };
 }
