@@ -69,7 +69,10 @@ function property(arbitrary: fc.Arbitrary<Scenario>): Counts {
         }
       }
     }),
-    { numRuns: runs(40) },
+    // The tests below also assert which kinds of suggestion the sample produced: a fixed seed
+    // keeps that sample the same from run to run (a random one missed set-label once in CI);
+    // FC_SEED still replays any other.
+    { numRuns: runs(40), ...(process.env['FC_SEED'] ? {} : { seed: 20261207 }) },
   );
   return counts;
 }
